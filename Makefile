@@ -1,0 +1,33 @@
+# bridgewatch: two commands. `make demo` and `make test` both create .venv on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXTRAS ?= dev,spark
+DEMO_OUT ?= demo-workspaces
+
+.PHONY: demo test lint typecheck bench clean install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/bridgewatch demo --out $(DEMO_OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES),)
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

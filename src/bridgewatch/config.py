@@ -1,0 +1,240 @@
+"""Workspace configuration: ``workspace.toml`` → a frozen, validated :class:`WorkspaceConfig`.
+
+This is the only module that reads settings files. Validation collects every problem (type
+errors from pydantic and cross-field checks alike) and raises one :class:`ConfigError` that
+lists each with its path in the file, e.g. ``legal_entities[1].currency``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bridgewatch.errors import ConfigError
+
+CONFIG_FILE = "workspace.toml"
+KEY_TYPES = ("vat", "account_ref", "email", "external_id")
+"""Match keys a field map may name, in no particular order."""
+RULE_KINDS = ("override", "tag", "country")
+"""Entity rule kinds, in precedence order: a per-customer override beats a tag beats ship-to country."""
+DEFAULT_FIELD_MAPS: dict[str, tuple[str, ...]] = {
+    "sage_customer_master_gap": ("vat", "account_ref", "email"),
+    "d365_customer_master_gap": ("email", "external_id", "vat"),
+}
+DEFAULT_CARDS: dict[str, tuple[str, ...]] = {
+    "sage_intacct": ("sage_customer_master_gap",),
+    "d365_fo": ("d365_customer_master_gap",),
+    "business_central": ("d365_customer_master_gap",),
+}
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LegalEntity(_Frozen):
+    """A company / entity whose customer master orders post against."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    currency: CurrencyCode
+    countries: tuple[CountryCode, ...] = ()
+    """Ship-to countries whose orders post to this entity (a `country` rule each)."""
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _upper(cls, v: object) -> object:
+        return tuple(str(c).upper() for c in v) if isinstance(v, list | tuple) else v
+
+
+class EntityRule(_Frozen):
+    """Maps orders to an entity: `override` (customer/company id), `tag` (order or customer tag), `country`."""
+
+    kind: Literal["override", "tag", "country"]
+    value: str = Field(min_length=1)
+    entity: str = Field(min_length=1)
+    platform: str | None = None
+    """For `override`: restrict to one platform's id space."""
+
+
+class HoldingCustomer(_Frozen):
+    """A generic ERP customer (cash sale, web trade) that stranded orders are parked on."""
+
+    account: str = Field(min_length=1)
+    entity: str | None = None
+    """Only in this entity; empty = in every entity."""
+
+
+class CardSettings(_Frozen):
+    """Per-card overrides inside a workspace."""
+
+    field_map: tuple[Literal["vat", "account_ref", "email", "external_id"], ...] | None = None
+    alert_threshold: int | None = Field(default=None, ge=0)
+
+
+class SourceSpec(_Frozen):
+    """Where a table's data comes from (vendor readers add more kinds in `bridgewatch.sources`)."""
+
+    reader: str = "canonical"
+    path: str = Field(min_length=1)
+    options: dict[str, object] = Field(default_factory=dict)
+
+
+class WorkspaceSection(_Frozen):
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = ""
+    erp: Literal["sage_intacct", "d365_fo", "business_central"]
+    home_country: CountryCode
+    reporting_currency: CurrencyCode
+    as_of: datetime | None = None
+    window_days: int = Field(default=7, ge=1, le=366)
+    grace_minutes: int = Field(default=15, ge=0, le=7 * 24 * 60)
+    alert_threshold: int = Field(default=10, ge=0)
+    vat_supply: Literal["goods", "services"] = "goods"
+    default_entity: str | None = None
+    timezone: str = "UTC"
+    """Zone of naive timestamps in the inputs."""
+    cards: tuple[str, ...] | None = None
+
+
+class WorkspaceConfig(_Frozen):
+    """Everything a run needs to know about one workspace."""
+
+    workspace: WorkspaceSection
+    legal_entities: tuple[LegalEntity, ...] = Field(min_length=1)
+    entity_rules: tuple[EntityRule, ...] = ()
+    holding_customers: tuple[HoldingCustomer, ...] = ()
+    field_map: dict[str, tuple[Literal["vat", "account_ref", "email", "external_id"], ...]] = Field(
+        default_factory=dict)
+    card: dict[str, CardSettings] = Field(default_factory=dict)
+    sources: dict[str, SourceSpec] = Field(default_factory=dict)
+    data_dir: str = "data"
+    """Folder (relative to the workspace) holding canonical table files."""
+
+    root: Path = Path(".")
+
+    @property
+    def id(self) -> str:
+        return self.workspace.id
+
+    @property
+    def cards(self) -> tuple[str, ...]:
+        return self.workspace.cards or DEFAULT_CARDS[self.workspace.erp]
+
+    def keys_for(self, card: str) -> tuple[str, ...]:
+        """The match-key precedence for a card: card setting > [field_map] > card default."""
+        settings = self.card.get(card)
+        if settings and settings.field_map:
+            return settings.field_map
+        return self.field_map.get(card) or DEFAULT_FIELD_MAPS.get(card, ("vat", "account_ref", "email"))
+
+    def threshold_for(self, card: str) -> int:
+        settings = self.card.get(card)
+        if settings and settings.alert_threshold is not None:
+            return settings.alert_threshold
+        return self.workspace.alert_threshold
+
+    def as_of_utc(self) -> datetime | None:
+        return _to_naive_utc(self.workspace.as_of)
+
+
+def _to_naive_utc(ts: datetime | None) -> datetime | None:
+    if ts is None or ts.tzinfo is None:
+        return ts
+    return ts.astimezone(UTC).replace(tzinfo=None)
+
+
+def load_config(root: Path | str) -> WorkspaceConfig:
+    """Read and validate ``<root>/workspace.toml``.
+
+    Raises:
+        ConfigError: the file is missing, not TOML, or invalid; every problem is listed.
+    """
+    root = Path(root)
+    path = root / CONFIG_FILE if root.is_dir() else root
+    if not path.is_file():
+        raise ConfigError(f"No {CONFIG_FILE} at {path}. Create one (see docs/configuration.md) or point "
+                          f"--workspace at a workspace folder.")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}. Fix the syntax and run again.") from exc
+    return parse_config(raw, source=str(path), root=path.parent)
+
+
+def parse_config(raw: dict[str, object], *, source: str = CONFIG_FILE, root: Path | None = None) -> WorkspaceConfig:
+    """Validate a parsed TOML document; all problems are reported in one ConfigError."""
+    try:
+        config = WorkspaceConfig.model_validate({**raw, "root": root or Path(".")})
+    except ValidationError as exc:
+        raise ConfigError(_format_problems(source, [_pydantic_problem(e) for e in exc.errors()])) from exc
+    problems = _cross_checks(config)
+    if problems:
+        raise ConfigError(_format_problems(source, problems))
+    return config
+
+
+def _pydantic_problem(err: object) -> str:
+    e = dict(err)  # type: ignore[call-overload]
+    loc = _dotted(e.get("loc", ()))
+    got = e.get("input")
+    shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+    return f"{loc}: {e.get('msg')}{shown}"
+
+
+def _dotted(loc: object) -> str:
+    out = ""
+    for part in loc:  # type: ignore[attr-defined]
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _cross_checks(config: WorkspaceConfig) -> list[str]:
+    from bridgewatch.cards import CARDS  # local: cards import config types
+
+    problems: list[str] = []
+    entity_ids = [e.id for e in config.legal_entities]
+    for i, dup in enumerate(entity_ids):
+        if dup in entity_ids[:i]:
+            problems.append(f"legal_entities[{i}].id: duplicate entity id {dup!r}")
+    known = set(entity_ids)
+    for i, rule in enumerate(config.entity_rules):
+        if rule.entity not in known:
+            problems.append(f"entity_rules[{i}].entity: unknown entity {rule.entity!r}; known: "
+                            f"{', '.join(entity_ids)}")
+    default = config.workspace.default_entity
+    if default is not None and default not in known:
+        problems.append(f"workspace.default_entity: unknown entity {default!r}; known: {', '.join(entity_ids)}")
+    for i, h in enumerate(config.holding_customers):
+        if h.entity and h.entity not in known:
+            problems.append(f"holding_customers[{i}].entity: unknown entity {h.entity!r}")
+    for name in [*config.field_map, *config.card, *(config.workspace.cards or ())]:
+        if name not in CARDS:
+            problems.append(f"card {name!r} is not a card bridgewatch knows; known: {', '.join(sorted(CARDS))}")
+    for card, keys in config.field_map.items():
+        if len(set(keys)) != len(keys) or not keys:
+            problems.append(f"field_map.{card}: list each key once, at least one key (got {list(keys)})")
+    problems += _timezone_problem(config.workspace.timezone)
+    return problems
+
+
+def _timezone_problem(name: str) -> list[str]:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [f"workspace.timezone: unknown time zone {name!r} (use an IANA name such as 'Europe/London')"]
+    return []
+
+
+def _format_problems(source: str, problems: list[str]) -> str:
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return f"{source}: {len(problems)} problem(s) in the workspace configuration:\n{lines}"

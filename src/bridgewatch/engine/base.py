@@ -1,0 +1,109 @@
+"""The engine contract and the pipeline of named SQL steps that every card is built from.
+
+An engine implements four primitives (``register``, ``execute``, ``exists``, ``fetch``); the
+orchestration (materialising steps as ``__bw__<step>`` tables, debug printing, error wrapping)
+is final here so that DuckDB and Spark cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bridgewatch.engine.dialect import Dialect
+from bridgewatch.errors import BridgewatchError, EngineError
+
+log = logging.getLogger(__name__)
+
+STEP_PREFIX = "__bw__"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One named SQL step; it becomes the table ``__bw__<name>`` (written in the DuckDB dialect)."""
+
+    name: str
+    sql: str
+
+    @property
+    def table(self) -> str:
+        return f"{STEP_PREFIX}{self.name}"
+
+
+class SqlPipeline:
+    """An ordered list of steps; later steps refer to earlier ones as ``__bw__<name>``."""
+
+    def __init__(self, steps: Iterable[Step] = ()) -> None:
+        self.steps: list[Step] = list(steps)
+
+    def add(self, *steps: Step) -> SqlPipeline:
+        self.steps.extend(steps)
+        return self
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.steps)
+
+
+class Engine(ABC):
+    """A SQL engine that can hold canonical tables and run pipelines over them."""
+
+    dialect: Dialect
+    debug: bool = False
+
+    @abstractmethod
+    def register(self, name: str, data: Any) -> None:
+        """Make an Arrow table available to SQL under ``name`` (replacing any previous one)."""
+
+    @abstractmethod
+    def _execute(self, name: str, sql: str) -> None:
+        """Materialise the (already dialect-translated) ``sql`` as table ``name``."""
+
+    @abstractmethod
+    def exists(self, name: str) -> bool:
+        """True when a table or view called ``name`` is registered."""
+
+    @abstractmethod
+    def _fetch(self, sql: str) -> list[dict[str, Any]]:
+        """Run a (translated) query and return its rows as dicts."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources held by the engine."""
+
+    # -- final orchestration ------------------------------------------------------------------
+    def run(self, pipeline: SqlPipeline | Sequence[Step]) -> None:
+        """Materialise every step in order, wrapping failures with the step's name and SQL."""
+        for step in pipeline:
+            sql = self.dialect.translate(step.sql)
+            log.info("step %s", step.name)
+            log.debug("SQL for %s:\n%s", step.name, sql)
+            try:
+                self._execute(step.table, sql)
+            except BridgewatchError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - translated at this one boundary
+                raise EngineError(f"SQL step '{step.name}' failed on {self.dialect.name}: {exc}",
+                                  step=step.name, sql=sql) from exc
+            if self.debug:
+                self._print_sample(step)
+
+    def fetch(self, sql: str) -> list[dict[str, Any]]:
+        """Run a query written in the DuckDB dialect and return its rows."""
+        translated = self.dialect.translate(sql)
+        try:
+            return self._fetch(translated)
+        except BridgewatchError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise EngineError(f"Query failed on {self.dialect.name}: {exc}", sql=translated) from exc
+
+    def rows(self, table: str, order_by: str | None = None) -> list[dict[str, Any]]:
+        """All rows of a table, optionally ordered."""
+        order = f" ORDER BY {order_by}" if order_by else ""
+        return self.fetch(f"SELECT * FROM {table}{order}")
+
+    def _print_sample(self, step: Step) -> None:
+        sample = self.fetch(f"SELECT * FROM {step.table} LIMIT 5")
+        print(f"-- {step.table}\n{self.dialect.translate(step.sql)}\n-- sample: {sample}")

@@ -1,0 +1,108 @@
+"""One exception root for everything bridgewatch raises on purpose.
+
+Callers catch :class:`BridgewatchError` and show its message; every message says what failed,
+where (file, row, field, step) and what to do. Foreign exceptions (duckdb, pydantic, OS errors)
+are translated at one boundary each with ``raise ... from exc``.
+
+The tree::
+
+    BridgewatchError
+    ├── ConfigError          workspace.toml missing or invalid (all problems listed at once)
+    ├── InputError           an input file is missing, unreadable or holds bad values
+    │   └── QuarantineError  --strict run found quarantined rows
+    ├── LookupFailed         an unknown card, source, engine or customer id (with did-you-mean)
+    ├── EngineError          a SQL step failed (carries the step name and its SQL)
+    │   └── EngineUnavailable  an optional engine's extra is not installed
+    └── CardError            a card could not be computed from otherwise valid input
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class BridgewatchError(Exception):
+    """Root of every error bridgewatch raises on purpose."""
+
+    exit_code: int = 2
+
+
+class ConfigError(BridgewatchError):
+    """The workspace configuration is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad value: where it is, what it holds and why it is rejected."""
+
+    file: str
+    row: int | None
+    field: str | None
+    value: str | None
+    reason: str
+
+    def describe(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.field:
+            where += f", field '{self.field}'"
+        shown = "" if self.value is None else f" (value {self.value!r})"
+        return f"{where}: {self.reason}{shown}"
+
+
+class InputError(BridgewatchError):
+    """An input file is missing, unreadable or holds values that cannot be used."""
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        self.problems = tuple(problems)
+        super().__init__(message + _listing(self.problems))
+
+
+class QuarantineError(InputError):
+    """A --strict run found rows that would otherwise have been quarantined."""
+
+    exit_code = 4
+
+
+class LookupFailed(BridgewatchError):
+    """A name (card, source reader, engine, customer) that does not exist."""
+
+
+class EngineError(BridgewatchError):
+    """A SQL step failed on the engine."""
+
+    def __init__(self, message: str, *, step: str | None = None, sql: str | None = None) -> None:
+        self.step = step
+        self.sql = sql
+        super().__init__(message)
+
+
+class EngineUnavailable(EngineError):
+    """An optional engine is requested but its extra is not installed."""
+
+
+class CardError(BridgewatchError):
+    """A card cannot be computed from the (valid) inputs it was given."""
+
+
+MAX_LISTED = 20
+
+
+def _listing(problems: Sequence[Problem]) -> str:
+    if not problems:
+        return ""
+    lines = [f"\n  - {p.describe()}" for p in problems[:MAX_LISTED]]
+    if len(problems) > MAX_LISTED:
+        lines.append(f"\n  ... and {len(problems) - MAX_LISTED} more")
+    return "".join(lines)
+
+
+def did_you_mean(kind: str, name: str, known: Iterable[str]) -> LookupFailed:
+    """Build the error for an unknown name, suggesting the closest known one."""
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return LookupFailed(f"Unknown {kind} '{name}'.{hint} Known: {', '.join(known)}.")

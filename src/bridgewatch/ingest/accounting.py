@@ -1,0 +1,61 @@
+"""Ingest accounting: for every file, rows read = rows used + rows excluded + rows quarantined."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+
+from bridgewatch.errors import Problem
+
+
+class OnBadRow(str, Enum):
+    """What a loader does with a row holding an unusable value."""
+
+    RAISE = "raise"
+    """Stop with one error listing every bad cell (the default for canonical tables)."""
+    QUARANTINE = "quarantine"
+    """Set the row aside with file, row, field, value and reason; carry on with the rest."""
+
+
+@dataclass
+class FileAccount:
+    """What happened to the rows of one input file."""
+
+    table: str
+    file: str
+    read: int = 0
+    used: int = 0
+    excluded: Counter[str] = field(default_factory=Counter)
+    quarantined: list[Problem] = field(default_factory=list)
+
+    @property
+    def quarantined_rows(self) -> int:
+        return len({p.row for p in self.quarantined})
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.used + sum(self.excluded.values()) + self.quarantined_rows
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "table": self.table, "file": self.file, "read": self.read, "used": self.used,
+            "excluded": dict(sorted(self.excluded.items())), "quarantined": self.quarantined_rows,
+        }
+
+
+@dataclass
+class Accounting:
+    """All files of one load."""
+
+    files: list[FileAccount] = field(default_factory=list)
+
+    def add(self, account: FileAccount) -> None:
+        self.files.append(account)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.quarantined]
+
+    def as_dicts(self) -> list[dict[str, object]]:
+        return [f.as_dict() for f in self.files]

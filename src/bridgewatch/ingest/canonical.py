@@ -1,0 +1,164 @@
+"""Read canonical table files (CSV or Parquet, one per table) into typed Arrow tables.
+
+Files are read by DuckDB's own readers with every column as text, checked cell by cell in SQL,
+and cast. Bad cells either stop the load with one error naming each file, row and field, or are
+quarantined (``OnBadRow``); duplicate keys are excluded and counted. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from bridgewatch.errors import InputError, Problem, did_you_mean
+from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
+from bridgewatch.ingest.typing import _q, duplicate_rows, find_problems, typed_sql
+from bridgewatch.model.tables import TABLES, Table
+
+EXTENSIONS = (".csv", ".csv.gz", ".tsv", ".parquet")
+
+
+def find_table_file(folder: Path, table: Table) -> Path | None:
+    """The file holding ``table`` in ``folder`` (``<table>.csv``, ``.tsv``, ``.csv.gz`` or ``.parquet``)."""
+    for ext in EXTENSIONS:
+        candidate = folder / f"{table.name}{ext}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def local_connection(timezone: str = "UTC") -> duckdb.DuckDBPyConnection:
+    """A private DuckDB connection for reading files; naive timestamps are read in ``timezone``."""
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{timezone}'")
+    return con
+
+
+def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
+                on_bad_row: OnBadRow = OnBadRow.RAISE) -> tuple[dict[str, Any], Accounting]:
+    """Load every canonical table from ``folder``.
+
+    Returns:
+        The Arrow table per canonical table name, and the accounting of every file read.
+
+    Raises:
+        InputError: a required file or column is missing, a file cannot be parsed, or (with
+            ``OnBadRow.RAISE``) any cell is unusable. All problems are listed at once.
+    """
+    if not folder.is_dir():
+        raise InputError(f"Data folder {folder} does not exist. Put the canonical table files there "
+                         f"(see docs/model.md) or set data_dir in workspace.toml.")
+    con = local_connection(timezone)
+    tables: dict[str, Any] = {}
+    accounting = Accounting()
+    problems: list[Problem] = []
+    for table in TABLES:
+        path = find_table_file(folder, table)
+        if path is None and not table.optional:
+            problems.append(Problem(str(folder / f"{table.name}.csv"), None, None, None,
+                                    "required file is missing (also accepted: .tsv, .csv.gz, .parquet)"))
+            continue
+        try:
+            arrow, account = load_table(con, table, path, workspace_id=workspace_id, on_bad_row=on_bad_row)
+        except InputError as exc:
+            problems.extend(exc.problems or [Problem(str(path), None, None, None, str(exc))])
+            continue
+        tables[table.name] = arrow
+        if account is not None:
+            accounting.add(account)
+    con.close()
+    if problems:
+        raise InputError(f"Cannot load workspace '{workspace_id}' from {folder}: {len(problems)} problem(s). "
+                         f"Fix these and run again:", problems)
+    return tables, accounting
+
+
+def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, *, workspace_id: str,
+               on_bad_row: OnBadRow = OnBadRow.RAISE) -> tuple[Any, FileAccount | None]:
+    """Load one canonical file (or an empty table when ``path`` is None)."""
+    if path is None:
+        empty = "(SELECT CAST(0 AS BIGINT) AS __row WHERE FALSE)"
+        return con.sql(_select_sql(table, set(), workspace_id, "", empty, None)).to_arrow_table(), None
+    file = str(path)
+    present = _read_raw(con, table, path)
+    checked = find_problems(con, "__raw", table, file, present)
+    if checked.problems and on_bad_row is OnBadRow.RAISE:
+        raise InputError(f"{file}: bad values", checked.problems)
+    dups = _duplicates(con, table, file, present, checked.bad_rows)
+    dropped = checked.bad_rows | {p.row for p in dups if p.row is not None}
+    read = con.execute("SELECT count(*) FROM __raw").fetchone()[0]  # type: ignore[index]
+    con.execute("CREATE OR REPLACE TEMP TABLE __dropped (r BIGINT)")
+    if dropped:
+        con.executemany("INSERT INTO __dropped VALUES (?)", [[r] for r in sorted(dropped)])
+    arrow = con.sql(_select_sql(table, present, workspace_id, file, "__raw", "__dropped")).to_arrow_table()
+    account = FileAccount(table.name, file, read=read, used=arrow.num_rows,
+                          excluded=Counter({"duplicate key": len(dups)}) if dups else Counter(),
+                          quarantined=list(checked.problems))
+    return arrow, account
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file: str, present: set[str],
+                bad: frozenset[int]) -> tuple[Problem, ...]:
+    con.execute("CREATE OR REPLACE TEMP TABLE __bad (r BIGINT)")
+    if bad:
+        con.executemany("INSERT INTO __bad VALUES (?)", [[r] for r in sorted(bad)])
+    return duplicate_rows(con, "(SELECT * FROM __raw WHERE __row NOT IN (SELECT r FROM __bad))", table, file,
+                          present)
+
+
+def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> set[str]:
+    """Read ``path`` as all-text table ``__raw`` with a 1-based ``__row``; return the columns present."""
+    reader = (f"read_parquet('{_lit(path)}')" if path.suffix == ".parquet"
+              else f"read_csv('{_lit(path)}', header = true, all_varchar = true)")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __file AS SELECT * FROM {reader}")
+    except duckdb.Error as exc:
+        raise InputError(f"{path}: cannot be read as {'Parquet' if path.suffix == '.parquet' else 'CSV'}: "
+                         f"{_first_line(exc)}. Check the file is complete and in the expected format.") from exc
+    columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
+    by_name = {c.strip().lower(): c for c in columns}
+    _check_columns(table, path, set(by_name))
+    casts = ", ".join(f"CAST({_q(orig)} AS VARCHAR) AS {_q(name)}" for name, orig in by_name.items())
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT rowid + 1 AS __row, {casts} FROM __file")
+    return set(by_name)
+
+
+def _check_columns(table: Table, path: Path, present: set[str]) -> None:
+    problems = []
+    for col in table.columns:
+        if col.required and col.name not in present:
+            problems.append(Problem(str(path), None, col.name, None, "required column is missing from the header"))
+    for name in sorted(present - set(table.column_names)):
+        hint = str(did_you_mean("column", name, table.column_names)).split(". ", 1)[1].split(" Known")[0]
+        problems.append(Problem(str(path), None, name, None, f"unknown column for table '{table.name}'. {hint}"
+                                .rstrip()))
+    if problems:
+        raise InputError(f"{path}: header problems", problems)
+
+
+def _select_sql(table: Table, present: set[str], workspace_id: str, file: str, relation: str,
+                dropped: str | None) -> str:
+    cols = [f"'{_lit(workspace_id)}' AS workspace_id", f"'{_lit(file)}' AS source_file",
+            "CAST(__row AS BIGINT) AS source_row"]
+    for col in table.columns:
+        value = typed_sql(col) if col.name in present else _absent_sql(col)
+        cols.append(f"CAST({value} AS {col.type.sql}) AS {_q(col.name)}")
+    where = f" WHERE __row NOT IN (SELECT r FROM {dropped})" if dropped else ""
+    return f"SELECT {', '.join(cols)} FROM {relation} AS r{where} ORDER BY __row"
+
+
+def _absent_sql(col: Any) -> str:
+    if col.default is None:
+        return "NULL"
+    return typed_sql(col).replace(f'"{col.name}"', "NULL")
+
+
+def _lit(value: object) -> str:
+    return str(value).replace("'", "''")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]

@@ -1,0 +1,118 @@
+"""Turn an all-text relation into a canonical table: typed values, or a problem per bad cell.
+
+Everything here is SQL run by DuckDB over the whole file at once: one query finds every bad
+cell (with its row and field), another casts the good rows. No Python loop touches a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from bridgewatch.errors import Problem
+from bridgewatch.model.tables import Column, ColumnType, Table
+
+_TRUE = "('true','t','1','yes','y')"
+_FALSE = "('false','f','0','no','n')"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(col: Column) -> str:
+    """The cell as trimmed text, NULL when empty, with the column default applied."""
+    expr = f"NULLIF(TRIM({_q(col.name)}), '')"
+    if col.default is not None:
+        expr = f"COALESCE({expr}, '{col.default}')"
+    return expr
+
+
+def typed_sql(col: Column) -> str:
+    """SQL that yields the typed value of a raw text column (NULL when it cannot be read)."""
+    raw = _text(col)
+    match col.type:
+        case ColumnType.BOOLEAN:
+            return (f"CASE WHEN lower({raw}) IN {_TRUE} THEN TRUE "
+                    f"WHEN lower({raw}) IN {_FALSE} THEN FALSE END")
+        case ColumnType.TIMESTAMP:
+            return f"CAST(timezone('UTC', TRY_CAST({raw} AS TIMESTAMPTZ)) AS TIMESTAMP)"
+        case ColumnType.DATE:
+            return f"TRY_CAST({raw} AS DATE)"
+        case ColumnType.MONEY | ColumnType.RATE:
+            return f"TRY_CAST({raw} AS {col.type.sql})"
+        case _:
+            if col.allowed:
+                return f"lower({raw})"
+            if col.name in ("country", "ship_to_country", "currency"):
+                return f"upper({raw})"
+            return raw
+
+
+_HINTS = {
+    ColumnType.BOOLEAN: "expected true/false (also 1/0, yes/no)",
+    ColumnType.TIMESTAMP: "expected an ISO-8601 timestamp such as 2026-04-10T09:30:00Z",
+    ColumnType.DATE: "expected a date such as 2026-04-10",
+    ColumnType.MONEY: "expected a plain decimal amount such as 1234.50",
+    ColumnType.RATE: "expected a plain decimal rate such as 1.2734",
+}
+
+
+def checks(col: Column) -> list[tuple[str, str]]:
+    """(SQL condition that a cell is unusable, reason) pairs for one column."""
+    raw = _text(col)
+    out = []
+    if col.required:
+        out.append((f"{raw} IS NULL", "required value is empty"))
+    if col.type in _HINTS:
+        out.append((f"{raw} IS NOT NULL AND ({typed_sql(col)}) IS NULL", _HINTS[col.type]))
+    if col.allowed:
+        values = ", ".join(f"'{v}'" for v in col.allowed)
+        out.append((f"{raw} IS NOT NULL AND lower({raw}) NOT IN ({values})",
+                    f"expected one of {', '.join(col.allowed)}"))
+    if col.name == "currency":
+        out.append((f"{raw} IS NOT NULL AND NOT regexp_matches(upper({raw}), '^[A-Z]{{3}}$')",
+                    "expected a 3-letter ISO 4217 currency code"))
+    if col.name in ("country", "ship_to_country"):
+        out.append((f"{raw} IS NOT NULL AND NOT regexp_matches(upper({raw}), '^[A-Z]{{2}}$')",
+                    "expected a 2-letter ISO 3166 country code"))
+    return out
+
+
+@dataclass(frozen=True)
+class CheckedRelation:
+    """The outcome of checking one raw relation: the bad cells and the SQL of the good rows."""
+
+    problems: tuple[Problem, ...]
+    bad_rows: frozenset[int]
+
+
+def find_problems(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,
+                  present: set[str]) -> CheckedRelation:
+    """Every unusable cell of ``relation`` (a view with all-text columns plus ``__row``)."""
+    selects = [
+        f"SELECT __row, '{col.name}' AS field, CAST({_q(col.name)} AS VARCHAR) AS value, "
+        f"'{reason}' AS reason FROM {relation} WHERE {cond}"
+        for col in table.columns if col.name in present for cond, reason in checks(col)
+    ]
+    if not selects:
+        return CheckedRelation((), frozenset())
+    rows = con.execute(" UNION ALL ".join(selects) + " ORDER BY 1, 2").fetchall()
+    problems = tuple(Problem(file, int(r[0]), r[1], r[2], r[3]) for r in rows)
+    return CheckedRelation(problems, frozenset(p.row for p in problems if p.row is not None))
+
+
+def duplicate_rows(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,
+                       present: set[str]) -> tuple[Problem, ...]:
+    """Rows whose key repeats an earlier row's key: excluded as duplicates, the first one is kept."""
+    if not table.key or not set(table.key) <= present:
+        return ()
+    key = ", ".join(typed_sql(table.column(k)) for k in table.key)
+    rows = con.execute(
+        f"SELECT __row, k, first_row FROM (SELECT __row, concat_ws(' / ', {key}) AS k, "
+        f"min(__row) OVER (PARTITION BY {key}) AS first_row FROM {relation}) WHERE __row > first_row "
+        f"ORDER BY __row").fetchall()
+    field = "+".join(table.key)
+    return tuple(Problem(file, int(r[0]), field, r[1], f"duplicate of row {r[2]}; the first row is kept")
+                 for r in rows)

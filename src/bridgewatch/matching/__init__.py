@@ -1,0 +1,1 @@
+"""Match-key normalisation and key-precedence matching, as SQL."""

@@ -1,0 +1,62 @@
+"""SQL expressions that normalise match keys, the same on every engine.
+
+* email: trimmed, lower-cased (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
+* account reference: trimmed, upper-cased; leading zeros and inner punctuation are kept, because
+  ``C-0001`` and ``C0001`` can be different ERP accounts.
+* VAT number: upper-cased, every character that is not a letter or digit removed, then given a
+  country prefix when it has none: ``GB 123 4567 89`` and ``123.456.789`` (for a GB customer) are
+  both ``GB123456789``. Greece's VAT prefix is ``EL`` (``GR`` is rewritten). A number with no
+  prefix and no known country stays bare and only matches another bare number.
+"""
+
+from __future__ import annotations
+
+VAT_PREFIXES = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "EL", "ES", "FI", "FR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "XI", "GB", "GR", "CH", "NO",
+)
+"""Two-letter prefixes recognised at the start of a VAT number (EU members, XI, GB, CH, NO)."""
+
+EU_VAT_AREA = (
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "GR", "ES", "FI", "FR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+)
+"""Countries (ISO codes) inside the EU VAT area."""
+
+_PREFIX_RE = "^(" + "|".join(VAT_PREFIXES) + ")"
+
+
+def email_sql(col: str) -> str:
+    return f"NULLIF(lower(trim({col})), '')"
+
+
+def account_ref_sql(col: str) -> str:
+    return f"NULLIF(upper(trim({col})), '')"
+
+
+def vat_sql(col: str, country: str) -> str:
+    """Canonical ``CC+number`` form of the VAT number in ``col`` for a party in ``country``."""
+    bare = f"NULLIF(regexp_replace(upper({col}), '[^A-Z0-9]', '', 'g'), '')"
+    prefix = f"(CASE WHEN upper({country}) = 'GR' THEN 'EL' ELSE upper({country}) END)"
+    return (
+        f"(CASE WHEN {bare} IS NULL THEN NULL "
+        f"WHEN regexp_matches({bare}, '{_PREFIX_RE}') THEN "
+        f"(CASE WHEN substr({bare}, 1, 2) = 'GR' THEN concat('EL', substr({bare}, 3)) ELSE {bare} END) "
+        f"WHEN {country} IS NULL THEN {bare} "
+        f"ELSE concat({prefix}, {bare}) END)"
+    )
+
+
+def vat_country_sql(vat: str) -> str:
+    """The ISO country a canonical VAT number belongs to (EL → GR), or NULL for a bare number."""
+    return (f"(CASE WHEN substr({vat}, 1, 2) = 'EL' THEN 'GR' "
+            f"WHEN regexp_matches({vat}, '^[A-Z]{{2}}') THEN substr({vat}, 1, 2) END)")
+
+
+KEY_SQL = {
+    "email": lambda col, country: email_sql(col),
+    "account_ref": lambda col, country: account_ref_sql(col),
+    "external_id": lambda col, country: f"NULLIF(trim({col}), '')",
+    "vat": vat_sql,
+}
+"""How each key type is normalised: ``KEY_SQL[key](column, country_column)``."""

@@ -38,8 +38,11 @@ def local_connection(timezone: str = "UTC") -> duckdb.DuckDBPyConnection:
 
 
 def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
-                on_bad_row: OnBadRow = OnBadRow.RAISE) -> tuple[dict[str, Any], Accounting]:
+                on_bad_row: OnBadRow = OnBadRow.RAISE, require: bool = True) -> tuple[dict[str, Any], Accounting]:
     """Load every canonical table from ``folder``.
+
+    Args:
+        require: a missing required table file is an error (False when vendor sources supply tables).
 
     Returns:
         The Arrow table per canonical table name, and the accounting of every file read.
@@ -57,6 +60,8 @@ def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
     problems: list[Problem] = []
     for table in TABLES:
         path = find_table_file(folder, table)
+        if path is None and not require:
+            continue
         if path is None and not table.optional:
             problems.append(Problem(str(folder / f"{table.name}.csv"), None, None, None,
                                     "required file is missing (also accepted: .tsv, .csv.gz, .parquet)"))

@@ -1,0 +1,349 @@
+"""Card-independent SQL steps: accounts, orders in scope, expected entity, keys, sync history.
+
+Every step keeps ``workspace_id`` in its keys so one pass can serve many workspaces. Step
+functions return :class:`Step` objects whose SQL is written once, in DuckDB's dialect.
+
+The unit a card counts is the *account*: a B2B company when the customer buys for one (any of
+its contacts' orders count for it, and its keys come from the company, its locations and its
+contacts), otherwise the individual customer. An account is identified by
+``(workspace_id, platform, account_kind, account_id)``; ``ACCOUNT`` below names those columns.
+"""
+
+from __future__ import annotations
+
+from bridgewatch.engine.base import Step
+from bridgewatch.matching.normalise import KEY_SQL
+
+ACCOUNT = ("workspace_id", "platform", "account_kind", "account_id")
+ACCOUNT_COLS = ", ".join(ACCOUNT)
+
+GUEST = "guest order (no customer record)"
+QUOTE = "quote, not an order"
+CANCELLED = "cancelled"
+NOT_LIVE = "not a live sale (refunded, declined, incomplete or test)"
+BEFORE_WINDOW = "placed before the window"
+AFTER_AS_OF = "placed at or after the as-of time"
+
+
+def on(left: str, right: str, cols: tuple[str, ...] = ACCOUNT) -> str:
+    """``left.c = right.c AND ...`` over ``cols``."""
+    return " AND ".join(f"{left}.{c} = {right}.{c}" for c in cols)
+
+
+def account_members() -> Step:
+    """Which account each commerce customer belongs to."""
+    return Step("account_members", """
+        SELECT workspace_id, platform, customer_id,
+               CASE WHEN company_id IS NULL THEN 'customer' ELSE 'company' END AS account_kind,
+               COALESCE(company_id, customer_id) AS account_id
+        FROM bw_commerce_customers""")
+
+
+def orders() -> Step:
+    """Every order with its account and, when it does not count, the first reason why not."""
+    return Step("orders", f"""
+        SELECT o.workspace_id, o.platform, o.order_id, o.customer_id, o.email, o.status, o.created_at,
+               o.currency, o.total, o.ship_to_country, o.tags, o.source_file, o.source_row,
+               CASE WHEN o.company_id IS NOT NULL THEN 'company'
+                    WHEN m.account_kind IS NOT NULL THEN m.account_kind
+                    WHEN o.customer_id IS NOT NULL THEN 'customer' END AS account_kind,
+               COALESCE(o.company_id, m.account_id, o.customer_id) AS account_id,
+               CASE WHEN o.created_at >= p.as_of THEN '{AFTER_AS_OF}'
+                    WHEN o.created_at < p.window_start THEN '{BEFORE_WINDOW}'
+                    WHEN o.customer_id IS NULL AND o.company_id IS NULL THEN '{GUEST}'
+                    WHEN o.quote THEN '{QUOTE}'
+                    WHEN o.cancelled THEN '{CANCELLED}'
+                    WHEN o.inactive THEN '{NOT_LIVE}' END AS excluded_reason
+        FROM bw_orders o
+        JOIN bw_params p ON p.workspace_id = o.workspace_id
+        LEFT JOIN __bw__account_members m
+          ON m.workspace_id = o.workspace_id AND m.platform = o.platform AND m.customer_id = o.customer_id""")
+
+
+def accounts() -> Step:
+    """One row per account with its name, country, creation time, storefront merge and B2B flag."""
+    return Step("accounts", f"""
+        SELECT {ACCOUNT_COLS},
+               COALESCE(max(company_name), max(member_name)) AS name,
+               COALESCE(max(company_country), max(member_country)) AS country,
+               COALESCE(max(company_created), min(member_created)) AS created_at,
+               max(merged_into) AS merged_into,
+               bool_or(is_b2b) AS is_b2b
+        FROM (
+            SELECT workspace_id, platform, 'company' AS account_kind, company_id AS account_id,
+                   name AS company_name, CAST(NULL AS VARCHAR) AS member_name,
+                   country AS company_country, CAST(NULL AS VARCHAR) AS member_country,
+                   created_at AS company_created, CAST(NULL AS TIMESTAMP) AS member_created,
+                   merged_into, TRUE AS is_b2b
+            FROM bw_companies
+            UNION ALL
+            SELECT c.workspace_id, c.platform, m.account_kind, m.account_id,
+                   c.company_name, COALESCE(c.name, c.company_name), NULL, c.country, NULL, c.created_at,
+                   CASE WHEN m.account_kind = 'customer' THEN c.merged_into END,
+                   c.is_b2b OR m.account_kind = 'company'
+            FROM bw_commerce_customers c
+            JOIN __bw__account_members m
+              ON m.workspace_id = c.workspace_id AND m.platform = c.platform AND m.customer_id = c.customer_id
+            UNION ALL
+            SELECT workspace_id, platform, account_kind, account_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                   account_kind = 'company'
+            FROM __bw__orders WHERE account_id IS NOT NULL
+        ) AS a
+        GROUP BY {ACCOUNT_COLS}""")
+
+
+def account_activity() -> Step:
+    """Per account: its counted orders in the window, and its quotes (for the quote-only rule)."""
+    return Step("account_activity", f"""
+        SELECT {ACCOUNT_COLS},
+               count(*) FILTER (WHERE excluded_reason IS NULL) AS active_orders,
+               count(*) FILTER (WHERE excluded_reason = '{QUOTE}') AS quotes_in_window,
+               count(*) FILTER (WHERE excluded_reason NOT IN ('{BEFORE_WINDOW}', '{AFTER_AS_OF}'))
+                   AS orders_in_window,
+               min(created_at) FILTER (WHERE excluded_reason IS NULL) AS first_order_at,
+               max(created_at) FILTER (WHERE excluded_reason IS NULL) AS last_order_at,
+               max_by(ship_to_country, created_at) FILTER (WHERE excluded_reason IS NULL) AS last_ship_to,
+               max_by(customer_id, created_at) FILTER (WHERE excluded_reason IS NULL) AS last_buyer
+        FROM __bw__orders
+        WHERE account_id IS NOT NULL
+        GROUP BY {ACCOUNT_COLS}""")
+
+
+def order_values() -> Step:
+    """Counted orders with the FX rate into reporting currency (latest rate on or before the order date)."""
+    return Step("order_values", f"""
+        SELECT o.*, p.reporting_currency,
+               CASE WHEN o.currency = p.reporting_currency THEN CAST(1 AS DECIMAL(18,8)) ELSE r.rate END AS fx_rate,
+               CASE WHEN o.currency = p.reporting_currency THEN CAST(o.created_at AS DATE) ELSE r.rate_date END
+                   AS fx_rate_date,
+               ROUND(o.total * CASE WHEN o.currency = p.reporting_currency THEN 1 ELSE r.rate END, 2)
+                   AS value_reporting
+        FROM __bw__orders o
+        JOIN bw_params p ON p.workspace_id = o.workspace_id
+        LEFT JOIN (
+            SELECT o2.workspace_id, o2.platform, o2.order_id, f.rate, f.rate_date,
+                   row_number() OVER (PARTITION BY o2.workspace_id, o2.platform, o2.order_id
+                                      ORDER BY f.rate_date DESC) AS rn
+            FROM __bw__orders o2
+            JOIN bw_fx_rates f ON f.workspace_id = o2.workspace_id AND f.currency = o2.currency
+                              AND f.rate_date <= CAST(o2.created_at AS DATE)
+            WHERE o2.excluded_reason IS NULL
+        ) AS r ON r.workspace_id = o.workspace_id AND r.platform = o.platform AND r.order_id = o.order_id
+              AND r.rn = 1
+        WHERE o.excluded_reason IS NULL""")
+
+
+def entity_hits() -> Step:
+    """Every entity rule that fires for an active account, with its precedence rank.
+
+    Rank 1 = per-customer override, 2 = platform tag (order or customer tag), 3 = ship-to country.
+    """
+    return Step("entity_hits", f"""
+        WITH tags AS (
+            SELECT o.workspace_id, o.platform, o.account_kind, o.account_id, lower(trim(t.tag)) AS tag
+            FROM __bw__orders AS o, unnest(string_split(o.tags, ',')) AS t(tag)
+            WHERE o.excluded_reason IS NULL AND o.tags IS NOT NULL
+            UNION ALL
+            SELECT c.workspace_id, c.platform, m.account_kind, m.account_id, lower(trim(t.tag)) AS tag
+            FROM bw_commerce_customers AS c
+            JOIN __bw__account_members AS m
+              ON m.workspace_id = c.workspace_id AND m.platform = c.platform AND m.customer_id = c.customer_id,
+            unnest(string_split(c.tags, ',')) AS t(tag)
+            WHERE c.tags IS NOT NULL
+        )
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, r.entity, r.rank, r.kind, r.value
+        FROM __bw__account_activity a
+        JOIN bw_entity_rules r ON r.workspace_id = a.workspace_id AND r.kind = 'override'
+             AND r.value = a.account_id AND (r.platform IS NULL OR r.platform = a.platform)
+        WHERE a.active_orders > 0
+        UNION ALL
+        SELECT DISTINCT t.workspace_id, t.platform, t.account_kind, t.account_id, r.entity, r.rank, r.kind, r.value
+        FROM tags t
+        JOIN bw_entity_rules r ON r.workspace_id = t.workspace_id AND r.kind = 'tag' AND r.value = t.tag
+             AND (r.platform IS NULL OR r.platform = t.platform)
+        UNION ALL
+        SELECT DISTINCT o.workspace_id, o.platform, o.account_kind, o.account_id, r.entity, r.rank, r.kind, r.value
+        FROM __bw__orders o
+        JOIN bw_entity_rules r ON r.workspace_id = o.workspace_id AND r.kind = 'country'
+             AND r.value = o.ship_to_country AND (r.platform IS NULL OR r.platform = o.platform)
+        WHERE o.excluded_reason IS NULL""")
+
+
+def entity_fit() -> Step:
+    """The entities an account's orders should post to: the candidates at the best-ranked rule, else the default."""
+    return Step("entity_fit", f"""
+        WITH best AS (
+            SELECT {ACCOUNT_COLS}, min(rank) AS best_rank FROM __bw__entity_hits GROUP BY {ACCOUNT_COLS}
+        )
+        SELECT DISTINCT h.workspace_id, h.platform, h.account_kind, h.account_id, h.entity, h.kind AS basis
+        FROM __bw__entity_hits h JOIN best b ON {on('h', 'b')} AND h.rank = b.best_rank
+        UNION ALL
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, p.default_entity, 'default'
+        FROM __bw__account_activity a
+        JOIN bw_params p ON p.workspace_id = a.workspace_id
+        WHERE a.active_orders > 0 AND p.default_entity IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM __bw__entity_hits h WHERE {on('h', 'a')})""")
+
+
+def account_entity() -> Step:
+    """Per active account: the expected entity, or the ambiguity when rules disagree or none applies."""
+    return Step("account_entity", f"""
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id,
+               count(f.entity) AS n_fit,
+               CASE WHEN count(f.entity) = 1 THEN min(f.entity) END AS expected_entity,
+               count(f.entity) <> 1 AS entity_ambiguous,
+               string_agg(f.entity, ', ' ORDER BY f.entity) AS entity_candidates,
+               COALESCE(min(f.basis), 'none') AS entity_basis
+        FROM __bw__account_activity a
+        LEFT JOIN __bw__entity_fit f ON {on('f', 'a')}
+        WHERE a.active_orders > 0
+        GROUP BY a.workspace_id, a.platform, a.account_kind, a.account_id""")
+
+
+def _key_rows(relation: str, account_cols: str, key_type: str, column: str, country: str, source: str) -> str:
+    value = KEY_SQL[key_type](column, country)
+    return (f"SELECT {account_cols}, '{key_type}' AS key_type, {value} AS key_value, {source} AS key_source "
+            f"FROM {relation}")
+
+
+def account_keys() -> Step:
+    """Every normalised match key of every active account, with where it came from (long format)."""
+    members = ("(SELECT c.*, m.account_kind, m.account_id, p.home_country FROM bw_commerce_customers c "
+               "JOIN __bw__account_members m ON m.workspace_id = c.workspace_id AND m.platform = c.platform "
+               "AND m.customer_id = c.customer_id JOIN bw_params p ON p.workspace_id = c.workspace_id) AS c")
+    companies = ("(SELECT co.*, 'company' AS account_kind, co.company_id AS account_id, p.home_country "
+                 "FROM bw_companies co JOIN bw_params p ON p.workspace_id = co.workspace_id) AS c")
+    locations = ("(SELECT l.*, 'company' AS account_kind, l.company_id AS account_id, p.home_country, "
+                 "co.country AS company_country FROM bw_company_locations l "
+                 "JOIN bw_params p ON p.workspace_id = l.workspace_id "
+                 "LEFT JOIN bw_companies co ON co.workspace_id = l.workspace_id AND co.platform = l.platform "
+                 "AND co.company_id = l.company_id) AS c")
+    orders_ = "(SELECT * FROM __bw__orders WHERE excluded_reason IS NULL AND account_id IS NOT NULL) AS c"
+    cols = "c.workspace_id, c.platform, c.account_kind, c.account_id"
+    own = "COALESCE(c.country, c.home_country)"
+    parts = [
+        _key_rows(members, cols, "vat", "c.vat_number", own, "concat('customer ', c.customer_id, ' vat_number')"),
+        _key_rows(members, cols, "account_ref", "c.account_ref", own,
+                  "concat('customer ', c.customer_id, ' account_ref')"),
+        _key_rows(members, cols, "email", "c.email", own, "concat('customer ', c.customer_id, ' email')"),
+        _key_rows(members, cols, "external_id", "COALESCE(c.external_id, c.customer_id)", own,
+                  "concat('customer ', c.customer_id, CASE WHEN c.external_id IS NULL THEN ' id' "
+                  "ELSE ' external_id' END)"),
+        _key_rows(companies, cols, "vat", "c.vat_number", own, "concat('company ', c.company_id, ' vat_number')"),
+        _key_rows(companies, cols, "account_ref", "c.account_ref", own,
+                  "concat('company ', c.company_id, ' account_ref')"),
+        _key_rows(companies, cols, "email", "c.email", own, "concat('company ', c.company_id, ' email')"),
+        _key_rows(companies, cols, "external_id", "c.company_id", own, "concat('company ', c.company_id, ' id')"),
+        _key_rows(locations, cols, "vat", "c.vat_number", "COALESCE(c.country, c.company_country, c.home_country)",
+                  "concat('location ', c.location_id, ' vat_number')"),
+        _key_rows(locations, cols, "account_ref", "c.account_ref", own,
+                  "concat('location ', c.location_id, ' account_ref')"),
+        _key_rows(orders_, cols, "email", "c.email", "NULL", "concat('order ', c.order_id, ' email')"),
+    ]
+    union = "\nUNION ALL\n".join(parts)
+    return Step("account_keys", f"""
+        SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value,
+               min(k.key_source) AS key_source, count(*) AS n_sources
+        FROM ({union}) AS k
+        JOIN __bw__account_activity a ON {on('a', 'k')} AND a.active_orders > 0
+        WHERE k.key_value IS NOT NULL
+        GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value""")
+
+
+def erp_keys() -> Step:
+    """Every normalised key of every ERP record that existed at the as-of time (long format)."""
+    base = ("(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
+            "e.status IN ('active', 'on_hold') AS is_live, "
+            "EXISTS (SELECT 1 FROM bw_holding h WHERE h.workspace_id = e.workspace_id "
+            "AND h.account = upper(trim(e.customer_account)) "
+            "AND (h.entity IS NULL OR h.entity = e.legal_entity)) AS is_holding "
+            "FROM bw_erp_customers e JOIN bw_params p ON p.workspace_id = e.workspace_id "
+            "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity "
+            "WHERE e.created_at IS NULL OR e.created_at < p.as_of) AS c")
+    cols = ("c.workspace_id, c.system, c.legal_entity, c.customer_account, c.name, c.status, c.merged_into, "
+            "c.is_live, c.is_holding")
+    parts = [
+        _key_rows(base, cols, "vat", "c.vat_number", "c.vat_country", "'vat_number'"),
+        _key_rows(base, cols, "account_ref", "c.customer_account", "NULL", "'customer_account'"),
+        _key_rows(base, cols, "email", "c.email", "NULL", "'email'"),
+        _key_rows(base, cols, "external_id", "c.external_id", "NULL", "'external_id'"),
+    ]
+    union = "\nUNION ALL\n".join(parts)
+    return Step("erp_keys", f"SELECT * FROM ({union}) AS k WHERE k.key_value IS NOT NULL")
+
+
+def staging_keys() -> Step:
+    """Keys of staging (Dataverse) records, for the 'present but not promoted' cross-reference."""
+    base = ("(SELECT s.*, p.home_country FROM bw_staging_records s "
+            "JOIN bw_params p ON p.workspace_id = s.workspace_id "
+            "WHERE s.created_at IS NULL OR s.created_at < p.as_of) AS c")
+    cols = "c.workspace_id, c.system, c.record_id, c.record_type, c.legal_entity, c.state, c.merged, c.master_id"
+    parts = [
+        _key_rows(base, cols, "vat", "c.vat_number", "c.home_country", "'vat_number'"),
+        _key_rows(base, cols, "account_ref", "c.account_ref", "NULL", "'account_ref'"),
+        _key_rows(base, cols, "email", "c.email", "NULL", "'email'"),
+        _key_rows(base, cols, "external_id", "c.external_id", "NULL", "'external_id'"),
+    ]
+    union = "\nUNION ALL\n".join(parts)
+    return Step("staging_keys", f"SELECT * FROM ({union}) AS k WHERE k.key_value IS NOT NULL")
+
+
+def account_events() -> Step:
+    """Sync-log events that concern an active account (by company id or any member customer id)."""
+    return Step("account_events", f"""
+        WITH refs AS (
+            SELECT workspace_id, platform, account_kind, account_id, account_id AS ref FROM __bw__account_activity
+            WHERE active_orders > 0
+            UNION
+            SELECT m.workspace_id, m.platform, m.account_kind, m.account_id, m.customer_id
+            FROM __bw__account_members m JOIN __bw__account_activity a ON {on('a', 'm')} AND a.active_orders > 0
+        )
+        SELECT DISTINCT r.workspace_id, r.platform, r.account_kind, r.account_id,
+               s.source, s.event_id, s.customer_ref, s.occurred_at, s.operation, s.outcome, s.rejection_reason,
+               s.legal_entity, s.erp_account, s.source_file, s.source_row,
+               s.operation IN ('create', 'promote', 'other') AS is_attempt
+        FROM bw_sync_events s
+        JOIN bw_params p ON p.workspace_id = s.workspace_id
+        JOIN refs r ON r.workspace_id = s.workspace_id AND r.ref = s.customer_ref
+                   AND (s.platform IS NULL OR s.platform = r.platform)
+        WHERE s.occurred_at < p.as_of""")
+
+
+def account_sync() -> Step:
+    """Per active account: its latest create attempt and the workspace's last successful sync run."""
+    return Step("account_sync", f"""
+        WITH ranked AS (
+            SELECT e.*, row_number() OVER (
+                PARTITION BY workspace_id, platform, account_kind, account_id
+                ORDER BY occurred_at DESC,
+                         CASE outcome WHEN 'failed' THEN 0 WHEN 'pending' THEN 1
+                                      WHEN 'succeeded' THEN 2 ELSE 3 END,
+                         event_id DESC) AS rn
+            FROM __bw__account_events e WHERE is_attempt
+        ), runs AS (
+            SELECT s.workspace_id, max(s.occurred_at) AS last_success_run
+            FROM bw_sync_events s JOIN bw_params p ON p.workspace_id = s.workspace_id
+            WHERE s.outcome = 'succeeded' AND s.occurred_at < p.as_of
+            GROUP BY s.workspace_id
+        ), counts AS (
+            SELECT {ACCOUNT_COLS}, count(*) AS attempts,
+                   count(*) FILTER (WHERE outcome = 'failed') AS failed_attempts
+            FROM __bw__account_events WHERE is_attempt GROUP BY {ACCOUNT_COLS}
+        )
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id,
+               COALESCE(c.attempts, 0) AS attempts, COALESCE(c.failed_attempts, 0) AS failed_attempts,
+               l.occurred_at AS last_attempt_at, l.outcome AS last_outcome,
+               NULLIF(trim(l.rejection_reason), '') AS last_reason, l.source AS last_source,
+               r.last_success_run
+        FROM __bw__account_activity a
+        LEFT JOIN counts c ON {on('c', 'a')}
+        LEFT JOIN ranked l ON {on('l', 'a')} AND l.rn = 1
+        LEFT JOIN runs r ON r.workspace_id = a.workspace_id
+        WHERE a.active_orders > 0""")
+
+
+def shared_steps() -> list[Step]:
+    """The steps every card builds on, in dependency order."""
+    return [account_members(), orders(), accounts(), account_activity(), order_values(), entity_hits(),
+            entity_fit(), account_entity(), account_keys(), erp_keys(), staging_keys(), account_events(),
+            account_sync()]

@@ -1,0 +1,163 @@
+"""A workspace = its validated config + its canonical tables + the accounting of how they were read.
+
+``load_workspace`` is the one entry point the CLI, the batch runner and the tests use. The
+workspace's settings are also turned into small tables (``bw_params``, ``bw_field_map``,
+``bw_entities``, ``bw_entity_rules``, ``bw_holding``, ``bw_card_params``) so that the card SQL
+reads configuration like data and one pass can serve many workspaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from bridgewatch.config import RULE_KINDS, WorkspaceConfig, load_config
+from bridgewatch.errors import InputError
+from bridgewatch.ingest.accounting import Accounting, OnBadRow
+from bridgewatch.ingest.canonical import load_folder, local_connection, load_table
+from bridgewatch.model.tables import TABLES
+
+
+@dataclass
+class Workspace:
+    """One workspace ready to compute."""
+
+    config: WorkspaceConfig
+    tables: dict[str, pa.Table]
+    accounting: Accounting = field(default_factory=Accounting)
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+
+def load_workspace(root: Path | str, *, on_bad_row: OnBadRow | None = None) -> Workspace:
+    """Read ``workspace.toml`` and every table the workspace names.
+
+    Canonical files in ``data_dir`` are read when that folder exists; vendor files named under
+    ``[sources]`` are read by their readers. A table given by both is an error (ambiguous).
+
+    Raises:
+        ConfigError: the configuration is invalid.
+        InputError: a file is missing or holds bad values (or, with quarantine, is unreadable).
+    """
+    config = load_config(root)
+    policy = on_bad_row or (OnBadRow.QUARANTINE if config.sources else OnBadRow.RAISE)
+    tables: dict[str, pa.Table] = {}
+    accounting = Accounting()
+    data_dir = config.root / config.data_dir
+    if data_dir.is_dir() or not config.sources:
+        tables, accounting = load_folder(data_dir, workspace_id=config.id, timezone=config.workspace.timezone,
+                                         on_bad_row=policy, require=not config.sources)
+    if config.sources:
+        _merge_sources(config, policy, tables, accounting)
+    _fill_missing(config, tables)
+    return Workspace(config, tables, accounting)
+
+
+def _merge_sources(config: WorkspaceConfig, policy: OnBadRow, tables: dict[str, pa.Table],
+                   accounting: Accounting) -> None:
+    from bridgewatch.sources import load_sources
+
+    source_tables, accounts = load_sources(config, on_bad_row=policy)
+    for account in accounts:
+        accounting.add(account)
+    clash = sorted(set(source_tables) & {t for t, v in tables.items() if v.num_rows})
+    if clash:
+        raise InputError(f"Workspace '{config.id}': table(s) {', '.join(clash)} come both from {config.data_dir}/ "
+                         f"and from [sources]; keep one so no row is counted twice.")
+    tables.update(source_tables)
+
+
+def _fill_missing(config: WorkspaceConfig, tables: dict[str, pa.Table]) -> None:
+    missing = [t for t in TABLES if t.name not in tables]
+    required = [t.name for t in missing if not t.optional]
+    if required:
+        raise InputError(f"Workspace '{config.id}' has no data for required table(s) {', '.join(required)}. "
+                         f"Add {config.data_dir}/<table>.csv files or [sources] entries that produce them.")
+    con = local_connection()
+    for table in missing:
+        tables[table.name] = load_table(con, table, None, workspace_id=config.id)[0]
+    con.close()
+
+
+# -- configuration as tables ---------------------------------------------------------------------
+
+def resolve_as_of(config: WorkspaceConfig, override: datetime | None = None) -> datetime:
+    """The aligned as-of time: the explicit override, else workspace.as_of, else now (UTC)."""
+    from bridgewatch.config import _to_naive_utc
+
+    chosen = _to_naive_utc(override) or config.as_of_utc()
+    return chosen or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def config_tables(configs: Sequence[WorkspaceConfig], as_of: dict[str, datetime],
+                  cards: dict[str, Sequence[str]]) -> dict[str, pa.Table]:
+    """The settings of every workspace as tables the card SQL joins to."""
+    return {
+        "bw_params": _params(configs, as_of),
+        "bw_field_map": _rows_table([
+            {"workspace_id": c.id, "card": card, "key_type": key, "priority": i + 1}
+            for c in configs for card in cards[c.id] for i, key in enumerate(c.keys_for(card))
+        ], {"workspace_id": pa.string(), "card": pa.string(), "key_type": pa.string(), "priority": pa.int32()}),
+        "bw_entities": _rows_table([
+            {"workspace_id": c.id, "entity": e.id, "name": e.name, "currency": e.currency,
+             "country": e.countries[0] if e.countries else None}
+            for c in configs for e in c.legal_entities
+        ], {"workspace_id": pa.string(), "entity": pa.string(), "name": pa.string(), "currency": pa.string(),
+            "country": pa.string()}),
+        "bw_entity_rules": _rows_table(_entity_rules(configs), {
+            "workspace_id": pa.string(), "kind": pa.string(), "value": pa.string(), "platform": pa.string(),
+            "entity": pa.string(), "rank": pa.int32()}),
+        "bw_holding": _rows_table([
+            {"workspace_id": c.id, "account": h.account.strip().upper(), "entity": h.entity or None}
+            for c in configs for h in c.holding_customers
+        ], {"workspace_id": pa.string(), "account": pa.string(), "entity": pa.string()}),
+        "bw_card_params": _rows_table([
+            {"workspace_id": c.id, "card": card, "threshold": c.threshold_for(card)}
+            for c in configs for card in cards[c.id]
+        ], {"workspace_id": pa.string(), "card": pa.string(), "threshold": pa.int64()}),
+    }
+
+
+def _params(configs: Sequence[WorkspaceConfig], as_of: dict[str, datetime]) -> pa.Table:
+    rows = []
+    for c in configs:
+        w = c.workspace
+        t = as_of[c.id]
+        default = w.default_entity or (c.legal_entities[0].id if len(c.legal_entities) == 1 else None)
+        rows.append({
+            "workspace_id": c.id, "as_of": t, "window_start": t - timedelta(days=w.window_days),
+            "grace_start": t - timedelta(minutes=w.grace_minutes), "home_country": w.home_country,
+            "reporting_currency": w.reporting_currency, "vat_supply": w.vat_supply, "default_entity": default,
+            "window_days": w.window_days, "grace_minutes": w.grace_minutes,
+        })
+    return _rows_table(rows, {
+        "workspace_id": pa.string(), "as_of": pa.timestamp("us"), "window_start": pa.timestamp("us"),
+        "grace_start": pa.timestamp("us"), "home_country": pa.string(), "reporting_currency": pa.string(),
+        "vat_supply": pa.string(), "default_entity": pa.string(), "window_days": pa.int32(),
+        "grace_minutes": pa.int32()})
+
+
+def _entity_rules(configs: Sequence[WorkspaceConfig]) -> list[dict[str, Any]]:
+    rank = {kind: i + 1 for i, kind in enumerate(RULE_KINDS)}
+    rows = []
+    for c in configs:
+        for r in c.entity_rules:
+            value = r.value.strip().lower() if r.kind == "tag" else r.value.strip()
+            value = value.upper() if r.kind == "country" else value
+            rows.append({"workspace_id": c.id, "kind": r.kind, "value": value, "platform": r.platform,
+                         "entity": r.entity, "rank": rank[r.kind]})
+        for e in c.legal_entities:
+            rows += [{"workspace_id": c.id, "kind": "country", "value": country, "platform": None,
+                      "entity": e.id, "rank": rank["country"]} for country in e.countries]
+    return rows
+
+
+def _rows_table(rows: list[dict[str, Any]], schema: dict[str, pa.DataType]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=pa.schema(list(schema.items())))

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 class BridgewatchError(Exception):
     """Root of every error bridgewatch raises on purpose."""
 
-    exit_code: int = 2
+    exit_code: int = 5
+    """Process exit code the CLI uses for this error (docs/cli.md)."""
 
 
 class ConfigError(BridgewatchError):

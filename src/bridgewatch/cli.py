@@ -1,0 +1,178 @@
+"""The ``bridgewatch`` command: parse, call one library function, render, map errors to exit codes.
+
+Exit codes: 0 success; 1 unexpected internal error; 2 usage error; 3 an alert fired and
+``--fail-on-alert`` was given; 4 ``--strict`` and rows were quarantined; 5 bad configuration or input.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bridgewatch.errors import BridgewatchError, QuarantineError
+from bridgewatch.ingest.accounting import Accounting, OnBadRow
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ALERT, EXIT_QUARANTINE, EXIT_INPUT = 0, 1, 2, 3, 4, 5
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Which customers are buying from us right now who do not exist in our ERP's customer "
+                       "master, why, and what is blocked behind them?")
+out = Console(soft_wrap=False, width=200)
+err = Console(stderr=True)
+T = TypeVar("T")
+
+WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder (holds workspace.toml).")]
+CardOpt = Annotated[str | None, typer.Option("--card", help="Only this card (default: the workspace's cards).")]
+AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Aligned as-of time (UTC unless it has a zone).",
+                                                  formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
+                                                           "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"])]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 4) if any input row is quarantined.")]
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run ``fn``, turning bridgewatch errors into a message and an exit code (never a traceback)."""
+    try:
+        return fn()
+    except BridgewatchError as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _check_format(fmt: str) -> None:
+    from bridgewatch.report.render import FORMATS
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", param_hint="--format")
+
+
+def _load(workspace: Path, strict: bool) -> Any:
+    from bridgewatch.workspace import load_workspace
+
+    ws = load_workspace(workspace)
+    if strict and ws.accounting.problems:
+        raise QuarantineError(f"{len(ws.accounting.problems)} quarantined cell(s) with --strict:",
+                              ws.accounting.problems)
+    return ws
+
+
+def _emit(results: list[Any], fmt: str, accounting: Accounting | None = None) -> None:
+    from bridgewatch.report.render import render_csv, render_json, render_table
+
+    if fmt == "json":
+        sys.stdout.write(render_json(results) + "\n")
+    elif fmt == "csv":
+        sys.stdout.write(render_csv(results))
+    else:
+        render_table(results, out)
+        if accounting is not None and accounting.problems:
+            err.print(f"[yellow]{len(accounting.problems)} quarantined cell(s); see `bridgewatch ingest`.[/]")
+
+
+@app.command()
+def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = "table",
+        fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert", help="Exit 3 when an alert fires.")] = False,
+        strict: StrictOpt = False) -> None:
+    """Compute the workspace's cards and print them."""
+    _check_format(fmt)
+
+    def go() -> list[Any]:
+        from bridgewatch.cards.compute import compute
+
+        ws = _load(workspace, strict)
+        results = compute([ws], cards=[card] if card else None, as_of=as_of)
+        _emit(results, fmt, ws.accounting)
+        return results
+
+    results = _guard(go)
+    if fail_on_alert and any(r.alert.fired for r in results):
+        raise typer.Exit(EXIT_ALERT)
+
+
+@app.command()
+def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(help="Customer, company or "
+                                                                                 "account id.")],
+            card: CardOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
+    """Show the evidence for one customer: keys tried, ERP records hit, orders, sync events, cause."""
+    _check_format(fmt)
+
+    def go() -> None:
+        from bridgewatch.cards.explain import explain as explain_customer
+        from bridgewatch.report.explain_view import render_explanations
+
+        found = explain_customer(_load(workspace, False), customer_id, card=card, as_of=as_of)
+        if fmt == "json":
+            sys.stdout.write(json.dumps([e.to_dict() for e in found], indent=2) + "\n")
+        else:
+            render_explanations(found, out)
+
+    _guard(go)
+
+
+@app.command()
+def ingest(workspace: WorkspaceOpt, strict: StrictOpt = False, fmt: FormatOpt = "table",
+           quarantine_file: Annotated[Path | None, typer.Option("--quarantine-file",
+                                                                help="Write quarantined cells as CSV.")] = None
+           ) -> None:
+    """Read the workspace's inputs and print what happened to every row (read = used + excluded + quarantined)."""
+    _check_format(fmt)
+
+    def go() -> None:
+        from bridgewatch.report.accounting_view import render_accounting, write_quarantine
+
+        ws = _load(workspace, False)
+        if quarantine_file is not None:
+            write_quarantine(ws.accounting, quarantine_file)
+        render_accounting(ws.accounting, out, fmt)
+        if strict and ws.accounting.problems:
+            raise QuarantineError(f"{len(ws.accounting.problems)} quarantined cell(s) with --strict:",
+                                  ws.accounting.problems)
+
+    _guard(go)
+
+
+@app.command()
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo workspaces are written.")] =
+         Path("demo-workspaces"), fmt: FormatOpt = "table") -> None:
+    """Write the two worked-example workspaces and run their cards."""
+    _check_format(fmt)
+
+    def go() -> None:
+        from bridgewatch.cards.compute import compute
+        from bridgewatch.demo import write_demo
+        from bridgewatch.workspace import load_workspace
+
+        folders = write_demo(out_dir)
+        results = [r for folder in folders for r in compute([load_workspace(folder)])]
+        _emit(results, fmt)
+        if fmt == "table":
+            names = ", ".join(str(f) for f in folders)
+            out.print(f"Demo workspaces written to {names}; re-run one with "
+                      f"`bridgewatch run --workspace {folders[0]}`.")
+
+    _guard(go)
+
+
+@app.callback()
+def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each SQL step.")] = False
+                 ) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - last resort: no tracebacks for users
+        err.print(f"internal error: {type(exc).__name__}: {exc}. This is a bridgewatch bug; please report it "
+                  f"with the command you ran (add -v for the SQL steps).", highlight=False, markup=False)
+        sys.exit(EXIT_INTERNAL)

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bridgewatch.config import RULE_KINDS, WorkspaceConfig, load_config
-from bridgewatch.errors import InputError
+from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.accounting import Accounting, OnBadRow
 from bridgewatch.ingest.canonical import load_folder, local_connection, load_table
 from bridgewatch.model.tables import TABLES
@@ -57,6 +58,8 @@ def load_workspace(root: Path | str, *, on_bad_row: OnBadRow | None = None) -> W
     if config.sources:
         _merge_sources(config, policy, tables, accounting)
     _fill_missing(config, tables)
+    for name in ENTITY_COLUMNS:
+        tables[name] = _canonical_entities(config, name, tables[name])
     return Workspace(config, tables, accounting)
 
 
@@ -72,6 +75,26 @@ def _merge_sources(config: WorkspaceConfig, policy: OnBadRow, tables: dict[str, 
         raise InputError(f"Workspace '{config.id}': table(s) {', '.join(clash)} come both from {config.data_dir}/ "
                          f"and from [sources]; keep one so no row is counted twice.")
     tables.update(source_tables)
+
+
+ENTITY_COLUMNS = ("erp_customers", "sync_events")
+"""Tables whose ``legal_entity`` must name a configured entity."""
+
+
+def _canonical_entities(config: WorkspaceConfig, name: str, table: pa.Table) -> pa.Table:
+    """Spell ``legal_entity`` as configured (entity ids match case-insensitively); unknown ones are errors."""
+    ids = [e.id for e in config.legal_entities]
+    column = table.column("legal_entity")
+    position = pc.index_in(pc.utf8_lower(column), value_set=pa.array([i.lower() for i in ids]))
+    unknown = table.filter(pc.and_(pc.is_valid(column), pc.is_null(position)))
+    if unknown.num_rows:
+        hint = (f"unknown legal entity; configured: {', '.join(ids)}. Add it to [[legal_entities]] in "
+                f"workspace.toml or fix the value")
+        problems = [Problem(r["source_file"], r["source_row"], "legal_entity", r["legal_entity"], hint)
+                    for r in unknown.select(["source_file", "source_row", "legal_entity"]).to_pylist()]
+        raise InputError(f"Workspace '{config.id}': {name} names entities that are not configured:", problems)
+    spelled = pc.take(pa.array(ids, pa.string()), position)
+    return table.set_column(table.schema.get_field_index("legal_entity"), "legal_entity", spelled)
 
 
 def _fill_missing(config: WorkspaceConfig, tables: dict[str, pa.Table]) -> None:

@@ -157,6 +157,8 @@ def _presence(card: Card) -> Step:
         SELECT pop.workspace_id, pop.platform, pop.account_kind, pop.account_id,
                b.matched_key IS NOT NULL AS present, b.matched_key, b.matched_record,
                COALESCE(b.n_records, 0) > 1 AS match_ambiguous,
+               CASE WHEN b.matched_record IS NULL THEN FALSE
+                    ELSE count(*) OVER (PARTITION BY pop.workspace_id, b.matched_record) > 1 END AS record_shared,
                COALESCE(f.other_entity_match, FALSE) AS exists_in_other_entity, o.other_entity_records,
                COALESCE(f.retired_match, FALSE) AS retired_match, COALESCE(f.holding_match, FALSE) AS holding_match
         FROM {card.table('population')} pop

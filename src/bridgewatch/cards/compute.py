@@ -115,7 +115,12 @@ class CardReader:
             by_rejection_reason=self._group("rejection_reason", where="cause = 'create_failed'"),
             dataverse_not_promoted=sum(c.in_dataverse for c in customers),
             awaiting_sync=sum(c.awaiting_sync for c in customers),
-            customers=customers, scope=self._scope(), orders=self._orders())
+            customers=customers, scope=self._scope(), orders=self._orders(), ambiguous_matches=self._ambiguous())
+
+    def _ambiguous(self) -> int:
+        rows = self.engine.fetch(f"SELECT count(*) AS n FROM {self.card.table('presence')} "
+                                 f"WHERE {self.where} AND present AND (match_ambiguous OR record_shared)")
+        return int(rows[0]["n"])
 
     def _by_cause(self) -> tuple[Bucket, ...]:
         rows = self.engine.fetch(f"SELECT * FROM {self.card.table('by_cause')} WHERE {self.where} ORDER BY ord")

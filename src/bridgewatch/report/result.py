@@ -102,6 +102,9 @@ class CardResult:
     dataverse_not_promoted: int
     awaiting_sync: int
     customers: tuple[CustomerRow, ...]
+    ambiguous_matches: int = 0
+    """Present customers whose match is ambiguous: several ERP records at the winning key, or an ERP
+    record that is also the match of another customer."""
     scope: dict[str, int] = field(default_factory=dict)
     """Accounts seen, by why they are in or out of the card's population."""
     orders: dict[str, int] = field(default_factory=dict)
@@ -129,7 +132,7 @@ class CardResult:
             "by_entity": [_bucket(b, "entity") for b in self.by_entity],
             "by_rejection_reason": [_bucket(b, "reason") for b in self.by_rejection_reason],
             "dataverse_not_promoted": self.dataverse_not_promoted,
-            "awaiting_sync": self.awaiting_sync,
+            "awaiting_sync": self.awaiting_sync, "ambiguous_matches": self.ambiguous_matches,
             "scope": dict(self.scope), "orders": dict(self.orders),
             "customers": [_customer(c) for c in self.customers],
         }

@@ -1,0 +1,160 @@
+"""The D365 card's rules: all segments, quote-only, blocked value, entities, Dataverse, awaiting sync, worklist."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bridgewatch.errors import InputError
+
+from .builders import causes, company, erp, event, ids, shopper, d365
+
+FO = "d365_fo"
+
+
+def test_counts_every_platform_and_splits_b2b_dtc(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "S1", total="10.00")
+    shopper(s, "A1", platform="adobe_commerce", total="20.00")
+    company(s, "B1", country="US", currency="USD", total="300.00")
+    result = run_card(s)
+    assert sorted(ids(result)) == ["A1", "B1", "S1"]
+    assert [(b.key, b.customers, b.blocked_value_reporting) for b in result.by_segment] == [
+        ("b2b", 1, Decimal("300.00")), ("dtc", 2, Decimal("30.00"))]
+    dtc = next(c for c in result.customers if c.customer_id == "S1")
+    assert dtc.next_action == "Auto-creatable: the sync flow can create it with default settings."
+    b2b = next(c for c in result.customers if c.company_id == "B1")
+    assert b2b.next_action == "Manual onboarding: credit check, tax-ID validation, payment terms."
+
+
+def test_quote_only_customers_are_excluded(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "QUOTES", quote=True, orders=("2026-04-08T10:00:00Z", "2026-04-09T10:00:00Z"))
+    shopper(s, "QUOTE_AND_ORDER")
+    s.add("orders", platform="shopify", order_id="QO-q", customer_id="QUOTE_AND_ORDER", quote=True,
+          created_at="2026-04-09T10:00:00Z", currency="USD", total="999.00")
+    result = run_card(s)
+    assert ids(result) == ["QUOTE_AND_ORDER"]
+    assert result.customers[0].blocked_value == Decimal("50.00")
+    assert result.scope["quote-only in the window"] == 1
+
+
+def test_guest_orders_are_not_customers(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    s.add("orders", platform="shopify", order_id="G1", email="guest@mail.test", created_at="2026-04-10T10:00:00Z",
+          currency="USD", total="10.00")
+    result = run_card(s)
+    assert result.count == 0
+    assert result.orders == {"guest order (no customer record)": 1}
+
+
+def test_blocked_value_in_order_and_reporting_currency(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "CAD1", country="CA", currency="CAD", total="1000.00")
+    shopper(s, "MIX", orders=("2026-04-08T10:00:00Z",), total="100.00")
+    s.add("orders", platform="shopify", order_id="MIX-cad", customer_id="MIX", created_at="2026-04-09T10:00:00Z",
+          currency="CAD", total="100.00", ship_to_country="US")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-01", rate="0.7234")
+    result = run_card(s)
+    got = {c.customer_id: (c.blocked_value, c.currency, c.blocked_value_reporting) for c in result.customers}
+    assert got == {"CAD1": (Decimal("1000.00"), "CAD", Decimal("723.40")),
+                   "MIX": (None, "MIXED", Decimal("172.34"))}
+    assert result.blocked_value_reporting == Decimal("895.74")
+
+
+def test_missing_fx_rate_is_an_error_naming_the_order(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "EUR1", currency="EUR")
+    with pytest.raises(InputError) as err:
+        run_card(s)
+    message = str(err.value)
+    assert "orders.csv, row 1, field 'currency'" in message
+    assert "no FX rate from EUR into USD dated on or before 2026-04-10" in message
+
+
+def test_expected_entity_by_override_tag_and_country(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    s.config["entity_rules"] = [{"kind": "tag", "value": "Wholesale-CA", "entity": "CATU"},
+                                {"kind": "override", "value": "OVR", "platform": "shopify", "entity": "USTI"}]
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-01", rate="0.72")
+    shopper(s, "BY_COUNTRY", country="CA", currency="CAD")
+    shopper(s, "BY_TAG", tags="net30, wholesale-ca")
+    shopper(s, "OVR", country="CA", tags="wholesale-ca")
+    shopper(s, "TWO_COUNTRIES", orders=("2026-04-08T10:00:00Z",))
+    s.add("orders", platform="shopify", order_id="TC-ca", customer_id="TWO_COUNTRIES",
+          created_at="2026-04-09T10:00:00Z", currency="USD", total="5.00", ship_to_country="CA")
+    shopper(s, "NO_RULE", country="MX")
+    got = {c.customer_id: (c.expected_entity, c.entity_ambiguous, c.entity_candidates, c.entity_basis)
+           for c in run_card(s).customers}
+    assert got == {
+        "BY_COUNTRY": ("CATU", False, "CATU", "country"),
+        "BY_TAG": ("CATU", False, "CATU", "tag"),
+        "OVR": ("USTI", False, "USTI", "override"),
+        "TWO_COUNTRIES": (None, True, "CATU, USTI", "country"),
+        "NO_RULE": (None, True, None, "none"),
+    }
+
+
+def test_default_entity_applies_when_no_rule_fires(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365(default_entity="USTI")
+    shopper(s, "MX1", country="MX")
+    row = run_card(s).customers[0]
+    assert (row.expected_entity, row.entity_ambiguous, row.entity_basis) == ("USTI", False, "default")
+
+
+def test_present_in_another_entity_still_counts(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "CA1", country="CA", currency="USD", email="ca1@mail.test")
+    erp(s, "US-1", system=FO, entity="USTI", email="ca1@mail.test")
+    shopper(s, "CA2", country="CA", currency="USD", email="ca2@mail.test")
+    erp(s, "CA-2", system=FO, entity="catu", email="ca2@mail.test")
+    result = run_card(s)
+    assert ids(result) == ["CA1"]
+    row = result.customers[0]
+    assert (row.expected_entity, row.exists_in_other_entity, row.other_entity_records) == ("CATU", True,
+                                                                                           "USTI/US-1")
+
+
+def test_dataverse_not_promoted_is_cross_referenced(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "DV1", email="dv1@mail.test")
+    s.add("staging_records", record_id="acc-1", email="DV1@mail.test")
+    shopper(s, "DV_MERGED", email="dvm@mail.test")
+    s.add("staging_records", record_id="acc-2", email="dvm@mail.test", merged=True, master_id="acc-9")
+    shopper(s, "DV_PRESENT", email="dvp@mail.test")
+    s.add("staging_records", record_id="acc-3", email="dvp@mail.test", promoted=True)
+    erp(s, "US-3", system=FO, entity="USTI", email="dvp@mail.test")
+    result = run_card(s)
+    got = {c.customer_id: (c.cause, c.in_dataverse) for c in result.customers}
+    assert got == {"DV1": ("dataverse_not_promoted", True), "DV_MERGED": ("merged_retired", False)}
+    assert result.dataverse_not_promoted == 1
+
+
+def test_awaiting_sync_is_counted_but_shown_apart(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "NEW", created="2026-04-12T23:40:00Z", orders=("2026-04-12T23:50:00Z",))
+    shopper(s, "OLDER", created="2026-04-01T10:00:00Z", orders=("2026-04-12T23:40:00Z",))
+    result = run_card(s)
+    got = {c.customer_id: (c.awaiting_sync, c.cause) for c in result.customers}
+    assert got == {"NEW": (True, "lagging"), "OLDER": (False, "never_synced")}
+    assert (result.count, result.awaiting_sync) == (2, 1)
+
+
+def test_worklist_is_ranked_by_blocked_value(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "SMALL", total="10.00")
+    shopper(s, "BIG", total="900.00")
+    shopper(s, "TIE_B", total="50.00")
+    shopper(s, "TIE_A", total="50.00")
+    result = run_card(s)
+    assert [(c.rank, c.customer_id) for c in result.customers] == [(1, "BIG"), (2, "TIE_A"), (3, "TIE_B"),
+                                                                   (4, "SMALL")]
+
+
+def test_d365_causes_with_power_automate_failures(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365()
+    shopper(s, "F1")
+    event(s, "F1", "failed", "2026-04-10T11:00:00Z", "Sales tax group must be specified.")
+    shopper(s, "N1")
+    assert causes(run_card(s)) == {"create_failed": (1, 1), "never_synced": (1, 1)}

@@ -1,0 +1,140 @@
+"""Key normalisation, precedence, ambiguity and look-through, on the Sage card (VAT → account ref → email)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from bridgewatch.matching.normalise import account_ref_sql, email_sql, vat_sql
+
+from .builders import causes, company, erp, ids, sage
+
+
+@pytest.mark.parametrize(("raw", "country", "expected"), [
+    ("GB 123 4567 89", "GB", "GB123456789"),
+    ("123.456.789", "GB", "GB123456789"),
+    ("gb-123-456-789", None, "GB123456789"),
+    ("123456789", None, "123456789"),
+    ("094259216", "GR", "EL094259216"),
+    ("GR094259216", "GR", "EL094259216"),
+    ("U12345678", "AT", "ATU12345678"),
+    ("DE 123 456 789", "FR", "DE123456789"),
+    ("  ", "GB", None),
+    (None, "GB", None),
+])
+def test_vat_normalisation(raw: str | None, country: str | None, expected: str | None) -> None:
+    got = duckdb.connect().execute(f"SELECT {vat_sql('v', 'c')} FROM (SELECT ?::VARCHAR AS v, ?::VARCHAR AS c)",
+                                   [raw, country]).fetchone()
+    assert got == (expected,)
+
+
+def test_email_and_account_ref_normalisation() -> None:
+    got = duckdb.connect().execute(f"SELECT {email_sql('e')}, {account_ref_sql('r')} FROM "
+                                   "(SELECT ' Buyer@Acme.COM ' AS e, ' c-0001 ' AS r)").fetchone()
+    assert got == ("buyer@acme.com", "C-0001")
+
+
+def test_vat_written_differently_is_present(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "A", vat="GB 123 4567 89")
+    erp(s, "C1", vat_number="123456789", country="GB")
+    company(s, "B", vat="GB 987 6543 21")
+    result = run_card(s)
+    assert ids(result) == ["B"]
+    assert result.scope["present in master (matched on vat)"] == 1
+
+
+def test_bare_vat_of_another_country_does_not_match(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "A", vat="123456789", country="DE", ship_to="GB")
+    erp(s, "C1", vat_number="123456789", country="GB")
+    assert ids(run_card(s)) == ["A"]
+
+
+def test_email_case_and_account_ref_case_are_present(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "A", email="AP@Acme.Test ")
+    erp(s, "C1", email="ap@acme.test")
+    company(s, "B", ref="c-0002")
+    erp(s, "C-0002")
+    company(s, "C", ref="C0003")
+    erp(s, "C-0003")
+    result = run_card(s)
+    assert ids(result) == ["C"]
+    assert result.scope["present in master (matched on email)"] == 1
+    assert result.scope["present in master (matched on account_ref)"] == 1
+
+
+def test_precedence_records_the_first_key_that_matches(run_card, run_cards) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "A", vat="GB123456789", email="ap@a.test")
+    erp(s, "BYVAT", vat_number="GB123456789")
+    erp(s, "BYEMAIL", email="ap@a.test")
+    assert run_card(s).scope == {"present in master (matched on vat)": 1}
+    s.config["field_map"] = {"sage_customer_master_gap": ["email", "vat"]}
+    s.config["workspace"]["id"] = "sage-test-2"
+    assert run_cards(s)[0].scope == {"present in master (matched on email)": 1}
+
+
+def test_key_left_out_of_the_field_map_is_not_tried(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    s.config["field_map"] = {"sage_customer_master_gap": ["vat", "account_ref"]}
+    company(s, "A", email="ap@a.test")
+    erp(s, "C1", email="ap@a.test")
+    result = run_card(s)
+    assert ids(result) == ["A"]
+    assert [(k.key, k.result) for k in result.customers[0].keys_tried] == [("vat", "no value"),
+                                                                           ("account_ref", "no value")]
+
+
+def test_keys_tried_show_normalised_values_and_results(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "A", vat="gb 111 2222 33", ref="webtrade", email="AP@A.test")
+    erp(s, "WEBTRADE", email="ap@a.test")
+    row = run_card(s).customers[0]
+    assert [(k.key, k.values, k.result) for k in row.keys_tried] == [
+        ("vat", ("GB111222233",), "no match"),
+        ("account_ref", ("WEBTRADE",), "not usable"),
+        ("email", ("ap@a.test", "buyer@a.test"), "not usable"),
+    ]
+    assert row.keys_tried[1].erp_records == "top level/WEBTRADE (holding customer, looked through)"
+    assert row.join_status.startswith("vat: no match; account_ref: only top level/WEBTRADE")
+
+
+def test_holding_customer_is_looked_through(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "HOLDONLY", ref="WEBTRADE")
+    company(s, "HOLDANDREAL", ref="WEBTRADE", vat="GB555555555")
+    erp(s, "WEBTRADE")
+    erp(s, "REAL", vat_number="555555555", country="GB")
+    result = run_card(s)
+    assert ids(result) == ["HOLDONLY"]
+
+
+def test_one_customer_two_records_is_flagged_ambiguous(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "A", vat="GB123456789")
+    erp(s, "C1", vat_number="GB123456789")
+    erp(s, "C2", vat_number="GB 123456789")
+    result = run_card(s)
+    assert result.count == 0
+    assert result.ambiguous_matches == 1
+
+
+def test_one_record_claimed_by_two_customers_is_flagged(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "A", email="ap@shared.test")
+    company(s, "B", email="ap@shared.test")
+    erp(s, "C1", email="ap@shared.test")
+    result = run_card(s)
+    assert result.count == 0
+    assert result.ambiguous_matches == 2
+
+
+def test_inactive_record_does_not_make_a_customer_present(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    company(s, "A", vat="GB123456789")
+    erp(s, "C1", vat_number="GB123456789", status="inactive")
+    result = run_card(s)
+    assert causes(result) == {"merged_retired": (1, 1)}
+    assert result.customers[0].keys_tried[0].erp_records == "top level/C1 (inactive)"

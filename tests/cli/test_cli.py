@@ -1,0 +1,113 @@
+"""The CLI: formats, exit codes, explain, ingest, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bridgewatch.cli import EXIT_ALERT, EXIT_INPUT, EXIT_QUARANTINE, app
+from bridgewatch.scenario import Scenario
+
+from ..cards.builders import company, erp, event, sage
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    s = sage()
+    company(s, "ABSENT", vat="GB111111111")
+    event(s, "ABSENT", "failed", "2026-04-10T06:00:00Z", "Missing NAME")
+    company(s, "HERE", vat="GB222222222")
+    erp(s, "C2", vat_number="222222222", country="GB")
+    return s.write(tmp_path / "ws")
+
+
+def test_run_json_schema(workspace: Path) -> None:
+    result = runner.invoke(app, ["run", "--workspace", str(workspace), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [card] = json.loads(result.stdout)
+    assert {k: card[k] for k in ("card", "workspace", "as_of", "window_days", "count")} == {
+        "card": "sage_customer_master_gap", "workspace": "sage-test", "as_of": "2026-04-14T18:00:00Z",
+        "window_days": 7, "count": 1}
+    assert card["alert"] == {"threshold": 10, "fired": False, "sentiment": "customer_master_gap"}
+    customer = card["customers"][0]
+    assert {k: customer[k] for k in ("customer_id", "company_id", "cause", "rejection_reason", "segment")} == {
+        "customer_id": "ABSENT-U", "company_id": "ABSENT", "cause": "create_failed",
+        "rejection_reason": "Missing NAME", "segment": "b2b"}
+    assert customer["keys_tried"][0] == {"key": "vat", "priority": 1, "values": ["GB111111111"],
+                                         "result": "no match", "erp_records": None}
+
+
+def test_run_csv_worklist(workspace: Path) -> None:
+    result = runner.invoke(app, ["run", "--workspace", str(workspace), "--format", "csv"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("card,workspace,as_of,rank,customer_id,company_id,name")
+    assert lines[1].startswith("sage_customer_master_gap,sage-test,2026-04-14T18:00:00Z,1,ABSENT-U,ABSENT,")
+    assert len(lines) == 2
+
+
+def test_table_output_and_fail_on_alert(workspace: Path) -> None:
+    text = (workspace / "workspace.toml").read_text().replace("[workspace]", "[workspace]\nalert_threshold = 0")
+    (workspace / "workspace.toml").write_text(text)
+    result = runner.invoke(app, ["run", "-w", str(workspace), "--fail-on-alert"])
+    assert result.exit_code == EXIT_ALERT
+    assert "ALERT" in result.stdout
+    assert runner.invoke(app, ["run", "-w", str(workspace)]).exit_code == 0
+
+
+def test_as_of_option_moves_the_window(workspace: Path) -> None:
+    result = runner.invoke(app, ["run", "-w", str(workspace), "--as-of", "2026-05-30", "-f", "json"])
+    assert json.loads(result.stdout)[0]["count"] == 0
+
+
+def test_explain_shows_the_evidence(workspace: Path) -> None:
+    result = runner.invoke(app, ["explain", "-w", str(workspace), "ABSENT-U", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [e] = json.loads(result.stdout)
+    assert (e["verdict"], e["account_id"]) == ("counted", "ABSENT")
+    assert e["reason"].startswith("last create attempt (2026-04-10 06:00:00, connector) was rejected: Missing NAME")
+    assert [k["key_value"] for k in e["keys"] if k["key_type"] == "vat"] == ["GB111111111"]
+    assert [o["order_id"] for o in e["orders"]] == ["ABSENT-0"]
+    assert [ev["outcome"] for ev in e["sync_events"]] == ["failed"]
+    present = json.loads(runner.invoke(app, ["explain", "-w", str(workspace), "HERE", "-f", "json"]).stdout)[0]
+    assert (present["verdict"], present["reason"]) == ("present", "found in the master on key 'vat' as top level/C2")
+
+
+def test_explain_unknown_customer_suggests(workspace: Path) -> None:
+    result = runner.invoke(app, ["explain", "-w", str(workspace), "ABSENTT"])
+    assert result.exit_code == EXIT_INPUT
+    assert "Unknown customer 'ABSENTT'. Did you mean ABSENT?" in result.stderr
+
+
+def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "workspace.toml").write_text('[workspace]\nid = "x"\nerp = "sap"\n')
+    result = runner.invoke(app, ["run", "-w", str(tmp_path)])
+    assert result.exit_code == EXIT_INPUT
+    assert "workspace.erp: Input should be 'sage_intacct', 'd365_fo' or 'business_central'" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_card_and_format(workspace: Path) -> None:
+    result = runner.invoke(app, ["run", "-w", str(workspace), "--card", "sage_customer_master_gp"])
+    assert result.exit_code == EXIT_INPUT
+    assert "Did you mean sage_customer_master_gap?" in result.stderr
+    assert runner.invoke(app, ["run", "-w", str(workspace), "--format", "xml"]).exit_code == 2
+
+
+def test_ingest_prints_accounting_and_strict_fails(tmp_path: Path) -> None:
+    s: Scenario = sage()
+    company(s, "A")
+    s.rows["orders"].append(dict(s.rows["orders"][0]))  # a duplicate order row
+    root = s.write(tmp_path / "ws")
+    result = runner.invoke(app, ["ingest", "-w", str(root), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    files = {f["table"]: f for f in json.loads(result.stdout)["files"]}
+    assert files["orders"] | {"file": ""} == {"table": "orders", "file": "", "read": 2, "used": 1,
+                                              "excluded": {"duplicate key": 1}, "quarantined": 0}
+    assert runner.invoke(app, ["ingest", "-w", str(root), "--strict"]).exit_code == 0
+    assert EXIT_QUARANTINE == 4

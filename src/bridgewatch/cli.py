@@ -27,7 +27,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Which customers are buying from us right now who do not exist in our ERP's customer "
                        "master, why, and what is blocked behind them?")
 out = Console(soft_wrap=False, width=200)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder (holds workspace.toml).")]

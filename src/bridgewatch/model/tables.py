@@ -262,7 +262,7 @@ TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 LINEAGE_COLUMNS = (
     Column("workspace_id", S, "Workspace the row belongs to (added by the loader).", True),
     Column("source_file", S, "File the row was read from (added by the loader)."),
-    Column("source_row", S, "Row number in that file, header not counted (added by the loader)."),
+    Column("source_row", ColumnType.STRING, "Row number in that file, header not counted (added by the loader; an integer)."),
 )
 
 

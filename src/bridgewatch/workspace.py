@@ -8,7 +8,7 @@ reads configuration like data and one pass can serve many workspaces.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from bridgewatch.config import RULE_KINDS, WorkspaceConfig, load_config
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.accounting import Accounting, OnBadRow
-from bridgewatch.ingest.canonical import load_folder, local_connection, load_table
+from bridgewatch.ingest.canonical import load_folder, load_table, local_connection
 from bridgewatch.model.tables import TABLES
 
 
@@ -119,8 +119,8 @@ def resolve_as_of(config: WorkspaceConfig, override: datetime | None = None) -> 
     return chosen or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-def config_tables(configs: Sequence[WorkspaceConfig], as_of: dict[str, datetime],
-                  cards: dict[str, Sequence[str]]) -> dict[str, pa.Table]:
+def config_tables(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, datetime],
+                  cards: Mapping[str, Sequence[str]]) -> dict[str, pa.Table]:
     """The settings of every workspace as tables the card SQL joins to."""
     return {
         "bw_params": _params(configs, as_of),
@@ -148,7 +148,7 @@ def config_tables(configs: Sequence[WorkspaceConfig], as_of: dict[str, datetime]
     }
 
 
-def _params(configs: Sequence[WorkspaceConfig], as_of: dict[str, datetime]) -> pa.Table:
+def _params(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, datetime]) -> pa.Table:
     rows = []
     for c in configs:
         w = c.workspace

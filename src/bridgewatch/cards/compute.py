@@ -8,7 +8,7 @@ FX rate, say) gets its own error without stopping the others.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -63,7 +63,7 @@ def compute_all(workspaces: Sequence[Workspace], *, engine: Engine | None = None
 
 
 def register_workspaces(engine: Engine, workspaces: Sequence[Workspace], as_of: dict[str, datetime],
-                        cards: dict[str, Sequence[str]]) -> None:
+                        cards: Mapping[str, Sequence[str]]) -> None:
     """Register every workspace's canonical tables (stacked) and settings tables on the engine."""
     for table in TABLES:
         parts = [ws.tables[table.name] for ws in workspaces]

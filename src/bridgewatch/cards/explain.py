@@ -45,7 +45,7 @@ class Explanation:
 
         out = asdict(self)
         out["customer"] = None
-        return _jsonable(out)
+        return dict(_jsonable(out))
 
 
 def _jsonable(value: Any) -> Any:

@@ -111,7 +111,7 @@ def account_activity() -> Step:
 
 def order_values() -> Step:
     """Counted orders with the FX rate into reporting currency (latest rate on or before the order date)."""
-    return Step("order_values", f"""
+    return Step("order_values", """
         SELECT o.*, p.reporting_currency,
                CASE WHEN o.currency = p.reporting_currency THEN CAST(1 AS DECIMAL(18,8)) ELSE r.rate END AS fx_rate,
                CASE WHEN o.currency = p.reporting_currency THEN CAST(o.created_at AS DATE) ELSE r.rate_date END
@@ -138,7 +138,7 @@ def entity_hits() -> Step:
 
     Rank 1 = per-customer override, 2 = platform tag (order or customer tag), 3 = ship-to country.
     """
-    return Step("entity_hits", f"""
+    return Step("entity_hits", """
         WITH tags AS (
             SELECT o.workspace_id, o.platform, o.account_kind, o.account_id, lower(trim(t.tag)) AS tag
             FROM __bw__orders AS o, unnest(string_split(o.tags, ',')) AS t(tag)

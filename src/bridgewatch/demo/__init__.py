@@ -17,7 +17,7 @@ DEFAULT_OUT = "demo-workspaces"
 def scenarios() -> dict[str, Scenario]:
     """The demo scenarios by workspace folder name (deterministic: same rows every time)."""
     built = [sage_uk.build(), d365_us.build()]
-    return {str(s.config["workspace"]["id"]): s for s in built}  # type: ignore[index]
+    return {str(s.config["workspace"]["id"]): s for s in built}
 
 
 def write_demo(out: Path | str = DEFAULT_OUT) -> list[Path]:

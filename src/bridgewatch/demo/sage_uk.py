@@ -97,7 +97,7 @@ def _counted(s: Scenario) -> None:
             s.add("sync_events", source="sage_network", event_id=f"SN-F{i}{attempt}", platform=platform,
                   customer_ref=cid, occurred_at=f"2026-04-{days[0]:02d}T2{attempt}:30:00Z", operation="create",
                   outcome="failed", rejection_reason=REJECTION)
-    for i, (platform, cid, name, country, vat, hhmm, days) in enumerate(LAGGING):
+    for platform, cid, name, country, vat, hhmm, days in LAGGING:
         buyer = _company(s, platform, cid, name, country, vat, f"2026-04-14T{hhmm}:00Z")
         _orders(s, platform, buyer, cid, days, country, hour=int(hhmm[:2]) + 1)
     # the overnight sync created Wessex's record after the snapshot: ignored at the as-of time
@@ -167,15 +167,16 @@ def _present_b2b(s: Scenario, rnd: random.Random) -> None:
 
 def _out_of_scope_b2b(s: Scenario) -> None:
     """Absent B2B accounts the card must not count: no live order in the window."""
-    cases = [("B2B-3601", "Dormant Trade Co", {"days": (1, 3)}),
-             ("B2B-3602", "Old Orders Ltd", {"days": (6,)}),
-             ("B2B-3603", "Cancelled Order Ltd", {"days": (10,), "cancelled": True}),
-             ("B2B-3604", "Cancelled Twice Ltd", {"days": (9, 11), "cancelled": True}),
-             ("B2B-3605", "Refunded Trade Ltd", {"days": (12,), "inactive": True, "status": "Refunded"}),
-             ("B2B-3606", "Future Order Ltd", {"days": (15,)})]
-    for cid, name, spec in cases:
+    cases: list[tuple[str, str, tuple[int, ...], dict[str, object]]] = [
+        ("B2B-3601", "Dormant Trade Co", (1, 3), {}),
+        ("B2B-3602", "Old Orders Ltd", (6,), {}),
+        ("B2B-3603", "Cancelled Order Ltd", (10,), {"cancelled": True}),
+        ("B2B-3604", "Cancelled Twice Ltd", (9, 11), {"cancelled": True}),
+        ("B2B-3605", "Refunded Trade Ltd", (12,), {"inactive": True, "status": "Refunded"}),
+        ("B2B-3606", "Future Order Ltd", (15,), {}),
+    ]
+    for cid, name, days, spec in cases:
         buyer = _company(s, "bigcommerce", cid, name, "GB", "", "2025-12-01T10:00:00Z")
-        days = spec.pop("days")
         _orders(s, "bigcommerce", buyer, cid, days, "GB", **spec)  # type: ignore[arg-type]
     for n, cid in enumerate(("81", "82")):  # negotiable quotes only
         buyer = _company(s, "adobe_commerce", cid, f"Quote Only Trading {n}", "GB", "", "2026-03-01T10:00:00Z")

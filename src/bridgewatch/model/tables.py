@@ -11,10 +11,10 @@ Every loaded table also carries ``workspace_id`` (added by the loader) and ``sou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class ColumnType(str, Enum):
+class ColumnType(StrEnum):
     """Logical column types; engines map them onto their own."""
 
     STRING = "string"
@@ -262,7 +262,8 @@ TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 LINEAGE_COLUMNS = (
     Column("workspace_id", S, "Workspace the row belongs to (added by the loader).", True),
     Column("source_file", S, "File the row was read from (added by the loader)."),
-    Column("source_row", ColumnType.STRING, "Row number in that file, header not counted (added by the loader; an integer)."),
+    Column("source_row", ColumnType.STRING,
+           "Row number in that file, header not counted (added by the loader; an integer)."),
 )
 
 

@@ -22,7 +22,7 @@ class KeyTried:
     priority: int
     values: tuple[str, ...]
     result: str
-    """``matched``, ``no match``, ``no value`` or ``not usable`` (matched only retired, holding or other-entity records)."""
+    """``matched``, ``no match``, ``no value`` or ``not usable`` (hit only retired, holding or other-entity records)."""
     erp_records: str | None = None
 
 

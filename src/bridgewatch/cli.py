@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bridgewatch.errors import BridgewatchError, QuarantineError
-from bridgewatch.ingest.accounting import Accounting, OnBadRow
+from bridgewatch.ingest.accounting import Accounting
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ALERT, EXIT_QUARANTINE, EXIT_INPUT = 0, 1, 2, 3, 4, 5
 

@@ -8,7 +8,7 @@ import pytest
 
 from bridgewatch.errors import InputError
 
-from .builders import causes, company, erp, event, ids, shopper, d365
+from .builders import causes, company, d365, erp, event, ids, shopper
 
 FO = "d365_fo"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .builders import SAGE_AS_OF, causes, company, erp, event, ids, sage, shopper
+from .builders import SAGE_AS_OF, causes, company, event, ids, sage, shopper
 
 LAST_RUN = "2026-04-14T06:00:00Z"
 

@@ -1,6 +1,6 @@
 """SQL expressions that normalise match keys, the same on every engine.
 
-* email: trimmed, lower-cased (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
+* email: whitespace-trimmed (tabs and newlines too), lower-cased (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
 * account reference: trimmed, upper-cased; leading zeros and inner punctuation are kept, because
   ``C-0001`` and ``C0001`` can be different ERP accounts.
 * VAT number: upper-cased, every character that is not a letter or digit removed, then given a
@@ -26,12 +26,17 @@ EU_VAT_AREA = (
 _PREFIX_RE = "^(" + "|".join(VAT_PREFIXES) + ")"
 
 
+def strip_sql(col: str) -> str:
+    """``col`` without leading/trailing whitespace of any kind (tabs, newlines, not just spaces)."""
+    return f"regexp_replace({col}, '^\\s+|\\s+$', '', 'g')"
+
+
 def email_sql(col: str) -> str:
-    return f"NULLIF(lower(trim({col})), '')"
+    return f"NULLIF(lower({strip_sql(col)}), '')"
 
 
 def account_ref_sql(col: str) -> str:
-    return f"NULLIF(upper(trim({col})), '')"
+    return f"NULLIF(upper({strip_sql(col)}), '')"
 
 
 def vat_sql(col: str, country: str) -> str:
@@ -56,7 +61,7 @@ def vat_country_sql(vat: str) -> str:
 KEY_SQL = {
     "email": lambda col, country: email_sql(col),
     "account_ref": lambda col, country: account_ref_sql(col),
-    "external_id": lambda col, country: f"NULLIF(trim({col}), '')",
+    "external_id": lambda col, country: f"NULLIF({strip_sql(col)}, '')",
     "vat": vat_sql,
 }
 """How each key type is normalised: ``KEY_SQL[key](column, country_column)``."""

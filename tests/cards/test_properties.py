@@ -1,0 +1,38 @@
+"""Properties that must hold for any input, checked with generated data (hypothesis)."""
+
+from __future__ import annotations
+
+import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridgewatch.matching.normalise import email_sql, vat_sql
+
+_CON = duckdb.connect()
+
+digits = st.text(alphabet="0123456789", min_size=8, max_size=12)
+separators = st.lists(st.sampled_from([" ", ".", "-", "", "  "]), min_size=12, max_size=12)
+
+
+def _normal(expr: str, value: object, country: object = None) -> object:
+    sql = f"SELECT {expr} FROM (SELECT ?::VARCHAR AS v, ?::VARCHAR AS c)"
+    return _CON.execute(sql, [value, country]).fetchone()[0]  # type: ignore[index]
+
+
+@given(number=digits, seps=separators, prefixed=st.booleans(), lower=st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_vat_formatting_never_changes_the_normalised_number(number: str, seps: list[str], prefixed: bool,
+                                                            lower: bool) -> None:
+    typed = "".join(d + s for d, s in zip(number, seps, strict=False))
+    if prefixed:
+        typed = ("gb" if lower else "GB") + seps[0] + typed
+    assert _normal(vat_sql("v", "c"), typed, "GB") == "GB" + number
+
+
+@given(local=st.from_regex(r"[A-Za-z0-9._]{1,12}", fullmatch=True), pad=st.text(alphabet=" \t", max_size=3))
+@settings(max_examples=100, deadline=None)
+def test_email_normalisation_is_idempotent_and_case_blind(local: str, pad: str) -> None:
+    raw = f"{pad}{local}@Example.COM{pad}"
+    once = _normal(email_sql("v"), raw)
+    assert once == f"{local.lower()}@example.com"
+    assert _normal(email_sql("v"), once) == once

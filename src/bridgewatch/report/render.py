@@ -72,13 +72,17 @@ def _headline(r: CardResult) -> Text:
             f"as of {d['as_of']}, window {d['window_start']} → {d['as_of']} ({r.window_days} days); "
             f"{alert} (> {r.alert.threshold}, sentiment {r.alert.sentiment})")
     extras = []
+    if r.customers:
+        top = r.customers[0]
+        extras.append(f"largest: {top.name or top.company_id or top.customer_id} "
+                      f"{_money(top.blocked_value_reporting, r.reporting_currency)}")
+    segments = {b.key: b.customers for b in r.by_segment}
+    extras.append(f"B2B {segments.get('b2b', 0)}, DTC {segments.get('dtc', 0)}")
     if r.dataverse_not_promoted:
         extras.append(f"{r.dataverse_not_promoted} already in Dataverse, not promoted")
     if r.awaiting_sync:
         extras.append(f"{r.awaiting_sync} awaiting sync (first order inside the grace)")
-    if extras:
-        text += "\n" + "; ".join(extras)
-    return Text.from_markup(text)
+    return Text.from_markup(text + "\n" + "; ".join(extras))
 
 
 def _breakdown(title: str, buckets: Sequence[Bucket], r: CardResult) -> Table:

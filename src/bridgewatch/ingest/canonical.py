@@ -8,6 +8,8 @@ quarantined (``OnBadRow``); duplicate keys are excluded and counted. Nothing is 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import duckdb
 
 from bridgewatch.errors import InputError, Problem, did_you_mean
 from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
-from bridgewatch.ingest.typing import _q, duplicate_rows, find_problems, typed_sql
+from bridgewatch.ingest.typing import Check, _q, duplicate_rows, find_problems, typed_sql
 from bridgewatch.model.tables import TABLES, Table
 
 EXTENSIONS = (".csv", ".csv.gz", ".tsv", ".parquet")
@@ -87,31 +89,73 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, 
     if path is None:
         empty = "(SELECT CAST(0 AS BIGINT) AS __row WHERE FALSE)"
         return con.sql(_select_sql(table, set(), workspace_id, "", empty, None)).to_arrow_table(), None
-    file = str(path)
     present = _read_raw(con, table, path)
-    checked = find_problems(con, "__raw", table, file, present)
+    return cast_relation(con, table, "__raw", present, workspace_id=workspace_id, file=str(path),
+                         on_bad_row=on_bad_row)
+
+
+@dataclass(frozen=True)
+class CastOptions:
+    """How a reader wants its all-text relation checked (see :func:`cast_relation`)."""
+
+    exclude_column: str | None = None
+    """Column holding a reason text for rows that can never be canonical rows (NULL = use the row)."""
+    checks: Sequence[Check] = ()
+    """Reader-specific rules (e.g. an unknown status code) checked with the canonical ones."""
+    hints: Mapping[str, str] = field(default_factory=dict)
+    """Per column, the reason given when a value cannot be read (names the vendor's format)."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Per column, the field name reported in problems (the vendor's name for it)."""
+    duplicate_reason: str | None = "duplicate key"
+    """Exclude rows repeating an earlier row's key with this reason; None leaves duplicates in."""
+
+
+def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, present: set[str], *,
+                  workspace_id: str, file: str, on_bad_row: OnBadRow = OnBadRow.RAISE,
+                  options: CastOptions = CastOptions()) -> tuple[Any, FileAccount]:
+    """Check and cast an all-text relation (canonical column names plus ``__row``) to ``table``.
+
+    This is the one typing layer: the canonical loader and every vendor reader end here, so a bad
+    value is reported the same way whatever file it came from.
+
+    Returns:
+        The typed Arrow table (lineage columns first) and the file's accounting.
+
+    Raises:
+        InputError: with ``OnBadRow.RAISE``, every unusable cell of the relation.
+    """
+    read = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]  # type: ignore[index]
+    excluded: Counter[str] = Counter()
+    live = relation
+    if options.exclude_column:
+        col = _q(options.exclude_column)
+        excluded.update(dict(con.execute(f"SELECT {col}, count(*) FROM {relation} WHERE {col} IS NOT NULL "
+                                         f"GROUP BY 1").fetchall()))
+        live = f"(SELECT * FROM {relation} WHERE {col} IS NULL)"
+    checked = find_problems(con, live, table, file, present, extra=options.checks, hints=options.hints,
+                            labels=options.labels)
     if checked.problems and on_bad_row is OnBadRow.RAISE:
         raise InputError(f"{file}: bad values", checked.problems)
-    dups = _duplicates(con, table, file, present, checked.bad_rows)
+    dups = _duplicates(con, table, file, present, checked.bad_rows, live) if options.duplicate_reason else ()
+    if dups:
+        excluded[options.duplicate_reason or ""] += len(dups)
     dropped = checked.bad_rows | {p.row for p in dups if p.row is not None}
-    read = con.execute("SELECT count(*) FROM __raw").fetchone()[0]  # type: ignore[index]
     con.execute("CREATE OR REPLACE TEMP TABLE __dropped (r BIGINT)")
     if dropped:
         con.executemany("INSERT INTO __dropped VALUES (?)", [[r] for r in sorted(dropped)])
-    arrow = con.sql(_select_sql(table, present, workspace_id, file, "__raw", "__dropped")).to_arrow_table()
-    account = FileAccount(table.name, file, read=read, used=arrow.num_rows,
-                          excluded=Counter({"duplicate key": len(dups)}) if dups else Counter(),
+    arrow = con.sql(_select_sql(table, present, workspace_id, file, live, "__dropped")).to_arrow_table()
+    account = FileAccount(table.name, file, read=read, used=arrow.num_rows, excluded=excluded,
                           quarantined=list(checked.problems))
     return arrow, account
 
 
 def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file: str, present: set[str],
-                bad: frozenset[int]) -> tuple[Problem, ...]:
+                bad: frozenset[int], relation: str = "__raw") -> tuple[Problem, ...]:
     con.execute("CREATE OR REPLACE TEMP TABLE __bad (r BIGINT)")
     if bad:
         con.executemany("INSERT INTO __bad VALUES (?)", [[r] for r in sorted(bad)])
-    return duplicate_rows(con, "(SELECT * FROM __raw WHERE __row NOT IN (SELECT r FROM __bad))", table, file,
-                          present)
+    return duplicate_rows(con, f"(SELECT * FROM {relation} WHERE __row NOT IN (SELECT r FROM __bad))", table,
+                          file, present)
 
 
 def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> set[str]:

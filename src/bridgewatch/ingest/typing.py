@@ -6,6 +6,7 @@ cell (with its row and field), another casts the good rows. No Python loop touch
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -59,14 +60,18 @@ _HINTS = {
 }
 
 
-def checks(col: Column) -> list[tuple[str, str]]:
-    """(SQL condition that a cell is unusable, reason) pairs for one column."""
+def checks(col: Column, hint: str | None = None) -> list[tuple[str, str]]:
+    """(SQL condition that a cell is unusable, reason) pairs for one column.
+
+    ``hint`` replaces the type's default reason, for readers whose source field has another
+    format (e.g. an RFC-2822 date) so the message names the format the user actually has.
+    """
     raw = _text(col)
     out = []
     if col.required:
         out.append((f"{raw} IS NULL", "required value is empty"))
     if col.type in _HINTS:
-        out.append((f"{raw} IS NOT NULL AND ({typed_sql(col)}) IS NULL", _HINTS[col.type]))
+        out.append((f"{raw} IS NOT NULL AND ({typed_sql(col)}) IS NULL", hint or _HINTS[col.type]))
     if col.allowed:
         values = ", ".join(f"'{v}'" for v in col.allowed)
         out.append((f"{raw} IS NOT NULL AND lower({raw}) NOT IN ({values})",
@@ -81,6 +86,19 @@ def checks(col: Column) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class Check:
+    """An extra rule a reader adds to the canonical checks (e.g. an unknown vendor status code)."""
+
+    field: str
+    """Name reported in the problem (usually the vendor's field name)."""
+    value_sql: str
+    """SQL giving the offending value, shown in the problem."""
+    condition_sql: str
+    """SQL that is true when the row is unusable."""
+    reason: str
+
+
+@dataclass(frozen=True)
 class CheckedRelation:
     """The outcome of checking one raw relation: the bad cells and the SQL of the good rows."""
 
@@ -89,18 +107,34 @@ class CheckedRelation:
 
 
 def find_problems(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,
-                  present: set[str]) -> CheckedRelation:
-    """Every unusable cell of ``relation`` (a view with all-text columns plus ``__row``)."""
-    selects = [
-        f"SELECT __row, '{col.name}' AS field, CAST({_q(col.name)} AS VARCHAR) AS value, "
-        f"'{reason}' AS reason FROM {relation} WHERE {cond}"
-        for col in table.columns if col.name in present for cond, reason in checks(col)
-    ]
-    if not selects:
+                  present: set[str], *, extra: Sequence[Check] = (), hints: Mapping[str, str] | None = None,
+                  labels: Mapping[str, str] | None = None) -> CheckedRelation:
+    """Every unusable cell of ``relation`` (a view with all-text columns plus ``__row``).
+
+    Args:
+        extra: reader-specific rules checked alongside the canonical ones.
+        hints: per column, the reason to give when a value cannot be read (see :func:`checks`).
+        labels: per column, the field name to report (the vendor's name for it).
+    """
+    hints, labels = hints or {}, labels or {}
+    rules = [(labels.get(col.name, col.name), _q(col.name), cond, reason)
+             for col in table.columns if col.name in present for cond, reason in checks(col, hints.get(col.name))]
+    rules += [(c.field, c.value_sql, c.condition_sql, c.reason) for c in extra]
+    if not rules:
         return CheckedRelation((), frozenset())
+    # One pass over the whole relation finds the suspect rows; the per-rule detail is then read
+    # from those rows only, so a clean million-row file is scanned once, not once per rule.
+    any_bad = " OR ".join(f"COALESCE({cond}, FALSE)" for _, _, cond, _ in rules)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __suspect AS SELECT * FROM {relation} WHERE {any_bad}")
+    selects = [f"SELECT __row, {_lit(field)} AS field, CAST({value} AS VARCHAR) AS value, {_lit(reason)} AS reason "
+               f"FROM __suspect WHERE {cond}" for field, value, cond, reason in rules]
     rows = con.execute(" UNION ALL ".join(selects) + " ORDER BY 1, 2").fetchall()
     problems = tuple(Problem(file, int(r[0]), r[1], r[2], r[3]) for r in rows)
     return CheckedRelation(problems, frozenset(p.row for p in problems if p.row is not None))
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def duplicate_rows(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,

@@ -2,18 +2,20 @@
 
 A reader is one class per vendor file family, registered by its ``name``. Adding a source is one
 new module in this package with a ``Reader`` subclass; ``get_reader("shopfy_csv")`` fails with a
-did-you-mean error.
+did-you-mean error. A reader declares the options it accepts (``[sources.<name>.options]`` in
+workspace.toml) with their defaults, so an unknown or mistyped option fails before any file is read.
 """
 
 from __future__ import annotations
 
+import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridgewatch.errors import did_you_mean
+from bridgewatch.errors import ConfigError, did_you_mean
 from bridgewatch.ingest.accounting import FileAccount, OnBadRow
 
 READERS: dict[str, type[Reader]] = {}
@@ -25,10 +27,12 @@ class ReadContext:
 
     workspace_id: str
     timezone: str = "UTC"
-    """Zone of naive timestamps in the files."""
+    """Zone of naive timestamps in the files (a reader's ``timezone`` option overrides it)."""
     on_bad_row: OnBadRow = OnBadRow.QUARANTINE
     options: Mapping[str, Any] = field(default_factory=dict)
     """Per-source mapping overrides from workspace.toml (e.g. which custom field holds the VAT number)."""
+    source: str = ""
+    """Name of the ``[sources.<name>]`` entry being read (for messages)."""
 
 
 @dataclass
@@ -39,6 +43,14 @@ class ReadResult:
     accounts: list[FileAccount] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Option:
+    """One setting a reader accepts, with its default and why it exists."""
+
+    default: Any
+    doc: str
+
+
 class Reader(ABC):
     """Reads one family of vendor files into canonical tables."""
 
@@ -46,6 +58,8 @@ class Reader(ABC):
     """Registry key used in workspace.toml (``reader = "..."``)."""
     produces: ClassVar[tuple[str, ...]]
     """Canonical tables this reader can produce."""
+    options: ClassVar[Mapping[str, Option]] = {}
+    """Options accepted under ``[sources.<name>.options]``."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -62,3 +76,41 @@ def get_reader(name: str) -> Reader:
     if name not in READERS:
         raise did_you_mean("reader", name, READERS)
     return READERS[name]()
+
+
+def resolve_options(reader: type[Reader] | Reader, given: Mapping[str, Any], source: str = "") -> dict[str, Any]:
+    """The reader's options with ``given`` applied over the defaults.
+
+    Raises:
+        ConfigError: an option the reader does not know (with the closest name), or a value of the
+            wrong kind (e.g. a string where a list is expected). Every problem is listed.
+    """
+    known = reader.options
+    where = f"sources.{source}.options" if source else "options"
+    problems = []
+    for key, value in given.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            problems.append(f"{where}.{key}: unknown option for reader '{reader.name}'.{hint} "
+                            f"Known: {', '.join(sorted(known)) or '(none)'}.")
+            continue
+        default = known[key].default
+        if default is not None and not _same_kind(default, value):
+            problems.append(f"{where}.{key}: expected {_kind(default)}, got {value!r}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return {**{k: o.default for k, o in known.items()}, **given}
+
+
+def _same_kind(default: Any, value: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, list | tuple):
+        return isinstance(value, list | tuple)
+    return isinstance(value, type(default))
+
+
+def _kind(default: Any) -> str:
+    return {bool: "true or false", str: "a string", int: "a number", dict: "a table",
+            list: "a list", tuple: "a list"}.get(type(default), type(default).__name__)

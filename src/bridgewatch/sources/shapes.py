@@ -1,0 +1,187 @@
+"""SQL for the value shapes vendors use: RFC-2822 and locale dates, money strings, GIDs, JSON paths.
+
+Every helper returns SQL that yields *text* in the form the canonical typing layer reads
+(``bridgewatch.ingest.typing``): ISO-8601 timestamps, plain decimals, ``true``/``false``. A value
+that does not have the expected shape is passed through unchanged, so the canonical check reports
+the user's own value, with the :class:`Field` hint naming the format that was expected.
+
+Expressions refer to the raw relation as ``r``: JSON records as ``r.j``, tabular columns by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+RFC2822 = ("%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z")
+"""BigCommerce v2 dates, e.g. ``Tue, 16 Jun 2026 09:12:44 +0000``."""
+ISO_OUT = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one canonical column is read from a vendor record."""
+
+    sql: str
+    """SQL giving the value as text (NULL when absent)."""
+    source: str | None = None
+    """The vendor's name for the field, used in problems and documentation."""
+    hint: str | None = None
+    """Reason given when the value cannot be read (names the vendor's format)."""
+
+
+def lit(value: str | None) -> str:
+    """A SQL string literal."""
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def const(value: str | None) -> Field:
+    return Field(lit(value))
+
+
+def col(name: str, source: str | None = None) -> Field:
+    """A column of a tabular (CSV / XML) relation, trimmed; empty = NULL."""
+    return Field(blank(f"r.{q(name)}"), source or name)
+
+
+def blank(expr: str) -> str:
+    """``expr`` trimmed, with empty text as NULL."""
+    return f"NULLIF(trim(CAST({expr} AS VARCHAR)), '')"
+
+
+def jpath(path: str) -> str:
+    """SQL text of the JSON value at ``path`` (``$.a.b``) of record ``r.j``; NULL when absent or null."""
+    return blank(f"(r.j ->> {lit(path)})")
+
+
+def js(*paths: str) -> Field:
+    """The first present of several JSON paths (later ones are older or alternative field names)."""
+    exprs = [jpath(p) for p in paths]
+    sql = exprs[0] if len(exprs) == 1 else f"COALESCE({', '.join(exprs)})"
+    return Field(sql, paths[0].removeprefix("$."))
+
+
+def first(*fields: Field) -> Field:
+    """The first non-empty of several fields."""
+    return Field(f"COALESCE({', '.join(f.sql for f in fields)})", fields[0].source, fields[0].hint)
+
+
+def derive(field: Field, template: str, hint: str | None = None) -> Field:
+    """A field whose SQL wraps another's (``template`` holds ``{}`` for it)."""
+    return Field(template.format(field.sql), field.source, hint or field.hint)
+
+
+def tail_id(field: Field) -> Field:
+    """The numeric id at the end of a GID (``gid://shopify/Customer/42`` → ``42``); other ids as given."""
+    return derive(field, "COALESCE(NULLIF(regexp_extract({0}, '/([0-9]+)$', 1), ''), {0})")
+
+
+def strip_quote(field: Field) -> Field:
+    """Drop the leading ``'`` spreadsheets-safe exports put before ids and phone numbers."""
+    return derive(field, "NULLIF(regexp_replace({}, '^''', ''), '')")
+
+
+def lower(field: Field) -> Field:
+    return derive(field, "lower({})")
+
+
+def timestamp(field: Field, formats: Sequence[str] = (), *, zone: str | None = None,
+              example: str | None = None) -> Field:
+    """A timestamp read with ``formats`` (strptime) when it is not already ISO-8601.
+
+    Formats with ``%z`` keep their offset; formats without are left naive, so the canonical cast
+    reads them in the run's time zone. ``zone`` marks naive values as being in that zone
+    (e.g. ``UTC`` for Adobe Commerce, whose API timestamps are UTC without an offset).
+    """
+    raw = field.sql
+    parts = []
+    for fmt in formats:
+        # A parsed TIMESTAMPTZ prints with the session's offset, a naive TIMESTAMP without one:
+        # both are read back exactly by the canonical cast.
+        parts.append(f"CAST(try_strptime({raw}, {lit(fmt)}) AS VARCHAR)")
+    if zone:
+        naive = f"CASE WHEN regexp_matches({raw}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9:.]+$') THEN {raw} END"
+        parts.append(f"({naive}) || ' ' || {lit(zone)}")
+    sql = f"COALESCE({', '.join([*parts, raw])})" if parts else raw
+    shown = example or "2026-04-10T09:30:00Z"
+    return Field(sql, field.source, f"expected a date and time such as {shown}")
+
+
+def rfc2822(field: Field) -> Field:
+    return timestamp(field, RFC2822, example="'Tue, 16 Jun 2026 09:12:44 +0000'")
+
+
+def epoch(field: Field) -> Field:
+    """Unix seconds (BigCommerce B2B Edition ``createdAt``), as number or string."""
+    return derive(field, "COALESCE(strftime(to_timestamp(TRY_CAST({0} AS DOUBLE)) AT TIME ZONE 'UTC', "
+                         f"'{ISO_OUT}') || 'Z', {{0}})", "expected Unix seconds such as 1739268151")
+
+
+def money(field: Field, decimal_comma: str = "FALSE") -> Field:
+    """An amount, with thousand separators and currency symbols removed.
+
+    ``decimal_comma`` is SQL (per file: ``r.__dc``) saying the file writes ``1.234,50``. Only the
+    two unambiguous patterns of the file's convention are rewritten; anything else is passed on
+    unchanged and reported.
+    """
+    clean = f"regexp_replace({field.sql}, '[\\s\u00a0$€£¥]', '', 'g')"
+    comma = (f"CASE WHEN regexp_full_match({clean}, '-?([0-9]+|[0-9]{{1,3}}(\\.[0-9]{{3}})+)(,[0-9]+)?') "
+             f"THEN replace(replace({clean}, '.', ''), ',', '.') END")
+    dot = (f"CASE WHEN regexp_full_match({clean}, '-?([0-9]+|[0-9]{{1,3}}(,[0-9]{{3}})+)(\\.[0-9]+)?') "
+           f"THEN replace({clean}, ',', '') END")
+    sql = f"COALESCE(CASE WHEN {decimal_comma} THEN {comma} ELSE {dot} END, {field.sql})"
+    hint = (f"expected an amount such as 1234.50 or 1,234.50 (1.234,50 in files separated by ';' or with "
+            f"the decimal_comma option)")
+    return Field(sql, field.source, hint)
+
+
+def number(field: Field) -> Field:
+    """A JSON number or numeric string, as a plain decimal."""
+    return Field(field.sql, field.source, "expected a number such as 1190.50")
+
+
+def flag(condition: str) -> Field:
+    """``true``/``false`` from a SQL condition (NULL counts as false)."""
+    return Field(f"CASE WHEN {condition} THEN 'true' ELSE 'false' END")
+
+
+def iso2(field: Field) -> Field:
+    """A country only when it is an ISO 3166 alpha-2 code (vendors also write names here)."""
+    return derive(field, "CASE WHEN regexp_full_match({0}, '[A-Za-z]{{2}}') THEN upper({0}) END")
+
+
+def json_list(path: str) -> Field:
+    """A JSON array of strings (e.g. Shopify ``tags``) as comma-separated text."""
+    return Field(f"NULLIF(array_to_string(from_json(r.j -> {lit(path)}, '[\"VARCHAR\"]'), ','), '')",
+                 path.removeprefix("$."))
+
+
+def json_pick(array_path: str, key: str, wanted: str, value: str) -> str:
+    """SQL: ``value`` of the first element of a JSON array whose ``key`` equals ``wanted`` (any case).
+
+    Used for custom fields kept as name/value pairs (BigCommerce ``form_fields``, Adobe
+    ``custom_attributes``).
+    """
+    match = f"list_filter(r.j -> {lit(array_path + '[*]')}, lambda x: lower(x ->> {lit('$.' + key)}) = lower({lit(wanted)}))"
+    return blank(f"({match})[1] ->> {lit('$.' + value)}")
+
+
+def case_map(field: Field, mapping: dict[str, str], *, lower_input: bool = True) -> str:
+    """SQL: ``mapping[value]`` (NULL for an unmapped value)."""
+    key = f"lower({field.sql})" if lower_input else field.sql
+    whens = " ".join(f"WHEN {lit(k.lower() if lower_input else k)} THEN {lit(v)}" for k, v in mapping.items())
+    return f"(CASE {key} {whens} END)" if mapping else "NULL"
+
+
+def in_list(expr: str, values: Sequence[object], *, lower_input: bool = True) -> str:
+    """SQL: ``expr`` is one of ``values`` (compared as lower-case text)."""
+    if not values:
+        return "FALSE"
+    items = ", ".join(lit(str(v).lower() if lower_input else str(v)) for v in values)
+    key = f"lower({expr})" if lower_input else expr
+    return f"COALESCE({key} IN ({items}), FALSE)"

@@ -1,0 +1,204 @@
+"""Shopify admin CSV exports: Customers → Export, Orders → Export, Customers → Companies → Export (B2B).
+
+Files are recognised by their header, so one source may hold all three; orders are then linked to
+customers by email, because the orders export has no customer id column (reference §1.8). The
+orders export has one row per line item with the order's own columns filled on its first row only:
+the other rows of an order are excluded as ``additional line item of an order``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bridgewatch.sources.base import Option
+from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
+from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind, sniff_csv
+from bridgewatch.sources.shapes import (
+    Field,
+    col,
+    const,
+    first,
+    flag,
+    in_list,
+    iso2,
+    lit,
+    money,
+    strip_quote,
+    timestamp,
+)
+
+PLATFORM = const("shopify")
+SHOPIFY_CSV_DATE = ("%Y-%m-%d %H:%M:%S %z",)
+"""``2025-10-02 17:09:34 -0300``: shop time zone with its offset."""
+
+CUSTOMERS = TabularKind("customers", ("First Name", "Last Name", "Email"), {
+    "id": ("Customer ID",), "first_name": ("First Name",), "last_name": ("Last Name",), "email": ("Email",),
+    "company": ("Default Address Company", "Company"),
+    "country": ("Default Address Country Code", "Country Code"), "tags": ("Tags",),
+}, required=("email",), label="Shopify customers export")
+
+ORDERS = TabularKind("orders", ("Name", "Lineitem quantity"), {
+    "name": ("Name",), "id": ("Id",), "email": ("Email",), "financial_status": ("Financial Status",),
+    "created_at": ("Created at",), "cancelled_at": ("Cancelled at",), "currency": ("Currency",),
+    "total": ("Total",), "shipping_country": ("Shipping Country",), "billing_country": ("Billing Country",),
+    "tags": ("Tags",),
+}, required=("name", "created_at", "currency", "total"), label="Shopify orders export")
+
+COMPANIES = TabularKind("companies", ("ID", "Name", "Location: ID"), {
+    "id": ("ID",), "name": ("Name",), "external_id": ("External ID",), "since": ("Customer Since",),
+    "main_email": ("Main Contact: Customer Email",), "location_id": ("Location: ID",),
+    "location_name": ("Location: Name",), "location_external_id": ("Location: External ID",),
+    "tax_id": ("Location: Tax ID",), "billing_country": ("Location: Billing Country Code",),
+    "shipping_country": ("Location: Shipping Country Code",), "customer_id": ("Customer: ID",),
+    "customer_email": ("Customer: Email",), "customer_first": ("Customer: First Name",),
+    "customer_last": ("Customer: Last Name",),
+}, required=("id",), label="Shopify companies export")
+
+KINDS = (COMPANIES, ORDERS, CUSTOMERS)
+LINE_ITEM = "additional line item of an order"
+
+
+def repeat_of(key: str) -> str:
+    """SQL: this row repeats an earlier row of the same file with the same ``key``."""
+    return f"row_number() OVER (PARTITION BY r.__file, {key} ORDER BY r.__row) > 1"
+
+
+def continues(key: str) -> str:
+    """SQL: this row has the same ``key`` as the row just above it (three times cheaper than
+    :func:`repeat_of` on a million rows; the orders export writes an order's lines together)."""
+    return f"COALESCE(lag({key}) OVER (PARTITION BY r.__file ORDER BY r.__row) = {key}, FALSE)"
+
+
+class ShopifyCsvReader(VendorReader):
+    """Shopify admin exports (customers, orders, B2B companies) in one source."""
+
+    name = "shopify_csv"
+    produces = ("orders", "commerce_customers", "companies", "company_locations")
+    kinds = ("customers", "orders", "companies")
+    options: ClassVar[Mapping[str, Option]] = {
+        **COMMON_OPTIONS,
+        "b2b_tag": Option(None, "A customer tag that marks B2B buyers (e.g. 'wholesale'); none by default."),
+        "vat_column": Option(None, "Header of the customers-export column holding the VAT number, e.g. a "
+                                   "pinned metafield 'VAT (customer.metafields.custom.vat)'."),
+        "account_ref_column": Option(None, "Header of the customers-export column holding the ERP account."),
+        "inactive_financial_statuses": Option(["voided", "expired", "refunded"],
+                                              "Financial statuses that are not a live sale."),
+        "email_as_customer_id": Option(False, "Give orders whose email matches no exported customer the email "
+                                              "as customer id (when no customers export is available) "
+                                              "instead of treating them as guests."),
+        "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files)."),
+        "columns": Option({}, "Header overrides: internal column name → header in your file."),
+    }
+
+    def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        head = sniff_csv(path)
+        kind = match_kind(path, head, [self._kind(k, options) for k in KINDS])
+        load_csv(session, path, kind, head, overrides=options["columns"], decimal_comma=options["decimal_comma"])
+
+    def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        for kind in KINDS:
+            k = self._kind(kind, options)
+            session.declare(k.name, list(k.columns))
+
+    @staticmethod
+    def _kind(kind: TabularKind, options: Mapping[str, Any]) -> TabularKind:
+        if kind is not CUSTOMERS:
+            return kind
+        extra = {"vat": tuple(filter(None, [options["vat_column"]])),
+                 "account_ref": tuple(filter(None, [options["account_ref_column"]]))}
+        return replace(kind, columns={**kind.columns, **extra})
+
+    def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
+        return [_customers(options), _orders(options), _companies(), _locations(), _contacts()]
+
+
+CUSTOMER_ID = "COALESCE(NULLIF(regexp_replace(trim({0}.id), '^''', ''), ''), lower(trim({0}.email)))"
+"""Exports before 2023 have no Customer ID: the email identifies the customer then."""
+CONTACT_LINKS = ("(SELECT NULLIF(regexp_replace(trim(customer_id), '^''', ''), '') AS cid, min(trim(id)) AS company "
+                 "FROM {companies} WHERE trim(customer_id) <> '' GROUP BY 1)")
+
+
+def _customers(options: Mapping[str, Any]) -> TableMap:
+    tag = options["b2b_tag"]
+    tagged = (f"list_contains(list_transform(string_split(lower(r.tags), ','), lambda x: trim(x)), {lit(str(tag).lower())})"
+              if tag else "FALSE")
+    return TableMap("commerce_customers",
+                    f"{{customers}} AS r LEFT JOIN {CONTACT_LINKS} AS l ON l.cid = {CUSTOMER_ID.format('r')}", {
+                        "platform": PLATFORM,
+                        "customer_id": Field(CUSTOMER_ID.format("r"), "Customer ID"),
+                        "email": col("email", "Email"),
+                        "name": Field("NULLIF(trim(concat_ws(' ', trim(r.first_name), trim(r.last_name))), '')"),
+                        "is_b2b": flag(f"l.company IS NOT NULL OR {tagged}"),
+                        "company_id": Field("l.company"),
+                        "company_name": col("company", "Default Address Company"),
+                        "vat_number": col("vat", options["vat_column"]),
+                        "account_ref": col("account_ref", options["account_ref_column"]),
+                        "country": iso2(col("country", "Default Address Country Code")),
+                        "tags": col("tags", "Tags"),
+                    })
+
+
+def _orders(options: Mapping[str, Any]) -> TableMap:
+    emails = (f"(SELECT lower(trim(email)) AS e, min({CUSTOMER_ID.format('c')}) AS cid FROM {{customers}} AS c "
+              f"WHERE trim(email) <> '' GROUP BY 1)")
+    fallback = ", lower(trim(r.email))" if options["email_as_customer_id"] else ""
+    inactive = in_list("trim(r.financial_status)", options["inactive_financial_statuses"])
+    return TableMap("orders", f"{{orders}} AS r LEFT JOIN {emails} AS c ON c.e = lower(trim(r.email))", {
+        "platform": PLATFORM,
+        "order_id": first(col("id", "Id"), col("name", "Name")),
+        "customer_id": Field(f"COALESCE(c.cid{fallback})", "Email"),
+        "email": col("email", "Email"),
+        "status": col("financial_status", "Financial Status"),
+        "cancelled": flag("trim(r.cancelled_at) <> ''"),
+        "inactive": flag(inactive),
+        "created_at": timestamp(col("created_at", "Created at"), SHOPIFY_CSV_DATE,
+                                example="'2026-06-18 11:02:03 +0100'"),
+        "currency": col("currency", "Currency"),
+        "total": money(col("total", "Total"), "r.__dc"),
+        "ship_to_country": iso2(first(col("shipping_country"), col("billing_country"))),
+        "tags": col("tags", "Tags"),
+    }, exclude=[(continues("trim(r.name)"), lit(LINE_ITEM))])
+
+
+def _companies() -> TableMap:
+    return TableMap("companies", "{companies} AS r", {
+        "platform": PLATFORM,
+        "company_id": col("id", "ID"),
+        "name": col("name", "Name"),
+        "email": col("main_email", "Main Contact: Customer Email"),
+        "account_ref": col("external_id", "External ID"),
+        "country": iso2(first(col("billing_country"), col("shipping_country"))),
+        "created_at": timestamp(col("since", "Customer Since"), SHOPIFY_CSV_DATE),
+    }, exclude=[(repeat_of("trim(r.id)"), lit("additional row of the same company (locations, contacts)"))])
+
+
+def _locations() -> TableMap:
+    return TableMap("company_locations", "{companies} AS r", {
+        "platform": PLATFORM,
+        "company_id": col("id", "ID"),
+        "location_id": col("location_id", "Location: ID"),
+        "name": col("location_name", "Location: Name"),
+        "vat_number": col("tax_id", "Location: Tax ID"),
+        "account_ref": col("location_external_id", "Location: External ID"),
+        "country": iso2(first(col("billing_country"), col("shipping_country"))),
+    }, exclude=[("COALESCE(trim(r.location_id), '') = ''", lit("company row without a location")),
+                (repeat_of("trim(r.id), trim(r.location_id)"), lit("additional row of the same location (contacts)"))])
+
+
+def _contacts() -> TableMap:
+    known = f"(SELECT DISTINCT {CUSTOMER_ID.format('c')} AS cid FROM {{customers}} AS c)"
+    cid = "NULLIF(regexp_replace(trim(r.customer_id), '^''', ''), '')"
+    return TableMap("commerce_customers", f"{{companies}} AS r LEFT JOIN {known} AS k ON k.cid = {cid}", {
+        "platform": PLATFORM,
+        "customer_id": Field(cid, "Customer: ID"),
+        "email": col("customer_email", "Customer: Email"),
+        "name": Field("NULLIF(trim(concat_ws(' ', trim(r.customer_first), trim(r.customer_last))), '')"),
+        "is_b2b": const("true"),
+        "company_id": col("id", "ID"),
+    }, exclude=[(f"{cid} IS NULL", lit("company row without a contact")),
+                ("k.cid IS NOT NULL", lit("company contact: company link applied to the customer from the "
+                                          "customers export")),
+                (repeat_of(cid), lit("additional row of the same contact"))])

@@ -250,6 +250,17 @@ def account_keys() -> Step:
         GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value""")
 
 
+def _long_keys(name: str, base: str, cols: str, keys: dict[str, tuple[str, str, str]]) -> Step:
+    """A step holding one row per (record, key type, normalised value) of ``base``.
+
+    ``keys`` maps a key type to (value column, country column for VAT, label of the source field).
+    """
+    parts = [_key_rows(base, cols, key, column, country, f"'{label}'")
+             for key, (column, country, label) in keys.items()]
+    union = "\nUNION ALL\n".join(parts)
+    return Step(name, f"SELECT * FROM ({union}) AS k WHERE k.key_value IS NOT NULL")
+
+
 def erp_keys() -> Step:
     """Every normalised key of every ERP record that existed at the as-of time (long format)."""
     base = ("(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
@@ -262,14 +273,12 @@ def erp_keys() -> Step:
             "WHERE e.created_at IS NULL OR e.created_at < p.as_of) AS c")
     cols = ("c.workspace_id, c.system, c.legal_entity, c.customer_account, c.name, c.status, c.merged_into, "
             "c.is_live, c.is_holding")
-    parts = [
-        _key_rows(base, cols, "vat", "c.vat_number", "c.vat_country", "'vat_number'"),
-        _key_rows(base, cols, "account_ref", "c.customer_account", "NULL", "'customer_account'"),
-        _key_rows(base, cols, "email", "c.email", "NULL", "'email'"),
-        _key_rows(base, cols, "external_id", "c.external_id", "NULL", "'external_id'"),
-    ]
-    union = "\nUNION ALL\n".join(parts)
-    return Step("erp_keys", f"SELECT * FROM ({union}) AS k WHERE k.key_value IS NOT NULL")
+    return _long_keys("erp_keys", base, cols, {
+        "vat": ("c.vat_number", "c.vat_country", "vat_number"),
+        "account_ref": ("c.customer_account", "NULL", "customer_account"),
+        "email": ("c.email", "NULL", "email"),
+        "external_id": ("c.external_id", "NULL", "external_id"),
+    })
 
 
 def staging_keys() -> Step:
@@ -278,14 +287,12 @@ def staging_keys() -> Step:
             "JOIN bw_params p ON p.workspace_id = s.workspace_id "
             "WHERE s.created_at IS NULL OR s.created_at < p.as_of) AS c")
     cols = "c.workspace_id, c.system, c.record_id, c.record_type, c.legal_entity, c.state, c.merged, c.master_id"
-    parts = [
-        _key_rows(base, cols, "vat", "c.vat_number", "c.home_country", "'vat_number'"),
-        _key_rows(base, cols, "account_ref", "c.account_ref", "NULL", "'account_ref'"),
-        _key_rows(base, cols, "email", "c.email", "NULL", "'email'"),
-        _key_rows(base, cols, "external_id", "c.external_id", "NULL", "'external_id'"),
-    ]
-    union = "\nUNION ALL\n".join(parts)
-    return Step("staging_keys", f"SELECT * FROM ({union}) AS k WHERE k.key_value IS NOT NULL")
+    return _long_keys("staging_keys", base, cols, {
+        "vat": ("c.vat_number", "c.home_country", "vat_number"),
+        "account_ref": ("c.account_ref", "NULL", "account_ref"),
+        "email": ("c.email", "NULL", "email"),
+        "external_id": ("c.external_id", "NULL", "external_id"),
+    })
 
 
 def account_events() -> Step:

@@ -28,7 +28,7 @@ from bridgewatch.sources import (  # noqa: F401  (importing registers the reader
     shopify_csv,
     synclogs,
 )
-from bridgewatch.sources.base import READERS, Reader, ReadContext, ReadResult, get_reader, resolve_options
+from bridgewatch.sources.base import READERS, ReadContext, Reader, ReadResult, get_reader, resolve_options
 from bridgewatch.sources.combine import combine
 
 __all__ = ["READERS", "ReadContext", "ReadResult", "Reader", "expand_path", "get_reader", "load_sources"]

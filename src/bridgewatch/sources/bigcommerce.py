@@ -1,1 +1,175 @@
-"""(in progress)"""
+"""BigCommerce API responses: v3 customers, v2 orders, B2B Edition companies, users and orders.
+
+v3 pages carry ``data`` + ``meta.pagination``; v2 ``/orders`` pages are bare arrays (and an empty
+file is the ``204 No Content`` BigCommerce sends past the last page); B2B Edition pages carry
+``code``, ``meta.pagination`` and ``data``. Records are recognised by their keys, so one source may
+hold every page of every endpoint.
+
+Orders (reference §2.5, §2.7): ``status_id`` 5 is cancelled; 0 (incomplete), 4 (refunded) and 6
+(declined) are not live sales; guest orders have ``customer_id`` 0 and keep their email; dates are
+RFC-2822; money is a string. B2B Edition users link customers to companies, B2B orders link orders
+to companies; their own rows are only kept when the main record is not in the source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bridgewatch.sources.base import Option
+from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
+from bridgewatch.sources.shapes import (
+    Field,
+    const,
+    epoch,
+    first,
+    flag,
+    in_list,
+    iso2,
+    js,
+    json_pick,
+    lit,
+    money,
+    number,
+    rfc2822,
+)
+
+PLATFORM = const("bigcommerce")
+STATUS_IDS = tuple(range(15))
+CANCELLED_STATUS = 5
+LAYOUT = JsonLayout(
+    envelopes=(Envelope("$.data"),),
+    kinds=(
+        ("order", "json_exists(j, '$.customer_id') AND (json_exists(j, '$.status_id') "
+                  "OR json_exists(j, '$.total_inc_tax'))"),
+        ("b2b_order", "json_exists(j, '$.bcOrderId')"),
+        ("company", "json_exists(j, '$.companyName')"),
+        ("user", "json_exists(j, '$.customerId') AND json_exists(j, '$.companyId')"),
+        ("customer", "json_exists(j, '$.email') AND json_exists(j, '$.id')"),
+    ),
+)
+
+
+class BigCommerceApiReader(VendorReader):
+    """Saved BigCommerce v3 / v2 / B2B Edition API responses."""
+
+    name = "bigcommerce_api"
+    produces = ("orders", "commerce_customers", "companies")
+    kinds = ("order", "b2b_order", "company", "user", "customer")
+    options: ClassVar[Mapping[str, Option]] = {
+        **COMMON_OPTIONS,
+        "vat_field": Option("VAT number", "Name of the customer form field / B2B company extra field holding "
+                                          "the VAT number (store-specific; compared ignoring case)."),
+        "account_ref_field": Option(None, "Name of the customer form field / company extra field holding the "
+                                          "ERP account reference (the company uuid is used otherwise)."),
+        "b2b_group_ids": Option([], "Customer group ids that mark B2B buyers without B2B Edition (e.g. [3])."),
+        "inactive_status_ids": Option([0, 4, 6], "status_id values that are not a live sale "
+                                                 "(0 incomplete, 4 refunded, 6 declined); 5 is cancelled."),
+        "archived_inactive": Option(True, "Treat archived orders (is_deleted) as not a live sale."),
+    }
+
+    def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        load_json(session, path, LAYOUT)
+
+    def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
+        return [_customers(options), _users(), _orders(options), _b2b_orders(), _companies(options),
+                unrecognised("orders", "BigCommerce")]
+
+
+USER_LINKS = ("(SELECT j ->> '$.customerId' AS cid, min(j ->> '$.companyId') AS company FROM {user} "
+              "GROUP BY 1)")
+ORDER_LINKS = ("(SELECT j ->> '$.bcOrderId' AS oid, min(j ->> '$.companyId') AS company FROM {b2b_order} "
+               "GROUP BY 1)")
+
+
+def _custom(field_option: str | None, array: str, key: str, value: str) -> Field:
+    return Field(json_pick(array, key, field_option, value), field_option) if field_option else const(None)
+
+
+def _customers(options: Mapping[str, Any]) -> TableMap:
+    group = in_list("r.j ->> '$.customer_group_id'", options["b2b_group_ids"])
+    return TableMap("commerce_customers", f"{{customer}} AS r LEFT JOIN {USER_LINKS} AS l ON l.cid = r.j ->> '$.id'", {
+        "platform": PLATFORM,
+        "customer_id": js("$.id"),
+        "email": js("$.email"),
+        "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.first_name', r.j ->> '$.last_name')), '')"),
+        "is_b2b": flag(f"l.company IS NOT NULL OR {group}"),
+        "company_id": Field("l.company"),
+        "company_name": js("$.company"),
+        "vat_number": _custom(options["vat_field"], "$.form_fields", "name", "value"),
+        "account_ref": _custom(options["account_ref_field"], "$.form_fields", "name", "value"),
+        "country": iso2(js("$.addresses[0].country_code")),
+        "created_at": js("$.date_created"),
+    })
+
+
+def _users() -> TableMap:
+    known = "(SELECT DISTINCT j ->> '$.id' AS cid FROM {customer})"
+    return TableMap("commerce_customers", f"{{user}} AS r LEFT JOIN {known} AS k ON k.cid = r.j ->> '$.customerId'", {
+        "platform": PLATFORM,
+        "customer_id": js("$.customerId"),
+        "email": js("$.email"),
+        "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.firstName', r.j ->> '$.lastName')), '')"),
+        "is_b2b": const("true"),
+        "company_id": js("$.companyId"),
+    }, exclude=[("k.cid IS NOT NULL", lit("B2B user: company link applied to the customer's record"))])
+
+
+def _orders(options: Mapping[str, Any]) -> TableMap:
+    status = "TRY_CAST(r.j ->> '$.status_id' AS INTEGER)"
+    inactive = in_list(status, options["inactive_status_ids"], lower_input=False)
+    archived = ("COALESCE(TRY_CAST(r.j ->> '$.is_deleted' AS BOOLEAN), FALSE)" if options["archived_inactive"]
+                else "FALSE")
+    return TableMap("orders", f"{{order}} AS r LEFT JOIN {ORDER_LINKS} AS l ON l.oid = r.j ->> '$.id'", {
+        "platform": PLATFORM,
+        "order_id": js("$.id"),
+        "customer_id": Field("NULLIF(r.j ->> '$.customer_id', '0')", "customer_id"),
+        "company_id": Field("l.company"),
+        "email": js("$.billing_address.email"),
+        "status": js("$.status"),
+        "cancelled": flag(f"{status} = {CANCELLED_STATUS}"),
+        "inactive": flag(f"{inactive} OR {archived}"),
+        "created_at": rfc2822(js("$.date_created")),
+        "currency": js("$.default_currency_code", "$.currency_code"),
+        "total": money(js("$.total_inc_tax")),
+        "ship_to_country": iso2(js("$.billing_address.country_iso2")),
+    }, checks=[
+        RowCheck("status_id", "r.j ->> '$.status_id'", "r.j ->> '$.status_id' IS NULL",
+                 "status_id is missing, so the order cannot be classified"),
+        RowCheck("status_id", "r.j ->> '$.status_id'",
+                 f"r.j ->> '$.status_id' IS NOT NULL AND NOT {in_list(status, STATUS_IDS, lower_input=False)}",
+                 "unknown status_id (BigCommerce order statuses are 0-14)"),
+    ])
+
+
+def _b2b_orders() -> TableMap:
+    """A B2B Edition order whose v2 order is not in the source still tells of a company order."""
+    known = "(SELECT DISTINCT j ->> '$.id' AS oid FROM {order})"
+    status = "TRY_CAST(r.j ->> '$.statusCode' AS INTEGER)"
+    return TableMap("orders", f"{{b2b_order}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.bcOrderId'", {
+        "platform": PLATFORM,
+        "order_id": js("$.bcOrderId"),
+        "company_id": js("$.companyId"),
+        "status": js("$.status", "$.customStatus"),
+        "cancelled": flag(f"{status} = {CANCELLED_STATUS}"),
+        "inactive": flag(f"{status} IN (0, 4, 6) OR COALESCE(TRY_CAST(r.j ->> '$.isArchived' AS BOOLEAN), FALSE)"),
+        "created_at": epoch(js("$.createdAt")),
+        "currency": js("$.currencyCode"),
+        "total": number(js("$.totalIncTax")),
+    }, exclude=[("k.oid IS NOT NULL", lit("B2B order: company link applied to the order's record"))])
+
+
+def _companies(options: Mapping[str, Any]) -> TableMap:
+    ref = _custom(options["account_ref_field"], "$.extraFields", "fieldName", "fieldValue")
+    return TableMap("companies", "{company} AS r", {
+        "platform": PLATFORM,
+        "company_id": js("$.companyId"),
+        "name": js("$.companyName"),
+        "email": js("$.companyEmail"),
+        "vat_number": _custom(options["vat_field"], "$.extraFields", "fieldName", "fieldValue"),
+        "account_ref": first(ref, js("$.uuid")) if options["account_ref_field"] else js("$.uuid"),
+        "country": iso2(js("$.country")),
+        "created_at": epoch(js("$.createdAt")),
+    })

@@ -1,1 +1,78 @@
-"""(in progress)"""
+"""Dataverse Web API ``accounts`` and ``contacts`` pages → staging records (dual-write layer).
+
+A Dataverse row is evidence for two causes (reference §2.7, §4.2): *present but not promoted* (the
+row exists, the F&O master has no customer for it; ``_msdyn_company_value`` null is the classic
+signature) and *merged* (``merged`` true, ``_masterid_value`` the survivor). The company lookup is
+a GUID; with ``Prefer: odata.include-annotations="OData.Community.Display.V1.FormattedValue"`` the
+response also carries its label, which is used as the entity (else the ``companies`` option, else
+the GUID). ``statecode`` 0 is active, 1 inactive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bridgewatch.sources.base import Option
+from bridgewatch.sources.d365 import entity_case
+from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
+from bridgewatch.sources.shapes import Field, const, first, flag, js, lit, translate
+
+LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
+                    kinds=(("account", "json_exists(j, '$.accountid')"), ("contact", "json_exists(j, '$.contactid')")))
+FORMATTED = "@OData.Community.Display.V1.FormattedValue"
+STATES = {"0": "active", "1": "inactive"}
+
+
+class DataverseApiReader(VendorReader):
+    """Saved Dataverse Web API responses of accounts and contacts."""
+
+    name = "dataverse_api"
+    produces = ("staging_records",)
+    kinds = ("account", "contact")
+    options: ClassVar[Mapping[str, Option]] = {
+        **COMMON_OPTIONS,
+        "companies": Option({}, "cdm_company id (GUID) → entity id, when the response has no formatted values."),
+        "legal_entity_case": Option("upper", "upper, lower or as_is: how the company is written as the entity."),
+        "external_id_field": Option(None, "Column holding the commerce-side id (e.g. a custom 'new_shopifyid')."),
+    }
+
+    def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        load_json(session, path, LAYOUT)
+
+    def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        rows = ", ".join(f"({lit(str(k).lower())}, {lit(str(v))})" for k, v in options["companies"].items())
+        session.con.execute("CREATE TEMP TABLE __dv_names (id VARCHAR, name VARCHAR)")
+        if rows:
+            session.con.execute(f"INSERT INTO __dv_names VALUES {rows}")
+
+    def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
+        return [_records("account", "accountid", "accountnumber", options),
+                _records("contact", "contactid", "msdyn_contactpersonid", options),
+                unrecognised("staging_records", "Dataverse account or contact")]
+
+
+def _records(kind: str, id_field: str, account_field: str, options: Mapping[str, Any]) -> TableMap:
+    company = "r.j ->> '$._msdyn_company_value'"
+    label = f"r.j ->> '$.\"_msdyn_company_value{FORMATTED}\"'"
+    entity = entity_case(f"COALESCE(NULLIF(trim({label}), ''), n.name, NULLIF(trim({company}), ''))",
+                         options["legal_entity_case"])
+    state = "CAST(r.j ->> '$.statecode' AS VARCHAR)"
+    ext = options["external_id_field"]
+    source = f"{{{kind}}} AS r LEFT JOIN __dv_names AS n ON n.id = lower({company})"
+    return TableMap("staging_records", source, {
+        "system": const("dataverse"),
+        "record_id": js(f"$.{id_field}"),
+        "record_type": const(kind),
+        "legal_entity": Field(entity, "_msdyn_company_value"),
+        "account_ref": js(f"$.{account_field}"),
+        "email": js("$.emailaddress1"),
+        "vat_number": js("$.msdyn_taxexemptnumber") if kind == "account" else const(None),
+        "external_id": js(f"$.{ext}") if ext else const(None),
+        "state": translate(Field(state, "statecode"), STATES, "statecode"),
+        "merged": flag("COALESCE(TRY_CAST(r.j ->> '$.merged' AS BOOLEAN), FALSE)"),
+        "master_id": js("$._masterid_value"),
+        "created_at": first(js("$.createdon"), js("$.overriddencreatedon")),
+    })

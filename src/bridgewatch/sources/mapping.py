@@ -25,7 +25,7 @@ from bridgewatch.ingest.accounting import FileAccount
 from bridgewatch.ingest.canonical import CastOptions, cast_relation
 from bridgewatch.ingest.typing import Check
 from bridgewatch.model.tables import TABLES_BY_NAME
-from bridgewatch.sources.base import Option, Reader, ReadContext, ReadResult, resolve_options
+from bridgewatch.sources.base import Option, ReadContext, Reader, ReadResult, resolve_options
 from bridgewatch.sources.combine import combine
 from bridgewatch.sources.raw import Session
 from bridgewatch.sources.shapes import Field, lit, q

@@ -62,6 +62,9 @@ class JsonLayout:
     envelopes: tuple[Envelope, ...]
     kinds: tuple[tuple[str, str], ...]
     """(kind, SQL condition on the record ``j``), first match wins; otherwise ``unknown``."""
+    context: tuple[str, ...] = ()
+    """Keys of the page object copied into each of its records under ``__context`` (e.g. OData's
+    ``@odata.context``, which names the company a Business Central page belongs to)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class Session:
     tabular: dict[str, list[str]] = field(default_factory=dict)
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    notes: dict[str, list[Any]] = field(default_factory=dict)
+    """What loaders learnt about the files that only matters across files (e.g. page counters)."""
     _count: int = 0
 
     def __post_init__(self) -> None:
@@ -237,11 +242,24 @@ def load_json(session: Session, path: Path, layout: JsonLayout) -> None:
         INSERT INTO __rec
         SELECT __file, __row, COALESCE(env_kind, CASE {rec_kind or 'WHEN FALSE THEN NULL'} ELSE 'unknown' END), j
         FROM (SELECT {lit(str(path))} AS __file, row_number() OVER (ORDER BY t.__top, x.ord) AS __row,
-                     CASE {env_kind or 'WHEN FALSE THEN NULL'} END AS env_kind, x.rec AS j
+                     CASE {env_kind or 'WHEN FALSE THEN NULL'} END AS env_kind, {_with_context(layout)} AS j
               FROM (SELECT rowid AS __top, json FROM __top) AS t,
                    unnest(CASE {records or 'WHEN FALSE THEN NULL'} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
         """)
     session.files.append(str(path))
+
+
+def _with_context(layout: JsonLayout) -> str:
+    if not layout.context:
+        return "x.rec"
+    pairs = ", ".join(f"{lit(k)}, t.json -> {lit('$.' + json_key(k))}" for k in layout.context)
+    return (f"CASE WHEN json_type(x.rec) = 'OBJECT' THEN json_merge_patch(x.rec, json_object('__context', "
+            f"json_object({pairs}))) ELSE x.rec END")
+
+
+def json_key(key: str) -> str:
+    """A JSON path step for a key with dots or ``@`` in it (``"@odata.context"``)."""
+    return '"' + key + '"' if any(c in key for c in '.@ "') else key
 
 
 def _env_present(envelope: Envelope) -> str:

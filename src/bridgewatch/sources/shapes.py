@@ -135,8 +135,8 @@ def money(field: Field, decimal_comma: str = "FALSE") -> Field:
     dot = (f"CASE WHEN regexp_full_match({clean}, '-?([0-9]+|[0-9]{{1,3}}(,[0-9]{{3}})+)(\\.[0-9]+)?') "
            f"THEN replace({clean}, ',', '') END")
     sql = f"COALESCE(CASE WHEN {decimal_comma} THEN {comma} ELSE {dot} END, {field.sql})"
-    hint = (f"expected an amount such as 1234.50 or 1,234.50 (1.234,50 in files separated by ';' or with "
-            f"the decimal_comma option)")
+    hint = ("expected an amount such as 1234.50 or 1,234.50 (1.234,50 in files separated by ';' or with "
+            "the decimal_comma option)")
     return Field(sql, field.source, hint)
 
 
@@ -167,8 +167,22 @@ def json_pick(array_path: str, key: str, wanted: str, value: str) -> str:
     Used for custom fields kept as name/value pairs (BigCommerce ``form_fields``, Adobe
     ``custom_attributes``).
     """
-    match = f"list_filter(r.j -> {lit(array_path + '[*]')}, lambda x: lower(x ->> {lit('$.' + key)}) = lower({lit(wanted)}))"
+    items = f"json_extract(r.j, {lit(array_path + '[*]')})"
+    match = f"list_filter({items}, lambda x: lower(x ->> {lit('$.' + key)}) = lower({lit(wanted)}))"
     return blank(f"({match})[1] ->> {lit('$.' + value)}")
+
+
+def full_name(first_sql: str, last_sql: str) -> Field:
+    """First and last name joined by a space (NULL when both are empty)."""
+    return Field(f"NULLIF(trim(concat_ws(' ', trim({first_sql}), trim({last_sql}))), '')")
+
+
+def has_tag(tags_sql: str, tag: str | None) -> str:
+    """SQL: the comma-separated ``tags_sql`` contains ``tag`` (any case); FALSE when no tag is set."""
+    if not tag:
+        return "FALSE"
+    items = f"list_transform(string_split(lower({tags_sql}), ','), lambda x: trim(x))"
+    return f"COALESCE(list_contains({items}, {lit(tag.lower())}), FALSE)"
 
 
 def case_map(field: Field, mapping: dict[str, str], *, lower_input: bool = True) -> str:
@@ -176,6 +190,19 @@ def case_map(field: Field, mapping: dict[str, str], *, lower_input: bool = True)
     key = f"lower({field.sql})" if lower_input else field.sql
     whens = " ".join(f"WHEN {lit(k.lower() if lower_input else k)} THEN {lit(v)}" for k, v in mapping.items())
     return f"(CASE {key} {whens} END)" if mapping else "NULL"
+
+
+def translate(field: Field, mapping: dict[str, str], what: str, *, default: str | None = None,
+              advice: str = "") -> Field:
+    """A vendor code translated through ``mapping`` (any case); an unknown code is passed through,
+    so the canonical check rejects it with a reason listing the known codes.
+
+    ``default`` is used when the vendor field is empty.
+    """
+    fallback = f"{lit(default)}" if default is not None else "NULL"
+    sql = f"COALESCE({case_map(field, mapping)}, CASE WHEN {field.sql} IS NULL THEN {fallback} ELSE {field.sql} END)"
+    known = ", ".join(sorted({repr(k) if k.strip() != k or not k else k for k in mapping}))
+    return Field(sql, field.source, f"unknown {what} (known: {known}){advice}")
 
 
 def in_list(expr: str, values: Sequence[object], *, lower_input: bool = True) -> str:

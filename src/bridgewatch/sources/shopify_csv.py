@@ -22,11 +22,11 @@ from bridgewatch.sources.shapes import (
     const,
     first,
     flag,
+    has_tag,
     in_list,
     iso2,
     lit,
     money,
-    strip_quote,
     timestamp,
 )
 
@@ -122,9 +122,7 @@ CONTACT_LINKS = ("(SELECT NULLIF(regexp_replace(trim(customer_id), '^''', ''), '
 
 
 def _customers(options: Mapping[str, Any]) -> TableMap:
-    tag = options["b2b_tag"]
-    tagged = (f"list_contains(list_transform(string_split(lower(r.tags), ','), lambda x: trim(x)), {lit(str(tag).lower())})"
-              if tag else "FALSE")
+    tagged = has_tag("r.tags", options["b2b_tag"])
     return TableMap("commerce_customers",
                     f"{{customers}} AS r LEFT JOIN {CONTACT_LINKS} AS l ON l.cid = {CUSTOMER_ID.format('r')}", {
                         "platform": PLATFORM,

@@ -1,1 +1,234 @@
-"""(in progress)"""
+"""Integration logs → sync events: why a commerce customer is missing from the ERP.
+
+Three readers:
+
+* ``sync_log`` — the connector log format bridgewatch documents (``docs/sources/sync_log.md``) for
+  the Sage-side connector (or any integration that can write a CSV / JSON log): one event per row.
+* ``power_automate_flowruns`` — Power Automate run history: Dataverse ``flowruns`` rows (Web API
+  JSON or CSV with the logical column names) or Flow management API run objects. A run names its
+  commerce customer only where the flow wrote it: a column (``customer_ref_field``) or the error
+  message (``customer_ref_pattern``); runs naming none are excluded, counted.
+* ``business_central_connector_log`` — Business Central Shopify connector *Skipped Records* page
+  exported to CSV: each skipped customer or company is a ``skipped`` event with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bridgewatch.sources.base import Option
+from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_csv, load_json, sniff_csv
+from bridgewatch.sources.shapes import Field, blank, case_map, col, const, first, js, lit, timestamp, translate
+
+OUTCOMES = {
+    "succeeded": "succeeded", "success": "succeeded", "ok": "succeeded", "created": "succeeded",
+    "updated": "succeeded", "completed": "succeeded",
+    "failed": "failed", "failure": "failed", "error": "failed", "rejected": "failed", "timedout": "failed",
+    "skipped": "skipped", "ignored": "skipped", "cancelled": "skipped", "canceled": "skipped",
+    "pending": "pending", "queued": "pending", "retrying": "pending", "running": "pending", "waiting": "pending",
+    "in_progress": "pending", "paused": "pending",
+}
+"""Status words of logs → canonical outcome (compared lower-case)."""
+OPERATIONS = {"create": "create", "insert": "create", "add": "create", "update": "update", "upsert": "update",
+              "modify": "update", "promote": "promote", "delete": "delete", "remove": "delete", "other": "other"}
+JSON_EXTENSIONS = (".json", ".jsonl", ".ndjson")
+
+
+def _outcomes(options: Mapping[str, Any]) -> dict[str, str]:
+    return {**OUTCOMES, **{k.lower(): v for k, v in options.get("outcomes", {}).items()}}
+
+
+# -- sync_log ------------------------------------------------------------------------------------
+
+LOG_FIELDS: dict[str, tuple[str, ...]] = {
+    "occurred_at": ("occurred_at", "timestamp", "time", "date"),
+    "customer_ref": ("customer_ref", "customer_id", "commerce_id", "company_id"),
+    "outcome": ("outcome", "status", "result"),
+    "operation": ("operation", "action"),
+    "rejection_reason": ("rejection_reason", "error", "error_message", "message"),
+    "platform": ("platform",),
+    "event_id": ("event_id", "id", "log_id"),
+    "legal_entity": ("legal_entity", "entity", "entity_id"),
+    "erp_account": ("erp_account", "customer_account", "erp_customer_id"),
+}
+LOG_CSV = TabularKind("log", ("occurred_at",), LOG_FIELDS, required=("occurred_at", "customer_ref", "outcome"),
+                      label="sync log")
+LOG_JSON = JsonLayout(envelopes=(Envelope("$.events"), Envelope("$.value")), kinds=(("log_json", "TRUE"),))
+
+
+class SyncLogReader(VendorReader):
+    """The documented connector log (CSV or JSON / JSON lines), e.g. for the Sage-side connector."""
+
+    name = "sync_log"
+    produces = ("sync_events",)
+    kinds = ("log", "log_json")
+    options: ClassVar[Mapping[str, Option]] = {
+        **COMMON_OPTIONS,
+        "source": Option("sage_connector", "Name of the log in reports (sync_events.source)."),
+        "platform": Option(None, "Platform of every event when the log has no platform column."),
+        "outcomes": Option({}, "Extra status word → outcome (succeeded, failed, skipped, pending)."),
+        "columns": Option({}, "Header overrides: field (e.g. customer_ref) → column name in your log."),
+    }
+
+    def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        if path.suffix.lower() in JSON_EXTENSIONS:
+            load_json(session, path, LOG_JSON)
+            return
+        head = sniff_csv(path)
+        load_csv(session, path, LOG_CSV, head, overrides=options["columns"])
+
+    def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        session.declare("log", list(LOG_FIELDS))
+
+    def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
+        overrides = options["columns"]
+        as_json = {k: js(*(f"$.{a}" for a in ((overrides[k],) if k in overrides else names)))
+                   for k, names in LOG_FIELDS.items()}
+        as_csv = {k: col(k, (overrides.get(k) or names[0])) for k, names in LOG_FIELDS.items()}
+        return [self._map("{log} AS r", as_csv, options), self._map("{log_json} AS r", as_json, options)]
+
+    @staticmethod
+    def _map(source: str, f: Mapping[str, Field], options: Mapping[str, Any]) -> TableMap:
+        outcomes = _outcomes(options)
+        operation = Field(f"COALESCE({case_map(f['operation'], OPERATIONS)}, "
+                          f"CASE WHEN {f['operation'].sql} IS NOT NULL THEN 'other' END)", f["operation"].source)
+        return TableMap("sync_events", source, {
+            "source": const(options["source"]),
+            "event_id": f["event_id"],
+            "platform": first(f["platform"], const(options["platform"])),
+            "customer_ref": f["customer_ref"],
+            "occurred_at": timestamp(f["occurred_at"]),
+            "operation": operation,
+            "outcome": translate(f["outcome"], outcomes, "outcome", advice="; add it to the outcomes option"),
+            "rejection_reason": f["rejection_reason"],
+            "legal_entity": f["legal_entity"],
+            "erp_account": f["erp_account"],
+        })
+
+
+# -- Power Automate ------------------------------------------------------------------------------
+
+DEFAULT_REF_PATTERN = r"(?i)customer[\s_-]*(?:id|ref|no\.?|number)?\s*[:#=]?\s*'?([A-Za-z0-9_.-]*[0-9][A-Za-z0-9_.-]*)"
+RUN_CSV = TabularKind("run", ("status",), {
+    "name": ("name", "Run ID"), "flowrunid": ("flowrunid",), "starttime": ("starttime", "Start time", "startTime"),
+    "status": ("status", "Status"), "errorcode": ("errorcode",), "errormessage": ("errormessage", "Error"),
+    "workflowname": ("workflowname", "Flow name"),
+}, required=("starttime", "status"), label="Power Automate run history")
+RUN_JSON = JsonLayout(envelopes=(Envelope("$.value"),), kinds=(("run_json", "TRUE"),))
+
+
+class PowerAutomateFlowRunsReader(VendorReader):
+    """Power Automate run history (Dataverse flowruns or Flow management API runs)."""
+
+    name = "power_automate_flowruns"
+    produces = ("sync_events",)
+    kinds = ("run", "run_json")
+    options: ClassVar[Mapping[str, Option]] = {
+        **COMMON_OPTIONS,
+        "customer_ref_field": Option(None, "Column / JSON key holding the commerce customer id the run was for."),
+        "customer_ref_pattern": Option(DEFAULT_REF_PATTERN, "Regular expression whose first group finds the "
+                                                            "customer id in the error message."),
+        "flows": Option([], "Only runs of these flows (workflowname); empty = every flow."),
+        "operation": Option("create", "What the flow attempts (create, update, promote)."),
+        "platform": Option(None, "Platform of the customers the flow syncs."),
+        "legal_entity": Option(None, "Entity the flow writes to."),
+        "outcomes": Option({}, "Extra run status → outcome."),
+        "columns": Option({}, "Header overrides for CSV exports: field → column name."),
+    }
+
+    def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        if path.suffix.lower() in JSON_EXTENSIONS:
+            load_json(session, path, RUN_JSON)
+            return
+        kind = RUN_CSV
+        if options["customer_ref_field"]:
+            kind = TabularKind(kind.name, kind.signature, {**kind.columns, "ref": (options["customer_ref_field"],)},
+                               kind.required, kind.label)
+        load_csv(session, path, kind, sniff_csv(path), overrides=options["columns"])
+
+    def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        session.declare("run", [*RUN_CSV.columns, *(["ref"] if options["customer_ref_field"] else [])])
+
+    def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
+        ref = options["customer_ref_field"]
+        as_csv = {k: col(k) for k in RUN_CSV.columns} | {"ref": col("ref", ref) if ref else const(None)}
+        as_json = {
+            "name": js("$.name"), "flowrunid": js("$.flowrunid"),
+            "starttime": js("$.starttime", "$.properties.startTime"), "status": js("$.status", "$.properties.status"),
+            "errorcode": js("$.errorcode", "$.properties.error.code"),
+            "errormessage": js("$.errormessage", "$.properties.error.message"),
+            "workflowname": js("$.workflowname", "$.properties.workflow.name"),
+            "ref": js(f"$.{ref}") if ref else const(None),
+        }
+        return [self._map("{run} AS r", as_csv, options), self._map("{run_json} AS r", as_json, options)]
+
+    @staticmethod
+    def _map(source: str, f: Mapping[str, Field], options: Mapping[str, Any]) -> TableMap:
+        outcomes = _outcomes(options)
+        found = f"NULLIF(regexp_extract({f['errormessage'].sql}, {lit(options['customer_ref_pattern'])}, 1), '')"
+        ref = Field(f"COALESCE({f['ref'].sql}, {found})", f["ref"].source or "errormessage")
+        flows = options["flows"]
+        other_flow = (f"COALESCE({f['workflowname'].sql} NOT IN ({', '.join(lit(x) for x in flows)}), TRUE)"
+                      if flows else "FALSE")
+        return TableMap("sync_events", source, {
+            "source": const("power_automate"),
+            "event_id": first(f["name"], f["flowrunid"]),
+            "platform": const(options["platform"]),
+            "customer_ref": ref,
+            "occurred_at": timestamp(f["starttime"]),
+            "operation": const(options["operation"]),
+            "outcome": translate(f["status"], outcomes, "run status", advice="; add it to the outcomes option"),
+            "rejection_reason": Field(blank(f"concat_ws(': ', {f['errorcode'].sql}, {f['errormessage'].sql})"),
+                                      "errormessage"),
+            "legal_entity": const(options["legal_entity"]),
+        }, exclude=[(other_flow, lit("run of another flow")),
+                    (f"{ref.sql} IS NULL", lit("run names no commerce customer (see options customer_ref_field, "
+                                               "customer_ref_pattern)"))])
+
+
+# -- Business Central Shopify connector ----------------------------------------------------------
+
+SKIPPED = TabularKind("skipped", ("Shopify Id", "Skipped Reason"), {
+    "entry": ("Entry No.",), "shopify_id": ("Shopify Id", "Skipped Record Id"), "table": ("Table Name", "Table Id"),
+    "description": ("Description",), "reason": ("Skipped Reason",),
+    "created": ("Created At", "Created On", "SystemCreatedAt", "Date and Time"),
+}, required=("shopify_id", "reason", "created"), label="Shopify Skipped Records export")
+
+
+class BusinessCentralConnectorLogReader(VendorReader):
+    """Business Central Shopify connector: the Skipped Records page exported to CSV."""
+
+    name = "business_central_connector_log"
+    produces = ("sync_events",)
+    kinds = ("skipped",)
+    options: ClassVar[Mapping[str, Option]] = {
+        **COMMON_OPTIONS,
+        "company": Option(None, "Business Central company (entity) the connector writes to."),
+        "date_formats": Option([], "strptime formats of the Created At column when it is not ISO-8601 "
+                                   "(BC exports use the user's locale, e.g. '%d/%m/%Y %H:%M')."),
+        "columns": Option({}, "Header overrides: field → column name."),
+    }
+
+    def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        load_csv(session, path, SKIPPED, sniff_csv(path), overrides=options["columns"])
+
+    def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        session.declare("skipped", list(SKIPPED.columns))
+
+    def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
+        table = "lower(COALESCE(r.\"table\", ''))"
+        return [TableMap("sync_events", "{skipped} AS r", {
+            "source": const("bc_shopify_connector"),
+            "event_id": col("entry", "Entry No."),
+            "platform": const("shopify"),
+            "customer_ref": col("shopify_id", "Shopify Id"),
+            "occurred_at": timestamp(col("created", "Created At"), options["date_formats"]),
+            "operation": const("create"),
+            "outcome": const("skipped"),
+            "rejection_reason": first(col("reason", "Skipped Reason"), col("description")),
+            "legal_entity": const(options["company"]),
+        }, exclude=[(f"NOT (contains({table}, 'customer') OR contains({table}, 'company'))",
+                     lit("skipped record that is not a customer or company"))])]

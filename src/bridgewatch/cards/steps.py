@@ -12,7 +12,7 @@ contacts), otherwise the individual customer. An account is identified by
 from __future__ import annotations
 
 from bridgewatch.engine.base import Step
-from bridgewatch.matching.normalise import KEY_SQL
+from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
 
 ACCOUNT = ("workspace_id", "platform", "account_kind", "account_id")
 ACCOUNT_COLS = ", ".join(ACCOUNT)
@@ -266,7 +266,7 @@ def erp_keys() -> Step:
     base = ("(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
             "e.status IN ('active', 'on_hold') AS is_live, "
             "EXISTS (SELECT 1 FROM bw_holding h WHERE h.workspace_id = e.workspace_id "
-            "AND h.account = upper(trim(e.customer_account)) "
+            f"AND h.account = {account_ref_sql('e.customer_account')} "
             "AND (h.entity IS NULL OR h.entity = e.legal_entity)) AS is_holding "
             "FROM bw_erp_customers e JOIN bw_params p ON p.workspace_id = e.workspace_id "
             "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity "

@@ -113,9 +113,9 @@ def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list
         InputError: the XML is malformed or truncated, or Intacct reported a failure.
     """
     out: dict[str, list[str | None]] = {f: [] for f in fields}
-    wanted = set(fields)
     stack: list[str] = []
     pages: list[dict[str, str]] = []
+    failed: str | None = None
     try:
         for event, elem in ET.iterparse(path, events=("start", "end")):
             if event == "start":
@@ -125,10 +125,12 @@ def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list
                 continue
             stack.pop()
             if stack and stack[-1] == "data":
-                _append(out, wanted, _flatten(elem))
+                _append(out, _flatten(elem))
                 elem.clear()
-            elif elem.tag in ("control", "authentication", "result"):
-                _raise_failure(path, elem)
+            elif elem.tag in ("control", "authentication", "result") and _status(elem) == "failure":
+                failed = failed or elem.tag
+            if failed and elem.tag in ("result", "operation", "response"):
+                _raise_failure(path, failed, elem)
     except ET.ParseError as exc:
         line, column = exc.position
         raise InputError(f"{path}: not valid XML (line {line}, column {column}: {exc}). "
@@ -148,20 +150,23 @@ def _flatten(record: ET.Element, prefix: str = "") -> dict[str, str]:
     return values
 
 
-def _append(out: dict[str, list[str | None]], wanted: set[str], values: dict[str, str]) -> None:
+def _append(out: dict[str, list[str | None]], values: dict[str, str]) -> None:
     for name in out:
         out[name].append(values.get(name))
 
 
-def _raise_failure(path: Path, elem: ET.Element) -> None:
-    if (elem.findtext("status") or "").strip().lower() != "failure":
-        return
-    errors = [" ".join(filter(None, [(e.findtext("errorno") or "").strip(), (e.findtext("description") or "").strip(),
-                                     (e.findtext("description2") or "").strip()]))
+def _status(elem: ET.Element) -> str:
+    return (elem.findtext("status") or "").strip().lower()
+
+
+def _raise_failure(path: Path, layer: str, elem: ET.Element) -> None:
+    """Intacct said ``failure`` at the control, authentication or function layer: nothing to read."""
+    errors = [" ".join(filter(None, [(e.findtext(tag) or "").strip() for tag in ("errorno", "description",
+                                                                                 "description2")]))
               for e in elem.iter("error")]
     detail = "; ".join(errors) or "no error detail"
-    raise InputError(f"{path}: Intacct reported a {elem.tag} failure: {detail}. Fix the request and save the "
-                     f"response again.", [Problem(str(path), None, elem.tag, detail, "Intacct failure response")])
+    raise InputError(f"{path}: Intacct reported a failure ({layer}): {detail}. Fix the request and save the "
+                     f"response again.", [Problem(str(path), None, layer, detail, "Intacct failure response")])
 
 
 def _warn_incomplete(pages: list[dict[str, str]]) -> None:

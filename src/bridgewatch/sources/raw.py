@@ -263,17 +263,16 @@ def json_key(key: str) -> str:
 
 
 def _env_present(envelope: Envelope) -> str:
-    return f"json_type(t.json, {lit(envelope.array)}) = 'ARRAY'"
+    return f"COALESCE(json_type(t.json, {lit(envelope.array)}) = 'ARRAY', FALSE)"
 
 
 def _raise_api_error(con: duckdb.DuckDBPyConnection, path: Path, layout: JsonLayout) -> None:
     """A saved error response (GraphQL ``errors``, OData ``error``) holds no data: say so."""
     data = " OR ".join(_env_present(e).replace("t.json", "json") for e in layout.envelopes) or "FALSE"
     row = con.execute(f"""
-        SELECT COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message', json ->> '$.error',
-                        json ->> '$.title', 'an error response')
+        SELECT COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message', 'an error response')
         FROM __top WHERE json_type(json) = 'OBJECT' AND NOT ({data})
-          AND (json_exists(json, '$.errors') OR json_exists(json, '$.error'))
+          AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
         LIMIT 1""").fetchone()
     if row:
         raise InputError(f"{path}: this is an API error response, not data: {row[0]}. Fix the request "

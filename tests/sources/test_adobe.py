@@ -1,0 +1,73 @@
+"""Adobe Commerce: REST search results, B2B companies, negotiable quotes, CSV exports → canonical rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from .helpers import accounts, problems, read, rows
+
+
+def test_orders_states_guests_and_b2b_company() -> None:
+    result = read("adobe_commerce_api", "adobe/*.json")
+    assert rows(result, "orders", "order_id", "customer_id", "company_id", "email", "status", "cancelled",
+                "quote", "inactive", "created_at", "currency", "total", "ship_to_country") == [
+        ("000008812", "13", "2", "mshaw@widgets.example", "processing", False, False, False,
+         datetime(2026, 6, 16, 9, 12, 44), "EUR", Decimal("1190.0000"), "DE"),
+        ("000008813", None, None, "guest@mail.example", "canceled", True, False, False,
+         datetime(2026, 6, 17, 19, 44, 10), "EUR", Decimal("35.0000"), "DE"),
+        ("000008814", "14", None, "k.ode@mail.example", "closed", False, False, True,
+         datetime(2026, 6, 18, 7, 5), "EUR", Decimal("49.9500"), "NL"),
+        ("quote-31", "13", None, "mshaw@widgets.example", "submitted_by_customer", False, True, False,
+         datetime(2026, 6, 19, 10), "EUR", Decimal("2300.0000"), None),
+    ]
+    assert accounts(result)[("orders", "negotiable_quotes.json")]["excluded"] == {
+        "negotiable quote already ordered (its order is read as an order)": 1}
+
+
+def test_customers_companies_and_repeated_last_page() -> None:
+    result = read("adobe_commerce_api", "adobe/*.json", account_ref_attribute="erp_customer_no")
+    assert rows(result, "commerce_customers", "customer_id", "email", "is_b2b", "company_id", "company_name",
+                "vat_number", "account_ref", "country", "created_at") == [
+        ("13", "mshaw@widgets.example", True, "2", "Widgets GmbH", "DE811234567", "D-000451", "DE",
+         datetime(2026, 5, 18, 16, 47, 44)),
+        ("14", "k.ode@mail.example", False, None, None, None, None, "NL", datetime(2026, 6, 12, 8)),
+    ]
+    assert rows(result, "companies", "company_id", "name", "email", "vat_number", "account_ref", "country") == [
+        ("2", "Widgets Handelsgesellschaft mbH", "einkauf@widgets.example", "DE811234567", "R-77", "DE")]
+    assert accounts(result)[("commerce_customers", "customers_search_page2.json")] == {
+        "read": 2, "used": 0, "excluded": {"duplicate": 2}, "quarantined": 0}
+
+
+def test_unknown_state_bad_date_and_bad_currency_are_quarantined() -> None:
+    result = read("adobe_commerce_api", "adobe/malformed/orders_bad.json")
+    assert problems(result) == [
+        ("orders_bad.json", 1, "state", "archived", "unknown order state (Adobe Commerce states: new, "
+         "pending_payment, processing, complete, closed, canceled, holded, payment_review)"),
+        ("orders_bad.json", 2, "created_at", "16.06.2026 09:12",
+         "expected a date and time such as 2026-05-18 16:47:44"),
+        ("orders_bad.json", 3, "order_currency_code", "euro", "expected a 3-letter ISO 4217 currency code"),
+    ]
+
+
+def test_csv_exports_semicolons_decimal_comma_bom_and_addresses() -> None:
+    result = read("adobe_commerce_csv", "adobe/*.csv", currency="EUR", timezone="Europe/Berlin",
+                  b2b_group_ids=[2])
+    assert rows(result, "commerce_customers", "customer_id", "email", "is_b2b", "company_name", "vat_number",
+                "country", "created_at") == [
+        ("mshaw@widgets.example", "MShaw@widgets.example", True, "Widgets GmbH", "DE811234567", "DE",
+         datetime(2026, 5, 18, 14, 47, 44)),
+        ("k.ode@mail.example", "k.ode@mail.example", False, None, None, None, datetime(2026, 6, 12, 6)),
+    ]
+    assert rows(result, "orders", "order_id", "customer_id", "status", "cancelled", "inactive", "created_at",
+                "currency", "total") == [
+        ("000008812", "mshaw@widgets.example", "Processing", False, False, datetime(2026, 6, 16, 9, 12, 44), "EUR",
+         Decimal("1190.0000")),
+        ("000008813", None, "Canceled", True, False, datetime(2026, 6, 17, 19, 44, 10), "EUR", Decimal("35.0000")),
+        ("000008814", "k.ode@mail.example", "Closed", False, True, datetime(2026, 6, 18, 7, 5), "EUR",
+         Decimal("49.9500")),
+    ]
+    assert accounts(result)[("commerce_customers", "customer_address_export.csv")] == {
+        "read": 3, "used": 0, "quarantined": 0,
+        "excluded": {"address row (country, company and VAT id added to its customer)": 2,
+                     "address of a customer not in the customers export": 1}}

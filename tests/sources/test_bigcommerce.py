@@ -1,0 +1,112 @@
+"""BigCommerce: v3 customers, v2 orders, B2B Edition, control-panel CSV → canonical rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bridgewatch.errors import InputError
+from bridgewatch.ingest.accounting import OnBadRow
+
+from .helpers import FIXTURES, accounts, problems, read, rows
+
+
+def test_v2_orders_statuses_guests_rfc2822_and_b2b_links() -> None:
+    result = read("bigcommerce_api", "bigcommerce/*.json")
+    assert rows(result, "orders", "order_id", "customer_id", "company_id", "email", "status", "cancelled",
+                "inactive", "created_at", "currency", "total", "ship_to_country") == [
+        ("31007", "1042", "5123", "buyer@acme.example", "Awaiting Fulfillment", False, False,
+         datetime(2026, 6, 16, 9, 12, 44), "GBP", Decimal("600.0000"), "GB"),
+        ("31008", None, None, "guest@mail.example", "Cancelled", True, False,
+         datetime(2026, 6, 17, 19, 44, 10), "GBP", Decimal("35.0000"), None),
+        ("31009", "1043", None, "sam@retail.example", "Refunded", False, True,
+         datetime(2026, 6, 18, 9, 0), "GBP", Decimal("1250.5000"), "GB"),
+        ("31010", "1044", None, "olga@kontor.example", "Awaiting Payment", False, True,
+         datetime(2026, 6, 18, 11, 30), "SEK", Decimal("2400.0000"), "SE"),
+        ("31020", None, "5123", None, "Awaiting Payment", False, False,
+         datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("980.5000"), None),
+    ]
+
+
+def test_v3_customers_b2b_users_and_companies() -> None:
+    result = read("bigcommerce_api", "bigcommerce/*.json")
+    assert rows(result, "commerce_customers", "customer_id", "email", "name", "is_b2b", "company_id",
+                "company_name", "vat_number", "country", "created_at") == [
+        ("1042", "buyer@acme.example", "Jane Smith", True, "5123", "Acme Tools Ltd", "GB123456789", "GB",
+         datetime(2026, 2, 11, 10, 22, 31)),
+        ("1043", "sam@retail.example", "Sam Lee", False, None, None, None, None, datetime(2026, 6, 1, 12)),
+        ("1044", "olga@kontor.example", "Olga Berg", False, None, "Kontor AB", None, "SE",
+         datetime(2026, 6, 18, 7, 45)),
+        ("1050", "joe@acme.example", "Joe Hill", True, "5123", None, None, None, None),
+    ]
+    assert rows(result, "companies", "company_id", "name", "email", "vat_number", "account_ref", "country",
+                "created_at") == [
+        ("5123", "Acme Tools Ltd", "ap@acme.example", "GB123456789", "ERP-C-000912", "GB",
+         datetime(2025, 2, 11, 10, 2, 31)),
+    ]
+    got = accounts(result)
+    assert got[("commerce_customers", "b2b_users.json")] == {
+        "read": 2, "used": 1, "excluded": {"B2B user: company link applied to the customer's record": 1},
+        "quarantined": 0}
+    assert got[("orders", "orders_page2.json")] == {"read": 0, "used": 0, "excluded": {}, "quarantined": 0}
+
+
+def test_customer_group_marks_b2b_when_configured() -> None:
+    result = read("bigcommerce_api", "bigcommerce/customers_page*.json", b2b_group_ids=[3])
+    assert rows(result, "commerce_customers", "customer_id", "is_b2b") == [("1042", True), ("1043", False),
+                                                                           ("1044", True)]
+
+
+def test_unknown_status_bad_date_and_missing_status_are_quarantined() -> None:
+    result = read("bigcommerce_api", "bigcommerce/malformed/orders_bad.json")
+    assert problems(result) == [
+        ("orders_bad.json", 1, "status_id", "42", "unknown status_id (BigCommerce order statuses are 0-14)"),
+        ("orders_bad.json", 2, "date_created", "16/06/2026 09:12",
+         "expected a date and time such as 'Tue, 16 Jun 2026 09:12:44 +0000'"),
+        ("orders_bad.json", 3, "status_id", None, "status_id is missing, so the order cannot be classified"),
+    ]
+    assert rows(result, "orders", "order_id", "customer_id", "total") == [("32004", None, Decimal("1250.5000"))]
+    assert accounts(result)[("orders", "orders_bad.json")] == {
+        "read": 5, "used": 1, "excluded": {"not a BigCommerce record (unrecognised)": 1}, "quarantined": 3}
+
+
+def test_strict_mode_raises_every_problem_at_once() -> None:
+    with pytest.raises(InputError) as err:
+        read("bigcommerce_api", "bigcommerce/malformed/orders_bad.json", on_bad_row=OnBadRow.RAISE)
+    assert [(p.row, p.field) for p in err.value.problems] == [(1, "status_id"), (2, "date_created"),
+                                                              (3, "status_id")]
+
+
+def test_control_panel_csv_labels_money_symbols_and_guests() -> None:
+    result = read("bigcommerce_csv", "bigcommerce/*.csv", b2b_groups=["Trade"],
+                  status_labels={"Awaiting Approval": 7})
+    assert rows(result, "orders", "order_id", "customer_id", "status", "cancelled", "inactive", "created_at",
+                "currency", "total") == [
+        ("31007", "1042", "Awaiting Fulfillment", False, False, datetime(2026, 6, 16, 9, 12, 44), "GBP",
+         Decimal("1600.0000")),
+        ("31008", None, "Cancelled", True, False, datetime(2026, 6, 17, 19, 44, 10), "GBP", Decimal("35.0000")),
+        ("31011", "1043", "Awaiting Approval", False, False, datetime(2026, 6, 18), "GBP", Decimal("99.0000")),
+    ]
+    assert rows(result, "commerce_customers", "customer_id", "email", "is_b2b", "company_name", "created_at") == [
+        ("1042", "buyer@acme.example", True, "Acme Tools Ltd", datetime(2026, 2, 11)),
+        ("01043", "sam@retail.example", False, None, datetime(2026, 6, 1)),
+    ]
+
+
+def test_unknown_csv_status_label_is_quarantined() -> None:
+    result = read("bigcommerce_csv", "bigcommerce/orders_export.csv")
+    assert problems(result) == [
+        ("orders_export.csv", 3, "Order Status", "Awaiting Approval",
+         "unknown order status label (add it to the status_labels option with its status id)")]
+
+
+def test_csv_without_currency_needs_the_option(tmp_path: Path) -> None:
+    src = (FIXTURES / "bigcommerce/orders_export.csv").read_text(encoding="utf-8")
+    no_currency = tmp_path / "orders.csv"
+    no_currency.write_text(src.replace("Order Currency Code", "Display Currency"), encoding="utf-8")
+    with pytest.raises(InputError, match="no currency column; set options.currency"):
+        read("bigcommerce_csv", [no_currency])
+    assert rows(read("bigcommerce_csv", [no_currency], currency="GBP"), "orders", "currency")[0] == ("GBP",)

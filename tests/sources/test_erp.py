@@ -1,0 +1,136 @@
+"""ERP customer masters: Sage Intacct (XML, CSV), D365 F&O OData, Business Central API, Dataverse."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bridgewatch.errors import ConfigError, InputError
+
+from .helpers import FIXTURES, accounts, problems, read, rows
+
+ERP_COLUMNS = ("legal_entity", "customer_account", "name", "vat_number", "email", "status", "country",
+               "created_at", "modified_at")
+
+
+def test_intacct_xml_pages_entities_status_and_zone() -> None:
+    result = read("sage_intacct_xml", "intacct/*.xml", timezone="Europe/London")
+    assert rows(result, "erp_customers", "system", *ERP_COLUMNS) == [
+        ("sage_intacct", "UK01", "C-10422", "Harbour Tools Ltd", "GB980780684", "ap@harbourtools.co.uk", "active",
+         None, datetime(2026, 3, 12, 9, 14, 2), datetime(2026, 3, 12, 9, 14, 2)),
+        ("sage_intacct", None, "00417", "Brighton & Hove Supplies", "GB 123 4567 89", "orders@bhsupplies.example",
+         "on_hold", None, datetime(2025, 1, 5, 14), datetime(2026, 6, 1, 7, 30)),
+        ("sage_intacct", "UK01", "C-10399", "Old Dock Co", None, "accounts@olddock.example", "inactive", None,
+         datetime(2024, 11, 30, 10), datetime(2026, 2, 2, 10)),
+        ("sage_intacct", "IE01", "C-10423", "Celtic Fixings", "IE6388047V", "buy@celticfixings.example", "active",
+         "IE", datetime(2026, 6, 20, 15, 45), datetime(2026, 6, 20, 15, 45)),
+    ]
+    assert accounts(result)[("erp_customers", "customers_page2.xml")] == {
+        "read": 2, "used": 1, "excluded": {"duplicate": 1}, "quarantined": 0}
+
+
+def test_intacct_failure_response_names_the_error() -> None:
+    with pytest.raises(InputError) as err:
+        read("sage_intacct_xml", "intacct/malformed/auth_failure.xml")
+    assert str(err.value).split("\n")[0].endswith(
+        "auth_failure.xml: Intacct reported a failure (authentication): XL03000006 Invalid Web Services "
+        "Authorization. Fix the request and save the response again.")
+
+
+def test_intacct_truncated_xml_is_an_error(tmp_path: Path) -> None:
+    broken = tmp_path / "customers.xml"
+    broken.write_text((FIXTURES / "intacct/customers_page1.xml").read_text()[:900])
+    with pytest.raises(InputError) as err:
+        read("sage_intacct_xml", [broken])
+    assert str(err.value).startswith(f"{broken}: not valid XML (line ")
+    assert err.value.problems[0].reason == "not valid XML"
+
+
+def test_intacct_unknown_status_bad_date_and_empty_id_are_quarantined() -> None:
+    result = read("sage_intacct_xml", "intacct/malformed/bad_values.xml")
+    assert problems(result) == [
+        ("bad_values.xml", 1, "STATUS", "archived",
+         "unknown customer status (known: active, active non-posting, activenonposting, f, false, inactive, t, "
+         "true)"),
+        ("bad_values.xml", 2, "WHENCREATED", "2026-13-45", "expected a date and time such as '03/12/2026 09:14:02'"),
+        ("bad_values.xml", 3, "CUSTOMERID", None, "required value is empty"),
+    ]
+
+
+def test_intacct_csv_export_with_labels_semicolons_and_multiline_names() -> None:
+    result = read("sage_intacct_csv", "intacct/*.csv")
+    assert rows(result, "erp_customers", "legal_entity", "customer_account", "name", "vat_number", "status",
+                "created_at") == [
+        (None, "00417", "Brighton & Hove Supplies", "GB123456789", "active", datetime(2025, 5, 1)),
+        ("UK01", "C-10422", "Harbour Tools Ltd\n(Southampton)", "GB980780684", "active",
+         datetime(2026, 3, 12, 9, 14, 2)),
+        ("UK01", "C-10399", "Old Dock Co", None, "inactive", datetime(2024, 11, 30)),
+    ]
+
+
+def test_fo_cross_company_pages_hold_status_and_iso_country() -> None:
+    result = read("d365_fo_odata", "d365/*.json")
+    assert rows(result, "erp_customers", "system", "legal_entity", "customer_account", "name", "vat_number", "email",
+                "status", "country") == [
+        ("d365_fo", "GBSI", "GB-00421", "Harbour Tools Ltd", "GB980780684", "ap@harbourtools.co.uk", "active", None),
+        ("d365_fo", "USMF", "US-000117", "Lakeside Hardware Inc", None, "purchasing@lakeside.example", "on_hold",
+         "US"),
+        ("d365_fo", "USMF", "US-000201", "Dana Wu", None, "dana.wu@mail.example", "blocked", "US"),
+        ("d365_fo", "USMF", "00042", "Keystone Supply", None, None, "active", None),
+    ]
+    assert rows(read("d365_fo_odata", "d365/customersv3_page1.json", legal_entity_case="as_is"), "erp_customers",
+                "legal_entity") == [("gbsi",), ("usmf",)]
+
+
+def test_fo_unknown_hold_status_missing_entity_and_empty_account_are_quarantined() -> None:
+    result = read("d365_fo_odata", "d365/malformed/customers_bad.json")
+    assert problems(result) == [
+        ("customers_bad.json", 1, "OnHoldStatus", "Frozen", "unknown OnHoldStatus (known: all, invoice, never, no, "
+         "payment, requisition); add it to the status_map option"),
+        ("customers_bad.json", 2, "dataAreaId", None, "dataAreaId is missing: add it to $select (it is the legal "
+         "entity) or set the legal_entity option"),
+        ("customers_bad.json", 3, "CustomerAccount", None, "required value is empty"),
+    ]
+    fixed = read("d365_fo_odata", "d365/malformed/customers_bad.json", status_map={"Frozen": "blocked"},
+                 legal_entity="USMF")
+    assert rows(fixed, "erp_customers", "legal_entity", "customer_account", "status") == [
+        ("USMF", "US-1", "blocked"), ("USMF", "US-2", "active")]
+
+
+def test_fo_bad_option_value_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="legal_entity_case: expected one of upper, lower, as_is"):
+        read("d365_fo_odata", "d365/customersv3_page1.json", legal_entity_case="title")
+
+
+def test_business_central_company_from_odata_context() -> None:
+    result = read("business_central_api", "business_central/*.json")
+    assert rows(result, "erp_customers", "system", "legal_entity", "customer_account", "vat_number", "status",
+                "modified_at") == [
+        ("business_central", "9c2d0000-aaaa-bbbb-cccc-000000000002", "10000", "789456278", "active",
+         datetime(2026, 6, 1, 12)),
+        ("business_central", "CRONUS UK Ltd.", "C00420", "GB980780684", "active",
+         datetime(2026, 3, 12, 9, 14, 2, 113000)),
+        ("business_central", "CRONUS UK Ltd.", "C00421", None, "on_hold", datetime(2026, 5, 2, 10)),
+        ("business_central", "CRONUS UK Ltd.", "C00422", None, "blocked", datetime(2026, 1, 2, 10)),
+    ]
+    named = read("business_central_api", "business_central/customers_*.json",
+                 companies={"5B1F2C8E-7D1A-EF11-9F88-000D3A2B1C01": "UK", "9c2d0000-aaaa-bbbb-cccc-000000000002": "US"})
+    assert sorted({r[0] for r in rows(named, "erp_customers", "legal_entity")}) == ["UK", "US"]
+
+
+def test_dataverse_accounts_contacts_merged_and_unpromoted() -> None:
+    result = read("dataverse_api", "dataverse/*.json",
+                  companies={"0f5d2a11-0000-0000-0000-0000000000AA": "usmf"})
+    assert rows(result, "staging_records", "system", "record_type", "legal_entity", "account_ref", "email",
+                "vat_number", "state", "merged", "master_id", "created_at") == [
+        ("dataverse", "account", None, None, "ap@harbourtools.co.uk", "GB980780684", "active", False, None,
+         datetime(2026, 3, 12, 9, 10, 44)),
+        ("dataverse", "account", "USMF", "US-000117", "purchasing@lakeside.example", None, "active", False, None,
+         datetime(2026, 1, 5, 10)),
+        ("dataverse", "account", "USMF", None, "purchasing@lakeside.example", None, "inactive", True,
+         "7c1e0a4e-0000-0000-0000-000000000002", datetime(2026, 2, 1, 10)),
+        ("dataverse", "contact", "USMF", "US-000201", "dana.wu@mail.example", None, "active", False, None,
+         datetime(2026, 6, 10, 8)),
+    ]

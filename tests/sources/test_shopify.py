@@ -1,0 +1,151 @@
+"""Shopify: admin CSV exports, GraphQL Admin responses and bulk JSONL → canonical rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bridgewatch.errors import InputError
+
+from .helpers import FIXTURES, accounts, problems, read, rows
+
+VAT_COLUMN = "VAT number (customer.metafields.custom.vat_number)"
+
+
+def test_csv_orders_link_to_customers_by_email_and_skip_line_item_rows() -> None:
+    result = read("shopify_csv", "shopify/*.csv", vat_column=VAT_COLUMN, b2b_tag="wholesale")
+    assert rows(result, "orders", "order_id", "customer_id", "email", "status", "cancelled", "inactive",
+                "created_at", "currency", "total", "ship_to_country", "tags", "source_row") == [
+        ("5551000001", "7210448301122", "ana@ferreteria.example", "pending", False, False,
+         datetime(2026, 6, 18, 11, 2, 3), "EUR", Decimal("1210.0000"), "ES", "b2b, net30", 1),
+        ("5551000002", None, "guest@mail.example", "voided", True, True,
+         datetime(2026, 6, 19, 18, 40, 55), "EUR", Decimal("49.9000"), "DE", None, 3),
+        ("5551000003", "0072104483", "Mshaw@Widgets.example", "paid", False, False,
+         datetime(2026, 6, 20, 8, 0), "GBP", Decimal("35.0000"), "GB", None, 4),
+    ]
+    assert accounts(result)[("orders", "orders_export.csv")] == {
+        "read": 4, "used": 3, "excluded": {"additional line item of an order": 1}, "quarantined": 0}
+
+
+def test_csv_customers_strip_spreadsheet_quotes_and_keep_leading_zeros() -> None:
+    result = read("shopify_csv", "shopify/customers_export.csv", vat_column=VAT_COLUMN, b2b_tag="wholesale")
+    assert rows(result, "commerce_customers", "customer_id", "email", "name", "is_b2b", "company_name",
+                "vat_number", "country", "tags") == [
+        ("7210448301122", "ana@ferreteria.example", "Ana Pérez", True, "Ferretería López SL", "ESB12345678", "ES",
+         "wholesale"),
+        ("0072104483", "mshaw@widgets.example", "Melanie Shaw", False, None, None, "GB", None),
+    ]
+
+
+def test_csv_orders_alone_are_guests_unless_email_is_the_id() -> None:
+    alone = read("shopify_csv", "shopify/orders_export.csv")
+    assert rows(alone, "orders", "customer_id") == [(None,), (None,), (None,)]
+    by_email = read("shopify_csv", "shopify/orders_export.csv", email_as_customer_id=True)
+    assert rows(by_email, "orders", "customer_id") == [("ana@ferreteria.example",), ("guest@mail.example",),
+                                                       ("mshaw@widgets.example",)]
+
+
+def test_graphql_pages_b2b_from_contact_profiles_purchasing_entity_and_contacts() -> None:
+    result = read("shopify_api", "shopify/graphql_*.json", vat_path="$.vat.value")
+    assert rows(result, "commerce_customers", "customer_id", "email", "is_b2b", "company_id", "vat_number",
+                "country", "tags") == [
+        ("7210448301122", "ana@ferreteria.example", True, "426793626", None, "ES", "wholesale"),
+        ("7210448301123", "tom@baker.example", False, None, "GB980780684", "GB", None),
+        ("7210448301124", "lena@vogel.example", False, None, None, "DE", "vip,retail"),
+        ("7210448309999", "luis@ferreteria.example", True, "426793626", None, None, None),
+    ]
+    assert rows(result, "orders", "order_id", "customer_id", "company_id", "status", "cancelled", "quote",
+                "inactive", "currency", "total", "ship_to_country") == [
+        ("draft-9001", "7210448301123", None, "OPEN", False, True, False, "GBP", Decimal("480.0000"), None),
+        ("5551000001", "7210448301122", "426793626", "PENDING", False, False, False, "EUR", Decimal("1210.0000"),
+         "ES"),
+        ("5551000002", None, None, "VOIDED", True, False, True, "EUR", Decimal("49.9000"), None),
+        ("5551000003", "7210448301123", None, "PAID", False, False, True, "GBP", Decimal("35.0000"), "GB"),
+    ]
+
+
+def test_graphql_companies_and_locations_with_tax_registration_ids() -> None:
+    result = read("shopify_api", "shopify/graphql_*.json")
+    assert rows(result, "companies", "company_id", "name", "email", "account_ref", "country", "created_at") == [
+        ("426793626", "Ferretería López SL", "ana@ferreteria.example", "C10042", "ES", datetime(2025, 11, 4, 10)),
+    ]
+    assert rows(result, "company_locations", "company_id", "location_id", "name", "vat_number", "account_ref",
+                "country") == [
+        ("426793626", "441870438", "Madrid HQ", "ESB12345678", "C10042-01", "ES"),
+        ("426793626", "441870439", "Valencia", None, None, "ES"),
+    ]
+    got = accounts(result)
+    assert got[("commerce_customers", "graphql_customers_page2.json")] == {
+        "read": 2, "used": 1, "excluded": {"duplicate": 1}, "quarantined": 0}
+    assert got[("orders", "graphql_draft_orders.json")] == {
+        "read": 2, "used": 1, "quarantined": 0,
+        "excluded": {"completed draft order (the order it became is read as an order)": 1}}
+    assert got[("companies", "graphql_orders.json")] == {
+        "read": 3, "used": 0, "quarantined": 0,
+        "excluded": {"duplicate": 1, "order without a purchasing company": 2}}
+
+
+def test_bulk_jsonl_children_reference_their_parent() -> None:
+    result = read("shopify_api", "shopify/bulk_orders.jsonl")
+    assert rows(result, "orders", "order_id", "company_id", "cancelled", "source_row") == [
+        ("5551000001", "426793626", False, 1), ("5551000002", None, True, 3)]
+    assert rows(result, "company_locations", "company_id", "location_id", "vat_number", "source_row") == [
+        ("426793626", "441870438", "ESB12345678", 6)]
+    assert rows(result, "commerce_customers", "customer_id", "email", "is_b2b", "company_id") == [
+        ("7210448301122", "ana@ferreteria.example", True, "426793626")]
+    assert accounts(result)[("orders", "bulk_orders.jsonl")] == {
+        "read": 4, "used": 2, "excluded": {"LineItem line (child of Order)": 2}, "quarantined": 0}
+
+
+def test_truncated_json_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "orders.json"
+    broken.write_text((FIXTURES / "shopify/graphql_orders.json").read_text()[:300])
+    with pytest.raises(InputError) as err:
+        read("shopify_api", [broken])
+    assert str(err.value).startswith(f"{broken}: not valid JSON (")
+    assert "The file may be truncated or not a saved API response; export it again." in str(err.value)
+    assert [(p.file, p.reason) for p in err.value.problems] == [(str(broken), "not valid JSON")]
+
+
+def test_saved_graphql_error_response_is_an_error(tmp_path: Path) -> None:
+    throttled = tmp_path / "orders.json"
+    throttled.write_text('{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]}')
+    with pytest.raises(InputError, match="this is an API error response, not data: Throttled"):
+        read("shopify_api", [throttled])
+
+
+def test_missing_required_column_is_named(tmp_path: Path) -> None:
+    src = (FIXTURES / "shopify/orders_export.csv").read_text(encoding="utf-8")
+    broken = tmp_path / "orders_export.csv"
+    broken.write_text(src.replace(",Total,", ",Grand,", 1), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read("shopify_csv", [broken])
+    assert [(p.field, p.reason) for p in err.value.problems] == [
+        ("Total", "required column is missing from the header of this Shopify orders export")]
+
+
+def test_bad_date_and_amount_are_quarantined_with_the_vendor_field(tmp_path: Path) -> None:
+    src = (FIXTURES / "shopify/orders_export.csv").read_text(encoding="utf-8")
+    broken = tmp_path / "orders_export.csv"
+    broken.write_text(src.replace("2026-06-19 20:40:55 +0200", "19/06/2026 20:40").replace("35.00", "35.00 GBP"),
+                      encoding="utf-8")
+    result = read("shopify_csv", [broken])
+    assert problems(result) == [
+        ("orders_export.csv", 3, "Created at", "19/06/2026 20:40",
+         "expected a date and time such as '2026-06-18 11:02:03 +0100'"),
+        ("orders_export.csv", 4, "Total", "35.00 GBP",
+         "expected an amount such as 1234.50 or 1,234.50 (1.234,50 in files separated by ';' or with the "
+         "decimal_comma option)"),
+    ]
+    assert accounts(result)[("orders", "orders_export.csv")] == {
+        "read": 4, "used": 1, "excluded": {"additional line item of an order": 1}, "quarantined": 2}
+
+
+def test_not_a_shopify_export_is_an_error(tmp_path: Path) -> None:
+    other = tmp_path / "export.csv"
+    other.write_text("a,b\n1,2\n")
+    with pytest.raises(InputError, match="not a file this reader knows"):
+        read("shopify_csv", [other])

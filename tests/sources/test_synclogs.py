@@ -1,0 +1,66 @@
+"""Sync logs: the documented connector log, Power Automate flow runs, the BC connector's skipped records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .helpers import accounts, problems, read, rows
+
+EVENT = ("source", "event_id", "platform", "customer_ref", "occurred_at", "operation", "outcome", "rejection_reason",
+         "legal_entity", "erp_account")
+
+
+def test_connector_log_csv_and_jsonl_with_synonyms() -> None:
+    result = read("sync_log", "synclogs/sage_connector_log.*")
+    assert rows(result, "sync_events", *EVENT) == [
+        ("sage_connector", "EV-1001", "shopify", "7210448301122", datetime(2026, 6, 18, 11, 5), "create", "failed",
+         "BL01001973 Another customer with the ID C-10422 already exists.\n[Support ID: abc%7Exyz]", "UK01", None),
+        ("sage_connector", "EV-1002", "shopify", "7210448301123", datetime(2026, 6, 18, 11, 6), "create",
+         "succeeded", None, "UK01", "C-10430"),
+        ("sage_connector", "EV-1003", "bigcommerce", "1042", datetime(2026, 6, 19, 8), "update", "succeeded", None,
+         None, "C-10431"),
+        ("sage_connector", "EV-1004", "shopify", "7210448301124", datetime(2026, 6, 19, 8), "create", "pending",
+         None, "UK01", None),
+        ("sage_connector", "EV-2001", "shopify", "7210448301125", datetime(2026, 6, 20, 10), "create", "failed",
+         "Required field Name is missing", "UK01", None),
+    ]
+    assert problems(result) == [
+        ("sage_connector_log.jsonl", 2, "outcome", "exploded",
+         "unknown outcome (known: canceled, cancelled, completed, created, error, failed, failure, ignored, "
+         "in_progress, ok, paused, pending, queued, rejected, retrying, running, skipped, succeeded, success, "
+         "timedout, updated, waiting); add it to the outcomes option")]
+
+
+def test_flow_runs_find_the_customer_in_the_error_and_filter_flows() -> None:
+    result = read("power_automate_flowruns", "synclogs/flowruns.json", flows=["Shopify customer to F&O"],
+                  platform="shopify", legal_entity="USMF")
+    assert rows(result, "sync_events", *EVENT) == [
+        ("power_automate", "08585201234567890123456789CU01", "shopify", "1042", datetime(2026, 6, 18, 11, 5),
+         "create", "failed", "BadRequest: Create account failed for customer 1042: Write failed for table row of "
+         "type 'CustCustomerV3Entity'. Infolog: Warning: Customer group TRADE does not exist.", "USMF", None),
+        ("power_automate", "08585201234567890123456789CU04", "shopify", "C-77", datetime(2026, 6, 18, 14),
+         "create", "pending", "customer: C-77 waiting for approval", "USMF", None),
+    ]
+    assert accounts(result)[("sync_events", "flowruns.json")] == {
+        "read": 4, "used": 2, "quarantined": 0,
+        "excluded": {"run of another flow": 1,
+                     "run names no commerce customer (see options customer_ref_field, customer_ref_pattern)": 1}}
+
+
+def test_flow_runs_customer_ref_from_a_field() -> None:
+    result = read("power_automate_flowruns", "synclogs/flowruns.json", customer_ref_field="workflowname")
+    assert [r[0] for r in rows(result, "sync_events", "customer_ref")] == [
+        "Shopify customer to F&O", "Shopify customer to F&O", "Nightly invoice export", "Shopify customer to F&O"]
+
+
+def test_bc_skipped_records_are_skipped_events_for_customers_and_companies() -> None:
+    result = read("business_central_connector_log", "synclogs/skipped_records.csv", company="CRONUS UK")
+    assert rows(result, "sync_events", *EVENT) == [
+        ("bc_shopify_connector", "1", "shopify", "7210448301122", datetime(2026, 6, 18, 11, 5), "create", "skipped",
+         "Customer already exists with the same e-mail address.", "CRONUS UK", None),
+        ("bc_shopify_connector", "3", "shopify", "426793626", datetime(2026, 6, 18, 11, 7), "create", "skipped",
+         "Tax ID ESB12345678 is not in agreement with the format specified for Country/Region Code ES.",
+         "CRONUS UK", None),
+    ]
+    assert accounts(result)[("sync_events", "skipped_records.csv")]["excluded"] == {
+        "skipped record that is not a customer or company": 1}

@@ -12,12 +12,12 @@ from bridgewatch.sources import ReadContext, ReadResult, get_reader
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-def read(reader: str, pattern: str | Sequence[Path], *, timezone: str = "UTC",
+def read(reader: str, pattern: str | Sequence[Path], *, zone: str = "UTC",
          on_bad_row: OnBadRow = OnBadRow.QUARANTINE, **options: Any) -> ReadResult:
     """Run ``reader`` over fixture files matching ``pattern`` (relative to tests/fixtures) or given paths."""
     paths = sorted(FIXTURES.glob(pattern)) if isinstance(pattern, str) else list(pattern)
     assert paths, f"no fixture matches {pattern}"
-    return get_reader(reader).read(paths, ReadContext("ws", timezone=timezone, on_bad_row=on_bad_row,
+    return get_reader(reader).read(paths, ReadContext("ws", timezone=zone, on_bad_row=on_bad_row,
                                                       options=options, source="test"))
 
 

@@ -16,7 +16,7 @@ ERP_COLUMNS = ("legal_entity", "customer_account", "name", "vat_number", "email"
 
 
 def test_intacct_xml_pages_entities_status_and_zone() -> None:
-    result = read("sage_intacct_xml", "intacct/*.xml", timezone="Europe/London")
+    result = read("sage_intacct_xml", "intacct/*.xml", zone="Europe/London")
     assert rows(result, "erp_customers", "system", *ERP_COLUMNS) == [
         ("sage_intacct", "UK01", "C-10422", "Harbour Tools Ltd", "GB980780684", "ap@harbourtools.co.uk", "active",
          None, datetime(2026, 3, 12, 9, 14, 2), datetime(2026, 3, 12, 9, 14, 2)),

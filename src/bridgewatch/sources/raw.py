@@ -15,6 +15,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,8 +131,16 @@ class Session:
         self.tabular[kind].append(view)
         self.files.append(str(path))
 
+    def scratch(self) -> Path:
+        """A private folder for transcoded copies, removed by :meth:`close`."""
+        if "scratch" not in self.notes:
+            self.notes["scratch"] = [Path(tempfile.mkdtemp(prefix="bridgewatch-"))]
+        return Path(self.notes["scratch"][0])
+
     def close(self) -> None:
         self.con.close()
+        for folder in self.notes.get("scratch", []):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # -- CSV -----------------------------------------------------------------------------------------
@@ -157,7 +167,7 @@ def _encoding(head: bytes) -> str:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-            return "latin-1"
+            return "cp1252"  # what Excel writes on Windows; a superset of Latin-1's printable characters
     return "utf-8"
 
 
@@ -177,9 +187,10 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
     """Read ``path`` with DuckDB's CSV reader into the raw relation of ``kind``."""
     chosen = resolve_columns(path, kind, head.header, overrides or {})
     names = _unique(head.header)
+    source = path if head.encoding == "utf-8" else _transcode(session, path, head.encoding)
     columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
-    reader = (f"read_csv({lit(str(path))}, header = true, auto_detect = false, columns = {columns}, "
-              f"delim = {lit(head.delimiter)}, quote = '\"', escape = '\"', encoding = {lit(head.encoding)})")
+    reader = (f"read_csv({lit(str(source))}, header = true, auto_detect = false, columns = {columns}, "
+              f"delim = {lit(head.delimiter)}, quote = '\"', escape = '\"')")
     select = ", ".join(f"{q(names[i])} AS {q(c)}" if i is not None else f"CAST(NULL AS VARCHAR) AS {q(c)}"
                        for c, i in chosen.items())
     table = session.fresh("csv")
@@ -191,6 +202,15 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
                          f"exported as CSV (separator {head.delimiter!r}, encoding {head.encoding}).") from exc
     dc = head.delimiter == ";" if decimal_comma is None else decimal_comma
     session._add_view(kind.name, path, table, dc)
+
+
+def _transcode(session: Session, path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a Windows-1252 / UTF-16 export (DuckDB reads UTF-8), written in 1 MB chunks."""
+    target = session.scratch() / f"{session.fresh('utf8')}.csv"
+    with path.open("r", encoding=encoding, errors="replace", newline="") as src, \
+            target.open("w", encoding="utf-8", newline="") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+    return target
 
 
 def resolve_columns(path: Path, kind: TabularKind, header: Sequence[str],

@@ -1,0 +1,96 @@
+"""load_sources: workspace [sources] → tables of several readers put together, duplicates counted."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridgewatch.config import parse_config
+from bridgewatch.errors import ConfigError, InputError, LookupFailed
+from bridgewatch.ingest.accounting import OnBadRow
+from bridgewatch.sources import load_sources
+
+from .helpers import FIXTURES
+
+
+def _config(root: Path, sources: dict[str, Any]) -> Any:
+    return parse_config({
+        "workspace": {"id": "uk", "erp": "sage_intacct", "home_country": "GB", "reporting_currency": "GBP",
+                      "timezone": "Europe/London"},
+        "legal_entities": [{"id": "UK01", "currency": "GBP"}],
+        "sources": sources,
+    }, root=root)
+
+
+def _copy(tmp_path: Path, *patterns: str) -> Path:
+    for pattern in patterns:
+        for path in FIXTURES.glob(pattern):
+            target = tmp_path / "exports" / path.relative_to(FIXTURES)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+    return tmp_path
+
+
+def test_sources_are_read_and_duplicates_across_sources_are_counted(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "intacct/*.xml", "intacct/*.csv", "shopify/graphql_*.json", "synclogs/*.csv")
+    config = _config(root, {
+        "erp": {"reader": "sage_intacct_xml", "path": "exports/intacct/*.xml"},
+        "erp_csv": {"reader": "sage_intacct_csv", "path": "exports/intacct/customer_list.csv"},
+        "shop": {"reader": "shopify_api", "path": "exports/shopify", "options": {"b2b_tag": "wholesale"}},
+        "log": {"reader": "sync_log", "path": "exports/synclogs/sage_connector_log.csv"},
+    })
+    tables, accounts = load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+    assert [r["customer_account"] for r in tables["erp_customers"].to_pylist()] == [
+        "C-10422", "00417", "C-10399", "C-10423"]
+    by_file = {(a.table, Path(a.file).name): a for a in accounts}
+    csv = by_file[("erp_customers", "customer_list.csv")]
+    assert (csv.read, csv.used, dict(csv.excluded)) == (3, 0, {"duplicate": 3})
+    assert {r["workspace_id"] for r in tables["orders"].to_pylist()} == {"uk"}
+    assert tables["sync_events"].num_rows == 4
+    assert all(a.balanced for a in accounts)
+
+
+def test_workspace_timezone_applies_to_naive_timestamps(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "intacct/customers_page1.xml")
+    tables, _ = load_sources(_config(root, {"erp": {"reader": "sage_intacct_xml", "path": "exports/intacct/*.xml"}}),
+                             on_bad_row=OnBadRow.QUARANTINE)
+    assert str(tables["erp_customers"].to_pylist()[1]["modified_at"]) == "2026-06-01 07:30:00"  # BST
+
+
+def test_unknown_reader_suggests_the_closest_name(tmp_path: Path) -> None:
+    config = _config(tmp_path, {"shop": {"reader": "shopfy_csv", "path": "x.csv"}})
+    with pytest.raises(LookupFailed, match=r"sources.shop.reader: Unknown reader 'shopfy_csv'. Did you mean shopify_csv\?"):
+        load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+
+
+def test_unknown_option_suggests_the_closest_name(tmp_path: Path) -> None:
+    config = _config(tmp_path, {"shop": {"reader": "shopify_csv", "path": "x.csv", "options": {"b2b_tags": "x"}}})
+    with pytest.raises(ConfigError, match="sources.shop.options.b2b_tags: unknown option for reader 'shopify_csv'. "
+                                          "Did you mean b2b_tag?"):
+        load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+
+
+def test_option_of_the_wrong_kind_is_a_config_error(tmp_path: Path) -> None:
+    config = _config(tmp_path, {"shop": {"reader": "shopify_csv", "path": "x.csv",
+                                         "options": {"inactive_financial_statuses": "voided"}}})
+    with pytest.raises(ConfigError, match="inactive_financial_statuses: expected a list, got 'voided'"):
+        load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+
+
+def test_a_path_matching_nothing_names_the_source_and_path(tmp_path: Path) -> None:
+    config = _config(tmp_path, {"erp": {"reader": "sage_intacct_xml", "path": "exports/intacct/*.xml"}})
+    with pytest.raises(InputError) as err:
+        load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+    assert str(err.value) == (f"sources.erp: path 'exports/intacct/*.xml' matches no file under {tmp_path}. Check "
+                              f"the path (relative to the workspace folder; globs such as exports/*.json are allowed).")
+
+
+def test_strict_policy_raises_on_the_first_bad_file(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "intacct/malformed/bad_values.xml")
+    config = _config(root, {"erp": {"reader": "sage_intacct_xml", "path": "exports/intacct/malformed/*.xml"}})
+    with pytest.raises(InputError) as err:
+        load_sources(config, on_bad_row=OnBadRow.RAISE)
+    assert [(p.row, p.field) for p in err.value.problems] == [(1, "STATUS"), (2, "WHENCREATED"), (3, "CUSTOMERID")]

@@ -1,0 +1,95 @@
+"""File shapes users hit: BOM, ';' and decimal comma, CRLF, quoted newlines, Latin-1, thousand separators,
+leading zeros, timestamps with and without zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bridgewatch.sources.shapes import Field, money, timestamp
+
+from .helpers import problems, read, rows
+
+LOG_HEADER = "event_id,occurred_at,customer_ref,outcome,rejection_reason"
+
+
+@pytest.mark.parametrize(("text", "comma", "expected"), [
+    ("1,234.50", False, "1234.50"), ("1234.5", False, "1234.5"), ("£1,234.50", False, "1234.50"),
+    ("-12", False, "-12"), ("1.234,50", True, "1234.50"), ("1 234,50 €", True, "1234.50"), ("12,5", True, "12.5"),
+    ("1,23,4", False, "1,23,4"), ("1.234,50", False, "1.234,50"), ("1,234.50", True, "1,234.50"),
+])
+def test_money_rewrites_only_the_files_own_convention(text: str, comma: bool, expected: str) -> None:
+    sql = money(Field("r.v"), "TRUE" if comma else "FALSE").sql
+    got = duckdb.connect().execute(f"SELECT {sql} FROM (SELECT ? AS v) AS r", [text]).fetchone()
+    assert got == (expected,)
+
+
+@pytest.mark.parametrize(("text", "formats", "zone", "expected"), [
+    ("2025-10-02 17:09:34 -0300", ("%Y-%m-%d %H:%M:%S %z",), None, "2025-10-02 20:09:34"),
+    ("2026-06-16T09:12:44Z", (), None, "2026-06-16 09:12:44"),
+    ("2026-06-16 09:12:44", (), None, "2026-06-16 08:12:44"),
+    ("2026-06-16 09:12:44", (), "UTC", "2026-06-16 09:12:44"),
+    ("06/16/2026 09:12:44", ("%m/%d/%Y %H:%M:%S",), None, "2026-06-16 08:12:44"),
+])
+def test_timestamps_with_offsets_stay_exact_and_naive_ones_use_the_zone(text: str, formats: tuple[str, ...],
+                                                                          zone: str | None, expected: str) -> None:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Europe/London'")
+    sql = timestamp(Field("r.v"), formats, zone=zone).sql
+    got = con.execute(f"SELECT CAST(timezone('UTC', CAST({sql} AS TIMESTAMPTZ)) AS TIMESTAMP)::VARCHAR "
+                      f"FROM (SELECT ? AS v) AS r", [text]).fetchone()
+    assert got == (expected,)
+
+
+def _log(tmp_path: Path, body: str, *, encoding: str = "utf-8", name: str = "log.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(body.encode(encoding))
+    return path
+
+
+def test_bom_crlf_and_quoted_newlines(tmp_path: Path) -> None:
+    path = _log(tmp_path, "\ufeff" + LOG_HEADER + "\r\nE1,2026-06-18T11:05:00Z,00417,failed,\"line one\r\nline two\"\r\n"
+                "E2,2026-06-18T11:06:00Z,00418,ok,\r\n")
+    result = read("sync_log", [path])
+    assert rows(result, "sync_events", "event_id", "customer_ref", "outcome", "rejection_reason", "source_row") == [
+        ("E1", "00417", "failed", "line one\r\nline two", 1), ("E2", "00418", "succeeded", None, 2)]
+
+
+def test_semicolon_files_read_decimal_comma(tmp_path: Path) -> None:
+    header = "Name;Email;Financial Status;Currency;Total;Created at;Lineitem quantity;Id"
+    path = _log(tmp_path, header + "\n#1;a@b.example;paid;EUR;1.234,50;2026-06-18 13:02:03 +0200;1;0001\n",
+                name="orders_export.csv")
+    result = read("shopify_csv", [path])
+    assert rows(result, "orders", "order_id", "total", "created_at") == [
+        ("0001", Decimal("1234.50"), datetime(2026, 6, 18, 11, 2, 3))]
+
+
+def test_latin1_export_is_read(tmp_path: Path) -> None:
+    path = _log(tmp_path, LOG_HEADER + "\nE1,2026-06-18T11:05:00Z,C1,failed,Adresse ungültig – Straße fehlt\n",
+                encoding="cp1252")
+    result = read("sync_log", [path])
+    assert rows(result, "sync_events", "rejection_reason") == [("Adresse ungültig – Straße fehlt",)]
+
+
+def test_a_row_with_too_many_fields_is_a_read_error(tmp_path: Path) -> None:
+    path = _log(tmp_path, LOG_HEADER + "\nE1,2026-06-18T11:05:00Z,C1,failed,x,extra,more\n")
+    with pytest.raises(Exception, match="cannot be read as CSV"):
+        read("sync_log", [path])
+
+
+def test_missing_timestamp_zone_option_overrides_workspace(tmp_path: Path) -> None:
+    path = _log(tmp_path, LOG_HEADER + "\nE1,2026-06-18 11:05:00,C1,failed,\n")
+    assert rows(read("sync_log", [path], zone="Europe/London"), "sync_events", "occurred_at") == [
+        (datetime(2026, 6, 18, 10, 5),)]
+    assert rows(read("sync_log", [path], zone="Europe/London", timezone="America/New_York"),
+                "sync_events", "occurred_at") == [(datetime(2026, 6, 18, 15, 5),)]
+
+
+def test_bad_timestamp_in_a_log_is_quarantined(tmp_path: Path) -> None:
+    path = _log(tmp_path, LOG_HEADER + "\nE1,yesterday,C1,failed,\n")
+    assert problems(read("sync_log", [path])) == [
+        ("log.csv", 1, "occurred_at", "yesterday", "expected a date and time such as 2026-04-10T09:30:00Z")]

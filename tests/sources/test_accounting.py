@@ -46,7 +46,8 @@ def test_read_equals_used_plus_excluded_plus_quarantined(reader: str, pattern: s
     used = {}
     for account in result.accounts:
         used[account.table] = used.get(account.table, 0) + account.used
-    assert {t: tbl.num_rows for t, tbl in result.tables.items()} == {t: n for t, n in used.items() if t in result.tables}
+    produced = {t: tbl.num_rows for t, tbl in result.tables.items()}
+    assert produced == {t: n for t, n in used.items() if t in result.tables}
     files = {str(p) for p in FIXTURES.glob(pattern)}
     assert {a.file for a in result.accounts} == files
 

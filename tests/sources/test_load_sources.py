@@ -62,7 +62,8 @@ def test_workspace_timezone_applies_to_naive_timestamps(tmp_path: Path) -> None:
 
 def test_unknown_reader_suggests_the_closest_name(tmp_path: Path) -> None:
     config = _config(tmp_path, {"shop": {"reader": "shopfy_csv", "path": "x.csv"}})
-    with pytest.raises(LookupFailed, match=r"sources.shop.reader: Unknown reader 'shopfy_csv'. Did you mean shopify_csv\?"):
+    expected = r"sources.shop.reader: Unknown reader 'shopfy_csv'. Did you mean shopify_csv\?"
+    with pytest.raises(LookupFailed, match=expected):
         load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
 
 

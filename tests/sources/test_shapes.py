@@ -52,8 +52,8 @@ def _log(tmp_path: Path, body: str, *, encoding: str = "utf-8", name: str = "log
 
 
 def test_bom_crlf_and_quoted_newlines(tmp_path: Path) -> None:
-    path = _log(tmp_path, "\ufeff" + LOG_HEADER + "\r\nE1,2026-06-18T11:05:00Z,00417,failed,\"line one\r\nline two\"\r\n"
-                "E2,2026-06-18T11:06:00Z,00418,ok,\r\n")
+    path = _log(tmp_path, "\ufeff" + LOG_HEADER + "\r\nE1,2026-06-18T11:05:00Z,00417,failed,"
+                "\"line one\r\nline two\"\r\nE2,2026-06-18T11:06:00Z,00418,ok,\r\n")
     result = read("sync_log", [path])
     assert rows(result, "sync_events", "event_id", "customer_ref", "outcome", "rejection_reason", "source_row") == [
         ("E1", "00417", "failed", "line one\r\nline two", 1), ("E2", "00418", "succeeded", None, 2)]

@@ -28,7 +28,10 @@ def test_v2_orders_statuses_guests_rfc2822_and_b2b_links() -> None:
          datetime(2026, 6, 18, 11, 30), "SEK", Decimal("2400.0000"), "SE"),
         ("31020", None, "5123", None, "Awaiting Payment", False, False,
          datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("980.5000"), None),
+        ("quote-711", "1042", "5123", "buyer@acme.example", "Open", False, False,
+         datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("1450.0000"), None),
     ]
+    assert rows(result, "orders", "quote")[-1] == (True,)
 
 
 def test_v3_customers_b2b_users_and_companies() -> None:
@@ -52,6 +55,19 @@ def test_v3_customers_b2b_users_and_companies() -> None:
         "read": 2, "used": 1, "excluded": {"B2B user: company link applied to the customer's record": 1},
         "quarantined": 0}
     assert got[("orders", "orders_page2.json")] == {"read": 0, "used": 0, "excluded": {}, "quarantined": 0}
+
+
+def test_order_tags_and_company_merge_from_configured_fields(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.json"
+    orders.write_text('[{"id":1,"customer_id":0,"date_created":"Tue, 16 Jun 2026 09:12:44 +0000","status_id":11,'
+                      '"total_inc_tax":"1.0000","default_currency_code":"USD","staff_notes":"wholesale-ca, net30"}]')
+    companies = tmp_path / "companies.json"
+    companies.write_text('{"code":200,"data":[{"companyId":"B-1","companyName":"Old Co","extraFields":'
+                         '[{"fieldName":"Merged into","fieldValue":"B-2"}]}]}')
+    result = read("bigcommerce_api", [orders, companies], order_tags_path="$.staff_notes",
+                  merged_into_field="Merged into")
+    assert rows(result, "orders", "tags") == [("wholesale-ca, net30",)]
+    assert rows(result, "companies", "company_id", "merged_into") == [("B-1", "B-2")]
 
 
 def test_customer_group_marks_b2b_when_configured() -> None:

@@ -45,6 +45,7 @@ LAYOUT = JsonLayout(
         ("order", "json_exists(j, '$.customer_id') AND (json_exists(j, '$.status_id') "
                   "OR json_exists(j, '$.total_inc_tax'))"),
         ("b2b_order", "json_exists(j, '$.bcOrderId')"),
+        ("quote", "json_exists(j, '$.quoteNumber') OR json_exists(j, '$.quoteId')"),
         ("company", "json_exists(j, '$.companyName')"),
         ("user", "json_exists(j, '$.customerId') AND json_exists(j, '$.companyId')"),
         ("customer", "json_exists(j, '$.email') AND json_exists(j, '$.id')"),
@@ -57,7 +58,7 @@ class BigCommerceApiReader(VendorReader):
 
     name = "bigcommerce_api"
     produces = ("orders", "commerce_customers", "companies")
-    kinds = ("order", "b2b_order", "company", "user", "customer")
+    kinds = ("order", "b2b_order", "quote", "company", "user", "customer")
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
         "vat_field": Option("VAT number", "Name of the customer form field / B2B company extra field holding "
@@ -68,13 +69,17 @@ class BigCommerceApiReader(VendorReader):
         "inactive_status_ids": Option([0, 4, 6], "status_id values that are not a live sale "
                                                  "(0 incomplete, 4 refunded, 6 declined); 5 is cancelled."),
         "archived_inactive": Option(True, "Treat archived orders (is_deleted) as not a live sale."),
+        "order_tags_path": Option(None, "JSON path of a v2 order field holding comma-separated tags for entity "
+                                        "rules (orders have no native tags), e.g. '$.staff_notes'."),
+        "merged_into_field": Option(None, "Name of the B2B company extra field holding the id of the company it "
+                                          "was merged into (no native field)."),
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [_customers(options), _users(), _orders(options), _b2b_orders(), _companies(options),
+        return [_customers(options), _users(), _orders(options), _b2b_orders(), _quotes(), _companies(options),
                 unrecognised("orders", "BigCommerce")]
 
 
@@ -135,6 +140,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "currency": js("$.default_currency_code", "$.currency_code"),
         "total": money(js("$.total_inc_tax")),
         "ship_to_country": iso2(js("$.billing_address.country_iso2")),
+        "tags": js(options["order_tags_path"]) if options["order_tags_path"] else const(None),
     }, checks=[
         RowCheck("status_id", "r.j ->> '$.status_id'", "r.j ->> '$.status_id' IS NULL",
                  "status_id is missing, so the order cannot be classified"),
@@ -161,6 +167,22 @@ def _b2b_orders() -> TableMap:
     }, exclude=[("k.oid IS NOT NULL", lit("B2B order: company link applied to the order's record"))])
 
 
+def _quotes() -> TableMap:
+    """B2B Edition quotes (RFQ) are quotes, not orders [field names unconfirmed]."""
+    return TableMap("orders", "{quote} AS r", {
+        "platform": PLATFORM,
+        "order_id": Field("'quote-' || COALESCE(r.j ->> '$.quoteId', r.j ->> '$.quoteNumber')", "quoteId"),
+        "customer_id": Field("NULLIF(r.j ->> '$.customerId', '0')", "customerId"),
+        "company_id": js("$.companyId"),
+        "email": js("$.contactInfo.email", "$.email"),
+        "status": js("$.status"),
+        "quote": const("true"),
+        "created_at": epoch(js("$.createdAt")),
+        "currency": js("$.currency.currencyCode", "$.currencyCode"),
+        "total": number(js("$.grandTotal", "$.totalAmount", "$.subtotal")),
+    })
+
+
 def _companies(options: Mapping[str, Any]) -> TableMap:
     ref = _custom(options["account_ref_field"], "$.extraFields", "fieldName", "fieldValue")
     return TableMap("companies", "{company} AS r", {
@@ -172,4 +194,5 @@ def _companies(options: Mapping[str, Any]) -> TableMap:
         "account_ref": first(ref, js("$.uuid")) if options["account_ref_field"] else js("$.uuid"),
         "country": iso2(js("$.country")),
         "created_at": epoch(js("$.createdAt")),
+        "merged_into": _custom(options["merged_into_field"], "$.extraFields", "fieldName", "fieldValue"),
     })

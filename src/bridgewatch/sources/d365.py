@@ -52,6 +52,8 @@ class D365FoODataReader(VendorReader):
         "vat_field": Option("TaxExemptNumber", "Field holding the VAT registration number."),
         "external_id_field": Option(None, "Field holding the commerce-side id (an extension field)."),
         "status_map": Option({}, "OnHoldStatus value → status (active, on_hold, blocked, inactive) overrides."),
+        "created_field": Option(None, "Field holding the record's creation time (the standard entity has none; "
+                                      "an extension field, ISO-8601)."),
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
@@ -82,6 +84,7 @@ class D365FoODataReader(VendorReader):
                                 advice="; add it to the status_map option"),
             "external_id": js(f"$.{ext}") if ext else const(None),
             "country": first(js("$.AddressCountryRegionISOCode"), iso2(js("$.AddressCountryRegionId"))),
+            "created_at": js(f"$.{options['created_field']}") if options["created_field"] else const(None),
         }, checks=[
             RowCheck("dataAreaId", "NULL", f"NULLIF(trim(r.j ->> '$.dataAreaId'), '') IS NULL AND "
                                            f"{lit(options['legal_entity'])} IS NULL",

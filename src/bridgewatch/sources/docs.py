@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bridgewatch.sources import READERS
 
-BLOCK = re.compile(r"(<!-- options: (?P<name>[a-z_]+) -->\n).*?(<!-- /options -->)", re.DOTALL)
+BLOCK = re.compile(r"(<!-- options: (?P<name>[a-z0-9_]+) -->\n).*?(<!-- /options -->)", re.DOTALL)
 
 
 def options_table(reader: str) -> str:

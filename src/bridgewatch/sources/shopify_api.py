@@ -190,24 +190,25 @@ def _locations() -> TableMap:
 
 
 def _order_companies() -> TableMap:
-    """A B2B order names its company: enough for a company row when no companies export is given."""
+    """A B2B order names its company: enough for a company row when no companies export is given.
+
+    Only orders naming a company are counted in the companies accounting of an orders file.
+    """
     company = gid("$.purchasingEntity.company.id")
-    return TableMap("companies", "{order} AS r", {
+    return TableMap("companies", f"(SELECT * FROM {{order}} AS r WHERE {company.sql} IS NOT NULL) AS r", {
         "platform": PLATFORM,
         "company_id": company,
         "name": js("$.purchasingEntity.company.name"),
         "account_ref": js("$.purchasingEntity.company.externalId"),
-    }, exclude=[(f"{company.sql} IS NULL", lit("order without a purchasing company")),
-                (f"row_number() OVER (PARTITION BY r.__file, {company.sql} ORDER BY r.__row) > 1",
+    }, exclude=[(f"row_number() OVER (PARTITION BY r.__file, {company.sql} ORDER BY r.__row) > 1",
                  lit("company already named by an earlier order"))])
 
 
 def _order_locations() -> TableMap:
     fields = _location_fields("$.purchasingEntity.location", gid("$.purchasingEntity.company.id"))
     loc = fields["location_id"].sql
-    return TableMap("company_locations", "{order} AS r", fields,
-                    exclude=[(f"{loc} IS NULL", lit("order without a purchasing company location")),
-                             (f"row_number() OVER (PARTITION BY r.__file, {loc} ORDER BY r.__row) > 1",
+    return TableMap("company_locations", f"(SELECT * FROM {{order}} AS r WHERE {loc} IS NOT NULL) AS r", fields,
+                    exclude=[(f"row_number() OVER (PARTITION BY r.__file, {loc} ORDER BY r.__row) > 1",
                               lit("location already named by an earlier order"))])
 
 

@@ -124,7 +124,7 @@ def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, p
     Raises:
         InputError: with ``OnBadRow.RAISE``, every unusable cell of the relation.
     """
-    read = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]  # type: ignore[index]
+    read = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
     excluded: Counter[str] = Counter()
     live = relation
     if options.exclude_column:

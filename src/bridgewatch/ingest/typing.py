@@ -51,6 +51,13 @@ def typed_sql(col: Column) -> str:
             return raw
 
 
+def _valid_sql(col: Column) -> str:
+    """SQL that is NULL exactly when :func:`typed_sql` is, without its (costly) time-zone conversion."""
+    if col.type is ColumnType.TIMESTAMP:
+        return f"TRY_CAST({_text(col)} AS TIMESTAMPTZ)"
+    return typed_sql(col)
+
+
 _HINTS = {
     ColumnType.BOOLEAN: "expected true/false (also 1/0, yes/no)",
     ColumnType.TIMESTAMP: "expected an ISO-8601 timestamp such as 2026-04-10T09:30:00Z",
@@ -63,19 +70,20 @@ _HINTS = {
 def checks(col: Column, hint: str | None = None) -> list[tuple[str, str]]:
     """(SQL condition that a cell is unusable, reason) pairs for one column.
 
-    ``hint`` replaces the type's default reason, for readers whose source field has another
-    format (e.g. an RFC-2822 date) so the message names the format the user actually has.
+    ``hint`` replaces the type's default reason (or, for an enumerated text column, the list of
+    allowed values), for readers whose source field has another format (e.g. an RFC-2822 date or
+    vendor status words) so the message names what the user actually has.
     """
     raw = _text(col)
     out = []
     if col.required:
         out.append((f"{raw} IS NULL", "required value is empty"))
     if col.type in _HINTS:
-        out.append((f"{raw} IS NOT NULL AND ({typed_sql(col)}) IS NULL", hint or _HINTS[col.type]))
+        out.append((f"{raw} IS NOT NULL AND ({_valid_sql(col)}) IS NULL", hint or _HINTS[col.type]))
     if col.allowed:
         values = ", ".join(f"'{v}'" for v in col.allowed)
         out.append((f"{raw} IS NOT NULL AND lower({raw}) NOT IN ({values})",
-                    f"expected one of {', '.join(col.allowed)}"))
+                    (col.type not in _HINTS and hint) or f"expected one of {', '.join(col.allowed)}"))
     if col.name == "currency":
         out.append((f"{raw} IS NOT NULL AND NOT regexp_matches(upper({raw}), '^[A-Z]{{3}}$')",
                     "expected a 3-letter ISO 4217 currency code"))

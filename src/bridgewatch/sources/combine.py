@@ -58,8 +58,13 @@ def _dedupe(name: str, table: pa.Table, accounts: list[FileAccount]) -> pa.Table
     if not key or table.num_rows == 0:
         return table
     con = duckdb.connect()
-    con.register("t", table.append_column("__i", pa.array(range(table.num_rows), pa.int64())))
     cols = ", ".join(f'"{k}"' for k in key)
+    con.register("keys", table.select(list(key)))
+    distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM keys)").fetchall()[0][0]
+    if distinct == table.num_rows:  # the usual case: one hash pass, no window over every row
+        con.close()
+        return table
+    con.register("t", table.append_column("__i", pa.array(range(table.num_rows), pa.int64())))
     dups = con.execute(f"SELECT __i, source_file FROM (SELECT __i, source_file, row_number() OVER "
                        f"(PARTITION BY {cols} ORDER BY __i) AS rn FROM t) WHERE rn > 1").fetchall()
     con.close()

@@ -61,8 +61,8 @@ class D365FoODataReader(VendorReader):
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         last = session.con.execute("SELECT j ->> '$.__context.\"@odata.nextLink\"' FROM __rec "
-                                   "ORDER BY __file DESC, __row DESC LIMIT 1").fetchone()
-        if last and last[0]:
+                                   "ORDER BY __file DESC, __row DESC LIMIT 1").fetchall()
+        if last and last[0][0]:
             log.warning("The last CustomersV3 page read still has an @odata.nextLink; follow it and add the "
                         "remaining pages to the source, or customers will look missing")
 

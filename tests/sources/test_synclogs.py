@@ -64,3 +64,9 @@ def test_bc_skipped_records_are_skipped_events_for_customers_and_companies() -> 
     ]
     assert accounts(result)[("sync_events", "skipped_records.csv")]["excluded"] == {
         "skipped record that is not a customer or company": 1}
+
+
+def test_option_values_are_checked_like_data() -> None:
+    result = read("power_automate_flowruns", "synclogs/flowruns.json", operation="upsertify")
+    assert {(p[2], p[3], p[4]) for p in problems(result)} == {
+        ("operation", "upsertify", "expected one of create, update, promote, delete, other")}

@@ -108,6 +108,8 @@ class CastOptions:
     """Per column, the field name reported in problems (the vendor's name for it)."""
     duplicate_reason: str | None = "duplicate key"
     """Exclude rows repeating an earlier row's key with this reason; None leaves duplicates in."""
+    unchecked: frozenset[str] = frozenset()
+    """Columns whose values the reader produced itself (constants, flags): valid by construction."""
 
 
 def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, present: set[str], *,
@@ -132,8 +134,8 @@ def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, p
         excluded.update(dict(con.execute(f"SELECT {col}, count(*) FROM {relation} WHERE {col} IS NOT NULL "
                                          f"GROUP BY 1").fetchall()))
         live = f"(SELECT * FROM {relation} WHERE {col} IS NULL)"
-    checked = find_problems(con, live, table, file, present, extra=options.checks, hints=options.hints,
-                            labels=options.labels)
+    checked = find_problems(con, live, table, file, present - options.unchecked, extra=options.checks,
+                            hints=options.hints, labels=options.labels)
     if checked.problems and on_bad_row is OnBadRow.RAISE:
         raise InputError(f"{file}: bad values", checked.problems)
     dups = _duplicates(con, table, file, present, checked.bad_rows, live) if options.duplicate_reason else ()

@@ -21,7 +21,20 @@ from bridgewatch.errors import InputError
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind, sniff_csv
-from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, in_list, iso2, lit, money, timestamp
+from bridgewatch.sources.shapes import (
+    Field,
+    case_map,
+    col,
+    const,
+    first,
+    flag,
+    in_list,
+    iso2,
+    lit,
+    money,
+    setting,
+    timestamp,
+)
 
 PLATFORM = const("adobe_commerce")
 STATUS_LABELS = {"Pending": "new", "Pending Payment": "pending_payment", "Processing": "processing",
@@ -125,7 +138,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "inactive": flag(in_list(state.sql, options["inactive_states"])),
         "created_at": timestamp(col("date", "Purchase Date"), options["date_formats"],
                                 example="'Jun 16, 2026 9:12:44 AM' (see date_formats)"),
-        "currency": first(col("currency"), const(options["currency"])),
+        "currency": first(col("currency"), setting(options["currency"])),
         "total": money(col("total", "Grand Total (Purchased)"), "r.__dc"),
     }, checks=[RowCheck("Status", "r.status", f"trim(r.status) <> '' AND {state.sql} IS NULL",
                         "unknown status label (add it to the status_labels option with its order state)")])

@@ -18,7 +18,19 @@ from bridgewatch.errors import InputError
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind, sniff_csv
-from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, in_list, iso2, money, timestamp
+from bridgewatch.sources.shapes import (
+    Field,
+    case_map,
+    col,
+    const,
+    first,
+    flag,
+    in_list,
+    iso2,
+    money,
+    setting,
+    timestamp,
+)
 
 PLATFORM = const("bigcommerce")
 STATUS_LABELS = {"Incomplete": 0, "Pending": 1, "Shipped": 2, "Partially Shipped": 3, "Refunded": 4, "Cancelled": 5,
@@ -90,7 +102,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "cancelled": flag(f"{status.sql} = '5'"),
         "inactive": flag(inactive),
         "created_at": timestamp(when, options["date_formats"], example="'06/16/2026 09:12:44' (see date_formats)"),
-        "currency": first(col("currency", "Order Currency Code"), const(options["currency"])),
+        "currency": first(col("currency", "Order Currency Code"), setting(options["currency"])),
         "total": money(col("total", "Order Total (inc tax)"), "r.__dc"),
         "ship_to_country": iso2(first(col("ship_country"), col("bill_country"))),
     }, checks=[RowCheck("Order Status", "r.status", f"trim(r.status) <> '' AND {status.sql} IS NULL",

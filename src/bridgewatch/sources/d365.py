@@ -20,7 +20,7 @@ from bridgewatch.errors import ConfigError
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
-from bridgewatch.sources.shapes import Field, const, first, full_name, iso2, js, lit, translate
+from bridgewatch.sources.shapes import Field, const, first, full_name, iso2, js, lit, setting, translate
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class D365FoODataReader(VendorReader):
         ext = options["external_id_field"]
         return [TableMap("erp_customers", "{customer} AS r", {
             "system": const("d365_fo"),
-            "legal_entity": first(Field(area, "dataAreaId"), const(options["legal_entity"])),
+            "legal_entity": first(Field(area, "dataAreaId"), setting(options["legal_entity"])),
             "customer_account": js("$.CustomerAccount"),
             "name": first(js("$.OrganizationName"),
                           full_name("r.j ->> '$.PersonFirstName'", "r.j ->> '$.PersonLastName'"),

@@ -27,7 +27,7 @@ from bridgewatch.errors import InputError, Problem
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind, sniff_csv
-from bridgewatch.sources.shapes import Field, col, const, first, iso2, timestamp, translate
+from bridgewatch.sources.shapes import Field, col, const, first, iso2, setting, timestamp, translate
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
     status = "lower(trim(r.\"STATUS\"))"
     plain = translate(col("STATUS"), STATUS, "customer status", default="active")
     on_hold = "lower(trim(r.\"ONHOLD\")) IN ('true', 't', 'yes', '1')"
-    entity = first(col("MEGAENTITYID"), const(options["legal_entity"]))
+    entity = first(col("MEGAENTITYID"), setting(options["legal_entity"]))
     ext = options["external_id_field"]
     return TableMap("erp_customers", "{customer} AS r", {
         "system": SYSTEM,

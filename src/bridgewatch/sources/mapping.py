@@ -102,7 +102,8 @@ def _cast_options(m: TableMap) -> CastOptions:
     checks = [Check(c.field, f"__v{i}", f"__c{i}", c.reason) for i, c in enumerate(m.checks)]
     return CastOptions(exclude_column="__exclude", checks=checks, duplicate_reason=None,
                        hints={n: f.hint for n, f in m.columns.items() if f.hint},
-                       labels={n: f.source for n, f in m.columns.items() if f.source})
+                       labels={n: f.source for n, f in m.columns.items() if f.source},
+                       unchecked=frozenset(n for n, f in m.columns.items() if not f.checked))
 
 
 class VendorReader(Reader):

@@ -28,6 +28,8 @@ class Field:
     """The vendor's name for the field, used in problems and documentation."""
     hint: str | None = None
     """Reason given when the value cannot be read (names the vendor's format)."""
+    checked: bool = True
+    """False for values the reader makes itself (constants, true/false flags): nothing to check."""
 
 
 def lit(value: str | None) -> str:
@@ -41,7 +43,13 @@ def q(name: str) -> str:
 
 
 def const(value: str | None) -> Field:
-    return Field(lit(value))
+    """A value the reader itself supplies (valid by construction, not checked)."""
+    return Field(lit(value), checked=False)
+
+
+def setting(value: object) -> Field:
+    """A value from the source's options: checked like data, since the user wrote it."""
+    return Field(lit(None if value is None else str(value)))
 
 
 def col(name: str, source: str | None = None) -> Field:
@@ -147,7 +155,7 @@ def number(field: Field) -> Field:
 
 def flag(condition: str) -> Field:
     """``true``/``false`` from a SQL condition (NULL counts as false)."""
-    return Field(f"CASE WHEN {condition} THEN 'true' ELSE 'false' END")
+    return Field(f"CASE WHEN {condition} THEN 'true' ELSE 'false' END", checked=False)
 
 
 def iso2(field: Field) -> Field:

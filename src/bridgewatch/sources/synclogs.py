@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_csv, load_json, sniff_csv
-from bridgewatch.sources.shapes import Field, blank, case_map, col, const, first, js, lit, timestamp, translate
+from bridgewatch.sources.shapes import Field, blank, case_map, col, const, first, js, lit, setting, timestamp, translate
 
 OUTCOMES = {
     "succeeded": "succeeded", "success": "succeeded", "ok": "succeeded", "created": "succeeded",
@@ -96,9 +96,9 @@ class SyncLogReader(VendorReader):
         operation = Field(f"COALESCE({case_map(f['operation'], OPERATIONS)}, "
                           f"CASE WHEN {f['operation'].sql} IS NOT NULL THEN 'other' END)", f["operation"].source)
         return TableMap("sync_events", source, {
-            "source": const(options["source"]),
+            "source": setting(options["source"]),
             "event_id": f["event_id"],
-            "platform": first(f["platform"], const(options["platform"])),
+            "platform": first(f["platform"], setting(options["platform"])),
             "customer_ref": f["customer_ref"],
             "occurred_at": timestamp(f["occurred_at"]),
             "operation": operation,
@@ -176,14 +176,14 @@ class PowerAutomateFlowRunsReader(VendorReader):
         return TableMap("sync_events", source, {
             "source": const("power_automate"),
             "event_id": first(f["name"], f["flowrunid"]),
-            "platform": const(options["platform"]),
+            "platform": setting(options["platform"]),
             "customer_ref": ref,
             "occurred_at": timestamp(f["starttime"]),
-            "operation": const(options["operation"]),
+            "operation": setting(options["operation"]),
             "outcome": translate(f["status"], outcomes, "run status", advice="; add it to the outcomes option"),
             "rejection_reason": Field(blank(f"concat_ws(': ', {f['errorcode'].sql}, {f['errormessage'].sql})"),
                                       "errormessage"),
-            "legal_entity": const(options["legal_entity"]),
+            "legal_entity": setting(options["legal_entity"]),
         }, exclude=[(other_flow, lit("run of another flow")),
                     (f"{ref.sql} IS NULL", lit("run names no commerce customer (see options customer_ref_field, "
                                                "customer_ref_pattern)"))])
@@ -229,6 +229,6 @@ class BusinessCentralConnectorLogReader(VendorReader):
             "operation": const("create"),
             "outcome": const("skipped"),
             "rejection_reason": first(col("reason", "Skipped Reason"), col("description")),
-            "legal_entity": const(options["company"]),
+            "legal_entity": setting(options["company"]),
         }, exclude=[(f"NOT (contains({table}, 'customer') OR contains({table}, 'company'))",
                      lit("skipped record that is not a customer or company"))])]

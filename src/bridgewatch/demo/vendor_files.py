@@ -133,6 +133,8 @@ def _bigcommerce(exports: Path, s: Scenario) -> dict[str, dict[str, Any]]:
                       if _v(o, "company_id")],
            "quotes": [_bc_quote(q) for q in quotes]}
     for name, records in b2b.items():
+        if not records:
+            continue
         _json(folder / f"b2b_{name}.json", {"code": 200, "meta": {"message": "SUCCESS", "pagination": {
             "limit": 250, "offset": 0, "totalCount": len(records)}}, "data": records})
     return {"bigcommerce": {"reader": "bigcommerce_api", "path": "exports/bigcommerce/*.json", "options": {

@@ -142,8 +142,10 @@ def ingest(workspace: WorkspaceOpt, strict: StrictOpt = False, fmt: FormatOpt = 
 
 @app.command()
 def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo workspaces are written.")] =
-         Path("demo-workspaces"), fmt: FormatOpt = "table") -> None:
-    """Write the two worked-example workspaces and run their cards."""
+         Path("demo-workspaces"), fmt: FormatOpt = "table",
+         canonical: Annotated[bool, typer.Option("--canonical", help="Write canonical tables instead of vendor "
+                                                                    "files.")] = False) -> None:
+    """Write the two worked-example workspaces (as vendor files) and run their cards."""
     _check_format(fmt)
 
     def go() -> None:
@@ -151,7 +153,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo wor
         from bridgewatch.demo import write_demo
         from bridgewatch.workspace import load_workspace
 
-        folders = write_demo(out_dir)
+        folders = write_demo(out_dir, canonical=canonical)
         results = [r for folder in folders for r in compute([load_workspace(folder)])]
         _emit(results, fmt)
         if fmt == "table":

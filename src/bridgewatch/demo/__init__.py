@@ -1,7 +1,10 @@
 """The two worked examples from the card specifications, generated as workspaces.
 
 ``write_demo(out)`` writes ``out/uk-trade-sage`` (Sage card) and ``out/us-distributor-d365``
-(D365 card); ``bridgewatch run --workspace out/<name>`` re-runs either.
+(D365 card) as the vendor files a finance team downloads (Intacct XML, BigCommerce / Adobe / Shopify
+API JSON, F&O and Dataverse OData pages, sync logs) with the ``[sources]`` that read them back;
+``canonical=True`` writes canonical tables instead. ``bridgewatch run --workspace out/<name>`` re-runs
+either.
 """
 
 from __future__ import annotations
@@ -20,7 +23,11 @@ def scenarios() -> dict[str, Scenario]:
     return {str(s.config["workspace"]["id"]): s for s in built}
 
 
-def write_demo(out: Path | str = DEFAULT_OUT) -> list[Path]:
-    """Write both demo workspaces under ``out`` and return their folders."""
+def write_demo(out: Path | str = DEFAULT_OUT, *, canonical: bool = False) -> list[Path]:
+    """Write both demo workspaces under ``out`` (vendor formats unless ``canonical``); return their folders."""
+    from bridgewatch.demo.vendor_files import write_vendor_workspace
+
     out = Path(out)
-    return [scenario.write(out / name) for name, scenario in scenarios().items()]
+    if canonical:
+        return [scenario.write(out / name) for name, scenario in scenarios().items()]
+    return [write_vendor_workspace(scenario, out / name) for name, scenario in scenarios().items()]

@@ -110,3 +110,31 @@ def test_truncated_parquet_is_a_clear_error(tmp_path: Path) -> None:
     (root / "data" / "fx_rates.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(InputError, match="fx_rates.parquet: cannot be read as Parquet"):
         load_workspace(root)
+
+
+def test_a_line_with_too_many_fields_is_named_and_the_rest_numbered_right(tmp_path: Path) -> None:
+    s = sage()
+    for cid in ("A", "B", "C", "D"):
+        company(s, cid)
+    root = s.write(tmp_path / "ws")
+    orders = root / "data" / "orders.csv"
+    lines = orders.read_text().splitlines()
+    lines[2] += ",extra"
+    lines[3] = lines[3].replace("GBP", "pounds")
+    orders.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as err:
+        load_workspace(root)
+    assert [(p.row, p.field) for p in err.value.problems] == [(2, None), (3, "currency")]
+    assert "line 3: too many columns: Expected Number of Columns: 14 Found: 15" in str(err.value)
+    ws = load_workspace(root, on_bad_row=OnBadRow.QUARANTINE)
+    assert ws.tables["orders"].select(["source_row", "order_id"]).to_pylist() == [
+        {"source_row": 1, "order_id": "A-0"}, {"source_row": 4, "order_id": "D-0"}]
+    [account] = [f for f in ws.accounting.files if f.table == "orders"]
+    assert (account.read, account.used, account.quarantined_rows, account.balanced) == (4, 2, 2, True)
+
+
+def test_semicolon_file_with_bom_reads(tmp_path: Path) -> None:
+    root = _ws(tmp_path)
+    orders = root / "data" / "orders.csv"
+    orders.write_bytes(b"\xef\xbb\xbf" + orders.read_text().replace(",", ";").encode())
+    assert load_workspace(root).tables["orders"].column("order_id").to_pylist() == ["A-0"]

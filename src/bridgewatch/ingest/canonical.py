@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from bridgewatch.errors import InputError, Problem, did_you_mean
+from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
 from bridgewatch.ingest.typing import Check, _q, duplicate_rows, find_problems, typed_sql
 from bridgewatch.model.tables import TABLES, Table
@@ -89,9 +90,17 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, 
     if path is None:
         empty = "(SELECT CAST(0 AS BIGINT) AS __row WHERE FALSE)"
         return con.sql(_select_sql(table, set(), workspace_id, "", empty, None)).to_arrow_table(), None
-    present = _read_raw(con, table, path)
-    return cast_relation(con, table, "__raw", present, workspace_id=workspace_id, file=str(path),
-                         on_bad_row=on_bad_row)
+    present, rejected = _read_raw(con, table, path)
+    try:
+        arrow, account = cast_relation(con, table, "__raw", present, workspace_id=workspace_id, file=str(path),
+                                       on_bad_row=on_bad_row)
+    except InputError as exc:
+        raise InputError(f"{path}: bad values", sorted([*rejected, *exc.problems], key=lambda p: p.row or 0)) from exc
+    if rejected and on_bad_row is OnBadRow.RAISE:
+        raise InputError(f"{path}: lines that do not fit the header", rejected)
+    account.read += len(rejected)
+    account.quarantined.extend(rejected)
+    return arrow, account
 
 
 @dataclass(frozen=True)
@@ -160,21 +169,66 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file: str, present
                           file, present)
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> set[str]:
-    """Read ``path`` as all-text table ``__raw`` with a 1-based ``__row``; return the columns present."""
-    reader = (f"read_parquet('{_lit(path)}')" if path.suffix == ".parquet"
-              else f"read_csv('{_lit(path)}', header = true, all_varchar = true)")
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __file AS SELECT * FROM {reader}")
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot be read as {'Parquet' if path.suffix == '.parquet' else 'CSV'}: "
-                         f"{_first_line(exc)}. Check the file is complete and in the expected format.") from exc
-    columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
+def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple[set[str], list[Problem]]:
+    """Read ``path`` as all-text table ``__raw`` with a 1-based ``__row``.
+
+    Returns:
+        The columns present, and one problem per CSV line DuckDB could not split into the header's
+        columns (too many or too few fields, broken quoting).
+    """
+    rejected: list[Problem] = []
+    if path.suffix == ".parquet":
+        _create_file_table(con, path, f"read_parquet('{_lit(path)}')", "Parquet")
+        columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
+    else:
+        columns, rejected = _read_csv(con, path)
     by_name = {c.strip().lower(): c for c in columns}
     _check_columns(table, path, set(by_name))
     casts = ", ".join(f"CAST({_q(orig)} AS VARCHAR) AS {_q(name)}" for name, orig in by_name.items())
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT rowid + 1 AS __row, {casts} FROM __file")
-    return set(by_name)
+    row = _row_numbers(con, [p.row for p in rejected if p.row is not None])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT {row} AS __row, {casts} FROM __file")
+    return set(by_name), rejected
+
+
+def _create_file_table(con: duckdb.DuckDBPyConnection, path: Path, reader: str, kind: str) -> None:
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __file AS SELECT * FROM {reader}")
+    except duckdb.Error as exc:
+        raise InputError(f"{path}: cannot be read as {kind}: {_first_line(exc)}. Check the file is complete "
+                         f"and in the expected format.") from exc
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[Problem]]:
+    """Read a CSV with the dialect of its header line; lines that do not fit are returned as problems."""
+    head = sniff_csv(path)
+    if not head.header or not any(head.header):
+        raise InputError(f"{path}: the file is empty or has no header row. Export it again with a header.")
+    names = list(dict.fromkeys(h or f"column{i}" for i, h in enumerate(head.header)))
+    if len(names) != len(head.header):
+        raise InputError(f"{path}: the header repeats a column name ({', '.join(head.header)}).")
+    spec = "{" + ", ".join(f"'{_lit(n)}': 'VARCHAR'" for n in names) + "}"
+    con.execute("DROP TABLE IF EXISTS __rejects; DROP TABLE IF EXISTS __reject_scans")
+    _create_file_table(con, path, (
+        f"read_csv('{_lit(path)}', header = true, auto_detect = false, columns = {spec}, "
+        f"delim = '{_lit(head.delimiter)}', quote = '\"', escape = '\"', encoding = '{head.encoding}', "
+        f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
+    rows = con.execute("SELECT DISTINCT line, error_type, error_message, csv_line FROM __rejects "
+                       "ORDER BY line").fetchall()
+    return names, [Problem(str(path), int(line) - 1, None, csv_line,
+                           f"line {line}: {kind.lower()}: {message}") for line, kind, message, csv_line in rows]
+
+
+def _row_numbers(con: duckdb.DuckDBPyConnection, rejected: list[int]) -> str:
+    """SQL for the data-row number of each accepted row, skipping the numbers of rejected lines.
+
+    With rejected rows r_1 < r_2 < ..., the i-th one has r_i - i accepted rows before it, so the
+    k-th accepted row is row k + #{i : r_i - i < k}.
+    """
+    if not rejected:
+        return "rowid + 1"
+    con.execute("CREATE OR REPLACE TEMP TABLE __skipped (a BIGINT)")
+    con.executemany("INSERT INTO __skipped VALUES (?)", [[r - i] for i, r in enumerate(sorted(set(rejected)), 1)])
+    return "rowid + 1 + (SELECT count(*) FROM __skipped WHERE a < __file.rowid + 1)"
 
 
 def _check_columns(table: Table, path: Path, present: set[str]) -> None:

@@ -12,9 +12,6 @@ record of a JSON file (pages in file order), the line of a JSON-lines file.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -26,9 +23,9 @@ import duckdb
 
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.canonical import local_connection
+from bridgewatch.ingest.csvfile import DELIMITERS, CsvHead, sniff_csv  # noqa: F401 - re-exported
 from bridgewatch.sources.shapes import lit, q
 
-DELIMITERS = (",", ";", "\t", "|")
 MAX_JSON_OBJECT = 1 << 30
 """A whole API page is one JSON object; OData pages of 10,000 customers exceed DuckDB's 16 MB default."""
 
@@ -67,15 +64,6 @@ class JsonLayout:
     context: tuple[str, ...] = ()
     """Keys of the page object copied into each of its records under ``__context`` (e.g. OData's
     ``@odata.context``, which names the company a Business Central page belongs to)."""
-
-
-@dataclass(frozen=True)
-class CsvHead:
-    """What the first bytes of a CSV file tell us."""
-
-    encoding: str
-    delimiter: str
-    header: tuple[str, ...]
 
 
 @dataclass
@@ -144,32 +132,6 @@ class Session:
 
 
 # -- CSV -----------------------------------------------------------------------------------------
-
-def sniff_csv(path: Path, encoding: str | None = None) -> CsvHead:
-    """Encoding, delimiter and header of a CSV file, from its first bytes only."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1 << 20)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be opened ({exc.strerror}). Check the path and permissions.") from exc
-    encoding = encoding or _encoding(head)
-    text = head.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
-    first = text.splitlines()[0] if text.strip() else ""
-    delimiter = max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    return CsvHead(encoding, delimiter, tuple(h.strip() for h in header))
-
-
-def _encoding(head: bytes) -> str:
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
-            return "cp1252"  # what Excel writes on Windows; a superset of Latin-1's printable characters
-    return "utf-8"
-
 
 def match_kind(path: Path, head: CsvHead, kinds: Sequence[TabularKind]) -> TabularKind:
     """The kind whose signature the header carries."""

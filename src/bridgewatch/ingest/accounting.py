@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from bridgewatch.errors import Problem
 
 
-class OnBadRow(str, Enum):
+class OnBadRow(StrEnum):
     """What a loader does with a row holding an unusable value."""
 
     RAISE = "raise"

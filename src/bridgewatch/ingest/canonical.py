@@ -16,8 +16,8 @@ from typing import Any
 import duckdb
 
 from bridgewatch.errors import InputError, Problem, did_you_mean
-from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
+from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.ingest.typing import Check, _q, duplicate_rows, find_problems, typed_sql
 from bridgewatch.model.tables import TABLES, Table
 

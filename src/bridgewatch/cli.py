@@ -36,6 +36,9 @@ AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Aligned as-of
                                                   formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
                                                            "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"])]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+QuarantineOpt = Annotated[Path | None, typer.Option(
+    "--quarantine-file", help="Where to write quarantined cells as CSV (default: <workspace>/quarantine.csv "
+                              "when there are any).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 4) if any input row is quarantined.")]
 
 
@@ -66,6 +69,7 @@ def _load(workspace: Path, strict: bool) -> Any:
 
 
 def _emit(results: list[Any], fmt: str, accounting: Accounting | None = None) -> None:
+    from bridgewatch.report.accounting_view import render_accounting
     from bridgewatch.report.render import render_csv, render_json, render_table
 
     if fmt == "json":
@@ -74,21 +78,34 @@ def _emit(results: list[Any], fmt: str, accounting: Accounting | None = None) ->
         sys.stdout.write(render_csv(results))
     else:
         render_table(results, out)
-        if accounting is not None and accounting.problems:
-            err.print(f"[yellow]{len(accounting.problems)} quarantined cell(s); see `bridgewatch ingest`.[/]")
+        if accounting is not None and accounting.files:
+            render_accounting(accounting, out)
+
+
+def _save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) -> None:
+    """Write quarantined cells to ``path`` (default ``<workspace>/quarantine.csv`` when there are any)."""
+    from bridgewatch.report.accounting_view import write_quarantine
+
+    if path is None and not accounting.problems:
+        return
+    target = path or workspace / "quarantine.csv"
+    write_quarantine(accounting, target)
+    if accounting.problems:
+        err.print(f"{len(accounting.problems)} quarantined cell(s) written to {target}", highlight=False)
 
 
 @app.command()
 def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = "table",
         fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert", help="Exit 3 when an alert fires.")] = False,
-        strict: StrictOpt = False) -> None:
-    """Compute the workspace's cards and print them."""
+        strict: StrictOpt = False, quarantine_file: QuarantineOpt = None) -> None:
+    """Compute the workspace's cards and print them (with the ingest accounting)."""
     _check_format(fmt)
 
     def go() -> list[Any]:
         from bridgewatch.cards.compute import compute
 
         ws = _load(workspace, strict)
+        _save_quarantine(ws.accounting, quarantine_file, workspace)
         results = compute([ws], cards=[card] if card else None, as_of=as_of)
         _emit(results, fmt, ws.accounting)
         return results
@@ -120,18 +137,15 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
 
 @app.command()
 def ingest(workspace: WorkspaceOpt, strict: StrictOpt = False, fmt: FormatOpt = "table",
-           quarantine_file: Annotated[Path | None, typer.Option("--quarantine-file",
-                                                                help="Write quarantined cells as CSV.")] = None
-           ) -> None:
+           quarantine_file: QuarantineOpt = None) -> None:
     """Read the workspace's inputs and print what happened to every row (read = used + excluded + quarantined)."""
     _check_format(fmt)
 
     def go() -> None:
-        from bridgewatch.report.accounting_view import render_accounting, write_quarantine
+        from bridgewatch.report.accounting_view import render_accounting
 
         ws = _load(workspace, False)
-        if quarantine_file is not None:
-            write_quarantine(ws.accounting, quarantine_file)
+        _save_quarantine(ws.accounting, quarantine_file, workspace)
         render_accounting(ws.accounting, out, fmt)
         if strict and ws.accounting.problems:
             raise QuarantineError(f"{len(ws.accounting.problems)} quarantined cell(s) with --strict:",

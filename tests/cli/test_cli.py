@@ -111,3 +111,21 @@ def test_ingest_prints_accounting_and_strict_fails(tmp_path: Path) -> None:
                                               "excluded": {"duplicate key": 1}, "quarantined": 0}
     assert runner.invoke(app, ["ingest", "-w", str(root), "--strict"]).exit_code == 0
     assert EXIT_QUARANTINE == 4
+
+
+def test_run_quarantines_a_bad_vendor_row_and_strict_fails(tmp_path: Path) -> None:
+    from bridgewatch.demo import write_demo
+
+    root = write_demo(tmp_path)[0]
+    page = root / "exports" / "bigcommerce" / "orders_page1.json"
+    page.write_text(page.read_text().replace('"Wed, 08 Apr 2026 10:15:00 +0000"', '"sometime in April"', 1))
+    result = runner.invoke(app, ["run", "-w", str(root), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    [card] = json.loads(result.stdout)
+    [entry] = [f for f in card["ingest"] if f["file"].endswith("bigcommerce/orders_page1.json")]
+    assert (entry["read"], entry["used"], entry["quarantined"]) == (25, 24, 1)
+    quarantine = (root / "quarantine.csv").read_text().splitlines()
+    assert quarantine[0] == "file,row,field,value,reason"
+    assert len(quarantine) == 2 and "sometime in April" in quarantine[1]
+    assert "1 quarantined cell(s) written to" in result.stderr
+    assert runner.invoke(app, ["run", "-w", str(root), "--strict"]).exit_code == EXIT_QUARANTINE

@@ -115,7 +115,8 @@ class CardReader:
             by_rejection_reason=self._group("rejection_reason", where="cause = 'create_failed'"),
             dataverse_not_promoted=sum(c.in_dataverse for c in customers),
             awaiting_sync=sum(c.awaiting_sync for c in customers),
-            customers=customers, scope=self._scope(), orders=self._orders(), ambiguous_matches=self._ambiguous())
+            customers=customers, scope=self._scope(), orders=self._orders(), ambiguous_matches=self._ambiguous(),
+            ingest=tuple(self.ws.accounting.as_dicts()))
 
     def _ambiguous(self) -> int:
         rows = self.engine.fetch(f"SELECT count(*) AS n FROM {self.card.table('presence')} "

@@ -110,6 +110,8 @@ class CardResult:
     orders: dict[str, int] = field(default_factory=dict)
     """Orders read, by whether they counted or why they were excluded."""
     roles: tuple[str, ...] = ROLES
+    ingest: tuple[dict[str, Any], ...] = ()
+    """Per input file: read, used, excluded (by reason) and quarantined rows (read = the sum)."""
 
     @property
     def active_orders(self) -> int:
@@ -133,7 +135,7 @@ class CardResult:
             "by_rejection_reason": [_bucket(b, "reason") for b in self.by_rejection_reason],
             "dataverse_not_promoted": self.dataverse_not_promoted,
             "awaiting_sync": self.awaiting_sync, "ambiguous_matches": self.ambiguous_matches,
-            "scope": dict(self.scope), "orders": dict(self.orders),
+            "scope": dict(self.scope), "orders": dict(self.orders), "ingest": list(self.ingest),
             "customers": [_customer(c) for c in self.customers],
         }
 

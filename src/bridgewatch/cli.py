@@ -40,6 +40,8 @@ QuarantineOpt = Annotated[Path | None, typer.Option(
     "--quarantine-file", help="Where to write quarantined cells as CSV (default: <workspace>/quarantine.csv "
                               "when there are any).")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 4) if any input row is quarantined.")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (embedded, default) or spark.")]
+SparkMasterOpt = Annotated[str | None, typer.Option("--spark-master", help="Spark master URL (default local[2]).")]
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -97,7 +99,8 @@ def _save_quarantine(accounting: Accounting, path: Path | None, workspace: Path)
 @app.command()
 def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = "table",
         fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert", help="Exit 3 when an alert fires.")] = False,
-        strict: StrictOpt = False, quarantine_file: QuarantineOpt = None) -> None:
+        strict: StrictOpt = False, quarantine_file: QuarantineOpt = None, engine: EngineOpt = "duckdb",
+        spark_master: SparkMasterOpt = None) -> None:
     """Compute the workspace's cards and print them (with the ingest accounting)."""
     _check_format(fmt)
 
@@ -106,7 +109,10 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
 
         ws = _load(workspace, strict)
         _save_quarantine(ws.accounting, quarantine_file, workspace)
-        results = compute([ws], cards=[card] if card else None, as_of=as_of)
+        from bridgewatch.engine import open_engine
+
+        results = compute([ws], engine=open_engine(engine, spark_master=spark_master),
+                          cards=[card] if card else None, as_of=as_of)
         _emit(results, fmt, ws.accounting)
         return results
 
@@ -176,6 +182,28 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo wor
                       f"`bridgewatch run --workspace {folders[0]}`.")
 
     _guard(go)
+
+
+@app.command()
+def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folder of workspace folders, or a "
+                                                                        "manifest (TOML or text) listing them.")],
+          out_dir: Annotated[Path, typer.Option("--out", help="Where OUT/<workspace>.<format> and batch.json "
+                                                              "go.")] = Path("bridgewatch-results"),
+          fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv (per workspace).")] = "json",
+          card: CardOpt = None, as_of: AsOfOpt = None, engine: EngineOpt = "duckdb",
+          spark_master: SparkMasterOpt = None) -> None:
+    """Compute many workspaces in one pass; a failed workspace is reported (exit 5) without stopping the rest."""
+
+    def go() -> int:
+        from bridgewatch.batch import run_and_write, summary_lines
+
+        done = run_and_write(workspaces, out_dir, engine=engine, spark_master=spark_master, fmt=fmt,
+                             cards=[card] if card else None, as_of=as_of)
+        out.print("\n".join(summary_lines(done)), highlight=False, markup=False)
+        return len(done.failed)
+
+    if _guard(go):
+        raise typer.Exit(EXIT_INPUT)
 
 
 @app.callback()

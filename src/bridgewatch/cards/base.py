@@ -150,7 +150,8 @@ def _presence(card: Card) -> Step:
             GROUP BY m.workspace_id, m.platform, m.account_kind, m.account_id
         ), other AS (
             SELECT {ACCOUNT_COLS},
-                   string_agg(DISTINCT concat(legal_entity, '/', customer_account), ', ') AS other_entity_records
+                   string_agg(DISTINCT concat(legal_entity, '/', customer_account), ', '
+                              ORDER BY concat(legal_entity, '/', customer_account)) AS other_entity_records
             FROM {card.table('matches')} WHERE NOT entity_fits AND is_live AND NOT is_holding
             GROUP BY {ACCOUNT_COLS}
         )
@@ -173,7 +174,8 @@ def _staging(card: Card) -> Step:
         SELECT k.workspace_id, k.platform, k.account_kind, k.account_id,
                bool_or(s.state = 'active' AND NOT s.merged) AS in_staging,
                bool_or(s.merged) AS staging_merged,
-               string_agg(DISTINCT concat(s.system, ' ', s.record_type, ' ', s.record_id), ', ') AS staging_records
+               string_agg(DISTINCT concat(s.system, ' ', s.record_type, ' ', s.record_id), ', '
+                          ORDER BY concat(s.system, ' ', s.record_type, ' ', s.record_id)) AS staging_records
         FROM __bw__account_keys k
         JOIN bw_field_map f ON f.workspace_id = k.workspace_id AND f.card = '{card.id}' AND f.key_type = k.key_type
         JOIN __bw__staging_keys s ON s.workspace_id = k.workspace_id AND s.key_type = k.key_type
@@ -263,18 +265,20 @@ def _keys_tried(card: Card) -> Step:
     return Step(f"{card.id}_keys_tried", f"""
         WITH vals AS (
             SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type,
-                   string_agg(DISTINCT k.key_value, ', ') AS key_values
+                   string_agg(DISTINCT k.key_value, ', ' ORDER BY k.key_value) AS key_values
             FROM __bw__account_keys k JOIN {card.table('population')} pop ON {on('pop', 'k')}
             WHERE pop.scope_reason IS NULL
             GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type
         ), hits AS (
             SELECT {ACCOUNT_COLS}, key_type,
                    bool_or(entity_fits AND is_live AND NOT is_holding) AS matched,
-                   string_agg(DISTINCT concat(COALESCE(legal_entity, 'top level'), '/', customer_account,
-                       CASE WHEN is_holding THEN ' (holding customer, looked through)'
-                            WHEN NOT is_live THEN concat(' (', status, ')')
-                            WHEN NOT entity_fits THEN ' (other entity)' ELSE '' END), '; ') AS erp_records
-            FROM {card.table('matches')} GROUP BY {ACCOUNT_COLS}, key_type
+                   string_agg(DISTINCT record, '; ' ORDER BY record) AS erp_records
+            FROM (SELECT *, concat(COALESCE(legal_entity, 'top level'), '/', customer_account,
+                         CASE WHEN is_holding THEN ' (holding customer, looked through)'
+                              WHEN NOT is_live THEN concat(' (', status, ')')
+                              WHEN NOT entity_fits THEN ' (other entity)' ELSE '' END) AS record
+                  FROM {card.table('matches')}) AS m
+            GROUP BY {ACCOUNT_COLS}, key_type
         )
         SELECT pop.workspace_id, pop.platform, pop.account_kind, pop.account_id, f.key_type, f.priority,
                v.key_values, h.erp_records,

@@ -1,6 +1,7 @@
 """Engines run the cards' SQL; they differ only through small dialect objects.
 
-``get_engine("duckdb")`` is the embedded default; ``get_engine("spark")`` needs the ``spark`` extra.
+``get_engine("duckdb")`` is the embedded default; ``get_engine("spark")`` needs the ``spark`` extra
+(imported only then). ``open_engine`` is the same, taking the options a command line offers.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgewatch.engine.base import Engine, SqlPipeline, Step
-from bridgewatch.errors import did_you_mean
+from bridgewatch.errors import ConfigError, did_you_mean
 
 ENGINES = ("duckdb", "spark")
 
@@ -26,4 +27,11 @@ def get_engine(name: str = "duckdb", **options: Any) -> Engine:
     raise did_you_mean("engine", name, ENGINES)
 
 
-__all__ = ["ENGINES", "Engine", "SqlPipeline", "Step", "get_engine"]
+def open_engine(name: str = "duckdb", *, spark_master: str | None = None) -> Engine:
+    """The engine a command asked for; ``spark_master`` (a Spark master URL) only applies to Spark."""
+    if spark_master and name != "spark":
+        raise ConfigError(f"--spark-master only applies to --engine spark (got --engine {name}).")
+    return get_engine(name, master=spark_master) if spark_master else get_engine(name)
+
+
+__all__ = ["ENGINES", "Engine", "SqlPipeline", "Step", "get_engine", "open_engine"]

@@ -1,36 +1,72 @@
 """Dialects: the few places where engines spell SQL differently, as data.
 
 Card SQL is written once in DuckDB's dialect. A dialect names the sqlglot dialect to transpile
-to just before execution and holds the handful of snippets sqlglot cannot translate by itself.
+to just before execution; where sqlglot's own translation is not enough, a dialect lists
+``TRANSFORMS`` (expression class → rewrite) applied to the parsed tree first. Adding an engine
+is a subclass here with its name, its sqlglot dialect and (rarely) a transform or two.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from typing import ClassVar, cast
 
 import sqlglot
+from sqlglot import exp
+
+Transform = Callable[[exp.Expression], exp.Expression]
 
 
-@dataclass(frozen=True)
 class Dialect:
     """How one engine spells SQL."""
 
-    name: str
-    sqlglot_name: str
-    """Dialect sqlglot writes for this engine; ``duckdb`` means no translation."""
+    name: ClassVar[str] = "duckdb"
+    """The engine's name (``get_engine`` key, error messages)."""
+    sqlglot_name: ClassVar[str] = "duckdb"
+    """Dialect sqlglot writes for this engine; ``duckdb`` means the card SQL runs as written."""
+    TRANSFORMS: ClassVar[Mapping[type[exp.Expression], Transform]] = {}
+    """Rewrites of DuckDB constructs sqlglot does not translate faithfully for this engine."""
 
     def translate(self, sql: str) -> str:
         """Translate DuckDB-dialect SQL into this engine's dialect."""
-        if self.sqlglot_name == "duckdb":
+        if self.sqlglot_name == "duckdb" and not self.TRANSFORMS:
             return sql
-        return _transpile(sql, self.sqlglot_name)
+        return _transpile(self.name, sql)
+
+    def rewrite(self, tree: exp.Expression) -> exp.Expression:
+        """Apply this dialect's transforms to a parsed DuckDB statement."""
+        if not self.TRANSFORMS:
+            return tree
+        return tree.transform(self._rewrite_node, copy=False)
+
+    def _rewrite_node(self, node: exp.Expression) -> exp.Expression:
+        transform = self.TRANSFORMS.get(type(node))
+        return transform(node) if transform else node
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
 
 
-@lru_cache(maxsize=512)
-def _transpile(sql: str, write: str) -> str:
-    return ";\n".join(sqlglot.transpile(sql, read="duckdb", write=write, pretty=True))
+class DuckDBDialect(Dialect):
+    """DuckDB: the dialect the card SQL is written in; nothing to translate."""
 
 
-DUCKDB = Dialect("duckdb", "duckdb")
-SPARK = Dialect("spark", "spark")
+class SparkDialect(Dialect):
+    """Spark SQL (3.5+ / 4.x), via sqlglot's ``spark`` dialect."""
+
+    name = "spark"
+    sqlglot_name = "spark"
+
+
+DUCKDB = DuckDBDialect()
+SPARK = SparkDialect()
+DIALECTS: dict[str, Dialect] = {d.name: d for d in (DUCKDB, SPARK)}
+"""Every dialect by engine name."""
+
+
+@lru_cache(maxsize=4096)
+def _transpile(name: str, sql: str) -> str:
+    dialect = DIALECTS[name]
+    trees = [cast(exp.Expression, tree) for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
+    return ";\n".join(dialect.rewrite(tree).sql(dialect=dialect.sqlglot_name, pretty=True) for tree in trees)

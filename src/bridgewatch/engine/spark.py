@@ -1,0 +1,139 @@
+"""Apache Spark engine: the same card SQL, transpiled by the Spark dialect, for data beyond one machine.
+
+Spark is the ``spark`` extra and is imported only when this engine is built. Locally it starts
+a ``local[2]`` session; on a cluster pass ``master`` or an existing ``session``.
+
+Each step is materialised with an eager ``localCheckpoint``: later steps and the many small
+result reads then scan the step's blocks instead of re-running its whole lineage, and the
+lineage (and so the planning time) stays one step deep. Checkpoint blocks live in executor
+memory and spill to local disk, so a step larger than memory still completes.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from bridgewatch.engine.base import Engine
+from bridgewatch.engine.dialect import SPARK
+from bridgewatch.errors import EngineUnavailable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MASTER = "local[2]"
+
+SESSION_CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.ansi.enabled": "false",
+}
+"""Settings the card SQL relies on, applied to any session (also one passed in).
+
+UTC so naive UTC timestamps round-trip unchanged; non-ANSI so casts and arithmetic behave like
+DuckDB's (NULL on a bad cast rather than an error, which the typed inputs never trigger anyway).
+"""
+
+LOCAL_CONF: dict[str, str] = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.driver.memory": "2g",
+}
+"""Defaults for a session this engine starts itself (a cluster's own defaults are left alone)."""
+
+
+def _session_class() -> Any:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineUnavailable("The Spark engine needs pyspark: pip install 'bridgewatch[spark]' "
+                                "(and a Java 17+ runtime).") from exc
+    return SparkSession
+
+
+def build_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = None) -> Any:
+    """Get or create a quiet SparkSession for bridgewatch; ``conf`` adds or overrides settings.
+
+    Raises:
+        EngineUnavailable: pyspark is not installed.
+    """
+    builder = _session_class().builder.master(master).appName("bridgewatch")
+    defaults = LOCAL_CONF if master.startswith("local") else {}
+    for key, value in {**defaults, **SESSION_CONF, **(conf or {})}.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class SparkEngine(Engine):
+    """Runs pipelines on a SparkSession: Arrow tables in, checkpointed temp views per step, rows out."""
+
+    dialect = SPARK
+
+    def __init__(self, *, session: Any = None, master: str | None = None, conf: dict[str, str] | None = None,
+                 debug: bool = False) -> None:
+        """Use ``session`` when given, else get or create one on ``master`` (default ``local[2]``)."""
+        if session is None:
+            self.owns_session = _session_class().getActiveSession() is None
+            session = build_session(master or DEFAULT_MASTER, conf)
+        else:
+            self.owns_session = False
+        self.spark = session
+        for key, value in SESSION_CONF.items():
+            self.spark.conf.set(key, value)
+        self.debug = debug
+        self._frames: dict[str, Any] = {}
+
+    def register(self, name: str, data: Any) -> None:
+        """Register ``data`` as temp view ``name``: an Arrow table, a Spark DataFrame or a Parquet path.
+
+        Arrow tables are cached so the card steps do not re-ship them from the driver; Parquet
+        paths (local, ``s3a://``, ``abfss://``, ``gs://``) are read where they lie.
+        """
+        if isinstance(data, pa.Table):
+            frame = self.spark.createDataFrame(data).cache()
+        elif isinstance(data, (str, Path)):
+            frame = self.spark.read.parquet(str(data))
+        else:
+            frame = data
+        self._replace(name, frame)
+
+    def _execute(self, name: str, sql: str) -> None:
+        self._replace(name, self.spark.sql(sql).localCheckpoint(eager=True))
+
+    def _replace(self, name: str, frame: Any) -> None:
+        old = self._frames.pop(name, None)
+        frame.createOrReplaceTempView(name)
+        self._frames[name] = frame
+        if old is not None:
+            old.unpersist()
+
+    def exists(self, name: str) -> bool:
+        return bool(self.spark.catalog.tableExists(name))
+
+    def _fetch(self, sql: str) -> list[dict[str, Any]]:
+        return [_python_row(row) for row in self.spark.sql(sql).toArrow().to_pylist()]
+
+    def close(self) -> None:
+        """Drop this engine's views and cached data; stop the session only if this engine started it."""
+        for name, frame in self._frames.items():
+            self.spark.catalog.dropTempView(name)
+            frame.unpersist()
+        self._frames.clear()
+        if self.owns_session:
+            self.spark.stop()
+
+
+def _python_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Rows with the Python types DuckDB returns (Spark's Arrow timestamps come back UTC-aware)."""
+    return {k: _naive_utc(v) if isinstance(v, datetime) else v for k, v in row.items()}
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,9 +14,6 @@ from bridgewatch.workspace import load_workspace
 
 Runner = Callable[..., list[CardResult]]
 
-RECORDED: list[tuple[Scenario, dict[str, object]]] = []
-"""Every scenario a card test computed, with its options: replayed on Spark by tests/engines for parity."""
-
 
 @pytest.fixture
 def run_cards(tmp_path: Path) -> Runner:
@@ -25,7 +21,6 @@ def run_cards(tmp_path: Path) -> Runner:
 
     def go(scenario: Scenario, *, cards: Sequence[str] | None = None, **kwargs: object) -> list[CardResult]:
         root = scenario.write(tmp_path / str(scenario.config["workspace"]["id"]))  # type: ignore[index]
-        RECORDED.append((copy.deepcopy(scenario), {"cards": cards, **kwargs}))
         return compute([load_workspace(root)], cards=cards, **kwargs)  # type: ignore[arg-type]
 
     return go

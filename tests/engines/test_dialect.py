@@ -1,0 +1,70 @@
+"""Dialects: how the card SQL's DuckDB constructs come out for Spark, and that they mean the same there."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from bridgewatch.engine import get_engine
+from bridgewatch.engine.dialect import DUCKDB, SPARK
+from bridgewatch.errors import EngineUnavailable
+from bridgewatch.matching.normalise import KEY_SQL, vat_country_sql
+
+
+def _flat(sql: str) -> str:
+    return " ".join(SPARK.translate(sql).split())
+
+
+@pytest.mark.parametrize(("duckdb", "spark"), [
+    ("SELECT string_agg(DISTINCT x, ', ' ORDER BY x) FROM t",
+     "SELECT LISTAGG(DISTINCT x, ', ') WITHIN GROUP (ORDER BY x NULLS LAST) FROM t"),
+    ("SELECT t.tag FROM o, unnest(string_split(o.tags, ',')) AS t(tag)",
+     "SELECT t.tag FROM o LATERAL VIEW EXPLODE(SPLIT(o.tags, CONCAT('\\\\Q', ',', '\\\\E'))) t AS tag"),
+    ("SELECT regexp_replace(v, '[^A-Z0-9]', '', 'g')", "SELECT REGEXP_REPLACE(v, '[^A-Z0-9]', '')"),
+    ("SELECT regexp_matches(v, '^(GB|XI)')", "SELECT v RLIKE '^(GB|XI)'"),
+    ("SELECT concat(a, '/', b)", "SELECT CONCAT(COALESCE(a, ''), '/', COALESCE(b, ''))"),
+    ("SELECT a FROM t ORDER BY a", "SELECT a FROM t ORDER BY a NULLS LAST"),
+    ("SELECT count(*) FILTER (WHERE c) FROM t", "SELECT COUNT(*) FILTER(WHERE c) FROM t"),
+])
+def test_spark_spelling(duckdb: str, spark: str) -> None:
+    assert _flat(duckdb) == spark
+
+
+def test_duckdb_runs_the_card_sql_as_written() -> None:
+    sql = "SELECT string_agg(x, ', ' ORDER BY x) FROM t"
+    assert DUCKDB.translate(sql) is sql
+
+
+def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(EngineUnavailable, match=r"bridgewatch\[spark\]"):
+        get_engine("spark")
+
+
+TRICKY = [
+    (" GB 123 4567 89 ", "GB"), ("gb123456789", None), ("123.456.789", "GB"), ("GR-094259216", "GR"),
+    ("094259216", "gr"), ("..--", "DE"), ("", "FR"), (None, "GB"), ("XI 123", None), ("ÄÖ 12", "AT"),
+    ("  Mixed.Case@Example.COM ", None), ("c-0001 ", None),
+]
+"""Key values written the ways real exports write them, with the party's country."""
+
+
+def _normalised(engine: Any) -> list[dict[str, Any]]:
+    values = ", ".join(f"({_lit(v)}, {_lit(c)}, {i})" for i, (v, c) in enumerate(TRICKY))
+    exprs = ", ".join(f"{fn('v', 'c')} AS {key}" for key, fn in KEY_SQL.items())
+    vat = KEY_SQL["vat"]("v", "c")
+    return engine.fetch(f"SELECT i, {exprs}, {vat_country_sql(vat)} AS vat_country "
+                        f"FROM (VALUES {values}) AS t(v, c, i) ORDER BY i")
+
+
+def _lit(value: str | None) -> str:
+    return "CAST(NULL AS VARCHAR)" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+@pytest.mark.spark
+def test_key_normalisation_is_the_same_on_spark(spark_engine: Any) -> None:
+    duck = get_engine("duckdb")
+    assert _normalised(spark_engine) == _normalised(duck)

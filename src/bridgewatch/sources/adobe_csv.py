@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.errors import InputError
+from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
-from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind, sniff_csv
+from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind
 from bridgewatch.sources.shapes import (
     Field,
     case_map,

@@ -24,9 +24,10 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from bridgewatch.errors import InputError, Problem
+from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
-from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind, sniff_csv
+from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind
 from bridgewatch.sources.shapes import Field, col, const, first, iso2, setting, timestamp, translate
 
 log = logging.getLogger(__name__)

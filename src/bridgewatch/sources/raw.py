@@ -23,7 +23,7 @@ import duckdb
 
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.canonical import local_connection
-from bridgewatch.ingest.csvfile import DELIMITERS, CsvHead, sniff_csv  # noqa: F401 - re-exported
+from bridgewatch.ingest.csvfile import CsvHead
 from bridgewatch.sources.shapes import lit, q
 
 MAX_JSON_OBJECT = 1 << 30

@@ -18,9 +18,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_csv, load_json, sniff_csv
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_csv, load_json
 from bridgewatch.sources.shapes import Field, blank, case_map, col, const, first, js, lit, setting, timestamp, translate
 
 OUTCOMES = {

@@ -26,8 +26,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 
+# The benchmarks need pandas (the `bench` extra) on top of the test install; not part of `make test`.
 bench: $(STAMP)
-	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES),)
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS),bench]"
+	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES),) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from bridgewatch.cards.compute import Outcome, compute_all
-from bridgewatch.config import CONFIG_FILE
+from bridgewatch.config import CONFIG_FILE, load_config
 from bridgewatch.engine import Engine, open_engine
-from bridgewatch.errors import BridgewatchError, ConfigError, EngineError
+from bridgewatch.errors import BridgewatchError, ConfigError, EngineError, InputError
+from bridgewatch.model.tables import TABLES
 from bridgewatch.report.render import render_csv, render_json
 from bridgewatch.report.result import CardResult
 from bridgewatch.workspace import Workspace, load_workspace
@@ -98,6 +101,46 @@ def _manifest_entries(path: Path) -> list[str]:
         return entries
     lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
     return [line for line in lines if line]
+
+
+# -- staged workspaces: canonical tables already written as Parquet ---------------------------------
+
+STAGED_DIR = "canonical"
+"""Folder (inside a workspace) holding its staged canonical tables, ``<table>.parquet``."""
+
+
+def stage_workspace(ws: Workspace, out: Path | str | None = None) -> Path:
+    """Write a loaded workspace's canonical tables as Parquet (default ``<workspace>/canonical``).
+
+    The staged form is what big runs read: engines scan it in place (DuckDB views, Spark readers,
+    object storage on a cluster) instead of holding every table in Python memory.
+    """
+    target = Path(out) if out is not None else ws.config.root / STAGED_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for name, table in ws.tables.items():
+        pq.write_table(table, target / f"{name}.parquet")
+    return target
+
+
+def staged_workspace(root: Path | str, tables: str | None = None) -> Workspace:
+    """A workspace whose tables are the Parquet files under ``tables`` (default ``<root>/canonical``).
+
+    ``tables`` may be an object-storage URI (``s3a://bucket/brand-a/canonical``) that only the
+    engine reads; a local folder is checked here so a missing table is reported up front.
+
+    Raises:
+        ConfigError: the configuration is invalid.
+        InputError: a local staged folder lacks a table.
+    """
+    config = load_config(root)
+    base = tables or str(config.root / STAGED_DIR)
+    paths = {t.name: f"{base.rstrip('/')}/{t.name}.parquet" for t in TABLES}
+    if "://" not in base:
+        missing = [p for p in paths.values() if not Path(p).is_file()]
+        if missing:
+            raise InputError(f"Workspace '{config.id}' is not staged: missing {', '.join(missing)}. "
+                             f"Stage it first (bridgewatch.batch.stage_workspace).")
+    return Workspace(config, paths)
 
 
 # -- loading and computing ---------------------------------------------------------------------

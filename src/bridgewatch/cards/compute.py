@@ -67,9 +67,16 @@ def register_workspaces(engine: Engine, workspaces: Sequence[Workspace], as_of: 
     """Register every workspace's canonical tables (stacked) and settings tables on the engine."""
     for table in TABLES:
         parts = [ws.tables[table.name] for ws in workspaces]
-        engine.register(table_name(table.name), pa.concat_tables(parts, promote_options="permissive"))
+        engine.register(table_name(table.name), _stacked(parts))
     for name, data in config_tables([ws.config for ws in workspaces], as_of, cards).items():
         engine.register(name, data)
+
+
+def _stacked(parts: Sequence[Any]) -> Any:
+    """Arrow tables are concatenated; Parquet paths (staged canonical tables) go to the engine as a list to scan."""
+    if all(isinstance(p, pa.Table) for p in parts):
+        return pa.concat_tables(parts, promote_options="permissive")
+    return list(parts)
 
 
 def _fx_errors(engine: Engine, cards: Sequence[Card]) -> dict[str, BridgewatchError]:

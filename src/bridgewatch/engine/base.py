@@ -11,6 +11,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bridgewatch.engine.dialect import Dialect
@@ -47,6 +48,18 @@ class SqlPipeline:
         return iter(self.steps)
 
 
+def parquet_paths(data: Any) -> list[str] | None:
+    """The Parquet path(s) ``data`` names (a path, or a list of them), or None when it is in-memory data.
+
+    Staged canonical tables are handed to engines this way so big inputs are scanned where they
+    lie (local disk or object storage) instead of passing through Python.
+    """
+    items = data if isinstance(data, (list, tuple)) else [data]
+    if items and all(isinstance(i, (str, Path)) for i in items):
+        return [str(i) for i in items]
+    return None
+
+
 class Engine(ABC):
     """A SQL engine that can hold canonical tables and run pipelines over them."""
 
@@ -55,7 +68,10 @@ class Engine(ABC):
 
     @abstractmethod
     def register(self, name: str, data: Any) -> None:
-        """Make an Arrow table available to SQL under ``name`` (replacing any previous one)."""
+        """Make ``data`` available to SQL under ``name`` (replacing any previous one).
+
+        ``data`` is an Arrow table, or Parquet path(s) (see :func:`parquet_paths`).
+        """
 
     @abstractmethod
     def _execute(self, name: str, sql: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from bridgewatch.engine.base import Engine
+from bridgewatch.engine.base import Engine, parquet_paths
 from bridgewatch.engine.dialect import DUCKDB
 
 
@@ -16,17 +16,33 @@ class DuckDBEngine(Engine):
     dialect = DUCKDB
 
     def __init__(self, *, database: str = ":memory:", threads: int | None = None,
-                 memory_limit: str | None = None, debug: bool = False) -> None:
+                 memory_limit: str | None = None, temp_directory: str | None = None, debug: bool = False) -> None:
+        """``memory_limit`` caps DuckDB's memory; beyond it, work spills to ``temp_directory``."""
         self.con = duckdb.connect(database)
         self.con.execute("SET TimeZone = 'UTC'")
+        # Steps are materialised in full and every read orders its rows, so DuckDB need not keep
+        # insertion order: big CREATE TABLE AS steps then run in parallel with less memory.
+        self.con.execute("SET preserve_insertion_order = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if temp_directory:
+            self.con.execute(f"SET temp_directory = '{temp_directory}'")
         self.debug = debug
         self._registered: set[str] = set()
 
     def register(self, name: str, data: Any) -> None:
+        """Copy an Arrow table in, or put a view over Parquet file(s) (scanned in place, never loaded whole)."""
+        paths = parquet_paths(data)
+        if paths is not None:
+            listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+            self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}], '
+                             f"union_by_name = true)")
+            self._registered.add(name)
+            return
+        self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
         self.con.register(f"__arrow_{name}", data)
         self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "__arrow_{name}"')
         self.con.unregister(f"__arrow_{name}")

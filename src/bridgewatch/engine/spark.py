@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from bridgewatch.engine.base import Engine
+from bridgewatch.engine.base import Engine, parquet_paths
 from bridgewatch.engine.dialect import SPARK
 from bridgewatch.errors import EngineUnavailable
 
@@ -96,10 +95,11 @@ class SparkEngine(Engine):
         Arrow tables are cached so the card steps do not re-ship them from the driver; Parquet
         paths (local, ``s3a://``, ``abfss://``, ``gs://``) are read where they lie.
         """
-        if isinstance(data, pa.Table):
+        paths = parquet_paths(data)
+        if paths is not None:
+            frame = self.spark.read.option("mergeSchema", "true").parquet(*paths)
+        elif isinstance(data, pa.Table):
             frame = self.spark.createDataFrame(data).cache()
-        elif isinstance(data, (str, Path)):
-            frame = self.spark.read.parquet(str(data))
         else:
             frame = data
         self._replace(name, frame)

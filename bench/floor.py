@@ -1,0 +1,54 @@
+"""The floor: the bare DuckDB anti-join a hand-written check would do, on the same staged data.
+
+Customers with a live order in the window whose normalised VAT, account reference and email
+all miss the ERP master's live records, in that order (the Sage field map). No accounts, no
+entities, no causes, no evidence: the least work that answers "who is absent". It uses the
+product's own normalisation SQL, so the comparison is about everything else the cards do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from bridgewatch.matching.normalise import account_ref_sql, email_sql, vat_sql
+
+
+def floor_sql(staged: Path, as_of: str, window_days: int, home_country: str) -> str:
+    """One query: count and value of the absent customers."""
+    src = {name: f"read_parquet('{staged / name}.parquet')" for name in ("orders", "commerce_customers",
+                                                                           "erp_customers")}
+    country = f"COALESCE(c.country, '{home_country}')"
+    erp_country = f"COALESCE(e.country, '{home_country}')"
+    return f"""
+        WITH live AS (
+            SELECT platform, customer_id, sum(total) AS value FROM {src['orders']}
+            WHERE customer_id IS NOT NULL AND NOT cancelled AND NOT quote AND NOT inactive
+              AND created_at >= TIMESTAMP '{as_of}' - INTERVAL {window_days} DAY AND created_at < TIMESTAMP '{as_of}'
+            GROUP BY platform, customer_id
+        ), cust AS (
+            SELECT l.value, {vat_sql('c.vat_number', country)} AS vat, {account_ref_sql('c.account_ref')} AS ref,
+                   {email_sql('c.email')} AS email
+            FROM live l JOIN {src['commerce_customers']} c USING (platform, customer_id)
+        ), erp AS (
+            SELECT {vat_sql('e.vat_number', erp_country)} AS vat, {account_ref_sql('e.customer_account')} AS ref,
+                   {email_sql('e.email')} AS email
+            FROM {src['erp_customers']} e WHERE e.status IN ('active', 'on_hold')
+        )
+        SELECT count(*) AS absent, sum(value) AS value FROM cust c
+        WHERE NOT EXISTS (SELECT 1 FROM erp WHERE erp.vat = c.vat)
+          AND NOT EXISTS (SELECT 1 FROM erp WHERE erp.ref = c.ref)
+          AND NOT EXISTS (SELECT 1 FROM erp WHERE erp.email = c.email)"""
+
+
+def run_floor(staged: Path, *, as_of: str, window_days: int, home_country: str,
+              threads: int | None = None) -> dict[str, object]:
+    """Run the floor query on a fresh in-memory DuckDB; return what it found."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    absent, value = con.execute(floor_sql(staged, as_of, window_days, home_country)).fetchall()[0]
+    con.close()
+    return {"absent": int(absent), "value": str(value)}

@@ -23,6 +23,7 @@ from bridgewatch.cards.compute import Outcome, compute_all
 from bridgewatch.config import CONFIG_FILE, load_config
 from bridgewatch.engine import Engine, open_engine
 from bridgewatch.errors import BridgewatchError, ConfigError, EngineError, InputError
+from bridgewatch.ingest.accounting import Accounting
 from bridgewatch.model.tables import TABLES
 from bridgewatch.report.render import render_csv, render_json
 from bridgewatch.report.result import CardResult
@@ -109,17 +110,49 @@ STAGED_DIR = "canonical"
 """Folder (inside a workspace) holding its staged canonical tables, ``<table>.parquet``."""
 
 
+ACCOUNTING_FILE = "ingest.json"
+"""Written next to the staged tables: the ingest accounting of the load that produced them."""
+
+
 def stage_workspace(ws: Workspace, out: Path | str | None = None) -> Path:
     """Write a loaded workspace's canonical tables as Parquet (default ``<workspace>/canonical``).
 
     The staged form is what big runs read: engines scan it in place (DuckDB views, Spark readers,
-    object storage on a cluster) instead of holding every table in Python memory.
+    object storage on a cluster) instead of holding every table in Python memory. The load's
+    ingest accounting goes with it as ``ingest.json``, so what was used, excluded or quarantined
+    stays on record.
     """
     target = Path(out) if out is not None else ws.config.root / STAGED_DIR
     target.mkdir(parents=True, exist_ok=True)
     for name, table in ws.tables.items():
         pq.write_table(table, target / f"{name}.parquet")
+    accounting = {"workspace": ws.id, "files": ws.accounting.to_record()}
+    (target / ACCOUNTING_FILE).write_text(json.dumps(accounting, indent=2, default=str) + "\n", encoding="utf-8")
     return target
+
+
+def stage_many(source: Path | str, tables_root: str | None = None) -> list[tuple[str, Path]]:
+    """Load every workspace ``source`` names and stage it: ``<tables_root>/<id>/`` or ``<workspace>/canonical``.
+
+    Raises:
+        ConfigError / InputError: the first workspace that cannot be loaded (staging is a
+        preparation step, so it stops rather than leaving a partial set unnoticed).
+    """
+    if tables_root and "://" in tables_root:
+        raise ConfigError(f"stage writes local folders, not {tables_root}; stage to a folder and copy it to "
+                          f"object storage (aws s3 sync, azcopy, gsutil rsync), then batch --tables-root "
+                          f"{tables_root}.")
+    staged = []
+    for folder in find_workspaces(source):
+        ws = load_workspace(folder)
+        out = Path(tables_root) / ws.id if tables_root else None
+        staged.append((ws.id, stage_workspace(ws, out)))
+    return staged
+
+
+def staged_tables(config_root: Path, workspace_id: str, tables_root: str | None) -> str:
+    """Where a workspace's staged tables are: ``<tables_root>/<id>`` or ``<workspace>/canonical``."""
+    return f"{tables_root.rstrip('/')}/{workspace_id}" if tables_root else str(config_root / STAGED_DIR)
 
 
 def staged_workspace(root: Path | str, tables: str | None = None) -> Workspace:
@@ -135,23 +168,45 @@ def staged_workspace(root: Path | str, tables: str | None = None) -> Workspace:
     config = load_config(root)
     base = tables or str(config.root / STAGED_DIR)
     paths = {t.name: f"{base.rstrip('/')}/{t.name}.parquet" for t in TABLES}
-    if "://" not in base:
-        missing = [p for p in paths.values() if not Path(p).is_file()]
-        if missing:
-            raise InputError(f"Workspace '{config.id}' is not staged: missing {', '.join(missing)}. "
-                             f"Stage it first (bridgewatch.batch.stage_workspace).")
-    return Workspace(config, paths)
+    if "://" in base:
+        return Workspace(config, paths)
+    missing = [p for p in paths.values() if not Path(p).is_file()]
+    if missing:
+        raise InputError(f"Workspace '{config.id}' is not staged: missing {', '.join(missing)}. "
+                         f"Stage it first: bridgewatch stage -w {config.root}.")
+    return Workspace(config, paths, _staged_accounting(Path(base)))
+
+
+def _staged_accounting(base: Path) -> Accounting:
+    """The ingest accounting stored with the staged tables (empty when the file is absent)."""
+    record = base / ACCOUNTING_FILE
+    if not record.is_file():
+        return Accounting()
+    try:
+        return Accounting.from_record(json.loads(record.read_text(encoding="utf-8"))["files"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{record}: not an ingest accounting written by bridgewatch stage ({exc}); "
+                         f"stage the workspace again.") from exc
 
 
 # -- loading and computing ---------------------------------------------------------------------
 
-def load_many(folders: Sequence[Path]) -> list[Workspace | WorkspaceRun]:
-    """Load every folder, in order; a folder that fails (or reuses an earlier workspace id) becomes a failed run."""
+def load_many(folders: Sequence[Path], *, staged: bool = False,
+              tables_root: str | None = None) -> list[Workspace | WorkspaceRun]:
+    """Load every folder, in order; a folder that fails (or reuses an earlier workspace id) becomes a failed run.
+
+    With ``staged``, each workspace's tables are its staged Parquet (see :func:`staged_tables`),
+    scanned by the engine, instead of its source files.
+    """
     loaded: list[Workspace | WorkspaceRun] = []
     seen: dict[str, Path] = {}
     for folder in folders:
         try:
-            ws = load_workspace(folder)
+            if staged:
+                config = load_config(folder)
+                ws = staged_workspace(folder, staged_tables(config.root, config.id, tables_root))
+            else:
+                ws = load_workspace(folder)
         except BridgewatchError as exc:
             loaded.append(WorkspaceRun(folder.name, folder, error=exc))
             continue
@@ -187,11 +242,11 @@ def compute_batch(workspaces: Sequence[Workspace], *, engine: Engine, cards: Seq
 
 
 def run_batch(source: Path | str | Sequence[Path], *, engine: Engine, cards: Sequence[str] | None = None,
-              as_of: datetime | None = None) -> Batch:
+              as_of: datetime | None = None, staged: bool = False, tables_root: str | None = None) -> Batch:
     """Find, load and compute the workspaces named by ``source`` (see :func:`find_workspaces`)."""
     started = time.perf_counter()
     folders = find_workspaces(source) if isinstance(source, (str, Path)) else list(source)
-    loaded = load_many(folders)
+    loaded = load_many(folders, staged=staged, tables_root=tables_root)
     workspaces = [w for w in loaded if isinstance(w, Workspace)]
     load_s = time.perf_counter() - started
     outcome = compute_batch(workspaces, engine=engine, cards=cards, as_of=as_of) if workspaces else Outcome()
@@ -267,7 +322,8 @@ def summary_lines(batch: Batch) -> list[str]:
 
 
 def run_and_write(source: Path | str, out: Path | str, *, engine: str = "duckdb", spark_master: str | None = None,
-                  fmt: str = "json", cards: Sequence[str] | None = None, as_of: datetime | None = None) -> Batch:
+                  fmt: str = "json", cards: Sequence[str] | None = None, as_of: datetime | None = None,
+                  staged: bool = False, tables_root: str | None = None) -> Batch:
     """What ``bridgewatch batch`` does: open the engine, compute every workspace in one pass, write results.
 
     Raises:
@@ -278,6 +334,7 @@ def run_and_write(source: Path | str, out: Path | str, *, engine: str = "duckdb"
     folders = find_workspaces(source)
     opened = open_engine(engine, spark_master=spark_master)
     try:
-        return write_batch(run_batch(folders, engine=opened, cards=cards, as_of=as_of), out, fmt)
+        batch = run_batch(folders, engine=opened, cards=cards, as_of=as_of, staged=staged, tables_root=tables_root)
+        return write_batch(batch, out, fmt)
     finally:
         opened.close()

@@ -42,6 +42,9 @@ QuarantineOpt = Annotated[Path | None, typer.Option(
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 4) if any input row is quarantined.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (embedded, default) or spark.")]
 SparkMasterOpt = Annotated[str | None, typer.Option("--spark-master", help="Spark master URL (default local[2]).")]
+TablesRootOpt = Annotated[str | None, typer.Option(
+    "--tables-root", help="Staged tables live under ROOT/<workspace id>/ (a folder, or for batch an object-storage "
+                          "URI such as s3a://bucket/bridgewatch) instead of <workspace>/canonical.")]
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -191,19 +194,39 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
                                                               "go.")] = Path("bridgewatch-results"),
           fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv (per workspace).")] = "json",
           card: CardOpt = None, as_of: AsOfOpt = None, engine: EngineOpt = "duckdb",
-          spark_master: SparkMasterOpt = None) -> None:
+          spark_master: SparkMasterOpt = None,
+          staged: Annotated[bool, typer.Option("--staged", help="Read each workspace's staged Parquet tables "
+                                                                "(bridgewatch stage) instead of its source files.")]
+          = False,
+          tables_root: TablesRootOpt = None) -> None:
     """Compute many workspaces in one pass; a failed workspace is reported (exit 5) without stopping the rest."""
 
     def go() -> int:
         from bridgewatch.batch import run_and_write, summary_lines
 
         done = run_and_write(workspaces, out_dir, engine=engine, spark_master=spark_master, fmt=fmt,
-                             cards=[card] if card else None, as_of=as_of)
+                             cards=[card] if card else None, as_of=as_of, staged=staged or bool(tables_root),
+                             tables_root=tables_root)
         out.print("\n".join(summary_lines(done)), highlight=False, markup=False)
         return len(done.failed)
 
     if _guard(go):
         raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def stage(workspaces: Annotated[Path, typer.Option("--workspaces", "--workspace", "-w",
+                                                   help="A workspace, a folder of them, or a manifest.")],
+          tables_root: TablesRootOpt = None) -> None:
+    """Read each workspace's sources once and write its canonical tables as Parquet, for batch --staged."""
+
+    def go() -> None:
+        from bridgewatch.batch import stage_many
+
+        for workspace_id, path in stage_many(workspaces, tables_root):
+            out.print(f"staged {workspace_id} -> {path}", highlight=False, markup=False)
+
+    _guard(go)
 
 
 @app.callback()

@@ -217,14 +217,23 @@ def _gap(card: Card) -> Step:
     cause_case = " ".join(f"WHEN {c.condition} THEN '{c.id}'" for c in card.causes)
     action_case = " ".join(f"WHEN '{c.id}' THEN {_sql_text(c.action)}" for c in card.causes if c.id != NEVER_SYNCED)
     return Step(f"{card.id}_gap", f"""
-        WITH vals AS (
-            SELECT {ACCOUNT_COLS}, sum(total) AS blocked_value, min(currency) AS currency,
-                   count(DISTINCT currency) AS n_currencies, sum(value_reporting) AS blocked_value_reporting,
-                   count(*) FILTER (WHERE fx_rate IS NULL) AS orders_missing_fx
-            FROM __bw__order_values GROUP BY {ACCOUNT_COLS}
+        WITH absent AS (
+            SELECT a.workspace_id, a.platform, a.account_kind, a.account_id
+            FROM {card.table('population')} a JOIN {card.table('presence')} pr ON {on('pr', 'a')}
+            WHERE a.scope_reason IS NULL AND NOT pr.present
+        ), vals AS (
+            SELECT o.workspace_id, o.platform, o.account_kind, o.account_id, sum(o.total) AS blocked_value,
+                   min(o.currency) AS currency, count(DISTINCT o.currency) AS n_currencies,
+                   sum(o.value_reporting) AS blocked_value_reporting,
+                   count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx
+            FROM __bw__order_values o JOIN absent x ON {on('x', 'o')}
+            GROUP BY o.workspace_id, o.platform, o.account_kind, o.account_id
         ), vat AS (
-            SELECT {ACCOUNT_COLS}, min(key_value) AS vat_number, min({vat_country_sql('key_value')}) AS vat_country
-            FROM __bw__account_keys WHERE key_type = 'vat' GROUP BY {ACCOUNT_COLS}
+            SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, min(k.key_value) AS vat_number,
+                   min({vat_country_sql('k.key_value')}) AS vat_country
+            FROM __bw__account_keys k JOIN absent x ON {on('x', 'k')}
+            WHERE k.key_type = 'vat'
+            GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id
         ), base AS (
             SELECT a.*, pr.matched_key, pr.match_ambiguous, pr.exists_in_other_entity, pr.other_entity_records,
                    pr.retired_match, pr.holding_match,

@@ -110,8 +110,23 @@ def account_activity() -> Step:
 
 
 def order_values() -> Step:
-    """Counted orders with the FX rate into reporting currency (latest rate on or before the order date)."""
+    """Counted orders with the FX rate into reporting currency (latest rate on or before the order date).
+
+    The rate is looked up once per (currency, order date), not per order: a day's orders share it.
+    """
     return Step("order_values", """
+        WITH days AS (
+            SELECT DISTINCT o.workspace_id, o.currency, CAST(o.created_at AS DATE) AS order_date
+            FROM __bw__orders o JOIN bw_params p ON p.workspace_id = o.workspace_id
+            WHERE o.excluded_reason IS NULL AND o.currency <> p.reporting_currency
+        ), rates AS (
+            SELECT d.workspace_id, d.currency, d.order_date, f.rate, f.rate_date,
+                   row_number() OVER (PARTITION BY d.workspace_id, d.currency, d.order_date
+                                      ORDER BY f.rate_date DESC) AS rn
+            FROM days d
+            JOIN bw_fx_rates f ON f.workspace_id = d.workspace_id AND f.currency = d.currency
+                              AND f.rate_date <= d.order_date
+        )
         SELECT o.*, p.reporting_currency,
                CASE WHEN o.currency = p.reporting_currency THEN CAST(1 AS DECIMAL(18,8)) ELSE r.rate END AS fx_rate,
                CASE WHEN o.currency = p.reporting_currency THEN CAST(o.created_at AS DATE) ELSE r.rate_date END
@@ -120,16 +135,8 @@ def order_values() -> Step:
                    AS value_reporting
         FROM __bw__orders o
         JOIN bw_params p ON p.workspace_id = o.workspace_id
-        LEFT JOIN (
-            SELECT o2.workspace_id, o2.platform, o2.order_id, f.rate, f.rate_date,
-                   row_number() OVER (PARTITION BY o2.workspace_id, o2.platform, o2.order_id
-                                      ORDER BY f.rate_date DESC) AS rn
-            FROM __bw__orders o2
-            JOIN bw_fx_rates f ON f.workspace_id = o2.workspace_id AND f.currency = o2.currency
-                              AND f.rate_date <= CAST(o2.created_at AS DATE)
-            WHERE o2.excluded_reason IS NULL
-        ) AS r ON r.workspace_id = o.workspace_id AND r.platform = o.platform AND r.order_id = o.order_id
-              AND r.rn = 1
+        LEFT JOIN rates r ON r.workspace_id = o.workspace_id AND r.currency = o.currency
+                         AND r.order_date = CAST(o.created_at AS DATE) AND r.rn = 1
         WHERE o.excluded_reason IS NULL""")
 
 
@@ -200,52 +207,75 @@ def account_entity() -> Step:
         GROUP BY a.workspace_id, a.platform, a.account_kind, a.account_id""")
 
 
-def _key_rows(relation: str, account_cols: str, key_type: str, column: str, country: str, source: str) -> str:
-    value = KEY_SQL[key_type](column, country)
-    return (f"SELECT {account_cols}, '{key_type}' AS key_type, {value} AS key_value, {source} AS key_source "
-            f"FROM {relation}")
+def _keys_by_type(relation: str, cols: str, keys: dict[str, tuple[str, str, str]], owner: str | None = None) -> str:
+    """One scan of ``relation`` emitting a row per key type (a cross join, not one scan per key).
+
+    ``keys`` maps a key type to (value column, country column for VAT, SQL for the source field's
+    name). ``key_source`` is that name, prefixed with ``owner`` (SQL such as ``concat('customer ',
+    c.customer_id)``) when given. Rows whose value normalises to NULL are kept; callers filter.
+    """
+    types = ", ".join(f"('{k}')" for k in keys)
+    value = " ".join(f"WHEN '{k}' THEN {KEY_SQL[k](col, country)}" for k, (col, country, _) in keys.items())
+    field = f"CASE kt.key_type {' '.join(f'WHEN {k!r} THEN {label}' for k, (_, _, label) in keys.items())} END"
+    source = f"concat({owner}, ' ', {field})" if owner else field
+    return (f"SELECT {cols}, kt.key_type, CASE kt.key_type {value} END AS key_value, "
+            f"{source} AS key_source, 1 AS n FROM {relation} CROSS JOIN (VALUES {types}) AS kt(key_type)")
 
 
 def account_keys() -> Step:
-    """Every normalised match key of every active account, with where it came from (long format)."""
-    members = ("(SELECT c.*, m.account_kind, m.account_id, p.home_country FROM bw_commerce_customers c "
+    """Every normalised match key of every active account, with where it came from (long format).
+
+    Keys come from the account's member customers, its company and the company's locations, and
+    the emails on its counted orders; ``key_source`` names the first source (in text order) and
+    ``n_sources`` how many carried the same value. Only accounts with a counted order are keyed.
+    """
+    active = f"(SELECT {ACCOUNT_COLS} FROM __bw__account_activity WHERE active_orders > 0) AS a"
+    members = ("(SELECT c.*, m.account_kind, m.account_id, COALESCE(c.country, p.home_country) AS own_country "
+               "FROM bw_commerce_customers c "
                "JOIN __bw__account_members m ON m.workspace_id = c.workspace_id AND m.platform = c.platform "
-               "AND m.customer_id = c.customer_id JOIN bw_params p ON p.workspace_id = c.workspace_id) AS c")
-    companies = ("(SELECT co.*, 'company' AS account_kind, co.company_id AS account_id, p.home_country "
-                 "FROM bw_companies co JOIN bw_params p ON p.workspace_id = co.workspace_id) AS c")
-    locations = ("(SELECT l.*, 'company' AS account_kind, l.company_id AS account_id, p.home_country, "
-                 "co.country AS company_country FROM bw_company_locations l "
+               f"AND m.customer_id = c.customer_id JOIN {active} ON {on('a', 'm')} "
+               "JOIN bw_params p ON p.workspace_id = c.workspace_id) AS c")
+    companies = ("(SELECT co.*, 'company' AS account_kind, co.company_id AS account_id, "
+                 "COALESCE(co.country, p.home_country) AS own_country FROM bw_companies co "
+                 f"JOIN {active} ON a.workspace_id = co.workspace_id AND a.platform = co.platform "
+                 "AND a.account_kind = 'company' AND a.account_id = co.company_id "
+                 "JOIN bw_params p ON p.workspace_id = co.workspace_id) AS c")
+    locations = ("(SELECT l.*, 'company' AS account_kind, l.company_id AS account_id, "
+                 "COALESCE(l.country, co.country, p.home_country) AS vat_country, "
+                 "COALESCE(l.country, p.home_country) AS own_country FROM bw_company_locations l "
+                 f"JOIN {active} ON a.workspace_id = l.workspace_id AND a.platform = l.platform "
+                 "AND a.account_kind = 'company' AND a.account_id = l.company_id "
                  "JOIN bw_params p ON p.workspace_id = l.workspace_id "
                  "LEFT JOIN bw_companies co ON co.workspace_id = l.workspace_id AND co.platform = l.platform "
                  "AND co.company_id = l.company_id) AS c")
-    orders_ = "(SELECT * FROM __bw__orders WHERE excluded_reason IS NULL AND account_id IS NOT NULL) AS c"
+    order_email = KEY_SQL["email"]("o.email", "NULL")
     cols = "c.workspace_id, c.platform, c.account_kind, c.account_id"
-    own = "COALESCE(c.country, c.home_country)"
     parts = [
-        _key_rows(members, cols, "vat", "c.vat_number", own, "concat('customer ', c.customer_id, ' vat_number')"),
-        _key_rows(members, cols, "account_ref", "c.account_ref", own,
-                  "concat('customer ', c.customer_id, ' account_ref')"),
-        _key_rows(members, cols, "email", "c.email", own, "concat('customer ', c.customer_id, ' email')"),
-        _key_rows(members, cols, "external_id", "COALESCE(c.external_id, c.customer_id)", own,
-                  "concat('customer ', c.customer_id, CASE WHEN c.external_id IS NULL THEN ' id' "
-                  "ELSE ' external_id' END)"),
-        _key_rows(companies, cols, "vat", "c.vat_number", own, "concat('company ', c.company_id, ' vat_number')"),
-        _key_rows(companies, cols, "account_ref", "c.account_ref", own,
-                  "concat('company ', c.company_id, ' account_ref')"),
-        _key_rows(companies, cols, "email", "c.email", own, "concat('company ', c.company_id, ' email')"),
-        _key_rows(companies, cols, "external_id", "c.company_id", own, "concat('company ', c.company_id, ' id')"),
-        _key_rows(locations, cols, "vat", "c.vat_number", "COALESCE(c.country, c.company_country, c.home_country)",
-                  "concat('location ', c.location_id, ' vat_number')"),
-        _key_rows(locations, cols, "account_ref", "c.account_ref", own,
-                  "concat('location ', c.location_id, ' account_ref')"),
-        _key_rows(orders_, cols, "email", "c.email", "NULL", "concat('order ', c.order_id, ' email')"),
+        _keys_by_type(members, cols, owner="concat('customer ', c.customer_id)", keys={
+            "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
+            "email": ("c.email", "NULL", "'email'"),
+            "external_id": ("COALESCE(c.external_id, c.customer_id)", "NULL",
+                            "CASE WHEN c.external_id IS NULL THEN 'id' ELSE 'external_id' END")}),
+        _keys_by_type(companies, cols, owner="concat('company ', c.company_id)", keys={
+            "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
+            "email": ("c.email", "NULL", "'email'"),
+            "external_id": ("c.company_id", "NULL", "'id'")}),
+        _keys_by_type(locations, cols, owner="concat('location ', c.location_id)", keys={
+            "vat": ("c.vat_number", "c.vat_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'")}),
+        # Order emails collapse per account first: many orders, few distinct addresses.
+        f"SELECT o.workspace_id, o.platform, o.account_kind, o.account_id, 'email' AS key_type, "
+        f"{order_email} AS key_value, min(concat('order ', o.order_id, ' email')) AS key_source, "
+        f"count(*) AS n FROM __bw__orders o WHERE o.excluded_reason IS NULL AND o.account_id IS NOT NULL "
+        f"GROUP BY o.workspace_id, o.platform, o.account_kind, o.account_id, {order_email}",
     ]
     union = "\nUNION ALL\n".join(parts)
     return Step("account_keys", f"""
         SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value,
-               min(k.key_source) AS key_source, count(*) AS n_sources
+               min(k.key_source) AS key_source, CAST(sum(k.n) AS BIGINT) AS n_sources
         FROM ({union}) AS k
-        JOIN __bw__account_activity a ON {on('a', 'k')} AND a.active_orders > 0
         WHERE k.key_value IS NOT NULL
         GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value""")
 
@@ -255,10 +285,11 @@ def _long_keys(name: str, base: str, cols: str, keys: dict[str, tuple[str, str, 
 
     ``keys`` maps a key type to (value column, country column for VAT, label of the source field).
     """
-    parts = [_key_rows(base, cols, key, column, country, f"'{label}'")
-             for key, (column, country, label) in keys.items()]
-    union = "\nUNION ALL\n".join(parts)
-    return Step(name, f"SELECT * FROM ({union}) AS k WHERE k.key_value IS NOT NULL")
+    labelled = {key: (column, country, f"'{label}'") for key, (column, country, label) in keys.items()}
+    rows = _keys_by_type(base, cols, labelled)
+    out = ", ".join(f"k.{c.strip().removeprefix('c.')}" for c in cols.split(","))
+    return Step(name, f"SELECT {out}, k.key_type, k.key_value, k.key_source FROM ({rows}) AS k "
+                      f"WHERE k.key_value IS NOT NULL")
 
 
 def erp_keys() -> Step:

@@ -12,6 +12,7 @@ memory and spill to local disk, so a step larger than memory still completes.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -55,14 +56,23 @@ def _session_class() -> Any:
     return SparkSession
 
 
-def build_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = None) -> Any:
+def submitted() -> bool:
+    """True inside a driver launched by ``spark-submit`` (its JVM is already up and owns the master)."""
+    return bool(os.environ.get("PYSPARK_GATEWAY_PORT"))
+
+
+def build_session(master: str | None = DEFAULT_MASTER, conf: dict[str, str] | None = None) -> Any:
     """Get or create a quiet SparkSession for bridgewatch; ``conf`` adds or overrides settings.
+
+    ``master=None`` leaves the master to whoever launched the driver (``spark-submit --master``).
 
     Raises:
         EngineUnavailable: pyspark is not installed.
     """
-    builder = _session_class().builder.master(master).appName("bridgewatch")
-    defaults = LOCAL_CONF if master.startswith("local") else {}
+    builder = _session_class().builder.appName("bridgewatch")
+    if master is not None:
+        builder = builder.master(master)
+    defaults = LOCAL_CONF if master is not None and master.startswith("local") else {}
     for key, value in {**defaults, **SESSION_CONF, **(conf or {})}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
@@ -77,10 +87,14 @@ class SparkEngine(Engine):
 
     def __init__(self, *, session: Any = None, master: str | None = None, conf: dict[str, str] | None = None,
                  debug: bool = False) -> None:
-        """Use ``session`` when given, else get or create one on ``master`` (default ``local[2]``)."""
+        """Use ``session`` when given, else get or create one on ``master``.
+
+        Without ``master`` the session is ``local[2]``, except under ``spark-submit``, whose
+        ``--master`` (a cluster) is then used.
+        """
         if session is None:
             self.owns_session = _session_class().getActiveSession() is None
-            session = build_session(master or DEFAULT_MASTER, conf)
+            session = build_session(master or (None if submitted() else DEFAULT_MASTER), conf)
         else:
             self.owns_session = False
         self.spark = session

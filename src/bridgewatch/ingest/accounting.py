@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from bridgewatch.errors import Problem
 
@@ -59,3 +60,13 @@ class Accounting:
 
     def as_dicts(self) -> list[dict[str, object]]:
         return [f.as_dict() for f in self.files]
+
+    def to_record(self) -> list[dict[str, object]]:
+        """Everything, quarantined cells included, as plain data (see :meth:`from_record`)."""
+        return [{**f.as_dict(), "problems": [asdict(p) for p in f.quarantined]} for f in self.files]
+
+    @classmethod
+    def from_record(cls, record: list[dict[str, Any]]) -> Accounting:
+        """The accounting :meth:`to_record` wrote."""
+        return cls([FileAccount(f["table"], f["file"], int(f["read"]), int(f["used"]), Counter(f["excluded"]),
+                                [Problem(**p) for p in f["problems"]]) for f in record])

@@ -1,8 +1,10 @@
-"""One measurement in a fresh process, so its peak RSS is its own: ``python -m bench.measure WHAT ROOT``.
+"""One measurement in a fresh process, so its peak RSS is its own: ``python -m bench.measure WHAT
+ROOT``.
 
-WHAT is ``cards`` (both cards on DuckDB), ``floor`` (the bare anti-join), ``pandas`` (the Sage card
-in pandas) or ``spark`` (both cards on local Spark). Prints one JSON line: seconds, peak RSS in
-MB (for Spark, the JVM's too) and what was found, so the runner can check the answers agree.
+WHAT is ``cards`` (both cards on DuckDB), ``sage`` (the Sage card alone), ``floor`` (the bare anti-
+join), ``pandas`` (the Sage card in pandas) or ``spark`` (both cards on local Spark). Prints one
+JSON line: seconds, peak RSS in MB (for Spark, the JVM's too) and what was found, so the runner can
+check the answers agree.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def _cards_found(results: list[Any]) -> dict[str, object]:
                      "by_cause": {b.key: b.customers for b in r.by_cause if b.customers}} for r in results}
 
 
-def measure_cards(root: Path, threads: int, memory_limit: str) -> dict[str, object]:
+def measure_cards(root: Path, threads: int, memory_limit: str, cards: list[str] | None = None,
+                  on_disk: bool = False) -> dict[str, object]:
     """Both cards, end to end (register the staged Parquet, every SQL step, read the results) on DuckDB."""
     from bridgewatch.batch import staged_workspace
     from bridgewatch.cards.compute import compute_all
@@ -35,13 +38,20 @@ def measure_cards(root: Path, threads: int, memory_limit: str) -> dict[str, obje
     started = time.perf_counter()
     ws = staged_workspace(root)
     with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:
-        engine = DuckDBEngine(threads=threads, memory_limit=memory_limit, temp_directory=tmp)
-        outcome = compute_all([ws], engine=engine)
+        # On disk, materialised steps can leave memory under the limit (slower for small data).
+        database = f"{tmp}/bench.duckdb" if on_disk else ":memory:"
+        engine = DuckDBEngine(database=database, threads=threads, memory_limit=memory_limit, temp_directory=tmp)
+        outcome = compute_all([ws], engine=engine, cards=cards)
         engine.close()
     seconds = time.perf_counter() - started
     if outcome.errors:
         raise SystemExit(f"cards failed on {root}: {outcome.errors}")
     return {**_cards_found(outcome.results), "_seconds": seconds}
+
+
+def measure_sage(root: Path, threads: int, memory_limit: str, on_disk: bool = False) -> dict[str, object]:
+    """The Sage card alone on DuckDB: the like-for-like comparison with the pandas Sage card."""
+    return measure_cards(root, threads, memory_limit, cards=[SAGE], on_disk=on_disk)
 
 
 def measure_floor(root: Path, threads: int, **_: Any) -> dict[str, object]:
@@ -113,7 +123,8 @@ def pandas_config(root: Path) -> dict[str, object]:
 
 
 MEASURES: dict[str, Callable[..., dict[str, object]]] = {
-    "cards": measure_cards, "floor": measure_floor, "pandas": measure_pandas, "spark": measure_spark}
+    "cards": measure_cards, "sage": measure_sage, "floor": measure_floor, "pandas": measure_pandas,
+    "spark": measure_spark}
 
 
 def main() -> None:
@@ -122,8 +133,10 @@ def main() -> None:
     parser.add_argument("root", type=Path)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-limit", default="1200MB")
+    parser.add_argument("--on-disk", action="store_true", help="DuckDB database in a temp file, not in memory")
     args = parser.parse_args()
-    found = MEASURES[args.what](args.root, threads=args.threads, memory_limit=args.memory_limit)
+    extra = {"on_disk": True} if args.on_disk else {}
+    found = MEASURES[args.what](args.root, threads=args.threads, memory_limit=args.memory_limit, **extra)
     seconds = float(found.pop("_seconds"))  # type: ignore[arg-type]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"what": args.what, "seconds": seconds, "peak_rss_mb": peak, "found": found}))

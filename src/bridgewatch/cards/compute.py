@@ -165,8 +165,9 @@ class CardReader:
         return {r["k"]: r["n"] for r in rows}
 
     def _keys(self) -> dict[tuple[str, str, str], list[KeyTried]]:
-        rows = self.engine.fetch(f"""
-            SELECT k.* FROM {self.card.table('keys_tried')} k
+        rows = self.engine.stream(f"""
+            SELECT k.platform, k.account_kind, k.account_id, k.key_type, k.priority, k.key_values, k.result,
+                   k.erp_records FROM {self.card.table('keys_tried')} k
             JOIN {self.card.table('gap')} g ON g.workspace_id = k.workspace_id AND g.platform = k.platform
                  AND g.account_kind = k.account_kind AND g.account_id = k.account_id
             WHERE k.{self.where} ORDER BY k.platform, k.account_kind, k.account_id, k.priority""")
@@ -179,7 +180,7 @@ class CardReader:
 
     def _customers(self) -> tuple[CustomerRow, ...]:
         keys = self._keys()
-        rows = self.engine.fetch(f"SELECT * FROM {self.card.table('gap')} WHERE {self.where} ORDER BY rank")
+        rows = self.engine.stream(f"SELECT * FROM {self.card.table('gap')} WHERE {self.where} ORDER BY rank")
         return tuple(_customer_row(r, tuple(keys.get((r["platform"], r["account_kind"], r["account_id"]), ())))
                      for r in rows)
 

@@ -31,12 +31,11 @@ def on(left: str, right: str, cols: tuple[str, ...] = ACCOUNT) -> str:
 
 
 def account_members() -> Step:
-    """Which account each commerce customer belongs to."""
+    """Every commerce customer with the account it belongs to (its columns kept, so later steps need no join)."""
     return Step("account_members", """
-        SELECT workspace_id, platform, customer_id,
-               CASE WHEN company_id IS NULL THEN 'customer' ELSE 'company' END AS account_kind,
-               COALESCE(company_id, customer_id) AS account_id
-        FROM bw_commerce_customers""")
+        SELECT c.*, CASE WHEN c.company_id IS NULL THEN 'customer' ELSE 'company' END AS account_kind,
+               COALESCE(c.company_id, c.customer_id) AS account_id
+        FROM bw_commerce_customers c""")
 
 
 def orders() -> Step:
@@ -60,36 +59,54 @@ def orders() -> Step:
           ON m.workspace_id = o.workspace_id AND m.platform = o.platform AND m.customer_id = o.customer_id""")
 
 
+def _greater(a: str, b: str) -> str:
+    """The larger of two values, ignoring NULLs (as ``max`` over both would)."""
+    return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END)"
+
+
 def accounts() -> Step:
-    """One row per account with its name, country, creation time, storefront merge and B2B flag."""
+    """One row per account with its name, country, creation time, storefront merge and B2B flag.
+
+    An account's facts come from its company record (when it is a company), from its member
+    customers, and it exists at all if only an order names it. Members and companies are
+    aggregated apart and joined, rather than one aggregate over everything, so the largest input
+    (the customers) is grouped once with the fewest aggregate states.
+    """
     return Step("accounts", f"""
-        SELECT {ACCOUNT_COLS},
-               COALESCE(max(company_name), max(member_name)) AS name,
-               COALESCE(max(company_country), max(member_country)) AS country,
-               COALESCE(max(company_created), min(member_created)) AS created_at,
-               max(merged_into) AS merged_into,
-               bool_or(is_b2b) AS is_b2b
-        FROM (
+        WITH m AS (
+            SELECT {ACCOUNT_COLS}, max(company_name) AS company_name,
+                   max(COALESCE(name, company_name)) AS member_name, max(country) AS member_country,
+                   min(created_at) AS member_created,
+                   max(CASE WHEN account_kind = 'customer' THEN merged_into END) AS merged_into,
+                   bool_or(is_b2b) AS is_b2b
+            FROM __bw__account_members GROUP BY {ACCOUNT_COLS}
+        ), co AS (
             SELECT workspace_id, platform, 'company' AS account_kind, company_id AS account_id,
-                   name AS company_name, CAST(NULL AS VARCHAR) AS member_name,
-                   country AS company_country, CAST(NULL AS VARCHAR) AS member_country,
-                   created_at AS company_created, CAST(NULL AS TIMESTAMP) AS member_created,
-                   merged_into, TRUE AS is_b2b
-            FROM bw_companies
-            UNION ALL
-            SELECT c.workspace_id, c.platform, m.account_kind, m.account_id,
-                   c.company_name, COALESCE(c.name, c.company_name), NULL, c.country, NULL, c.created_at,
-                   CASE WHEN m.account_kind = 'customer' THEN c.merged_into END,
-                   c.is_b2b OR m.account_kind = 'company'
-            FROM bw_commerce_customers c
-            JOIN __bw__account_members m
-              ON m.workspace_id = c.workspace_id AND m.platform = c.platform AND m.customer_id = c.customer_id
-            UNION ALL
-            SELECT workspace_id, platform, account_kind, account_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                   account_kind = 'company'
-            FROM __bw__orders WHERE account_id IS NOT NULL
-        ) AS a
-        GROUP BY {ACCOUNT_COLS}""")
+                   max(name) AS company_name, max(country) AS company_country, max(created_at) AS company_created,
+                   max(merged_into) AS merged_into
+            FROM bw_companies GROUP BY workspace_id, platform, company_id
+        ), known AS (
+            SELECT COALESCE(m.workspace_id, co.workspace_id) AS workspace_id,
+                   COALESCE(m.platform, co.platform) AS platform,
+                   COALESCE(m.account_kind, co.account_kind) AS account_kind,
+                   COALESCE(m.account_id, co.account_id) AS account_id,
+                   COALESCE({_greater('co.company_name', 'm.company_name')}, m.member_name) AS name,
+                   COALESCE(co.company_country, m.member_country) AS country,
+                   COALESCE(co.company_created, m.member_created) AS created_at,
+                   {_greater('co.merged_into', 'm.merged_into')} AS merged_into,
+                   COALESCE(m.is_b2b, FALSE) AS is_b2b
+            FROM m FULL OUTER JOIN co ON {on('m', 'co')}
+        ), order_only AS (
+            SELECT DISTINCT o.workspace_id, o.platform, o.account_kind, o.account_id
+            FROM __bw__orders o
+            WHERE o.account_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM known k WHERE {on('k', 'o')})
+        )
+        SELECT {ACCOUNT_COLS}, name, country, created_at, merged_into, is_b2b OR account_kind = 'company' AS is_b2b
+        FROM known
+        UNION ALL
+        SELECT {ACCOUNT_COLS}, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS TIMESTAMP),
+               CAST(NULL AS VARCHAR), account_kind = 'company'
+        FROM order_only""")
 
 
 def account_activity() -> Step:
@@ -151,11 +168,8 @@ def entity_hits() -> Step:
             FROM __bw__orders AS o, unnest(string_split(o.tags, ',')) AS t(tag)
             WHERE o.excluded_reason IS NULL AND o.tags IS NOT NULL
             UNION ALL
-            SELECT c.workspace_id, c.platform, m.account_kind, m.account_id, lower(trim(t.tag)) AS tag
-            FROM bw_commerce_customers AS c
-            JOIN __bw__account_members AS m
-              ON m.workspace_id = c.workspace_id AND m.platform = c.platform AND m.customer_id = c.customer_id,
-            unnest(string_split(c.tags, ',')) AS t(tag)
+            SELECT c.workspace_id, c.platform, c.account_kind, c.account_id, lower(trim(t.tag)) AS tag
+            FROM __bw__account_members AS c, unnest(string_split(c.tags, ',')) AS t(tag)
             WHERE c.tags IS NOT NULL
         )
         SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, r.entity, r.rank, r.kind, r.value
@@ -230,11 +244,8 @@ def account_keys() -> Step:
     ``n_sources`` how many carried the same value. Only accounts with a counted order are keyed.
     """
     active = f"(SELECT {ACCOUNT_COLS} FROM __bw__account_activity WHERE active_orders > 0) AS a"
-    members = ("(SELECT c.*, m.account_kind, m.account_id, COALESCE(c.country, p.home_country) AS own_country "
-               "FROM bw_commerce_customers c "
-               "JOIN __bw__account_members m ON m.workspace_id = c.workspace_id AND m.platform = c.platform "
-               f"AND m.customer_id = c.customer_id JOIN {active} ON {on('a', 'm')} "
-               "JOIN bw_params p ON p.workspace_id = c.workspace_id) AS c")
+    members = ("(SELECT m.*, COALESCE(m.country, p.home_country) AS own_country FROM __bw__account_members m "
+               f"JOIN {active} ON {on('a', 'm')} JOIN bw_params p ON p.workspace_id = m.workspace_id) AS c")
     companies = ("(SELECT co.*, 'company' AS account_kind, co.company_id AS account_id, "
                  "COALESCE(co.country, p.home_country) AS own_country FROM bw_companies co "
                  f"JOIN {active} ON a.workspace_id = co.workspace_id AND a.platform = co.platform "

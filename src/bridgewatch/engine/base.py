@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +104,20 @@ class Engine(ABC):
                                   step=step.name, sql=sql) from exc
             if self.debug:
                 self._print_sample(step)
+
+    def _stream(self, sql: str, batch: int) -> Iterator[dict[str, Any]]:
+        """Rows of a (translated) query, a batch at a time; engines that can, override this."""
+        yield from self._fetch(sql)
+
+    def stream(self, sql: str, batch: int = 20_000) -> Iterator[dict[str, Any]]:
+        """Like :meth:`fetch`, but rows are produced a batch at a time, for results too big to list at once."""
+        translated = self.dialect.translate(sql)
+        try:
+            yield from self._stream(translated, batch)
+        except BridgewatchError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise EngineError(f"Query failed on {self.dialect.name}: {exc}", sql=translated) from exc
 
     def fetch(self, sql: str) -> list[dict[str, Any]]:
         """Run a query written in the DuckDB dialect and return its rows."""

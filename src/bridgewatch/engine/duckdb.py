@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
@@ -60,6 +61,13 @@ class DuckDBEngine(Engine):
         cur = self.con.execute(sql)
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def _stream(self, sql: str, batch: int) -> Iterator[dict[str, Any]]:
+        cur = self.con.execute(sql)
+        cols = [d[0] for d in cur.description]
+        while rows := cur.fetchmany(batch):
+            for row in rows:
+                yield dict(zip(cols, row, strict=True))
 
     def close(self) -> None:
         self.con.close()

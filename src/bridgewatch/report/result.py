@@ -14,7 +14,7 @@ from typing import Any
 ROLES = ("owner", "finance", "marketing", "operations")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyTried:
     """One field-map key tried for a customer: its normalised value(s) and what it found."""
 
@@ -26,7 +26,7 @@ class KeyTried:
     erp_records: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomerRow:
     """One counted (absent) customer, explaining itself."""
 

@@ -28,6 +28,8 @@ import duckdb
 import pyarrow.parquet as pq
 import tomli_w
 
+from bridgewatch.batch import STAGED_DIR
+
 AS_OF = "2026-04-14 18:00:00"
 WORKSPACE_CONFIG: dict[str, object] = {
     "workspace": {"erp": "sage_intacct", "home_country": "GB", "reporting_currency": "GBP",
@@ -37,7 +39,6 @@ WORKSPACE_CONFIG: dict[str, object] = {
                        {"id": "IE01", "name": "Ireland Trade Ltd", "currency": "EUR", "countries": ["IE"]}],
     "holding_customers": [{"account": "WEBTRADE"}],
 }
-STAGED_DIR = "canonical"
 
 
 def h(expr: str, salt: int) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.generate import STAGED_DIR
+from bridgewatch.batch import STAGED_DIR
 
 SAGE = "sage_customer_master_gap"
 

@@ -155,18 +155,19 @@ def staged_tables(config_root: Path, workspace_id: str, tables_root: str | None)
     return f"{tables_root.rstrip('/')}/{workspace_id}" if tables_root else str(config_root / STAGED_DIR)
 
 
-def staged_workspace(root: Path | str, tables: str | None = None) -> Workspace:
-    """A workspace whose tables are the Parquet files under ``tables`` (default ``<root>/canonical``).
+def staged_workspace(root: Path | str, tables_root: str | None = None) -> Workspace:
+    """A workspace whose tables are its staged Parquet files (see :func:`staged_tables`).
 
-    ``tables`` may be an object-storage URI (``s3a://bucket/brand-a/canonical``) that only the
-    engine reads; a local folder is checked here so a missing table is reported up front.
+    ``tables_root`` may be an object-storage URI (``s3a://bucket/bw``) that only the engine reads;
+    a local folder is checked here, so a missing table, or tables staged under another workspace
+    id (they would silently match nothing), are reported up front.
 
     Raises:
         ConfigError: the configuration is invalid.
-        InputError: a local staged folder lacks a table.
+        InputError: a local staged folder lacks a table, or was staged for another workspace.
     """
     config = load_config(root)
-    base = tables or str(config.root / STAGED_DIR)
+    base = staged_tables(config.root, config.id, tables_root)
     paths = {t.name: f"{base.rstrip('/')}/{t.name}.parquet" for t in TABLES}
     if "://" in base:
         return Workspace(config, paths)
@@ -174,19 +175,28 @@ def staged_workspace(root: Path | str, tables: str | None = None) -> Workspace:
     if missing:
         raise InputError(f"Workspace '{config.id}' is not staged: missing {', '.join(missing)}. "
                          f"Stage it first: bridgewatch stage -w {config.root}.")
-    return Workspace(config, paths, _staged_accounting(Path(base)))
+    return Workspace(config, paths, _staged_accounting(Path(base), config.id))
 
 
-def _staged_accounting(base: Path) -> Accounting:
-    """The ingest accounting stored with the staged tables (empty when the file is absent)."""
+def _staged_accounting(base: Path, workspace_id: str) -> Accounting:
+    """The ingest accounting stored with the staged tables (empty when the file is absent).
+
+    Raises:
+        InputError: the record is unreadable, or names another workspace id than the config.
+    """
     record = base / ACCOUNTING_FILE
     if not record.is_file():
         return Accounting()
     try:
-        return Accounting.from_record(json.loads(record.read_text(encoding="utf-8"))["files"])
+        data = json.loads(record.read_text(encoding="utf-8"))
+        staged_id, accounting = data["workspace"], Accounting.from_record(data["files"])
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{record}: not an ingest accounting written by bridgewatch stage ({exc}); "
                          f"stage the workspace again.") from exc
+    if staged_id != workspace_id:
+        raise InputError(f"{base} was staged for workspace '{staged_id}', but workspace.toml now says "
+                         f"'{workspace_id}'; its rows would match nothing. Stage the workspace again.")
+    return accounting
 
 
 # -- loading and computing ---------------------------------------------------------------------
@@ -202,11 +212,7 @@ def load_many(folders: Sequence[Path], *, staged: bool = False,
     seen: dict[str, Path] = {}
     for folder in folders:
         try:
-            if staged:
-                config = load_config(folder)
-                ws = staged_workspace(folder, staged_tables(config.root, config.id, tables_root))
-            else:
-                ws = load_workspace(folder)
+            ws = staged_workspace(folder, tables_root) if staged else load_workspace(folder)
         except BridgewatchError as exc:
             loaded.append(WorkspaceRun(folder.name, folder, error=exc))
             continue

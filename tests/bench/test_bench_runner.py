@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from bench.generate import STAGED_DIR, generate
+from bench.generate import generate
 from bench.run import SizeResult, check_answers, targets
+from bridgewatch.batch import STAGED_DIR
 
 SAGE = "sage_customer_master_gap"
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bridgewatch.batch import run_and_write, stage_many, staged_workspace
 from bridgewatch.cli import EXIT_INPUT, app
 from bridgewatch.demo import write_demo
-from bridgewatch.errors import ConfigError
+from bridgewatch.errors import ConfigError, InputError
 from bridgewatch.model.tables import TABLES
 
 from .test_batch import _good
@@ -99,3 +99,14 @@ def test_spark_scans_staged_parquet_and_agrees(tmp_path: Path, spark_engine: obj
     on_duckdb = compute_all([ws], engine=DuckDBEngine())
     assert [r.to_dict() for r in on_spark.results] == [r.to_dict() for r in on_duckdb.results]
     assert on_spark.results[0].count == 1
+
+
+def test_tables_staged_under_another_workspace_id_are_refused(tmp_path: Path) -> None:
+    """Staged rows carry the workspace id they were staged with; a renamed workspace would match none."""
+    folder = _good(tmp_path, "brand-a")
+    stage_many(folder)
+    config = folder / "workspace.toml"
+    config.write_text(config.read_text().replace('id = "brand-a"', 'id = "brand-z"'))
+    with pytest.raises(InputError, match="was staged for workspace 'brand-a', but workspace.toml now says "
+                                         "'brand-z'"):
+        staged_workspace(folder)

@@ -1,0 +1,43 @@
+"""`demo`: write the worked examples and run their cards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bridgewatch.cli.app import (
+    FormatOpt,
+    app,
+    check_format,
+    emit,
+    guard,
+    out,
+)
+
+
+@app.command()
+def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo workspaces are written.")] =
+         Path("demo-workspaces"), fmt: FormatOpt = "table",
+         canonical: Annotated[bool, typer.Option("--canonical", help="Write canonical tables instead of vendor "
+                                                                    "files.")] = False) -> None:
+    """Write the two worked-example workspaces (as vendor files) and run their cards."""
+    check_format(fmt)
+
+    def go() -> None:
+        from bridgewatch.cards.compute import compute
+        from bridgewatch.demo import write_demo
+        from bridgewatch.workspace import load_workspace
+
+        folders = write_demo(out_dir, canonical=canonical)
+        results = [r for folder in folders for r in compute([load_workspace(folder)])]
+        emit(results, fmt)
+        if fmt == "table":
+            names = ", ".join(str(f) for f in folders)
+            out.print(f"Demo workspaces written to {names}; re-run one with "
+                      f"`bridgewatch run --workspace {folders[0]}`.")
+
+    guard(go)
+
+

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bridgewatch.cards.steps import ACCOUNT_COLS, on
 from bridgewatch.engine.base import Step
-from bridgewatch.matching.normalise import EU_VAT_AREA, vat_country_sql
+from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_country_sql
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class Card:
     """Cross-reference staging (Dataverse) records: 'present but not promoted'."""
     b2b_action: str = "Manual onboarding: credit check, tax-ID validation, payment terms."
     dtc_action: str = "Auto-creatable: the sync flow can create it with default settings."
+    dtc_ambiguous_action: str = ("Decide the legal entity first (the entity rules do not give exactly one), "
+                                 "then let the sync flow create it.")
+    """A DTC customer is only auto-creatable once the entity it belongs in is known."""
 
     def table(self, step: str) -> str:
         return f"__bw__{self.id}_{step}"
@@ -188,14 +191,17 @@ def _vat_treatment_sql() -> str:
 
     Goods follow the ship-to country (exports are zero-rated; intra-EU B2B supplies are zero-rated
     only with a VAT number); services follow where the customer belongs (B2B with a VAT number is
-    reverse charge). Domestic supplies (GB and XI count as one area) are standard-rated.
+    reverse charge). Domestic supplies (GB and XI count as one area) are standard-rated. A seller
+    whose home country has no VAT (US sales tax, for one) has no VAT treatment at stake.
     """
     eu = ", ".join(f"'{c}'" for c in EU_VAT_AREA)
     goods_country = "COALESCE(a.last_ship_to, a.country, vat.vat_country)"
     service_country = "COALESCE(a.country, vat.vat_country, a.last_ship_to)"
     country = f"(CASE WHEN p.vat_supply = 'goods' THEN {goods_country} ELSE {service_country} END)"
     domestic = f"({country} = p.home_country OR ({country} IN ('GB', 'XI') AND p.home_country IN ('GB', 'XI')))"
-    return f"""CASE WHEN {country} IS NULL THEN 'unknown'
+    no_vat = ", ".join(f"'{c}'" for c in NO_VAT_COUNTRIES)
+    return f"""CASE WHEN p.home_country IN ({no_vat}) THEN 'not_applicable'
+            WHEN {country} IS NULL THEN 'unknown'
             WHEN {domestic} THEN 'standard'
             WHEN p.vat_supply = 'goods' AND p.home_country IN ({eu}) AND {country} IN ({eu})
                 THEN CASE WHEN vat.vat_number IS NOT NULL THEN 'zero_rated' ELSE 'standard' END
@@ -263,7 +269,9 @@ def _gap(card: Card) -> Step:
         SELECT base.*,
                CASE WHEN cause = '{CREATE_FAILED}' THEN last_reason END AS rejection_reason,
                CASE cause {action_case}
-                    ELSE CASE WHEN is_b2b THEN {_sql_text(card.b2b_action)} ELSE {_sql_text(card.dtc_action)} END
+                    ELSE CASE WHEN is_b2b THEN {_sql_text(card.b2b_action)}
+                              WHEN entity_ambiguous THEN {_sql_text(card.dtc_ambiguous_action)}
+                              ELSE {_sql_text(card.dtc_action)} END
                END AS next_action,
                row_number() OVER (PARTITION BY workspace_id
                                   ORDER BY blocked_value_reporting DESC, platform, account_kind, account_id) AS rank

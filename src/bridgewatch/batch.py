@@ -13,20 +13,32 @@ import logging
 import time
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
+from bridgewatch.atomic import atomic_dir, os_errors
 from bridgewatch.cards.compute import Outcome, compute_all
-from bridgewatch.config import CONFIG_FILE, load_config
+from bridgewatch.config import CONFIG_FILE, card_fit_warning
 from bridgewatch.engine import Engine, open_engine
-from bridgewatch.errors import BridgewatchError, ConfigError, EngineError, InputError
-from bridgewatch.ingest.accounting import Accounting
-from bridgewatch.model.tables import TABLES
+from bridgewatch.errors import (
+    BridgewatchError,
+    ConfigError,
+    EngineError,
+    EnvironmentProblem,
+    InternalError,
+    translate,
+)
 from bridgewatch.report.render import render_csv, render_json
 from bridgewatch.report.result import CardResult
+from bridgewatch.staging import (  # noqa: F401  (re-exported: staging used to live here)
+    ACCOUNTING_FILE,
+    STAGED_DIR,
+    stage_many,
+    stage_workspace,
+    staged_tables,
+    staged_workspace,
+)
 from bridgewatch.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
@@ -45,6 +57,8 @@ class WorkspaceRun:
     results: tuple[CardResult, ...] = ()
     error: BridgewatchError | None = None
     output: Path | None = None
+    warnings: tuple[str, ...] = ()
+    """E.g. a card run on a workspace whose ERP it is not made for."""
 
     @property
     def ok(self) -> bool:
@@ -64,6 +78,18 @@ class Batch:
     def failed(self) -> tuple[WorkspaceRun, ...]:
         return tuple(r for r in self.runs if not r.ok)
 
+    @property
+    def exit_code(self) -> int:
+        """0 when every workspace was computed; else see :func:`exit_code`."""
+        return exit_code([r.error for r in self.failed if r.error is not None])
+
+
+def exit_code(errors: Sequence[BridgewatchError]) -> int:
+    """The exit code for a group with these failures: a bug (1) outranks the machine (7), then the highest."""
+    codes = {e.exit_code for e in errors}
+    return next((c for c in (InternalError.exit_code, EnvironmentProblem.exit_code) if c in codes),
+                max(codes, default=0))
+
 
 # -- finding workspaces ----------------------------------------------------------------------------
 
@@ -78,6 +104,11 @@ def find_workspaces(source: Path | str) -> list[Path]:
         ConfigError: ``source`` does not exist, or names no workspace.
     """
     source = Path(source)
+    with os_errors(f"listing the workspaces in {source}"):
+        return _workspace_folders(source)
+
+
+def _workspace_folders(source: Path) -> list[Path]:
     if source.is_dir():
         folders = [source] if (source / CONFIG_FILE).is_file() else sorted(
             p for p in source.iterdir() if (p / CONFIG_FILE).is_file())
@@ -104,101 +135,6 @@ def _manifest_entries(path: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-# -- staged workspaces: canonical tables already written as Parquet ---------------------------------
-
-STAGED_DIR = "canonical"
-"""Folder (inside a workspace) holding its staged canonical tables, ``<table>.parquet``."""
-
-
-ACCOUNTING_FILE = "ingest.json"
-"""Written next to the staged tables: the ingest accounting of the load that produced them."""
-
-
-def stage_workspace(ws: Workspace, out: Path | str | None = None) -> Path:
-    """Write a loaded workspace's canonical tables as Parquet (default ``<workspace>/canonical``).
-
-    The staged form is what big runs read: engines scan it in place (DuckDB views, Spark readers,
-    object storage on a cluster) instead of holding every table in Python memory. The load's
-    ingest accounting goes with it as ``ingest.json``, so what was used, excluded or quarantined
-    stays on record.
-    """
-    target = Path(out) if out is not None else ws.config.root / STAGED_DIR
-    target.mkdir(parents=True, exist_ok=True)
-    for name, table in ws.tables.items():
-        pq.write_table(table, target / f"{name}.parquet")
-    accounting = {"workspace": ws.id, "files": ws.accounting.to_record()}
-    (target / ACCOUNTING_FILE).write_text(json.dumps(accounting, indent=2, default=str) + "\n", encoding="utf-8")
-    return target
-
-
-def stage_many(source: Path | str, tables_root: str | None = None) -> list[tuple[str, Path]]:
-    """Load every workspace ``source`` names and stage it: ``<tables_root>/<id>/`` or ``<workspace>/canonical``.
-
-    Raises:
-        ConfigError / InputError: the first workspace that cannot be loaded (staging is a
-        preparation step, so it stops rather than leaving a partial set unnoticed).
-    """
-    if tables_root and "://" in tables_root:
-        raise ConfigError(f"stage writes local folders, not {tables_root}; stage to a folder and copy it to "
-                          f"object storage (aws s3 sync, azcopy, gsutil rsync), then batch --tables-root "
-                          f"{tables_root}.")
-    staged = []
-    for folder in find_workspaces(source):
-        ws = load_workspace(folder)
-        out = Path(tables_root) / ws.id if tables_root else None
-        staged.append((ws.id, stage_workspace(ws, out)))
-    return staged
-
-
-def staged_tables(config_root: Path, workspace_id: str, tables_root: str | None) -> str:
-    """Where a workspace's staged tables are: ``<tables_root>/<id>`` or ``<workspace>/canonical``."""
-    return f"{tables_root.rstrip('/')}/{workspace_id}" if tables_root else str(config_root / STAGED_DIR)
-
-
-def staged_workspace(root: Path | str, tables_root: str | None = None) -> Workspace:
-    """A workspace whose tables are its staged Parquet files (see :func:`staged_tables`).
-
-    ``tables_root`` may be an object-storage URI (``s3a://bucket/bw``) that only the engine reads;
-    a local folder is checked here, so a missing table, or tables staged under another workspace
-    id (they would silently match nothing), are reported up front.
-
-    Raises:
-        ConfigError: the configuration is invalid.
-        InputError: a local staged folder lacks a table, or was staged for another workspace.
-    """
-    config = load_config(root)
-    base = staged_tables(config.root, config.id, tables_root)
-    paths = {t.name: f"{base.rstrip('/')}/{t.name}.parquet" for t in TABLES}
-    if "://" in base:
-        return Workspace(config, paths)
-    missing = [p for p in paths.values() if not Path(p).is_file()]
-    if missing:
-        raise InputError(f"Workspace '{config.id}' is not staged: missing {', '.join(missing)}. "
-                         f"Stage it first: bridgewatch stage -w {config.root}.")
-    return Workspace(config, paths, _staged_accounting(Path(base), config.id))
-
-
-def _staged_accounting(base: Path, workspace_id: str) -> Accounting:
-    """The ingest accounting stored with the staged tables (empty when the file is absent).
-
-    Raises:
-        InputError: the record is unreadable, or names another workspace id than the config.
-    """
-    record = base / ACCOUNTING_FILE
-    if not record.is_file():
-        return Accounting()
-    try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-        staged_id, accounting = data["workspace"], Accounting.from_record(data["files"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{record}: not an ingest accounting written by bridgewatch stage ({exc}); "
-                         f"stage the workspace again.") from exc
-    if staged_id != workspace_id:
-        raise InputError(f"{base} was staged for workspace '{staged_id}', but workspace.toml now says "
-                         f"'{workspace_id}'; its rows would match nothing. Stage the workspace again.")
-    return accounting
-
-
 # -- loading and computing ---------------------------------------------------------------------
 
 def load_many(folders: Sequence[Path], *, staged: bool = False,
@@ -211,10 +147,9 @@ def load_many(folders: Sequence[Path], *, staged: bool = False,
     loaded: list[Workspace | WorkspaceRun] = []
     seen: dict[str, Path] = {}
     for folder in folders:
-        try:
-            ws = staged_workspace(folder, tables_root) if staged else load_workspace(folder)
-        except BridgewatchError as exc:
-            loaded.append(WorkspaceRun(folder.name, folder, error=exc))
+        ws = _load_one(folder, staged, tables_root)
+        if isinstance(ws, WorkspaceRun):
+            loaded.append(ws)
             continue
         if ws.id in seen:
             loaded.append(WorkspaceRun(ws.id, folder, error=ConfigError(
@@ -226,19 +161,33 @@ def load_many(folders: Sequence[Path], *, staged: bool = False,
     return loaded
 
 
+def _load_one(folder: Path, staged: bool, tables_root: str | None) -> Workspace | WorkspaceRun:
+    """One workspace, or a failed run: any error (a bug included) stays with this workspace."""
+    try:
+        return staged_workspace(folder, tables_root) if staged else load_workspace(folder)
+    except Exception as exc:  # noqa: BLE001 - one workspace's failure (a bug included) must not stop the others
+        return WorkspaceRun(folder.name, folder, error=translate(exc, f"reading workspace {folder}"))
+
+
 def compute_batch(workspaces: Sequence[Workspace], *, engine: Engine, cards: Sequence[str] | None = None,
                   as_of: datetime | None = None) -> Outcome:
     """Every workspace's cards in one pass; if the pass itself fails, isolate the workspace(s) to blame.
 
-    A failing SQL step fails the pass for everyone, so only then are workspaces computed one by
-    one: the ones that work still get results, the others carry the engine error.
+    A failing SQL step (or an unreadable staged file, or a bug) fails the pass for everyone, so
+    only then are workspaces computed one by one: the ones that work still get results, the others
+    carry their error. Errors about the request itself (an unknown card) are raised.
     """
     try:
         return compute_all(workspaces, engine=engine, cards=cards, as_of=as_of)
-    except EngineError as exc:
-        if len(workspaces) == 1:
-            return Outcome(errors={workspaces[0].id: exc})
-        log.warning("batch pass failed (%s); computing workspaces one by one", exc)
+    except (EngineError, OSError) as exc:
+        failure: Exception = exc
+    except BridgewatchError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - isolate the workspace(s) to blame, below
+        failure = exc
+    if len(workspaces) == 1:
+        return Outcome(errors={workspaces[0].id: translate(failure, f"computing workspace '{workspaces[0].id}'")})
+    log.warning("batch pass failed (%s); computing workspaces one by one", failure)
     outcome = Outcome()
     for ws in workspaces:
         single = compute_batch([ws], engine=engine, cards=cards, as_of=as_of)
@@ -256,38 +205,66 @@ def run_batch(source: Path | str | Sequence[Path], *, engine: Engine, cards: Seq
     workspaces = [w for w in loaded if isinstance(w, Workspace)]
     load_s = time.perf_counter() - started
     outcome = compute_batch(workspaces, engine=engine, cards=cards, as_of=as_of) if workspaces else Outcome()
-    runs = tuple(w if isinstance(w, WorkspaceRun) else _run_of(w, outcome) for w in loaded)
+    runs = tuple(w if isinstance(w, WorkspaceRun) else _run_of(w, outcome, cards) for w in loaded)
     timings = {"load_s": load_s, "compute_s": time.perf_counter() - started - load_s}
     return Batch(runs, engine.dialect.name, timings)
 
 
-def _run_of(ws: Workspace, outcome: Outcome) -> WorkspaceRun:
+def _run_of(ws: Workspace, outcome: Outcome, cards: Sequence[str] | None) -> WorkspaceRun:
     results = tuple(r for r in outcome.results if r.workspace == ws.id)
-    return WorkspaceRun(ws.id, ws.config.root, results, outcome.errors.get(ws.id))
+    warnings = tuple(w for c in (cards or ws.config.cards) if (w := card_fit_warning(ws.config, c)))
+    return WorkspaceRun(ws.id, ws.config.root, results, outcome.errors.get(ws.id), warnings=warnings)
 
 
 # -- writing -------------------------------------------------------------------------------------------
 
 def write_batch(batch: Batch, out: Path | str, fmt: str = "json") -> Batch:
-    """Write ``OUT/<workspace>.<fmt>`` per computed workspace and ``OUT/batch.json`` (every status)."""
+    """Write ``OUT/<workspace>.<fmt>`` per computed workspace and ``OUT/batch.json`` (every status).
+
+    ``OUT`` is replaced whole (built aside, then swapped in), so it always holds one complete
+    batch: a crash leaves the previous results, never a mix of old and new files. It must
+    therefore be a folder bridgewatch owns: new, empty, or holding a previous batch.
+
+    Raises:
+        ConfigError: ``OUT`` holds files that are not a previous batch's.
+        EnvironmentProblem: ``OUT`` cannot be written (permissions, disk full).
+    """
     if fmt not in OUTPUT_FORMATS:
         raise ConfigError(f"Unknown batch output format '{fmt}'; use one of {', '.join(OUTPUT_FORMATS)}.")
     started = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    runs = tuple(_write_run(run, out, fmt) for run in batch.runs)
-    written = Batch(runs, batch.engine, {**batch.timings, "write_s": time.perf_counter() - started})
-    (out / "batch.json").write_text(json.dumps(summary(written), indent=2) + "\n", encoding="utf-8")
+    check_out_folder(out)
+    with atomic_dir(out) as tmp:
+        runs = tuple(_write_run(run, tmp, out, fmt) for run in batch.runs)
+        written = Batch(runs, batch.engine, {**batch.timings, "write_s": time.perf_counter() - started})
+        (tmp / BATCH_SUMMARY).write_text(json.dumps(summary(written), indent=2) + "\n", encoding="utf-8")
     return written
 
 
-def _write_run(run: WorkspaceRun, out: Path, fmt: str) -> WorkspaceRun:
+BATCH_SUMMARY = "batch.json"
+"""The status of every workspace of a batch, written into ``OUT`` with the results."""
+
+
+def check_out_folder(out: Path) -> None:
+    """Refuse to replace a folder that is not a batch output (a previous ``batch.json`` marks one).
+
+    Raises:
+        ConfigError: ``out`` is a file, or a folder holding other files.
+    """
+    with os_errors(f"checking the output folder {out}"):
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {out} is a file; give a folder for the batch results.")
+        if out.is_dir() and any(out.iterdir()) and not (out / BATCH_SUMMARY).is_file():
+            raise ConfigError(f"--out {out} already holds files that are not batch results (no {BATCH_SUMMARY}); "
+                              f"batch replaces its output folder whole, so give it a new or empty folder.")
+
+
+def _write_run(run: WorkspaceRun, tmp: Path, out: Path, fmt: str) -> WorkspaceRun:
     if not run.ok:
         return run
-    path = out / f"{run.name}.{fmt}"
     text = OUTPUT_FORMATS[fmt](run.results)
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    return WorkspaceRun(run.name, run.folder, run.results, None, path)
+    (tmp / f"{run.name}.{fmt}").write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    return replace(run, output=out / f"{run.name}.{fmt}")
 
 
 def summary(batch: Batch) -> dict[str, object]:
@@ -303,7 +280,7 @@ def summary(batch: Batch) -> dict[str, object]:
 
 def _run_summary(run: WorkspaceRun) -> dict[str, object]:
     base: dict[str, object] = {"workspace": run.name, "folder": str(run.folder) if run.folder else None,
-                               "status": "ok" if run.ok else "failed"}
+                               "status": "ok" if run.ok else "failed", "warnings": list(run.warnings)}
     if not run.ok:
         return base | {"error_type": type(run.error).__name__, "error": str(run.error)}
     cards = [{"card": r.card, "count": r.count, "alert": r.alert.fired, "reporting_currency": r.reporting_currency,
@@ -319,6 +296,7 @@ def summary_lines(batch: Batch) -> list[str]:
             cards = "; ".join(f"{r.card}: {r.count} absent, {r.reporting_currency} {r.blocked_value_reporting:,.2f} "
                               f"blocked{' (ALERT)' if r.alert.fired else ''}" for r in run.results)
             lines.append(f"ok      {run.name}: {cards or 'no cards'}" + (f" -> {run.output}" if run.output else ""))
+            lines += [f"WARNING {run.name}: {w}" for w in run.warnings]
         else:
             lines.append(f"FAILED  {run.name}: {type(run.error).__name__}: {run.error}")
     timing = ", ".join(f"{k.removesuffix('_s')} {v:.1f}s" for k, v in batch.timings.items())
@@ -337,6 +315,7 @@ def run_and_write(source: Path | str, out: Path | str, *, engine: str = "duckdb"
     """
     if fmt not in OUTPUT_FORMATS:
         raise ConfigError(f"Unknown batch output format '{fmt}'; use one of {', '.join(OUTPUT_FORMATS)}.")
+    check_out_folder(Path(out))
     folders = find_workspaces(source)
     opened = open_engine(engine, spark_master=spark_master)
     try:

@@ -7,10 +7,12 @@ lists each with its path in the file, e.g. ``legal_entities[1].currency``.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
+import typing
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -183,10 +185,53 @@ def parse_config(raw: dict[str, object], *, source: str = CONFIG_FILE, root: Pat
 
 def _pydantic_problem(err: object) -> str:
     e = dict(err)  # type: ignore[call-overload]
+    if e.get("type") == "extra_forbidden":
+        return unknown_key_problem(tuple(e.get("loc", ())))
     loc = _dotted(e.get("loc", ()))
     got = e.get("input")
     shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
     return f"{loc}: {e.get('msg')}{shown}"
+
+
+INTERNAL_FIELDS = frozenset({"root"})
+"""Fields set by bridgewatch, not written in workspace.toml (never suggested)."""
+
+
+def unknown_key_problem(loc: tuple[Any, ...]) -> str:
+    """``unknown key 'alert_treshold' in [workspace]. Did you mean alert_threshold?`` (with the known keys)."""
+    *section, key = loc or ("?",)
+    model = _model_at(WorkspaceConfig, section)
+    known = sorted(set(model.model_fields) - INTERNAL_FIELDS) if model else []
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]}?" if close else (f" Known keys: {', '.join(known)}." if known else "")
+    return f"unknown key '{key}' {_section_name(section)}.{hint}"
+
+
+def _section_name(section: list[Any]) -> str:
+    if not section:
+        return "at the top level"
+    if isinstance(section[-1], int):
+        return f"in [[{_dotted(section[:-1])}]] (entry {section[-1] + 1})"
+    return f"in [{_dotted(section)}]"
+
+
+def _model_at(model: type[BaseModel], path: list[Any]) -> type[BaseModel] | None:
+    """The model validating the table at ``path`` (field names, list indexes, dict keys) below ``model``."""
+    annotation: Any = model
+    for part in path:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+            field = annotation.model_fields.get(part)
+            annotation = field.annotation if field else None
+        else:
+            annotation = _item_type(annotation)
+    annotation = _item_type(annotation) if typing.get_origin(annotation) in (typing.Union, type(None)) else annotation
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+def _item_type(annotation: Any) -> Any:
+    """The element type of ``tuple[X, ...]`` / ``dict[str, X]`` / ``X | None``."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None) and a is not Ellipsis]
+    return args[-1] if args else None
 
 
 def _dotted(loc: object) -> str:
@@ -233,6 +278,17 @@ def _timezone_problem(name: str) -> list[str]:
     except (ZoneInfoNotFoundError, ValueError):
         return [f"workspace.timezone: unknown time zone {name!r} (use an IANA name such as 'Europe/London')"]
     return []
+
+
+def card_fit_warning(config: WorkspaceConfig, card: str) -> str | None:
+    """A warning when ``card`` is made for another ERP than the workspace's (the Sage card on d365_fo, say)."""
+    erp = config.workspace.erp
+    made_for = [name for name, cards in DEFAULT_CARDS.items() if card in cards]
+    if not made_for or erp in made_for:
+        return None
+    return (f"card {card} is made for {' / '.join(made_for)} workspaces, but workspace '{config.id}' has "
+            f"erp = \"{erp}\": it will look for that ERP's customer records and count every customer absent. "
+            f"The card for {erp} is {', '.join(DEFAULT_CARDS[erp])}.")
 
 
 def _format_problems(source: str, problems: list[str]) -> str:

@@ -9,16 +9,21 @@ The tree::
     BridgewatchError
     ├── ConfigError          workspace.toml missing or invalid (all problems listed at once)
     ├── InputError           an input file is missing, unreadable or holds bad values
-    │   └── QuarantineError  --strict run found quarantined rows
+    │   ├── QuarantineError  --strict run found quarantined rows
+    │   └── StagingOutOfDate staged tables incomplete, or older than the exports they came from
     ├── LookupFailed         an unknown card, source, engine or customer id (with did-you-mean)
     ├── EngineError          a SQL step failed (carries the step name and its SQL)
     │   └── EngineUnavailable  an optional engine's extra is not installed
-    └── CardError            a card could not be computed from otherwise valid input
+    ├── CardError            a card could not be computed from otherwise valid input
+    ├── EnvironmentProblem   the machine, not the data: permission denied, disk full, no Java
+    └── InternalError        a bridgewatch bug met in one workspace of a batch (the others still run)
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -68,6 +73,10 @@ class QuarantineError(InputError):
     exit_code = 4
 
 
+class StagingOutOfDate(InputError):
+    """Staged tables are incomplete, or one of the files they were staged from changed since."""
+
+
 class LookupFailed(BridgewatchError):
     """A name (card, source reader, engine, customer) that does not exist."""
 
@@ -87,6 +96,62 @@ class EngineUnavailable(EngineError):
 
 class CardError(BridgewatchError):
     """A card cannot be computed from the (valid) inputs it was given."""
+
+
+class EnvironmentProblem(BridgewatchError):
+    """The machine stops the work, not the data or bridgewatch: permission denied, disk full, no Java."""
+
+    exit_code = 7
+
+
+_ENVIRONMENT_FIXES: dict[int, tuple[str, str]] = {
+    errno.EACCES: ("permission denied", "give the user running bridgewatch access to it (ls -l, chmod, chown), "
+                                        "or use another folder"),
+    errno.EPERM: ("operation not permitted", "give the user running bridgewatch access to it (ls -l, chmod, "
+                                             "chown), or use another folder"),
+    errno.ENOSPC: ("no space left on the device", "free space on that disk, or write somewhere else; outputs "
+                                                  "are replaced whole, so the previous one is intact"),
+    errno.EDQUOT: ("disk quota exceeded", "free space or raise the quota, or write somewhere else; outputs are "
+                                          "replaced whole, so the previous one is intact"),
+    errno.EROFS: ("read-only file system", "write to a folder on a writable disk"),
+    errno.EMFILE: ("too many open files", "raise the open-file limit (ulimit -n) or read fewer files at once"),
+    errno.ENFILE: ("too many open files on the system", "close other programs or raise the system limit"),
+    errno.EIO: ("input/output error", "check the disk or network share (dmesg), then run again"),
+}
+
+
+def environment_problem(exc: OSError, doing: str = "") -> EnvironmentProblem:
+    """Translate an OSError into one message: what was being done, on which path, why, and the fix."""
+    code = exc.errno if isinstance(exc.errno, int) else -1
+    what, fix = _ENVIRONMENT_FIXES.get(code, (exc.strerror or str(exc), "check the path, its disk and its "
+                                                                        "permissions, then run again"))
+    where = exc.filename if exc.filename is not None else ""
+    name = errno.errorcode.get(code, "")
+    head = f"{doing}: " if doing else (f"{os.fsdecode(where)}: " if where else "")
+    if doing and where and os.fsdecode(where) not in doing:
+        head = f"{doing} ({os.fsdecode(where)}): "
+    return EnvironmentProblem(f"{head}{what}{f' [{name}]' if name else ''}. To fix: {fix}.")
+
+
+class InternalError(BridgewatchError):
+    """An unexpected exception (a bridgewatch bug), caught so one workspace of a batch cannot stop the rest."""
+
+    exit_code = 1
+
+
+def unexpected(exc: Exception, doing: str) -> InternalError:
+    """Wrap a foreign exception nobody anticipated, asking for a bug report."""
+    return InternalError(f"internal error while {doing}: {type(exc).__name__}: {exc}. This is a bridgewatch bug; "
+                         f"please report it with the command you ran (add -v for the SQL steps).")
+
+
+def translate(exc: Exception, doing: str) -> BridgewatchError:
+    """Any exception as a bridgewatch error: ours unchanged, OSError as the environment, anything else as a bug."""
+    if isinstance(exc, BridgewatchError):
+        return exc
+    if isinstance(exc, OSError):
+        return environment_problem(exc, doing)
+    return unexpected(exc, doing)
 
 
 MAX_LISTED = 20

@@ -33,8 +33,9 @@ def _cards(out: Path) -> dict[str, list[dict[str, object]]]:
 
 def test_staged_batch_gives_the_same_results_as_reading_the_sources(vendor_demo: Path, tmp_path: Path) -> None:
     staged = stage_many(vendor_demo, str(tmp_path / "tables"))
-    assert sorted(w for w, _ in staged) == ["uk-trade-sage", "us-distributor-d365"]
-    for _, path in staged:
+    assert sorted(s.name for s in staged) == ["uk-trade-sage", "us-distributor-d365"]
+    for path in (s.path for s in staged):
+        assert path is not None
         assert sorted(p.name for p in path.glob("*.parquet")) == sorted(f"{t.name}.parquet" for t in TABLES)
     run_and_write(vendor_demo, tmp_path / "direct")
     done = run_and_write(vendor_demo, tmp_path / "staged", staged=True, tables_root=str(tmp_path / "tables"))
@@ -46,7 +47,8 @@ def test_staged_batch_gives_the_same_results_as_reading_the_sources(vendor_demo:
 
 
 def test_staging_keeps_the_ingest_accounting(vendor_demo: Path, tmp_path: Path) -> None:
-    [(_, path)] = [s for s in stage_many(vendor_demo, str(tmp_path)) if s[0] == "uk-trade-sage"]
+    [path] = [s.path for s in stage_many(vendor_demo, str(tmp_path)) if s.name == "uk-trade-sage"]
+    assert path is not None
     record = json.loads((path / "ingest.json").read_text())
     assert record["workspace"] == "uk-trade-sage"
     assert record["files"] and all(f["read"] == f["used"] + sum(f["excluded"].values()) + f["quarantined"]

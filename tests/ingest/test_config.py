@@ -50,7 +50,30 @@ def test_cross_field_problems_are_listed_together() -> None:
         assert expected in text
 
 
-def test_unknown_keys_are_rejected() -> None:
-    raw = dict(BASE, workspace=dict(BASE["workspace"], treshold=3))
-    with pytest.raises(ConfigError, match=r"workspace.treshold: Extra inputs are not permitted"):
+def test_unknown_keys_are_rejected_with_the_closest_known_key() -> None:
+    raw = dict(BASE, workspace=dict(BASE["workspace"], alert_treshold=3))
+    with pytest.raises(ConfigError) as err:
         parse_config(raw)
+    assert str(err.value) == ("workspace.toml: 1 problem(s) in the workspace configuration:\n"
+                              "  - unknown key 'alert_treshold' in [workspace]. Did you mean alert_threshold?")
+
+
+def test_misspelled_keys_are_named_in_every_kind_of_table() -> None:
+    raw = {"workspace": dict(BASE["workspace"], windows_days=3),
+           "legal_entity": [{"id": "X", "currency": "USD"}],
+           "legal_entities": [{"id": "USTI", "currency": "USD", "countrys": ["US"]}],
+           "card": {"d365_customer_master_gap": {"alert_treshold": 1}},
+           "sources": {"shop": {"reader": "shopify_csv", "path": "a.csv", "option": {}}},
+           "zzz": 1}
+    with pytest.raises(ConfigError) as err:
+        parse_config(raw)
+    problems = sorted(line.removeprefix("  - ") for line in str(err.value).splitlines()[1:])
+    assert problems == [
+        "unknown key 'alert_treshold' in [card.d365_customer_master_gap]. Did you mean alert_threshold?",
+        "unknown key 'countrys' in [[legal_entities]] (entry 1). Did you mean countries?",
+        "unknown key 'legal_entity' at the top level. Did you mean legal_entities?",
+        "unknown key 'option' in [sources.shop]. Did you mean options?",
+        "unknown key 'windows_days' in [workspace]. Did you mean window_days?",
+        "unknown key 'zzz' at the top level. Known keys: card, data_dir, entity_rules, field_map, "
+        "holding_customers, legal_entities, sources, workspace.",
+    ]

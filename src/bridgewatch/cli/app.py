@@ -1,13 +1,16 @@
 """The shared parts of the ``bridgewatch`` command: the Typer app, consoles, common options, error guard.
 
 Exit codes: 0 success; 1 unexpected internal error; 2 usage error; 3 an alert fired and
-``--fail-on-alert`` was given; 4 ``--strict`` and rows were quarantined; 5 bad configuration or input.
+``--fail-on-alert`` was given; 4 ``--strict`` and rows were quarantined; 5 bad configuration or input;
+7 the environment stopped the work (permission denied, disk full, no Java for Spark).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import typing
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -17,20 +20,47 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bridgewatch.errors import BridgewatchError, QuarantineError
+from bridgewatch.errors import BridgewatchError, EnvironmentProblem, QuarantineError, environment_problem
 from bridgewatch.ingest.accounting import Accounting
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ALERT, EXIT_QUARANTINE, EXIT_INPUT = 0, 1, 2, 3, 4, 5
+EXIT_ENVIRONMENT = EnvironmentProblem.exit_code
+NO_TERMINAL_WIDTH = 120
+"""Columns for the readout when no terminal tells its width (output to a file, cron, CI) and COLUMNS is unset."""
+
+
+def terminal_width() -> int | None:
+    """None (rich asks the terminal, or COLUMNS) when there is one; else :data:`NO_TERMINAL_WIDTH`."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return None
+    for stream in (sys.stdout, sys.stderr, sys.stdin):
+        try:
+            os.get_terminal_size(stream.fileno())
+        except (AttributeError, ValueError, OSError):
+            continue
+        return None
+    return NO_TERMINAL_WIDTH
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Which customers are buying from us right now who do not exist in our ERP's customer "
                        "master, why, and what is blocked behind them?")
-out = Console(soft_wrap=False, width=200)
+out = Console(soft_wrap=False, width=terminal_width())
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder (holds workspace.toml).")]
-CardOpt = Annotated[str | None, typer.Option("--card", help="Only this card (default: the workspace's cards).")]
+_GIVEN: dict[str, Any] = {}
+"""Options of the running command that shared helpers need (set by option callbacks)."""
+
+
+def _remember_card(value: str | None) -> str | None:
+    _GIVEN["card"] = value
+    return value
+
+
+CardOpt = Annotated[str | None, typer.Option("--card", help="Only this card (default: the workspace's cards).",
+                                             callback=_remember_card)]
 AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Aligned as-of time (UTC unless it has a zone).",
                                                   formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
                                                            "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"])]
@@ -47,12 +77,24 @@ TablesRootOpt = Annotated[str | None, typer.Option(
 
 
 def guard(fn: Callable[[], T]) -> T:
-    """Run ``fn``, turning bridgewatch errors into a message and an exit code (never a traceback)."""
+    """Run ``fn``, turning bridgewatch and OS errors into a message and an exit code (never a traceback)."""
     try:
         return fn()
     except BridgewatchError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
+        fail(exc)
+    except OSError as exc:
+        fail(environment_problem(exc))
+
+
+def fail(exc: BridgewatchError) -> typing.NoReturn:
+    """Print ``exc`` as one error message and exit with its code."""
+    err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+    raise typer.Exit(exc.exit_code) from None
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (data in ``message`` is printed literally)."""
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
 
 
 def check_format(fmt: str) -> None:
@@ -66,10 +108,21 @@ def load_checked(workspace: Path, strict: bool) -> Any:
     from bridgewatch.workspace import load_workspace
 
     ws = load_workspace(workspace)
+    warn_unfit_cards(ws.config, _GIVEN.get("card"))
     if strict and ws.accounting.problems:
         raise QuarantineError(f"{len(ws.accounting.problems)} quarantined cell(s) with --strict:",
                               ws.accounting.problems)
     return ws
+
+
+def warn_unfit_cards(config: Any, card: str | None) -> None:
+    """Warn when a card run on this workspace is made for another ERP (``--card``, else the configured cards)."""
+    from bridgewatch.config import card_fit_warning
+
+    for name in [card] if card else config.cards:
+        message = card_fit_warning(config, name)
+        if message:
+            warn(message)
 
 
 def emit(results: list[Any], fmt: str, accounting: Accounting | None = None) -> None:
@@ -98,9 +151,20 @@ def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) 
         err.print(f"{len(accounting.problems)} quarantined cell(s) written to {target}", highlight=False)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"bridgewatch {version('bridgewatch')}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each SQL step.")] = False
+def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each SQL step.")] = False,
+                 show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                            help="Print the version and exit.")] = False,
                  ) -> None:
+    _GIVEN.clear()
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 

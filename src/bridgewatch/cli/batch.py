@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from bridgewatch.cli.app import (
-    EXIT_INPUT,
     AsOfOpt,
     CardOpt,
     EngineOpt,
@@ -17,6 +16,7 @@ from bridgewatch.cli.app import (
     app,
     guard,
     out,
+    warn,
 )
 
 
@@ -32,7 +32,10 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
                                                                 "(bridgewatch stage) instead of its source files.")]
           = False,
           tables_root: TablesRootOpt = None) -> None:
-    """Compute many workspaces in one pass; a failed workspace is reported (exit 5) without stopping the rest."""
+    """Compute many workspaces in one pass; a failed workspace is reported (exit 5, 7 or 1) without stopping the rest.
+
+    OUT is replaced whole: it holds the previous complete batch until the new one is complete.
+    """
 
     def go() -> int:
         from bridgewatch.batch import run_and_write, summary_lines
@@ -41,24 +44,42 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
                              cards=[card] if card else None, as_of=as_of, staged=staged or bool(tables_root),
                              tables_root=tables_root)
         out.print("\n".join(summary_lines(done)), highlight=False, markup=False)
-        return len(done.failed)
+        return done.exit_code
 
-    if guard(go):
-        raise typer.Exit(EXIT_INPUT)
+    code = guard(go)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
 def stage(workspaces: Annotated[Path, typer.Option("--workspaces", "--workspace", "-w",
                                                    help="A workspace, a folder of them, or a manifest.")],
           tables_root: TablesRootOpt = None) -> None:
-    """Read each workspace's sources once and write its canonical tables as Parquet, for batch --staged."""
+    """Read each workspace's sources once and write its canonical tables as Parquet, for batch --staged.
 
-    def go() -> None:
-        from bridgewatch.batch import stage_many
+    Each staging is replaced whole; a workspace that cannot be read is reported (its previous
+    staging is kept) and the others are still staged.
+    """
 
-        for workspace_id, path in stage_many(workspaces, tables_root):
-            out.print(f"staged {workspace_id} -> {path}", highlight=False, markup=False)
+    def go() -> int:
+        from bridgewatch.batch import exit_code
+        from bridgewatch.staging import stage_many
 
-    guard(go)
+        done = stage_many(workspaces, tables_root)
+        for staged in done:
+            if staged.error is None:
+                out.print(f"staged {staged.name} -> {staged.path}", highlight=False, markup=False)
+            else:
+                out.print(f"FAILED  {staged.name}: {type(staged.error).__name__}: {staged.error}", highlight=False,
+                          markup=False)
+        failed = [s.error for s in done if s.error is not None]
+        if failed:
+            warn(f"{len(failed)} of {len(done)} workspace(s) not staged; a previous staging of them is kept, and "
+                 f"batch --staged refuses it if their exports changed since.")
+        return exit_code(failed)
+
+    code = guard(go)
+    if code:
+        raise typer.Exit(code)
 
 

@@ -22,7 +22,10 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo wor
          Path("demo-workspaces"), fmt: FormatOpt = "table",
          canonical: Annotated[bool, typer.Option("--canonical", help="Write canonical tables instead of vendor "
                                                                     "files.")] = False) -> None:
-    """Write the two worked-example workspaces (as vendor files) and run their cards."""
+    """Write the two worked-example workspaces (as vendor files) and run their cards.
+
+    Each workspace folder is replaced whole; a folder that is not an earlier demo is never replaced.
+    """
     check_format(fmt)
 
     def go() -> None:
@@ -36,7 +39,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo wor
         if fmt == "table":
             names = ", ".join(str(f) for f in folders)
             out.print(f"Demo workspaces written to {names}; re-run one with "
-                      f"`bridgewatch run --workspace {folders[0]}`.")
+                      f"`bridgewatch run --workspace {folders[0]}`.", highlight=False, markup=False)
 
     guard(go)
 

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import sys
 
+from rich.markup import escape
+
 from bridgewatch.cli.app import EXIT_INTERNAL, app, err
+from bridgewatch.errors import environment_problem
+
+EXIT_INTERRUPTED = 130
+"""Ctrl-C (128 + SIGINT), as shells report it."""
 
 
 def main() -> None:
     """Console entry point."""
     try:
         app()
+    except OSError as exc:  # a command's own guard normally turns these into messages already
+        problem = environment_problem(exc)
+        err.print(f"[red]error:[/] {escape(str(problem))}", highlight=False)
+        sys.exit(problem.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted; outputs are replaced whole, so the previous ones are intact.", highlight=False,
+                  markup=False)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - last resort: no tracebacks for users
         err.print(f"internal error: {type(exc).__name__}: {exc}. This is a bridgewatch bug; please report it "
                   f"with the command you ran (add -v for the SQL steps).", highlight=False, markup=False)

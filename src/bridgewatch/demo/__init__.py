@@ -4,14 +4,19 @@
 (D365 card) as the vendor files a finance team downloads (Intacct XML, BigCommerce / Adobe / Shopify
 API JSON, F&O and Dataverse OData pages, sync logs) with the ``[sources]`` that read them back;
 ``canonical=True`` writes canonical tables instead. ``bridgewatch run --workspace out/<name>`` re-runs
-either.
+either. Each workspace folder is built aside and swapped in whole (:mod:`bridgewatch.atomic`): an
+interrupted demo leaves the previous folder or the new one, never a mix.
 """
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
+from bridgewatch.atomic import atomic_dir, os_errors
+from bridgewatch.config import CONFIG_FILE
 from bridgewatch.demo import d365_us, sage_uk
+from bridgewatch.errors import ConfigError
 from bridgewatch.scenario import Scenario
 
 DEFAULT_OUT = "demo-workspaces"
@@ -24,10 +29,41 @@ def scenarios() -> dict[str, Scenario]:
 
 
 def write_demo(out: Path | str = DEFAULT_OUT, *, canonical: bool = False) -> list[Path]:
-    """Write both demo workspaces under ``out`` (vendor formats unless ``canonical``); return their folders."""
+    """Write both demo workspaces under ``out`` (vendor formats unless ``canonical``); return their folders.
+
+    Raises:
+        ConfigError: ``out/<name>`` exists and is not a demo workspace (it would be replaced).
+        EnvironmentProblem: ``out`` cannot be written (permissions, disk full).
+    """
     from bridgewatch.demo.vendor_files import write_vendor_workspace
 
-    out = Path(out)
-    if canonical:
-        return [scenario.write(out / name) for name, scenario in scenarios().items()]
-    return [write_vendor_workspace(scenario, out / name) for name, scenario in scenarios().items()]
+    folders = []
+    for name, scenario in scenarios().items():
+        target = Path(out) / name
+        check_replaceable(target, name)
+        with atomic_dir(target) as tmp:
+            if canonical:
+                scenario.write(tmp)
+            else:
+                write_vendor_workspace(scenario, tmp)
+        folders.append(target)
+    return folders
+
+
+def check_replaceable(target: Path, workspace_id: str) -> None:
+    """Refuse to replace a folder that is not an earlier demo workspace (new and empty folders are fine).
+
+    Raises:
+        ConfigError: ``target`` holds something else.
+    """
+    with os_errors(f"checking {target}"):
+        if not target.exists() or (target.is_dir() and not any(target.iterdir())):
+            return
+        config = target / CONFIG_FILE
+        try:
+            found = tomllib.loads(config.read_text(encoding="utf-8")).get("workspace", {}).get("id")
+        except (OSError, ValueError, AttributeError):
+            found = None
+    if found != workspace_id:
+        raise ConfigError(f"{target} exists and is not the demo workspace '{workspace_id}' (no {CONFIG_FILE} with "
+                          f"id = \"{workspace_id}\"); demo replaces its folders whole, so choose another --out.")

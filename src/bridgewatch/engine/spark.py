@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from bridgewatch.engine.base import Engine, parquet_paths
 from bridgewatch.engine.dialect import SPARK
-from bridgewatch.errors import EngineUnavailable
+from bridgewatch.errors import EngineUnavailable, EnvironmentProblem
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,38 @@ def _session_class() -> Any:
     return SparkSession
 
 
+JAVA_FIX = ("install a Java 17+ runtime (Debian/Ubuntu: apt-get install openjdk-17-jre-headless; macOS: brew install "
+            "openjdk@17) and put it on PATH or set JAVA_HOME, or run with --engine duckdb")
+
+
+def java_command() -> str | None:
+    """The ``java`` Spark would start: ``$JAVA_HOME/bin/java`` when JAVA_HOME is set, else ``java`` on PATH."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        candidate = Path(home) / "bin" / "java"
+        return str(candidate) if os.access(candidate, os.X_OK) else None
+    return shutil.which("java")
+
+
+def check_java() -> None:
+    """Fail with the fix before Spark tries to start a JVM that is not there.
+
+    Raises:
+        EnvironmentProblem: no java executable (JAVA_HOME wrong, or none on PATH).
+    """
+    if java_command() is not None:
+        return
+    home = os.environ.get("JAVA_HOME")
+    where = f"JAVA_HOME={home} has no bin/java" if home else "no java on PATH and JAVA_HOME is not set"
+    raise EnvironmentProblem(f"--engine spark needs Java, and none was found ({where}). To fix: {JAVA_FIX}.")
+
+
+def _jvm_running() -> bool:
+    from pyspark import SparkContext
+
+    return SparkContext._active_spark_context is not None or submitted()
+
+
 def submitted() -> bool:
     """True inside a driver launched by ``spark-submit`` (its JVM is already up and owns the master)."""
     return bool(os.environ.get("PYSPARK_GATEWAY_PORT"))
@@ -68,6 +102,7 @@ def build_session(master: str | None = DEFAULT_MASTER, conf: dict[str, str] | No
 
     Raises:
         EngineUnavailable: pyspark is not installed.
+        EnvironmentProblem: no Java runtime, or the JVM would not start.
     """
     builder = _session_class().builder.appName("bridgewatch")
     if master is not None:
@@ -75,7 +110,15 @@ def build_session(master: str | None = DEFAULT_MASTER, conf: dict[str, str] | No
     defaults = LOCAL_CONF if master is not None and master.startswith("local") else {}
     for key, value in {**defaults, **SESSION_CONF, **(conf or {})}.items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    if not _jvm_running():
+        check_java()
+    try:
+        session = builder.getOrCreate()
+    except (RuntimeError, OSError) as exc:  # pyspark's PySparkRuntimeError: the Java gateway did not start
+        java_home = os.environ.get("JAVA_HOME", "not set")
+        raise EnvironmentProblem(f"Spark could not start its Java process: {str(exc).rstrip('.')}. To fix: check "
+                                 f"that `java -version` shows 17 or later (JAVA_HOME={java_home}), or run with "
+                                 f"--engine duckdb.") from exc
     session.sparkContext.setLogLevel("ERROR")
     return session
 

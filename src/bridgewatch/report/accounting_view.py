@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from rich.console import Console
 from rich.table import Table
 
+from bridgewatch.atomic import atomic_file
 from bridgewatch.ingest.accounting import Accounting
+from bridgewatch.report.safe import cell, plain, write_csv_rows
 
 QUARANTINE_COLUMNS = ("file", "row", "field", "value", "reason")
 
@@ -28,23 +31,43 @@ def render_accounting(accounting: Accounting, console: Console, fmt: str = "tabl
         for f in accounting.files:
             writer.writerow((f.table, f.file, f.read, f.used, sum(f.excluded.values()), f.quarantined_rows))
         return
+    console.print(accounting_table(accounting))
+    for p in accounting.problems[:50]:
+        console.print(f"  quarantined: {plain(p.describe())}", highlight=False, markup=False)
+
+
+def accounting_table(accounting: Accounting) -> Table:
+    """The per-file table; files are named relative to the folder they share, wrapped rather than cut."""
+    names = short_names([f.file for f in accounting.files])
     table = Table(title="Ingest accounting (read = used + excluded + quarantined)", title_justify="left")
     for name in ("Table", "File", "Read", "Used", "Excluded", "Quarantined", "Balanced"):
-        table.add_column(name, justify="right" if name in ("Read", "Used", "Excluded", "Quarantined") else "left")
-    for f in accounting.files:
+        numeric = name in ("Read", "Used", "Excluded", "Quarantined")
+        wide = name == "File"
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold" if wide else "ellipsis",
+                         min_width=12 if wide else None)
+    for f, shown in zip(accounting.files, names, strict=True):
         excluded = ", ".join(f"{n} {reason}" for reason, n in sorted(f.excluded.items())) or "0"
-        table.add_row(f.table, f.file, str(f.read), str(f.used), excluded, str(f.quarantined_rows),
+        table.add_row(f.table, cell(shown, None), str(f.read), str(f.used), excluded, str(f.quarantined_rows),
                       "yes" if f.balanced else "NO")
-    console.print(table)
-    for p in accounting.problems[:50]:
-        console.print(f"  quarantined: {p.describe()}", highlight=False, markup=False)
+    return table
+
+
+def short_names(files: list[str]) -> list[str]:
+    """Each path relative to the deepest folder all of them share (the workspace, typically).
+
+    Two different files never get the same name: the common folder is only ever cut from the
+    left, and a lone file keeps its own name.
+    """
+    paths = [PurePath(f) for f in files]
+    try:
+        common = PurePath(os.path.commonpath([p.parent for p in paths])) if paths else None
+    except ValueError:  # absolute and relative paths mixed
+        return list(files)
+    return [p.relative_to(common).as_posix() if common is not None and p != common else str(p) for p in paths]
 
 
 def write_quarantine(accounting: Accounting, path: Path) -> None:
-    """Write every quarantined cell as CSV (file, row, field, value, reason)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(QUARANTINE_COLUMNS)
-        for p in accounting.problems:
-            writer.writerow((p.file, p.row, p.field, p.value, p.reason))
+    """Write every quarantined cell as CSV (file, row, field, value, reason), formula-safe, replaced whole."""
+    with atomic_file(path) as fh:
+        write_csv_rows(fh, QUARANTINE_COLUMNS, ((p.file, p.row, p.field, p.value, p.reason)
+                                                for p in accounting.problems))

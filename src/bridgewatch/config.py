@@ -176,11 +176,21 @@ def parse_config(raw: dict[str, object], *, source: str = CONFIG_FILE, root: Pat
     try:
         config = WorkspaceConfig.model_validate({**raw, "root": root or Path(".")})
     except ValidationError as exc:
-        raise ConfigError(_format_problems(source, [_pydantic_problem(e) for e in exc.errors()])) from exc
+        raise ConfigError(_format_problems(source, [_pydantic_problem(e) for e in _meaningful(exc.errors())])) from exc
     problems = _cross_checks(config)
     if problems:
         raise ConfigError(_format_problems(source, problems))
     return config
+
+
+def _meaningful(errors: list[Any]) -> list[Any]:
+    """Drop pydantic's echo "should have at least 1 item ... not 0" for a list whose items failed on their own."""
+    def echo(e: Any) -> bool:
+        loc = tuple(e["loc"])
+        return e["type"] == "too_short" and bool(e.get("input")) and any(
+            len(o["loc"]) > len(loc) and tuple(o["loc"][:len(loc)]) == loc for o in errors)
+
+    return [e for e in errors if not echo(e)]
 
 
 def _pydantic_problem(err: object) -> str:

@@ -88,13 +88,25 @@ def guard(fn: Callable[[], T]) -> T:
 
 def fail(exc: BridgewatchError) -> typing.NoReturn:
     """Print ``exc`` as one error message and exit with its code."""
-    err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+    err.print(f"[red]error:[/] {escape(clean(str(exc)))}", highlight=False)
     raise typer.Exit(exc.exit_code) from None
 
 
 def warn(message: str) -> None:
-    """One warning line on stderr (data in ``message`` is printed literally)."""
-    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False)
+    """One warning on stderr (data in ``message`` is printed literally)."""
+    err.print(f"[yellow]warning:[/] {escape(clean(message))}", highlight=False)
+
+
+def say(text: str) -> None:
+    """Plain lines on stdout, never re-wrapped (one line per workspace stays one line), data made inert."""
+    out.print(clean(text), highlight=False, markup=False, soft_wrap=True)
+
+
+def clean(text: str) -> str:
+    """Each line without ANSI escapes or control characters (messages quote values from the inputs)."""
+    from bridgewatch.report.safe import plain
+
+    return "\n".join(plain(line) for line in text.splitlines())
 
 
 def check_format(fmt: str) -> None:
@@ -155,7 +167,7 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version
 
-        out.print(f"bridgewatch {version('bridgewatch')}", highlight=False, markup=False)
+        say(f"bridgewatch {version('bridgewatch')}")
         raise typer.Exit(EXIT_OK)
 
 

@@ -15,7 +15,7 @@ from bridgewatch.cli.app import (
     TablesRootOpt,
     app,
     guard,
-    out,
+    say,
     warn,
 )
 
@@ -43,7 +43,7 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
         done = run_and_write(workspaces, out_dir, engine=engine, spark_master=spark_master, fmt=fmt,
                              cards=[card] if card else None, as_of=as_of, staged=staged or bool(tables_root),
                              tables_root=tables_root)
-        out.print("\n".join(summary_lines(done)), highlight=False, markup=False)
+        say("\n".join(summary_lines(done)))
         return done.exit_code
 
     code = guard(go)
@@ -68,10 +68,9 @@ def stage(workspaces: Annotated[Path, typer.Option("--workspaces", "--workspace"
         done = stage_many(workspaces, tables_root)
         for staged in done:
             if staged.error is None:
-                out.print(f"staged {staged.name} -> {staged.path}", highlight=False, markup=False)
+                say(f"staged {staged.name} -> {staged.path}")
             else:
-                out.print(f"FAILED  {staged.name}: {type(staged.error).__name__}: {staged.error}", highlight=False,
-                          markup=False)
+                say(f"FAILED  {staged.name}: {type(staged.error).__name__}: {staged.error}")
         failed = [s.error for s in done if s.error is not None]
         if failed:
             warn(f"{len(failed)} of {len(done)} workspace(s) not staged; a previous staging of them is kept, and "

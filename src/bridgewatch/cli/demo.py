@@ -13,7 +13,7 @@ from bridgewatch.cli.app import (
     check_format,
     emit,
     guard,
-    out,
+    say,
 )
 
 
@@ -38,8 +38,7 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo wor
         emit(results, fmt)
         if fmt == "table":
             names = ", ".join(str(f) for f in folders)
-            out.print(f"Demo workspaces written to {names}; re-run one with "
-                      f"`bridgewatch run --workspace {folders[0]}`.", highlight=False, markup=False)
+            say(f"Demo workspaces written to {names}; re-run one with `bridgewatch run --workspace {folders[0]}`.")
 
     guard(go)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bridgewatch.atomic import atomic_dir, os_errors
 from bridgewatch.cards.compute import Outcome, compute_all
-from bridgewatch.config import CONFIG_FILE, card_fit_warning
+from bridgewatch.config import CONFIG_FILE, card_fit_warning, load_config
 from bridgewatch.engine import Engine, open_engine
 from bridgewatch.errors import (
     BridgewatchError,
@@ -29,6 +29,7 @@ from bridgewatch.errors import (
     InternalError,
     translate,
 )
+from bridgewatch.inputs import check_readable
 from bridgewatch.report.render import render_csv, render_json
 from bridgewatch.report.result import CardResult
 from bridgewatch.staging import (  # noqa: F401  (re-exported: staging used to live here)
@@ -164,7 +165,10 @@ def load_many(folders: Sequence[Path], *, staged: bool = False,
 def _load_one(folder: Path, staged: bool, tables_root: str | None) -> Workspace | WorkspaceRun:
     """One workspace, or a failed run: any error (a bug included) stays with this workspace."""
     try:
-        return staged_workspace(folder, tables_root) if staged else load_workspace(folder)
+        if staged:
+            return staged_workspace(folder, tables_root)
+        check_readable(load_config(folder))
+        return load_workspace(folder)
     except Exception as exc:  # noqa: BLE001 - one workspace's failure (a bug included) must not stop the others
         return WorkspaceRun(folder.name, folder, error=translate(exc, f"reading workspace {folder}"))
 

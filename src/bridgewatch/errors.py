@@ -105,10 +105,10 @@ class EnvironmentProblem(BridgewatchError):
 
 
 _ENVIRONMENT_FIXES: dict[int, tuple[str, str]] = {
-    errno.EACCES: ("permission denied", "give the user running bridgewatch access to it (ls -l, chmod, chown), "
-                                        "or use another folder"),
-    errno.EPERM: ("operation not permitted", "give the user running bridgewatch access to it (ls -l, chmod, "
-                                             "chown), or use another folder"),
+    errno.EACCES: ("permission denied", "give the user running bridgewatch access (check with ls -l; chmod or "
+                                        "chown), or use another folder"),
+    errno.EPERM: ("operation not permitted", "give the user running bridgewatch access (check with ls -l; chmod "
+                                             "or chown), or use another folder"),
     errno.ENOSPC: ("no space left on the device", "free space on that disk, or write somewhere else; outputs "
                                                   "are replaced whole, so the previous one is intact"),
     errno.EDQUOT: ("disk quota exceeded", "free space or raise the quota, or write somewhere else; outputs are "
@@ -122,15 +122,21 @@ _ENVIRONMENT_FIXES: dict[int, tuple[str, str]] = {
 
 def environment_problem(exc: OSError, doing: str = "") -> EnvironmentProblem:
     """Translate an OSError into one message: what was being done, on which path, why, and the fix."""
+    what, fix = describe_os_error(exc)
+    where = os.fsdecode(exc.filename) if exc.filename is not None else ""
+    head = f"{doing}: " if doing else (f"{where}: " if where else "")
+    if doing and where and where not in doing:
+        head = f"{doing} ({where}): "
+    return EnvironmentProblem(f"{head}{what}. To fix: {fix}.")
+
+
+def describe_os_error(exc: OSError) -> tuple[str, str]:
+    """``("permission denied [EACCES]", "give the user ...")``: the error in plain words, and what to do."""
     code = exc.errno if isinstance(exc.errno, int) else -1
     what, fix = _ENVIRONMENT_FIXES.get(code, (exc.strerror or str(exc), "check the path, its disk and its "
                                                                         "permissions, then run again"))
-    where = exc.filename if exc.filename is not None else ""
-    name = errno.errorcode.get(code, "")
-    head = f"{doing}: " if doing else (f"{os.fsdecode(where)}: " if where else "")
-    if doing and where and os.fsdecode(where) not in doing:
-        head = f"{doing} ({os.fsdecode(where)}): "
-    return EnvironmentProblem(f"{head}{what}{f' [{name}]' if name else ''}. To fix: {fix}.")
+    name = errno.errorcode.get(code)
+    return (f"{what} [{name}]" if name else what), fix
 
 
 class InternalError(BridgewatchError):

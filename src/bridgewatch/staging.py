@@ -26,7 +26,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from bridgewatch.atomic import TEMP_MARK, atomic_dir, os_errors
+from bridgewatch.atomic import atomic_dir, os_errors
 from bridgewatch.config import CONFIG_FILE, WorkspaceConfig, load_config
 from bridgewatch.errors import (
     BridgewatchError,
@@ -36,6 +36,7 @@ from bridgewatch.errors import (
     translate,
 )
 from bridgewatch.ingest.accounting import Accounting
+from bridgewatch.inputs import check_readable, input_paths
 from bridgewatch.model.tables import TABLES
 from bridgewatch.workspace import Workspace, load_workspace
 
@@ -69,32 +70,10 @@ class Staged:
 
 # -- fingerprints ----------------------------------------------------------------------------------
 
-def input_paths(config: WorkspaceConfig, staged_at: Path | None = None) -> list[Path]:
-    """Every file a load of the workspace reads: workspace.toml, canonical files, each source's files."""
-    from bridgewatch.ingest.canonical import find_table_file
-    from bridgewatch.sources import expand_path
-
-    found = [config.root / CONFIG_FILE]
-    data_dir = config.root / config.data_dir
-    if data_dir.is_dir():
-        found += [p for t in TABLES if (p := find_table_file(data_dir, t)) is not None]
-    for name, spec in config.sources.items():
-        try:
-            found += expand_path(config.root, spec.path, source=name)
-        except InputError:
-            continue  # nothing matches now: a recorded file shows as removed
-    skip = (staged_at or config.root / STAGED_DIR).resolve()
-    return sorted({p for p in found if not _inside(p.resolve(), skip) and TEMP_MARK not in p.name})
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
 def fingerprint(config: WorkspaceConfig, staged_at: Path | None = None) -> list[InputFile]:
     """Size, modification time and SHA-256 of every input file of the workspace."""
     with os_errors(f"reading the inputs of workspace '{config.id}'"):
-        return [_input_file(config.root, p) for p in input_paths(config, staged_at)]
+        return [_input_file(config.root, p) for p in input_paths(config, staged_at or config.root / STAGED_DIR)]
 
 
 def _input_file(root: Path, path: Path) -> InputFile:
@@ -121,7 +100,7 @@ def changes_since(config: WorkspaceConfig, recorded: Iterable[InputFile], staged
     """The input files changed, added or removed since ``recorded`` (``path (changed|new|removed)``)."""
     before = {f.path: f for f in recorded}
     with os_errors(f"reading the inputs of workspace '{config.id}'"):
-        now = {_relative(config.root, p): p for p in input_paths(config, staged_at)}
+        now = {_relative(config.root, p): p for p in input_paths(config, staged_at or config.root / STAGED_DIR)}
         changed = [f"{path} ({'removed' if path not in now else 'changed'})" for path, f in before.items()
                    if path not in now or not _unchanged(now[path], f)]
     return sorted(changed + [f"{path} (new)" for path in now if path not in before])
@@ -186,6 +165,7 @@ def stage_many(source: Path | str, tables_root: str | None = None) -> list[Stage
 def _stage_one(folder: Path, tables_root: str | None) -> Staged:
     try:
         config = load_config(folder)
+        check_readable(config)
         out = Path(tables_root) / config.id if tables_root else None
         inputs = fingerprint(config, out)
         return Staged(config.id, folder, stage_workspace(load_workspace(folder), out, inputs))

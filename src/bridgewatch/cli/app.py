@@ -117,8 +117,11 @@ def check_format(fmt: str) -> None:
 
 
 def load_checked(workspace: Path, strict: bool) -> Any:
+    from bridgewatch.config import load_config
+    from bridgewatch.inputs import check_readable
     from bridgewatch.workspace import load_workspace
 
+    check_readable(load_config(workspace))
     ws = load_workspace(workspace)
     warn_unfit_cards(ws.config, _GIVEN.get("card"))
     if strict and ws.accounting.problems:

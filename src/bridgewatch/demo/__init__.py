@@ -60,10 +60,11 @@ def check_replaceable(target: Path, workspace_id: str) -> None:
         if not target.exists() or (target.is_dir() and not any(target.iterdir())):
             return
         config = target / CONFIG_FILE
-        try:
-            found = tomllib.loads(config.read_text(encoding="utf-8")).get("workspace", {}).get("id")
-        except (OSError, ValueError, AttributeError):
-            found = None
+        text = config.read_text(encoding="utf-8") if config.is_file() else ""
+    try:
+        found = tomllib.loads(text).get("workspace", {}).get("id")
+    except (ValueError, AttributeError):
+        found = None
     if found != workspace_id:
         raise ConfigError(f"{target} exists and is not the demo workspace '{workspace_id}' (no {CONFIG_FILE} with "
                           f"id = \"{workspace_id}\"); demo replaces its folders whole, so choose another --out.")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -135,7 +135,7 @@ def stage_workspace(ws: Workspace, out: Path | str | None = None,
         _write_json(tmp / ACCOUNTING_FILE, {"workspace": ws.id, "files": ws.accounting.to_record()})
         _write_json(tmp / STAGE_RECORD, {
             "workspace": ws.id, "staged_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "tables": sorted(ws.tables), "inputs": [vars(f) for f in inputs]})
+            "tables": sorted(ws.tables), "inputs": [asdict(f) for f in inputs]})
     return target
 
 
@@ -221,15 +221,10 @@ def check_current(config: WorkspaceConfig, base: Path) -> None:
         raise StagingOutOfDate(f"Workspace '{config.id}': the staging in {base} is incomplete (no {STAGE_RECORD}: "
                                f"staged by an older bridgewatch or copied by hand). {again}")
     try:
-        inputs = [InputFile(**f) for f in record["inputs"]]
-        tables, when = list(record["tables"]), str(record["staged_at"])
+        inputs, when = [InputFile(**f) for f in record["inputs"]], str(record["staged_at"])
     except (KeyError, TypeError) as exc:
         raise StagingOutOfDate(f"{base / STAGE_RECORD}: not a record written by bridgewatch stage ({exc}). "
                                f"{again}") from exc
-    absent = [t for t in tables if not (base / f"{t}.parquet").is_file()]
-    if absent:
-        raise StagingOutOfDate(f"Workspace '{config.id}': the staging in {base} is incomplete: "
-                               f"{', '.join(absent)} missing. {again}")
     changed = changes_since(config, inputs, base)
     if changed:
         raise StagingOutOfDate(f"Workspace '{config.id}': re-stage: exports changed since {when}: "

@@ -37,14 +37,13 @@ def render_accounting(accounting: Accounting, console: Console, fmt: str = "tabl
 
 
 def accounting_table(accounting: Accounting) -> Table:
-    """The per-file table; files are named relative to the folder they share, wrapped rather than cut."""
+    """The per-file table; files are named relative to the folder they share; long values wrap, never cut."""
     names = short_names([f.file for f in accounting.files])
     table = Table(title="Ingest accounting (read = used + excluded + quarantined)", title_justify="left")
     for name in ("Table", "File", "Read", "Used", "Excluded", "Quarantined", "Balanced"):
         numeric = name in ("Read", "Used", "Excluded", "Quarantined")
-        wide = name == "File"
-        table.add_column(name, justify="right" if numeric else "left", overflow="fold" if wide else "ellipsis",
-                         min_width=12 if wide else None)
+        table.add_column(name, justify="right" if numeric else "left", overflow="fold",
+                         min_width=12 if name == "File" else None)
     for f, shown in zip(accounting.files, names, strict=True):
         excluded = ", ".join(f"{n} {reason}" for reason, n in sorted(f.excluded.items())) or "0"
         table.add_row(f.table, cell(shown, None), str(f.read), str(f.used), excluded, str(f.quarantined_rows),

@@ -1,11 +1,15 @@
 """Every card scenario by name, so engine tests can run them all on every engine (tests/engines).
 
 ``SCENARIOS`` maps a unique name to a zero-argument function returning a fresh :class:`Scenario`
-with its own workspace id; ``register`` adds one. On top of the explicit entries, ``harvest``
-collects the scenarios the card tests in this package build inline: it runs each test with a
-recording ``run_card``/``run_cards`` (computing on DuckDB, so the test proceeds exactly as under
-pytest) and keeps a copy of every scenario handed to it. A new card test therefore joins the
-engine parity run without being registered by hand.
+with its own workspace id; ``register`` adds one. On top of the explicit entries come the
+scenarios the card tests in this package build inline: every scenario handed to ``run_card`` /
+``run_cards`` is recorded (``record``) while the card test runs under pytest (tests/conftest.py),
+and ``harvest`` runs any card test not yet run in this session with a recording stand-in
+(computing on DuckDB, so the test proceeds exactly as under pytest). A new card test therefore
+joins the engine parity run without being registered by hand.
+
+Nothing here runs at import or at collection: ``card_test_names`` only lists the tests, so
+collecting the parity tests costs no card computation.
 """
 
 from __future__ import annotations
@@ -112,29 +116,59 @@ def _vat_spellings() -> Scenario:
     return s
 
 
-# -- harvesting the card tests -------------------------------------------------------------------
+# -- recording and harvesting the card tests ------------------------------------------------------
 
-def harvest(package: str = __package__ or "tests.cards") -> dict[str, Factory]:
-    """Scenarios built inline by the card tests, each under a unique workspace id.
+PACKAGE = __package__ or "tests.cards"
+RECORDED: dict[str, list[tuple[str, Scenario]]] = {}
+"""Card test name → (workspace id, scenario) for each scenario it computed, in order."""
+
+
+def card_test_names(package: str = PACKAGE) -> list[str]:
+    """The card tests whose scenarios join the parity run (``module.test``), without running any."""
+    return [name for name, _ in _card_tests(package)]
+
+
+def card_test_name(module: str, function: Callable[..., Any]) -> str | None:
+    """The registry name of a card test (None for any other test)."""
+    package, _, base = module.rpartition(".")
+    if package != PACKAGE or not base.startswith("test_") or not _harvestable(function):
+        return None
+    return f"{base.removeprefix('test_')}.{function.__name__.removeprefix('test_')}"
+
+
+def record(name: str, scenario: Scenario, *, cards: Sequence[str] | None = None,
+           as_of: datetime | None = None) -> str:
+    """Keep a copy of ``scenario`` as card test ``name`` computes it; returns its parity workspace id."""
+    recorded = RECORDED.setdefault(name, [])
+    workspace_id = f"{re.sub(r'[^A-Za-z0-9_.-]', '-', name)}.{len(recorded) + 1}"
+    recorded.append((workspace_id, with_id(scenario, workspace_id, cards=cards, as_of=as_of)))
+    return workspace_id
+
+
+def harvest(package: str = PACKAGE) -> dict[str, dict[str, Factory]]:
+    """Per card test, its scenarios under unique workspace ids; tests not run in this session are run now.
 
     Failures inside a test (an assertion that no longer holds) are ignored here: the card tests
     report those themselves, and the scenarios recorded before the failure are still kept.
     """
-    found: dict[str, Factory] = {}
     for name, test in _card_tests(package):
-        recorder = _Recorder(name)
+        if name in RECORDED:
+            continue
+        RECORDED[name] = []
         try:
-            test(**recorder.fixtures(inspect.signature(test).parameters))
+            test(**_Recorder(name).fixtures(inspect.signature(test).parameters))
         except Exception:  # noqa: BLE001, S110 - see docstring
             pass
-        for workspace_id, scenario in recorder.recorded:
-            found[workspace_id] = lambda s=scenario: copy.deepcopy(s)  # type: ignore[misc]
-    return found
+    return {name: {ws: _factory(s) for ws, s in RECORDED[name]} for name in card_test_names(package)}
+
+
+def _factory(scenario: Scenario) -> Factory:
+    return lambda: copy.deepcopy(scenario)
 
 
 def all_scenarios() -> dict[str, Factory]:
-    """The registered scenarios plus the harvested ones."""
-    return {**SCENARIOS, **harvest()}
+    """The registered scenarios plus the card tests' ones."""
+    return {**SCENARIOS, **{ws: f for found in harvest().values() for ws, f in found.items()}}
 
 
 def _card_tests(package: str) -> Iterator[tuple[str, Callable[..., Any]]]:
@@ -157,8 +191,7 @@ class _Recorder:
     """Stands in for the run_card/run_cards fixtures: records each scenario, then computes it on DuckDB."""
 
     def __init__(self, test_name: str) -> None:
-        self.prefix = re.sub(r"[^A-Za-z0-9_.-]", "-", test_name)
-        self.recorded: list[tuple[str, Scenario]] = []
+        self.name = test_name
         self.tmp = Path(tempfile.mkdtemp(prefix="bw-harvest-"))
 
     def fixtures(self, wanted: Any) -> dict[str, Any]:
@@ -170,8 +203,7 @@ class _Recorder:
         from bridgewatch.cards.compute import compute
         from bridgewatch.workspace import load_workspace
 
-        workspace_id = f"{self.prefix}.{len(self.recorded) + 1}"
-        self.recorded.append((workspace_id, with_id(scenario, workspace_id, cards=cards, as_of=as_of)))
+        workspace_id = record(self.name, scenario, cards=cards, as_of=as_of)
         root = scenario.write(self.tmp / workspace_id)
         return compute([load_workspace(root)], cards=cards, as_of=as_of)
 

@@ -18,9 +18,12 @@ TEST_CONF = {
 
 @pytest.fixture(scope="session")
 def spark_session() -> Iterator[Any]:
-    """A local[2] session shared by all Spark tests; skipped when pyspark is not installed."""
-    pytest.importorskip("pyspark")
-    from bridgewatch.engine.spark import build_session
+    """The one local[2] session of the test run, shared by all Spark tests; skipped without pyspark or Java."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'bridgewatch[spark]')")
+    from bridgewatch.engine.spark import build_session, java_command
+
+    if java_command() is None:
+        pytest.skip("no Java runtime (JAVA_HOME unset or wrong, no java on PATH): Spark needs Java 17+")
 
     session = build_session("local[2]", TEST_CONF)
     yield session

@@ -1,14 +1,16 @@
 """Parity: every card scenario gives identical results on DuckDB and on Spark.
 
-All scenarios (the demo, the registry's own and those harvested from the card tests) are
-computed as one multi-workspace batch per engine, exactly as ``bridgewatch batch`` does, then
-compared workspace by workspace: every field of ``CardResult.to_dict()``, so per-customer rows
-and money to the cent, and the same workspaces failing with the same message.
+All scenarios (the demo, the registry's own and those of every card test) are computed as one
+multi-workspace batch per engine, exactly as ``bridgewatch batch`` does, then compared workspace
+by workspace: every field of ``CardResult.to_dict()``, so per-customer rows and money to the
+cent, and the same workspaces failing with the same message. There is one parity case per
+registered scenario and per card test (covering each scenario that test computed); the card
+tests' scenarios are those recorded while they ran in this session, and only the card tests not
+run here are run again (tests/cards/registry.py), never at collection.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +21,28 @@ from bridgewatch.cards.compute import Outcome
 from bridgewatch.engine import get_engine
 from bridgewatch.workspace import Workspace, load_workspace
 
-from ..cards.registry import Factory, all_scenarios
+from ..cards.registry import SCENARIOS, Factory, card_test_names, harvest
 
 pytestmark = pytest.mark.spark
-
-
-@cache
-def scenarios() -> dict[str, Factory]:
-    return all_scenarios()
+CASES = [*SCENARIOS, *card_test_names()]
+"""One parity case per registered scenario and per card test: listed without computing anything."""
 
 
 @pytest.fixture(scope="module")
-def workspaces(tmp_path_factory: pytest.TempPathFactory) -> list[Workspace]:
+def groups() -> dict[str, dict[str, Factory]]:
+    """Per case, its scenarios by workspace id (a registered scenario is its own group)."""
+    return {**{name: {name: factory} for name, factory in SCENARIOS.items()}, **harvest()}
+
+
+@pytest.fixture(scope="module")
+def scenarios(groups: dict[str, dict[str, Factory]]) -> dict[str, Factory]:
+    return {ws: factory for group in groups.values() for ws, factory in group.items()}
+
+
+@pytest.fixture(scope="module")
+def workspaces(scenarios: dict[str, Factory], tmp_path_factory: pytest.TempPathFactory) -> list[Workspace]:
     root = tmp_path_factory.mktemp("parity")
-    return [load_workspace(factory().write(root / name)) for name, factory in scenarios().items()]
+    return [load_workspace(factory().write(root / name)) for name, factory in scenarios.items()]
 
 
 @pytest.fixture(scope="module")
@@ -63,18 +73,21 @@ def _by_workspace(outcome: Outcome) -> dict[str, Any]:
     return out
 
 
-def test_every_scenario_is_in_the_batch(on_duckdb: dict[str, Any]) -> None:
-    assert set(on_duckdb) == set(scenarios())
-    assert len(scenarios()) >= 40, "the card tests should have been harvested"
+def test_every_scenario_is_in_the_batch(on_duckdb: dict[str, Any], scenarios: dict[str, Factory]) -> None:
+    assert set(on_duckdb) == set(scenarios)
+    assert len(scenarios) >= 40, "the card tests should have been harvested"
 
 
-@pytest.mark.parametrize("name", list(scenarios()))
-def test_same_results_on_both_engines(name: str, on_duckdb: dict[str, Any], on_spark: dict[str, Any]) -> None:
-    expected, got = on_duckdb[name], on_spark.get(name)
-    if isinstance(expected, dict) and isinstance(got, dict):
-        for card, result in expected.items():
-            _assert_same(result, got.get(card), path=card)
-    assert got == expected
+@pytest.mark.parametrize("case", CASES)
+def test_same_results_on_both_engines(case: str, groups: dict[str, dict[str, Factory]], on_duckdb: dict[str, Any],
+                                      on_spark: dict[str, Any]) -> None:
+    assert groups[case], f"{case} computed no scenario"
+    for name in groups[case]:
+        expected, got = on_duckdb[name], on_spark.get(name)
+        if isinstance(expected, dict) and isinstance(got, dict):
+            for card, result in expected.items():
+                _assert_same(result, got.get(card), path=f"{name}: {card}")
+        assert got == expected, name
 
 
 def _assert_same(expected: Any, got: Any, path: str) -> None:
@@ -89,9 +102,9 @@ def _assert_same(expected: Any, got: Any, path: str) -> None:
         assert got == expected, f"{path} differs: DuckDB {expected!r}, Spark {got!r}"
 
 
-def test_written_scenarios_load_from_disk(tmp_path: Path) -> None:
+def test_written_scenarios_load_from_disk(tmp_path: Path, scenarios: dict[str, Factory]) -> None:
     """The registry's factories return fresh scenarios (mutating one leaves the next untouched)."""
-    factory = next(iter(scenarios().values()))
+    factory = next(iter(scenarios.values()))
     first = factory()
     first.rows.clear()
     assert factory().rows

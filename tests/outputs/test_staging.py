@@ -1,4 +1,4 @@
-"""``stage`` records where its tables came from; ``batch --staged`` refuses, per workspace, a staging older than them."""
+"""``stage`` records its inputs; ``batch --staged`` refuses, per workspace, a staging older than them."""
 
 from __future__ import annotations
 

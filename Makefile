@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 EXTRAS ?= dev,spark
 DEMO_OUT ?= demo-workspaces
 
-.PHONY: demo test lint typecheck bench bench-ingest clean install
+.PHONY: demo test check lint typecheck bench bench-ingest clean install
 
 install: $(STAMP)
 
@@ -24,6 +24,12 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# The daily loop: lint and typing, then every test except the Spark ones (no JVM), in under 2 minutes.
+check: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -m "not spark"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -172,3 +172,14 @@ def test_the_quarantine_file_is_formula_safe(demo: Path, tmp_path: Path) -> None
         f"{page},1,date_created,'=cmd|' /C calc'!A0,\"expected a date and time such as 'Tue, 16 Jun 2026 "
         f"09:12:44 +0000'\"",
     ]
+
+
+def test_batch_csv_files_are_the_worklist_csv(tmp_path: Path) -> None:
+    """Per-workspace batch CSV is exactly ``render_csv`` (so it is formula-safe wherever the worklist is)."""
+    from bridgewatch.report.render import render_csv
+
+    s = d365(id="us-x")
+    shopper(s, "=HYPERLINK(\"http://evil.test\",\"pay\")", country="US", currency="USD")
+    s.write(tmp_path / "group" / "us-x")
+    done = run_and_write(tmp_path / "group", tmp_path / "out", fmt="csv")
+    assert (tmp_path / "out" / "us-x.csv").read_text() == render_csv(done.runs[0].results)

@@ -10,10 +10,19 @@ import pytest
 TEST_CONF = {
     "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
-    "spark.sql.adaptive.enabled": "true",
     "spark.driver.memory": "1g",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
 }
-"""Small shuffles: test data is tiny, and every extra partition is a task to schedule."""
+"""Settings for tiny data, chosen for speed only (the SQL and every assertion are unchanged).
+
+Small shuffles: every extra partition is a task to schedule. No adaptive re-planning and no
+generated Java code: each of the card pipeline's many small queries would otherwise spend longer
+planning and compiling than running (interpreted evaluation is Spark's own fallback for the same
+expressions); measured here, a pipeline's second run took 21 s instead of 56 s. Production
+sessions keep Spark's defaults (``bridgewatch.engine.spark.LOCAL_CONF``).
+"""
 
 
 @pytest.fixture(scope="session")

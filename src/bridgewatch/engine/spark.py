@@ -132,14 +132,15 @@ class SparkEngine(Engine):
                  debug: bool = False) -> None:
         """Use ``session`` when given, else get or create one on ``master``.
 
-        Without ``master`` the session is ``local[2]``, except under ``spark-submit``, whose
-        ``--master`` (a cluster) is then used.
+        Without ``master`` or ``conf``, an active session is used as it is configured (its
+        settings are not overwritten); otherwise the session is ``local[2]``, except under
+        ``spark-submit``, whose ``--master`` (a cluster) is then used.
         """
+        if session is None and master is None and conf is None:
+            session = _session_class().getActiveSession()  # someone else's: used as configured
+        self.owns_session = session is None
         if session is None:
-            self.owns_session = _session_class().getActiveSession() is None
             session = build_session(master or (None if submitted() else DEFAULT_MASTER), conf)
-        else:
-            self.owns_session = False
         self.spark = session
         for key, value in SESSION_CONF.items():
             self.spark.conf.set(key, value)

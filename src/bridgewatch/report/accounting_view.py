@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -26,10 +25,8 @@ def render_accounting(accounting: Accounting, console: Console, fmt: str = "tabl
             for p in accounting.problems]}, indent=2) + "\n")
         return
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(("table", "file", "read", "used", "excluded", "quarantined"))
-        for f in accounting.files:
-            writer.writerow((f.table, f.file, f.read, f.used, sum(f.excluded.values()), f.quarantined_rows))
+        write_csv_rows(sys.stdout, ("table", "file", "read", "used", "excluded", "quarantined"), (
+            (f.table, f.file, f.read, f.used, sum(f.excluded.values()), f.quarantined_rows) for f in accounting.files))
         return
     console.print(accounting_table(accounting))
     for p in accounting.problems[:50]:

@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from bridgewatch.batch import compute_batch
-from bridgewatch.batch import WorkspaceRun
+from bridgewatch.batch import WorkspaceRun, compute_batch
 from bridgewatch.engine import get_engine
 from bridgewatch.workspace import Workspace, load_workspace
 

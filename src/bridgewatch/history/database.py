@@ -27,6 +27,8 @@ from bridgewatch.errors import StoreError
 MIGRATION_LOCK = 0x6277_6D69
 """PostgreSQL advisory lock key held while migrating ('bwmi')."""
 BUSY_TIMEOUT_S = 60
+WRITE = "bridgewatch_write"
+"""Execution option marking a connection that writes (see :func:`writing`)."""
 
 
 def shown(url: str) -> str:
@@ -76,7 +78,16 @@ def _serialise_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction (on SQLite ``BEGIN IMMEDIATE``: writers queue; readers are never blocked)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE: True})
+        with conn.begin():
+            yield conn
 
 
 def _migrate(engine: Engine) -> None:
@@ -85,7 +96,7 @@ def _migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as conn:
+    with writing(engine) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         config.attributes["connection"] = conn

@@ -105,7 +105,7 @@ def _open_versions(conn: Connection, workspace_id: str, card: str) -> pa.Table:
                                           episode_versions.c.valid_to.is_(None)))
              .where(episodes.c.workspace_id == workspace_id, episodes.c.card == card,
                     episodes.c.cleared_card_run.is_(None)))
-    rows = conn.execution_options(yield_per=20_000).execute(query)
+    rows = conn.execute(query.execution_options(yield_per=20_000))
     return _arrow(PREV_SCHEMA, (tuple(r) for r in rows))
 
 

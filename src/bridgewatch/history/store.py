@@ -22,7 +22,7 @@ from bridgewatch.compute.run import CardRun, Run
 from bridgewatch.config import WorkspaceConfig, load_config
 from bridgewatch.errors import LookupFailed
 from bridgewatch.fingerprint import combined, config_fingerprint, input_fingerprint
-from bridgewatch.history.database import connect, guarded, lock_workspace, shown
+from bridgewatch.history.database import connect, guarded, lock_workspace, shown, writing
 from bridgewatch.history.location import store_url
 from bridgewatch.history.save import cents, count_open, mark_returned, save_card
 from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
@@ -94,7 +94,7 @@ class Store:
                        engine_name: str) -> str:
         """Remember a run that failed (the alerts read it as 'the monitor is blind'); returns its run id."""
         run_id = _run_id(started_at)
-        with guarded(self.url, "record a failed run"), self.engine.begin() as conn:
+        with guarded(self.url, "record a failed run"), writing(self.engine) as conn:
             lock_workspace(conn, config.id)
             conn.execute(insert(runs).values(run_id=run_id, workspace_id=config.id, started_at=started_at,
                                              finished_at=started_at, status="failed", engine=engine_name,
@@ -106,7 +106,7 @@ class Store:
                         engine_name: str) -> list[StoredCardRun]:
         inputs = input_fingerprint(ws.config.root, [f.file for f in ws.accounting.files] + _staged_files(ws))
         run_id = _run_id(run.started_at)
-        with guarded(self.url, f"save the run of workspace '{ws.id}'"), self.engine.begin() as conn:
+        with guarded(self.url, f"save the run of workspace '{ws.id}'"), writing(self.engine) as conn:
             lock_workspace(conn, ws.id)
             run_pk = conn.execute(insert(runs).values(
                 run_id=run_id, workspace_id=ws.id, started_at=run.started_at, finished_at=run.finished_at,
@@ -178,7 +178,7 @@ class Store:
         if limit is not None:
             query = query.limit(limit)
         with guarded(self.url, "read a stored worklist"), self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=5_000).execute(query)
+            result = conn.execute(query.execution_options(yield_per=5_000))
             for rank, r in enumerate(result, start=1):
                 yield _with_history(rank, json.loads(r.row), r.first_seen, stored.as_of)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bridgewatch.compute import collect
 from bridgewatch.report.result import CardResult
+from bridgewatch.results import collect
 from bridgewatch.scenario import Scenario
 from bridgewatch.workspace import load_workspace
 

@@ -26,19 +26,19 @@ from bridgewatch.errors import BridgewatchError
 
 if TYPE_CHECKING:
     from bridgewatch.api import explain
-    from bridgewatch.compute import CardRun, Run, Worklist, compute
     from bridgewatch.engine import Engine, open_engine
     from bridgewatch.history import Store, StoredCardRun, open_store
     from bridgewatch.report.explanation import Explanation
     from bridgewatch.report.result import CardResult, CardSummary, CustomerRow
+    from bridgewatch.results import CardRun, Run, Worklist, compute
     from bridgewatch.workspace import Workspace, load_workspace
 
 _LAZY = {
-    "CardResult": "bridgewatch.report.result", "CardRun": "bridgewatch.compute", "CardSummary":
+    "CardResult": "bridgewatch.report.result", "CardRun": "bridgewatch.results", "CardSummary":
     "bridgewatch.report.result", "CustomerRow": "bridgewatch.report.result", "Engine": "bridgewatch.engine",
-    "Explanation": "bridgewatch.report.explanation", "Run": "bridgewatch.compute", "Store": "bridgewatch.history",
-    "StoredCardRun": "bridgewatch.history", "Workspace": "bridgewatch.workspace", "Worklist": "bridgewatch.compute",
-    "compute": "bridgewatch.compute", "explain": "bridgewatch.api", "load_workspace": "bridgewatch.workspace",
+    "Explanation": "bridgewatch.report.explanation", "Run": "bridgewatch.results", "Store": "bridgewatch.history",
+    "StoredCardRun": "bridgewatch.history", "Workspace": "bridgewatch.workspace", "Worklist": "bridgewatch.results",
+    "compute": "bridgewatch.results", "explain": "bridgewatch.api", "load_workspace": "bridgewatch.workspace",
     "open_engine": "bridgewatch.engine", "open_store": "bridgewatch.history",
 }
 

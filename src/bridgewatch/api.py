@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bridgewatch.compute import Run, explain_accounts, find_accounts
 from bridgewatch.errors import LookupFailed
 from bridgewatch.history import Store
 from bridgewatch.report.explanation import Explanation
+from bridgewatch.results import Run, explain_accounts, find_accounts
 
 
 def explain(source: Store | Run, customer_id: str, *, workspace: str | None = None, card: str | None = None,

@@ -19,8 +19,6 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from bridgewatch.compute import Run, compute
-from bridgewatch.compute.run import CardRun
 from bridgewatch.config import CONFIG_FILE, load_config
 from bridgewatch.engine import Engine, open_engine
 from bridgewatch.errors import BridgewatchError, ConfigError, EngineError, InputError
@@ -29,6 +27,8 @@ from bridgewatch.model.tables import TABLES
 from bridgewatch.report.csv_out import meta_of, write_worklist_csv
 from bridgewatch.report.json_out import write_results_json
 from bridgewatch.report.result import CardSummary
+from bridgewatch.results import Run, compute
+from bridgewatch.results.run import CardRun
 from bridgewatch.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bridgewatch.compute import CardRun, Run, compute
-from bridgewatch.compute.run import PullProblems
 from bridgewatch.engine import Engine
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.report.output import ResultView
 from bridgewatch.report.words import DEFAULT_LOCALE, locale_for
+from bridgewatch.results import CardRun, Run, compute
+from bridgewatch.results.run import PullProblems
 from bridgewatch.workspace import Workspace
 
 

@@ -167,7 +167,7 @@ class _Recorder:
 
     def run_cards(self, scenario: Scenario, *, cards: Sequence[str] | None = None,
                   as_of: datetime | None = None) -> list[Any]:
-        from bridgewatch.compute import collect
+        from bridgewatch.results import collect
         from bridgewatch.workspace import load_workspace
 
         workspace_id = f"{self.prefix}.{len(self.recorded) + 1}"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bridgewatch.compute import collect
 from bridgewatch.demo import write_demo
 from bridgewatch.report.result import CardResult
+from bridgewatch.results import collect
 from bridgewatch.workspace import load_workspace
 
 

@@ -42,8 +42,8 @@ def test_every_card_and_cause_is_documented(card: str) -> None:
 
 
 def test_every_json_and_csv_key_is_documented(tmp_path: Path) -> None:
-    from bridgewatch.compute import collect
     from bridgewatch.demo import write_demo
+    from bridgewatch.results import collect
     from bridgewatch.workspace import load_workspace
 
     folder = write_demo(tmp_path)[1]

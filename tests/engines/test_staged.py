@@ -90,8 +90,8 @@ def test_spark_scans_staged_parquet_and_agrees(tmp_path: Path, spark_engine: obj
     group = tmp_path / "group"
     _good(group, "brand-a")
     stage_many(group)
-    from bridgewatch.compute import collect
     from bridgewatch.engine.duckdb import DuckDBEngine
+    from bridgewatch.results import collect
 
     ws = staged_workspace(group / "brand-a")
     assert all(isinstance(v, str) and v.endswith(".parquet") for v in ws.tables.values())

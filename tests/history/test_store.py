@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bridgewatch.cli import app
-from bridgewatch.compute import compute
 from bridgewatch.errors import LookupFailed, StoreError
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
+from bridgewatch.results import compute
 from bridgewatch.scenario import Scenario
 from bridgewatch.workspace import load_workspace
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bridgewatch.compute import collect
 from bridgewatch.demo import scenarios
 from bridgewatch.demo.vendor_files import write_vendor_workspace
+from bridgewatch.results import collect
 from bridgewatch.workspace import load_workspace
 
 DEMOS = sorted(scenarios())

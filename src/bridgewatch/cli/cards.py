@@ -121,8 +121,8 @@ def _stored(config: Any, customer_id: str, card: str | None, run_id: str | None,
 
 def _recompute(workspace: Path, customer_id: str, card: str | None, as_of: datetime | None, engine: str) -> Any:
     from bridgewatch.api import explain as explain_customer
-    from bridgewatch.compute import compute
     from bridgewatch.engine import open_engine
+    from bridgewatch.results import compute
 
     ws = load_checked(workspace, False)
     with open_engine(engine) as opened:

@@ -26,10 +26,10 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo wor
     check_format(fmt)
 
     def go() -> None:
-        from bridgewatch.compute import compute
         from bridgewatch.demo import write_demo
         from bridgewatch.monitor import live_view
         from bridgewatch.report.output import write_results
+        from bridgewatch.results import compute
         from bridgewatch.workspace import load_workspace
 
         folders = write_demo(out_dir, canonical=canonical)

@@ -26,12 +26,12 @@ from sqlalchemy import Connection, and_, exists, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from bridgewatch.cards.steps import ACCOUNT
-from bridgewatch.compute.evidence import KEY, _Peek, evidence_digests, explain_accounts
-from bridgewatch.compute.run import CardRun
-from bridgewatch.compute.worklist import worklist_row
 from bridgewatch.engine import Engine, Step
 from bridgewatch.engine.sql import literal
 from bridgewatch.history.schema import episode_versions, episodes
+from bridgewatch.results.evidence import KEY, _Peek, evidence_digests, explain_accounts
+from bridgewatch.results.run import CardRun
+from bridgewatch.results.worklist import worklist_row
 
 VOLATILE = ("rank", "first_seen", "days_absent")
 """Worklist fields that depend on the run or on other customers, never part of a customer's facts."""

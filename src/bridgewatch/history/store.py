@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
-from bridgewatch.compute.run import CardRun, Run
 from bridgewatch.config import WorkspaceConfig, load_config
 from bridgewatch.errors import LookupFailed
 from bridgewatch.fingerprint import combined, config_fingerprint, input_fingerprint
@@ -28,6 +27,7 @@ from bridgewatch.history.save import cents, count_open, mark_returned, save_card
 from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.report.result import CardSummary, RunInfo, iso
+from bridgewatch.results.run import CardRun, Run
 from bridgewatch.workspace import Workspace
 
 

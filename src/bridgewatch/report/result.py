@@ -2,7 +2,7 @@
 
 A card's result comes in two parts. :class:`CardSummary` holds every count, sum and breakdown
 (computed by the engine in SQL); the worklist (one row per counted customer) is streamed by a
-handle in ``bridgewatch.compute`` and never held whole. Each worklist row is a plain dict in the
+handle in ``bridgewatch.results`` and never held whole. Each worklist row is a plain dict in the
 documented JSON form (``docs/output.md``); :class:`CustomerRow` is its typed view.
 :class:`CardResult` joins a summary to a materialised list of rows, for tests and small readouts.
 """

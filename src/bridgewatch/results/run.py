@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from bridgewatch.cards import Card
-from bridgewatch.compute.pipeline import run_pipeline
-from bridgewatch.compute.summary import read_freshness, read_summary
-from bridgewatch.compute.worklist import Worklist
 from bridgewatch.engine import Engine, get_engine
 from bridgewatch.errors import BridgewatchError
 from bridgewatch.report.result import CardResult, CardSummary, CustomerRow, Freshness, RunInfo
+from bridgewatch.results.pipeline import run_pipeline
+from bridgewatch.results.summary import read_freshness, read_summary
+from bridgewatch.results.worklist import Worklist
 from bridgewatch.workspace import Workspace
 
 PullProblems = Callable[[Workspace], Sequence[str]]

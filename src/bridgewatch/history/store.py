@@ -87,7 +87,8 @@ class Store:
         for ws in run.workspaces:
             results = run.for_workspace(ws.id)
             if results:
-                stored += self._save_workspace(ws, results, run, engine_name or run.engine.dialect.name)
+                stored += self.save_workspace(ws, results, started_at=run.started_at, finished_at=run.finished_at,
+                                              engine_name=engine_name or run.engine.dialect.name)
         return stored
 
     def record_failure(self, config: WorkspaceConfig, error: str, *, started_at: datetime,
@@ -102,14 +103,15 @@ class Store:
                                              error=error))
         return run_id
 
-    def _save_workspace(self, ws: Workspace, results: Sequence[CardRun], run: Run,
-                        engine_name: str) -> list[StoredCardRun]:
+    def save_workspace(self, ws: Workspace, results: Sequence[CardRun], *, started_at: datetime,
+                       finished_at: datetime | None, engine_name: str) -> list[StoredCardRun]:
+        """Store one workspace's card results (still readable on their engine) as one run, in one transaction."""
         inputs = input_fingerprint(ws.config.root, [f.file for f in ws.accounting.files] + _staged_files(ws))
-        run_id = _run_id(run.started_at)
+        run_id = _run_id(started_at)
         with guarded(self.url, f"save the run of workspace '{ws.id}'"), writing(self.engine) as conn:
             lock_workspace(conn, ws.id)
             run_pk = conn.execute(insert(runs).values(
-                run_id=run_id, workspace_id=ws.id, started_at=run.started_at, finished_at=run.finished_at,
+                run_id=run_id, workspace_id=ws.id, started_at=started_at, finished_at=finished_at,
                 status="ok", engine=engine_name, version=_version(), config_fingerprint=config_fingerprint(ws.config),
                 input_fingerprint=combined(inputs), inputs=json.dumps(inputs),
                 ingest=json.dumps(ws.accounting.to_record(), default=str)).returning(runs.c.id)).scalar_one()

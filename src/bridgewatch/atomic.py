@@ -25,7 +25,7 @@ import errno
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -86,11 +86,12 @@ def _open(path: Path, binary: bool, encoding: str, newline: str | None) -> IO[An
 
 
 @contextlib.contextmanager
-def atomic_dir(path: Path | str) -> Iterator[Path]:
+def atomic_dir(path: Path | str, *, keep: Sequence[str] = ()) -> Iterator[Path]:
     """Yield an empty temporary folder; on a clean exit it replaces the folder ``path`` in one step.
 
     Fill the yielded folder completely inside the ``with`` block. On an exception it is removed
-    and ``path`` is left as it was.
+    and ``path`` is left as it was. ``keep`` names entries of the old folder (a run history, say)
+    that are copied into the new one before the swap, unless the block wrote them itself.
 
     Raises:
         EnvironmentProblem: the parent folder cannot be written (permissions, disk full, read-only).
@@ -103,11 +104,23 @@ def atomic_dir(path: Path | str) -> Iterator[Path]:
         tmp.mkdir()
         try:
             yield tmp
+            _carry(target, tmp, keep)
             sync_tree(tmp)
             replace_dir(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+def _carry(old: Path, new: Path, names: Sequence[str]) -> None:
+    for name in names:
+        source, copy = old / name, new / name
+        if copy.exists() or not source.exists():
+            continue
+        if source.is_dir():
+            shutil.copytree(source, copy, symlinks=True)
+        else:
+            shutil.copy2(source, copy)
 
 
 def replace_dir(new: Path, target: Path) -> None:

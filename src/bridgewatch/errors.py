@@ -15,6 +15,7 @@ The tree::
     ├── EngineError          a SQL step failed (carries the step name and its SQL)
     │   └── EngineUnavailable  an optional engine's extra is not installed
     ├── CardError            a card could not be computed from otherwise valid input
+    ├── StoreError           the run store cannot be opened, read or written (URL shown without password)
     ├── EnvironmentProblem   the machine, not the data: permission denied, disk full, no Java
     └── InternalError        a bridgewatch bug met in one workspace of a batch (the others still run)
 """
@@ -98,10 +99,16 @@ class CardError(BridgewatchError):
     """A card cannot be computed from the (valid) inputs it was given."""
 
 
+class StoreError(BridgewatchError):
+    """The run store (SQLite or PostgreSQL) cannot be opened, read or written."""
+
+    exit_code = 7
+
+
 class EnvironmentProblem(BridgewatchError):
     """The machine stops the work, not the data or bridgewatch: permission denied, disk full, no Java."""
 
-    exit_code = 7
+    exit_code = 8
 
 
 _ENVIRONMENT_FIXES: dict[int, tuple[str, str]] = {

@@ -16,7 +16,6 @@ benchmark generator does) has nothing to be older than and needs no record.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -35,6 +34,7 @@ from bridgewatch.errors import (
     StagingOutOfDate,
     translate,
 )
+from bridgewatch.fingerprint import file_digest
 from bridgewatch.ingest.accounting import Accounting
 from bridgewatch.inputs import check_readable, input_paths
 from bridgewatch.model.tables import TABLES
@@ -78,7 +78,7 @@ def fingerprint(config: WorkspaceConfig, staged_at: Path | None = None) -> list[
 
 def _input_file(root: Path, path: Path) -> InputFile:
     stat = path.stat()
-    return InputFile(_relative(root, path), stat.st_size, stat.st_mtime_ns, _sha256(path))
+    return InputFile(_relative(root, path), stat.st_size, stat.st_mtime_ns, file_digest(path))
 
 
 def _relative(root: Path, path: Path) -> str:
@@ -86,14 +86,6 @@ def _relative(root: Path, path: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path.resolve())
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def changes_since(config: WorkspaceConfig, recorded: Iterable[InputFile], staged_at: Path | None = None) -> list[str]:
@@ -110,7 +102,7 @@ def _unchanged(path: Path, was: InputFile) -> bool:
     stat = path.stat()
     if stat.st_size != was.size:
         return False
-    return stat.st_mtime_ns == was.mtime_ns or _sha256(path) == was.sha256
+    return stat.st_mtime_ns == was.mtime_ns or file_digest(path) == was.sha256
 
 
 # -- staging -----------------------------------------------------------------------------------------

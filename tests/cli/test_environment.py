@@ -46,7 +46,7 @@ def test_os_errors_become_one_message_with_the_fix() -> None:
     odd = OSError(errno.ENOTCONN, "Transport endpoint is not connected", "/mnt/share/x.csv")
     assert str(environment_problem(odd)) == ("/mnt/share/x.csv: Transport endpoint is not connected [ENOTCONN]. "
                                              "To fix: check the path, its disk and its permissions, then run again.")
-    assert environment_problem(denied).exit_code == EXIT_ENVIRONMENT == 7
+    assert environment_problem(denied).exit_code == EXIT_ENVIRONMENT == 8
 
 
 # -- permission denied, for real: a file this user may not read ---------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -26,6 +27,7 @@ from bridgewatch.report.accounting_view import accounting_table, short_names
 from ..cards.builders import d365, shopper
 
 runner = CliRunner()
+HOSTILE = '=HYPERLINK("http://evil.test","pay")'
 SAGE_ON_D365 = ("warning: card sage_customer_master_gap is made for sage_intacct workspaces, but workspace 'us-x' has "
                 'erp = "d365_fo": it will look for that ERP\'s customer records and count every customer absent. The '
                 "card for d365_fo is d365_customer_master_gap.")
@@ -47,13 +49,15 @@ def test_a_card_made_for_another_erp_warns_and_still_runs(tmp_path: Path) -> Non
     s = d365(id="us-x")
     shopper(s, "BUYER", country="US", currency="USD")
     root = s.write(tmp_path / "us-x")
-    wrong = runner.invoke(app, ["run", "-w", str(root), "--card", "sage_customer_master_gap", "-f", "json"])
+    quiet = ["--no-store", "--allow-stale"]
+    wrong = runner.invoke(app, ["run", "-w", str(root), "--card", "sage_customer_master_gap", "-f", "json", *quiet])
     assert wrong.exit_code == 0
     assert wrong.stderr.replace("\n", " ").strip() == SAGE_ON_D365
     assert [c["card"] for c in json.loads(wrong.stdout)] == ["sage_customer_master_gap"]
-    right = runner.invoke(app, ["run", "-w", str(root), "-f", "json"])
+    right = runner.invoke(app, ["run", "-w", str(root), "-f", "json", *quiet])
     assert (right.exit_code, right.stderr) == (0, "")
-    explained = runner.invoke(app, ["explain", "-w", str(root), "BUYER", "--card", "sage_customer_master_gap"])
+    explained = runner.invoke(app, ["explain", "-w", str(root), "BUYER", "--card", "sage_customer_master_gap",
+                                    "--recompute"])
     assert explained.stderr.replace("\n", " ").startswith(SAGE_ON_D365)
     after = runner.invoke(app, ["ingest", "-w", str(root)])  # an earlier --card does not leak into this command
     assert (after.exit_code, after.stderr) == (0, "")
@@ -175,11 +179,12 @@ def test_the_quarantine_file_is_formula_safe(demo: Path, tmp_path: Path) -> None
 
 
 def test_batch_csv_files_are_the_worklist_csv(tmp_path: Path) -> None:
-    """Per-workspace batch CSV is exactly ``render_csv`` (so it is formula-safe wherever the worklist is)."""
-    from bridgewatch.report.render import render_csv
-
+    """Per-workspace batch CSV is the worklist CSV: a hostile name is neutralised, amounts stay numbers."""
     s = d365(id="us-x")
-    shopper(s, "=HYPERLINK(\"http://evil.test\",\"pay\")", country="US", currency="USD")
+    shopper(s, "EVIL", country="US", currency="USD")
+    s.rows["commerce_customers"][-1]["name"] = HOSTILE
     s.write(tmp_path / "group" / "us-x")
-    done = run_and_write(tmp_path / "group", tmp_path / "out", fmt="csv")
-    assert (tmp_path / "out" / "us-x.csv").read_text() == render_csv(done.runs[0].results)
+    run_and_write(tmp_path / "group", tmp_path / "out", fmt="csv")
+    rows = list(csv.DictReader((tmp_path / "out" / "us-x.csv").open()))
+    [evil] = [r for r in rows if r["customer_id"] == "EVIL"]
+    assert (evil["name"], evil["blocked_value"]) == ("'" + HOSTILE, "50.00")

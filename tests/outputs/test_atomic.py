@@ -108,3 +108,15 @@ def test_a_name_with_glob_characters_only_clears_its_own_leftovers(tmp_path: Pat
     (tmp_path / f".x1.bw-tmp-{dead}-bbbb").write_text("not mine")
     clear_leftovers(tmp_path / "x[1]")
     assert _names(tmp_path) == [f".x1.bw-tmp-{dead}-bbbb"]
+
+
+def test_kept_entries_of_the_old_folder_are_carried_over(tmp_path: Path) -> None:
+    target = tmp_path / "ws"
+    with atomic_dir(target) as tmp:
+        (tmp / "a.txt").write_text("1")
+        (tmp / ".bridgewatch").mkdir()
+        (tmp / ".bridgewatch" / "history.sqlite").write_text("runs")
+    with atomic_dir(target, keep=(".bridgewatch", "absent")) as tmp:
+        (tmp / "b.txt").write_text("2")
+    assert _names(target) == [".bridgewatch", "b.txt"]
+    assert (target / ".bridgewatch" / "history.sqlite").read_text() == "runs"

@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 unexpected internal error; 2 usage error; 3 an alert fired and
 ``--fail-on-alert`` was given; 4 ``--strict`` and rows were quarantined; 5 bad configuration or input;
-7 the environment stopped the work (permission denied, disk full, no Java for Spark).
+6 stale or no data (see docs/cli.md); 7 the run store failed; 8 the environment stopped the work
+(permission denied, disk full, no Java for Spark).
 """
 
 from __future__ import annotations
@@ -17,35 +18,54 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
 from bridgewatch.errors import BridgewatchError, EnvironmentProblem, QuarantineError, environment_problem
 from bridgewatch.ingest.accounting import Accounting
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ALERT, EXIT_QUARANTINE, EXIT_INPUT = 0, 1, 2, 3, 4, 5
+EXIT_STALE, EXIT_STORE = 6, 7
 EXIT_ENVIRONMENT = EnvironmentProblem.exit_code
 NO_TERMINAL_WIDTH = 120
 """Columns for the readout when no terminal tells its width (output to a file, cron, CI) and COLUMNS is unset."""
 
 
-def terminal_width() -> int | None:
-    """None (rich asks the terminal, or COLUMNS) when there is one; else :data:`NO_TERMINAL_WIDTH`."""
+def has_terminal_width() -> bool:
+    """True when COLUMNS is set or standard input, output or error is a terminal (rich then knows the width)."""
     if os.environ.get("COLUMNS", "").isdigit():
-        return None
-    for stream in (sys.stdout, sys.stderr, sys.stdin):
+        return True
+    for fd in (0, 1, 2):
         try:
-            os.get_terminal_size(stream.fileno())
-        except (AttributeError, ValueError, OSError):
+            os.get_terminal_size(fd)
+        except (ValueError, OSError):
             continue
-        return None
-    return NO_TERMINAL_WIDTH
+        return True
+    return False
+
+
+class Readout(Console):
+    """The stdout console: as wide as the terminal (or COLUMNS), else :data:`NO_TERMINAL_WIDTH`, never fixed.
+
+    Decided at each render, so a pipe, a file or a test runner setting COLUMNS gets its own width.
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        dims = super().size
+        if self._width is None and not has_terminal_width():
+            return ConsoleDimensions(NO_TERMINAL_WIDTH, dims.height)
+        return dims
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
 
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Which customers are buying from us right now who do not exist in our ERP's customer "
                        "master, why, and what is blocked behind them?")
-out = Console(soft_wrap=False, width=terminal_width())
+out = Readout(soft_wrap=False)
 err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
@@ -71,6 +91,10 @@ QuarantineOpt = Annotated[Path | None, typer.Option(
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 4) if any input row is quarantined.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (embedded, default) or spark.")]
 SparkMasterOpt = Annotated[str | None, typer.Option("--spark-master", help="Spark master URL (default local[2]).")]
+NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not store this run in the workspace's history.")]
+HistoryUrlOpt = Annotated[str | None, typer.Option(
+    "--history-url", help="Run store URL (default: $BRIDGEWATCH_HISTORY_URL, [history] url, else "
+                          "<workspace>/.bridgewatch/history.sqlite).")]
 TablesRootOpt = Annotated[str | None, typer.Option(
     "--tables-root", help="Staged tables live under ROOT/<workspace id>/ (a folder, or for batch an object-storage "
                           "URI such as s3a://bucket/bridgewatch) instead of <workspace>/canonical.")]
@@ -109,11 +133,12 @@ def clean(text: str) -> str:
     return "\n".join(plain(line) for line in text.splitlines())
 
 
-def check_format(fmt: str) -> None:
-    from bridgewatch.report.render import FORMATS
+def check_format(fmt: str, allowed: tuple[str, ...] | None = None) -> None:
+    from bridgewatch.report.output import FORMATS
 
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", param_hint="--format")
+    allowed = allowed or FORMATS
+    if fmt not in allowed:
+        raise typer.BadParameter(f"unknown format '{fmt}'; use one of {', '.join(allowed)}", param_hint="--format")
 
 
 def load_checked(workspace: Path, strict: bool) -> Any:
@@ -140,18 +165,21 @@ def warn_unfit_cards(config: Any, card: str | None) -> None:
             warn(message)
 
 
-def emit(results: list[Any], fmt: str, accounting: Accounting | None = None) -> None:
-    from bridgewatch.report.accounting_view import render_accounting
-    from bridgewatch.report.render import render_csv, render_json, render_table
+def open_cli_store(config: Any, history_url: str | None) -> Any:
+    """The workspace's run store: --history-url > $BRIDGEWATCH_HISTORY_URL > [history] url > the default file."""
+    from bridgewatch.history import Store, store_url
 
-    if fmt == "json":
-        sys.stdout.write(render_json(results) + "\n")
-    elif fmt == "csv":
-        sys.stdout.write(render_csv(results))
-    else:
-        render_table(results, out)
-        if accounting is not None and accounting.files:
-            render_accounting(accounting, out)
+    return Store(store_url(config, override=history_url, environ=os.environ))
+
+
+def emit(views: list[Any], fmt: str, accounting: Accounting | None = None) -> None:
+    """Write the results in ``fmt``: JSON/CSV streamed to stdout, or the terminal readout (with the accounting)."""
+    from bridgewatch.report.accounting_view import render_accounting
+    from bridgewatch.report.output import write_results
+
+    write_results(views, fmt, fh=sys.stdout, console=out)
+    if fmt == "table" and accounting is not None and accounting.files:
+        render_accounting(accounting, out)
 
 
 def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) -> None:

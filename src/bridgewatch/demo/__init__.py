@@ -17,6 +17,7 @@ from bridgewatch.atomic import atomic_dir, os_errors
 from bridgewatch.config import CONFIG_FILE
 from bridgewatch.demo import d365_us, sage_uk
 from bridgewatch.errors import ConfigError
+from bridgewatch.history.location import STORE_DIR
 from bridgewatch.scenario import Scenario
 
 DEFAULT_OUT = "demo-workspaces"
@@ -41,7 +42,7 @@ def write_demo(out: Path | str = DEFAULT_OUT, *, canonical: bool = False) -> lis
     for name, scenario in scenarios().items():
         target = Path(out) / name
         check_replaceable(target, name)
-        with atomic_dir(target) as tmp:
+        with atomic_dir(target, keep=(STORE_DIR,)) as tmp:  # the runs stored in an earlier demo stay
             if canonical:
                 scenario.write(tmp)
             else:

@@ -16,6 +16,16 @@ from bridgewatch.workspace import load_workspace
 Runner = Callable[..., list[CardResult]]
 
 
+@pytest.fixture(autouse=True)
+def _no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outputs are still written aside and renamed, but not synced to disk: a sync costs more than writing
+    a demo workspace. Tests of the syncing (disk full at fsync) turn it back on; the kill -9 tests run
+    subprocesses, which sync as in production."""
+    from bridgewatch import atomic
+
+    monkeypatch.setattr(atomic, "DURABLE", False)
+
+
 @pytest.fixture
 def run_cards(tmp_path: Path, request: pytest.FixtureRequest) -> Runner:
     """Write a scenario under tmp_path, load it and compute its cards on DuckDB.

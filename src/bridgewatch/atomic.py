@@ -35,6 +35,10 @@ TEMP_MARK = ".bw-tmp-"
 """Infix of a temporary sibling being written: ``.<name>.bw-tmp-<pid>-<random>``."""
 OLD_MARK = ".bw-old-"
 """Infix of a replaced folder set aside (only where an atomic exchange is unavailable)."""
+DURABLE = True
+"""Sync data to disk before each rename, so a power cut cannot publish unwritten files. A killed
+process needs no sync (its writes are already in the page cache); the test suite turns it off for
+speed, except where it tests the syncing itself."""
 
 
 def write_text(path: Path | str, text: str, *, encoding: str = "utf-8") -> Path:
@@ -71,7 +75,7 @@ def atomic_file(path: Path | str, *, binary: bool = False, encoding: str = "utf-
             with _open(tmp, binary, encoding, newline) as fh:
                 yield fh
                 fh.flush()
-                os.fsync(fh.fileno())
+                _fsync(fh.fileno())
             os.replace(tmp, target)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -198,8 +202,15 @@ def _writer_alive(suffix: str) -> bool:
     return True
 
 
+def _fsync(fd: int) -> None:
+    if DURABLE:
+        os.fsync(fd)
+
+
 def sync_tree(folder: Path) -> None:
     """fsync every file and folder under ``folder`` (so a rename never publishes unwritten data)."""
+    if not DURABLE:
+        return
     for path in sorted(folder.rglob("*"), reverse=True):
         if path.is_file() and not path.is_symlink():
             with path.open("rb") as fh:
@@ -211,6 +222,8 @@ def sync_tree(folder: Path) -> None:
 
 def sync_dir(folder: Path) -> None:
     """fsync a folder, so the names in it (a rename) survive a crash; a no-op where unsupported."""
+    if not DURABLE:
+        return
     try:
         fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bridgewatch import atomic
 from bridgewatch import batch as batch_module
 from bridgewatch.batch import run_and_write
 from bridgewatch.cli import app
@@ -141,6 +142,7 @@ def test_disk_full_while_writing_results_keeps_the_previous_ones(tmp_path: Path,
     out = tmp_path / "results"
     run_and_write(group, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(atomic, "DURABLE", True)
     monkeypatch.setattr(os, "fsync", _disk_full)  # the kernel refuses the data when it is flushed
     result = runner.invoke(app, ["batch", "--workspaces", str(group), "--out", str(out)])
     assert result.exit_code == EXIT_ENVIRONMENT
@@ -155,6 +157,7 @@ def test_disk_full_while_staging_keeps_the_previous_staging(tmp_path: Path, monk
     assert runner.invoke(app, ["stage", "-w", str(group)]).exit_code == 0
     staged = group / "brand-a" / "canonical"
     before = {p.name: p.read_bytes() for p in staged.iterdir()}
+    monkeypatch.setattr(atomic, "DURABLE", True)
     monkeypatch.setattr(os, "fsync", _disk_full)
     result = runner.invoke(app, ["stage", "-w", str(group)])
     assert result.exit_code == EXIT_ENVIRONMENT

@@ -49,6 +49,7 @@ def test_a_full_disk_is_an_environment_problem_and_the_old_file_stays(tmp_path: 
     def full(_: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    monkeypatch.setattr(atomic, "DURABLE", True)
     monkeypatch.setattr(os, "fsync", full)
     with pytest.raises(EnvironmentProblem, match=r"^writing .*out\.csv: no space left on the device \[ENOSPC\]"):
         write_text(target, "new\n")

@@ -7,6 +7,7 @@ quarantined (``OnBadRow``); duplicate keys are excluded and counted. Nothing is 
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import duckdb
 
 from bridgewatch.errors import InputError, Problem, did_you_mean
 from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
-from bridgewatch.ingest.csvfile import sniff_csv
+from bridgewatch.ingest.csvfile import is_blank, rejected_lines, row_number_sql, sniff_csv, utf8_copy
 from bridgewatch.ingest.typing import Check, _q, duplicate_rows, find_problems, typed_sql
 from bridgewatch.model.tables import TABLES, Table
 
@@ -86,10 +87,16 @@ def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
 
 def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, *, workspace_id: str,
                on_bad_row: OnBadRow = OnBadRow.RAISE) -> tuple[Any, FileAccount | None]:
-    """Load one canonical file (or an empty table when ``path`` is None)."""
-    if path is None:
+    """Load one canonical file (or an empty table when ``path`` is None).
+
+    A 0-byte file and a header without rows load as an empty table whose account says so
+    (``no orders: the file is empty``), so an empty export is never a quiet zero.
+    """
+    if path is None or is_blank(path):
         empty = "(SELECT CAST(0 AS BIGINT) AS __row WHERE FALSE)"
-        return con.sql(_select_sql(table, set(), workspace_id, "", empty, None)).to_arrow_table(), None
+        arrow = con.sql(_select_sql(table, set(), workspace_id, str(path or ""), empty, None)).to_arrow_table()
+        account = None if path is None else FileAccount(table.name, str(path), notes=[empty_note(table.name, BLANK)])
+        return arrow, account
     present, rejected = _read_raw(con, table, path)
     try:
         arrow, account = cast_relation(con, table, "__raw", present, workspace_id=workspace_id, file=str(path),
@@ -100,7 +107,18 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, 
         raise InputError(f"{path}: lines that do not fit the header", rejected)
     account.read += len(rejected)
     account.quarantined.extend(rejected)
+    if account.read == 0:
+        account.notes.append(empty_note(table.name, HEADER_ONLY))
     return arrow, account
+
+
+BLANK = "the file is empty"
+HEADER_ONLY = "the file has a header and no rows"
+
+
+def empty_note(table: str, why: str) -> str:
+    """The note on a file that holds no row of ``table``: ``no orders: the file is empty``."""
+    return f"no {table.replace('_', ' ')}: {why}"
 
 
 @dataclass(frozen=True)
@@ -119,6 +137,8 @@ class CastOptions:
     """Exclude rows repeating an earlier row's key with this reason; None leaves duplicates in."""
     unchecked: frozenset[str] = frozenset()
     """Columns whose values the reader produced itself (constants, flags): valid by construction."""
+    empty: Mapping[str, str] = field(default_factory=dict)
+    """Per required column, the reason given when it is empty (where the value should have come from)."""
 
 
 def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, present: set[str], *,
@@ -144,7 +164,7 @@ def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, p
                                          f"GROUP BY 1").fetchall()))
         live = f"(SELECT * FROM {relation} WHERE {col} IS NULL)"
     checked = find_problems(con, live, table, file, present - options.unchecked, extra=options.checks,
-                            hints=options.hints, labels=options.labels)
+                            hints=options.hints, labels=options.labels, empty=options.empty)
     if checked.problems and on_bad_row is OnBadRow.RAISE:
         raise InputError(f"{file}: bad values", checked.problems)
     dups = _duplicates(con, table, file, present, checked.bad_rows, live) if options.duplicate_reason else ()
@@ -185,7 +205,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple
     by_name = {c.strip().lower(): c for c in columns}
     _check_columns(table, path, set(by_name))
     casts = ", ".join(f"CAST({_q(orig)} AS VARCHAR) AS {_q(name)}" for name, orig in by_name.items())
-    row = _row_numbers(con, [p.row for p in rejected if p.row is not None])
+    row = row_number_sql(con, [p.row for p in rejected if p.row is not None], "__skipped", "__file.rowid")
     con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT {row} AS __row, {casts} FROM __file")
     return set(by_name), rejected
 
@@ -199,7 +219,10 @@ def _create_file_table(con: duckdb.DuckDBPyConnection, path: Path, reader: str, 
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[Problem]]:
-    """Read a CSV with the dialect of its header line; lines that do not fit are returned as problems."""
+    """Read a CSV with the dialect of its header line; lines that do not fit are returned as problems.
+
+    Windows-1252 and UTF-16 files are read from a UTF-8 copy, like vendor exports.
+    """
     head = sniff_csv(path)
     if not head.header or not any(head.header):
         raise InputError(f"{path}: the file is empty or has no header row. Export it again with a header.")
@@ -208,27 +231,13 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], li
         raise InputError(f"{path}: the header repeats a column name ({', '.join(head.header)}).")
     spec = "{" + ", ".join(f"'{_lit(n)}': 'VARCHAR'" for n in names) + "}"
     con.execute("DROP TABLE IF EXISTS __rejects; DROP TABLE IF EXISTS __reject_scans")
-    _create_file_table(con, path, (
-        f"read_csv('{_lit(path)}', header = true, auto_detect = false, columns = {spec}, "
-        f"delim = '{_lit(head.delimiter)}', quote = '\"', escape = '\"', encoding = '{head.encoding}', "
-        f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
-    rows = con.execute("SELECT DISTINCT line, error_type, error_message, csv_line FROM __rejects "
-                       "ORDER BY line").fetchall()
-    return names, [Problem(str(path), int(line) - 1, None, csv_line,
-                           f"line {line}: {kind.lower()}: {message}") for line, kind, message, csv_line in rows]
-
-
-def _row_numbers(con: duckdb.DuckDBPyConnection, rejected: list[int]) -> str:
-    """SQL for the data-row number of each accepted row, skipping the numbers of rejected lines.
-
-    With rejected rows r_1 < r_2 < ..., the i-th one has r_i - i accepted rows before it, so the
-    k-th accepted row is row k + #{i : r_i - i < k}.
-    """
-    if not rejected:
-        return "rowid + 1"
-    con.execute("CREATE OR REPLACE TEMP TABLE __skipped (a BIGINT)")
-    con.executemany("INSERT INTO __skipped VALUES (?)", [[r - i] for i, r in enumerate(sorted(set(rejected)), 1)])
-    return "rowid + 1 + (SELECT count(*) FROM __skipped WHERE a < __file.rowid + 1)"
+    with tempfile.TemporaryDirectory(prefix="bridgewatch-") as scratch:
+        source = path if head.encoding == "utf-8" else utf8_copy(path, head.encoding, Path(scratch) / "utf8.csv")
+        _create_file_table(con, path, (
+            f"read_csv('{_lit(source)}', header = true, auto_detect = false, columns = {spec}, "
+            f"delim = '{_lit(head.delimiter)}', quote = '\"', escape = '\"', "
+            f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
+    return names, rejected_lines(con, path, "__rejects")
 
 
 def _check_columns(table: Table, path: Path, present: set[str]) -> None:

@@ -67,17 +67,18 @@ _HINTS = {
 }
 
 
-def checks(col: Column, hint: str | None = None) -> list[tuple[str, str]]:
+def checks(col: Column, hint: str | None = None, empty: str | None = None) -> list[tuple[str, str]]:
     """(SQL condition that a cell is unusable, reason) pairs for one column.
 
     ``hint`` replaces the type's default reason (or, for an enumerated text column, the list of
     allowed values), for readers whose source field has another format (e.g. an RFC-2822 date or
-    vendor status words) so the message names what the user actually has.
+    vendor status words) so the message names what the user actually has; ``empty`` replaces the
+    reason for an empty required value (e.g. saying where the currency should have come from).
     """
     raw = _text(col)
     out = []
     if col.required:
-        out.append((f"{raw} IS NULL", "required value is empty"))
+        out.append((f"{raw} IS NULL", empty or "required value is empty"))
     if col.type in _HINTS:
         out.append((f"{raw} IS NOT NULL AND ({_valid_sql(col)}) IS NULL", hint or _HINTS[col.type]))
     if col.allowed:
@@ -116,7 +117,7 @@ class CheckedRelation:
 
 def find_problems(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,
                   present: set[str], *, extra: Sequence[Check] = (), hints: Mapping[str, str] | None = None,
-                  labels: Mapping[str, str] | None = None) -> CheckedRelation:
+                  labels: Mapping[str, str] | None = None, empty: Mapping[str, str] | None = None) -> CheckedRelation:
     """Every unusable cell of ``relation`` (a view with all-text columns plus ``__row``).
 
     Args:
@@ -124,9 +125,10 @@ def find_problems(con: duckdb.DuckDBPyConnection, relation: str, table: Table, f
         hints: per column, the reason to give when a value cannot be read (see :func:`checks`).
         labels: per column, the field name to report (the vendor's name for it).
     """
-    hints, labels = hints or {}, labels or {}
+    hints, labels, empty = hints or {}, labels or {}, empty or {}
     rules = [(labels.get(col.name, col.name), _q(col.name), cond, reason)
-             for col in table.columns if col.name in present for cond, reason in checks(col, hints.get(col.name))]
+             for col in table.columns if col.name in present
+             for cond, reason in checks(col, hints.get(col.name), empty.get(col.name))]
     rules += [(c.field, c.value_sql, c.condition_sql, c.reason) for c in extra]
     if not rules:
         return CheckedRelation((), frozenset())

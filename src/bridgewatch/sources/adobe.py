@@ -1,8 +1,9 @@
 """Adobe Commerce (Magento 2) REST responses: customers, orders, B2B companies, negotiable quotes.
 
 Search results carry ``items`` + ``search_criteria`` + ``total_count``; single-object responses
-(``GET /V1/company/2``) are records themselves. Pages past the end repeat the last page
-(reference §3.3): the repeated records are dropped as duplicates.
+(``GET /V1/orders/3``, ``GET /V1/customers/2``, ``GET /V1/company/2``) are records themselves, and
+an order's own ``items`` (its lines) is never taken for a search-results wrapper. Pages past the
+end repeat the last page (reference §3.3): the repeated records are dropped as duplicates.
 
 Orders (reference §3.7): ``state`` decides, not the relabellable ``status``: ``canceled`` is
 cancelled, ``closed`` (fully refunded) is not a live sale; an unknown state is quarantined. Guests
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
 from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, json_pick, lit, number, timestamp
@@ -24,13 +26,16 @@ from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, j
 PLATFORM = const("adobe_commerce")
 STATES = ("new", "pending_payment", "processing", "complete", "closed", "canceled", "holded", "payment_review")
 LAYOUT = JsonLayout(
-    envelopes=(Envelope("$.items"),),
+    envelopes=(Envelope("$.items", when="json_exists(t.json, '$.search_criteria') OR json_exists(t.json, "
+                                        "'$.total_count')"),),
     kinds=(
         ("order", "json_exists(j, '$.increment_id') AND json_exists(j, '$.state')"),
         ("quote", "json_exists(j, '$.extension_attributes.negotiable_quote')"),
         ("company", "json_exists(j, '$.company_name')"),
         ("customer", "json_exists(j, '$.email') AND (json_exists(j, '$.website_id') OR json_exists(j, '$.group_id'))"),
     ),
+    accepts=("Adobe Commerce REST search results (customers, orders, companies, negotiable quotes) and single "
+             "GET /V1/orders/{id}, /V1/customers/{id}, /V1/company/{id} responses"),
 )
 BILLING = ("list_filter(json_extract(r.j, '$.addresses[*]'), lambda a: a ->> '$.id' = r.j ->> '$.default_billing' "
            "OR a ->> '$.default_billing' = 'true')[1]")
@@ -82,8 +87,8 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "vat_number": first(js("$.taxvat"), Field(f"NULLIF(trim({BILLING} ->> '$.vat_id'), '')", "addresses[].vat_id")),
         "account_ref": _attribute(options["account_ref_attribute"]),
         "external_id": _attribute(options["external_id_attribute"]),
-        "country": first(Field(f"NULLIF(trim({BILLING} ->> '$.country_id'), '')", "addresses[].country_id"),
-                         js("$.addresses[0].country_id")),
+        "country": country(first(Field(f"NULLIF(trim({BILLING} ->> '$.country_id'), '')", "addresses[].country_id"),
+                                 js("$.addresses[0].country_id"))),
         "created_at": utc(js("$.created_at")),
     })
 
@@ -103,8 +108,8 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": utc(js("$.created_at")),
         "currency": js("$.order_currency_code", "$.base_currency_code"),
         "total": number(js("$.grand_total")),
-        "ship_to_country": js("$.extension_attributes.shipping_assignments[0].shipping.address.country_id",
-                              "$.billing_address.country_id"),
+        "ship_to_country": country(js("$.extension_attributes.shipping_assignments[0].shipping.address.country_id",
+                                      "$.billing_address.country_id")),
     }, checks=[
         RowCheck("state", "r.j ->> '$.state'", "r.j ->> '$.state' IS NULL",
                  "state is missing, so the order cannot be classified"),
@@ -138,5 +143,5 @@ def _companies() -> TableMap:
         "email": js("$.company_email"),
         "vat_number": js("$.vat_tax_id"),
         "account_ref": js("$.reseller_id"),
-        "country": js("$.country_id"),
+        "country": country(js("$.country_id")),
     })

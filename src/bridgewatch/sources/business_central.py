@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
-from bridgewatch.sources.shapes import Field, const, iso2, js, lit, translate
+from bridgewatch.sources.shapes import Field, const, js, lit, translate
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     kinds=(("customer", "json_exists(j, '$.number') AND json_exists(j, '$.displayName')"),
                            ("company", "json_exists(j, '$.systemVersion') OR json_exists(j, '$.customers')")),
-                    context=("@odata.context",))
+                    context=("@odata.context",),
+                    accepts=("Business Central API v2.0 customers pages or single customers (number, displayName), "
+                             "and companies pages (with or without $expand=customers)"))
 COMPANY_IN_CONTEXT = "regexp_extract(r.j ->> '$.__context.\"@odata.context\"', 'companies\\(([^)]+)\\)', 1)"
 
 
@@ -75,7 +78,7 @@ class BusinessCentralApiReader(VendorReader):
             "email": js("$.email"),
             "status": translate(blocked, BLOCKED, "blocked value", default="active"),
             "external_id": js(f"$.{ext}") if ext else const(None),
-            "country": iso2(js("$.country")),
+            "country": country(js("$.country")),
             "modified_at": js("$.lastModifiedDateTime"),
         }, checks=[
             RowCheck("@odata.context", "NULL", f"{entity.sql} IS NULL",

@@ -18,9 +18,10 @@ from typing import Any, ClassVar
 
 from bridgewatch.errors import ConfigError
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
-from bridgewatch.sources.shapes import Field, const, first, full_name, iso2, js, lit, setting, translate
+from bridgewatch.sources.shapes import Field, const, first, full_name, js, lit, setting, translate
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,8 @@ ON_HOLD = {"no": "active", "never": "active", "all": "blocked", "invoice": "on_h
            "requisition": "on_hold"}
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     kinds=(("customer", "json_exists(j, '$.CustomerAccount')"),),
-                    context=("@odata.nextLink",))
+                    context=("@odata.nextLink",),
+                    accepts="Dynamics 365 F&O OData CustomersV3 pages or single records (CustomerAccount)")
 CASES = {"upper": "upper({})", "lower": "lower({})", "as_is": "{}"}
 
 
@@ -83,7 +85,7 @@ class D365FoODataReader(VendorReader):
             "status": translate(hold, statuses, "OnHoldStatus", default="active",
                                 advice="; add it to the status_map option"),
             "external_id": js(f"$.{ext}") if ext else const(None),
-            "country": first(js("$.AddressCountryRegionISOCode"), iso2(js("$.AddressCountryRegionId"))),
+            "country": country(js("$.AddressCountryRegionISOCode", "$.AddressCountryRegionId")),
             "created_at": js(f"$.{options['created_field']}") if options["created_field"] else const(None),
         }, checks=[
             RowCheck("dataAreaId", "NULL", f"NULLIF(trim(r.j ->> '$.dataAreaId'), '') IS NULL AND "

@@ -21,7 +21,8 @@ from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
 from bridgewatch.sources.shapes import Field, const, first, flag, js, lit, translate
 
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
-                    kinds=(("account", "json_exists(j, '$.accountid')"), ("contact", "json_exists(j, '$.contactid')")))
+                    kinds=(("account", "json_exists(j, '$.accountid')"), ("contact", "json_exists(j, '$.contactid')")),
+                    accepts="Dataverse Web API accounts and contacts pages or single records (accountid, contactid)")
 FORMATTED = "@OData.Community.Display.V1.FormattedValue"
 STATES = {"0": "active", "1": "inactive"}
 

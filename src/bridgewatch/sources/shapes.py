@@ -30,6 +30,20 @@ class Field:
     """Reason given when the value cannot be read (names the vendor's format)."""
     checked: bool = True
     """False for values the reader makes itself (constants, true/false flags): nothing to check."""
+    empty: str | None = None
+    """Reason given when a required value is empty (e.g. where the currency should have come from)."""
+    rules: tuple[Rule, ...] = ()
+    """Vendor rules on this value, checked with the canonical ones (e.g. a two-letter code that is no
+    country, a date whose day/month order the file cannot tell)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Rows where ``condition_sql`` (SQL on the raw record ``r``) holds are quarantined with ``reason``."""
+
+    value_sql: str
+    condition_sql: str
+    reason: str
 
 
 def lit(value: str | None) -> str:
@@ -156,11 +170,6 @@ def number(field: Field) -> Field:
 def flag(condition: str) -> Field:
     """``true``/``false`` from a SQL condition (NULL counts as false)."""
     return Field(f"CASE WHEN {condition} THEN 'true' ELSE 'false' END", checked=False)
-
-
-def iso2(field: Field) -> Field:
-    """A country only when it is an ISO 3166 alpha-2 code (vendors also write names here)."""
-    return derive(field, "CASE WHEN regexp_full_match({0}, '[A-Za-z]{{2}}') THEN upper({0}) END")
 
 
 def json_list(path: str) -> Field:

@@ -12,7 +12,7 @@ import pytest
 
 from bridgewatch.sources.shapes import Field, money, timestamp
 
-from .helpers import problems, read, rows
+from .helpers import accounts, problems, read, rows
 
 LOG_HEADER = "event_id,occurred_at,customer_ref,outcome,rejection_reason"
 

@@ -60,6 +60,8 @@ class AdobeCommerceApiReader(VendorReader):
         "external_id_attribute": Option(None, "attribute_code of the customer custom attribute holding the id "
                                               "the ERP stores for the customer."),
         "inactive_states": Option(["closed"], "Order states that are not a live sale (canceled is cancelled)."),
+        "b2b_group_ids": Option([], "Customer group ids that also mark B2B buyers (besides a company), e.g. [2] "
+                                    "for Wholesale, as the CSV reader's option of the same name."),
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
@@ -74,6 +76,9 @@ def _attribute(code: str | None) -> Field:
     return Field(json_pick("$.custom_attributes", "attribute_code", code, "value"), code) if code else const(None)
 
 
+GROUP = "r.j ->> '$.group_id'"
+
+
 def _customers(options: Mapping[str, Any]) -> TableMap:
     company = "NULLIF(NULLIF(r.j ->> '$.extension_attributes.company_attributes.company_id', '0'), '')"
     return TableMap("commerce_customers", "{customer} AS r", {
@@ -81,7 +86,7 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "customer_id": js("$.id"),
         "email": js("$.email"),
         "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.firstname', r.j ->> '$.lastname')), '')"),
-        "is_b2b": flag(f"{company} IS NOT NULL"),
+        "is_b2b": flag(f"{company} IS NOT NULL OR {in_list(GROUP, options['b2b_group_ids'])}"),
         "company_id": Field(company, "extension_attributes.company_attributes.company_id"),
         "company_name": Field(f"NULLIF(trim({BILLING} ->> '$.company'), '')", "addresses[].company"),
         "vat_number": first(js("$.taxvat"), Field(f"NULLIF(trim({BILLING} ->> '$.vat_id'), '')", "addresses[].vat_id")),

@@ -18,8 +18,10 @@ from bridgewatch.workspace import load_workspace
 
 from . import routes_adobe as adobe
 from . import routes_bigcommerce as bigcommerce
+from . import routes_business_central as business_central
 from . import routes_intacct as intacct
 from . import routes_shopify as shopify
+from . import routes_synclogs as synclogs
 from .routes import d365_pages, intacct_xml, sync_log, write_route
 
 
@@ -110,3 +112,27 @@ def test_every_intacct_route_gives_the_canonical_cards(route: str, tmp_path: Pat
                                                        intacct_expected: list[dict[str, Any]]) -> None:
     root = write_route(intacct.scenario(), tmp_path, intacct.ROUTES[route], intacct.commerce)
     assert _cards(root) == intacct_expected
+
+
+@pytest.mark.parametrize("route", sorted(synclogs.ROUTES))
+def test_every_sync_log_route_gives_the_canonical_cards(route: str, tmp_path: Path,
+                                                        shopify_expected: list[dict[str, Any]]) -> None:
+    root = write_route(shopify.scenario(), tmp_path, shopify.graphql, intacct_xml, synclogs.ROUTES[route])
+    assert _cards(root) == shopify_expected
+
+
+@pytest.fixture(scope="module")
+def business_central_expected(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    results = _cards(business_central.scenario().write(tmp_path_factory.mktemp("canonical")))
+    [card] = results
+    assert [(c["customer_id"], c["expected_entity"], c["exists_in_other_entity"]) for c in card["customers"]] == [
+        ("503", "CRONUS UK", False), ("502", "CRONUS IE", True)]
+    return results
+
+
+@pytest.mark.parametrize("route", sorted(business_central.ROUTES))
+def test_every_business_central_route_gives_the_canonical_cards(
+        route: str, tmp_path: Path, business_central_expected: list[dict[str, Any]]) -> None:
+    root = write_route(business_central.scenario(), tmp_path, business_central.ROUTES[route],
+                       business_central.commerce)
+    assert _cards(root) == business_central_expected

@@ -90,7 +90,7 @@ def checks(col: Column, hint: str | None = None, empty: str | None = None) -> li
                     "expected a 3-letter ISO 4217 currency code"))
     if col.name in ("country", "ship_to_country"):
         out.append((f"{raw} IS NOT NULL AND NOT regexp_matches(upper({raw}), '^[A-Z]{{2}}$')",
-                    "expected a 2-letter ISO 3166 country code"))
+                    hint or "expected a 2-letter ISO 3166 country code"))
     return out
 
 

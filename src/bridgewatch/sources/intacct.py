@@ -78,8 +78,9 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
         "status": Field(f"CASE WHEN {on_hold} AND {status} IN ('active', 't', 'true') THEN 'on_hold' "
                         f"ELSE {plain.sql} END", "STATUS", plain.hint),
         "external_id": col(ext.upper(), ext) if ext else const(None),
-        "country": country(first(col("DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE"),
-                                 col("DISPLAYCONTACT.MAILADDRESS.COUNTRY"))),
+        "country": country(Field(first(col("DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE"),
+                                       col("DISPLAYCONTACT.MAILADDRESS.COUNTRY")).sql,
+                                 "DISPLAYCONTACT.MAILADDRESS.COUNTRY")),
         "created_at": local_time(col("WHENCREATED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
         "modified_at": local_time(col("WHENMODIFIED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
     })

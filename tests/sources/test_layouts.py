@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from bridgewatch.cli import app
 from bridgewatch.errors import InputError
 
-from .helpers import FIXTURES, accounts, problems, read, rows
+from .helpers import accounts, problems, read, rows
 
 
 def test_shopify_rest_lists_and_single_records_are_read() -> None:

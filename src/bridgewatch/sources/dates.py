@@ -39,9 +39,12 @@ def orient(fmt: str, order: str) -> str:
 def local_time(field: Field, formats: Sequence[str], *, example: str | None = None) -> Field:
     """A timestamp in one of ``formats``, with day and month in the order the row's file proves."""
     given = timestamp(field, formats, example=example)
-    day_first = timestamp(field, [orient(f, "dmy") for f in formats]).sql
-    month_first = timestamp(field, [orient(f, "mdy") for f in formats]).sql
-    sql = f"(CASE r.__dmy WHEN 'dmy' THEN {day_first} WHEN 'mdy' THEN {month_first} ELSE {given.sql} END)"
+    day_first = [orient(f, "dmy") for f in formats]
+    month_first = [orient(f, "mdy") for f in formats]
+    either = timestamp(field, [*month_first, *day_first]).sql  # read, so only the rule below reports the row
+    sql = (f"(CASE r.__dmy WHEN 'dmy' THEN {timestamp(field, day_first).sql} WHEN 'mdy' THEN "
+           f"{timestamp(field, month_first).sql} WHEN 'ambiguous' THEN {either} WHEN 'conflict' THEN {either} "
+           f"ELSE {given.sql} END)")
     part = [f"TRY_CAST(regexp_extract({field.sql}, {lit(SLASH_DATE)}, {g}) AS INTEGER)" for g in (1, 2)]
     two_ways = f"{part[0]} <> {part[1]}"
     rules = (Rule(field.sql, f"r.__dmy = 'ambiguous' AND {two_ways}", AMBIGUOUS),

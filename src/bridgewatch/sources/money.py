@@ -19,6 +19,8 @@ SYMBOLS = {"€": "EUR", "£": "GBP", "US$": "USD", "CA$": "CAD", "C$": "CAD", "
 SHARED = {"$": ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"), "¥": ("JPY", "CNY"),
           "kr": ("SEK", "NOK", "DKK", "ISK")}
 """Symbols several currencies print."""
+NO_CURRENCY = ("no currency: the file has no currency column, and the amount no currency symbol or one several "
+               "currencies use ($, ¥, kr); set the source's currency option")
 _ORDER = sorted([*SYMBOLS, *SHARED], key=len, reverse=True)
 PATTERN = "(" + "|".join(s.replace("$", "\\$").replace(".", "\\.") for s in _ORDER) + ")"
 
@@ -45,15 +47,13 @@ def priced(total: Field, currency: Field, decimal_comma: str = "FALSE") -> tuple
         Rule(total.sql, f"{named} IS NOT NULL AND {currency.sql} IS NOT NULL AND {named} <> {given}",
              "the amount's currency symbol names another currency than the row's currency (a file of several "
              "currencies read with the source's currency option?)"),
-        Rule(total.sql, f"{symbol} IN ({', '.join(lit(s) for s in SHARED)}) AND {currency.sql} IS NULL",
-             "the amount's currency symbol is used by several currencies; set the source's currency option"),
         Rule(total.sql, f"{symbol} IN ({', '.join(lit(s) for s in SHARED)}) AND NOT COALESCE(CASE {symbol} "
                         f"{shared} END, TRUE)",
              "the amount's currency symbol does not fit the row's currency"),
     )
-    amount = money(Field(f"regexp_replace({total.sql}, {lit(PATTERN)}, '', 'g')", total.source, total.hint),
-                   decimal_comma)
+    stripped = money(Field(f"regexp_replace({total.sql}, {lit(PATTERN)}, '', 'g')", total.source, total.hint),
+                     decimal_comma)
+    amount = Field(stripped.sql, stripped.source, stripped.hint, rules=rules)
     currency_field = Field(f"COALESCE({named}, {currency.sql})", currency.source or total.source, currency.hint,
-                           empty="no currency: the file has no currency column and the amount no currency symbol; "
-                                 "set the source's currency option", rules=rules)
+                           empty=NO_CURRENCY)
     return amount, currency_field

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bridgewatch.cards.compute import compute
 from bridgewatch.ingest import load_folder
 from bridgewatch.ingest.accounting import OnBadRow
+from bridgewatch.results import collect
 from bridgewatch.workspace import load_workspace
 
 from ..cards.builders import company, sage
@@ -68,11 +68,11 @@ def test_header_only_and_empty_orders_files_say_no_orders_in_the_result(tmp_path
     company(s, "A")
     root = s.write(tmp_path / "canonical")
     (root / "data" / "orders.csv").write_text(ORDERS_HEADER, encoding="utf-8")
-    [card] = compute([load_workspace(root)])
+    [card] = collect([load_workspace(root)])
     [entry] = [f for f in card.ingest if f["table"] == "orders"]
     assert (entry["read"], entry["notes"]) == (0, ["no orders: the file has a header and no rows"])
     (root / "data" / "orders.csv").write_bytes(b"")
-    [card] = compute([load_workspace(root)])
+    [card] = collect([load_workspace(root)])
     [entry] = [f for f in card.ingest if f["table"] == "orders"]
     assert (entry["read"], entry["notes"]) == (0, ["no orders: the file is empty"])
     assert card.count == 0

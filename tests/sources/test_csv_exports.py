@@ -11,7 +11,7 @@ from pathlib import Path
 
 import tomli_w
 
-from bridgewatch.cards.compute import compute
+from bridgewatch.results import collect
 from bridgewatch.sources.dates import AMBIGUOUS
 from bridgewatch.sources.money import NO_CURRENCY
 from bridgewatch.workspace import load_workspace
@@ -126,6 +126,6 @@ def test_an_orders_only_workspace_with_email_as_customer_id_matches_by_email(tmp
     ws = load_workspace(tmp_path)
     assert [(r["customer_id"], r["name"], r["country"]) for r in ws.tables["commerce_customers"].to_pylist()] == [
         ("known@shop.example", "Kay Known", "US"), ("new@shop.example", "Nia New", "US")]
-    [card] = compute([ws])
+    [card] = collect([ws])
     assert [(c.customer_id, c.cause) for c in card.customers] == [("new@shop.example", "never_synced")]
     assert card.scope == {"counted: absent from master": 1, "present in master (matched on email)": 1}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bridgewatch.cards.compute import compute
+from bridgewatch.results import collect
 from bridgewatch.workspace import load_workspace
 
 from . import routes_adobe as adobe
@@ -29,7 +29,7 @@ def _cards(root: Path) -> list[dict[str, Any]]:
     ws = load_workspace(root)
     problems = [p.describe() for p in ws.accounting.problems]
     assert not problems, problems
-    return [r.to_dict() | {"ingest": None} for r in compute([ws])]
+    return [r.to_dict() | {"ingest": None} for r in collect([ws])]
 
 
 @pytest.fixture(scope="module")

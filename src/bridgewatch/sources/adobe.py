@@ -13,14 +13,14 @@ Negotiable quotes are quotes (``quote``), except those already ``ordered``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, json_pick, lit, number, timestamp
 
 PLATFORM = const("adobe_commerce")
@@ -66,6 +66,9 @@ class AdobeCommerceApiReader(VendorReader):
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _orders(options), _quotes(), _companies(),

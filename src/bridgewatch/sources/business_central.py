@@ -9,14 +9,14 @@ and ``Invoice`` on hold, ``All`` blocked. Only ``lastModifiedDateTime`` is expos
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import Field, const, js, lit, translate
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
@@ -45,6 +45,9 @@ class BusinessCentralApiReader(VendorReader):
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Lift customers nested in ``companies?$expand=customers`` records, tagged with their company."""

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from bridgewatch.ingest.accounting import FileAccount
+from bridgewatch.ingest.canonical import local_connection
 from bridgewatch.model.tables import TABLES_BY_NAME, Table
 from bridgewatch.sources.base import ReadResult
 
@@ -70,7 +71,7 @@ def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:
 def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Table:
     if not table.key or data.num_rows == 0:
         return data
-    con = duckdb.connect()
+    con = local_connection()
     try:
         cols = ", ".join(f'"{k}"' for k in table.key)
         con.register("keys", data.select(list(table.key)))

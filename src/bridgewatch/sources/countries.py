@@ -9,9 +9,10 @@ not list ("UK", "Great Britain", "USA", "Republic of Ireland", "Holland"). A nam
 countries share is left out rather than guessed.
 
 Values are compared by :func:`key_sql`: lower-cased, accents and dots removed, runs of spaces,
-hyphens and commas folded, a leading "the" dropped. :func:`country` wraps a reader's field: a
-known value becomes its alpha-2 code, anything else is passed through, so the canonical check
-quarantines it with the value and :data:`HINT`.
+hyphens and commas folded, a leading "the" dropped. :func:`country` marks a reader's field for the
+lookup, which the mapping does as one join per column (:func:`apply_sql`): a known value becomes
+its alpha-2 code, anything else stays, so the canonical check quarantines it with the value and
+:data:`HINT` (:func:`unknown_code_sql` catches two-letter codes ISO does not assign).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import duckdb
 import pyarrow as pa
 import pycountry
 
-from bridgewatch.sources.shapes import Field, Rule
+from bridgewatch.ingest.canonical import local_connection
+from bridgewatch.sources.shapes import Field
 
 TABLE = "__bw_countries"
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "pl")
@@ -62,7 +64,7 @@ def lookup_table() -> Any:
     names += list(VARIANTS.items())
     names += _translations()
     raw = pa.table({"name": [n for n, _ in names], "alpha2": [a for _, a in names]})
-    con = duckdb.connect()
+    con = local_connection()
     con.register("raw", raw)
     keyed = con.sql(f"""
         SELECT key, min(alpha2) AS alpha2 FROM (SELECT {key_sql('name')} AS key, alpha2 FROM raw)
@@ -97,7 +99,17 @@ def country_sql(expr: str) -> str:
 
 
 def country(field: Field) -> Field:
-    """A reader field holding a country code or name, read as ISO 3166-1 alpha-2 (see :func:`country_sql`)."""
-    sql = country_sql(field.sql)
-    unknown_code = Rule(sql, f"length({sql}) = 2 AND upper({sql}) NOT IN (SELECT alpha2 FROM {TABLE})", HINT)
-    return Field(sql, field.source, HINT, rules=(unknown_code,))
+    """A reader field holding a country code or name, to be read as ISO 3166-1 alpha-2 (:func:`apply_sql`)."""
+    return Field(f"NULLIF(trim(CAST({field.sql} AS VARCHAR)), '')", field.source, HINT, lookup="country")
+
+
+def apply_sql(table: str, column: str) -> str:
+    """SQL replacing the country values of ``table.column`` by their alpha-2 codes, in one join."""
+    col = '"' + column.replace('"', '""') + '"'
+    return (f"UPDATE {table} SET {col} = __c.alpha2 FROM {TABLE} AS __c "
+            f"WHERE {table}.{col} IS NOT NULL AND __c.key = {key_sql(f'{table}.{col}')}")
+
+
+def unknown_code_sql(column: str) -> str:
+    """SQL: the (looked-up) value in ``column`` is two letters but no ISO 3166 code."""
+    return f"(length({column}) = 2 AND upper({column}) NOT IN (SELECT alpha2 FROM {TABLE}))"

@@ -12,7 +12,7 @@ unconfirmed, hence ``status_map``). The standard entity has no created/modified 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,7 +20,7 @@ from bridgewatch.errors import ConfigError
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import Field, const, first, full_name, js, lit, setting, translate
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,9 @@ class D365FoODataReader(VendorReader):
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         last = session.con.execute("SELECT j ->> '$.__context.\"@odata.nextLink\"' FROM __rec "

@@ -11,6 +11,7 @@ and canonical files are checked, reported and typed the same way.
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,9 +24,10 @@ import pyarrow as pa
 
 from bridgewatch.errors import ConfigError
 from bridgewatch.ingest.accounting import FileAccount
-from bridgewatch.ingest.canonical import CastOptions, cast_relation, empty_note
+from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note
 from bridgewatch.ingest.typing import Check
 from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType
+from bridgewatch.sources import countries
 from bridgewatch.sources.base import Option, ReadContext, Reader, ReadResult, resolve_options
 from bridgewatch.sources.combine import combine
 from bridgewatch.sources.raw import Session
@@ -63,6 +65,11 @@ class TableMap:
     exclude: Sequence[tuple[str, str]] = ()
     """(SQL condition, SQL reason text) in order: the first that holds excludes the row."""
     checks: Sequence[RowCheck] = ()
+
+    def main_kinds(self) -> set[str]:
+        """The record kinds of the main relation ``r`` (those named before ``AS r`` in ``source``)."""
+        head = self.source.split(" AS r", 1)[0]
+        return set(re.findall(r"\{(\w+)\}", head))
 
     def all_checks(self) -> list[RowCheck]:
         """The map's own checks and those its fields carry."""
@@ -104,19 +111,26 @@ def apply_maps(session: Session, maps: Sequence[TableMap], context: ReadContext,
                kinds: Sequence[str], zones: Mapping[str, Any] | None = None) -> ReadResult:
     """Run every map and cast its rows file by file; one account per (table, file)."""
     relations = {k: session.relation(k) for k in kinds}
+    present = session.kinds_present()
     result = ReadResult()
     for m in maps:
+        if not m.main_kinds() & present:
+            continue  # no record of its kind: nothing to map, nothing to account
         name = session.fresh("map")
         zone = _zone_sql(zones or {}, m.table, session.files, context)
         session.con.execute(f"CREATE TEMP TABLE {name} AS {mapped_sql(m, relations, zone)}")
+        for column, f in m.columns.items():
+            if f.lookup == "country":
+                session.con.execute(countries.apply_sql(name, column))
         files = [r[0] for r in session.con.execute(f"SELECT DISTINCT __file FROM {name}").fetchall()]
-        for file in sorted(files, key=session.files.index):
-            relation = name if len(files) == 1 else f"(SELECT * FROM {name} WHERE __file = {lit(file)})"
-            arrow, account = cast_relation(session.con, TABLES_BY_NAME[m.table], relation, set(m.columns),
-                                           workspace_id=context.workspace_id, file=file,
-                                           on_bad_row=context.on_bad_row, options=_cast_options(m))
-            result.tables.setdefault(m.table, []).append(arrow)
-            result.accounts.append(account)
+        if not files:
+            session.con.execute(f"DROP TABLE {name}")
+            continue
+        arrow, accounts = cast_files(session.con, TABLES_BY_NAME[m.table], name, set(m.columns),
+                                     workspace_id=context.workspace_id, files=sorted(files, key=session.files.index),
+                                     on_bad_row=context.on_bad_row, options=_cast_options(m))
+        result.tables.setdefault(m.table, []).append(arrow)
+        result.accounts += accounts
         session.con.execute(f"DROP TABLE {name}")
     result.tables = {t: pa.concat_tables(parts) for t, parts in result.tables.items()}
     return result
@@ -137,6 +151,8 @@ def _zone_sql(zones: Mapping[str, Any], table: str, files: Sequence[str], contex
 
 def _cast_options(m: TableMap) -> CastOptions:
     checks = [Check(c.field, f"__v{i}", f"__c{i}", c.reason) for i, c in enumerate(m.all_checks())]
+    checks += [Check(f.source or n, q(n), countries.unknown_code_sql(q(n)), countries.HINT)
+               for n, f in m.columns.items() if f.lookup == "country"]
     return CastOptions(exclude_column="__exclude", checks=checks, duplicate_reason=None,
                        hints={n: f.hint for n, f in m.columns.items() if f.hint},
                        labels={n: f.source for n, f in m.columns.items() if f.source},
@@ -154,8 +170,7 @@ class VendorReader(Reader):
         options = resolve_options(type(self), context.options, context.source)
         session = Session(_zone(options.get("timezone"), context, "timezone"))
         try:
-            for path in paths:
-                self.load(session, Path(path), options)
+            self.load_all(session, [Path(p) for p in paths], options)
             self.prepare(session, options)
             result = apply_maps(session, self.maps(options), context, (*self.kinds, "unknown"),
                                 options.get("timezones"))
@@ -166,6 +181,11 @@ class VendorReader(Reader):
     @abstractmethod
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         """Load one file into the session's raw relations."""
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        """Load every file of the source (JSON readers read them all in one scan)."""
+        for path in paths:
+            self.load(session, path, options)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Hook run after every file is loaded (e.g. helper views joining kinds)."""

@@ -105,6 +105,12 @@ class Session:
         self.con.execute("CREATE TEMP TABLE __rec (__file VARCHAR, __row BIGINT, kind VARCHAR, j JSON)")
         countries.register(self.con)
 
+    def kinds_present(self) -> set[str]:
+        """The record kinds loaded so far that may hold records (JSON kinds with a record, tabular kinds
+        with a file)."""
+        found = {r[0] for r in self.con.execute("SELECT DISTINCT kind FROM __rec").fetchall()}
+        return found | {k for k, views in self.tabular.items() if views}
+
     def fresh(self, prefix: str) -> str:
         self._count += 1
         return f"__{prefix}{self._count}"
@@ -170,48 +176,72 @@ class Session:
 # -- JSON ----------------------------------------------------------------------------------------
 
 def load_json(session: Session, path: Path, layout: JsonLayout) -> None:
-    """Read a JSON response, an array of responses, or JSON lines into ``__rec``.
+    """Read one JSON response, an array of responses, or JSON lines into ``__rec`` (see :func:`load_json_files`)."""
+    load_json_files(session, [path], layout)
+
+
+def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout) -> None:
+    """Read JSON responses, arrays of responses or JSON lines into ``__rec``, every file in one scan.
 
     Raises:
-        InputError: the file is not JSON, is a saved API error, or holds records of which none has
+        InputError: a file is not JSON, is a saved API error, or holds records of which none has
             a shape the layout knows (the error names the shapes it accepts).
     """
-    if is_blank(path):
-        session.add_empty(path, BLANK)
+    sources: dict[str, Path] = {}
+    for path in paths:
+        if is_blank(path):
+            session.add_empty(path, BLANK)
+            continue
+        encoding = detect_encoding(path)
+        sources[str(path if encoding == "utf-8" else session.utf8(path, encoding, path.suffix))] = path
+    if not sources:
         return
-    encoding = detect_encoding(path)
-    source = path if encoding == "utf-8" else session.utf8(path, encoding, path.suffix)
-    con = session.con
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __top AS SELECT json FROM read_json_objects({lit(str(source))}, "
-                    f"format = 'auto', maximum_object_size = {MAX_JSON_OBJECT})")
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: not valid JSON ({first_line(exc)}). The file may be truncated or not a "
-                         f"saved API response; export it again.",
-                         [Problem(str(path), None, None, None, "not valid JSON")]) from exc
-    _raise_api_error(con, path, layout)
+    _read_objects(session, sources)
+    _raise_api_error(session.con, layout)
     records = " ".join(f"WHEN {_env_present(e)} THEN {_env_records(e)}" for e in layout.envelopes)
     env_kind = " ".join(f"WHEN {_env_present(e)} THEN {lit(e.kind)}" for e in layout.envelopes)
     rec_kind = " ".join(f"WHEN {cond} THEN {lit(kind)}" for kind, cond in layout.kinds)
-    con.execute(f"""
+    session.con.execute(f"""
         INSERT INTO __rec
         SELECT __file, __row, COALESCE(env_kind, CASE {rec_kind or 'WHEN FALSE THEN NULL'} ELSE 'unknown' END), j
-        FROM (SELECT {lit(str(path))} AS __file, row_number() OVER (ORDER BY t.__top, x.ord) AS __row,
+        FROM (SELECT t.__file, row_number() OVER (PARTITION BY t.__file ORDER BY t.rowid, x.ord) AS __row,
                      CASE {env_kind or 'WHEN FALSE THEN NULL'} END AS env_kind, {_with_context(layout)} AS j
-              FROM (SELECT rowid AS __top, json FROM __top) AS t,
+              FROM __top AS t,
                    unnest(CASE {records or 'WHEN FALSE THEN NULL'} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
         """)
-    session.files.append(str(path))
-    _refuse_unknown(con, path, layout)
+    session.files.extend(str(p) for p in sources.values())
+    _refuse_unknown(session.con, layout)
 
 
-def _refuse_unknown(con: duckdb.DuckDBPyConnection, path: Path, layout: JsonLayout) -> None:
+def _read_objects(session: Session, sources: Mapping[str, Path]) -> None:
+    """Every top-level JSON value of every file, in file order, as ``__top(__file, json)`` (``__file``: the
+    user's path, also for a transcoded copy)."""
+    names = "[" + ", ".join(lit(s) for s in sources) + "]"
+    copies = " ".join(f"WHEN {lit(s)} THEN {lit(str(p))}" for s, p in sources.items() if s != str(p))
+    user_path = f"CASE filename {copies} ELSE filename END" if copies else "filename"
+    try:
+        session.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE __top AS SELECT {user_path} AS __file, json
+            FROM read_json_objects({names}, format = 'auto', filename = true,
+                                   maximum_object_size = {MAX_JSON_OBJECT})""")
+    except duckdb.Error as exc:
+        if len(sources) > 1:  # say which file: read them one by one
+            for source, original in sources.items():
+                _read_objects(session, {source: original})
+        culprit = next(iter(sources.values()))
+        raise InputError(f"{culprit}: not valid JSON ({first_line(exc)}). The file may be truncated or not a "
+                         f"saved API response; export it again.",
+                         [Problem(str(culprit), None, None, None, "not valid JSON")]) from exc
+
+
+def _refuse_unknown(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
     """A file whose records all have an unknown shape is not a response this reader reads: say so."""
-    total, unknown, keys = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE kind = 'unknown'), "
-        "any_value(array_to_string(json_keys(j)[1:8], ', ')) FILTER (WHERE kind = 'unknown') "
-        "FROM __rec WHERE __file = ?", [str(path)]).fetchall()[0]
-    if total and total == unknown:
+    row = con.execute(
+        "SELECT __file, any_value(array_to_string(json_keys(j)[1:8], ', ')) FILTER (WHERE kind = 'unknown') "
+        "FROM __rec GROUP BY __file HAVING count(*) = count(*) FILTER (WHERE kind = 'unknown') "
+        "ORDER BY __file LIMIT 1").fetchone()
+    if row:
+        path, keys = row
         raise InputError(f"{path}: no record in this file has a shape this reader knows (the first has keys: "
                          f"{keys or 'none'}). It reads {layout.accepts}. Check the source's reader and path.",
                          [Problem(str(path), None, None, keys, "unrecognised file")])
@@ -243,18 +273,19 @@ def _env_records(envelope: Envelope) -> str:
     return f"json_extract(t.json, {lit(envelope.array + '[*]' + envelope.suffix)})"
 
 
-def _raise_api_error(con: duckdb.DuckDBPyConnection, path: Path, layout: JsonLayout) -> None:
+def _raise_api_error(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
     """A saved error response (GraphQL ``errors``, OData ``error``) holds no data: say so."""
     data = " OR ".join(_env_present(e, "json") for e in layout.envelopes) or "FALSE"
     row = con.execute(f"""
-        SELECT COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message', 'an error response')
+        SELECT __file, COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message', 'an error response')
         FROM __top WHERE json_type(json) = 'OBJECT' AND NOT ({data})
           AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
-        LIMIT 1""").fetchone()
+        ORDER BY rowid LIMIT 1""").fetchone()
     if row:
-        raise InputError(f"{path}: this is an API error response, not data: {row[0]}. Fix the request "
+        path, message = row
+        raise InputError(f"{path}: this is an API error response, not data: {message}. Fix the request "
                          f"(permissions, throttling, query) and save the response again.",
-                         [Problem(str(path), None, None, row[0], "API error response")])
+                         [Problem(str(path), None, None, message, "API error response")])
 
 
 def first_line(exc: Exception) -> str:

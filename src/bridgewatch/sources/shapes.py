@@ -32,6 +32,9 @@ class Field:
     """False for values the reader makes itself (constants, true/false flags): nothing to check."""
     empty: str | None = None
     """Reason given when a required value is empty (e.g. where the currency should have come from)."""
+    lookup: str | None = None
+    """A lookup the mapped value goes through after mapping (``country``: names and codes → alpha-2),
+    done as one join per column rather than per row in the map's query."""
     rules: tuple[Rule, ...] = ()
     """Vendor rules on this value, checked with the canonical ones (e.g. a two-letter code that is no
     country, a date whose day/month order the file cannot tell)."""
@@ -122,10 +125,13 @@ def timestamp(field: Field, formats: Sequence[str] = (), *, zone: str | None = N
     """
     raw = field.sql
     parts = []
-    for fmt in formats:
-        # A parsed TIMESTAMPTZ prints with the session's offset, a naive TIMESTAMP without one:
-        # both are read back exactly by the canonical cast.
-        parts.append(f"CAST(try_strptime({raw}, {lit(fmt)}) AS VARCHAR)")
+    # One try_strptime per kind of format, with the list of formats tried in order. A parsed
+    # TIMESTAMPTZ (%z) prints with the session's offset, a naive TIMESTAMP without one: both are
+    # read back exactly by the canonical cast.
+    for group in ([f for f in formats if "%z" in f], [f for f in formats if "%z" not in f]):
+        if group:
+            listed = "[" + ", ".join(lit(f) for f in group) + "]"
+            parts.append(f"CAST(try_strptime({raw}, {listed}) AS VARCHAR)")
     if zone:
         naive = f"CASE WHEN regexp_matches({raw}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9:.]+$') THEN {raw} END"
         parts.append(f"({naive}) || ' ' || {lit(zone)}")

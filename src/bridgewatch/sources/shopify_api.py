@@ -18,14 +18,14 @@ and location (with ``taxSettings.taxRegistrationId``), REST's ``company``, a cus
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import (
     Field,
     const,
@@ -101,6 +101,9 @@ class ShopifyApiReader(VendorReader):
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Lift locations and contacts (the main contact too) nested in company nodes to records of their own."""

@@ -15,14 +15,14 @@ Three readers:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json_files
 from bridgewatch.sources.rawcsv import load_csv, read_head
 from bridgewatch.sources.shapes import (
     Field,
@@ -51,6 +51,17 @@ OUTCOMES = {
 OPERATIONS = {"create": "create", "insert": "create", "add": "create", "update": "update", "upsert": "update",
               "modify": "update", "promote": "promote", "delete": "delete", "remove": "delete", "other": "other"}
 JSON_EXTENSIONS = (".json", ".jsonl", ".ndjson")
+
+
+def load_mixed(session: Session, paths: Sequence[Path], layout: JsonLayout,
+               load_csv_file: Callable[[Path], None]) -> None:
+    """JSON files (by extension) in one scan, the others as CSV, accounted in path order."""
+    load_json_files(session, [p for p in paths if p.suffix.lower() in JSON_EXTENSIONS], layout)
+    for path in paths:
+        if path.suffix.lower() not in JSON_EXTENSIONS:
+            load_csv_file(path)
+    order = {str(p): i for i, p in enumerate(paths)}
+    session.files.sort(key=lambda f: order.get(f, len(order)))
 
 
 def _outcomes(options: Mapping[str, Any]) -> dict[str, str]:
@@ -97,12 +108,15 @@ class SyncLogReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        if path.suffix.lower() in JSON_EXTENSIONS:
-            load_json(session, path, LOG_JSON)
-            return
-        head = read_head(session, path, "sync_events")
-        if head is not None:
-            load_csv(session, path, LOG_CSV, head, overrides=options["columns"])
+        self.load_all(session, [path], options)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        def one(path: Path) -> None:
+            head = read_head(session, path, "sync_events")
+            if head is not None:
+                load_csv(session, path, LOG_CSV, head, overrides=options["columns"])
+
+        load_mixed(session, paths, LOG_JSON, one)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("log", list(LOG_FIELDS))
@@ -168,16 +182,20 @@ class PowerAutomateFlowRunsReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        if path.suffix.lower() in JSON_EXTENSIONS:
-            load_json(session, path, RUN_JSON)
-            return
+        self.load_all(session, [path], options)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
         kind = RUN_CSV
         if options["customer_ref_field"]:
             kind = TabularKind(kind.name, kind.signature, {**kind.columns, "ref": (options["customer_ref_field"],)},
                                kind.required, kind.label, table="sync_events")
-        head = read_head(session, path, "sync_events")
-        if head is not None:
-            load_csv(session, path, kind, head, overrides=options["columns"])
+
+        def one(path: Path) -> None:
+            head = read_head(session, path, "sync_events")
+            if head is not None:
+                load_csv(session, path, kind, head, overrides=options["columns"])
+
+        load_mixed(session, paths, RUN_JSON, one)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("run", [*RUN_CSV.columns, *(["ref"] if options["customer_ref_field"] else [])])

@@ -169,7 +169,7 @@ def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, p
     rows = f"(SELECT *, {_sql_lit(file)} AS __file FROM {relation})"
     arrow, accounts = cast_files(con, table, rows, present, workspace_id=workspace_id, files=[file],
                                  on_bad_row=on_bad_row, options=options)
-    return arrow, accounts[0]
+    return arrow, accounts[0] if accounts else FileAccount(table.name, file)
 
 
 def cast_files(con: duckdb.DuckDBPyConnection, table: Table, relation: str, present: set[str], *,
@@ -183,7 +183,7 @@ def cast_files(con: duckdb.DuckDBPyConnection, table: Table, relation: str, pres
 
     Returns:
         The typed Arrow table (lineage columns first; files in ``files`` order, rows in file order)
-        and one account per file of ``files``.
+        and one account per file of ``files`` that has a row in the relation.
 
     Raises:
         InputError: with ``OnBadRow.RAISE``, every unusable cell of the relation.
@@ -193,11 +193,11 @@ def cast_files(con: duckdb.DuckDBPyConnection, table: Table, relation: str, pres
     exclude = _q(options.exclude_column) if options.exclude_column else "CAST(NULL AS VARCHAR)"
     con.execute(f"CREATE OR REPLACE TEMP TABLE __checked AS SELECT *, {exclude} AS __why, "
                 f"{exclude} IS NULL AND ({any_bad_sql(rules)}) AS __bad FROM {relation}")
-    accounts = {f: FileAccount(table.name, f) for f in files}
+    accounts: dict[str, FileAccount] = {}
     bad = 0
     for f, why, n, n_bad in con.execute("SELECT __file, __why, count(*), count(*) FILTER (WHERE __bad) "
                                         "FROM __checked GROUP BY 1, 2").fetchall():
-        accounts[f].read += n
+        accounts.setdefault(f, FileAccount(table.name, f)).read += n
         bad += n_bad
         if why is not None:
             accounts[f].excluded[why] += n
@@ -213,13 +213,15 @@ def cast_files(con: duckdb.DuckDBPyConnection, table: Table, relation: str, pres
     if dups:
         con.execute("CREATE OR REPLACE TEMP TABLE __dropped (f VARCHAR, r BIGINT)")
         con.executemany("INSERT INTO __dropped VALUES (?, ?)", [[d.file, d.row] for d in dups])
-    order = "list_position(" + _sql_list(files) + ", __file)" if len(files) > 1 else "1"
+    present_files = [f for f in files if f in accounts]
+    order = "list_position(" + _sql_list(present_files) + ", __file)" if len(present_files) > 1 else "1"
     arrow = con.sql(_select_sql(table, present, workspace_id, "__file", live, "__dropped" if dups else None,
                                 order)).to_arrow_table()
-    used = Counter(arrow.column("source_file").to_pylist()) if len(files) > 1 else {files[0]: arrow.num_rows}
+    used = Counter(arrow.column("source_file").to_pylist()) if len(accounts) > 1 else {f: arrow.num_rows
+                                                                                      for f in accounts}
     for f, account in accounts.items():
         account.used = used.get(f, 0)
-    return arrow, list(accounts.values())
+    return arrow, [accounts[f] for f in present_files]
 
 
 def _sql_lit(value: str) -> str:

@@ -104,7 +104,43 @@ def mapped_sql(m: TableMap, relations: Mapping[str, str], zone: str | None = Non
             sql = f"CASE WHEN regexp_full_match({sql}, {NAIVE}) AND {zone} IS NOT NULL THEN {sql} || ' ' || {zone} " \
                   f"ELSE {sql} END"
         parts.append(f"{live(sql)} AS {q(name)}")
-    return f"SELECT {', '.join(parts)} FROM {m.source.format(**relations)}"
+    select, source = _extract_once(", ".join(parts), m.source)
+    return f"SELECT {select} FROM {source.format(**relations)}"
+
+
+JSON_TEXT = re.compile(r"r\.j ->> '((?:[^']|'')*)'")
+
+
+def _extract_once(select: str, source: str) -> tuple[str, str]:
+    """Read every JSON path the select list takes from the main record ``r.j`` in one call.
+
+    A map names the same paths many times (a field, its checks, its exclusions); DuckDB plans
+    each ``r.j ->> '$.path'`` on its own, so a map of a few dozen of them costs tens of
+    milliseconds to plan. Here the main relation gets one ``json_extract_string(j, [paths])``
+    list and the select list reads its elements.
+    """
+    paths = list(dict.fromkeys(JSON_TEXT.findall(select)))
+    head = _main_relation(source)
+    if not paths or head is None:
+        return select, source
+    index = {p: i for i, p in enumerate(paths, 1)}
+    select = JSON_TEXT.sub(lambda m: f"r.__p[{index[m.group(1)]}]", select)
+    listed = "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+    wrapped = f"(SELECT *, json_extract_string(j, {listed}) AS __p FROM {head} AS __main)"
+    return select, wrapped + source[len(head):]
+
+
+def _main_relation(source: str) -> str | None:
+    """The text of the relation ``source`` aliases ``r`` (``{kind}`` or a parenthesised query), or None."""
+    if source.startswith("("):
+        depth = 0
+        for i, ch in enumerate(source):
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth == 0:
+                return source[:i + 1] if source[i + 1:].startswith(" AS r") else None
+        return None
+    head = source.split(" AS r", 1)[0]
+    return head if re.fullmatch(r"\{\w+\}", head) else None
 
 
 def apply_maps(session: Session, maps: Sequence[TableMap], context: ReadContext,
@@ -122,16 +158,12 @@ def apply_maps(session: Session, maps: Sequence[TableMap], context: ReadContext,
         for column, f in m.columns.items():
             if f.lookup == "country":
                 session.con.execute(countries.apply_sql(name, column))
-        files = [r[0] for r in session.con.execute(f"SELECT DISTINCT __file FROM {name}").fetchall()]
-        if not files:
-            session.con.execute(f"DROP TABLE {name}")
-            continue
         arrow, accounts = cast_files(session.con, TABLES_BY_NAME[m.table], name, set(m.columns),
-                                     workspace_id=context.workspace_id, files=sorted(files, key=session.files.index),
+                                     workspace_id=context.workspace_id, files=session.files,
                                      on_bad_row=context.on_bad_row, options=_cast_options(m))
-        result.tables.setdefault(m.table, []).append(arrow)
-        result.accounts += accounts
-        session.con.execute(f"DROP TABLE {name}")
+        if accounts:
+            result.tables.setdefault(m.table, []).append(arrow)
+            result.accounts += accounts
     result.tables = {t: pa.concat_tables(parts) for t, parts in result.tables.items()}
     return result
 

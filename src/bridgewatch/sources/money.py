@@ -10,7 +10,7 @@ quarantined, never silently read in the option's currency. A symbol several curr
 
 from __future__ import annotations
 
-from bridgewatch.sources.shapes import Field, Rule, lit, money
+from bridgewatch.sources.shapes import Field, Rule, lit, lookup_sql, money
 
 SYMBOLS = {"€": "EUR", "£": "GBP", "US$": "USD", "CA$": "CAD", "C$": "CAD", "A$": "AUD", "AU$": "AUD",
            "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "R$": "BRL", "MX$": "MXN", "₹": "INR", "₩": "KRW",
@@ -30,16 +30,13 @@ def symbol_sql(amount: str) -> str:
     return f"NULLIF(regexp_extract({amount}, {lit(PATTERN)}, 1), '')"
 
 
-def _case(symbol: str, mapping: dict[str, str]) -> str:
-    whens = " ".join(f"WHEN {lit(s)} THEN {lit(c)}" for s, c in mapping.items())
-    return f"(CASE {symbol} {whens} END)"
 
 
 def priced(total: Field, currency: Field, decimal_comma: str = "FALSE") -> tuple[Field, Field]:
     """The amount, and the row's currency: the one its symbol names, else ``currency`` (a column or the
     source option), with rules quarantining a symbol that disagrees with it or names no single currency."""
     symbol = symbol_sql(total.sql)
-    named = _case(symbol, SYMBOLS)
+    named = lookup_sql(symbol, SYMBOLS)
     shared = " ".join(f"WHEN {lit(s)} THEN upper({currency.sql}) IN ({', '.join(lit(c) for c in cs)})"
                       for s, cs in SHARED.items())
     given = f"upper(trim({currency.sql}))"

@@ -10,7 +10,7 @@ Expressions refer to the raw relation as ``r``: JSON records as ``r.j``, tabular
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 RFC2822 = ("%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z")
@@ -209,10 +209,22 @@ def has_tag(tags_sql: str, tag: str | None) -> str:
 
 
 def case_map(field: Field, mapping: dict[str, str], *, lower_input: bool = True) -> str:
-    """SQL: ``mapping[value]`` (NULL for an unmapped value)."""
-    key = f"lower({field.sql})" if lower_input else field.sql
-    whens = " ".join(f"WHEN {lit(k.lower() if lower_input else k)} THEN {lit(v)}" for k, v in mapping.items())
-    return f"(CASE {key} {whens} END)" if mapping else "NULL"
+    """SQL: ``mapping[value]`` (NULL for an unmapped value).
+
+    Written as a lookup in two list literals, not a ``CASE`` of one branch per key: DuckDB plans a
+    25-branch CASE in ~10 ms, the lists in a fraction of that, and maps are planned on every load.
+    """
+    return lookup_sql(f"lower({field.sql})" if lower_input else field.sql,
+                      {(k.lower() if lower_input else k): v for k, v in mapping.items()})
+
+
+def lookup_sql(key: str, mapping: Mapping[str, str]) -> str:
+    """SQL: ``mapping[key]`` for the SQL ``key`` (NULL when absent), as list lookups."""
+    if not mapping:
+        return "NULL"
+    keys = "[" + ", ".join(lit(k) for k in mapping) + "]"
+    values = "[" + ", ".join(lit(v) for v in mapping.values()) + "]"
+    return f"({values}[list_position({keys}, {key})])"
 
 
 def translate(field: Field, mapping: dict[str, str], what: str, *, default: str | None = None,

@@ -71,13 +71,11 @@ def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:
 def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Table:
     if not table.key or data.num_rows == 0:
         return data
+    if data.select(list(table.key)).group_by(list(table.key)).aggregate([]).num_rows == data.num_rows:
+        return data  # the usual case: one hash pass, nothing to merge
+    cols = ", ".join(f'"{k}"' for k in table.key)
     con = local_connection()
     try:
-        cols = ", ".join(f'"{k}"' for k in table.key)
-        con.register("keys", data.select(list(table.key)))
-        distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM keys)").fetchall()[0][0]
-        if distinct == data.num_rows:  # the usual case: one hash pass, nothing to merge
-            return data
         con.register("t", data.append_column("__i", pa.array(range(data.num_rows), pa.int64())))
         con.execute(f"CREATE TEMP TABLE g AS SELECT *, min(__i) OVER (PARTITION BY {cols}) AS __g FROM t")
         merged = con.sql(_merged_sql(table, data.column_names)).to_arrow_table()

@@ -10,7 +10,7 @@ countries share is left out rather than guessed.
 
 Values are compared by :func:`key_sql`: lower-cased, accents and dots removed, runs of spaces,
 hyphens and commas folded, a leading "the" dropped. :func:`country` marks a reader's field for the
-lookup, which the mapping does as one join per column (:func:`apply_sql`): a known value becomes
+lookup, which the mapping does as one join per column (:func:`looked_up`): a known value becomes
 its alpha-2 code, anything else stays, so the canonical check quarantines it with the value and
 :data:`HINT` (:func:`unknown_code_sql` catches two-letter codes ISO does not assign).
 """
@@ -18,6 +18,7 @@ its alpha-2 code, anything else stays, so the canonical check quarantines it wit
 from __future__ import annotations
 
 import gettext
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -99,15 +100,19 @@ def country_sql(expr: str) -> str:
 
 
 def country(field: Field) -> Field:
-    """A reader field holding a country code or name, to be read as ISO 3166-1 alpha-2 (:func:`apply_sql`)."""
+    """A reader field holding a country code or name, to be read as ISO 3166-1 alpha-2 (:func:`looked_up`)."""
     return Field(f"NULLIF(trim(CAST({field.sql} AS VARCHAR)), '')", field.source, HINT, lookup="country")
 
 
-def apply_sql(table: str, column: str) -> str:
-    """SQL replacing the country values of ``table.column`` by their alpha-2 codes, in one join."""
-    col = '"' + column.replace('"', '""') + '"'
-    return (f"UPDATE {table} SET {col} = __c.alpha2 FROM {TABLE} AS __c "
-            f"WHERE {table}.{col} IS NOT NULL AND __c.key = {key_sql(f'{table}.{col}')}")
+def looked_up(query: str, columns: Sequence[str]) -> str:
+    """``query`` (a relation) with the country values of ``columns`` replaced by their alpha-2 codes, as a
+    parenthesised query: one hash join per column, not a lookup per row."""
+    if not columns:
+        return f"({query})"
+    cols = ['"' + c.replace('"', '""') + '"' for c in columns]
+    replace = ", ".join(f"COALESCE(__c{i}.alpha2, m.{c}) AS {c}" for i, c in enumerate(cols))
+    joins = " ".join(f"LEFT JOIN {TABLE} AS __c{i} ON __c{i}.key = {key_sql(f'm.{c}')}" for i, c in enumerate(cols))
+    return f"(SELECT m.* REPLACE ({replace}) FROM ({query}) AS m {joins})"
 
 
 def unknown_code_sql(column: str) -> str:

@@ -152,13 +152,10 @@ def apply_maps(session: Session, maps: Sequence[TableMap], context: ReadContext,
     for m in maps:
         if not m.main_kinds() & present:
             continue  # no record of its kind: nothing to map, nothing to account
-        name = session.fresh("map")
         zone = _zone_sql(zones or {}, m.table, session.files, context)
-        session.con.execute(f"CREATE TEMP TABLE {name} AS {mapped_sql(m, relations, zone)}")
-        for column, f in m.columns.items():
-            if f.lookup == "country":
-                session.con.execute(countries.apply_sql(name, column))
-        arrow, accounts = cast_files(session.con, TABLES_BY_NAME[m.table], name, set(m.columns),
+        mapped = countries.looked_up(mapped_sql(m, relations, zone),
+                                     [n for n, f in m.columns.items() if f.lookup == "country"])
+        arrow, accounts = cast_files(session.con, TABLES_BY_NAME[m.table], mapped, set(m.columns),
                                      workspace_id=context.workspace_id, files=session.files,
                                      on_bad_row=context.on_bad_row, options=_cast_options(m))
         if accounts:

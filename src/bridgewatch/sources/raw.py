@@ -197,7 +197,6 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
     if not sources:
         return
     _read_objects(session, sources)
-    _raise_api_error(session.con, layout)
     records = " ".join(f"WHEN {_env_present(e)} THEN {_env_records(e)}" for e in layout.envelopes)
     env_kind = " ".join(f"WHEN {_env_present(e)} THEN {lit(e.kind)}" for e in layout.envelopes)
     rec_kind = " ".join(f"WHEN {cond} THEN {lit(kind)}" for kind, cond in layout.kinds)
@@ -210,7 +209,7 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
                    unnest(CASE {records or 'WHEN FALSE THEN NULL'} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
         """)
     session.files.extend(str(p) for p in sources.values())
-    _refuse_unknown(session.con, layout)
+    _refuse(session.con, layout)
 
 
 def _read_objects(session: Session, sources: Mapping[str, Path]) -> None:
@@ -234,17 +233,29 @@ def _read_objects(session: Session, sources: Mapping[str, Path]) -> None:
                          [Problem(str(culprit), None, None, None, "not valid JSON")]) from exc
 
 
-def _refuse_unknown(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
-    """A file whose records all have an unknown shape is not a response this reader reads: say so."""
-    row = con.execute(
-        "SELECT __file, any_value(array_to_string(json_keys(j)[1:8], ', ')) FILTER (WHERE kind = 'unknown') "
-        "FROM __rec GROUP BY __file HAVING count(*) = count(*) FILTER (WHERE kind = 'unknown') "
-        "ORDER BY __file LIMIT 1").fetchone()
+def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
+    """Refuse a saved error response (GraphQL ``errors``, OData ``error``: it holds no data), then a file
+    whose records all have a shape the reader does not know (it is not a response this reader reads)."""
+    data = " OR ".join(_env_present(e, "json") for e in layout.envelopes) or "FALSE"
+    row = con.execute(f"""
+        (SELECT 1 AS what, __file, COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message',
+                                            'an error response') AS detail
+         FROM __top WHERE json_type(json) = 'OBJECT' AND NOT ({data})
+           AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
+         ORDER BY rowid LIMIT 1)
+        UNION ALL
+        (SELECT 2, __file, any_value(array_to_string(json_keys(j)[1:8], ', ')) FILTER (WHERE kind = 'unknown')
+         FROM __rec GROUP BY __file HAVING count(*) = count(*) FILTER (WHERE kind = 'unknown')
+         ORDER BY __file LIMIT 1)
+        ORDER BY what LIMIT 1""").fetchone()
+    if row and row[0] == 1:
+        raise InputError(f"{row[1]}: this is an API error response, not data: {row[2]}. Fix the request "
+                         f"(permissions, throttling, query) and save the response again.",
+                         [Problem(str(row[1]), None, None, row[2], "API error response")])
     if row:
-        path, keys = row
-        raise InputError(f"{path}: no record in this file has a shape this reader knows (the first has keys: "
-                         f"{keys or 'none'}). It reads {layout.accepts}. Check the source's reader and path.",
-                         [Problem(str(path), None, None, keys, "unrecognised file")])
+        raise InputError(f"{row[1]}: no record in this file has a shape this reader knows (the first has keys: "
+                         f"{row[2] or 'none'}). It reads {layout.accepts}. Check the source's reader and path.",
+                         [Problem(str(row[1]), None, None, row[2], "unrecognised file")])
 
 
 def _with_context(layout: JsonLayout) -> str:
@@ -271,21 +282,6 @@ def _env_records(envelope: Envelope) -> str:
     if envelope.single:
         return f"[json_extract(t.json, {lit(envelope.array)})]"
     return f"json_extract(t.json, {lit(envelope.array + '[*]' + envelope.suffix)})"
-
-
-def _raise_api_error(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
-    """A saved error response (GraphQL ``errors``, OData ``error``) holds no data: say so."""
-    data = " OR ".join(_env_present(e, "json") for e in layout.envelopes) or "FALSE"
-    row = con.execute(f"""
-        SELECT __file, COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message', 'an error response')
-        FROM __top WHERE json_type(json) = 'OBJECT' AND NOT ({data})
-          AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
-        ORDER BY rowid LIMIT 1""").fetchone()
-    if row:
-        path, message = row
-        raise InputError(f"{path}: this is an API error response, not data: {message}. Fix the request "
-                         f"(permissions, throttling, query) and save the response again.",
-                         [Problem(str(path), None, None, message, "API error response")])
 
 
 def first_line(exc: Exception) -> str:

@@ -110,9 +110,13 @@ def looked_up(query: str, columns: Sequence[str]) -> str:
     if not columns:
         return f"({query})"
     cols = ['"' + c.replace('"', '""') + '"' for c in columns]
+    # The lookup key is computed for the distinct values only (a million orders ship to a few
+    # dozen countries); the rows then join on the value itself.
+    found = ", ".join(f"__c{i} AS (SELECT d.v, l.alpha2 FROM (SELECT DISTINCT {c} AS v FROM m) AS d "
+                      f"JOIN {TABLE} AS l ON l.key = {key_sql('d.v')})" for i, c in enumerate(cols))
     replace = ", ".join(f"COALESCE(__c{i}.alpha2, m.{c}) AS {c}" for i, c in enumerate(cols))
-    joins = " ".join(f"LEFT JOIN {TABLE} AS __c{i} ON __c{i}.key = {key_sql(f'm.{c}')}" for i, c in enumerate(cols))
-    return f"(SELECT m.* REPLACE ({replace}) FROM ({query}) AS m {joins})"
+    joins = " ".join(f"LEFT JOIN __c{i} ON __c{i}.v = m.{c}" for i, c in enumerate(cols))
+    return f"(WITH m AS MATERIALIZED ({query}), {found} SELECT m.* REPLACE ({replace}) FROM m {joins})"
 
 
 def unknown_code_sql(column: str) -> str:

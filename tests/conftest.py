@@ -1,5 +1,4 @@
-"""Shared fixtures: build a scenario on disk, load it, compute its cards; one SparkSession for every Spark
-test (starting Spark costs seconds)."""
+"""Shared fixtures: build a scenario on disk, load it, compute its cards; one SparkSession for every Spark test."""
 
 from __future__ import annotations
 

@@ -234,3 +234,14 @@ def test_the_environment_problem_is_in_the_error_tree() -> None:
     from bridgewatch.errors import BridgewatchError
 
     assert issubclass(EnvironmentProblem, BridgewatchError)
+
+
+def test_spark_tests_skip_with_the_reason_when_java_is_absent(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", "-m", "spark",
+                           "tests/engines/test_dialect.py"], cwd=root, env=_without_java(tmp_path),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout
+    [skipped] = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert skipped.startswith("SKIPPED [1] tests/engines/test_dialect.py:")
+    assert skipped.endswith(": no Java runtime (JAVA_HOME unset or wrong, no java on PATH): Spark needs Java 17+")

@@ -19,17 +19,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/bridgewatch demo --out $(DEMO_OUT)
 
-# Lint and strict typing first (seconds), then the whole suite, Spark parity included.
+# Lint and strict typing first (seconds), then the whole suite, Spark parity included, on two
+# workers: every Spark test on one (one Spark session), the rest shared.
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
-# The daily loop: lint and typing, then every test except the Spark ones (no JVM), in under 2 minutes.
+# The daily loop: lint and typing, then every test except the Spark ones (no JVM), on two workers.
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -m "not spark"
+	$(BIN)/python -m pytest -q -n 2 -m "not spark"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

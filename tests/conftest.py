@@ -17,6 +17,12 @@ Runner = Callable[..., list[CardResult]]
 
 
 @pytest.fixture(autouse=True)
+def _no_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output widths do not depend on the COLUMNS of the shell (or of pytest-xdist's workers) running the tests."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
     """Outputs are still written aside and renamed, but not synced to disk: a sync costs more than writing
     a demo workspace. Tests of the syncing (disk full at fsync) turn it back on; the kill -9 tests run
@@ -101,13 +107,20 @@ def spark_engine(spark_session: Any) -> Iterator[Any]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Spark tests need pyspark and a Java runtime; without either they are skipped, saying which."""
+    """Spark tests need pyspark and a Java runtime; without either they are skipped, saying which.
+
+    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) they all go to one worker, so
+    the run starts one Spark session while the other worker takes the rest of the suite.
+    """
     reason = _no_spark_reason()
-    if reason is None:
-        return
+    grouped = config.pluginmanager.hasplugin("xdist")
     for item in items:
-        if item.get_closest_marker("spark"):
+        if not item.get_closest_marker("spark"):
+            continue
+        if reason is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
+        elif grouped:
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 def _no_spark_reason() -> str | None:

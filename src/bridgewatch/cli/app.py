@@ -50,6 +50,11 @@ class Readout(Console):
     Decided at each render, so a pipe, a file or a test runner setting COLUMNS gets its own width.
     """
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        if options.get("width") is None:
+            self._width = None  # rich fixes COLUMNS at construction; read it at each render instead
+
     @property
     def size(self) -> ConsoleDimensions:
         dims = super().size

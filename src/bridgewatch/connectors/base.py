@@ -177,7 +177,8 @@ def paginate(client: ApiClient, call: Call, paginator: Paginator,
         records = records_of(reply.body)
         if isinstance(paginator, SearchCriteria) and page > 1 and paginator.is_repeat(records):
             return
-        yield records
+        if records:
+            yield records
         current = paginator.next_call(current, reply.response, reply.body, records)
         page += 1
         if current is not None:

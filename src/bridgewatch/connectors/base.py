@@ -14,7 +14,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -67,6 +66,8 @@ class Context:
     options: Mapping[str, Any]
     """The source's reader options (a connector requests the fields they name)."""
     redactor: Redactor
+    timezone: str = "UTC"
+    """Zone of the vendor's timestamps written without an offset (the reader's, else the workspace's)."""
     transport: httpx.BaseTransport | None = None
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
@@ -94,7 +95,7 @@ class Connector(ABC):
     """The vendor's name in messages."""
     required: ClassVar[tuple[str, ...]] = ()
     """``[sources.<name>.api]`` settings that must be set."""
-    resources: ClassVar[Mapping[str, Resource]]
+    resources: Mapping[str, Resource]
     default_page_size: ClassVar[int] = 250
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -129,6 +130,7 @@ class Connector(ABC):
 
     def check(self) -> None:
         """Checks worth one request before pulling (granted scopes...): raise or warn. Default: none."""
+        return None
 
     @abstractmethod
     def pages(self, resource: str, since: datetime | None) -> Iterator[Page]:
@@ -136,6 +138,7 @@ class Connector(ABC):
 
     def close(self) -> None:
         """Release clients."""
+        return None
 
 
 def get_connector(reader: str, source: str) -> type[Connector]:

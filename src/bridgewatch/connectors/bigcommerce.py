@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 
@@ -107,7 +107,7 @@ class BigCommerceConnector(Connector):
     reader = "bigcommerce_api"
     platform = "BigCommerce"
     required = ("store",)
-    resources: ClassVar[Mapping[str, Resource]] = RESOURCES
+    resources: Mapping[str, Resource] = RESOURCES
 
     @classmethod
     def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:

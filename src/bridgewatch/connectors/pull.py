@@ -162,8 +162,9 @@ def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport:
         progress.waited(plan.name, seconds, reason)
 
     assert plan.spec.api is not None
-    ctx = Context(plan.name, plan.spec.api, plan.secrets, plan.options, redactor, transport=transport, sleep=sleep,
-                  events=Events(waited=waited))
+    zone = str(plan.options.get("timezone") or config.workspace.timezone)
+    ctx = Context(plan.name, plan.spec.api, plan.secrets, plan.options, redactor, zone, transport=transport,
+                  sleep=sleep, events=Events(waited=waited))
     store = PageStore(config.root, plan.name, plan.spec.path)
     try:
         with redacting_logs(redactor):

@@ -217,7 +217,7 @@ class ApiClient:
     def _refine(self, call: Call, response: httpx.Response, exc: Exception) -> None:
         """Retries only for idempotent calls and within the wait budget; errors carry the request id."""
         if isinstance(exc, Retry):
-            if not call.idempotent:
+            if not call.idempotent and exc.kind != THROTTLED:  # a throttled request was not processed
                 raise ConnectorError(f"{call.what} failed ({exc.reason}) and is not safe to repeat; pull again",
                                      status=exc.status, request_id=request_id(response)) from None
             if exc.wait is not None and exc.wait > self.retry.max_wait:

@@ -195,3 +195,11 @@ def parse_time(value: str | None) -> datetime | None:
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+def route(hosts: dict[str, Callable[[httpx.Request], httpx.Response]]) -> Callable[[httpx.Request], httpx.Response]:
+    """One handler for several fake hosts (``httpx.MockTransport(route({...}))``)."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        fake = hosts.get(request.url.host)
+        return fake(request) if fake else httpx.Response(502, text=f"no fake for host {request.url.host}")
+    return handler

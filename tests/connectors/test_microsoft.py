@@ -101,11 +101,11 @@ def test_vendor_down_is_one_line_naming_source_and_what_to_do(tmp_path: Path, fa
 
 
 @pytest.mark.parametrize(("env", "api", "message"), [
-    ({"D365_SECRET": "an-old-secret-value"}, {}, "source 'd365': Microsoft Entra refused the client credentials (AADSTS7000215): "
-                                   "the client secret was refused (wrong or expired): put a current secret in "
-                                   "D365_SECRET"),
+    ({"D365_SECRET": "an-old-secret-value"}, {},
+     "source 'd365': Microsoft Entra refused the client credentials (AADSTS7000215): the client secret was refused "
+     "(wrong or expired): put a current secret in D365_SECRET"),
     (ENV, {"tenant": "no-such-tenant"}, "source 'd365': Microsoft Entra sign-in failed: tenant no-such-tenant was not "
-                                        "found at https://login.test (OIDC Discovery failed on https://login"),
+                                        "found at https://login.test; check api.tenant and api.auth_url"),
     (ENV, {"client_id": "someone-else"}, "source 'd365': Microsoft Entra refused the client credentials "
                                          "(AADSTS700016): application someone-else is not registered in tenant "
                                          f"{TENANT}: check api.client_id and api.tenant"),

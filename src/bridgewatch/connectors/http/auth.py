@@ -141,8 +141,7 @@ class EntraAuth(httpx.Auth):
                     validate_authority=self._authority == DEFAULT_AUTHORITY, token_cache=msal.TokenCache())
             except ValueError as exc:  # msal: tenant discovery failed (unknown tenant, wrong authority)
                 raise AuthError(f"Microsoft Entra sign-in failed: tenant {self.tenant} was not found at "
-                                f"{self._authority} ({str(exc).split('.')[0]}); check api.tenant and api.auth_url"
-                                ) from None
+                                f"{self._authority}; check api.tenant and api.auth_url") from exc
             except httpx.TransportError as exc:
                 raise ConnectorError(f"could not reach Microsoft Entra at {self._authority} "
                                      f"({type(exc).__name__}); check api.auth_url and the network") from None

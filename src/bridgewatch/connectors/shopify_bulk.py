@@ -60,8 +60,9 @@ def _wait(conn: ShopifyConnector, operation: str, resource: str) -> str | None:
         if status == "COMPLETED":
             return node.get("url")  # None: nothing matched
         if status in ("FAILED", "CANCELED", "CANCELLED", "EXPIRED"):
-            raise ConnectorError(f"Shopify's bulk {resource} export ended {status} ({node.get('errorCode') or 'no '
-                                 'error code'}); pull again, or without api.bulk")
+            code = node.get("errorCode") or "no error code"
+            raise ConnectorError(f"Shopify's bulk {resource} export ended {status} ({code}); pull again, or without "
+                                 f"api.bulk")
         conn.ctx.sleep(POLL_SECONDS)
     raise ConnectorError(f"Shopify's bulk {resource} export did not finish after {MAX_POLLS} checks; pull again later")
 

@@ -27,7 +27,8 @@ def workspace(root: Path, sources: Mapping[str, Mapping[str, Any]], erp: str = "
 
 def pull(root: Path, handler: Any, env: Mapping[str, str], clock: FakeClock | None = None, **kw: Any) -> PullReport:
     clock = clock or FakeClock()
-    return pull_workspace(root, environ=env, transport=httpx.MockTransport(handler), sleep=clock.sleep, **kw)
+    return pull_workspace(root, environ=env, transport=httpx.MockTransport(handler), sleep=clock.sleep,
+                          clock=clock, **kw)
 
 
 def read_back(root: Path, source: str, reader: str, options: Mapping[str, Any] | None = None) -> Any:

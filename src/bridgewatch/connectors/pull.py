@@ -88,13 +88,14 @@ class _Plan:
 
 def pull_workspace(root: Path | str, *, source: str | None = None, full: bool = False,
                    environ: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None,
-                   sleep: Callable[[float], None] = time.sleep, progress: Progress | None = None,
-                   now: Callable[[], datetime] | None = None) -> PullReport:
+                   sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                   progress: Progress | None = None, now: Callable[[], datetime] | None = None) -> PullReport:
     """Pull every API source of the workspace (or only ``source``).
 
     Args:
         environ: where secrets are looked up (the CLI passes ``os.environ``).
         transport: the HTTP transport (tests pass ``httpx.MockTransport``); the network by default.
+        sleep, clock: how waits are spent and measured (tests pass a fake clock).
         full: refetch everything instead of what changed since each resource's cursor.
 
     Raises:
@@ -103,13 +104,13 @@ def pull_workspace(root: Path | str, *, source: str | None = None, full: bool = 
     """
     config = load_config(root)
     plans = _plans(config, source, environ if environ is not None else {})
-    clock = now or (lambda: datetime.now(UTC))
+    wall = now or (lambda: datetime.now(UTC))
     display = progress or Silent()
     outcomes = []
     with pull_lock(config.root):
         for plan in plans:
-            outcome = _pull_source(config, plan, full=full, transport=transport, sleep=sleep, progress=display,
-                                   now=clock)
+            outcome = _pull_source(config, plan, full=full, transport=transport, sleep=sleep, clock=clock,
+                                   progress=display, now=wall)
             display.done(outcome)
             outcomes.append(outcome)
     return PullReport(outcomes)
@@ -150,7 +151,8 @@ def _plan(config: WorkspaceConfig, name: str, spec: SourceSpec, environ: Mapping
 
 
 def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport: httpx.BaseTransport | None,
-                 sleep: Callable[[float], None], progress: Progress, now: Callable[[], datetime]) -> SourcePull:
+                 sleep: Callable[[float], None], clock: Callable[[], float], progress: Progress,
+                 now: Callable[[], datetime]) -> SourcePull:
     outcome = SourcePull(plan.name, plan.connector.platform)
     started = time.monotonic()
     record_attempt(config.root, plan.name, started=now().isoformat(), finished=None, error=None)
@@ -164,7 +166,7 @@ def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport:
     assert plan.spec.api is not None
     zone = str(plan.options.get("timezone") or config.workspace.timezone)
     ctx = Context(plan.name, plan.spec.api, plan.secrets, plan.options, redactor, zone, transport=transport,
-                  sleep=sleep, events=Events(waited=waited))
+                  sleep=sleep, clock=clock, events=Events(waited=waited))
     store = PageStore(config.root, plan.name, plan.spec.path)
     try:
         with redacting_logs(redactor):

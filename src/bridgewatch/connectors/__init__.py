@@ -9,7 +9,7 @@ by the reader whose files it writes; importing the modules below registers them.
 
 from __future__ import annotations
 
-from bridgewatch.connectors import adobe, bigcommerce, intacct, microsoft, shopify  # noqa: F401  (importing registers the connectors)
+from bridgewatch.connectors import adobe, bigcommerce, intacct, microsoft, shopify, sync_log  # noqa: F401  (importing registers the connectors)
 from bridgewatch.connectors.base import CONNECTORS, Connector, Page, Resource, get_connector
 from bridgewatch.connectors.pull import PullReport, SourcePull, pull_workspace
 from bridgewatch.connectors.state import PullStatus, pull_status

@@ -17,7 +17,7 @@ def _request_handler(fake: Handler, lock: threading.Lock) -> type[BaseHTTPReques
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
-            host = self.headers.get("host", f"127.0.0.1:{self.server.server_address[1]}")
+            host = self.headers.get("host") or "127.0.0.1"
             request = httpx.Request(self.command, f"http://{host}{self.path}", headers=dict(self.headers.items()),
                                     content=body)
             with lock:  # fakes keep state (tables, buckets): one request at a time

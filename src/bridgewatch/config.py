@@ -126,6 +126,8 @@ class ApiSettings(_Frozen):
     """Secret role → environment variable (or ``secrets_file`` key) holding it."""
     secrets_file: str | None = None
     """TOML file of ``NAME = "value"`` lines consulted after the environment (relative to the workspace)."""
+    ca_bundle: str | None = None
+    """PEM file of extra certificate authorities to trust (a TLS-inspecting proxy; the demo's local fakes)."""
     page_size: int | None = Field(default=None, ge=1, le=20000)
     lookback_minutes: int = Field(default=60, ge=0)
     """Overlap re-read before the cursor on each refresh, for late writes."""

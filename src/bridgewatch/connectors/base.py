@@ -9,6 +9,7 @@ resource is — its page format, record key and change marker — is data (:clas
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -80,7 +81,14 @@ class Context:
         retry = RetryPolicy(max_attempts=s.max_attempts, max_wait=s.max_wait_seconds)
         return ApiClient(source=self.source, policy=policy, redactor=self.redactor, auth=auth,
                          transport=self.transport, timeout=s.timeout_seconds, retry=retry, pacer=pacer,
-                         headers=headers, sleep=self.sleep, clock=self.clock, events=self.events)
+                         headers=headers, sleep=self.sleep, clock=self.clock, events=self.events,
+                         verify=self.verify())
+
+    def verify(self) -> ssl.SSLContext | bool:
+        """TLS verification: the system's CAs, plus ``api.ca_bundle`` when set."""
+        if not self.settings.ca_bundle:
+            return True
+        return ssl.create_default_context(cafile=self.settings.ca_bundle)
 
     def warn(self, message: str) -> None:
         self.warnings.append(self.redactor.text(f"source '{self.source}': {message}"))

@@ -88,7 +88,7 @@ class ODataConnector(Connector):
             self.auth = EntraAuth(tenant=str(s.tenant), client_id=str(s.client_id),
                                   secret=self.ctx.secrets["client_secret"], scope=self.scope(),
                                   redactor=self.ctx.redactor, transport=self.ctx.transport, authority=s.auth_url,
-                                  timeout=s.timeout_seconds)
+                                  timeout=s.timeout_seconds, verify=self.ctx.verify())
             self._client = self.ctx.client(self.policy(), auth=self.auth, headers={
                 "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
                 "Prefer": f"odata.maxpagesize={self.page_size}, {FORMATTED}"})

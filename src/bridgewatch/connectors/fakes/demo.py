@@ -63,7 +63,7 @@ def _api_workspace(vendor: Path, target: Path, servers: ExitStack) -> Path:
     data = vendor / str(config.get("data_dir", "data"))
     if data.is_dir():
         shutil.copytree(data, target / data.name)
-    microsoft_urls = _microsoft(vendor, config["sources"], servers)
+    microsoft_urls = _microsoft(vendor, config["sources"], servers, target / ".bridgewatch" / "demo-tls")
     for name, spec in config["sources"].items():
         files = sorted((vendor).glob(spec["path"]))
         fake, api = SEEDERS[spec["reader"]](files, spec, microsoft_urls)
@@ -130,25 +130,25 @@ def _sync_log(files: list[Path], spec: dict[str, Any], ms: dict[str, str]) -> Se
     return FakeSyncLog(events=Table("event_id", events)), {"suffix": "/events"}
 
 
-def _entra_api(url: str) -> dict[str, Any]:
-    return {"tenant": microsoft.TENANT, "client_id": microsoft.CLIENT_ID, "auth_url": url,
-            "secrets": {"client_secret": "BW_DEMO_ENTRA_SECRET"}}
+def _entra_api(ms: dict[str, str]) -> dict[str, Any]:
+    return {"tenant": microsoft.TENANT, "client_id": microsoft.CLIENT_ID, "auth_url": ms["entra"],
+            "ca_bundle": ms["ca"], "secrets": {"client_secret": "BW_DEMO_ENTRA_SECRET"}}
 
 
 def _d365(files: list[Path], spec: dict[str, Any], ms: dict[str, str]) -> Served:
-    return None, {**_entra_api(ms["entra"]), "base_url": ms["fo"]}  # type: ignore[return-value]
+    return None, {**_entra_api(ms), "base_url": ms["fo"]}  # type: ignore[return-value]
 
 
 def _dataverse(files: list[Path], spec: dict[str, Any], ms: dict[str, str]) -> Served:
-    return None, {**_entra_api(ms["entra"]), "base_url": ms["org"]}  # type: ignore[return-value]
+    return None, {**_entra_api(ms), "base_url": ms["org"]}  # type: ignore[return-value]
 
 
 def _flows(files: list[Path], spec: dict[str, Any], ms: dict[str, str]) -> Served:
     names = sorted({str(r.get("workflowname")) for r in _json_records(files, "value")})
-    return None, {**_entra_api(ms["entra"]), "base_url": ms["org"], "flows": names}  # type: ignore[return-value]
+    return None, {**_entra_api(ms), "base_url": ms["org"], "flows": names}  # type: ignore[return-value]
 
 
-def _microsoft(vendor: Path, sources: dict[str, Any], servers: ExitStack) -> dict[str, str]:
+def _microsoft(vendor: Path, sources: dict[str, Any], servers: ExitStack, tls: Path) -> dict[str, str]:
     """One Entra, one F&O environment and one Dataverse org for every Microsoft source of the workspace."""
     readers = {s["reader"]: s for s in sources.values()}
     if not {"d365_fo_odata", "dataverse_api", "power_automate_flowruns"} & set(readers):
@@ -170,9 +170,9 @@ def _microsoft(vendor: Path, sources: dict[str, Any], servers: ExitStack) -> dic
             rows = list(_json_records(files, "value"))
             collections["org"][path] = (Table("name", [*[known.seeded(i) for i in range(len(known))], *rows]),
                                         "modifiedon")
-    urls = {"entra": servers.enter_context(serve(entra))}
+    urls = {"entra": servers.enter_context(serve(entra, tls)), "ca": str(tls / "ca.pem")}
     for name, found in collections.items():
-        urls[name] = servers.enter_context(serve(microsoft.FakeOData(entra=entra, collections=found)))
+        urls[name] = servers.enter_context(serve(microsoft.FakeOData(entra=entra, collections=found), tls))
     return urls
 
 

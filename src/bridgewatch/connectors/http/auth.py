@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Generator, Mapping
 from typing import Any
 
@@ -110,13 +111,14 @@ class EntraAuth(httpx.Auth):
 
     def __init__(self, *, tenant: str, client_id: str, secret: Secret, scope: str, redactor: Redactor,
                  transport: httpx.BaseTransport | None = None, authority: str | None = None,
-                 timeout: float = 60.0) -> None:
+                 timeout: float = 60.0, verify: ssl.SSLContext | bool = True) -> None:
         self.tenant, self.client_id, self.scope = tenant, client_id, scope
         self._secret = secret
         self._redactor = redactor
         self._transport = transport
         self._authority = (authority or DEFAULT_AUTHORITY).rstrip("/")
         self._timeout = timeout
+        self._verify = verify
         self._app: Any = None
         self.tokens_acquired = 0
 
@@ -133,7 +135,7 @@ class EntraAuth(httpx.Auth):
         if self._app is None:
             import msal
 
-            http = _MsalHttp(httpx.Client(transport=self._transport, timeout=self._timeout))
+            http = _MsalHttp(httpx.Client(transport=self._transport, timeout=self._timeout, verify=self._verify))
             try:
                 self._app = msal.ConfidentialClientApplication(
                     self.client_id, client_credential=self._secret.reveal(), http_client=http,

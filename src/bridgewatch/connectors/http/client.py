@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -142,7 +143,8 @@ class ApiClient:
                  auth: httpx.Auth | None = None, transport: httpx.BaseTransport | None = None,
                  timeout: float = 60.0, retry: RetryPolicy | None = None, pacer: Pacer | None = None,
                  headers: Mapping[str, str] | None = None, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic, events: Events | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, events: Events | None = None,
+                 verify: ssl.SSLContext | bool = True) -> None:
         self.source = source
         self.policy = policy
         self.redactor = redactor
@@ -152,7 +154,7 @@ class ApiClient:
         self.clock = clock
         self.events = events or Events()
         self._http = httpx.Client(auth=auth, transport=transport, timeout=httpx.Timeout(timeout),
-                                  headers=headers, follow_redirects=True)
+                                  headers=headers, follow_redirects=True, verify=verify)
 
     def close(self) -> None:
         self._http.close()

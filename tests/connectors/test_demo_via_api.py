@@ -41,7 +41,8 @@ def test_every_source_is_pulled_from_a_local_fake(pulled: list[Path]) -> None:
 
     for root in pulled:
         sources = tomllib.loads((root / "workspace.toml").read_text())["sources"]
-        assert all(s["api"]["base_url"].startswith(("http://127.0.0.1:", "https://127.0.0.1:")) for s in sources.values())
+        local = ("http://127.0.0.1:", "https://127.0.0.1:")
+        assert all(s["api"]["base_url"].startswith(local) for s in sources.values())
         assert all((root / s["path"]).is_symlink() for s in sources.values())
 
 

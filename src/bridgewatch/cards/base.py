@@ -10,21 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bridgewatch.cards.causes import CREATE_FAILED, NEVER_SYNCED, Cause
 from bridgewatch.cards.steps import ACCOUNT_COLS, on
 from bridgewatch.engine.base import Step
-from bridgewatch.matching.normalise import EU_VAT_AREA, vat_country_sql
-
-
-@dataclass(frozen=True)
-class Cause:
-    """A reason a counted customer is absent; the first cause whose condition holds wins."""
-
-    id: str
-    label: str
-    condition: str
-    """SQL over aliases: ``a`` account, ``act`` activity, ``pr`` presence, ``sy`` sync, ``st`` staging, ``p`` params."""
-    action: str
-    """What to do about a customer absent for this cause."""
+from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_country_sql
 
 
 @dataclass(frozen=True)
@@ -44,6 +33,9 @@ class Card:
     """Cross-reference staging (Dataverse) records: 'present but not promoted'."""
     b2b_action: str = "Manual onboarding: credit check, tax-ID validation, payment terms."
     dtc_action: str = "Auto-creatable: the sync flow can create it with default settings."
+    dtc_ambiguous_action: str = ("Decide the legal entity first (the entity rules do not give exactly one), "
+                                 "then let the sync flow create it.")
+    """A DTC customer is only auto-creatable once the entity it belongs in is known."""
 
     def table(self, step: str) -> str:
         return f"__bw__{self.id}_{step}"
@@ -51,44 +43,6 @@ class Card:
     @property
     def cause_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.causes)
-
-
-MERGED_RETIRED = "merged_retired"
-CREATE_FAILED = "create_failed"
-SYNCED_NOT_FOUND = "synced_not_found"
-LAGGING = "lagging"
-NEVER_SYNCED = "never_synced"
-DATAVERSE_NOT_PROMOTED = "dataverse_not_promoted"
-
-
-def _lagging_condition(order_triggered: bool) -> str:
-    cond = ("sy.last_outcome IN ('pending', 'succeeded') OR a.created_at >= p.grace_start "
-            "OR a.created_at > sy.last_success_run")
-    return cond + (" OR act.first_order_at >= p.grace_start" if order_triggered else "")
-
-
-def sync_causes(*, order_triggered: bool, staging: bool = False) -> tuple[Cause, ...]:
-    """The sync-cause ladder shared by both cards (staging inserts 'not promoted' after 'merged')."""
-    ladder = [Cause(
-        MERGED_RETIRED, "Merged or retired reference",
-        "a.merged_into IS NOT NULL OR pr.retired_match" + (" OR st.staging_merged" if staging else ""),
-        "Re-point the orders to the surviving account (or reactivate the retired record).")]
-    if staging:
-        ladder.append(Cause(
-            DATAVERSE_NOT_PROMOTED, "In Dataverse, not promoted", "st.in_staging",
-            "Complete the dual-write / promotion into the ERP master; do not create a duplicate."))
-    ladder += [
-        Cause(CREATE_FAILED, "Sync failed (create rejected)", "sy.last_outcome = 'failed'",
-              "Fix the rejection reason, then re-run the sync."),
-        Cause(SYNCED_NOT_FOUND, "Sync reported success, record not in master",
-              "sy.last_outcome = 'succeeded' AND sy.last_attempt_at < p.grace_start",
-              "Check the entity and key the sync wrote the record under."),
-        Cause(LAGGING, "Sync lagging (will clear on next run)", _lagging_condition(order_triggered),
-              "Wait for the next sync run; chase only if it does not clear."),
-        Cause(NEVER_SYNCED, "Never synced (no create attempt)", "TRUE",
-              "Run or fix the sync for this customer; no attempt has been logged."),
-    ]
-    return tuple(ladder)
 
 
 def card_steps(card: Card) -> list[Step]:
@@ -188,14 +142,17 @@ def _vat_treatment_sql() -> str:
 
     Goods follow the ship-to country (exports are zero-rated; intra-EU B2B supplies are zero-rated
     only with a VAT number); services follow where the customer belongs (B2B with a VAT number is
-    reverse charge). Domestic supplies (GB and XI count as one area) are standard-rated.
+    reverse charge). Domestic supplies (GB and XI count as one area) are standard-rated. A seller
+    whose home country has no VAT (US sales tax, for one) has no VAT treatment at stake.
     """
     eu = ", ".join(f"'{c}'" for c in EU_VAT_AREA)
     goods_country = "COALESCE(a.last_ship_to, a.country, vat.vat_country)"
     service_country = "COALESCE(a.country, vat.vat_country, a.last_ship_to)"
     country = f"(CASE WHEN p.vat_supply = 'goods' THEN {goods_country} ELSE {service_country} END)"
     domestic = f"({country} = p.home_country OR ({country} IN ('GB', 'XI') AND p.home_country IN ('GB', 'XI')))"
-    return f"""CASE WHEN {country} IS NULL THEN 'unknown'
+    no_vat = ", ".join(f"'{c}'" for c in NO_VAT_COUNTRIES)
+    return f"""CASE WHEN p.home_country IN ({no_vat}) THEN 'not_applicable'
+            WHEN {country} IS NULL THEN 'unknown'
             WHEN {domestic} THEN 'standard'
             WHEN p.vat_supply = 'goods' AND p.home_country IN ({eu}) AND {country} IN ({eu})
                 THEN CASE WHEN vat.vat_number IS NOT NULL THEN 'zero_rated' ELSE 'standard' END
@@ -263,7 +220,9 @@ def _gap(card: Card) -> Step:
         SELECT base.*,
                CASE WHEN cause = '{CREATE_FAILED}' THEN last_reason END AS rejection_reason,
                CASE cause {action_case}
-                    ELSE CASE WHEN is_b2b THEN {_sql_text(card.b2b_action)} ELSE {_sql_text(card.dtc_action)} END
+                    ELSE CASE WHEN is_b2b THEN {_sql_text(card.b2b_action)}
+                              WHEN entity_ambiguous THEN {_sql_text(card.dtc_ambiguous_action)}
+                              ELSE {_sql_text(card.dtc_action)} END
                END AS next_action,
                row_number() OVER (PARTITION BY workspace_id
                                   ORDER BY blocked_value_reporting DESC, platform, account_kind, account_id) AS rank

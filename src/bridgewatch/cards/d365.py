@@ -8,7 +8,8 @@ cross-referenced (and get their own cause, because creating them again makes a d
 
 from __future__ import annotations
 
-from bridgewatch.cards.base import Card, sync_causes
+from bridgewatch.cards.base import Card
+from bridgewatch.cards.causes import sync_causes
 
 D365_CARD = Card(
     id="d365_customer_master_gap",

@@ -7,7 +7,8 @@ Network / connector log, with the VAT treatment at stake.
 
 from __future__ import annotations
 
-from bridgewatch.cards.base import Card, sync_causes
+from bridgewatch.cards.base import Card
+from bridgewatch.cards.causes import sync_causes
 
 SAGE_CARD = Card(
     id="sage_customer_master_gap",

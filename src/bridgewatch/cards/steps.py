@@ -23,6 +23,7 @@ CANCELLED = "cancelled"
 NOT_LIVE = "not a live sale (refunded, declined, incomplete or test)"
 BEFORE_WINDOW = "placed before the window"
 AFTER_AS_OF = "placed at or after the as-of time"
+NEGATIVE = "refund or credit (negative total)"
 
 
 def on(left: str, right: str, cols: tuple[str, ...] = ACCOUNT) -> str:
@@ -52,7 +53,8 @@ def orders() -> Step:
                     WHEN o.customer_id IS NULL AND o.company_id IS NULL THEN '{GUEST}'
                     WHEN o.quote THEN '{QUOTE}'
                     WHEN o.cancelled THEN '{CANCELLED}'
-                    WHEN o.inactive THEN '{NOT_LIVE}' END AS excluded_reason
+                    WHEN o.inactive THEN '{NOT_LIVE}'
+                    WHEN o.total < 0 THEN '{NEGATIVE}' END AS excluded_reason
         FROM bw_orders o
         JOIN bw_params p ON p.workspace_id = o.workspace_id
         LEFT JOIN __bw__account_members m
@@ -64,8 +66,16 @@ def _greater(a: str, b: str) -> str:
     return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END)"
 
 
+_FIRST_MEMBER = "concat(COALESCE(CAST(created_at AS VARCHAR), '9999'), '|', customer_id)"
+"""Orders an account's member customers: earliest created first, then by id (a stable tie-break)."""
+
+
 def accounts() -> Step:
     """One row per account with its name, country, creation time, storefront merge and B2B flag.
+
+    The display name follows a fixed precedence (docs/cards.md): for a company account, the
+    company record's name, else the company name held on its earliest-created member customer,
+    else that member's own name; for an individual, the customer's name, else its company name.
 
     An account's facts come from its company record (when it is a company), from its member
     customers, and it exists at all if only an order names it. Members and companies are
@@ -74,8 +84,10 @@ def accounts() -> Step:
     """
     return Step("accounts", f"""
         WITH m AS (
-            SELECT {ACCOUNT_COLS}, max(company_name) AS company_name,
-                   max(COALESCE(name, company_name)) AS member_name, max(country) AS member_country,
+            SELECT {ACCOUNT_COLS},
+                   arg_min(company_name, {_FIRST_MEMBER}) FILTER (WHERE company_name IS NOT NULL) AS company_name,
+                   arg_min(name, {_FIRST_MEMBER}) FILTER (WHERE name IS NOT NULL) AS member_name,
+                   max(country) AS member_country,
                    min(created_at) AS member_created,
                    max(CASE WHEN account_kind = 'customer' THEN merged_into END) AS merged_into,
                    bool_or(is_b2b) AS is_b2b
@@ -90,7 +102,9 @@ def accounts() -> Step:
                    COALESCE(m.platform, co.platform) AS platform,
                    COALESCE(m.account_kind, co.account_kind) AS account_kind,
                    COALESCE(m.account_id, co.account_id) AS account_id,
-                   COALESCE({_greater('co.company_name', 'm.company_name')}, m.member_name) AS name,
+                   CASE WHEN COALESCE(m.account_kind, co.account_kind) = 'company'
+                        THEN COALESCE(co.company_name, m.company_name, m.member_name)
+                        ELSE COALESCE(m.member_name, m.company_name) END AS name,
                    COALESCE(co.company_country, m.member_country) AS country,
                    COALESCE(co.company_created, m.member_created) AS created_at,
                    {_greater('co.merged_into', 'm.merged_into')} AS merged_into,

@@ -9,6 +9,7 @@ import duckdb
 
 from bridgewatch.engine.base import Engine, parquet_paths
 from bridgewatch.engine.dialect import DUCKDB
+from bridgewatch.engine.sql import literal
 
 
 class DuckDBEngine(Engine):
@@ -68,6 +69,9 @@ class DuckDBEngine(Engine):
         while rows := cur.fetchmany(batch):
             for row in rows:
                 yield dict(zip(cols, row, strict=True))
+
+    def _write_parquet(self, sql: str, path: str) -> None:
+        self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")
 
     def close(self) -> None:
         self.con.close()

@@ -23,6 +23,9 @@ EU_VAT_AREA = (
 )
 """Countries (ISO codes) inside the EU VAT area."""
 
+NO_VAT_COUNTRIES = ("US", "HK", "MO", "KW", "QA", "KY", "BM", "BN")
+"""Home countries with no VAT or GST on sales: a seller there has no VAT treatment at stake (``not_applicable``)."""
+
 _PREFIX_RE = "^(" + "|".join(VAT_PREFIXES) + ")"
 
 

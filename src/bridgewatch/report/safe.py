@@ -1,0 +1,75 @@
+"""Text that came from strangers, made inert for the place it is written to.
+
+Customer and company names are typed by anyone who signs up on a storefront. Two sinks need care
+beyond ordinary escaping:
+
+* **CSV opened in a spreadsheet** (OWASP "CSV injection"): a text cell starting with ``=``, ``+``,
+  ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` so the spreadsheet shows it as
+  text instead of running it as a formula. Numbers (int, Decimal, float) are written as numbers:
+  a negative amount stays ``-40.00``.
+* **The terminal**: control characters and ANSI escape sequences are removed (they could move the
+  cursor, rewrite earlier lines or retitle the window), rich markup is escaped so ``[/]`` or
+  ``[link=...]`` prints literally, and very long values are cut for tables (the full value stays
+  in JSON and CSV).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import IO, Any
+
+from rich.markup import escape
+from rich.text import Text
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""Leading characters a spreadsheet treats as the start of a formula (OWASP)."""
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+TABLE_CELL_MAX = 60
+"""Longest value shown in a terminal table cell; longer values end in an ellipsis."""
+
+
+def csv_cell(value: object) -> object:
+    """One CSV cell: formula-looking text neutralised, numbers kept numeric, None as empty, bools spelled."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def write_csv_rows(fh: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write ``header`` and ``rows`` (each cell through :func:`csv_cell`); returns the number of rows."""
+    writer = csv.writer(fh, lineterminator="\n")
+    writer.writerow(header)
+    n = 0
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+        n += 1
+    return n
+
+
+def plain(value: object, limit: int | None = None) -> str:
+    """``value`` as one clean line of text: ANSI escapes and control characters removed, cut to ``limit``."""
+    text = "" if value is None else str(value)
+    text = _CONTROL.sub("", _ANSI.sub("", text.replace("\n", " ").replace("\t", " ")))
+    if limit is not None and len(text) > limit:
+        return text[: max(limit - 1, 0)] + "…"
+    return text
+
+
+def markup(value: object, limit: int | None = None) -> str:
+    """``value`` cleaned (see :func:`plain`) and escaped for rich markup strings."""
+    return escape(plain(value, limit))
+
+
+def cell(value: object, limit: int | None = TABLE_CELL_MAX) -> Text:
+    """A terminal table cell that never interprets markup: a rich ``Text`` of the cleaned value."""
+    return Text(plain(value, limit))

@@ -1,0 +1,59 @@
+"""Hostile names are inert in CSV and in the terminal."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from rich.console import Console
+from rich.table import Table
+
+from bridgewatch.report.safe import cell, csv_cell, markup, plain, write_csv_rows
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ('=HYPERLINK("http://evil.test","click")', '\'=HYPERLINK("http://evil.test","click")'),
+    ("+44 20 7946 0000", "'+44 20 7946 0000"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+    ("\tTabbed", "'\tTabbed"),
+    ("\rReturn", "'\rReturn"),
+    ("Acme Ltd", "Acme Ltd"),
+    ("", ""),
+    (None, ""),
+    (True, "true"),
+])
+def test_text_cells_are_neutralised(value: object, written: object) -> None:
+    assert csv_cell(value) == written
+
+
+@pytest.mark.parametrize("value", [Decimal("-40.00"), -3, 2.5, Decimal("18400.00")])
+def test_numbers_stay_numeric(value: object) -> None:
+    assert csv_cell(value) is value
+
+
+def test_rows_round_trip_through_a_csv_reader() -> None:
+    fh = io.StringIO()
+    assert write_csv_rows(fh, ["name", "value"], [["=1+1", Decimal("-5.00")], ["Ok", 3]]) == 2
+    assert list(csv.reader(io.StringIO(fh.getvalue()))) == [["name", "value"], ["'=1+1", "-5.00"], ["Ok", "3"]]
+
+
+def test_terminal_text_loses_escapes_and_controls() -> None:
+    assert plain("\x1b[31mred\x1b[0m\x07bell\x1b]0;title\x07 ok\nnext") == "redbell ok next"
+    assert plain("x" * 10, limit=5) == "xxxx…"
+
+
+@pytest.mark.parametrize("name", ["[/]", "[link=http://evil.test]click[/link]", "[bold]loud", "\\[x]"])
+def test_markup_prints_literally(name: str) -> None:
+    console = Console(record=True, width=80)
+    console.print(f"name: {markup(name)}")
+    table = Table()
+    table.add_column("Name")
+    table.add_row(cell(name))
+    console.print(table)
+    text = console.export_text()
+    assert f"name: {name}" in text
+    assert name in text

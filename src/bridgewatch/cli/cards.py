@@ -33,11 +33,18 @@ from bridgewatch.errors import QuarantineError
 def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = "table",
         fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert", help="Exit 3 when an alert fires.")] = False,
         strict: StrictOpt = False, quarantine_file: QuarantineOpt = None, engine: EngineOpt = "duckdb",
-        spark_master: SparkMasterOpt = None) -> None:
+        spark_master: SparkMasterOpt = None,
+        pull: Annotated[bool, typer.Option("--pull", help="First pull the workspace's API sources "
+                                                         "(bridgewatch pull); exit 6 if one failed.")] = False) -> None:
     """Compute the workspace's cards and print them (with the ingest accounting)."""
     check_format(fmt)
+    pulled = [True]
 
     def go() -> list[Any]:
+        if pull:
+            from bridgewatch.cli.pull import pull_before_run
+
+            pulled[0] = pull_before_run(workspace)
         from bridgewatch.cards.compute import compute
 
         ws = load_checked(workspace, strict)
@@ -52,6 +59,10 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
     results = guard(go)
     if fail_on_alert and any(r.alert.fired for r in results):
         raise typer.Exit(EXIT_ALERT)
+    if not pulled[0]:
+        from bridgewatch.cli.pull import EXIT_PULL_FAILED
+
+        raise typer.Exit(EXIT_PULL_FAILED)
 
 
 @app.command()

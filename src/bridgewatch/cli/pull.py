@@ -66,8 +66,8 @@ def summary_lines(report: Any) -> list[str]:
     return lines
 
 
-def run_pull(workspace: Any, source: str | None, full: bool, quiet: bool = False) -> Any:
-    """Pull with a progress display on stderr; print the summary; return the report."""
+def run_pull(workspace: Any, source: str | None, full: bool, quiet: bool = False, summary: Any = None) -> Any:
+    """Pull with a progress display on stderr; print the summary (stdout by default); return the report."""
     from bridgewatch.connectors import pull_workspace
 
     columns = (TextColumn("{task.description:<20}"), BarColumn(), TextColumn("{task.fields[status]}"),
@@ -76,8 +76,18 @@ def run_pull(workspace: Any, source: str | None, full: bool, quiet: bool = False
         report = pull_workspace(workspace, source=source, full=full, environ=os.environ,
                                 progress=BarProgress(bar))
     for line in summary_lines(report):
-        out.print(escape(line), highlight=False)
+        (summary or out).print(escape(line), highlight=False, soft_wrap=True)
     return report
+
+
+def pull_before_run(workspace: Any) -> bool:
+    """``run --pull``: pull every source (summary on stderr, stdout stays the result); True when all succeeded."""
+    report = run_pull(workspace, None, False, summary=err)
+    for s in report.failed:
+        when = f"data pulled {s.pulled_at}" if s.pulled_at else "no data pulled yet"
+        err.print(escape(f"warning: computing with the previous data of source '{s.source}' ({when}): it is not "
+                         f"fresh"), highlight=False)
+    return not report.failed
 
 
 @app.command()

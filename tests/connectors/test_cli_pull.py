@@ -64,7 +64,8 @@ def test_run_pull_keeps_stdout_for_the_result(tmp_path: Path, fake: FakeBigComme
     monkeypatch.setenv("BC_TOKEN", TOKEN)
     with serve(fake) as url:
         extra = (f'\n[sources.bc_api]\nreader = "bigcommerce_api"\npath = "pulled/bc"\n[sources.bc_api.api]\n'
-                 f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\nsecrets = {{ token = "BC_TOKEN" }}\n')
+                 f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\n'
+                 f'secrets = {{ token = "BC_TOKEN" }}\n')
         (demo / "workspace.toml").write_text(config + extra)
         ok = CliRunner().invoke(app, ["run", "-w", str(demo), "--pull", "--format", "json"])
         fake.fail(lambda r: httpx.Response(503), times=99)

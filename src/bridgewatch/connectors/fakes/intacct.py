@@ -90,12 +90,18 @@ class FakeIntacct(FakeApi):
 
     def _page(self, result_id: str) -> str:
         listing, offset, size, entity = self.results[result_id]
-        rows = [(r, w) for r, w in listing.slice(offset, len(listing)) if _visible(r, entity)]
-        page, rest = rows[:size], rows[size:]
-        self.results[result_id] = (listing, _advance(listing, offset, entity, size), size, entity)
+        if entity:  # an entity sees its own and the shared records: filter (small tables only)
+            rows = [(r, w) for r, w in listing.slice(offset, len(listing)) if _visible(r, entity)]
+            page, left = rows[:size], len(rows) - min(size, len(rows))
+            after = _advance(listing, offset, entity, size)
+        else:
+            page = listing.slice(offset, offset + size)
+            after = offset + len(page)
+            left = len(listing) - after
+        self.results[result_id] = (listing, after, size, entity)
         body = "".join(_customer(r, w) for r, w in page)
-        return (f'<data listtype="customer" count="{len(page)}" totalcount="{len(page) + len(rest)}" '
-                f'numremaining="{len(rest)}" resultId="{result_id if rest else ""}">{body}</data>')
+        return (f'<data listtype="customer" count="{len(page)}" totalcount="{len(page) + left}" '
+                f'numremaining="{left}" resultId="{result_id if left else ""}">{body}</data>')
 
 
 def _visible(record: Record, entity: str) -> bool:

@@ -79,15 +79,13 @@ class AdobeCommerceConnector(Connector):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.page_size = min(self.page_size, 300)
-        self._client: ApiClient | None = None
 
     def client(self) -> ApiClient:
-        if self._client is None:
-            s = self.ctx.secrets
-            auth = (OAuth1Auth(s["consumer_key"], s["consumer_secret"], s["access_token"], s["access_token_secret"])
-                    if self.settings.auth == "oauth1" else bearer(s["token"]))
-            self._client = self.ctx.client(AdobePolicy(), auth=auth, headers={"Accept": "application/json"})
-        return self._client
+        s = self.ctx.secrets
+        auth = (OAuth1Auth(s["consumer_key"], s["consumer_secret"], s["access_token"], s["access_token_secret"])
+                if self.settings.auth == "oauth1" else bearer(s["token"]))
+        return self.cached("api", lambda: self.ctx.client(AdobePolicy(), auth=auth,
+                                                          headers={"Accept": "application/json"}))
 
     def pages(self, resource: str, since: datetime | None) -> Iterator[Page]:
         url = f"{source_root(self.settings, None, self.ctx.source)}/V1/{PATHS[resource]}"
@@ -102,7 +100,3 @@ class AdobeCommerceConnector(Connector):
         for records in paginate(self.client(), Call("GET", url, params, what=f"{resource} page 1"), paginator,
                                 records_at("items")):
             yield Page(resource, records)
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()

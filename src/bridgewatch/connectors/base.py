@@ -115,6 +115,13 @@ class Connector(ABC):
         self.ctx = context
         self.settings = context.settings
         self.page_size = context.settings.page_size or self.default_page_size
+        self._clients: dict[str, ApiClient] = {}
+
+    def cached(self, name: str, make: Callable[[], ApiClient]) -> ApiClient:
+        """The client called ``name``, made on first use (construction stays free of I/O)."""
+        if name not in self._clients:
+            self._clients[name] = make()
+        return self._clients[name]
 
     @classmethod
     def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:
@@ -145,8 +152,9 @@ class Connector(ABC):
         """Pages of ``resource``; with ``since``, only records changed at or after it (the vendor's filter)."""
 
     def close(self) -> None:
-        """Release clients."""
-        return None
+        """Release the clients made so far."""
+        for client in self._clients.values():
+            client.close()
 
 
 def get_connector(reader: str, source: str) -> type[Connector]:

@@ -113,27 +113,13 @@ class BigCommerceConnector(Connector):
     def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:
         return {"token": "store API account access token (X-Auth-Token)"}
 
-    def __init__(self, context: Any) -> None:
-        super().__init__(context)
-        self._store: ApiClient | None = None
-        self._b2b: ApiClient | None = None
-
     def _client(self, b2b: bool) -> ApiClient:
         token: Secret = self.ctx.secrets["token"]
-        if b2b:
-            if self._b2b is None:
-                self._b2b = self.ctx.client(BigCommercePolicy(), auth=HeaderAuth({"X-Auth-Token": token}),
-                                            headers={"X-Store-Hash": str(self.settings.store), "Accept":
-                                                     "application/json"},
-                                            pacer=WindowPacer("x-requests-remaining", "x-request-window-resets-after",
-                                                              1.0))
-            return self._b2b
-        if self._store is None:
-            self._store = self.ctx.client(BigCommercePolicy(), auth=HeaderAuth({"X-Auth-Token": token}),
-                                          headers={"Accept": "application/json"},
-                                          pacer=WindowPacer("x-rate-limit-requests-left",
-                                                            "x-rate-limit-time-reset-ms", 0.001))
-        return self._store
+        headers = {"Accept": "application/json", **({"X-Store-Hash": str(self.settings.store)} if b2b else {})}
+        pacer = (WindowPacer("x-requests-remaining", "x-request-window-resets-after", 1.0) if b2b else
+                 WindowPacer("x-rate-limit-requests-left", "x-rate-limit-time-reset-ms", 0.001))
+        return self.cached("b2b" if b2b else "store", lambda: self.ctx.client(
+            BigCommercePolicy(), auth=HeaderAuth({"X-Auth-Token": token}), headers=headers, pacer=pacer))
 
     def pages(self, resource: str, since: datetime | None) -> Iterator[Page]:
         call, paginator = self._first(resource, since)
@@ -165,8 +151,3 @@ class BigCommerceConnector(Connector):
             params["minModified"] = int(since.timestamp())
         return (Call("GET", f"{b2b}/api/v3/io/{B2B_PATHS[resource]}", params, what=f"B2B {resource[4:]} page 1"),
                 Offset(n, ("meta", "pagination", "totalCount")))
-
-    def close(self) -> None:
-        for client in (self._store, self._b2b):
-            if client is not None:
-                client.close()

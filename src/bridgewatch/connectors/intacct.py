@@ -102,7 +102,6 @@ class IntacctConnector(Connector):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.zone = ZoneInfo(context.timezone)
-        self._client: ApiClient | None = None
         self._ids = itertools.count(1)
         self.resources = {"customers": Resource("customers", IntacctPage(), field_key("RECORDNO", "CUSTOMERID"),
                                                 self._modified)}
@@ -115,9 +114,8 @@ class IntacctConnector(Connector):
             return None
 
     def client(self) -> ApiClient:
-        if self._client is None:
-            self._client = self.ctx.client(IntacctPolicy(), headers={"Content-Type": "application/xml"})
-        return self._client
+        return self.cached("gateway", lambda: self.ctx.client(IntacctPolicy(),
+                                                              headers={"Content-Type": "application/xml"}))
 
     def pages(self, resource: str, since: datetime | None) -> Iterator[Page]:
         for entity in self.settings.entities or ("",):
@@ -202,7 +200,3 @@ class IntacctConnector(Connector):
                 "check api.user, api.company_id, the user password and that the sender id is authorised "
                 "(Company > Security > Web Services authorizations)")
         return f"Sage Intacct refused the sign-in for {where} ({detail}); {todo}"
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()

@@ -72,7 +72,6 @@ class ODataConnector(Connector):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self._client: ApiClient | None = None
         self.auth: EntraAuth | None = None
 
     def policy(self) -> ErrorPolicy:
@@ -83,25 +82,23 @@ class ODataConnector(Connector):
         return f"{parts.scheme}://{parts.netloc}{self.scope_suffix}"
 
     def client(self) -> ApiClient:
-        if self._client is None:
-            s = self.settings
-            self.auth = EntraAuth(tenant=str(s.tenant), client_id=str(s.client_id),
-                                  secret=self.ctx.secrets["client_secret"], scope=self.scope(),
-                                  redactor=self.ctx.redactor, transport=self.ctx.transport, authority=s.auth_url,
-                                  timeout=s.timeout_seconds, verify=self.ctx.verify())
-            self._client = self.ctx.client(self.policy(), auth=self.auth, headers={
-                "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
-                "Prefer": f"odata.maxpagesize={self.page_size}, {FORMATTED}"})
-        return self._client
+        return self.cached("odata", self._make_client)
+
+    def _make_client(self) -> ApiClient:
+        s = self.settings
+        self.auth = EntraAuth(tenant=str(s.tenant), client_id=str(s.client_id),
+                              secret=self.ctx.secrets["client_secret"], scope=self.scope(),
+                              redactor=self.ctx.redactor, transport=self.ctx.transport, authority=s.auth_url,
+                              timeout=s.timeout_seconds, verify=self.ctx.verify())
+        return self.ctx.client(self.policy(), auth=self.auth, headers={
+            "Accept": "application/json", "OData-MaxVersion": "4.0", "OData-Version": "4.0",
+            "Prefer": f"odata.maxpagesize={self.page_size}, {FORMATTED}"})
 
     def odata(self, resource: str, url: str, params: dict[str, Any], what: str, scope: str = "") -> Iterator[Page]:
         call = Call("GET", url, params, what=f"{what} page 1")
         for records in paginate(self.client(), call, NextLink(), records_at("value")):
             yield Page(resource, records, scope)
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
 
 
 def _context(scope: str) -> dict[str, Any]:

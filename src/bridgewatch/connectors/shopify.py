@@ -134,15 +134,12 @@ class ShopifyConnector(Connector):
         self.page_size = min(self.page_size, 250)
         self.version = self.settings.api_version or VERSION
         self.url = f"{source_root(self.settings, None, context.source)}/admin/api/{self.version}/graphql.json"
-        self._client: ApiClient | None = None
         if self.settings.bulk:
             self.resources = {**RESOURCES, **BULK}
 
     def client(self) -> ApiClient:
-        if self._client is None:
-            self._client = self.ctx.client(ShopifyPolicy(), pacer=CostPacer(),
-                                           auth=HeaderAuth({"X-Shopify-Access-Token": self.ctx.secrets["token"]}))
-        return self._client
+        auth = HeaderAuth({"X-Shopify-Access-Token": self.ctx.secrets["token"]})
+        return self.cached("graphql", lambda: self.ctx.client(ShopifyPolicy(), pacer=CostPacer(), auth=auth))
 
     def check(self) -> None:
         body = self.client().send(Call("POST", self.url, json={"query": SCOPES}, what="granted scopes"),
@@ -219,9 +216,6 @@ class ShopifyConnector(Connector):
                                                        for r in records):
             raise AuthError(_protected_message("every customer came back without name or email"))
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
 
 
 def _protected_message(detail: str) -> str:

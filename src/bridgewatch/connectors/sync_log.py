@@ -15,7 +15,6 @@ from datetime import datetime
 from bridgewatch.config import ApiSettings
 from bridgewatch.connectors.base import (
     Connector,
-    Context,
     Page,
     Resource,
     field_key,
@@ -25,7 +24,7 @@ from bridgewatch.connectors.base import (
     source_root,
 )
 from bridgewatch.connectors.http.auth import bearer
-from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy
+from bridgewatch.connectors.http.client import Call, ErrorPolicy
 from bridgewatch.connectors.http.paginators import NextLink
 from bridgewatch.connectors.pages import JsonPage
 
@@ -50,19 +49,11 @@ class SyncLogConnector(Connector):
     def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:
         return {"token": "bearer token of the log server"} if "token" in settings.secrets else {}
 
-    def __init__(self, context: Context) -> None:
-        super().__init__(context)
-        self._client: ApiClient | None = None
-
     def pages(self, resource: str, since: datetime | None) -> Iterator[Page]:
-        if self._client is None:
-            auth = bearer(self.ctx.secrets["token"]) if "token" in self.ctx.secrets else None
-            self._client = self.ctx.client(SyncLogPolicy(), auth=auth, headers={"Accept": "application/json"})
+        auth = bearer(self.ctx.secrets["token"]) if "token" in self.ctx.secrets else None
+        client = self.cached("log", lambda: self.ctx.client(SyncLogPolicy(), auth=auth,
+                                                            headers={"Accept": "application/json"}))
         params = {"since": since.strftime("%Y-%m-%dT%H:%M:%SZ")} if since else {}
         call = Call("GET", source_root(self.settings, None, self.ctx.source), params, what="sync log page 1")
-        for records in paginate(self._client, call, NextLink("next"), records_at("events")):
+        for records in paginate(client, call, NextLink("next"), records_at("events")):
             yield Page(resource, records)
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()

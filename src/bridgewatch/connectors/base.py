@@ -105,6 +105,8 @@ class Connector(ABC):
     """``[sources.<name>.api]`` settings that must be set."""
     resources: Mapping[str, Resource]
     default_page_size: ClassVar[int] = 250
+    secrets_needed: ClassVar[Mapping[str, str]] = {}
+    """Secret role → what it is (``[sources.<name>.api] secrets`` names a variable for each)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -125,8 +127,8 @@ class Connector(ABC):
 
     @classmethod
     def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:
-        """Secret role → what it is, for these settings."""
-        return {}
+        """Secret role → what it is, for these settings (default: ``secrets_needed``)."""
+        return dict(cls.secrets_needed)
 
     @classmethod
     def problems(cls, settings: ApiSettings, source: str) -> list[str]:

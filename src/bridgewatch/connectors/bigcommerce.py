@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 
-from bridgewatch.config import ApiSettings
 from bridgewatch.connectors.base import (
     Connector,
     Page,
@@ -106,12 +105,10 @@ class BigCommerceConnector(Connector):
 
     reader = "bigcommerce_api"
     platform = "BigCommerce"
+    secrets_needed = {"token": "store API account access token (X-Auth-Token)"}
     required = ("store",)
     resources: Mapping[str, Resource] = RESOURCES
 
-    @classmethod
-    def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:
-        return {"token": "store API account access token (X-Auth-Token)"}
 
     def _client(self, b2b: bool) -> ApiClient:
         token: Secret = self.ctx.secrets["token"]

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bridgewatch.config import ApiSettings
 from bridgewatch.connectors.base import Connector, Context, Page, Resource, field_key
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy
 from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
@@ -90,14 +89,13 @@ class IntacctConnector(Connector):
 
     reader = "sage_intacct_xml"
     platform = "Sage Intacct"
+    secrets_needed = {"sender_password": "Web Services sender password",
+                      "user_password": "Web Services user password"}
     required = ("sender_id", "user", "company_id")
     resources: Mapping[str, Resource] = {
         "customers": Resource("customers", IntacctPage(), field_key("RECORDNO", "CUSTOMERID"), None)}
     default_page_size = 1000
 
-    @classmethod
-    def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:
-        return {"sender_password": "Web Services sender password", "user_password": "Web Services user password"}
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)

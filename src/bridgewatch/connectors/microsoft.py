@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from bridgewatch.config import ApiSettings
 from bridgewatch.connectors.base import (
     Connector,
     Context,
@@ -63,12 +62,10 @@ class ODataConnector(Connector):
     """Shared Entra client and OData paging; subclasses give the resources and the first request."""
 
     scope_suffix: ClassVar[str] = "/.default"
+    secrets_needed = {"client_secret": "Microsoft Entra client secret of the app"}
     required = ("base_url", "tenant", "client_id")
     default_page_size = 5000
 
-    @classmethod
-    def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:
-        return {"client_secret": "Microsoft Entra client secret of the app"}
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)

@@ -22,7 +22,6 @@ from typing import Any
 
 import httpx
 
-from bridgewatch.config import ApiSettings
 from bridgewatch.connectors.base import Connector, Context, Page, Resource, field_key, iso_time, paginate, source_root
 from bridgewatch.connectors.http.auth import HeaderAuth
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy, Pacer
@@ -122,12 +121,10 @@ class ShopifyConnector(Connector):
 
     reader = "shopify_api"
     platform = "Shopify"
+    secrets_needed = {"token": "Admin API access token"}
     required = ("base_url",)
     resources: Mapping[str, Resource] = RESOURCES
 
-    @classmethod
-    def secret_roles(cls, settings: ApiSettings) -> dict[str, str]:
-        return {"token": "Admin API access token"}
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)

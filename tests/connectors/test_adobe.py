@@ -53,3 +53,27 @@ def test_bearer_refused_explains_the_oauth_setting(tmp_path: Path) -> None:
         "%resources.; check the token (an integration token used as a bearer needs 'Allow OAuth Access Tokens to be "
         "used as standalone Bearer tokens', else set api.auth = \"oauth1\" with the four integration keys) (nothing "
         "pulled yet for this source)")
+
+
+def test_oauth1_signs_each_request_with_hmac_sha256(tmp_path: Path) -> None:
+    fake = _fake(1)
+    seen: list[str] = []
+
+    def signed(request: object) -> object:
+        import httpx
+
+        assert isinstance(request, httpx.Request)
+        seen.append(request.headers["authorization"])
+        request.headers["authorization"] = f"Bearer {TOKEN}"  # the fake checks bearer tokens only
+        return fake(request)
+
+    api = {"base_url": "https://shop.test/rest/default", "auth": "oauth1", "resources": ["customers"],
+           "secrets": {"consumer_key": "CK", "consumer_secret": "CS", "access_token": "AT",
+                       "access_token_secret": "ATS"}}
+    root = workspace(tmp_path, {"adobe": {"reader": "adobe_commerce_api", "path": "pulled/adobe", "api": api}})
+    env = {"CK": "consumer-key-1", "CS": "consumer-secret-1", "AT": "access-token-1", "ATS": "access-secret-1"}
+    report = pull(root, signed, env)
+    assert report.sources[0].ok, report.sources[0].error
+    assert seen[0].startswith("OAuth ") and 'oauth_signature_method="HMAC-SHA256"' in seen[0]
+    assert 'oauth_consumer_key="consumer-key-1"' in seen[0] and 'oauth_token="access-token-1"' in seen[0]
+    assert "consumer-secret-1" not in seen[0]

@@ -42,6 +42,7 @@ def test_failed_source_exits_6_with_its_line(tmp_path: Path, fake: FakeBigCommer
     with serve(fake) as url:
         result = CliRunner().invoke(app, ["pull", "-w", str(_ws(tmp_path, url))])
     assert result.exit_code == 6
+    assert "a-revoked-token" not in result.output and TOKEN not in result.output
     assert ("FAILED source 'bc': BigCommerce rejected the credentials (401): You are not authorized to access this "
             "resource.; check the store API account's access token and api.store (the store hash)") in \
         " ".join(result.stdout.split())

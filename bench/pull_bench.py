@@ -127,11 +127,11 @@ def timed_pull(root: Path, full: bool = False) -> tuple[float, int]:
 
 
 def card(root: Path) -> tuple[float, list[dict[str, Any]]]:
-    from bridgewatch.cards.compute import compute
+    from bridgewatch.results import collect
     from bridgewatch.workspace import load_workspace
 
     started = time.perf_counter()
-    results = [r.to_dict() | {"ingest": None} for r in compute([load_workspace(root)])]
+    results = [r.to_dict() | {"ingest": None} for r in collect([load_workspace(root)])]
     return time.perf_counter() - started, results
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bridgewatch.cards.compute import compute
 from bridgewatch.report.result import CardResult
+from bridgewatch.results import collect
 from bridgewatch.scenario import Scenario
 from bridgewatch.workspace import load_workspace
 
@@ -21,7 +21,7 @@ def run_cards(tmp_path: Path) -> Runner:
 
     def go(scenario: Scenario, *, cards: Sequence[str] | None = None, **kwargs: object) -> list[CardResult]:
         root = scenario.write(tmp_path / str(scenario.config["workspace"]["id"]))  # type: ignore[index]
-        return compute([load_workspace(root)], cards=cards, **kwargs)  # type: ignore[arg-type]
+        return collect([load_workspace(root)], cards=cards, **kwargs)  # type: ignore[arg-type]
 
     return go
 

@@ -162,11 +162,24 @@ class WorkspaceSection(_Frozen):
     window_days: int = Field(default=7, ge=1, le=366)
     grace_minutes: int = Field(default=15, ge=0, le=7 * 24 * 60)
     alert_threshold: int = Field(default=10, ge=0)
+    max_age_hours: int = Field(default=48, ge=1)
+    """A result is stale when the newest order is older than this before the as-of time."""
     vat_supply: Literal["goods", "services"] = "goods"
     default_entity: str | None = None
     timezone: str = "UTC"
     """Zone of naive timestamps in the inputs."""
+    locale: str | None = None
+    """Locale for numbers, money and dates shown to people (default ``en_<home_country>``, e.g. en_GB)."""
     cards: tuple[str, ...] | None = None
+
+
+class HistorySection(_Frozen):
+    """Where runs are stored (``[history]``): SQLite in the workspace by default, PostgreSQL by URL."""
+
+    url: str | None = None
+    """SQLAlchemy URL, e.g. ``postgresql+psycopg://bw@db.example/bridgewatch``; keep the password out of it."""
+    password_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Environment variable holding the database password (never written in workspace.toml)."""
 
 
 class WorkspaceConfig(_Frozen):
@@ -180,6 +193,7 @@ class WorkspaceConfig(_Frozen):
         default_factory=dict)
     card: dict[str, CardSettings] = Field(default_factory=dict)
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
+    history: HistorySection = Field(default_factory=HistorySection)
     data_dir: str = "data"
     """Folder (relative to the workspace) holding canonical table files."""
 
@@ -287,7 +301,20 @@ def _cross_checks(config: WorkspaceConfig) -> list[str]:
         if len(set(keys)) != len(keys) or not keys:
             problems.append(f"field_map.{card}: list each key once, at least one key (got {list(keys)})")
     problems += _timezone_problem(config.workspace.timezone)
+    problems += _locale_problem(config.workspace.locale)
     return problems
+
+
+def _locale_problem(name: str | None) -> list[str]:
+    if name is None:
+        return []
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        return [f"workspace.locale: unknown locale {name!r} (use a name such as 'en_GB', 'en_US' or 'de_DE')"]
+    return []
 
 
 def _timezone_problem(name: str) -> list[str]:

@@ -14,6 +14,7 @@ The tree::
     ├── EngineError          a SQL step failed (carries the step name and its SQL)
     │   └── EngineUnavailable  an optional engine's extra is not installed
     ├── CardError            a card could not be computed from otherwise valid input
+    ├── StoreError           the run store cannot be opened, read or written (URL shown without password)
     └── ConnectorError       a vendor API pull failed (source, platform, HTTP status, request id)
         ├── AuthError        credentials, scope, tenant/company/entity or token rejected
         └── RateLimited      the vendor kept throttling beyond the retry budget
@@ -90,6 +91,12 @@ class EngineUnavailable(EngineError):
 
 class CardError(BridgewatchError):
     """A card cannot be computed from the (valid) inputs it was given."""
+
+
+class StoreError(BridgewatchError):
+    """The run store (SQLite or PostgreSQL) cannot be opened, read or written."""
+
+    exit_code = 7
 
 
 class ConnectorError(BridgewatchError):

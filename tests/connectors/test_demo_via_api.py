@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bridgewatch.cards.compute import compute
 from bridgewatch.cli import app
 from bridgewatch.connectors.fakes.demo import DEMO_ENV, pull_demo
 from bridgewatch.demo import write_demo
+from bridgewatch.results import collect
 from bridgewatch.workspace import load_workspace
 
 
@@ -24,8 +24,8 @@ def test_pulled_examples_give_the_same_cards_as_the_files(pulled: list[Path], tm
     files = write_demo(tmp_path)
     for api, exported in zip(pulled, files, strict=True):
         assert api.name == exported.name
-        via_api = [r.to_dict() | {"ingest": None} for r in compute([load_workspace(api)])]
-        assert via_api == [r.to_dict() | {"ingest": None} for r in compute([load_workspace(exported)])]
+        via_api = [r.to_dict() | {"ingest": None} for r in collect([load_workspace(api)])]
+        assert via_api == [r.to_dict() | {"ingest": None} for r in collect([load_workspace(exported)])]
 
 
 def test_cli_prints_the_seeds_numbers(tmp_path: Path) -> None:

@@ -9,10 +9,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from bridgewatch.cli.app import WorkspaceOpt, app, err, guard, out
-
-EXIT_PULL_FAILED = 6
-"""A source could not be pulled (its previous data is kept): see docs/cli.md."""
+from bridgewatch.cli.app import EXIT_STALE, WorkspaceOpt, app, err, guard, out
 
 
 class BarProgress:
@@ -98,4 +95,4 @@ def pull(workspace: WorkspaceOpt,
     """Fetch the workspace's API sources into their pages (incrementally); a failed source keeps its old data."""
     report = guard(lambda: run_pull(workspace, source, full))
     if report.failed:
-        raise typer.Exit(EXIT_PULL_FAILED)
+        raise typer.Exit(EXIT_STALE)  # the failed sources' data is now stale (kept from their last pull)

@@ -32,8 +32,8 @@ def test_cli_prints_the_seeds_numbers(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--via-api", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     text = re.sub(r"\s+", " ", result.output)
-    assert "14 customers with active orders absent from the master (39 active orders; blocked GBP 24,680.57)" in text
-    assert "17 customers with active orders absent from the master (23 active orders; blocked USD 61,200.00)" in text
+    assert "14 customers with active orders absent from the master (39 active orders; blocked £24,680.57)" in text
+    assert "17 customers with active orders absent from the master (23 active orders; blocked $61,200.00)" in text
 
 
 def test_every_source_is_pulled_from_a_local_fake(pulled: list[Path]) -> None:

@@ -12,20 +12,22 @@ import json
 import logging
 import time
 import tomllib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from rich.console import Console
 
 from bridgewatch.config import CONFIG_FILE, load_config
 from bridgewatch.engine import Engine, open_engine
 from bridgewatch.errors import BridgewatchError, ConfigError, EngineError, InputError
+from bridgewatch.history import Store, store_url
 from bridgewatch.ingest.accounting import Accounting
 from bridgewatch.model.tables import TABLES
-from bridgewatch.report.csv_out import meta_of, write_worklist_csv
-from bridgewatch.report.json_out import write_results_json
+from bridgewatch.monitor import live_view, stored_view
+from bridgewatch.report.output import ResultView, write_results
 from bridgewatch.report.result import CardSummary
 from bridgewatch.results import Run, compute
 from bridgewatch.results.run import CardRun
@@ -47,6 +49,10 @@ class WorkspaceRun:
     results: tuple[CardRun, ...] = ()
     error: BridgewatchError | None = None
     output: Path | None = None
+    started_at: datetime = field(default_factory=lambda: _now())
+    engine: str = "duckdb"
+    summaries_: tuple[CardSummary, ...] | None = None
+    """The summaries as written (with their place in the history when stored)."""
 
     @property
     def ok(self) -> bool:
@@ -54,7 +60,7 @@ class WorkspaceRun:
 
     @property
     def summaries(self) -> tuple[CardSummary, ...]:
-        return tuple(r.summary for r in self.results)
+        return self.summaries_ if self.summaries_ is not None else tuple(r.summary for r in self.results)
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,8 @@ def compute_batch(workspaces: Sequence[Workspace], *, engine: Engine, cards: Seq
         run = compute(workspaces, engine=engine, cards=cards, as_of=as_of, on_error="collect")
     except EngineError as exc:
         if len(workspaces) == 1:
-            return [handle(WorkspaceRun(workspaces[0].id, workspaces[0].config.root, error=exc))]
+            return [handle(WorkspaceRun(workspaces[0].id, workspaces[0].config.root, error=exc,
+                                        engine=engine.dialect.name))]
         log.warning("batch pass failed (%s); computing workspaces one by one", exc)
         return [r for ws in workspaces for r in compute_batch([ws], engine=engine, cards=cards, as_of=as_of,
                                                               handle=handle)]
@@ -273,30 +280,66 @@ def run_batch(source: Path | str | Sequence[Path], *, engine: Engine, cards: Seq
 
 
 def _run_of(ws: Workspace, run: Run) -> WorkspaceRun:
-    return WorkspaceRun(ws.id, ws.config.root, tuple(run.for_workspace(ws.id)), run.errors.get(ws.id))
+    return WorkspaceRun(ws.id, ws.config.root, tuple(run.for_workspace(ws.id)), run.errors.get(ws.id),
+                        started_at=run.started_at, engine=run.engine.dialect.name)
 
 
 # -- writing -------------------------------------------------------------------------------------------
 
-def writer(out: Path | str, fmt: str = "json") -> Handler:
-    """A handler writing ``OUT/<workspace>.<fmt>`` for each computed workspace (streamed from the engine)."""
+def writer(out: Path | str, fmt: str = "json", *, store_for: StoreUrl | None = None) -> Handler:
+    """A handler that stores each workspace's run (when ``store_for`` gives its store) and writes
+    ``OUT/<workspace>.<fmt>``: read back from the store when stored (so it equals ``bridgewatch show``),
+    else streamed from the engine."""
     if fmt not in OUTPUT_FORMATS:
         raise ConfigError(f"Unknown batch output format '{fmt}'; use one of {', '.join(OUTPUT_FORMATS)}.")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
 
-    def write(run: WorkspaceRun) -> WorkspaceRun:
-        if not run.ok:
-            return run
-        path = out / f"{run.name}.{fmt}"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            if fmt == "json":
-                write_results_json(fh, [(r.summary.to_dict(), iter(r.worklist)) for r in run.results])
-            else:
-                write_worklist_csv(fh, [(meta_of(r.summary.to_dict()), iter(r.worklist)) for r in run.results])
-        return replace(run, output=path)
+    def handle(run: WorkspaceRun) -> WorkspaceRun:
+        if store_for is None:
+            return _write(run, [live_view(r) for r in run.results], out, fmt) if run.ok else run
+        with Store(store_for(run)) as store:
+            if not run.ok:
+                _record_failure(store, run)
+                return run
+            stored = store.save_workspace(run.results[0].workspace, run.results, started_at=run.started_at,
+                                          finished_at=_now(), engine_name=run.engine)
+            return _write(run, [stored_view(store, s) for s in stored], out, fmt)
 
-    return write
+    return handle
+
+
+def _write(run: WorkspaceRun, views: list[ResultView], out: Path, fmt: str) -> WorkspaceRun:
+    path = out / f"{run.name}.{fmt}"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        write_results(views, fmt, fh=fh, console=Console(file=fh))
+    return replace(run, output=path, summaries_=tuple(v.summary for v in views))
+
+
+def _record_failure(store: Store, run: WorkspaceRun) -> None:
+    if run.folder is None:
+        return
+    try:
+        config = load_config(run.folder)
+    except BridgewatchError:
+        return  # no readable configuration: nothing to attach the failure to
+    store.record_failure(config, str(run.error), started_at=run.started_at, engine_name=run.engine)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+StoreUrl = Callable[[WorkspaceRun], str]
+"""Given a workspace's run, the URL of the store it is saved to."""
+
+
+def store_urls(override: str | None, environ: Mapping[str, str]) -> StoreUrl:
+    """Each workspace's store: ``override`` (one store for the group) or its own (``[history]`` / default)."""
+    def url(run: WorkspaceRun) -> str:
+        return store_url(load_config(run.folder or Path(run.name)), override=override, environ=environ)
+
+    return url
 
 
 def write_summary(batch: Batch, out: Path | str) -> None:
@@ -349,13 +392,13 @@ def _state_note(state: str) -> str:
 
 def run_and_write(source: Path | str, out: Path | str, *, engine: str = "duckdb", spark_master: str | None = None,
                   fmt: str = "json", cards: Sequence[str] | None = None, as_of: datetime | None = None,
-                  staged: bool = False, tables_root: str | None = None) -> Batch:
-    """What ``bridgewatch batch`` does: open the engine, compute every workspace in one pass, write results.
+                  staged: bool = False, tables_root: str | None = None, store_for: StoreUrl | None = None) -> Batch:
+    """What ``bridgewatch batch`` does: open the engine, compute every workspace in one pass, store and write.
 
     Raises:
         ConfigError: ``source`` names no workspace, or ``fmt`` is unknown (before any work is done).
     """
-    handle = writer(out, fmt)
+    handle = writer(out, fmt, store_for=store_for)
     folders = find_workspaces(source)
     with open_engine(engine, spark_master=spark_master) as opened:
         batch = run_batch(folders, engine=opened, cards=cards, as_of=as_of, staged=staged, tables_root=tables_root,

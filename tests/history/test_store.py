@@ -214,3 +214,21 @@ def test_migrations_create_exactly_the_schema(store_url: str) -> None:
     with Store(store_url) as store, store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_a_stored_worklist_pages_filters_and_sorts_on_the_database(tmp_path: Path, store_url: str) -> None:
+    root = scenario().write(tmp_path / "ws")
+    [stored] = save(root, store_url)
+    with Store(store_url) as store:
+        first, total = store.page(stored, limit=2)
+        assert ([r["company_id"] for r in first], total) == (["BIG", "MID"], 3)
+        rest, _ = store.page(stored, limit=2, offset=2)
+        assert [(r["rank"], r["company_id"]) for r in rest] == [(3, "LOW")]
+        failed, n = store.page(stored, filters={"cause": "create_failed"})
+        assert ([(r["rank"], r["company_id"]) for r in failed], n) == ([(2, "MID")], 1)
+        assert store.page(stored, filters={"entity": "ambiguous"})[1] == 0
+        assert [r["company_id"] for r in store.page(stored, sort="blocked_value", reverse=True)[0]] == [
+            "LOW", "MID", "BIG"]
+        assert [r["company_id"] for r in store.page(stored, sort="name")[0]] == ["BIG", "LOW", "MID"]
+        with pytest.raises(LookupFailed, match="Unknown worklist sort 'nope'"):
+            store.page(stored, sort="nope")

@@ -38,17 +38,24 @@ class DuckDBEngine(Engine):
         """Copy an Arrow table in, or put a view over Parquet file(s) (scanned in place, never loaded whole)."""
         paths = parquet_paths(data)
         if paths is not None:
-            listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-            self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+            listed = ", ".join(literal(p) for p in paths)
+            self._drop(name)
             self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}], '
                              f"union_by_name = true)")
             self._registered.add(name)
             return
-        self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
+        self._drop(name)
         self.con.register(f"__arrow_{name}", data)
         self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "__arrow_{name}"')
         self.con.unregister(f"__arrow_{name}")
         self._registered.add(name)
+
+    def _drop(self, name: str) -> None:
+        """Drop whatever ``name`` is (a table or a view): DuckDB refuses DROP VIEW on a table and vice versa."""
+        found = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                                 [name]).fetchone()
+        if found:
+            self.con.execute(f'DROP {"VIEW" if found[0] == "VIEW" else "TABLE"} "{name}"')
 
     def _execute(self, name: str, sql: str) -> None:
         self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')

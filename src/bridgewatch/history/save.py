@@ -205,6 +205,8 @@ def _version(ws: str, card: str, episode_id: int, step: dict[str, Any], explanat
     evidence.pop("customer", None)
     return {"episode_id": episode_id, "workspace_id": ws, "card": card, "valid_from": card_run_id, "valid_to": None,
             "facts_hash": step["facts_hash"], "blocked_cents": cents(row.get("blocked_value_reporting")),
+            "cause": row["cause"], "segment": row["segment"], "expected_entity": row.get("expected_entity"),
+            "active_orders": row["active_orders"], "name": row.get("name"),
             "customer_id": row.get("customer_id"), "company_id": row.get("company_id"),
             "row": json.dumps(row, ensure_ascii=False), "evidence": json.dumps(evidence, ensure_ascii=False)}
 

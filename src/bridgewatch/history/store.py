@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,7 +87,8 @@ class Store:
         for ws in run.workspaces:
             results = run.for_workspace(ws.id)
             if results:
-                stored += self._save_workspace(ws, results, run, engine_name or run.engine.dialect.name)
+                stored += self.save_workspace(ws, results, started_at=run.started_at, finished_at=run.finished_at,
+                                              engine_name=engine_name or run.engine.dialect.name)
         return stored
 
     def record_failure(self, config: WorkspaceConfig, error: str, *, started_at: datetime,
@@ -102,14 +103,15 @@ class Store:
                                              error=error))
         return run_id
 
-    def _save_workspace(self, ws: Workspace, results: Sequence[CardRun], run: Run,
-                        engine_name: str) -> list[StoredCardRun]:
+    def save_workspace(self, ws: Workspace, results: Sequence[CardRun], *, started_at: datetime,
+                       finished_at: datetime | None, engine_name: str) -> list[StoredCardRun]:
+        """Store one workspace's card results (still readable on their engine) as one run, in one transaction."""
         inputs = input_fingerprint(ws.config.root, [f.file for f in ws.accounting.files] + _staged_files(ws))
-        run_id = _run_id(run.started_at)
+        run_id = _run_id(started_at)
         with guarded(self.url, f"save the run of workspace '{ws.id}'"), writing(self.engine) as conn:
             lock_workspace(conn, ws.id)
             run_pk = conn.execute(insert(runs).values(
-                run_id=run_id, workspace_id=ws.id, started_at=run.started_at, finished_at=run.finished_at,
+                run_id=run_id, workspace_id=ws.id, started_at=started_at, finished_at=finished_at,
                 status="ok", engine=engine_name, version=_version(), config_fingerprint=config_fingerprint(ws.config),
                 input_fingerprint=combined(inputs), inputs=json.dumps(inputs),
                 ingest=json.dumps(ws.accounting.to_record(), default=str)).returning(runs.c.id)).scalar_one()
@@ -181,6 +183,39 @@ class Store:
             result = conn.execute(query.execution_options(yield_per=5_000))
             for rank, r in enumerate(result, start=1):
                 yield _with_history(rank, json.loads(r.row), r.first_seen, stored.as_of)
+
+    def page(self, stored: StoredCardRun, *, filters: Mapping[str, str | None] | None = None,
+             sort: str = "rank", reverse: bool = False, limit: int = 50,
+             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One page of a stored worklist, filtered and sorted on the database; returns (rows, rows matching).
+
+        ``filters`` may name ``cause``, ``segment``, ``entity`` (``ambiguous`` = no single expected
+        entity) and ``platform``. Each row keeps its rank in the whole worklist. ``sort`` is one of
+        :data:`PAGE_SORTS`, in its natural order (most blocked, most orders, longest absent first; names
+        A→Z), turned round by ``reverse``.
+
+        Raises:
+            LookupFailed: an unknown filter or sort key.
+        """
+        ranked = self._ranked(stored).subquery("ranked")
+        where = _page_filters(ranked, filters or {})
+        order = _page_order(ranked, sort, reverse)
+        query = select(ranked).where(*where).order_by(*order, ranked.c.rank).limit(limit).offset(offset)
+        total = select(func.count()).select_from(ranked).where(*where)
+        with guarded(self.url, "read a stored worklist page"), self.engine.connect() as conn:
+            rows = [_with_history(r.rank, json.loads(r.row), r.first_seen, stored.as_of)
+                    for r in conn.execute(query).all()]
+            return rows, int(conn.execute(total).scalar_one())
+
+    def _ranked(self, stored: StoredCardRun) -> Any:
+        v, e = episode_versions.c, episodes.c
+        first = card_runs.alias("first")
+        keys = _binary(self.engine.dialect.name, e.platform, e.account_kind, e.account_id)
+        rank = func.row_number().over(order_by=[v.blocked_cents.desc(), *keys]).label("rank")
+        return (select(v.row, v.cause, v.segment, v.expected_entity, v.active_orders, v.blocked_cents, v.name,
+                       e.platform, first.c.as_of.label("first_seen"), rank)
+                .join(episodes, e.id == v.episode_id).join(first, first.c.id == e.first_card_run)
+                .where(*_valid_at(stored)))
 
     def explain(self, workspace_id: str, customer_id: str, *, card: str | None = None,
                 run_id: str | None = None) -> list[Explanation]:
@@ -294,6 +329,41 @@ def _binary(dialect: str, *columns: Any) -> list[Any]:
     """Text ordered by code point on every database, as the engine ranked it (PostgreSQL's locale collation
     would not be; SQLite's default collation already is)."""
     return [c.collate("C") if dialect == "postgresql" else c for c in columns]
+
+
+PAGE_FILTERS = ("cause", "segment", "entity", "platform")
+PAGE_SORTS = ("rank", "name", "active_orders", "blocked_value", "days_absent", "cause", "entity", "segment",
+              "platform")
+
+
+def _page_filters(ranked: Any, filters: Mapping[str, str | None]) -> list[Any]:
+    unknown = sorted(set(filters) - set(PAGE_FILTERS))
+    if unknown:
+        raise LookupFailed(f"Unknown worklist filter {unknown[0]!r}; filters: {', '.join(PAGE_FILTERS)}.")
+    out = []
+    for key, value in filters.items():
+        if value is None or value == "":
+            continue
+        if key == "entity":
+            out.append(ranked.c.expected_entity.is_(None) if value == "ambiguous" else
+                       ranked.c.expected_entity == value)
+        else:
+            out.append(getattr(ranked.c, key) == value)
+    return out
+
+
+def _page_order(ranked: Any, sort: str, reverse: bool) -> list[Any]:
+    """The natural order of each sort puts what matters first (most blocked, longest absent, A→Z);
+    ``reverse`` turns it round."""
+    c = ranked.c
+    natural = {"rank": (c.rank, False), "name": (c.name, False), "active_orders": (c.active_orders, True),
+               "blocked_value": (c.blocked_cents, True), "days_absent": (c.first_seen, False),
+               "cause": (c.cause, False), "entity": (c.expected_entity, False), "segment": (c.segment, False),
+               "platform": (c.platform, False)}
+    if sort not in natural:
+        raise LookupFailed(f"Unknown worklist sort {sort!r}; sorts: {', '.join(PAGE_SORTS)}.")
+    column, descending = natural[sort]
+    return [column.desc() if descending != reverse else column.asc()]
 
 
 def _with_history(rank: int, row: dict[str, Any], first_seen: datetime, as_of: datetime) -> dict[str, Any]:

@@ -42,12 +42,13 @@ def utc_time(*paths: str) -> Any:
     return parse
 
 
+SEARCH = JsonPage("items", extra=lambda scope: {"search_criteria": {"filter_groups": []}}, count="total_count")
+"""A search result: ``items`` with ``search_criteria`` and ``total_count`` (an order's own ``items`` has neither)."""
 RESOURCES = {
-    "customers": Resource("customers", JsonPage("items"), field_key("id"), utc_time("updated_at")),
-    "orders": Resource("orders", JsonPage("items"), field_key("entity_id", "increment_id"), utc_time("updated_at")),
-    "companies": Resource("companies", JsonPage("items"), field_key("id"), None, b2b=True),
-    "negotiable_quotes": Resource("negotiable_quotes", JsonPage("items"), field_key("id"), utc_time("updated_at"),
-                                  b2b=True),
+    "customers": Resource("customers", SEARCH, field_key("id"), utc_time("updated_at")),
+    "orders": Resource("orders", SEARCH, field_key("entity_id", "increment_id"), utc_time("updated_at")),
+    "companies": Resource("companies", SEARCH, field_key("id"), None, b2b=True),
+    "negotiable_quotes": Resource("negotiable_quotes", SEARCH, field_key("id"), utc_time("updated_at"), b2b=True),
 }
 
 

@@ -34,16 +34,21 @@ class PageFormat(ABC):
 class JsonPage(PageFormat):
     """Records at ``path`` inside a JSON object; ``extra(scope)`` adds page-level keys (``@odata.context``)."""
 
-    def __init__(self, *path: str, extra: Callable[[str], dict[str, Any]] | None = None) -> None:
+    def __init__(self, *path: str, extra: Callable[[str], dict[str, Any]] | None = None,
+                 count: str | None = None) -> None:
         self.path = path
         self.extra = extra
+        self.count = count
+        """Page-level key holding the number of records (Adobe's ``total_count``)."""
 
     def render(self, records: Sequence[Any], scope: str) -> bytes:
         body: Any = list(records)
         for step in reversed(self.path):
             body = {step: body}
-        if self.extra:
-            body = {**self.extra(scope), **body} if isinstance(body, dict) else body
+        if self.extra and isinstance(body, dict):
+            body = {**self.extra(scope), **body}
+        if self.count and isinstance(body, dict):
+            body[self.count] = len(records)
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def parse(self, data: bytes) -> list[Any]:

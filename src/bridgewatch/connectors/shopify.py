@@ -16,6 +16,7 @@ returned as null both stop the pull with what to do.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -74,7 +75,7 @@ class CostPacer(Pacer):
         if self.available is None or self.requested <= 0:
             return 0.0
         have = self.available + self.restore * (now - self.at)
-        return max((self.requested - have) / self.restore, 0.0)
+        return _seconds(self.requested - have, self.restore) if have < self.requested else 0.0
 
     def after(self, response: httpx.Response, now: float) -> None:
         cost = _cost(response)
@@ -111,9 +112,14 @@ def _refill(response: httpx.Response) -> float | None:
     status = cost.get("throttleStatus") or {}
     try:
         need = float(cost.get("requestedQueryCost") or 0) - float(status["currentlyAvailable"])
-        return max(need, 0.0) / float(status["restoreRate"]) if need > 0 else 1.0
+        return _seconds(need, float(status["restoreRate"])) if need > 0 else 1.0
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return None
+
+
+def _seconds(points: float, rate: float) -> float:
+    """Time to refill ``points`` at ``rate`` per second, rounded up to the next 10 ms (never short by a hair)."""
+    return math.ceil(round(points / rate * 100, 6)) / 100
 
 
 class ShopifyConnector(Connector):

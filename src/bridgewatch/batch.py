@@ -32,7 +32,7 @@ from bridgewatch.errors import (
 )
 from bridgewatch.history import Store, store_url
 from bridgewatch.inputs import check_readable
-from bridgewatch.monitor import live_view, stored_view
+from bridgewatch.monitor import live_view, source_problems, stored_view
 from bridgewatch.report.output import ResultView, write_results
 from bridgewatch.report.result import CardSummary
 from bridgewatch.results import Run, compute
@@ -201,7 +201,8 @@ def compute_batch(workspaces: Sequence[Workspace], *, engine: Engine, cards: Seq
     """
     handle = handle or (lambda r: r)
     try:
-        run = compute(workspaces, engine=engine, cards=cards, as_of=as_of, on_error="collect")
+        run = compute(workspaces, engine=engine, cards=cards, as_of=as_of, on_error="collect",
+                      pull_problems=source_problems)
     except (EngineError, OSError) as exc:
         failure: Exception = exc
     except BridgewatchError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -117,7 +118,7 @@ class SmtpServer:
 
     def __init__(self, **options: Any) -> None:
         self.recorder = _Recorder()
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=0, **options)
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=free_port(), **options)
 
     @property
     def port(self) -> int:
@@ -135,12 +136,18 @@ class SmtpServer:
         self.controller.stop()
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def parts(message: EmailMessage) -> tuple[str, str]:
     """The plain-text and HTML bodies of an email."""
     plain = message.get_body(("plain",))
     html = message.get_body(("html",))
     assert plain is not None and html is not None
-    return plain.get_content(), html.get_content()
+    return plain.get_content().replace("\r\n", "\n"), html.get_content().replace("\r\n", "\n")
 
 
 def wait_for(predicate: Any, timeout: float = 10.0) -> None:

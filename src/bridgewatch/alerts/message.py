@@ -107,21 +107,21 @@ def summary(msg: dict[str, Any]) -> str:
     whole = (f"{msg['card_count']} customer(s) with active orders have no ERP customer record"
              if msg["card_count"] is not None else "no stored result yet")
     if msg["role"] == "marketing" and msg["count"] is not None:
-        whole += f"; {msg['count']} of them failed to be created (rejected by the ERP)"
-    line = f"alert line: more than {msg['threshold']}"
+        whole += f" ({msg['count']} of them rejected by the ERP when created)"
+    line = f"the alert line of {msg['threshold']}"
     event = msg["event"]
     if event == "blind":
         return f"The monitor is blind: {msg['reason']}. This is not an all-clear (last stored: {whole})."
     if event == "sees_again":
         side = "above" if msg["status"] == "firing" else "at or below"
-        return f"The data is fresh again: {whole}, {side} the {line}."
+        return f"The data is fresh again: {whole}, {side} {line}."
     if event == "resolved":
-        return f"Resolved: {whole} ({line}){_was(msg)}."
-    extra = {"increase": f", up {msg['delta']} since the last message",
-             "new_cause": ", new cause: " + ", ".join(_cause_words(msg, c) for c in msg["new_causes"]),
-             "new_reason": ", new rejection reason: " + "; ".join(msg["new_rejection_reasons"]),
-             "repeat": ", still firing"}.get(event, "")
-    return f"{whole} ({line}){extra}."
+        return f"Resolved: {whole}, at or below {line}{_was(msg)}."
+    extra = {"increase": f" (up {msg['delta']} since the last message)",
+             "new_cause": " (new cause: " + ", ".join(_cause_words(msg, c) for c in msg["new_causes"]) + ")",
+             "new_reason": " (new rejection reason: " + "; ".join(msg["new_rejection_reasons"]) + ")",
+             "repeat": " (still firing)"}.get(event, "")
+    return f"{whole}, above {line}{extra}."
 
 
 def _cause_words(msg: dict[str, Any], cause: str) -> str:
@@ -130,7 +130,7 @@ def _cause_words(msg: dict[str, Any], cause: str) -> str:
 
 
 def _was(msg: dict[str, Any]) -> str:
-    return f"; was {msg['previous_count']} at the last message" if msg["previous_count"] is not None else ""
+    return f" (was {msg['previous_count']} at the last message)" if msg["previous_count"] is not None else ""
 
 
 def _entity(msg: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bridgewatch.alerts.message import STATUS_WORDS
 from bridgewatch.report.safe import plain
-from bridgewatch.report.words import money
+from bridgewatch.report.words import cause_label, money, vat_words
 
 LINE_MAX = 300
 """Longest value shown in one line of a message (names, reasons); the full value is in the JSON."""
@@ -72,10 +72,10 @@ def top_lines(msg: dict[str, Any]) -> list[str]:
     out = []
     for r in msg["top"]:
         who = r.get("company_id") or r.get("customer_id")
-        out.append(plain(f"{r['rank']}. {r.get('name') or who} ({who}, {r['platform']}) — {r['cause']} — "
-                         f"{r['active_orders']} order(s), {value(msg, r.get('blocked_value_reporting'))}, VAT "
-                         f"{r.get('vat_treatment')}, entity {r.get('expected_entity') or 'ambiguous'} — "
-                         f"{r.get('next_action')}", LINE_MAX))
+        out.append(plain(f"{r['rank']}. {r.get('name') or who} ({who}, {r['platform']}) — "
+                         f"{cause_label(msg['card'], r['cause'])} — {r['active_orders']} order(s), "
+                         f"{value(msg, r.get('blocked_value_reporting'))}, VAT {vat_words(r.get('vat_treatment'))}, "
+                         f"entity {r.get('expected_entity') or 'ambiguous'} — {r.get('next_action')}", LINE_MAX))
     return out
 
 

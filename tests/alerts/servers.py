@@ -34,6 +34,8 @@ class Request:
     headers: dict[str, str]
     raw: bytes
     status: int
+    at: float
+    """When it arrived (time.monotonic())."""
 
     @property
     def json(self) -> Any:
@@ -43,12 +45,14 @@ class Request:
 class WebhookServer:
     """Records every POST; answers from ``script`` (in order) and then with ``default``."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0, echo_path: bool = False) -> None:
+        self.echo_path = echo_path
+        """Answer with the request path as the body (a careless server quoting the URL back)."""
         self.requests: list[Request] = []
         self.script: list[Reply] = []
         self.default = Reply()
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -74,16 +78,18 @@ class WebhookServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the http.server name
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                at = time.monotonic()
                 reply = owner._next()
                 time.sleep(reply.delay)
-                owner.requests.append(Request(self.path, dict(self.headers), raw, reply.status))
+                owner.requests.append(Request(self.path, dict(self.headers), raw, reply.status, at))
+                body = (self.path if owner.echo_path else reply.body).encode()
                 try:
                     self.send_response(reply.status)
                     for k, v in reply.headers.items():
                         self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
-                    self.wfile.write(reply.body.encode())
+                    self.wfile.write(body)
                 except OSError:
                     pass  # the client gave up (timeout): nothing to answer
 

@@ -31,7 +31,7 @@ from bridgewatch.alerts import journal
 from bridgewatch.alerts.digest import make_digests
 from bridgewatch.alerts.journal import Pending
 from bridgewatch.alerts.receivers import DeliveryFailed, Receiver, build
-from bridgewatch.alerts.redact import Redactor
+from bridgewatch.alerts.redact import Redactor, redacting_logs
 from bridgewatch.config import DeliverySettings, WorkspaceConfig
 from bridgewatch.history import Store
 from bridgewatch.history.database import guarded, writing
@@ -71,7 +71,9 @@ def deliver(store: Store, config: WorkspaceConfig, *, environ: Mapping[str, str]
     with httpx.Client() if client is None else _borrowed(client) as http:
         receivers = {name: build(specs[name], environ, http) for name in groups}
         redact = Redactor(s for r in receivers.values() for s in r.secrets())
-        report = _run(store, config.id, receivers, groups, policy, redact, started + policy.budget.total_seconds())
+        with redacting_logs(redact):
+            report = _run(store, config.id, receivers, groups, policy, redact,
+                          started + policy.budget.total_seconds())
     report.seconds = time.monotonic() - started
     return report
 

@@ -7,7 +7,9 @@ secret URL (an error may quote only part of it, or quote it percent-encoded).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from urllib.parse import quote, urlsplit
 
 HIDDEN = "***"
@@ -43,3 +45,35 @@ def _variants(secret: str) -> set[str]:
         if parts.password:
             out.add(parts.password)
     return out
+
+
+TRANSPORT_LOGGERS = ("httpx", "httpcore")
+"""Loggers of the HTTP stack: their records name request URLs, which may carry a token."""
+
+
+class _Filter(logging.Filter):
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.redact(record.getMessage()), ()
+        return True
+
+
+@contextmanager
+def redacting_logs(redact: Redactor) -> Iterator[None]:
+    """While inside, records of the HTTP stack pass through ``redact``; httpcore's debug records (connection
+    details) are not emitted at all."""
+    noisy = logging.getLogger("httpcore")
+    level, noisy.level = noisy.level, max(noisy.level, logging.INFO)
+    loggers = [logging.getLogger(n) for n in TRANSPORT_LOGGERS]
+    found = _Filter(redact)
+    for logger in loggers:
+        logger.addFilter(found)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(found)
+        noisy.setLevel(level)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bridgewatch.alerts.deliver import utcnow
 from bridgewatch.alerts.message import VERSION, idempotency_key
 from bridgewatch.alerts.receivers import DeliveryFailed, build
-from bridgewatch.alerts.redact import Redactor
+from bridgewatch.alerts.redact import Redactor, redacting_logs
 from bridgewatch.alerts.schema import alert_states, delivery_attempts, notifications
 from bridgewatch.alerts.silences import Silence, active
 from bridgewatch.config import WorkspaceConfig
@@ -95,7 +95,8 @@ def send_test(config: WorkspaceConfig, receiver: str, *, environ: Mapping[str, s
     target = build(specs[receiver], environ, client)
     redact = Redactor(target.secrets())
     try:
-        target.send(test_message(config, receiver), config.alerts.delivery.timeout.total_seconds())
+        with redacting_logs(redact):
+            target.send(test_message(config, receiver), config.alerts.delivery.timeout.total_seconds())
     except DeliveryFailed as exc:
         return redact(exc.error)
     return None

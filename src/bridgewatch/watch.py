@@ -71,6 +71,8 @@ class Watcher:
     pull: Pull | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     say: Callable[[str], None] = log.info
+    missed: int = 0
+    """Cycles skipped while the last one overran (reported on the next cycle's line, then reset)."""
 
     def run(self, *, cycles: int | None = None, on_cycle: Callable[[int, list[WorkspaceCycle]], None] | None = None
             ) -> int:
@@ -82,7 +84,7 @@ class Watcher:
             done += 1
             if on_cycle is not None:
                 on_cycle(done, results)
-            if cycles is not None and done >= cycles:
+            if self.stop.is_set() or (cycles is not None and done >= cycles):
                 break
             due = self._next(due, period)
             self.stop.wait(max(0.0, due - time.monotonic()))
@@ -92,9 +94,7 @@ class Watcher:
         due += period
         now = time.monotonic()
         if due <= now:
-            missed = int((now - due) // period) + 1 if period > 0 else 0
-            if missed:
-                self.say(f"watch: {missed} cycle(s) missed while the last one ran; running once now")
+            self.missed = int((now - due) // period) + 1 if period > 0 else 0
             return now
         return due
 
@@ -103,7 +103,9 @@ class Watcher:
         started = time.monotonic()
         results = [self.workspace(folder) for folder in self.folders]
         seconds = time.monotonic() - started
-        self.say(f"cycle {number} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {seconds:.1f}s | "
+        missed, self.missed = self.missed, 0
+        late = f" (run once for {missed} missed)" if missed else ""
+        self.say(f"cycle {number} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {seconds:.1f}s{late} | "
                  + " | ".join(r.describe() for r in results))
         return results
 

@@ -96,13 +96,13 @@ def send_test(config: WorkspaceConfig, receiver: str, *, environ: Mapping[str, s
     redact = Redactor(target.secrets())
     try:
         with redacting_logs(redact):
-            target.send(test_message(config, receiver), config.alerts.delivery.timeout.total_seconds())
+            target.send(probe_message(config, receiver), config.alerts.delivery.timeout.total_seconds())
     except DeliveryFailed as exc:
         return redact(exc.error)
     return None
 
 
-def test_message(config: WorkspaceConfig, receiver: str) -> dict[str, Any]:
+def probe_message(config: WorkspaceConfig, receiver: str) -> dict[str, Any]:
     """A message in the documented shape that says it is a test."""
     now = utcnow()
     return {"version": VERSION, "kind": "alert", "status": "resolved", "event": "test", "event_text": "test message",

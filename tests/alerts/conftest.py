@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from ..postgres import new_database, postgres_server  # noqa: F401  (fixture)
+from ..history.conftest import postgres_server, store_url  # noqa: F401  (fixtures: SQLite, and a real PostgreSQL)
 from .servers import SmtpServer, WebhookServer
-
-_names = itertools.count()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.sqlite'}"
-    server = request.getfixturevalue("postgres_server")
-    return new_database(server, f"bw_alerts_{next(_names)}")
 
 
 @pytest.fixture

@@ -38,8 +38,7 @@ def test_every_alerts_problem_is_reported_at_once_with_its_path() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(raw)
     assert str(caught.value).splitlines()[1:] == [
-        "  - alerts.repeat_interval: Value error, not a duration: 'soon' (use e.g. 30s, 15m, 4h, 1d, 1h30m) "
-        "(got 'soon')"]
+        "  - alerts.repeat_interval: not a duration: 'soon' (use e.g. 30s, 15m, 4h, 1d, 1h30m)"]
     raw["alerts"].pop("repeat_interval")
     with pytest.raises(ConfigError) as caught:
         parse_config(raw)

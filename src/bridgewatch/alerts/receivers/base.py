@@ -14,9 +14,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from bridgewatch.config import AlertReceiver
+from bridgewatch.config import AlertReceiver, EnvName
 
 RECEIVERS: dict[str, type[Receiver]] = {}
 """Receiver classes by ``kind``."""
@@ -42,6 +42,21 @@ class Settings(BaseModel):
     """Base of each kind's settings: unknown keys are errors (a typo never silently falls back)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SecretUrlSettings(Settings):
+    """Settings of a receiver whose URL carries its credential: only the variable holding it is configured."""
+
+    url_env: EnvName
+    url_name: ClassVar[str] = "webhook URL"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_literal_url(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "url" in data:
+            raise ValueError(f"the {cls.url_name} is a secret: put it in an environment variable and name that "
+                             f"variable in url_env")
+        return data
 
 
 class Receiver(ABC):

@@ -10,27 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import model_validator
-
 from bridgewatch.alerts import render
-from bridgewatch.alerts.receivers.base import HttpReceiver, Settings
-from bridgewatch.config import EnvName
+from bridgewatch.alerts.receivers.base import HttpReceiver, SecretUrlSettings
 from bridgewatch.report.safe import plain
 
 HEADER_MAX, SECTION_MAX, FIELD_MAX, FIELDS_MAX, BLOCKS_MAX, BUTTON_MAX = 150, 3000, 2000, 10, 50, 75
 
 
-class SlackSettings(Settings):
-    url_env: EnvName
-    """Environment variable holding the incoming-webhook URL (https://hooks.slack.com/services/…)."""
+class SlackSettings(SecretUrlSettings):
+    """``url_env``: the variable holding the incoming-webhook URL (https://hooks.slack.com/services/…)."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_literal_url(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "url" in data:
-            raise ValueError("the Slack webhook URL is a secret: put it in an environment variable and name that "
-                             "variable in url_env")
-        return data
+    url_name = "Slack webhook URL"
 
 
 def mrkdwn(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:

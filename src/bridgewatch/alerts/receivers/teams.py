@@ -11,11 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import model_validator
-
 from bridgewatch.alerts import render
-from bridgewatch.alerts.receivers.base import HttpReceiver, Settings
-from bridgewatch.config import EnvName
+from bridgewatch.alerts.receivers.base import HttpReceiver, SecretUrlSettings
 from bridgewatch.report.safe import plain
 
 CARD_VERSION = "1.4"
@@ -25,17 +22,10 @@ COLOURS = {"firing": "Attention", "unknown": "Warning", "resolved": "Good"}
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 
 
-class TeamsSettings(Settings):
-    url_env: EnvName
-    """Environment variable holding the workflow's webhook URL."""
+class TeamsSettings(SecretUrlSettings):
+    """``url_env``: the variable holding the workflow's webhook URL."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_literal_url(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "url" in data:
-            raise ValueError("the Teams workflow URL is a secret: put it in an environment variable and name that "
-                             "variable in url_env")
-        return data
+    url_name = "Teams workflow URL"
 
 
 def md(text: str) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from bridgewatch.alerts.receivers.slack import escape
+
 from .helpers import NOW, monitor, scenario
 from .servers import WebhookServer
 
@@ -85,7 +87,8 @@ def test_names_from_strangers_are_inert_in_slack_and_teams(tmp_path: Path, chats
     assert top["text"]["verbatim"] is True and len(top["text"]["text"]) <= 3000
     teams_text = json.dumps(teams.bodies()[0])
     assert "[click](http://evil.example)" not in teams_text and "\\u001b" not in teams_text
-    assert r"\\[click\\]\\(http://evil\\.example\\)" in teams_text
+    assert r"\\[click\\]\\(http://evil.example\\)" in teams_text
+    assert escape("<!here> & co\x1b[1m") == "&lt;!here&gt; &amp; co"  # the notification fallback `text` too
 
 
 def test_daily_digests_have_the_same_shapes(tmp_path: Path, chats: Any, monkeypatch: pytest.MonkeyPatch) -> None:

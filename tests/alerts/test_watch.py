@@ -110,3 +110,23 @@ def test_a_missed_cycle_runs_once_and_the_cadence_continues() -> None:
     assert 0.7 <= starts[1] - starts[0] < 0.9, "the overrun cycle is followed at once by one cycle"
     assert 0.18 <= starts[2] - starts[1] < 0.35, "then a full period, not a burst of catch-up cycles"
     assert ["missed" in line for line in lines] == [False, True, False] and "s (run once for 3 missed) | " in lines[1]
+
+
+def test_a_broken_workspace_is_reported_and_the_rest_of_the_group_still_runs(tmp_path: Path,
+                                                                            hook: WebhookServer) -> None:
+    from bridgewatch.batch import find_workspaces
+
+    from .helpers import scenario
+
+    scenario(3, alerts={"receivers": [{"name": "hook", "kind": "webhook", "settings": {"url": hook.url}}]}).write(
+        tmp_path / "group" / "b-good")
+    broken = tmp_path / "group" / "a-broken"
+    broken.mkdir(parents=True)
+    (broken / "workspace.toml").write_text("[workspace\n", encoding="utf-8")
+    lines: list[str] = []
+    Watcher(find_workspaces(tmp_path / "group"), timedelta(seconds=1), {}, say=lines.append).run(cycles=1)
+    [line] = lines
+    parts = line.split(" | ")
+    assert parts[1].startswith("a-broken: FAILED (") and "not valid TOML" in parts[1]
+    assert parts[2] == "sage-test: sage_customer_master_gap 3 firing (fresh); alerts: 1 queued, 1 delivered"
+    assert len(hook.accepted()) == 1

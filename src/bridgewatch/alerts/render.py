@@ -38,7 +38,8 @@ def facts(msg: dict[str, Any]) -> list[tuple[str, str]]:
     out = [("Status", f"{msg['status']} ({msg['event_text']})"),
            ("Count", "?" if msg["count"] is None else str(msg["count"]))]
     if msg["previous_count"] is not None:
-        out.append(("At the last message", f"{msg['previous_count']} ({msg['delta']:+d})"))
+        change = f" ({msg['delta']:+d})" if msg["delta"] is not None else ""
+        out.append(("At the last message", f"{msg['previous_count']}{change}"))
     out += [("Alert line", f"more than {msg['threshold']}"), ("Active orders", str(msg["active_orders"])),
             ("Blocked value", value(msg, msg["blocked_value_reporting"])), ("As of", msg["as_of"] or "—"),
             ("Data", _freshness(msg)), ("Role", f"{msg['role']}: {msg['role_owns']}")]

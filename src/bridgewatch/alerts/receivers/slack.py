@@ -23,9 +23,13 @@ class SlackSettings(SecretUrlSettings):
     url_name = "Slack webhook URL"
 
 
+def escape(text: str) -> str:
+    """Text for Slack's mrkdwn: control characters removed, the three control characters escaped."""
+    return plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def mrkdwn(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:
-    escaped = plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return {"type": "mrkdwn", "text": _cut(escaped, limit), "verbatim": True}
+    return {"type": "mrkdwn", "text": _cut(escape(text), limit), "verbatim": True}
 
 
 def _cut(text: str, limit: int) -> str:
@@ -69,5 +73,5 @@ class SlackReceiver(HttpReceiver):
         return self.secret("url_env")
 
     def payload(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {"text": _cut(plain(f"{render.title(message)}: {message['summary']}"), SECTION_MAX),
+        return {"text": _cut(escape(f"{render.title(message)}: {message['summary']}"), SECTION_MAX),
                 "blocks": blocks(message)}

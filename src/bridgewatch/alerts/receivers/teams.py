@@ -19,7 +19,8 @@ CARD_VERSION = "1.4"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 COLOURS = {"firing": "Attention", "unknown": "Warning", "resolved": "Good"}
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+_MARKDOWN = re.compile(r"([\\`*_\[\]()#|>~<])")
+"""Characters that start Markdown emphasis, code, links, headings, quotes or tables in a TextBlock."""
 
 
 class TeamsSettings(SecretUrlSettings):

@@ -10,7 +10,7 @@ Expressions refer to the raw relation as ``r``: JSON records as ``r.j``, tabular
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 RFC2822 = ("%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z")
@@ -30,6 +30,23 @@ class Field:
     """Reason given when the value cannot be read (names the vendor's format)."""
     checked: bool = True
     """False for values the reader makes itself (constants, true/false flags): nothing to check."""
+    empty: str | None = None
+    """Reason given when a required value is empty (e.g. where the currency should have come from)."""
+    lookup: str | None = None
+    """A lookup the mapped value goes through after mapping (``country``: names and codes → alpha-2),
+    done as one join per column rather than per row in the map's query."""
+    rules: tuple[Rule, ...] = ()
+    """Vendor rules on this value, checked with the canonical ones (e.g. a two-letter code that is no
+    country, a date whose day/month order the file cannot tell)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Rows where ``condition_sql`` (SQL on the raw record ``r``) holds are quarantined with ``reason``."""
+
+    value_sql: str
+    condition_sql: str
+    reason: str
 
 
 def lit(value: str | None) -> str:
@@ -108,10 +125,13 @@ def timestamp(field: Field, formats: Sequence[str] = (), *, zone: str | None = N
     """
     raw = field.sql
     parts = []
-    for fmt in formats:
-        # A parsed TIMESTAMPTZ prints with the session's offset, a naive TIMESTAMP without one:
-        # both are read back exactly by the canonical cast.
-        parts.append(f"CAST(try_strptime({raw}, {lit(fmt)}) AS VARCHAR)")
+    # One try_strptime per kind of format, with the list of formats tried in order. A parsed
+    # TIMESTAMPTZ (%z) prints with the session's offset, a naive TIMESTAMP without one: both are
+    # read back exactly by the canonical cast.
+    for group in ([f for f in formats if "%z" in f], [f for f in formats if "%z" not in f]):
+        if group:
+            listed = "[" + ", ".join(lit(f) for f in group) + "]"
+            parts.append(f"CAST(try_strptime({raw}, {listed}) AS VARCHAR)")
     if zone:
         naive = f"CASE WHEN regexp_matches({raw}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9:.]+$') THEN {raw} END"
         parts.append(f"({naive}) || ' ' || {lit(zone)}")
@@ -158,11 +178,6 @@ def flag(condition: str) -> Field:
     return Field(f"CASE WHEN {condition} THEN 'true' ELSE 'false' END", checked=False)
 
 
-def iso2(field: Field) -> Field:
-    """A country only when it is an ISO 3166 alpha-2 code (vendors also write names here)."""
-    return derive(field, "CASE WHEN regexp_full_match({0}, '[A-Za-z]{{2}}') THEN upper({0}) END")
-
-
 def json_list(path: str) -> Field:
     """A JSON array of strings (e.g. Shopify ``tags``) as comma-separated text."""
     return Field(f"NULLIF(array_to_string(from_json(r.j -> {lit(path)}, '[\"VARCHAR\"]'), ','), '')",
@@ -194,10 +209,22 @@ def has_tag(tags_sql: str, tag: str | None) -> str:
 
 
 def case_map(field: Field, mapping: dict[str, str], *, lower_input: bool = True) -> str:
-    """SQL: ``mapping[value]`` (NULL for an unmapped value)."""
-    key = f"lower({field.sql})" if lower_input else field.sql
-    whens = " ".join(f"WHEN {lit(k.lower() if lower_input else k)} THEN {lit(v)}" for k, v in mapping.items())
-    return f"(CASE {key} {whens} END)" if mapping else "NULL"
+    """SQL: ``mapping[value]`` (NULL for an unmapped value).
+
+    Written as a lookup in two list literals, not a ``CASE`` of one branch per key: DuckDB plans a
+    25-branch CASE in ~10 ms, the lists in a fraction of that, and maps are planned on every load.
+    """
+    return lookup_sql(f"lower({field.sql})" if lower_input else field.sql,
+                      {(k.lower() if lower_input else k): v for k, v in mapping.items()})
+
+
+def lookup_sql(key: str, mapping: Mapping[str, str]) -> str:
+    """SQL: ``mapping[key]`` for the SQL ``key`` (NULL when absent), as list lookups."""
+    if not mapping:
+        return "NULL"
+    keys = "[" + ", ".join(lit(k) for k in mapping) + "]"
+    values = "[" + ", ".join(lit(v) for v in mapping.values()) + "]"
+    return f"({values}[list_position({keys}, {key})])"
 
 
 def translate(field: Field, mapping: dict[str, str], what: str, *, default: str | None = None,

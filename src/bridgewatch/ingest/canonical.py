@@ -22,6 +22,7 @@ from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
 from bridgewatch.ingest.csvfile import is_blank, rejected_lines, row_number_sql, sniff_csv, utf8_copy
 from bridgewatch.ingest.typing import Check, _q, any_bad_sql, duplicate_rows, problem_rows, rules_for, typed_sql
 from bridgewatch.model.tables import TABLES, Table
+from bridgewatch.sql import literal
 
 EXTENSIONS = (".csv", ".csv.gz", ".tsv", ".parquet")
 
@@ -107,7 +108,7 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, 
     """
     if path is None or is_blank(path):
         empty = "(SELECT CAST(0 AS BIGINT) AS __row WHERE FALSE)"
-        arrow = con.sql(_select_sql(table, set(), workspace_id, _sql_lit(str(path or "")), empty,
+        arrow = con.sql(_select_sql(table, set(), workspace_id, literal(str(path or "")), empty,
                                     None)).to_arrow_table()
         account = None if path is None else FileAccount(table.name, str(path), notes=[empty_note(table.name, BLANK)])
         return arrow, account
@@ -166,7 +167,7 @@ def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, p
     Raises:
         InputError: with ``OnBadRow.RAISE``, every unusable cell of the relation.
     """
-    rows = f"(SELECT *, {_sql_lit(file)} AS __file FROM {relation})"
+    rows = f"(SELECT *, {literal(file)} AS __file FROM {relation})"
     arrow, accounts = cast_files(con, table, rows, present, workspace_id=workspace_id, files=[file],
                                  on_bad_row=on_bad_row, options=options)
     return arrow, accounts[0] if accounts else FileAccount(table.name, file)
@@ -224,12 +225,8 @@ def cast_files(con: duckdb.DuckDBPyConnection, table: Table, relation: str, pres
     return arrow, [accounts[f] for f in present_files]
 
 
-def _sql_lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _sql_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_sql_lit(v) for v in values) + "]"
+    return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
 def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file: str, present: set[str],
@@ -247,7 +244,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple
     """
     rejected: list[Problem] = []
     if path.suffix == ".parquet":
-        _create_file_table(con, path, f"read_parquet('{_lit(path)}')", "Parquet")
+        _create_file_table(con, path, f"read_parquet({literal(str(path))})", "Parquet")
         columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
     else:
         columns, rejected = _read_csv(con, path)
@@ -278,13 +275,13 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], li
     names = list(dict.fromkeys(h or f"column{i}" for i, h in enumerate(head.header)))
     if len(names) != len(head.header):
         raise InputError(f"{path}: the header repeats a column name ({', '.join(head.header)}).")
-    spec = "{" + ", ".join(f"'{_lit(n)}': 'VARCHAR'" for n in names) + "}"
+    spec = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute("DROP TABLE IF EXISTS __rejects; DROP TABLE IF EXISTS __reject_scans")
     with tempfile.TemporaryDirectory(prefix="bridgewatch-") as scratch:
         source = path if head.encoding == "utf-8" else utf8_copy(path, head.encoding, Path(scratch) / "utf8.csv")
         _create_file_table(con, path, (
-            f"read_csv('{_lit(source)}', header = true, auto_detect = false, columns = {spec}, "
-            f"delim = '{_lit(head.delimiter)}', quote = '\"', escape = '\"', "
+            f"read_csv({literal(str(source))}, header = true, auto_detect = false, columns = {spec}, "
+            f"delim = {literal(head.delimiter)}, quote = '\"', escape = '\"', "
             f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
     return names, rejected_lines(con, path, "__rejects")
 
@@ -305,7 +302,7 @@ def _check_columns(table: Table, path: Path, present: set[str]) -> None:
 def _select_sql(table: Table, present: set[str], workspace_id: str, file_sql: str, relation: str,
                 dropped: str | None, order: str = "1") -> str:
     """The typed rows of ``relation``; ``file_sql`` gives their file, ``dropped`` holds (file, row) left out."""
-    cols = [f"'{_lit(workspace_id)}' AS workspace_id", f"CAST({file_sql} AS VARCHAR) AS source_file",
+    cols = [f"{literal(workspace_id)} AS workspace_id", f"CAST({file_sql} AS VARCHAR) AS source_file",
             "CAST(__row AS BIGINT) AS source_row"]
     for col in table.columns:
         value = typed_sql(col) if col.name in present else _absent_sql(col)
@@ -319,10 +316,6 @@ def _absent_sql(col: Any) -> str:
     if col.default is None:
         return "NULL"
     return typed_sql(col).replace(f'"{col.name}"', "NULL")
-
-
-def _lit(value: object) -> str:
-    return str(value).replace("'", "''")
 
 
 def _first_line(exc: Exception) -> str:

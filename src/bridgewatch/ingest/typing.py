@@ -13,6 +13,7 @@ import duckdb
 
 from bridgewatch.errors import Problem
 from bridgewatch.model.tables import Column, ColumnType, Table
+from bridgewatch.sql import literal
 
 _TRUE = "('true','t','1','yes','y')"
 _FALSE = "('false','f','0','no','n')"
@@ -146,8 +147,8 @@ def problem_rows(con: duckdb.DuckDBPyConnection, suspects: str, rules: Sequence[
                  file_sql: str) -> tuple[Problem, ...]:
     """The problems of the rows of ``suspects`` (rows some rule finds unusable), one per unusable cell,
     by file, row and field; ``file_sql`` gives each row's file."""
-    selects = [f"SELECT {file_sql} AS __f, __row, {_lit(field)} AS field, CAST({value} AS VARCHAR) AS value, "
-               f"{_lit(reason)} AS reason FROM {suspects} WHERE {cond}" for field, value, cond, reason in rules]
+    selects = [f"SELECT {file_sql} AS __f, __row, {literal(field)} AS field, CAST({value} AS VARCHAR) AS value, "
+               f"{literal(reason)} AS reason FROM {suspects} WHERE {cond}" for field, value, cond, reason in rules]
     rows = con.execute(" UNION ALL ".join(selects) + " ORDER BY 1, 2, 3").fetchall()
     return tuple(Problem(r[0], int(r[1]), r[2], r[3], r[4]) for r in rows)
 
@@ -167,12 +168,8 @@ def find_problems(con: duckdb.DuckDBPyConnection, relation: str, table: Table, f
     # One pass over the whole relation finds the suspect rows; the per-rule detail is then read
     # from those rows only, so a clean million-row file is scanned once, not once per rule.
     con.execute(f"CREATE OR REPLACE TEMP TABLE __suspect AS SELECT * FROM {relation} WHERE {any_bad_sql(rules)}")
-    problems = problem_rows(con, "__suspect", rules, file_sql or _lit(file))
+    problems = problem_rows(con, "__suspect", rules, file_sql or literal(file))
     return CheckedRelation(problems, frozenset((p.file, p.row) for p in problems if p.row is not None))
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def duplicate_rows(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,

@@ -32,6 +32,8 @@ exists. [Support ID: <id>]``.
 
 from __future__ import annotations
 
+from bridgewatch.sql import literal
+
 CODE = r"^([A-Z]{2}[0-9]{6,10}|[A-Z]{2,4}-[0-9]{3,6}|0x[0-9A-Fa-f]{6,8})\b"
 """A leading error code (Intacct errorno, gateway code, Dataverse hex code), kept as it is."""
 STEPS: tuple[tuple[str, str], ...] = (
@@ -53,18 +55,14 @@ STEPS: tuple[tuple[str, str], ...] = (
 (Spark) read alike."""
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def reason_template_sql(column: str) -> str:
     """SQL turning the rejection message in ``column`` into its template (NULL stays NULL).
 
     DuckDB dialect; run it on Spark through ``bridgewatch.engine.dialect.SPARK.translate``.
     """
     text = f"trim(regexp_replace(CAST({column} AS VARCHAR), '\\s+', ' ', 'g'))"
-    code = f"regexp_extract({text}, {_lit(CODE)}, 1)"
-    masked = f"regexp_replace({text}, {_lit(CODE)}, '')"
+    code = f"regexp_extract({text}, {literal(CODE)}, 1)"
+    masked = f"regexp_replace({text}, {literal(CODE)}, '')"
     for pattern, replacement in STEPS:
-        masked = f"regexp_replace({masked}, {_lit(pattern)}, {_lit(replacement)}, 'g')"
+        masked = f"regexp_replace({masked}, {literal(pattern)}, {literal(replacement)}, 'g')"
     return f"NULLIF(trim(concat({code}, {masked})), '')"

@@ -21,7 +21,8 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
-from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, json_pick, lit, number, timestamp
+from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, json_pick, number, timestamp
+from bridgewatch.sql import literal
 
 PLATFORM = const("adobe_commerce")
 STATES = ("new", "pending_payment", "processing", "complete", "closed", "canceled", "holded", "payment_review")
@@ -140,7 +141,7 @@ def _quotes() -> TableMap:
         "created_at": utc(js("$.created_at")),
         "currency": js("$.currency.quote_currency_code", "$.currency.base_currency_code"),
         "total": number(js(f"{nq}.negotiated_total_price", f"{nq}.original_total_price", "$.grand_total")),
-    }, exclude=[(f"{status} = 'ordered'", lit("negotiable quote already ordered (its order is read as an order)"))])
+    }, exclude=[(f"{status} = 'ordered'", literal("negotiable quote already ordered (its order is read as an order)"))])
 
 
 def _companies() -> TableMap:

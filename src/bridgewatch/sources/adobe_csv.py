@@ -28,7 +28,8 @@ from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, Vend
 from bridgewatch.sources.money import priced
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import load_csv, match_kind, read_head
-from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, lit, setting
+from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, setting
+from bridgewatch.sql import literal
 
 PLATFORM = const("adobe_commerce")
 STATUS_LABELS = {"Pending": "new", "Pending Payment": "pending_payment", "Processing": "processing",
@@ -126,8 +127,8 @@ def _addresses() -> TableMap:
     return TableMap("commerce_customers", f"{{addresses}} AS r LEFT JOIN {known} AS k ON k.e = lower(trim(r.email)) "
                                           f"AND k.w = lower(trim(r.website))", {},
                     exclude=[("k.e IS NOT NULL",
-                              lit("address row (country, company and VAT id added to its customer)")),
-                             ("TRUE", lit("address of a customer not in the customers export"))])
+                              literal("address row (country, company and VAT id added to its customer)")),
+                             ("TRUE", literal("address of a customer not in the customers export"))])
 
 
 def _orders(options: Mapping[str, Any]) -> TableMap:

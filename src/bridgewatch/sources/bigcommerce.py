@@ -31,11 +31,11 @@ from bridgewatch.sources.shapes import (
     in_list,
     js,
     json_pick,
-    lit,
     money,
     number,
     rfc2822,
 )
+from bridgewatch.sql import literal
 
 PLATFORM = const("bigcommerce")
 STATUS_IDS = tuple(range(15))
@@ -126,7 +126,7 @@ def _users() -> TableMap:
         "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.firstName', r.j ->> '$.lastName')), '')"),
         "is_b2b": const("true"),
         "company_id": js("$.companyId"),
-    }, exclude=[("k.cid IS NOT NULL", lit("B2B user: company link applied to the customer's record"))])
+    }, exclude=[("k.cid IS NOT NULL", literal("B2B user: company link applied to the customer's record"))])
 
 
 def _orders(options: Mapping[str, Any]) -> TableMap:
@@ -171,7 +171,7 @@ def _b2b_orders() -> TableMap:
         "created_at": epoch(js("$.createdAt")),
         "currency": js("$.currencyCode"),
         "total": number(js("$.totalIncTax")),
-    }, exclude=[("k.oid IS NOT NULL", lit("B2B order: company link applied to the order's record"))])
+    }, exclude=[("k.oid IS NOT NULL", literal("B2B order: company link applied to the order's record"))])
 
 
 def _quotes() -> TableMap:

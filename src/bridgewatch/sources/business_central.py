@@ -17,7 +17,8 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
-from bridgewatch.sources.shapes import Field, const, js, lit, translate
+from bridgewatch.sources.shapes import Field, const, js, translate
+from bridgewatch.sql import literal
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""
@@ -58,7 +59,7 @@ class BusinessCentralApiReader(VendorReader):
             FROM __rec AS c, unnest(json_extract(c.j, '$.customers[*]')) WITH ORDINALITY AS x(item, ord)
             WHERE c.kind = 'company'""")
         names = options["companies"]
-        rows = ", ".join(f"({lit(str(k).lower())}, {lit(str(v))})" for k, v in names.items())
+        rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in names.items())
         session.con.execute("CREATE TEMP TABLE __bc_names (id VARCHAR, name VARCHAR)")
         if rows:
             session.con.execute(f"INSERT INTO __bc_names VALUES {rows}")
@@ -71,7 +72,7 @@ class BusinessCentralApiReader(VendorReader):
         blocked = Field("CASE WHEN trim(r.j ->> '$.blocked') = '' THEN '' ELSE trim(r.j ->> '$.blocked') END",
                         "blocked")
         ext = options["external_id_field"]
-        entity = Field(f"COALESCE(n.name, {company_id}, {lit(options['company'])})", "@odata.context")
+        entity = Field(f"COALESCE(n.name, {company_id}, {literal(options['company'])})", "@odata.context")
         return [TableMap("erp_customers", f"{{customer}} AS r LEFT JOIN {names} AS n ON n.id = {company_id}", {
             "system": const("business_central"),
             "legal_entity": entity,
@@ -93,4 +94,4 @@ class BusinessCentralApiReader(VendorReader):
 def _companies() -> TableMap:
     """``GET companies`` records only name companies: counted, excluded."""
     return TableMap("erp_customers", "{company} AS r", {},
-                    exclude=[("TRUE", lit("company record (used to name the entity of its customers)"))])
+                    exclude=[("TRUE", literal("company record (used to name the entity of its customers)"))])

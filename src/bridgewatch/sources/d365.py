@@ -21,7 +21,8 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
-from bridgewatch.sources.shapes import Field, const, first, full_name, js, lit, setting, translate
+from bridgewatch.sources.shapes import Field, const, first, full_name, js, setting, translate
+from bridgewatch.sql import literal
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class D365FoODataReader(VendorReader):
             "created_at": js(f"$.{options['created_field']}") if options["created_field"] else const(None),
         }, checks=[
             RowCheck("dataAreaId", "NULL", f"NULLIF(trim(r.j ->> '$.dataAreaId'), '') IS NULL AND "
-                                           f"{lit(options['legal_entity'])} IS NULL",
+                                           f"{literal(options['legal_entity'])} IS NULL",
                      "dataAreaId is missing: add it to $select (it is the legal entity) or set the legal_entity "
                      "option"),
         ]), unrecognised("erp_customers", "CustomersV3")]

@@ -18,7 +18,8 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import entity_case
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
-from bridgewatch.sources.shapes import Field, const, first, flag, js, lit, translate
+from bridgewatch.sources.shapes import Field, const, first, flag, js, translate
+from bridgewatch.sql import literal
 
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     kinds=(("account", "json_exists(j, '$.accountid')"), ("contact", "json_exists(j, '$.contactid')")),
@@ -47,7 +48,7 @@ class DataverseApiReader(VendorReader):
         load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        rows = ", ".join(f"({lit(str(k).lower())}, {lit(str(v))})" for k, v in options["companies"].items())
+        rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in options["companies"].items())
         session.con.execute("CREATE TEMP TABLE __dv_names (id VARCHAR, name VARCHAR)")
         if rows:
             session.con.execute(f"INSERT INTO __dv_names VALUES {rows}")

@@ -17,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bridgewatch.sources.rawcsv import SLASH_DATE
-from bridgewatch.sources.shapes import Field, Rule, lit, timestamp
+from bridgewatch.sources.shapes import Field, Rule, timestamp
+from bridgewatch.sql import literal
 
 AMBIGUOUS = ("day-first or month-first? No date in this file has a day above 12, so this one reads two ways; "
              "set the source's date_order option to day_first or month_first")
@@ -45,7 +46,7 @@ def local_time(field: Field, formats: Sequence[str], *, example: str | None = No
     sql = (f"(CASE r.__dmy WHEN 'dmy' THEN {timestamp(field, day_first).sql} WHEN 'mdy' THEN "
            f"{timestamp(field, month_first).sql} WHEN 'ambiguous' THEN {either} WHEN 'conflict' THEN {either} "
            f"ELSE {given.sql} END)")
-    part = [f"TRY_CAST(regexp_extract({field.sql}, {lit(SLASH_DATE)}, {g}) AS INTEGER)" for g in (1, 2)]
+    part = [f"TRY_CAST(regexp_extract({field.sql}, {literal(SLASH_DATE)}, {g}) AS INTEGER)" for g in (1, 2)]
     two_ways = f"{part[0]} <> {part[1]}"
     rules = (Rule(field.sql, f"r.__dmy = 'ambiguous' AND {two_ways}", AMBIGUOUS),
              Rule(field.sql, f"r.__dmy = 'conflict' AND {two_ways}", CONFLICT))

@@ -31,7 +31,8 @@ from bridgewatch.sources import countries
 from bridgewatch.sources.base import Option, ReadContext, Reader, ReadResult, resolve_options
 from bridgewatch.sources.combine import combine
 from bridgewatch.sources.raw import Session
-from bridgewatch.sources.shapes import Field, lit, q
+from bridgewatch.sources.shapes import Field, q
+from bridgewatch.sql import literal
 
 COMMON_OPTIONS: dict[str, Option] = {
     "timezone": Option(None, "IANA zone of timestamps written without an offset in these files; "
@@ -173,8 +174,8 @@ def _zone_sql(zones: Mapping[str, Any], table: str, files: Sequence[str], contex
         _zone(zone, context, f"timezones.{key}")
     by_file = {f: str(z) for f in files for k, z in zones.items() if k not in TABLES_BY_NAME
                and (fnmatch(Path(f).name, k) or fnmatch(f, k))}
-    whens = " ".join(f"WHEN {lit(f)} THEN {lit(z)}" for f, z in by_file.items())
-    default = lit(zones[table]) if table in zones else "NULL"
+    whens = " ".join(f"WHEN {literal(f)} THEN {literal(z)}" for f, z in by_file.items())
+    default = literal(zones[table]) if table in zones else "NULL"
     return f"CASE r.__file {whens} ELSE {default} END" if whens else (default if table in zones else None)
 
 

@@ -10,7 +10,8 @@ quarantined, never silently read in the option's currency. A symbol several curr
 
 from __future__ import annotations
 
-from bridgewatch.sources.shapes import Field, Rule, lit, lookup_sql, money
+from bridgewatch.sources.shapes import Field, Rule, lookup_sql, money
+from bridgewatch.sql import literal
 
 SYMBOLS = {"€": "EUR", "£": "GBP", "US$": "USD", "CA$": "CAD", "C$": "CAD", "A$": "AUD", "AU$": "AUD",
            "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "R$": "BRL", "MX$": "MXN", "₹": "INR", "₩": "KRW",
@@ -27,7 +28,7 @@ PATTERN = "(" + "|".join(s.replace("$", "\\$").replace(".", "\\.") for s in _ORD
 
 def symbol_sql(amount: str) -> str:
     """SQL: the currency symbol written in ``amount`` (NULL when none)."""
-    return f"NULLIF(regexp_extract({amount}, {lit(PATTERN)}, 1), '')"
+    return f"NULLIF(regexp_extract({amount}, {literal(PATTERN)}, 1), '')"
 
 
 
@@ -37,18 +38,18 @@ def priced(total: Field, currency: Field, decimal_comma: str = "FALSE") -> tuple
     source option), with rules quarantining a symbol that disagrees with it or names no single currency."""
     symbol = symbol_sql(total.sql)
     named = lookup_sql(symbol, SYMBOLS)
-    shared = " ".join(f"WHEN {lit(s)} THEN upper({currency.sql}) IN ({', '.join(lit(c) for c in cs)})"
+    shared = " ".join(f"WHEN {literal(s)} THEN upper({currency.sql}) IN ({', '.join(literal(c) for c in cs)})"
                       for s, cs in SHARED.items())
     given = f"upper(trim({currency.sql}))"
     rules = (
         Rule(total.sql, f"{named} IS NOT NULL AND {currency.sql} IS NOT NULL AND {named} <> {given}",
              "the amount's currency symbol names another currency than the row's currency (a file of several "
              "currencies read with the source's currency option?)"),
-        Rule(total.sql, f"{symbol} IN ({', '.join(lit(s) for s in SHARED)}) AND NOT COALESCE(CASE {symbol} "
+        Rule(total.sql, f"{symbol} IN ({', '.join(literal(s) for s in SHARED)}) AND NOT COALESCE(CASE {symbol} "
                         f"{shared} END, TRUE)",
              "the amount's currency symbol does not fit the row's currency"),
     )
-    stripped = money(Field(f"regexp_replace({total.sql}, {lit(PATTERN)}, '', 'g')", total.source, total.hint),
+    stripped = money(Field(f"regexp_replace({total.sql}, {literal(PATTERN)}, '', 'g')", total.source, total.hint),
                      decimal_comma)
     amount = Field(stripped.sql, stripped.source, stripped.hint, rules=rules)
     currency_field = Field(f"COALESCE({named}, {currency.sql})", currency.source or total.source, currency.hint,

@@ -26,7 +26,8 @@ from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.canonical import BLANK, local_connection
 from bridgewatch.ingest.csvfile import detect_encoding, is_blank, utf8_copy
 from bridgewatch.sources import countries
-from bridgewatch.sources.shapes import lit, q
+from bridgewatch.sources.shapes import q
+from bridgewatch.sql import literal
 
 MAX_JSON_OBJECT = 1 << 30
 """A whole API page is one JSON object; OData pages of 10,000 customers exceed DuckDB's 16 MB default."""
@@ -123,7 +124,7 @@ class Session:
     def relation(self, kind: str) -> str:
         """SQL (a parenthesised query) of every record of ``kind`` loaded so far."""
         if kind not in self.tabular:
-            return f"(SELECT * FROM __rec WHERE kind = {lit(kind)})"
+            return f"(SELECT * FROM __rec WHERE kind = {literal(kind)})"
         views = self.tabular[kind]
         if views:
             return "(" + " UNION ALL ".join(f"SELECT * FROM {v}" for v in views) + ")"
@@ -144,8 +145,8 @@ class Session:
         """Expose ``table`` as records of ``kind`` from ``path`` (``row``: SQL of each row's number)."""
         view = table + "_v"
         cols = ", ".join(q(c) for c in self.columns[kind])
-        self.con.execute(f"CREATE TEMP VIEW {view} AS SELECT {lit(str(path))} AS __file, {row} AS __row, "
-                         f"{'TRUE' if decimal_comma else 'FALSE'} AS __dc, {lit(date_order)} AS __dmy, {cols} "
+        self.con.execute(f"CREATE TEMP VIEW {view} AS SELECT {literal(str(path))} AS __file, {row} AS __row, "
+                         f"{'TRUE' if decimal_comma else 'FALSE'} AS __dc, {literal(date_order)} AS __dmy, {cols} "
                          f"FROM {table}")
         self.tabular[kind].append(view)
         self.files.append(str(path))
@@ -198,8 +199,8 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
         return
     _read_objects(session, sources)
     records = " ".join(f"WHEN {_env_present(e)} THEN {_env_records(e)}" for e in layout.envelopes)
-    env_kind = " ".join(f"WHEN {_env_present(e)} THEN {lit(e.kind)}" for e in layout.envelopes)
-    rec_kind = " ".join(f"WHEN {cond} THEN {lit(kind)}" for kind, cond in layout.kinds)
+    env_kind = " ".join(f"WHEN {_env_present(e)} THEN {literal(e.kind)}" for e in layout.envelopes)
+    rec_kind = " ".join(f"WHEN {cond} THEN {literal(kind)}" for kind, cond in layout.kinds)
     session.con.execute(f"""
         INSERT INTO __rec
         SELECT __file, __row, COALESCE(env_kind, CASE {rec_kind or 'WHEN FALSE THEN NULL'} ELSE 'unknown' END), j
@@ -215,8 +216,8 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
 def _read_objects(session: Session, sources: Mapping[str, Path]) -> None:
     """Every top-level JSON value of every file, in file order, as ``__top(__file, json)`` (``__file``: the
     user's path, also for a transcoded copy)."""
-    names = "[" + ", ".join(lit(s) for s in sources) + "]"
-    copies = " ".join(f"WHEN {lit(s)} THEN {lit(str(p))}" for s, p in sources.items() if s != str(p))
+    names = "[" + ", ".join(literal(s) for s in sources) + "]"
+    copies = " ".join(f"WHEN {literal(s)} THEN {literal(str(p))}" for s, p in sources.items() if s != str(p))
     user_path = f"CASE filename {copies} ELSE filename END" if copies else "filename"
     try:
         session.con.execute(f"""
@@ -261,7 +262,7 @@ def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
 def _with_context(layout: JsonLayout) -> str:
     if not layout.context:
         return "x.rec"
-    pairs = ", ".join(f"{lit(k)}, t.json -> {lit('$.' + json_key(k))}" for k in layout.context)
+    pairs = ", ".join(f"{literal(k)}, t.json -> {literal('$.' + json_key(k))}" for k in layout.context)
     return (f"CASE WHEN json_type(x.rec) = 'OBJECT' THEN json_merge_patch(x.rec, json_object('__context', "
             f"json_object({pairs}))) ELSE x.rec END")
 
@@ -273,15 +274,15 @@ def json_key(key: str) -> str:
 
 def _env_present(envelope: Envelope, page: str = "t.json") -> str:
     shape = "OBJECT" if envelope.single else "ARRAY"
-    present = f"COALESCE(json_type({page}, {lit(envelope.array)}) = '{shape}', FALSE)"
+    present = f"COALESCE(json_type({page}, {literal(envelope.array)}) = '{shape}', FALSE)"
     when = f" AND COALESCE({envelope.when.replace('t.json', page)}, FALSE)" if envelope.when else ""
     return f"({present}{when})"
 
 
 def _env_records(envelope: Envelope) -> str:
     if envelope.single:
-        return f"[json_extract(t.json, {lit(envelope.array)})]"
-    return f"json_extract(t.json, {lit(envelope.array + '[*]' + envelope.suffix)})"
+        return f"[json_extract(t.json, {literal(envelope.array)})]"
+    return f"json_extract(t.json, {literal(envelope.array + '[*]' + envelope.suffix)})"
 
 
 def first_line(exc: Exception) -> str:

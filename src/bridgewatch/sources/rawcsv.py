@@ -22,7 +22,8 @@ from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.canonical import BLANK, HEADER_ONLY
 from bridgewatch.ingest.csvfile import CsvHead, is_blank, rejected_lines, row_number_sql, sniff_csv
 from bridgewatch.sources.raw import Session, TabularKind, first_line
-from bridgewatch.sources.shapes import lit, q
+from bridgewatch.sources.shapes import q
+from bridgewatch.sql import literal
 
 SLASH_DATE = r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})([^0-9]|$)"
 """A numeric date whose order depends on the locale: ``09/01/24``, ``30.10.2015``, ``1-2-2026``."""
@@ -56,10 +57,10 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
     names = _unique(head.header)
     source = path if head.encoding == "utf-8" else session.utf8(path, head.encoding, ".csv")
     table, rejects = session.fresh("csv"), session.fresh("rej")
-    columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
-    reader = (f"read_csv({lit(str(source))}, header = true, auto_detect = false, columns = {columns}, "
-              f"delim = {lit(head.delimiter)}, quote = '\"', escape = '\"', store_rejects = true, "
-              f"rejects_table = {lit(rejects)}, rejects_scan = {lit(rejects + '_scan')})")
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    reader = (f"read_csv({literal(str(source))}, header = true, auto_detect = false, columns = {columns}, "
+              f"delim = {literal(head.delimiter)}, quote = '\"', escape = '\"', store_rejects = true, "
+              f"rejects_table = {literal(rejects)}, rejects_scan = {literal(rejects + '_scan')})")
     select = ", ".join(f"{q(names[i])} AS {q(c)}" if i is not None else f"CAST(NULL AS VARCHAR) AS {q(c)}"
                        for c, i in chosen.items())
     session.declare(kind.name, list(chosen))
@@ -90,7 +91,8 @@ def _note_empty(session: Session, path: Path, kind: TabularKind, table: str, rej
 def file_date_order(session: Session, reader: str, names: Sequence[str]) -> str | None:
     """``dmy`` or ``mdy`` as the file's numeric dates prove it; ``ambiguous`` when no value has a day
     above 12, ``conflict`` when values prove both; None when the file has no numeric date."""
-    parts = [f"max(TRY_CAST(regexp_extract({q(n)}, {lit(SLASH_DATE)}, {g}) AS INTEGER))" for n in names for g in (1, 2)]
+    parts = [f"max(TRY_CAST(regexp_extract({q(n)}, {literal(SLASH_DATE)}, {g}) AS INTEGER))"
+             for n in names for g in (1, 2)]
     found = session.con.execute(f"SELECT {', '.join(parts)} FROM {reader}").fetchall()[0]
     firsts = [v for v in found[0::2] if v is not None]
     seconds = [v for v in found[1::2] if v is not None]

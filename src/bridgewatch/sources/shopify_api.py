@@ -36,10 +36,10 @@ from bridgewatch.sources.shapes import (
     in_list,
     js,
     json_list,
-    lit,
     number,
     tail_id,
 )
+from bridgewatch.sql import literal
 
 PLATFORM = const("shopify")
 CONNECTIONS = {"customers": "customer", "orders": "order", "draftOrders": "draft", "companies": "company",
@@ -112,8 +112,8 @@ class ShopifyApiReader(VendorReader):
 
     @staticmethod
     def _lift(session: Session, kind: str, paths: list[str]) -> None:
-        items = " || ".join(f"COALESCE(json_extract(c.j, {lit(p)}), [])" if p.endswith("]") or "[*]" in p
-                            else f"COALESCE([json_extract(c.j, {lit(p)})], [])" for p in paths)
+        items = " || ".join(f"COALESCE(json_extract(c.j, {literal(p)}), [])" if p.endswith("]") or "[*]" in p
+                            else f"COALESCE([json_extract(c.j, {literal(p)})], [])" for p in paths)
         session.con.execute(f"""
             INSERT INTO __rec
             SELECT c.__file, row_number() OVER (PARTITION BY c.__file ORDER BY c.__row, x.ord), '{kind}',
@@ -176,10 +176,10 @@ def _contacts() -> TableMap:
                       full_name("r.j ->> '$.customer.firstName'", "r.j ->> '$.customer.lastName'")),
         "is_b2b": const("true"),
         "company_id": tail_id(js("$.company.id", "$.__parentId")),
-    }, exclude=[(f"{cid.sql} IS NULL", lit("company contact without a customer")),
-                ("k.cid IS NOT NULL", lit("company contact: company link applied to its customer record")),
+    }, exclude=[(f"{cid.sql} IS NULL", literal("company contact without a customer")),
+                ("k.cid IS NOT NULL", literal("company contact: company link applied to its customer record")),
                 (f"row_number() OVER (PARTITION BY {cid.sql} ORDER BY r.__file, r.__row) > 1",
-                 lit("company contact of a customer already linked to a company"))])
+                 literal("company contact of a customer already linked to a company"))])
 
 
 def _orders(options: Mapping[str, Any]) -> TableMap:
@@ -207,7 +207,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
                                       "$.shipping_address.country_code", "$.billing_address.country_code")),
         "tags": _tags(),
     }, exclude=[(f"{draft} AND upper(r.j ->> '$.status') = 'COMPLETED'",
-                 lit("completed draft order (the order it became is read as an order)"))])
+                 literal("completed draft order (the order it became is read as an order)"))])
 
 
 def _companies() -> TableMap:
@@ -253,7 +253,7 @@ def _order_companies() -> TableMap:
         "name": js("$.purchasingEntity.company.name"),
         "account_ref": js("$.purchasingEntity.company.externalId"),
     }, exclude=[(f"row_number() OVER (PARTITION BY r.__file, {company.sql} ORDER BY r.__row) > 1",
-                 lit("company already named by an earlier order"))])
+                 literal("company already named by an earlier order"))])
 
 
 def _order_locations() -> TableMap:
@@ -261,7 +261,7 @@ def _order_locations() -> TableMap:
     loc = fields["location_id"].sql
     return TableMap("company_locations", f"(SELECT * FROM {{order}} AS r WHERE {loc} IS NOT NULL) AS r", fields,
                     exclude=[(f"row_number() OVER (PARTITION BY r.__file, {loc} ORDER BY r.__row) > 1",
-                              lit("location already named by an earlier order"))])
+                              literal("location already named by an earlier order"))])
 
 
 def _children() -> list[TableMap]:
@@ -271,9 +271,9 @@ def _children() -> list[TableMap]:
     for parent, table in PARENT_TABLES.items():
         by_table.setdefault(table, []).append(parent)
     maps = [TableMap(table, f"(SELECT * FROM {{child}} AS r WHERE {PARENT_TYPE} IN "
-                            f"({', '.join(lit(p) for p in parents)})) AS r", {}, exclude=[("TRUE", reason)])
+                            f"({', '.join(literal(p) for p in parents)})) AS r", {}, exclude=[("TRUE", reason)])
             for table, parents in by_table.items()]
-    others = ", ".join(lit(p) for p in PARENT_TABLES)
+    others = ", ".join(literal(p) for p in PARENT_TABLES)
     maps.append(TableMap("orders", f"(SELECT * FROM {{child}} AS r WHERE {PARENT_TYPE} NOT IN ({others})) AS r", {},
-                         exclude=[("TRUE", lit("bulk line of an unsupported parent type"))]))
+                         exclude=[("TRUE", literal("bulk line of an unsupported parent type"))]))
     return maps

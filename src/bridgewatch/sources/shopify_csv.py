@@ -32,10 +32,10 @@ from bridgewatch.sources.shapes import (
     full_name,
     has_tag,
     in_list,
-    lit,
     money,
     timestamp,
 )
+from bridgewatch.sql import literal
 
 PLATFORM = const("shopify")
 SHOPIFY_CSV_DATE = ("%Y-%m-%d %H:%M:%S %z",)
@@ -195,7 +195,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "ship_to_country": country(first(col("shipping_country", "Shipping Country"),
                                          col("billing_country", "Billing Country"))),
         "tags": col("tags", "Tags"),
-    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", lit(LINE_ITEM))])
+    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", literal(LINE_ITEM))])
 
 
 def _order_customers() -> TableMap:
@@ -208,11 +208,11 @@ def _order_customers() -> TableMap:
         "email": col("email", "Email"),
         "name": col("billing_name", "Billing Name"),
         "country": country(col("billing_country", "Billing Country")),
-    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", lit(LINE_ITEM)),
-                (f"COALESCE({email}, '') = ''", lit("guest order without an email")),
-                ("c.e IS NOT NULL", lit("order of a customer in the customers export")),
+    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", literal(LINE_ITEM)),
+                (f"COALESCE({email}, '') = ''", literal("guest order without an email")),
+                ("c.e IS NOT NULL", literal("order of a customer in the customers export")),
                 (f"row_number() OVER (PARTITION BY {email} ORDER BY r.__file, r.__row) > 1",
-                 lit("customer already named by an earlier order"))])
+                 literal("customer already named by an earlier order"))])
 
 
 def _companies() -> TableMap:
@@ -225,7 +225,7 @@ def _companies() -> TableMap:
         "country": country(first(col("billing_country", "Location: Billing Country Code"),
                                  col("shipping_country", "Location: Shipping Country Code"))),
         "created_at": timestamp(col("since", "Customer Since"), SHOPIFY_CSV_DATE),
-    }, exclude=[(repeat_of("trim(r.id)"), lit("additional row of the same company (locations, contacts)"))])
+    }, exclude=[(repeat_of("trim(r.id)"), literal("additional row of the same company (locations, contacts)"))])
 
 
 def _locations() -> TableMap:
@@ -238,8 +238,9 @@ def _locations() -> TableMap:
         "account_ref": col("location_external_id", "Location: External ID"),
         "country": country(first(col("billing_country", "Location: Billing Country Code"),
                                  col("shipping_country", "Location: Shipping Country Code"))),
-    }, exclude=[("COALESCE(trim(r.location_id), '') = ''", lit("company row without a location")),
-                (repeat_of("trim(r.id), trim(r.location_id)"), lit("additional row of the same location (contacts)"))])
+    }, exclude=[("COALESCE(trim(r.location_id), '') = ''", literal("company row without a location")),
+                (repeat_of("trim(r.id), trim(r.location_id)"),
+                 literal("additional row of the same location (contacts)"))])
 
 
 def _contacts() -> TableMap:
@@ -257,7 +258,7 @@ def _contacts() -> TableMap:
         "name": full_name("r.customer_first", "r.customer_last"),
         "is_b2b": const("true"),
         "company_id": col("id", "ID"),
-    }, exclude=[(f"{cid} IS NULL", lit("company row without a contact")),
+    }, exclude=[(f"{cid} IS NULL", literal("company row without a contact")),
                 ("k.cid IS NOT NULL OR ke.e IS NOT NULL",
-                 lit("company contact: company link applied to the customer from the customers export")),
-                (repeat_of(cid), lit("additional row of the same contact"))])
+                 literal("company contact: company link applied to the customer from the customers export")),
+                (repeat_of(cid), literal("additional row of the same contact"))])

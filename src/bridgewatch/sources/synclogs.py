@@ -33,11 +33,11 @@ from bridgewatch.sources.shapes import (
     derive,
     first,
     js,
-    lit,
     setting,
     timestamp,
     translate,
 )
+from bridgewatch.sql import literal
 
 OUTCOMES = {
     "succeeded": "succeeded", "success": "succeeded", "ok": "succeeded", "created": "succeeded",
@@ -216,10 +216,10 @@ class PowerAutomateFlowRunsReader(VendorReader):
     @staticmethod
     def _map(source: str, f: Mapping[str, Field], options: Mapping[str, Any]) -> TableMap:
         outcomes = _outcomes(options)
-        found = f"NULLIF(regexp_extract({f['errormessage'].sql}, {lit(options['customer_ref_pattern'])}, 1), '')"
+        found = f"NULLIF(regexp_extract({f['errormessage'].sql}, {literal(options['customer_ref_pattern'])}, 1), '')"
         ref = Field(f"COALESCE({f['ref'].sql}, {found})", f["ref"].source or "errormessage")
         flows = options["flows"]
-        other_flow = (f"COALESCE({f['workflowname'].sql} NOT IN ({', '.join(lit(x) for x in flows)}), TRUE)"
+        other_flow = (f"COALESCE({f['workflowname'].sql} NOT IN ({', '.join(literal(x) for x in flows)}), TRUE)"
                       if flows else "FALSE")
         return TableMap("sync_events", source, {
             "source": const("power_automate"),
@@ -233,8 +233,8 @@ class PowerAutomateFlowRunsReader(VendorReader):
                                             f"{_reason(f['errormessage'].sql, options['reason_pattern'])})"),
                                       "errormessage"),
             "legal_entity": setting(options["legal_entity"]),
-        }, exclude=[(other_flow, lit("run of another flow")),
-                    (f"{ref.sql} IS NULL", lit("run names no commerce customer (see options customer_ref_field, "
+        }, exclude=[(other_flow, literal("run of another flow")),
+                    (f"{ref.sql} IS NULL", literal("run names no commerce customer (see options customer_ref_field, "
                                                "customer_ref_pattern)"))])
 
 
@@ -242,7 +242,7 @@ def _reason(message: str, pattern: str | None) -> str:
     """The reason part of ``message`` by ``pattern``'s first group (the whole message when it does not match)."""
     if not pattern:
         return message
-    return f"COALESCE(NULLIF(trim(regexp_extract({message}, {lit(pattern)}, 1)), ''), {message})"
+    return f"COALESCE(NULLIF(trim(regexp_extract({message}, {literal(pattern)}, 1)), ''), {message})"
 
 
 # -- Business Central Shopify connector ----------------------------------------------------------
@@ -292,4 +292,4 @@ class BusinessCentralConnectorLogReader(VendorReader):
             "rejection_reason": first(col("reason", "Skipped Reason"), col("description")),
             "legal_entity": setting(options["company"]),
         }, exclude=[(f"NOT (contains({table}, 'customer') OR contains({table}, 'company'))",
-                     lit("skipped record that is not a customer or company"))])]
+                     literal("skipped record that is not a customer or company"))])]

@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
 from sqlalchemy import Connection, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from bridgewatch.cards.causes import CREATE_FAILED
+from bridgewatch.engine import open_engine
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import episode_versions
+from bridgewatch.matching.reasons import reason_template_sql
 from bridgewatch.report.words import cause_label
 
 AMBIGUOUS = "ambiguous"
@@ -98,16 +101,27 @@ def _by_cause(conn: Connection, stored: StoredCardRun, where: list[Any]) -> tupl
 
 
 def _reasons(conn: Connection, where: list[Any]) -> tuple[Part, ...]:
+    """Create rejections by template: the store groups the rows by message, and the card's own template SQL
+    (``bridgewatch.matching.reasons``) groups the messages, on an in-memory DuckDB, as the card did."""
     v = episode_versions.c
     reason = _json_text(conn.dialect.name, v.row, "rejection_reason")
-    template = func.trim(reason)
-    query = (select(template.label("template"), *_sums(), func.min(reason).label("first"),
-                    func.max(reason).label("last"))
-             .where(*where, v.cause == CREATE_FAILED, reason.is_not(None)).group_by(template))
-    rows = conn.execute(query).all()
-    parts = [Part(r.template, int(r.n), int(r.orders), int(r.cents),
-                  examples=tuple(dict.fromkeys(e for e in (r.first, r.last) if e))) for r in rows]
-    return tuple(sorted(parts, key=lambda p: (-p.customers, p.key)))
+    rows = conn.execute(select(reason.label("reason"), *_sums())
+                        .where(*where, v.cause == CREATE_FAILED, reason.is_not(None)).group_by(reason)).all()
+    if not rows:
+        return ()
+    messages = pa.table({"reason": [r.reason for r in rows], "n": [int(r.n) for r in rows],
+                         "orders": [int(r.orders) for r in rows], "cents": [int(r.cents) for r in rows]})
+    with open_engine("duckdb") as engine:
+        engine.register(MESSAGES, messages)
+        found = engine.fetch(f"""
+            SELECT {reason_template_sql('reason')} AS template, sum(n) AS n, sum(orders) AS orders,
+                   sum(cents) AS cents, min(reason) AS first, max(reason) AS last
+            FROM {MESSAGES} GROUP BY 1 HAVING template IS NOT NULL ORDER BY n DESC, template""")
+    return tuple(Part(r["template"], int(r["n"]), int(r["orders"]), int(r["cents"]),
+                      examples=tuple(dict.fromkeys(e for e in (r["first"], r["last"]) if e))) for r in found)
+
+
+MESSAGES = "__bw__alert_messages"
 
 
 def _entities(conn: Connection, where: list[Any]) -> tuple[Part, ...]:

@@ -43,13 +43,20 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
         allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when the data is stale or "
                                                                         "empty (the alert state stays unknown).")]
         = False,
+        pull: Annotated[bool, typer.Option("--pull", help="First pull the workspace's API sources (bridgewatch "
+                                                         "pull); a source that fails makes the data stale.")] = False,
         no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Store the run but deliver no alerts.")] = False
         ) -> None:
     """Compute the workspace's cards, store the run, print them (with the ingest accounting) and send the alerts."""
     check_format(fmt)
+    pulled = True
+    if pull:
+        from bridgewatch.cli.pull import pull_before_run
+
+        pulled = guard(lambda: pull_before_run(workspace))
     states = guard(lambda: _run(workspace, card, as_of, fmt, strict, quarantine_file, engine, spark_master,
                                 None if no_store else history_url, no_store, no_alerts))
-    if not allow_stale and "unknown" in states:
+    if not allow_stale and ("unknown" in states or not pulled):
         raise typer.Exit(EXIT_STALE)
     if fail_on_alert and "firing" in states:
         raise typer.Exit(EXIT_ALERT)

@@ -9,8 +9,10 @@
   starts at once, and the cadence continues from there: never a burst of catch-up cycles.
 * **One line per cycle**: duration, and per workspace and card the count, alert state and freshness,
   and what alerting did.
-* **Pull.** A ``pull`` callable (the connectors' pull, once they exist) runs before each workspace's
-  run; the sources it could not refresh make the result stale instead of silently old.
+* **Pull.** Before each workspace's run, :func:`connector_pull` fetches its ``[sources.<name>.api]``
+  sources (``bridgewatch pull``); a workspace without API sources is read as it is. A source that could
+  not be refreshed (or a pull that could not start) makes the result stale, with the reason, so its
+  alert goes ``unknown`` instead of reading old data as new.
 """
 
 from __future__ import annotations
@@ -159,6 +161,24 @@ class Watcher:
             result.alerts = notify(store, config, environ=self.environ).line()
         except BridgewatchError as exc:
             result.alerts = f"alerts not evaluated: {str(exc).splitlines()[0]}"
+
+
+def connector_pull(environ: Mapping[str, str]) -> Pull:
+    """The connectors' pull as a watch step: the problems of the sources that could not be refreshed."""
+    def pull(folder: Path) -> list[str]:
+        from bridgewatch.config import load_config
+        from bridgewatch.connectors import pull_workspace
+
+        config = load_config(folder)
+        if not any(spec.api is not None for spec in config.sources.values()):
+            return []
+        try:
+            report = pull_workspace(folder, environ=environ)
+        except BridgewatchError as exc:
+            return [f"the API sources could not be pulled: {str(exc).splitlines()[0]}"]
+        return [f"source '{s.source}' could not be pulled ({s.error}); its data is from "
+                f"{s.pulled_at or 'no successful pull'}" for s in report.failed]
+    return pull
 
 
 @contextmanager

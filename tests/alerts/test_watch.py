@@ -130,3 +130,19 @@ def test_a_broken_workspace_is_reported_and_the_rest_of_the_group_still_runs(tmp
     assert parts[1].startswith("a-broken: FAILED (") and "not valid TOML" in parts[1]
     assert parts[2] == "sage-test: sage_customer_master_gap 3 firing (fresh); alerts: 1 queued, 1 delivered"
     assert len(hook.accepted()) == 1
+
+
+def test_a_source_that_could_not_be_pulled_makes_the_monitor_blind(tmp_path: Path, hook: WebhookServer) -> None:
+    from bridgewatch.watch import connector_pull
+
+    from .helpers import scenario
+
+    root = scenario(3, alerts={"receivers": [{"name": "hook", "kind": "webhook", "settings": {"url": hook.url}}]}
+                    ).write(tmp_path / "ws")
+    assert connector_pull({})(root) == []  # no [sources.<name>.api]: nothing to pull, the files are read as they are
+    problems = ["source 'shop' could not be pulled (HTTP 503); its data is from 2026-04-13T06:00:00Z"]
+    pulls = iter([[], problems])
+    lines: list[str] = []
+    Watcher([root], timedelta(seconds=0.1), {}, pull=lambda _folder: next(pulls), say=lines.append).run(cycles=2)
+    assert [(b["status"], b["event"]) for b in hook.bodies()] == [("firing", "firing"), ("unknown", "blind")]
+    assert hook.bodies()[1]["reason"] == problems[0] and "3 unknown (stale)" in lines[1]

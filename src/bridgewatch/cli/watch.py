@@ -33,20 +33,22 @@ def watch(workspace: Annotated[Path | None, typer.Option("--workspace", "-w", he
                                                                            "until SIGINT/SIGTERM).")] = None,
           no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Store the runs but deliver no alerts.")]
           = False,
+          no_pull: Annotated[bool, typer.Option("--no-pull", help="Do not pull API sources first (read the pages "
+                                                                  "already on disk).")] = False,
           engine: EngineOpt = "duckdb", history_url: HistoryUrlOpt = None) -> None:
-    """Every period run each workspace (pull, when connectors exist), store it and send its alerts; one line per
-    cycle; SIGINT/SIGTERM stop after the current cycle."""
+    """Every period pull each workspace's API sources, run it, store it and send its alerts; one line per cycle;
+    SIGINT/SIGTERM stop after the current cycle."""
     if (workspace is None) == (workspaces is None):
         raise typer.BadParameter("give --workspace DIR or --workspaces DIR|MANIFEST (one of them)")
 
     def go() -> int:
         from bridgewatch.batch import find_workspaces
         from bridgewatch.config import parse_duration
-        from bridgewatch.watch import Watcher, stop_on_signals
+        from bridgewatch.watch import Watcher, connector_pull, stop_on_signals
 
         folders = [workspace] if workspace is not None else find_workspaces(workspaces)  # type: ignore[arg-type]
         watcher = Watcher(folders, parse_duration(every), os.environ, engine=engine, history_url=history_url,
-                          alerts=not no_alerts, say=_say)
+                          alerts=not no_alerts, pull=None if no_pull else connector_pull(os.environ), say=_say)
         with stop_on_signals(watcher.stop, _note):
             return watcher.run(cycles=cycles)
 

@@ -74,5 +74,11 @@ def test_run_pull_keeps_stdout_for_the_result(tmp_path: Path, fake: FakeBigComme
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)[0]["card"] == "sage_customer_master_gap"
     assert failed.exit_code == 6
-    assert json.loads(failed.stdout)[0]["card"] == "sage_customer_master_gap"
+    [fresh], [stale] = json.loads(ok.stdout), json.loads(failed.stdout)
+    assert stale["card"] == "sage_customer_master_gap"
     assert "warning: computing with the previous data of source 'bc_api' (data pulled 20" in failed.stderr
+    assert (fresh["freshness"]["status"], fresh["alert"]["state"]) == ("fresh", "firing")
+    assert (stale["freshness"]["status"], stale["alert"]["state"]) == ("stale", "unknown")
+    [reason] = stale["freshness"]["reasons"]
+    assert reason.startswith("source bc_api: the last pull failed (") and "its data is from the pull of 20" in reason
+    assert TOKEN not in failed.output

@@ -136,7 +136,7 @@ class Watcher:
 
     def _compute(self, folder: Path, config: Any, store: Any, result: WorkspaceCycle) -> None:
         from bridgewatch.engine import open_engine
-        from bridgewatch.monitor import run_workspace
+        from bridgewatch.monitor import run_workspace, source_problems
         from bridgewatch.workspace import load_workspace
 
         started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -144,7 +144,8 @@ class Watcher:
             problems = list(self.pull(folder)) if self.pull is not None else []
             with open_engine(self.engine) as engine:
                 done = run_workspace(load_workspace(folder), engine=engine, store=store,
-                                     pull_problems=(lambda _ws: problems) if problems else None)
+                                     pull_problems=(lambda ws: [*source_problems(ws), *problems]) if problems
+                                     else None)
             result.cards = [(s.card, s.count, s.alert_state, s.freshness) for s in done.stored]
         except StoreError:
             raise
@@ -164,7 +165,8 @@ class Watcher:
 
 
 def connector_pull(environ: Mapping[str, str]) -> Pull:
-    """The connectors' pull as a watch step: the problems of the sources that could not be refreshed."""
+    """The connectors' pull as a watch step. Sources that fail are recorded in their pull status, which every
+    run reads (``monitor.source_problems``); a pull that could not start at all is returned as a problem."""
     def pull(folder: Path) -> list[str]:
         from bridgewatch.config import load_config
         from bridgewatch.connectors import pull_workspace
@@ -173,11 +175,10 @@ def connector_pull(environ: Mapping[str, str]) -> Pull:
         if not any(spec.api is not None for spec in config.sources.values()):
             return []
         try:
-            report = pull_workspace(folder, environ=environ)
+            pull_workspace(folder, environ=environ)  # a source that fails is in its pull status: the result is stale
         except BridgewatchError as exc:
             return [f"the API sources could not be pulled: {str(exc).splitlines()[0]}"]
-        return [f"source '{s.source}' could not be pulled ({s.error}); its data is from "
-                f"{s.pulled_at or 'no successful pull'}" for s in report.failed]
+        return []
     return pull
 
 

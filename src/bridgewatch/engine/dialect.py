@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
-import sqlglot
-from sqlglot import exp
+if TYPE_CHECKING:  # sqlglot is imported when SQL is first translated (DuckDB never needs it)
+    from sqlglot import exp
 
-Transform = Callable[[exp.Expression], exp.Expression]
+Transform = Callable[["exp.Expression"], "exp.Expression"]
 
 
 class Dialect:
@@ -67,6 +67,8 @@ DIALECTS: dict[str, Dialect] = {d.name: d for d in (DUCKDB, SPARK)}
 
 @lru_cache(maxsize=4096)
 def _transpile(name: str, sql: str) -> str:
+    import sqlglot
+
     dialect = DIALECTS[name]
-    trees = [cast(exp.Expression, tree) for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
+    trees = [cast("exp.Expression", tree) for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
     return ";\n".join(dialect.rewrite(tree).sql(dialect=dialect.sqlglot_name, pretty=True) for tree in trees)

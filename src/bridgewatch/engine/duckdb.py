@@ -9,6 +9,7 @@ import duckdb
 
 from bridgewatch.engine.base import Engine, parquet_paths
 from bridgewatch.engine.dialect import DUCKDB
+from bridgewatch.engine.sql import literal
 
 
 class DuckDBEngine(Engine):
@@ -27,9 +28,9 @@ class DuckDBEngine(Engine):
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.con.execute(f"SET memory_limit = {literal(memory_limit)}")
         if temp_directory:
-            self.con.execute(f"SET temp_directory = '{temp_directory}'")
+            self.con.execute(f"SET temp_directory = {literal(temp_directory)}")
         self.debug = debug
         self._registered: set[str] = set()
 
@@ -37,20 +38,29 @@ class DuckDBEngine(Engine):
         """Copy an Arrow table in, or put a view over Parquet file(s) (scanned in place, never loaded whole)."""
         paths = parquet_paths(data)
         if paths is not None:
-            listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-            self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
-            self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}], '
-                             f"union_by_name = true)")
+            listed = ", ".join(literal(p) for p in paths)
+            self._replace(name, f"SELECT * FROM read_parquet([{listed}], union_by_name = true)", view=True)
             self._registered.add(name)
             return
-        self.con.execute(f'DROP VIEW IF EXISTS "{name}"')
+        self._drop(name)
         self.con.register(f"__arrow_{name}", data)
         self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "__arrow_{name}"')
         self.con.unregister(f"__arrow_{name}")
         self._registered.add(name)
 
-    def _execute(self, name: str, sql: str) -> None:
-        self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+    def _execute(self, name: str, sql: str, view: bool = False) -> None:
+        self._replace(name, sql, view)
+
+    def _replace(self, name: str, sql: str, view: bool) -> None:
+        """(Re)define ``name`` as a table or view of ``sql``, whichever kind it was before."""
+        self._drop(name)
+        self.con.execute(f'CREATE {"VIEW" if view else "TABLE"} "{name}" AS {sql}')
+
+    def _drop(self, name: str) -> None:
+        found = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
+                                 "AND table_schema = current_schema()", [name]).fetchone()
+        if found:
+            self.con.execute(f'DROP {"VIEW" if found[0] == "VIEW" else "TABLE"} "{name}"')
 
     def exists(self, name: str) -> bool:
         found = self.con.execute(

@@ -1,0 +1,178 @@
+"""Match keys: every normalised key of every active account and of every ERP record, and where they meet.
+
+An account's keys come from its member customers, its company and the company's locations, and
+the emails on its counted orders. Only accounts with a counted order in the window are keyed,
+and only the key types some card's field map uses are extracted (on both sides).
+
+* ``key_values`` (table): one row per (account, key type, value) source, no provenance: what the
+  matching reads. A value carried by two sources appears twice; every reader is insensitive to that.
+* ``key_matches`` (table): every account key that equals an ERP key, with the ERP record's facts.
+* ``account_keys`` (view, the evidence): distinct values with the first source that carried each
+  and how many did, computed when ``explain`` asks for one account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bridgewatch.cards.account_key import with_acct
+from bridgewatch.engine.base import Step
+from bridgewatch.engine.sql import literal
+from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
+
+KEY_TYPES = ("vat", "account_ref", "email", "external_id")
+ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"
+OWNER = "workspace_id, platform, account_kind, account_id, acct"
+
+
+@dataclass(frozen=True)
+class KeySource:
+    """One relation keys are read from: its SQL (aliased ``c``), who owns each row, and its key columns."""
+
+    relation: str
+    owner: str
+    """SQL naming the row's source record, e.g. ``concat('customer ', c.customer_id)``."""
+    keys: dict[str, tuple[str, str, str]]
+    """Key type -> (value column, country column for VAT, SQL for the source field's name)."""
+
+    def rows(self, key_type: str, *, evidence: bool) -> str:
+        """One row per non-empty normalised value of ``key_type`` (with its source when ``evidence``)."""
+        column, country, field = self.keys[key_type]
+        value = KEY_SQL[key_type](column, country)
+        source = f", concat({self.owner}, ' ', {field}) AS key_source" if evidence else ""
+        return (f"SELECT {_owner('k')}, {literal(key_type)} AS key_type, k.key_value"
+                f"{', k.key_source, 1 AS n' if evidence else ''} "
+                f"FROM (SELECT c.*, {value} AS key_value{source} FROM {self.relation} AS c) AS k "
+                f"WHERE k.key_value IS NOT NULL AND {_used(key_type)}")
+
+
+def _owner(alias: str) -> str:
+    return ", ".join(f"{alias}.{c.strip()}" for c in OWNER.split(","))
+
+
+def _used(key_type: str) -> str:
+    """True when some card's field map uses ``key_type`` (other types are never extracted)."""
+    return f"EXISTS (SELECT 1 FROM bw_field_map f WHERE f.key_type = {literal(key_type)})"
+
+
+def _active(relation: str) -> str:
+    return f"(SELECT * FROM {relation} AS r WHERE r.acct IN {ACTIVE_ACCTS})"
+
+
+def sources() -> list[KeySource]:
+    """Where account keys come from, in the order their sources are named: customers, companies, locations."""
+    members = _active("(SELECT m.*, COALESCE(m.country, p.home_country) AS own_country FROM __bw__account_members m "
+                      "JOIN bw_params p ON p.workspace_id = m.workspace_id)")
+    companies = _active("(" + with_acct(
+        "SELECT co.*, 'company' AS account_kind, co.company_id AS account_id, "
+        "COALESCE(co.country, p.home_country) AS own_country FROM bw_companies co "
+        "JOIN bw_params p ON p.workspace_id = co.workspace_id") + ")")
+    locations = _active("(" + with_acct(
+        "SELECT l.*, 'company' AS account_kind, l.company_id AS account_id, "
+        "COALESCE(l.country, co.country, p.home_country) AS vat_country FROM bw_company_locations l "
+        "JOIN bw_params p ON p.workspace_id = l.workspace_id "
+        "LEFT JOIN bw_companies co ON co.workspace_id = l.workspace_id AND co.platform = l.platform "
+        "AND co.company_id = l.company_id") + ")")
+    return [
+        KeySource(members, "concat('customer ', c.customer_id)", {
+            "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
+            "email": ("c.email", "NULL", "'email'"),
+            "external_id": ("COALESCE(c.external_id, c.customer_id)", "NULL",
+                            "CASE WHEN c.external_id IS NULL THEN 'id' ELSE 'external_id' END")}),
+        KeySource(companies, "concat('company ', c.company_id)", {
+            "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
+            "email": ("c.email", "NULL", "'email'"),
+            "external_id": ("c.company_id", "NULL", "'id'")}),
+        KeySource(locations, "concat('location ', c.location_id)", {
+            "vat": ("c.vat_number", "c.vat_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'")}),
+    ]
+
+
+def _source_rows(evidence: bool) -> list[str]:
+    return [src.rows(key, evidence=evidence) for src in sources() for key in KEY_TYPES if key in src.keys]
+
+
+def _order_emails(evidence: bool) -> str:
+    """Emails on counted orders, collapsed per account first (many orders, few distinct addresses)."""
+    email = KEY_SQL["email"]("o.email", "NULL")
+    counted = f"o.excluded_reason IS NULL AND o.account_id IS NOT NULL AND o.email IS NOT NULL AND {_used('email')}"
+    if evidence:
+        return (f"SELECT {_owner('o')}, 'email' AS key_type, {email} AS key_value, "
+                f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
+                f"FROM __bw__orders o WHERE {counted} GROUP BY {_owner('o')}, {email}")
+    distinct = f"(SELECT DISTINCT {_owner('o')}, o.email FROM __bw__orders o WHERE {counted}) AS o"
+    return (f"SELECT {_owner('o')}, 'email' AS key_type, {email} AS key_value FROM {distinct} "
+            f"WHERE {email} IS NOT NULL")
+
+
+def key_values() -> Step:
+    """Every normalised key value of every active account (long format; repeats across sources kept)."""
+    union = "\nUNION ALL\n".join([*_source_rows(evidence=False), _order_emails(evidence=False)])
+    return Step("key_values", f"SELECT acct, workspace_id, key_type, key_value FROM ({union}) AS k")
+
+
+def account_keys() -> Step:
+    """Every normalised match key of every active account, with where it came from (the evidence).
+
+    ``key_source`` names the first source (in text order) and ``n_sources`` how many carried the
+    same value. A view: computed for the account ``explain`` shows.
+    """
+    union = "\nUNION ALL\n".join([*_source_rows(evidence=True), _order_emails(evidence=True)])
+    return Step("account_keys", f"""
+        SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value,
+               min(k.key_source) AS key_source, CAST(sum(k.n) AS BIGINT) AS n_sources, k.acct
+        FROM ({union}) AS k
+        GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id, k.acct, k.key_type, k.key_value""",
+                view=True)
+
+
+# -- the other side: ERP records and staging records ----------------------------------------------------------
+
+def _long(relation: str, cols: str, keys: dict[str, tuple[str, str]]) -> str:
+    """One row per (record, key type, non-empty normalised value) of ``relation`` (aliased ``c``)."""
+    parts = []
+    for key_type, (column, country) in keys.items():
+        value = KEY_SQL[key_type](column, country)
+        parts.append(f"SELECT {cols}, {literal(key_type)} AS key_type, k.key_value FROM "
+                     f"(SELECT c.*, {value} AS key_value FROM {relation} AS c) AS k "
+                     f"WHERE k.key_value IS NOT NULL AND {_used(key_type)}")
+    return "\nUNION ALL\n".join(parts)
+
+
+def erp_keys_sql() -> str:
+    """Every normalised key of every ERP record that existed at the as-of time (long format)."""
+    base = ("(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
+            "e.status IN ('active', 'on_hold') AS is_live, "
+            "EXISTS (SELECT 1 FROM bw_holding h WHERE h.workspace_id = e.workspace_id "
+            f"AND h.account = {account_ref_sql('e.customer_account')} "
+            "AND (h.entity IS NULL OR h.entity = e.legal_entity)) AS is_holding "
+            "FROM bw_erp_customers e JOIN bw_params p ON p.workspace_id = e.workspace_id "
+            "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity "
+            "WHERE e.created_at IS NULL OR e.created_at < p.as_of)")
+    cols = ("k.workspace_id, k.system, k.legal_entity, k.customer_account, k.name, k.status, k.merged_into, "
+            "k.is_live, k.is_holding")
+    return _long(base, cols, {"vat": ("c.vat_number", "c.vat_country"), "account_ref": ("c.customer_account", "NULL"),
+                              "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
+
+
+def staging_keys_sql() -> str:
+    """Keys of staging (Dataverse) records that existed at the as-of time, for 'present but not promoted'."""
+    base = ("(SELECT s.*, p.home_country FROM bw_staging_records s "
+            "JOIN bw_params p ON p.workspace_id = s.workspace_id "
+            "WHERE s.created_at IS NULL OR s.created_at < p.as_of)")
+    cols = "k.workspace_id, k.system, k.record_id, k.record_type, k.legal_entity, k.state, k.merged, k.master_id"
+    return _long(base, cols, {"vat": ("c.vat_number", "c.home_country"), "account_ref": ("c.account_ref", "NULL"),
+                              "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
+
+
+def key_matches() -> Step:
+    """Every active account key that equals a key of an ERP record, with that record's facts."""
+    return Step("key_matches", f"""
+        SELECT k.acct, k.workspace_id, k.key_type, k.key_value, e.system, e.legal_entity, e.customer_account,
+               e.name AS erp_name, e.status, e.merged_into AS erp_merged_into, e.is_live, e.is_holding
+        FROM __bw__key_values k
+        JOIN ({erp_keys_sql()}) AS e
+          ON e.workspace_id = k.workspace_id AND e.key_type = k.key_type AND e.key_value = k.key_value""")

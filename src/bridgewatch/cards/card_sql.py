@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from bridgewatch.cards.base import CREATE_FAILED, NEVER_SYNCED, Card
 from bridgewatch.cards.keys import staging_keys_sql
+from bridgewatch.cards.steps import entity_fits
 from bridgewatch.cards.sync import sync_sql
 from bridgewatch.engine.base import Step
 from bridgewatch.engine.sql import literal, literal_list
@@ -58,9 +59,7 @@ def _in_scope(card: Card) -> str:
 def _matched(card: Card, accounts: str) -> str:
     """Key matches on the card's field-map keys for the accounts in ``accounts`` (a set of ``acct``)."""
     return f"""
-        SELECT km.*, f.priority,
-               (km.legal_entity IS NULL OR ae.n_fit = 0 OR list_contains(ae.fit_entities, km.legal_entity))
-                   AS entity_fits
+        SELECT km.*, f.priority, {entity_fits('km.legal_entity')} AS entity_fits
         FROM __bw__key_matches km
         JOIN bw_field_map f ON f.workspace_id = km.workspace_id AND f.card = {literal(card.id)}
                            AND f.key_type = km.key_type
@@ -71,11 +70,14 @@ def _matched(card: Card, accounts: str) -> str:
 def _matches(card: Card) -> Step:
     return Step(f"{card.id}_matches", f"""
         SELECT DISTINCT a.workspace_id, a.platform, a.account_kind, a.account_id, m.key_type, m.key_value,
-               k.key_source, m.priority, m.system, m.legal_entity, m.customer_account, m.erp_name, m.status,
-               m.erp_merged_into, m.is_live, m.is_holding, m.entity_fits, m.acct
+               k.key_source, m.priority, m.system, m.legal_entity, m.customer_account, e.name AS erp_name, m.status,
+               e.merged_into AS erp_merged_into, m.is_live, m.is_holding, m.entity_fits, m.acct
         FROM ({_matched(card, _in_scope(card))}) AS m
         JOIN __bw__accounts a ON a.acct = m.acct
-        JOIN __bw__account_keys k ON k.acct = m.acct AND k.key_type = m.key_type AND k.key_value = m.key_value""",
+        JOIN __bw__account_keys k ON k.acct = m.acct AND k.key_type = m.key_type AND k.key_value = m.key_value
+        JOIN bw_erp_customers e ON e.workspace_id = m.workspace_id AND e.system = m.system
+             AND e.customer_account = m.customer_account
+             AND (e.legal_entity = m.legal_entity OR (e.legal_entity IS NULL AND m.legal_entity IS NULL))""",
                 view=True)
 
 
@@ -83,37 +85,44 @@ _LIVE = "entity_fits AND is_live AND NOT is_holding"
 
 
 def _presence(card: Card) -> Step:
+    """Per in-scope account: the first field-map key (by priority) on which a live record in a fitting entity matches.
+
+    The matched record is the smallest record label at the best priority; the match is
+    ambiguous when the largest differs from it; a record is shared when another account's
+    matched record is the same.
+    """
     return Step(f"{card.id}_presence", f"""
         WITH pop AS (
             SELECT workspace_id, platform, account_kind, account_id, acct FROM {card.table('population')}
             WHERE scope_reason IS NULL
-        ), m AS ({_matched(card, '(SELECT acct FROM pop)')}
+        ), m AS MATERIALIZED (
+            SELECT acct, workspace_id, key_type, priority, record, legal_entity, customer_account, entity_fits,
+                   {_LIVE} AS live, NOT entity_fits AND is_live AND NOT is_holding AS other_entity, is_live, is_holding
+            FROM ({_matched(card, '(SELECT acct FROM pop)')}) AS x
         ), flags AS (
-            SELECT acct,
-                   min(priority) FILTER (WHERE {_LIVE}) AS best_priority,
-                   bool_or(NOT entity_fits AND is_live AND NOT is_holding) AS other_entity_match,
+            SELECT acct, min(priority) FILTER (WHERE live) AS best_priority,
+                   bool_or(other_entity) AS other_entity_match,
                    bool_or(entity_fits AND NOT is_live AND NOT is_holding) AS retired_match,
                    bool_or(is_holding) AS holding_match
             FROM m GROUP BY acct
         ), best AS (
             SELECT m.acct, min(m.workspace_id) AS workspace_id, min(m.key_type) AS matched_key,
-                   count(DISTINCT concat(COALESCE(m.legal_entity, ''), '/', m.customer_account)) AS n_records,
-                   min(concat(COALESCE(m.legal_entity, 'top level'), '/', m.customer_account)) AS matched_record
-            FROM m JOIN flags f ON f.acct = m.acct AND m.priority = f.best_priority
-            WHERE m.entity_fits AND m.is_live AND NOT m.is_holding
-            GROUP BY m.acct
+                   min(m.record) AS matched_record, max(m.record) AS last_record
+            FROM m JOIN flags f ON f.acct = m.acct AND f.best_priority = m.priority
+            WHERE m.live GROUP BY m.acct
         ), other AS (
             SELECT acct,
                    string_agg(DISTINCT concat(legal_entity, '/', customer_account), ', '
                               ORDER BY concat(legal_entity, '/', customer_account)) AS other_entity_records
-            FROM m WHERE NOT entity_fits AND is_live AND NOT is_holding
+            FROM m WHERE other_entity
             GROUP BY acct
         ), shared AS (
             SELECT workspace_id, matched_record FROM best GROUP BY workspace_id, matched_record HAVING count(*) > 1
         )
         SELECT pop.workspace_id, pop.platform, pop.account_kind, pop.account_id,
                b.matched_key IS NOT NULL AS present, b.matched_key, b.matched_record,
-               COALESCE(b.n_records, 0) > 1 AS match_ambiguous, sh.matched_record IS NOT NULL AS record_shared,
+               COALESCE(b.matched_record <> b.last_record, FALSE) AS match_ambiguous,
+               sh.matched_record IS NOT NULL AS record_shared,
                COALESCE(f.other_entity_match, FALSE) AS exists_in_other_entity, o.other_entity_records,
                COALESCE(f.retired_match, FALSE) AS retired_match, COALESCE(f.holding_match, FALSE) AS holding_match,
                pop.acct
@@ -245,11 +254,11 @@ def _keys_tried(card: Card) -> Step:
         ), hits AS (
             SELECT acct, key_type,
                    bool_or({_LIVE}) AS matched,
-                   string_agg(DISTINCT record, '; ' ORDER BY record) AS erp_records
-            FROM (SELECT m.*, concat(COALESCE(m.legal_entity, 'top level'), '/', m.customer_account,
+                   string_agg(DISTINCT label, '; ' ORDER BY label) AS erp_records
+            FROM (SELECT m.*, concat(m.record,
                          CASE WHEN m.is_holding THEN ' (holding customer, looked through)'
                               WHEN NOT m.is_live THEN concat(' (', m.status, ')')
-                              WHEN NOT m.entity_fits THEN ' (other entity)' ELSE '' END) AS record
+                              WHEN NOT m.entity_fits THEN ' (other entity)' ELSE '' END) AS label
                   FROM ({_matched(card, gap)}) AS m) AS m
             GROUP BY acct, key_type
         )

@@ -22,32 +22,39 @@ from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
 
 KEY_TYPES = ("vat", "account_ref", "email", "external_id")
 ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"
-OWNER = "workspace_id, platform, account_kind, account_id, acct"
+
+
+EVIDENCE_OWNER = ("workspace_id", "platform", "account_kind", "account_id", "acct")
+PIPELINE_OWNER = ("acct", "workspace_id")
 
 
 @dataclass(frozen=True)
 class KeySource:
     """One relation keys are read from: its SQL (aliased ``c``), who owns each row, and its key columns."""
 
+    name: str
     relation: str
     owner: str
     """SQL naming the row's source record, e.g. ``concat('customer ', c.customer_id)``."""
     keys: dict[str, tuple[str, str, str]]
     """Key type -> (value column, country column for VAT, SQL for the source field's name)."""
 
-    def rows(self, key_type: str, *, evidence: bool) -> str:
-        """One row per non-empty normalised value of ``key_type`` (with its source when ``evidence``)."""
-        column, country, field = self.keys[key_type]
-        value = KEY_SQL[key_type](column, country)
-        source = f", concat({self.owner}, ' ', {field}) AS key_source" if evidence else ""
-        return (f"SELECT {_owner('k')}, {literal(key_type)} AS key_type, k.key_value"
-                f"{', k.key_source, 1 AS n' if evidence else ''} "
-                f"FROM (SELECT c.*, {value} AS key_value{source} FROM {self.relation} AS c) AS k "
-                f"WHERE k.key_value IS NOT NULL AND {_used(key_type)}")
+    def wide(self, evidence: bool) -> str:
+        """One row per source row: its owner and every normalised key (and where each came from)."""
+        owner = EVIDENCE_OWNER if evidence else PIPELINE_OWNER
+        cols = [f"c.{c}" for c in owner]
+        for key_type, (column, country, field) in self.keys.items():
+            cols.append(f"{KEY_SQL[key_type](column, country)} AS k_{key_type}")
+            if evidence:
+                cols.append(f"concat({self.owner}, ' ', {field}) AS s_{key_type}")
+        return f"SELECT {', '.join(cols)} FROM {self.relation} AS c"
 
-
-def _owner(alias: str) -> str:
-    return ", ".join(f"{alias}.{c.strip()}" for c in OWNER.split(","))
+    def long(self, evidence: bool) -> list[str]:
+        """One SELECT per key type over :meth:`wide` (named ``self.name``): owner, key type, value."""
+        owner = ", ".join(EVIDENCE_OWNER if evidence else PIPELINE_OWNER)
+        return [f"SELECT {owner}, {literal(key_type)} AS key_type, k_{key_type} AS key_value"
+                f"{f', s_{key_type} AS key_source, 1 AS n' if evidence else ''} FROM {self.name} "
+                f"WHERE k_{key_type} IS NOT NULL AND {_used(key_type)}" for key_type in self.keys]
 
 
 def _used(key_type: str) -> str:
@@ -74,44 +81,58 @@ def sources() -> list[KeySource]:
         "LEFT JOIN bw_companies co ON co.workspace_id = l.workspace_id AND co.platform = l.platform "
         "AND co.company_id = l.company_id") + ")")
     return [
-        KeySource(members, "concat('customer ', c.customer_id)", {
+        KeySource("member_keys", members, "concat('customer ', c.customer_id)", {
             "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
             "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
             "email": ("c.email", "NULL", "'email'"),
             "external_id": ("COALESCE(c.external_id, c.customer_id)", "NULL",
                             "CASE WHEN c.external_id IS NULL THEN 'id' ELSE 'external_id' END")}),
-        KeySource(companies, "concat('company ', c.company_id)", {
+        KeySource("company_keys", companies, "concat('company ', c.company_id)", {
             "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
             "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
             "email": ("c.email", "NULL", "'email'"),
             "external_id": ("c.company_id", "NULL", "'id'")}),
-        KeySource(locations, "concat('location ', c.location_id)", {
+        KeySource("location_keys", locations, "concat('location ', c.location_id)", {
             "vat": ("c.vat_number", "c.vat_country", "'vat_number'"),
             "account_ref": ("c.account_ref", "NULL", "'account_ref'")}),
     ]
 
 
-def _source_rows(evidence: bool) -> list[str]:
-    return [src.rows(key, evidence=evidence) for src in sources() for key in KEY_TYPES if key in src.keys]
-
-
 def _order_emails(evidence: bool) -> str:
-    """Emails on counted orders, collapsed per account first (many orders, few distinct addresses)."""
+    """Emails on counted orders, collapsed per account first (many orders, few distinct addresses).
+
+    In the pipeline an address one of the account's customers already carries is left out: it
+    would only repeat that customer's key (the evidence view counts every source).
+    """
     email = KEY_SQL["email"]("o.email", "NULL")
     counted = f"o.excluded_reason IS NULL AND o.account_id IS NOT NULL AND o.email IS NOT NULL AND {_used('email')}"
     if evidence:
-        return (f"SELECT {_owner('o')}, 'email' AS key_type, {email} AS key_value, "
+        owner = ", ".join(f"o.{c}" for c in EVIDENCE_OWNER)
+        return (f"SELECT {owner}, 'email' AS key_type, {email} AS key_value, "
                 f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
-                f"FROM __bw__orders o WHERE {counted} GROUP BY {_owner('o')}, {email}")
-    distinct = f"(SELECT DISTINCT {_owner('o')}, o.email FROM __bw__orders o WHERE {counted}) AS o"
-    return (f"SELECT {_owner('o')}, 'email' AS key_type, {email} AS key_value FROM {distinct} "
-            f"WHERE {email} IS NOT NULL")
+                f"FROM __bw__orders o WHERE {counted} AND {email} IS NOT NULL GROUP BY {owner}, {email}")
+    distinct = f"(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__orders o WHERE {counted}) AS o"
+    return (f"SELECT o.acct, o.workspace_id, 'email' AS key_type, {email} AS key_value FROM {distinct} "
+            f"WHERE NOT EXISTS (SELECT 1 FROM member_keys mk WHERE mk.acct = o.acct AND mk.k_email = {email})")
+
+
+def _keys_sql(evidence: bool) -> str:
+    """All key rows: the sources (each normalised once, in a CTE) stacked with the order emails.
+
+    In the pipeline a value that normalises to nothing (all blanks) stays as a NULL key, which
+    matches nothing and every aggregate ignores; filtering it out before the CTE would let the
+    engine evaluate the normalisation inside the file scan, before any join has narrowed the rows.
+    """
+    found = sources()
+    materialized = "" if evidence else " MATERIALIZED"
+    ctes = ",\n".join(f"{src.name} AS{materialized} ({src.wide(evidence)})" for src in found)
+    union = "\nUNION ALL\n".join([*(q for src in found for q in src.long(evidence)), _order_emails(evidence)])
+    return f"WITH {ctes}\n{union}"
 
 
 def key_values() -> Step:
     """Every normalised key value of every active account (long format; repeats across sources kept)."""
-    union = "\nUNION ALL\n".join([*_source_rows(evidence=False), _order_emails(evidence=False)])
-    return Step("key_values", f"SELECT acct, workspace_id, key_type, key_value FROM ({union}) AS k")
+    return Step("key_values", f"SELECT acct, workspace_id, key_type, key_value FROM ({_keys_sql(False)}) AS k")
 
 
 def account_keys() -> Step:
@@ -120,11 +141,10 @@ def account_keys() -> Step:
     ``key_source`` names the first source (in text order) and ``n_sources`` how many carried the
     same value. A view: computed for the account ``explain`` shows.
     """
-    union = "\nUNION ALL\n".join([*_source_rows(evidence=True), _order_emails(evidence=True)])
     return Step("account_keys", f"""
         SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value,
                min(k.key_source) AS key_source, CAST(sum(k.n) AS BIGINT) AS n_sources, k.acct
-        FROM ({union}) AS k
+        FROM ({_keys_sql(True)}) AS k
         GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id, k.acct, k.key_type, k.key_value""",
                 view=True)
 
@@ -137,14 +157,15 @@ def _long(relation: str, cols: str, keys: dict[str, tuple[str, str]]) -> str:
     for key_type, (column, country) in keys.items():
         value = KEY_SQL[key_type](column, country)
         parts.append(f"SELECT {cols}, {literal(key_type)} AS key_type, k.key_value FROM "
-                     f"(SELECT c.*, {value} AS key_value FROM {relation} AS c) AS k "
-                     f"WHERE k.key_value IS NOT NULL AND {_used(key_type)}")
+                     f"(SELECT c.*, {value} AS key_value FROM {relation} AS c WHERE {column} IS NOT NULL) AS k "
+                     f"WHERE {_used(key_type)}")
     return "\nUNION ALL\n".join(parts)
 
 
 def erp_keys_sql() -> str:
     """Every normalised key of every ERP record that existed at the as-of time (long format)."""
     base = ("(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
+            "concat(COALESCE(e.legal_entity, 'top level'), '/', e.customer_account) AS record, "
             "e.status IN ('active', 'on_hold') AS is_live, "
             "EXISTS (SELECT 1 FROM bw_holding h WHERE h.workspace_id = e.workspace_id "
             f"AND h.account = {account_ref_sql('e.customer_account')} "
@@ -152,8 +173,8 @@ def erp_keys_sql() -> str:
             "FROM bw_erp_customers e JOIN bw_params p ON p.workspace_id = e.workspace_id "
             "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity "
             "WHERE e.created_at IS NULL OR e.created_at < p.as_of)")
-    cols = ("k.workspace_id, k.system, k.legal_entity, k.customer_account, k.name, k.status, k.merged_into, "
-            "k.is_live, k.is_holding")
+    cols = ("k.workspace_id, k.system, k.legal_entity, k.customer_account, k.record, k.status, k.is_live, "
+            "k.is_holding")
     return _long(base, cols, {"vat": ("c.vat_number", "c.vat_country"), "account_ref": ("c.customer_account", "NULL"),
                               "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
 
@@ -169,10 +190,14 @@ def staging_keys_sql() -> str:
 
 
 def key_matches() -> Step:
-    """Every active account key that equals a key of an ERP record, with that record's facts."""
+    """Every active account key that equals a key of an ERP record, with the facts the cards decide on.
+
+    ``record`` labels the record as the worklist shows it (``<entity or 'top level'>/<account>``).
+    Its name and merge target, shown only as evidence, are looked up by the ``matches`` view.
+    """
     return Step("key_matches", f"""
         SELECT k.acct, k.workspace_id, k.key_type, k.key_value, e.system, e.legal_entity, e.customer_account,
-               e.name AS erp_name, e.status, e.merged_into AS erp_merged_into, e.is_live, e.is_holding
+               e.record, e.status, e.is_live, e.is_holding
         FROM __bw__key_values k
         JOIN ({erp_keys_sql()}) AS e
           ON e.workspace_id = k.workspace_id AND e.key_type = k.key_type AND e.key_value = k.key_value""")

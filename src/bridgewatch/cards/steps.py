@@ -92,38 +92,8 @@ def _greater(a: str, b: str) -> str:
     return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END)"
 
 
-def _account_parts() -> str:
-    """Per-account facts from each source (members, companies, orders): one row per account and source."""
-    nulls_m = ("CAST(NULL AS VARCHAR) AS company_name, CAST(NULL AS VARCHAR) AS member_name, "
-               "CAST(NULL AS VARCHAR) AS member_country, CAST(NULL AS TIMESTAMP) AS member_created, "
-               "CAST(NULL AS VARCHAR) AS member_merged, CAST(NULL AS BOOLEAN) AS member_b2b")
-    nulls_co = ("CAST(NULL AS VARCHAR) AS co_name, CAST(NULL AS VARCHAR) AS co_country, "
-                "CAST(NULL AS TIMESTAMP) AS co_created, CAST(NULL AS VARCHAR) AS co_merged")
-    nulls_o = ("CAST(NULL AS BIGINT) AS active_orders, CAST(NULL AS BIGINT) AS quotes_in_window, "
-               "CAST(NULL AS BIGINT) AS orders_in_window, CAST(NULL AS TIMESTAMP) AS first_order_at, "
-               "CAST(NULL AS TIMESTAMP) AS last_order_at, CAST(NULL AS VARCHAR) AS last_ship_to, "
-               "CAST(NULL AS VARCHAR) AS last_buyer")
-    return f"""
-        SELECT {ACCOUNT_COLS},
-               arg_min(company_name, {_FIRST_MEMBER}) FILTER (WHERE company_name IS NOT NULL) AS company_name,
-               arg_min(name, {_FIRST_MEMBER}) FILTER (WHERE name IS NOT NULL) AS member_name,
-               max(country) AS member_country, min(created_at) AS member_created,
-               max(CASE WHEN account_kind = 'customer' THEN merged_into END) AS member_merged,
-               bool_or(is_b2b) AS member_b2b, {nulls_co}, {nulls_o}
-        FROM ({MEMBERS_SQL}) AS mem GROUP BY {ACCOUNT_COLS}
-        UNION ALL
-        SELECT workspace_id, platform, 'company', company_id, {nulls_m},
-               max(name), max(country), max(created_at), max(merged_into), {nulls_o}
-        FROM bw_companies GROUP BY workspace_id, platform, company_id
-        UNION ALL
-        SELECT {ACCOUNT_COLS}, {nulls_m}, {nulls_co},
-               count(*) FILTER (WHERE {_COUNTED}),
-               count(*) FILTER (WHERE excluded_reason = {literal(QUOTE)}),
-               count(*) FILTER (WHERE excluded_reason NOT IN ({literal(BEFORE_WINDOW)}, {literal(AFTER_AS_OF)})),
-               min(created_at) FILTER (WHERE {_COUNTED}), max(created_at) FILTER (WHERE {_COUNTED}),
-               max_by(ship_to_country, created_at) FILTER (WHERE {_COUNTED}),
-               max_by(customer_id, created_at) FILTER (WHERE {_COUNTED})
-        FROM ({orders_sql()}) AS o WHERE account_id IS NOT NULL GROUP BY {ACCOUNT_COLS}"""
+def _coalesce(col: str, *aliases: str) -> str:
+    return f"COALESCE({', '.join(f'{a}.{col}' for a in aliases)})"
 
 
 def accounts() -> Step:
@@ -136,40 +106,59 @@ def accounts() -> Step:
     ``active_orders`` (counted orders in the window), quotes and orders in the window (for the
     quote-only rule), first/last counted order, last ship-to country and last buyer.
 
-    Each source is aggregated per account apart (the customers and orders once each), then the
-    three are stacked and folded into one row per account: no join between big relations.
-    ``acct`` is the account's integer key; accounts whose hashes collide get keys below zero.
+    Members, companies and orders are each aggregated per account once, then joined. ``acct`` is
+    the account's integer key; accounts whose hashes collide get keys below zero.
     """
-    pick = {
-        "company_name": "max(company_name)", "member_name": "max(member_name)",
-        "member_country": "max(member_country)", "member_created": "max(member_created)",
-        "member_merged": "max(member_merged)", "member_b2b": "bool_or(member_b2b)",
-        "co_name": "max(co_name)", "co_country": "max(co_country)", "co_created": "max(co_created)",
-        "co_merged": "max(co_merged)", "active_orders": "COALESCE(max(active_orders), 0)",
-        "quotes_in_window": "COALESCE(max(quotes_in_window), 0)",
-        "orders_in_window": "COALESCE(max(orders_in_window), 0)",
-        "first_order_at": "max(first_order_at)", "last_order_at": "max(last_order_at)",
-        "last_ship_to": "max(last_ship_to)", "last_buyer": "max(last_buyer)",
-    }
-    folded = ", ".join(f"{expr} AS {name}" for name, expr in pick.items())
+    keys = ", ".join(f"{_coalesce(c, 'm', 'o', 'co')} AS {c}" for c in ACCOUNT)
     return Step("accounts", f"""
-        WITH g AS (
-            SELECT {ACCOUNT_COLS}, {folded} FROM ({_account_parts()}) AS parts GROUP BY {ACCOUNT_COLS}
+        WITH m AS (
+            SELECT {ACCOUNT_COLS},
+                   arg_min(company_name, {_FIRST_MEMBER}) FILTER (WHERE company_name IS NOT NULL) AS company_name,
+                   arg_min(name, {_FIRST_MEMBER}) FILTER (WHERE name IS NOT NULL) AS member_name,
+                   max(country) AS country, min(created_at) AS created_at,
+                   max(CASE WHEN account_kind = 'customer' THEN merged_into END) AS merged_into,
+                   bool_or(is_b2b) AS is_b2b
+            FROM ({MEMBERS_SQL}) AS mem GROUP BY {ACCOUNT_COLS}
+        ), co AS (
+            SELECT workspace_id, platform, 'company' AS account_kind, company_id AS account_id, max(name) AS name,
+                   max(country) AS country, max(created_at) AS created_at, max(merged_into) AS merged_into
+            FROM bw_companies GROUP BY workspace_id, platform, company_id
+        ), o AS (
+            SELECT {ACCOUNT_COLS},
+                   count(*) FILTER (WHERE {_COUNTED}) AS active_orders,
+                   count(*) FILTER (WHERE excluded_reason = {literal(QUOTE)}) AS quotes_in_window,
+                   count(*) FILTER (WHERE excluded_reason NOT IN ({literal(BEFORE_WINDOW)}, {literal(AFTER_AS_OF)}))
+                       AS orders_in_window,
+                   min(created_at) FILTER (WHERE {_COUNTED}) AS first_order_at,
+                   max(created_at) FILTER (WHERE {_COUNTED}) AS last_order_at,
+                   max_by(ship_to_country, created_at) FILTER (WHERE {_COUNTED}) AS last_ship_to,
+                   max_by(customer_id, created_at) FILTER (WHERE {_COUNTED}) AS last_buyer
+            FROM ({orders_sql()}) AS o WHERE account_id IS NOT NULL GROUP BY {ACCOUNT_COLS}
+        ), g AS (
+            SELECT {keys},
+                   CASE WHEN {_coalesce('account_kind', 'm', 'o', 'co')} = 'company'
+                        THEN COALESCE(co.name, m.company_name, m.member_name)
+                        ELSE COALESCE(m.member_name, m.company_name) END AS name,
+                   COALESCE(co.country, m.country) AS country, COALESCE(co.created_at, m.created_at) AS created_at,
+                   {_greater('co.merged_into', 'm.merged_into')} AS merged_into,
+                   COALESCE(m.is_b2b, FALSE) OR {_coalesce('account_kind', 'm', 'o', 'co')} = 'company' AS is_b2b,
+                   COALESCE(o.active_orders, 0) AS active_orders, COALESCE(o.quotes_in_window, 0) AS quotes_in_window,
+                   COALESCE(o.orders_in_window, 0) AS orders_in_window, o.first_order_at, o.last_order_at,
+                   o.last_ship_to, o.last_buyer
+            FROM m FULL JOIN o ON {on('o', 'm')}
+            FULL JOIN co ON co.workspace_id = COALESCE(m.workspace_id, o.workspace_id)
+                        AND co.platform = COALESCE(m.platform, o.platform)
+                        AND co.account_kind = COALESCE(m.account_kind, o.account_kind)
+                        AND co.account_id = COALESCE(m.account_id, o.account_id)
         ), keyed AS (
             SELECT g.*, {account_key('g')} AS h FROM g
         ), fix AS (
             SELECT {ACCOUNT_COLS}, -row_number() OVER (ORDER BY {ACCOUNT_COLS}) AS acct FROM keyed
             WHERE h IN (SELECT h FROM keyed GROUP BY h HAVING count(*) > 1)
         )
-        SELECT k.workspace_id, k.platform, k.account_kind, k.account_id,
-               CASE WHEN k.account_kind = 'company' THEN COALESCE(k.co_name, k.company_name, k.member_name)
-                    ELSE COALESCE(k.member_name, k.company_name) END AS name,
-               COALESCE(k.co_country, k.member_country) AS country,
-               COALESCE(k.co_created, k.member_created) AS created_at,
-               {_greater('k.co_merged', 'k.member_merged')} AS merged_into,
-               COALESCE(k.member_b2b, FALSE) OR k.account_kind = 'company' AS is_b2b,
-               k.active_orders, k.quotes_in_window, k.orders_in_window, k.first_order_at, k.last_order_at,
-               k.last_ship_to, k.last_buyer, COALESCE(fix.acct, k.h) AS acct
+        SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.name, k.country, k.created_at,
+               k.merged_into, k.is_b2b, k.active_orders, k.quotes_in_window, k.orders_in_window, k.first_order_at,
+               k.last_order_at, k.last_ship_to, k.last_buyer, COALESCE(fix.acct, k.h) AS acct
         FROM keyed k LEFT JOIN fix ON {on('fix', 'k')}""")
 
 
@@ -223,32 +212,49 @@ def account_entity() -> Step:
     """Per active account: the entities its orders should post to and the expected one, or the ambiguity.
 
     The candidates are the entities of the best-ranked rule that fires, else the workspace's
-    default entity. ``fit_entities`` lists them for the match step (a record in one of them fits).
+    default entity. ``fit_entities`` lists them when there are several (one candidate is
+    ``expected_entity``); a record in a candidate entity fits (see :func:`entity_fits`). Hits
+    are made distinct once, then everything is per account on the integer key; the ordered
+    list of candidates is only built for the few accounts that have several.
     """
     return Step("account_entity", f"""
-        WITH d AS (
+        WITH d AS MATERIALIZED (
             SELECT acct, rank, min(kind) AS kind, entity FROM ({_hits_sql(ACTIVE, distinct=False)}) AS h
             GROUP BY acct, rank, entity
         ), best AS (
             SELECT acct, min(rank) AS rank FROM d GROUP BY acct
         ), fit AS (
-            SELECT d.acct, count(*) AS n_fit, min(d.entity) AS first_entity, min(d.kind) AS basis,
-                   string_agg(d.entity, ', ' ORDER BY d.entity) AS candidates, list(d.entity) AS entities
+            SELECT d.acct, count(*) AS n_fit, min(d.entity) AS first_entity, min(d.kind) AS basis
             FROM d JOIN best b ON b.acct = d.acct AND b.rank = d.rank GROUP BY d.acct
+        ), several AS (
+            SELECT d.acct, string_agg(d.entity, ', ' ORDER BY d.entity) AS candidates, list(d.entity) AS entities
+            FROM d JOIN best b ON b.acct = d.acct AND b.rank = d.rank
+            WHERE d.acct IN (SELECT acct FROM fit WHERE n_fit > 1) GROUP BY d.acct
         )
         SELECT a.acct, a.workspace_id,
                CASE WHEN f.acct IS NOT NULL THEN f.n_fit WHEN p.default_entity IS NOT NULL THEN 1 ELSE 0 END AS n_fit,
                CASE WHEN f.acct IS NULL THEN p.default_entity WHEN f.n_fit = 1 THEN f.first_entity END
                    AS expected_entity,
                CASE WHEN f.acct IS NOT NULL THEN f.n_fit <> 1 ELSE p.default_entity IS NULL END AS entity_ambiguous,
-               CASE WHEN f.acct IS NOT NULL THEN f.candidates ELSE p.default_entity END AS entity_candidates,
+               CASE WHEN f.acct IS NULL THEN p.default_entity WHEN f.n_fit = 1 THEN f.first_entity
+                    ELSE sv.candidates END AS entity_candidates,
                CASE WHEN f.acct IS NOT NULL THEN f.basis WHEN p.default_entity IS NOT NULL THEN 'default'
                     ELSE 'none' END AS entity_basis,
-               CASE WHEN f.acct IS NOT NULL THEN f.entities WHEN p.default_entity IS NOT NULL
-                    THEN list_value(p.default_entity) END AS fit_entities
+               sv.entities AS fit_entities
         FROM {ACTIVE} a
         JOIN bw_params p ON p.workspace_id = a.workspace_id
-        LEFT JOIN fit f ON f.acct = a.acct""")
+        LEFT JOIN fit f ON f.acct = a.acct
+        LEFT JOIN several sv ON sv.acct = a.acct""")
+
+
+def entity_fits(record_entity: str, ae: str = "ae") -> str:
+    """SQL: a record in ``record_entity`` fits the account whose ``account_entity`` row is ``ae``.
+
+    Top-level records (no entity) fit every account; with no candidate entity at all, every
+    entity fits; otherwise the record's entity must be a candidate.
+    """
+    return (f"({record_entity} IS NULL OR {ae}.n_fit = 0 OR {record_entity} = {ae}.expected_entity "
+            f"OR COALESCE(list_contains({ae}.fit_entities, {record_entity}), FALSE))")
 
 
 # -- order values -----------------------------------------------------------------------------------------

@@ -134,8 +134,9 @@ def _presence(card: Card) -> Step:
 
 
 def _staging(card: Card) -> Step:
+    cte, staged_keys = staging_keys_sql()
     return Step(f"{card.id}_staging", f"""
-        WITH hits AS (
+        WITH {cte}, hits AS (
             SELECT k.acct,
                    bool_or(s.state = 'active' AND NOT s.merged) AS in_staging,
                    bool_or(s.merged) AS staging_merged,
@@ -144,7 +145,7 @@ def _staging(card: Card) -> Step:
             FROM __bw__key_values k
             JOIN bw_field_map f ON f.workspace_id = k.workspace_id AND f.card = {literal(card.id)}
                                AND f.key_type = k.key_type
-            JOIN ({staging_keys_sql()}) AS s
+            JOIN ({staged_keys}) AS s
               ON s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value
             GROUP BY k.acct
         )

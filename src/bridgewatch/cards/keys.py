@@ -151,42 +151,55 @@ def account_keys() -> Step:
 
 # -- the other side: ERP records and staging records ----------------------------------------------------------
 
-def _long(relation: str, cols: str, keys: dict[str, tuple[str, str]]) -> str:
-    """One row per (record, key type, non-empty normalised value) of ``relation`` (aliased ``c``)."""
-    parts = []
-    for key_type, (column, country) in keys.items():
-        value = KEY_SQL[key_type](column, country)
-        parts.append(f"SELECT {cols}, {literal(key_type)} AS key_type, k.key_value FROM "
-                     f"(SELECT c.*, {value} AS key_value FROM {relation} AS c WHERE {column} IS NOT NULL) AS k "
-                     f"WHERE {_used(key_type)}")
-    return "\nUNION ALL\n".join(parts)
+def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, tuple[str, str]]) -> tuple[str, str]:
+    """A record relation keyed for matching: (its CTE, normalising each key once; the long form over it).
+
+    ``relation`` (aliased ``c``) holds the records; ``cols`` are kept; ``keys`` maps each key
+    type to (value column, country column for VAT). The long form has one row per (record, key
+    type, value); values that normalise to nothing are NULL and match nothing.
+    """
+    wide = ", ".join([*(f"c.{col}" for col in cols),
+                      *(f"{KEY_SQL[k](column, country)} AS k_{k}" for k, (column, country) in keys.items())])
+    cte = f"{name} AS MATERIALIZED (SELECT {wide} FROM {relation} AS c)"
+    kept = ", ".join(cols)
+    long = "\nUNION ALL\n".join(
+        f"SELECT {kept}, {literal(k)} AS key_type, k_{k} AS key_value FROM {name} "
+        f"WHERE k_{k} IS NOT NULL AND {_used(k)}" for k in keys)
+    return cte, long
 
 
-def erp_keys_sql() -> str:
-    """Every normalised key of every ERP record that existed at the as-of time (long format)."""
+ERP_COLS = ("workspace_id", "system", "legal_entity", "customer_account", "record", "status", "is_live", "is_holding")
+
+
+def erp_keys_sql() -> tuple[str, str]:
+    """Every normalised key of every ERP record that existed at the as-of time: (CTE, long form)."""
     base = ("(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
             "concat(COALESCE(e.legal_entity, 'top level'), '/', e.customer_account) AS record, "
             "e.status IN ('active', 'on_hold') AS is_live, "
-            "EXISTS (SELECT 1 FROM bw_holding h WHERE h.workspace_id = e.workspace_id "
-            f"AND h.account = {account_ref_sql('e.customer_account')} "
-            "AND (h.entity IS NULL OR h.entity = e.legal_entity)) AS is_holding "
+            "h.account IS NOT NULL AND (h.top_level OR COALESCE(list_contains(h.entities, e.legal_entity), FALSE)) "
+            "AS is_holding "
             "FROM bw_erp_customers e JOIN bw_params p ON p.workspace_id = e.workspace_id "
             "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity "
+            "LEFT JOIN (SELECT workspace_id, account, bool_or(entity IS NULL) AS top_level, list(entity) AS entities "
+            "FROM bw_holding GROUP BY workspace_id, account) h "
+            f"ON h.workspace_id = e.workspace_id AND h.account = {account_ref_sql('e.customer_account')} "
             "WHERE e.created_at IS NULL OR e.created_at < p.as_of)")
-    cols = ("k.workspace_id, k.system, k.legal_entity, k.customer_account, k.record, k.status, k.is_live, "
-            "k.is_holding")
-    return _long(base, cols, {"vat": ("c.vat_number", "c.vat_country"), "account_ref": ("c.customer_account", "NULL"),
-                              "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
+    return _records("erp", base, ERP_COLS, {
+        "vat": ("c.vat_number", "c.vat_country"), "account_ref": ("c.customer_account", "NULL"),
+        "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
 
 
-def staging_keys_sql() -> str:
+STAGING_COLS = ("workspace_id", "system", "record_id", "record_type", "legal_entity", "state", "merged", "master_id")
+
+
+def staging_keys_sql() -> tuple[str, str]:
     """Keys of staging (Dataverse) records that existed at the as-of time, for 'present but not promoted'."""
     base = ("(SELECT s.*, p.home_country FROM bw_staging_records s "
             "JOIN bw_params p ON p.workspace_id = s.workspace_id "
             "WHERE s.created_at IS NULL OR s.created_at < p.as_of)")
-    cols = "k.workspace_id, k.system, k.record_id, k.record_type, k.legal_entity, k.state, k.merged, k.master_id"
-    return _long(base, cols, {"vat": ("c.vat_number", "c.home_country"), "account_ref": ("c.account_ref", "NULL"),
-                              "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
+    return _records("staged", base, STAGING_COLS, {
+        "vat": ("c.vat_number", "c.home_country"), "account_ref": ("c.account_ref", "NULL"),
+        "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
 
 
 def key_matches() -> Step:
@@ -195,9 +208,11 @@ def key_matches() -> Step:
     ``record`` labels the record as the worklist shows it (``<entity or 'top level'>/<account>``).
     Its name and merge target, shown only as evidence, are looked up by the ``matches`` view.
     """
+    cte, erp_keys = erp_keys_sql()
     return Step("key_matches", f"""
+        WITH {cte}
         SELECT k.acct, k.workspace_id, k.key_type, k.key_value, e.system, e.legal_entity, e.customer_account,
                e.record, e.status, e.is_live, e.is_holding
         FROM __bw__key_values k
-        JOIN ({erp_keys_sql()}) AS e
+        JOIN ({erp_keys}) AS e
           ON e.workspace_id = k.workspace_id AND e.key_type = k.key_type AND e.key_value = k.key_value""")

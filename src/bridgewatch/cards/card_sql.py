@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bridgewatch.cards.base import CREATE_FAILED, NEVER_SYNCED, Card
 from bridgewatch.cards.keys import staging_keys_sql
-from bridgewatch.cards.steps import entity_fits
+from bridgewatch.cards.steps import entity_fits, valued
 from bridgewatch.cards.sync import sync_sql
 from bridgewatch.engine.base import Step
 from bridgewatch.engine.sql import literal, literal_list
@@ -195,7 +195,7 @@ def _gap(card: Card) -> Step:
             SELECT o.acct, sum(o.total) AS blocked_value, min(o.currency) AS currency,
                    count(DISTINCT o.currency) AS n_currencies, sum(o.value_reporting) AS blocked_value_reporting,
                    count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx
-            FROM __bw__order_values o WHERE o.acct IN (SELECT acct FROM absent)
+            FROM ({valued('(SELECT * FROM __bw__counted_orders WHERE acct IN (SELECT acct FROM absent))')}) AS o
             GROUP BY o.acct
         ), vat AS (
             SELECT k.acct, min(k.key_value) AS vat_number, min({vat_country_sql('k.key_value')}) AS vat_country

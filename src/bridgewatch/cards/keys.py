@@ -105,13 +105,14 @@ def _order_emails(evidence: bool) -> str:
     would only repeat that customer's key (the evidence view counts every source).
     """
     email = KEY_SQL["email"]("o.email", "NULL")
-    counted = f"o.excluded_reason IS NULL AND o.account_id IS NOT NULL AND o.email IS NOT NULL AND {_used('email')}"
     if evidence:
+        counted = f"o.excluded_reason IS NULL AND o.email IS NOT NULL AND {_used('email')}"
         owner = ", ".join(f"o.{c}" for c in EVIDENCE_OWNER)
         return (f"SELECT {owner}, 'email' AS key_type, {email} AS key_value, "
                 f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
                 f"FROM __bw__orders o WHERE {counted} AND {email} IS NOT NULL GROUP BY {owner}, {email}")
-    distinct = f"(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__orders o WHERE {counted}) AS o"
+    counted = f"o.email IS NOT NULL AND {_used('email')}"
+    distinct = f"(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__counted_orders o WHERE {counted}) AS o"
     return (f"SELECT o.acct, o.workspace_id, 'email' AS key_type, {email} AS key_value FROM {distinct} "
             f"WHERE NOT EXISTS (SELECT 1 FROM member_keys mk WHERE mk.acct = o.acct AND mk.k_email = {email})")
 

@@ -169,34 +169,44 @@ def account_remap() -> Step:
 
 # -- expected legal entity --------------------------------------------------------------------------------
 
-def _hits_sql(active: str, distinct: bool) -> str:
-    """Every entity rule that fires for an account of ``active`` (a relation with ``acct``).
+def counted_orders() -> Step:
+    """The counted orders (live, in the window, with an account), narrowed to what later steps read.
+
+    Read by the entity rules (ship-to country, tags), the order-email keys and the blocked value
+    of the counted accounts: one scan of the orders instead of one per reader.
+    """
+    return Step("counted_orders", f"""
+        SELECT acct, workspace_id, platform, created_at, currency, total, ship_to_country, tags, email
+        FROM __bw__orders WHERE {_COUNTED}""")
+
+
+def _hits_sql(distinct: bool) -> str:
+    """Every entity rule that fires for an active account (``acct``, ``workspace_id``, rule columns).
 
     Rank 1 = per-customer override, 2 = platform tag (order or customer tag), 3 = ship-to country.
     ``distinct`` removes repeats (the evidence shows each hit once; the expected entity does not care).
     """
     unique = "DISTINCT " if distinct else ""
-    cols = "t.workspace_id, t.platform, t.account_kind, t.account_id, t.acct, r.entity, r.rank, r.kind, r.value"
+    cols = "t.acct, t.workspace_id, r.entity, r.rank, r.kind, r.value"
     rule = "r.workspace_id = t.workspace_id AND (r.platform IS NULL OR r.platform = t.platform)"
     tag = "lower(trim(tg.tag))"
     return f"""
-        SELECT {cols} FROM {active} AS t
+        SELECT {cols} FROM {ACTIVE} AS t
         JOIN bw_entity_rules r ON {rule} AND r.kind = 'override' AND r.value = t.account_id
         UNION ALL
         SELECT {unique}{cols} FROM (
-            SELECT o.workspace_id, o.platform, o.account_kind, o.account_id, o.acct, {tag} AS tag
-            FROM __bw__orders AS o, unnest(string_split(o.tags, ',')) AS tg(tag)
-            WHERE o.{_COUNTED} AND o.tags IS NOT NULL
+            SELECT o.acct, o.workspace_id, o.platform, {tag} AS tag
+            FROM __bw__counted_orders AS o, unnest(string_split(o.tags, ',')) AS tg(tag)
+            WHERE o.tags IS NOT NULL
             UNION ALL
-            SELECT c.workspace_id, c.platform, c.account_kind, c.account_id, c.acct, {tag} AS tag
+            SELECT c.acct, c.workspace_id, c.platform, {tag} AS tag
             FROM __bw__account_members AS c, unnest(string_split(c.tags, ',')) AS tg(tag)
             WHERE c.tags IS NOT NULL
         ) AS t
         JOIN bw_entity_rules r ON {rule} AND r.kind = 'tag' AND r.value = t.tag
         UNION ALL
-        SELECT {unique}{cols} FROM __bw__orders t
-        JOIN bw_entity_rules r ON {rule} AND r.kind = 'country' AND r.value = t.ship_to_country
-        WHERE t.{_COUNTED}"""
+        SELECT {unique}{cols} FROM __bw__counted_orders t
+        JOIN bw_entity_rules r ON {rule} AND r.kind = 'country' AND r.value = t.ship_to_country"""
 
 
 ACTIVE = "(SELECT * FROM __bw__accounts WHERE active_orders > 0)"
@@ -205,7 +215,9 @@ ACTIVE = "(SELECT * FROM __bw__accounts WHERE active_orders > 0)"
 
 def entity_hits() -> Step:
     """The entity rules that fire for each active account (evidence: read per account)."""
-    return Step("entity_hits", _hits_sql(ACTIVE, distinct=True), view=True)
+    return Step("entity_hits", f"""
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, h.acct, h.entity, h.rank, h.kind, h.value
+        FROM ({_hits_sql(distinct=True)}) AS h JOIN __bw__accounts a ON a.acct = h.acct""", view=True)
 
 
 def account_entity() -> Step:
@@ -219,7 +231,7 @@ def account_entity() -> Step:
     """
     return Step("account_entity", f"""
         WITH d AS MATERIALIZED (
-            SELECT acct, rank, min(kind) AS kind, entity FROM ({_hits_sql(ACTIVE, distinct=False)}) AS h
+            SELECT acct, rank, min(kind) AS kind, entity FROM ({_hits_sql(distinct=False)}) AS h
             GROUP BY acct, rank, entity
         ), best AS (
             SELECT acct, min(rank) AS rank FROM d GROUP BY acct
@@ -259,39 +271,43 @@ def entity_fits(record_entity: str, ae: str = "ae") -> str:
 
 # -- order values -----------------------------------------------------------------------------------------
 
+RATES = """
+    SELECT d.workspace_id, d.currency, d.order_date, max_by(f.rate, f.rate_date) AS rate, max(f.rate_date) AS rate_date
+    FROM (
+        SELECT c.workspace_id, c.currency, CAST(d.day AS DATE) AS order_date
+        FROM (SELECT DISTINCT workspace_id, currency FROM bw_fx_rates) c
+        JOIN bw_params p ON p.workspace_id = c.workspace_id AND c.currency <> p.reporting_currency,
+        unnest(generate_series(CAST(p.window_start AS DATE), CAST(p.as_of AS DATE), INTERVAL 1 DAY)) AS d(day)
+    ) d
+    JOIN bw_fx_rates f ON f.workspace_id = d.workspace_id AND f.currency = d.currency AND f.rate_date <= d.order_date
+    GROUP BY d.workspace_id, d.currency, d.order_date"""
+"""The rate into reporting currency for each currency and each day of the window: the latest dated on or before it.
+
+A few dozen rows, so counted orders find their rate by an equality join on (currency, day).
+"""
+
+
+def valued(orders: str) -> str:
+    """``orders`` (counted orders, aliased ``o``) with their FX rate, its date and the value in reporting currency."""
+    same = "o.currency = p.reporting_currency"
+    return f"""
+        SELECT o.*, p.reporting_currency,
+               CASE WHEN {same} THEN CAST(1 AS DECIMAL(18,8)) ELSE r.rate END AS fx_rate,
+               CASE WHEN {same} THEN CAST(o.created_at AS DATE) ELSE r.rate_date END AS fx_rate_date,
+               ROUND(o.total * CASE WHEN {same} THEN 1 ELSE r.rate END, 2) AS value_reporting
+        FROM {orders} AS o
+        JOIN bw_params p ON p.workspace_id = o.workspace_id
+        LEFT JOIN ({RATES}) AS r ON r.workspace_id = o.workspace_id AND r.currency = o.currency
+                                AND r.order_date = CAST(o.created_at AS DATE)"""
+
+
 def order_values() -> Step:
     """Counted orders with the FX rate into reporting currency (latest rate on or before the order date).
 
-    A view: the cards read it only for the accounts they count. Rates are looked up per
-    (currency, day of the window), a few dozen rows, so the orders join them on equality.
+    A view (the evidence of an account's blocked value); the cards value the orders of the
+    accounts they count from ``counted_orders`` with the same rates.
     """
-    return Step("order_values", """
-        WITH days AS (
-            SELECT c.workspace_id, c.currency, CAST(d.day AS DATE) AS order_date
-            FROM (SELECT DISTINCT workspace_id, currency FROM bw_fx_rates) c
-            JOIN bw_params p ON p.workspace_id = c.workspace_id AND c.currency <> p.reporting_currency,
-            unnest(generate_series(CAST(p.window_start AS DATE), CAST(p.as_of AS DATE), INTERVAL 1 DAY)) AS d(day)
-        ), rates AS (
-            SELECT d.workspace_id, d.currency, d.order_date, max_by(f.rate, f.rate_date) AS rate,
-                   max(f.rate_date) AS rate_date
-            FROM days d
-            JOIN bw_fx_rates f ON f.workspace_id = d.workspace_id AND f.currency = d.currency
-                              AND f.rate_date <= d.order_date
-            GROUP BY d.workspace_id, d.currency, d.order_date
-        )
-        SELECT o.workspace_id, o.platform, o.order_id, o.customer_id, o.email, o.status, o.created_at, o.currency,
-               o.total, o.ship_to_country, o.tags, o.source_file, o.source_row, o.account_kind, o.account_id,
-               o.excluded_reason, o.acct, p.reporting_currency,
-               CASE WHEN o.currency = p.reporting_currency THEN CAST(1 AS DECIMAL(18,8)) ELSE r.rate END AS fx_rate,
-               CASE WHEN o.currency = p.reporting_currency THEN CAST(o.created_at AS DATE) ELSE r.rate_date END
-                   AS fx_rate_date,
-               ROUND(o.total * CASE WHEN o.currency = p.reporting_currency THEN 1 ELSE r.rate END, 2)
-                   AS value_reporting
-        FROM __bw__orders o
-        JOIN bw_params p ON p.workspace_id = o.workspace_id
-        LEFT JOIN rates r ON r.workspace_id = o.workspace_id AND r.currency = o.currency
-                         AND r.order_date = CAST(o.created_at AS DATE)
-        WHERE o.excluded_reason IS NULL""", view=True)
+    return Step("order_values", valued(f"(SELECT * FROM __bw__orders WHERE {_COUNTED})"), view=True)
 
 
 __all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "shared_steps"]
@@ -299,5 +315,5 @@ __all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "shared_steps"]
 
 def shared_steps() -> list[Step]:
     """The steps every card builds on, in dependency order."""
-    return [accounts(), account_remap(), account_members(), orders(), entity_hits(), account_entity(),
+    return [accounts(), account_remap(), account_members(), orders(), counted_orders(), entity_hits(), account_entity(),
             order_values(), account_keys(), key_values(), key_matches(), account_events(), account_sync()]

@@ -84,52 +84,53 @@ def _matches(card: Card) -> Step:
 _LIVE = "entity_fits AND is_live AND NOT is_holding"
 
 
+def _ranked(priority: str, record: str) -> str:
+    """``record`` after ``priority`` (zero-padded): the smallest is the best priority's smallest record."""
+    return f"concat(lpad(CAST({priority} AS VARCHAR), 4, '0'), {record})"
+
+
 def _presence(card: Card) -> Step:
     """Per in-scope account: the first field-map key (by priority) on which a live record in a fitting entity matches.
 
-    The matched record is the smallest record label at the best priority; the match is
-    ambiguous when the largest differs from it; a record is shared when another account's
-    matched record is the same.
+    One pass over the account's matches. The matched record is the smallest record label at
+    the best priority (both found as one smallest string, see :func:`_ranked`); the match is
+    ambiguous when the largest label at that priority differs; a record is shared when another
+    account's matched record is the same.
     """
+    other = "NOT entity_fits AND is_live AND NOT is_holding"
     return Step(f"{card.id}_presence", f"""
         WITH pop AS (
             SELECT workspace_id, platform, account_kind, account_id, acct FROM {card.table('population')}
             WHERE scope_reason IS NULL
-        ), m AS MATERIALIZED (
-            SELECT acct, workspace_id, key_type, priority, record, legal_entity, customer_account, entity_fits,
-                   {_LIVE} AS live, NOT entity_fits AND is_live AND NOT is_holding AS other_entity, is_live, is_holding
-            FROM ({_matched(card, '(SELECT acct FROM pop)')}) AS x
         ), flags AS (
-            SELECT acct, min(priority) FILTER (WHERE live) AS best_priority,
-                   bool_or(other_entity) AS other_entity_match,
-                   bool_or(entity_fits AND NOT is_live AND NOT is_holding) AS retired_match,
-                   bool_or(is_holding) AS holding_match
-            FROM m GROUP BY acct
-        ), best AS (
-            SELECT m.acct, min(m.workspace_id) AS workspace_id, min(m.key_type) AS matched_key,
-                   min(m.record) AS matched_record, max(m.record) AS last_record
-            FROM m JOIN flags f ON f.acct = m.acct AND f.best_priority = m.priority
-            WHERE m.live GROUP BY m.acct
-        ), other AS (
             SELECT acct,
-                   string_agg(DISTINCT concat(legal_entity, '/', customer_account), ', '
-                              ORDER BY concat(legal_entity, '/', customer_account)) AS other_entity_records
-            FROM m WHERE other_entity
-            GROUP BY acct
+                   min({_ranked('priority', 'record')}) FILTER (WHERE {_LIVE}) AS best,
+                   max({_ranked('9999 - priority', 'record')}) FILTER (WHERE {_LIVE}) AS best_last,
+                   bool_or({other}) AS other_entity_match,
+                   bool_or(entity_fits AND NOT is_live AND NOT is_holding) AS retired_match,
+                   bool_or(is_holding) AS holding_match,
+                   array_to_string(list_sort(list_distinct(list(record) FILTER (WHERE {other}))), ', ')
+                       AS other_entity_records
+            FROM ({_matched(card, '(SELECT acct FROM pop)')}) AS m GROUP BY acct
+        ), best AS (
+            SELECT pop.*, CAST(substr(f.best, 1, 4) AS INTEGER) AS best_priority, substr(f.best, 5) AS matched_record,
+                   substr(f.best_last, 5) AS last_record, f.other_entity_match, f.retired_match, f.holding_match,
+                   f.other_entity_records
+            FROM pop LEFT JOIN flags f ON f.acct = pop.acct
         ), shared AS (
-            SELECT workspace_id, matched_record FROM best GROUP BY workspace_id, matched_record HAVING count(*) > 1
+            SELECT workspace_id, matched_record FROM best WHERE matched_record IS NOT NULL
+            GROUP BY workspace_id, matched_record HAVING count(*) > 1
         )
-        SELECT pop.workspace_id, pop.platform, pop.account_kind, pop.account_id,
-               b.matched_key IS NOT NULL AS present, b.matched_key, b.matched_record,
+        SELECT b.workspace_id, b.platform, b.account_kind, b.account_id,
+               b.matched_record IS NOT NULL AS present, fm.key_type AS matched_key, b.matched_record,
                COALESCE(b.matched_record <> b.last_record, FALSE) AS match_ambiguous,
                sh.matched_record IS NOT NULL AS record_shared,
-               COALESCE(f.other_entity_match, FALSE) AS exists_in_other_entity, o.other_entity_records,
-               COALESCE(f.retired_match, FALSE) AS retired_match, COALESCE(f.holding_match, FALSE) AS holding_match,
-               pop.acct
-        FROM pop
-        LEFT JOIN flags f ON f.acct = pop.acct
-        LEFT JOIN best b ON b.acct = pop.acct
-        LEFT JOIN other o ON o.acct = pop.acct
+               COALESCE(b.other_entity_match, FALSE) AS exists_in_other_entity, b.other_entity_records,
+               COALESCE(b.retired_match, FALSE) AS retired_match, COALESCE(b.holding_match, FALSE) AS holding_match,
+               b.acct
+        FROM best b
+        LEFT JOIN bw_field_map fm ON fm.workspace_id = b.workspace_id AND fm.card = {literal(card.id)}
+                                 AND fm.priority = b.best_priority
         LEFT JOIN shared sh ON sh.workspace_id = b.workspace_id AND sh.matched_record = b.matched_record""")
 
 

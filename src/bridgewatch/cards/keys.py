@@ -40,9 +40,9 @@ class KeySource:
     """Key type -> (value column, country column for VAT, SQL for the source field's name)."""
 
     def wide(self, evidence: bool) -> str:
-        """One row per source row: its owner and every normalised key (and where each came from)."""
+        """One row per source row: its owner, every normalised key (and where each came from), the raw email."""
         owner = EVIDENCE_OWNER if evidence else PIPELINE_OWNER
-        cols = [f"c.{c}" for c in owner]
+        cols = [f"c.{c}" for c in owner] + (["c.email AS raw_email"] if "email" in self.keys else [])
         for key_type, (column, country, field) in self.keys.items():
             cols.append(f"{KEY_SQL[key_type](column, country)} AS k_{key_type}")
             if evidence:
@@ -101,8 +101,8 @@ def sources() -> list[KeySource]:
 def _order_emails(evidence: bool) -> str:
     """Emails on counted orders, collapsed per account first (many orders, few distinct addresses).
 
-    In the pipeline an address one of the account's customers already carries is left out: it
-    would only repeat that customer's key (the evidence view counts every source).
+    In the pipeline an address one of the account's customers already carries (as written) is
+    left out: it would only repeat that customer's key (the evidence view counts every source).
     """
     email = KEY_SQL["email"]("o.email", "NULL")
     if evidence:
@@ -112,9 +112,9 @@ def _order_emails(evidence: bool) -> str:
                 f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
                 f"FROM __bw__orders o WHERE {counted} AND {email} IS NOT NULL GROUP BY {owner}, {email}")
     counted = f"o.email IS NOT NULL AND {_used('email')}"
-    distinct = f"(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__counted_orders o WHERE {counted}) AS o"
-    return (f"SELECT o.acct, o.workspace_id, 'email' AS key_type, {email} AS key_value FROM {distinct} "
-            f"WHERE NOT EXISTS (SELECT 1 FROM member_keys mk WHERE mk.acct = o.acct AND mk.k_email = {email})")
+    new = (f"(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__counted_orders o "
+           f"ANTI JOIN member_keys mk ON mk.acct = o.acct AND mk.raw_email = o.email WHERE {counted}) AS o")
+    return f"SELECT o.acct, o.workspace_id, 'email' AS key_type, {email} AS key_value FROM {new}"
 
 
 def _keys_sql(evidence: bool) -> str:

@@ -152,15 +152,14 @@ def account_keys() -> Step:
 
 # -- the other side: ERP records and staging records ----------------------------------------------------------
 
-def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, tuple[str, str]]) -> tuple[str, str]:
+def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, str]) -> tuple[str, str]:
     """A record relation keyed for matching: (its CTE, normalising each key once; the long form over it).
 
     ``relation`` (aliased ``c``) holds the records; ``cols`` are kept; ``keys`` maps each key
-    type to (value column, country column for VAT). The long form has one row per (record, key
+    type to its normalised value (SQL over ``c``). The long form has one row per (record, key
     type, value); values that normalise to nothing are NULL and match nothing.
     """
-    wide = ", ".join([*(f"c.{col}" for col in cols),
-                      *(f"{KEY_SQL[k](column, country)} AS k_{k}" for k, (column, country) in keys.items())])
+    wide = ", ".join([*(f"c.{col}" for col in cols), *(f"{value} AS k_{k}" for k, value in keys.items())])
     cte = f"{name} AS MATERIALIZED (SELECT {wide} FROM {relation} AS c)"
     kept = ", ".join(cols)
     long = "\nUNION ALL\n".join(
@@ -173,21 +172,26 @@ ERP_COLS = ("workspace_id", "system", "legal_entity", "customer_account", "recor
 
 
 def erp_keys_sql() -> tuple[str, str]:
-    """Every normalised key of every ERP record that existed at the as-of time: (CTE, long form)."""
-    base = ("(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
+    """Every normalised key of every ERP record that existed at the as-of time: (CTE, long form).
+
+    A record is a holding customer when its account reference (normalised) is configured as
+    one, for its entity or for every entity.
+    """
+    holding = ("(SELECT workspace_id, account, bool_or(entity IS NULL) AS everywhere, list(entity) AS entities "
+               "FROM bw_holding GROUP BY workspace_id, account)")
+    base = ("(SELECT r.*, h.account IS NOT NULL AND (h.everywhere OR "
+            "COALESCE(list_contains(h.entities, r.legal_entity), FALSE)) AS is_holding FROM "
+            "(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
+            f"{account_ref_sql('e.customer_account')} AS ref_key, "
             "concat(COALESCE(e.legal_entity, 'top level'), '/', e.customer_account) AS record, "
-            "e.status IN ('active', 'on_hold') AS is_live, "
-            "h.account IS NOT NULL AND (h.top_level OR COALESCE(list_contains(h.entities, e.legal_entity), FALSE)) "
-            "AS is_holding "
+            "e.status IN ('active', 'on_hold') AS is_live "
             "FROM bw_erp_customers e JOIN bw_params p ON p.workspace_id = e.workspace_id "
             "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity "
-            "LEFT JOIN (SELECT workspace_id, account, bool_or(entity IS NULL) AS top_level, list(entity) AS entities "
-            "FROM bw_holding GROUP BY workspace_id, account) h "
-            f"ON h.workspace_id = e.workspace_id AND h.account = {account_ref_sql('e.customer_account')} "
-            "WHERE e.created_at IS NULL OR e.created_at < p.as_of)")
+            "WHERE e.created_at IS NULL OR e.created_at < p.as_of) AS r "
+            f"LEFT JOIN {holding} AS h ON h.workspace_id = r.workspace_id AND h.account = r.ref_key)")
     return _records("erp", base, ERP_COLS, {
-        "vat": ("c.vat_number", "c.vat_country"), "account_ref": ("c.customer_account", "NULL"),
-        "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
+        "vat": KEY_SQL["vat"]("c.vat_number", "c.vat_country"), "account_ref": "c.ref_key",
+        "email": KEY_SQL["email"]("c.email", "NULL"), "external_id": KEY_SQL["external_id"]("c.external_id", "NULL")})
 
 
 STAGING_COLS = ("workspace_id", "system", "record_id", "record_type", "legal_entity", "state", "merged", "master_id")
@@ -199,8 +203,9 @@ def staging_keys_sql() -> tuple[str, str]:
             "JOIN bw_params p ON p.workspace_id = s.workspace_id "
             "WHERE s.created_at IS NULL OR s.created_at < p.as_of)")
     return _records("staged", base, STAGING_COLS, {
-        "vat": ("c.vat_number", "c.home_country"), "account_ref": ("c.account_ref", "NULL"),
-        "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")})
+        key: KEY_SQL[key](column, country) for key, (column, country) in {
+            "vat": ("c.vat_number", "c.home_country"), "account_ref": ("c.account_ref", "NULL"),
+            "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")}.items()})
 
 
 def key_matches() -> Step:

@@ -2,7 +2,7 @@
 
 Card SQL is written once in DuckDB's dialect. A dialect names the sqlglot dialect to transpile
 to just before execution; where sqlglot's own translation is not enough, a dialect lists
-``TRANSFORMS`` (expression class → rewrite) applied to the parsed tree first. Adding an engine
+``TRANSFORMS`` (expression class name → rewrite) applied to the parsed tree first. Adding an engine
 is a subclass here with its name, its sqlglot dialect and (rarely) a transform or two.
 """
 
@@ -25,8 +25,9 @@ class Dialect:
     """The engine's name (``get_engine`` key, error messages)."""
     sqlglot_name: ClassVar[str] = "duckdb"
     """Dialect sqlglot writes for this engine; ``duckdb`` means the card SQL runs as written."""
-    TRANSFORMS: ClassVar[Mapping[type[exp.Expression], Transform]] = {}
-    """Rewrites of DuckDB constructs sqlglot does not translate faithfully for this engine."""
+    TRANSFORMS: ClassVar[Mapping[str, Transform]] = {}
+    """Rewrites of DuckDB constructs sqlglot does not translate faithfully for this engine, by the name of
+    the sqlglot expression class they apply to (names, so sqlglot is imported only when translating)."""
 
     def translate(self, sql: str) -> str:
         """Translate DuckDB-dialect SQL into this engine's dialect."""
@@ -41,7 +42,7 @@ class Dialect:
         return tree.transform(self._rewrite_node, copy=False)
 
     def _rewrite_node(self, node: exp.Expression) -> exp.Expression:
-        transform = self.TRANSFORMS.get(type(node))
+        transform = self.TRANSFORMS.get(type(node).__name__)
         return transform(node) if transform else node
 
     def __repr__(self) -> str:
@@ -52,11 +53,27 @@ class DuckDBDialect(Dialect):
     """DuckDB: the dialect the card SQL is written in; nothing to translate."""
 
 
+def _spark_function(node: exp.Expression) -> exp.Expression:
+    """DuckDB functions Spark names differently: ``hash`` (64-bit there, 32-bit ``hash`` here) is ``xxhash64``."""
+    from sqlglot import exp
+
+    renamed = {"hash": "XXHASH64"}.get(str(node.this).lower())
+    return exp.Anonymous(this=renamed, expressions=node.expressions) if renamed else node
+
+
+def _spark_cte(node: exp.Expression) -> exp.Expression:
+    """Spark has no ``AS MATERIALIZED`` hint (it plans a CTE where it is used); drop it."""
+    node.set("materialized", None)
+    return node
+
+
 class SparkDialect(Dialect):
     """Spark SQL (3.5+ / 4.x), via sqlglot's ``spark`` dialect."""
 
     name = "spark"
     sqlglot_name = "spark"
+
+    TRANSFORMS: ClassVar[Mapping[str, Transform]] = {"Anonymous": _spark_function, "CTE": _spark_cte}
 
 
 DUCKDB = DuckDBDialect()

@@ -30,7 +30,14 @@ def account_key(alias: str) -> str:
     return f"CAST(hash({cols}) & {KEY_MASK} AS BIGINT)"
 
 
-def with_acct(relation: str) -> str:
-    """``relation`` (SQL with the ``ACCOUNT`` columns) plus its exact ``acct`` (remapped where hashes collide)."""
+def with_acct(relation: str, remap: str = REMAP) -> str:
+    """``relation`` (SQL with the ``ACCOUNT`` columns) plus its exact ``acct`` (``remap`` holds the collided ones)."""
     return (f"SELECT x.*, COALESCE(rm.acct, {account_key('x')}) AS acct FROM ({relation}) AS x "
-            f"LEFT JOIN {REMAP} rm ON {on('rm', 'x')}")
+            f"LEFT JOIN {remap} rm ON {on('rm', 'x')}")
+
+
+MEMBERS_SQL = """
+    SELECT c.*, CASE WHEN c.company_id IS NULL THEN 'customer' ELSE 'company' END AS account_kind,
+           COALESCE(c.company_id, c.customer_id) AS account_id
+    FROM bw_commerce_customers c"""
+"""Every commerce customer with the account it belongs to: its company's, else its own."""

@@ -17,7 +17,7 @@ Every value in the SQL comes through :func:`bridgewatch.engine.sql.literal`.
 from __future__ import annotations
 
 from bridgewatch.cards.base import CREATE_FAILED, NEVER_SYNCED, Card
-from bridgewatch.cards.keys import staging_keys_sql
+from bridgewatch.cards.keys import keys_of, matches_of, staging_keys_sql
 from bridgewatch.cards.steps import entity_fits, valued
 from bridgewatch.cards.sync import sync_sql
 from bridgewatch.engine.base import Step
@@ -60,11 +60,10 @@ def _matched(card: Card, accounts: str) -> str:
     """Key matches on the card's field-map keys for the accounts in ``accounts`` (a set of ``acct``)."""
     return f"""
         SELECT km.*, f.priority, {entity_fits('km.legal_entity')} AS entity_fits
-        FROM __bw__key_matches km
+        FROM ({matches_of(accounts)}) AS km
         JOIN bw_field_map f ON f.workspace_id = km.workspace_id AND f.card = {literal(card.id)}
                            AND f.key_type = km.key_type
-        JOIN __bw__account_entity ae ON ae.acct = km.acct
-        WHERE km.acct IN {accounts}"""
+        JOIN __bw__account_entity ae ON ae.acct = km.acct"""
 
 
 def _matches(card: Card) -> Step:
@@ -92,30 +91,35 @@ def _ranked(priority: str, record: str) -> str:
 def _presence(card: Card) -> Step:
     """Per in-scope account: the first field-map key (by priority) on which a live record in a fitting entity matches.
 
-    One pass over the account's matches. The matched record is the smallest record label at
-    the best priority (both found as one smallest string, see :func:`_ranked`); the match is
-    ambiguous when the largest label at that priority differs; a record is shared when another
-    account's matched record is the same.
+    Read from ``match_summary`` (per account and key type, shared by the cards). The matched
+    record is the smallest record label at the best priority (both found as one smallest
+    string, see :func:`_ranked`); the match is ambiguous when the largest label at that priority
+    differs; a record is shared when another account's matched record is the same. The other
+    entities' records are listed for the few accounts that have any.
     """
-    other = "NOT entity_fits AND is_live AND NOT is_holding"
     return Step(f"{card.id}_presence", f"""
         WITH pop AS (
             SELECT workspace_id, platform, account_kind, account_id, acct FROM {card.table('population')}
             WHERE scope_reason IS NULL
         ), flags AS (
-            SELECT acct,
-                   min({_ranked('priority', 'record')}) FILTER (WHERE {_LIVE}) AS best,
-                   max({_ranked('9999 - priority', 'record')}) FILTER (WHERE {_LIVE}) AS best_last,
-                   bool_or({other}) AS other_entity_match,
-                   bool_or(entity_fits AND NOT is_live AND NOT is_holding) AS retired_match,
-                   bool_or(is_holding) AS holding_match,
-                   array_to_string(list_sort(list_distinct(list(record) FILTER (WHERE {other}))), ', ')
-                       AS other_entity_records
-            FROM ({_matched(card, '(SELECT acct FROM pop)')}) AS m GROUP BY acct
+            SELECT s.acct,
+                   min({_ranked('f.priority', 's.fit_first')}) FILTER (WHERE s.fit_first IS NOT NULL) AS best,
+                   max({_ranked('9999 - f.priority', 's.fit_last')}) FILTER (WHERE s.fit_last IS NOT NULL) AS best_last,
+                   bool_or(s.other_entity) AS other_entity_match, bool_or(s.retired) AS retired_match,
+                   bool_or(s.holding) AS holding_match
+            FROM __bw__match_summary s
+            JOIN bw_field_map f ON f.workspace_id = s.workspace_id AND f.card = {literal(card.id)}
+                               AND f.key_type = s.key_type
+            WHERE s.acct IN (SELECT acct FROM pop)
+            GROUP BY s.acct
+        ), other AS (
+            SELECT acct, array_to_string(list_sort(list_distinct(list(record))), ', ') AS other_entity_records
+            FROM ({_matched(card, '(SELECT acct FROM flags WHERE other_entity_match)')}) AS m
+            WHERE NOT entity_fits AND is_live AND NOT is_holding
+            GROUP BY acct
         ), best AS (
             SELECT pop.*, CAST(substr(f.best, 1, 4) AS INTEGER) AS best_priority, substr(f.best, 5) AS matched_record,
-                   substr(f.best_last, 5) AS last_record, f.other_entity_match, f.retired_match, f.holding_match,
-                   f.other_entity_records
+                   substr(f.best_last, 5) AS last_record, f.other_entity_match, f.retired_match, f.holding_match
             FROM pop LEFT JOIN flags f ON f.acct = pop.acct
         ), shared AS (
             SELECT workspace_id, matched_record FROM best WHERE matched_record IS NOT NULL
@@ -125,10 +129,11 @@ def _presence(card: Card) -> Step:
                b.matched_record IS NOT NULL AS present, fm.key_type AS matched_key, b.matched_record,
                COALESCE(b.matched_record <> b.last_record, FALSE) AS match_ambiguous,
                sh.matched_record IS NOT NULL AS record_shared,
-               COALESCE(b.other_entity_match, FALSE) AS exists_in_other_entity, b.other_entity_records,
+               COALESCE(b.other_entity_match, FALSE) AS exists_in_other_entity, o.other_entity_records,
                COALESCE(b.retired_match, FALSE) AS retired_match, COALESCE(b.holding_match, FALSE) AS holding_match,
                b.acct
         FROM best b
+        LEFT JOIN other o ON o.acct = b.acct
         LEFT JOIN bw_field_map fm ON fm.workspace_id = b.workspace_id AND fm.card = {literal(card.id)}
                                  AND fm.priority = b.best_priority
         LEFT JOIN shared sh ON sh.workspace_id = b.workspace_id AND sh.matched_record = b.matched_record""")
@@ -200,7 +205,7 @@ def _gap(card: Card) -> Step:
             GROUP BY o.acct
         ), vat AS (
             SELECT k.acct, min(k.key_value) AS vat_number, min({vat_country_sql('k.key_value')}) AS vat_country
-            FROM __bw__key_values k WHERE k.key_type = 'vat' AND k.acct IN (SELECT acct FROM absent)
+            FROM ({keys_of('(SELECT acct FROM absent)')}) AS k WHERE k.key_type = 'vat'
             GROUP BY k.acct
         ), sy AS ({sync_sql('absent')}
         ), base AS (
@@ -251,7 +256,7 @@ def _keys_tried(card: Card) -> Step:
     return Step(f"{card.id}_keys_tried", f"""
         WITH vals AS (
             SELECT k.acct, k.key_type, string_agg(DISTINCT k.key_value, ', ' ORDER BY k.key_value) AS key_values
-            FROM __bw__key_values k WHERE k.acct IN {gap}
+            FROM ({keys_of(gap)}) AS k
             GROUP BY k.acct, k.key_type
         ), hits AS (
             SELECT acct, key_type,

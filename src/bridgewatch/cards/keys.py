@@ -1,28 +1,35 @@
-"""Match keys: every normalised key of every active account and of every ERP record, and where they meet.
+"""Match keys: every normalised key of every account and of every ERP record, and where they meet.
 
 An account's keys come from its member customers, its company and the company's locations, and
-the emails on its counted orders. Only accounts with a counted order in the window are keyed,
-and only the key types some card's field map uses are extracted (on both sides).
+the emails on its counted orders. The first three do not depend on the window and are prepared
+once (:mod:`bridgewatch.cards.prepare`: ``party_keys``, ``erp_keys``, ``party_matches``); each run
+adds the order emails and keeps what concerns it:
 
-* ``key_values`` (table): one row per (account, key type, value) source, no provenance: what the
-  matching reads. A value carried by two sources appears twice; every reader is insensitive to that.
-* ``key_matches`` (table): every account key that equals an ERP key, with the ERP record's facts.
+* ``order_email_keys`` (table): the emails on counted orders that none of the account's own
+  records already carries (as written);
+* ``key_values`` (view): the keys of the active accounts, of the key types some field map uses;
+* ``key_matches`` (view): those keys that equal a key of an ERP record existing at the as-of time;
 * ``account_keys`` (view, the evidence): distinct values with the first source that carried each
   and how many did, computed when ``explain`` asks for one account.
+
+A value carried by two sources may appear twice in ``key_values`` and ``key_matches``; every
+reader is insensitive to that (minimum, any, distinct lists).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridgewatch.cards.account_key import with_acct
+from bridgewatch.cards.account_key import MEMBERS_SQL, REMAP, with_acct
 from bridgewatch.engine.base import Step
 from bridgewatch.engine.sql import literal
 from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
 
 KEY_TYPES = ("vat", "account_ref", "email", "external_id")
 ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"
-
+USED = "(SELECT key_type FROM bw_field_map)"
+"""Key types some card's field map uses: the only ones a run matches on."""
+PARTY_REMAP = "__bw__party_remap"
 
 EVIDENCE_OWNER = ("workspace_id", "platform", "account_kind", "account_id", "acct")
 PIPELINE_OWNER = ("acct", "workspace_id")
@@ -49,37 +56,42 @@ class KeySource:
                 cols.append(f"concat({self.owner}, ' ', {field}) AS s_{key_type}")
         return f"SELECT {', '.join(cols)} FROM {self.relation} AS c"
 
-    def long(self, evidence: bool) -> list[str]:
-        """One SELECT per key type over :meth:`wide` (named ``self.name``): owner, key type, value."""
+    def long(self, evidence: bool, used_only: bool = True) -> list[str]:
+        """One SELECT per key type over :meth:`wide` (named ``self.name``): owner, key type, value.
+
+        The evidence adds the source and a count; the pipeline adds ``raw`` (the email as written).
+        """
         owner = ", ".join(EVIDENCE_OWNER if evidence else PIPELINE_OWNER)
-        return [f"SELECT {owner}, {literal(key_type)} AS key_type, k_{key_type} AS key_value"
-                f"{f', s_{key_type} AS key_source, 1 AS n' if evidence else ''} FROM {self.name} "
-                f"WHERE k_{key_type} IS NOT NULL AND {_used(key_type)}" for key_type in self.keys]
+        out = []
+        for key_type in self.keys:
+            extra = (f"s_{key_type} AS key_source, 1 AS n" if evidence else
+                     "raw_email AS raw" if key_type == "email" else "CAST(NULL AS VARCHAR) AS raw")
+            used = f" AND {literal(key_type)} IN {USED}" if used_only else ""
+            out.append(f"SELECT {owner}, {literal(key_type)} AS key_type, k_{key_type} AS key_value, {extra} "
+                       f"FROM {self.name} WHERE k_{key_type} IS NOT NULL{used}")
+        return out
 
 
-def _used(key_type: str) -> str:
-    """True when some card's field map uses ``key_type`` (other types are never extracted)."""
-    return f"EXISTS (SELECT 1 FROM bw_field_map f WHERE f.key_type = {literal(key_type)})"
+def sources(*, active: bool, remap: str = REMAP, settings: str = "bw_params") -> list[KeySource]:
+    """Where account keys come from, in the order their sources are named: customers, companies, locations.
 
+    ``active`` keeps only the active accounts' rows; ``remap`` and ``settings`` name the
+    relations giving colliding accounts their keys and each workspace's home country.
+    """
+    def kept(relation: str) -> str:
+        return f"(SELECT * FROM ({relation}) AS r WHERE r.acct IN {ACTIVE_ACCTS})" if active else f"({relation})"
 
-def _active(relation: str) -> str:
-    return f"(SELECT * FROM {relation} AS r WHERE r.acct IN {ACTIVE_ACCTS})"
-
-
-def sources() -> list[KeySource]:
-    """Where account keys come from, in the order their sources are named: customers, companies, locations."""
-    members = _active("(SELECT m.*, COALESCE(m.country, p.home_country) AS own_country FROM __bw__account_members m "
-                      "JOIN bw_params p ON p.workspace_id = m.workspace_id)")
-    companies = _active("(" + with_acct(
-        "SELECT co.*, 'company' AS account_kind, co.company_id AS account_id, "
-        "COALESCE(co.country, p.home_country) AS own_country FROM bw_companies co "
-        "JOIN bw_params p ON p.workspace_id = co.workspace_id") + ")")
-    locations = _active("(" + with_acct(
-        "SELECT l.*, 'company' AS account_kind, l.company_id AS account_id, "
-        "COALESCE(l.country, co.country, p.home_country) AS vat_country FROM bw_company_locations l "
-        "JOIN bw_params p ON p.workspace_id = l.workspace_id "
-        "LEFT JOIN bw_companies co ON co.workspace_id = l.workspace_id AND co.platform = l.platform "
-        "AND co.company_id = l.company_id") + ")")
+    home = f"JOIN {settings} p ON p.workspace_id = c0.workspace_id"
+    members = kept(with_acct(f"SELECT c0.*, COALESCE(c0.country, p.home_country) AS own_country "
+                             f"FROM ({MEMBERS_SQL}) AS c0 {home}", remap))
+    companies = kept(with_acct(
+        "SELECT c0.*, 'company' AS account_kind, c0.company_id AS account_id, "
+        f"COALESCE(c0.country, p.home_country) AS own_country FROM bw_companies c0 {home}", remap))
+    locations = kept(with_acct(
+        "SELECT c0.*, 'company' AS account_kind, c0.company_id AS account_id, "
+        f"COALESCE(c0.country, co.country, p.home_country) AS vat_country FROM bw_company_locations c0 {home} "
+        "LEFT JOIN bw_companies co ON co.workspace_id = c0.workspace_id AND co.platform = c0.platform "
+        "AND co.company_id = c0.company_id", remap))
     return [
         KeySource("member_keys", members, "concat('customer ', c.customer_id)", {
             "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
@@ -98,42 +110,96 @@ def sources() -> list[KeySource]:
     ]
 
 
-def _order_emails(evidence: bool) -> str:
-    """Emails on counted orders, collapsed per account first (many orders, few distinct addresses).
+def order_email_keys() -> Step:
+    """Emails on counted orders that none of the account's own records carries as written (normalised).
 
-    In the pipeline an address one of the account's customers already carries (as written) is
-    left out: it would only repeat that customer's key (the evidence view counts every source).
+    Collapsed per account first (many orders, few distinct addresses); an address a customer of
+    the account already holds would only repeat that customer's key.
     """
     email = KEY_SQL["email"]("o.email", "NULL")
-    if evidence:
-        counted = f"o.excluded_reason IS NULL AND o.email IS NOT NULL AND {_used('email')}"
-        owner = ", ".join(f"o.{c}" for c in EVIDENCE_OWNER)
-        return (f"SELECT {owner}, 'email' AS key_type, {email} AS key_value, "
-                f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
-                f"FROM __bw__orders o WHERE {counted} AND {email} IS NOT NULL GROUP BY {owner}, {email}")
-    counted = f"o.email IS NOT NULL AND {_used('email')}"
-    new = (f"(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__counted_orders o "
-           f"ANTI JOIN member_keys mk ON mk.acct = o.acct AND mk.raw_email = o.email WHERE {counted}) AS o")
-    return f"SELECT o.acct, o.workspace_id, 'email' AS key_type, {email} AS key_value FROM {new}"
+    new = ("(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__counted_orders o "
+           "ANTI JOIN __bw__party_keys pk ON pk.acct = o.acct AND pk.key_type = 'email' AND pk.raw = o.email "
+           f"WHERE o.email IS NOT NULL AND 'email' IN {USED}) AS o")
+    return Step("order_email_keys", f"SELECT o.acct, o.workspace_id, 'email' AS key_type, {email} AS key_value "
+                                    f"FROM {new}")
 
 
-def _keys_sql(evidence: bool) -> str:
-    """All key rows: the sources (each normalised once, in a CTE) stacked with the order emails.
+MATCH_COLS = ("acct", "workspace_id", "key_type", "key_value", "system", "legal_entity", "customer_account", "record",
+              "status", "is_live", "is_holding", "created_at")
 
-    In the pipeline a value that normalises to nothing (all blanks) stays as a NULL key, which
-    matches nothing and every aggregate ignores; filtering it out before the CTE would let the
-    engine evaluate the normalisation inside the file scan, before any join has narrowed the rows.
+
+def order_email_matches() -> Step:
+    """The order-email keys that equal an ERP record's email (usually none: most order emails are the customer's)."""
+    cols = ", ".join(f"e.{c}" for c in MATCH_COLS[1:])
+    return Step("order_email_matches", f"""
+        SELECT k.acct, {cols} FROM __bw__order_email_keys k
+        JOIN __bw__erp_keys e ON e.workspace_id = k.workspace_id AND e.key_type = 'email'
+                             AND e.key_value = k.key_value""")
+
+
+def keys_of(accounts: str) -> str:
+    """SQL: the key values (of the types in use) of the accounts whose ``acct`` is in ``accounts``."""
+    return f"""
+        SELECT acct, workspace_id, key_type, key_value FROM __bw__party_keys
+        WHERE acct IN {accounts} AND key_type IN {USED}
+        UNION ALL
+        SELECT acct, workspace_id, key_type, key_value FROM __bw__order_email_keys WHERE acct IN {accounts}"""
+
+
+def matches_of(accounts: str) -> str:
+    """SQL: key matches (of the types in use) of the accounts in ``accounts`` with records existing at the as-of time.
+
+    ``record`` labels the record as the worklist shows it (``<entity or 'top level'>/<account>``).
     """
-    found = sources()
-    materialized = "" if evidence else " MATERIALIZED"
-    ctes = ",\n".join(f"{src.name} AS{materialized} ({src.wide(evidence)})" for src in found)
-    union = "\nUNION ALL\n".join([*(q for src in found for q in src.long(evidence)), _order_emails(evidence)])
-    return f"WITH {ctes}\n{union}"
+    cols = ", ".join(f"m.{c}" for c in MATCH_COLS[:-1])
+    existed = "(m.created_at IS NULL OR m.created_at < p.as_of)"
+    return " UNION ALL ".join(
+        f"SELECT {cols} FROM {source} m JOIN bw_params p ON p.workspace_id = m.workspace_id "
+        f"WHERE m.acct IN {accounts} AND m.key_type IN {USED} AND {existed}"
+        for source in ("__bw__party_matches", "__bw__order_email_matches"))
+
+
+def match_summary() -> Step:
+    """Per active account and key type: the smallest and largest live record in a fitting entity, and flags.
+
+    ``fit_first``/``fit_last`` are NULL when no live record in an entity the account's orders
+    fit matches on that key; ``other_entity`` (a live record in another entity), ``retired`` (a
+    fitting record that is not live) and ``holding`` (a holding customer, looked through) are
+    what the causes read. Shared by the cards: each picks its field-map keys from it.
+    """
+    from bridgewatch.cards.steps import entity_fits
+
+    live = "fits AND is_live AND NOT is_holding"
+    return Step("match_summary", f"""
+        SELECT acct, workspace_id, key_type,
+               min(record) FILTER (WHERE {live}) AS fit_first, max(record) FILTER (WHERE {live}) AS fit_last,
+               bool_or(NOT fits AND is_live AND NOT is_holding) AS other_entity,
+               bool_or(fits AND NOT is_live AND NOT is_holding) AS retired, bool_or(is_holding) AS holding
+        FROM (SELECT m.*, {entity_fits('m.legal_entity')} AS fits
+              FROM ({matches_of(ACTIVE_ACCTS)}) AS m JOIN __bw__account_entity ae ON ae.acct = m.acct) AS m
+        GROUP BY acct, workspace_id, key_type""")
 
 
 def key_values() -> Step:
-    """Every normalised key value of every active account (long format; repeats across sources kept)."""
-    return Step("key_values", f"SELECT acct, workspace_id, key_type, key_value FROM ({_keys_sql(False)}) AS k")
+    """Every normalised key value of every active account, of the key types in use (long format)."""
+    return Step("key_values", keys_of(ACTIVE_ACCTS), view=True)
+
+
+def key_matches() -> Step:
+    """Every key of an active account that equals a key of an ERP record existing at the as-of time.
+
+    The record's name and merge target, shown only as evidence, are looked up by the ``matches`` view.
+    """
+    return Step("key_matches", matches_of(ACTIVE_ACCTS), view=True)
+
+
+def _evidence_order_emails() -> str:
+    email = KEY_SQL["email"]("o.email", "NULL")
+    owner = ", ".join(f"o.{c}" for c in EVIDENCE_OWNER)
+    return (f"SELECT {owner}, 'email' AS key_type, {email} AS key_value, "
+            f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
+            f"FROM __bw__orders o WHERE o.excluded_reason IS NULL AND o.email IS NOT NULL AND 'email' IN {USED} "
+            f"AND {email} IS NOT NULL GROUP BY {owner}, {email}")
 
 
 def account_keys() -> Step:
@@ -142,10 +208,14 @@ def account_keys() -> Step:
     ``key_source`` names the first source (in text order) and ``n_sources`` how many carried the
     same value. A view: computed for the account ``explain`` shows.
     """
+    found = sources(active=True)
+    ctes = ",\n".join(f"{src.name} AS ({src.wide(evidence=True)})" for src in found)
+    union = "\nUNION ALL\n".join([*(q for src in found for q in src.long(evidence=True)), _evidence_order_emails()])
     return Step("account_keys", f"""
+        WITH {ctes}
         SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value,
                min(k.key_source) AS key_source, CAST(sum(k.n) AS BIGINT) AS n_sources, k.acct
-        FROM ({_keys_sql(True)}) AS k
+        FROM ({union}) AS k
         GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id, k.acct, k.key_type, k.key_value""",
                 view=True)
 
@@ -157,22 +227,23 @@ def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, st
 
     ``relation`` (aliased ``c``) holds the records; ``cols`` are kept; ``keys`` maps each key
     type to its normalised value (SQL over ``c``). The long form has one row per (record, key
-    type, value); values that normalise to nothing are NULL and match nothing.
+    type, value); values that normalise to nothing are left out.
     """
     wide = ", ".join([*(f"c.{col}" for col in cols), *(f"{value} AS k_{k}" for k, value in keys.items())])
     cte = f"{name} AS MATERIALIZED (SELECT {wide} FROM {relation} AS c)"
     kept = ", ".join(cols)
     long = "\nUNION ALL\n".join(
-        f"SELECT {kept}, {literal(k)} AS key_type, k_{k} AS key_value FROM {name} "
-        f"WHERE k_{k} IS NOT NULL AND {_used(k)}" for k in keys)
+        f"SELECT {kept}, {literal(k)} AS key_type, k_{k} AS key_value FROM {name} WHERE k_{k} IS NOT NULL"
+        for k in keys)
     return cte, long
 
 
-ERP_COLS = ("workspace_id", "system", "legal_entity", "customer_account", "record", "status", "is_live", "is_holding")
+ERP_COLS = ("workspace_id", "system", "legal_entity", "customer_account", "record", "status", "is_live", "is_holding",
+            "created_at")
 
 
-def erp_keys_sql() -> tuple[str, str]:
-    """Every normalised key of every ERP record that existed at the as-of time: (CTE, long form).
+def erp_keys_sql(settings: str) -> tuple[str, str]:
+    """Every normalised key of every ERP record: (CTE, long form). ``settings`` gives the home country.
 
     A record is a holding customer when its account reference (normalised) is configured as
     one, for its entity or for every entity.
@@ -185,9 +256,8 @@ def erp_keys_sql() -> tuple[str, str]:
             f"{account_ref_sql('e.customer_account')} AS ref_key, "
             "concat(COALESCE(e.legal_entity, 'top level'), '/', e.customer_account) AS record, "
             "e.status IN ('active', 'on_hold') AS is_live "
-            "FROM bw_erp_customers e JOIN bw_params p ON p.workspace_id = e.workspace_id "
-            "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity "
-            "WHERE e.created_at IS NULL OR e.created_at < p.as_of) AS r "
+            f"FROM bw_erp_customers e JOIN {settings} p ON p.workspace_id = e.workspace_id "
+            "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity) AS r "
             f"LEFT JOIN {holding} AS h ON h.workspace_id = r.workspace_id AND h.account = r.ref_key)")
     return _records("erp", base, ERP_COLS, {
         "vat": KEY_SQL["vat"]("c.vat_number", "c.vat_country"), "account_ref": "c.ref_key",
@@ -206,19 +276,3 @@ def staging_keys_sql() -> tuple[str, str]:
         key: KEY_SQL[key](column, country) for key, (column, country) in {
             "vat": ("c.vat_number", "c.home_country"), "account_ref": ("c.account_ref", "NULL"),
             "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")}.items()})
-
-
-def key_matches() -> Step:
-    """Every active account key that equals a key of an ERP record, with the facts the cards decide on.
-
-    ``record`` labels the record as the worklist shows it (``<entity or 'top level'>/<account>``).
-    Its name and merge target, shown only as evidence, are looked up by the ``matches`` view.
-    """
-    cte, erp_keys = erp_keys_sql()
-    return Step("key_matches", f"""
-        WITH {cte}
-        SELECT k.acct, k.workspace_id, k.key_type, k.key_value, e.system, e.legal_entity, e.customer_account,
-               e.record, e.status, e.is_live, e.is_holding
-        FROM __bw__key_values k
-        JOIN ({erp_keys}) AS e
-          ON e.workspace_id = k.workspace_id AND e.key_type = k.key_type AND e.key_value = k.key_value""")

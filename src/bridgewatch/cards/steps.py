@@ -20,8 +20,16 @@ where they are read: once in full, or for the few accounts a card counts, or for
 
 from __future__ import annotations
 
-from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, account_key, on, with_acct
-from bridgewatch.cards.keys import account_keys, key_matches, key_values
+from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, MEMBERS_SQL, account_key, on, with_acct
+from bridgewatch.cards.keys import (
+    account_keys,
+    key_matches,
+    key_values,
+    match_summary,
+    order_email_keys,
+    order_email_matches,
+)
+from bridgewatch.cards.prepare import collision_free, prepared_steps
 from bridgewatch.cards.sync import account_events, account_sync
 from bridgewatch.engine.base import Step
 from bridgewatch.engine.sql import literal
@@ -36,12 +44,6 @@ NEGATIVE = "refund or credit (negative total)"
 
 
 # -- members and orders: every customer and every order with the account it belongs to ---------------------
-
-MEMBERS_SQL = """
-    SELECT c.*, CASE WHEN c.company_id IS NULL THEN 'customer' ELSE 'company' END AS account_kind,
-           COALESCE(c.company_id, c.customer_id) AS account_id
-    FROM bw_commerce_customers c"""
-
 
 def orders_sql() -> str:
     """Every order with its account and, when it does not count, the first reason why not.
@@ -81,49 +83,21 @@ def orders() -> Step:
 
 # -- accounts: one row per account, with its activity in the window ------------------------------------------
 
-_FIRST_MEMBER = "struct_pack(t := COALESCE(created_at, TIMESTAMP '9999-12-31 00:00:00'), id := customer_id)"
-"""Orders an account's member customers: earliest created first (no date last), then by id."""
-
 _COUNTED = "excluded_reason IS NULL"
-
-
-def _greater(a: str, b: str) -> str:
-    """The larger of two values, ignoring NULLs (as ``max`` over both would)."""
-    return f"(CASE WHEN {a} IS NULL THEN {b} WHEN {b} IS NULL OR {a} >= {b} THEN {a} ELSE {b} END)"
-
-
-def _coalesce(col: str, *aliases: str) -> str:
-    return f"COALESCE({', '.join(f'{a}.{col}' for a in aliases)})"
 
 
 def accounts() -> Step:
     """One row per account: name, country, creation time, storefront merge, B2B flag and its orders in the window.
 
-    The display name follows a fixed precedence (docs/cards.md): for a company account, the
-    company record's name, else the company name held on its earliest-created member customer,
-    else that member's own name; for an individual, the customer's name, else its company name.
-    An account exists if a customer, a company or only an order names it. Its activity:
-    ``active_orders`` (counted orders in the window), quotes and orders in the window (for the
-    quote-only rule), first/last counted order, last ship-to country and last buyer.
-
-    Members, companies and orders are each aggregated per account once, then joined. ``acct`` is
-    the account's integer key; accounts whose hashes collide get keys below zero.
+    The accounts customers and companies name come prepared (``party_accounts``); an account
+    named only by an order is added here. Its activity: ``active_orders`` (counted orders in the
+    window), quotes and orders in the window (for the quote-only rule), first/last counted order,
+    last ship-to country and last buyer. ``acct`` is the account's integer key; an order-only
+    account whose hash is already taken gets a key below every other.
     """
-    keys = ", ".join(f"{_coalesce(c, 'm', 'o', 'co')} AS {c}" for c in ACCOUNT)
+    keys = ", ".join(f"COALESCE(pa.{c}, o.{c}) AS {c}" for c in ACCOUNT)
     return Step("accounts", f"""
-        WITH m AS (
-            SELECT {ACCOUNT_COLS},
-                   arg_min(company_name, {_FIRST_MEMBER}) FILTER (WHERE company_name IS NOT NULL) AS company_name,
-                   arg_min(name, {_FIRST_MEMBER}) FILTER (WHERE name IS NOT NULL) AS member_name,
-                   max(country) AS country, min(created_at) AS created_at,
-                   max(CASE WHEN account_kind = 'customer' THEN merged_into END) AS merged_into,
-                   bool_or(is_b2b) AS is_b2b
-            FROM ({MEMBERS_SQL}) AS mem GROUP BY {ACCOUNT_COLS}
-        ), co AS (
-            SELECT workspace_id, platform, 'company' AS account_kind, company_id AS account_id, max(name) AS name,
-                   max(country) AS country, max(created_at) AS created_at, max(merged_into) AS merged_into
-            FROM bw_companies GROUP BY workspace_id, platform, company_id
-        ), o AS (
+        WITH o AS (
             SELECT {ACCOUNT_COLS},
                    count(*) FILTER (WHERE {_COUNTED}) AS active_orders,
                    count(*) FILTER (WHERE excluded_reason = {literal(QUOTE)}) AS quotes_in_window,
@@ -135,39 +109,27 @@ def accounts() -> Step:
                    max_by(customer_id, created_at) FILTER (WHERE {_COUNTED}) AS last_buyer
             FROM ({orders_sql()}) AS o WHERE account_id IS NOT NULL GROUP BY {ACCOUNT_COLS}
         ), g AS (
-            SELECT {keys},
-                   CASE WHEN {_coalesce('account_kind', 'm', 'o', 'co')} = 'company'
-                        THEN COALESCE(co.name, m.company_name, m.member_name)
-                        ELSE COALESCE(m.member_name, m.company_name) END AS name,
-                   COALESCE(co.country, m.country) AS country, COALESCE(co.created_at, m.created_at) AS created_at,
-                   {_greater('co.merged_into', 'm.merged_into')} AS merged_into,
-                   COALESCE(m.is_b2b, FALSE) OR {_coalesce('account_kind', 'm', 'o', 'co')} = 'company' AS is_b2b,
+            SELECT {keys}, pa.name, pa.country, pa.created_at, pa.merged_into,
+                   COALESCE(pa.is_b2b, o.account_kind = 'company') AS is_b2b,
                    COALESCE(o.active_orders, 0) AS active_orders, COALESCE(o.quotes_in_window, 0) AS quotes_in_window,
                    COALESCE(o.orders_in_window, 0) AS orders_in_window, o.first_order_at, o.last_order_at,
-                   o.last_ship_to, o.last_buyer
-            FROM m FULL JOIN o ON {on('o', 'm')}
-            FULL JOIN co ON co.workspace_id = COALESCE(m.workspace_id, o.workspace_id)
-                        AND co.platform = COALESCE(m.platform, o.platform)
-                        AND co.account_kind = COALESCE(m.account_kind, o.account_kind)
-                        AND co.account_id = COALESCE(m.account_id, o.account_id)
-        ), keyed AS (
-            SELECT g.*, {account_key('g')} AS h FROM g
-        ), fix AS (
-            SELECT {ACCOUNT_COLS}, -row_number() OVER (ORDER BY {ACCOUNT_COLS}) AS acct FROM keyed
-            WHERE h IN (SELECT h FROM keyed GROUP BY h HAVING count(*) > 1)
-        )
-        SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.name, k.country, k.created_at,
-               k.merged_into, k.is_b2b, k.active_orders, k.quotes_in_window, k.orders_in_window, k.first_order_at,
-               k.last_order_at, k.last_ship_to, k.last_buyer, COALESCE(fix.acct, k.h) AS acct
-        FROM keyed k LEFT JOIN fix ON {on('fix', 'k')}""")
+                   o.last_ship_to, o.last_buyer, pa.acct AS party_acct
+            FROM __bw__party_accounts pa FULL JOIN o ON {on('o', 'pa')}
+        ), order_only AS (
+            SELECT g.*, {account_key('g')} AS h FROM g WHERE party_acct IS NULL
+        ), fix AS ({collision_free('order_only', taken='__bw__party_accounts',
+                                   below='(SELECT LEAST(COALESCE(min(acct), 0), 0) FROM __bw__party_accounts)')})
+        SELECT g.workspace_id, g.platform, g.account_kind, g.account_id, g.name, g.country, g.created_at,
+               g.merged_into, g.is_b2b, g.active_orders, g.quotes_in_window, g.orders_in_window, g.first_order_at,
+               g.last_order_at, g.last_ship_to, g.last_buyer,
+               COALESCE(g.party_acct, fix.acct, {account_key('g')}) AS acct
+        FROM g LEFT JOIN fix ON {on('fix', 'g')}""")
 
 
 def account_remap() -> Step:
     """The accounts whose hashed key collides with another account's, with the key each was given instead."""
-    return Step("account_remap", f"SELECT {ACCOUNT_COLS}, acct FROM __bw__accounts WHERE acct < 0")
+    return Step("account_remap", f"SELECT {ACCOUNT_COLS}, acct FROM __bw__accounts WHERE acct < 0", view=True)
 
-
-# -- expected legal entity --------------------------------------------------------------------------------
 
 def counted_orders() -> Step:
     """The counted orders (live, in the window, with an account), narrowed to what later steps read.
@@ -315,5 +277,6 @@ __all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "shared_steps"]
 
 def shared_steps() -> list[Step]:
     """The steps every card builds on, in dependency order."""
-    return [accounts(), account_remap(), account_members(), orders(), counted_orders(), entity_hits(), account_entity(),
-            order_values(), account_keys(), key_values(), key_matches(), account_events(), account_sync()]
+    return [*prepared_steps(), accounts(), account_remap(), account_members(), orders(), counted_orders(),
+            entity_hits(), account_entity(), order_values(), account_keys(), order_email_keys(),
+            order_email_matches(), key_values(), key_matches(), match_summary(), account_events(), account_sync()]

@@ -35,6 +35,11 @@ class Step:
     sql: str
     view: bool = False
     """Define a view (computed where it is read) instead of materialising a table."""
+    prepared: bool = False
+    """The result depends only on the relations in ``inputs`` (staged tables, settings, other prepared
+    steps), not on the as-of time or window: an engine with a prepared store may keep and reuse it."""
+    inputs: tuple[str, ...] = ()
+    """For a prepared step: every relation its SQL reads."""
 
     @property
     def table(self) -> str:

@@ -108,7 +108,7 @@ class Engine(ABC):
             log.info("step %s", step.name)
             log.debug("SQL for %s:\n%s", step.name, sql)
             try:
-                self._execute(step.table, sql, step.view)
+                self._execute_step(step, sql)
             except BridgewatchError:
                 raise
             except Exception as exc:  # noqa: BLE001 - translated at this one boundary
@@ -116,6 +116,10 @@ class Engine(ABC):
                                   step=step.name, sql=sql) from exc
             if self.debug:
                 self._print_sample(step)
+
+    def _execute_step(self, step: Step, sql: str) -> None:
+        """Make ``step``'s relation from its translated ``sql``; engines with a prepared store override this."""
+        self._execute(step.table, sql, step.view)
 
     def _stream(self, sql: str, batch: int) -> Iterator[dict[str, Any]]:
         """Rows of a (translated) query, a batch at a time; engines that can, override this."""

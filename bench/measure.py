@@ -25,22 +25,21 @@ from bridgewatch.batch import STAGED_DIR
 SAGE = "sage_customer_master_gap"
 
 
-def _cards_found(results: list[Any]) -> dict[str, object]:
-    return {r.card: {"absent": r.count, "value": f"{r.blocked_value_reporting:.2f}",
-                     "by_cause": {b.key: b.customers for b in r.by_cause if b.customers}} for r in results}
+def _cards_found(summaries: list[Any]) -> dict[str, object]:
+    return {s.card: {"absent": s.count, "value": f"{s.blocked_value_reporting:.2f}",
+                     "by_cause": {b.key: b.customers for b in s.by_cause if b.customers}} for s in summaries}
 
 
 def measure_cards(root: Path, threads: int, memory_limit: str, cards: list[str] | None = None,
                   on_disk: bool = False, fresh: bool = True) -> dict[str, object]:
-    """Cards end to end on DuckDB: register the staged Parquet, every SQL step, the results, the worklist CSV.
+    """Cards end to end on DuckDB, as a user runs them: staged Parquet in, summaries and worklist CSVs out.
 
     ``fresh`` deletes the prepared store first (a first run); otherwise a previous run's is reused.
     """
+    import bridgewatch as bw
     from bridgewatch.batch import staged_workspace
-    from bridgewatch.cards.compute import compute_all
     from bridgewatch.engine.duckdb import DuckDBEngine
     from bridgewatch.engine.prepared import STORE_FILE
-    from bridgewatch.report.render import render_csv
 
     if fresh:
         for leftover in (root / STAGED_DIR).glob(f"{STORE_FILE}*"):
@@ -50,14 +49,16 @@ def measure_cards(root: Path, threads: int, memory_limit: str, cards: list[str] 
     with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:
         # On disk, materialised steps can leave memory under the limit (slower for small data).
         database = f"{tmp}/bench.duckdb" if on_disk else ":memory:"
-        engine = DuckDBEngine(database=database, threads=threads, memory_limit=memory_limit, temp_directory=tmp)
-        outcome = compute_all([ws], engine=engine, cards=cards)
-        engine.close()
-        Path(tmp, "worklist.csv").write_text(render_csv(outcome.results), encoding="utf-8")
+        with DuckDBEngine(database=database, threads=threads, memory_limit=memory_limit,
+                          temp_directory=tmp) as engine:
+            run = bw.compute([ws], engine=engine, cards=cards, on_error="collect")
+            for result in run.results:
+                result.worklist.to_csv(Path(tmp) / f"{result.summary.card}.csv")
+            summaries = [r.summary for r in run.results]
     seconds = time.perf_counter() - started
-    if outcome.errors:
-        raise SystemExit(f"cards failed on {root}: {outcome.errors}")
-    return {**_cards_found(outcome.results), "_seconds": seconds}
+    if run.errors:
+        raise SystemExit(f"cards failed on {root}: {run.errors}")
+    return {**_cards_found(summaries), "_seconds": seconds}
 
 
 def measure_again(root: Path, threads: int, memory_limit: str, on_disk: bool = False) -> dict[str, object]:
@@ -93,19 +94,23 @@ def measure_pandas(root: Path, **_: Any) -> dict[str, object]:
 
 def measure_spark(root: Path, **_: Any) -> dict[str, object]:
     """Both cards on a local[2] Spark session reading the staged Parquet (session start not timed)."""
+    import bridgewatch as bw
     from bridgewatch.batch import staged_workspace
-    from bridgewatch.cards.compute import compute_all
     from bridgewatch.engine.spark import SparkEngine, build_session
 
     session = build_session("local[2]", {"spark.driver.memory": "3g", "spark.sql.shuffle.partitions": "8"})
     started = time.perf_counter()
     engine = SparkEngine(session=session)
-    outcome = compute_all([staged_workspace(root)], engine=engine)
+    with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:
+        run = bw.compute([staged_workspace(root)], engine=engine)
+        for result in run.results:
+            result.worklist.to_csv(Path(tmp) / f"{result.summary.card}.csv")
+        summaries = [r.summary for r in run.results]
     seconds = time.perf_counter() - started
     jvm_mb = _jvm_peak_mb(session)
     engine.close()
     session.stop()
-    return {**_cards_found(outcome.results), "_seconds": seconds, "jvm_peak_rss_mb": jvm_mb}
+    return {**_cards_found(summaries), "_seconds": seconds, "jvm_peak_rss_mb": jvm_mb}
 
 
 def _jvm_peak_mb(session: Any) -> float | None:

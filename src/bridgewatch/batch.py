@@ -12,26 +12,30 @@ import json
 import logging
 import time
 import tomllib
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from rich.console import Console
 
-from bridgewatch.cards.compute import Outcome, compute_all
 from bridgewatch.config import CONFIG_FILE, load_config
 from bridgewatch.engine import Engine, open_engine
 from bridgewatch.errors import BridgewatchError, ConfigError, EngineError, InputError
+from bridgewatch.history import Store, store_url
 from bridgewatch.ingest.accounting import Accounting
 from bridgewatch.model.tables import TABLES
-from bridgewatch.report.render import render_csv, render_json
-from bridgewatch.report.result import CardResult
+from bridgewatch.monitor import live_view, stored_view
+from bridgewatch.report.output import ResultView, write_results
+from bridgewatch.report.result import CardSummary
+from bridgewatch.results import Run, compute
+from bridgewatch.results.run import CardRun
 from bridgewatch.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
 
-OUTPUT_FORMATS = {"json": render_json, "csv": render_csv}
+OUTPUT_FORMATS = ("json", "csv")
 """How each workspace's results are written (``OUT/<workspace>.<format>``)."""
 
 
@@ -42,13 +46,21 @@ class WorkspaceRun:
     name: str
     """The workspace id, or the folder name when its configuration could not be read."""
     folder: Path | None
-    results: tuple[CardResult, ...] = ()
+    results: tuple[CardRun, ...] = ()
     error: BridgewatchError | None = None
     output: Path | None = None
+    started_at: datetime = field(default_factory=lambda: _now())
+    engine: str = "duckdb"
+    summaries_: tuple[CardSummary, ...] | None = None
+    """The summaries as written (with their place in the history when stored)."""
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def summaries(self) -> tuple[CardSummary, ...]:
+        return self.summaries_ if self.summaries_ is not None else tuple(r.summary for r in self.results)
 
 
 @dataclass(frozen=True)
@@ -226,68 +238,113 @@ def load_many(folders: Sequence[Path], *, staged: bool = False,
     return loaded
 
 
+Handler = Callable[["WorkspaceRun"], "WorkspaceRun"]
+"""Called with each workspace's results while its worklists can still be read (write them, store them)."""
+
+
 def compute_batch(workspaces: Sequence[Workspace], *, engine: Engine, cards: Sequence[str] | None = None,
-                  as_of: datetime | None = None) -> Outcome:
+                  as_of: datetime | None = None, handle: Handler | None = None) -> list[WorkspaceRun]:
     """Every workspace's cards in one pass; if the pass itself fails, isolate the workspace(s) to blame.
 
     A failing SQL step fails the pass for everyone, so only then are workspaces computed one by
-    one: the ones that work still get results, the others carry the engine error.
+    one: the ones that work still get results, the others carry the engine error. ``handle`` sees
+    each workspace's results before the engine moves on (a later pass replaces the card tables).
     """
+    handle = handle or (lambda r: r)
     try:
-        return compute_all(workspaces, engine=engine, cards=cards, as_of=as_of)
+        run = compute(workspaces, engine=engine, cards=cards, as_of=as_of, on_error="collect")
     except EngineError as exc:
         if len(workspaces) == 1:
-            return Outcome(errors={workspaces[0].id: exc})
+            return [handle(WorkspaceRun(workspaces[0].id, workspaces[0].config.root, error=exc,
+                                        engine=engine.dialect.name))]
         log.warning("batch pass failed (%s); computing workspaces one by one", exc)
-    outcome = Outcome()
-    for ws in workspaces:
-        single = compute_batch([ws], engine=engine, cards=cards, as_of=as_of)
-        outcome.results.extend(single.results)
-        outcome.errors.update(single.errors)
-    return outcome
+        return [r for ws in workspaces for r in compute_batch([ws], engine=engine, cards=cards, as_of=as_of,
+                                                              handle=handle)]
+    return [handle(_run_of(ws, run)) for ws in workspaces]
 
 
 def run_batch(source: Path | str | Sequence[Path], *, engine: Engine, cards: Sequence[str] | None = None,
-              as_of: datetime | None = None, staged: bool = False, tables_root: str | None = None) -> Batch:
+              as_of: datetime | None = None, staged: bool = False, tables_root: str | None = None,
+              handle: Handler | None = None) -> Batch:
     """Find, load and compute the workspaces named by ``source`` (see :func:`find_workspaces`)."""
     started = time.perf_counter()
     folders = find_workspaces(source) if isinstance(source, (str, Path)) else list(source)
     loaded = load_many(folders, staged=staged, tables_root=tables_root)
     workspaces = [w for w in loaded if isinstance(w, Workspace)]
     load_s = time.perf_counter() - started
-    outcome = compute_batch(workspaces, engine=engine, cards=cards, as_of=as_of) if workspaces else Outcome()
-    runs = tuple(w if isinstance(w, WorkspaceRun) else _run_of(w, outcome) for w in loaded)
+    done = {r.name: r for r in compute_batch(workspaces, engine=engine, cards=cards, as_of=as_of,
+                                             handle=handle)} if workspaces else {}
+    runs = tuple(w if isinstance(w, WorkspaceRun) else done[w.id] for w in loaded)
     timings = {"load_s": load_s, "compute_s": time.perf_counter() - started - load_s}
     return Batch(runs, engine.dialect.name, timings)
 
 
-def _run_of(ws: Workspace, outcome: Outcome) -> WorkspaceRun:
-    results = tuple(r for r in outcome.results if r.workspace == ws.id)
-    return WorkspaceRun(ws.id, ws.config.root, results, outcome.errors.get(ws.id))
+def _run_of(ws: Workspace, run: Run) -> WorkspaceRun:
+    return WorkspaceRun(ws.id, ws.config.root, tuple(run.for_workspace(ws.id)), run.errors.get(ws.id),
+                        started_at=run.started_at, engine=run.engine.dialect.name)
 
 
 # -- writing -------------------------------------------------------------------------------------------
 
-def write_batch(batch: Batch, out: Path | str, fmt: str = "json") -> Batch:
-    """Write ``OUT/<workspace>.<fmt>`` per computed workspace and ``OUT/batch.json`` (every status)."""
+def writer(out: Path | str, fmt: str = "json", *, store_for: StoreUrl | None = None) -> Handler:
+    """A handler that stores each workspace's run (when ``store_for`` gives its store) and writes
+    ``OUT/<workspace>.<fmt>``: read back from the store when stored (so it equals ``bridgewatch show``),
+    else streamed from the engine."""
     if fmt not in OUTPUT_FORMATS:
         raise ConfigError(f"Unknown batch output format '{fmt}'; use one of {', '.join(OUTPUT_FORMATS)}.")
-    started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    runs = tuple(_write_run(run, out, fmt) for run in batch.runs)
-    written = Batch(runs, batch.engine, {**batch.timings, "write_s": time.perf_counter() - started})
-    (out / "batch.json").write_text(json.dumps(summary(written), indent=2) + "\n", encoding="utf-8")
-    return written
+
+    def handle(run: WorkspaceRun) -> WorkspaceRun:
+        if store_for is None:
+            return _write(run, [live_view(r) for r in run.results], out, fmt) if run.ok else run
+        with Store(store_for(run)) as store:
+            if not run.ok:
+                _record_failure(store, run)
+                return run
+            stored = store.save_workspace(run.results[0].workspace, run.results, started_at=run.started_at,
+                                          finished_at=_now(), engine_name=run.engine)
+            return _write(run, [stored_view(store, s) for s in stored], out, fmt)
+
+    return handle
 
 
-def _write_run(run: WorkspaceRun, out: Path, fmt: str) -> WorkspaceRun:
-    if not run.ok:
-        return run
+def _write(run: WorkspaceRun, views: list[ResultView], out: Path, fmt: str) -> WorkspaceRun:
     path = out / f"{run.name}.{fmt}"
-    text = OUTPUT_FORMATS[fmt](run.results)
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    return WorkspaceRun(run.name, run.folder, run.results, None, path)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        write_results(views, fmt, fh=fh, console=Console(file=fh))
+    return replace(run, output=path, summaries_=tuple(v.summary for v in views))
+
+
+def _record_failure(store: Store, run: WorkspaceRun) -> None:
+    if run.folder is None:
+        return
+    try:
+        config = load_config(run.folder)
+    except BridgewatchError:
+        return  # no readable configuration: nothing to attach the failure to
+    store.record_failure(config, str(run.error), started_at=run.started_at, engine_name=run.engine)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+StoreUrl = Callable[[WorkspaceRun], str]
+"""Given a workspace's run, the URL of the store it is saved to."""
+
+
+def store_urls(override: str | None, environ: Mapping[str, str]) -> StoreUrl:
+    """Each workspace's store: ``override`` (one store for the group) or its own (``[history]`` / default)."""
+    def url(run: WorkspaceRun) -> str:
+        return store_url(load_config(run.folder or Path(run.name)), override=override, environ=environ)
+
+    return url
+
+
+def write_summary(batch: Batch, out: Path | str) -> None:
+    """``OUT/batch.json``: every workspace's status, cards, counts, blocked value or error."""
+    (Path(out) / "batch.json").write_text(json.dumps(summary(batch), indent=2) + "\n", encoding="utf-8")
 
 
 def summary(batch: Batch) -> dict[str, object]:
@@ -306,8 +363,10 @@ def _run_summary(run: WorkspaceRun) -> dict[str, object]:
                                "status": "ok" if run.ok else "failed"}
     if not run.ok:
         return base | {"error_type": type(run.error).__name__, "error": str(run.error)}
-    cards = [{"card": r.card, "count": r.count, "alert": r.alert.fired, "reporting_currency": r.reporting_currency,
-              "blocked_value_reporting": f"{r.blocked_value_reporting:.2f}"} for r in run.results]
+    cards = [{"card": s.card, "count": s.count, "alert": s.alert.fired, "alert_state": s.alert.state,
+              "freshness": s.freshness.status, "reporting_currency": s.reporting_currency,
+              "blocked_value_reporting": f"{s.blocked_value_reporting:.2f}", "run_id": s.run.run_id}
+             for s in run.summaries]
     return base | {"output": str(run.output) if run.output else None, "cards": cards}
 
 
@@ -316,8 +375,8 @@ def summary_lines(batch: Batch) -> list[str]:
     lines = []
     for run in batch.runs:
         if run.ok:
-            cards = "; ".join(f"{r.card}: {r.count} absent, {r.reporting_currency} {r.blocked_value_reporting:,.2f} "
-                              f"blocked{' (ALERT)' if r.alert.fired else ''}" for r in run.results)
+            cards = "; ".join(f"{s.card}: {s.count} absent, {s.reporting_currency} {s.blocked_value_reporting:,.2f} "
+                              f"blocked{_state_note(s.alert.state)}" for s in run.summaries)
             lines.append(f"ok      {run.name}: {cards or 'no cards'}" + (f" -> {run.output}" if run.output else ""))
         else:
             lines.append(f"FAILED  {run.name}: {type(run.error).__name__}: {run.error}")
@@ -327,20 +386,22 @@ def summary_lines(batch: Batch) -> list[str]:
     return lines
 
 
+def _state_note(state: str) -> str:
+    return {"firing": " (ALERT)", "unknown": " (STALE: alert state unknown)"}.get(state, "")
+
+
 def run_and_write(source: Path | str, out: Path | str, *, engine: str = "duckdb", spark_master: str | None = None,
                   fmt: str = "json", cards: Sequence[str] | None = None, as_of: datetime | None = None,
-                  staged: bool = False, tables_root: str | None = None) -> Batch:
-    """What ``bridgewatch batch`` does: open the engine, compute every workspace in one pass, write results.
+                  staged: bool = False, tables_root: str | None = None, store_for: StoreUrl | None = None) -> Batch:
+    """What ``bridgewatch batch`` does: open the engine, compute every workspace in one pass, store and write.
 
     Raises:
         ConfigError: ``source`` names no workspace, or ``fmt`` is unknown (before any work is done).
     """
-    if fmt not in OUTPUT_FORMATS:
-        raise ConfigError(f"Unknown batch output format '{fmt}'; use one of {', '.join(OUTPUT_FORMATS)}.")
+    handle = writer(out, fmt, store_for=store_for)
     folders = find_workspaces(source)
-    opened = open_engine(engine, spark_master=spark_master)
-    try:
-        batch = run_batch(folders, engine=opened, cards=cards, as_of=as_of, staged=staged, tables_root=tables_root)
-        return write_batch(batch, out, fmt)
-    finally:
-        opened.close()
+    with open_engine(engine, spark_master=spark_master) as opened:
+        batch = run_batch(folders, engine=opened, cards=cards, as_of=as_of, staged=staged, tables_root=tables_root,
+                          handle=handle)
+    write_summary(batch, out)
+    return batch

@@ -13,7 +13,8 @@ The tree::
     ├── LookupFailed         an unknown card, source, engine or customer id (with did-you-mean)
     ├── EngineError          a SQL step failed (carries the step name and its SQL)
     │   └── EngineUnavailable  an optional engine's extra is not installed
-    └── CardError            a card could not be computed from otherwise valid input
+    ├── CardError            a card could not be computed from otherwise valid input
+    └── StoreError           the run store cannot be opened, read or written (URL shown without password)
 """
 
 from __future__ import annotations
@@ -87,6 +88,12 @@ class EngineUnavailable(EngineError):
 
 class CardError(BridgewatchError):
     """A card cannot be computed from the (valid) inputs it was given."""
+
+
+class StoreError(BridgewatchError):
+    """The run store (SQLite or PostgreSQL) cannot be opened, read or written."""
+
+    exit_code = 7
 
 
 MAX_LISTED = 20

@@ -167,13 +167,13 @@ class _Recorder:
 
     def run_cards(self, scenario: Scenario, *, cards: Sequence[str] | None = None,
                   as_of: datetime | None = None) -> list[Any]:
-        from bridgewatch.cards.compute import compute
+        from bridgewatch.results import collect
         from bridgewatch.workspace import load_workspace
 
         workspace_id = f"{self.prefix}.{len(self.recorded) + 1}"
         self.recorded.append((workspace_id, with_id(scenario, workspace_id, cards=cards, as_of=as_of)))
         root = scenario.write(self.tmp / workspace_id)
-        return compute([load_workspace(root)], cards=cards, as_of=as_of)
+        return collect([load_workspace(root)], cards=cards, as_of=as_of)
 
     def run_card(self, scenario: Scenario, **kwargs: Any) -> Any:
         results = self.run_cards(scenario, **kwargs)

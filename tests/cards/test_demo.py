@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bridgewatch.cards.compute import compute
 from bridgewatch.demo import write_demo
 from bridgewatch.report.result import CardResult
+from bridgewatch.results import collect
 from bridgewatch.workspace import load_workspace
 
 
 @pytest.fixture(scope="module")
 def demo_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, CardResult]:
     folders = write_demo(tmp_path_factory.mktemp("demo"))
-    return {r.card: r for folder in folders for r in compute([load_workspace(folder)])}
+    return {r.card: r for folder in folders for r in collect([load_workspace(folder)])}
 
 
 def test_sage_worked_example(demo_results: dict[str, CardResult]) -> None:

@@ -19,7 +19,7 @@ runner = CliRunner()
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     s = sage()
-    company(s, "ABSENT", vat="GB111111111")
+    company(s, "ABSENT", vat="GB111111111", orders=("2026-04-14T10:00:00Z",))  # fresh: 8 hours before as-of
     event(s, "ABSENT", "failed", "2026-04-10T06:00:00Z", "Missing NAME")
     company(s, "HERE", vat="GB222222222")
     erp(s, "C2", vat_number="222222222", country="GB")
@@ -33,7 +33,7 @@ def test_run_json_schema(workspace: Path) -> None:
     assert {k: card[k] for k in ("card", "workspace", "as_of", "window_days", "count")} == {
         "card": "sage_customer_master_gap", "workspace": "sage-test", "as_of": "2026-04-14T18:00:00Z",
         "window_days": 7, "count": 1}
-    assert card["alert"] == {"threshold": 10, "fired": False, "sentiment": "customer_master_gap"}
+    assert card["alert"] == {"threshold": 10, "fired": False, "sentiment": "customer_master_gap", "state": "quiet"}
     customer = card["customers"][0]
     assert {k: customer[k] for k in ("customer_id", "company_id", "cause", "rejection_reason", "segment")} == {
         "customer_id": "ABSENT-U", "company_id": "ABSENT", "cause": "create_failed",
@@ -65,30 +65,56 @@ def test_as_of_option_moves_the_window(workspace: Path) -> None:
     assert json.loads(result.stdout)[0]["count"] == 0
 
 
-def test_explain_shows_the_evidence(workspace: Path) -> None:
-    result = runner.invoke(app, ["explain", "-w", str(workspace), "ABSENT-U", "--format", "json"])
+def _explain(workspace: Path, *args: str) -> list[dict[str, object]]:
+    result = runner.invoke(app, ["explain", "-w", str(workspace), *args, "--format", "json"])
     assert result.exit_code == 0, result.output
-    [e] = json.loads(result.stdout)
-    assert (e["verdict"], e["account_id"]) == ("counted", "ABSENT")
-    assert e["reason"].startswith("last create attempt (2026-04-10 06:00:00, connector) was rejected: Missing NAME")
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("source", [(), ("--recompute",)], ids=["stored", "recomputed"])
+def test_explain_shows_the_evidence(workspace: Path, source: tuple[str, ...]) -> None:
+    assert runner.invoke(app, ["run", "-w", str(workspace)]).exit_code == 0
+    [e] = _explain(workspace, "ABSENT-U", *source)
+    assert (e["verdict"], e["account_id"], e["cause"]) == ("counted", "ABSENT", "create_failed")
+    assert e["reason"] == ("last create attempt (2026-04-10T06:00:00Z, connector) was rejected: Missing NAME; "
+                           "1 failed attempt(s) in all")
+    assert e["cause_definition"].startswith("The sync log holds a create attempt for this customer")
     assert [k["key_value"] for k in e["keys"] if k["key_type"] == "vat"] == ["GB111111111"]
     assert [o["order_id"] for o in e["orders"]] == ["ABSENT-0"]
     assert [ev["outcome"] for ev in e["sync_events"]] == ["failed"]
-    present = json.loads(runner.invoke(app, ["explain", "-w", str(workspace), "HERE", "-f", "json"]).stdout)[0]
+    assert e["customer"]["rank"] == 1 and e["customer"]["blocked_value"] == "100.00"
+
+
+def test_explain_a_present_customer(workspace: Path) -> None:
+    assert runner.invoke(app, ["run", "-w", str(workspace)]).exit_code == 0
+    [stored] = _explain(workspace, "HERE")
+    assert stored["verdict"] == "not counted in this run" and "--recompute" in stored["reason"]
+    [present] = _explain(workspace, "HERE", "--recompute")
     assert (present["verdict"], present["reason"]) == ("present", "found in the master on key 'vat' as top level/C2")
 
 
+def test_explain_before_any_stored_run_says_what_to_do(workspace: Path) -> None:
+    result = runner.invoke(app, ["explain", "-w", str(workspace), "ABSENT"])
+    assert result.exit_code == EXIT_INPUT
+    assert "No stored run for workspace 'sage-test'" in result.stderr and "bridgewatch run" in result.stderr
+
+
 def test_explain_unknown_customer_suggests(workspace: Path) -> None:
-    result = runner.invoke(app, ["explain", "-w", str(workspace), "ABSENTT"])
+    result = runner.invoke(app, ["explain", "-w", str(workspace), "ABSENTT", "--recompute"])
     assert result.exit_code == EXIT_INPUT
     assert "Unknown customer 'ABSENTT'. Did you mean ABSENT?" in result.stderr
+
+
+def test_explain_has_no_csv_form(workspace: Path) -> None:
+    result = runner.invoke(app, ["explain", "-w", str(workspace), "ABSENT", "--format", "csv"])
+    assert result.exit_code == 2 and "use one of table, json" in result.output
 
 
 def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "workspace.toml").write_text('[workspace]\nid = "x"\nerp = "sap"\n')
     result = runner.invoke(app, ["run", "-w", str(tmp_path)])
     assert result.exit_code == EXIT_INPUT
-    assert "workspace.erp: Input should be 'sage_intacct', 'd365_fo' or 'business_central'" in result.stderr
+    assert "workspace.erp: Unknown ERP 'sap'. Known: business_central, d365_fo, sage_intacct." in result.stderr
     assert "Traceback" not in result.output
 
 

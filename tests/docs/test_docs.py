@@ -9,7 +9,7 @@ import pytest
 from bridgewatch.cards import CARDS
 from bridgewatch.cli import app
 from bridgewatch.model.docs import render
-from bridgewatch.report.render import WORKLIST_COLUMNS
+from bridgewatch.report.csv_out import WORKLIST_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,12 +42,12 @@ def test_every_card_and_cause_is_documented(card: str) -> None:
 
 
 def test_every_json_and_csv_key_is_documented(tmp_path: Path) -> None:
-    from bridgewatch.cards.compute import compute
     from bridgewatch.demo import write_demo
+    from bridgewatch.results import collect
     from bridgewatch.workspace import load_workspace
 
     folder = write_demo(tmp_path)[1]
-    result = compute([load_workspace(folder)])[0].to_dict()
+    result = collect([load_workspace(folder)])[0].to_dict()
     output_doc = _read("docs/output.md")
     for key in [*result, *result["customers"][0], *WORKLIST_COLUMNS]:
         assert f"`{key}`" in output_doc or key in output_doc.split("## CSV worklist")[1], key

@@ -86,23 +86,29 @@ def test_a_reused_workspace_id_is_refused_not_merged(group: Path, tmp_path: Path
     done = run_and_write(group, tmp_path / "out")
     [dup] = [r for r in done.runs if r.folder == group / "brand-a-copy"]
     assert not dup.ok and "already used" in str(dup.error)
-    assert next(r for r in done.runs if r.name == "brand-a").results[0].count == 1
+    assert next(r for r in done.runs if r.name == "brand-a").summaries[0].count == 1
 
 
 def test_a_failing_pass_is_retried_per_workspace(group: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A SQL failure caused by one workspace does not take the others down with it."""
-    real = batch_module.compute_all
+    real = batch_module.compute
 
     def flaky(workspaces, **kwargs):  # type: ignore[no-untyped-def]
         if any(ws.id == "brand-b" for ws in workspaces):
             raise EngineError("boom", step="orders", sql="SELECT 1")
         return real(workspaces, **kwargs)
 
-    monkeypatch.setattr(batch_module, "compute_all", flaky)
+    monkeypatch.setattr(batch_module, "compute", flaky)
     workspaces = [load_workspace(group / n) for n in ("brand-a", "brand-b")]
-    outcome = compute_batch(workspaces, engine=get_engine("duckdb"))
-    assert [r.workspace for r in outcome.results] == ["brand-a"]
-    assert list(outcome.errors) == ["brand-b"]
+    counts = {}
+
+    def keep(run):  # type: ignore[no-untyped-def]
+        counts[run.name] = [r.worklist.count() for r in run.results]  # read while the engine still holds it
+        return run
+
+    runs = compute_batch(workspaces, engine=get_engine("duckdb"), handle=keep)
+    assert [(r.name, r.ok) for r in runs] == [("brand-a", True), ("brand-b", False)]
+    assert counts == {"brand-a": [1], "brand-b": []}
 
 
 def test_cli_batch_exit_code_and_summary(group: Path, tmp_path: Path) -> None:
@@ -131,7 +137,7 @@ def test_cli_rejects_an_unknown_engine(group: Path) -> None:
 @pytest.mark.spark
 def test_cli_run_on_spark_matches_duckdb(group: Path, spark_session: object) -> None:
     """``run --engine spark`` reuses the active session (the test's) and prints the same JSON."""
-    args = ["run", "-w", str(group / "brand-a"), "--format", "json"]
+    args = ["run", "-w", str(group / "brand-a"), "--format", "json", "--no-store", "--allow-stale"]
     on_duckdb = runner.invoke(app, args)
     on_spark = runner.invoke(app, [*args, "--engine", "spark"])
     assert on_spark.exit_code == 0, on_spark.output

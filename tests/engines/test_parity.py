@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from bridgewatch.batch import compute_batch
-from bridgewatch.cards.compute import Outcome
+from bridgewatch.batch import WorkspaceRun, compute_batch
 from bridgewatch.engine import get_engine
 from bridgewatch.workspace import Workspace, load_workspace
 
@@ -39,7 +38,7 @@ def workspaces(tmp_path_factory: pytest.TempPathFactory) -> list[Workspace]:
 def on_duckdb(workspaces: list[Workspace]) -> dict[str, Any]:
     engine = get_engine("duckdb")
     try:
-        return _by_workspace(compute_batch(workspaces, engine=engine))
+        return _by_workspace(workspaces, engine)
     finally:
         engine.close()
 
@@ -50,16 +49,23 @@ def on_spark(workspaces: list[Workspace], spark_session: Any) -> dict[str, Any]:
 
     engine = SparkEngine(session=spark_session)
     try:
-        return _by_workspace(compute_batch(workspaces, engine=engine))
+        return _by_workspace(workspaces, engine)
     finally:
         engine.close()
 
 
-def _by_workspace(outcome: Outcome) -> dict[str, Any]:
-    """Per workspace: its results as JSON-ready dicts, or its error as (type, message)."""
-    out: dict[str, Any] = {ws: (type(e).__name__, str(e)) for ws, e in outcome.errors.items()}
-    for result in outcome.results:
-        out.setdefault(result.workspace, {})[result.card] = result.to_dict()
+def _by_workspace(workspaces: list[Workspace], engine: Any) -> dict[str, Any]:
+    """Per workspace: its results as JSON-ready dicts (read while the pass holds them), or its error."""
+    out: dict[str, Any] = {}
+
+    def keep(run: WorkspaceRun) -> WorkspaceRun:
+        if run.error is not None:
+            out[run.name] = (type(run.error).__name__, str(run.error))
+        for result in run.results:
+            out.setdefault(run.name, {})[result.card.id] = result.collect().to_dict()
+        return run
+
+    compute_batch(workspaces, engine=engine, handle=keep)
     return out
 
 

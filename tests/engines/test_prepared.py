@@ -18,12 +18,11 @@ from sqlglot import exp
 
 from bridgewatch.batch import stage_workspace, staged_workspace
 from bridgewatch.cards import account_key
-from bridgewatch.cards.compute import compute
 from bridgewatch.cards.steps import shared_steps
 from bridgewatch.demo import scenarios
 from bridgewatch.engine.duckdb import DuckDBEngine
 from bridgewatch.engine.prepared import STEPS, STORE_FILE
-from bridgewatch.report.result import CardResult
+from bridgewatch.results.run import CardRun, compute
 from bridgewatch.workspace import load_workspace
 
 
@@ -52,11 +51,8 @@ def staged(tmp_path: Path) -> Path:
 
 def _run(folder: Path, **engine: Any) -> tuple[list[dict[str, Any]], DuckDBEngine]:
     ws = staged_workspace(folder.parent)
-    eng = DuckDBEngine(**engine)
-    try:
-        return [r.to_dict() for r in compute([ws], engine=eng)], eng
-    finally:
-        eng.close()
+    with DuckDBEngine(**engine) as eng:
+        return _results(compute([ws], engine=eng).results), eng
 
 
 def _kept(folder: Path) -> dict[str, str]:
@@ -117,14 +113,16 @@ def test_a_store_in_use_is_skipped_with_a_warning(staged: Path, caplog: pytest.L
     assert "not used" in caplog.text
 
 
-def _results(results: list[CardResult]) -> list[dict[str, Any]]:
-    return [r.to_dict() for r in results]
+def _results(results: list[CardRun]) -> list[dict[str, Any]]:
+    return [r.collect().to_dict() for r in results]
 
 
 @pytest.mark.parametrize("demo", ["uk-trade-sage", "us-distributor-d365"])
 def test_colliding_account_keys_change_nothing(demo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the account hash cut to two bits nearly every account collides; every result must stay the same."""
     ws = load_workspace(scenarios()[demo].write(tmp_path / "ws"))
-    expected = _results(compute([ws]))
+    with compute([ws]) as run:
+        expected = _results(run.results)
     monkeypatch.setattr(account_key, "KEY_MASK", 3)
-    assert _results(compute([ws])) == expected
+    with compute([ws]) as run:
+        assert _results(run.results) == expected

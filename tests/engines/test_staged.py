@@ -90,15 +90,15 @@ def test_spark_scans_staged_parquet_and_agrees(tmp_path: Path, spark_engine: obj
     group = tmp_path / "group"
     _good(group, "brand-a")
     stage_many(group)
-    from bridgewatch.cards.compute import compute_all
     from bridgewatch.engine.duckdb import DuckDBEngine
+    from bridgewatch.results import collect
 
     ws = staged_workspace(group / "brand-a")
     assert all(isinstance(v, str) and v.endswith(".parquet") for v in ws.tables.values())
-    on_spark = compute_all([ws], engine=spark_engine)  # type: ignore[arg-type]
-    on_duckdb = compute_all([ws], engine=DuckDBEngine())
-    assert [r.to_dict() for r in on_spark.results] == [r.to_dict() for r in on_duckdb.results]
-    assert on_spark.results[0].count == 1
+    on_spark = collect([ws], engine=spark_engine)
+    on_duckdb = collect([ws], engine=DuckDBEngine())
+    assert [r.to_dict() for r in on_spark] == [r.to_dict() for r in on_duckdb]
+    assert on_spark[0].count == 1
 
 
 def test_tables_staged_under_another_workspace_id_are_refused(tmp_path: Path) -> None:

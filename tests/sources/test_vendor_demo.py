@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bridgewatch.cards.compute import compute
 from bridgewatch.demo import scenarios
 from bridgewatch.demo.vendor_files import write_vendor_workspace
+from bridgewatch.results import collect
 from bridgewatch.workspace import load_workspace
 
 DEMOS = sorted(scenarios())
@@ -23,8 +23,8 @@ def test_vendor_files_give_the_same_cards_as_canonical_files(name: str, tmp_path
     assert vendor.config.sources, "the vendor workspace reads its tables through [sources]"
     assert {t: v.num_rows for t, v in vendor.tables.items()} == {t: v.num_rows for t, v in canonical.tables.items()}
     assert all(a.balanced and not a.quarantined for a in vendor.accounting.files)
-    expected = [r.to_dict() | {"ingest": None} for r in compute([canonical])]  # the files read differ, by design
-    assert [r.to_dict() | {"ingest": None} for r in compute([vendor])] == expected
+    expected = [r.to_dict() | {"ingest": None} for r in collect([canonical])]  # the files read differ, by design
+    assert [r.to_dict() | {"ingest": None} for r in collect([vendor])] == expected
 
 
 def test_vendor_demo_uses_the_vendor_formats(tmp_path: Path) -> None:

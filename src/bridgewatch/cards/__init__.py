@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bridgewatch.cards.base import Card, Cause
+from bridgewatch.cards.base import Card
 from bridgewatch.cards.card_sql import card_steps
+from bridgewatch.cards.causes import Cause
 from bridgewatch.cards.d365 import D365_CARD
 from bridgewatch.cards.sage import SAGE_CARD
 from bridgewatch.errors import did_you_mean

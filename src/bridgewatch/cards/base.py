@@ -10,17 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Cause:
-    """A reason a counted customer is absent; the first cause whose condition holds wins."""
-
-    id: str
-    label: str
-    condition: str
-    """SQL over aliases: ``a`` account, ``act`` activity, ``pr`` presence, ``sy`` sync, ``st`` staging, ``p`` params."""
-    action: str
-    """What to do about a customer absent for this cause."""
+from bridgewatch.cards.causes import Cause
 
 
 @dataclass(frozen=True)
@@ -30,6 +20,10 @@ class Card:
     id: str
     title: str
     erp_label: str
+    erps: tuple[str, ...]
+    """ERP systems (``model.tables.ERP_SYSTEMS``) this card is computed for by default."""
+    field_map: tuple[str, ...]
+    """Default match-key precedence (``[field_map]`` in workspace.toml overrides it)."""
     population: str
     """SQL condition (alias ``a`` = account) a customer must meet to be in the card's population."""
     population_reason: str
@@ -50,41 +44,3 @@ class Card:
     @property
     def cause_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.causes)
-
-
-MERGED_RETIRED = "merged_retired"
-CREATE_FAILED = "create_failed"
-SYNCED_NOT_FOUND = "synced_not_found"
-LAGGING = "lagging"
-NEVER_SYNCED = "never_synced"
-DATAVERSE_NOT_PROMOTED = "dataverse_not_promoted"
-
-
-def _lagging_condition(order_triggered: bool) -> str:
-    cond = ("sy.last_outcome IN ('pending', 'succeeded') OR a.created_at >= p.grace_start "
-            "OR a.created_at > sy.last_success_run")
-    return cond + (" OR act.first_order_at >= p.grace_start" if order_triggered else "")
-
-
-def sync_causes(*, order_triggered: bool, staging: bool = False) -> tuple[Cause, ...]:
-    """The sync-cause ladder shared by both cards (staging inserts 'not promoted' after 'merged')."""
-    ladder = [Cause(
-        MERGED_RETIRED, "Merged or retired reference",
-        "a.merged_into IS NOT NULL OR pr.retired_match" + (" OR st.staging_merged" if staging else ""),
-        "Re-point the orders to the surviving account (or reactivate the retired record).")]
-    if staging:
-        ladder.append(Cause(
-            DATAVERSE_NOT_PROMOTED, "In Dataverse, not promoted", "st.in_staging",
-            "Complete the dual-write / promotion into the ERP master; do not create a duplicate."))
-    ladder += [
-        Cause(CREATE_FAILED, "Sync failed (create rejected)", "sy.last_outcome = 'failed'",
-              "Fix the rejection reason, then re-run the sync."),
-        Cause(SYNCED_NOT_FOUND, "Sync reported success, record not in master",
-              "sy.last_outcome = 'succeeded' AND sy.last_attempt_at < p.grace_start",
-              "Check the entity and key the sync wrote the record under."),
-        Cause(LAGGING, "Sync lagging (will clear on next run)", _lagging_condition(order_triggered),
-              "Wait for the next sync run; chase only if it does not clear."),
-        Cause(NEVER_SYNCED, "Never synced (no create attempt)", "TRUE",
-              "Run or fix the sync for this customer; no attempt has been logged."),
-    ]
-    return tuple(ladder)

@@ -16,7 +16,8 @@ Every value in the SQL comes through :func:`bridgewatch.engine.sql.literal`.
 
 from __future__ import annotations
 
-from bridgewatch.cards.base import CREATE_FAILED, NEVER_SYNCED, Card
+from bridgewatch.cards.base import Card
+from bridgewatch.cards.causes import CREATE_FAILED, NEVER_SYNCED
 from bridgewatch.cards.keys import keys_of, matches_of, staging_keys_sql
 from bridgewatch.cards.steps import entity_fits, valued
 from bridgewatch.cards.sync import sync_sql

@@ -8,12 +8,15 @@ cross-referenced (and get their own cause, because creating them again makes a d
 
 from __future__ import annotations
 
-from bridgewatch.cards.base import Card, sync_causes
+from bridgewatch.cards.base import Card
+from bridgewatch.cards.causes import sync_causes
 
 D365_CARD = Card(
     id="d365_customer_master_gap",
     title="Ecom Customers Absent from D365 Customer Master",
     erp_label="Dynamics 365",
+    erps=("d365_fo", "business_central"),
+    field_map=("email", "external_id", "vat"),
     population="TRUE",
     population_reason="",
     causes=sync_causes(order_triggered=True, staging=True),

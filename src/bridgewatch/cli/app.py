@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 unexpected internal error; 2 usage error; 3 an alert fi
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +22,7 @@ from bridgewatch.errors import BridgewatchError, QuarantineError
 from bridgewatch.ingest.accounting import Accounting
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ALERT, EXIT_QUARANTINE, EXIT_INPUT = 0, 1, 2, 3, 4, 5
+EXIT_STALE, EXIT_STORE = 6, 7
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Which customers are buying from us right now who do not exist in our ERP's customer "
@@ -41,6 +43,10 @@ QuarantineOpt = Annotated[Path | None, typer.Option(
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 4) if any input row is quarantined.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (embedded, default) or spark.")]
 SparkMasterOpt = Annotated[str | None, typer.Option("--spark-master", help="Spark master URL (default local[2]).")]
+NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not store this run in the workspace's history.")]
+HistoryUrlOpt = Annotated[str | None, typer.Option(
+    "--history-url", help="Run store URL (default: $BRIDGEWATCH_HISTORY_URL, [history] url, else "
+                          "<workspace>/.bridgewatch/history.sqlite).")]
 TablesRootOpt = Annotated[str | None, typer.Option(
     "--tables-root", help="Staged tables live under ROOT/<workspace id>/ (a folder, or for batch an object-storage "
                           "URI such as s3a://bucket/bridgewatch) instead of <workspace>/canonical.")]
@@ -55,11 +61,12 @@ def guard(fn: Callable[[], T]) -> T:
         raise typer.Exit(exc.exit_code) from None
 
 
-def check_format(fmt: str) -> None:
-    from bridgewatch.report.render import FORMATS
+def check_format(fmt: str, allowed: tuple[str, ...] | None = None) -> None:
+    from bridgewatch.report.output import FORMATS
 
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}", param_hint="--format")
+    allowed = allowed or FORMATS
+    if fmt not in allowed:
+        raise typer.BadParameter(f"unknown format '{fmt}'; use one of {', '.join(allowed)}", param_hint="--format")
 
 
 def load_checked(workspace: Path, strict: bool) -> Any:
@@ -72,18 +79,21 @@ def load_checked(workspace: Path, strict: bool) -> Any:
     return ws
 
 
-def emit(results: list[Any], fmt: str, accounting: Accounting | None = None) -> None:
-    from bridgewatch.report.accounting_view import render_accounting
-    from bridgewatch.report.render import render_csv, render_json, render_table
+def open_cli_store(config: Any, history_url: str | None) -> Any:
+    """The workspace's run store: --history-url > $BRIDGEWATCH_HISTORY_URL > [history] url > the default file."""
+    from bridgewatch.history import Store, store_url
 
-    if fmt == "json":
-        sys.stdout.write(render_json(results) + "\n")
-    elif fmt == "csv":
-        sys.stdout.write(render_csv(results))
-    else:
-        render_table(results, out)
-        if accounting is not None and accounting.files:
-            render_accounting(accounting, out)
+    return Store(store_url(config, override=history_url, environ=os.environ))
+
+
+def emit(views: list[Any], fmt: str, accounting: Accounting | None = None) -> None:
+    """Write the results in ``fmt``: JSON/CSV streamed to stdout, or the terminal readout (with the accounting)."""
+    from bridgewatch.report.accounting_view import render_accounting
+    from bridgewatch.report.output import write_results
+
+    write_results(views, fmt, fh=sys.stdout, console=out)
+    if fmt == "table" and accounting is not None and accounting.files:
+        render_accounting(accounting, out)
 
 
 def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) -> None:

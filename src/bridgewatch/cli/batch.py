@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,8 @@ from bridgewatch.cli.app import (
     AsOfOpt,
     CardOpt,
     EngineOpt,
+    HistoryUrlOpt,
+    NoStoreOpt,
     SparkMasterOpt,
     TablesRootOpt,
     app,
@@ -31,15 +34,17 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
           staged: Annotated[bool, typer.Option("--staged", help="Read each workspace's staged Parquet tables "
                                                                 "(bridgewatch stage) instead of its source files.")]
           = False,
-          tables_root: TablesRootOpt = None) -> None:
-    """Compute many workspaces in one pass; a failed workspace is reported (exit 5) without stopping the rest."""
+          tables_root: TablesRootOpt = None, no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None) -> None:
+    """Compute many workspaces in one pass and store each run; a failed workspace is reported (exit 5) without
+    stopping the rest."""
 
     def go() -> int:
-        from bridgewatch.batch import run_and_write, summary_lines
+        from bridgewatch.batch import run_and_write, store_urls, summary_lines
 
         done = run_and_write(workspaces, out_dir, engine=engine, spark_master=spark_master, fmt=fmt,
                              cards=[card] if card else None, as_of=as_of, staged=staged or bool(tables_root),
-                             tables_root=tables_root)
+                             tables_root=tables_root,
+                             store_for=None if no_store else store_urls(history_url, os.environ))
         out.print("\n".join(summary_lines(done)), highlight=False, markup=False)
         return len(done.failed)
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from bridgewatch.cli.app import (
     EXIT_ALERT,
+    EXIT_STALE,
     AsOfOpt,
     CardOpt,
     EngineOpt,
     FormatOpt,
+    HistoryUrlOpt,
+    NoStoreOpt,
     QuarantineOpt,
     SparkMasterOpt,
     StrictOpt,
@@ -23,55 +28,106 @@ from bridgewatch.cli.app import (
     emit,
     guard,
     load_checked,
+    open_cli_store,
     out,
     save_quarantine,
 )
-from bridgewatch.errors import QuarantineError
+from bridgewatch.errors import BridgewatchError, QuarantineError, StoreError
 
 
 @app.command()
 def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = "table",
         fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert", help="Exit 3 when an alert fires.")] = False,
         strict: StrictOpt = False, quarantine_file: QuarantineOpt = None, engine: EngineOpt = "duckdb",
-        spark_master: SparkMasterOpt = None) -> None:
-    """Compute the workspace's cards and print them (with the ingest accounting)."""
+        spark_master: SparkMasterOpt = None, no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
+        allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when the data is stale or "
+                                                                        "empty (the alert state stays unknown).")]
+        = False) -> None:
+    """Compute the workspace's cards, store the run, and print them (with the ingest accounting)."""
     check_format(fmt)
+    states = guard(lambda: _run(workspace, card, as_of, fmt, strict, quarantine_file, engine, spark_master,
+                                None if no_store else history_url, no_store))
+    if not allow_stale and "unknown" in states:
+        raise typer.Exit(EXIT_STALE)
+    if fail_on_alert and "firing" in states:
+        raise typer.Exit(EXIT_ALERT)
 
-    def go() -> list[Any]:
-        from bridgewatch.cards.compute import compute
 
+def _run(workspace: Path, card: str | None, as_of: datetime | None, fmt: str, strict: bool,
+         quarantine_file: Path | None, engine: str, spark_master: str | None, history_url: str | None,
+         no_store: bool) -> list[str]:
+    """Returns the alert state of each card."""
+    from bridgewatch.config import load_config
+    from bridgewatch.engine import open_engine
+    from bridgewatch.monitor import run_workspace
+
+    config = load_config(workspace)
+    store = None if no_store else open_cli_store(config, history_url)
+    started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    try:
         ws = load_checked(workspace, strict)
         save_quarantine(ws.accounting, quarantine_file, workspace)
-        from bridgewatch.engine import open_engine
-
-        results = compute([ws], engine=open_engine(engine, spark_master=spark_master),
-                          cards=[card] if card else None, as_of=as_of)
-        emit(results, fmt, ws.accounting)
-        return results
-
-    results = guard(go)
-    if fail_on_alert and any(r.alert.fired for r in results):
-        raise typer.Exit(EXIT_ALERT)
+        with open_engine(engine, spark_master=spark_master) as opened:
+            done = run_workspace(ws, engine=opened, store=store, cards=[card] if card else None, as_of=as_of)
+            emit(done.views, fmt, ws.accounting)
+            return [v.summary.alert.state for v in done.views]
+    except BridgewatchError as exc:
+        if store is not None and not isinstance(exc, StoreError):
+            store.record_failure(config, str(exc), started_at=started, engine_name=engine)
+        raise
+    finally:
+        if store is not None:
+            store.close()
 
 
 @app.command()
 def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(help="Customer, company or "
                                                                                  "account id.")],
-            card: CardOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
-    """Show the evidence for one customer: keys tried, ERP records hit, orders, sync events, cause."""
-    check_format(fmt)
+            card: CardOpt = None, fmt: FormatOpt = "table",
+            run_id: Annotated[str | None, typer.Option("--run", help="A stored run id (default: the latest).")]
+            = None,
+            recompute: Annotated[bool, typer.Option("--recompute", help="Recompute from the current inputs instead "
+                                                                        "of reading the stored run.")] = False,
+            as_of: AsOfOpt = None, history_url: HistoryUrlOpt = None, engine: EngineOpt = "duckdb") -> None:
+    """Show the evidence for one customer: keys tried, ERP records hit, orders, sync events, cause.
+
+    Read from the stored run (the latest, or --run) without recomputing; --recompute recomputes.
+    """
+    check_format(fmt, ("table", "json"))
+    if (as_of is not None) and not recompute:
+        raise typer.BadParameter("--as-of needs --recompute (a stored run has its own as-of)", param_hint="--as-of")
 
     def go() -> None:
-        from bridgewatch.cards.explain import explain as explain_customer
+        from bridgewatch.config import load_config
         from bridgewatch.report.explain_view import render_explanations
+        from bridgewatch.report.words import locale_for
 
-        found = explain_customer(load_checked(workspace, False), customer_id, card=card, as_of=as_of)
+        config = load_config(workspace)
+        found = (_recompute(workspace, customer_id, card, as_of, engine) if recompute
+                 else _stored(config, customer_id, card, run_id, history_url))
         if fmt == "json":
-            sys.stdout.write(json.dumps([e.to_dict() for e in found], indent=2) + "\n")
+            sys.stdout.write(json.dumps([e.to_dict() for e in found], indent=2, ensure_ascii=False) + "\n")
         else:
-            render_explanations(found, out)
+            render_explanations(found, out, locale=locale_for(config.workspace.home_country,
+                                                              config.workspace.locale))
 
     guard(go)
+
+
+def _stored(config: Any, customer_id: str, card: str | None, run_id: str | None, history_url: str | None) -> Any:
+    with open_cli_store(config, history_url) as store:
+        return store.explain(config.id, customer_id, card=card, run_id=run_id)
+
+
+def _recompute(workspace: Path, customer_id: str, card: str | None, as_of: datetime | None, engine: str) -> Any:
+    from bridgewatch.api import explain as explain_customer
+    from bridgewatch.engine import open_engine
+    from bridgewatch.results import compute
+
+    ws = load_checked(workspace, False)
+    with open_engine(engine) as opened:
+        run = compute([ws], engine=opened, cards=[card] if card else None, as_of=as_of)
+        return explain_customer(run, customer_id, workspace=ws.id, card=card)
 
 
 @app.command()

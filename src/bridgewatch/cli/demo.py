@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,6 @@ from bridgewatch.cli.app import (
     FormatOpt,
     app,
     check_format,
-    emit,
     guard,
     out,
 )
@@ -26,18 +26,18 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo wor
     check_format(fmt)
 
     def go() -> None:
-        from bridgewatch.cards.compute import compute
         from bridgewatch.demo import write_demo
+        from bridgewatch.monitor import live_view
+        from bridgewatch.report.output import write_results
+        from bridgewatch.results import compute
         from bridgewatch.workspace import load_workspace
 
         folders = write_demo(out_dir, canonical=canonical)
-        results = [r for folder in folders for r in compute([load_workspace(folder)])]
-        emit(results, fmt)
+        with compute([load_workspace(folder) for folder in folders]) as run:
+            write_results([live_view(r) for r in run.results], fmt, fh=sys.stdout, console=out)
         if fmt == "table":
             names = ", ".join(str(f) for f in folders)
             out.print(f"Demo workspaces written to {names}; re-run one with "
                       f"`bridgewatch run --workspace {folders[0]}`.")
 
     guard(go)
-
-

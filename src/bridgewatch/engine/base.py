@@ -100,6 +100,30 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources held by the engine."""
 
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abstractmethod
+    def _write_parquet(self, sql: str, path: str) -> None:
+        """Write the rows of a (translated) query as Parquet at ``path``, from the engine's own writer."""
+
+    def write_parquet(self, sql: str, path: str) -> None:
+        """Write a query's rows (DuckDB dialect) to Parquet without passing them through Python.
+
+        DuckDB writes one file; Spark writes a folder of part files from its executors.
+        """
+        translated = self.dialect.translate(sql)
+        try:
+            self._write_parquet(translated, path)
+        except BridgewatchError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise EngineError(f"Writing Parquet to {path} failed on {self.dialect.name}: {exc}",
+                              sql=translated) from exc
+
     # -- final orchestration ------------------------------------------------------------------
     def run(self, pipeline: SqlPipeline | Sequence[Step]) -> None:
         """Make every step's relation in order, wrapping failures with the step's name and SQL."""

@@ -117,6 +117,9 @@ class DuckDBEngine(Engine):
             for row in rows:
                 yield dict(zip(cols, row, strict=True))
 
+    def _write_parquet(self, sql: str, path: str) -> None:
+        self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")
+
     def close(self) -> None:
         if self._store:
             self._store.close()

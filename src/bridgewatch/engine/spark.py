@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,6 +137,14 @@ class SparkEngine(Engine):
     def _fetch(self, sql: str) -> list[dict[str, Any]]:
         return [_python_row(row) for row in self.spark.sql(sql).toArrow().to_pylist()]
 
+    def _stream(self, sql: str, batch: int) -> Iterator[dict[str, Any]]:
+        """Rows a partition at a time (``toLocalIterator``): the driver never holds the whole result."""
+        for row in self.spark.sql(sql).toLocalIterator(prefetchPartitions=True):
+            yield _local_row(row.asDict(recursive=True))
+
+    def _write_parquet(self, sql: str, path: str) -> None:
+        self.spark.sql(sql).write.mode("overwrite").parquet(path)
+
     def close(self) -> None:
         """Drop this engine's views and cached data; stop the session only if this engine started it."""
         for name, frame in self._frames.items():
@@ -153,3 +162,8 @@ def _python_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def _naive_utc(value: datetime) -> datetime:
     return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _local_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Rows from ``toLocalIterator``: PySpark builds naive datetimes in the driver's local zone; make them UTC."""
+    return {k: v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v for k, v in row.items()}

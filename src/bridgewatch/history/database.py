@@ -1,0 +1,126 @@
+"""Connecting to the run store: SQLite (default) or PostgreSQL, migrated on open, one writer per workspace.
+
+* SQLite: every transaction starts with ``BEGIN IMMEDIATE``, so two writers queue (a busy timeout of
+  a minute) instead of interleaving; WAL mode lets readers (the web) read while a run is saved.
+* PostgreSQL (psycopg 3): a writer takes ``pg_advisory_xact_lock`` on its workspace for the length
+  of its transaction; migrations run under a session-level advisory lock.
+
+Migrations (Alembic, ``migrations/``) are applied on open, inside a transaction and under the lock,
+so two processes opening a new store at once do not both create it. Driver and network failures
+become :class:`~bridgewatch.errors.StoreError` with the URL's password hidden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bridgewatch.errors import StoreError
+
+MIGRATION_LOCK = 0x6277_6D69
+"""PostgreSQL advisory lock key held while migrating ('bwmi')."""
+BUSY_TIMEOUT_S = 60
+WRITE = "bridgewatch_write"
+"""Execution option marking a connection that writes (see :func:`writing`)."""
+
+
+def shown(url: str) -> str:
+    """The URL as it may appear in messages: password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown by its scheme only
+        return url.split("://", 1)[0] + "://…"
+
+
+def connect(url: str) -> Engine:
+    """An SQLAlchemy engine for the store at ``url``, migrated to the current schema.
+
+    Raises:
+        StoreError: the URL is invalid, the database cannot be reached or migrated.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(f"history URL {shown(url)!r} is not a database URL ({type(exc).__name__}); use e.g. "
+                         f"sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.") from None
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and parsed.database not in (None, "", ":memory:"):
+        _make_folder(Path(parsed.database), url)
+    engine = create_engine(parsed, **({"connect_args": {"timeout": BUSY_TIMEOUT_S}} if sqlite else {}))
+    if sqlite:
+        _serialise_sqlite(engine)
+    with guarded(url, "open"):
+        _migrate(engine)
+    return engine
+
+
+def _make_folder(path: Path, url: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder for the run store {shown(url)}: {exc.strerror}. Check the "
+                         f"permissions, or pass --history-url / --no-store.") from None
+
+
+def _serialise_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE) else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction (on SQLite ``BEGIN IMMEDIATE``: writers queue; readers are never blocked)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+def _migrate(engine: Engine) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with writing(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+        config.attributes["connection"] = conn
+        command.upgrade(config, "heads")
+
+
+def lock_workspace(conn: Connection, workspace_id: str) -> None:
+    """Hold the workspace's write lock until the transaction ends (SQLite: already held by BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(workspace_id.encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+@contextmanager
+def guarded(url: str, doing: str) -> Iterator[None]:
+    """Turn driver errors into one StoreError naming the (password-free) URL and what was being done."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreError(f"run store {shown(url)}: could not {doing}: {detail}. Check that the database is "
+                         f"reachable and writable, or run with --no-store.") from None
+    except OSError as exc:
+        raise StoreError(f"run store {shown(url)}: could not {doing}: {exc.strerror or exc}. Check the disk and "
+                         f"permissions, or run with --no-store.") from None

@@ -1,0 +1,42 @@
+"""Where a workspace's runs are stored: ``--history-url`` > ``BRIDGEWATCH_HISTORY_URL`` > ``[history] url`` > default.
+
+The default is SQLite inside the workspace, ``<workspace>/.bridgewatch/history.sqlite``. A
+PostgreSQL URL should not hold the password: name an environment variable in
+``[history] password_env`` instead. The environment is only read when the caller passes it
+(the CLI does), never deep in the library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.engine import make_url
+
+from bridgewatch.config import WorkspaceConfig
+from bridgewatch.errors import ConfigError
+
+ENV_URL = "BRIDGEWATCH_HISTORY_URL"
+STORE_DIR = ".bridgewatch"
+STORE_FILE = "history.sqlite"
+
+
+def default_url(config: WorkspaceConfig) -> str:
+    return f"sqlite:///{(config.root / STORE_DIR / STORE_FILE).resolve()}"
+
+
+def store_url(config: WorkspaceConfig, *, override: str | None = None,
+              environ: Mapping[str, str] | None = None) -> str:
+    """The store URL for a workspace, with the password filled in from ``[history] password_env``.
+
+    Raises:
+        ConfigError: ``password_env`` names a variable that is not set.
+    """
+    env = environ or {}
+    url = override or env.get(ENV_URL) or config.history.url or default_url(config)
+    name = config.history.password_env
+    if name is None or environ is None:
+        return url
+    if name not in env:
+        raise ConfigError(f"[history] password_env names {name}, which is not set; export it (the database "
+                          f"password) or remove password_env.")
+    return make_url(url).set(password=env[name]).render_as_string(hide_password=False)

@@ -1,0 +1,414 @@
+"""The run store: every run remembered, read back exactly as it was, without recomputing anything.
+
+``open_store`` opens (and migrates) the store of a workspace; ``Store.save`` writes a computed run
+in one transaction per workspace, under the workspace's write lock; the read methods return stored
+summaries, worklists (ranked as they were, with how long each customer has been absent) and one
+customer's evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+
+from bridgewatch.config import WorkspaceConfig, load_config
+from bridgewatch.errors import LookupFailed
+from bridgewatch.fingerprint import combined, config_fingerprint, input_fingerprint
+from bridgewatch.history.database import connect, guarded, lock_workspace, shown, writing
+from bridgewatch.history.location import store_url
+from bridgewatch.history.save import cents, count_open, mark_returned, save_card
+from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
+from bridgewatch.report.explanation import Explanation
+from bridgewatch.report.result import CardSummary, RunInfo, iso
+from bridgewatch.results.run import CardRun, Run
+from bridgewatch.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class StoredCardRun:
+    """One card of one stored run (its summary as stored, and where it sits in the history)."""
+
+    id: int
+    run_id: str
+    workspace_id: str
+    card: str
+    as_of: datetime
+    count: int
+    alert_state: str
+    freshness: str
+    new: int
+    cleared: int
+    returned: int
+    still_absent: int
+    previous_id: int | None
+    summary: dict[str, Any]
+
+    def card_summary(self) -> CardSummary:
+        return CardSummary.from_dict(self.summary)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``bridgewatch history --format json`` entry."""
+        return {"run_id": self.run_id, "card": self.card, "as_of": iso(self.as_of), "count": self.count,
+                "alert_state": self.alert_state, "freshness": self.freshness, "new": self.new,
+                "cleared": self.cleared, "returned": self.returned, "still_absent": self.still_absent}
+
+
+class Store:
+    """A connection to the run store at ``url`` (SQLite or PostgreSQL), migrated on open."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = connect(url)
+
+    def __repr__(self) -> str:
+        return f"Store({shown(self.url)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def save(self, run: Run, *, engine_name: str | None = None) -> list[StoredCardRun]:
+        """Store every workspace of ``run`` (one transaction each); the results gain their ``RunInfo``."""
+        stored = []
+        for ws in run.workspaces:
+            results = run.for_workspace(ws.id)
+            if results:
+                stored += self.save_workspace(ws, results, started_at=run.started_at, finished_at=run.finished_at,
+                                              engine_name=engine_name or run.engine.dialect.name)
+        return stored
+
+    def record_failure(self, config: WorkspaceConfig, error: str, *, started_at: datetime,
+                       engine_name: str) -> str:
+        """Remember a run that failed (the alerts read it as 'the monitor is blind'); returns its run id."""
+        run_id = _run_id(started_at)
+        with guarded(self.url, "record a failed run"), writing(self.engine) as conn:
+            lock_workspace(conn, config.id)
+            conn.execute(insert(runs).values(run_id=run_id, workspace_id=config.id, started_at=started_at,
+                                             finished_at=started_at, status="failed", engine=engine_name,
+                                             version=_version(), config_fingerprint=config_fingerprint(config),
+                                             error=error))
+        return run_id
+
+    def save_workspace(self, ws: Workspace, results: Sequence[CardRun], *, started_at: datetime,
+                       finished_at: datetime | None, engine_name: str) -> list[StoredCardRun]:
+        """Store one workspace's card results (still readable on their engine) as one run, in one transaction."""
+        inputs = input_fingerprint(ws.config.root, [f.file for f in ws.accounting.files] + _staged_files(ws))
+        run_id = _run_id(started_at)
+        with guarded(self.url, f"save the run of workspace '{ws.id}'"), writing(self.engine) as conn:
+            lock_workspace(conn, ws.id)
+            run_pk = conn.execute(insert(runs).values(
+                run_id=run_id, workspace_id=ws.id, started_at=started_at, finished_at=finished_at,
+                status="ok", engine=engine_name, version=_version(), config_fingerprint=config_fingerprint(ws.config),
+                input_fingerprint=combined(inputs), inputs=json.dumps(inputs),
+                ingest=json.dumps(ws.accounting.to_record(), default=str)).returning(runs.c.id)).scalar_one()
+            return [self._save_card(conn, result, run_pk, run_id) for result in results]
+
+    def _save_card(self, conn: Connection, result: CardRun, run_pk: int, run_id: str) -> StoredCardRun:
+        ws, card, s = result.workspace.id, result.card.id, result.summary
+        previous = _latest(conn, ws, card)
+        cr_id = conn.execute(insert(card_runs).values(
+            run_pk=run_pk, workspace_id=ws, card=card, as_of=s.as_of, count=s.count, alert_state=s.alert.state,
+            freshness=s.freshness.status, blocked_cents=cents(str(s.blocked_value_reporting)), new=0, cleared=0,
+            returned=0, still_absent=0, previous_id=previous.id if previous else None, summary="{}")
+            .returning(card_runs.c.id)).scalar_one()
+        diff = save_card(conn, result, cr_id)
+        returned = mark_returned(conn, ws, card, cr_id)
+        info = RunInfo(run_id, previous.run_id if previous else None, diff.new, diff.cleared, returned,
+                       count_open(conn, ws, card) - diff.new)
+        result.with_info(info)
+        summary = result.summary.to_dict()
+        conn.execute(update(card_runs).where(card_runs.c.id == cr_id).values(
+            new=diff.new, cleared=diff.cleared, returned=returned, still_absent=info.still_absent,
+            summary=json.dumps(summary, ensure_ascii=False)))
+        return _stored(conn.execute(_card_runs_query().where(card_runs.c.id == cr_id)).one())
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def history(self, workspace_id: str, *, card: str | None = None, limit: int = 20) -> list[StoredCardRun]:
+        """Stored card runs of a workspace, newest first."""
+        query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id)
+        if card:
+            query = query.where(card_runs.c.card == card)
+        with guarded(self.url, "read the history"), self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(card_runs.c.id.desc()).limit(limit)).all()
+        return [_stored(r) for r in rows]
+
+    def run(self, workspace_id: str, run_id: str | None = None, *, card: str | None = None) -> list[StoredCardRun]:
+        """The card runs of one stored run (the latest when ``run_id`` is None), in card order.
+
+        Raises:
+            LookupFailed: no stored run (or no such run id / card in it).
+        """
+        query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id)
+        with guarded(self.url, "read a stored run"), self.engine.connect() as conn:
+            if run_id is None:
+                latest = conn.execute(select(runs.c.run_id).where(runs.c.workspace_id == workspace_id,
+                                                                  runs.c.status == "ok")
+                                      .order_by(runs.c.id.desc()).limit(1)).scalar()
+                if latest is None:
+                    raise LookupFailed(f"No stored run for workspace '{workspace_id}' in {shown(self.url)}. Run "
+                                       f"`bridgewatch run -w <workspace>` first (without --no-store).")
+                run_id = latest
+            found = [_stored(r) for r in conn.execute(query.where(runs.c.run_id == run_id)
+                                                        .order_by(card_runs.c.id)).all()]
+        return _pick(found, workspace_id, run_id, card)
+
+    def rows(self, stored: StoredCardRun, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """The worklist of a stored card run as it was: ranked, with ``first_seen`` and ``days_absent``."""
+        first = card_runs.alias("first")
+        query = (select(episode_versions.c.row, first.c.as_of.label("first_seen"))
+                 .join(episodes, episodes.c.id == episode_versions.c.episode_id)
+                 .join(first, first.c.id == episodes.c.first_card_run)
+                 .where(*_valid_at(stored))
+                 .order_by(episode_versions.c.blocked_cents.desc(),
+                           *_binary(self.engine.dialect.name, episodes.c.platform, episodes.c.account_kind,
+                                    episodes.c.account_id)))
+        if limit is not None:
+            query = query.limit(limit)
+        with guarded(self.url, "read a stored worklist"), self.engine.connect() as conn:
+            result = conn.execute(query.execution_options(yield_per=5_000))
+            for rank, r in enumerate(result, start=1):
+                yield _with_history(rank, json.loads(r.row), r.first_seen, stored.as_of)
+
+    def page(self, stored: StoredCardRun, *, filters: Mapping[str, str | None] | None = None,
+             sort: str = "rank", reverse: bool = False, limit: int = 50,
+             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """One page of a stored worklist, filtered and sorted on the database; returns (rows, rows matching).
+
+        ``filters`` may name ``cause``, ``segment``, ``entity`` (``ambiguous`` = no single expected
+        entity) and ``platform``. Each row keeps its rank in the whole worklist. ``sort`` is one of
+        :data:`PAGE_SORTS`, in its natural order (most blocked, most orders, longest absent first; names
+        A→Z), turned round by ``reverse``.
+
+        Raises:
+            LookupFailed: an unknown filter or sort key.
+        """
+        ranked = self._ranked(stored).subquery("ranked")
+        where = _page_filters(ranked, filters or {})
+        order = _page_order(ranked, sort, reverse)
+        query = select(ranked).where(*where).order_by(*order, ranked.c.rank).limit(limit).offset(offset)
+        total = select(func.count()).select_from(ranked).where(*where)
+        with guarded(self.url, "read a stored worklist page"), self.engine.connect() as conn:
+            rows = [_with_history(r.rank, json.loads(r.row), r.first_seen, stored.as_of)
+                    for r in conn.execute(query).all()]
+            return rows, int(conn.execute(total).scalar_one())
+
+    def _ranked(self, stored: StoredCardRun) -> Any:
+        v, e = episode_versions.c, episodes.c
+        first = card_runs.alias("first")
+        keys = _binary(self.engine.dialect.name, e.platform, e.account_kind, e.account_id)
+        rank = func.row_number().over(order_by=[v.blocked_cents.desc(), *keys]).label("rank")
+        return (select(v.row, v.cause, v.segment, v.expected_entity, v.active_orders, v.blocked_cents, v.name,
+                       e.platform, first.c.as_of.label("first_seen"), rank)
+                .join(episodes, e.id == v.episode_id).join(first, first.c.id == e.first_card_run)
+                .where(*_valid_at(stored)))
+
+    def explain(self, workspace_id: str, customer_id: str, *, card: str | None = None,
+                run_id: str | None = None) -> list[Explanation]:
+        """The stored evidence of ``customer_id`` (customer, company or account id) in a stored run."""
+        out = []
+        for stored in self.run(workspace_id, run_id, card=card):
+            out += self._explain_card(stored, customer_id)
+        return out
+
+    def _explain_card(self, stored: StoredCardRun, customer_id: str) -> list[Explanation]:
+        match = or_(episodes.c.account_id == customer_id, episode_versions.c.customer_id == customer_id,
+                    episode_versions.c.company_id == customer_id)
+        first = card_runs.alias("first")
+        query = (select(episode_versions.c.evidence, episode_versions.c.row, episode_versions.c.blocked_cents,
+                        episodes.c.platform, episodes.c.account_kind, episodes.c.account_id,
+                        first.c.as_of.label("first_seen"))
+                 .join(episodes, episodes.c.id == episode_versions.c.episode_id)
+                 .join(first, first.c.id == episodes.c.first_card_run)
+                 .where(*_valid_at(stored), match))
+        with guarded(self.url, "read stored evidence"), self.engine.connect() as conn:
+            found = conn.execute(query).all()
+            return [self._explanation(conn, stored, r) for r in found] or [_not_counted(stored, customer_id)]
+
+    def _explanation(self, conn: Connection, stored: StoredCardRun, r: Any) -> Explanation:
+        evidence = json.loads(r.evidence)
+        customer = _with_history(self._rank(conn, stored, r), json.loads(r.row), r.first_seen, stored.as_of)
+        return Explanation(**{**evidence, "customer": customer, "run_id": stored.run_id, "as_of": stored.as_of,
+                              "episodes": _episodes(conn, stored, evidence)})
+
+    def _rank(self, conn: Connection, stored: StoredCardRun, r: Any) -> int:
+        """The customer's rank in the stored worklist: how many rows sort before it, plus one."""
+        v, e = episode_versions.c, episodes.c
+        cols = _binary(self.engine.dialect.name, e.platform, e.account_kind, e.account_id)
+        mine = (r.platform, r.account_kind, r.account_id)
+        before_key = or_(cols[0] < mine[0], and_(cols[0] == mine[0], or_(
+            cols[1] < mine[1], and_(cols[1] == mine[1], cols[2] < mine[2]))))
+        ahead = or_(v.blocked_cents > r.blocked_cents, and_(v.blocked_cents == r.blocked_cents, before_key))
+        query = (select(func.count()).select_from(episode_versions)
+                 .join(episodes, episodes.c.id == v.episode_id).where(*_valid_at(stored), ahead))
+        return int(conn.execute(query).scalar_one()) + 1
+
+
+def open_store(target: Workspace | WorkspaceConfig | str | Path, *, url: str | None = None) -> Store:
+    """Open the run store of a workspace (or the store at ``url``), creating and migrating it as needed.
+
+    Raises:
+        StoreError: the store cannot be reached, created or migrated.
+    """
+    if url is None:
+        config = target.config if isinstance(target, Workspace) else (
+            target if isinstance(target, WorkspaceConfig) else load_config(target))
+        url = store_url(config)
+    return Store(url)
+
+
+# -- helpers ------------------------------------------------------------------------------------------
+
+def _run_id(started_at: datetime) -> str:
+    return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bridgewatch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _staged_files(ws: Workspace) -> list[str]:
+    return [str(v) for v in ws.tables.values() if isinstance(v, str) and "://" not in v]
+
+
+def _card_runs_query() -> Any:
+    return select(card_runs, runs.c.run_id).join(runs, runs.c.id == card_runs.c.run_pk)
+
+
+def _stored(r: Any) -> StoredCardRun:
+    m = r._mapping
+    return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"], m["alert_state"],
+                         m["freshness"], m["new"], m["cleared"], m["returned"], m["still_absent"], m["previous_id"],
+                         json.loads(m["summary"]))
+
+
+def _latest(conn: Connection, workspace_id: str, card: str) -> StoredCardRun | None:
+    row = conn.execute(_card_runs_query().where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
+                       .order_by(card_runs.c.id.desc()).limit(1)).first()
+    return _stored(row) if row else None
+
+
+def _pick(found: list[StoredCardRun], workspace_id: str, run_id: str, card: str | None) -> list[StoredCardRun]:
+    if not found:
+        raise LookupFailed(f"No stored run '{run_id}' for workspace '{workspace_id}'; `bridgewatch history -w "
+                           f"<workspace>` lists the stored runs.")
+    if card is None:
+        return found
+    chosen = [s for s in found if s.card == card]
+    if not chosen:
+        raise LookupFailed(f"Run '{run_id}' has no card '{card}'; it has {', '.join(s.card for s in found)}.")
+    return chosen
+
+
+def _valid_at(stored: StoredCardRun) -> tuple[Any, ...]:
+    v = episode_versions.c
+    return (v.workspace_id == stored.workspace_id, v.card == stored.card, v.valid_from <= stored.id,
+            or_(v.valid_to.is_(None), v.valid_to > stored.id))
+
+
+def _binary(dialect: str, *columns: Any) -> list[Any]:
+    """Text ordered by code point on every database, as the engine ranked it (PostgreSQL's locale collation
+    would not be; SQLite's default collation already is)."""
+    return [c.collate("C") if dialect == "postgresql" else c for c in columns]
+
+
+PAGE_FILTERS = ("cause", "segment", "entity", "platform")
+PAGE_SORTS = ("rank", "name", "active_orders", "blocked_value", "days_absent", "cause", "entity", "segment",
+              "platform")
+
+
+def _page_filters(ranked: Any, filters: Mapping[str, str | None]) -> list[Any]:
+    unknown = sorted(set(filters) - set(PAGE_FILTERS))
+    if unknown:
+        raise LookupFailed(f"Unknown worklist filter {unknown[0]!r}; filters: {', '.join(PAGE_FILTERS)}.")
+    out = []
+    for key, value in filters.items():
+        if value is None or value == "":
+            continue
+        if key == "entity":
+            out.append(ranked.c.expected_entity.is_(None) if value == "ambiguous" else
+                       ranked.c.expected_entity == value)
+        else:
+            out.append(getattr(ranked.c, key) == value)
+    return out
+
+
+def _page_order(ranked: Any, sort: str, reverse: bool) -> list[Any]:
+    """The natural order of each sort puts what matters first (most blocked, longest absent, A→Z);
+    ``reverse`` turns it round."""
+    c = ranked.c
+    natural = {"rank": (c.rank, False), "name": (c.name, False), "active_orders": (c.active_orders, True),
+               "blocked_value": (c.blocked_cents, True), "days_absent": (c.first_seen, False),
+               "cause": (c.cause, False), "entity": (c.expected_entity, False), "segment": (c.segment, False),
+               "platform": (c.platform, False)}
+    if sort not in natural:
+        raise LookupFailed(f"Unknown worklist sort {sort!r}; sorts: {', '.join(PAGE_SORTS)}.")
+    column, descending = natural[sort]
+    return [column.desc() if descending != reverse else column.asc()]
+
+
+def _with_history(rank: int, row: dict[str, Any], first_seen: datetime, as_of: datetime) -> dict[str, Any]:
+    days = (as_of - first_seen).days
+    return {"rank": rank, **row, "first_seen": iso(first_seen), "days_absent": days}
+
+
+def _episodes(conn: Connection, stored: StoredCardRun, evidence: dict[str, Any]) -> list[dict[str, Any]]:
+    first, cleared = card_runs.alias("first"), card_runs.alias("cleared")
+    query = (select(episodes.c.id, first.c.as_of.label("first_seen"), cleared.c.as_of.label("cleared"),
+                    first.c.run_pk)
+             .join(first, first.c.id == episodes.c.first_card_run)
+             .outerjoin(cleared, cleared.c.id == episodes.c.cleared_card_run)
+             .where(episodes.c.workspace_id == stored.workspace_id, episodes.c.card == stored.card,
+                    and_(*(getattr(episodes.c, k) == evidence[k] for k in ("platform", "account_kind",
+                                                                             "account_id"))),
+                    episodes.c.first_card_run <= stored.id)
+             .order_by(episodes.c.id))
+    out = []
+    for r in conn.execute(query).all():
+        cleared_at = r.cleared if r.cleared is not None and r.cleared <= stored.as_of else None
+        run_id = conn.execute(select(runs.c.run_id).where(runs.c.id == r.run_pk)).scalar_one()
+        out.append({"first_seen": iso(r.first_seen), "first_run": run_id, "cleared": iso(cleared_at),
+                    "last_seen": iso(_last_seen(conn, stored, r.id, cleared_at))})
+    return out
+
+
+def _last_seen(conn: Connection, stored: StoredCardRun, episode_id: int, cleared: datetime | None) -> datetime:
+    """The as-of of the last card run (up to ``stored``) that still counted the episode."""
+    ep = episodes.alias("ep")
+    query = (select(card_runs.c.as_of).join(ep, ep.c.id == episode_id)
+             .where(card_runs.c.workspace_id == stored.workspace_id, card_runs.c.card == stored.card,
+                    card_runs.c.id >= ep.c.first_card_run, card_runs.c.id <= stored.id,
+                    or_(ep.c.cleared_card_run.is_(None), card_runs.c.id < ep.c.cleared_card_run))
+             .order_by(card_runs.c.id.desc()).limit(1))
+    found = conn.execute(query).scalar()
+    return found if found is not None else stored.as_of
+
+
+def _not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
+    return Explanation(
+        card=stored.card, workspace=stored.workspace_id, platform="", account_kind="", account_id=customer_id,
+        name=None, verdict="not counted in this run",
+        reason=(f"'{customer_id}' is not among the {stored.count} customers counted in run {stored.run_id}: it was "
+                f"present, out of scope, or unknown then. The store keeps evidence for counted customers only; "
+                f"`bridgewatch explain --recompute` shows why from the current inputs."),
+        run_id=stored.run_id, as_of=stored.as_of)
+

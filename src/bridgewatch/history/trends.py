@@ -1,0 +1,124 @@
+"""History readouts: a card's trend over runs, against the prior run and against a week earlier,
+how long cleared customers took to fix, and each cause's count over time.
+
+Everything is read from the store (card runs and episodes); nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from statistics import median
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from bridgewatch.history.schema import card_runs, episodes
+from bridgewatch.history.store import Store, StoredCardRun, _card_runs_query, _stored
+
+FIX_BUCKETS = ((1, "under 1 day"), (3, "1–3 days"), (7, "3–7 days"), (14, "1–2 weeks"), (30, "2–4 weeks"),
+               (None, "over 4 weeks"))
+"""Time-to-fix buckets (upper bound in days, label)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """How the absent set moved between two runs of a card."""
+
+    since: str
+    """``prior run`` or ``7 days earlier``."""
+    then_run_id: str | None
+    then_count: int | None
+    new: int
+    cleared: int
+    still_absent: int
+    returned: int
+
+
+@dataclass(frozen=True)
+class Trend:
+    """The history readout of one card of a workspace, as of its latest stored run."""
+
+    card: str
+    latest: StoredCardRun
+    changes: list[Change]
+    time_to_fix: dict[str, int]
+    """Cleared absences by how long they lasted."""
+    median_days_to_fix: float | None
+    by_cause: list[dict[str, Any]] = field(default_factory=list)
+    """Per stored run (newest first): run id, as-of and customers per cause."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"card": self.card, "run_id": self.latest.run_id, "count": self.latest.count,
+                "changes": [vars(c) for c in self.changes], "time_to_fix": self.time_to_fix,
+                "median_days_to_fix": self.median_days_to_fix, "by_cause": self.by_cause}
+
+
+def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20) -> Trend | None:
+    """The readout for ``card`` (None when the card has no stored run)."""
+    recent = store.history(workspace_id, card=card, limit=limit)
+    if not recent:
+        return None
+    latest = recent[0]
+    with store.engine.connect() as conn:
+        week = _at_or_before(conn, latest, timedelta(days=7))
+        changes = [_prior(latest)] + ([_between(conn, week, latest, "7 days earlier")] if week else [])
+        fixes = _fix_days(conn, latest)
+    return Trend(card, latest, changes, _buckets(fixes), median(fixes) if fixes else None,
+                 [_causes(r) for r in recent])
+
+
+def _prior(latest: StoredCardRun) -> Change:
+    previous = latest.summary.get("previous_run_id")
+    return Change("prior run", previous, latest.count - latest.new + latest.cleared if previous else None,
+                  latest.new, latest.cleared, latest.still_absent, latest.returned)
+
+
+def _at_or_before(conn: Connection, latest: StoredCardRun, back: timedelta) -> StoredCardRun | None:
+    row = conn.execute(_card_runs_query().where(
+        card_runs.c.workspace_id == latest.workspace_id, card_runs.c.card == latest.card,
+        card_runs.c.as_of <= latest.as_of - back, card_runs.c.id < latest.id)
+        .order_by(card_runs.c.id.desc()).limit(1)).first()
+    return _stored(row) if row else None
+
+
+def _open_at(run_id: int) -> Any:
+    return and_(episodes.c.first_card_run <= run_id,
+                or_(episodes.c.cleared_card_run.is_(None), episodes.c.cleared_card_run > run_id))
+
+
+def _between(conn: Connection, then: StoredCardRun, now: StoredCardRun, since: str) -> Change:
+    """New, cleared, still-absent and returned between two runs, from the episodes open at each."""
+    base = and_(episodes.c.workspace_id == now.workspace_id, episodes.c.card == now.card)
+
+    def count(*where: Any) -> int:
+        return int(conn.execute(select(func.count()).select_from(episodes).where(base, *where)).scalar_one())
+
+    new = count(_open_at(now.id), episodes.c.first_card_run > then.id)
+    returned = count(_open_at(now.id), episodes.c.first_card_run > then.id, episodes.c.returned)
+    still = count(_open_at(now.id), episodes.c.first_card_run <= then.id)
+    cleared = count(_open_at(then.id), episodes.c.cleared_card_run <= now.id)
+    return Change(since, then.run_id, then.count, new, cleared, still, returned)
+
+
+def _fix_days(conn: Connection, latest: StoredCardRun) -> list[float]:
+    first, cleared = card_runs.alias("first"), card_runs.alias("cleared")
+    rows = conn.execute(select(first.c.as_of, cleared.c.as_of)
+                        .join(first, first.c.id == episodes.c.first_card_run)
+                        .join(cleared, cleared.c.id == episodes.c.cleared_card_run)
+                        .where(episodes.c.workspace_id == latest.workspace_id, episodes.c.card == latest.card,
+                               episodes.c.cleared_card_run <= latest.id)).all()
+    return sorted(round((c - f).total_seconds() / 86400, 2) for f, c in rows)
+
+
+def _buckets(days: list[float]) -> dict[str, int]:
+    out = {label: 0 for _, label in FIX_BUCKETS}
+    for d in days:
+        label = next(label for bound, label in FIX_BUCKETS if bound is None or d < bound)
+        out[label] += 1
+    return out
+
+
+def _causes(run: StoredCardRun) -> dict[str, Any]:
+    return {"run_id": run.run_id, "as_of": run.summary["as_of"],
+            "causes": {b["cause"]: b["customers"] for b in run.summary["by_cause"]}}

@@ -1,0 +1,61 @@
+"""One monitored run of a workspace: compute its cards, store the run, hand back what to show.
+
+``bridgewatch run`` and (later) ``bridgewatch watch`` share this: with a store, the results shown
+are read back from the store after saving, so what a user sees now is exactly what ``bridgewatch
+show`` prints for this run later; without one, they stream from the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bridgewatch.engine import Engine
+from bridgewatch.history import Store, StoredCardRun
+from bridgewatch.report.output import ResultView
+from bridgewatch.report.words import DEFAULT_LOCALE, locale_for
+from bridgewatch.results import CardRun, Run, compute
+from bridgewatch.results.run import PullProblems
+from bridgewatch.workspace import Workspace
+
+
+@dataclass
+class Monitored:
+    """A computed run of one workspace, its stored card runs (when stored) and the views to show."""
+
+    run: Run
+    stored: list[StoredCardRun]
+    views: list[ResultView]
+
+
+def run_workspace(ws: Workspace, *, engine: Engine, store: Store | None = None, cards: Sequence[str] | None = None,
+                  as_of: datetime | None = None, pull_problems: PullProblems | None = None) -> Monitored:
+    """Compute ``ws`` on ``engine`` and, with a ``store``, save the run (the views then read the store)."""
+    run = compute([ws], engine=engine, cards=cards, as_of=as_of, pull_problems=pull_problems)
+    locale = workspace_locale(ws)
+    if store is None:
+        return Monitored(run, [], [live_view(r) for r in run.results])
+    stored = store.save(run)
+    return Monitored(run, stored, [stored_view(store, s, locale) for s in stored])
+
+
+def workspace_locale(ws: Workspace) -> str:
+    return locale_for(ws.config.workspace.home_country, ws.config.workspace.locale)
+
+
+def live_view(result: CardRun) -> ResultView:
+    """A result streamed from the engine (valid while the engine holds the run)."""
+    def rows(limit: int | None) -> Iterator[dict[str, Any]]:
+        return iter(result.worklist.head(limit)) if limit is not None else iter(result.worklist)
+
+    return ResultView(result.summary, rows, workspace_locale(result.workspace))
+
+
+def stored_view(store: Store, stored: StoredCardRun, locale: str = DEFAULT_LOCALE) -> ResultView:
+    """A stored result, read back exactly as it was stored."""
+    def rows(limit: int | None) -> Iterator[dict[str, Any]]:
+        return store.rows(stored, limit=limit)
+
+    return ResultView(stored.card_summary(), rows, locale)

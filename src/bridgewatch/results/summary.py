@@ -1,0 +1,158 @@
+"""A card's summary, computed by the engine: every count, sum and breakdown is an SQL aggregate.
+
+:func:`read_summary` reads one card for one workspace from the tables the card computed; no
+worklist row passes through Python. :func:`read_freshness` says how current the inputs are, so a
+stale or empty input can never read as an all-clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bridgewatch.cards import Card
+from bridgewatch.cards.causes import CREATE_FAILED
+from bridgewatch.engine import Engine
+from bridgewatch.engine.sql import equals, literal
+from bridgewatch.report.result import Alert, Bucket, CardSummary, Freshness, iso
+from bridgewatch.workspace import Workspace
+
+
+def reason_template_sql(column: str) -> str:
+    """The rejection-reason template a message is grouped under (today: the trimmed message itself)."""
+    return f"trim({column})"
+
+
+def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness) -> CardSummary:
+    """Read the summary of ``card`` for workspace ``ws`` (its tables must be computed on ``engine``)."""
+    where = equals("workspace_id", ws.id)
+    params = engine.fetch(f"SELECT * FROM bw_params WHERE {where}")[0]
+    gap = card.table("gap")
+    totals = engine.fetch(f"""
+        SELECT count(*) AS n, COALESCE(sum(active_orders), 0) AS active_orders,
+               COALESCE(sum(blocked_value_reporting), 0) AS value,
+               count(*) FILTER (WHERE in_staging) AS in_staging, count(*) FILTER (WHERE awaiting_sync) AS awaiting
+        FROM {gap} WHERE {where}""")[0]
+    threshold = ws.config.threshold_for(card.id)
+    count = int(totals["n"])
+    return CardSummary(
+        card=card.id, title=card.title, workspace=ws.id, as_of=params["as_of"], window_start=params["window_start"],
+        window_days=params["window_days"], count=count, active_orders=int(totals["active_orders"]),
+        alert=_alert(count, threshold, card.sentiment, freshness), reporting_currency=params["reporting_currency"],
+        blocked_value_reporting=Decimal(totals["value"]).quantize(Decimal("0.01")),
+        by_cause=_by_cause(engine, card, where), by_segment=_group(engine, gap, where, "segment", ("b2b", "dtc")),
+        by_entity=_group(engine, gap, where, "COALESCE(expected_entity, 'ambiguous')"),
+        by_rejection_reason=_reasons(engine, gap, where),
+        dataverse_not_promoted=int(totals["in_staging"]), awaiting_sync=int(totals["awaiting"]),
+        freshness=freshness, ambiguous_matches=_ambiguous(engine, card, where), scope=_scope(engine, card, where),
+        orders=_orders(engine, where), ingest=tuple(ws.accounting.as_dicts()))
+
+
+def _alert(count: int, threshold: int, sentiment: str, freshness: Freshness) -> Alert:
+    fired = count > threshold
+    state = "unknown" if freshness.status != "fresh" else ("firing" if fired else "quiet")
+    return Alert(threshold, fired, sentiment, state)
+
+
+def _by_cause(engine: Engine, card: Card, where: str) -> tuple[Bucket, ...]:
+    rows = engine.fetch(f"SELECT * FROM {card.table('by_cause')} WHERE {where} ORDER BY ord")
+    return tuple(Bucket(r["cause"], r["customers"], r["active_orders"],
+                        Decimal(r["blocked_value_reporting"]).quantize(Decimal("0.01")), r["label"]) for r in rows)
+
+
+def _group(engine: Engine, gap: str, where: str, expr: str, always: Sequence[str] = ()) -> tuple[Bucket, ...]:
+    rows = engine.fetch(f"""
+        SELECT {expr} AS k, count(*) AS customers, sum(active_orders) AS active_orders,
+               sum(blocked_value_reporting) AS value
+        FROM {gap} WHERE {where} GROUP BY {expr} ORDER BY customers DESC, k""")
+    found = {r["k"]: Bucket(r["k"], r["customers"], r["active_orders"], _cents(r["value"])) for r in rows}
+    zero = {k: Bucket(k, 0, 0, Decimal("0.00")) for k in always if k not in found}
+    return tuple([found.get(k) or zero[k] for k in always] + [b for k, b in found.items() if k not in always])
+
+
+def _reasons(engine: Engine, gap: str, where: str) -> tuple[Bucket, ...]:
+    template = reason_template_sql("rejection_reason")
+    rows = engine.fetch(f"""
+        SELECT {template} AS k, count(*) AS customers, sum(active_orders) AS active_orders,
+               sum(blocked_value_reporting) AS value, min(rejection_reason) AS first_example,
+               max(rejection_reason) AS last_example
+        FROM {gap} WHERE {where} AND cause = {literal(CREATE_FAILED)}
+        GROUP BY {template} ORDER BY customers DESC, k""")
+    return tuple(Bucket(r["k"], r["customers"], r["active_orders"], _cents(r["value"]),
+                        examples=tuple(dict.fromkeys(e for e in (r["first_example"], r["last_example"]) if e)))
+                 for r in rows)
+
+
+def _ambiguous(engine: Engine, card: Card, where: str) -> int:
+    rows = engine.fetch(f"SELECT count(*) AS n FROM {card.table('presence')} "
+                        f"WHERE {where} AND present AND (match_ambiguous OR record_shared)")
+    return int(rows[0]["n"])
+
+
+def _scope(engine: Engine, card: Card, where: str) -> dict[str, int]:
+    rows = engine.fetch(f"""
+        SELECT CASE WHEN pop.scope_reason IS NOT NULL THEN pop.scope_reason
+                    WHEN pr.present THEN concat('present in master (matched on ', pr.matched_key, ')')
+                    ELSE 'counted: absent from master' END AS k, count(*) AS n
+        FROM {card.table('population')} pop
+        LEFT JOIN {card.table('presence')} pr ON pr.workspace_id = pop.workspace_id
+             AND pr.platform = pop.platform AND pr.account_kind = pop.account_kind AND pr.account_id = pop.account_id
+        WHERE pop.{where} GROUP BY 1 ORDER BY 1""")
+    return {r["k"]: int(r["n"]) for r in rows}
+
+
+def _orders(engine: Engine, where: str) -> dict[str, int]:
+    rows = engine.fetch(f"""
+        SELECT COALESCE(excluded_reason, 'active in window') AS k, count(*) AS n
+        FROM __bw__orders WHERE {where} GROUP BY 1 ORDER BY 1""")
+    return {r["k"]: int(r["n"]) for r in rows}
+
+
+def _cents(value: Any) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+# -- freshness ----------------------------------------------------------------------------------------
+
+def read_freshness(engine: Engine, ws: Workspace, pull_problems: Sequence[str] = ()) -> Freshness:
+    """How current the workspace's inputs are at its as-of time (newest order, ERP record, sync event).
+
+    ``no_data`` when no order at all falls in the window; ``stale`` when the newest order is older
+    than ``max_age_hours`` before the as-of time, or a source could not be refreshed
+    (``pull_problems``); otherwise ``fresh``.
+    """
+    where = equals("x.workspace_id", ws.id)
+    row = engine.fetch(f"""
+        WITH p AS (SELECT as_of, window_start FROM bw_params x WHERE {where}),
+        o AS (SELECT max(x.created_at) FILTER (WHERE x.created_at < p.as_of) AS newest,
+                     count(*) FILTER (WHERE x.created_at >= p.window_start AND x.created_at < p.as_of) AS in_window
+              FROM bw_orders x CROSS JOIN p WHERE {where}),
+        e AS (SELECT max(x.created_at) FILTER (WHERE x.created_at < p.as_of) AS created,
+                     max(x.modified_at) FILTER (WHERE x.modified_at < p.as_of) AS modified
+              FROM bw_erp_customers x CROSS JOIN p WHERE {where}),
+        s AS (SELECT max(x.occurred_at) FILTER (WHERE x.occurred_at < p.as_of) AS newest
+              FROM bw_sync_events x CROSS JOIN p WHERE {where})
+        SELECT p.as_of, p.window_start, o.newest AS newest_order_at, o.in_window,
+               e.created AS erp_created, e.modified AS erp_modified, s.newest AS newest_sync_event_at
+        FROM p CROSS JOIN o CROSS JOIN e CROSS JOIN s""")[0]
+    max_age = ws.config.workspace.max_age_hours
+    erp = max((t for t in (row["erp_created"], row["erp_modified"]) if t is not None), default=None)
+    reasons = _staleness(row, max_age) + list(pull_problems)
+    status = "no_data" if not row["in_window"] else ("stale" if reasons else "fresh")
+    return Freshness(status, row["newest_order_at"], erp, row["newest_sync_event_at"], max_age, tuple(reasons))
+
+
+def _staleness(row: dict[str, Any], max_age: int) -> list[str]:
+    as_of: datetime = row["as_of"]
+    newest = row["newest_order_at"]
+    if not row["in_window"]:
+        return [f"no order falls in the window {iso(row['window_start'])} → {iso(as_of)}: the inputs hold nothing "
+                f"to count (check the export covers this period, or pass --as-of)"]
+    if newest < as_of - timedelta(hours=max_age):
+        hours = int((as_of - newest).total_seconds() // 3600)
+        return [f"the newest order ({iso(newest)}) is {hours} hours before the as-of time ({iso(as_of)}), more than "
+                f"max_age_hours = {max_age}: the exports look out of date (refresh them, or pass the --as-of they "
+                f"describe)"]
+    return []

@@ -1,0 +1,234 @@
+"""The run store, on SQLite and on a real PostgreSQL server: storage grows with changes, runs read back exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from bridgewatch.cli import app
+from bridgewatch.errors import LookupFailed, StoreError
+from bridgewatch.history import Store, StoredCardRun
+from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
+from bridgewatch.results import compute
+from bridgewatch.scenario import Scenario
+from bridgewatch.workspace import load_workspace
+
+from ..cards.builders import company, erp, event, sage
+
+runner = CliRunner()
+LATE = ("2026-04-14T10:00:00Z",)
+"""An order eight hours before the as-of time (fresh data)."""
+
+
+def scenario() -> Scenario:
+    """Three B2B companies absent from Intacct (values 300, 200, 100), one present."""
+    s = sage()
+    company(s, "BIG", vat="GB111111111", total="300.00", orders=LATE)
+    company(s, "MID", vat="GB222222222", total="200.00", orders=LATE)
+    event(s, "MID", "failed", "2026-04-13T06:00:00Z", "Missing NAME")
+    company(s, "LOW", vat="GB333333333", total="100.00", orders=LATE)
+    company(s, "HERE", vat="GB444444444", orders=LATE)
+    erp(s, "C4", vat_number="444444444", country="GB")
+    return s
+
+
+def save(root: Path, url: str, **options: Any) -> list[StoredCardRun]:
+    with Store(url) as store, compute([load_workspace(root)], **options) as run:
+        return store.save(run)
+
+
+def rows(url: str, table: Any) -> int:
+    with Store(url) as store, store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def worklist(url: str, stored: StoredCardRun) -> list[dict[str, Any]]:
+    with Store(url) as store:
+        return list(store.rows(stored))
+
+
+def test_first_run_opens_one_episode_per_counted_customer(tmp_path: Path, store_url: str) -> None:
+    root = scenario().write(tmp_path / "ws")
+    [first] = save(root, store_url)
+    assert (first.count, first.new, first.cleared, first.returned, first.still_absent) == (3, 3, 0, 0, 0)
+    assert first.summary["run_id"] == first.run_id and first.summary["previous_run_id"] is None
+    assert (rows(store_url, episodes), rows(store_url, episode_versions)) == (3, 3)
+    got = [(r["rank"], r["company_id"], r["blocked_value"], r["first_seen"], r["days_absent"])
+           for r in worklist(store_url, first)]
+    assert got == [(1, "BIG", "300.00", "2026-04-14T18:00:00Z", 0), (2, "MID", "200.00", "2026-04-14T18:00:00Z", 0),
+                   (3, "LOW", "100.00", "2026-04-14T18:00:00Z", 0)]
+
+
+def test_a_rerun_on_unchanged_inputs_adds_no_customer_rows(tmp_path: Path, store_url: str) -> None:
+    root = scenario().write(tmp_path / "ws")
+    [first] = save(root, store_url)
+    for _ in range(3):
+        [again] = save(root, store_url)
+    assert (again.new, again.cleared, again.returned, again.still_absent) == (0, 0, 0, 3)
+    assert (rows(store_url, runs), rows(store_url, card_runs)) == (4, 4)
+    assert (rows(store_url, episodes), rows(store_url, episode_versions)) == (3, 3)
+    assert worklist(store_url, again) == worklist(store_url, first)
+
+
+def test_a_changed_fact_adds_a_version_and_old_runs_keep_theirs(tmp_path: Path, store_url: str) -> None:
+    s = scenario()
+    root = s.write(tmp_path / "ws")
+    [first] = save(root, store_url)
+    order = next(o for o in s.rows["orders"] if o["company_id"] == "LOW")
+    order["total"] = "900.00"
+    s.write(root)
+    [second] = save(root, store_url)
+    assert (second.new, second.cleared, second.still_absent) == (0, 0, 3)
+    assert (rows(store_url, episodes), rows(store_url, episode_versions)) == (3, 4)
+    assert [(r["company_id"], r["blocked_value"]) for r in worklist(store_url, second)] == [
+        ("LOW", "900.00"), ("BIG", "300.00"), ("MID", "200.00")]
+    assert [(r["company_id"], r["blocked_value"]) for r in worklist(store_url, first)] == [
+        ("BIG", "300.00"), ("MID", "200.00"), ("LOW", "100.00")]
+
+
+def test_clearing_and_returning_makes_two_episodes(tmp_path: Path, store_url: str) -> None:
+    s = scenario()
+    root = s.write(tmp_path / "ws")
+    save(root, store_url)
+    erp(s, "C1", vat_number="111111111", country="GB")  # BIG is created in Intacct
+    s.write(root)
+    [cleared] = save(root, store_url)
+    assert (cleared.count, cleared.new, cleared.cleared, cleared.still_absent) == (2, 0, 1, 2)
+    s.rows["erp_customers"] = [r for r in s.rows["erp_customers"] if r["customer_account"] != "C1"]
+    s.write(root)
+    [back] = save(root, store_url)
+    assert (back.count, back.new, back.cleared, back.returned, back.still_absent) == (3, 1, 0, 1, 2)
+    with Store(store_url) as store, store.engine.connect() as conn:
+        big = conn.execute(select(episodes.c.first_card_run, episodes.c.cleared_card_run, episodes.c.returned)
+                           .where(episodes.c.account_id == "BIG").order_by(episodes.c.id)).all()
+        [explained] = store.explain("sage-test", "BIG")
+    assert [tuple(r) for r in big] == [(1, 2, False), (3, None, True)]
+    assert [(e["cleared"] is not None) for e in explained.episodes] == [True, False]
+
+
+def test_days_absent_counts_from_the_first_run_that_saw_it(tmp_path: Path, store_url: str) -> None:
+    from datetime import datetime
+
+    root = scenario().write(tmp_path / "ws")
+    save(root, store_url)
+    [later] = save(root, store_url, as_of=datetime(2026, 4, 17, 9, 0))
+    assert later.new == 0
+    assert {r["company_id"]: (r["first_seen"], r["days_absent"]) for r in worklist(store_url, later)} == {
+        "BIG": ("2026-04-14T18:00:00Z", 2), "MID": ("2026-04-14T18:00:00Z", 2), "LOW": ("2026-04-14T18:00:00Z", 2)}
+
+
+def test_stored_evidence_is_the_evidence_of_that_run(tmp_path: Path, store_url: str) -> None:
+    s = scenario()
+    root = s.write(tmp_path / "ws")
+    [first] = save(root, store_url)
+    event(s, "MID", "failed", "2026-04-14T06:00:00Z", "Duplicate VAT GB222222222")
+    s.write(root)
+    [second] = save(root, store_url)
+    with Store(store_url) as store:
+        [old] = store.explain("sage-test", "MID", run_id=first.run_id)
+        [new] = store.explain("sage-test", "MID")
+    assert [e["rejection_reason"] for e in old.sync_events] == ["Missing NAME"]
+    assert [e["rejection_reason"] for e in new.sync_events] == ["Missing NAME", "Duplicate VAT GB222222222"]
+    assert old.reason.endswith("was rejected: Missing NAME; 1 failed attempt(s) in all")
+    assert new.reason.endswith("was rejected: Duplicate VAT GB222222222; 2 failed attempt(s) in all")
+    assert (old.run_id, new.run_id) == (first.run_id, second.run_id)
+    assert (old.customer or {})["rank"] == 2
+
+
+def test_show_of_an_old_run_equals_its_original_json(tmp_path: Path, store_url: str) -> None:
+    s = scenario()
+    root = s.write(tmp_path / "ws")
+    args = ["--history-url", store_url, "--format", "json"]
+    original = runner.invoke(app, ["run", "-w", str(root), *args])
+    assert original.exit_code == 0, original.output
+    erp(s, "C1", vat_number="111111111", country="GB")
+    s.write(root)
+    assert runner.invoke(app, ["run", "-w", str(root), *args]).exit_code == 0
+    run_id = json.loads(original.stdout)[0]["run_id"]
+    shown = runner.invoke(app, ["show", "-w", str(root), "--run", run_id, *args])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == original.stdout
+    latest = json.loads(runner.invoke(app, ["show", "-w", str(root), *args]).stdout)[0]
+    assert (latest["count"], latest["previous_run_id"], latest["cleared"]) == (2, run_id, 1)
+
+
+def test_history_lists_runs_newest_first(tmp_path: Path, store_url: str) -> None:
+    s = scenario()
+    root = s.write(tmp_path / "ws")
+    [first] = save(root, store_url)
+    erp(s, "C1", vat_number="111111111", country="GB")
+    s.write(root)
+    [second] = save(root, store_url)
+    result = runner.invoke(app, ["history", "-w", str(root), "--history-url", store_url, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == [
+        {"run_id": second.run_id, "card": "sage_customer_master_gap", "as_of": "2026-04-14T18:00:00Z", "count": 2,
+         "alert_state": "quiet", "new": 0, "cleared": 1, "returned": 0},
+        {"run_id": first.run_id, "card": "sage_customer_master_gap", "as_of": "2026-04-14T18:00:00Z", "count": 3,
+         "alert_state": "quiet", "new": 3, "cleared": 0, "returned": 0},
+    ]
+
+
+def test_a_failed_run_is_recorded(tmp_path: Path, store_url: str) -> None:
+    root = scenario().write(tmp_path / "ws")
+    (root / "data" / "orders.csv").write_text("platform,order_id\nshopify,1\n")
+    result = runner.invoke(app, ["run", "-w", str(root), "--history-url", store_url])
+    assert result.exit_code == 5
+    with Store(store_url) as store, store.engine.connect() as conn:
+        [(status, error)] = conn.execute(select(runs.c.status, runs.c.error)).all()
+    assert status == "failed" and "orders" in error
+
+
+def test_unknown_runs_and_cards_are_named(tmp_path: Path, store_url: str) -> None:
+    root = scenario().write(tmp_path / "ws")
+    with Store(store_url) as store:
+        with pytest.raises(LookupFailed, match="No stored run for workspace 'sage-test'"):
+            store.run("sage-test")
+    [first] = save(root, store_url)
+    with Store(store_url) as store:
+        with pytest.raises(LookupFailed, match="No stored run 'nope'"):
+            store.run("sage-test", "nope")
+        with pytest.raises(LookupFailed, match="has no card 'd365_customer_master_gap'"):
+            store.run("sage-test", first.run_id, card="d365_customer_master_gap")
+
+
+def test_an_unreachable_store_is_a_clear_error_without_the_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql+psycopg://bw:s3cret-pw@127.0.0.1:1/nowhere")
+    message = str(caught.value)
+    assert "s3cret-pw" not in message and "postgresql+psycopg://bw:***@127.0.0.1:1/nowhere" in message
+    assert "--no-store" in message
+
+
+def test_migrations_create_exactly_the_schema(store_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bridgewatch.history.schema import metadata
+
+    with Store(store_url) as store, store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_a_stored_worklist_pages_filters_and_sorts_on_the_database(tmp_path: Path, store_url: str) -> None:
+    root = scenario().write(tmp_path / "ws")
+    [stored] = save(root, store_url)
+    with Store(store_url) as store:
+        first, total = store.page(stored, limit=2)
+        assert ([r["company_id"] for r in first], total) == (["BIG", "MID"], 3)
+        rest, _ = store.page(stored, limit=2, offset=2)
+        assert [(r["rank"], r["company_id"]) for r in rest] == [(3, "LOW")]
+        failed, n = store.page(stored, filters={"cause": "create_failed"})
+        assert ([(r["rank"], r["company_id"]) for r in failed], n) == ([(2, "MID")], 1)
+        assert store.page(stored, filters={"entity": "ambiguous"})[1] == 0
+        assert [r["company_id"] for r in store.page(stored, sort="blocked_value", reverse=True)[0]] == [
+            "LOW", "MID", "BIG"]
+        assert [r["company_id"] for r in store.page(stored, sort="name")[0]] == ["BIG", "LOW", "MID"]
+        with pytest.raises(LookupFailed, match="Unknown worklist sort 'nope'"):
+            store.page(stored, sort="nope")

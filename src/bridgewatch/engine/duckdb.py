@@ -46,6 +46,10 @@ class DuckDBEngine(Engine):
             self.con.execute(f"SET temp_directory = {literal(temp_directory)}")
         self.debug = debug
         self._registered: set[str] = set()
+        self._kinds: dict[str, str] = {name: "VIEW" if kind == "VIEW" else "TABLE" for name, kind in self.con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_catalog = current_database()").fetchall()}
+        """What each name in the database is, ``VIEW`` or ``TABLE`` (kept up to date, so no catalog query per step)."""
         self._prepared_at = prepared
         self._store: PreparedStore | None = None
         self._store_opened = False
@@ -63,8 +67,9 @@ class DuckDBEngine(Engine):
             return
         self._drop(name)
         self.con.register(f"__arrow_{name}", data)
-        self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "__arrow_{name}"')
+        self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "__arrow_{name}"')
         self.con.unregister(f"__arrow_{name}")
+        self._kinds[name] = "TABLE"
         self._registered.add(name)
 
     def _execute(self, name: str, sql: str, view: bool = False) -> None:
@@ -91,14 +96,15 @@ class DuckDBEngine(Engine):
     def _replace(self, name: str, sql: str, view: bool) -> None:
         """(Re)define ``name`` as a table or view of ``sql``, whichever kind it was before."""
         self._drop(name)
-        self.con.execute(f'CREATE {"VIEW" if view else "TABLE"} "{name}" AS {sql}')
+        kind = "VIEW" if view else "TABLE"
+        self.con.execute(f'CREATE {kind} "{name}" AS {sql}')
+        self._kinds[name] = kind
 
     def _drop(self, name: str) -> None:
-        found = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ? "
-                                 "AND table_schema = current_schema() AND table_catalog = current_database()",
-                                 [name]).fetchone()
-        if found:
-            self.con.execute(f'DROP {"VIEW" if found[0] == "VIEW" else "TABLE"} "{name}"')
+        """Drop whatever ``name`` is (a table or a view): DuckDB refuses DROP VIEW on a table and vice versa."""
+        kind = self._kinds.pop(name, None)
+        if kind:
+            self.con.execute(f'DROP {kind} IF EXISTS "{name}"')
 
     def exists(self, name: str) -> bool:
         found = self.con.execute(

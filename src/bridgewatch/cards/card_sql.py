@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bridgewatch.cards.base import Card
 from bridgewatch.cards.causes import CREATE_FAILED, NEVER_SYNCED
-from bridgewatch.cards.keys import keys_of, matches_of, staging_keys_sql
+from bridgewatch.cards.keys import key_sources_sql, keys_of, matches_of, staging_keys_sql
 from bridgewatch.cards.steps import entity_fits, valued
 from bridgewatch.cards.sync import sync_sql
 from bridgewatch.engine.base import Step
@@ -68,17 +68,26 @@ def _matched(card: Card, accounts: str) -> str:
 
 
 def _matches(card: Card) -> Step:
+    """The evidence of the card's matches: per in-scope account, each key that hit an ERP record (a view).
+
+    Keyed by ``acct`` inside and given the account's columns last, so a query about a few
+    accounts (``explain``, the run store) makes the engine read only their matches.
+    """
     return Step(f"{card.id}_matches", f"""
-        SELECT DISTINCT a.workspace_id, a.platform, a.account_kind, a.account_id, m.key_type, m.key_value,
-               k.key_source, m.priority, m.system, m.legal_entity, m.customer_account, e.name AS erp_name, m.status,
-               e.merged_into AS erp_merged_into, m.is_live, m.is_holding, m.entity_fits, m.acct
-        FROM ({_matched(card, _in_scope(card))}) AS m
-        JOIN __bw__accounts a ON a.acct = m.acct
-        JOIN __bw__account_keys k ON k.acct = m.acct AND k.key_type = m.key_type AND k.key_value = m.key_value
-        JOIN bw_erp_customers e ON e.workspace_id = m.workspace_id AND e.system = m.system
-             AND e.customer_account = m.customer_account
-             AND (e.legal_entity = m.legal_entity OR (e.legal_entity IS NULL AND m.legal_entity IS NULL))""",
-                view=True)
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, x.key_type, x.key_value, x.key_source,
+               x.priority, x.system, x.legal_entity, x.customer_account, x.erp_name, x.status, x.erp_merged_into,
+               x.is_live, x.is_holding, x.entity_fits, x.acct
+        FROM (
+            SELECT DISTINCT m.acct, m.key_type, m.key_value, k.key_source, m.priority, m.system, m.legal_entity,
+                   m.customer_account, e.name AS erp_name, m.status, e.merged_into AS erp_merged_into, m.is_live,
+                   m.is_holding, m.entity_fits
+            FROM ({_matched(card, _in_scope(card))}) AS m
+            JOIN ({key_sources_sql()}) AS k ON k.acct = m.acct AND k.key_type = m.key_type AND k.key_value = m.key_value
+            JOIN bw_erp_customers e ON e.workspace_id = m.workspace_id AND e.system = m.system
+                 AND e.customer_account = m.customer_account
+                 AND (e.legal_entity = m.legal_entity OR (e.legal_entity IS NULL AND m.legal_entity IS NULL))
+        ) AS x
+        JOIN __bw__accounts a ON a.acct = x.acct""", view=True)
 
 
 _LIVE = "entity_fits AND is_live AND NOT is_holding"

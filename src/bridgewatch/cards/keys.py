@@ -31,8 +31,6 @@ USED = "(SELECT key_type FROM bw_field_map)"
 """Key types some card's field map uses: the only ones a run matches on."""
 PARTY_REMAP = "__bw__party_remap"
 
-EVIDENCE_OWNER = ("workspace_id", "platform", "account_kind", "account_id", "acct")
-PIPELINE_OWNER = ("acct", "workspace_id")
 
 
 @dataclass(frozen=True)
@@ -46,40 +44,30 @@ class KeySource:
     keys: dict[str, tuple[str, str, str]]
     """Key type -> (value column, country column for VAT, SQL for the source field's name)."""
 
-    def wide(self, evidence: bool) -> str:
-        """One row per source row: its owner, every normalised key (and where each came from), the raw email."""
-        owner = EVIDENCE_OWNER if evidence else PIPELINE_OWNER
-        cols = [f"c.{c}" for c in owner] + (["c.email AS raw_email"] if "email" in self.keys else [])
+    def wide(self) -> str:
+        """One row per source row: its account, the email as written, every normalised key and where it came from."""
+        cols = ["c.acct", "c.workspace_id", "c.email AS raw_email" if "email" in self.keys else
+                "CAST(NULL AS VARCHAR) AS raw_email"]
         for key_type, (column, country, field) in self.keys.items():
             cols.append(f"{KEY_SQL[key_type](column, country)} AS k_{key_type}")
-            if evidence:
-                cols.append(f"concat({self.owner}, ' ', {field}) AS s_{key_type}")
+            cols.append(f"concat({self.owner}, ' ', {field}) AS s_{key_type}")
         return f"SELECT {', '.join(cols)} FROM {self.relation} AS c"
 
-    def long(self, evidence: bool, used_only: bool = True) -> list[str]:
-        """One SELECT per key type over :meth:`wide` (named ``self.name``): owner, key type, value.
-
-        The evidence adds the source and a count; the pipeline adds ``raw`` (the email as written).
-        """
-        owner = ", ".join(EVIDENCE_OWNER if evidence else PIPELINE_OWNER)
-        out = []
-        for key_type in self.keys:
-            extra = (f"s_{key_type} AS key_source, 1 AS n" if evidence else
-                     "raw_email AS raw" if key_type == "email" else "CAST(NULL AS VARCHAR) AS raw")
-            used = f" AND {literal(key_type)} IN {USED}" if used_only else ""
-            out.append(f"SELECT {owner}, {literal(key_type)} AS key_type, k_{key_type} AS key_value, {extra} "
-                       f"FROM {self.name} WHERE k_{key_type} IS NOT NULL{used}")
-        return out
+    def long(self) -> list[str]:
+        """One SELECT per key type over :meth:`wide` (named ``self.name``): account, key, its source, raw email."""
+        return [f"SELECT acct, workspace_id, {literal(key_type)} AS key_type, k_{key_type} AS key_value, "
+                f"s_{key_type} AS key_source, {'raw_email' if key_type == 'email' else 'NULL'} AS raw "
+                f"FROM {self.name} WHERE k_{key_type} IS NOT NULL" for key_type in self.keys]
 
 
-def sources(*, active: bool, remap: str = REMAP, settings: str = "bw_params") -> list[KeySource]:
+def sources(*, remap: str = REMAP, settings: str = "bw_params") -> list[KeySource]:
     """Where account keys come from, in the order their sources are named: customers, companies, locations.
 
-    ``active`` keeps only the active accounts' rows; ``remap`` and ``settings`` name the
-    relations giving colliding accounts their keys and each workspace's home country.
+    ``remap`` and ``settings`` name the relations giving colliding accounts their keys and each
+    workspace's home country.
     """
     def kept(relation: str) -> str:
-        return f"(SELECT * FROM ({relation}) AS r WHERE r.acct IN {ACTIVE_ACCTS})" if active else f"({relation})"
+        return f"({relation})"
 
     home = f"JOIN {settings} p ON p.workspace_id = c0.workspace_id"
     members = kept(with_acct(f"SELECT c0.*, COALESCE(c0.country, p.home_country) AS own_country "
@@ -195,29 +183,44 @@ def key_matches() -> Step:
 
 def _evidence_order_emails() -> str:
     email = KEY_SQL["email"]("o.email", "NULL")
-    owner = ", ".join(f"o.{c}" for c in EVIDENCE_OWNER)
-    return (f"SELECT {owner}, 'email' AS key_type, {email} AS key_value, "
+    return (f"SELECT o.acct, 'email' AS key_type, {email} AS key_value, "
             f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
-            f"FROM __bw__orders o WHERE o.excluded_reason IS NULL AND o.email IS NOT NULL AND 'email' IN {USED} "
-            f"AND {email} IS NOT NULL GROUP BY {owner}, {email}")
+            f"FROM __bw__counted_orders o WHERE o.email IS NOT NULL AND 'email' IN {USED} AND {email} IS NOT NULL "
+            f"GROUP BY o.acct, {email}")
+
+
+def key_sources_sql() -> str:
+    """SQL: per active account and key (type, value), the first source that carried it and how many did.
+
+    Read from the prepared keys (which record each came from) and the counted orders, both
+    keyed by ``acct``: a query that wants a few accounts' keys has the engine read only theirs.
+    An order email that normalises to nothing is dropped after grouping (``HAVING``): a filter
+    on the normalised value would be evaluated inside the scan, for every order.
+    """
+    email = KEY_SQL["email"]("o.email", "NULL")
+    return f"""
+        SELECT k.acct, k.key_type, k.key_value, min(k.key_source) AS key_source, CAST(sum(k.n) AS BIGINT) AS n_sources
+        FROM (
+            SELECT acct, key_type, key_value, key_source, 1 AS n FROM __bw__party_keys
+            WHERE acct IN {ACTIVE_ACCTS} AND key_type IN {USED}
+            UNION ALL
+            SELECT o.acct, 'email', {email}, concat('order ', o.order_id, ' email'), 1
+            FROM __bw__counted_orders o WHERE o.email IS NOT NULL AND 'email' IN {USED}
+        ) AS k
+        GROUP BY k.acct, k.key_type, k.key_value
+        HAVING count(k.key_value) > 0"""
 
 
 def account_keys() -> Step:
     """Every normalised match key of every active account, with where it came from (the evidence).
 
     ``key_source`` names the first source (in text order) and ``n_sources`` how many carried the
-    same value. A view: computed for the account ``explain`` shows.
+    same value. A view: computed for the accounts a query asks about (``explain``, the run store).
     """
-    found = sources(active=True)
-    ctes = ",\n".join(f"{src.name} AS ({src.wide(evidence=True)})" for src in found)
-    union = "\nUNION ALL\n".join([*(q for src in found for q in src.long(evidence=True)), _evidence_order_emails()])
     return Step("account_keys", f"""
-        WITH {ctes}
-        SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.key_type, k.key_value,
-               min(k.key_source) AS key_source, CAST(sum(k.n) AS BIGINT) AS n_sources, k.acct
-        FROM ({union}) AS k
-        GROUP BY k.workspace_id, k.platform, k.account_kind, k.account_id, k.acct, k.key_type, k.key_value""",
-                view=True)
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, k.key_type, k.key_value, k.key_source,
+               k.n_sources, k.acct
+        FROM ({key_sources_sql()}) AS k JOIN __bw__accounts a ON a.acct = k.acct""", view=True)
 
 
 # -- the other side: ERP records and staging records ----------------------------------------------------------

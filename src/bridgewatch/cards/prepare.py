@@ -99,10 +99,14 @@ def party_remap() -> Step:
 
 
 def party_keys() -> Step:
-    """Every normalised key of every customer, company and location, by account (``raw`` = the email as written)."""
-    found = sources(active=False, remap=PARTY_REMAP, settings=SETTINGS)
-    ctes = ",\n".join(f"{src.name} AS MATERIALIZED ({src.wide(evidence=False)})" for src in found)
-    union = "\nUNION ALL\n".join(q for src in found for q in src.long(evidence=False, used_only=False))
+    """Every normalised key of every customer, company and location, by account.
+
+    ``key_source`` names the record and field it came from (``customer C1 email``); ``raw`` is
+    the email as written (an order email equal to it adds nothing).
+    """
+    found = sources(remap=PARTY_REMAP, settings=SETTINGS)
+    ctes = ",\n".join(f"{src.name} AS MATERIALIZED ({src.wide()})" for src in found)
+    union = "\nUNION ALL\n".join(q for src in found for q in src.long())
     return Step("party_keys", f"WITH {ctes}\n{union}", prepared=True,
                 inputs=("bw_commerce_customers", "bw_companies", "bw_company_locations", SETTINGS,
                         "__bw__party_accounts"))

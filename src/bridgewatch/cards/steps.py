@@ -138,7 +138,7 @@ def counted_orders() -> Step:
     of the counted accounts: one scan of the orders instead of one per reader.
     """
     return Step("counted_orders", f"""
-        SELECT acct, workspace_id, platform, created_at, currency, total, ship_to_country, tags, email
+        SELECT acct, workspace_id, platform, order_id, created_at, currency, total, ship_to_country, tags, email
         FROM __bw__orders WHERE {_COUNTED}""")
 
 

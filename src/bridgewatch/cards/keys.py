@@ -134,16 +134,18 @@ def keys_of(accounts: str) -> str:
         SELECT acct, workspace_id, key_type, key_value FROM __bw__order_email_keys WHERE acct IN {accounts}"""
 
 
-def matches_of(accounts: str) -> str:
-    """SQL: key matches (of the types in use) of the accounts in ``accounts`` with records existing at the as-of time.
+def matches_of(accounts: str | None) -> str:
+    """SQL: key matches (of the types in use) with records existing at the as-of time, of the accounts in
+    ``accounts`` (a set of ``acct``; None when the caller's joins already restrict them).
 
     ``record`` labels the record as the worklist shows it (``<entity or 'top level'>/<account>``).
     """
     cols = ", ".join(f"m.{c}" for c in MATCH_COLS[:-1])
     existed = "(m.created_at IS NULL OR m.created_at < p.as_of)"
+    kept = f"m.acct IN {accounts} AND " if accounts else ""
     return " UNION ALL ".join(
         f"SELECT {cols} FROM {source} m JOIN bw_params p ON p.workspace_id = m.workspace_id "
-        f"WHERE m.acct IN {accounts} AND m.key_type IN {USED} AND {existed}"
+        f"WHERE {kept}m.key_type IN {USED} AND {existed}"
         for source in ("__bw__party_matches", "__bw__order_email_matches"))
 
 
@@ -164,7 +166,7 @@ def match_summary() -> Step:
                bool_or(NOT fits AND is_live AND NOT is_holding) AS other_entity,
                bool_or(fits AND NOT is_live AND NOT is_holding) AS retired, bool_or(is_holding) AS holding
         FROM (SELECT m.*, {entity_fits('m.legal_entity')} AS fits
-              FROM ({matches_of(ACTIVE_ACCTS)}) AS m JOIN __bw__account_entity ae ON ae.acct = m.acct) AS m
+              FROM ({matches_of(None)}) AS m JOIN __bw__account_entity ae ON ae.acct = m.acct) AS m
         GROUP BY acct, workspace_id, key_type""")
 
 

@@ -108,7 +108,7 @@ def _presence(card: Card) -> Step:
     entities' records are listed for the few accounts that have any.
     """
     return Step(f"{card.id}_presence", f"""
-        WITH pop AS (
+        WITH pop AS MATERIALIZED (
             SELECT workspace_id, platform, account_kind, account_id, acct FROM {card.table('population')}
             WHERE scope_reason IS NULL
         ), flags AS (
@@ -204,7 +204,7 @@ def _gap(card: Card) -> Step:
                            if c.id != NEVER_SYNCED)
     cols = ", ".join(f"a.{c.strip()}" for c in POPULATION_COLS.split(","))
     return Step(f"{card.id}_gap", f"""
-        WITH absent AS (
+        WITH absent AS MATERIALIZED (
             SELECT a.* FROM {card.table('population')} a JOIN {card.table('presence')} pr ON pr.acct = a.acct
             WHERE a.scope_reason IS NULL AND NOT pr.present
         ), vals AS (

@@ -84,7 +84,7 @@ def party_accounts() -> Step:
                    {_greater('co.merged_into', 'm.merged_into')} AS merged_into,
                    COALESCE(m.is_b2b, FALSE) OR {kind} = 'company' AS is_b2b
             FROM m FULL JOIN co ON {on('co', 'm')}
-        ), keyed AS (
+        ), keyed AS MATERIALIZED (
             SELECT g.*, {account_key('g')} AS h FROM g
         ), fix AS ({collision_free('keyed')})
         SELECT k.workspace_id, k.platform, k.account_kind, k.account_id, k.name, k.country, k.created_at,

@@ -89,3 +89,51 @@ def _transpile(name: str, sql: str) -> str:
     dialect = DIALECTS[name]
     trees = [cast("exp.Expression", tree) for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
     return ";\n".join(dialect.rewrite(tree).sql(dialect=dialect.sqlglot_name, pretty=True) for tree in trees)
+
+
+def split_materialized(sql: str, prefix: str) -> tuple[list[tuple[str, str]], str]:
+    """Lift the top-level ``AS MATERIALIZED`` CTEs out of a DuckDB-dialect statement.
+
+    Returns ``[(name, query), ...]`` in order, each query to be materialised as ``prefix + name``,
+    and the statement that remains, reading those names instead. For engines that inline every
+    CTE (Spark recomputes a CTE at each reference), this keeps a CTE the SQL marks as shared
+    computed once. Queries keep the non-materialised CTEs they read. Returns ``([], sql)``
+    when there is nothing to lift.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    key = "with_" if "with_" in tree.arg_types else "with"
+    with_ = tree.args.get(key)
+    if not isinstance(with_, exp.With) or not any(c.args.get("materialized") for c in with_.expressions):
+        return [], sql
+    renamed: dict[str, str] = {}
+    kept: list[exp.CTE] = []
+    lifted: list[tuple[str, str]] = []
+    for cte in list(with_.expressions):
+        body = _renamed(cte.this, renamed)
+        if cte.args.get("materialized"):
+            query = body.copy()
+            if kept:
+                query.set(key, exp.With(expressions=[k.copy() for k in kept]))
+            lifted.append((cte.alias, query.sql(dialect="duckdb")))
+            renamed[cte.alias] = prefix + cte.alias
+        else:
+            cte.set("this", body)
+            kept.append(cte)
+    main = _renamed(cast("exp.Expression", tree), renamed)
+    main.set(key, exp.With(expressions=kept) if kept else None)
+    return lifted, main.sql(dialect="duckdb")
+
+
+def _renamed(node: exp.Expression, names: Mapping[str, str]) -> exp.Expression:
+    from sqlglot import exp
+
+    def rename(n: exp.Expression) -> exp.Expression:
+        if isinstance(n, exp.Table) and not n.args.get("db") and n.name in names:
+            return exp.Table(this=exp.to_identifier(names[n.name]), alias=n.args.get("alias") or
+                             exp.TableAlias(this=exp.to_identifier(n.name)))
+        return n
+
+    return node.transform(rename) if names else node

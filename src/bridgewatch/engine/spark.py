@@ -20,8 +20,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from bridgewatch.engine.base import Engine, parquet_paths
-from bridgewatch.engine.dialect import SPARK
+from bridgewatch.engine.base import Engine, Step, parquet_paths
+from bridgewatch.engine.dialect import SPARK, split_materialized
 from bridgewatch.errors import EngineUnavailable
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,16 @@ class SparkEngine(Engine):
     def _execute(self, name: str, sql: str, view: bool = False) -> None:
         frame = self.spark.sql(sql)
         self._replace(name, frame if view else frame.localCheckpoint(eager=True))
+
+    def _execute_step(self, step: Step, sql: str) -> None:
+        """A step's ``AS MATERIALIZED`` CTEs are checkpointed first: Spark would recompute a CTE at each reference."""
+        lifted, rest = split_materialized(step.sql, f"{step.table}__")
+        if not lifted:
+            self._execute(step.table, sql, step.view)
+            return
+        for name, query in lifted:
+            self._execute(f"{step.table}__{name}", self.dialect.translate(query))
+        self._execute(step.table, self.dialect.translate(rest), step.view)
 
     def _replace(self, name: str, frame: Any) -> None:
         old = self._frames.pop(name, None)

@@ -126,3 +126,15 @@ def test_colliding_account_keys_change_nothing(demo: str, tmp_path: Path, monkey
     monkeypatch.setattr(account_key, "KEY_MASK", 3)
     with compute([ws]) as run:
         assert _results(run.results) == expected
+
+
+def test_one_engine_over_two_staged_workspaces_keeps_each_store_with_its_tables(tmp_path: Path) -> None:
+    folders = [stage_workspace(load_workspace(scenarios()[name].write(tmp_path / name)))
+               for name in ("uk-trade-sage", "us-distributor-d365")]
+    expected = [_run(folder, prepared=False)[0] for folder in folders]
+    with DuckDBEngine() as eng:
+        got = [_results(compute([staged_workspace(folder.parent)], engine=eng).results) for folder in folders]
+    assert got == expected
+    assert all(set(_kept(folder)) == {"party_accounts", "party_keys", "erp_keys", "party_matches"}
+               for folder in folders)
+    assert _kept(folders[0]) != _kept(folders[1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 
@@ -27,7 +27,7 @@ class DuckDBEngine(Engine):
 
     def __init__(self, *, database: str = ":memory:", threads: int | None = None,
                  memory_limit: str | None = None, temp_directory: str | None = None, debug: bool = False,
-                 prepared: str | Path | bool | None = None) -> None:
+                 prepared: str | Path | Literal[False] | None = None) -> None:
         """``memory_limit`` caps DuckDB's memory; beyond it, work spills to ``temp_directory``.
 
         ``prepared``: where prepared steps are kept (a DuckDB file); None (the default) keeps them
@@ -52,7 +52,7 @@ class DuckDBEngine(Engine):
         """What each name in the database is, ``VIEW`` or ``TABLE`` (kept up to date, so no catalog query per step)."""
         self._prepared_at = prepared
         self._store: PreparedStore | None = None
-        self._store_opened = False
+        self._store_failed: set[Path] = set()
         self._prints = Fingerprints(lambda sql: self.con.execute(sql).fetchall(), duckdb.__version__)
 
     def register(self, name: str, data: Any) -> None:
@@ -86,11 +86,16 @@ class DuckDBEngine(Engine):
         self._execute(step.table, sql, step.view)
 
     def _prepared_store(self) -> PreparedStore | None:
-        if not self._store_opened:
-            self._store_opened = True
-            setting = self._prepared_at
-            path = store_for(self._prints.parquet) if setting is None else None if setting is False else setting
-            self._store = PreparedStore.open(self.con.execute, Path(str(path))) if path else None
+        """The store for the tables registered now (re-chosen when another workspace's tables are registered)."""
+        setting = self._prepared_at
+        path = store_for(self._prints.parquet) if setting is None else None if setting is False else Path(setting)
+        if self._store and self._store.path != path:
+            self._store.close()
+            self._store = None
+        if path and (self._store is None or self._store.path != path) and path not in self._store_failed:
+            self._store = PreparedStore.open(self.con.execute, path)
+            if self._store is None:
+                self._store_failed.add(path)
         return self._store
 
     def _replace(self, name: str, sql: str, view: bool) -> None:

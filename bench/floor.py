@@ -12,20 +12,22 @@ from pathlib import Path
 
 import duckdb
 
+from bridgewatch.sql import literal
 from bridgewatch.matching.normalise import account_ref_sql, email_sql, vat_sql
 
 
 def floor_sql(staged: Path, as_of: str, window_days: int, home_country: str) -> str:
     """One query: count and value of the absent customers."""
-    src = {name: f"read_parquet('{staged / name}.parquet')" for name in ("orders", "commerce_customers",
-                                                                           "erp_customers")}
-    country = f"COALESCE(c.country, '{home_country}')"
-    erp_country = f"COALESCE(e.country, '{home_country}')"
+    src = {name: f"read_parquet({literal(str(staged / name) + '.parquet')})"
+           for name in ("orders", "commerce_customers", "erp_customers")}
+    country = f"COALESCE(c.country, {literal(home_country)})"
+    erp_country = f"COALESCE(e.country, {literal(home_country)})"
+    at = f"CAST({literal(as_of)} AS TIMESTAMP)"
     return f"""
         WITH live AS (
             SELECT platform, customer_id, sum(total) AS value FROM {src['orders']}
             WHERE customer_id IS NOT NULL AND NOT cancelled AND NOT quote AND NOT inactive
-              AND created_at >= TIMESTAMP '{as_of}' - INTERVAL {window_days} DAY AND created_at < TIMESTAMP '{as_of}'
+              AND created_at >= {at} - INTERVAL {int(window_days)} DAY AND created_at < {at}
             GROUP BY platform, customer_id
         ), cust AS (
             SELECT l.value, {vat_sql('c.vat_number', country)} AS vat, {account_ref_sql('c.account_ref')} AS ref,
@@ -43,12 +45,14 @@ def floor_sql(staged: Path, as_of: str, window_days: int, home_country: str) -> 
 
 
 def run_floor(staged: Path, *, as_of: str, window_days: int, home_country: str,
-              threads: int | None = None) -> dict[str, object]:
-    """Run the floor query on a fresh in-memory DuckDB; return what it found."""
+              threads: int | None = None, memory_limit: str | None = None) -> dict[str, object]:
+    """Run the floor query on a fresh in-memory DuckDB (the cards' threads and memory limit); return what it found."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    if memory_limit:
+        con.execute(f"SET memory_limit = {literal(memory_limit)}")
     absent, value = con.execute(floor_sql(staged, as_of, window_days, home_country)).fetchall()[0]
     con.close()
     return {"absent": int(absent), "value": str(value)}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bridgewatch.cards.base import Card, card_steps
+from bridgewatch.cards.base import Card
+from bridgewatch.cards.card_sql import card_steps
 from bridgewatch.cards.causes import Cause
 from bridgewatch.cards.d365 import D365_CARD
 from bridgewatch.cards.sage import SAGE_CARD

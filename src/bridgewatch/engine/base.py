@@ -1,8 +1,13 @@
 """The engine contract and the pipeline of named SQL steps that every card is built from.
 
 An engine implements four primitives (``register``, ``execute``, ``exists``, ``fetch``); the
-orchestration (materialising steps as ``__bw__<step>`` tables, debug printing, error wrapping)
+orchestration (making each step the relation ``__bw__<step>``, debug printing, error wrapping)
 is final here so that DuckDB and Spark cannot drift apart.
+
+A step is materialised (a table, computed once) or a view (computed when read, so the engine can
+fuse it into the query that reads it and push that query's filters into it). Views suit
+relations that are read once, or only for one account at a time (the evidence ``explain``
+shows); tables suit relations several later steps read in full.
 """
 
 from __future__ import annotations
@@ -24,10 +29,17 @@ STEP_PREFIX = "__bw__"
 
 @dataclass(frozen=True)
 class Step:
-    """One named SQL step; it becomes the table ``__bw__<name>`` (written in the DuckDB dialect)."""
+    """One named SQL step; it becomes the relation ``__bw__<name>`` (written in the DuckDB dialect)."""
 
     name: str
     sql: str
+    view: bool = False
+    """Define a view (computed where it is read) instead of materialising a table."""
+    prepared: bool = False
+    """The result depends only on the relations in ``inputs`` (staged tables, settings, other prepared
+    steps), not on the as-of time or window: an engine with a prepared store may keep and reuse it."""
+    inputs: tuple[str, ...] = ()
+    """For a prepared step: every relation its SQL reads."""
 
     @property
     def table(self) -> str:
@@ -74,8 +86,8 @@ class Engine(ABC):
         """
 
     @abstractmethod
-    def _execute(self, name: str, sql: str) -> None:
-        """Materialise the (already dialect-translated) ``sql`` as table ``name``."""
+    def _execute(self, name: str, sql: str, view: bool = False) -> None:
+        """Make the (already dialect-translated) ``sql`` the table ``name`` (a view with ``view``)."""
 
     @abstractmethod
     def exists(self, name: str) -> bool:
@@ -114,13 +126,13 @@ class Engine(ABC):
 
     # -- final orchestration ------------------------------------------------------------------
     def run(self, pipeline: SqlPipeline | Sequence[Step]) -> None:
-        """Materialise every step in order, wrapping failures with the step's name and SQL."""
+        """Make every step's relation in order, wrapping failures with the step's name and SQL."""
         for step in pipeline:
             sql = self.dialect.translate(step.sql)
             log.info("step %s", step.name)
             log.debug("SQL for %s:\n%s", step.name, sql)
             try:
-                self._execute(step.table, sql)
+                self._execute_step(step, sql)
             except BridgewatchError:
                 raise
             except Exception as exc:  # noqa: BLE001 - translated at this one boundary
@@ -128,6 +140,10 @@ class Engine(ABC):
                                   step=step.name, sql=sql) from exc
             if self.debug:
                 self._print_sample(step)
+
+    def _execute_step(self, step: Step, sql: str) -> None:
+        """Make ``step``'s relation from its translated ``sql``; engines with a prepared store override this."""
+        self._execute(step.table, sql, step.view)
 
     def _stream(self, sql: str, batch: int) -> Iterator[dict[str, Any]]:
         """Rows of a (translated) query, a batch at a time; engines that can, override this."""

@@ -2,7 +2,7 @@
 
 Card SQL is written once in DuckDB's dialect. A dialect names the sqlglot dialect to transpile
 to just before execution; where sqlglot's own translation is not enough, a dialect lists
-``TRANSFORMS`` (expression class → rewrite) applied to the parsed tree first. Adding an engine
+``TRANSFORMS`` (expression class name → rewrite) applied to the parsed tree first. Adding an engine
 is a subclass here with its name, its sqlglot dialect and (rarely) a transform or two.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
-import sqlglot
-from sqlglot import exp
+if TYPE_CHECKING:  # sqlglot is imported when SQL is first translated (DuckDB never needs it)
+    from sqlglot import exp
 
-Transform = Callable[[exp.Expression], exp.Expression]
+Transform = Callable[["exp.Expression"], "exp.Expression"]
 
 
 class Dialect:
@@ -25,8 +25,9 @@ class Dialect:
     """The engine's name (``get_engine`` key, error messages)."""
     sqlglot_name: ClassVar[str] = "duckdb"
     """Dialect sqlglot writes for this engine; ``duckdb`` means the card SQL runs as written."""
-    TRANSFORMS: ClassVar[Mapping[type[exp.Expression], Transform]] = {}
-    """Rewrites of DuckDB constructs sqlglot does not translate faithfully for this engine."""
+    TRANSFORMS: ClassVar[Mapping[str, Transform]] = {}
+    """Rewrites of DuckDB constructs sqlglot does not translate faithfully for this engine, by the name of
+    the sqlglot expression class they apply to (names, so sqlglot is imported only when translating)."""
 
     def translate(self, sql: str) -> str:
         """Translate DuckDB-dialect SQL into this engine's dialect."""
@@ -41,7 +42,7 @@ class Dialect:
         return tree.transform(self._rewrite_node, copy=False)
 
     def _rewrite_node(self, node: exp.Expression) -> exp.Expression:
-        transform = self.TRANSFORMS.get(type(node))
+        transform = self.TRANSFORMS.get(type(node).__name__)
         return transform(node) if transform else node
 
     def __repr__(self) -> str:
@@ -52,11 +53,27 @@ class DuckDBDialect(Dialect):
     """DuckDB: the dialect the card SQL is written in; nothing to translate."""
 
 
+def _spark_function(node: exp.Expression) -> exp.Expression:
+    """DuckDB functions Spark names differently: ``hash`` (64-bit there, 32-bit ``hash`` here) is ``xxhash64``."""
+    from sqlglot import exp
+
+    renamed = {"hash": "XXHASH64"}.get(str(node.this).lower())
+    return exp.Anonymous(this=renamed, expressions=node.expressions) if renamed else node
+
+
+def _spark_cte(node: exp.Expression) -> exp.Expression:
+    """Spark has no ``AS MATERIALIZED`` hint (it plans a CTE where it is used); drop it."""
+    node.set("materialized", None)
+    return node
+
+
 class SparkDialect(Dialect):
     """Spark SQL (3.5+ / 4.x), via sqlglot's ``spark`` dialect."""
 
     name = "spark"
     sqlglot_name = "spark"
+
+    TRANSFORMS: ClassVar[Mapping[str, Transform]] = {"Anonymous": _spark_function, "CTE": _spark_cte}
 
 
 DUCKDB = DuckDBDialect()
@@ -67,6 +84,56 @@ DIALECTS: dict[str, Dialect] = {d.name: d for d in (DUCKDB, SPARK)}
 
 @lru_cache(maxsize=4096)
 def _transpile(name: str, sql: str) -> str:
+    import sqlglot
+
     dialect = DIALECTS[name]
-    trees = [cast(exp.Expression, tree) for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
+    trees = [cast("exp.Expression", tree) for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
     return ";\n".join(dialect.rewrite(tree).sql(dialect=dialect.sqlglot_name, pretty=True) for tree in trees)
+
+
+def split_materialized(sql: str, prefix: str) -> tuple[list[tuple[str, str]], str]:
+    """Lift the top-level ``AS MATERIALIZED`` CTEs out of a DuckDB-dialect statement.
+
+    Returns ``[(name, query), ...]`` in order, each query to be materialised as ``prefix + name``,
+    and the statement that remains, reading those names instead. For engines that inline every
+    CTE (Spark recomputes a CTE at each reference), this keeps a CTE the SQL marks as shared
+    computed once. Queries keep the non-materialised CTEs they read. Returns ``([], sql)``
+    when there is nothing to lift.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    key = "with_" if "with_" in tree.arg_types else "with"
+    with_ = tree.args.get(key)
+    if not isinstance(with_, exp.With) or not any(c.args.get("materialized") for c in with_.expressions):
+        return [], sql
+    renamed: dict[str, str] = {}
+    kept: list[exp.CTE] = []
+    lifted: list[tuple[str, str]] = []
+    for cte in list(with_.expressions):
+        body = _renamed(cte.this, renamed)
+        if cte.args.get("materialized"):
+            query = body.copy()
+            if kept:
+                query.set(key, exp.With(expressions=[k.copy() for k in kept]))
+            lifted.append((cte.alias, query.sql(dialect="duckdb")))
+            renamed[cte.alias] = prefix + cte.alias
+        else:
+            cte.set("this", body)
+            kept.append(cte)
+    main = _renamed(cast("exp.Expression", tree), renamed)
+    main.set(key, exp.With(expressions=kept) if kept else None)
+    return lifted, main.sql(dialect="duckdb")
+
+
+def _renamed(node: exp.Expression, names: Mapping[str, str]) -> exp.Expression:
+    from sqlglot import exp
+
+    def rename(n: exp.Expression) -> exp.Expression:
+        if isinstance(n, exp.Table) and not n.args.get("db") and n.name in names:
+            return exp.Table(this=exp.to_identifier(names[n.name]), alias=n.args.get("alias") or
+                             exp.TableAlias(this=exp.to_identifier(n.name)))
+        return n
+
+    return node.transform(rename) if names else node

@@ -1,14 +1,22 @@
-"""The embedded default engine: DuckDB in-process."""
+"""The embedded default engine: DuckDB in-process.
+
+When the canonical tables are staged Parquet files in one folder, the window-independent steps
+are kept in a prepared store next to them and reused by later runs while nothing they depend on
+changed (see :mod:`bridgewatch.engine.prepared`); ``prepared=False`` turns that off, a path puts
+the store elsewhere.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import duckdb
 
-from bridgewatch.engine.base import Engine, parquet_paths
+from bridgewatch.engine.base import Engine, Step, parquet_paths
 from bridgewatch.engine.dialect import DUCKDB
+from bridgewatch.engine.prepared import Fingerprints, PreparedStore, store_for
 from bridgewatch.sql import literal
 
 
@@ -18,8 +26,13 @@ class DuckDBEngine(Engine):
     dialect = DUCKDB
 
     def __init__(self, *, database: str = ":memory:", threads: int | None = None,
-                 memory_limit: str | None = None, temp_directory: str | None = None, debug: bool = False) -> None:
-        """``memory_limit`` caps DuckDB's memory; beyond it, work spills to ``temp_directory``."""
+                 memory_limit: str | None = None, temp_directory: str | None = None, debug: bool = False,
+                 prepared: str | Path | Literal[False] | None = None) -> None:
+        """``memory_limit`` caps DuckDB's memory; beyond it, work spills to ``temp_directory``.
+
+        ``prepared``: where prepared steps are kept (a DuckDB file); None (the default) keeps them
+        next to staged tables read from one local folder, False never keeps them.
+        """
         self.con = duckdb.connect(database)
         self.con.execute("SET TimeZone = 'UTC'")
         # Steps are materialised in full and every read orders its rows, so DuckDB need not keep
@@ -33,32 +46,70 @@ class DuckDBEngine(Engine):
             self.con.execute(f"SET temp_directory = {literal(temp_directory)}")
         self.debug = debug
         self._registered: set[str] = set()
+        self._kinds: dict[str, str] = {name: "VIEW" if kind == "VIEW" else "TABLE" for name, kind in self.con.execute(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = current_schema() "
+            "AND table_catalog = current_database()").fetchall()}
+        """What each name in the database is, ``VIEW`` or ``TABLE`` (kept up to date, so no catalog query per step)."""
+        self._prepared_at = prepared
+        self._store: PreparedStore | None = None
+        self._store_failed: set[Path] = set()
+        self._prints = Fingerprints(lambda sql: self.con.execute(sql).fetchall(), duckdb.__version__)
 
     def register(self, name: str, data: Any) -> None:
         """Copy an Arrow table in, or put a view over Parquet file(s) (scanned in place, never loaded whole)."""
         paths = parquet_paths(data)
+        self._prints.parquet.pop(name, None)
         if paths is not None:
+            self._prints.parquet[name] = paths
             listed = ", ".join(literal(p) for p in paths)
-            self._drop(name)
-            self.con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}], '
-                             f"union_by_name = true)")
+            self._replace(name, f"SELECT * FROM read_parquet([{listed}], union_by_name = true)", view=True)
             self._registered.add(name)
             return
         self._drop(name)
         self.con.register(f"__arrow_{name}", data)
-        self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM "__arrow_{name}"')
+        self.con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM "__arrow_{name}"')
         self.con.unregister(f"__arrow_{name}")
+        self._kinds[name] = "TABLE"
         self._registered.add(name)
+
+    def _execute(self, name: str, sql: str, view: bool = False) -> None:
+        self._replace(name, sql, view)
+
+    def _execute_step(self, step: Step, sql: str) -> None:
+        """A prepared step is read from the store when kept there under its fingerprint, else computed into it."""
+        store = self._prepared_store() if step.prepared and not step.view else None
+        fingerprint = self._prints.of_step(step, sql) if store else None
+        if store and fingerprint and (store.holds(step, fingerprint) or store.save(step, sql, fingerprint)):
+            self._replace(step.table, f"SELECT * FROM {store.table(step)}", view=True)
+            self._prints.steps[step.table] = fingerprint
+            return
+        self._execute(step.table, sql, step.view)
+
+    def _prepared_store(self) -> PreparedStore | None:
+        """The store for the tables registered now (re-chosen when another workspace's tables are registered)."""
+        setting = self._prepared_at
+        path = store_for(self._prints.parquet) if setting is None else None if setting is False else Path(setting)
+        if self._store and self._store.path != path:
+            self._store.close()
+            self._store = None
+        if path and (self._store is None or self._store.path != path) and path not in self._store_failed:
+            self._store = PreparedStore.open(self.con.execute, path)
+            if self._store is None:
+                self._store_failed.add(path)
+        return self._store
+
+    def _replace(self, name: str, sql: str, view: bool) -> None:
+        """(Re)define ``name`` as a table or view of ``sql``, whichever kind it was before."""
+        self._drop(name)
+        kind = "VIEW" if view else "TABLE"
+        self.con.execute(f'CREATE {kind} "{name}" AS {sql}')
+        self._kinds[name] = kind
 
     def _drop(self, name: str) -> None:
         """Drop whatever ``name`` is (a table or a view): DuckDB refuses DROP VIEW on a table and vice versa."""
-        found = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
-                                 [name]).fetchone()
-        if found:
-            self.con.execute(f'DROP {"VIEW" if found[0] == "VIEW" else "TABLE"} "{name}"')
-
-    def _execute(self, name: str, sql: str) -> None:
-        self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+        kind = self._kinds.pop(name, None)
+        if kind:
+            self.con.execute(f'DROP {kind} IF EXISTS "{name}"')
 
     def exists(self, name: str) -> bool:
         found = self.con.execute(
@@ -81,4 +132,6 @@ class DuckDBEngine(Engine):
         self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")
 
     def close(self) -> None:
+        if self._store:
+            self._store.close()
         self.con.close()

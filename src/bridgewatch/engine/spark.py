@@ -3,10 +3,11 @@
 Spark is the ``spark`` extra and is imported only when this engine is built. Locally it starts
 a ``local[2]`` session; on a cluster pass ``master`` or an existing ``session``.
 
-Each step is materialised with an eager ``localCheckpoint``: later steps and the many small
-result reads then scan the step's blocks instead of re-running its whole lineage, and the
-lineage (and so the planning time) stays one step deep. Checkpoint blocks live in executor
-memory and spill to local disk, so a step larger than memory still completes.
+Each materialised step is an eager ``localCheckpoint``: later steps and the many small result
+reads then scan the step's blocks instead of re-running its whole lineage, and the lineage (and
+so the planning time) stays one step deep. Checkpoint blocks live in executor memory and spill
+to local disk, so a step larger than memory still completes. A view step is a temp view over its
+(lazy) query, planned into whatever reads it.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from bridgewatch.engine.base import Engine, parquet_paths
-from bridgewatch.engine.dialect import SPARK
+from bridgewatch.engine.base import Engine, Step, parquet_paths
+from bridgewatch.engine.dialect import SPARK, split_materialized
 from bridgewatch.errors import EngineUnavailable, EnvironmentProblem
 
 log = logging.getLogger(__name__)
@@ -163,8 +164,19 @@ class SparkEngine(Engine):
             frame = data
         self._replace(name, frame)
 
-    def _execute(self, name: str, sql: str) -> None:
-        self._replace(name, self.spark.sql(sql).localCheckpoint(eager=True))
+    def _execute(self, name: str, sql: str, view: bool = False) -> None:
+        frame = self.spark.sql(sql)
+        self._replace(name, frame if view else frame.localCheckpoint(eager=True))
+
+    def _execute_step(self, step: Step, sql: str) -> None:
+        """A step's ``AS MATERIALIZED`` CTEs are checkpointed first: Spark would recompute a CTE at each reference."""
+        lifted, rest = split_materialized(step.sql, f"{step.table}__")
+        if not lifted:
+            self._execute(step.table, sql, step.view)
+            return
+        for name, query in lifted:
+            self._execute(f"{step.table}__{name}", self.dialect.translate(query))
+        self._execute(step.table, self.dialect.translate(rest), step.view)
 
     def _replace(self, name: str, frame: Any) -> None:
         old = self._frames.pop(name, None)

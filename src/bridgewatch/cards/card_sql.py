@@ -1,0 +1,304 @@
+"""A card's own SQL steps, built from its :class:`~bridgewatch.cards.base.Card` over the shared steps.
+
+* ``population`` (view): every account seen, with ``scope_reason`` when it is not counted.
+* ``matches`` (view, evidence): the account keys of the in-scope accounts that hit an ERP record
+  on a key of the card's field map, with whether the record's entity fits.
+* ``presence`` (table): per in-scope account, whether a live record in a fitting entity matches,
+  on which key first, and the ambiguity flags.
+* ``staging`` (table, cards that cross-reference Dataverse): staging records matching an account.
+* ``gap`` (table): the counted accounts with every worklist column; sync history, blocked value
+  and FX are computed here for these accounts only.
+* ``keys_tried`` and ``by_cause`` (tables): per counted account and field-map key, what was
+  found; the customers, orders and value per cause.
+
+Every value in the SQL comes through :func:`bridgewatch.sql.literal`.
+"""
+
+from __future__ import annotations
+
+from bridgewatch.cards.base import Card
+from bridgewatch.cards.causes import CREATE_FAILED, NEVER_SYNCED
+from bridgewatch.cards.keys import key_sources_sql, keys_of, matches_of, staging_keys_sql
+from bridgewatch.cards.steps import entity_fits, valued
+from bridgewatch.cards.sync import sync_sql
+from bridgewatch.engine.base import Step
+from bridgewatch.sql import literal, literal_list
+from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_country_sql
+
+POPULATION_COLS = ("workspace_id, platform, account_kind, account_id, name, country, created_at, merged_into, "
+                   "is_b2b, active_orders, first_order_at, last_order_at, last_ship_to, last_buyer")
+
+
+def card_steps(card: Card) -> list[Step]:
+    """The card's own steps, run after the shared steps."""
+    steps = [_population(card), _matches(card), _presence(card)]
+    if card.uses_staging:
+        steps.append(_staging(card))
+    steps += [_gap(card), _keys_tried(card), _by_cause(card)]
+    return steps
+
+
+def _population(card: Card) -> Step:
+    cols = ", ".join(f"a.{c.strip()}" for c in POPULATION_COLS.split(","))
+    return Step(f"{card.id}_population", f"""
+        SELECT {cols},
+               CASE WHEN a.active_orders = 0 AND a.quotes_in_window > 0
+                         AND a.quotes_in_window = a.orders_in_window THEN 'quote-only in the window'
+                    WHEN a.active_orders = 0 AND a.orders_in_window > 0
+                         THEN 'no active order in the window (cancelled, not live or guest)'
+                    WHEN a.active_orders = 0 THEN 'no order in the window'
+                    WHEN NOT ({card.population}) THEN {literal(card.population_reason)} END AS scope_reason,
+               a.acct
+        FROM __bw__accounts a
+        JOIN bw_card_params cp ON cp.workspace_id = a.workspace_id AND cp.card = {literal(card.id)}""", view=True)
+
+
+def _in_scope(card: Card) -> str:
+    return f"(SELECT acct FROM {card.table('population')} WHERE scope_reason IS NULL)"
+
+
+def _matched(card: Card, accounts: str) -> str:
+    """Key matches on the card's field-map keys for the accounts in ``accounts`` (a set of ``acct``)."""
+    return f"""
+        SELECT km.*, f.priority, {entity_fits('km.legal_entity')} AS entity_fits
+        FROM ({matches_of(accounts)}) AS km
+        JOIN bw_field_map f ON f.workspace_id = km.workspace_id AND f.card = {literal(card.id)}
+                           AND f.key_type = km.key_type
+        JOIN __bw__account_entity ae ON ae.acct = km.acct"""
+
+
+def _matches(card: Card) -> Step:
+    """The evidence of the card's matches: per in-scope account, each key that hit an ERP record (a view).
+
+    Keyed by ``acct`` inside and given the account's columns last, so a query about a few
+    accounts (``explain``, the run store) makes the engine read only their matches.
+    """
+    return Step(f"{card.id}_matches", f"""
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, x.key_type, x.key_value, x.key_source,
+               x.priority, x.system, x.legal_entity, x.customer_account, x.erp_name, x.status, x.erp_merged_into,
+               x.is_live, x.is_holding, x.entity_fits, x.acct
+        FROM (
+            SELECT DISTINCT m.acct, m.key_type, m.key_value, k.key_source, m.priority, m.system, m.legal_entity,
+                   m.customer_account, e.name AS erp_name, m.status, e.merged_into AS erp_merged_into, m.is_live,
+                   m.is_holding, m.entity_fits
+            FROM ({_matched(card, _in_scope(card))}) AS m
+            JOIN ({key_sources_sql()}) AS k ON k.acct = m.acct AND k.key_type = m.key_type AND k.key_value = m.key_value
+            JOIN bw_erp_customers e ON e.workspace_id = m.workspace_id AND e.system = m.system
+                 AND e.customer_account = m.customer_account
+                 AND (e.legal_entity = m.legal_entity OR (e.legal_entity IS NULL AND m.legal_entity IS NULL))
+        ) AS x
+        JOIN __bw__accounts a ON a.acct = x.acct""", view=True)
+
+
+_LIVE = "entity_fits AND is_live AND NOT is_holding"
+
+
+def _ranked(priority: str, record: str) -> str:
+    """``record`` after ``priority`` (zero-padded): the smallest is the best priority's smallest record."""
+    return f"concat(lpad(CAST({priority} AS VARCHAR), 4, '0'), {record})"
+
+
+def _presence(card: Card) -> Step:
+    """Per in-scope account: the first field-map key (by priority) on which a live record in a fitting entity matches.
+
+    Read from ``match_summary`` (per account and key type, shared by the cards). The matched
+    record is the smallest record label at the best priority (both found as one smallest
+    string, see :func:`_ranked`); the match is ambiguous when the largest label at that priority
+    differs; a record is shared when another account's matched record is the same. The other
+    entities' records are listed for the few accounts that have any.
+    """
+    return Step(f"{card.id}_presence", f"""
+        WITH pop AS MATERIALIZED (
+            SELECT workspace_id, platform, account_kind, account_id, acct FROM {card.table('population')}
+            WHERE scope_reason IS NULL
+        ), flags AS (
+            SELECT s.acct,
+                   min({_ranked('f.priority', 's.fit_first')}) FILTER (WHERE s.fit_first IS NOT NULL) AS best,
+                   max({_ranked('9999 - f.priority', 's.fit_last')}) FILTER (WHERE s.fit_last IS NOT NULL) AS best_last,
+                   bool_or(s.other_entity) AS other_entity_match, bool_or(s.retired) AS retired_match,
+                   bool_or(s.holding) AS holding_match
+            FROM __bw__match_summary s
+            JOIN bw_field_map f ON f.workspace_id = s.workspace_id AND f.card = {literal(card.id)}
+                               AND f.key_type = s.key_type
+            WHERE s.acct IN (SELECT acct FROM pop)
+            GROUP BY s.acct
+        ), other AS (
+            SELECT acct, array_to_string(list_sort(list_distinct(list(record))), ', ') AS other_entity_records
+            FROM ({_matched(card, '(SELECT acct FROM flags WHERE other_entity_match)')}) AS m
+            WHERE NOT entity_fits AND is_live AND NOT is_holding
+            GROUP BY acct
+        ), best AS (
+            SELECT pop.*, CAST(substr(f.best, 1, 4) AS INTEGER) AS best_priority, substr(f.best, 5) AS matched_record,
+                   substr(f.best_last, 5) AS last_record, f.other_entity_match, f.retired_match, f.holding_match
+            FROM pop LEFT JOIN flags f ON f.acct = pop.acct
+        ), shared AS (
+            SELECT workspace_id, matched_record FROM best WHERE matched_record IS NOT NULL
+            GROUP BY workspace_id, matched_record HAVING count(*) > 1
+        )
+        SELECT b.workspace_id, b.platform, b.account_kind, b.account_id,
+               b.matched_record IS NOT NULL AS present, fm.key_type AS matched_key, b.matched_record,
+               COALESCE(b.matched_record <> b.last_record, FALSE) AS match_ambiguous,
+               sh.matched_record IS NOT NULL AS record_shared,
+               COALESCE(b.other_entity_match, FALSE) AS exists_in_other_entity, o.other_entity_records,
+               COALESCE(b.retired_match, FALSE) AS retired_match, COALESCE(b.holding_match, FALSE) AS holding_match,
+               b.acct
+        FROM best b
+        LEFT JOIN other o ON o.acct = b.acct
+        LEFT JOIN bw_field_map fm ON fm.workspace_id = b.workspace_id AND fm.card = {literal(card.id)}
+                                 AND fm.priority = b.best_priority
+        LEFT JOIN shared sh ON sh.workspace_id = b.workspace_id AND sh.matched_record = b.matched_record""")
+
+
+def _staging(card: Card) -> Step:
+    cte, staged_keys = staging_keys_sql()
+    return Step(f"{card.id}_staging", f"""
+        WITH {cte}, hits AS (
+            SELECT k.acct,
+                   bool_or(s.state = 'active' AND NOT s.merged) AS in_staging,
+                   bool_or(s.merged) AS staging_merged,
+                   string_agg(DISTINCT concat(s.system, ' ', s.record_type, ' ', s.record_id), ', '
+                              ORDER BY concat(s.system, ' ', s.record_type, ' ', s.record_id)) AS staging_records
+            FROM __bw__key_values k
+            JOIN bw_field_map f ON f.workspace_id = k.workspace_id AND f.card = {literal(card.id)}
+                               AND f.key_type = k.key_type
+            JOIN ({staged_keys}) AS s
+              ON s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value
+            GROUP BY k.acct
+        )
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, h.in_staging, h.staging_merged,
+               h.staging_records, a.acct
+        FROM hits h JOIN __bw__accounts a ON a.acct = h.acct""")
+
+
+def _vat_treatment_sql() -> str:
+    """Standard / zero-rated / reverse charge from home country, customer country and VAT number.
+
+    Goods follow the ship-to country (exports are zero-rated; intra-EU B2B supplies are zero-rated
+    only with a VAT number); services follow where the customer belongs (B2B with a VAT number is
+    reverse charge). Domestic supplies (GB and XI count as one area) are standard-rated. A seller
+    whose home country has no VAT (US sales tax, for one) has no VAT treatment at stake.
+    """
+    eu = literal_list(EU_VAT_AREA)
+    goods_country = "COALESCE(a.last_ship_to, a.country, vat.vat_country)"
+    service_country = "COALESCE(a.country, vat.vat_country, a.last_ship_to)"
+    country = f"(CASE WHEN p.vat_supply = 'goods' THEN {goods_country} ELSE {service_country} END)"
+    domestic = f"({country} = p.home_country OR ({country} IN ('GB', 'XI') AND p.home_country IN ('GB', 'XI')))"
+    return f"""CASE WHEN p.home_country IN {literal_list(NO_VAT_COUNTRIES)} THEN 'not_applicable'
+            WHEN {country} IS NULL THEN 'unknown'
+            WHEN {domestic} THEN 'standard'
+            WHEN p.vat_supply = 'goods' AND p.home_country IN {eu} AND {country} IN {eu}
+                THEN CASE WHEN vat.vat_number IS NOT NULL THEN 'zero_rated' ELSE 'standard' END
+            WHEN p.vat_supply = 'goods' THEN 'zero_rated'
+            WHEN vat.vat_number IS NOT NULL THEN 'reverse_charge'
+            ELSE 'standard' END"""
+
+
+def _gap(card: Card) -> Step:
+    if card.uses_staging:
+        staging_join = f"LEFT JOIN {card.table('staging')} st ON st.acct = a.acct"
+    else:
+        staging_join = ("LEFT JOIN (SELECT CAST(NULL AS BOOLEAN) AS in_staging, CAST(NULL AS BOOLEAN) AS "
+                        "staging_merged, CAST(NULL AS VARCHAR) AS staging_records) AS st ON TRUE")
+    cause_case = " ".join(f"WHEN {c.condition} THEN {literal(c.id)}" for c in card.causes)
+    action_case = " ".join(f"WHEN {literal(c.id)} THEN {literal(c.action)}" for c in card.causes
+                           if c.id != NEVER_SYNCED)
+    cols = ", ".join(f"a.{c.strip()}" for c in POPULATION_COLS.split(","))
+    return Step(f"{card.id}_gap", f"""
+        WITH absent AS MATERIALIZED (
+            SELECT a.* FROM {card.table('population')} a JOIN {card.table('presence')} pr ON pr.acct = a.acct
+            WHERE a.scope_reason IS NULL AND NOT pr.present
+        ), vals AS (
+            SELECT o.acct, sum(o.total) AS blocked_value, min(o.currency) AS currency,
+                   count(DISTINCT o.currency) AS n_currencies, sum(o.value_reporting) AS blocked_value_reporting,
+                   count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx
+            FROM ({valued('(SELECT * FROM __bw__counted_orders WHERE acct IN (SELECT acct FROM absent))')}) AS o
+            GROUP BY o.acct
+        ), vat AS (
+            SELECT k.acct, min(k.key_value) AS vat_number, min({vat_country_sql('k.key_value')}) AS vat_country
+            FROM ({keys_of('(SELECT acct FROM absent)')}) AS k WHERE k.key_type = 'vat'
+            GROUP BY k.acct
+        ), sy AS ({sync_sql('absent')}
+        ), base AS (
+            SELECT {cols}, a.scope_reason,
+                   pr.matched_key, pr.match_ambiguous, pr.exists_in_other_entity, pr.other_entity_records,
+                   pr.retired_match, pr.holding_match,
+                   ae.expected_entity, ae.entity_ambiguous, ae.entity_candidates, ae.entity_basis,
+                   sy.attempts, sy.failed_attempts, sy.last_attempt_at, sy.last_outcome, sy.last_reason,
+                   sy.last_source, sy.last_success_run,
+                   COALESCE(st.in_staging, FALSE) AS in_staging, COALESCE(st.staging_merged, FALSE) AS staging_merged,
+                   st.staging_records,
+                   CASE WHEN a.is_b2b THEN 'b2b' ELSE 'dtc' END AS segment,
+                   act.first_order_at >= p.grace_start AS awaiting_sync,
+                   v.blocked_value, v.n_currencies, v.blocked_value_reporting, v.orders_missing_fx,
+                   CASE WHEN v.n_currencies = 1 THEN v.currency ELSE 'MIXED' END AS currency,
+                   p.reporting_currency, vat.vat_number,
+                   {_vat_treatment_sql()} AS vat_treatment,
+                   CASE {cause_case} END AS cause, a.acct
+            FROM absent a
+            JOIN absent act ON act.acct = a.acct
+            JOIN {card.table('presence')} pr ON pr.acct = a.acct
+            JOIN bw_params p ON p.workspace_id = a.workspace_id
+            JOIN __bw__account_entity ae ON ae.acct = a.acct
+            JOIN sy ON sy.acct = a.acct
+            LEFT JOIN vals v ON v.acct = a.acct
+            LEFT JOIN vat ON vat.acct = a.acct
+            {staging_join}
+        )
+        SELECT base.*,
+               CASE WHEN cause = {literal(CREATE_FAILED)} THEN last_reason END AS rejection_reason,
+               CASE cause {action_case}
+                    ELSE CASE WHEN is_b2b THEN {literal(card.b2b_action)}
+                              WHEN entity_ambiguous THEN {literal(card.dtc_ambiguous_action)}
+                              ELSE {literal(card.dtc_action)} END
+               END AS next_action,
+               row_number() OVER (PARTITION BY workspace_id
+                                  ORDER BY blocked_value_reporting DESC, platform, account_kind, account_id) AS rank
+        FROM base""")
+
+
+def _keys_tried(card: Card) -> Step:
+    """Per counted customer and field-map key: the values tried and the ERP records they hit.
+
+    Only the counted (absent) customers are explained, so this is built over the gap, not the
+    whole population: at a million customers that is the difference between 5 % and all of them.
+    """
+    gap = f"(SELECT acct FROM {card.table('gap')})"
+    return Step(f"{card.id}_keys_tried", f"""
+        WITH vals AS (
+            SELECT k.acct, k.key_type, string_agg(DISTINCT k.key_value, ', ' ORDER BY k.key_value) AS key_values
+            FROM ({keys_of(gap)}) AS k
+            GROUP BY k.acct, k.key_type
+        ), hits AS (
+            SELECT acct, key_type,
+                   bool_or({_LIVE}) AS matched,
+                   string_agg(DISTINCT label, '; ' ORDER BY label) AS erp_records
+            FROM (SELECT m.*, concat(m.record,
+                         CASE WHEN m.is_holding THEN ' (holding customer, looked through)'
+                              WHEN NOT m.is_live THEN concat(' (', m.status, ')')
+                              WHEN NOT m.entity_fits THEN ' (other entity)' ELSE '' END) AS label
+                  FROM ({_matched(card, gap)}) AS m) AS m
+            GROUP BY acct, key_type
+        )
+        SELECT g.workspace_id, g.platform, g.account_kind, g.account_id, f.key_type, f.priority,
+               v.key_values, h.erp_records,
+               CASE WHEN v.key_values IS NULL THEN 'no value'
+                    WHEN h.matched THEN 'matched'
+                    WHEN h.erp_records IS NULL THEN 'no match'
+                    ELSE 'not usable' END AS result, g.acct
+        FROM {card.table('gap')} g
+        JOIN bw_field_map f ON f.workspace_id = g.workspace_id AND f.card = {literal(card.id)}
+        LEFT JOIN vals v ON v.acct = g.acct AND v.key_type = f.key_type
+        LEFT JOIN hits h ON h.acct = g.acct AND h.key_type = f.key_type""")
+
+
+def _by_cause(card: Card) -> Step:
+    causes = ", ".join(f"({literal(c.id)}, {i}, {literal(c.label)})" for i, c in enumerate(card.causes))
+    return Step(f"{card.id}_by_cause", f"""
+        SELECT cp.workspace_id, c.cause, c.ord, c.label,
+               count(g.account_id) AS customers, COALESCE(sum(g.active_orders), 0) AS active_orders,
+               COALESCE(sum(g.blocked_value_reporting), 0) AS blocked_value_reporting
+        FROM bw_card_params cp
+        CROSS JOIN (VALUES {causes}) AS c(cause, ord, label)
+        LEFT JOIN {card.table('gap')} g ON g.workspace_id = cp.workspace_id AND g.cause = c.cause
+        WHERE cp.card = {literal(card.id)}
+        GROUP BY cp.workspace_id, c.cause, c.ord, c.label""")

@@ -1,0 +1,283 @@
+"""Match keys: every normalised key of every account and of every ERP record, and where they meet.
+
+An account's keys come from its member customers, its company and the company's locations, and
+the emails on its counted orders. The first three do not depend on the window and are prepared
+once (:mod:`bridgewatch.cards.prepare`: ``party_keys``, ``erp_keys``, ``party_matches``); each run
+adds the order emails and keeps what concerns it:
+
+* ``order_email_keys`` (table): the emails on counted orders that none of the account's own
+  records already carries (as written);
+* ``key_values`` (view): the keys of the active accounts, of the key types some field map uses;
+* ``key_matches`` (view): those keys that equal a key of an ERP record existing at the as-of time;
+* ``account_keys`` (view, the evidence): distinct values with the first source that carried each
+  and how many did, computed when ``explain`` asks for one account.
+
+A value carried by two sources may appear twice in ``key_values`` and ``key_matches``; every
+reader is insensitive to that (minimum, any, distinct lists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bridgewatch.cards.account_key import MEMBERS_SQL, REMAP, with_acct
+from bridgewatch.engine.base import Step
+from bridgewatch.sql import literal
+from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
+
+KEY_TYPES = ("vat", "account_ref", "email", "external_id")
+ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"
+USED = "(SELECT key_type FROM bw_field_map)"
+"""Key types some card's field map uses: the only ones a run matches on."""
+PARTY_REMAP = "__bw__party_remap"
+
+
+
+@dataclass(frozen=True)
+class KeySource:
+    """One relation keys are read from: its SQL (aliased ``c``), who owns each row, and its key columns."""
+
+    name: str
+    relation: str
+    owner: str
+    """SQL naming the row's source record, e.g. ``concat('customer ', c.customer_id)``."""
+    keys: dict[str, tuple[str, str, str]]
+    """Key type -> (value column, country column for VAT, SQL for the source field's name)."""
+
+    def wide(self) -> str:
+        """One row per source row: its account, the email as written, every normalised key and where it came from."""
+        cols = ["c.acct", "c.workspace_id", "c.email AS raw_email" if "email" in self.keys else
+                "CAST(NULL AS VARCHAR) AS raw_email"]
+        for key_type, (column, country, field) in self.keys.items():
+            cols.append(f"{KEY_SQL[key_type](column, country)} AS k_{key_type}")
+            cols.append(f"concat({self.owner}, ' ', {field}) AS s_{key_type}")
+        return f"SELECT {', '.join(cols)} FROM {self.relation} AS c"
+
+    def long(self) -> list[str]:
+        """One SELECT per key type over :meth:`wide` (named ``self.name``): account, key, its source, raw email."""
+        return [f"SELECT acct, workspace_id, {literal(key_type)} AS key_type, k_{key_type} AS key_value, "
+                f"s_{key_type} AS key_source, {'raw_email' if key_type == 'email' else 'NULL'} AS raw "
+                f"FROM {self.name} WHERE k_{key_type} IS NOT NULL" for key_type in self.keys]
+
+
+def sources(*, remap: str = REMAP, settings: str = "bw_params") -> list[KeySource]:
+    """Where account keys come from, in the order their sources are named: customers, companies, locations.
+
+    ``remap`` and ``settings`` name the relations giving colliding accounts their keys and each
+    workspace's home country.
+    """
+    def kept(relation: str) -> str:
+        return f"({relation})"
+
+    home = f"JOIN {settings} p ON p.workspace_id = c0.workspace_id"
+    members = kept(with_acct(f"SELECT c0.*, COALESCE(c0.country, p.home_country) AS own_country "
+                             f"FROM ({MEMBERS_SQL}) AS c0 {home}", remap))
+    companies = kept(with_acct(
+        "SELECT c0.*, 'company' AS account_kind, c0.company_id AS account_id, "
+        f"COALESCE(c0.country, p.home_country) AS own_country FROM bw_companies c0 {home}", remap))
+    locations = kept(with_acct(
+        "SELECT c0.*, 'company' AS account_kind, c0.company_id AS account_id, "
+        f"COALESCE(c0.country, co.country, p.home_country) AS vat_country FROM bw_company_locations c0 {home} "
+        "LEFT JOIN bw_companies co ON co.workspace_id = c0.workspace_id AND co.platform = c0.platform "
+        "AND co.company_id = c0.company_id", remap))
+    return [
+        KeySource("member_keys", members, "concat('customer ', c.customer_id)", {
+            "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
+            "email": ("c.email", "NULL", "'email'"),
+            "external_id": ("COALESCE(c.external_id, c.customer_id)", "NULL",
+                            "CASE WHEN c.external_id IS NULL THEN 'id' ELSE 'external_id' END")}),
+        KeySource("company_keys", companies, "concat('company ', c.company_id)", {
+            "vat": ("c.vat_number", "c.own_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
+            "email": ("c.email", "NULL", "'email'"),
+            "external_id": ("c.company_id", "NULL", "'id'")}),
+        KeySource("location_keys", locations, "concat('location ', c.location_id)", {
+            "vat": ("c.vat_number", "c.vat_country", "'vat_number'"),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'")}),
+    ]
+
+
+def order_email_keys() -> Step:
+    """Emails on counted orders that none of the account's own records carries as written (normalised).
+
+    Collapsed per account first (many orders, few distinct addresses); an address a customer of
+    the account already holds would only repeat that customer's key.
+    """
+    email = KEY_SQL["email"]("o.email", "NULL")
+    new = ("(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__counted_orders o "
+           "ANTI JOIN __bw__party_keys pk ON pk.acct = o.acct AND pk.key_type = 'email' AND pk.raw = o.email "
+           f"WHERE o.email IS NOT NULL AND 'email' IN {USED}) AS o")
+    return Step("order_email_keys", f"SELECT o.acct, o.workspace_id, 'email' AS key_type, {email} AS key_value "
+                                    f"FROM {new}")
+
+
+MATCH_COLS = ("acct", "workspace_id", "key_type", "key_value", "system", "legal_entity", "customer_account", "record",
+              "status", "is_live", "is_holding", "created_at")
+
+
+def order_email_matches() -> Step:
+    """The order-email keys that equal an ERP record's email (usually none: most order emails are the customer's)."""
+    cols = ", ".join(f"e.{c}" for c in MATCH_COLS[1:])
+    return Step("order_email_matches", f"""
+        SELECT k.acct, {cols} FROM __bw__order_email_keys k
+        JOIN __bw__erp_keys e ON e.workspace_id = k.workspace_id AND e.key_type = 'email'
+                             AND e.key_value = k.key_value""")
+
+
+def keys_of(accounts: str) -> str:
+    """SQL: the key values (of the types in use) of the accounts whose ``acct`` is in ``accounts``."""
+    return f"""
+        SELECT acct, workspace_id, key_type, key_value FROM __bw__party_keys
+        WHERE acct IN {accounts} AND key_type IN {USED}
+        UNION ALL
+        SELECT acct, workspace_id, key_type, key_value FROM __bw__order_email_keys WHERE acct IN {accounts}"""
+
+
+def matches_of(accounts: str | None) -> str:
+    """SQL: key matches (of the types in use) with records existing at the as-of time, of the accounts in
+    ``accounts`` (a set of ``acct``; None when the caller's joins already restrict them).
+
+    ``record`` labels the record as the worklist shows it (``<entity or 'top level'>/<account>``).
+    """
+    cols = ", ".join(f"m.{c}" for c in MATCH_COLS[:-1])
+    existed = "(m.created_at IS NULL OR m.created_at < p.as_of)"
+    kept = f"m.acct IN {accounts} AND " if accounts else ""
+    return " UNION ALL ".join(
+        f"SELECT {cols} FROM {source} m JOIN bw_params p ON p.workspace_id = m.workspace_id "
+        f"WHERE {kept}m.key_type IN {USED} AND {existed}"
+        for source in ("__bw__party_matches", "__bw__order_email_matches"))
+
+
+def match_summary() -> Step:
+    """Per active account and key type: the smallest and largest live record in a fitting entity, and flags.
+
+    ``fit_first``/``fit_last`` are NULL when no live record in an entity the account's orders
+    fit matches on that key; ``other_entity`` (a live record in another entity), ``retired`` (a
+    fitting record that is not live) and ``holding`` (a holding customer, looked through) are
+    what the causes read. Shared by the cards: each picks its field-map keys from it.
+    """
+    from bridgewatch.cards.steps import entity_fits
+
+    live = "fits AND is_live AND NOT is_holding"
+    return Step("match_summary", f"""
+        SELECT acct, workspace_id, key_type,
+               min(record) FILTER (WHERE {live}) AS fit_first, max(record) FILTER (WHERE {live}) AS fit_last,
+               bool_or(NOT fits AND is_live AND NOT is_holding) AS other_entity,
+               bool_or(fits AND NOT is_live AND NOT is_holding) AS retired, bool_or(is_holding) AS holding
+        FROM (SELECT m.*, {entity_fits('m.legal_entity')} AS fits
+              FROM ({matches_of(None)}) AS m JOIN __bw__account_entity ae ON ae.acct = m.acct) AS m
+        GROUP BY acct, workspace_id, key_type""")
+
+
+def key_values() -> Step:
+    """Every normalised key value of every active account, of the key types in use (long format)."""
+    return Step("key_values", keys_of(ACTIVE_ACCTS), view=True)
+
+
+def key_matches() -> Step:
+    """Every key of an active account that equals a key of an ERP record existing at the as-of time.
+
+    The record's name and merge target, shown only as evidence, are looked up by the ``matches`` view.
+    """
+    return Step("key_matches", matches_of(ACTIVE_ACCTS), view=True)
+
+
+def _evidence_order_emails() -> str:
+    email = KEY_SQL["email"]("o.email", "NULL")
+    return (f"SELECT o.acct, 'email' AS key_type, {email} AS key_value, "
+            f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
+            f"FROM __bw__counted_orders o WHERE o.email IS NOT NULL AND 'email' IN {USED} AND {email} IS NOT NULL "
+            f"GROUP BY o.acct, {email}")
+
+
+def key_sources_sql() -> str:
+    """SQL: per active account and key (type, value), the first source that carried it and how many did.
+
+    Read from the prepared keys (which record each came from) and the counted orders, both
+    keyed by ``acct``: a query that wants a few accounts' keys has the engine read only theirs.
+    An order email that normalises to nothing is dropped after grouping (``HAVING``): a filter
+    on the normalised value would be evaluated inside the scan, for every order.
+    """
+    email = KEY_SQL["email"]("o.email", "NULL")
+    return f"""
+        SELECT k.acct, k.key_type, k.key_value, min(k.key_source) AS key_source, CAST(sum(k.n) AS BIGINT) AS n_sources
+        FROM (
+            SELECT acct, key_type, key_value, key_source, 1 AS n FROM __bw__party_keys
+            WHERE acct IN {ACTIVE_ACCTS} AND key_type IN {USED}
+            UNION ALL
+            SELECT o.acct, 'email', {email}, concat('order ', o.order_id, ' email'), 1
+            FROM __bw__counted_orders o WHERE o.email IS NOT NULL AND 'email' IN {USED}
+        ) AS k
+        GROUP BY k.acct, k.key_type, k.key_value
+        HAVING count(k.key_value) > 0"""
+
+
+def account_keys() -> Step:
+    """Every normalised match key of every active account, with where it came from (the evidence).
+
+    ``key_source`` names the first source (in text order) and ``n_sources`` how many carried the
+    same value. A view: computed for the accounts a query asks about (``explain``, the run store).
+    """
+    return Step("account_keys", f"""
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, k.key_type, k.key_value, k.key_source,
+               k.n_sources, k.acct
+        FROM ({key_sources_sql()}) AS k JOIN __bw__accounts a ON a.acct = k.acct""", view=True)
+
+
+# -- the other side: ERP records and staging records ----------------------------------------------------------
+
+def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, str]) -> tuple[str, str]:
+    """A record relation keyed for matching: (its CTE, normalising each key once; the long form over it).
+
+    ``relation`` (aliased ``c``) holds the records; ``cols`` are kept; ``keys`` maps each key
+    type to its normalised value (SQL over ``c``). The long form has one row per (record, key
+    type, value); values that normalise to nothing are left out.
+    """
+    wide = ", ".join([*(f"c.{col}" for col in cols), *(f"{value} AS k_{k}" for k, value in keys.items())])
+    cte = f"{name} AS MATERIALIZED (SELECT {wide} FROM {relation} AS c)"
+    kept = ", ".join(cols)
+    long = "\nUNION ALL\n".join(
+        f"SELECT {kept}, {literal(k)} AS key_type, k_{k} AS key_value FROM {name} WHERE k_{k} IS NOT NULL"
+        for k in keys)
+    return cte, long
+
+
+ERP_COLS = ("workspace_id", "system", "legal_entity", "customer_account", "record", "status", "is_live", "is_holding",
+            "created_at")
+
+
+def erp_keys_sql(settings: str) -> tuple[str, str]:
+    """Every normalised key of every ERP record: (CTE, long form). ``settings`` gives the home country.
+
+    A record is a holding customer when its account reference (normalised) is configured as
+    one, for its entity or for every entity.
+    """
+    holding = ("(SELECT workspace_id, account, bool_or(entity IS NULL) AS everywhere, list(entity) AS entities "
+               "FROM bw_holding GROUP BY workspace_id, account)")
+    base = ("(SELECT r.*, h.account IS NOT NULL AND (h.everywhere OR "
+            "COALESCE(list_contains(h.entities, r.legal_entity), FALSE)) AS is_holding FROM "
+            "(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
+            f"{account_ref_sql('e.customer_account')} AS ref_key, "
+            "concat(COALESCE(e.legal_entity, 'top level'), '/', e.customer_account) AS record, "
+            "e.status IN ('active', 'on_hold') AS is_live "
+            f"FROM bw_erp_customers e JOIN {settings} p ON p.workspace_id = e.workspace_id "
+            "LEFT JOIN bw_entities en ON en.workspace_id = e.workspace_id AND en.entity = e.legal_entity) AS r "
+            f"LEFT JOIN {holding} AS h ON h.workspace_id = r.workspace_id AND h.account = r.ref_key)")
+    return _records("erp", base, ERP_COLS, {
+        "vat": KEY_SQL["vat"]("c.vat_number", "c.vat_country"), "account_ref": "c.ref_key",
+        "email": KEY_SQL["email"]("c.email", "NULL"), "external_id": KEY_SQL["external_id"]("c.external_id", "NULL")})
+
+
+STAGING_COLS = ("workspace_id", "system", "record_id", "record_type", "legal_entity", "state", "merged", "master_id")
+
+
+def staging_keys_sql() -> tuple[str, str]:
+    """Keys of staging (Dataverse) records that existed at the as-of time, for 'present but not promoted'."""
+    base = ("(SELECT s.*, p.home_country FROM bw_staging_records s "
+            "JOIN bw_params p ON p.workspace_id = s.workspace_id "
+            "WHERE s.created_at IS NULL OR s.created_at < p.as_of)")
+    return _records("staged", base, STAGING_COLS, {
+        key: KEY_SQL[key](column, country) for key, (column, country) in {
+            "vat": ("c.vat_number", "c.home_country"), "account_ref": ("c.account_ref", "NULL"),
+            "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")}.items()})

@@ -1,0 +1,73 @@
+"""Sync history: the sync-log events that concern an account, and what they say (attempts, latest outcome).
+
+Both are written for any set of accounts: the shared views ``account_events`` and
+``account_sync`` cover every active account (read one account at a time by ``explain``), and a
+card's gap step reads the same SQL over only the accounts it counts.
+"""
+
+from __future__ import annotations
+
+from bridgewatch.engine.base import Step
+
+ACTIVE = "(SELECT * FROM __bw__accounts WHERE active_orders > 0)"
+
+_ORDER = """occurred_at DESC,
+                         CASE outcome WHEN 'failed' THEN 0 WHEN 'pending' THEN 1
+                                      WHEN 'succeeded' THEN 2 ELSE 3 END,
+                         event_id DESC"""
+"""Which attempt is an account's latest: newest first; at the same time a failure, then pending, then success."""
+
+
+def events_sql(accounts: str) -> str:
+    """Sync-log events before the as-of time about an account of ``accounts`` (its id or a member's)."""
+    return f"""
+        WITH a AS (SELECT workspace_id, platform, account_kind, account_id, acct FROM {accounts} AS a),
+        refs AS (
+            SELECT workspace_id, platform, account_kind, account_id, acct, account_id AS ref FROM a
+            UNION
+            SELECT m.workspace_id, m.platform, m.account_kind, m.account_id, m.acct, m.customer_id
+            FROM __bw__account_members m WHERE m.acct IN (SELECT acct FROM a)
+        )
+        SELECT DISTINCT r.workspace_id, r.platform, r.account_kind, r.account_id, r.acct,
+               s.source, s.event_id, s.customer_ref, s.occurred_at, s.operation, s.outcome, s.rejection_reason,
+               s.legal_entity, s.erp_account, s.source_file, s.source_row,
+               s.operation IN ('create', 'promote', 'other') AS is_attempt
+        FROM bw_sync_events s
+        JOIN bw_params p ON p.workspace_id = s.workspace_id
+        JOIN refs r ON r.workspace_id = s.workspace_id AND r.ref = s.customer_ref
+                   AND (s.platform IS NULL OR s.platform = r.platform)
+        WHERE s.occurred_at < p.as_of"""
+
+
+def sync_sql(accounts: str) -> str:
+    """Per account of ``accounts``: its create attempts, the latest one, and the last successful sync run."""
+    return f"""
+        WITH ranked AS (
+            SELECT e.*, row_number() OVER (PARTITION BY acct ORDER BY {_ORDER}) AS rn,
+                   count(*) OVER (PARTITION BY acct) AS attempts,
+                   sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) OVER (PARTITION BY acct) AS failed_attempts
+            FROM ({events_sql(accounts)}) AS e WHERE is_attempt
+        ), runs AS (
+            SELECT s.workspace_id, max(s.occurred_at) AS last_success_run
+            FROM bw_sync_events s JOIN bw_params p ON p.workspace_id = s.workspace_id
+            WHERE s.outcome = 'succeeded' AND s.occurred_at < p.as_of
+            GROUP BY s.workspace_id
+        )
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id,
+               COALESCE(l.attempts, 0) AS attempts, COALESCE(l.failed_attempts, 0) AS failed_attempts,
+               l.occurred_at AS last_attempt_at, l.outcome AS last_outcome,
+               NULLIF(trim(l.rejection_reason), '') AS last_reason, l.source AS last_source,
+               r.last_success_run, a.acct
+        FROM {accounts} AS a
+        LEFT JOIN ranked l ON l.acct = a.acct AND l.rn = 1
+        LEFT JOIN runs r ON r.workspace_id = a.workspace_id"""
+
+
+def account_events() -> Step:
+    """Sync-log events that concern an active account (by company id or any member customer id)."""
+    return Step("account_events", events_sql(ACTIVE), view=True)
+
+
+def account_sync() -> Step:
+    """Per active account: its latest create attempt and the workspace's last successful sync run."""
+    return Step("account_sync", sync_sql(ACTIVE), view=True)

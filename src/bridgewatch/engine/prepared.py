@@ -1,0 +1,138 @@
+"""The prepared store: results of window-independent steps kept next to the staged tables and reused.
+
+A step marked ``prepared`` depends only on the relations it names as ``inputs`` (staged
+tables, small settings tables, earlier prepared steps), never on the as-of time or the window.
+Its *fingerprint* is a digest of its SQL, the DuckDB version and the fingerprint of every input:
+a staged Parquet file by its path, size and modification time; a settings table by its rows; a
+prepared step by its own fingerprint. The store (a DuckDB file, ``prepared.duckdb``) keeps each
+prepared step's table with the fingerprint it was computed under; a run whose fingerprint
+matches reads the table instead of computing it, any other run recomputes and replaces it. A
+changed file, setting or query therefore never reuses a stale result.
+
+The store is an optimisation only: when it cannot be opened (read-only folder, another process
+holding it) or written, the steps are computed in memory as usual, and a warning says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bridgewatch.engine.base import Step
+from bridgewatch.sql import literal
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "prepared.duckdb"
+"""The store's file name, next to a staged workspace's tables."""
+
+CATALOG = "bw_prepared"
+STEPS = f"{CATALOG}.main.bw_prepared_steps"
+MAX_DIGEST_ROWS = 10_000
+"""Relations larger than this (not staged files) are not fingerprinted by content: their steps are not kept."""
+
+
+def store_for(parquet: Mapping[str, Sequence[str]]) -> Path | None:
+    """Where the store of a run goes: next to its staged tables, when they are local files in one folder."""
+    folders = {os.path.dirname(os.path.abspath(p)) for paths in parquet.values() for p in paths if "://" not in p}
+    remote = any("://" in p for paths in parquet.values() for p in paths)
+    if remote or len(folders) != 1:
+        return None
+    return Path(next(iter(folders))) / STORE_FILE
+
+
+class PreparedStore:
+    """Prepared steps' tables in an attached DuckDB file, each with the fingerprint it was computed under."""
+
+    def __init__(self, execute: Callable[..., Any], path: Path) -> None:
+        self.execute, self.path = execute, path
+        execute(f"ATTACH {literal(str(path))} AS {CATALOG}")
+        execute(f"CREATE TABLE IF NOT EXISTS {STEPS} (name VARCHAR PRIMARY KEY, fingerprint VARCHAR)")
+
+    @classmethod
+    def open(cls, execute: Callable[..., Any], path: Path) -> PreparedStore | None:
+        """The store at ``path``, or None (with a warning) when it cannot be used."""
+        try:
+            return cls(execute, path)
+        except Exception as exc:  # noqa: BLE001 - any failure means: compute without the store
+            log.warning("prepared store %s not used (%s); computing every step", path, exc)
+            return None
+
+    def holds(self, step: Step, fingerprint: str) -> bool:
+        found = self.execute(f"SELECT fingerprint FROM {STEPS} WHERE name = ?", [step.name]).fetchone()
+        return bool(found and found[0] == fingerprint)
+
+    def table(self, step: Step) -> str:
+        return f'{CATALOG}.main."{step.name}"'
+
+    def save(self, step: Step, sql: str, fingerprint: str) -> bool:
+        """Compute ``step`` into the store under ``fingerprint``; False (nothing kept) if that failed."""
+        try:
+            self.execute("BEGIN TRANSACTION")
+            self.execute(f"CREATE OR REPLACE TABLE {self.table(step)} AS {sql}")
+            self.execute(f"INSERT OR REPLACE INTO {STEPS} VALUES (?, ?)", [step.name, fingerprint])
+            self.execute("COMMIT")
+            return True
+        except Exception as exc:  # noqa: BLE001
+            try:
+                self.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001, S110 - no transaction was open
+                pass
+            log.warning("prepared step %s not kept in %s (%s)", step.name, self.path, exc)
+            return False
+
+    def close(self) -> None:
+        try:
+            self.execute(f"DETACH {CATALOG}")
+        except Exception:  # noqa: BLE001, S110 - closing the connection detaches it anyway
+            pass
+
+
+class Fingerprints:
+    """Fingerprints of the relations a run has: staged files by stat, small relations by content, steps by chain."""
+
+    def __init__(self, fetch: Callable[[str], list[tuple[Any, ...]]], engine_version: str) -> None:
+        self.fetch, self.version = fetch, engine_version
+        self.parquet: dict[str, list[str]] = {}
+        self.steps: dict[str, str] = {}
+
+    def of_step(self, step: Step, sql: str) -> str | None:
+        """The step's fingerprint, or None when an input cannot be fingerprinted (then it is not kept)."""
+        parts = [self.version, sql]
+        for name in step.inputs:
+            found = self.of_relation(name)
+            if found is None:
+                return None
+            parts.append(f"{name}={found}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def of_relation(self, name: str) -> str | None:
+        if name in self.steps:
+            return self.steps[name]
+        if name in self.parquet:
+            return _files(self.parquet[name])
+        return self._content(name)
+
+    def _content(self, name: str) -> str | None:
+        rows = self.fetch(f'SELECT * FROM "{name}" LIMIT {MAX_DIGEST_ROWS + 1}')
+        if len(rows) > MAX_DIGEST_ROWS:
+            return None
+        return hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
+
+
+def _files(paths: Sequence[str]) -> str | None:
+    """Path, size and modification time of each file; None for remote files (their changes cannot be seen)."""
+    parts = []
+    for path in paths:
+        if "://" in path:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        parts.append(f"{os.path.abspath(path)}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()

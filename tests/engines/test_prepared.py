@@ -1,0 +1,140 @@
+"""Prepared steps: kept next to the staged tables, reused only while nothing they read has changed.
+
+Also the integer account key: exact even when account hashes collide (forced here by masking the
+hash to a few bits, so most accounts collide).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from bridgewatch.batch import stage_workspace, staged_workspace
+from bridgewatch.cards import account_key
+from bridgewatch.cards.steps import shared_steps
+from bridgewatch.demo import scenarios
+from bridgewatch.engine.duckdb import DuckDBEngine
+from bridgewatch.engine.prepared import STEPS, STORE_FILE
+from bridgewatch.results.run import CardRun, compute
+from bridgewatch.workspace import load_workspace
+
+
+def _tables_read(sql: str) -> set[str]:
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    ctes = {c.alias for c in tree.find_all(exp.CTE)}
+    return {t.name for t in tree.find_all(exp.Table)} - ctes
+
+
+def test_prepared_steps_declare_every_relation_they_read() -> None:
+    """A prepared step's fingerprint covers its inputs only: reading anything else could reuse a stale result."""
+    prepared = [s for s in shared_steps() if s.prepared]
+    assert [s.name for s in prepared] == ["party_accounts", "party_keys", "erp_keys", "party_matches"]
+    allowed_views = {"__bw__party_remap": "__bw__party_accounts"}
+    for step in prepared:
+        read = {allowed_views.get(t, t) for t in _tables_read(step.sql)}
+        assert read == set(step.inputs), step.name
+        assert "bw_params" not in read and "bw_field_map" not in read, f"{step.name} must not depend on the window"
+
+
+@pytest.fixture
+def staged(tmp_path: Path) -> Path:
+    ws = load_workspace(scenarios()["uk-trade-sage"].write(tmp_path / "ws"))
+    return stage_workspace(ws)
+
+
+def _run(folder: Path, **engine: Any) -> tuple[list[dict[str, Any]], DuckDBEngine]:
+    ws = staged_workspace(folder.parent)
+    with DuckDBEngine(**engine) as eng:
+        return _results(compute([ws], engine=eng).results), eng
+
+
+def _kept(folder: Path) -> dict[str, str]:
+    con = duckdb.connect(str(folder / STORE_FILE), read_only=True)
+    try:
+        return dict(con.execute(f"SELECT name, fingerprint FROM {STEPS.split('.', 1)[1]}").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_second_run_reuses_the_prepared_steps_and_gives_the_same_results(staged: Path) -> None:
+    first, _ = _run(staged)
+    kept = _kept(staged)
+    assert set(kept) == {"party_accounts", "party_keys", "erp_keys", "party_matches"}
+    again, _ = _run(staged)
+    assert again == first
+    assert _kept(staged) == kept
+    assert first == _run(staged, prepared=False)[0]
+
+
+def test_a_changed_staged_table_is_prepared_again(staged: Path) -> None:
+    first, _ = _run(staged)
+    kept = _kept(staged)
+    erp = staged / "erp_customers.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_parquet('{erp}') WHERE customer_account <> 'C30000') TO '{erp}.new' "
+                "(FORMAT parquet)")
+    con.close()
+    os.replace(f"{erp}.new", erp)
+    changed, _ = _run(staged)
+    now = _kept(staged)
+    assert now["party_accounts"] == kept["party_accounts"], "customers did not change"
+    assert now["erp_keys"] != kept["erp_keys"] and now["party_matches"] != kept["party_matches"]
+    fresh, _ = _run(staged, prepared=False)
+    assert changed == fresh
+    assert changed != first
+
+
+def test_a_changed_setting_is_prepared_again(staged: Path) -> None:
+    _run(staged)
+    kept = _kept(staged)
+    config = staged.parent / "workspace.toml"
+    config.write_text(config.read_text().replace('home_country = "GB"', 'home_country = "IE"'))
+    changed, _ = _run(staged)
+    assert _kept(staged)["party_keys"] != kept["party_keys"]
+    assert changed == _run(staged, prepared=False)[0]
+
+
+def test_a_store_in_use_is_skipped_with_a_warning(staged: Path, caplog: pytest.LogCaptureFixture) -> None:
+    expected, _ = _run(staged, prepared=False)
+    holder = duckdb.connect(str(staged / STORE_FILE))
+    try:
+        with caplog.at_level(logging.WARNING):
+            got, _ = _run(staged)
+    finally:
+        holder.close()
+    assert got == expected
+    assert "not used" in caplog.text
+
+
+def _results(results: list[CardRun]) -> list[dict[str, Any]]:
+    return [r.collect().to_dict() for r in results]
+
+
+@pytest.mark.parametrize("demo", ["uk-trade-sage", "us-distributor-d365"])
+def test_colliding_account_keys_change_nothing(demo: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the account hash cut to two bits nearly every account collides; every result must stay the same."""
+    ws = load_workspace(scenarios()[demo].write(tmp_path / "ws"))
+    with compute([ws]) as run:
+        expected = _results(run.results)
+    monkeypatch.setattr(account_key, "KEY_MASK", 3)
+    with compute([ws]) as run:
+        assert _results(run.results) == expected
+
+
+def test_one_engine_over_two_staged_workspaces_keeps_each_store_with_its_tables(tmp_path: Path) -> None:
+    folders = [stage_workspace(load_workspace(scenarios()[name].write(tmp_path / name)))
+               for name in ("uk-trade-sage", "us-distributor-d365")]
+    expected = [_run(folder, prepared=False)[0] for folder in folders]
+    with DuckDBEngine() as eng:
+        got = [_results(compute([staged_workspace(folder.parent)], engine=eng).results) for folder in folders]
+    assert got == expected
+    assert all(set(_kept(folder)) == {"party_accounts", "party_keys", "erp_keys", "party_matches"}
+               for folder in folders)
+    assert _kept(folders[0]) != _kept(folders[1])

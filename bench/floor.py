@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from bridgewatch.sql import literal
 from bridgewatch.matching.normalise import account_ref_sql, email_sql, vat_sql
+from bridgewatch.sql import literal
 
 
 def floor_sql(staged: Path, as_of: str, window_days: int, home_country: str) -> str:

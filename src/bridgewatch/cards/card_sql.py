@@ -22,8 +22,8 @@ from bridgewatch.cards.keys import key_sources_sql, keys_of, matches_of, staging
 from bridgewatch.cards.steps import entity_fits, valued
 from bridgewatch.cards.sync import sync_sql
 from bridgewatch.engine.base import Step
-from bridgewatch.sql import literal, literal_list
 from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_country_sql
+from bridgewatch.sql import literal, literal_list
 
 POPULATION_COLS = ("workspace_id, platform, account_kind, account_id, name, country, created_at, merged_into, "
                    "is_b2b, active_orders, first_order_at, last_order_at, last_ship_to, last_buyer")

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 from bridgewatch.cards.account_key import MEMBERS_SQL, REMAP, with_acct
 from bridgewatch.engine.base import Step
-from bridgewatch.sql import literal
 from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
+from bridgewatch.sql import literal
 
 KEY_TYPES = ("vat", "account_ref", "email", "external_id")
 ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"

@@ -3,10 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev,spark
+EXTRAS ?= dev,spark,web
 DEMO_OUT ?= demo-workspaces
 
-.PHONY: demo test lint typecheck bench bench-ingest clean install
+.PHONY: demo test lint typecheck bench bench-ingest clean install chromium serve
 
 install: $(STAMP)
 
@@ -19,8 +19,19 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/bridgewatch demo --out $(DEMO_OUT)
 
-# Lint and strict typing first (seconds), then the whole suite, Spark parity included.
-test: $(STAMP)
+# After `make demo`: store a run of each demo workspace, then serve the dashboard read-only on 127.0.0.1:8000.
+serve: $(STAMP)
+	test -d $(DEMO_OUT) || $(BIN)/bridgewatch demo --out $(DEMO_OUT) --format json > /dev/null
+	for ws in $(DEMO_OUT)/*/; do $(BIN)/bridgewatch run -w $$ws --format json > /dev/null || exit $$?; done
+	$(BIN)/bridgewatch serve --workspaces $(DEMO_OUT) --allow-anonymous
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser offline).
+chromium:
+	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 || { echo "make test needs Debian's chromium: apt-get install -y --no-install-recommends chromium (as root)"; exit 1; }; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+
+# Lint and strict typing first (seconds), then the whole suite, Spark parity and browser tests included.
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q

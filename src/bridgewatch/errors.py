@@ -14,7 +14,8 @@ The tree::
     ├── EngineError          a SQL step failed (carries the step name and its SQL)
     │   └── EngineUnavailable  an optional engine's extra is not installed
     ├── CardError            a card could not be computed from otherwise valid input
-    └── StoreError           the run store cannot be opened, read or written (URL shown without password)
+    ├── StoreError           the run store cannot be opened, read or written (URL shown without password)
+    └── WebError             the dashboard cannot start as asked, or a users/grants command is invalid
 """
 
 from __future__ import annotations
@@ -94,6 +95,10 @@ class StoreError(BridgewatchError):
     """The run store (SQLite or PostgreSQL) cannot be opened, read or written."""
 
     exit_code = 7
+
+
+class WebError(BridgewatchError):
+    """The web dashboard cannot start as asked (extra missing, unsafe address), or a user/grant change is invalid."""
 
 
 MAX_LISTED = 20

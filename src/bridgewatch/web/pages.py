@@ -199,6 +199,11 @@ def worklist_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card:
     page = max(page, 1)
     entries, total = index.page(store, stored, filters=filters, sort=sort, reverse=reverse, limit=size,
                                 offset=(page - 1) * size)
+    last = max((total + size - 1) // size, 1)
+    if page > last:  # past the end (e.g. an old link after filtering): show the last page
+        page = last
+        entries, total = index.page(store, stored, filters=filters, sort=sort, reverse=reverse, limit=size,
+                                    offset=(page - 1) * size)
     options = filter_options(index.drills(store, stored), card)
     return WorklistView(ws, card, stored, filters, options, sort, reverse, page, size, total,
                         tuple(reads.rows(store, stored, entries)))

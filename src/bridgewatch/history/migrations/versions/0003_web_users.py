@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+import bridgewatch.web.schema  # noqa: F401  (registers these tables on the store's metadata, which migrations target)
+
 revision = "0003"
 down_revision = "0001"
 branch_labels = None

@@ -22,7 +22,7 @@ from bridgewatch.cli import app as cli
 from bridgewatch.demo import scenarios
 from bridgewatch.demo.vendor_files import write_vendor_workspace
 from bridgewatch.web.app import create_app
-from bridgewatch.web.settings import WebSettings, served_workspaces, users_url
+from bridgewatch.web.settings import WebSettings, served_workspaces
 from bridgewatch.web.users import Users
 
 SCRIPT_NAME = "<script>alert(1)</script>"

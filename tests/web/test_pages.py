@@ -78,7 +78,8 @@ def test_filtering_the_card_by_entity_recomputes_every_drill_from_the_stored_row
     assert "4 customers with active orders absent from the master (of 17 on this card)" in page
     assert table(html, "By expected entity")[1:] == [["CATU", "4", "5", "$14,760.00"]]
     assert [r[:2] for r in table(html, "By sync cause")[1:]] == [
-        ["Merged or retired reference", "0"], ["In Dataverse, not promoted", "0"], ["Sync failed (create rejected)", "0"],
+        ["Merged or retired reference", "0"], ["In Dataverse, not promoted", "0"],
+        ["Sync failed (create rejected)", "0"],
         ["Sync reported success, record not in master", "0"], ["Sync lagging (will clear on next run)", "0"],
         ["Never synced (no create attempt)", "4"], ["Absent with active orders (this card)", "4"]]
 

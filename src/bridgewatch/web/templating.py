@@ -51,8 +51,8 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     for name, fn in formats.FILTERS.items():
         env.filters[name] = _localised(fn) if name in LOCALE_AWARE else fn
-    env.globals.update(formats.WORDS, percent=_percent, evidence=_evidence, query=query, cause_words=formats.cause_words,
-                       card_name=formats.card_name, page_kind=None,
+    env.globals.update(formats.WORDS, percent=_percent, evidence=_evidence, query=query, page_kind=None,
+                       cause_words=formats.cause_words, card_name=formats.card_name,
                        quote=lambda value: quote(str(value), safe=""))
     return env
 

@@ -91,3 +91,10 @@ def test_runs_are_dropped_least_recently_used_and_come_back(widened: tuple[Store
 def test_the_fabricated_run_is_a_real_stored_run(widened: tuple[Store, StoredCardRun], tmp_path: Path) -> None:
     store, stored = widened
     assert stored.count == 260 and sum(1 for _ in store.rows(stored)) == 260
+
+
+def test_drills_of_a_filter_that_matches_nothing_are_zero(widened: tuple[Store, StoredCardRun]) -> None:
+    store, stored = widened
+    drills = WorklistIndex().drills(store, stored, {"cause": "no-such-cause"})
+    assert (drills.total.customers, drills.total.blocked_cents, drills.awaiting_sync) == (0, 0, 0)
+    assert drills.by_cause == drills.by_entity == drills.by_reason == ()

@@ -75,6 +75,36 @@ class Group:
 
 
 @dataclass(frozen=True)
+class _Counts:
+    customers: int
+    active_orders: int
+    blocked_cents: int
+    awaiting_sync: int
+    in_dataverse: int
+
+
+DRILLS = ("cause", "segment", "entity_or", "platform")
+"""The drill columns, in the order of :class:`Drills` (``entity_or``: the expected entity, or ``ambiguous``)."""
+DRILL_CACHE = 256
+
+
+def _split(rows: list[tuple[Any, ...]]) -> dict[str | None, tuple[Any, ...]]:
+    """Grouping-set rows → {drill column: groups by customers desc, key} and {None: (the totals,)}."""
+    out: dict[str | None, list[Any]] = {}
+    n = len(DRILLS)
+    for row in rows:
+        flags, keys, counts = row[:n], row[n:2 * n], _Counts(*map(int, row[2 * n:]))
+        grouped = [DRILLS[i] for i, flag in enumerate(flags) if not flag]
+        if not grouped:
+            out.setdefault(None, []).append(counts)
+            continue
+        column = grouped[0]
+        out.setdefault(column, []).append(Group(keys[DRILLS.index(column)], counts.customers, counts.active_orders,
+                                                counts.blocked_cents))
+    return {k: tuple(v if k is None else sorted(v, key=lambda g: (-g.customers, str(g.key)))) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
 class Drills:
     """Every drill of a (filtered) stored worklist."""
 
@@ -97,6 +127,7 @@ class WorklistIndex:
         self._lock = threading.Lock()
         self._loading: dict[tuple[str, int], threading.Lock] = {}
         self._tables: OrderedDict[tuple[str, int], tuple[str, int]] = OrderedDict()
+        self._drills: OrderedDict[tuple[str, str, tuple[Any, ...]], Drills] = OrderedDict()
         self._serial = 0
 
     def close(self) -> None:
@@ -138,17 +169,32 @@ class WorklistIndex:
         return [Ranked(int(v), int(r)) for v, r in rows]
 
     def drills(self, store: Store, stored: StoredCardRun, filters: Mapping[str, str | None] | None = None) -> Drills:
-        """Customers, active orders and blocked value by cause, segment, entity, platform and rejection reason."""
+        """Customers, active orders and blocked value by cause, segment, entity, platform and rejection reason.
+
+        One scan for the four drills and the totals (grouping sets), one for the rejection reasons;
+        remembered per run and filters (a stored run never changes).
+        """
         table = self.table(store, stored)
         where, params = where_sql(filters or {})
-        totals = self._fetch(f"SELECT count(*), COALESCE(sum(active_orders), 0), COALESCE(sum(blocked_cents), 0), "
-                             f"count(*) FILTER (WHERE awaiting_sync), count(*) FILTER (WHERE in_dataverse) "
-                             f"FROM {table} WHERE {where}", params)[0]
-        total = Group(None, int(totals[0]), int(totals[1]), int(totals[2]))
-        return Drills(total, self._group(table, "cause", where, params), self._group(table, "segment", where, params),
-                      self._group(table, "COALESCE(entity, 'ambiguous')", where, params),
-                      self._group(table, "platform", where, params), self._reasons(table, where, params),
-                      int(totals[3]), int(totals[4]))
+        key = (table, where, tuple(params))
+        with self._lock:
+            if key in self._drills:
+                return self._drills[key]
+        rows = self._fetch(f"SELECT {', '.join(f'GROUPING({k})' for k in DRILLS)}, {', '.join(DRILLS)}, count(*), "
+                           f"COALESCE(sum(active_orders), 0), COALESCE(sum(blocked_cents), 0), "
+                           f"count(*) FILTER (WHERE awaiting_sync), count(*) FILTER (WHERE in_dataverse) "
+                           f"FROM (SELECT *, COALESCE(entity, 'ambiguous') AS entity_or FROM {table} WHERE {where}) "
+                           f"GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in DRILLS)}, ())", params)
+        found = _split(rows)
+        total = found.pop(None)[0]
+        cause, segment, entity, platform = (found.get(k, ()) for k in DRILLS)
+        drills = Drills(Group(None, total.customers, total.active_orders, total.blocked_cents), cause, segment, entity,
+                        platform, self._reasons(table, where, params), total.awaiting_sync, total.in_dataverse)
+        with self._lock:
+            self._drills[key] = drills
+            while len(self._drills) > DRILL_CACHE:
+                self._drills.popitem(last=False)
+        return drills
 
     def ageing(self, store: Store, stored: StoredCardRun) -> list[tuple[str, int]]:
         """Customers still absent by how long they have been absent (the time-to-fix buckets)."""
@@ -162,11 +208,6 @@ class WorklistIndex:
         found: dict[str, int] = dict(self._fetch(f"SELECT CASE {' '.join(cases)} END AS b, count(*) FROM ({days}) "
                                                  f"GROUP BY b", [*params, stored.as_of]))
         return [(label, int(found.get(label, 0))) for _, label in FIX_BUCKETS]
-
-    def _group(self, table: str, expr: str, where: str, params: list[Any]) -> tuple[Group, ...]:
-        rows = self._fetch(f"SELECT {expr} AS k, count(*) AS n, sum(active_orders), sum(blocked_cents) FROM {table} "
-                           f"WHERE {where} GROUP BY k ORDER BY n DESC, k", params)
-        return tuple(Group(k, int(n), int(o), int(c)) for k, n, o, c in rows)
 
     def _reasons(self, table: str, where: str, params: list[Any]) -> tuple[Group, ...]:
         """Create failures by rejection-reason template (the trimmed message, as the card groups them)."""
@@ -211,6 +252,8 @@ class WorklistIndex:
         while len(self._tables) > 1 and sum(n for _, n in self._tables.values()) > self.max_rows:
             _, (name, _) = self._tables.popitem(last=False)
             self._db.execute(f"DROP TABLE {name}")
+            for key in [k for k in self._drills if k[0] == name]:
+                del self._drills[key]
 
 
 def load_rows(store: Store, stored: StoredCardRun) -> pa.Table:

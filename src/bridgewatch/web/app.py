@@ -135,7 +135,8 @@ def _guard(site: Site) -> Callable[[Request, Handler], Awaitable[Response]]:
         request.state.csrf_nonce = nonce or new_nonce()
         response = await call_next(request)
         response.headers.update(HEADERS)
-        response.headers.setdefault("Cache-Control", "no-store")
+        static = request.url.path.startswith("/static/")
+        response.headers.setdefault("Cache-Control", "public, max-age=3600" if static else "no-store")
         response.headers["Vary"] = "HX-Request, Cookie"
         if fresh:
             response.set_cookie(CSRF_COOKIE, site.signer.sign(request.state.csrf_nonce), max_age=CSRF_MAX_AGE_S,

@@ -68,7 +68,7 @@ class WebSettings:
         return next((w for w in self.workspaces if w.id == workspace_id), None)
 
 
-def served_workspaces(folders: Sequence[Path], *, environ: Mapping[str, str],
+def served_workspaces(folders: Sequence[Path | str], *, environ: Mapping[str, str],
                       history_url: str | None = None) -> tuple[ServedWorkspace, ...]:
     """Read each folder's ``workspace.toml`` (every problem of every folder is reported by ``load_config``).
 

@@ -44,6 +44,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS),bench]"
 	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES),) $(BENCH_ARGS)
+	$(BIN)/python -m bench.store_bench $(STORE_BENCH_ARGS)
 
 # The Shopify orders CSV reader against DuckDB's own read_csv of the same 1M-row export (issue 4).
 bench-ingest: $(STAMP)

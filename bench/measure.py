@@ -31,8 +31,9 @@ def _cards_found(results: list[Any]) -> dict[str, object]:
 def measure_cards(root: Path, threads: int, memory_limit: str, cards: list[str] | None = None,
                   on_disk: bool = False) -> dict[str, object]:
     """Both cards, end to end (register the staged Parquet, every SQL step, read the results) on DuckDB."""
-    from bridgewatch.batch import staged_workspace
     from bridgewatch.cards.compute import compute_all
+
+    from bridgewatch.batch import staged_workspace
     from bridgewatch.engine.duckdb import DuckDBEngine
 
     started = time.perf_counter()
@@ -77,8 +78,9 @@ def measure_pandas(root: Path, **_: Any) -> dict[str, object]:
 
 def measure_spark(root: Path, **_: Any) -> dict[str, object]:
     """Both cards on a local[2] Spark session reading the staged Parquet (session start not timed)."""
-    from bridgewatch.batch import staged_workspace
     from bridgewatch.cards.compute import compute_all
+
+    from bridgewatch.batch import staged_workspace
     from bridgewatch.engine.spark import SparkEngine, build_session
 
     session = build_session("local[2]", {"spark.driver.memory": "3g", "spark.sql.shuffle.partitions": "8"})

@@ -12,25 +12,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bridgewatch.errors import ConfigError
+from bridgewatch.errors import ConfigError, did_you_mean
+from bridgewatch.matching.normalise import KEY_SQL
+from bridgewatch.model.tables import ERP_SYSTEMS
 
 CONFIG_FILE = "workspace.toml"
-KEY_TYPES = ("vat", "account_ref", "email", "external_id")
-"""Match keys a field map may name, in no particular order."""
 RULE_KINDS = ("override", "tag", "country")
 """Entity rule kinds, in precedence order: a per-customer override beats a tag beats ship-to country."""
-DEFAULT_FIELD_MAPS: dict[str, tuple[str, ...]] = {
-    "sage_customer_master_gap": ("vat", "account_ref", "email"),
-    "d365_customer_master_gap": ("email", "external_id", "vat"),
-}
-DEFAULT_CARDS: dict[str, tuple[str, ...]] = {
-    "sage_intacct": ("sage_customer_master_gap",),
-    "d365_fo": ("d365_customer_master_gap",),
-    "business_central": ("d365_customer_master_gap",),
-}
 
+def _known_key(key: str) -> str:
+    if key not in KEY_SQL:
+        raise ValueError(str(did_you_mean("match key", key, KEY_SQL)))
+    return key
+
+
+MatchKey = Annotated[str, AfterValidator(_known_key)]
+"""A key type a field map may name: one of ``bridgewatch.matching.normalise.KEY_SQL``."""
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
@@ -75,7 +74,8 @@ class HoldingCustomer(_Frozen):
 class CardSettings(_Frozen):
     """Per-card overrides inside a workspace."""
 
-    field_map: tuple[Literal["vat", "account_ref", "email", "external_id"], ...] | None = None
+    field_map: tuple[MatchKey, ...] | None = None
+    """Match keys in precedence order."""
     alert_threshold: int | None = Field(default=None, ge=0)
 
 
@@ -90,7 +90,15 @@ class SourceSpec(_Frozen):
 class WorkspaceSection(_Frozen):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = ""
-    erp: Literal["sage_intacct", "d365_fo", "business_central"]
+    erp: str
+    """One of the ERP systems the model knows (``bridgewatch.model.tables.ERP_SYSTEMS``)."""
+
+    @field_validator("erp")
+    @classmethod
+    def _known_erp(cls, v: str) -> str:
+        if v not in ERP_SYSTEMS:
+            raise ValueError(str(did_you_mean("ERP", v, ERP_SYSTEMS)))
+        return v
     home_country: CountryCode
     reporting_currency: CurrencyCode
     as_of: datetime | None = None
@@ -124,8 +132,7 @@ class WorkspaceConfig(_Frozen):
     legal_entities: tuple[LegalEntity, ...] = Field(min_length=1)
     entity_rules: tuple[EntityRule, ...] = ()
     holding_customers: tuple[HoldingCustomer, ...] = ()
-    field_map: dict[str, tuple[Literal["vat", "account_ref", "email", "external_id"], ...]] = Field(
-        default_factory=dict)
+    field_map: dict[str, tuple[MatchKey, ...]] = Field(default_factory=dict)
     card: dict[str, CardSettings] = Field(default_factory=dict)
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
     history: HistorySection = Field(default_factory=HistorySection)
@@ -140,14 +147,22 @@ class WorkspaceConfig(_Frozen):
 
     @property
     def cards(self) -> tuple[str, ...]:
-        return self.workspace.cards or DEFAULT_CARDS[self.workspace.erp]
+        if self.workspace.cards:
+            return self.workspace.cards
+        from bridgewatch.cards import CARDS  # local: cards import config types
+
+        return tuple(card.id for card in CARDS.values() if self.workspace.erp in card.erps)
 
     def keys_for(self, card: str) -> tuple[str, ...]:
         """The match-key precedence for a card: card setting > [field_map] > card default."""
         settings = self.card.get(card)
         if settings and settings.field_map:
             return settings.field_map
-        return self.field_map.get(card) or DEFAULT_FIELD_MAPS.get(card, ("vat", "account_ref", "email"))
+        if card in self.field_map:
+            return self.field_map[card]
+        from bridgewatch.cards import CARDS
+
+        return CARDS[card].field_map
 
     def threshold_for(self, card: str) -> int:
         settings = self.card.get(card)
@@ -200,7 +215,10 @@ def _pydantic_problem(err: object) -> str:
     loc = _dotted(e.get("loc", ()))
     got = e.get("input")
     shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
-    return f"{loc}: {e.get('msg')}{shown}"
+    message = str(e.get("msg")).removeprefix("Value error, ")
+    if e.get("type") == "value_error":
+        shown = ""
+    return f"{loc}: {message}{shown}"
 
 
 def _dotted(loc: object) -> str:
@@ -232,9 +250,10 @@ def _cross_checks(config: WorkspaceConfig) -> list[str]:
     for name in [*config.field_map, *config.card, *(config.workspace.cards or ())]:
         if name not in CARDS:
             problems.append(f"card {name!r} is not a card bridgewatch knows; known: {', '.join(sorted(CARDS))}")
-    for card, keys in config.field_map.items():
+    for where, keys in _field_maps(config):
         if len(set(keys)) != len(keys) or not keys:
-            problems.append(f"field_map.{card}: list each key once, at least one key (got {list(keys)})")
+            problems.append(f"{where}: list each key once, at least one key (got {list(keys)})")
+
     problems += _timezone_problem(config.workspace.timezone)
     problems += _locale_problem(config.workspace.locale)
     return problems
@@ -250,6 +269,11 @@ def _locale_problem(name: str | None) -> list[str]:
     except (UnknownLocaleError, ValueError):
         return [f"workspace.locale: unknown locale {name!r} (use a name such as 'en_GB', 'en_US' or 'de_DE')"]
     return []
+
+
+def _field_maps(config: WorkspaceConfig) -> list[tuple[str, tuple[str, ...]]]:
+    maps = [(f"field_map.{card}", keys) for card, keys in config.field_map.items()]
+    return maps + [(f"card.{card}.field_map", s.field_map) for card, s in config.card.items() if s.field_map]
 
 
 def _timezone_problem(name: str) -> list[str]:

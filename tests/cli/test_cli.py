@@ -114,7 +114,7 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "workspace.toml").write_text('[workspace]\nid = "x"\nerp = "sap"\n')
     result = runner.invoke(app, ["run", "-w", str(tmp_path)])
     assert result.exit_code == EXIT_INPUT
-    assert "workspace.erp: Input should be 'sage_intacct', 'd365_fo' or 'business_central'" in result.stderr
+    assert "workspace.erp: Unknown ERP 'sap'. Known: business_central, d365_fo, sage_intacct." in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -23,6 +23,10 @@ class Card:
     id: str
     title: str
     erp_label: str
+    erps: tuple[str, ...]
+    """ERP systems (``model.tables.ERP_SYSTEMS``) this card is computed for by default."""
+    field_map: tuple[str, ...]
+    """Default match-key precedence (``[field_map]`` in workspace.toml overrides it)."""
     population: str
     """SQL condition (alias ``a`` = account) a customer must meet to be in the card's population."""
     population_reason: str

@@ -15,6 +15,8 @@ D365_CARD = Card(
     id="d365_customer_master_gap",
     title="Ecom Customers Absent from D365 Customer Master",
     erp_label="Dynamics 365",
+    erps=("d365_fo", "business_central"),
+    field_map=("email", "external_id", "vat"),
     population="TRUE",
     population_reason="",
     causes=sync_causes(order_triggered=True, staging=True),

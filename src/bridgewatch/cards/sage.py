@@ -14,6 +14,8 @@ SAGE_CARD = Card(
     id="sage_customer_master_gap",
     title="Ecom Customers Absent from Sage Customer Master",
     erp_label="Sage Intacct",
+    erps=("sage_intacct",),
+    field_map=("vat", "account_ref", "email"),
     population="a.is_b2b",
     population_reason="DTC customer (this card counts B2B-flagged customers only)",
     causes=sync_causes(order_triggered=False),

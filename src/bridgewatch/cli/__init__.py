@@ -6,8 +6,19 @@ command group is one new module imported below.
 
 from __future__ import annotations
 
-from bridgewatch.cli import batch, cards, demo, history, serve, users  # noqa: F401  (importing registers the commands)  # noqa: F401  (the dashboard and its users; the web extra)
-from bridgewatch.cli.app import EXIT_ALERT, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_QUARANTINE, EXIT_USAGE, app
+from bridgewatch.cli import batch, cards, demo, history, serve, users  # noqa: F401  (importing registers the commands)
+from bridgewatch.cli.app import (
+    EXIT_ALERT,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_QUARANTINE,
+    EXIT_STALE,
+    EXIT_STORE,
+    EXIT_USAGE,
+    app,
+)
 from bridgewatch.cli.main import main
 
-__all__ = ["EXIT_ALERT", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_QUARANTINE", "EXIT_USAGE", "app", "main"]
+__all__ = ["EXIT_ALERT", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_QUARANTINE", "EXIT_STALE", "EXIT_STORE",
+           "EXIT_USAGE", "app", "main"]

@@ -28,9 +28,9 @@ class DuckDBEngine(Engine):
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.con.execute(f"SET memory_limit = {literal(memory_limit)}")
         if temp_directory:
-            self.con.execute(f"SET temp_directory = '{temp_directory}'")
+            self.con.execute(f"SET temp_directory = {literal(temp_directory)}")
         self.debug = debug
         self._registered: set[str] = set()
 

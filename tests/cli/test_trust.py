@@ -1,0 +1,99 @@
+"""End to end through the CLI on a copy of the demo: hostile names stay inert, stale data is never an all-clear."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bridgewatch.cli import EXIT_ALERT, EXIT_STALE, app
+from bridgewatch.demo import write_demo
+
+runner = CliRunner()
+FORMULA = "=cmd|' /C calc'!A0"
+MARKUP = "[/] [link=http://evil.test]Acme[/link] [bold]"
+ANSI = "Evil\x1b[2J\x1b]0;pwned\x07 Ltd\x07"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """The D365 demo with three hostile company names written into the BigCommerce B2B export."""
+    root = write_demo(tmp_path)[1]
+    page = root / "exports" / "bigcommerce" / "b2b_companies.json"
+    text = page.read_text(encoding="utf-8")
+    for name, hostile in (("Wholesale-X", MARKUP), ("Northwind Supply", FORMULA), ("Great Lakes Hardware", ANSI)):
+        assert json.dumps(name) in text, name
+        text = text.replace(json.dumps(name), json.dumps(hostile))
+    page.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_csv_worklist_neutralises_formulas(demo: Path) -> None:
+    result = runner.invoke(app, ["run", "-w", str(demo), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = {r["company_id"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert rows["B-1002"]["name"] == "'" + FORMULA
+    assert rows["B-1001"]["blocked_value"] == "18400.00" and rows["B-1001"]["active_orders"] == "3"
+    assert all(not r["name"].startswith(("=", "+", "-", "@")) for r in rows.values())
+
+
+def test_json_keeps_names_verbatim(demo: Path) -> None:
+    [card] = json.loads(runner.invoke(app, ["run", "-w", str(demo), "--format", "json"]).stdout)
+    assert {c["name"] for c in card["customers"]} >= {FORMULA, MARKUP, ANSI}
+
+
+def test_terminal_prints_markup_literally_and_strips_escapes(demo: Path) -> None:
+    result = runner.invoke(app, ["run", "-w", str(demo)])
+    assert result.exit_code == 0, result.output
+    assert "largest: [/] [link=http://evil.test]Acme[/link] … $18,400.00" in result.stdout  # literal, cut, no link
+    assert "\x1b[2J" not in result.stdout and "\x1b]0;" not in result.stdout and "\x07" not in result.stdout
+    assert "Evil0;pwned Ltd" in result.stdout or "Evil" in result.stdout
+
+
+def test_explain_survives_hostile_names(demo: Path) -> None:
+    assert runner.invoke(app, ["run", "-w", str(demo)]).exit_code == 0
+    for args in ([], ["--recompute"]):
+        result = runner.invoke(app, ["explain", "-w", str(demo), "B-1001", *args])
+        assert result.exit_code == 0, result.output
+        assert "company B-1001 ([/] [link=http://evil.test]Acme[/link] [bold])" in result.stdout
+
+
+def _set_as_of(root: Path, as_of: str) -> None:
+    config = root / "workspace.toml"
+    config.write_text(re.sub(r'as_of = "[^"]+"', f'as_of = "{as_of}"', config.read_text()))
+
+
+def test_stale_data_is_unknown_exit_6_with_a_loud_warning(tmp_path: Path) -> None:
+    root = write_demo(tmp_path)[0]
+    _set_as_of(root, "2026-05-20T00:00:00Z")  # five weeks after the newest order
+    result = runner.invoke(app, ["run", "-w", str(root), "--fail-on-alert"])
+    assert result.exit_code == EXIT_STALE, result.output
+    assert result.stdout.index("NO DATA") < result.stdout.index("customers with active orders")
+    assert "alert state UNKNOWN" in result.stdout
+    [card] = json.loads(runner.invoke(app, ["run", "-w", str(root), "-f", "json", "--allow-stale"]).stdout)
+    assert (card["freshness"]["status"], card["alert"]["state"], card["count"]) == ("no_data", "unknown", 0)
+
+
+def test_old_newest_order_is_stale_even_with_orders_in_the_window(tmp_path: Path) -> None:
+    root = write_demo(tmp_path)[0]
+    _set_as_of(root, "2026-04-18T00:00:00Z")  # window still holds orders, the newest is 3+ days old
+    result = runner.invoke(app, ["run", "-w", str(root), "-f", "json"])
+    assert result.exit_code == EXIT_STALE
+    [card] = json.loads(result.stdout)
+    assert card["freshness"]["status"] == "stale" and card["alert"] == {
+        "threshold": 10, "fired": card["count"] > 10, "sentiment": "customer_master_gap", "state": "unknown"}
+    assert card["freshness"]["reasons"][0].startswith("the newest order (2026-04-15T10:15:00Z) is 61 hours before "
+                                                       "the as-of time (2026-04-18T00:00:00Z)")
+    allowed = runner.invoke(app, ["run", "-w", str(root), "--allow-stale", "--fail-on-alert"])
+    assert allowed.exit_code == 0  # stale is never 'firing', so --fail-on-alert does not fire either
+
+
+def test_fresh_demo_fires_and_exits_3_only_with_fail_on_alert(tmp_path: Path) -> None:
+    root = write_demo(tmp_path)[0]
+    assert runner.invoke(app, ["run", "-w", str(root)]).exit_code == 0
+    assert runner.invoke(app, ["run", "-w", str(root), "--fail-on-alert"]).exit_code == EXIT_ALERT

@@ -148,18 +148,18 @@ class WorklistIndex:
 
     def ordered(self, store: Store, stored: StoredCardRun, *, filters: Mapping[str, str | None] | None = None,
                 sort: str = "rank", reverse: bool = False, batch: int = 1_000) -> Iterator[list[Ranked]]:
-        """Every matching entry in page order, a batch at a time (for downloads)."""
+        """Every matching entry in page order, a batch at a time (for downloads): one query, streamed on its
+        own cursor so other requests are not held up while a download is written."""
         table = self.table(store, stored)
         where, params = where_sql(filters or {})
-        order = order_sql(sort, reverse)
-        offset = 0
-        while True:
-            rows = self._fetch(f"SELECT vid, rank FROM {table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                               [*params, batch, offset])
-            if not rows:
-                return
-            yield [Ranked(int(v), int(r)) for v, r in rows]
-            offset += batch
+        with self._lock:
+            cursor = self._db.cursor()
+        try:
+            cursor.execute(f"SELECT vid, rank FROM {table} WHERE {where} ORDER BY {order_sql(sort, reverse)}", params)
+            while rows := cursor.fetchmany(batch):
+                yield [Ranked(int(v), int(r)) for v, r in rows]
+        finally:
+            cursor.close()
 
     def locate(self, store: Store, stored: StoredCardRun, customer_id: str) -> list[Ranked]:
         """The entries whose account, customer or company id is ``customer_id``, in rank order."""

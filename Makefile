@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 EXTRAS ?= dev,spark,web
 DEMO_OUT ?= demo-workspaces
 
-.PHONY: demo test lint typecheck bench bench-ingest clean install chromium serve
+.PHONY: demo test lint typecheck bench bench-ingest bench-web clean install chromium serve
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ bench: $(STAMP)
 # The Shopify orders CSV reader against DuckDB's own read_csv of the same 1M-row export (issue 4).
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py --rows $(or $(ROWS),1000000)
+
+# The dashboard's pages on a stored run of 100k absent customers, p95 per page (issue 11).
+bench-web: $(STAMP)
+	$(BIN)/python bench/web_bench.py --customers $(or $(CUSTOMERS),100000) --requests $(or $(REQUESTS),60)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

@@ -17,7 +17,7 @@ from bridgewatch.web.routes_auth import router as auth_router
 
 from .conftest import D365, D365_CARD, FAST_HASHER, SAGE, Demo, signed_in, token_of
 
-VALUES = {"{card_id}": D365_CARD, "{customer_id:path}": "B-1001"}
+VALUES = {"{card_id}": D365_CARD, "{customer_id:path}": "B-1001", "{fmt}": "xlsx"}
 OPEN = {("GET", "/signin"), ("POST", "/signin"), ("GET", "/healthz"), ("POST", "/signout")}
 OWNER_ONLY = {"/w/{ws_id}/users", "/w/{ws_id}/users/grant", "/w/{ws_id}/users/revoke"}
 REDIRECTS = {"/w/{ws_id}"}

@@ -74,3 +74,7 @@ def test_the_xlsx_download_of_the_script_name_is_plain_text(owner: TestClient) -
     sheet, strings = _sheet(owner.get(f"{D365_URL}/worklist.xlsx", params={"entity": "CATU"}).content)
     assert sheet.count("<row ") == 5
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in strings + sheet
+
+
+def test_only_csv_and_xlsx_are_offered(owner: TestClient) -> None:
+    assert owner.get(f"{D365_URL}/worklist.pdf").status_code == 400

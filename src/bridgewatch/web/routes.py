@@ -7,7 +7,7 @@ passed to the store as bound parameters only.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -163,26 +163,20 @@ def _download(request: Request, ws_id: str, card_id: str, run: str | None, filte
     return ws, stored, rows
 
 
-@router.get("/w/{ws_id}/cards/{card_id}/worklist.csv")
-def worklist_csv(request: Request, ws_id: str, card_id: str, run: Text = None, cause: Text = None,
-                 segment: Text = None, entity: Text = None, platform: Text = None, sort: str = "rank",
-                 direction: Direction = "natural") -> Response:
-    filters = {"cause": cause, "segment": segment, "entity": entity, "platform": platform}
-    ws, stored, rows = _download(request, ws_id, card_id, run, filters, sort, direction == "reverse")
-    name = exports.filename(ws.id, stored.card, stored.run_id, "csv")
-    return StreamingResponse(exports.csv_stream(meta_of(stored.summary), rows), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/w/{ws_id}/cards/{card_id}/worklist.xlsx")
-def worklist_xlsx(request: Request, ws_id: str, card_id: str, run: Text = None, cause: Text = None,
-                  segment: Text = None, entity: Text = None, platform: Text = None, sort: str = "rank",
-                  direction: Direction = "natural") -> Response:
+@router.get("/w/{ws_id}/cards/{card_id}/worklist.{fmt}")
+def worklist_download(request: Request, ws_id: str, card_id: str, fmt: Literal["csv", "xlsx"], run: Text = None,
+                      cause: Text = None, segment: Text = None, entity: Text = None, platform: Text = None,
+                      sort: str = "rank", direction: Direction = "natural") -> Response:
+    """The filtered worklist as CSV (formula-safe) or XLSX, in the page's order, streamed."""
     filters = {"cause": cause, "segment": segment, "entity": entity, "platform": platform}
     ws, stored, rows = _download(request, ws_id, card_id, run, filters, sort, direction == "reverse")
-    name = exports.filename(ws.id, stored.card, stored.run_id, "xlsx")
-    body = exports.xlsx_stream(meta_of(stored.summary), rows, title=stored.card)
-    return StreamingResponse(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    name = exports.filename(ws.id, stored.card, stored.run_id, fmt)
+    meta = meta_of(stored.summary)
+    body = exports.csv_stream(meta, rows) if fmt == "csv" else exports.xlsx_stream(meta, rows, title=stored.card)
+    return StreamingResponse(body, media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX,
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -160,17 +160,17 @@ def list_users(in_: InOpt = None, workspace: OneWorkspaceOpt = None, workspaces:
         where = _Where(workspace, workspaces, users_url, history_url)
         with where.open() as users:
             listed = users.list(where.workspace_id(in_) if in_ else None)
-        rows = [{"name": u.name, "password": u.has_password,
-                 "roles": {ws: sorted(r) for ws, r in u.roles.items()}} for u in listed]
         if fmt == "json":
+            rows = [{"name": u.name, "password": u.has_password,
+                     "roles": {ws: sorted(r) for ws, r in u.roles.items()}} for u in listed]
             sys.stdout.write(json.dumps(rows, indent=2) + "\n")
             return
         table = Table(title="Dashboard users", title_justify="left")
         for column in ("User", "Sign-in", "Roles"):
             table.add_column(column)
-        for r in rows:
-            roles = "; ".join(f"{ws}: {', '.join(rs)}" for ws, rs in r["roles"].items()) or "none"  # type: ignore[attr-defined]
-            table.add_row(Text(str(r["name"])), "password" if r["password"] else "single sign-on", Text(roles))
+        for u in listed:
+            roles = "; ".join(f"{ws}: {', '.join(sorted(r))}" for ws, r in u.roles.items()) or "none"
+            table.add_row(Text(u.name), "password" if u.has_password else "single sign-on", Text(roles))
         out.print(table)
 
     guard(go)

@@ -179,6 +179,14 @@ def test_filtering_by_entity_updates_the_table_in_place_and_the_address(browser_
     assert [r.split("\t")[0] for r in table.locator("tbody tr").all_inner_texts()] == ["3", "5", "12", "14"]
     assert table.get_by_role("link", name=SCRIPT_NAME).inner_text() == SCRIPT_NAME
     assert page.evaluate("document.scripts.length") == 1
+    assert page.evaluate("document.querySelectorAll('#worklist-results').length") == 1
+    page.goto(D365_URL)
+    page.select_option("select[name=entity]", "CATU")
+    page.wait_for_url("**entity=CATU*")
+    headline = page.locator(".headline .figure").first
+    headline.filter(has_text="of 17 on this card").wait_for()
+    assert headline.inner_text().split("\n")[0] == "4"
+    assert page.evaluate("document.querySelectorAll('main').length") == 1
 
 
 def test_the_downloaded_csv_is_what_bridgewatch_run_printed(browser_page: tuple[Any, Watch], demo: Demo,

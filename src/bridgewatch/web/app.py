@@ -73,7 +73,7 @@ class Site:
                     latest = self.store(ws).history(ws.id, card=card, limit=1)
                     if latest:
                         self.index.table(self.store(ws), latest[0])
-                except BridgewatchError as exc:
+                except Exception as exc:  # noqa: BLE001 - a page will say what is wrong when it is opened
                     log.warning("could not index %s/%s ahead of time: %s", ws.id, card, exc)
 
     def close(self) -> None:

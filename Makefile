@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 EXTRAS ?= dev,spark,web
 DEMO_OUT ?= demo-workspaces
 
-.PHONY: demo test lint typecheck bench bench-ingest bench-web clean install chromium serve
+.PHONY: demo test lint typecheck bench bench-ingest bench-load bench-web clean install chromium serve
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS),bench]"
 	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES),) $(BENCH_ARGS)
 	$(BIN)/python -m bench.store_bench $(STORE_BENCH_ARGS)
+
+# Loading and staging small workspaces: time per workspace over N copies of the demo (issue 15).
+bench-load: $(STAMP)
+	$(BIN)/python bench/load_bench.py --copies $(or $(COPIES),5)
 
 # The Shopify orders CSV reader against DuckDB's own read_csv of the same 1M-row export (issue 4).
 bench-ingest: $(STAMP)

@@ -85,6 +85,7 @@ SELECT {LINEAGE}, platform, 'C' || i AS customer_id,
        CAST(NULL AS VARCHAR) AS external_id, country,
        CASE WHEN v > 0.95 THEN 'wholesale' WHEN v > 0.93 THEN 'ireland, trade' END AS tags,
        TIMESTAMP '{AS_OF}' - INTERVAL (CAST(1 + u * 400 * 24 AS BIGINT)) HOUR AS created_at,
+       CAST(NULL AS DATE) AS created_on,
        CASE WHEN {h('i', 5)} < 0.005 THEN 'C' || (i + 1) END AS merged_into
 FROM base
 """

@@ -13,7 +13,7 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "bridgewatch"
 LAYERS = [
-    {"errors", "model"},
+    {"errors", "model", "sql"},
     {"matching", "config", "fingerprint", "atomic"},
     {"ingest", "sources", "engine", "scenario"},
     {"workspace", "staging", "connectors"},

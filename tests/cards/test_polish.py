@@ -67,3 +67,24 @@ def test_a_dtc_customer_with_no_entity_is_not_called_auto_creatable(run_card) ->
                           "then let the sync flow create it."),
         "HOME": (False, "Auto-creatable: the sync flow can create it with default settings."),
     }
+
+
+def test_rejection_reasons_group_by_template_with_examples(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = sage()
+    for cid, ref in (("F1", "C-10422"), ("F2", "C-10500"), ("F3", None)):
+        company(s, cid, vat=f"GB9{cid[-1]}0000000")
+        reason = (f"BL01001973 Another customer with the ID {ref} already exists. [Support ID: x{cid}]" if ref
+                  else "Required field 'TAXID' is missing")
+        s.add("sync_events", source="sage_network", customer_ref=cid, occurred_at="2026-04-12T06:00:00Z",
+              outcome="failed", rejection_reason=reason)
+    result = run_card(s)
+    assert [(b.key, b.customers, b.active_orders, b.examples) for b in result.by_rejection_reason] == [
+        ("BL01001973 Another customer with the ID <id> already exists. [Support ID: <id>]", 2, 2,
+         ("BL01001973 Another customer with the ID C-10422 already exists. [Support ID: xF1]",
+          "BL01001973 Another customer with the ID C-10500 already exists. [Support ID: xF2]")),
+        ("Required field <value> is missing", 1, 1, ("Required field 'TAXID' is missing",)),
+    ]
+    reason = result.to_dict()["by_rejection_reason"][0]
+    assert (reason["reason"], reason["template"], len(reason["examples"])) == (
+        "BL01001973 Another customer with the ID <id> already exists. [Support ID: <id>]",
+        "BL01001973 Another customer with the ID <id> already exists. [Support ID: <id>]", 2)

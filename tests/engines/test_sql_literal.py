@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bridgewatch.engine.dialect import SPARK
-from bridgewatch.engine.sql import equals, literal, literal_list
+from bridgewatch.sql import equals, literal, literal_list
 
 HOSTILE = ["O'Brien", "a\\b", "\\'", "'; DROP TABLE x; --", "C-10422\\n", "naïve “quotes”", "", "x' OR '1'='1"]
 

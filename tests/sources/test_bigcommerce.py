@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import pytest
 
 from bridgewatch.errors import InputError
 from bridgewatch.ingest.accounting import OnBadRow
+from bridgewatch.sources.money import NO_CURRENCY
 
 from .helpers import FIXTURES, accounts, problems, read, rows
 
@@ -54,7 +55,8 @@ def test_v3_customers_b2b_users_and_companies() -> None:
     assert got[("commerce_customers", "b2b_users.json")] == {
         "read": 2, "used": 1, "excluded": {"B2B user: company link applied to the customer's record": 1},
         "quarantined": 0}
-    assert got[("orders", "orders_page2.json")] == {"read": 0, "used": 0, "excluded": {}, "quarantined": 0}
+    assert got[("orders", "orders_page2.json")] == {"read": 0, "used": 0, "excluded": {}, "quarantined": 0,
+                                                    "notes": ["no orders: the file is empty"]}
 
 
 def test_order_tags_and_company_merge_from_configured_fields(tmp_path: Path) -> None:
@@ -83,10 +85,11 @@ def test_unknown_status_bad_date_and_missing_status_are_quarantined() -> None:
         ("orders_bad.json", 2, "date_created", "16/06/2026 09:12",
          "expected a date and time such as 'Tue, 16 Jun 2026 09:12:44 +0000'"),
         ("orders_bad.json", 3, "status_id", None, "status_id is missing, so the order cannot be classified"),
+        ("orders_bad.json", 5, "record", "title", "not a BigCommerce record this reader knows (its keys are shown)"),
     ]
     assert rows(result, "orders", "order_id", "customer_id", "total") == [("32004", None, Decimal("1250.5000"))]
     assert accounts(result)[("orders", "orders_bad.json")] == {
-        "read": 5, "used": 1, "excluded": {"not a BigCommerce record (unrecognised)": 1}, "quarantined": 3}
+        "read": 5, "used": 1, "excluded": {}, "quarantined": 4}
 
 
 def test_strict_mode_raises_every_problem_at_once() -> None:
@@ -98,7 +101,7 @@ def test_strict_mode_raises_every_problem_at_once() -> None:
 
 def test_control_panel_csv_labels_money_symbols_and_guests() -> None:
     result = read("bigcommerce_csv", "bigcommerce/*.csv", b2b_groups=["Trade"],
-                  status_labels={"Awaiting Approval": 7})
+                  status_labels={"Awaiting Approval": 7}, date_order="month_first")
     assert rows(result, "orders", "order_id", "customer_id", "status", "cancelled", "inactive", "created_at",
                 "currency", "total") == [
         ("31007", "1042", "Awaiting Fulfillment", False, False, datetime(2026, 6, 16, 9, 12, 44), "GBP",
@@ -106,9 +109,10 @@ def test_control_panel_csv_labels_money_symbols_and_guests() -> None:
         ("31008", None, "Cancelled", True, False, datetime(2026, 6, 17, 19, 44, 10), "GBP", Decimal("35.0000")),
         ("31011", "1043", "Awaiting Approval", False, False, datetime(2026, 6, 18), "GBP", Decimal("99.0000")),
     ]
-    assert rows(result, "commerce_customers", "customer_id", "email", "is_b2b", "company_name", "created_at") == [
-        ("1042", "buyer@acme.example", True, "Acme Tools Ltd", datetime(2026, 2, 11)),
-        ("01043", "sam@retail.example", False, None, datetime(2026, 6, 1)),
+    assert rows(result, "commerce_customers", "customer_id", "email", "is_b2b", "company_name", "created_at",
+                "created_on") == [
+        ("1042", "buyer@acme.example", True, "Acme Tools Ltd", None, date(2026, 2, 11)),
+        ("01043", "sam@retail.example", False, None, None, date(2026, 6, 1)),
     ]
 
 
@@ -119,10 +123,13 @@ def test_unknown_csv_status_label_is_quarantined() -> None:
          "unknown order status label (add it to the status_labels option with its status id)")]
 
 
-def test_csv_without_currency_needs_the_option(tmp_path: Path) -> None:
+def test_csv_without_currency_takes_the_symbol_or_needs_the_option(tmp_path: Path) -> None:
     src = (FIXTURES / "bigcommerce/orders_export.csv").read_text(encoding="utf-8")
     no_currency = tmp_path / "orders.csv"
     no_currency.write_text(src.replace("Order Currency Code", "Display Currency"), encoding="utf-8")
-    with pytest.raises(InputError, match="no currency column; set options.currency"):
-        read("bigcommerce_csv", [no_currency])
-    assert rows(read("bigcommerce_csv", [no_currency], currency="GBP"), "orders", "currency")[0] == ("GBP",)
+    result = read("bigcommerce_csv", [no_currency], status_labels={"Awaiting Approval": 7})
+    assert rows(result, "orders", "order_id", "currency", "total") == [("31007", "GBP", Decimal("1600.0000"))]
+    assert problems(result) == [("orders.csv", 2, "Order Currency Code", None, NO_CURRENCY),
+                                ("orders.csv", 3, "Order Currency Code", None, NO_CURRENCY)]
+    assert rows(read("bigcommerce_csv", [no_currency], currency="GBP", status_labels={"Awaiting Approval": 7}),
+                "orders", "currency") == [("GBP",), ("GBP",), ("GBP",)]

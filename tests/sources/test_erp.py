@@ -22,7 +22,7 @@ def test_intacct_xml_pages_entities_status_and_zone() -> None:
          None, datetime(2026, 3, 12, 9, 14, 2), datetime(2026, 3, 12, 9, 14, 2)),
         ("sage_intacct", None, "00417", "Brighton & Hove Supplies", "GB 123 4567 89", "orders@bhsupplies.example",
          "on_hold", None, datetime(2025, 1, 5, 14), datetime(2026, 6, 1, 7, 30)),
-        ("sage_intacct", "UK01", "C-10399", "Old Dock Co", None, "accounts@olddock.example", "inactive", None,
+        ("sage_intacct", "UK01", "C-10399", "Old Dock Co", None, "accounts@olddock.example", "inactive", "GB",
          datetime(2024, 11, 30, 10), datetime(2026, 2, 2, 10)),
         ("sage_intacct", "IE01", "C-10423", "Celtic Fixings", "IE6388047V", "buy@celticfixings.example", "active",
          "IE", datetime(2026, 6, 20, 15, 45), datetime(2026, 6, 20, 15, 45)),
@@ -74,7 +74,7 @@ def test_fo_cross_company_pages_hold_status_and_iso_country() -> None:
     result = read("d365_fo_odata", "d365/*.json")
     assert rows(result, "erp_customers", "system", "legal_entity", "customer_account", "name", "vat_number", "email",
                 "status", "country") == [
-        ("d365_fo", "GBSI", "GB-00421", "Harbour Tools Ltd", "GB980780684", "ap@harbourtools.co.uk", "active", None),
+        ("d365_fo", "GBSI", "GB-00421", "Harbour Tools Ltd", "GB980780684", "ap@harbourtools.co.uk", "active", "GB"),
         ("d365_fo", "USMF", "US-000117", "Lakeside Hardware Inc", None, "purchasing@lakeside.example", "on_hold",
          "US"),
         ("d365_fo", "USMF", "US-000201", "Dana Wu", None, "dana.wu@mail.example", "blocked", "US"),

@@ -12,7 +12,7 @@ import pytest
 
 from bridgewatch.sources.shapes import Field, money, timestamp
 
-from .helpers import problems, read, rows
+from .helpers import accounts, problems, read, rows
 
 LOG_HEADER = "event_id,occurred_at,customer_ref,outcome,rejection_reason"
 
@@ -75,10 +75,17 @@ def test_latin1_export_is_read(tmp_path: Path) -> None:
     assert rows(result, "sync_events", "rejection_reason") == [("Adresse ungültig – Straße fehlt",)]
 
 
-def test_a_row_with_too_many_fields_is_a_read_error(tmp_path: Path) -> None:
-    path = _log(tmp_path, LOG_HEADER + "\nE1,2026-06-18T11:05:00Z,C1,failed,x,extra,more\n")
-    with pytest.raises(Exception, match="cannot be read as CSV"):
-        read("sync_log", [path])
+def test_a_row_with_too_many_or_too_few_fields_is_quarantined_with_its_line(tmp_path: Path) -> None:
+    path = _log(tmp_path, LOG_HEADER + "\nE1,2026-06-18T11:05:00Z,C1,failed,x,extra,more"
+                                       "\nE2,2026-06-18T11:06:00Z,C2,failed,y\nE3,2026-06-18T11:07:00Z\n")
+    result = read("sync_log", [path])
+    assert rows(result, "sync_events", "event_id", "customer_ref", "source_row") == [("E2", "C2", 2)]
+    assert problems(result) == [
+        ("log.csv", 1, None, "E1,2026-06-18T11:05:00Z,C1,failed,x,extra,more",
+         "line 2: too many columns: Expected Number of Columns: 5 Found: 7"),
+        ("log.csv", 3, None, "E3,2026-06-18T11:07:00Z",
+         "line 4: missing columns: Expected Number of Columns: 5 Found: 2")]
+    assert accounts(result)[("sync_events", "log.csv")] == {"read": 3, "used": 1, "excluded": {}, "quarantined": 2}
 
 
 def test_missing_timestamp_zone_option_overrides_workspace(tmp_path: Path) -> None:

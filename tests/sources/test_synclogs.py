@@ -70,3 +70,12 @@ def test_option_values_are_checked_like_data() -> None:
     result = read("power_automate_flowruns", "synclogs/flowruns.json", operation="upsertify")
     assert {(p[2], p[3], p[4]) for p in problems(result)} == {
         ("operation", "upsertify", "expected one of create, update, promote, delete, other")}
+
+
+def test_flow_runs_keep_the_reason_part_of_the_message() -> None:
+    result = read("power_automate_flowruns", "synclogs/flowruns.json", flows=["Shopify customer to F&O"],
+                  reason_pattern=r"(?s)^Create account failed for customer [^:]+: (.*)$")
+    assert [r[0] for r in rows(result, "sync_events", "rejection_reason")] == [
+        "BadRequest: Write failed for table row of type 'CustCustomerV3Entity'. Infolog: Warning: Customer group "
+        "TRADE does not exist.",
+        "customer: C-77 waiting for approval"]

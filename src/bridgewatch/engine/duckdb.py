@@ -9,7 +9,7 @@ import duckdb
 
 from bridgewatch.engine.base import Engine, parquet_paths
 from bridgewatch.engine.dialect import DUCKDB
-from bridgewatch.engine.sql import literal
+from bridgewatch.sql import literal
 
 
 class DuckDBEngine(Engine):

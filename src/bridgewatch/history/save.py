@@ -27,11 +27,11 @@ from sqlalchemy.orm import aliased
 
 from bridgewatch.cards.steps import ACCOUNT
 from bridgewatch.engine import Engine, Step
-from bridgewatch.engine.sql import literal
 from bridgewatch.history.schema import episode_versions, episodes
 from bridgewatch.results.evidence import KEY, _Peek, evidence_digests, explain_accounts
 from bridgewatch.results.run import CardRun
 from bridgewatch.results.worklist import worklist_row
+from bridgewatch.sql import literal
 
 VOLATILE = ("rank", "first_seen", "days_absent")
 """Worklist fields that depend on the run or on other customers, never part of a customer's facts."""

@@ -29,6 +29,8 @@ class FileAccount:
     used: int = 0
     excluded: Counter[str] = field(default_factory=Counter)
     quarantined: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What a user must know about the file beyond its counts (e.g. ``no orders: the file is empty``)."""
 
     @property
     def quarantined_rows(self) -> int:
@@ -39,10 +41,12 @@ class FileAccount:
         return self.read == self.used + sum(self.excluded.values()) + self.quarantined_rows
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        """The counts; ``notes`` only when there is one (a file that yielded nothing says why)."""
+        counts: dict[str, object] = {
             "table": self.table, "file": self.file, "read": self.read, "used": self.used,
             "excluded": dict(sorted(self.excluded.items())), "quarantined": self.quarantined_rows,
         }
+        return {**counts, "notes": list(self.notes)} if self.notes else counts
 
 
 @dataclass
@@ -58,6 +62,11 @@ class Accounting:
     def problems(self) -> list[Problem]:
         return [p for f in self.files for p in f.quarantined]
 
+    @property
+    def notes(self) -> list[str]:
+        """Every file's notes, prefixed with the file (e.g. ``orders.csv: no orders: the file is empty``)."""
+        return [f"{f.file}: {n}" for f in self.files for n in f.notes]
+
     def as_dicts(self) -> list[dict[str, object]]:
         return [f.as_dict() for f in self.files]
 
@@ -69,4 +78,5 @@ class Accounting:
     def from_record(cls, record: list[dict[str, Any]]) -> Accounting:
         """The accounting :meth:`to_record` wrote."""
         return cls([FileAccount(f["table"], f["file"], int(f["read"]), int(f["used"]), Counter(f["excluded"]),
-                                [Problem(**p) for p in f["problems"]]) for f in record])
+                                [Problem(**p) for p in f["problems"]], list(f.get("notes", [])))
+                    for f in record])

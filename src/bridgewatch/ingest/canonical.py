@@ -7,6 +7,8 @@ quarantined (``OnBadRow``); duplicate keys are excluded and counted. Nothing is 
 
 from __future__ import annotations
 
+import tempfile
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,9 +19,10 @@ import duckdb
 
 from bridgewatch.errors import InputError, Problem, did_you_mean
 from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
-from bridgewatch.ingest.csvfile import sniff_csv
-from bridgewatch.ingest.typing import Check, _q, duplicate_rows, find_problems, typed_sql
+from bridgewatch.ingest.csvfile import is_blank, rejected_lines, row_number_sql, sniff_csv, utf8_copy
+from bridgewatch.ingest.typing import Check, _q, any_bad_sql, duplicate_rows, problem_rows, rules_for, typed_sql
 from bridgewatch.model.tables import TABLES, Table
+from bridgewatch.sql import literal
 
 EXTENSIONS = (".csv", ".csv.gz", ".tsv", ".parquet")
 
@@ -33,9 +36,21 @@ def find_table_file(folder: Path, table: Table) -> Path | None:
     return None
 
 
+_LOCAL: list[duckdb.DuckDBPyConnection] = []
+_LOCK = threading.Lock()
+
+
 def local_connection(timezone: str = "UTC") -> duckdb.DuckDBPyConnection:
-    """A private DuckDB connection for reading files; naive timestamps are read in ``timezone``."""
-    con = duckdb.connect()
+    """A private DuckDB connection for reading files; naive timestamps are read in ``timezone``.
+
+    Connections are cursors of one in-memory database the process keeps: opening a database costs
+    ~50-100 ms (its extensions load), a cursor nothing, and each cursor still has its own temp
+    tables and settings. Close it when done (its temp tables go with it).
+    """
+    with _LOCK:
+        if not _LOCAL:
+            _LOCAL.append(duckdb.connect())
+        con = _LOCAL[0].cursor()
     con.execute(f"SET TimeZone = '{timezone}'")
     return con
 
@@ -86,10 +101,17 @@ def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
 
 def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, *, workspace_id: str,
                on_bad_row: OnBadRow = OnBadRow.RAISE) -> tuple[Any, FileAccount | None]:
-    """Load one canonical file (or an empty table when ``path`` is None)."""
-    if path is None:
+    """Load one canonical file (or an empty table when ``path`` is None).
+
+    A 0-byte file and a header without rows load as an empty table whose account says so
+    (``no orders: the file is empty``), so an empty export is never a quiet zero.
+    """
+    if path is None or is_blank(path):
         empty = "(SELECT CAST(0 AS BIGINT) AS __row WHERE FALSE)"
-        return con.sql(_select_sql(table, set(), workspace_id, "", empty, None)).to_arrow_table(), None
+        arrow = con.sql(_select_sql(table, set(), workspace_id, literal(str(path or "")), empty,
+                                    None)).to_arrow_table()
+        account = None if path is None else FileAccount(table.name, str(path), notes=[empty_note(table.name, BLANK)])
+        return arrow, account
     present, rejected = _read_raw(con, table, path)
     try:
         arrow, account = cast_relation(con, table, "__raw", present, workspace_id=workspace_id, file=str(path),
@@ -100,7 +122,18 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, 
         raise InputError(f"{path}: lines that do not fit the header", rejected)
     account.read += len(rejected)
     account.quarantined.extend(rejected)
+    if account.read == 0:
+        account.notes.append(empty_note(table.name, HEADER_ONLY))
     return arrow, account
+
+
+BLANK = "the file is empty"
+HEADER_ONLY = "the file has a header and no rows"
+
+
+def empty_note(table: str, why: str) -> str:
+    """The note on a file that holds no row of ``table``: ``no orders: the file is empty``."""
+    return f"no {table.replace('_', ' ')}: {why}"
 
 
 @dataclass(frozen=True)
@@ -119,15 +152,14 @@ class CastOptions:
     """Exclude rows repeating an earlier row's key with this reason; None leaves duplicates in."""
     unchecked: frozenset[str] = frozenset()
     """Columns whose values the reader produced itself (constants, flags): valid by construction."""
+    empty: Mapping[str, str] = field(default_factory=dict)
+    """Per required column, the reason given when it is empty (where the value should have come from)."""
 
 
 def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, present: set[str], *,
                   workspace_id: str, file: str, on_bad_row: OnBadRow = OnBadRow.RAISE,
                   options: CastOptions = CastOptions()) -> tuple[Any, FileAccount]:
-    """Check and cast an all-text relation (canonical column names plus ``__row``) to ``table``.
-
-    This is the one typing layer: the canonical loader and every vendor reader end here, so a bad
-    value is reported the same way whatever file it came from.
+    """Check and cast an all-text relation (canonical column names plus ``__row``) of one file to ``table``.
 
     Returns:
         The typed Arrow table (lineage columns first) and the file's accounting.
@@ -135,38 +167,72 @@ def cast_relation(con: duckdb.DuckDBPyConnection, table: Table, relation: str, p
     Raises:
         InputError: with ``OnBadRow.RAISE``, every unusable cell of the relation.
     """
-    read = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
-    excluded: Counter[str] = Counter()
-    live = relation
-    if options.exclude_column:
-        col = _q(options.exclude_column)
-        excluded.update(dict(con.execute(f"SELECT {col}, count(*) FROM {relation} WHERE {col} IS NOT NULL "
-                                         f"GROUP BY 1").fetchall()))
-        live = f"(SELECT * FROM {relation} WHERE {col} IS NULL)"
-    checked = find_problems(con, live, table, file, present - options.unchecked, extra=options.checks,
-                            hints=options.hints, labels=options.labels)
-    if checked.problems and on_bad_row is OnBadRow.RAISE:
-        raise InputError(f"{file}: bad values", checked.problems)
-    dups = _duplicates(con, table, file, present, checked.bad_rows, live) if options.duplicate_reason else ()
+    rows = f"(SELECT *, {literal(file)} AS __file FROM {relation})"
+    arrow, accounts = cast_files(con, table, rows, present, workspace_id=workspace_id, files=[file],
+                                 on_bad_row=on_bad_row, options=options)
+    return arrow, accounts[0] if accounts else FileAccount(table.name, file)
+
+
+def cast_files(con: duckdb.DuckDBPyConnection, table: Table, relation: str, present: set[str], *,
+               workspace_id: str, files: Sequence[str], on_bad_row: OnBadRow = OnBadRow.RAISE,
+               options: CastOptions = CastOptions()) -> tuple[Any, list[FileAccount]]:
+    """Check and cast an all-text relation (canonical column names, ``__file``, ``__row``) to ``table``.
+
+    This is the one typing layer: the canonical loader and every vendor reader end here, so a bad
+    value is reported the same way whatever file it came from. The rows of every file are checked
+    and cast together, in a few passes whatever the number of files, each file accounted apart.
+
+    Returns:
+        The typed Arrow table (lineage columns first; files in ``files`` order, rows in file order)
+        and one account per file of ``files`` that has a row in the relation.
+
+    Raises:
+        InputError: with ``OnBadRow.RAISE``, every unusable cell of the relation.
+    """
+    rules = rules_for(table, present - options.unchecked, extra=options.checks, hints=options.hints,
+                      labels=options.labels, empty=options.empty)
+    exclude = _q(options.exclude_column) if options.exclude_column else "CAST(NULL AS VARCHAR)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __checked AS SELECT *, {exclude} AS __why, "
+                f"{exclude} IS NULL AND ({any_bad_sql(rules)}) AS __bad FROM {relation}")
+    accounts: dict[str, FileAccount] = {}
+    bad = 0
+    for f, why, n, n_bad in con.execute("SELECT __file, __why, count(*), count(*) FILTER (WHERE __bad) "
+                                        "FROM __checked GROUP BY 1, 2").fetchall():
+        accounts.setdefault(f, FileAccount(table.name, f)).read += n
+        bad += n_bad
+        if why is not None:
+            accounts[f].excluded[why] += n
+    problems = problem_rows(con, "(SELECT * FROM __checked WHERE __bad)", rules, "__file") if bad else ()
+    if problems and on_bad_row is OnBadRow.RAISE:
+        raise InputError(f"{files[0] if len(files) == 1 else problems[0].file}: bad values", problems)
+    for problem in problems:
+        accounts[problem.file].quarantined.append(problem)
+    live = "(SELECT * FROM __checked WHERE __why IS NULL AND NOT __bad)"
+    dups = _duplicates(con, table, files[0], present, live) if options.duplicate_reason else ()
+    for dup in dups:
+        accounts[dup.file].excluded[options.duplicate_reason or ""] += 1
     if dups:
-        excluded[options.duplicate_reason or ""] += len(dups)
-    dropped = checked.bad_rows | {p.row for p in dups if p.row is not None}
-    con.execute("CREATE OR REPLACE TEMP TABLE __dropped (r BIGINT)")
-    if dropped:
-        con.executemany("INSERT INTO __dropped VALUES (?)", [[r] for r in sorted(dropped)])
-    arrow = con.sql(_select_sql(table, present, workspace_id, file, live, "__dropped")).to_arrow_table()
-    account = FileAccount(table.name, file, read=read, used=arrow.num_rows, excluded=excluded,
-                          quarantined=list(checked.problems))
-    return arrow, account
+        con.execute("CREATE OR REPLACE TEMP TABLE __dropped (f VARCHAR, r BIGINT)")
+        con.executemany("INSERT INTO __dropped VALUES (?, ?)", [[d.file, d.row] for d in dups])
+    present_files = [f for f in files if f in accounts]
+    order = "list_position(" + _sql_list(present_files) + ", __file)" if len(present_files) > 1 else "1"
+    arrow = con.sql(_select_sql(table, present, workspace_id, "__file", live, "__dropped" if dups else None,
+                                order)).to_arrow_table()
+    used = Counter(arrow.column("source_file").to_pylist()) if len(accounts) > 1 else {f: arrow.num_rows
+                                                                                      for f in accounts}
+    for f, account in accounts.items():
+        account.used = used.get(f, 0)
+    return arrow, [accounts[f] for f in present_files]
+
+
+def _sql_list(values: Sequence[str]) -> str:
+    return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
 def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file: str, present: set[str],
-                bad: frozenset[int], relation: str = "__raw") -> tuple[Problem, ...]:
-    con.execute("CREATE OR REPLACE TEMP TABLE __bad (r BIGINT)")
-    if bad:
-        con.executemany("INSERT INTO __bad VALUES (?)", [[r] for r in sorted(bad)])
-    return duplicate_rows(con, f"(SELECT * FROM {relation} WHERE __row NOT IN (SELECT r FROM __bad))", table,
-                          file, present)
+                relation: str) -> tuple[Problem, ...]:
+    """Rows of one file repeating an earlier row's key (the canonical loader's files: one relation a file)."""
+    return duplicate_rows(con, relation, table, file, present)
 
 
 def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple[set[str], list[Problem]]:
@@ -178,14 +244,14 @@ def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple
     """
     rejected: list[Problem] = []
     if path.suffix == ".parquet":
-        _create_file_table(con, path, f"read_parquet('{_lit(path)}')", "Parquet")
+        _create_file_table(con, path, f"read_parquet({literal(str(path))})", "Parquet")
         columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
     else:
         columns, rejected = _read_csv(con, path)
     by_name = {c.strip().lower(): c for c in columns}
     _check_columns(table, path, set(by_name))
     casts = ", ".join(f"CAST({_q(orig)} AS VARCHAR) AS {_q(name)}" for name, orig in by_name.items())
-    row = _row_numbers(con, [p.row for p in rejected if p.row is not None])
+    row = row_number_sql(con, [p.row for p in rejected if p.row is not None], "__skipped", "__file.rowid")
     con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT {row} AS __row, {casts} FROM __file")
     return set(by_name), rejected
 
@@ -199,36 +265,25 @@ def _create_file_table(con: duckdb.DuckDBPyConnection, path: Path, reader: str, 
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[Problem]]:
-    """Read a CSV with the dialect of its header line; lines that do not fit are returned as problems."""
+    """Read a CSV with the dialect of its header line; lines that do not fit are returned as problems.
+
+    Windows-1252 and UTF-16 files are read from a UTF-8 copy, like vendor exports.
+    """
     head = sniff_csv(path)
     if not head.header or not any(head.header):
         raise InputError(f"{path}: the file is empty or has no header row. Export it again with a header.")
     names = list(dict.fromkeys(h or f"column{i}" for i, h in enumerate(head.header)))
     if len(names) != len(head.header):
         raise InputError(f"{path}: the header repeats a column name ({', '.join(head.header)}).")
-    spec = "{" + ", ".join(f"'{_lit(n)}': 'VARCHAR'" for n in names) + "}"
+    spec = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     con.execute("DROP TABLE IF EXISTS __rejects; DROP TABLE IF EXISTS __reject_scans")
-    _create_file_table(con, path, (
-        f"read_csv('{_lit(path)}', header = true, auto_detect = false, columns = {spec}, "
-        f"delim = '{_lit(head.delimiter)}', quote = '\"', escape = '\"', encoding = '{head.encoding}', "
-        f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
-    rows = con.execute("SELECT DISTINCT line, error_type, error_message, csv_line FROM __rejects "
-                       "ORDER BY line").fetchall()
-    return names, [Problem(str(path), int(line) - 1, None, csv_line,
-                           f"line {line}: {kind.lower()}: {message}") for line, kind, message, csv_line in rows]
-
-
-def _row_numbers(con: duckdb.DuckDBPyConnection, rejected: list[int]) -> str:
-    """SQL for the data-row number of each accepted row, skipping the numbers of rejected lines.
-
-    With rejected rows r_1 < r_2 < ..., the i-th one has r_i - i accepted rows before it, so the
-    k-th accepted row is row k + #{i : r_i - i < k}.
-    """
-    if not rejected:
-        return "rowid + 1"
-    con.execute("CREATE OR REPLACE TEMP TABLE __skipped (a BIGINT)")
-    con.executemany("INSERT INTO __skipped VALUES (?)", [[r - i] for i, r in enumerate(sorted(set(rejected)), 1)])
-    return "rowid + 1 + (SELECT count(*) FROM __skipped WHERE a < __file.rowid + 1)"
+    with tempfile.TemporaryDirectory(prefix="bridgewatch-") as scratch:
+        source = path if head.encoding == "utf-8" else utf8_copy(path, head.encoding, Path(scratch) / "utf8.csv")
+        _create_file_table(con, path, (
+            f"read_csv({literal(str(source))}, header = true, auto_detect = false, columns = {spec}, "
+            f"delim = {literal(head.delimiter)}, quote = '\"', escape = '\"', "
+            f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
+    return names, rejected_lines(con, path, "__rejects")
 
 
 def _check_columns(table: Table, path: Path, present: set[str]) -> None:
@@ -244,25 +299,23 @@ def _check_columns(table: Table, path: Path, present: set[str]) -> None:
         raise InputError(f"{path}: header problems", problems)
 
 
-def _select_sql(table: Table, present: set[str], workspace_id: str, file: str, relation: str,
-                dropped: str | None) -> str:
-    cols = [f"'{_lit(workspace_id)}' AS workspace_id", f"'{_lit(file)}' AS source_file",
+def _select_sql(table: Table, present: set[str], workspace_id: str, file_sql: str, relation: str,
+                dropped: str | None, order: str = "1") -> str:
+    """The typed rows of ``relation``; ``file_sql`` gives their file, ``dropped`` holds (file, row) left out."""
+    cols = [f"{literal(workspace_id)} AS workspace_id", f"CAST({file_sql} AS VARCHAR) AS source_file",
             "CAST(__row AS BIGINT) AS source_row"]
     for col in table.columns:
         value = typed_sql(col) if col.name in present else _absent_sql(col)
         cols.append(f"CAST({value} AS {col.type.sql}) AS {_q(col.name)}")
-    where = f" WHERE __row NOT IN (SELECT r FROM {dropped})" if dropped else ""
-    return f"SELECT {', '.join(cols)} FROM {relation} AS r{where} ORDER BY __row"
+    where = (f" WHERE NOT EXISTS (SELECT 1 FROM {dropped} AS d WHERE d.f = r.__file AND d.r = r.__row)"
+             if dropped else "")
+    return f"SELECT {', '.join(cols)} FROM {relation} AS r{where} ORDER BY {order}, __row"
 
 
 def _absent_sql(col: Any) -> str:
     if col.default is None:
         return "NULL"
     return typed_sql(col).replace(f'"{col.name}"', "NULL")
-
-
-def _lit(value: object) -> str:
-    return str(value).replace("'", "''")
 
 
 def _first_line(exc: Exception) -> str:

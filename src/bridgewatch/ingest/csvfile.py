@@ -10,10 +10,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bridgewatch.errors import InputError
+import duckdb
+
+from bridgewatch.errors import InputError, Problem
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -51,3 +55,50 @@ def _encoding(head: bytes) -> str:
         if exc.start < len(head) - 4:  # not just a character cut at the end of the sample
             return "cp1252"  # what Excel writes on Windows; a superset of Latin-1's printable characters
     return "utf-8"
+
+
+def detect_encoding(path: Path) -> str:
+    """The encoding of a text file (CSV or JSON) from its first bytes: utf-8, utf-16 or cp1252."""
+    try:
+        with path.open("rb") as fh:
+            return _encoding(fh.read(1 << 16))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be opened ({exc.strerror}). Check the path and permissions.") from exc
+
+
+def utf8_copy(path: Path, encoding: str, target: Path) -> Path:
+    """Write ``path`` (in ``encoding``) to ``target`` as UTF-8, in 1 MB chunks; DuckDB reads UTF-8 only."""
+    with path.open("r", encoding=encoding, errors="replace", newline="") as src, \
+            target.open("w", encoding="utf-8", newline="") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+    return target
+
+
+def is_blank(path: Path) -> bool:
+    """The file holds nothing but whitespace (0 bytes included)."""
+    with path.open("rb") as fh:
+        return not fh.read(1 << 12).strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe")
+
+
+def rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[Problem]:
+    """One problem per line DuckDB's CSV reader put in rejects ``table`` (too many / too few fields, bad
+    quoting), with the field count found (DuckDB logs one error per extra or missing field); ``row`` is the data row
+    (DuckDB counts the header as line 1)."""
+    rows = con.execute(f"SELECT line, any_value(error_type) AS kind, CASE WHEN kind = 'MISSING COLUMNS' THEN "
+                       f"arg_min(error_message, column_idx) ELSE arg_max(error_message, column_idx) END, "
+                       f"any_value(csv_line) FROM {table} GROUP BY line ORDER BY line").fetchall()
+    return [Problem(str(path), int(line) - 1, None, csv_line, f"line {line}: {str(kind).lower()}: {message}")
+            for line, kind, message, csv_line in rows]
+
+
+def row_number_sql(con: duckdb.DuckDBPyConnection, rejected: Sequence[int], skipped: str, rowid: str) -> str:
+    """SQL for the data-row number of each accepted row (``rowid`` 0-based), skipping rejected rows.
+
+    With rejected rows r_1 < r_2 < ..., the i-th one has r_i - i accepted rows before it, so the
+    k-th accepted row is row k + #{i : r_i - i < k}. ``skipped`` names a scratch table to create.
+    """
+    if not rejected:
+        return f"{rowid} + 1"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {skipped} (a BIGINT)")
+    con.executemany(f"INSERT INTO {skipped} VALUES (?)", [[r - i] for i, r in enumerate(sorted(set(rejected)), 1)])
+    return f"{rowid} + 1 + (SELECT count(*) FROM {skipped} WHERE a < {rowid} + 1)"

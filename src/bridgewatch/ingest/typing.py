@@ -13,6 +13,7 @@ import duckdb
 
 from bridgewatch.errors import Problem
 from bridgewatch.model.tables import Column, ColumnType, Table
+from bridgewatch.sql import literal
 
 _TRUE = "('true','t','1','yes','y')"
 _FALSE = "('false','f','0','no','n')"
@@ -67,17 +68,18 @@ _HINTS = {
 }
 
 
-def checks(col: Column, hint: str | None = None) -> list[tuple[str, str]]:
+def checks(col: Column, hint: str | None = None, empty: str | None = None) -> list[tuple[str, str]]:
     """(SQL condition that a cell is unusable, reason) pairs for one column.
 
     ``hint`` replaces the type's default reason (or, for an enumerated text column, the list of
     allowed values), for readers whose source field has another format (e.g. an RFC-2822 date or
-    vendor status words) so the message names what the user actually has.
+    vendor status words) so the message names what the user actually has; ``empty`` replaces the
+    reason for an empty required value (e.g. saying where the currency should have come from).
     """
     raw = _text(col)
     out = []
     if col.required:
-        out.append((f"{raw} IS NULL", "required value is empty"))
+        out.append((f"{raw} IS NULL", empty or "required value is empty"))
     if col.type in _HINTS:
         out.append((f"{raw} IS NOT NULL AND ({_valid_sql(col)}) IS NULL", hint or _HINTS[col.type]))
     if col.allowed:
@@ -89,7 +91,7 @@ def checks(col: Column, hint: str | None = None) -> list[tuple[str, str]]:
                     "expected a 3-letter ISO 4217 currency code"))
     if col.name in ("country", "ship_to_country"):
         out.append((f"{raw} IS NOT NULL AND NOT regexp_matches(upper({raw}), '^[A-Z]{{2}}$')",
-                    "expected a 2-letter ISO 3166 country code"))
+                    hint or "expected a 2-letter ISO 3166 country code"))
     return out
 
 
@@ -111,38 +113,63 @@ class CheckedRelation:
     """The outcome of checking one raw relation: the bad cells and the SQL of the good rows."""
 
     problems: tuple[Problem, ...]
-    bad_rows: frozenset[int]
+    bad_rows: frozenset[tuple[str, int]]
+    """(file, row) of every row holding a problem."""
 
 
-def find_problems(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,
-                  present: set[str], *, extra: Sequence[Check] = (), hints: Mapping[str, str] | None = None,
-                  labels: Mapping[str, str] | None = None) -> CheckedRelation:
-    """Every unusable cell of ``relation`` (a view with all-text columns plus ``__row``).
+Rule = tuple[str, str, str, str]
+"""(field reported, SQL of the value shown, SQL condition that the cell is unusable, reason)."""
+
+
+def rules_for(table: Table, present: set[str], *, extra: Sequence[Check] = (), hints: Mapping[str, str] | None = None,
+              labels: Mapping[str, str] | None = None, empty: Mapping[str, str] | None = None) -> list[Rule]:
+    """Every rule a relation of ``table`` with columns ``present`` is checked by.
 
     Args:
         extra: reader-specific rules checked alongside the canonical ones.
         hints: per column, the reason to give when a value cannot be read (see :func:`checks`).
         labels: per column, the field name to report (the vendor's name for it).
+        empty: per required column, the reason to give when it is empty.
     """
-    hints, labels = hints or {}, labels or {}
+    hints, labels, empty = hints or {}, labels or {}, empty or {}
     rules = [(labels.get(col.name, col.name), _q(col.name), cond, reason)
-             for col in table.columns if col.name in present for cond, reason in checks(col, hints.get(col.name))]
-    rules += [(c.field, c.value_sql, c.condition_sql, c.reason) for c in extra]
+             for col in table.columns if col.name in present
+             for cond, reason in checks(col, hints.get(col.name), empty.get(col.name))]
+    return rules + [(c.field, c.value_sql, c.condition_sql, c.reason) for c in extra]
+
+
+def any_bad_sql(rules: Sequence[Rule]) -> str:
+    """SQL: some rule finds the row unusable (one pass over a relation finds the suspect rows)."""
+    return " OR ".join(f"COALESCE({cond}, FALSE)" for _, _, cond, _ in rules) or "FALSE"
+
+
+def problem_rows(con: duckdb.DuckDBPyConnection, suspects: str, rules: Sequence[Rule],
+                 file_sql: str) -> tuple[Problem, ...]:
+    """The problems of the rows of ``suspects`` (rows some rule finds unusable), one per unusable cell,
+    by file, row and field; ``file_sql`` gives each row's file."""
+    selects = [f"SELECT {file_sql} AS __f, __row, {literal(field)} AS field, CAST({value} AS VARCHAR) AS value, "
+               f"{literal(reason)} AS reason FROM {suspects} WHERE {cond}" for field, value, cond, reason in rules]
+    rows = con.execute(" UNION ALL ".join(selects) + " ORDER BY 1, 2, 3").fetchall()
+    return tuple(Problem(r[0], int(r[1]), r[2], r[3], r[4]) for r in rows)
+
+
+def find_problems(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,
+                  present: set[str], *, extra: Sequence[Check] = (), hints: Mapping[str, str] | None = None,
+                  labels: Mapping[str, str] | None = None, empty: Mapping[str, str] | None = None,
+                  file_sql: str | None = None) -> CheckedRelation:
+    """Every unusable cell of ``relation`` (a view with all-text columns plus ``__row``).
+
+    ``file`` is the file the rows come from, or, with ``file_sql``, SQL giving each row's file (a
+    relation holding the rows of several files). See :func:`rules_for` for the other arguments.
+    """
+    rules = rules_for(table, present, extra=extra, hints=hints, labels=labels, empty=empty)
     if not rules:
         return CheckedRelation((), frozenset())
     # One pass over the whole relation finds the suspect rows; the per-rule detail is then read
     # from those rows only, so a clean million-row file is scanned once, not once per rule.
-    any_bad = " OR ".join(f"COALESCE({cond}, FALSE)" for _, _, cond, _ in rules)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __suspect AS SELECT * FROM {relation} WHERE {any_bad}")
-    selects = [f"SELECT __row, {_lit(field)} AS field, CAST({value} AS VARCHAR) AS value, {_lit(reason)} AS reason "
-               f"FROM __suspect WHERE {cond}" for field, value, cond, reason in rules]
-    rows = con.execute(" UNION ALL ".join(selects) + " ORDER BY 1, 2").fetchall()
-    problems = tuple(Problem(file, int(r[0]), r[1], r[2], r[3]) for r in rows)
-    return CheckedRelation(problems, frozenset(p.row for p in problems if p.row is not None))
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __suspect AS SELECT * FROM {relation} WHERE {any_bad_sql(rules)}")
+    problems = problem_rows(con, "__suspect", rules, file_sql or literal(file))
+    return CheckedRelation(problems, frozenset((p.file, p.row) for p in problems if p.row is not None))
 
 
 def duplicate_rows(con: duckdb.DuckDBPyConnection, relation: str, table: Table, file: str,

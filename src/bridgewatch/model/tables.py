@@ -104,6 +104,9 @@ COMMERCE_CUSTOMERS = Table(
         Column("country", S, "ISO 3166-1 alpha-2 country of the customer (billing / default address)."),
         Column("tags", S, "Comma-separated platform tags (used by entity rules of kind `tag`)."),
         Column("created_at", T, "When the customer was created on the platform (UTC)."),
+        Column("created_on", D, "The creation date when the source gives a date without a time of day "
+               "(BigCommerce CSV *Date Joined*); `created_at` is then empty, so no cause is decided on a "
+               "guessed midnight."),
         Column("merged_into", S, "Set when the platform merged this customer into another; the surviving id."),
     ),
     key=("platform", "customer_id"),

@@ -18,10 +18,10 @@ from typing import Any
 from bridgewatch.cards import Card
 from bridgewatch.cards.steps import ACCOUNT
 from bridgewatch.engine import Engine
-from bridgewatch.engine.sql import equals, literal
 from bridgewatch.errors import LookupFailed, did_you_mean
 from bridgewatch.report.explanation import Explanation, jsonable
 from bridgewatch.results.worklist import Worklist, worklist_row
+from bridgewatch.sql import equals, literal
 
 ORDER = ", ".join(f"x.{c}" for c in ACCOUNT)
 KEY = tuple(ACCOUNT[1:])

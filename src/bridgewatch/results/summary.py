@@ -15,14 +15,10 @@ from typing import Any
 from bridgewatch.cards import Card
 from bridgewatch.cards.causes import CREATE_FAILED
 from bridgewatch.engine import Engine
-from bridgewatch.engine.sql import equals, literal
+from bridgewatch.matching.reasons import reason_template_sql
 from bridgewatch.report.result import Alert, Bucket, CardSummary, Freshness, iso
+from bridgewatch.sql import equals, literal
 from bridgewatch.workspace import Workspace
-
-
-def reason_template_sql(column: str) -> str:
-    """The rejection-reason template a message is grouped under (today: the trimmed message itself)."""
-    return f"trim({column})"
 
 
 def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness) -> CardSummary:

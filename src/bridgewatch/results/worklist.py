@@ -18,8 +18,8 @@ from typing import IO, Any
 from bridgewatch.cards import Card
 from bridgewatch.cards.steps import ACCOUNT, on
 from bridgewatch.engine import Engine
-from bridgewatch.engine.sql import equals, literal
 from bridgewatch.report.result import CustomerRow, iso, money
+from bridgewatch.sql import equals, literal
 
 GAP_COLUMNS = (
     "rank", "account_kind", "account_id", "last_buyer", "name", "platform", "segment", "cause", "rejection_reason",

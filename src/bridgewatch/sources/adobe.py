@@ -1,8 +1,9 @@
 """Adobe Commerce (Magento 2) REST responses: customers, orders, B2B companies, negotiable quotes.
 
 Search results carry ``items`` + ``search_criteria`` + ``total_count``; single-object responses
-(``GET /V1/company/2``) are records themselves. Pages past the end repeat the last page
-(reference §3.3): the repeated records are dropped as duplicates.
+(``GET /V1/orders/3``, ``GET /V1/customers/2``, ``GET /V1/company/2``) are records themselves, and
+an order's own ``items`` (its lines) is never taken for a search-results wrapper. Pages past the
+end repeat the last page (reference §3.3): the repeated records are dropped as duplicates.
 
 Orders (reference §3.7): ``state`` decides, not the relabellable ``status``: ``canceled`` is
 cancelled, ``closed`` (fully refunded) is not a live sale; an unknown state is quarantined. Guests
@@ -12,25 +13,30 @@ Negotiable quotes are quotes (``quote``), except those already ``ordered``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
-from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, json_pick, lit, number, timestamp
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, json_pick, number, timestamp
+from bridgewatch.sql import literal
 
 PLATFORM = const("adobe_commerce")
 STATES = ("new", "pending_payment", "processing", "complete", "closed", "canceled", "holded", "payment_review")
 LAYOUT = JsonLayout(
-    envelopes=(Envelope("$.items"),),
+    envelopes=(Envelope("$.items", when="json_exists(t.json, '$.search_criteria') OR json_exists(t.json, "
+                                        "'$.total_count')"),),
     kinds=(
         ("order", "json_exists(j, '$.increment_id') AND json_exists(j, '$.state')"),
         ("quote", "json_exists(j, '$.extension_attributes.negotiable_quote')"),
         ("company", "json_exists(j, '$.company_name')"),
         ("customer", "json_exists(j, '$.email') AND (json_exists(j, '$.website_id') OR json_exists(j, '$.group_id'))"),
     ),
+    accepts=("Adobe Commerce REST search results (customers, orders, companies, negotiable quotes) and single "
+             "GET /V1/orders/{id}, /V1/customers/{id}, /V1/company/{id} responses"),
 )
 BILLING = ("list_filter(json_extract(r.j, '$.addresses[*]'), lambda a: a ->> '$.id' = r.j ->> '$.default_billing' "
            "OR a ->> '$.default_billing' = 'true')[1]")
@@ -55,10 +61,15 @@ class AdobeCommerceApiReader(VendorReader):
         "external_id_attribute": Option(None, "attribute_code of the customer custom attribute holding the id "
                                               "the ERP stores for the customer."),
         "inactive_states": Option(["closed"], "Order states that are not a live sale (canceled is cancelled)."),
+        "b2b_group_ids": Option([], "Customer group ids that also mark B2B buyers (besides a company), e.g. [2] "
+                                    "for Wholesale, as the CSV reader's option of the same name."),
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _orders(options), _quotes(), _companies(),
@@ -69,6 +80,9 @@ def _attribute(code: str | None) -> Field:
     return Field(json_pick("$.custom_attributes", "attribute_code", code, "value"), code) if code else const(None)
 
 
+GROUP = "r.j ->> '$.group_id'"
+
+
 def _customers(options: Mapping[str, Any]) -> TableMap:
     company = "NULLIF(NULLIF(r.j ->> '$.extension_attributes.company_attributes.company_id', '0'), '')"
     return TableMap("commerce_customers", "{customer} AS r", {
@@ -76,14 +90,14 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "customer_id": js("$.id"),
         "email": js("$.email"),
         "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.firstname', r.j ->> '$.lastname')), '')"),
-        "is_b2b": flag(f"{company} IS NOT NULL"),
+        "is_b2b": flag(f"{company} IS NOT NULL OR {in_list(GROUP, options['b2b_group_ids'])}"),
         "company_id": Field(company, "extension_attributes.company_attributes.company_id"),
         "company_name": Field(f"NULLIF(trim({BILLING} ->> '$.company'), '')", "addresses[].company"),
         "vat_number": first(js("$.taxvat"), Field(f"NULLIF(trim({BILLING} ->> '$.vat_id'), '')", "addresses[].vat_id")),
         "account_ref": _attribute(options["account_ref_attribute"]),
         "external_id": _attribute(options["external_id_attribute"]),
-        "country": first(Field(f"NULLIF(trim({BILLING} ->> '$.country_id'), '')", "addresses[].country_id"),
-                         js("$.addresses[0].country_id")),
+        "country": country(first(Field(f"NULLIF(trim({BILLING} ->> '$.country_id'), '')", "addresses[].country_id"),
+                                 js("$.addresses[0].country_id"))),
         "created_at": utc(js("$.created_at")),
     })
 
@@ -103,8 +117,8 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": utc(js("$.created_at")),
         "currency": js("$.order_currency_code", "$.base_currency_code"),
         "total": number(js("$.grand_total")),
-        "ship_to_country": js("$.extension_attributes.shipping_assignments[0].shipping.address.country_id",
-                              "$.billing_address.country_id"),
+        "ship_to_country": country(js("$.extension_attributes.shipping_assignments[0].shipping.address.country_id",
+                                      "$.billing_address.country_id")),
     }, checks=[
         RowCheck("state", "r.j ->> '$.state'", "r.j ->> '$.state' IS NULL",
                  "state is missing, so the order cannot be classified"),
@@ -127,7 +141,7 @@ def _quotes() -> TableMap:
         "created_at": utc(js("$.created_at")),
         "currency": js("$.currency.quote_currency_code", "$.currency.base_currency_code"),
         "total": number(js(f"{nq}.negotiated_total_price", f"{nq}.original_total_price", "$.grand_total")),
-    }, exclude=[(f"{status} = 'ordered'", lit("negotiable quote already ordered (its order is read as an order)"))])
+    }, exclude=[(f"{status} = 'ordered'", literal("negotiable quote already ordered (its order is read as an order)"))])
 
 
 def _companies() -> TableMap:
@@ -138,5 +152,5 @@ def _companies() -> TableMap:
         "email": js("$.company_email"),
         "vat_number": js("$.vat_tax_id"),
         "account_ref": js("$.reseller_id"),
-        "country": js("$.country_id"),
+        "country": country(js("$.country_id")),
     })

@@ -4,11 +4,15 @@ Addresses) and the Sales → Orders grid export.
 The customer export has no entity id: rows are keyed by ``(email, _website)`` (reference §3.8), so
 the customer id here is the lower-cased email (a second website's row of the same email is counted
 as a duplicate). Addresses are joined on ``(_email, _website)``; the default billing address gives
-country, company and VAT id. The orders grid shows ``ID`` (the increment id), the ``Status`` label
-(translated to a state; relabelled stores add ``status_labels``), ``Purchase Date`` in the admin's
-display time zone and locale (``timezone`` / ``date_formats``), and totals with currency symbols
-but no currency code (``currency`` option). Orders link to customers by ``Customer Email`` when the
-grid has that column.
+country, company and VAT id. Custom customer attributes (e.g. ``erp_customer_no``) are columns of
+the export: ``columns`` maps one to ``account_ref``, ``vat`` or ``external_id``.
+
+The orders grid shows ``ID`` (the increment id), the ``Status`` label (translated to a state;
+relabelled stores add ``status_labels``), ``Purchase Date`` in the admin's display time zone and
+locale (``timezone`` / ``timezones``, ``date_formats`` / ``date_order``), and totals with currency
+symbols (``€3,101.00``: the symbol names the currency; ``currency`` for symbols several currencies
+share). The grid has no ship-to country: an order takes its customer's default shipping (else
+billing) address country from the addresses export. Orders link to customers by ``Customer Email``.
 """
 
 from __future__ import annotations
@@ -17,45 +21,37 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridgewatch.errors import InputError
-from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
+from bridgewatch.sources.dates import created, local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
-from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind
-from bridgewatch.sources.shapes import (
-    Field,
-    case_map,
-    col,
-    const,
-    first,
-    flag,
-    in_list,
-    iso2,
-    lit,
-    money,
-    setting,
-    timestamp,
-)
+from bridgewatch.sources.money import priced
+from bridgewatch.sources.raw import Session, TabularKind
+from bridgewatch.sources.rawcsv import load_csv, match_kind, read_head
+from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, setting
+from bridgewatch.sql import literal
 
 PLATFORM = const("adobe_commerce")
 STATUS_LABELS = {"Pending": "new", "Pending Payment": "pending_payment", "Processing": "processing",
                  "Suspected Fraud": "processing", "Complete": "complete", "Closed": "closed", "Canceled": "canceled",
                  "On Hold": "holded", "Payment Review": "payment_review"}
 DATE_FORMATS = ["%b %d, %Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p", "%m/%d/%y %H:%M", "%m/%d/%Y %H:%M:%S",
-                "%Y-%m-%d %H:%M:%S"]
+                "%m/%d/%Y %H:%M", "%m/%d/%y", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S"]
 
 CUSTOMERS = TabularKind("customers", ("email", "_website"), {
     "email": ("email",), "website": ("_website",), "firstname": ("firstname",), "lastname": ("lastname",),
     "created_at": ("created_at",), "taxvat": ("taxvat",), "group_id": ("group_id",),
-}, required=("email",), label="Customers Main File export")
+    "vat": (), "account_ref": (), "external_id": (),
+}, required=("email",), label="Customers Main File export", table="commerce_customers", dates=True)
 ADDRESSES = TabularKind("addresses", ("_website", "_email", "_entity_id"), {
     "email": ("_email",), "website": ("_website",), "country": ("country_id",), "company": ("company",),
-    "vat_id": ("vat_id",), "billing": ("_address_default_billing_",),
-}, required=("email",), label="Customer Addresses export")
+    "vat_id": ("vat_id",), "billing": ("_address_default_billing_",), "shipping": ("_address_default_shipping_",),
+}, required=("email",), label="Customer Addresses export", table="commerce_customers")
 ORDERS = TabularKind("orders", ("ID", "Purchase Date"), {
     "id": ("ID",), "date": ("Purchase Date",), "total": ("Grand Total (Purchased)", "Grand Total (Base)"),
     "status": ("Status",), "email": ("Customer Email",), "currency": ("Currency", "Order Currency"),
-}, required=("id", "date", "total", "status"), label="orders grid export")
+    "ship_country": ("Ship-to Country", "Shipping Country"),
+}, required=("id", "date", "total", "status"), label="orders grid export", table="orders", dates=True)
 CUSTOMER_KEY = "lower(trim({0}.email))"
 
 
@@ -67,24 +63,30 @@ class AdobeCommerceCsvReader(VendorReader):
     kinds = ("customers", "addresses", "orders")
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
-        "currency": Option(None, "Currency of the orders grid totals (the grid has no currency code)."),
-        "date_formats": Option(DATE_FORMATS, "strptime formats of Purchase Date / created_at, tried in order."),
+        "currency": Option(None, "Currency of the orders grid totals when their symbol does not name one (the "
+                                 "grid has no currency code; € or £ name theirs, $ needs this)."),
+        "date_formats": Option(DATE_FORMATS, "strptime formats of Purchase Date / created_at, tried in order; "
+                                             "day and month follow date_order."),
+        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
+                                     "day_first or month_first; a file that cannot tell has its two-way dates "
+                                     "quarantined until this is set."),
         "status_labels": Option({}, "Custom status label → order state (e.g. {'Awaiting ERP': 'processing'})."),
         "inactive_states": Option(["closed"], "Order states that are not a live sale (canceled is cancelled)."),
         "b2b_group_ids": Option([], "Customer group ids that mark B2B buyers (e.g. [2] for Wholesale)."),
         "email_as_customer_id": Option(False, "Orders whose email matches no exported customer keep the email "
                                               "as customer id instead of counting as guests."),
         "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files)."),
-        "columns": Option({}, "Header overrides: internal column name → header in your file."),
+        "columns": Option({}, "Header overrides: internal column name → header in your file; maps a custom "
+                              "attribute column to account_ref, vat or external_id (e.g. {account_ref = "
+                              "'erp_customer_no'})."),
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = sniff_csv(path)
-        kind = match_kind(path, head, [ADDRESSES, CUSTOMERS, ORDERS])
-        if kind is ORDERS and not options["currency"] and "currency" not in {h.lower() for h in head.header}:
-            raise InputError(f"{path}: the orders grid export has no currency code; set options.currency for this "
-                             f"source (e.g. currency = \"EUR\").")
-        load_csv(session, path, kind, head, overrides=options["columns"], decimal_comma=options["decimal_comma"])
+        head = read_head(session, path, "orders")
+        if head is not None:
+            kind = match_kind(path, head, [ADDRESSES, CUSTOMERS, ORDERS])
+            load_csv(session, path, kind, head, overrides=options["columns"],
+                     decimal_comma=options["decimal_comma"], date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         for kind in (CUSTOMERS, ADDRESSES, ORDERS):
@@ -94,24 +96,29 @@ class AdobeCommerceCsvReader(VendorReader):
         return [_customers(options), _addresses(), _orders(options)]
 
 
-BILLING = ("(SELECT lower(trim(email)) AS e, lower(trim(website)) AS w, min(country) AS country, "
-           "min(NULLIF(trim(company), '')) AS company, min(NULLIF(trim(vat_id), '')) AS vat FROM {addresses} "
-           "WHERE trim(billing) = '1' GROUP BY 1, 2)")
+def _default(flag_column: str) -> str:
+    """Per (email, website): the customer's default address of one kind (billing / shipping)."""
+    return (f"(SELECT lower(trim(email)) AS e, lower(trim(website)) AS w, min(country) AS country, "
+            f"min(NULLIF(trim(company), '')) AS company, min(NULLIF(trim(vat_id), '')) AS vat FROM {{addresses}} "
+            f"WHERE trim({flag_column}) = '1' GROUP BY 1, 2)")
 
 
 def _customers(options: Mapping[str, Any]) -> TableMap:
-    source = (f"{{customers}} AS r LEFT JOIN {BILLING} AS a ON a.e = {CUSTOMER_KEY.format('r')} "
+    source = (f"{{customers}} AS r LEFT JOIN {_default('billing')} AS a ON a.e = {CUSTOMER_KEY.format('r')} "
               f"AND a.w = lower(trim(r.website))")
+    given = options["columns"]
     return TableMap("commerce_customers", source, {
         "platform": PLATFORM,
         "customer_id": Field(CUSTOMER_KEY.format("r"), "email"),
         "email": col("email"),
-        "name": Field("NULLIF(trim(concat_ws(' ', trim(r.firstname), trim(r.lastname))), '')"),
+        "name": full_name("r.firstname", "r.lastname"),
         "is_b2b": flag(in_list("trim(r.group_id)", options["b2b_group_ids"])),
         "company_name": Field("a.company", "company"),
-        "vat_number": first(col("taxvat"), Field("a.vat", "vat_id")),
-        "country": iso2(Field("a.country", "country_id")),
-        "created_at": timestamp(col("created_at"), options["date_formats"]),
+        "vat_number": first(col("vat", given.get("vat")), col("taxvat"), Field("a.vat", "vat_id")),
+        "account_ref": col("account_ref", given.get("account_ref")),
+        "external_id": col("external_id", given.get("external_id")),
+        "country": country(Field("a.country", "country_id")),
+        **created(col("created_at"), options["date_formats"]),
     })
 
 
@@ -120,16 +127,23 @@ def _addresses() -> TableMap:
     return TableMap("commerce_customers", f"{{addresses}} AS r LEFT JOIN {known} AS k ON k.e = lower(trim(r.email)) "
                                           f"AND k.w = lower(trim(r.website))", {},
                     exclude=[("k.e IS NOT NULL",
-                              lit("address row (country, company and VAT id added to its customer)")),
-                             ("TRUE", lit("address of a customer not in the customers export"))])
+                              literal("address row (country, company and VAT id added to its customer)")),
+                             ("TRUE", literal("address of a customer not in the customers export"))])
 
 
 def _orders(options: Mapping[str, Any]) -> TableMap:
     labels = {k.lower(): v for k, v in {**STATUS_LABELS, **options["status_labels"]}.items()}
     state = Field(case_map(col("status"), labels), "Status")
     emails = f"(SELECT DISTINCT {CUSTOMER_KEY.format('c')} AS e FROM {{customers}} AS c)"
+    ship = (f"(SELECT e, min(country) AS country FROM (SELECT * FROM {_default('shipping')} UNION ALL "
+            f"SELECT * FROM {_default('billing')} WHERE (e, w) NOT IN (SELECT e, w FROM {_default('shipping')})) "
+            f"GROUP BY e)")
     fallback = ", lower(trim(r.email))" if options["email_as_customer_id"] else ""
-    return TableMap("orders", f"{{orders}} AS r LEFT JOIN {emails} AS c ON c.e = lower(trim(r.email))", {
+    total, currency = priced(col("total", "Grand Total (Purchased)"),
+                             first(col("currency", "Currency"), setting(options["currency"])), "r.__dc")
+    source = (f"{{orders}} AS r LEFT JOIN {emails} AS c ON c.e = lower(trim(r.email)) "
+              f"LEFT JOIN {ship} AS s ON s.e = lower(trim(r.email))")
+    return TableMap("orders", source, {
         "platform": PLATFORM,
         "order_id": col("id", "ID"),
         "customer_id": Field(f"COALESCE(c.e{fallback})", "Customer Email"),
@@ -137,9 +151,11 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "status": col("status", "Status"),
         "cancelled": flag(f"{state.sql} = 'canceled'"),
         "inactive": flag(in_list(state.sql, options["inactive_states"])),
-        "created_at": timestamp(col("date", "Purchase Date"), options["date_formats"],
-                                example="'Jun 16, 2026 9:12:44 AM' (see date_formats)"),
-        "currency": first(col("currency"), setting(options["currency"])),
-        "total": money(col("total", "Grand Total (Purchased)"), "r.__dc"),
+        "created_at": local_time(col("date", "Purchase Date"), options["date_formats"],
+                                 example="'Jun 16, 2026 9:12:44 AM' (see date_formats)"),
+        "currency": currency,
+        "total": total,
+        "ship_to_country": country(first(col("ship_country", "Ship-to Country"),
+                                         Field("s.country", "country_id (customer's address)"))),
     }, checks=[RowCheck("Status", "r.status", f"trim(r.status) <> '' AND {state.sql} IS NULL",
                         "unknown status label (add it to the status_labels option with its order state)")])

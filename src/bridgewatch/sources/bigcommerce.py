@@ -8,18 +8,20 @@ hold every page of every endpoint.
 Orders (reference §2.5, §2.7): ``status_id`` 5 is cancelled; 0 (incomplete), 4 (refunded) and 6
 (declined) are not live sales; guest orders have ``customer_id`` 0 and keep their email; dates are
 RFC-2822; money is a string. B2B Edition users link customers to companies, B2B orders link orders
-to companies; their own rows are only kept when the main record is not in the source.
+to companies; their own rows are only kept when the main record is not in the source. Countries
+may be names (``United Kingdom``) as well as codes; a v3 customer without ``id`` is quarantined.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import (
     Field,
     const,
@@ -27,14 +29,13 @@ from bridgewatch.sources.shapes import (
     first,
     flag,
     in_list,
-    iso2,
     js,
     json_pick,
-    lit,
     money,
     number,
     rfc2822,
 )
+from bridgewatch.sql import literal
 
 PLATFORM = const("bigcommerce")
 STATUS_IDS = tuple(range(15))
@@ -48,8 +49,11 @@ LAYOUT = JsonLayout(
         ("quote", "json_exists(j, '$.quoteNumber') OR json_exists(j, '$.quoteId')"),
         ("company", "json_exists(j, '$.companyName')"),
         ("user", "json_exists(j, '$.customerId') AND json_exists(j, '$.companyId')"),
-        ("customer", "json_exists(j, '$.email') AND json_exists(j, '$.id')"),
+        ("customer", "json_exists(j, '$.email') AND (json_exists(j, '$.id') OR json_exists(j, '$.first_name') "
+                     "OR json_exists(j, '$.customer_group_id'))"),
     ),
+    accepts=("BigCommerce v3 customers pages, v2 orders pages (bare arrays) or single orders, and B2B Edition "
+             "companies, users, orders and quotes pages"),
 )
 
 
@@ -78,6 +82,9 @@ class BigCommerceApiReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
 
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
+
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _users(), _orders(options), _b2b_orders(), _quotes(), _companies(options),
                 unrecognised("orders", "BigCommerce")]
@@ -105,7 +112,7 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "company_name": js("$.company"),
         "vat_number": _custom(options["vat_field"], "$.form_fields", "name", "value"),
         "account_ref": _custom(options["account_ref_field"], "$.form_fields", "name", "value"),
-        "country": iso2(js("$.addresses[0].country_code")),
+        "country": country(js("$.addresses[0].country_code", "$.addresses[0].country")),
         "created_at": js("$.date_created"),
     })
 
@@ -119,7 +126,7 @@ def _users() -> TableMap:
         "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.firstName', r.j ->> '$.lastName')), '')"),
         "is_b2b": const("true"),
         "company_id": js("$.companyId"),
-    }, exclude=[("k.cid IS NOT NULL", lit("B2B user: company link applied to the customer's record"))])
+    }, exclude=[("k.cid IS NOT NULL", literal("B2B user: company link applied to the customer's record"))])
 
 
 def _orders(options: Mapping[str, Any]) -> TableMap:
@@ -139,7 +146,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": rfc2822(js("$.date_created")),
         "currency": js("$.default_currency_code", "$.currency_code"),
         "total": money(js("$.total_inc_tax")),
-        "ship_to_country": iso2(js("$.billing_address.country_iso2")),
+        "ship_to_country": country(js("$.billing_address.country_iso2", "$.billing_address.country")),
         "tags": js(options["order_tags_path"]) if options["order_tags_path"] else const(None),
     }, checks=[
         RowCheck("status_id", "r.j ->> '$.status_id'", "r.j ->> '$.status_id' IS NULL",
@@ -164,7 +171,7 @@ def _b2b_orders() -> TableMap:
         "created_at": epoch(js("$.createdAt")),
         "currency": js("$.currencyCode"),
         "total": number(js("$.totalIncTax")),
-    }, exclude=[("k.oid IS NOT NULL", lit("B2B order: company link applied to the order's record"))])
+    }, exclude=[("k.oid IS NOT NULL", literal("B2B order: company link applied to the order's record"))])
 
 
 def _quotes() -> TableMap:
@@ -192,7 +199,7 @@ def _companies(options: Mapping[str, Any]) -> TableMap:
         "email": js("$.companyEmail"),
         "vat_number": _custom(options["vat_field"], "$.extraFields", "fieldName", "fieldValue"),
         "account_ref": first(ref, js("$.uuid")) if options["account_ref_field"] else js("$.uuid"),
-        "country": iso2(js("$.country")),
+        "country": country(js("$.country")),
         "created_at": epoch(js("$.createdAt")),
         "merged_into": _custom(options["merged_into_field"], "$.extraFields", "fieldName", "fieldValue"),
     })

@@ -2,10 +2,12 @@
 
 Export templates decide the columns and the date format (reference §2.8), so headers are matched by
 name with the usual alternatives and can be overridden (``columns``), and dates are read with
-``date_formats``. ``Order Status`` is the label text: it is translated to the status id through
-the standard labels (relabelled stores add theirs with ``status_labels``); an unknown label is
-quarantined. Guests have ``Customer ID`` 0. Country columns hold names, so only two-letter codes
-are kept as ship-to country.
+``date_formats`` in the day/month order each file's values prove (``date_order``). ``Order Status``
+is the label text: it is translated to the status id through the standard labels (relabelled
+stores add theirs with ``status_labels``); an unknown label is quarantined. Guests have ``Customer
+ID`` 0. Countries are written as names ("United Kingdom") and read to ISO codes. Totals carry the
+currency symbol, which sets or checks the row's currency. ``Date Joined`` is a date without a time:
+it is kept as ``created_on``, never as a guessed midnight.
 """
 
 from __future__ import annotations
@@ -14,43 +16,35 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridgewatch.errors import InputError
-from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
+from bridgewatch.sources.dates import created, local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
-from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind
-from bridgewatch.sources.shapes import (
-    Field,
-    case_map,
-    col,
-    const,
-    first,
-    flag,
-    in_list,
-    iso2,
-    money,
-    setting,
-    timestamp,
-)
+from bridgewatch.sources.money import priced
+from bridgewatch.sources.raw import Session, TabularKind
+from bridgewatch.sources.rawcsv import load_csv, match_kind, read_head
+from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, setting
 
 PLATFORM = const("bigcommerce")
 STATUS_LABELS = {"Incomplete": 0, "Pending": 1, "Shipped": 2, "Partially Shipped": 3, "Refunded": 4, "Cancelled": 5,
                  "Declined": 6, "Awaiting Payment": 7, "Awaiting Pickup": 8, "Awaiting Shipment": 9, "Completed": 10,
                  "Awaiting Fulfillment": 11, "Manual Verification Required": 12, "Disputed": 13,
                  "Partially Refunded": 14}
-DATE_FORMATS = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S", "%d %b %Y %H:%M:%S"]
+DATE_FORMATS = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S",
+                "%d %b %Y %H:%M:%S", "%d %b %Y"]
 
 ORDERS = TabularKind("orders", ("Order ID", "Order Status"), {
     "order_id": ("Order ID",), "customer_id": ("Customer ID",), "email": ("Customer Email", "Billing Email"),
     "date": ("Order Date",), "time": ("Order Time",), "status": ("Order Status",),
     "total": ("Order Total (inc tax)", "Order Total"), "currency": ("Order Currency Code", "Currency Code"),
     "ship_country": ("Shipping Country",), "bill_country": ("Billing Country",),
-}, required=("order_id", "date", "status", "total"), label="BigCommerce orders export")
+}, required=("order_id", "date", "status", "total"), label="BigCommerce orders export", table="orders", dates=True)
 CUSTOMERS = TabularKind("customers", ("First Name", "Last Name"), {
     "customer_id": ("Customer ID",), "email": ("Email Address", "Email"), "first": ("First Name",),
     "last": ("Last Name",), "company": ("Company",), "group": ("Customer Group",), "joined": ("Date Joined",),
-    "country": ("Country Code", "Address Country Code"),
-}, required=("customer_id", "email"), label="BigCommerce customers export")
+    "country": ("Country Code", "Address Country Code", "Country", "Address Country"),
+    "vat": (), "account_ref": (), "external_id": (),
+}, required=("customer_id", "email"), label="BigCommerce customers export", table="commerce_customers", dates=True)
 
 
 class BigCommerceCsvReader(VendorReader):
@@ -62,24 +56,26 @@ class BigCommerceCsvReader(VendorReader):
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
         "date_formats": Option(DATE_FORMATS, "strptime formats of Order Date (+ Order Time) / Date Joined, tried "
-                                             "in order; ISO-8601 always works. The default reads US m/d/Y: "
-                                             "set ['%d/%m/%Y'] for a d/m/Y template."),
+                                             "in order; ISO-8601 always works. Day and month follow date_order."),
+        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
+                                     "day_first or month_first; a file that cannot tell has its two-way dates "
+                                     "quarantined until this is set."),
         "status_labels": Option({}, "Relabelled order status → status id (e.g. {'Awaiting Approval': 7})."),
         "inactive_status_ids": Option([0, 4, 6], "Status ids that are not a live sale; 5 is cancelled."),
-        "currency": Option(None, "Currency of the orders when the template has no currency column."),
+        "currency": Option(None, "Currency of the orders when the template has no currency column (a currency "
+                                 "symbol in the total names it too, and is checked against this)."),
         "b2b_groups": Option([], "Customer Group names that mark B2B buyers."),
         "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files)."),
-        "columns": Option({}, "Header overrides: internal column name → header in your file."),
+        "columns": Option({}, "Header overrides: internal column name → header in your file; also maps any "
+                              "customers-export column to vat, account_ref or external_id (e.g. a form field)."),
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = sniff_csv(path)
-        kind = match_kind(path, head, [ORDERS, CUSTOMERS])
-        if kind is ORDERS and not options["currency"] and not any(
-                h.lower() in ("order currency code", "currency code") for h in head.header):
-            raise InputError(f"{path}: this orders export has no currency column; set options.currency for this "
-                             f"source (e.g. currency = \"GBP\") or add Order Currency Code to the export template.")
-        load_csv(session, path, kind, head, overrides=options["columns"], decimal_comma=options["decimal_comma"])
+        head = read_head(session, path, "orders")
+        if head is not None:
+            kind = match_kind(path, head, [ORDERS, CUSTOMERS])
+            load_csv(session, path, kind, head, overrides=options["columns"],
+                     decimal_comma=options["decimal_comma"], date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         for kind in (ORDERS, CUSTOMERS):
@@ -94,6 +90,8 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
     status = Field(case_map(col("status"), labels), "Order Status")
     when = Field("NULLIF(trim(concat_ws(' ', trim(r.date), trim(r.time))), '')", "Order Date")
     inactive = in_list(status.sql, options["inactive_status_ids"], lower_input=False)
+    total, currency = priced(col("total", "Order Total (inc tax)"),
+                             first(col("currency", "Order Currency Code"), setting(options["currency"])), "r.__dc")
     return TableMap("orders", "{orders} AS r", {
         "platform": PLATFORM,
         "order_id": col("order_id", "Order ID"),
@@ -102,23 +100,28 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "status": col("status", "Order Status"),
         "cancelled": flag(f"{status.sql} = '5'"),
         "inactive": flag(inactive),
-        "created_at": timestamp(when, options["date_formats"], example="'06/16/2026 09:12:44' (see date_formats)"),
-        "currency": first(col("currency", "Order Currency Code"), setting(options["currency"])),
-        "total": money(col("total", "Order Total (inc tax)"), "r.__dc"),
-        "ship_to_country": iso2(first(col("ship_country"), col("bill_country"))),
+        "created_at": local_time(when, options["date_formats"], example="'06/16/2026 09:12:44' (see date_formats)"),
+        "currency": currency,
+        "total": total,
+        "ship_to_country": country(first(col("ship_country", "Shipping Country"),
+                                         col("bill_country", "Billing Country"))),
     }, checks=[RowCheck("Order Status", "r.status", f"trim(r.status) <> '' AND {status.sql} IS NULL",
                         "unknown order status label (add it to the status_labels option with its status id)")])
 
 
 def _customers(options: Mapping[str, Any]) -> TableMap:
     b2b = in_list("trim(r.\"group\")", options["b2b_groups"])
+    given = options["columns"]
     return TableMap("commerce_customers", "{customers} AS r", {
         "platform": PLATFORM,
         "customer_id": col("customer_id", "Customer ID"),
         "email": col("email", "Email Address"),
-        "name": Field("NULLIF(trim(concat_ws(' ', trim(r.first), trim(r.last))), '')"),
+        "name": full_name("r.first", "r.last"),
         "is_b2b": flag(b2b),
         "company_name": col("company", "Company"),
-        "country": iso2(col("country")),
-        "created_at": timestamp(col("joined", "Date Joined"), options["date_formats"]),
+        "vat_number": col("vat", given.get("vat")),
+        "account_ref": col("account_ref", given.get("account_ref")),
+        "external_id": col("external_id", given.get("external_id")),
+        "country": country(col("country", "Country")),
+        **created(col("joined", "Date Joined"), options["date_formats"]),
     })

@@ -9,21 +9,25 @@ and ``Invoice`` on hold, ``All`` blocked. Only ``lastModifiedDateTime`` is expos
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
-from bridgewatch.sources.shapes import Field, const, iso2, js, lit, translate
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.shapes import Field, const, js, translate
+from bridgewatch.sql import literal
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     kinds=(("customer", "json_exists(j, '$.number') AND json_exists(j, '$.displayName')"),
                            ("company", "json_exists(j, '$.systemVersion') OR json_exists(j, '$.customers')")),
-                    context=("@odata.context",))
+                    context=("@odata.context",),
+                    accepts=("Business Central API v2.0 customers pages or single customers (number, displayName), "
+                             "and companies pages (with or without $expand=customers)"))
 COMPANY_IN_CONTEXT = "regexp_extract(r.j ->> '$.__context.\"@odata.context\"', 'companies\\(([^)]+)\\)', 1)"
 
 
@@ -43,6 +47,9 @@ class BusinessCentralApiReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
 
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
+
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Lift customers nested in ``companies?$expand=customers`` records, tagged with their company."""
         session.con.execute("""
@@ -52,7 +59,7 @@ class BusinessCentralApiReader(VendorReader):
             FROM __rec AS c, unnest(json_extract(c.j, '$.customers[*]')) WITH ORDINALITY AS x(item, ord)
             WHERE c.kind = 'company'""")
         names = options["companies"]
-        rows = ", ".join(f"({lit(str(k).lower())}, {lit(str(v))})" for k, v in names.items())
+        rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in names.items())
         session.con.execute("CREATE TEMP TABLE __bc_names (id VARCHAR, name VARCHAR)")
         if rows:
             session.con.execute(f"INSERT INTO __bc_names VALUES {rows}")
@@ -65,7 +72,7 @@ class BusinessCentralApiReader(VendorReader):
         blocked = Field("CASE WHEN trim(r.j ->> '$.blocked') = '' THEN '' ELSE trim(r.j ->> '$.blocked') END",
                         "blocked")
         ext = options["external_id_field"]
-        entity = Field(f"COALESCE(n.name, {company_id}, {lit(options['company'])})", "@odata.context")
+        entity = Field(f"COALESCE(n.name, {company_id}, {literal(options['company'])})", "@odata.context")
         return [TableMap("erp_customers", f"{{customer}} AS r LEFT JOIN {names} AS n ON n.id = {company_id}", {
             "system": const("business_central"),
             "legal_entity": entity,
@@ -75,7 +82,7 @@ class BusinessCentralApiReader(VendorReader):
             "email": js("$.email"),
             "status": translate(blocked, BLOCKED, "blocked value", default="active"),
             "external_id": js(f"$.{ext}") if ext else const(None),
-            "country": iso2(js("$.country")),
+            "country": country(js("$.country")),
             "modified_at": js("$.lastModifiedDateTime"),
         }, checks=[
             RowCheck("@odata.context", "NULL", f"{entity.sql} IS NULL",
@@ -87,4 +94,4 @@ class BusinessCentralApiReader(VendorReader):
 def _companies() -> TableMap:
     """``GET companies`` records only name companies: counted, excluded."""
     return TableMap("erp_customers", "{company} AS r", {},
-                    exclude=[("TRUE", lit("company record (used to name the entity of its customers)"))])
+                    exclude=[("TRUE", literal("company record (used to name the entity of its customers)"))])

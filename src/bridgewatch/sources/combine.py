@@ -1,10 +1,19 @@
-"""Put reader results together: one table per canonical name, duplicates across pages and files removed.
+"""Put reader results together: one table per canonical name, records repeated across pages, files and
+sources merged into one.
 
 API exports overlap (Adobe Commerce repeats its last page past the end, paged pulls re-read rows
-that moved, users export the same week twice). A record whose table key repeats an earlier one's is
-dropped and counted as excluded ``duplicate`` in the accounting of the file it came from, so every
-file still balances: read = used + excluded + quarantined. The first record wins: sources in
-workspace.toml order, files in path order, rows in file order.
+that moved, users export the same week twice), and one customer often comes from two routes (a
+customers CSV and a GraphQL companies page naming the same person as a company contact). Records
+with the same table key are merged **field by field in source precedence**: for each column, the
+value of the first record that has one — sources in workspace.toml order, files in path order,
+rows in file order — so a later source fills what an earlier one leaves empty and never
+overwrites what it says. Flags that only ever add evidence (:data:`ANY_OF`, e.g. ``is_b2b``) are
+set when any record sets them. The merged row keeps the first record's file and row.
+
+Every later record is counted as excluded in its own file's accounting, so every file still
+balances (read = used + excluded + quarantined): ``duplicate`` when it agrees with the merged row,
+``duplicate, conflicting: email, name`` when it holds another value for those fields (emails
+compared ignoring case), so a conflict is never silent.
 """
 
 from __future__ import annotations
@@ -14,17 +23,22 @@ from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from bridgewatch.ingest.accounting import FileAccount
-from bridgewatch.model.tables import TABLES_BY_NAME
+from bridgewatch.ingest.canonical import local_connection
+from bridgewatch.model.tables import TABLES_BY_NAME, Table
 from bridgewatch.sources.base import ReadResult
 
 DUPLICATE = "duplicate"
+CONFLICTING = "duplicate, conflicting: "
+ANY_OF = {"commerce_customers": ("is_b2b",)}
+"""Flags merged with OR: their false only means 'this source does not say so' (a customers export
+knows nothing of companies), so another source saying true is evidence, not a conflict."""
+LINEAGE = ("workspace_id", "source_file", "source_row")
 
 
 def combine(results: Sequence[ReadResult]) -> ReadResult:
-    """Concatenate tables of the same name and drop duplicate records on the table key."""
+    """Concatenate tables of the same name and merge records repeating a table key."""
     accounts = merge_accounts([a for r in results for a in r.accounts])
     parts: dict[str, list[pa.Table]] = {}
     for r in results:
@@ -33,7 +47,7 @@ def combine(results: Sequence[ReadResult]) -> ReadResult:
     tables = {}
     for name, chunks in parts.items():
         table = pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0]
-        tables[name] = _dedupe(name, table, accounts)
+        tables[name] = _merge(TABLES_BY_NAME[name], table, accounts)
     return ReadResult(tables, accounts)
 
 
@@ -44,37 +58,71 @@ def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:
         m = merged.get((a.table, a.file))
         if m is None:
             merged[(a.table, a.file)] = FileAccount(a.table, a.file, a.read, a.used, Counter(a.excluded),
-                                                    list(a.quarantined))
+                                                    list(a.quarantined), list(a.notes))
             continue
         m.read += a.read
         m.used += a.used
         m.excluded.update(a.excluded)
         m.quarantined += a.quarantined
+        m.notes += [n for n in a.notes if n not in m.notes]
     return list(merged.values())
 
 
-def _dedupe(name: str, table: pa.Table, accounts: list[FileAccount]) -> pa.Table:
-    key = TABLES_BY_NAME[name].key
-    if not key or table.num_rows == 0:
-        return table
-    con = duckdb.connect()
-    cols = ", ".join(f'"{k}"' for k in key)
-    con.register("keys", table.select(list(key)))
-    distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM keys)").fetchall()[0][0]
-    if distinct == table.num_rows:  # the usual case: one hash pass, no window over every row
+def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Table:
+    if not table.key or data.num_rows == 0:
+        return data
+    if data.select(list(table.key)).group_by(list(table.key)).aggregate([]).num_rows == data.num_rows:
+        return data  # the usual case: one hash pass, nothing to merge
+    cols = ", ".join(f'"{k}"' for k in table.key)
+    con = local_connection()
+    try:
+        con.register("t", data.append_column("__i", pa.array(range(data.num_rows), pa.int64())))
+        con.execute(f"CREATE TEMP TABLE g AS SELECT *, min(__i) OVER (PARTITION BY {cols}) AS __g FROM t")
+        merged = con.sql(_merged_sql(table, data.column_names)).to_arrow_table()
+        _count_later(con, table, accounts)
+    finally:
         con.close()
-        return table
-    con.register("t", table.append_column("__i", pa.array(range(table.num_rows), pa.int64())))
-    dups = con.execute(f"SELECT __i, source_file FROM (SELECT __i, source_file, row_number() OVER "
-                       f"(PARTITION BY {cols} ORDER BY __i) AS rn FROM t) WHERE rn > 1").fetchall()
-    con.close()
-    if not dups:
-        return table
-    by_file = Counter(f for _, f in dups)
-    for account in accounts:
-        if account.table == name and account.file in by_file:
-            account.used -= by_file[account.file]
-            account.excluded[DUPLICATE] += by_file[account.file]
-    drop = pa.array(sorted(i for i, _ in dups), pa.int64())
-    keep = pc.invert(pc.is_in(pa.array(range(table.num_rows), pa.int64()), value_set=drop))
-    return table.filter(keep)
+    return merged.cast(data.schema)
+
+
+def _fields(table: Table) -> list[str]:
+    return [c for c in table.column_names if c not in table.key]
+
+
+def _merged_sql(table: Table, order: Sequence[str], *, group: bool = False) -> str:
+    """One row per key: each field from the first record that has it (flags in ANY_OF: any record)."""
+    flags = ANY_OF.get(table.name, ())
+    picks = {c: f'arg_min("{c}", __i) FILTER (WHERE "{c}" IS NOT NULL)' for c in _fields(table)}
+    picks |= {c: f'bool_or("{c}")' for c in flags}
+    picks |= {c: f'arg_min("{c}", __i)' for c in (*table.key, *LINEAGE)}
+    select = ", ".join([*(["__g"] if group else []), *(f'{picks[c]} AS "{c}"' for c in order)])
+    return f"SELECT {select} FROM g GROUP BY __g ORDER BY __g"
+
+
+SAME = {"email": "lower(trim({}))", "vat_number": "regexp_replace(upper({}), '[^A-Z0-9]', '', 'g')",
+        "account_ref": "upper(trim({}))"}
+"""How values are compared for conflicts: as the matching keys are (an email in another case, a VAT
+number written with spaces are the same value)."""
+
+
+def _same(table: Table, column: str) -> str:
+    """SQL comparing a later record's value (``d``) with the merged one (``m``)."""
+    norm = SAME.get(column, "{}")
+    left, right = (norm.format(f'{side}."{column}"') for side in ("d", "m"))
+    return f"{left} = {right}"
+
+
+def _count_later(con: duckdb.DuckDBPyConnection, table: Table, accounts: list[FileAccount]) -> None:
+    """Count each later record as excluded in its file's account, naming the fields it conflicts on."""
+    fields = [c for c in _fields(table) if c not in ANY_OF.get(table.name, ())]
+    con.execute(f"CREATE TEMP TABLE m AS {_merged_sql(table, table.column_names, group=True)}")
+    differs = ", ".join(f"CASE WHEN d.\"{c}\" IS NOT NULL AND NOT ({_same(table, c)}) THEN '{c}' END"
+                        for c in fields) or "NULL"
+    rows = con.execute(f"""
+        SELECT d.source_file, concat_ws(', ', {differs}) AS conflicts, count(*)
+        FROM g AS d JOIN m ON m.__g = d.__g WHERE d.__i > d.__g GROUP BY 1, 2""").fetchall()
+    by_file = {a.file: a for a in accounts if a.table == table.name}
+    for file, conflicts, n in rows:
+        account = by_file[file]
+        account.used -= n
+        account.excluded[CONFLICTING + conflicts if conflicts else DUPLICATE] += n

@@ -12,15 +12,17 @@ unconfirmed, hence ``status_map``). The standard entity has no created/modified 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.errors import ConfigError
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
-from bridgewatch.sources.shapes import Field, const, first, full_name, iso2, js, lit, setting, translate
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.shapes import Field, const, first, full_name, js, setting, translate
+from bridgewatch.sql import literal
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,8 @@ ON_HOLD = {"no": "active", "never": "active", "all": "blocked", "invoice": "on_h
            "requisition": "on_hold"}
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     kinds=(("customer", "json_exists(j, '$.CustomerAccount')"),),
-                    context=("@odata.nextLink",))
+                    context=("@odata.nextLink",),
+                    accepts="Dynamics 365 F&O OData CustomersV3 pages or single records (CustomerAccount)")
 CASES = {"upper": "upper({})", "lower": "lower({})", "as_is": "{}"}
 
 
@@ -59,6 +62,9 @@ class D365FoODataReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
 
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
+
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         last = session.con.execute("SELECT j ->> '$.__context.\"@odata.nextLink\"' FROM __rec "
                                    "ORDER BY __file DESC, __row DESC LIMIT 1").fetchall()
@@ -83,11 +89,11 @@ class D365FoODataReader(VendorReader):
             "status": translate(hold, statuses, "OnHoldStatus", default="active",
                                 advice="; add it to the status_map option"),
             "external_id": js(f"$.{ext}") if ext else const(None),
-            "country": first(js("$.AddressCountryRegionISOCode"), iso2(js("$.AddressCountryRegionId"))),
+            "country": country(js("$.AddressCountryRegionISOCode", "$.AddressCountryRegionId")),
             "created_at": js(f"$.{options['created_field']}") if options["created_field"] else const(None),
         }, checks=[
             RowCheck("dataAreaId", "NULL", f"NULLIF(trim(r.j ->> '$.dataAreaId'), '') IS NULL AND "
-                                           f"{lit(options['legal_entity'])} IS NULL",
+                                           f"{literal(options['legal_entity'])} IS NULL",
                      "dataAreaId is missing: add it to $select (it is the legal entity) or set the legal_entity "
                      "option"),
         ]), unrecognised("erp_customers", "CustomersV3")]

@@ -10,18 +10,20 @@ the GUID). ``statecode`` 0 is active, 1 inactive.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import entity_case
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
-from bridgewatch.sources.shapes import Field, const, first, flag, js, lit, translate
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.shapes import Field, const, first, flag, js, translate
+from bridgewatch.sql import literal
 
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
-                    kinds=(("account", "json_exists(j, '$.accountid')"), ("contact", "json_exists(j, '$.contactid')")))
+                    kinds=(("account", "json_exists(j, '$.accountid')"), ("contact", "json_exists(j, '$.contactid')")),
+                    accepts="Dataverse Web API accounts and contacts pages or single records (accountid, contactid)")
 FORMATTED = "@OData.Community.Display.V1.FormattedValue"
 STATES = {"0": "active", "1": "inactive"}
 
@@ -42,8 +44,11 @@ class DataverseApiReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
 
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
+
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        rows = ", ".join(f"({lit(str(k).lower())}, {lit(str(v))})" for k, v in options["companies"].items())
+        rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in options["companies"].items())
         session.con.execute("CREATE TEMP TABLE __dv_names (id VARCHAR, name VARCHAR)")
         if rows:
             session.con.execute(f"INSERT INTO __dv_names VALUES {rows}")

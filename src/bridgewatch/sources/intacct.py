@@ -9,8 +9,11 @@ or ``<CUSTOMER>`` (query); dotted fields (``DISPLAYCONTACT.EMAIL1``) and nested 
 Mapping (reference §1.6-§1.9): ``CUSTOMERID`` is the account, ``MEGAENTITYID`` the owning entity
 (empty = top level, visible in every entity), ``STATUS`` active/inactive with ``ONHOLD`` as on
 hold. Whether ``TAXID`` holds the VAT number is a tenant convention, hence the ``vat_field``
-option. ``WHENCREATED`` / ``WHENMODIFIED`` are ``MM/DD/YYYY HH:MM:SS`` without a zone: they are read
-in the source's ``timezone`` (default: the workspace's).
+option. ``MAILADDRESS.COUNTRY`` is a name ("United Kingdom"): it is read to its ISO code, so a bare
+VAT number takes the prefix of the record's own country. ``WHENCREATED`` / ``WHENMODIFIED`` are
+``MM/DD/YYYY HH:MM:SS`` without a zone in the XML API, read in the source's ``timezone`` (default:
+the workspace's); a CSV export writes them in the user's locale, so its day/month order is decided
+per file (``date_order``).
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from bridgewatch.errors import InputError, Problem
-from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
+from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
-from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind
-from bridgewatch.sources.shapes import Field, col, const, first, iso2, setting, timestamp, translate
+from bridgewatch.sources.raw import Session, TabularKind
+from bridgewatch.sources.rawcsv import load_csv, match_kind, read_head
+from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +78,11 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
         "status": Field(f"CASE WHEN {on_hold} AND {status} IN ('active', 't', 'true') THEN 'on_hold' "
                         f"ELSE {plain.sql} END", "STATUS", plain.hint),
         "external_id": col(ext.upper(), ext) if ext else const(None),
-        "country": first(col("DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE"),
-                         iso2(col("DISPLAYCONTACT.MAILADDRESS.COUNTRY"))),
-        "created_at": timestamp(col("WHENCREATED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
-        "modified_at": timestamp(col("WHENMODIFIED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
+        "country": country(Field(first(col("DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE"),
+                                       col("DISPLAYCONTACT.MAILADDRESS.COUNTRY")).sql,
+                                 "DISPLAYCONTACT.MAILADDRESS.COUNTRY")),
+        "created_at": local_time(col("WHENCREATED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
+        "modified_at": local_time(col("WHENMODIFIED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
     })
 
 
@@ -205,19 +211,24 @@ class SageIntacctCsvReader(VendorReader):
         **OPTIONS,
         "columns": Option({}, "Header overrides: Intacct field name (e.g. 'DISPLAYCONTACT.EMAIL1') → the header "
                               "in your export."),
+        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
+                                     "day_first or month_first; a file that cannot tell has its two-way dates "
+                                     "quarantined until this is set."),
     }
 
     def _kind(self, options: Mapping[str, Any]) -> TabularKind:
         extra = {f: (f,) for f in _fields(options) if f not in CSV_KIND.columns}
         return TabularKind(CSV_KIND.name, CSV_KIND.signature, {**CSV_KIND.columns, **extra}, CSV_KIND.required,
-                           CSV_KIND.label)
+                           CSV_KIND.label, table="erp_customers", dates=True)
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = sniff_csv(path)
+        head = read_head(session, path, "erp_customers")
+        if head is None:
+            return
         kind = self._kind(options)
         signature = [options["columns"].get("CUSTOMERID", kind.signature[0])]
         match_kind(path, head, [TabularKind(kind.name, tuple(signature), kind.columns, label=kind.label)])
-        load_csv(session, path, kind, head, overrides=options["columns"])
+        load_csv(session, path, kind, head, overrides=options["columns"], date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self._kind(options).columns))

@@ -11,9 +11,11 @@ and canonical files are checked, reported and typed the same way.
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,18 +24,25 @@ import pyarrow as pa
 
 from bridgewatch.errors import ConfigError
 from bridgewatch.ingest.accounting import FileAccount
-from bridgewatch.ingest.canonical import CastOptions, cast_relation
+from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note
 from bridgewatch.ingest.typing import Check
-from bridgewatch.model.tables import TABLES_BY_NAME
+from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType
+from bridgewatch.sources import countries
 from bridgewatch.sources.base import Option, ReadContext, Reader, ReadResult, resolve_options
 from bridgewatch.sources.combine import combine
 from bridgewatch.sources.raw import Session
-from bridgewatch.sources.shapes import Field, lit, q
+from bridgewatch.sources.shapes import Field, q
+from bridgewatch.sql import literal
 
 COMMON_OPTIONS: dict[str, Option] = {
     "timezone": Option(None, "IANA zone of timestamps written without an offset in these files; "
                              "defaults to workspace.timezone."),
+    "timezones": Option({}, "Zones of naive timestamps per canonical table or per file name pattern, over "
+                            "timezone: e.g. {orders = 'Europe/Berlin'} or {'orders_*.csv' = 'America/New_York'} "
+                            "(a file pattern beats a table)."),
 }
+NAIVE = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?$'"
+"""An ISO timestamp without offset or zone: the form naive values have after the reader's parsing."""
 
 
 @dataclass(frozen=True)
@@ -58,52 +67,127 @@ class TableMap:
     """(SQL condition, SQL reason text) in order: the first that holds excludes the row."""
     checks: Sequence[RowCheck] = ()
 
+    def main_kinds(self) -> set[str]:
+        """The record kinds of the main relation ``r`` (those named before ``AS r`` in ``source``)."""
+        head = self.source.split(" AS r", 1)[0]
+        return set(re.findall(r"\{(\w+)\}", head))
+
+    def all_checks(self) -> list[RowCheck]:
+        """The map's own checks and those its fields carry."""
+        return [*self.checks, *(RowCheck(f.source or name, r.value_sql, r.condition_sql, r.reason)
+                                for name, f in self.columns.items() for r in f.rules)]
+
 
 def unrecognised(table: str, what: str) -> TableMap:
-    """Records of no known kind: counted in ``table``'s accounting, excluded with a reason."""
-    return TableMap(table, "{unknown} AS r", {}, exclude=[("TRUE", lit(f"not a {what} record (unrecognised)"))])
+    """Records of no known kind, in a file that also holds known ones: quarantined one by one in ``table``
+    (a file holding none the reader knows is refused when it is loaded)."""
+    keys = "array_to_string(json_keys(r.j)[1:8], ', ')"
+    return TableMap(table, "{unknown} AS r", {}, checks=[
+        RowCheck("record", keys, "TRUE", f"not a {what} record this reader knows (its keys are shown)")])
 
 
-def mapped_sql(m: TableMap, relations: Mapping[str, str]) -> str:
-    """The query producing ``__file, __row, __exclude``, check columns and every mapped column as text."""
+def mapped_sql(m: TableMap, relations: Mapping[str, str], zone: str | None = None) -> str:
+    """The query producing ``__file, __row, __exclude``, check columns and every mapped column as text.
+
+    ``zone`` is SQL naming the zone of naive timestamps per row (from ``timezones``), or None.
+    """
     whens = " ".join(f"WHEN {cond} THEN {reason}" for cond, reason in m.exclude)
     parts = ["r.__file", "r.__row", f"CASE {whens} END AS __exclude" if whens else "CAST(NULL AS VARCHAR) AS __exclude"]
     # Excluded rows (half of a Shopify orders export) skip every conversion: DuckDB evaluates a
     # CASE branch only for the rows that take it, and __exclude is reused as a lateral alias.
     live = (lambda sql: f"CASE WHEN __exclude IS NULL THEN {sql} END") if whens else (lambda sql: sql)
-    for i, c in enumerate(m.checks):
+    for i, c in enumerate(m.all_checks()):
         parts += [f"COALESCE({live(c.condition_sql)}, FALSE) AS __c{i}", f"CAST({c.value_sql} AS VARCHAR) AS __v{i}"]
-    parts += [f"{live(f'CAST({f.sql} AS VARCHAR)')} AS {q(name)}" for name, f in m.columns.items()]
-    return f"SELECT {', '.join(parts)} FROM {m.source.format(**relations)}"
+    table = TABLES_BY_NAME[m.table]
+    for name, f in m.columns.items():
+        sql = f"CAST({f.sql} AS VARCHAR)"
+        if zone and table.column(name).type is ColumnType.TIMESTAMP:
+            sql = f"CASE WHEN regexp_full_match({sql}, {NAIVE}) AND {zone} IS NOT NULL THEN {sql} || ' ' || {zone} " \
+                  f"ELSE {sql} END"
+        parts.append(f"{live(sql)} AS {q(name)}")
+    select, source = _extract_once(", ".join(parts), m.source)
+    return f"SELECT {select} FROM {source.format(**relations)}"
+
+
+JSON_TEXT = re.compile(r"r\.j ->> '((?:[^']|'')*)'")
+
+
+def _extract_once(select: str, source: str) -> tuple[str, str]:
+    """Read every JSON path the select list takes from the main record ``r.j`` in one call.
+
+    A map names the same paths many times (a field, its checks, its exclusions); DuckDB plans
+    each ``r.j ->> '$.path'`` on its own, so a map of a few dozen of them costs tens of
+    milliseconds to plan. Here the main relation gets one ``json_extract_string(j, [paths])``
+    list and the select list reads its elements.
+    """
+    paths = list(dict.fromkeys(JSON_TEXT.findall(select)))
+    head = _main_relation(source)
+    if not paths or head is None:
+        return select, source
+    index = {p: i for i, p in enumerate(paths, 1)}
+    select = JSON_TEXT.sub(lambda m: f"r.__p[{index[m.group(1)]}]", select)
+    listed = "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+    wrapped = f"(SELECT *, json_extract_string(j, {listed}) AS __p FROM {head} AS __main)"
+    return select, wrapped + source[len(head):]
+
+
+def _main_relation(source: str) -> str | None:
+    """The text of the relation ``source`` aliases ``r`` (``{kind}`` or a parenthesised query), or None."""
+    if source.startswith("("):
+        depth = 0
+        for i, ch in enumerate(source):
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if depth == 0:
+                return source[:i + 1] if source[i + 1:].startswith(" AS r") else None
+        return None
+    head = source.split(" AS r", 1)[0]
+    return head if re.fullmatch(r"\{\w+\}", head) else None
 
 
 def apply_maps(session: Session, maps: Sequence[TableMap], context: ReadContext,
-               kinds: Sequence[str]) -> ReadResult:
+               kinds: Sequence[str], zones: Mapping[str, Any] | None = None) -> ReadResult:
     """Run every map and cast its rows file by file; one account per (table, file)."""
     relations = {k: session.relation(k) for k in kinds}
+    present = session.kinds_present()
     result = ReadResult()
     for m in maps:
-        name = session.fresh("map")
-        session.con.execute(f"CREATE TEMP TABLE {name} AS {mapped_sql(m, relations)}")
-        files = [r[0] for r in session.con.execute(f"SELECT DISTINCT __file FROM {name}").fetchall()]
-        for file in sorted(files, key=session.files.index):
-            relation = name if len(files) == 1 else f"(SELECT * FROM {name} WHERE __file = {lit(file)})"
-            arrow, account = cast_relation(session.con, TABLES_BY_NAME[m.table], relation, set(m.columns),
-                                           workspace_id=context.workspace_id, file=file,
-                                           on_bad_row=context.on_bad_row, options=_cast_options(m))
+        if not m.main_kinds() & present:
+            continue  # no record of its kind: nothing to map, nothing to account
+        zone = _zone_sql(zones or {}, m.table, session.files, context)
+        mapped = countries.looked_up(mapped_sql(m, relations, zone),
+                                     [n for n, f in m.columns.items() if f.lookup == "country"])
+        arrow, accounts = cast_files(session.con, TABLES_BY_NAME[m.table], mapped, set(m.columns),
+                                     workspace_id=context.workspace_id, files=session.files,
+                                     on_bad_row=context.on_bad_row, options=_cast_options(m))
+        if accounts:
             result.tables.setdefault(m.table, []).append(arrow)
-            result.accounts.append(account)
-        session.con.execute(f"DROP TABLE {name}")
+            result.accounts += accounts
     result.tables = {t: pa.concat_tables(parts) for t, parts in result.tables.items()}
     return result
 
 
+def _zone_sql(zones: Mapping[str, Any], table: str, files: Sequence[str], context: ReadContext) -> str | None:
+    """SQL of the zone of naive timestamps of ``table`` per file (``timezones`` option), or None."""
+    if not zones:
+        return None
+    for key, zone in zones.items():
+        _zone(zone, context, f"timezones.{key}")
+    by_file = {f: str(z) for f in files for k, z in zones.items() if k not in TABLES_BY_NAME
+               and (fnmatch(Path(f).name, k) or fnmatch(f, k))}
+    whens = " ".join(f"WHEN {literal(f)} THEN {literal(z)}" for f, z in by_file.items())
+    default = literal(zones[table]) if table in zones else "NULL"
+    return f"CASE r.__file {whens} ELSE {default} END" if whens else (default if table in zones else None)
+
+
 def _cast_options(m: TableMap) -> CastOptions:
-    checks = [Check(c.field, f"__v{i}", f"__c{i}", c.reason) for i, c in enumerate(m.checks)]
+    checks = [Check(c.field, f"__v{i}", f"__c{i}", c.reason) for i, c in enumerate(m.all_checks())]
+    checks += [Check(f.source or n, q(n), countries.unknown_code_sql(q(n)), countries.HINT)
+               for n, f in m.columns.items() if f.lookup == "country"]
     return CastOptions(exclude_column="__exclude", checks=checks, duplicate_reason=None,
                        hints={n: f.hint for n, f in m.columns.items() if f.hint},
                        labels={n: f.source for n, f in m.columns.items() if f.source},
-                       unchecked=frozenset(n for n, f in m.columns.items() if not f.checked))
+                       unchecked=frozenset(n for n, f in m.columns.items() if not f.checked),
+                       empty={n: f.empty for n, f in m.columns.items() if f.empty})
 
 
 class VendorReader(Reader):
@@ -114,19 +198,24 @@ class VendorReader(Reader):
 
     def read(self, paths: Sequence[Path], context: ReadContext) -> ReadResult:
         options = resolve_options(type(self), context.options, context.source)
-        session = Session(_zone(options.get("timezone"), context))
+        session = Session(_zone(options.get("timezone"), context, "timezone"))
         try:
-            for path in paths:
-                self.load(session, Path(path), options)
+            self.load_all(session, [Path(p) for p in paths], options)
             self.prepare(session, options)
-            result = apply_maps(session, self.maps(options), context, (*self.kinds, "unknown"))
+            result = apply_maps(session, self.maps(options), context, (*self.kinds, "unknown"),
+                                options.get("timezones"))
         finally:
             session.close()
-        return combine([_with_empty_files(result, session.files, self.produces[0])])
+        return combine([_complete(result, session, self.produces[0])])
 
     @abstractmethod
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         """Load one file into the session's raw relations."""
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        """Load every file of the source (JSON readers read them all in one scan)."""
+        for path in paths:
+            self.load(session, path, options)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Hook run after every file is loaded (e.g. helper views joining kinds)."""
@@ -136,18 +225,33 @@ class VendorReader(Reader):
         """The table maps of this reader, given its resolved options."""
 
 
-def _zone(option: object, context: ReadContext) -> str:
+def _zone(option: object, context: ReadContext, key: str) -> str:
     zone = str(option or context.timezone)
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"sources.{context.source}.options.timezone: unknown time zone {zone!r} "
+        raise ConfigError(f"sources.{context.source}.options.{key}: unknown time zone {zone!r} "
                           f"(use an IANA name such as 'Europe/London')") from exc
     return zone
 
 
-def _with_empty_files(result: ReadResult, files: Sequence[str], table: str) -> ReadResult:
-    """A file that yielded no record (an empty page) still appears in the accounting, with 0 read."""
+def _complete(result: ReadResult, session: Session, table: str) -> ReadResult:
+    """Every file in the accounting: lines that could not be read are quarantined in the file's table,
+    and a file that yielded no record says why (``no orders: the file is empty``)."""
+    by_key = {(a.table, a.file): a for a in result.accounts}
+    for file, problems in session.rejects.items():
+        account = by_key.get((session.tables.get(file, table), file))
+        if account is None:
+            own = session.tables.get(file, table)
+            account = by_key[(own, file)] = FileAccount(own, file)
+            result.accounts.append(account)
+        account.read += len(problems)
+        account.quarantined.extend(problems)
     seen = {a.file for a in result.accounts}
-    result.accounts += [FileAccount(table, f) for f in dict.fromkeys(files) if f not in seen]
+    for file in dict.fromkeys(session.files):
+        if file in seen:
+            continue
+        own = session.tables.get(file, table)
+        why = session.empty.get(file, "no records in the file")
+        result.accounts.append(FileAccount(own, file, notes=[empty_note(own, why)]))
     return result

@@ -2,9 +2,10 @@
 
 A :class:`Session` is one reader run: a private DuckDB connection holding every file of the
 source as raw records. Tabular files (CSV, and XML converted to Arrow) become one relation per
-*kind* with the kind's declared columns as text; JSON and JSON-lines records land in one table of
-``(__file, __row, kind, j)`` where ``kind`` is decided by the envelope they came in or by the keys
-they carry. Mapping onto canonical tables happens later, in SQL (``bridgewatch.sources.mapping``).
+*kind* with the kind's declared columns as text (``bridgewatch.sources.rawcsv``); JSON and
+JSON-lines records land in one table of ``(__file, __row, kind, j)`` where ``kind`` is decided by
+the envelope they came in or by the keys they carry. Mapping onto canonical tables happens later,
+in SQL (``bridgewatch.sources.mapping``).
 
 ``__row`` is the record's position in its file: the data row (header not counted) of a CSV, the
 record of a JSON file (pages in file order), the line of a JSON-lines file.
@@ -22,9 +23,11 @@ from typing import Any
 import duckdb
 
 from bridgewatch.errors import InputError, Problem
-from bridgewatch.ingest.canonical import local_connection
-from bridgewatch.ingest.csvfile import CsvHead
-from bridgewatch.sources.shapes import lit, q
+from bridgewatch.ingest.canonical import BLANK, local_connection
+from bridgewatch.ingest.csvfile import detect_encoding, is_blank, utf8_copy
+from bridgewatch.sources import countries
+from bridgewatch.sources.shapes import q
+from bridgewatch.sql import literal
 
 MAX_JSON_OBJECT = 1 << 30
 """A whole API page is one JSON object; OData pages of 10,000 customers exceed DuckDB's 16 MB default."""
@@ -43,15 +46,26 @@ class TabularKind:
     """Internal columns whose header must be present."""
     label: str = ""
     """What users call the file (for messages)."""
+    table: str | None = None
+    """The canonical table its rows feed (where lines that cannot be read are quarantined)."""
+    dates: bool = False
+    """Its dates are written d/m or m/d by locale: the file's values decide which (``date_order``)."""
 
 
 @dataclass(frozen=True)
 class Envelope:
-    """Where a JSON response keeps its records: ``{array}[*]{suffix}``; optionally their kind."""
+    """Where a JSON response keeps its records: ``{array}[*]{suffix}``; optionally their kind.
+
+    With ``single`` the path holds one record object (``{"order": {...}}``) instead of an array.
+    ``when`` is a SQL condition on the page (``t.json``) that must also hold, so a record's own
+    list (an Adobe order's ``items``) is not taken for a search-results wrapper.
+    """
 
     array: str
     suffix: str = ""
     kind: str | None = None
+    single: bool = False
+    when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,8 @@ class JsonLayout:
     context: tuple[str, ...] = ()
     """Keys of the page object copied into each of its records under ``__context`` (e.g. OData's
     ``@odata.context``, which names the company a Business Central page belongs to)."""
+    accepts: str = ""
+    """The responses this layout reads, named for users (in the error for a file it cannot read)."""
 
 
 @dataclass
@@ -77,11 +93,24 @@ class Session:
     files: list[str] = field(default_factory=list)
     notes: dict[str, list[Any]] = field(default_factory=dict)
     """What loaders learnt about the files that only matters across files (e.g. page counters)."""
+    rejects: dict[str, list[Problem]] = field(default_factory=dict)
+    """Per file, the lines that could not be read as rows (quarantined in the file's table)."""
+    tables: dict[str, str] = field(default_factory=dict)
+    """Per file, the canonical table it feeds, when known (where its notes and rejects are filed)."""
+    empty: dict[str, str] = field(default_factory=dict)
+    """Per file that holds no record, why (``the file is empty``)."""
     _count: int = 0
 
     def __post_init__(self) -> None:
         self.con = local_connection(self.timezone)
         self.con.execute("CREATE TEMP TABLE __rec (__file VARCHAR, __row BIGINT, kind VARCHAR, j JSON)")
+        countries.register(self.con)
+
+    def kinds_present(self) -> set[str]:
+        """The record kinds loaded so far that may hold records (JSON kinds with a record, tabular kinds
+        with a file)."""
+        found = {r[0] for r in self.con.execute("SELECT DISTINCT kind FROM __rec").fetchall()}
+        return found | {k for k, views in self.tabular.items() if views}
 
     def fresh(self, prefix: str) -> str:
         self._count += 1
@@ -95,13 +124,13 @@ class Session:
     def relation(self, kind: str) -> str:
         """SQL (a parenthesised query) of every record of ``kind`` loaded so far."""
         if kind not in self.tabular:
-            return f"(SELECT * FROM __rec WHERE kind = {lit(kind)})"
+            return f"(SELECT * FROM __rec WHERE kind = {literal(kind)})"
         views = self.tabular[kind]
         if views:
             return "(" + " UNION ALL ".join(f"SELECT * FROM {v}" for v in views) + ")"
         cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {q(c)}" for c in self.columns[kind])
         return (f"(SELECT CAST(NULL AS VARCHAR) AS __file, CAST(NULL AS BIGINT) AS __row, FALSE AS __dc, "
-                f"{cols} WHERE FALSE)")
+                f"CAST(NULL AS VARCHAR) AS __dmy, {cols} WHERE FALSE)")
 
     def add_table(self, kind: str, path: Path, data: Any, *, decimal_comma: bool = False) -> None:
         """Register an Arrow table (columns = the kind's columns, as text) as records of ``kind``."""
@@ -109,15 +138,29 @@ class Session:
         self.con.register(name + "_arrow", data)
         self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
         self.con.unregister(name + "_arrow")
-        self._add_view(kind, path, name, decimal_comma)
+        self.add_view(kind, path, name, decimal_comma=decimal_comma)
 
-    def _add_view(self, kind: str, path: Path, table: str, decimal_comma: bool) -> None:
+    def add_view(self, kind: str, path: Path, table: str, *, decimal_comma: bool = False, row: str = "rowid + 1",
+                 date_order: str | None = None) -> None:
+        """Expose ``table`` as records of ``kind`` from ``path`` (``row``: SQL of each row's number)."""
         view = table + "_v"
         cols = ", ".join(q(c) for c in self.columns[kind])
-        self.con.execute(f"CREATE TEMP VIEW {view} AS SELECT {lit(str(path))} AS __file, rowid + 1 AS __row, "
-                         f"{'TRUE' if decimal_comma else 'FALSE'} AS __dc, {cols} FROM {table}")
+        self.con.execute(f"CREATE TEMP VIEW {view} AS SELECT {literal(str(path))} AS __file, {row} AS __row, "
+                         f"{'TRUE' if decimal_comma else 'FALSE'} AS __dc, {literal(date_order)} AS __dmy, {cols} "
+                         f"FROM {table}")
         self.tabular[kind].append(view)
         self.files.append(str(path))
+
+    def add_empty(self, path: Path, why: str, table: str | None = None) -> None:
+        """Account for a file that holds no record (``why`` is said in its accounting)."""
+        self.files.append(str(path))
+        self.empty[str(path)] = why
+        if table:
+            self.tables[str(path)] = table
+
+    def utf8(self, path: Path, encoding: str, suffix: str) -> Path:
+        """A UTF-8 copy of a Windows-1252 / UTF-16 file in the session's scratch folder."""
+        return utf8_copy(path, encoding, self.scratch() / f"{self.fresh('utf8')}{suffix}")
 
     def scratch(self) -> Path:
         """A private folder for transcoded copies, removed by :meth:`close`."""
@@ -131,110 +174,95 @@ class Session:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-# -- CSV -----------------------------------------------------------------------------------------
-
-def match_kind(path: Path, head: CsvHead, kinds: Sequence[TabularKind]) -> TabularKind:
-    """The kind whose signature the header carries."""
-    present = {h.lower() for h in head.header}
-    for kind in kinds:
-        if all(s.lower() in present for s in kind.signature):
-            return kind
-    expected = "; ".join(f"{k.label or k.name}: {', '.join(k.signature)}" for k in kinds)
-    raise InputError(f"{path}: not a file this reader knows. Its header does not have the columns of any "
-                     f"supported export ({expected}). Check the source's reader and path.")
-
-
-def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
-             overrides: Mapping[str, str] | None = None, decimal_comma: bool | None = None) -> None:
-    """Read ``path`` with DuckDB's CSV reader into the raw relation of ``kind``."""
-    chosen = resolve_columns(path, kind, head.header, overrides or {})
-    names = _unique(head.header)
-    source = path if head.encoding == "utf-8" else _transcode(session, path, head.encoding)
-    columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
-    reader = (f"read_csv({lit(str(source))}, header = true, auto_detect = false, columns = {columns}, "
-              f"delim = {lit(head.delimiter)}, quote = '\"', escape = '\"')")
-    select = ", ".join(f"{q(names[i])} AS {q(c)}" if i is not None else f"CAST(NULL AS VARCHAR) AS {q(c)}"
-                       for c, i in chosen.items())
-    table = session.fresh("csv")
-    session.declare(kind.name, list(chosen))
-    try:
-        session.con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM {reader}")
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot be read as CSV: {_first_line(exc)}. Check the file is complete and "
-                         f"exported as CSV (separator {head.delimiter!r}, encoding {head.encoding}).") from exc
-    dc = head.delimiter == ";" if decimal_comma is None else decimal_comma
-    session._add_view(kind.name, path, table, dc)
-
-
-def _transcode(session: Session, path: Path, encoding: str) -> Path:
-    """A UTF-8 copy of a Windows-1252 / UTF-16 export (DuckDB reads UTF-8), written in 1 MB chunks."""
-    target = session.scratch() / f"{session.fresh('utf8')}.csv"
-    with path.open("r", encoding=encoding, errors="replace", newline="") as src, \
-            target.open("w", encoding="utf-8", newline="") as out:
-        shutil.copyfileobj(src, out, 1 << 20)
-    return target
-
-
-def resolve_columns(path: Path, kind: TabularKind, header: Sequence[str],
-                    overrides: Mapping[str, str]) -> dict[str, int | None]:
-    """Internal column → position in the header (None when absent); missing required ones are an error."""
-    position = {h.strip().lower(): i for i, h in reversed(list(enumerate(header)))}
-    chosen: dict[str, int | None] = {}
-    problems = []
-    for name, alternatives in kind.columns.items():
-        wanted = (overrides[name],) if name in overrides else alternatives
-        found = next((position[a.lower()] for a in wanted if a.lower() in position), None)
-        chosen[name] = found
-        if found is None and name in kind.required:
-            problems.append(Problem(str(path), None, " or ".join(wanted), None,
-                                    f"required column is missing from the header of this {kind.label or kind.name}"))
-    if problems:
-        raise InputError(f"{path}: header problems", problems)
-    return chosen
-
-
-def _unique(header: Sequence[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for h in header:
-        n = seen.get(h, 0)
-        seen[h] = n + 1
-        out.append(h if n == 0 else f"{h} ({n + 1})")
-    return out
-
-
 # -- JSON ----------------------------------------------------------------------------------------
 
 def load_json(session: Session, path: Path, layout: JsonLayout) -> None:
-    """Read a JSON response, an array of responses, or JSON lines into ``__rec``."""
-    con = session.con
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE __top AS SELECT json FROM read_json_objects({lit(str(path))}, "
-                    f"format = 'auto', maximum_object_size = {MAX_JSON_OBJECT})")
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: not valid JSON ({_first_line(exc)}). The file may be truncated or not a "
-                         f"saved API response; export it again.",
-                         [Problem(str(path), None, None, None, "not valid JSON")]) from exc
-    _raise_api_error(con, path, layout)
-    records = " ".join(f"WHEN {_env_present(e)} THEN json_extract(t.json, {lit(e.array + '[*]' + e.suffix)})"
-                       for e in layout.envelopes)
-    env_kind = " ".join(f"WHEN {_env_present(e)} THEN {lit(e.kind)}" for e in layout.envelopes)
-    rec_kind = " ".join(f"WHEN {cond} THEN {lit(kind)}" for kind, cond in layout.kinds)
-    con.execute(f"""
+    """Read one JSON response, an array of responses, or JSON lines into ``__rec`` (see :func:`load_json_files`)."""
+    load_json_files(session, [path], layout)
+
+
+def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout) -> None:
+    """Read JSON responses, arrays of responses or JSON lines into ``__rec``, every file in one scan.
+
+    Raises:
+        InputError: a file is not JSON, is a saved API error, or holds records of which none has
+            a shape the layout knows (the error names the shapes it accepts).
+    """
+    sources: dict[str, Path] = {}
+    for path in paths:
+        if is_blank(path):
+            session.add_empty(path, BLANK)
+            continue
+        encoding = detect_encoding(path)
+        sources[str(path if encoding == "utf-8" else session.utf8(path, encoding, path.suffix))] = path
+    if not sources:
+        return
+    _read_objects(session, sources)
+    records = " ".join(f"WHEN {_env_present(e)} THEN {_env_records(e)}" for e in layout.envelopes)
+    env_kind = " ".join(f"WHEN {_env_present(e)} THEN {literal(e.kind)}" for e in layout.envelopes)
+    rec_kind = " ".join(f"WHEN {cond} THEN {literal(kind)}" for kind, cond in layout.kinds)
+    session.con.execute(f"""
         INSERT INTO __rec
         SELECT __file, __row, COALESCE(env_kind, CASE {rec_kind or 'WHEN FALSE THEN NULL'} ELSE 'unknown' END), j
-        FROM (SELECT {lit(str(path))} AS __file, row_number() OVER (ORDER BY t.__top, x.ord) AS __row,
+        FROM (SELECT t.__file, row_number() OVER (PARTITION BY t.__file ORDER BY t.rowid, x.ord) AS __row,
                      CASE {env_kind or 'WHEN FALSE THEN NULL'} END AS env_kind, {_with_context(layout)} AS j
-              FROM (SELECT rowid AS __top, json FROM __top) AS t,
+              FROM __top AS t,
                    unnest(CASE {records or 'WHEN FALSE THEN NULL'} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
         """)
-    session.files.append(str(path))
+    session.files.extend(str(p) for p in sources.values())
+    _refuse(session.con, layout)
+
+
+def _read_objects(session: Session, sources: Mapping[str, Path]) -> None:
+    """Every top-level JSON value of every file, in file order, as ``__top(__file, json)`` (``__file``: the
+    user's path, also for a transcoded copy)."""
+    names = "[" + ", ".join(literal(s) for s in sources) + "]"
+    copies = " ".join(f"WHEN {literal(s)} THEN {literal(str(p))}" for s, p in sources.items() if s != str(p))
+    user_path = f"CASE filename {copies} ELSE filename END" if copies else "filename"
+    try:
+        session.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE __top AS SELECT {user_path} AS __file, json
+            FROM read_json_objects({names}, format = 'auto', filename = true,
+                                   maximum_object_size = {MAX_JSON_OBJECT})""")
+    except duckdb.Error as exc:
+        if len(sources) > 1:  # say which file: read them one by one
+            for source, original in sources.items():
+                _read_objects(session, {source: original})
+        culprit = next(iter(sources.values()))
+        raise InputError(f"{culprit}: not valid JSON ({first_line(exc)}). The file may be truncated or not a "
+                         f"saved API response; export it again.",
+                         [Problem(str(culprit), None, None, None, "not valid JSON")]) from exc
+
+
+def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
+    """Refuse a saved error response (GraphQL ``errors``, OData ``error``: it holds no data), then a file
+    whose records all have a shape the reader does not know (it is not a response this reader reads)."""
+    data = " OR ".join(_env_present(e, "json") for e in layout.envelopes) or "FALSE"
+    row = con.execute(f"""
+        (SELECT 1 AS what, __file, COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message',
+                                            'an error response') AS detail
+         FROM __top WHERE json_type(json) = 'OBJECT' AND NOT ({data})
+           AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
+         ORDER BY rowid LIMIT 1)
+        UNION ALL
+        (SELECT 2, __file, any_value(array_to_string(json_keys(j)[1:8], ', ')) FILTER (WHERE kind = 'unknown')
+         FROM __rec GROUP BY __file HAVING count(*) = count(*) FILTER (WHERE kind = 'unknown')
+         ORDER BY __file LIMIT 1)
+        ORDER BY what LIMIT 1""").fetchone()
+    if row and row[0] == 1:
+        raise InputError(f"{row[1]}: this is an API error response, not data: {row[2]}. Fix the request "
+                         f"(permissions, throttling, query) and save the response again.",
+                         [Problem(str(row[1]), None, None, row[2], "API error response")])
+    if row:
+        raise InputError(f"{row[1]}: no record in this file has a shape this reader knows (the first has keys: "
+                         f"{row[2] or 'none'}). It reads {layout.accepts}. Check the source's reader and path.",
+                         [Problem(str(row[1]), None, None, row[2], "unrecognised file")])
 
 
 def _with_context(layout: JsonLayout) -> str:
     if not layout.context:
         return "x.rec"
-    pairs = ", ".join(f"{lit(k)}, t.json -> {lit('$.' + json_key(k))}" for k in layout.context)
+    pairs = ", ".join(f"{literal(k)}, t.json -> {literal('$.' + json_key(k))}" for k in layout.context)
     return (f"CASE WHEN json_type(x.rec) = 'OBJECT' THEN json_merge_patch(x.rec, json_object('__context', "
             f"json_object({pairs}))) ELSE x.rec END")
 
@@ -244,23 +272,18 @@ def json_key(key: str) -> str:
     return '"' + key + '"' if any(c in key for c in '.@ "') else key
 
 
-def _env_present(envelope: Envelope) -> str:
-    return f"COALESCE(json_type(t.json, {lit(envelope.array)}) = 'ARRAY', FALSE)"
+def _env_present(envelope: Envelope, page: str = "t.json") -> str:
+    shape = "OBJECT" if envelope.single else "ARRAY"
+    present = f"COALESCE(json_type({page}, {literal(envelope.array)}) = '{shape}', FALSE)"
+    when = f" AND COALESCE({envelope.when.replace('t.json', page)}, FALSE)" if envelope.when else ""
+    return f"({present}{when})"
 
 
-def _raise_api_error(con: duckdb.DuckDBPyConnection, path: Path, layout: JsonLayout) -> None:
-    """A saved error response (GraphQL ``errors``, OData ``error``) holds no data: say so."""
-    data = " OR ".join(_env_present(e).replace("t.json", "json") for e in layout.envelopes) or "FALSE"
-    row = con.execute(f"""
-        SELECT COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message', 'an error response')
-        FROM __top WHERE json_type(json) = 'OBJECT' AND NOT ({data})
-          AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
-        LIMIT 1""").fetchone()
-    if row:
-        raise InputError(f"{path}: this is an API error response, not data: {row[0]}. Fix the request "
-                         f"(permissions, throttling, query) and save the response again.",
-                         [Problem(str(path), None, None, row[0], "API error response")])
+def _env_records(envelope: Envelope) -> str:
+    if envelope.single:
+        return f"[json_extract(t.json, {literal(envelope.array)})]"
+    return f"json_extract(t.json, {literal(envelope.array + '[*]' + envelope.suffix)})"
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]

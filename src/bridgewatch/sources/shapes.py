@@ -10,8 +10,10 @@ Expressions refer to the raw relation as ``r``: JSON records as ``r.j``, tabular
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from bridgewatch.sql import literal
 
 RFC2822 = ("%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z")
 """BigCommerce v2 dates, e.g. ``Tue, 16 Jun 2026 09:12:44 +0000``."""
@@ -30,11 +32,23 @@ class Field:
     """Reason given when the value cannot be read (names the vendor's format)."""
     checked: bool = True
     """False for values the reader makes itself (constants, true/false flags): nothing to check."""
+    empty: str | None = None
+    """Reason given when a required value is empty (e.g. where the currency should have come from)."""
+    lookup: str | None = None
+    """A lookup the mapped value goes through after mapping (``country``: names and codes → alpha-2),
+    done as one join per column rather than per row in the map's query."""
+    rules: tuple[Rule, ...] = ()
+    """Vendor rules on this value, checked with the canonical ones (e.g. a two-letter code that is no
+    country, a date whose day/month order the file cannot tell)."""
 
 
-def lit(value: str | None) -> str:
-    """A SQL string literal."""
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+@dataclass(frozen=True)
+class Rule:
+    """Rows where ``condition_sql`` (SQL on the raw record ``r``) holds are quarantined with ``reason``."""
+
+    value_sql: str
+    condition_sql: str
+    reason: str
 
 
 def q(name: str) -> str:
@@ -44,12 +58,12 @@ def q(name: str) -> str:
 
 def const(value: str | None) -> Field:
     """A value the reader itself supplies (valid by construction, not checked)."""
-    return Field(lit(value), checked=False)
+    return Field(literal(value), checked=False)
 
 
 def setting(value: object) -> Field:
     """A value from the source's options: checked like data, since the user wrote it."""
-    return Field(lit(None if value is None else str(value)))
+    return Field(literal(None if value is None else str(value)))
 
 
 def col(name: str, source: str | None = None) -> Field:
@@ -64,7 +78,7 @@ def blank(expr: str) -> str:
 
 def jpath(path: str) -> str:
     """SQL text of the JSON value at ``path`` (``$.a.b``) of record ``r.j``; NULL when absent or null."""
-    return blank(f"(r.j ->> {lit(path)})")
+    return blank(f"(r.j ->> {literal(path)})")
 
 
 def js(*paths: str) -> Field:
@@ -108,13 +122,16 @@ def timestamp(field: Field, formats: Sequence[str] = (), *, zone: str | None = N
     """
     raw = field.sql
     parts = []
-    for fmt in formats:
-        # A parsed TIMESTAMPTZ prints with the session's offset, a naive TIMESTAMP without one:
-        # both are read back exactly by the canonical cast.
-        parts.append(f"CAST(try_strptime({raw}, {lit(fmt)}) AS VARCHAR)")
+    # One try_strptime per kind of format, with the list of formats tried in order. A parsed
+    # TIMESTAMPTZ (%z) prints with the session's offset, a naive TIMESTAMP without one: both are
+    # read back exactly by the canonical cast.
+    for group in ([f for f in formats if "%z" in f], [f for f in formats if "%z" not in f]):
+        if group:
+            listed = "[" + ", ".join(literal(f) for f in group) + "]"
+            parts.append(f"CAST(try_strptime({raw}, {listed}) AS VARCHAR)")
     if zone:
         naive = f"CASE WHEN regexp_matches({raw}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9:.]+$') THEN {raw} END"
-        parts.append(f"({naive}) || ' ' || {lit(zone)}")
+        parts.append(f"({naive}) || ' ' || {literal(zone)}")
     sql = f"COALESCE({', '.join([*parts, raw])})" if parts else raw
     shown = example or "2026-04-10T09:30:00Z"
     return Field(sql, field.source, f"expected a date and time such as {shown}")
@@ -158,14 +175,9 @@ def flag(condition: str) -> Field:
     return Field(f"CASE WHEN {condition} THEN 'true' ELSE 'false' END", checked=False)
 
 
-def iso2(field: Field) -> Field:
-    """A country only when it is an ISO 3166 alpha-2 code (vendors also write names here)."""
-    return derive(field, "CASE WHEN regexp_full_match({0}, '[A-Za-z]{{2}}') THEN upper({0}) END")
-
-
 def json_list(path: str) -> Field:
     """A JSON array of strings (e.g. Shopify ``tags``) as comma-separated text."""
-    return Field(f"NULLIF(array_to_string(from_json(r.j -> {lit(path)}, '[\"VARCHAR\"]'), ','), '')",
+    return Field(f"NULLIF(array_to_string(from_json(r.j -> {literal(path)}, '[\"VARCHAR\"]'), ','), '')",
                  path.removeprefix("$."))
 
 
@@ -175,9 +187,9 @@ def json_pick(array_path: str, key: str, wanted: str, value: str) -> str:
     Used for custom fields kept as name/value pairs (BigCommerce ``form_fields``, Adobe
     ``custom_attributes``).
     """
-    items = f"json_extract(r.j, {lit(array_path + '[*]')})"
-    match = f"list_filter({items}, lambda x: lower(x ->> {lit('$.' + key)}) = lower({lit(wanted)}))"
-    return blank(f"({match})[1] ->> {lit('$.' + value)}")
+    items = f"json_extract(r.j, {literal(array_path + '[*]')})"
+    match = f"list_filter({items}, lambda x: lower(x ->> {literal('$.' + key)}) = lower({literal(wanted)}))"
+    return blank(f"({match})[1] ->> {literal('$.' + value)}")
 
 
 def full_name(first_sql: str, last_sql: str) -> Field:
@@ -190,14 +202,26 @@ def has_tag(tags_sql: str, tag: str | None) -> str:
     if not tag:
         return "FALSE"
     items = f"list_transform(string_split(lower({tags_sql}), ','), lambda x: trim(x))"
-    return f"COALESCE(list_contains({items}, {lit(tag.lower())}), FALSE)"
+    return f"COALESCE(list_contains({items}, {literal(tag.lower())}), FALSE)"
 
 
 def case_map(field: Field, mapping: dict[str, str], *, lower_input: bool = True) -> str:
-    """SQL: ``mapping[value]`` (NULL for an unmapped value)."""
-    key = f"lower({field.sql})" if lower_input else field.sql
-    whens = " ".join(f"WHEN {lit(k.lower() if lower_input else k)} THEN {lit(v)}" for k, v in mapping.items())
-    return f"(CASE {key} {whens} END)" if mapping else "NULL"
+    """SQL: ``mapping[value]`` (NULL for an unmapped value).
+
+    Written as a lookup in two list literals, not a ``CASE`` of one branch per key: DuckDB plans a
+    25-branch CASE in ~10 ms, the lists in a fraction of that, and maps are planned on every load.
+    """
+    return lookup_sql(f"lower({field.sql})" if lower_input else field.sql,
+                      {(k.lower() if lower_input else k): v for k, v in mapping.items()})
+
+
+def lookup_sql(key: str, mapping: Mapping[str, str]) -> str:
+    """SQL: ``mapping[key]`` for the SQL ``key`` (NULL when absent), as list lookups."""
+    if not mapping:
+        return "NULL"
+    keys = "[" + ", ".join(literal(k) for k in mapping) + "]"
+    values = "[" + ", ".join(literal(v) for v in mapping.values()) + "]"
+    return f"({values}[list_position({keys}, {key})])"
 
 
 def translate(field: Field, mapping: dict[str, str], what: str, *, default: str | None = None,
@@ -207,7 +231,7 @@ def translate(field: Field, mapping: dict[str, str], what: str, *, default: str 
 
     ``default`` is used when the vendor field is empty.
     """
-    fallback = f"{lit(default)}" if default is not None else "NULL"
+    fallback = f"{literal(default)}" if default is not None else "NULL"
     sql = f"COALESCE({case_map(field, mapping)}, CASE WHEN {field.sql} IS NULL THEN {fallback} ELSE {field.sql} END)"
     known = ", ".join(sorted({repr(k) if k.strip() != k or not k else k for k in mapping}))
     return Field(sql, field.source, f"unknown {what} (known: {known}){advice}")
@@ -217,6 +241,6 @@ def in_list(expr: str, values: Sequence[object], *, lower_input: bool = True) ->
     """SQL: ``expr`` is one of ``values`` (compared as lower-case text)."""
     if not values:
         return "FALSE"
-    items = ", ".join(lit(str(v).lower() if lower_input else str(v)) for v in values)
+    items = ", ".join(literal(str(v).lower() if lower_input else str(v)) for v in values)
     key = f"lower({expr})" if lower_input else expr
     return f"COALESCE({key} IN ({items}), FALSE)"

@@ -1,43 +1,81 @@
-"""Shopify GraphQL Admin API responses and bulk-operation JSONL.
+"""Shopify Admin API responses: GraphQL pages and single records, bulk-operation JSONL, REST JSON.
 
-One source may hold saved responses of the ``customers``, ``orders``, ``draftOrders``,
+One source may hold saved responses of the GraphQL ``customers``, ``orders``, ``draftOrders``,
 ``companies`` and ``companyLocations`` connections (``nodes`` or ``edges { node }``, one page per
-file or many), and bulk-operation results, where nested connections arrive as their own lines with
-``__parentId``. Records are recognised by their connection or by the type in their GID.
+file or many), single-record queries (``{"data": {"customer": {...}}}``, also as the docs show it
+without ``data``), bulk-operation results, where nested connections arrive as their own lines with
+``__parentId``, and REST Admin JSON (``{"orders": [...]}``, ``{"customers": [...]}`` as from
+``customers/search.json``, single ``{"order": {...}}`` / ``{"customer": {...}}``). Records are
+recognised by their connection, the type in their GID, or their REST keys; REST and GraphQL
+spell the same fields differently and both are read.
 
 B2B comes from the authoritative places (reference §1.6): an order's ``purchasingEntity`` company
-and location (with ``taxSettings.taxRegistrationId``), a customer's ``companyContactProfiles``, and
-company contacts. Draft orders are quotes; cancelled = ``cancelledAt`` set.
+and location (with ``taxSettings.taxRegistrationId``), REST's ``company``, a customer's
+``companyContactProfiles``, and a company's contacts: ``mainContact { customer }`` (what a plain
+``companies`` query returns), the ``contacts`` / ``contactProfiles`` connections and bulk
+``CompanyContact`` lines. Draft orders are quotes; cancelled = ``cancelledAt`` set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json
-from bridgewatch.sources.shapes import Field, const, first, flag, has_tag, in_list, js, json_list, lit, number, tail_id
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.shapes import (
+    Field,
+    const,
+    first,
+    flag,
+    full_name,
+    has_tag,
+    in_list,
+    js,
+    json_list,
+    number,
+    tail_id,
+)
+from bridgewatch.sql import literal
 
 PLATFORM = const("shopify")
 CONNECTIONS = {"customers": "customer", "orders": "order", "draftOrders": "draft", "companies": "company",
                "companyLocations": "location"}
+SINGLE = {"customer": None, "order": None, "draftOrder": "draft", "company": "company",
+          "companyLocation": "location"}
 GID_KINDS = {"Customer": "customer", "Order": "order", "DraftOrder": "draft", "Company": "company",
              "CompanyLocation": "location", "CompanyContact": "contact"}
 PARENT_TABLES = {"Customer": "commerce_customers", "Order": "orders", "DraftOrder": "orders",
                  "Company": "companies", "CompanyLocation": "company_locations"}
 """Where a bulk child line of another type (a LineItem, a MailingAddress) is counted: its parent's table."""
+ONLY_KEY = "json_array_length(json_keys(t.json)) = 1"
+"""A REST response (``{"orders": [...]}``) has one key; a record with an ``orders`` field has more."""
+REST_ORDER = ("json_exists(j, '$.financial_status') OR json_exists(j, '$.line_items') "
+              "OR json_exists(j, '$.order_number')")
+REST_CUSTOMER = ("json_exists(j, '$.orders_count') OR json_exists(j, '$.verified_email') "
+                 "OR json_exists(j, '$.first_name') OR json_exists(j, '$.default_address')")
 
 LAYOUT = JsonLayout(
-    envelopes=tuple(e for conn, kind in CONNECTIONS.items() for e in (
-        Envelope(f"$.data.{conn}.nodes", kind=kind), Envelope(f"$.data.{conn}.edges", ".node", kind=kind))),
+    envelopes=(
+        *(e for conn, kind in CONNECTIONS.items() for e in (
+            Envelope(f"$.data.{conn}.nodes", kind=kind), Envelope(f"$.data.{conn}.edges", ".node", kind=kind))),
+        *(Envelope(f"$.data.{name}", kind=kind, single=True) for name, kind in SINGLE.items()),
+        Envelope("$.orders", kind="order", when=ONLY_KEY), Envelope("$.customers", kind="customer", when=ONLY_KEY),
+        *(Envelope(f"$.{name}", single=True, when=ONLY_KEY) for name in SINGLE),
+    ),
     kinds=(*((kind, f"starts_with(j ->> '$.id', 'gid://shopify/{gid}/')") for gid, kind in GID_KINDS.items()),
-           ("child", "json_exists(j, '$.__parentId')")),
+           ("child", "json_exists(j, '$.__parentId')"), ("order", REST_ORDER), ("customer", REST_CUSTOMER)),
+    accepts=("Shopify GraphQL Admin responses (customers, orders, draftOrders, companies, companyLocations "
+             "pages; single customer, order, draftOrder, company, companyLocation queries), bulk-operation "
+             "JSONL, and REST Admin JSON (orders, customers, customers/search, a single order or customer)"),
 )
 PARENT_TYPE = "regexp_extract(r.j ->> '$.__parentId', 'gid://shopify/([A-Za-z]+)/', 1)"
 TYPE = "regexp_extract(r.j ->> '$.id', 'gid://shopify/([A-Za-z]+)/', 1)"
+CONTACT_LISTS = ("$.contacts.nodes[*]", "$.contacts.edges[*].node", "$.contactProfiles.nodes[*]",
+                 "$.contactProfiles.edges[*].node")
 
 
 def gid(*paths: str) -> Field:
@@ -46,7 +84,7 @@ def gid(*paths: str) -> Field:
 
 
 class ShopifyApiReader(VendorReader):
-    """Saved GraphQL Admin API responses and bulk-operation JSONL results."""
+    """Saved GraphQL Admin API responses, bulk-operation JSONL results and REST Admin JSON."""
 
     name = "shopify_api"
     produces = ("orders", "commerce_customers", "companies", "company_locations")
@@ -64,17 +102,24 @@ class ShopifyApiReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
 
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        load_json_files(session, paths, LAYOUT)
+
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        """Lift locations and contacts nested in company nodes to records of their own."""
-        for nested, kind in (("locations", "location"), ("contacts", "contact")):
-            items = (f"COALESCE(json_extract(c.j, '$.{nested}.nodes[*]'), "
-                     f"json_extract(c.j, '$.{nested}.edges[*].node'))")
-            session.con.execute(f"""
-                INSERT INTO __rec
-                SELECT c.__file, row_number() OVER (PARTITION BY c.__file ORDER BY c.__row, x.ord), '{kind}',
-                       json_merge_patch(x.item, json_object('__parentId', c.j ->> '$.id'))
-                FROM __rec AS c, unnest({items}) WITH ORDINALITY AS x(item, ord)
-                WHERE c.kind = 'company'""")
+        """Lift locations and contacts (the main contact too) nested in company nodes to records of their own."""
+        self._lift(session, "location", ["$.locations.nodes[*]", "$.locations.edges[*].node"])
+        self._lift(session, "contact", ["$.mainContact", *CONTACT_LISTS])
+
+    @staticmethod
+    def _lift(session: Session, kind: str, paths: list[str]) -> None:
+        items = " || ".join(f"COALESCE(json_extract(c.j, {literal(p)}), [])" if p.endswith("]") or "[*]" in p
+                            else f"COALESCE([json_extract(c.j, {literal(p)})], [])" for p in paths)
+        session.con.execute(f"""
+            INSERT INTO __rec
+            SELECT c.__file, row_number() OVER (PARTITION BY c.__file ORDER BY c.__row, x.ord), '{kind}',
+                   json_merge_patch(x.item, json_object('__parentId', c.j ->> '$.id'))
+            FROM __rec AS c, unnest({items}) WITH ORDINALITY AS x(item, ord)
+            WHERE c.kind = 'company' AND json_type(x.item) = 'OBJECT'""")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _contacts(), _orders(options), _companies(), _locations(),
@@ -82,30 +127,32 @@ class ShopifyApiReader(VendorReader):
                 *_children(), unrecognised("orders", "Shopify")]
 
 
-LINKS = ("(SELECT COALESCE(NULLIF(regexp_extract(j ->> '$.customer.id', '/([0-9]+)$', 1), ''), "
-         "j ->> '$.customer.id') AS cid, min(regexp_extract(COALESCE(j ->> '$.company.id', j ->> '$.__parentId'), "
-         "'/([0-9]+)$', 1)) AS company FROM {contact} GROUP BY 1)")
+CUSTOMER_ID = gid("$.legacyResourceId", "$.id")
+CONTACT_CUSTOMER = gid("$.customer.legacyResourceId", "$.customer.id")
+LINKS = (f"(SELECT {CONTACT_CUSTOMER.sql} AS cid, "
+         f"min({tail_id(js('$.company.id', '$.__parentId')).sql}) AS company FROM {{contact}} AS r GROUP BY 1)")
 
 
 def _customers(options: Mapping[str, Any]) -> TableMap:
-    cid = gid("$.legacyResourceId", "$.id")
     profile = gid("$.companyContactProfiles[0].company.id")
     tagged = has_tag(_tags().sql, options["b2b_tag"])
-    return TableMap("commerce_customers", f"{{customer}} AS r LEFT JOIN {LINKS} AS l ON l.cid = {cid.sql}", {
+    return TableMap("commerce_customers", f"{{customer}} AS r LEFT JOIN {LINKS} AS l ON l.cid = {CUSTOMER_ID.sql}", {
         "platform": PLATFORM,
-        "customer_id": cid,
+        "customer_id": CUSTOMER_ID,
         "email": js("$.defaultEmailAddress.emailAddress", "$.email"),
-        "name": first(js("$.displayName"),
-                      Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.firstName', r.j ->> '$.lastName')), '')")),
+        "name": first(js("$.displayName"), full_name("r.j ->> '$.firstName'", "r.j ->> '$.lastName'"),
+                      full_name("r.j ->> '$.first_name'", "r.j ->> '$.last_name'")),
         "is_b2b": flag(f"COALESCE(json_array_length(r.j, '$.companyContactProfiles'), 0) > 0 "
                        f"OR l.company IS NOT NULL OR {tagged}"),
         "company_id": first(profile, Field("l.company")),
-        "company_name": js("$.defaultAddress.company"),
+        "company_name": js("$.defaultAddress.company", "$.default_address.company"),
         "vat_number": js(options["vat_path"]) if options["vat_path"] else const(None),
         "account_ref": js(options["account_ref_path"]) if options["account_ref_path"] else const(None),
-        "country": js("$.defaultAddress.countryCodeV2", "$.defaultAddress.countryCode"),
+        "country": country(js("$.defaultAddress.countryCodeV2", "$.defaultAddress.countryCode",
+                              "$.default_address.country_code", "$.defaultAddress.country",
+                              "$.default_address.country")),
         "tags": _tags(),
-        "created_at": js("$.createdAt"),
+        "created_at": js("$.createdAt", "$.created_at"),
     })
 
 
@@ -117,45 +164,50 @@ def _tags() -> Field:
 
 
 def _contacts() -> TableMap:
-    """Company contacts whose customer is not among the customer records become B2B customers."""
-    cid = gid("$.customer.legacyResourceId", "$.customer.id")
-    known = f"(SELECT DISTINCT {gid('$.legacyResourceId', '$.id').sql} AS cid FROM {{customer}} AS r)"
+    """Company contacts whose customer is not among the customer records become B2B customers (a
+    customer read by another source, e.g. a customers CSV, is merged with this row: see combine)."""
+    known = f"(SELECT DISTINCT {CUSTOMER_ID.sql} AS cid FROM {{customer}} AS r)"
+    cid = CONTACT_CUSTOMER
     return TableMap("commerce_customers", f"{{contact}} AS r LEFT JOIN {known} AS k ON k.cid = {cid.sql}", {
         "platform": PLATFORM,
         "customer_id": cid,
         "email": js("$.customer.defaultEmailAddress.emailAddress", "$.customer.email"),
-        "name": js("$.customer.displayName"),
+        "name": first(js("$.customer.displayName"),
+                      full_name("r.j ->> '$.customer.firstName'", "r.j ->> '$.customer.lastName'")),
         "is_b2b": const("true"),
         "company_id": tail_id(js("$.company.id", "$.__parentId")),
-    }, exclude=[(f"{cid.sql} IS NULL", lit("company contact without a customer")),
-                ("k.cid IS NOT NULL", lit("company contact: company link applied to its customer record")),
+    }, exclude=[(f"{cid.sql} IS NULL", literal("company contact without a customer")),
+                ("k.cid IS NOT NULL", literal("company contact: company link applied to its customer record")),
                 (f"row_number() OVER (PARTITION BY {cid.sql} ORDER BY r.__file, r.__row) > 1",
-                 lit("company contact of a customer already linked to a company"))])
+                 literal("company contact of a customer already linked to a company"))])
 
 
 def _orders(options: Mapping[str, Any]) -> TableMap:
     draft = "r.kind = 'draft'"
-    inactive = in_list("r.j ->> '$.displayFinancialStatus'", options["inactive_financial_statuses"])
+    status = js("$.displayFinancialStatus", "$.financial_status", "$.status")
+    inactive = in_list(status.sql, options["inactive_financial_statuses"])
     return TableMap("orders", "(SELECT * FROM {order} UNION ALL SELECT * FROM {draft}) AS r", {
         "platform": PLATFORM,
         "order_id": Field(f"CASE WHEN {draft} THEN 'draft-' || {gid('$.id').sql} "
                           f"ELSE {gid('$.legacyResourceId', '$.id').sql} END", "id"),
         "customer_id": gid("$.customer.legacyResourceId", "$.customer.id", "$.purchasingEntity.contact.customer.id",
                            "$.purchasingEntity.id"),
-        "company_id": gid("$.purchasingEntity.company.id"),
-        "email": js("$.email"),
-        "status": Field(f"CASE WHEN {draft} THEN r.j ->> '$.status' ELSE r.j ->> '$.displayFinancialStatus' END",
-                        "displayFinancialStatus"),
-        "cancelled": flag("r.j ->> '$.cancelledAt' IS NOT NULL"),
+        "company_id": gid("$.purchasingEntity.company.id", "$.company.id"),
+        "email": js("$.email", "$.contact_email"),
+        "status": Field(f"CASE WHEN {draft} THEN r.j ->> '$.status' ELSE {status.sql} END", "displayFinancialStatus"),
+        "cancelled": flag("COALESCE(r.j ->> '$.cancelledAt', r.j ->> '$.cancelled_at') IS NOT NULL"),
         "quote": flag(draft),
         "inactive": flag(f"COALESCE(CAST(r.j ->> '$.test' AS BOOLEAN), FALSE) OR {inactive}"),
-        "created_at": js("$.createdAt"),
-        "currency": js("$.totalPriceSet.shopMoney.currencyCode", "$.currencyCode"),
-        "total": number(js("$.totalPriceSet.shopMoney.amount", "$.totalPrice")),
-        "ship_to_country": js("$.shippingAddress.countryCodeV2", "$.billingAddress.countryCodeV2"),
+        "created_at": js("$.createdAt", "$.created_at"),
+        "currency": js("$.totalPriceSet.shopMoney.currencyCode", "$.currencyCode",
+                       "$.total_price_set.shop_money.currency_code", "$.currency"),
+        "total": number(js("$.totalPriceSet.shopMoney.amount", "$.totalPrice", "$.total_price_set.shop_money.amount",
+                           "$.total_price")),
+        "ship_to_country": country(js("$.shippingAddress.countryCodeV2", "$.billingAddress.countryCodeV2",
+                                      "$.shipping_address.country_code", "$.billing_address.country_code")),
         "tags": _tags(),
     }, exclude=[(f"{draft} AND upper(r.j ->> '$.status') = 'COMPLETED'",
-                 lit("completed draft order (the order it became is read as an order)"))])
+                 literal("completed draft order (the order it became is read as an order)"))])
 
 
 def _companies() -> TableMap:
@@ -165,8 +217,8 @@ def _companies() -> TableMap:
         "name": js("$.name"),
         "email": js("$.mainContact.customer.defaultEmailAddress.emailAddress", "$.mainContact.customer.email"),
         "account_ref": js("$.externalId"),
-        "country": js("$.locations.nodes[0].billingAddress.countryCode",
-                      "$.locations.edges[0].node.billingAddress.countryCode"),
+        "country": country(js("$.locations.nodes[0].billingAddress.countryCode",
+                              "$.locations.edges[0].node.billingAddress.countryCode")),
         "created_at": js("$.createdAt", "$.customerSince"),
     })
 
@@ -180,7 +232,7 @@ def _location_fields(prefix: str, company: Field) -> dict[str, Field]:
         "name": js(f"{p}.name"),
         "vat_number": js(f"{p}.taxSettings.taxRegistrationId", f"{p}.taxRegistrationId"),
         "account_ref": js(f"{p}.externalId"),
-        "country": js(f"{p}.billingAddress.countryCode", f"{p}.shippingAddress.countryCode"),
+        "country": country(js(f"{p}.billingAddress.countryCode", f"{p}.shippingAddress.countryCode")),
     }
 
 
@@ -201,7 +253,7 @@ def _order_companies() -> TableMap:
         "name": js("$.purchasingEntity.company.name"),
         "account_ref": js("$.purchasingEntity.company.externalId"),
     }, exclude=[(f"row_number() OVER (PARTITION BY r.__file, {company.sql} ORDER BY r.__row) > 1",
-                 lit("company already named by an earlier order"))])
+                 literal("company already named by an earlier order"))])
 
 
 def _order_locations() -> TableMap:
@@ -209,7 +261,7 @@ def _order_locations() -> TableMap:
     loc = fields["location_id"].sql
     return TableMap("company_locations", f"(SELECT * FROM {{order}} AS r WHERE {loc} IS NOT NULL) AS r", fields,
                     exclude=[(f"row_number() OVER (PARTITION BY r.__file, {loc} ORDER BY r.__row) > 1",
-                              lit("location already named by an earlier order"))])
+                              literal("location already named by an earlier order"))])
 
 
 def _children() -> list[TableMap]:
@@ -219,9 +271,9 @@ def _children() -> list[TableMap]:
     for parent, table in PARENT_TABLES.items():
         by_table.setdefault(table, []).append(parent)
     maps = [TableMap(table, f"(SELECT * FROM {{child}} AS r WHERE {PARENT_TYPE} IN "
-                            f"({', '.join(lit(p) for p in parents)})) AS r", {}, exclude=[("TRUE", reason)])
+                            f"({', '.join(literal(p) for p in parents)})) AS r", {}, exclude=[("TRUE", reason)])
             for table, parents in by_table.items()]
-    others = ", ".join(lit(p) for p in PARENT_TABLES)
+    others = ", ".join(literal(p) for p in PARENT_TABLES)
     maps.append(TableMap("orders", f"(SELECT * FROM {{child}} AS r WHERE {PARENT_TYPE} NOT IN ({others})) AS r", {},
-                         exclude=[("TRUE", lit("bulk line of an unsupported parent type"))]))
+                         exclude=[("TRUE", literal("bulk line of an unsupported parent type"))]))
     return maps

@@ -4,6 +4,11 @@ Files are recognised by their header, so one source may hold all three; orders a
 customers by email, because the orders export has no customer id column (reference §1.8). The
 orders export has one row per line item with the order's own columns filled on its first row only:
 the other rows of an order are excluded as ``additional line item of an order``.
+
+A customer buys for a company when the companies export names it as a contact: by ``Customer: ID``,
+by ``Customer: Email`` when the export carries no id, or as the company's ``Main Contact``. With
+``email_as_customer_id`` and no customers export, each order email becomes an email-keyed customer,
+so an orders-only workspace still matches by email.
 """
 
 from __future__ import annotations
@@ -13,23 +18,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
-from bridgewatch.sources.raw import Session, TabularKind, load_csv, match_kind
+from bridgewatch.sources.raw import Session, TabularKind
+from bridgewatch.sources.rawcsv import load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import (
     Field,
     col,
     const,
     first,
     flag,
+    full_name,
     has_tag,
     in_list,
-    iso2,
-    lit,
     money,
     timestamp,
 )
+from bridgewatch.sql import literal
 
 PLATFORM = const("shopify")
 SHOPIFY_CSV_DATE = ("%Y-%m-%d %H:%M:%S %z",)
@@ -38,25 +44,27 @@ SHOPIFY_CSV_DATE = ("%Y-%m-%d %H:%M:%S %z",)
 CUSTOMERS = TabularKind("customers", ("First Name", "Last Name", "Email"), {
     "id": ("Customer ID",), "first_name": ("First Name",), "last_name": ("Last Name",), "email": ("Email",),
     "company": ("Default Address Company", "Company"),
-    "country": ("Default Address Country Code", "Country Code"), "tags": ("Tags",),
-}, required=("email",), label="Shopify customers export")
+    "country": ("Default Address Country Code", "Country Code", "Country"), "tags": ("Tags",),
+    "vat": (), "account_ref": (), "external_id": (),
+}, required=("email",), label="Shopify customers export", table="commerce_customers")
 
 ORDERS = TabularKind("orders", ("Name", "Lineitem quantity"), {
     "name": ("Name",), "id": ("Id",), "email": ("Email",), "financial_status": ("Financial Status",),
     "created_at": ("Created at",), "cancelled_at": ("Cancelled at",), "currency": ("Currency",),
     "total": ("Total",), "shipping_country": ("Shipping Country",), "billing_country": ("Billing Country",),
-    "tags": ("Tags",),
-}, required=("name", "created_at", "currency", "total"), label="Shopify orders export")
+    "tags": ("Tags",), "billing_name": ("Billing Name",),
+}, required=("name", "created_at", "currency", "total"), label="Shopify orders export", table="orders")
 
 COMPANIES = TabularKind("companies", ("ID", "Name", "Location: ID"), {
     "id": ("ID",), "name": ("Name",), "external_id": ("External ID",), "since": ("Customer Since",),
-    "main_email": ("Main Contact: Customer Email",), "location_id": ("Location: ID",),
-    "location_name": ("Location: Name",), "location_external_id": ("Location: External ID",),
-    "tax_id": ("Location: Tax ID",), "billing_country": ("Location: Billing Country Code",),
-    "shipping_country": ("Location: Shipping Country Code",), "customer_id": ("Customer: ID",),
-    "customer_email": ("Customer: Email",), "customer_first": ("Customer: First Name",),
-    "customer_last": ("Customer: Last Name",),
-}, required=("id",), label="Shopify companies export")
+    "main_id": ("Main Contact: Customer ID",), "main_email": ("Main Contact: Customer Email",),
+    "location_id": ("Location: ID",), "location_name": ("Location: Name",),
+    "location_external_id": ("Location: External ID",), "tax_id": ("Location: Tax ID",),
+    "billing_country": ("Location: Billing Country Code", "Location: Billing Country"),
+    "shipping_country": ("Location: Shipping Country Code", "Location: Shipping Country"),
+    "customer_id": ("Customer: ID",), "customer_email": ("Customer: Email",),
+    "customer_first": ("Customer: First Name",), "customer_last": ("Customer: Last Name",),
+}, required=("id",), label="Shopify companies export", table="companies")
 
 KINDS = (COMPANIES, ORDERS, CUSTOMERS)
 LINE_ITEM = "additional line item of an order"
@@ -87,14 +95,18 @@ class ShopifyCsvReader(VendorReader):
         "inactive_financial_statuses": Option(["voided", "expired", "refunded"],
                                               "Financial statuses that are not a live sale."),
         "email_as_customer_id": Option(False, "Give orders whose email matches no exported customer the email "
-                                              "as customer id (when no customers export is available) "
-                                              "instead of treating them as guests."),
+                                              "as customer id, and make that email a customer (when no "
+                                              "customers export is available), instead of treating them as "
+                                              "guests."),
         "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files)."),
-        "columns": Option({}, "Header overrides: internal column name → header in your file."),
+        "columns": Option({}, "Header overrides: internal column name → header in your file; also maps any "
+                              "customers-export column to vat, account_ref or external_id."),
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = sniff_csv(path)
+        head = read_head(session, path, "orders")
+        if head is None:
+            return
         kind = match_kind(path, head, [self._kind(k, options) for k in KINDS])
         load_csv(session, path, kind, head, overrides=options["columns"], decimal_comma=options["decimal_comma"])
 
@@ -112,39 +124,62 @@ class ShopifyCsvReader(VendorReader):
         return replace(kind, columns={**kind.columns, **extra})
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [_customers(options), _orders(options), _companies(), _locations(), _contacts()]
+        maps = [_customers(options), _orders(options), _companies(), _locations(), _contacts()]
+        return maps + ([_order_customers()] if options["email_as_customer_id"] else [])
 
 
 CUSTOMER_ID = "COALESCE(NULLIF(regexp_replace(trim({0}.id), '^''', ''), ''), lower(trim({0}.email)))"
 """Exports before 2023 have no Customer ID: the email identifies the customer then."""
-CONTACT_LINKS = ("(SELECT NULLIF(regexp_replace(trim(customer_id), '^''', ''), '') AS cid, min(trim(id)) AS company "
-                 "FROM {companies} WHERE trim(customer_id) <> '' GROUP BY 1)")
+
+
+def strip_id(sql: str) -> str:
+    """An id cell without the spreadsheet-safe leading ``'``; empty = NULL."""
+    return f"NULLIF(regexp_replace(trim({sql}), '^''', ''), '')"
+
+
+NO_CONTACT = "COALESCE(trim(r.customer_id), '') = '' AND COALESCE(trim(r.customer_email), '') = ''"
+CONTACT_ID = f"CASE WHEN {NO_CONTACT} THEN {strip_id('r.main_id')} ELSE {strip_id('r.customer_id')} END"
+CONTACT_EMAIL = f"lower(trim(CASE WHEN {NO_CONTACT} THEN r.main_email ELSE r.customer_email END))"
+"""The contact a companies-export row names: its ``Customer:`` columns, else (a company row without a
+contact) the company's main contact."""
+
+
+def _links(key: str) -> str:
+    """Company per contact ``key`` (``id`` or ``email``), from every contact and main-contact column."""
+    pairs = (f"SELECT {strip_id('customer_id')} AS id, lower(trim(customer_email)) AS email, trim(id) AS company "
+             f"FROM {{companies}} UNION ALL SELECT {strip_id('main_id')}, lower(trim(main_email)), trim(id) "
+             f"FROM {{companies}}")
+    return f"(SELECT {key} AS k, min(company) AS company FROM ({pairs}) WHERE COALESCE({key}, '') <> '' GROUP BY 1)"
 
 
 def _customers(options: Mapping[str, Any]) -> TableMap:
     tagged = has_tag("r.tags", options["b2b_tag"])
-    return TableMap("commerce_customers",
-                    f"{{customers}} AS r LEFT JOIN {CONTACT_LINKS} AS l ON l.cid = {CUSTOMER_ID.format('r')}", {
-                        "platform": PLATFORM,
-                        "customer_id": Field(CUSTOMER_ID.format("r"), "Customer ID"),
-                        "email": col("email", "Email"),
-                        "name": Field("NULLIF(trim(concat_ws(' ', trim(r.first_name), trim(r.last_name))), '')"),
-                        "is_b2b": flag(f"l.company IS NOT NULL OR {tagged}"),
-                        "company_id": Field("l.company"),
-                        "company_name": col("company", "Default Address Company"),
-                        "vat_number": col("vat", options["vat_column"]),
-                        "account_ref": col("account_ref", options["account_ref_column"]),
-                        "country": iso2(col("country", "Default Address Country Code")),
-                        "tags": col("tags", "Tags"),
-                    })
+    source = (f"{{customers}} AS r LEFT JOIN {_links('id')} AS l ON l.k = {CUSTOMER_ID.format('r')} "
+              f"LEFT JOIN {_links('email')} AS le ON le.k = lower(trim(r.email))")
+    return TableMap("commerce_customers", source, {
+        "platform": PLATFORM,
+        "customer_id": Field(CUSTOMER_ID.format("r"), "Customer ID"),
+        "email": col("email", "Email"),
+        "name": full_name("r.first_name", "r.last_name"),
+        "is_b2b": flag(f"COALESCE(l.company, le.company) IS NOT NULL OR {tagged}"),
+        "company_id": Field("COALESCE(l.company, le.company)"),
+        "company_name": col("company", "Default Address Company"),
+        "vat_number": col("vat", options["vat_column"] or options["columns"].get("vat")),
+        "account_ref": col("account_ref", options["account_ref_column"] or options["columns"].get("account_ref")),
+        "external_id": col("external_id", options["columns"].get("external_id")),
+        "country": country(col("country", "Default Address Country Code")),
+        "tags": col("tags", "Tags"),
+    })
+
+
+EMAILS = (f"(SELECT lower(trim(email)) AS e, min({CUSTOMER_ID.format('c')}) AS cid FROM {{customers}} AS c "
+          f"WHERE trim(email) <> '' GROUP BY 1)")
 
 
 def _orders(options: Mapping[str, Any]) -> TableMap:
-    emails = (f"(SELECT lower(trim(email)) AS e, min({CUSTOMER_ID.format('c')}) AS cid FROM {{customers}} AS c "
-              f"WHERE trim(email) <> '' GROUP BY 1)")
     fallback = ", lower(trim(r.email))" if options["email_as_customer_id"] else ""
     inactive = in_list("trim(r.financial_status)", options["inactive_financial_statuses"])
-    source = f"{{orders}} AS r {PREVIOUS_ROW} LEFT JOIN {emails} AS c ON c.e = lower(trim(r.email))"
+    source = f"{{orders}} AS r {PREVIOUS_ROW} LEFT JOIN {EMAILS} AS c ON c.e = lower(trim(r.email))"
     return TableMap("orders", source, {
         "platform": PLATFORM,
         "order_id": first(col("id", "Id"), col("name", "Name")),
@@ -157,9 +192,27 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
                                 example="'2026-06-18 11:02:03 +0100'"),
         "currency": col("currency", "Currency"),
         "total": money(col("total", "Total"), "r.__dc"),
-        "ship_to_country": iso2(first(col("shipping_country"), col("billing_country"))),
+        "ship_to_country": country(first(col("shipping_country", "Shipping Country"),
+                                         col("billing_country", "Billing Country"))),
         "tags": col("tags", "Tags"),
-    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", lit(LINE_ITEM))])
+    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", literal(LINE_ITEM))])
+
+
+def _order_customers() -> TableMap:
+    """With ``email_as_customer_id``: an order email no exported customer has becomes a customer keyed by it."""
+    email = "lower(trim(r.email))"
+    source = f"{{orders}} AS r {PREVIOUS_ROW} LEFT JOIN {EMAILS} AS c ON c.e = {email}"
+    return TableMap("commerce_customers", source, {
+        "platform": PLATFORM,
+        "customer_id": Field(email, "Email"),
+        "email": col("email", "Email"),
+        "name": col("billing_name", "Billing Name"),
+        "country": country(col("billing_country", "Billing Country")),
+    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", literal(LINE_ITEM)),
+                (f"COALESCE({email}, '') = ''", literal("guest order without an email")),
+                ("c.e IS NOT NULL", literal("order of a customer in the customers export")),
+                (f"row_number() OVER (PARTITION BY {email} ORDER BY r.__file, r.__row) > 1",
+                 literal("customer already named by an earlier order"))])
 
 
 def _companies() -> TableMap:
@@ -167,11 +220,12 @@ def _companies() -> TableMap:
         "platform": PLATFORM,
         "company_id": col("id", "ID"),
         "name": col("name", "Name"),
-        "email": col("main_email", "Main Contact: Customer Email"),
+        "email": first(col("main_email", "Main Contact: Customer Email")),
         "account_ref": col("external_id", "External ID"),
-        "country": iso2(first(col("billing_country"), col("shipping_country"))),
+        "country": country(first(col("billing_country", "Location: Billing Country Code"),
+                                 col("shipping_country", "Location: Shipping Country Code"))),
         "created_at": timestamp(col("since", "Customer Since"), SHOPIFY_CSV_DATE),
-    }, exclude=[(repeat_of("trim(r.id)"), lit("additional row of the same company (locations, contacts)"))])
+    }, exclude=[(repeat_of("trim(r.id)"), literal("additional row of the same company (locations, contacts)"))])
 
 
 def _locations() -> TableMap:
@@ -182,22 +236,29 @@ def _locations() -> TableMap:
         "name": col("location_name", "Location: Name"),
         "vat_number": col("tax_id", "Location: Tax ID"),
         "account_ref": col("location_external_id", "Location: External ID"),
-        "country": iso2(first(col("billing_country"), col("shipping_country"))),
-    }, exclude=[("COALESCE(trim(r.location_id), '') = ''", lit("company row without a location")),
-                (repeat_of("trim(r.id), trim(r.location_id)"), lit("additional row of the same location (contacts)"))])
+        "country": country(first(col("billing_country", "Location: Billing Country Code"),
+                                 col("shipping_country", "Location: Shipping Country Code"))),
+    }, exclude=[("COALESCE(trim(r.location_id), '') = ''", literal("company row without a location")),
+                (repeat_of("trim(r.id), trim(r.location_id)"),
+                 literal("additional row of the same location (contacts)"))])
 
 
 def _contacts() -> TableMap:
-    known = f"(SELECT DISTINCT {CUSTOMER_ID.format('c')} AS cid FROM {{customers}} AS c)"
-    cid = "NULLIF(regexp_replace(trim(r.customer_id), '^''', ''), '')"
-    return TableMap("commerce_customers", f"{{companies}} AS r LEFT JOIN {known} AS k ON k.cid = {cid}", {
+    """Contacts not in the customers export (by id, else by email) become B2B customers; an export without
+    contact ids keys them by email, as old customers exports are."""
+    ids = f"(SELECT DISTINCT {CUSTOMER_ID.format('c')} AS cid FROM {{customers}} AS c)"
+    emails = "(SELECT DISTINCT lower(trim(c.email)) AS e FROM {customers} AS c)"
+    cid = f"COALESCE({CONTACT_ID}, NULLIF({CONTACT_EMAIL}, ''))"
+    source = (f"{{companies}} AS r LEFT JOIN {ids} AS k ON k.cid = {CONTACT_ID} "
+              f"LEFT JOIN {emails} AS ke ON ke.e = {CONTACT_EMAIL}")
+    return TableMap("commerce_customers", source, {
         "platform": PLATFORM,
         "customer_id": Field(cid, "Customer: ID"),
-        "email": col("customer_email", "Customer: Email"),
-        "name": Field("NULLIF(trim(concat_ws(' ', trim(r.customer_first), trim(r.customer_last))), '')"),
+        "email": Field(f"NULLIF({CONTACT_EMAIL}, '')", "Customer: Email"),
+        "name": full_name("r.customer_first", "r.customer_last"),
         "is_b2b": const("true"),
         "company_id": col("id", "ID"),
-    }, exclude=[(f"{cid} IS NULL", lit("company row without a contact")),
-                ("k.cid IS NOT NULL", lit("company contact: company link applied to the customer from the "
-                                          "customers export")),
-                (repeat_of(cid), lit("additional row of the same contact"))])
+    }, exclude=[(f"{cid} IS NULL", literal("company row without a contact")),
+                ("k.cid IS NOT NULL OR ke.e IS NOT NULL",
+                 literal("company contact: company link applied to the customer from the customers export")),
+                (repeat_of(cid), literal("additional row of the same contact"))])

@@ -7,22 +7,37 @@ Three readers:
 * ``power_automate_flowruns`` — Power Automate run history: Dataverse ``flowruns`` rows (Web API
   JSON or CSV with the logical column names) or Flow management API run objects. A run names its
   commerce customer only where the flow wrote it: a column (``customer_ref_field``) or the error
-  message (``customer_ref_pattern``); runs naming none are excluded, counted.
+  message (``customer_ref_pattern``); runs naming none are excluded, counted. ``reason_pattern``
+  keeps only the reason part of the message (``Create account failed for customer 1042: <reason>``).
 * ``business_central_connector_log`` — Business Central Shopify connector *Skipped Records* page
   exported to CSV: each skipped customer or company is a ``skipped`` event with its reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridgewatch.ingest.csvfile import sniff_csv
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_csv, load_json
-from bridgewatch.sources.shapes import Field, blank, case_map, col, const, first, js, lit, setting, timestamp, translate
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json_files
+from bridgewatch.sources.rawcsv import load_csv, read_head
+from bridgewatch.sources.shapes import (
+    Field,
+    blank,
+    case_map,
+    col,
+    const,
+    derive,
+    first,
+    js,
+    setting,
+    timestamp,
+    translate,
+)
+from bridgewatch.sql import literal
 
 OUTCOMES = {
     "succeeded": "succeeded", "success": "succeeded", "ok": "succeeded", "created": "succeeded",
@@ -38,6 +53,17 @@ OPERATIONS = {"create": "create", "insert": "create", "add": "create", "update":
 JSON_EXTENSIONS = (".json", ".jsonl", ".ndjson")
 
 
+def load_mixed(session: Session, paths: Sequence[Path], layout: JsonLayout,
+               load_csv_file: Callable[[Path], None]) -> None:
+    """JSON files (by extension) in one scan, the others as CSV, accounted in path order."""
+    load_json_files(session, [p for p in paths if p.suffix.lower() in JSON_EXTENSIONS], layout)
+    for path in paths:
+        if path.suffix.lower() not in JSON_EXTENSIONS:
+            load_csv_file(path)
+    order = {str(p): i for i, p in enumerate(paths)}
+    session.files.sort(key=lambda f: order.get(f, len(order)))
+
+
 def _outcomes(options: Mapping[str, Any]) -> dict[str, str]:
     return {**OUTCOMES, **{k.lower(): v for k, v in options.get("outcomes", {}).items()}}
 
@@ -46,7 +72,7 @@ def _outcomes(options: Mapping[str, Any]) -> dict[str, str]:
 
 LOG_FIELDS: dict[str, tuple[str, ...]] = {
     "occurred_at": ("occurred_at", "timestamp", "time", "date"),
-    "customer_ref": ("customer_ref", "customer_id", "commerce_id", "company_id"),
+    "customer_ref": ("customer_ref", "customer_id", "commerce_id", "company_id", "customer_email", "email"),
     "outcome": ("outcome", "status", "result"),
     "operation": ("operation", "action"),
     "rejection_reason": ("rejection_reason", "error", "error_message", "message"),
@@ -56,8 +82,15 @@ LOG_FIELDS: dict[str, tuple[str, ...]] = {
     "erp_account": ("erp_account", "customer_account", "erp_customer_id"),
 }
 LOG_CSV = TabularKind("log", ("occurred_at",), LOG_FIELDS, required=("occurred_at", "customer_ref", "outcome"),
-                      label="sync log")
-LOG_JSON = JsonLayout(envelopes=(Envelope("$.events"), Envelope("$.value")), kinds=(("log_json", "TRUE"),))
+                      label="sync log", table="sync_events")
+LOG_JSON = JsonLayout(envelopes=(Envelope("$.events"), Envelope("$.value")), kinds=(("log_json", "TRUE"),),
+                      accepts="sync events as a JSON array, JSON lines, or an object with events / value")
+
+
+def customer_ref(field: Field) -> Field:
+    """The commerce customer an event names: an email is lower-cased, so it links to customers keyed by
+    their email (Adobe Commerce CSV, old Shopify exports, email_as_customer_id)."""
+    return derive(field, "CASE WHEN contains({0}, '@') THEN lower({0}) ELSE {0} END")
 
 
 class SyncLogReader(VendorReader):
@@ -75,11 +108,15 @@ class SyncLogReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        if path.suffix.lower() in JSON_EXTENSIONS:
-            load_json(session, path, LOG_JSON)
-            return
-        head = sniff_csv(path)
-        load_csv(session, path, LOG_CSV, head, overrides=options["columns"])
+        self.load_all(session, [path], options)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        def one(path: Path) -> None:
+            head = read_head(session, path, "sync_events")
+            if head is not None:
+                load_csv(session, path, LOG_CSV, head, overrides=options["columns"])
+
+        load_mixed(session, paths, LOG_JSON, one)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("log", list(LOG_FIELDS))
@@ -100,7 +137,7 @@ class SyncLogReader(VendorReader):
             "source": setting(options["source"]),
             "event_id": f["event_id"],
             "platform": first(f["platform"], setting(options["platform"])),
-            "customer_ref": f["customer_ref"],
+            "customer_ref": customer_ref(f["customer_ref"]),
             "occurred_at": timestamp(f["occurred_at"]),
             "operation": operation,
             "outcome": translate(f["outcome"], outcomes, "outcome", advice="; add it to the outcomes option"),
@@ -117,8 +154,9 @@ RUN_CSV = TabularKind("run", ("status",), {
     "name": ("name", "Run ID"), "flowrunid": ("flowrunid",), "starttime": ("starttime", "Start time", "startTime"),
     "status": ("status", "Status"), "errorcode": ("errorcode",), "errormessage": ("errormessage", "Error"),
     "workflowname": ("workflowname", "Flow name"),
-}, required=("starttime", "status"), label="Power Automate run history")
-RUN_JSON = JsonLayout(envelopes=(Envelope("$.value"),), kinds=(("run_json", "TRUE"),))
+}, required=("starttime", "status"), label="Power Automate run history", table="sync_events")
+RUN_JSON = JsonLayout(envelopes=(Envelope("$.value"),), kinds=(("run_json", "TRUE"),),
+                      accepts="Dataverse flowruns pages or Flow management API run lists (value)")
 
 
 class PowerAutomateFlowRunsReader(VendorReader):
@@ -132,6 +170,9 @@ class PowerAutomateFlowRunsReader(VendorReader):
         "customer_ref_field": Option(None, "Column / JSON key holding the commerce customer id the run was for."),
         "customer_ref_pattern": Option(DEFAULT_REF_PATTERN, "Regular expression whose first group finds the "
                                                             "customer id in the error message."),
+        "reason_pattern": Option(None, "Regular expression whose first group is the reason part of the error "
+                                       "message (e.g. '(?s)customer [^:]+:\\s*(.*)' keeps what follows "
+                                       "'customer 1042: '); a message it does not match is kept whole."),
         "flows": Option([], "Only runs of these flows (workflowname); empty = every flow."),
         "operation": Option("create", "What the flow attempts (create, update, promote)."),
         "platform": Option(None, "Platform of the customers the flow syncs."),
@@ -141,14 +182,20 @@ class PowerAutomateFlowRunsReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        if path.suffix.lower() in JSON_EXTENSIONS:
-            load_json(session, path, RUN_JSON)
-            return
+        self.load_all(session, [path], options)
+
+    def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
         kind = RUN_CSV
         if options["customer_ref_field"]:
             kind = TabularKind(kind.name, kind.signature, {**kind.columns, "ref": (options["customer_ref_field"],)},
-                               kind.required, kind.label)
-        load_csv(session, path, kind, sniff_csv(path), overrides=options["columns"])
+                               kind.required, kind.label, table="sync_events")
+
+        def one(path: Path) -> None:
+            head = read_head(session, path, "sync_events")
+            if head is not None:
+                load_csv(session, path, kind, head, overrides=options["columns"])
+
+        load_mixed(session, paths, RUN_JSON, one)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("run", [*RUN_CSV.columns, *(["ref"] if options["customer_ref_field"] else [])])
@@ -169,10 +216,10 @@ class PowerAutomateFlowRunsReader(VendorReader):
     @staticmethod
     def _map(source: str, f: Mapping[str, Field], options: Mapping[str, Any]) -> TableMap:
         outcomes = _outcomes(options)
-        found = f"NULLIF(regexp_extract({f['errormessage'].sql}, {lit(options['customer_ref_pattern'])}, 1), '')"
+        found = f"NULLIF(regexp_extract({f['errormessage'].sql}, {literal(options['customer_ref_pattern'])}, 1), '')"
         ref = Field(f"COALESCE({f['ref'].sql}, {found})", f["ref"].source or "errormessage")
         flows = options["flows"]
-        other_flow = (f"COALESCE({f['workflowname'].sql} NOT IN ({', '.join(lit(x) for x in flows)}), TRUE)"
+        other_flow = (f"COALESCE({f['workflowname'].sql} NOT IN ({', '.join(literal(x) for x in flows)}), TRUE)"
                       if flows else "FALSE")
         return TableMap("sync_events", source, {
             "source": const("power_automate"),
@@ -182,12 +229,20 @@ class PowerAutomateFlowRunsReader(VendorReader):
             "occurred_at": timestamp(f["starttime"]),
             "operation": setting(options["operation"]),
             "outcome": translate(f["status"], outcomes, "run status", advice="; add it to the outcomes option"),
-            "rejection_reason": Field(blank(f"concat_ws(': ', {f['errorcode'].sql}, {f['errormessage'].sql})"),
+            "rejection_reason": Field(blank(f"concat_ws(': ', {f['errorcode'].sql}, "
+                                            f"{_reason(f['errormessage'].sql, options['reason_pattern'])})"),
                                       "errormessage"),
             "legal_entity": setting(options["legal_entity"]),
-        }, exclude=[(other_flow, lit("run of another flow")),
-                    (f"{ref.sql} IS NULL", lit("run names no commerce customer (see options customer_ref_field, "
+        }, exclude=[(other_flow, literal("run of another flow")),
+                    (f"{ref.sql} IS NULL", literal("run names no commerce customer (see options customer_ref_field, "
                                                "customer_ref_pattern)"))])
+
+
+def _reason(message: str, pattern: str | None) -> str:
+    """The reason part of ``message`` by ``pattern``'s first group (the whole message when it does not match)."""
+    if not pattern:
+        return message
+    return f"COALESCE(NULLIF(trim(regexp_extract({message}, {literal(pattern)}, 1)), ''), {message})"
 
 
 # -- Business Central Shopify connector ----------------------------------------------------------
@@ -196,7 +251,8 @@ SKIPPED = TabularKind("skipped", ("Shopify Id", "Skipped Reason"), {
     "entry": ("Entry No.",), "shopify_id": ("Shopify Id", "Skipped Record Id"), "table": ("Table Name", "Table Id"),
     "description": ("Description",), "reason": ("Skipped Reason",),
     "created": ("Created At", "Created On", "SystemCreatedAt", "Date and Time"),
-}, required=("shopify_id", "reason", "created"), label="Shopify Skipped Records export")
+}, required=("shopify_id", "reason", "created"), label="Shopify Skipped Records export", table="sync_events",
+   dates=True)
 
 
 class BusinessCentralConnectorLogReader(VendorReader):
@@ -210,11 +266,15 @@ class BusinessCentralConnectorLogReader(VendorReader):
         "company": Option(None, "Business Central company (entity) the connector writes to."),
         "date_formats": Option([], "strptime formats of the Created At column when it is not ISO-8601 "
                                    "(BC exports use the user's locale, e.g. '%d/%m/%Y %H:%M')."),
+        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
+                                     "day_first or month_first, for the date_formats above."),
         "columns": Option({}, "Header overrides: field → column name."),
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        load_csv(session, path, SKIPPED, sniff_csv(path), overrides=options["columns"])
+        head = read_head(session, path, "sync_events")
+        if head is not None:
+            load_csv(session, path, SKIPPED, head, overrides=options["columns"], date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("skipped", list(SKIPPED.columns))
@@ -226,10 +286,10 @@ class BusinessCentralConnectorLogReader(VendorReader):
             "event_id": col("entry", "Entry No."),
             "platform": const("shopify"),
             "customer_ref": col("shopify_id", "Shopify Id"),
-            "occurred_at": timestamp(col("created", "Created At"), options["date_formats"]),
+            "occurred_at": local_time(col("created", "Created At"), options["date_formats"]),
             "operation": const("create"),
             "outcome": const("skipped"),
             "rejection_reason": first(col("reason", "Skipped Reason"), col("description")),
             "legal_entity": setting(options["company"]),
         }, exclude=[(f"NOT (contains({table}, 'customer') OR contains({table}, 'company'))",
-                     lit("skipped record that is not a customer or company"))])]
+                     literal("skipped record that is not a customer or company"))])]

@@ -1,0 +1,84 @@
+"""Benchmark: loading and staging small workspaces (issue 15): per-workspace time over N copies of the demo.
+
+Each copy is the two demo workspaces written in vendor formats (``bridgewatch.demo.write_demo``): 17
+vendor files and a canonical FX file each, a few hundred rows. Issue 15 asks that loading or staging
+one such workspace takes at most 0.2 s, its cost growing with rows, not with the number of files.
+Also reported: the same workspaces read from canonical CSV files, and the process's import time.
+Not run by the tests::
+
+    .venv/bin/python bench/load_bench.py --copies 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+TARGET = 0.2
+"""Seconds to load or stage one demo-sized workspace."""
+Timing = tuple[float, float]
+"""(wall seconds, CPU seconds of every thread of this process)."""
+
+
+def _clock() -> Timing:
+    return time.perf_counter(), time.process_time()
+
+
+def _per_workspace(folders: list[Path], action: Callable[[Path], object], repeats: int) -> Timing:
+    """Best of ``repeats`` passes over every folder, divided by the number of folders. The machine may be
+    shared: minima are the stable figure, and CPU time measures the work whatever else is running."""
+    best = (float("inf"), float("inf"))
+    for _ in range(repeats):
+        start = _clock()
+        for folder in folders:
+            action(folder)
+        now = _clock()
+        best = (min(best[0], now[0] - start[0]), min(best[1], now[1] - start[1]))
+    return best[0] / len(folders), best[1] / len(folders)
+
+
+def import_time() -> float:
+    """Seconds a fresh interpreter takes to import what loading a workspace needs."""
+    code = "import time; t = time.perf_counter(); import bridgewatch.workspace, bridgewatch.sources; " \
+           "print(time.perf_counter() - t)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=5, help="copies of the demo (two workspaces each)")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    from bridgewatch.batch import stage_workspace
+    from bridgewatch.demo import write_demo
+    from bridgewatch.workspace import load_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vendor = [f for i in range(args.copies) for f in write_demo(Path(tmp) / f"vendor{i}")]
+        canonical = [f for i in range(args.copies) for f in write_demo(Path(tmp) / f"canonical{i}", canonical=True)]
+        files = sum(1 for f in vendor[0].rglob("*") if f.is_file() and f.name != "workspace.toml")
+        rows = sum(t.num_rows for t in load_workspace(vendor[0]).tables.values())
+        for folder in vendor[:2]:
+            load_workspace(folder)  # warm: first use of DuckDB's JSON and ICU code
+        loads = _per_workspace(vendor, load_workspace, args.repeats)
+        stages = _per_workspace(vendor, lambda f: stage_workspace(load_workspace(f)), args.repeats)
+        plain = _per_workspace(canonical, load_workspace, args.repeats)
+    print(f"{len(vendor)} workspaces ({files} vendor files, {rows} rows in the first); best of {args.repeats}")
+    print(f"imports (fresh interpreter) : {import_time():6.3f}s")
+    print("per workspace                  wall      cpu")
+    print(f"load vendor files          : {loads[0]:6.3f}s  {loads[1]:6.3f}s  ratio {loads[0] / TARGET:5.2f}x of "
+          f"{TARGET}s")
+    print(f"stage vendor files         : {stages[0]:6.3f}s  {stages[1]:6.3f}s  ratio {stages[0] / TARGET:5.2f}x of "
+          f"{TARGET}s")
+    print(f"load canonical CSV         : {plain[0]:6.3f}s  {plain[1]:6.3f}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Country names, ISO-3 codes and common variants → ISO 3166-1 alpha-2, for every reader.
+
+Vendors write countries as codes as often as names: Sage Intacct ``MAILADDRESS.COUNTRY`` ("United
+Kingdom"), BigCommerce ``country`` and CSV exports ("Ireland"), F&O ``AddressCountryRegionId``
+("GBR"), stores in other languages ("Deutschland", "Royaume-Uni"). The lookup is built from
+pycountry (the ISO 3166 database it maintains: alpha-2, alpha-3, names, official and common names,
+and their translations in the languages below) plus :data:`VARIANTS`, the everyday names ISO does
+not list ("UK", "Great Britain", "USA", "Republic of Ireland", "Holland"). A name that two
+countries share is left out rather than guessed.
+
+Values are compared by :func:`key_sql`: lower-cased, accents and dots removed, runs of spaces,
+hyphens and commas folded, a leading "the" dropped. :func:`country` marks a reader's field for the
+lookup, which the mapping does as one join per column (:func:`looked_up`): a known value becomes
+its alpha-2 code, anything else stays, so the canonical check quarantines it with the value and
+:data:`HINT` (:func:`unknown_code_sql` catches two-letter codes ISO does not assign).
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pycountry
+
+from bridgewatch.ingest.canonical import local_connection
+from bridgewatch.sources.shapes import Field
+
+TABLE = "__bw_countries"
+LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "pl")
+"""Languages whose country names are also recognised (the store languages of the vendors' markets)."""
+VARIANTS: dict[str, str] = {
+    "UK": "GB", "U.K.": "GB", "Great Britain": "GB", "Britain": "GB", "England": "GB", "Scotland": "GB",
+    "Wales": "GB", "Northern Ireland": "GB", "United Kingdom of Great Britain": "GB",
+    "USA": "US", "U.S.A.": "US", "U.S.": "US", "United States of America": "US", "America": "US",
+    "Republic of Ireland": "IE", "Eire": "IE", "Éire": "IE",
+    "Holland": "NL", "The Netherlands": "NL", "Russia": "RU", "Czech Republic": "CZ", "Turkey": "TR",
+    "South Korea": "KR", "Korea": "KR", "North Korea": "KP", "Vatican": "VA", "Vatican City": "VA",
+    "Ivory Coast": "CI", "Macedonia": "MK", "Swaziland": "SZ", "Burma": "MM", "Cape Verde": "CV",
+    "Hong Kong SAR": "HK", "Macau": "MO", "Kosovo": "XK", "XK": "XK", "EL": "GR",
+}
+"""Everyday names and codes ISO 3166 does not list (``XK`` Kosovo is the code vendors use; ``EL`` is
+Greece's EU code)."""
+HINT = ("unknown country (expected an ISO 3166 code such as GB or GBR, or a country name such as "
+        "United Kingdom)")
+
+
+def key_sql(expr: str) -> str:
+    """SQL: the comparison key of a country value (see the module docstring)."""
+    folded = f"regexp_replace(strip_accents(lower(trim(CAST({expr} AS VARCHAR)))), '[.]', '', 'g')"
+    spaced = f"trim(regexp_replace({folded}, '[\\s,_-]+', ' ', 'g'))"
+    return f"regexp_replace({spaced}, '^the ', '')"
+
+
+@lru_cache(maxsize=1)
+def lookup_table() -> Any:
+    """The lookup as an Arrow table ``(key, alpha2)``, ambiguous keys left out."""
+    names: list[tuple[str, str]] = []
+    for c in pycountry.countries:
+        own = [c.alpha_2, c.alpha_3, c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
+        names += [(n, c.alpha_2) for n in own if n]
+    names += list(VARIANTS.items())
+    names += _translations()
+    raw = pa.table({"name": [n for n, _ in names], "alpha2": [a for _, a in names]})
+    con = local_connection()
+    con.register("raw", raw)
+    keyed = con.sql(f"""
+        SELECT key, min(alpha2) AS alpha2 FROM (SELECT {key_sql('name')} AS key, alpha2 FROM raw)
+        WHERE key <> '' GROUP BY key HAVING count(DISTINCT alpha2) = 1""").to_arrow_table()
+    con.close()
+    return keyed
+
+
+def _translations() -> list[tuple[str, str]]:
+    out = []
+    for language in LANGUAGES:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:
+            continue
+        for c in pycountry.countries:
+            for name in (c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+                if name and tr.gettext(name) != name:
+                    out.append((tr.gettext(name), c.alpha_2))
+    return out
+
+
+def register(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the lookup available to SQL run on ``con`` as :data:`TABLE`."""
+    con.register(TABLE, lookup_table())
+
+
+def country_sql(expr: str) -> str:
+    """SQL: the alpha-2 code of the country in ``expr``; the value itself when it is not a country."""
+    return (f"COALESCE((SELECT __c.alpha2 FROM {TABLE} AS __c WHERE __c.key = {key_sql(expr)}), "
+            f"NULLIF(trim(CAST({expr} AS VARCHAR)), ''))")
+
+
+def country(field: Field) -> Field:
+    """A reader field holding a country code or name, to be read as ISO 3166-1 alpha-2 (:func:`looked_up`)."""
+    return Field(f"NULLIF(trim(CAST({field.sql} AS VARCHAR)), '')", field.source, HINT, lookup="country")
+
+
+def looked_up(query: str, columns: Sequence[str]) -> str:
+    """``query`` (a relation) with the country values of ``columns`` replaced by their alpha-2 codes, as a
+    parenthesised query: one hash join per column, not a lookup per row."""
+    if not columns:
+        return f"({query})"
+    cols = ['"' + c.replace('"', '""') + '"' for c in columns]
+    # The lookup key is computed for the distinct values only (a million orders ship to a few
+    # dozen countries); the rows then join on the value itself.
+    found = ", ".join(f"__c{i} AS (SELECT d.v, l.alpha2 FROM (SELECT DISTINCT {c} AS v FROM m) AS d "
+                      f"JOIN {TABLE} AS l ON l.key = {key_sql('d.v')})" for i, c in enumerate(cols))
+    replace = ", ".join(f"COALESCE(__c{i}.alpha2, m.{c}) AS {c}" for i, c in enumerate(cols))
+    joins = " ".join(f"LEFT JOIN __c{i} ON __c{i}.v = m.{c}" for i, c in enumerate(cols))
+    return f"(WITH m AS MATERIALIZED ({query}), {found} SELECT m.* REPLACE ({replace}) FROM m {joins})"
+
+
+def unknown_code_sql(column: str) -> str:
+    """SQL: the (looked-up) value in ``column`` is two letters but no ISO 3166 code."""
+    return f"(length({column}) = 2 AND upper({column}) NOT IN (SELECT alpha2 FROM {TABLE}))"

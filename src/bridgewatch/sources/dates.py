@@ -1,0 +1,65 @@
+"""Dates written by locale in CSV exports: day-first or month-first, decided per file; date-only values.
+
+A control-panel export writes ``09/01/24`` the way the admin's locale does. The reader never
+guesses: each file's own values decide (``rawcsv.file_date_order``, kept per row as ``r.__dmy``),
+or the source's ``date_order`` option does. :func:`local_time` reads a field with the reader's
+``date_formats`` turned to that order; in a file whose values cannot tell (no number above 12)
+or that proves both orders, every date that would read differently either way is quarantined
+with the reason, never read month-first by default.
+
+A creation time given as a date only (BigCommerce *Date Joined*) is not a time: :func:`created`
+keeps it in ``created_on`` and leaves ``created_at`` empty, so no cause is decided on a guessed
+midnight.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bridgewatch.sources.rawcsv import SLASH_DATE
+from bridgewatch.sources.shapes import Field, Rule, timestamp
+from bridgewatch.sql import literal
+
+AMBIGUOUS = ("day-first or month-first? No date in this file has a day above 12, so this one reads two ways; "
+             "set the source's date_order option to day_first or month_first")
+CONFLICT = ("this file has dates that only read day-first and others that only read month-first; export it "
+            "again with one date format, or set the date_order option")
+DATE_ONLY = ("'^\\s*([0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}|[0-9]{1,2} [A-Za-z]{3,9},? [0-9]{4}"
+             "|[A-Za-z]{3,9} [0-9]{1,2},? [0-9]{4})\\s*$'")
+"""A date without a time of day: ``06/16/2026``, ``2026-06-16``, ``16 Jun 2026``, ``Jun 16, 2026``."""
+
+
+def orient(fmt: str, order: str) -> str:
+    """``fmt`` with ``%d`` and ``%m`` in the order ``dmy`` or ``mdy`` (formats without both unchanged)."""
+    d, m = fmt.find("%d"), fmt.find("%m")
+    if d < 0 or m < 0 or (d < m) == (order == "dmy"):
+        return fmt
+    return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
+
+
+def local_time(field: Field, formats: Sequence[str], *, example: str | None = None) -> Field:
+    """A timestamp in one of ``formats``, with day and month in the order the row's file proves."""
+    given = timestamp(field, formats, example=example)
+    day_first = [orient(f, "dmy") for f in formats]
+    month_first = [orient(f, "mdy") for f in formats]
+    either = timestamp(field, [*month_first, *day_first]).sql  # read, so only the rule below reports the row
+    sql = (f"(CASE r.__dmy WHEN 'dmy' THEN {timestamp(field, day_first).sql} WHEN 'mdy' THEN "
+           f"{timestamp(field, month_first).sql} WHEN 'ambiguous' THEN {either} WHEN 'conflict' THEN {either} "
+           f"ELSE {given.sql} END)")
+    part = [f"TRY_CAST(regexp_extract({field.sql}, {literal(SLASH_DATE)}, {g}) AS INTEGER)" for g in (1, 2)]
+    two_ways = f"{part[0]} <> {part[1]}"
+    rules = (Rule(field.sql, f"r.__dmy = 'ambiguous' AND {two_ways}", AMBIGUOUS),
+             Rule(field.sql, f"r.__dmy = 'conflict' AND {two_ways}", CONFLICT))
+    return Field(sql, field.source, given.hint, rules=rules)
+
+
+def created(field: Field, formats: Sequence[str]) -> dict[str, Field]:
+    """``created_at`` (a time of day is known) and ``created_on`` (only a date is) from one vendor field."""
+    when = local_time(field, formats)
+    date_only = f"regexp_matches({field.sql}, {DATE_ONLY})"
+    return {
+        "created_at": Field(f"CASE WHEN NOT {date_only} THEN {when.sql} END", field.source, when.hint,
+                            rules=when.rules),
+        "created_on": Field(f"CASE WHEN {date_only} THEN left({when.sql}, 10) END", field.source,
+                            "expected a date such as 06/16/2026 (see date_formats)"),
+    }

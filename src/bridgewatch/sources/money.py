@@ -1,0 +1,57 @@
+"""Amounts written with a currency symbol (``€3,101.00``, ``CA$12.50``): the symbol sets or checks the
+row's currency.
+
+Admin CSV exports print totals the way the admin screen shows them. A symbol that names one
+currency (``€``, ``£``, ``CA$``) gives the row its currency when the file has no currency column
+and the source no ``currency`` option, and is checked against them when it has: a mismatch is
+quarantined, never silently read in the option's currency. A symbol several currencies share
+(``$``, ``¥``, ``kr``) needs a currency from the file or the option, and must be one of them.
+"""
+
+from __future__ import annotations
+
+from bridgewatch.sources.shapes import Field, Rule, lookup_sql, money
+from bridgewatch.sql import literal
+
+SYMBOLS = {"€": "EUR", "£": "GBP", "US$": "USD", "CA$": "CAD", "C$": "CAD", "A$": "AUD", "AU$": "AUD",
+           "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "R$": "BRL", "MX$": "MXN", "₹": "INR", "₩": "KRW",
+           "₽": "RUB", "₺": "TRY", "₪": "ILS", "zł": "PLN", "CHF": "CHF"}
+"""Symbols that name one currency (as admin screens print them in English locales)."""
+SHARED = {"$": ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "MXN"), "¥": ("JPY", "CNY"),
+          "kr": ("SEK", "NOK", "DKK", "ISK")}
+"""Symbols several currencies print."""
+NO_CURRENCY = ("no currency: the file has no currency column, and the amount no currency symbol or one several "
+               "currencies use ($, ¥, kr); set the source's currency option")
+_ORDER = sorted([*SYMBOLS, *SHARED], key=len, reverse=True)
+PATTERN = "(" + "|".join(s.replace("$", "\\$").replace(".", "\\.") for s in _ORDER) + ")"
+
+
+def symbol_sql(amount: str) -> str:
+    """SQL: the currency symbol written in ``amount`` (NULL when none)."""
+    return f"NULLIF(regexp_extract({amount}, {literal(PATTERN)}, 1), '')"
+
+
+
+
+def priced(total: Field, currency: Field, decimal_comma: str = "FALSE") -> tuple[Field, Field]:
+    """The amount, and the row's currency: the one its symbol names, else ``currency`` (a column or the
+    source option), with rules quarantining a symbol that disagrees with it or names no single currency."""
+    symbol = symbol_sql(total.sql)
+    named = lookup_sql(symbol, SYMBOLS)
+    shared = " ".join(f"WHEN {literal(s)} THEN upper({currency.sql}) IN ({', '.join(literal(c) for c in cs)})"
+                      for s, cs in SHARED.items())
+    given = f"upper(trim({currency.sql}))"
+    rules = (
+        Rule(total.sql, f"{named} IS NOT NULL AND {currency.sql} IS NOT NULL AND {named} <> {given}",
+             "the amount's currency symbol names another currency than the row's currency (a file of several "
+             "currencies read with the source's currency option?)"),
+        Rule(total.sql, f"{symbol} IN ({', '.join(literal(s) for s in SHARED)}) AND NOT COALESCE(CASE {symbol} "
+                        f"{shared} END, TRUE)",
+             "the amount's currency symbol does not fit the row's currency"),
+    )
+    stripped = money(Field(f"regexp_replace({total.sql}, {literal(PATTERN)}, '', 'g')", total.source, total.hint),
+                     decimal_comma)
+    amount = Field(stripped.sql, stripped.source, stripped.hint, rules=rules)
+    currency_field = Field(f"COALESCE({named}, {currency.sql})", currency.source or total.source, currency.hint,
+                           empty=NO_CURRENCY)
+    return amount, currency_field

@@ -1,0 +1,132 @@
+"""Vendor CSV exports → raw relations of a :class:`~bridgewatch.sources.raw.Session`.
+
+A file is recognised by its header (:func:`match_kind`) and read by DuckDB's CSV reader with the
+dialect the header line shows, every column as text. Windows-1252 and UTF-16 files are read from
+a UTF-8 copy. A line that does not fit the header (a field too many or too few, broken quoting) is
+set aside with its line number, to be quarantined in the file's table, instead of stopping the
+file. A 0-byte file or a header without rows is accounted as such (``no orders: ...``).
+
+For kinds whose dates are written by locale (``TabularKind.dates``), the file's own values decide
+day-first or month-first (:func:`date_order`): any first number above 12 proves day-first, any
+second number above 12 month-first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+
+from bridgewatch.errors import InputError, Problem
+from bridgewatch.ingest.canonical import BLANK, HEADER_ONLY
+from bridgewatch.ingest.csvfile import CsvHead, is_blank, rejected_lines, row_number_sql, sniff_csv
+from bridgewatch.sources.raw import Session, TabularKind, first_line
+from bridgewatch.sources.shapes import q
+from bridgewatch.sql import literal
+
+SLASH_DATE = r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})([^0-9]|$)"
+"""A numeric date whose order depends on the locale: ``09/01/24``, ``30.10.2015``, ``1-2-2026``."""
+DATE_ORDERS = {"auto": None, "day_first": "dmy", "month_first": "mdy"}
+
+
+def match_kind(path: Path, head: CsvHead, kinds: Sequence[TabularKind]) -> TabularKind:
+    """The kind whose signature the header carries."""
+    present = {h.lower() for h in head.header}
+    for kind in kinds:
+        if all(s.lower() in present for s in kind.signature):
+            return kind
+    expected = "; ".join(f"{k.label or k.name}: {', '.join(k.signature)}" for k in kinds)
+    raise InputError(f"{path}: not a file this reader knows. Its header does not have the columns of any "
+                     f"supported export ({expected}). Check the source's reader and path.")
+
+
+def read_head(session: Session, path: Path, table: str) -> CsvHead | None:
+    """The header of ``path``, or None for a 0-byte / blank file (then accounted as empty in ``table``)."""
+    if is_blank(path):
+        session.add_empty(path, BLANK, table)
+        return None
+    return sniff_csv(path)
+
+
+def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
+             overrides: Mapping[str, str] | None = None, decimal_comma: bool | None = None,
+             date_order: str = "auto") -> None:
+    """Read ``path`` with DuckDB's CSV reader into the raw relation of ``kind``."""
+    chosen = resolve_columns(path, kind, head.header, overrides or {})
+    names = _unique(head.header)
+    source = path if head.encoding == "utf-8" else session.utf8(path, head.encoding, ".csv")
+    table, rejects = session.fresh("csv"), session.fresh("rej")
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    reader = (f"read_csv({literal(str(source))}, header = true, auto_detect = false, columns = {columns}, "
+              f"delim = {literal(head.delimiter)}, quote = '\"', escape = '\"', store_rejects = true, "
+              f"rejects_table = {literal(rejects)}, rejects_scan = {literal(rejects + '_scan')})")
+    select = ", ".join(f"{q(names[i])} AS {q(c)}" if i is not None else f"CAST(NULL AS VARCHAR) AS {q(c)}"
+                       for c, i in chosen.items())
+    session.declare(kind.name, list(chosen))
+    try:
+        session.con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM {reader}")
+    except duckdb.Error as exc:
+        raise InputError(f"{path}: cannot be read as CSV: {first_line(exc)}. Check the file is complete and "
+                         f"exported as CSV (separator {head.delimiter!r}, encoding {head.encoding}).") from exc
+    rejected = rejected_lines(session.con, path, rejects)
+    row = row_number_sql(session.con, [p.row for p in rejected if p.row is not None], session.fresh("skip"),
+                         f"{table}.rowid")
+    plain = reader.split(", store_rejects")[0] + ", ignore_errors = true)"
+    order = DATE_ORDERS[date_order] or (file_date_order(session, plain, names) if kind.dates else None)
+    dc = head.delimiter == ";" if decimal_comma is None else decimal_comma
+    session.add_view(kind.name, path, table, decimal_comma=dc, row=row, date_order=order)
+    _note_empty(session, path, kind, table, rejected)
+
+
+def _note_empty(session: Session, path: Path, kind: TabularKind, table: str, rejected: list[Problem]) -> None:
+    if kind.table:
+        session.tables[str(path)] = kind.table
+    if rejected:
+        session.rejects[str(path)] = rejected
+    elif not session.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]:
+        session.empty[str(path)] = HEADER_ONLY
+
+
+def file_date_order(session: Session, reader: str, names: Sequence[str]) -> str | None:
+    """``dmy`` or ``mdy`` as the file's numeric dates prove it; ``ambiguous`` when no value has a day
+    above 12, ``conflict`` when values prove both; None when the file has no numeric date."""
+    parts = [f"max(TRY_CAST(regexp_extract({q(n)}, {literal(SLASH_DATE)}, {g}) AS INTEGER))"
+             for n in names for g in (1, 2)]
+    found = session.con.execute(f"SELECT {', '.join(parts)} FROM {reader}").fetchall()[0]
+    firsts = [v for v in found[0::2] if v is not None]
+    seconds = [v for v in found[1::2] if v is not None]
+    if not firsts:
+        return None
+    day_first, month_first = max(firsts) > 12, max(seconds) > 12
+    if day_first and month_first:
+        return "conflict"
+    return "dmy" if day_first else "mdy" if month_first else "ambiguous"
+
+
+def resolve_columns(path: Path, kind: TabularKind, header: Sequence[str],
+                    overrides: Mapping[str, str]) -> dict[str, int | None]:
+    """Internal column → position in the header (None when absent); missing required ones are an error."""
+    position = {h.strip().lower(): i for i, h in reversed(list(enumerate(header)))}
+    chosen: dict[str, int | None] = {}
+    problems = []
+    for name, alternatives in kind.columns.items():
+        wanted = (overrides[name],) if name in overrides else alternatives
+        found = next((position[a.lower()] for a in wanted if a.lower() in position), None)
+        chosen[name] = found
+        if found is None and name in kind.required:
+            problems.append(Problem(str(path), None, " or ".join(wanted), None,
+                                    f"required column is missing from the header of this {kind.label or kind.name}"))
+    if problems:
+        raise InputError(f"{path}: header problems", problems)
+    return chosen
+
+
+def _unique(header: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in header:
+        n = seen.get(h, 0)
+        seen[h] = n + 1
+        out.append(h if n == 0 else f"{h} ({n + 1})")
+    return out

@@ -1,0 +1,98 @@
+"""One hand-built scenario per vendor, written through every export route its readers support.
+
+A *route* writes the scenario's canonical rows as the files a user would get that way (an admin
+CSV export, saved GraphQL pages, a bulk JSONL file, REST JSON, ...) plus the ``[sources]`` reading
+them; ``tests/sources/test_routes.py`` checks every route gives the card results the canonical
+files give. The ERP master and the sync log are written the same way for every route of a vendor
+(with ``bridgewatch.demo.vendor_files``), so only the commerce route differs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from bridgewatch.config import CONFIG_FILE
+from bridgewatch.demo import vendor_files as vf
+from bridgewatch.scenario import Scenario
+
+Sources = dict[str, dict[str, Any]]
+Route = Callable[[Path, Scenario], Sources]
+Rows = list[dict[str, Any]]
+
+
+def write_route(scenario: Scenario, root: Path, route: Route, *extra: Route) -> Path:
+    """``scenario`` written through ``route`` (commerce files) and ``extra`` (ERP, sync log), with its config."""
+    exports = root / "exports"
+    sources: Sources = {}
+    for writer in (route, *extra):
+        sources.update(writer(exports, scenario))
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    config = {**scenario.config, "sources": sources}
+    (root / CONFIG_FILE).write_text(tomli_w.dumps(config), encoding="utf-8")
+    return root
+
+
+def rows(s: Scenario, table: str, **match: Any) -> Rows:
+    return [r for r in s.rows.get(table, []) if all(r.get(k) == v for k, v in match.items())]
+
+
+def v(row: dict[str, Any], key: str) -> Any:
+    value = row.get(key)
+    return None if value in ("", None) else value
+
+
+def when(value: Any, pattern: str = "%Y-%m-%dT%H:%M:%SZ", zone: Any = UTC) -> str | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed.astimezone(zone).strftime(pattern)
+
+
+def write_json(path: Path, value: Any) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=1, ensure_ascii=False), encoding="utf-8")
+    return str(Path("exports") / path.relative_to(path.parents[1]))
+
+
+def write_table(path: Path, header: list[str], records: list[dict[str, Any]], *, delimiter: str = ",",
+                encoding: str = "utf-8") -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding=encoding) as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, delimiter=delimiter)
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: "" if val is None else val for k, val in record.items()})
+    return str(Path("exports") / path.relative_to(path.parents[1]))
+
+
+def split(name: Any) -> tuple[str, str]:
+    first, _, last = str(name or "").partition(" ")
+    return first, last
+
+
+def drop_none(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: val for k, val in record.items() if val is not None}
+
+
+def intacct_xml(exports: Path, s: Scenario) -> Sources:
+    return vf._intacct(exports, s)
+
+
+def d365_pages(exports: Path, s: Scenario) -> Sources:
+    return vf._d365(exports, s)
+
+
+def sync_log(exports: Path, s: Scenario) -> Sources:
+    return vf._sync(exports, s)
+
+
+def amount(value: Any) -> str:
+    return f"{Decimal(str(value)):.2f}"

@@ -1,0 +1,49 @@
+"""Issue 13 item 1: a customer who buys for a Shopify company is linked to it however the export was made
+(the routes of ``routes_shopify``), with exact canonical rows and accounting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bridgewatch.config import load_config
+from bridgewatch.ingest.accounting import OnBadRow
+from bridgewatch.sources import load_sources
+
+from . import routes_shopify as shopify
+from .routes import write_route
+
+LINKED = [("7210448301122", True, shopify.FERRETERIA), ("7210448301123", True, shopify.WIDGETS),
+          ("7210448301124", False, None)]
+
+
+def _load(tmp_path: Path, route: str) -> tuple[dict[str, Any], dict[tuple[str, str], dict[str, Any]]]:
+    root = write_route(shopify.scenario(), tmp_path, shopify.ROUTES[route])
+    tables, accounts = load_sources(load_config(root), on_bad_row=OnBadRow.QUARANTINE)
+    return tables, {(a.table, Path(a.file).name): a.as_dict() for a in accounts}
+
+
+@pytest.mark.parametrize("route", sorted(shopify.ROUTES))
+def test_company_buyers_are_linked_to_their_company(route: str, tmp_path: Path) -> None:
+    tables, _ = _load(tmp_path, route)
+    assert [(r["customer_id"], r["is_b2b"], r["company_id"]) for r in tables["commerce_customers"].to_pylist()] \
+        == LINKED
+    assert [(r["company_id"], r["account_ref"]) for r in tables["companies"].to_pylist()] == [
+        (shopify.FERRETERIA, "C10042"), (shopify.WIDGETS, "C10500")]
+    assert [(r["location_id"], r["vat_number"]) for r in tables["company_locations"].to_pylist()] == [
+        ("441870438", "GB980780684"), ("441870500", "GB123456789")]
+
+
+def test_a_plain_companies_query_links_through_the_main_contact(tmp_path: Path) -> None:
+    _, accounts = _load(tmp_path, "csv_and_graphql_companies")
+    assert accounts[("commerce_customers", "companies.json")] == {
+        "table": "commerce_customers", "file": accounts[("commerce_customers", "companies.json")]["file"],
+        "read": 2, "used": 0, "excluded": {"duplicate": 2}, "quarantined": 0}
+
+
+def test_a_companies_export_without_customer_ids_links_by_email(tmp_path: Path) -> None:
+    _, accounts = _load(tmp_path, "admin_csv_contacts_by_email")
+    assert accounts[("commerce_customers", "companies_export.csv")]["excluded"] == {
+        "company contact: company link applied to the customer from the customers export": 2}

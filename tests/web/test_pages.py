@@ -64,7 +64,7 @@ def test_the_d365_card_splits_segment_entity_reasons_dataverse_and_awaiting_sync
     assert table(html, "Create failures by rejection reason")[1:] == [
         ["Sales tax group must be specified for the customer.", "2", "2", "$2,180.00",
          "Sales tax group must be specified for the customer."],
-        ["Customer group 'WHSL' does not exist.", "1", "1", "$7,200.00", "Customer group 'WHSL' does not exist."]]
+        ["Customer group <value> does not exist.", "1", "1", "$7,200.00", "Customer group 'WHSL' does not exist."]]
     page = text(html)
     assert "4 of these customers already have a live Dataverse record" in page
     assert "1 of them are awaiting sync" in page

@@ -32,6 +32,7 @@ from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, episode_versions, episodes
 from bridgewatch.history.trends import FIX_BUCKETS
+from bridgewatch.matching.reasons import reason_template_sql
 
 log = logging.getLogger(__name__)
 
@@ -210,9 +211,10 @@ class WorklistIndex:
         return [(label, int(found.get(label, 0))) for _, label in FIX_BUCKETS]
 
     def _reasons(self, table: str, where: str, params: list[Any]) -> tuple[Group, ...]:
-        """Create failures by rejection-reason template (the trimmed message, as the card groups them)."""
-        rows = self._fetch(f"SELECT trim(rejection_reason) AS k, count(*) AS n, sum(active_orders), "
-                           f"sum(blocked_cents), min(rejection_reason), max(rejection_reason) FROM {table} "
+        """Create failures by rejection-reason template: the cards' own template SQL (``matching.reasons``)."""
+        template = reason_template_sql("rejection_reason")
+        rows = self._fetch(f"SELECT {template} AS k, count(*) AS n, sum(active_orders), sum(blocked_cents), "
+                           f"min(rejection_reason), max(rejection_reason) FROM {table} "
                            f"WHERE {where} AND cause = ? AND rejection_reason IS NOT NULL "
                            f"GROUP BY k ORDER BY n DESC, k", [*params, CREATE_FAILED])
         return tuple(Group(k, int(n), int(o), int(c), tuple(dict.fromkeys((a, b)))) for k, n, o, c, a, b in rows)

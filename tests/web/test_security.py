@@ -165,3 +165,18 @@ def test_passwords_never_reach_the_log(web: FastAPI, caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.DEBUG):
         signed_in(web, "owner@example.com")
     assert PASSWORD not in caplog.text
+
+
+def test_the_trusted_header_needs_a_proxy_address_and_the_web_extra_is_named_when_missing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--workspace", ".", "--trusted-header", "X-Forwarded-Email"])
+    assert result.exit_code == 2 and "--trusted-header needs --trusted-proxy" in result.output
+    import importlib.util
+
+    from bridgewatch.errors import WebError
+    from bridgewatch.web import require_extra
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlsxwriter" else real(name))
+    with pytest.raises(WebError, match=r"needs the web extra \(xlsxwriter missing\): pip install 'bridgewatch\[web\]'"):
+        require_extra()

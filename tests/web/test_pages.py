@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -189,3 +190,18 @@ def test_numbers_and_dates_follow_the_workspace_locale(demo: Demo) -> None:
         html = client.get(SAGE_URL).text
     assert table(html, "By sync cause")[-1][:4] == ["Absent with active orders (this card)", "14", "39", "24.680,57 £"]
     assert "14.04.2026, 18:00:00 UTC" in text(html)
+
+
+def test_a_workspace_never_run_says_how_to_store_a_run(tmp_path: Path) -> None:
+    from bridgewatch.demo import write_demo
+    from bridgewatch.web.settings import WebSettings, served_workspaces
+
+    folders = write_demo(tmp_path, canonical=True)
+    settings = WebSettings(served_workspaces(folders, environ={}), f"sqlite:///{tmp_path / 'users.sqlite'}",
+                           allow_anonymous=True)
+    with TestClient(create_app(settings, hasher=FAST_HASHER)) as client:
+        assert "No stored run yet: run bridgewatch run -w" in text(client.get("/").text)
+        assert "This card has no stored run yet." in text(client.get(SAGE_URL).text)
+        assert "No stored run of this card yet" in text(client.get(f"{SAGE_URL}/history").text)
+        assert "No stored run yet." in text(client.get(f"/w/{SAGE}/alerts").text)
+        assert client.get(f"{SAGE_URL}/worklist.csv").status_code == 404

@@ -26,7 +26,7 @@ from bridgewatch.errors import BridgewatchError, ConfigError, EngineError, Input
 from bridgewatch.history import Store, store_url
 from bridgewatch.ingest.accounting import Accounting
 from bridgewatch.model.tables import TABLES
-from bridgewatch.monitor import live_view, stored_view
+from bridgewatch.monitor import live_view, source_problems, stored_view
 from bridgewatch.report.output import ResultView, write_results
 from bridgewatch.report.result import CardSummary
 from bridgewatch.results import Run, compute
@@ -252,7 +252,8 @@ def compute_batch(workspaces: Sequence[Workspace], *, engine: Engine, cards: Seq
     """
     handle = handle or (lambda r: r)
     try:
-        run = compute(workspaces, engine=engine, cards=cards, as_of=as_of, on_error="collect")
+        run = compute(workspaces, engine=engine, cards=cards, as_of=as_of, on_error="collect",
+                      pull_problems=source_problems)
     except EngineError as exc:
         if len(workspaces) == 1:
             return [handle(WorkspaceRun(workspaces[0].id, workspaces[0].config.root, error=exc,

@@ -79,12 +79,77 @@ class CardSettings(_Frozen):
     alert_threshold: int | None = Field(default=None, ge=0)
 
 
+class ApiSettings(_Frozen):
+    """How ``bridgewatch pull`` fetches a source from its vendor's API (docs/connectors.md).
+
+    Secrets are never written here: ``secrets`` names, per role (``token``, ``client_secret``...),
+    the environment variable (or key of ``secrets_file``) that holds the value.
+    """
+
+    base_url: str | None = None
+    """Shop / store / environment URL (vendors with one global host have a default)."""
+    api_version: str | None = None
+    store: str | None = None
+    """BigCommerce store hash."""
+    tenant: str | None = None
+    """Microsoft Entra tenant id (Dynamics 365, Business Central, Dataverse, Power Automate)."""
+    client_id: str | None = None
+    """Entra application (client) id; not a secret."""
+    auth_url: str | None = None
+    """Entra authority host (default https://login.microsoftonline.com)."""
+    environment: str | None = None
+    """Business Central environment name (e.g. production)."""
+    company_id: str | None = None
+    """Sage Intacct company id."""
+    user: str | None = None
+    """Sage Intacct Web Services user id / sender id owner."""
+    sender_id: str | None = None
+    """Sage Intacct Web Services sender id."""
+    entities: tuple[str, ...] = ()
+    """Sage Intacct entities to pull one by one (empty: top level, every entity's shared records)."""
+    companies: tuple[str, ...] = ()
+    """Business Central company ids or names to pull (empty: every company)."""
+    flows: tuple[str, ...] = ()
+    """Power Automate flow names (workflowname) to pull (empty: every flow)."""
+    b2b: bool = False
+    """Also pull the B2B objects (BigCommerce B2B Edition, Adobe Commerce companies and negotiable quotes)."""
+    b2b_url: str | None = None
+    bulk: bool = False
+    """Shopify: use bulk operations (JSONL) for customers and orders (large stores)."""
+    metafields: dict[str, str] = Field(default_factory=dict)
+    """Shopify: customer metafields to request, alias → ``namespace.key`` (e.g. vat = "custom.vat")."""
+    auth: Literal["token", "oauth1"] = "token"
+    """Adobe Commerce: bearer token or OAuth 1.0a signed integration."""
+    resources: tuple[str, ...] | None = None
+    """Resources to pull (default: every resource the connector knows)."""
+    secrets: dict[str, str] = Field(default_factory=dict)
+    """Secret role → environment variable (or ``secrets_file`` key) holding it."""
+    secrets_file: str | None = None
+    """TOML file of ``NAME = "value"`` lines consulted after the environment (relative to the workspace)."""
+    ca_bundle: str | None = None
+    """PEM file of extra certificate authorities to trust (a TLS-inspecting proxy; the demo's local fakes)."""
+    page_size: int | None = Field(default=None, ge=1, le=20000)
+    lookback_minutes: int = Field(default=60, ge=0)
+    """Overlap re-read before the cursor on each refresh, for late writes."""
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    max_wait_seconds: float = Field(default=300.0, ge=0)
+    """Longest single rate-limit wait honoured before the pull gives up."""
+
+    @field_validator("entities", "companies", "flows", mode="before")
+    @classmethod
+    def _listed(cls, v: object) -> object:
+        return (v,) if isinstance(v, str) else v
+
+
 class SourceSpec(_Frozen):
     """Where a table's data comes from (vendor readers add more kinds in `bridgewatch.sources`)."""
 
     reader: str = "canonical"
     path: str = Field(min_length=1)
     options: dict[str, object] = Field(default_factory=dict)
+    api: ApiSettings | None = None
+    """Pull this source from the vendor's API into ``path`` (``bridgewatch pull``)."""
 
 
 class WorkspaceSection(_Frozen):

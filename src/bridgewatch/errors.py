@@ -15,6 +15,9 @@ The tree::
     │   └── EngineUnavailable  an optional engine's extra is not installed
     ├── CardError            a card could not be computed from otherwise valid input
     ├── StoreError           the run store cannot be opened, read or written (URL shown without password)
+    ├── ConnectorError       a vendor API pull failed (source, platform, HTTP status, request id)
+    │   ├── AuthError        credentials, scope, tenant/company/entity or token rejected
+    │   └── RateLimited      the vendor kept throttling beyond the retry budget
     └── WebError             the dashboard cannot start as asked, or a users/grants command is invalid
 """
 
@@ -95,6 +98,28 @@ class StoreError(BridgewatchError):
     """The run store (SQLite or PostgreSQL) cannot be opened, read or written."""
 
     exit_code = 7
+
+
+class ConnectorError(BridgewatchError):
+    """A pull from a vendor API failed; the source's previous data is kept (``bridgewatch pull``)."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, *, source: str | None = None, platform: str | None = None,
+                 status: int | None = None, request_id: str | None = None) -> None:
+        self.source = source
+        self.platform = platform
+        self.status = status
+        self.request_id = request_id
+        super().__init__(message)
+
+
+class AuthError(ConnectorError):
+    """The vendor rejected the credentials, a scope, the tenant/company/entity, or an expired token."""
+
+
+class RateLimited(ConnectorError):
+    """The vendor kept throttling (429 / query cost) beyond the retry and wait budget."""
 
 
 class WebError(BridgewatchError):

@@ -15,6 +15,7 @@ from typing import Any
 from bridgewatch.engine import Engine
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.report.output import ResultView
+from bridgewatch.report.result import iso
 from bridgewatch.report.words import DEFAULT_LOCALE, locale_for
 from bridgewatch.results import CardRun, Run, compute
 from bridgewatch.results.run import PullProblems
@@ -32,13 +33,34 @@ class Monitored:
 
 def run_workspace(ws: Workspace, *, engine: Engine, store: Store | None = None, cards: Sequence[str] | None = None,
                   as_of: datetime | None = None, pull_problems: PullProblems | None = None) -> Monitored:
-    """Compute ``ws`` on ``engine`` and, with a ``store``, save the run (the views then read the store)."""
-    run = compute([ws], engine=engine, cards=cards, as_of=as_of, pull_problems=pull_problems)
+    """Compute ``ws`` on ``engine`` and, with a ``store``, save the run (the views then read the store).
+
+    API sources whose last pull failed make the result stale (``source_problems``) unless the caller
+    passes its own ``pull_problems``.
+    """
+    run = compute([ws], engine=engine, cards=cards, as_of=as_of, pull_problems=pull_problems or source_problems)
     locale = workspace_locale(ws)
     if store is None:
         return Monitored(run, [], [live_view(r) for r in run.results])
     stored = store.save(run)
     return Monitored(run, stored, [stored_view(store, s, locale) for s in stored])
+
+
+def source_problems(ws: Workspace) -> list[str]:
+    """In words, each API source whose data is not from a successful last pull (failed, interrupted, never)."""
+    if not any(spec.api is not None for spec in ws.config.sources.values()):
+        return []
+    from bridgewatch.connectors import pull_status
+
+    return [_pull_problem(status) for status in pull_status(ws.config.root, ws.config).values() if status.stale]
+
+
+def _pull_problem(status: Any) -> str:
+    if status.last_success is None:
+        return (f"source {status.source}: never pulled successfully ({status.last_error or status.state}); "
+                f"run bridgewatch pull")
+    return (f"source {status.source}: the last pull {status.state} ({status.last_error or 'no error recorded'}); "
+            f"its data is from the pull of {iso(status.last_success)}")
 
 
 def workspace_locale(ws: Workspace) -> str:

@@ -42,12 +42,20 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
         spark_master: SparkMasterOpt = None, no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
         allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when the data is stale or "
                                                                         "empty (the alert state stays unknown).")]
-        = False) -> None:
+        = False,
+        pull: Annotated[bool, typer.Option("--pull", help="First pull the workspace's API sources (bridgewatch "
+                                                         "pull); a source that fails makes the data stale.")] = False
+        ) -> None:
     """Compute the workspace's cards, store the run, and print them (with the ingest accounting)."""
     check_format(fmt)
+    pulled = True
+    if pull:
+        from bridgewatch.cli.pull import pull_before_run
+
+        pulled = guard(lambda: pull_before_run(workspace))
     states = guard(lambda: _run(workspace, card, as_of, fmt, strict, quarantine_file, engine, spark_master,
                                 None if no_store else history_url, no_store))
-    if not allow_stale and "unknown" in states:
+    if not allow_stale and ("unknown" in states or not pulled):
         raise typer.Exit(EXIT_STALE)
     if fail_on_alert and "firing" in states:
         raise typer.Exit(EXIT_ALERT)

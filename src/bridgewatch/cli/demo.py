@@ -21,7 +21,10 @@ from bridgewatch.cli.app import (
 def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo workspaces are written.")] =
          Path("demo-workspaces"), fmt: FormatOpt = "table",
          canonical: Annotated[bool, typer.Option("--canonical", help="Write canonical tables instead of vendor "
-                                                                    "files.")] = False) -> None:
+                                                                    "files.")] = False,
+         via_api: Annotated[bool, typer.Option("--via-api", help="Serve the examples from fake vendor APIs on "
+                                                                "127.0.0.1 and pull them through the connectors.")]
+         = False) -> None:
     """Write the two worked-example workspaces (as vendor files) and run their cards."""
     check_format(fmt)
 
@@ -32,7 +35,12 @@ def demo(out_dir: Annotated[Path, typer.Option("--out", help="Where the demo wor
         from bridgewatch.results import compute
         from bridgewatch.workspace import load_workspace
 
-        folders = write_demo(out_dir, canonical=canonical)
+        if via_api:
+            from bridgewatch.connectors.fakes.demo import pull_demo
+
+            folders = pull_demo(out_dir)
+        else:
+            folders = write_demo(out_dir, canonical=canonical)
         with compute([load_workspace(folder) for folder in folders]) as run:
             write_results([live_view(r) for r in run.results], fmt, fh=sys.stdout, console=out)
         if fmt == "table":

@@ -1,0 +1,78 @@
+"""Secret redaction for everything a pull writes: logs, error messages, saved pages.
+
+A :class:`Redactor` knows every secret value of a pull (configured credentials and the tokens and
+session ids obtained while pulling) and replaces each occurrence with ``***``; URLs additionally
+lose the values of query parameters whose names look like credentials (a Shopify bulk download URL
+carries a signature). :func:`redacting_logs` masks log records of every library while a pull runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bridgewatch.connectors.secrets import Secret
+
+MASK = "***"
+SENSITIVE_PARAM = re.compile(r"token|secret|password|passwd|signature|^sig$|key|session|code|credential", re.I)
+MIN_SECRET = 4
+"""Shorter values are not masked (masking every 'a' would make logs unreadable and protects nothing)."""
+
+
+class Redactor:
+    """Masks known secret values and credential-looking URL parameters."""
+
+    def __init__(self, secrets: Iterable[Secret | str] = ()) -> None:
+        self._values: set[str] = set()
+        for s in secrets:
+            self.add(s)
+
+    def add(self, secret: Secret | str) -> None:
+        """Learn one more value to mask (e.g. an access token just obtained)."""
+        value = secret.reveal() if isinstance(secret, Secret) else secret
+        if len(value) >= MIN_SECRET:
+            self._values.add(value)
+
+    def text(self, text: str) -> str:
+        """``text`` with every known secret value replaced by ``***`` (longest first)."""
+        for value in sorted(self._values, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+    def url(self, url: str) -> str:
+        """A URL safe to log: user info dropped, credential-like query values masked."""
+        parts = urlsplit(url)
+        query = [(k, MASK if SENSITIVE_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, True)]
+        netloc = parts.netloc.rsplit("@", 1)[-1]
+        return self.text(urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="$:,'@()*/"), "")))
+
+
+class _Filter(logging.Filter):
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.redactor.text(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+@contextmanager
+def redacting_logs(redactor: Redactor) -> Iterator[None]:
+    """Mask secrets in every record reaching the root logger's handlers while the block runs."""
+    handlers = list(logging.getLogger().handlers)
+    flt = _Filter(redactor)
+    for h in handlers:
+        h.addFilter(flt)
+    try:
+        yield
+    finally:
+        for h in handlers:
+            h.removeFilter(flt)

@@ -1,0 +1,244 @@
+"""``bridgewatch pull``: every API source of a workspace, pulled into its pages, one source at a time.
+
+:func:`pull_workspace` validates every pulled source first (connector, settings, secrets, path)
+and raises one ConfigError listing every problem; then pulls each source, incrementally from its
+cursors (minus the look-back overlap) or in full. A source that fails keeps its previous pages and
+cursors, its error is recorded for freshness, and the other sources still pull.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from bridgewatch.config import SourceSpec, WorkspaceConfig, load_config
+from bridgewatch.connectors.base import Connector, Context, Resource, get_connector
+from bridgewatch.connectors.http.client import Events
+from bridgewatch.connectors.http.redact import Redactor, redacting_logs
+from bridgewatch.connectors.secrets import Secret, resolve_secrets
+from bridgewatch.connectors.state import pull_lock, record_attempt
+from bridgewatch.connectors.store import Draft, Manifest, PageStore
+from bridgewatch.errors import BridgewatchError, ConfigError, did_you_mean
+from bridgewatch.sources.base import get_reader, resolve_options
+
+
+class Progress(Protocol):
+    """What a display learns while a pull runs."""
+
+    def start(self, source: str, resources: list[str]) -> None: ...
+    def page(self, source: str, resource: str, records: int) -> None: ...
+    def waited(self, source: str, seconds: float, reason: str) -> None: ...
+    def done(self, outcome: SourcePull) -> None: ...
+
+
+class Silent:
+    """A progress display that shows nothing."""
+
+    def start(self, source: str, resources: list[str]) -> None: ...
+    def page(self, source: str, resource: str, records: int) -> None: ...
+    def waited(self, source: str, seconds: float, reason: str) -> None: ...
+    def done(self, outcome: SourcePull) -> None: ...
+
+
+@dataclass
+class SourcePull:
+    """How one source's pull went."""
+
+    source: str
+    platform: str
+    ok: bool = False
+    error: str | None = None
+    fetched: dict[str, int] = field(default_factory=dict)
+    """Records received in this pull, per resource."""
+    totals: dict[str, int] = field(default_factory=dict)
+    """Records on disk after it (the previous pull's when it failed)."""
+    modes: dict[str, str] = field(default_factory=dict)
+    pages: int = 0
+    waits: int = 0
+    waited_seconds: float = 0.0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    pulled_at: str | None = None
+    """When the data on disk was pulled (this pull, or the previous one when this failed)."""
+
+
+@dataclass
+class PullReport:
+    sources: list[SourcePull]
+
+    @property
+    def failed(self) -> list[SourcePull]:
+        return [s for s in self.sources if not s.ok]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    name: str
+    spec: SourceSpec
+    connector: type[Connector]
+    secrets: dict[str, Secret]
+    options: dict[str, Any]
+
+
+def pull_workspace(root: Path | str, *, source: str | None = None, full: bool = False,
+                   environ: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None,
+                   sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                   progress: Progress | None = None, now: Callable[[], datetime] | None = None) -> PullReport:
+    """Pull every API source of the workspace (or only ``source``).
+
+    Args:
+        environ: where secrets are looked up (the CLI passes ``os.environ``).
+        transport: the HTTP transport (tests pass ``httpx.MockTransport``); the network by default.
+        sleep, clock: how waits are spent and measured (tests pass a fake clock).
+        full: refetch everything instead of what changed since each resource's cursor.
+
+    Raises:
+        ConfigError: a pulled source is misconfigured (every problem listed); nothing was pulled.
+        ConnectorError: another pull of this workspace is running.
+    """
+    config = load_config(root)
+    plans = _plans(config, source, environ if environ is not None else {})
+    wall = now or (lambda: datetime.now(UTC))
+    display = progress or Silent()
+    outcomes = []
+    with pull_lock(config.root):
+        for plan in plans:
+            outcome = _pull_source(config, plan, full=full, transport=transport, sleep=sleep, clock=clock,
+                                   progress=display, now=wall)
+            display.done(outcome)
+            outcomes.append(outcome)
+    return PullReport(outcomes)
+
+
+def _plans(config: WorkspaceConfig, only: str | None, environ: Mapping[str, str]) -> list[_Plan]:
+    pulled = {n: s for n, s in config.sources.items() if s.api is not None}
+    if not pulled:
+        raise ConfigError(f"Workspace '{config.id}' has no source to pull: add [sources.<name>.api] settings to "
+                          f"workspace.toml (see docs/connectors.md).")
+    if only is not None and only not in pulled:
+        raise did_you_mean("pulled source", only, pulled)
+    problems: list[str] = []
+    plans = []
+    for name, spec in pulled.items():
+        if only is not None and name != only:
+            continue
+        try:
+            plans.append(_plan(config, name, spec, environ))
+        except BridgewatchError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError(f"{config.root / 'workspace.toml'}: cannot pull:\n" + "\n".join(problems))
+    return plans
+
+
+def _plan(config: WorkspaceConfig, name: str, spec: SourceSpec, environ: Mapping[str, str]) -> _Plan:
+    assert spec.api is not None
+    connector = get_connector(spec.reader, name)
+    problems = connector.problems(spec.api, name)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    PageStore(config.root, name, spec.path).check_link()
+    options = resolve_options(get_reader(spec.reader), spec.options, name)
+    secrets = resolve_secrets(spec.api, source=name, root=config.root, environ=environ,
+                              roles=connector.secret_roles(spec.api))
+    return _Plan(name, spec, connector, secrets, options)
+
+
+def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport: httpx.BaseTransport | None,
+                 sleep: Callable[[float], None], clock: Callable[[], float], progress: Progress,
+                 now: Callable[[], datetime]) -> SourcePull:
+    outcome = SourcePull(plan.name, plan.connector.platform)
+    started = time.monotonic()
+    record_attempt(config.root, plan.name, started=now().isoformat(), finished=None, error=None)
+    redactor = Redactor(plan.secrets.values())
+
+    def waited(seconds: float, reason: str) -> None:
+        outcome.waits += 1
+        outcome.waited_seconds += seconds
+        progress.waited(plan.name, seconds, reason)
+
+    assert plan.spec.api is not None
+    zone = str(plan.options.get("timezone") or config.workspace.timezone)
+    ctx = Context(plan.name, plan.spec.api, plan.secrets, plan.options, redactor, zone, transport=transport,
+                  sleep=sleep, clock=clock, events=Events(waited=waited))
+    store = PageStore(config.root, plan.name, plan.spec.path)
+    try:
+        with redacting_logs(redactor):
+            manifest = _fetch(plan, ctx, store, full=full, outcome=outcome, progress=progress, now=now)
+        outcome.ok, outcome.totals, outcome.pulled_at = True, manifest.totals(), manifest.pulled_at
+        record_attempt(config.root, plan.name, finished=now().isoformat(), error=None)
+    except BridgewatchError as exc:
+        message = redactor.text(str(exc) if str(exc).startswith("source '") else f"source '{plan.name}': {exc}")
+        outcome.error = message + _kept(store)
+        previous = store.current()
+        outcome.totals = previous.totals() if previous else {}
+        outcome.pulled_at = previous.pulled_at if previous else None
+        record_attempt(config.root, plan.name, finished=now().isoformat(), error=message)
+    outcome.warnings = list(ctx.warnings)
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _kept(store: PageStore) -> str:
+    previous = store.current()
+    if previous is None:
+        return " (nothing pulled yet for this source)"
+    return f" (previous data from {previous.pulled_at} kept)"
+
+
+def _fetch(plan: _Plan, ctx: Context, store: PageStore, *, full: bool, outcome: SourcePull, progress: Progress,
+           now: Callable[[], datetime]) -> Manifest:
+    base = store.recover()
+    connector = plan.connector(ctx)
+    draft = store.begin(base, connector.resources)
+    try:
+        resources = connector.selected()
+        progress.start(plan.name, resources)
+        connector.check()
+        cursors = {name: _pull_resource(connector, draft, name, base, full=full, outcome=outcome,
+                                        progress=progress) for name in resources}
+        return draft.commit(cursors, now().isoformat())
+    except BaseException:
+        draft.abort()
+        raise
+    finally:
+        connector.close()
+
+
+def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest | None, *, full: bool,
+                   outcome: SourcePull, progress: Progress) -> str | None:
+    resource = connector.resources[name]
+    cursor = None if full or base is None or resource.updated is None else base.cursors.get(name)
+    lookback = timedelta(minutes=connector.settings.lookback_minutes)
+    since = datetime.fromisoformat(cursor) - lookback if cursor else None
+    draft.start(name, full=since is None)
+    outcome.modes[name] = "full" if since is None else "incremental"
+    newest = datetime.fromisoformat(cursor) if cursor else None
+    outcome.fetched[name] = 0
+    for page in connector.pages(name, since):
+        draft.add(page)
+        outcome.pages += 1
+        outcome.fetched[name] += len(page.records)
+        progress.page(connector.ctx.source, name, len(page.records))
+        newest = _newest(resource, page.records, newest)
+    return newest.isoformat() if newest else None
+
+
+def _newest(resource: Resource, records: list[Any], newest: datetime | None) -> datetime | None:
+    if resource.updated is None:
+        return None
+    for record in records:
+        when = resource.updated(record)
+        if when is not None and (newest is None or when > newest):
+            newest = when
+    return newest
+
+
+def pulled_sources(config: WorkspaceConfig) -> list[str]:
+    return [n for n, s in config.sources.items() if s.api is not None]

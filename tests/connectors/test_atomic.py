@@ -1,0 +1,77 @@
+"""Pages land atomically: a pull killed mid-way (SIGKILL) leaves the previous data and cursors as they were."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from bridgewatch.connectors.fakes.base import Table
+from bridgewatch.connectors.fakes.bigcommerce import STORE, TOKEN, FakeBigCommerce
+from bridgewatch.connectors.fakes.server import serve
+from bridgewatch.connectors.state import pull_status
+from bridgewatch.connectors.store import MANIFEST
+from tests.connectors.helpers import read_back, workspace
+
+BIN = Path(sys.executable).parent / "bridgewatch"
+
+
+def _customer(i: int, email: str | None = None) -> dict[str, object]:
+    return {"id": i, "email": email or f"c{i}@shop.test", "first_name": "C", "last_name": str(i)}
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    folder = root / "pulled" / "bc"
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_killed_pull_keeps_previous_pages_and_cursor(tmp_path: Path) -> None:
+    fake = FakeBigCommerce(customers=Table("id", [_customer(i) for i in range(1, 8)]))
+    reached, release = threading.Event(), threading.Event()
+
+    def hang(request: httpx.Request) -> httpx.Response:
+        reached.set()
+        release.wait(60)
+        return httpx.Response(503)
+
+    env = {**os.environ, "BC_TOKEN": TOKEN}
+    with serve(fake) as url:
+        api = {"store": STORE, "base_url": url, "secrets": {"token": "BC_TOKEN"}, "page_size": 2,
+               "resources": ["customers"]}
+        root = workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": api}})
+        first = subprocess.run([str(BIN), "pull", "-w", str(root)], env=env, capture_output=True, text=True,
+                               timeout=120)
+        assert first.returncode == 0, first.stderr
+        before = _snapshot(root)
+        fake.customers.put(_customer(3, "changed@shop.test"), datetime(2026, 3, 1, tzinfo=UTC))
+        fake.fail(hang, path="/v3/customers", after=2)  # the third page of the next pull never answers
+        proc = subprocess.Popen([str(BIN), "pull", "-w", str(root), "--full"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            assert reached.wait(120), "the pull never reached page 3"
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(30)
+        finally:
+            release.set()
+        assert proc.returncode == -signal.SIGKILL
+        assert _snapshot(root) == before  # same files, same bytes, same cursors (in the manifest)
+        assert list((root / ".bridgewatch" / "pulls" / "bc").glob("*.tmp")), "the dead pull's draft is left over"
+        status = pull_status(root)["bc"]
+        assert status.state == "interrupted" and status.records == {"customers": 7}
+        emails = read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"].column("email").to_pylist()
+        assert "changed@shop.test" not in emails and len(emails) == 7
+
+        again = subprocess.run([str(BIN), "pull", "-w", str(root)], env=env, capture_output=True, text=True,
+                               timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert not list((root / ".bridgewatch" / "pulls" / "bc").glob("*.tmp"))
+    emails = read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"].column("email").to_pylist()
+    assert sorted(emails) == sorted([f"c{i}@shop.test" for i in (1, 2, 4, 5, 6, 7)] + ["changed@shop.test"])
+    assert pull_status(root)["bc"].state == "fresh"
+    assert MANIFEST in _snapshot(root)

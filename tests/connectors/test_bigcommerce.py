@@ -1,0 +1,81 @@
+"""BigCommerce: multi-page pulls, 204 past the end, the request window, incremental refresh."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bridgewatch.connectors.fakes.base import FakeClock, Table
+from bridgewatch.connectors.fakes.bigcommerce import STORE, TOKEN, FakeBigCommerce
+from tests.connectors.helpers import files, pull, read_back, workspace
+
+ENV = {"BC_TOKEN": TOKEN}
+API = {"store": STORE, "secrets": {"token": "BC_TOKEN"}, "page_size": 2}
+
+
+def _customer(i: int) -> dict[str, object]:
+    return {"id": i, "email": f"c{i}@shop.test", "first_name": "C", "last_name": str(i)}
+
+
+def _order(i: int, customer: int) -> dict[str, object]:
+    return {"id": 100 + i, "customer_id": customer, "status_id": 11, "status": "Awaiting Fulfillment",
+            "date_created": "Tue, 07 Apr 2026 09:00:00 +0000", "total_inc_tax": "10.0000",
+            "default_currency_code": "GBP", "billing_address": {"email": f"c{customer}@shop.test"}}
+
+
+@pytest.fixture
+def fake() -> FakeBigCommerce:
+    clock = FakeClock()
+    return FakeBigCommerce(clock=clock, customers=Table("id", [_customer(i) for i in range(1, 6)]),
+                           orders=Table("id", [_order(i, i) for i in range(1, 5)]))
+
+
+def _ws(tmp_path: Path, **api: object) -> Path:
+    return workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": {**API, **api}}})
+
+
+def test_multi_page_pull_lands_every_record_once(tmp_path: Path, fake: FakeBigCommerce) -> None:
+    root = _ws(tmp_path)
+    report = pull(root, fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert [s.ok for s in report.sources] == [True]
+    assert report.sources[0].fetched == {"customers": 5, "orders": 4}
+    assert report.sources[0].pages == 5  # customers 3 pages (2+2+1), orders 2 pages (2+2), then 204 No Content
+    assert fake.paths().count(f"GET /stores/{STORE}/v2/orders") == 3
+    result = read_back(root, "bc", "bigcommerce_api")
+    customers = result.tables["commerce_customers"]
+    assert sorted(customers.column("customer_id").to_pylist()) == ["1", "2", "3", "4", "5"]
+    assert sorted(result.tables["orders"].column("order_id").to_pylist()) == ["101", "102", "103", "104"]
+
+
+def test_incremental_refresh_fetches_only_changed_records(tmp_path: Path, fake: FakeBigCommerce) -> None:
+    root = _ws(tmp_path)
+    pull(root, fake, ENV, fake.clock)  # type: ignore[arg-type]
+    fake.customers.put({**_customer(2), "email": "changed@shop.test"}, datetime(2026, 3, 1, tzinfo=UTC))
+    fake.customers.put(_customer(6), datetime(2026, 3, 2, tzinfo=UTC))
+    fake.requests.clear()
+    report = pull(root, fake, ENV, fake.clock)  # type: ignore[arg-type]
+    source = report.sources[0]
+    assert source.modes == {"customers": "incremental", "orders": "incremental"}
+    # changed 2, new 6, and 5 again: the newest record before the cursor, inside the 60-minute look-back
+    assert source.fetched == {"customers": 3, "orders": 1}
+    assert source.totals == {"customers": 6, "orders": 4}
+    sent = [r.url.params.get("date_modified:min") for r in fake.requests if "customers" in r.url.path]
+    assert sent == ["2025-12-30T23:00:00Z"] * 2  # the newest change seen (customer 5) minus the look-back
+    result = read_back(root, "bc", "bigcommerce_api")
+    emails = dict(zip(result.tables["commerce_customers"].column("customer_id").to_pylist(),
+                      result.tables["commerce_customers"].column("email").to_pylist(), strict=True))
+    assert emails == {"1": "c1@shop.test", "2": "changed@shop.test", "3": "c3@shop.test", "4": "c4@shop.test",
+                      "5": "c5@shop.test", "6": "c6@shop.test"}
+    pages = [json.loads(b) for n, b in files(root, "bc").items() if n.startswith("customers")]
+    assert sorted(len(p["data"]) for p in pages) == [1, 1, 2, 2]  # page 1 rewritten without customer 2
+
+
+def test_full_refetches_everything(tmp_path: Path, fake: FakeBigCommerce) -> None:
+    root = _ws(tmp_path)
+    pull(root, fake, ENV, fake.clock)  # type: ignore[arg-type]
+    report = pull(root, fake, ENV, fake.clock, full=True)  # type: ignore[arg-type]
+    assert report.sources[0].modes == {"customers": "full", "orders": "full"}
+    assert report.sources[0].fetched == {"customers": 5, "orders": 4}

@@ -1,0 +1,84 @@
+"""`bridgewatch pull` and `run --pull` against a fake store on 127.0.0.1: summary lines and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from bridgewatch.cli import app
+from bridgewatch.connectors.fakes.base import Table
+from bridgewatch.connectors.fakes.bigcommerce import STORE, TOKEN, FakeBigCommerce
+from bridgewatch.connectors.fakes.server import serve
+from tests.connectors.helpers import workspace
+
+
+@pytest.fixture
+def fake() -> FakeBigCommerce:
+    return FakeBigCommerce(customers=Table("id", [{"id": i, "email": f"c{i}@shop.test"} for i in range(1, 4)]))
+
+
+def _ws(tmp_path: Path, url: str) -> Path:
+    api = {"store": STORE, "base_url": url, "secrets": {"token": "BC_TOKEN"}, "resources": ["customers"],
+           "max_attempts": 2}
+    return workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": api}})
+
+
+def test_pull_prints_one_summary_line_per_source(tmp_path: Path, fake: FakeBigCommerce,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BC_TOKEN", TOKEN)
+    with serve(fake) as url:
+        result = CliRunner().invoke(app, ["pull", "-w", str(_ws(tmp_path, url))])
+    assert result.exit_code == 0, result.output
+    assert "bc                   ok      fetched customers 3 (full); 3 records on disk; 1 pages" in result.stdout
+
+
+def test_failed_source_exits_6_with_its_line(tmp_path: Path, fake: FakeBigCommerce,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BC_TOKEN", "a-revoked-token")
+    with serve(fake) as url:
+        result = CliRunner().invoke(app, ["pull", "-w", str(_ws(tmp_path, url))])
+    assert result.exit_code == 6
+    assert "a-revoked-token" not in result.output and TOKEN not in result.output
+    assert ("FAILED source 'bc': BigCommerce rejected the credentials (401): You are not authorized to access this "
+            "resource.; check the store API account's access token and api.store (the store hash)") in \
+        " ".join(result.stdout.split())
+
+
+def test_missing_secret_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BC_TOKEN", raising=False)
+    result = CliRunner().invoke(app, ["pull", "-w", str(_ws(tmp_path, "http://127.0.0.1:9"))])
+    assert result.exit_code == 5
+    assert "sources.bc.api.secrets.token: environment variable BC_TOKEN is not set; set it to the store API " \
+           "account access token (X-Auth-Token)" in " ".join(result.stderr.split())
+
+
+def test_run_pull_keeps_stdout_for_the_result(tmp_path: Path, fake: FakeBigCommerce,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridgewatch.demo import write_demo
+
+    demo = write_demo(tmp_path / "demo")[0]
+    config = (demo / "workspace.toml").read_text()
+    monkeypatch.setenv("BC_TOKEN", TOKEN)
+    with serve(fake) as url:
+        extra = (f'\n[sources.bc_api]\nreader = "bigcommerce_api"\npath = "pulled/bc"\n[sources.bc_api.api]\n'
+                 f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\n'
+                 f'secrets = {{ token = "BC_TOKEN" }}\n')
+        (demo / "workspace.toml").write_text(config + extra)
+        ok = CliRunner().invoke(app, ["run", "-w", str(demo), "--pull", "--format", "json"])
+        fake.fail(lambda r: httpx.Response(503), times=99)
+        failed = CliRunner().invoke(app, ["run", "-w", str(demo), "--pull", "--format", "json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)[0]["card"] == "sage_customer_master_gap"
+    assert failed.exit_code == 6
+    [fresh], [stale] = json.loads(ok.stdout), json.loads(failed.stdout)
+    assert stale["card"] == "sage_customer_master_gap"
+    assert "warning: computing with the previous data of source 'bc_api' (data pulled 20" in failed.stderr
+    assert (fresh["freshness"]["status"], fresh["alert"]["state"]) == ("fresh", "firing")
+    assert (stale["freshness"]["status"], stale["alert"]["state"]) == ("stale", "unknown")
+    [reason] = stale["freshness"]["reasons"]
+    assert reason.startswith("source bc_api: the last pull failed (") and "its data is from the pull of 20" in reason
+    assert TOKEN not in failed.output

@@ -1,0 +1,95 @@
+"""Business Central per company, Power Automate flow runs by flow, and the sync log served over HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bridgewatch.connectors.fakes.base import FakeClock, Table, route
+from bridgewatch.connectors.fakes.microsoft import CLIENT_ID, CLIENT_SECRET, TENANT, FakeEntra, FakeOData
+from bridgewatch.connectors.fakes.sync_log import FakeSyncLog
+from tests.connectors.helpers import pull, read_back, workspace
+
+ENTRA = {"tenant": TENANT, "client_id": CLIENT_ID, "auth_url": "https://login.test",
+         "secrets": {"client_secret": "SECRET"}}
+ENV = {"SECRET": CLIENT_SECRET}
+BC = f"/v2.0/{TENANT}/production/api/v2.0"
+UK, US = "5b1f2c8e-0001", "5b1f2c8e-0002"
+
+
+def _bc_fake(clock: FakeClock) -> tuple[FakeEntra, FakeOData]:
+    entra = FakeEntra(clock=clock)
+    companies = Table("id", [{"id": UK, "name": "UK01", "systemVersion": "24.0"},
+                             {"id": US, "name": "US01", "systemVersion": "24.0"}])
+    customers = {UK: [{"id": "c-1", "number": "C00010", "displayName": "Harbour Tools", "blocked": " "}],
+                 US: [{"id": "c-2", "number": "C00010", "displayName": "Bay Supply", "blocked": "All"}]}
+    collections = {f"{BC}/companies": (companies, None)}
+    context = {}
+    for company, rows in customers.items():
+        path = f"{BC}/companies({company})/customers"
+        collections[path] = (Table("id", rows), "lastModifiedDateTime")
+        context[path] = f"https://api.test{BC}/$metadata#companies({company})/customers"
+    return entra, FakeOData(clock=clock, entra=entra, collections=collections, context=context)
+
+
+def test_business_central_pages_keep_their_company(tmp_path: Path) -> None:
+    clock = FakeClock()
+    entra, odata = _bc_fake(clock)
+    api = {**ENTRA, "base_url": "https://api.test", "environment": "production"}
+    root = workspace(tmp_path, {"bc": {"reader": "business_central_api", "path": "pulled/bc", "api": api}},
+                     erp="business_central")
+    report = pull(root, route({"login.test": entra, "api.test": odata}), ENV, clock)
+    assert report.sources[0].ok, report.sources[0].error
+    assert report.sources[0].fetched == {"companies": 2, "customers": 2}
+    rows = read_back(root, "bc", "business_central_api").tables["erp_customers"]
+    assert sorted(zip(rows.column("legal_entity").to_pylist(), rows.column("status").to_pylist(), strict=True)) == \
+        [("UK01", "active"), ("US01", "blocked")]
+
+
+def test_business_central_unknown_company_lists_the_known_ones(tmp_path: Path) -> None:
+    clock = FakeClock()
+    entra, odata = _bc_fake(clock)
+    api = {**ENTRA, "base_url": "https://api.test", "environment": "production", "companies": ["DE01"]}
+    root = workspace(tmp_path, {"bc": {"reader": "business_central_api", "path": "pulled/bc", "api": api}},
+                     erp="business_central")
+    report = pull(root, route({"login.test": entra, "api.test": odata}), ENV, clock)
+    assert report.sources[0].error == (
+        "source 'bc': Business Central has no company de01 in environment production; api.companies must name "
+        "companies by id or name (found: UK01, US01) (nothing pulled yet for this source)")
+
+
+def test_flow_runs_only_of_the_named_flows(tmp_path: Path) -> None:
+    clock = FakeClock()
+    entra = FakeEntra(clock=clock)
+    runs = [{"name": f"run-{i}", "status": "Failed", "starttime": "2026-04-10T09:00:00Z", "workflowname": flow,
+             "errormessage": f"customer {i} rejected", "bw_ref": str(i)}
+            for i, flow in enumerate(["create customer", "update customer", "create customer"])]
+    odata = FakeOData(clock=clock, entra=entra, collections={"/api/data/v9.2/flowruns": (Table("name", runs),
+                                                                                         "modifiedon")})
+    api = {**ENTRA, "base_url": "https://org.test", "flows": ["create customer"]}
+    root = workspace(tmp_path, {"runs": {"reader": "power_automate_flowruns", "path": "pulled/runs", "api": api,
+                                         "options": {"customer_ref_field": "bw_ref", "platform": "shopify"}}})
+    report = pull(root, route({"login.test": entra, "org.test": odata}), ENV, clock)
+    assert report.sources[0].fetched == {"flowruns": 2}
+    assert odata.requests[0].url.params["$filter"] == "(workflowname eq 'create customer')"
+    rows = read_back(root, "runs", "power_automate_flowruns", {"customer_ref_field": "bw_ref",
+                                                                "platform": "shopify"}).tables["sync_events"]
+    assert sorted(rows.column("customer_ref").to_pylist()) == ["0", "2"]
+
+
+def test_sync_log_url_pages_and_since(tmp_path: Path) -> None:
+    events = [{"event_id": f"e{i}", "occurred_at": f"2026-04-0{i}T10:00:00Z", "customer_ref": str(i),
+               "outcome": "failed", "operation": "create"} for i in range(1, 6)]
+    fake = FakeSyncLog(clock=FakeClock(), events=Table("event_id", events), page_size=2, token="log-token-1234")
+    api = {"base_url": "https://log.test/events", "secrets": {"token": "LOG_TOKEN"}}
+    root = workspace(tmp_path, {"log": {"reader": "sync_log", "path": "pulled/log", "api": api}})
+    env = {"LOG_TOKEN": "log-token-1234"}
+    assert pull(root, fake, env).sources[0].fetched == {"events": 5}
+    fake.events.put({"event_id": "e9", "occurred_at": "2026-04-12T10:00:00Z", "customer_ref": "9",
+                     "outcome": "succeeded"}, datetime(2026, 4, 12, tzinfo=UTC))
+    fake.requests.clear()
+    report = pull(root, fake, env)
+    assert fake.requests[0].url.params["since"] == "2026-04-05T09:00:00Z"
+    assert report.sources[0].fetched == {"events": 1} and report.sources[0].totals == {"events": 6}
+    rows = read_back(root, "log", "sync_log").tables["sync_events"]
+    assert sorted(rows.column("event_id").to_pylist()) == ["e1", "e2", "e3", "e4", "e5", "e9"]

@@ -1,0 +1,92 @@
+"""Freshness (pull_status), secrets that never print, redaction of echoed secrets, config validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bridgewatch.connectors import pull_status
+from bridgewatch.connectors.fakes.base import FakeClock, Table, json_response
+from bridgewatch.connectors.fakes.bigcommerce import STORE, TOKEN, FakeBigCommerce
+from bridgewatch.connectors.http.redact import Redactor
+from bridgewatch.connectors.secrets import Secret
+from bridgewatch.errors import ConfigError
+from tests.connectors.helpers import pull, workspace
+
+ENV = {"BC_TOKEN": TOKEN}
+
+
+def _ws(tmp_path: Path, **api: object) -> Path:
+    settings = {"store": STORE, "secrets": {"token": "BC_TOKEN"}, "resources": ["customers"], **api}
+    return workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": settings}})
+
+
+def _fake() -> FakeBigCommerce:
+    return FakeBigCommerce(clock=FakeClock(), customers=Table("id", [{"id": 1, "email": "a@shop.test"}]))
+
+
+def test_status_moves_from_never_to_fresh_to_failed(tmp_path: Path) -> None:
+    root = _ws(tmp_path)
+    assert pull_status(root)["bc"].state == "never"
+    fake = _fake()
+    pull(root, fake, ENV, fake.clock)  # type: ignore[arg-type]
+    fresh = pull_status(root)["bc"]
+    assert (fresh.state, fresh.stale, fresh.records, fresh.last_error) == ("fresh", False, {"customers": 1}, None)
+    fake.fail(lambda r: httpx.Response(503), times=99)
+    pull(root, fake, ENV, fake.clock)  # type: ignore[arg-type]
+    failed = pull_status(root)["bc"]
+    assert (failed.state, failed.stale, failed.last_success) == ("failed", True, fresh.last_success)
+    assert failed.last_error == ("source 'bc': BigCommerce kept failing for customers page 1 (503 Service "
+                                 "Unavailable) after 5 attempts; the vendor may be down; pull again later")
+    assert failed.to_dict()["state"] == "failed"
+
+
+def test_secret_never_prints() -> None:
+    secret = Secret("s3cr3t-value", "BC_TOKEN")
+    assert repr(secret) == str(secret) == f"{secret}" == "Secret(BC_TOKEN=***)"
+    assert secret.reveal() == "s3cr3t-value"
+    with pytest.raises(TypeError):
+        import pickle
+
+        pickle.dumps(secret)
+
+
+def test_redactor_masks_values_and_credential_parameters() -> None:
+    redactor = Redactor([Secret("tok-123456", "T")])
+    assert redactor.text("header tok-123456 echoed") == "header *** echoed"
+    assert redactor.url("https://u:p@x.test/a?access_token=abc&page=2&X-Goog-Signature=zz") == \
+        "https://x.test/a?access_token=***&page=2&X-Goog-Signature=***"
+
+
+def test_vendor_echoing_the_token_in_an_error_is_masked(tmp_path: Path) -> None:
+    fake = _fake()
+    fake.fail(lambda r: json_response({"title": f"token {r.headers['x-auth-token']} lacks scope"}, 403))
+    report = pull(_ws(tmp_path), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].error is not None and TOKEN not in report.sources[0].error
+    assert "token *** lacks scope" in report.sources[0].error
+
+
+def test_every_problem_of_every_source_is_reported_at_once(tmp_path: Path) -> None:
+    root = workspace(tmp_path, {
+        "bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": {"secrets": {"token": "NOPE"}}},
+        "csv": {"reader": "shopify_csv", "path": "exports/*.csv", "api": {"base_url": "https://x.test"}},
+        "glob": {"reader": "sage_intacct_xml", "path": "pulled/*.xml", "api": {
+            "sender_id": "s", "user": "u", "company_id": "c",
+            "secrets": {"sender_password": "A", "user_password": "B"}}}})
+    with pytest.raises(ConfigError) as caught:
+        pull(root, _fake(), {"A": "x", "B": "y"})
+    message = str(caught.value)
+    assert "sources.bc.api.store: required for BigCommerce" in message
+    assert "sources.csv.api: reader 'shopify_csv' has no API connector. Unknown API connector 'shopify_csv'. " \
+           "Did you mean shopify_api?" in message
+    assert "sources.glob.path: 'pulled/*.xml' is a glob; a pulled source needs a folder name" in message
+
+
+def test_path_holding_exports_is_refused(tmp_path: Path) -> None:
+    root = _ws(tmp_path)
+    (root / "pulled" / "bc").mkdir(parents=True)
+    (root / "pulled" / "bc" / "customers.json").write_text("{}")
+    with pytest.raises(ConfigError, match="already holds files bridgewatch did not pull"):
+        pull(root, _fake(), ENV)

@@ -7,12 +7,13 @@ lists each with its path in the file, e.g. ``legal_entities[1].currency``.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from bridgewatch.errors import ConfigError, did_you_mean
 from bridgewatch.matching.normalise import KEY_SQL
@@ -190,6 +191,116 @@ class HistorySection(_Frozen):
     """Environment variable holding the database password (never written in workspace.toml)."""
 
 
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: object) -> timedelta:
+    """``"15m"``, ``"4h"``, ``"1h30m"``, ``"24h"``, ``"1d"``, ``"0.5s"``, ``"250ms"`` (or seconds as a number)."""
+    if isinstance(text, timedelta):
+        return text
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return timedelta(seconds=text)
+    raw = str(text).strip().lower()
+    parts = _DURATION.findall(raw)
+    if not raw or _DURATION.sub("", raw).strip() or not parts:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 15m, 4h, 1d, 1h30m)")
+    return timedelta(seconds=sum(float(n) * _UNITS[unit] for n, unit in parts))
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Role = Literal["owner", "finance", "marketing", "operations"]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+class QuietHours(_Frozen):
+    """A daily window in which a receiver's messages wait (nothing is dropped): ``start``–``end`` local time."""
+
+    start: time
+    end: time
+
+
+class AlertReceiver(_Frozen):
+    """Where alert messages go (``[[alerts.receivers]]``); ``settings`` depend on ``kind`` (docs/alerts.md).
+
+    Secrets (webhook URLs that carry a token, HMAC keys, SMTP passwords) are never written here:
+    settings ending in ``_env`` name the environment variable that holds them.
+    """
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Literal["webhook", "slack", "teams", "email"]
+    settings: dict[str, object] = Field(default_factory=dict)
+    role: Role = "owner"
+    """The part of an alert this receiver gets when a route does not say (owner = all of it)."""
+    timezone: str = "UTC"
+    """Zone of ``quiet_hours`` and ``digest_at``."""
+    quiet_hours: QuietHours | None = None
+    digest: Literal["daily"] | None = None
+    """``daily``: hold this receiver's messages and send one digest a day at ``digest_at``."""
+    digest_at: time = time(8, 0)
+
+
+class RouteMatch(_Frozen):
+    """What a route matches; every given field must match (an empty field matches anything)."""
+
+    card: tuple[str, ...] = ()
+    entity: tuple[str, ...] = ()
+    """Entity ids (``*`` = every entity): the route gets per-entity alerts instead of the card-wide one."""
+    cause: tuple[str, ...] = ()
+    role: Role | None = None
+    """The part of the alert the route's receivers get; the route matches only when that part has content."""
+
+    @field_validator("card", "entity", "cause", mode="before")
+    @classmethod
+    def _listed(cls, v: object) -> object:
+        return (v,) if isinstance(v, str) else v
+
+
+class AlertRoute(_Frozen):
+    """A node of the routing tree: first matching route wins unless it says ``continue = true``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    match: RouteMatch = Field(default_factory=RouteMatch)
+    receivers: tuple[str, ...] = ()
+    continue_matching: bool = Field(default=False, alias="continue")
+    routes: tuple[AlertRoute, ...] = ()
+    """Child routes, tried when this one matches; when none of them matches, this route's receivers get it."""
+
+
+class DeliverySettings(_Frozen):
+    """How hard delivery tries within one run or watch cycle (undelivered messages wait for the next)."""
+
+    timeout: Duration = timedelta(seconds=10)
+    """Per request (HTTP) or connection (SMTP)."""
+    attempts: int = Field(default=4, ge=1, le=20)
+    backoff: Duration = timedelta(seconds=1)
+    """First wait between attempts; doubles each time, up to ``max_backoff`` (a ``Retry-After`` wins)."""
+    max_backoff: Duration = timedelta(seconds=30)
+    budget: Duration = timedelta(seconds=60)
+    """Most time delivery may take in one run, over all receivers (they are tried in parallel)."""
+
+
+class AlertsSection(_Frozen):
+    """``[alerts]``: who is told what, and when (docs/alerts.md)."""
+
+    enabled: bool = True
+    receivers: tuple[AlertReceiver, ...] = ()
+    routes: tuple[AlertRoute, ...] = ()
+    repeat_interval: Duration = timedelta(hours=24)
+    notify_on_increase: int = Field(default=3, ge=1)
+    """Re-notify while firing when the count has risen by at least this much since the last message."""
+    for_runs: int = Field(default=1, ge=1)
+    """Fire only after this many consecutive breaching runs (damps flapping)."""
+    entity_threshold: int | None = Field(default=None, ge=0)
+    """Threshold of per-entity alerts (default: the card's threshold)."""
+    top: int = Field(default=5, ge=0, le=50)
+    """Worklist rows in each message."""
+    base_url: str | None = Field(default=None, pattern=r"^https?://")
+    """The dashboard's address; messages link to the card's page there."""
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+
+
 class WorkspaceConfig(_Frozen):
     """Everything a run needs to know about one workspace."""
 
@@ -201,6 +312,7 @@ class WorkspaceConfig(_Frozen):
     card: dict[str, CardSettings] = Field(default_factory=dict)
     sources: dict[str, SourceSpec] = Field(default_factory=dict)
     history: HistorySection = Field(default_factory=HistorySection)
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
     data_dir: str = "data"
     """Folder (relative to the workspace) holding canonical table files."""
 
@@ -321,7 +433,14 @@ def _cross_checks(config: WorkspaceConfig) -> list[str]:
 
     problems += _timezone_problem(config.workspace.timezone)
     problems += _locale_problem(config.workspace.locale)
+    problems += _alerts_problems(config)
     return problems
+
+
+def _alerts_problems(config: WorkspaceConfig) -> list[str]:
+    from bridgewatch.alerts.checks import config_problems  # local: alerts read config types
+
+    return config_problems(config)
 
 
 def _locale_problem(name: str | None) -> list[str]:

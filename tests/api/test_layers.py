@@ -21,7 +21,7 @@ LAYERS = [
     {"report"},
     {"results"},
     {"history"},
-    {"monitor", "api", "batch", "alerts"},
+    {"monitor", "api", "batch", "alerts", "watch"},
     {"demo", "web", "cli", "__init__"},
 ]
 

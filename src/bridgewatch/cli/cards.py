@@ -44,9 +44,10 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
                                                                         "empty (the alert state stays unknown).")]
         = False,
         pull: Annotated[bool, typer.Option("--pull", help="First pull the workspace's API sources (bridgewatch "
-                                                         "pull); a source that fails makes the data stale.")] = False
+                                                         "pull); a source that fails makes the data stale.")] = False,
+        no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Store the run but deliver no alerts.")] = False
         ) -> None:
-    """Compute the workspace's cards, store the run, and print them (with the ingest accounting)."""
+    """Compute the workspace's cards, store the run, print them (with the ingest accounting) and send the alerts."""
     check_format(fmt)
     pulled = True
     if pull:
@@ -54,7 +55,7 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
 
         pulled = guard(lambda: pull_before_run(workspace))
     states = guard(lambda: _run(workspace, card, as_of, fmt, strict, quarantine_file, engine, spark_master,
-                                None if no_store else history_url, no_store))
+                                None if no_store else history_url, no_store, no_alerts))
     if not allow_stale and ("unknown" in states or not pulled):
         raise typer.Exit(EXIT_STALE)
     if fail_on_alert and "firing" in states:
@@ -63,8 +64,9 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
 
 def _run(workspace: Path, card: str | None, as_of: datetime | None, fmt: str, strict: bool,
          quarantine_file: Path | None, engine: str, spark_master: str | None, history_url: str | None,
-         no_store: bool) -> list[str]:
-    """Returns the alert state of each card."""
+         no_store: bool, no_alerts: bool = False) -> list[str]:
+    """Returns the alert state of each card (alerts are delivered after the run is stored, when configured)."""
+    from bridgewatch.cli.alerts import after_run
     from bridgewatch.config import load_config
     from bridgewatch.engine import open_engine
     from bridgewatch.monitor import run_workspace
@@ -78,10 +80,12 @@ def _run(workspace: Path, card: str | None, as_of: datetime | None, fmt: str, st
         with open_engine(engine, spark_master=spark_master) as opened:
             done = run_workspace(ws, engine=opened, store=store, cards=[card] if card else None, as_of=as_of)
             emit(done.views, fmt, ws.accounting)
-            return [v.summary.alert.state for v in done.views]
+        after_run(store, config, no_alerts)
+        return [v.summary.alert.state for v in done.views]
     except BridgewatchError as exc:
         if store is not None and not isinstance(exc, StoreError):
             store.record_failure(config, str(exc), started_at=started, engine_name=engine)
+            after_run(store, config, no_alerts)
         raise
     finally:
         if store is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import bridgewatch.alerts.schema  # noqa: F401  (the alert tables join the store's metadata)
 from bridgewatch.history.schema import metadata
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,168 @@
+"""Alert evaluation: the state of every alert of a workspace, read from its stored runs.
+
+An alert is one card of one workspace (card-wide) or one entity of it (when a route asks for
+entities), under one rule: ``threshold`` (the count of absent customers with active orders is above
+the line). Its state, from the newest stored runs:
+
+* ``firing``: above the threshold in the latest ``for_runs`` consecutive runs, on fresh data;
+* ``pending``: above the threshold, but not yet for ``for_runs`` runs (flapping is damped);
+* ``quiet``: at or below the threshold, on fresh data;
+* ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest run of
+  the workspace failed after it.
+
+Nothing is recomputed: the counts are the stored summaries'.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Connection, select
+
+from bridgewatch.alerts.facts import AMBIGUOUS
+from bridgewatch.config import AlertRoute, WorkspaceConfig
+from bridgewatch.history import Store, StoredCardRun
+from bridgewatch.history.database import guarded
+from bridgewatch.history.schema import card_runs, runs
+
+RULE = "threshold"
+
+
+def dedup_key(workspace: str, card: str, entity: str | None, rule: str = RULE) -> str:
+    """``workspace/card/entity/rule``, each part percent-encoded; the entity is ``*`` for a card-wide alert."""
+    parts = [quote(workspace, safe=""), quote(card, safe=""), "*" if entity is None else quote(entity, safe=""),
+             quote(rule, safe="")]
+    return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    pk: int
+    run_id: str
+    at: datetime
+    error: str
+
+
+@dataclass(frozen=True)
+class AlertInstance:
+    """One alert as of the latest stored runs."""
+
+    workspace: str
+    card: str
+    entity: str | None
+    state: str
+    threshold: int
+    count: int | None
+    stored: StoredCardRun | None
+    """The card run the alert's facts are read from (when blind: the last one that was stored, if any)."""
+    run_id: str | None
+    """The run this state comes from (the failed run's id when the latest run failed)."""
+    reason: str | None = None
+    """Why the state is ``unknown``."""
+    rule: str = RULE
+
+    @property
+    def dedup_key(self) -> str:
+        return dedup_key(self.workspace, self.card, self.entity, self.rule)
+
+
+def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
+    """Every alert of ``config``'s workspace: card-wide per card, plus per entity where routes ask for it."""
+    entities = requested_entities(config)
+    depth = config.alerts.for_runs
+    out: list[AlertInstance] = []
+    with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
+        failed = _latest_failed(conn, config.id)
+        for card in config.cards:
+            recent = _recent(conn, config.id, card, depth)
+            if not recent and failed is None:
+                continue  # never run: nothing to say yet
+            out.append(_instance(config, card, None, recent, failed))
+            out += [_instance(config, card, e, recent, failed) for e in entities]
+    return out
+
+
+def requested_entities(config: WorkspaceConfig) -> list[str]:
+    """Entities that routes ask per-entity alerts for (``*``: every configured entity and ``ambiguous``)."""
+    named: list[str] = []
+    for route in _walk(config.alerts.routes):
+        named += [e for e in route.match.entity if e not in named]
+    if "*" in named:
+        return [e.id for e in config.legal_entities] + [AMBIGUOUS]
+    return named
+
+
+def _walk(routes: tuple[AlertRoute, ...]) -> list[AlertRoute]:
+    out: list[AlertRoute] = []
+    for route in routes:
+        out += [route, *_walk(route.routes)]
+    return out
+
+
+def _instance(config: WorkspaceConfig, card: str, entity: str | None, recent: list[tuple[int, StoredCardRun]],
+              failed: FailedRun | None) -> AlertInstance:
+    latest = recent[0][1] if recent else None
+    threshold = _threshold(config, card, entity, latest)
+    count = None if latest is None else _count(latest, entity)
+    if failed is not None and (not recent or failed.pk > recent[0][0]):
+        reason = f"the latest run ({failed.run_id}, {failed.at:%Y-%m-%d %H:%M} UTC) failed: {failed.error}"
+        return AlertInstance(config.id, card, entity, "unknown", threshold, count, latest, failed.run_id, reason)
+    assert latest is not None  # evaluate() skips cards with neither a stored nor a failed run
+    if latest.alert_state == "unknown" or latest.freshness != "fresh":
+        return AlertInstance(config.id, card, entity, "unknown", threshold, count, latest, latest.run_id,
+                             _stale_reason(latest))
+    state = "quiet" if (count or 0) <= threshold else _breaching(config, entity, threshold, recent)
+    return AlertInstance(config.id, card, entity, state, threshold, count, latest, latest.run_id)
+
+
+def _breaching(config: WorkspaceConfig, entity: str | None, threshold: int,
+               recent: list[tuple[int, StoredCardRun]]) -> str:
+    needed = config.alerts.for_runs
+    streak = [s for _, s in recent[:needed] if s.freshness == "fresh" and _count(s, entity) > threshold]
+    return "firing" if len(streak) >= needed else "pending"
+
+
+def _threshold(config: WorkspaceConfig, card: str, entity: str | None, latest: StoredCardRun | None) -> int:
+    if entity is not None and config.alerts.entity_threshold is not None:
+        return config.alerts.entity_threshold
+    if latest is not None:
+        return int(latest.summary["alert"]["threshold"])
+    return config.threshold_for(card)
+
+
+def _count(stored: StoredCardRun, entity: str | None) -> int:
+    if entity is None:
+        return stored.count
+    found = [b for b in stored.summary.get("by_entity", ()) if b["entity"] == entity]
+    return int(found[0]["customers"]) if found else 0
+
+
+def _stale_reason(stored: StoredCardRun) -> str:
+    freshness = stored.summary.get("freshness", {})
+    reasons = freshness.get("reasons") or [f"the data is {stored.freshness}"]
+    return "; ".join(str(r) for r in reasons)
+
+
+def _latest_failed(conn: Connection, workspace_id: str) -> FailedRun | None:
+    row = conn.execute(select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error)
+                       .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed")
+                       .order_by(runs.c.id.desc()).limit(1)).first()
+    return FailedRun(row.id, row.run_id, row.started_at, row.error or "no error recorded") if row else None
+
+
+def _recent(conn: Connection, workspace_id: str, card: str, limit: int) -> list[tuple[int, StoredCardRun]]:
+    """The newest stored card runs of ``card`` (newest first), each with its run's primary key."""
+    query = (select(card_runs, runs.c.run_id).join(runs, runs.c.id == card_runs.c.run_pk)
+             .where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
+             .order_by(card_runs.c.id.desc()).limit(limit))
+    return [(r.run_pk, _stored(r._mapping)) for r in conn.execute(query).all()]
+
+
+def _stored(m: Any) -> StoredCardRun:
+    return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"],
+                         m["alert_state"], m["freshness"], m["new"], m["cleared"], m["returned"],
+                         m["still_absent"], m["previous_id"], json.loads(m["summary"]))

@@ -1,0 +1,87 @@
+"""The notification log in the store: what each receiver was told, what waits, and every delivery attempt."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from bridgewatch.alerts.decide import Told
+from bridgewatch.alerts.schema import delivery_attempts, notifications
+
+TOLD_STATES = ("pending", "delivered", "held", "digested")
+"""Notification states that count as told: sent, or sure to be sent (waiting, or held for a digest)."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A notification waiting for delivery."""
+
+    id: int
+    receiver: str
+    dedup_key: str
+    idempotency_key: str
+    message: dict[str, Any]
+    attempts: int
+
+
+def told(conn: Connection, workspace_id: str, states: Iterable[str] = TOLD_STATES) -> dict[tuple[str, str], Told]:
+    """The latest notification in ``states`` per (dedup key, receiver) of a workspace."""
+    n = notifications.c
+    latest = (select(func.max(n.id).label("id")).where(n.workspace_id == workspace_id, n.state.in_(list(states)))
+              .group_by(n.dedup_key, n.receiver).subquery())
+    rows = conn.execute(select(notifications).join(latest, latest.c.id == n.id)).all()
+    return {(r.dedup_key, r.receiver): _told(r) for r in rows}
+
+
+def _told(r: Any) -> Told:
+    return Told(r.id, r.status, r.count, frozenset(json.loads(r.causes)), frozenset(json.loads(r.templates)),
+                r.created_at, r.role)
+
+
+def add(conn: Connection, **values: Any) -> int:
+    """Insert a notification; returns its id."""
+    values = {"attempts": 0, **values, "message": json.dumps(values["message"], ensure_ascii=False)}
+    return int(conn.execute(insert(notifications).values(**values).returning(notifications.c.id)).scalar_one())
+
+
+def claim(conn: Connection, workspace_id: str, now: datetime, lease: timedelta) -> list[Pending]:
+    """Pending notifications due at ``now`` and not claimed by another process, claimed for ``lease``."""
+    n = notifications.c
+    due = and_(n.workspace_id == workspace_id, n.state == "pending", n.not_before <= now,
+               or_(n.claimed_until.is_(None), n.claimed_until < now))
+    rows = conn.execute(select(notifications).where(due).order_by(n.id)).all()
+    if rows:
+        conn.execute(update(notifications).where(n.id.in_([r.id for r in rows])).values(claimed_until=now + lease))
+    return [Pending(r.id, r.receiver, r.dedup_key, r.idempotency_key, json.loads(r.message), r.attempts)
+            for r in rows]
+
+
+def record_attempt(conn: Connection, pending: Pending, workspace_id: str, *, attempt: int, started_at: datetime,
+                   duration_ms: int, outcome: str, status_code: int | None, error: str | None) -> None:
+    """One delivery attempt, and the notification's attempt count and last error (or delivery)."""
+    conn.execute(insert(delivery_attempts).values(
+        notification_id=pending.id, workspace_id=workspace_id, receiver=pending.receiver,
+        dedup_key=pending.dedup_key, attempt=attempt, started_at=started_at, duration_ms=duration_ms,
+        outcome=outcome, status_code=status_code, error=error))
+    values: dict[str, Any] = {"attempts": attempt, "last_error": error}
+    if outcome == "delivered":
+        values |= {"state": "delivered", "delivered_at": started_at, "claimed_until": None}
+    conn.execute(update(notifications).where(notifications.c.id == pending.id).values(**values))
+
+
+def release(conn: Connection, ids: list[int]) -> None:
+    """Give back the claim on notifications that were not delivered (the next cycle tries again)."""
+    if ids:
+        conn.execute(update(notifications).where(notifications.c.id.in_(ids), notifications.c.state == "pending")
+                     .values(claimed_until=None))
+
+
+def cancel(conn: Connection, ids: list[int], reason: str) -> None:
+    if ids:
+        conn.execute(update(notifications).where(notifications.c.id.in_(ids))
+                     .values(state="cancelled", last_error=reason, claimed_until=None))

@@ -1,0 +1,64 @@
+"""`watch`: keep one workspace (or a group) current: (pull →) run → store → alert, every period."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bridgewatch.cli.app import EngineOpt, HistoryUrlOpt, app, err, guard, out
+
+
+def _period(value: str) -> str:
+    from bridgewatch.config import parse_duration
+
+    try:
+        seconds = parse_duration(value).total_seconds()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if seconds <= 0:
+        raise typer.BadParameter("the period must be longer than zero")
+    return value
+
+
+@app.command()
+def watch(workspace: Annotated[Path | None, typer.Option("--workspace", "-w", help="Workspace folder.")] = None,
+          workspaces: Annotated[Path | None, typer.Option("--workspaces", help="A folder of workspace folders, or a "
+                                                                                "manifest listing them.")] = None,
+          every: Annotated[str, typer.Option("--every", callback=_period, help="Period between cycles: 30s, 15m, "
+                                                                                "1h, 1h30m.")] = "15m",
+          cycles: Annotated[int | None, typer.Option("--cycles", min=1, help="Stop after this many cycles (default: "
+                                                                           "until SIGINT/SIGTERM).")] = None,
+          no_alerts: Annotated[bool, typer.Option("--no-alerts", help="Store the runs but deliver no alerts.")]
+          = False,
+          no_pull: Annotated[bool, typer.Option("--no-pull", help="Do not pull API sources first (read the pages "
+                                                                  "already on disk).")] = False,
+          engine: EngineOpt = "duckdb", history_url: HistoryUrlOpt = None) -> None:
+    """Every period pull each workspace's API sources, run it, store it and send its alerts; one line per cycle;
+    SIGINT/SIGTERM stop after the current cycle."""
+    if (workspace is None) == (workspaces is None):
+        raise typer.BadParameter("give --workspace DIR or --workspaces DIR|MANIFEST (one of them)")
+
+    def go() -> int:
+        from bridgewatch.batch import find_workspaces
+        from bridgewatch.config import parse_duration
+        from bridgewatch.watch import Watcher, connector_pull, stop_on_signals
+
+        folders = [workspace] if workspace is not None else find_workspaces(workspaces)  # type: ignore[arg-type]
+        watcher = Watcher(folders, parse_duration(every), os.environ, engine=engine, history_url=history_url,
+                          alerts=not no_alerts, pull=None if no_pull else connector_pull(os.environ), say=_say)
+        with stop_on_signals(watcher.stop, _note):
+            return watcher.run(cycles=cycles)
+
+    done = guard(go)
+    _note(f"watch: stopped after {done} cycle(s)")
+
+
+def _say(line: str) -> None:
+    out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _note(line: str) -> None:
+    err.print(line, markup=False, highlight=False)

@@ -1,0 +1,220 @@
+"""``bridgewatch watch``: keep workspaces current: every period, for each workspace, (pull →) run → store → alert.
+
+* **One watcher per workspace.** A cycle holds ``<workspace>/.bridgewatch/watch.lock`` (an exclusive
+  ``flock``, released by the kernel if the process dies) while it runs the workspace; a second watcher
+  finds it taken and skips that workspace for the cycle.
+* **Clean stop.** SIGINT or SIGTERM lets the current cycle finish (its run stored, its alerts sent),
+  then the loop ends; the wait between cycles is interrupted at once.
+* **A missed cycle runs once.** When a cycle overruns the period (or the machine slept), the next one
+  starts at once, and the cadence continues from there: never a burst of catch-up cycles.
+* **One line per cycle**: duration, and per workspace and card the count, alert state and freshness,
+  and what alerting did.
+* **Pull.** Before each workspace's run, :func:`connector_pull` fetches its ``[sources.<name>.api]``
+  sources (``bridgewatch pull``); a workspace without API sources is read as it is. A source that could
+  not be refreshed (or a pull that could not start) makes the result stale, with the reason, so its
+  alert goes ``unknown`` instead of reading old data as new.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bridgewatch.errors import BridgewatchError, StoreError
+
+log = logging.getLogger("bridgewatch.watch")
+LOCK_FILE = "watch.lock"
+Pull = Callable[[Path], Sequence[str]]
+"""Refresh a workspace's inputs; returns a problem per source that could not be refreshed."""
+
+
+@dataclass
+class WorkspaceCycle:
+    """What one cycle did for one workspace."""
+
+    folder: Path
+    workspace: str | None = None
+    cards: list[tuple[str, int, str, str]] = field(default_factory=list)
+    """(card, count, alert state, freshness) per card."""
+    alerts: str | None = None
+    error: str | None = None
+    skipped: str | None = None
+
+    def describe(self) -> str:
+        name = self.workspace or self.folder.name
+        if self.skipped:
+            return f"{name}: skipped ({self.skipped})"
+        if self.error and not self.cards:
+            return f"{name}: FAILED ({self.error})"
+        cards = ", ".join(f"{card} {count} {state} ({fresh})" for card, count, state, fresh in self.cards)
+        return f"{name}: {cards}" + (f"; {self.alerts}" if self.alerts else "")
+
+
+@dataclass
+class Watcher:
+    """Runs workspaces on a schedule; see the module docstring."""
+
+    folders: Sequence[Path]
+    every: timedelta
+    environ: Mapping[str, str]
+    engine: str = "duckdb"
+    history_url: str | None = None
+    alerts: bool = True
+    pull: Pull | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    say: Callable[[str], None] = log.info
+    missed: int = 0
+    """Cycles skipped while the last one overran (reported on the next cycle's line, then reset)."""
+
+    def run(self, *, cycles: int | None = None, on_cycle: Callable[[int, list[WorkspaceCycle]], None] | None = None
+            ) -> int:
+        """Run cycles until stopped (or ``cycles`` have run); returns how many ran."""
+        period, done = self.every.total_seconds(), 0
+        due = time.monotonic()
+        while not self.stop.is_set():
+            results = self.cycle(done + 1)
+            done += 1
+            if on_cycle is not None:
+                on_cycle(done, results)
+            if self.stop.is_set() or (cycles is not None and done >= cycles):
+                break
+            due = self._next(due, period)
+            self.stop.wait(max(0.0, due - time.monotonic()))
+        return done
+
+    def _next(self, due: float, period: float) -> float:
+        due += period
+        now = time.monotonic()
+        if due <= now:
+            self.missed = int((now - due) // period) + 1 if period > 0 else 0
+            return now
+        return due
+
+    def cycle(self, number: int) -> list[WorkspaceCycle]:
+        """One pass over every workspace, and its one log line."""
+        started = time.monotonic()
+        results = [self.workspace(folder) for folder in self.folders]
+        seconds = time.monotonic() - started
+        missed, self.missed = self.missed, 0
+        late = f" (run once for {missed} missed)" if missed else ""
+        self.say(f"cycle {number} {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {seconds:.1f}s{late} | "
+                 + " | ".join(r.describe() for r in results))
+        return results
+
+    def workspace(self, folder: Path) -> WorkspaceCycle:
+        result = WorkspaceCycle(folder)
+        try:
+            with workspace_lock(folder) as held:
+                if not held:
+                    result.skipped = "another watcher is running it"
+                    return result
+                self._run(folder, result)
+        except BridgewatchError as exc:
+            result.error = str(exc).splitlines()[0]
+        return result
+
+    def _run(self, folder: Path, result: WorkspaceCycle) -> None:
+        from bridgewatch.config import load_config
+        from bridgewatch.history import Store, store_url
+
+        config = load_config(folder)
+        result.workspace = config.id
+        with Store(store_url(config, override=self.history_url, environ=self.environ)) as store:
+            self._compute(folder, config, store, result)
+            if self.alerts:
+                self._alert(store, config, result)
+
+    def _compute(self, folder: Path, config: Any, store: Any, result: WorkspaceCycle) -> None:
+        from bridgewatch.engine import open_engine
+        from bridgewatch.monitor import run_workspace, source_problems
+        from bridgewatch.workspace import load_workspace
+
+        started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        try:
+            problems = list(self.pull(folder)) if self.pull is not None else []
+            with open_engine(self.engine) as engine:
+                done = run_workspace(load_workspace(folder), engine=engine, store=store,
+                                     pull_problems=(lambda ws: [*source_problems(ws), *problems]) if problems
+                                     else None)
+            result.cards = [(s.card, s.count, s.alert_state, s.freshness) for s in done.stored]
+        except StoreError:
+            raise
+        except BridgewatchError as exc:
+            result.error = str(exc).splitlines()[0]
+            store.record_failure(config, str(exc), started_at=started, engine_name=self.engine)
+
+    def _alert(self, store: Any, config: Any, result: WorkspaceCycle) -> None:
+        from bridgewatch.alerts.notify import configured, notify
+
+        if not configured(config):
+            return
+        try:
+            result.alerts = notify(store, config, environ=self.environ).line()
+        except BridgewatchError as exc:
+            result.alerts = f"alerts not evaluated: {str(exc).splitlines()[0]}"
+
+
+def connector_pull(environ: Mapping[str, str]) -> Pull:
+    """The connectors' pull as a watch step. Sources that fail are recorded in their pull status, which every
+    run reads (``monitor.source_problems``); a pull that could not start at all is returned as a problem."""
+    def pull(folder: Path) -> list[str]:
+        from bridgewatch.config import load_config
+        from bridgewatch.connectors import pull_workspace
+
+        config = load_config(folder)
+        if not any(spec.api is not None for spec in config.sources.values()):
+            return []
+        try:
+            pull_workspace(folder, environ=environ)  # a source that fails is in its pull status: the result is stale
+        except BridgewatchError as exc:
+            return [f"the API sources could not be pulled: {str(exc).splitlines()[0]}"]
+        return []
+    return pull
+
+
+@contextmanager
+def workspace_lock(folder: Path) -> Iterator[bool]:
+    """Hold the workspace's watch lock (yields False when another process holds it)."""
+    path = Path(folder) / ".bridgewatch" / LOCK_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise BridgewatchError(f"cannot create the watch lock {path}: {exc.strerror}; check the folder's "
+                               f"permissions.") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event, say: Callable[[str], None] = log.info) -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM set ``stop`` (the current cycle finishes) instead of killing the process."""
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if not stop.is_set():
+            say(f"watch: {signal.Signals(signum).name} received; stopping after the current cycle")
+        stop.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)

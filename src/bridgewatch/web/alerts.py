@@ -1,39 +1,45 @@
-"""The alerts page's seam: notifications sent and silences, from ``bridgewatch.alerts`` when it is there.
+"""The alerts page's data, read through the alerts package (docs/alerts.md): each alert's state, the
+messages sent (with every delivery attempt) and the silences in force.
 
-The alert *state* of each card (firing, quiet, unknown) is part of every stored run and is always
-shown. Notifications and silences belong to the alerts package: when it is installed and offers
-``web_feed(store, workspace_id)`` returning an object with ``notifications`` and ``silences`` (lists
-of mappings), the page lists them; otherwise the page says alerts are not configured. This module
-is the only place the dashboard touches the alerts package.
+The alert state in every stored run is shown whatever happens here; this adds what alert routing
+knows once a workspace has ``[alerts]`` receivers. Nothing here evaluates or sends an alert.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bridgewatch.alerts.notify import configured
+from bridgewatch.alerts.status import alert_list, alert_log, silence_dict
+from bridgewatch.config import WorkspaceConfig
 from bridgewatch.history import Store
 
-FEED_FUNCTION = "web_feed"
+LOG_LIMIT = 50
+"""Newest messages shown."""
 
 
 @dataclass(frozen=True)
 class AlertFeed:
-    """What the alerts package reports for one workspace."""
+    """What alert routing reports for one workspace."""
 
-    notifications: Sequence[Mapping[str, Any]]
+    configured: bool
+    """``[alerts]`` is enabled with at least one receiver."""
+    states: Sequence[Mapping[str, Any]]
+    """Each alert (card-wide and per entity): state, since, count, threshold, why unknown."""
+    messages: Sequence[Mapping[str, Any]]
+    """The newest messages, each with its delivery attempts."""
     silences: Sequence[Mapping[str, Any]]
+    """The silences in force."""
+    waiting: int
+    """Messages held (quiet hours, digests) or not yet delivered."""
 
 
-def alert_feed(store: Store, workspace_id: str) -> AlertFeed | None:
-    """The workspace's notifications and silences, or None when alerts are not configured."""
-    if importlib.util.find_spec("bridgewatch.alerts") is None:
-        return None
-    feed = getattr(importlib.import_module("bridgewatch.alerts"), FEED_FUNCTION, None)
-    if feed is None:
-        return None
-    found = feed(store, workspace_id)
-    return AlertFeed(list(getattr(found, "notifications", ())), list(getattr(found, "silences", ())))
+def alert_feed(store: Store, config: WorkspaceConfig | None) -> AlertFeed:
+    """The workspace's alerts as the alerts package records them (empty when alerting is not configured)."""
+    if config is None or not configured(config):
+        return AlertFeed(False, (), (), (), 0)
+    listed = alert_list(store, config)
+    return AlertFeed(True, listed.states, alert_log(store, config, limit=LOG_LIMIT),
+                     [silence_dict(s) for s in listed.silences], listed.waiting)

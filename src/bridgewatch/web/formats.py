@@ -29,7 +29,7 @@ CONSEQUENCES = {
 }
 """The consequence on the next invoice batch of a customer absent for each cause (the seed drill's last column)."""
 DEFAULT_CONSEQUENCE = "No customer record in the expected entity: the next invoice cannot be coded or posted."
-ALERT_SHORT = {"firing": "Firing", "quiet": "Quiet", "unknown": "Unknown"}
+ALERT_SHORT = {"firing": "Firing", "quiet": "Quiet", "unknown": "Unknown", "pending": "Pending"}
 FRESHNESS_WORDS = {"fresh": "Fresh", "stale": "Stale", "no_data": "No data"}
 FIELD_WORDS = {
     "key_type": "Key", "key_value": "Normalised value", "key_source": "Came from", "n_sources": "Sources",

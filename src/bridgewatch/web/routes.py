@@ -209,4 +209,4 @@ def alerts(request: Request, ws_id: str) -> Response:
     ws = workspace(request, visitor, ws_id)
     site = site_of(request)
     tiles = pages.tiles(site.store(ws), ws)
-    return render(request, "alerts.html", visitor, ws, tiles=tiles, feed=alert_feed(site.store(ws), ws.id))
+    return render(request, "alerts.html", visitor, ws, tiles=tiles, feed=alert_feed(site.store(ws), ws.config))

@@ -34,13 +34,16 @@ class ServedWorkspace:
     cards: tuple[str, ...]
     reporting_currency: str
     timezone: str = "UTC"
+    config: WorkspaceConfig | None = field(default=None, repr=False, compare=False)
+    """The workspace's configuration (the alerts page reads its ``[alerts]``)."""
 
     @classmethod
     def from_config(cls, config: WorkspaceConfig, *, environ: Mapping[str, str] | None = None,
                     history_url: str | None = None) -> ServedWorkspace:
         w = config.workspace
         return cls(config.id, w.name or config.id, store_url(config, override=history_url, environ=environ),
-                   locale_for(w.home_country, w.locale), tuple(config.cards), w.reporting_currency, w.timezone)
+                   locale_for(w.home_country, w.locale), tuple(config.cards), w.reporting_currency, w.timezone,
+                   config)
 
 
 @dataclass(frozen=True)

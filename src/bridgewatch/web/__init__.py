@@ -9,7 +9,7 @@ and never computes a card inside a request. Layout:
 * ``access`` / ``security`` / ``ratelimit``: who is asking, cookies and CSRF, headers, sign-in limits;
 * ``index`` / ``reads``: stored worklists indexed in memory for paging; rows and evidence by id;
 * ``pages`` / ``charts`` / ``formats``: what each page shows, its SVG charts, numbers in the locale;
-* ``routes`` / ``routes_auth`` / ``exports`` / ``alerts``: the HTTP surface, downloads, the alerts seam;
+* ``routes`` / ``routes_auth`` / ``exports`` / ``alerts``: the HTTP surface, downloads, the alerts readouts;
 * ``templates/`` and ``static/`` (with the vendored htmx and its licence).
 """
 

@@ -3,10 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev,spark
+EXTRAS ?= dev,spark,web
 DEMO_OUT ?= demo-workspaces
 
-.PHONY: demo test check lint typecheck bench bench-ingest bench-load clean install
+.PHONY: demo test check lint typecheck bench bench-ingest bench-load bench-web clean install chromium serve
 
 install: $(STAMP)
 
@@ -19,9 +19,20 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/bridgewatch demo --out $(DEMO_OUT)
 
-# Lint and strict typing first (seconds), then the whole suite, Spark parity included, on two
+# After `make demo`: store a run of each demo workspace, then serve the dashboard read-only on 127.0.0.1:8000.
+serve: $(STAMP)
+	test -d $(DEMO_OUT) || $(BIN)/bridgewatch demo --out $(DEMO_OUT) --format json > /dev/null
+	for ws in $(DEMO_OUT)/*/; do $(BIN)/bridgewatch run -w $$ws --format json > /dev/null || exit $$?; done
+	$(BIN)/bridgewatch serve --workspaces $(DEMO_OUT) --allow-anonymous
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser offline).
+chromium:
+	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 || { echo "make test needs Debian's chromium: apt-get install -y --no-install-recommends chromium (as root)"; exit 1; }; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+
+# Lint and strict typing first (seconds), then the whole suite, Spark parity and browser tests included, on two
 # workers: every Spark test on one (one Spark session), the rest shared.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
@@ -49,6 +60,10 @@ bench-load: $(STAMP)
 # The Shopify orders CSV reader against DuckDB's own read_csv of the same 1M-row export (issue 4).
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_bench.py --rows $(or $(ROWS),1000000)
+
+# The dashboard's pages on a stored run of 100k absent customers, p95 per page (issue 11).
+bench-web: $(STAMP)
+	$(BIN)/python bench/web_bench.py --customers $(or $(CUSTOMERS),100000) --requests $(or $(REQUESTS),60)
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

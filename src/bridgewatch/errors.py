@@ -20,6 +20,7 @@ The tree::
     │   ├── AuthError        credentials, scope, tenant/company/entity or token rejected
     │   └── RateLimited      the vendor kept throttling beyond the retry budget
     ├── EnvironmentProblem   the machine, not the data: permission denied, disk full, no Java
+    ├── WebError             the dashboard cannot start as asked, or a users/grants command is invalid
     └── InternalError        a bridgewatch bug met in one workspace of a batch (the others still run)
 """
 
@@ -190,6 +191,10 @@ def translate(exc: Exception, doing: str) -> BridgewatchError:
     if isinstance(exc, OSError):
         return environment_problem(exc, doing)
     return unexpected(exc, doing)
+
+
+class WebError(BridgewatchError):
+    """The web dashboard cannot start as asked (extra missing, unsafe address), or a user/grant change is invalid."""
 
 
 MAX_LISTED = 20

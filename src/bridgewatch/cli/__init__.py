@@ -6,7 +6,17 @@ command group is one new module imported below.
 
 from __future__ import annotations
 
-from bridgewatch.cli import alerts, batch, cards, demo, history, pull, watch  # noqa: F401  (importing registers the commands)
+from bridgewatch.cli import (  # noqa: F401  (importing registers the commands)
+    alerts,
+    batch,
+    cards,
+    demo,
+    history,
+    pull,
+    serve,
+    users,
+    watch,
+)
 from bridgewatch.cli.app import (
     EXIT_ALERT,
     EXIT_INPUT,

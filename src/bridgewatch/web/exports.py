@@ -1,0 +1,99 @@
+"""The worklist as a download, filtered and sorted as on the page, streamed a batch at a time.
+
+* CSV: the columns and cells of ``bridgewatch run --format csv`` (``report.csv_out``), each text cell
+  made formula-safe by ``report.safe.csv_cell``; written to the response as the rows are read.
+* XLSX: the same columns, written by xlsxwriter in constant-memory mode to a temporary file that is
+  then streamed and deleted. Text is always written as a string cell (never a formula, never a link),
+  amounts and counts as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
+from bridgewatch.report.safe import csv_cell
+
+NUMBER_COLUMNS = ("rank", "active_orders", "days_absent")
+MONEY_COLUMNS = ("blocked_value", "blocked_value_reporting")
+CHUNK = 64 * 1024
+
+
+def cells(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Iterator[list[Any]]:
+    """Each row as the CSV worklist's cells (per-card columns from ``meta``)."""
+    for row in rows:
+        merged = {**row, **{k: meta.get(k) for k in META_COLUMNS}}
+        yield [merged.get(c) for c in WORKLIST_COLUMNS]
+
+
+def csv_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
+    """The CSV text, header first, in chunks as rows arrive."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(WORKLIST_COLUMNS)
+    for line in cells(meta, rows):
+        writer.writerow([csv_cell(v) for v in line])
+        if buffer.tell() >= CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def xlsx_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]], *, title: str) -> Iterator[bytes]:
+    """The workbook's bytes: built in constant memory in a temporary file, then read out and deleted."""
+    handle, path = tempfile.mkstemp(prefix="bridgewatch-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        _write_xlsx(path, meta, rows, title)
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
+    finally:
+        os.unlink(path)
+
+
+def _write_xlsx(path: str, meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]], title: str) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
+                                      "strings_to_urls": False, "strings_to_numbers": False})
+    sheet = book.add_worksheet(_sheet_name(title))
+    bold, amount = book.add_format({"bold": True}), book.add_format({"num_format": "#,##0.00"})
+    for col, name in enumerate(WORKLIST_COLUMNS):
+        sheet.write_string(0, col, name, bold)
+    for r, line in enumerate(cells(meta, rows), start=1):
+        for col, (name, value) in enumerate(zip(WORKLIST_COLUMNS, line, strict=True)):
+            _cell(sheet, r, col, name, value, amount)
+    sheet.freeze_panes(1, 0)
+    book.close()
+
+
+def _cell(sheet: Any, row: int, col: int, name: str, value: Any, amount: Any) -> None:
+    if value is None or value == "":
+        return
+    if name in MONEY_COLUMNS:
+        sheet.write_number(row, col, float(Decimal(str(value))), amount)
+    elif name in NUMBER_COLUMNS and isinstance(value, int | float):
+        sheet.write_number(row, col, value)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    else:
+        sheet.write_string(row, col, str(value))
+
+
+def _sheet_name(title: str) -> str:
+    clean = "".join(ch for ch in title if ch not in "[]:*?/\\'")
+    return (clean or "Worklist")[:31]
+
+
+def filename(workspace: str, card: str, run_id: str, extension: str) -> str:
+    """A download name made only of safe characters."""
+    raw = f"{workspace}_{card}_{run_id}.{extension}"
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in raw)

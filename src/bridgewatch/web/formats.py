@@ -1,0 +1,112 @@
+"""Numbers, money, dates and words as the dashboard shows them, in the workspace's locale (Babel).
+
+Templates call these as filters; the locale comes from the page (the workspace's, e.g. ``en_GB``).
+Times are stored in UTC and shown in UTC, saying so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+from bridgewatch.cards import CARDS
+from bridgewatch.report.result import parse_iso
+from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, money, segment_words, vat_words
+
+CONSEQUENCES = {
+    "never_synced": "No customer record: the next invoice cannot be given a VAT treatment or post.",
+    "create_failed": "Record creation rejected: orders stranded, and it will fail again until the reason is fixed.",
+    "lagging": "Will clear on the next sync; not a true failure yet.",
+    "merged_retired": "Orders reference a merged or retired account: invoices would post to a dead record.",
+    "synced_not_found": "The sync thinks the record exists: invoices will not find it, so VAT cannot be coded.",
+    "dataverse_not_promoted": "Stalled in Dataverse: promote it (a new record would be a duplicate); until then "
+                              "orders cannot post.",
+}
+"""The consequence on the next invoice batch of a customer absent for each cause (the seed drill's last column)."""
+DEFAULT_CONSEQUENCE = "No customer record in the expected entity: the next invoice cannot be coded or posted."
+ALERT_SHORT = {"firing": "Firing", "quiet": "Quiet", "unknown": "Unknown", "pending": "Pending"}
+FRESHNESS_WORDS = {"fresh": "Fresh", "stale": "Stale", "no_data": "No data"}
+FIELD_WORDS = {
+    "key_type": "Key", "key_value": "Normalised value", "key_source": "Came from", "n_sources": "Sources",
+    "customer_account": "ERP account", "legal_entity": "Entity", "erp_name": "Name in ERP", "source_file": "File",
+    "source_row": "Row", "ship_to_country": "Ship-to", "occurred_at": "When", "rejection_reason": "Rejection reason",
+}
+
+
+def consequence(cause: str) -> str:
+    return CONSEQUENCES.get(cause, DEFAULT_CONSEQUENCE)
+
+
+def cause_words(card: str, cause: str | None) -> str:
+    if not cause:
+        return ""
+    found = CARDS.get(card)
+    return next((c.label for c in found.causes if c.id == cause), cause) if found else cause
+
+
+def card_name(card: str) -> str:
+    """A card's short name for navigation, e.g. ``Absent from Sage Intacct``."""
+    found = CARDS.get(card)
+    return f"Absent from {found.erp_label}" if found else card
+
+
+def number(value: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """An integer or decimal with the locale's grouping (``12,345``; ``12.345`` in de_DE)."""
+    if value is None or value == "":
+        return "—"
+    return str(format_decimal(Decimal(str(value)), locale=locale))
+
+
+def percent(part: int, whole: int, locale: str = DEFAULT_LOCALE) -> str:
+    return "—" if not whole else str(format_percent(part / whole, locale=locale))
+
+
+def cents(value: int | None, currency: str, locale: str = DEFAULT_LOCALE) -> str:
+    """Reporting-currency cents as money."""
+    return money(None if value is None else Decimal(value) / 100, currency, locale)
+
+
+def when(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> str:
+    """A UTC timestamp (datetime or ISO text) as the locale writes it, e.g. ``13 Apr 2026, 00:00:00 UTC``."""
+    ts = parse_iso(value) if isinstance(value, str) else value
+    if ts is None:
+        return "—"
+    return f"{format_datetime(ts, 'medium', locale=locale)} UTC"
+
+
+def day(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> str:
+    ts = parse_iso(value) if isinstance(value, str) else value
+    return "—" if ts is None else str(format_date(ts, "medium", locale=locale))
+
+
+def evidence_value(name: str, value: Any, row: Mapping[str, Any], locale: str = DEFAULT_LOCALE) -> str:
+    """One evidence cell in plain words: times in the locale, amounts in their currency, flags as yes/no."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if name.endswith("_at") and isinstance(value, str):
+        return when(value, locale)
+    if name == "total" and row.get("currency"):
+        return money(value, str(row["currency"]), locale)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def field_words(name: str) -> str:
+    return FIELD_WORDS.get(name, name.replace("_", " ").capitalize())
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "money": money, "number": number, "when": when, "day": day, "cents": cents, "vat": vat_words,
+    "segment": segment_words, "field": field_words, "consequence": consequence,
+}
+WORDS = {"ALERT_WORDS": ALERT_WORDS, "ALERT_SHORT": ALERT_SHORT, "FRESHNESS_WORDS": FRESHNESS_WORDS}

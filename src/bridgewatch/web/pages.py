@@ -1,0 +1,245 @@
+"""What each page shows, built from stored runs only: plain data for the templates, no HTML here.
+
+Each builder takes the store of a workspace and the worklist index and returns a small dataclass.
+Nothing computes a card: summaries come from the stored card runs, drills and pages from the
+indexed stored worklist, evidence from the stored versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from bridgewatch.cards import CARDS, Card
+from bridgewatch.errors import LookupFailed
+from bridgewatch.history import Store, StoredCardRun
+from bridgewatch.history.trends import Change, Trend, trend
+from bridgewatch.report.explanation import Explanation
+from bridgewatch.web import charts, reads
+from bridgewatch.web.formats import consequence
+from bridgewatch.web.index import FILTERS, SORTS, Drills, Group, WorklistIndex
+from bridgewatch.web.settings import ServedWorkspace
+
+PAGE_SIZES = (25, 50, 100, 200)
+SPARK_RUNS = 30
+PICKER_RUNS = 50
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One workspace × card on the overview."""
+
+    ws: ServedWorkspace
+    card: Card
+    latest: StoredCardRun | None
+    spark: charts.Spark
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def summary(self) -> Mapping[str, Any]:
+        return self.latest.summary if self.latest else {}
+
+
+@dataclass(frozen=True)
+class CauseRow:
+    id: str
+    label: str
+    action: str
+    consequence: str
+    group: Group
+
+
+@dataclass(frozen=True)
+class CardView:
+    """The card page: a stored run's drills (filtered), its run picker and its top rows."""
+
+    ws: ServedWorkspace
+    card: Card
+    stored: StoredCardRun
+    runs: tuple[StoredCardRun, ...]
+    filters: Mapping[str, str]
+    options: Mapping[str, tuple[str, ...]]
+    drills: Drills
+    causes: tuple[CauseRow, ...]
+    top: tuple[dict[str, Any], ...]
+
+    @property
+    def summary(self) -> Mapping[str, Any]:
+        return self.stored.summary
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.filters)
+
+    def group(self, groups: tuple[Group, ...], key: str) -> Group:
+        return next((g for g in groups if g.key == key), Group(key, 0, 0, 0))
+
+
+@dataclass(frozen=True)
+class WorklistView:
+    """One page of a stored worklist."""
+
+    ws: ServedWorkspace
+    card: Card
+    stored: StoredCardRun
+    filters: Mapping[str, str]
+    options: Mapping[str, tuple[str, ...]]
+    sort: str
+    reverse: bool
+    page: int
+    size: int
+    total: int
+    rows: tuple[dict[str, Any], ...]
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.size - 1) // self.size, 1)
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.total else (self.page - 1) * self.size + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.size, self.total)
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    ws: ServedWorkspace
+    card: Card
+    runs: tuple[StoredCardRun, ...]
+    older: int | None
+    """Card run id to pass as ``before`` for the next (older) page, when there is one."""
+    trend: Trend | None
+    counts: charts.Bars
+    causes: tuple[tuple[str, str, charts.Spark], ...]
+    """(cause id, label, sparkline of its customers per run)."""
+    ageing: charts.Bars
+    fixes: charts.Bars
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    ws: ServedWorkspace
+    card: Card
+    stored: StoredCardRun
+    customer_id: str
+    explanations: tuple[Explanation, ...] = field(default_factory=tuple)
+
+
+def card_of(ws: ServedWorkspace, card_id: str) -> Card:
+    """The card ``card_id`` of a served workspace.
+
+    Raises:
+        LookupFailed: the workspace has no such card.
+    """
+    if card_id not in ws.cards or card_id not in CARDS:
+        raise LookupFailed(f"Workspace '{ws.id}' has no card '{card_id}'.")
+    return CARDS[card_id]
+
+
+def stored_run(store: Store, ws: ServedWorkspace, card: Card, run_id: str | None) -> StoredCardRun | None:
+    """The card's stored run ``run_id`` (the latest when None; None when the card has never been stored).
+
+    Raises:
+        LookupFailed: no stored run ``run_id`` with this card.
+    """
+    if run_id:
+        return store.run(ws.id, run_id, card=card.id)[0]
+    latest = store.history(ws.id, card=card.id, limit=1)
+    return latest[0] if latest else None
+
+
+def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
+    """The overview tiles of one workspace: latest run, change vs prior run and 7 days, sparkline."""
+    out = []
+    for card_id in ws.cards:
+        recent = store.history(ws.id, card=card_id, limit=SPARK_RUNS)
+        spark = charts.sparkline([r.count for r in reversed(recent)])
+        found = trend(store, ws.id, card_id, limit=1) if recent else None
+        out.append(Tile(ws, CARDS[card_id], recent[0] if recent else None, spark,
+                        tuple(found.changes) if found else ()))
+    return out
+
+
+def clean_filters(values: Mapping[str, str | None]) -> dict[str, str]:
+    return {k: v for k in FILTERS if (v := (values.get(k) or "").strip())}
+
+
+def filter_options(drills: Drills, card: Card) -> dict[str, tuple[str, ...]]:
+    """The values each filter can take in a run (every cause of the card, the others as found)."""
+    return {"cause": card.cause_ids, "segment": tuple(sorted(str(g.key) for g in drills.by_segment)),
+            "entity": tuple(sorted(str(g.key) for g in drills.by_entity)),
+            "platform": tuple(sorted(str(g.key) for g in drills.by_platform))}
+
+
+def card_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, stored: StoredCardRun,
+              filters: Mapping[str, str], *, top: int = 10) -> CardView:
+    drills = index.drills(store, stored, filters)
+    options = filter_options(index.drills(store, stored) if filters else drills, card)
+    causes = tuple(CauseRow(c.id, c.label, c.action, consequence(c.id), _group(drills.by_cause, c.id))
+                   for c in card.causes)
+    entries, _ = index.page(store, stored, filters=filters, limit=top)
+    runs = tuple(reads.card_history(store, ws.id, card.id, limit=PICKER_RUNS))
+    if stored.id not in {r.id for r in runs}:
+        runs = (stored, *runs)
+    return CardView(ws, card, stored, runs, filters, options, drills, causes,
+                    tuple(reads.rows(store, stored, entries)))
+
+
+def worklist_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, stored: StoredCardRun,
+                  filters: Mapping[str, str], *, sort: str, reverse: bool, page: int, size: int) -> WorklistView:
+    """Raises: LookupFailed: an unknown sort or page size."""
+    if sort not in SORTS or size not in PAGE_SIZES:
+        raise LookupFailed(f"Unknown sort '{sort}' or page size {size}; sorts: {', '.join(SORTS)}; sizes: "
+                           f"{', '.join(map(str, PAGE_SIZES))}.")
+    page = max(page, 1)
+    entries, total = index.page(store, stored, filters=filters, sort=sort, reverse=reverse, limit=size,
+                                offset=(page - 1) * size)
+    last = max((total + size - 1) // size, 1)
+    if page > last:  # past the end (e.g. an old link after filtering): show the last page
+        page = last
+        entries, total = index.page(store, stored, filters=filters, sort=sort, reverse=reverse, limit=size,
+                                    offset=(page - 1) * size)
+    options = filter_options(index.drills(store, stored), card)
+    return WorklistView(ws, card, stored, filters, options, sort, reverse, page, size, total,
+                        tuple(reads.rows(store, stored, entries)))
+
+
+def customer_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, stored: StoredCardRun,
+                  customer_id: str) -> CustomerView:
+    """Every worklist entry the id names (account, customer or company id), or why the run did not count it."""
+    found = index.locate(store, stored, customer_id)
+    explained = [reads.explanation(store, stored, entry) for entry in found]
+    return CustomerView(ws, card, stored, customer_id, tuple(explained or [reads.not_counted(stored, customer_id)]))
+
+
+def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, *, before: int | None,
+                 limit: int = 30) -> HistoryView:
+    runs = reads.card_history(store, ws.id, card.id, before=before, limit=limit + 1)
+    older = runs[limit - 1].id if len(runs) > limit else None
+    runs = runs[:limit]
+    found = trend(store, ws.id, card.id, limit=SPARK_RUNS)
+    oldest_first = list(reversed(runs))
+    counts = charts.columns([(r.run_id, r.count) for r in oldest_first])
+    per_cause = tuple((c.id, c.label, charts.sparkline([_cause_count(r, c.id) for r in oldest_first]))
+                      for c in card.causes)
+    latest = found.latest if found else None
+    ageing = charts.rows(index.ageing(store, latest) if latest else [])
+    fixes = charts.rows(list(found.time_to_fix.items()) if found else [])
+    return HistoryView(ws, card, tuple(runs), older, found, counts, per_cause, ageing, fixes)
+
+
+def money_of(group: Group) -> Decimal:
+    return Decimal(group.blocked_cents) / 100
+
+
+def _group(groups: tuple[Group, ...], key: str) -> Group:
+    return next((g for g in groups if g.key == key), Group(key, 0, 0, 0))
+
+
+def _cause_count(run: StoredCardRun, cause: str) -> int:
+    return next((int(b["customers"]) for b in run.summary.get("by_cause", ()) if b["cause"] == cause), 0)

@@ -1,0 +1,54 @@
+"""Sign-in attempts, limited: a few failures per user name and per address in a sliding window.
+
+After ``limit`` failures for one user name (or ``4 × limit`` from one address) inside ``window_s``
+seconds, further attempts are refused with the seconds to wait, whether or not the password is
+right, until the oldest failure leaves the window. A successful sign-in clears the name's failures.
+Kept in memory: a restart forgets, which only ever errs on the side of the person signing in.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class SignInLimiter:
+    """Counts failed sign-ins per key (``user:<name>``, ``addr:<ip>``) in a sliding window."""
+
+    def __init__(self, *, limit: int = 5, window_s: int = 900, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window_s, self.clock = limit, window_s, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, name: str, address: str) -> int | None:
+        """Seconds to wait before another attempt may be made, or None when one may be made now."""
+        now = self.clock()
+        with self._lock:
+            waits = [self._wait(key, limit, now) for key, limit in self._keys(name, address)]
+        blocked = [w for w in waits if w is not None]
+        return max(blocked) if blocked else None
+
+    def failed(self, name: str, address: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for key, _ in self._keys(name, address):
+                self._failures.setdefault(key, deque()).append(now)
+
+    def succeeded(self, name: str) -> None:
+        with self._lock:
+            self._failures.pop(f"user:{name.strip().lower()}", None)
+
+    def _keys(self, name: str, address: str) -> list[tuple[str, int]]:
+        return [(f"user:{name.strip().lower()}", self.limit), (f"addr:{address}", self.limit * 4)]
+
+    def _wait(self, key: str, limit: int, now: float) -> int | None:
+        times = self._failures.get(key)
+        if not times:
+            return None
+        while times and times[0] <= now - self.window_s:
+            times.popleft()
+        if len(times) < limit:
+            return None
+        return max(1, int(times[-limit] + self.window_s - now) + 1)

@@ -1,0 +1,212 @@
+"""The read-only pages: overview, card, worklist (and its downloads), customer, history, alerts.
+
+Each route: find the visitor, find the workspace they may see (else the same 404 as a workspace
+that does not exist), build the page from stored runs (``pages``), render it. Ids from the URL are
+passed to the store as bound parameters only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException
+
+from bridgewatch.history import StoredCardRun
+from bridgewatch.report.csv_out import meta_of
+from bridgewatch.report.words import DEFAULT_LOCALE
+from bridgewatch.web import exports, pages, reads
+from bridgewatch.web.access import LENSES, Visitor
+from bridgewatch.web.alerts import alert_feed
+from bridgewatch.web.app import SignInRequired, Site
+from bridgewatch.web.security import SESSION_COOKIE
+from bridgewatch.web.settings import ServedWorkspace
+
+router = APIRouter()
+NOT_FOUND = "There is no such page."
+Text = Annotated[str | None, Query(max_length=500)]
+Direction = Annotated[str, Query(alias="dir", pattern="^(natural|reverse)?$")]
+
+
+def site_of(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+def visitor_of(request: Request) -> Visitor:
+    """The visitor of this request (trusted SSO header from a proxy > session cookie > anonymous > nobody)."""
+    if hasattr(request.state, "visitor"):
+        found: Visitor = request.state.visitor
+        return found
+    site, settings = site_of(request), site_of(request).settings
+    visitor = Visitor(anonymous=settings.allow_anonymous)
+    header = settings.trusted_header
+    name = request.headers.get(header) if header and _from_proxy(request, site) else None
+    token = site.signer.unsign(request.cookies.get(SESSION_COOKIE), settings.session_hours * 3600)
+    if name:
+        user = site.users.find(name)
+        visitor = Visitor(user=user, unknown_sso_name=None if user else name)
+    elif token and (user := site.users.session_user(token)):
+        visitor = Visitor(user=user, session_token=token)
+    request.state.visitor = visitor
+    return visitor
+
+
+def _from_proxy(request: Request, site: Site) -> bool:
+    from bridgewatch.web.access import from_proxy
+
+    return from_proxy(request, site.settings.trusted_proxies)
+
+
+def reader(request: Request) -> Visitor:
+    """The visitor, who must be allowed to read (else the sign-in page, or 403 for an unknown SSO user)."""
+    visitor = visitor_of(request)
+    if visitor.unknown_sso_name:
+        raise HTTPException(403, f"You are signed in as {visitor.unknown_sso_name}, who is not a bridgewatch user. "
+                                 f"Ask an owner to add you (`bridgewatch users add`).")
+    if not visitor.may_read:
+        raise SignInRequired()
+    return visitor
+
+
+def workspace(request: Request, visitor: Visitor, ws_id: str) -> ServedWorkspace:
+    ws = site_of(request).settings.workspace(ws_id)
+    if ws is None or not visitor.sees(ws_id):
+        raise HTTPException(404, NOT_FOUND)
+    return ws
+
+
+def render(request: Request, template: str, visitor: Visitor, ws: ServedWorkspace | None = None,
+           status: int = 200, **context: Any) -> Response:
+    site = site_of(request)
+    base = {"visitor": visitor, "nav": site.visible(visitor), "ws": ws, "locale": ws.locale if ws else DEFAULT_LOCALE,
+            "csrf_token": site.signer.csrf_token(request.state.csrf_nonce), "lenses": LENSES}
+    return site.templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _card_run(request: Request, ws: ServedWorkspace, card_id: str, run_id: str | None) -> tuple[Any, Any]:
+    site = site_of(request)
+    card = pages.card_of(ws, card_id)
+    return card, pages.stored_run(site.store(ws), ws, card, run_id)
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> Response:
+    return PlainTextResponse("ok")
+
+
+@router.get("/")
+def overview(request: Request) -> Response:
+    visitor = reader(request)
+    site = site_of(request)
+    tiles = [t for ws in site.visible(visitor) for t in pages.tiles(site.store(ws), ws)]
+    return render(request, "overview.html", visitor, tiles=tiles)
+
+
+@router.get("/w/{ws_id}")
+def workspace_home(request: Request, ws_id: str) -> Response:
+    ws = workspace(request, reader(request), ws_id)
+    return RedirectResponse(f"/w/{_quote(ws.id)}/cards/{_quote(ws.cards[0])}", status_code=303)
+
+
+@router.get("/w/{ws_id}/cards/{card_id}")
+def card_page(request: Request, ws_id: str, card_id: str, run: Text = None, lens: Text = None, cause: Text = None,
+              segment: Text = None, entity: Text = None, platform: Text = None) -> Response:
+    visitor = reader(request)
+    ws = workspace(request, visitor, ws_id)
+    card, stored = _card_run(request, ws, card_id, run)
+    chosen = lens if lens in LENSES else visitor.lens(ws.id)
+    if stored is None:
+        return render(request, "no_run.html", visitor, ws, card=card)
+    filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
+    site = site_of(request)
+    view = pages.card_view(site.store(ws), site.index, ws, card, stored, filters)
+    return render(request, "card.html", visitor, ws, view=view, lens=chosen)
+
+
+@router.get("/w/{ws_id}/cards/{card_id}/worklist")
+def worklist(request: Request, ws_id: str, card_id: str, run: Text = None, cause: Text = None,
+             segment: Text = None, entity: Text = None, platform: Text = None, sort: str = "rank",
+             direction: Direction = "natural", page: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
+             size: int = 50) -> Response:
+    visitor = reader(request)
+    ws = workspace(request, visitor, ws_id)
+    card, stored = _card_run(request, ws, card_id, run)
+    if stored is None:
+        return render(request, "no_run.html", visitor, ws, card=card)
+    filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
+    site = site_of(request)
+    view = pages.worklist_view(site.store(ws), site.index, ws, card, stored, filters, sort=sort,
+                               reverse=direction == "reverse", page=page, size=size)
+    partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "worklist-results"
+    return render(request, "_worklist_table.html" if partial else "worklist.html", visitor, ws, view=view,
+                  run_param=run)
+
+
+def _download(request: Request, ws_id: str, card_id: str, run: str | None, filters: dict[str, str | None],
+              sort: str, reverse: bool) -> tuple[ServedWorkspace, StoredCardRun, Any]:
+    visitor = reader(request)
+    ws = workspace(request, visitor, ws_id)
+    _card, stored = _card_run(request, ws, card_id, run)
+    if stored is None:
+        raise HTTPException(404, "This card has no stored run yet.")
+    site = site_of(request)
+    store = site.store(ws)
+    batches = site.index.ordered(store, stored, filters=pages.clean_filters(filters), sort=sort, reverse=reverse)
+    rows = (row for batch in batches for row in reads.rows(store, stored, batch))
+    return ws, stored, rows
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/w/{ws_id}/cards/{card_id}/worklist.{fmt}")
+def worklist_download(request: Request, ws_id: str, card_id: str, fmt: Literal["csv", "xlsx"], run: Text = None,
+                      cause: Text = None, segment: Text = None, entity: Text = None, platform: Text = None,
+                      sort: str = "rank", direction: Direction = "natural") -> Response:
+    """The filtered worklist as CSV (formula-safe) or XLSX, in the page's order, streamed."""
+    filters = {"cause": cause, "segment": segment, "entity": entity, "platform": platform}
+    ws, stored, rows = _download(request, ws_id, card_id, run, filters, sort, direction == "reverse")
+    name = exports.filename(ws.id, stored.card, stored.run_id, fmt)
+    meta = meta_of(stored.summary)
+    body = exports.csv_stream(meta, rows) if fmt == "csv" else exports.xlsx_stream(meta, rows, title=stored.card)
+    return StreamingResponse(body, media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX,
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/w/{ws_id}/cards/{card_id}/customers/{customer_id:path}")
+def customer(request: Request, ws_id: str, card_id: str, customer_id: str, run: Text = None) -> Response:
+    visitor = reader(request)
+    ws = workspace(request, visitor, ws_id)
+    card, stored = _card_run(request, ws, card_id, run)
+    if stored is None:
+        return render(request, "no_run.html", visitor, ws, card=card)
+    site = site_of(request)
+    view = pages.customer_view(site.store(ws), site.index, ws, card, stored, customer_id[:500])
+    return render(request, "customer.html", visitor, ws, view=view, run_param=run)
+
+
+@router.get("/w/{ws_id}/cards/{card_id}/history")
+def history(request: Request, ws_id: str, card_id: str,
+            before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+    visitor = reader(request)
+    ws = workspace(request, visitor, ws_id)
+    card = pages.card_of(ws, card_id)
+    site = site_of(request)
+    view = pages.history_view(site.store(ws), site.index, ws, card, before=before)
+    return render(request, "history.html", visitor, ws, view=view)
+
+
+@router.get("/w/{ws_id}/alerts")
+def alerts(request: Request, ws_id: str) -> Response:
+    visitor = reader(request)
+    ws = workspace(request, visitor, ws_id)
+    site = site_of(request)
+    tiles = pages.tiles(site.store(ws), ws)
+    return render(request, "alerts.html", visitor, ws, tiles=tiles, feed=alert_feed(site.store(ws), ws.config))

@@ -1,0 +1,182 @@
+"""Safe by construction: headers and CSP, no inline script, inert names, cookies, CSRF, sign-out, rate limits,
+the trusted SSO header, anonymous mode only on loopback, ids bound as parameters."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from bridgewatch.cli import app as cli
+from bridgewatch.web.app import create_app
+from bridgewatch.web.security import CSP
+from bridgewatch.web.settings import is_loopback, networks
+
+from .conftest import D365, D365_CARD, FAST_HASHER, PASSWORD, SAGE, SAGE_CARD, SCRIPT_NAME, Demo, signed_in, token_of
+
+D365_URL = f"/w/{D365}/cards/{D365_CARD}"
+PAGES = ["/", D365_URL, f"{D365_URL}?lens=marketing", f"{D365_URL}?lens=operations", f"{D365_URL}?lens=finance",
+         f"{D365_URL}/worklist", f"{D365_URL}/worklist?sort=name", f"{D365_URL}/customers/B-1003",
+         f"{D365_URL}/history", f"/w/{D365}/alerts", f"/w/{D365}/users", f"/w/{SAGE}/cards/{SAGE_CARD}"]
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+@pytest.fixture(scope="module")
+def owner(web: FastAPI) -> TestClient:
+    return signed_in(web, "owner@example.com")
+
+
+def test_every_response_carries_the_security_headers(owner: TestClient) -> None:
+    for url in [*PAGES, "/static/app.css", "/w/nope", f"{D365_URL}/worklist.csv", "/signin"]:
+        response = owner.get(url, follow_redirects=False)
+        assert response.headers["content-security-policy"] == CSP, url
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"
+    assert "script-src 'self'" in CSP and "unsafe-inline" not in CSP and "unsafe-eval" not in CSP
+
+
+def test_pages_have_no_inline_script_style_or_handler(owner: TestClient) -> None:
+    for url in PAGES:
+        html = owner.get(url).text
+        assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/htmx.min.js" defer>'], url
+        assert not re.search(r"\son[a-z]+\s*=", html), url
+        assert " style=" not in html and "<style" not in html, url
+        assert not re.search(r'(src|href)="(https?:)?//', html), url
+
+
+def test_a_customer_named_script_is_text_on_every_page_that_shows_it(owner: TestClient) -> None:
+    shown = 0
+    for url in PAGES:
+        html = owner.get(url).text
+        assert SCRIPT_NAME not in html, url
+        shown += ESCAPED in html
+    assert shown >= 4  # the card's top rows, the worklist (twice sorted), the customer page
+    assert owner.get(f"{D365_URL}/customers/B-1003").text.count(ESCAPED) == 1  # the heading
+
+
+def test_session_and_csrf_cookies_are_httponly_samesite_and_secure_over_tls(web: FastAPI) -> None:
+    plain = TestClient(web)
+    csrf = plain.get("/signin").headers["set-cookie"]
+    assert "HttpOnly" in csrf and "SameSite=strict" in csrf and "Secure" not in csrf
+    token = token_of(plain.get("/signin").text)
+    cookie = plain.post("/signin", data={"name": "finance@example.com", "password": PASSWORD, "csrf_token": token},
+                        follow_redirects=False).headers["set-cookie"]
+    assert re.match(r"bw_session=[\w.-]+; HttpOnly; Max-Age=43200; Path=/; SameSite=lax$", cookie)
+    tls = TestClient(web, base_url="https://testserver")
+    token = token_of(tls.get("/signin").text)
+    cookie = tls.post("/signin", data={"name": "finance@example.com", "password": PASSWORD, "csrf_token": token},
+                      follow_redirects=False).headers["set-cookie"]
+    assert "; Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_state_changing_forms_without_the_right_token_are_refused(web: FastAPI) -> None:
+    client, stranger = signed_in(web, "owner@example.com"), TestClient(web)
+    foreign = token_of(stranger.get("/signin").text)
+    for url, data in (("/signin", {"name": "owner@example.com", "password": PASSWORD}), ("/signout", {}),
+                      (f"/w/{D365}/users/grant", {"name": "finance@example.com", "role": "owner"}),
+                      (f"/w/{D365}/users/revoke", {"name": "finance@example.com", "role": "finance"})):
+        for token in (None, "forged", foreign):
+            form = data | ({"csrf_token": token} if token else {})
+            response = client.post(url, data=form, follow_redirects=False)
+            assert response.status_code == 403, (url, token)
+            assert "did not come from this site" in response.text
+    assert client.get("/", follow_redirects=False).status_code == 200  # still signed in
+
+
+def test_signing_out_ends_the_session_on_the_server(web: FastAPI) -> None:
+    client = signed_in(web, "finance@example.com")
+    stolen = client.cookies["bw_session"]
+    response = client.post("/signout", data={"csrf_token": token_of(client.get("/").text)}, follow_redirects=False)
+    assert response.headers["location"] == "/signin" and 'bw_session=""' in response.headers["set-cookie"]
+    replay = TestClient(web, cookies={"bw_session": stolen})
+    assert replay.get("/", follow_redirects=False).headers["location"] == "/signin?next=%2F"
+    tampered = TestClient(web, cookies={"bw_session": stolen[:-2] + "xx"})
+    assert tampered.get("/", follow_redirects=False).status_code == 303
+
+
+def test_sign_in_is_rate_limited_and_does_not_say_which_part_was_wrong(demo: Demo) -> None:
+    client = TestClient(create_app(demo.settings(), hasher=FAST_HASHER, warm=False))
+
+    def attempt(name: str, password: str) -> object:
+        token = token_of(client.get("/signin").text)
+        return client.post("/signin", data={"name": name, "password": password, "csrf_token": token},
+                           follow_redirects=False)
+
+    unknown, wrong = attempt("nobody@example.com", "whatever it is"), attempt("finance@example.com", "not it at all")
+    assert unknown.status_code == wrong.status_code == 401  # type: ignore[attr-defined]
+    assert "That user name and password do not match." in unknown.text  # type: ignore[attr-defined]
+    for _ in range(4):
+        attempt("finance@example.com", "still not it")
+    refused = attempt("finance@example.com", PASSWORD)
+    assert refused.status_code == 429  # type: ignore[attr-defined]
+    assert re.search(r"Too many failed sign-ins. Try again in \d+ seconds.", refused.text)  # type: ignore[attr-defined]
+    assert attempt("operations@example.com", PASSWORD).status_code == 303  # type: ignore[attr-defined]
+
+
+def test_the_next_page_after_sign_in_is_always_on_this_site(web: FastAPI) -> None:
+    client = TestClient(web)
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        token = token_of(client.get("/signin").text)
+        response = client.post("/signin", data={"name": "finance@example.com", "password": PASSWORD,
+                                                "csrf_token": token, "next": target}, follow_redirects=False)
+        assert response.headers["location"] == "/", target
+        client.cookies.clear()
+
+
+def test_the_trusted_header_is_believed_only_from_the_configured_proxy(demo: Demo) -> None:
+    settings = demo.settings(trusted_header="X-Forwarded-Email", trusted_proxies=networks(["10.0.0.0/30"]))
+    app = create_app(settings, hasher=FAST_HASHER, warm=False)
+    header = {"X-Forwarded-Email": "Finance@Example.com"}
+    proxy = TestClient(app, client=("10.0.0.2", 40000), headers=header)
+    assert proxy.get(D365_URL).status_code == 200
+    assert proxy.get(f"/w/{SAGE}/alerts").status_code == 404
+    elsewhere = TestClient(app, client=("10.0.0.9", 40000), headers=header)
+    assert elsewhere.get(D365_URL, follow_redirects=False).status_code == 303
+    stranger = TestClient(app, client=("10.0.0.2", 40000), headers={"X-Forwarded-Email": "who@example.com"})
+    refused = stranger.get("/")
+    assert refused.status_code == 403 and "who@example.com, who is not a bridgewatch user" in refused.text
+    default = create_app(demo.settings(), hasher=FAST_HASHER, warm=False)
+    off = TestClient(default, client=("10.0.0.2", 1), headers=header)
+    assert off.get(D365_URL, follow_redirects=False).status_code == 303
+
+
+def test_anonymous_read_only_is_refused_on_anything_but_loopback() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--workspace", ".", "--allow-anonymous", "--host", "0.0.0.0"])
+    assert result.exit_code == 2
+    assert "--allow-anonymous serves every workspace to anyone who can reach the server" in result.output
+    assert [is_loopback(h) for h in ("127.0.0.1", "127.8.0.1", "::1", "[::1]", "localhost")] == [True] * 5
+    assert [is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.5", "example.com", "")] == [False] * 5
+
+
+def test_ids_from_the_address_are_data_never_sql(owner: TestClient) -> None:
+    for customer in ("' OR '1'='1", "1; DROP TABLE runs; --", "%' OR 1=1 --", "B-1001' --"):
+        assert "Not counted in this run" in owner.get(f"{D365_URL}/customers/{customer}").text
+    assert owner.get(D365_URL, params={"run": "' OR 1=1 --"}).status_code == 404
+    assert owner.get(D365_URL, params={"entity": "' OR 1=1 --"}).status_code == 200
+    assert "17" in owner.get("/").text
+
+
+def test_passwords_never_reach_the_log(web: FastAPI, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        signed_in(web, "owner@example.com")
+    assert PASSWORD not in caplog.text
+
+
+def test_the_trusted_header_needs_a_proxy_address_and_the_web_extra_is_named_when_missing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--workspace", ".", "--trusted-header", "X-Forwarded-Email"])
+    assert result.exit_code == 2 and "--trusted-header needs --trusted-proxy" in result.output
+    import importlib.util
+
+    from bridgewatch.errors import WebError
+    from bridgewatch.web import require_extra
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlsxwriter" else real(name))
+    with pytest.raises(WebError, match=r"needs the web extra \(xlsxwriter missing\): pip install 'bridgewatch\[web\]'"):
+        require_extra()

@@ -1,0 +1,119 @@
+"""Users, grants and sessions in the store; the `users` command (passwords never as arguments); sign-in limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bridgewatch.cli import app as cli
+from bridgewatch.errors import LookupFailed, WebError
+from bridgewatch.web.ratelimit import SignInLimiter
+from bridgewatch.web.schema import sessions, users
+from bridgewatch.web.users import Users
+
+from .conftest import FAST_HASHER, SAGE, Demo
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Users:
+    return Users(f"sqlite:///{tmp_path / 'users.sqlite'}", hasher=FAST_HASHER)
+
+
+def test_passwords_are_stored_as_argon2id_hashes_only(store: Users) -> None:
+    store.add("Ana@Example.com", "a long enough secret")
+    with store.engine.connect() as conn:
+        name, hashed = conn.execute(select(users.c.name, users.c.password_hash)).one()
+    assert name == "ana@example.com" and hashed.startswith("$argon2id$") and "secret" not in hashed
+    assert store.verify("ANA@example.com", "a long enough secret") is not None
+    assert store.verify("ana@example.com", "a long enough secreT") is None
+    assert store.verify("nobody@example.com", "a long enough secret") is None
+
+
+def test_names_passwords_and_roles_are_checked(store: Users) -> None:
+    store.add("ana@example.com", "a long enough secret")
+    for bad, message in ((lambda: store.add("ana@example.com", "another long one"), "already exists"),
+                         (lambda: store.add("bo b", "another long one"), "not a usable user name"),
+                         (lambda: store.add("bob@example.com", "short"), "too short"),
+                         (lambda: store.grant("ana@example.com", SAGE, "admin"), "Unknown role 'admin'")):
+        with pytest.raises(WebError, match=message):
+            bad()
+    with pytest.raises(LookupFailed, match="No user 'carol@example.com'"):
+        store.grant("carol@example.com", SAGE, "finance")
+
+
+def test_grants_are_per_workspace_and_revoking_takes_them_back(store: Users) -> None:
+    store.add("ana@example.com", "a long enough secret")
+    store.grant("ana@example.com", "a", "finance")
+    store.grant("ana@example.com", "a", "finance")
+    store.grant("ana@example.com", "a", "operations")
+    store.grant("ana@example.com", "b", "owner")
+    user = store.get("ana@example.com")
+    assert user.roles == {"a": frozenset({"finance", "operations"}), "b": frozenset({"owner"})}
+    assert [u.name for u in store.list("b")] == ["ana@example.com"] and store.list("c") == []
+    assert store.revoke("ana@example.com", "a", "finance") == 1
+    assert store.revoke("ana@example.com", "a") == 1
+    assert store.get("ana@example.com").roles == {"b": frozenset({"owner"})}
+
+
+def test_sessions_expire_and_end_with_the_user_or_a_new_password(store: Users) -> None:
+    ana = store.add("ana@example.com", "a long enough secret")
+    token = store.open_session(ana, timedelta(hours=1))
+    assert store.session_user(token) == store.get("ana@example.com")
+    expired = store.open_session(ana, timedelta(seconds=-1))
+    assert store.session_user(expired) is None
+    store.set_password("ana@example.com", "a new long secret")
+    assert store.session_user(token) is None
+    token = store.open_session(store.get("ana@example.com"), timedelta(hours=1))
+    store.remove("ana@example.com")
+    assert store.session_user(token) is None
+    with store.engine.connect() as conn:
+        assert conn.execute(select(sessions)).all() == []
+
+
+def test_the_users_command_reads_the_password_from_stdin_never_an_argument(demo: Demo, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli-users.sqlite'}"
+    added = runner.invoke(cli, ["users", "add", "Dee@Example.com", "--users-url", url], input="a long enough secret\n")
+    assert added.exit_code == 0, added.output
+    assert runner.invoke(cli, ["users", "grant", "dee@example.com", "finance", "--in", SAGE, "--users-url", url]
+                         ).exit_code == 0
+    listed = runner.invoke(cli, ["users", "list", "--users-url", url, "--format", "json"])
+    assert json.loads(listed.stdout) == [{"name": "dee@example.com", "password": True, "roles": {SAGE: ["finance"]}}]
+    assert Users(url).verify("dee@example.com", "a long enough secret") is not None
+    sneaky = runner.invoke(cli, ["users", "add", "eve@example.com", "--password", "x", "--users-url", url])
+    assert sneaky.exit_code == 2
+    short = runner.invoke(cli, ["users", "add", "eve@example.com", "--users-url", url], input="short\n")
+    assert short.exit_code == 5 and "too short" in short.output
+
+
+def test_the_users_command_checks_workspace_ids_against_the_folders(demo: Demo) -> None:
+    result = runner.invoke(cli, ["users", "grant", "owner@example.com", "owner", "--in", "uk-trade-sag",
+                                 "--workspaces", str(demo.root), "--users-url", demo.users_url])
+    assert result.exit_code == 5 and "Did you mean uk-trade-sage?" in result.output
+    missing = runner.invoke(cli, ["users", "list"])
+    assert missing.exit_code == 2 and "give --workspace DIR, --workspaces DIR or --users-url URL" in missing.output
+
+
+def test_the_limiter_counts_failures_in_a_sliding_window() -> None:
+    now = [1000.0]
+    limiter = SignInLimiter(limit=3, window_s=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.retry_after("ana", "10.0.0.1") is None
+        limiter.failed("ana", "10.0.0.1")
+        now[0] += 10
+    assert limiter.retry_after("Ana ", "10.0.0.2") == 31  # the first failure (at 1000) leaves the window at 1060
+    assert limiter.retry_after("bob", "10.0.0.1") is None  # the address allows 4 × 3
+    now[0] += 31
+    assert limiter.retry_after("ana", "10.0.0.2") is None
+    for name in ("b", "c", "d", "e"):
+        for _ in range(3):
+            limiter.failed(name, "10.0.0.3")
+    assert limiter.retry_after("new", "10.0.0.3") is not None
+    limiter.succeeded("ana")
+    assert limiter.retry_after("ana", "10.0.0.9") is None

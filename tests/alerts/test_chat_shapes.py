@@ -65,14 +65,14 @@ def test_slack_and_teams_bodies_match_the_documented_shapes(tmp_path: Path, chat
                                       "(alert line 2)", "emoji": False}}
     assert blocks[-2] == {"type": "actions", "elements": [{
         "type": "button", "text": {"type": "plain_text", "text": "Open the card", "emoji": False},
-        "url": "https://bridgewatch.example.test/workspaces/sage-test/cards/sage_customer_master_gap",
+        "url": "https://bridgewatch.example.test/w/sage-test/cards/sage_customer_master_gap",
         "action_id": "open_card"}]}
     card = teams_body["attachments"][0]["content"]
     assert card["body"][0] == {"type": "TextBlock", "wrap": True, "size": "Medium", "weight": "Bolder",
                                "color": "Attention", "text": "\\[FIRING\\] UK Trade · Ecom Customers Absent from Sage "
                                                             "Customer Master: 7 \\(alert line 2\\)"}
     assert card["actions"] == [{"type": "Action.OpenUrl", "title": "Open the card",
-                                "url": "https://bridgewatch.example.test/workspaces/sage-test/cards/"
+                                "url": "https://bridgewatch.example.test/w/sage-test/cards/"
                                        "sage_customer_master_gap"}]
 
 

@@ -83,7 +83,7 @@ def test_entity_routes_get_their_entitys_alert(tmp_path: Path, hook: WebhookServ
     assert (ie["entity"], ie["count"], ie["card_count"], ie["threshold"], ie["dedup_key"]) == (
         "IE01", 2, 2, 1, "sage-test/sage_customer_master_gap/IE01/threshold")
     assert [r["company_id"] for r in ie["top"]] == ["I01", "I02"] and ie["blocked_value_reporting"] == "1000.00"
-    assert ie["url"] == "https://bw.example.test/workspaces/sage-test/cards/sage_customer_master_gap?entity=IE01"
+    assert ie["url"] == "https://bw.example.test/w/sage-test/cards/sage_customer_master_gap?entity=IE01"
 
     before = len(hook.accepted())
     two_entities(root, hook.url, ie_absent=1)

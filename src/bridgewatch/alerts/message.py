@@ -98,7 +98,7 @@ def dashboard_url(config: WorkspaceConfig, card: str, entity: str | None) -> str
     base = config.alerts.base_url
     if base is None:
         return None
-    url = f"{base.rstrip('/')}/workspaces/{quote(config.id, safe='')}/cards/{quote(card, safe='')}"
+    url = f"{base.rstrip('/')}/w/{quote(config.id, safe='')}/cards/{quote(card, safe='')}"
     return url + ("?" + urlencode({"entity": entity}) if entity else "")
 
 

@@ -109,18 +109,14 @@ def spark_engine(spark_session: Any) -> Iterator[Any]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Spark tests need pyspark and a Java runtime; without either they are skipped, saying which.
 
-    Under pytest-xdist (``make test`` runs ``-n 2 --dist loadgroup``) they all go to one worker, so
-    the run starts one Spark session while the other worker takes the rest of the suite.
+    ``make test`` runs them in a pass of their own, after the rest (one process, one Spark session).
     """
     reason = _no_spark_reason()
-    grouped = config.pluginmanager.hasplugin("xdist")
     for item in items:
         if not item.get_closest_marker("spark"):
             continue
         if reason is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
-        elif grouped:
-            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 def _no_spark_reason() -> str | None:

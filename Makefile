@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS),bench]"
 	$(BIN)/python -m bench.run $(if $(SIZES),--sizes $(SIZES),) $(BENCH_ARGS)
 	$(BIN)/python -m bench.store_bench $(STORE_BENCH_ARGS)
+	$(BIN)/python bench/load_bench.py --copies $(or $(COPIES),5)
 
 # Loading and staging small workspaces: time per workspace over N copies of the demo (issue 15).
 bench-load: $(STAMP)

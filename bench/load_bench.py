@@ -1,10 +1,12 @@
-"""Benchmark: loading and staging small workspaces (issue 15): per-workspace time over N copies of the demo.
+"""Benchmark: small workspaces (issue 15): the demo end to end, and loading, staging and batch per workspace.
 
 Each copy is the two demo workspaces written in vendor formats (``bridgewatch.demo.write_demo``): 17
 vendor files and a canonical FX file each, a few hundred rows. Issue 15 asks that loading or staging
 one such workspace takes at most 0.2 s, its cost growing with rows, not with the number of files.
-Also reported: the same workspaces read from canonical CSV files, and the process's import time.
-Not run by the tests::
+Also reported: the same workspaces read from canonical CSV files, the process's import time,
+``bridgewatch run`` on one demo workspace end to end in a fresh process (imports included; target
+1 s), and ``bridgewatch batch`` then ``stage`` + ``batch --staged`` over every copy, per workspace.
+Part of ``make bench``; alone::
 
     .venv/bin/python bench/load_bench.py --copies 10
 """
@@ -21,6 +23,8 @@ from pathlib import Path
 
 TARGET = 0.2
 """Seconds to load or stage one demo-sized workspace."""
+END_TO_END = 1.0
+"""Seconds for ``bridgewatch run`` on the demo workspace, imports included."""
 Timing = tuple[float, float]
 """(wall seconds, CPU seconds of every thread of this process)."""
 
@@ -50,13 +54,36 @@ def import_time() -> float:
     return float(out.stdout.strip())
 
 
+def _bridgewatch(*args: str | Path) -> float:
+    """Wall seconds of one ``bridgewatch`` command in a fresh interpreter (imports included)."""
+    start = time.perf_counter()
+    command = Path(sys.executable).parent / "bridgewatch"
+    subprocess.run([str(command), *map(str, args)], capture_output=True, check=True)
+    return time.perf_counter() - start
+
+
+def end_to_end(folder: Path, repeats: int) -> tuple[float, float]:
+    """Best wall seconds of ``run`` on one workspace: without the run store, and storing the run."""
+    bare = min(_bridgewatch("run", "-w", folder, "--format", "json", "--no-store") for _ in range(repeats))
+    stored = min(_bridgewatch("run", "-w", folder, "--format", "json") for _ in range(repeats))
+    return bare, stored
+
+
+def batch_per_workspace(group: Path, out: Path, count: int) -> tuple[float, float]:
+    """Seconds per workspace of ``batch`` over ``group``, and of ``stage`` followed by ``batch --staged``."""
+    direct = _bridgewatch("batch", "--workspaces", group, "--out", out / "direct", "--no-store") / count
+    staged = (_bridgewatch("stage", "--workspaces", group)
+              + _bridgewatch("batch", "--workspaces", group, "--staged", "--out", out / "staged", "--no-store"))
+    return direct, staged / count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=5, help="copies of the demo (two workspaces each)")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from bridgewatch.batch import stage_workspace
+    from bridgewatch.staging import stage_workspace
     from bridgewatch.demo import write_demo
     from bridgewatch.workspace import load_workspace
 
@@ -70,6 +97,12 @@ def main() -> None:
         loads = _per_workspace(vendor, load_workspace, args.repeats)
         stages = _per_workspace(vendor, lambda f: stage_workspace(load_workspace(f)), args.repeats)
         plain = _per_workspace(canonical, load_workspace, args.repeats)
+        run_bare, run_stored = end_to_end(vendor[0], args.repeats)
+        group = Path(tmp) / "group"
+        group.mkdir()
+        for i, folder in enumerate(vendor):
+            folder.rename(group / f"{i:04d}-{folder.name}")
+        batch, staged_batch = batch_per_workspace(group, Path(tmp) / "out", len(vendor))
     print(f"{len(vendor)} workspaces ({files} vendor files, {rows} rows in the first); best of {args.repeats}")
     print(f"imports (fresh interpreter) : {import_time():6.3f}s")
     print("per workspace                  wall      cpu")
@@ -78,6 +111,10 @@ def main() -> None:
     print(f"stage vendor files         : {stages[0]:6.3f}s  {stages[1]:6.3f}s  ratio {stages[0] / TARGET:5.2f}x of "
           f"{TARGET}s")
     print(f"load canonical CSV         : {plain[0]:6.3f}s  {plain[1]:6.3f}s")
+    print(f"batch (load + compute)     : {batch:6.3f}s")
+    print(f"stage, then batch --staged : {staged_batch:6.3f}s")
+    print(f"run, one demo workspace, fresh process: {run_bare:6.3f}s without the store, {run_stored:6.3f}s storing "
+          f"the run; ratio {run_bare / END_TO_END:5.2f}x of {END_TO_END}s")
 
 
 if __name__ == "__main__":

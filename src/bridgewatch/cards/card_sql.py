@@ -34,7 +34,7 @@ def card_steps(card: Card) -> list[Step]:
     steps = [_population(card), _matches(card), _presence(card)]
     if card.uses_staging:
         steps.append(_staging(card))
-    steps += [_gap(card), _keys_tried(card), _by_cause(card)]
+    steps += [_absent(card), _gap(card), _keys_tried(card), _by_cause(card)]
     return steps
 
 
@@ -193,17 +193,16 @@ def _vat_treatment_sql() -> str:
             ELSE 'standard' END"""
 
 
-def _gap(card: Card) -> Step:
+def _absent(card: Card) -> Step:
+    """Every counted absent account with its facts (value, VAT, sync history, entity, staging) and cause."""
     if card.uses_staging:
         staging_join = f"LEFT JOIN {card.table('staging')} st ON st.acct = a.acct"
     else:
         staging_join = ("LEFT JOIN (SELECT CAST(NULL AS BOOLEAN) AS in_staging, CAST(NULL AS BOOLEAN) AS "
                         "staging_merged, CAST(NULL AS VARCHAR) AS staging_records) AS st ON TRUE")
     cause_case = " ".join(f"WHEN {c.condition} THEN {literal(c.id)}" for c in card.causes)
-    action_case = " ".join(f"WHEN {literal(c.id)} THEN {literal(c.action)}" for c in card.causes
-                           if c.id != NEVER_SYNCED)
     cols = ", ".join(f"a.{c.strip()}" for c in POPULATION_COLS.split(","))
-    return Step(f"{card.id}_gap", f"""
+    return Step(f"{card.id}_absent", f"""
         WITH absent AS MATERIALIZED (
             SELECT a.* FROM {card.table('population')} a JOIN {card.table('presence')} pr ON pr.acct = a.acct
             WHERE a.scope_reason IS NULL AND NOT pr.present
@@ -244,6 +243,15 @@ def _gap(card: Card) -> Step:
             LEFT JOIN vat ON vat.acct = a.acct
             {staging_join}
         )
+        SELECT * FROM base""")
+
+
+def _gap(card: Card) -> Step:
+    """The absent accounts ranked by blocked value, with the next action: a step of its own, so the ranking
+    (one sort of every absent account) never holds memory alongside the joins that built them."""
+    action_case = " ".join(f"WHEN {literal(c.id)} THEN {literal(c.action)}" for c in card.causes
+                           if c.id != NEVER_SYNCED)
+    return Step(f"{card.id}_gap", f"""
         SELECT base.*,
                CASE WHEN cause = {literal(CREATE_FAILED)} THEN last_reason END AS rejection_reason,
                CASE cause {action_case}
@@ -253,7 +261,7 @@ def _gap(card: Card) -> Step:
                END AS next_action,
                row_number() OVER (PARTITION BY workspace_id
                                   ORDER BY blocked_value_reporting DESC, platform, account_kind, account_id) AS rank
-        FROM base""")
+        FROM {card.table('absent')} base""")
 
 
 def _keys_tried(card: Card) -> Step:

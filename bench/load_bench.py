@@ -83,8 +83,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from bridgewatch.staging import stage_workspace
     from bridgewatch.demo import write_demo
+    from bridgewatch.staging import stage_workspace
     from bridgewatch.workspace import load_workspace
 
     with tempfile.TemporaryDirectory() as tmp:

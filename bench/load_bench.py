@@ -14,6 +14,7 @@ Part of ``make bench``; alone::
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -100,7 +101,9 @@ def main() -> None:
         run_bare, run_stored = end_to_end(vendor[0], args.repeats)
         group = Path(tmp) / "group"
         group.mkdir()
-        for i, folder in enumerate(vendor):
+        for i, folder in enumerate(vendor):  # one group, so every copy gets its own workspace id
+            config = folder / "workspace.toml"
+            config.write_text(re.sub(r'(?m)^id = "([^"]+)"', rf'id = "\1-{i:04d}"', config.read_text(), count=1))
             folder.rename(group / f"{i:04d}-{folder.name}")
         batch, staged_batch = batch_per_workspace(group, Path(tmp) / "out", len(vendor))
     print(f"{len(vendor)} workspaces ({files} vendor files, {rows} rows in the first); best of {args.repeats}")

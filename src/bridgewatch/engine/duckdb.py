@@ -122,11 +122,18 @@ class DuckDBEngine(Engine):
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
     def _stream(self, sql: str, batch: int) -> Iterator[dict[str, Any]]:
-        cur = self.con.execute(sql)
-        cols = [d[0] for d in cur.description]
-        while rows := cur.fetchmany(batch):
-            for row in rows:
-                yield dict(zip(cols, row, strict=True))
+        # Each stream on its own cursor: a query run on the connection while a stream is being read (the
+        # run store reads evidence while it walks the accounts to write) would otherwise replace its result.
+        cur = self.con.cursor()
+        try:
+            cur.execute("SET TimeZone = 'UTC'")
+            cur.execute(sql)
+            cols = [d[0] for d in cur.description]
+            while rows := cur.fetchmany(batch):
+                for row in rows:
+                    yield dict(zip(cols, row, strict=True))
+        finally:
+            cur.close()
 
     def _write_parquet(self, sql: str, path: str) -> None:
         self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")

@@ -232,14 +232,13 @@ def _absent(card: Card) -> Step:
                    COALESCE(st.in_staging, FALSE) AS in_staging, COALESCE(st.staging_merged, FALSE) AS staging_merged,
                    st.staging_records,
                    CASE WHEN a.is_b2b THEN 'b2b' ELSE 'dtc' END AS segment,
-                   act.first_order_at >= p.grace_start AS awaiting_sync,
+                   a.first_order_at >= p.grace_start AS awaiting_sync,
                    v.blocked_value, v.n_currencies, v.blocked_value_reporting, v.orders_missing_fx,
                    CASE WHEN v.n_currencies = 1 THEN v.currency ELSE 'MIXED' END AS currency,
                    p.reporting_currency, vat.vat_number,
                    {_vat_treatment_sql()} AS vat_treatment,
                    CASE {cause_case} END AS cause, a.acct
             FROM absent a
-            JOIN absent act ON act.acct = a.acct
             JOIN {card.table('presence')} pr ON pr.acct = a.acct
             JOIN bw_params p ON p.workspace_id = a.workspace_id
             JOIN __bw__account_entity ae ON ae.acct = a.acct

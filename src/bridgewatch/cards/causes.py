@@ -71,7 +71,7 @@ DATAVERSE_NOT_PROMOTED = "dataverse_not_promoted"
 def _lagging_condition(order_triggered: bool) -> str:
     cond = ("sy.last_outcome IN ('pending', 'succeeded') OR a.created_at >= p.grace_start "
             "OR a.created_at > sy.last_success_run")
-    return cond + (" OR act.first_order_at >= p.grace_start" if order_triggered else "")
+    return cond + (" OR a.first_order_at >= p.grace_start" if order_triggered else "")
 
 
 def _merged(staging: bool) -> Cause:

@@ -34,7 +34,8 @@ def card_steps(card: Card) -> list[Step]:
     steps = [_population(card), _matches(card), _presence(card)]
     if card.uses_staging:
         steps.append(_staging(card))
-    steps += [_absent_accounts(card), _absent(card), _gap(card), _keys_tried(card), _by_cause(card)]
+    steps += [_absent_accounts(card), _absent_values(card), _absent_sync(card), _absent(card), _gap(card),
+              _keys_tried(card), _by_cause(card)]
     return steps
 
 
@@ -200,8 +201,28 @@ def _absent_accounts(card: Card) -> Step:
         WHERE a.scope_reason IS NULL AND NOT pr.present""")
 
 
+def _absent_values(card: Card) -> Step:
+    """Per absent account: the value its counted orders block, in order and reporting currency."""
+    absent = card.table('absent_accounts')
+    return Step(f"{card.id}_absent_values", f"""
+        SELECT o.acct, sum(o.total) AS blocked_value, min(o.currency) AS currency,
+               count(DISTINCT o.currency) AS n_currencies, sum(o.value_reporting) AS blocked_value_reporting,
+               count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx
+        FROM ({valued(f'(SELECT * FROM __bw__counted_orders WHERE acct IN (SELECT acct FROM {absent}))')}) AS o
+        GROUP BY o.acct""")
+
+
+def _absent_sync(card: Card) -> Step:
+    """Per absent account: its create attempts, the latest one, and the last successful sync run."""
+    return Step(f"{card.id}_absent_sync", sync_sql(card.table('absent_accounts')))
+
+
 def _absent(card: Card) -> Step:
-    """Every counted absent account with its facts (value, VAT, sync history, entity, staging) and cause."""
+    """Every counted absent account with its facts (value, VAT, sync history, entity, staging) and cause.
+
+    The value and the sync history are steps of their own: at 10M, building them in this query held
+    their hash tables and window sorts at once and ran out of a 1.2 GB DuckDB limit.
+    """
     if card.uses_staging:
         staging_join = f"LEFT JOIN {card.table('staging')} st ON st.acct = a.acct"
     else:
@@ -211,17 +232,12 @@ def _absent(card: Card) -> Step:
     cols = ", ".join(f"a.{c.strip()}" for c in POPULATION_COLS.split(","))
     return Step(f"{card.id}_absent", f"""
         WITH absent AS (SELECT * FROM {card.table('absent_accounts')}
-        ), vals AS (
-            SELECT o.acct, sum(o.total) AS blocked_value, min(o.currency) AS currency,
-                   count(DISTINCT o.currency) AS n_currencies, sum(o.value_reporting) AS blocked_value_reporting,
-                   count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx
-            FROM ({valued('(SELECT * FROM __bw__counted_orders WHERE acct IN (SELECT acct FROM absent))')}) AS o
-            GROUP BY o.acct
+        ), vals AS (SELECT * FROM {card.table('absent_values')}
         ), vat AS (
             SELECT k.acct, min(k.key_value) AS vat_number, min({vat_country_sql('k.key_value')}) AS vat_country
             FROM ({keys_of('(SELECT acct FROM absent)')}) AS k WHERE k.key_type = 'vat'
             GROUP BY k.acct
-        ), sy AS ({sync_sql('absent')}
+        ), sy AS (SELECT * FROM {card.table('absent_sync')}
         ), base AS (
             SELECT {cols}, a.scope_reason,
                    pr.matched_key, pr.match_ambiguous, pr.exists_in_other_entity, pr.other_entity_records,

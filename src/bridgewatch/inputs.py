@@ -49,7 +49,7 @@ def check_readable(config: WorkspaceConfig) -> None:
         EnvironmentProblem: permission denied (or another OS error) on one or more inputs.
     """
     try:
-        failures = _open_errors(_folders(config)) or _open_errors(input_paths(config))
+        failures = _open_errors(input_folders(config)) or _open_errors(input_paths(config))
     except OSError as exc:  # a folder on the way cannot even be looked into
         failures = [exc]
     if not failures:
@@ -61,7 +61,7 @@ def check_readable(config: WorkspaceConfig) -> None:
                              f"To fix: {describe_os_error(failures[0])[1]}.")
 
 
-def _folders(config: WorkspaceConfig) -> list[Path]:
+def input_folders(config: WorkspaceConfig) -> list[Path]:
     """The folders the inputs are found in: the data folder and each source path's fixed (non-glob) part."""
     folders = [config.root / config.data_dir]
     for spec in config.sources.values():

@@ -36,7 +36,7 @@ from bridgewatch.errors import (
 )
 from bridgewatch.fingerprint import file_digest
 from bridgewatch.ingest.accounting import Accounting
-from bridgewatch.inputs import check_readable, input_paths
+from bridgewatch.inputs import check_readable, input_folders, input_paths
 from bridgewatch.model.tables import TABLES
 from bridgewatch.workspace import Workspace, load_workspace
 
@@ -117,9 +117,11 @@ def stage_workspace(ws: Workspace, out: Path | str | None = None,
     now when not given). The folder is replaced whole: a crash leaves the previous staging.
 
     Raises:
+        ConfigError: the folder is not a staging (see :func:`check_stage_target`).
         EnvironmentProblem: the folder cannot be written (permissions, disk full).
     """
     target = Path(out) if out is not None else ws.config.root / STAGED_DIR
+    check_stage_target(ws.config, target)
     inputs = fingerprint(ws.config, target) if inputs is None else inputs
     with atomic_dir(target) as tmp:
         for name, table in ws.tables.items():
@@ -129,6 +131,31 @@ def stage_workspace(ws: Workspace, out: Path | str | None = None,
             "workspace": ws.id, "staged_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "tables": sorted(ws.tables), "inputs": [asdict(f) for f in inputs]})
     return target
+
+
+def check_stage_target(config: WorkspaceConfig, target: Path) -> None:
+    """Refuse a staging folder that is not stage's own: it is replaced whole, so it must be new, empty or
+    an earlier staging (holding ``staged.json`` or ``ingest.json``), and must not be or hold the
+    workspace folder, its data folder or any input.
+
+    Raises:
+        ConfigError: naming the folder and what it would have deleted.
+    """
+    with os_errors(f"checking the staging folder {target}"):
+        where = target.resolve()
+        owned = [config.root, config.root / config.data_dir, *input_folders(config), *input_paths(config)]
+        hit = next((p for p in owned if where == p.resolve() or where in p.resolve().parents), None)
+        if hit is not None:
+            raise ConfigError(f"Workspace '{config.id}': cannot stage into {target}: it is or holds {hit}, which "
+                              f"the workspace reads, and stage replaces its folder whole. Give a --tables-root "
+                              f"outside the workspaces (or a data_dir other than '{STAGED_DIR}').")
+        if where.exists() and not where.is_dir():
+            raise ConfigError(f"Workspace '{config.id}': cannot stage into {target}: it is a file.")
+        if where.is_dir() and any(where.iterdir()) and not any(
+                (where / n).is_file() for n in (STAGE_RECORD, ACCOUNTING_FILE)):
+            raise ConfigError(f"Workspace '{config.id}': cannot stage into {target}: it holds files that are not a "
+                              f"staging (no {STAGE_RECORD}), and stage replaces its folder whole. Give a new or "
+                              f"empty folder.")
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -159,6 +186,7 @@ def _stage_one(folder: Path, tables_root: str | None) -> Staged:
         config = load_config(folder)
         check_readable(config)
         out = Path(tables_root) / config.id if tables_root else None
+        check_stage_target(config, out or config.root / STAGED_DIR)
         inputs = fingerprint(config, out)
         return Staged(config.id, folder, stage_workspace(load_workspace(folder), out, inputs))
     except Exception as exc:  # noqa: BLE001 - one workspace's failure (a bug included) must not stop the others

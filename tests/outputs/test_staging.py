@@ -155,3 +155,48 @@ def test_stage_goes_on_past_a_workspace_it_cannot_read(group: Path) -> None:
         "warning: 1 of 2 workspace(s) not staged; a previous staging of them is kept, and batch --staged refuses it "
         "if their exports changed since.")
     assert _staged_at(group / "brand-b") == before
+
+
+def test_stage_refuses_to_replace_the_workspaces_themselves(group: Path) -> None:
+    before = sorted(p.name for p in (group / "brand-a").iterdir())
+    result = runner.invoke(app, ["stage", "--workspaces", str(group), "--tables-root", str(group)])
+    assert result.exit_code == EXIT_INPUT
+    assert result.stdout.splitlines()[0] == (
+        f"FAILED  brand-a: ConfigError: Workspace 'brand-a': cannot stage into {group / 'brand-a'}: it is or holds "
+        f"{group / 'brand-a'}, which the workspace reads, and stage replaces its folder whole. Give a --tables-root "
+        f"outside the workspaces (or a data_dir other than 'canonical').")
+    assert sorted(p.name for p in (group / "brand-a").iterdir()) == before
+    assert (group / "brand-a" / "workspace.toml").is_file()
+
+
+def test_stage_refuses_a_data_dir_named_like_the_staging(tmp_path: Path) -> None:
+    s = sage(id="brand-c")
+    s.config["data_dir"] = "canonical"
+    company(s, "ABSENT", vat="GB111111111")
+    folder = s.write(tmp_path / "brand-c")
+    inputs = sorted(p.name for p in (folder / "canonical").iterdir())
+    assert "orders.csv" in inputs
+    result = runner.invoke(app, ["stage", "-w", str(folder)])
+    assert result.exit_code == EXIT_INPUT
+    assert result.stdout.splitlines()[0] == (
+        f"FAILED  brand-c: ConfigError: Workspace 'brand-c': cannot stage into {folder / 'canonical'}: it is or holds "
+        f"{folder / 'canonical'}, which the workspace reads, and stage replaces its folder whole. Give a "
+        f"--tables-root outside the workspaces (or a data_dir other than 'canonical').")
+    assert sorted(p.name for p in (folder / "canonical").iterdir()) == inputs
+
+
+def test_stage_refuses_a_folder_holding_other_files(group: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "tables" / "brand-a"
+    mine.mkdir(parents=True)
+    (mine / "notes.txt").write_text("mine\n")
+    result = runner.invoke(app, ["stage", "-w", str(group / "brand-a"), "--tables-root", str(tmp_path / "tables")])
+    assert result.exit_code == EXIT_INPUT
+    assert result.stdout.splitlines()[0] == (
+        f"FAILED  brand-a: ConfigError: Workspace 'brand-a': cannot stage into {mine}: it holds files that are not a "
+        f"staging (no staged.json), and stage replaces its folder whole. Give a new or empty folder.")
+    assert (mine / "notes.txt").read_text() == "mine\n"
+    (mine / "notes.txt").unlink()
+    assert runner.invoke(app, ["stage", "-w", str(group / "brand-a"), "--tables-root",
+                               str(tmp_path / "tables")]).exit_code == 0
+    assert runner.invoke(app, ["stage", "-w", str(group / "brand-a"), "--tables-root",
+                               str(tmp_path / "tables")]).exit_code == 0

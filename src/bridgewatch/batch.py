@@ -32,7 +32,7 @@ from bridgewatch.errors import (
 )
 from bridgewatch.history import Store, store_url
 from bridgewatch.inputs import check_readable
-from bridgewatch.monitor import live_view, source_problems, stored_view
+from bridgewatch.monitor import live_view, shown_view, source_problems
 from bridgewatch.report.output import ResultView, write_results
 from bridgewatch.report.result import CardSummary
 from bridgewatch.results import Run, compute
@@ -264,7 +264,8 @@ def writer(out: Path | str, fmt: str = "json", *, store_for: StoreUrl | None = N
                 return run
             stored = store.save_workspace(run.results[0].workspace, run.results, started_at=run.started_at,
                                           finished_at=_now(), engine_name=run.engine)
-            return _write(run, [stored_view(store, s) for s in stored], out, fmt, final)
+            return _write(run, [shown_view(store, s, r) for s, r in zip(stored, run.results, strict=True)], out,
+                          fmt, final)
 
     return handle
 

@@ -43,7 +43,15 @@ def run_workspace(ws: Workspace, *, engine: Engine, store: Store | None = None, 
     if store is None:
         return Monitored(run, [], [live_view(r) for r in run.results])
     stored = store.save(run)
-    return Monitored(run, stored, [stored_view(store, s, locale) for s in stored])
+    return Monitored(run, stored, [shown_view(store, s, r, locale) for s, r in zip(stored, run.results, strict=True)])
+
+
+def shown_view(store: Store, stored: StoredCardRun, result: CardRun, locale: str = DEFAULT_LOCALE) -> ResultView:
+    """What to show of a run just stored: read back from the store, except a stale or no-data card run's
+    worklist, which the store does not keep (it moves no episode), so it streams from the engine."""
+    if stored.freshness == "fresh":
+        return stored_view(store, stored, locale)
+    return ResultView(stored.card_summary(), live_view(result).rows, locale)
 
 
 def source_problems(ws: Workspace) -> list[str]:

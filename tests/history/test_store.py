@@ -114,10 +114,12 @@ def test_clearing_and_returning_makes_two_episodes(tmp_path: Path, store_url: st
 def test_days_absent_counts_from_the_first_run_that_saw_it(tmp_path: Path, store_url: str) -> None:
     from datetime import datetime
 
-    root = scenario().write(tmp_path / "ws")
+    s = scenario()
+    s.config["workspace"]["max_age_hours"] = 96  # three days later the data is still fresh
+    root = s.write(tmp_path / "ws")
     save(root, store_url)
     [later] = save(root, store_url, as_of=datetime(2026, 4, 17, 9, 0))
-    assert later.new == 0
+    assert (later.freshness, later.new) == ("fresh", 0)
     assert {r["company_id"]: (r["first_seen"], r["days_absent"]) for r in worklist(store_url, later)} == {
         "BIG": ("2026-04-14T18:00:00Z", 2), "MID": ("2026-04-14T18:00:00Z", 2), "LOW": ("2026-04-14T18:00:00Z", 2)}
 
@@ -168,10 +170,41 @@ def test_history_lists_runs_newest_first(tmp_path: Path, store_url: str) -> None
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
         {"run_id": second.run_id, "card": "sage_customer_master_gap", "as_of": "2026-04-14T18:00:00Z", "count": 2,
-         "alert_state": "quiet", "new": 0, "cleared": 1, "returned": 0},
+         "alert_state": "quiet", "freshness": "fresh", "new": 0, "cleared": 1, "returned": 0},
         {"run_id": first.run_id, "card": "sage_customer_master_gap", "as_of": "2026-04-14T18:00:00Z", "count": 3,
-         "alert_state": "quiet", "new": 3, "cleared": 0, "returned": 0},
+         "alert_state": "quiet", "freshness": "fresh", "new": 3, "cleared": 0, "returned": 0},
     ]
+
+
+def test_a_run_without_fresh_data_fixes_nobody(tmp_path: Path, store_url: str) -> None:
+    from datetime import datetime
+
+    root = scenario().write(tmp_path / "ws")
+    [first] = save(root, store_url)
+    [blind] = save(root, store_url, as_of=datetime(2026, 5, 14))
+    assert (blind.freshness, blind.count, blind.new, blind.cleared, blind.returned, blind.still_absent) == (
+        "no_data", 0, 0, 0, 0, 0)
+    assert worklist(store_url, blind) == []
+    [again] = save(root, store_url)
+    assert (again.count, again.new, again.cleared, again.returned, again.still_absent) == (3, 0, 0, 0, 3)
+    assert again.summary["previous_run_id"] == first.run_id
+    with Store(store_url) as store, store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(episodes)
+                            .where(episodes.c.cleared_card_run.is_not(None))).scalar_one() == 0
+    [blind2] = save(root, store_url, as_of=datetime(2026, 5, 14))
+    result = runner.invoke(app, ["history", "-w", str(root), "--history-url", store_url], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[-2:] == [
+        f"sage_customer_master_gap: the latest run {blind2.run_id} is no data; it is left out of new and cleared "
+        f"(below: as of {again.run_id})",
+        "sage_customer_master_gap: 3 now vs prior run (3 in " + first.run_id + "): 0 new (0 came back), 0 cleared, "
+        "3 still absent"]
+    assert "cleared absence(s)" not in result.stdout
+    listed = json.loads(runner.invoke(app, ["history", "-w", str(root), "--history-url", store_url,
+                                            "--format", "json"]).stdout)
+    assert [(e["freshness"], e["new"], e["cleared"]) for e in listed] == [
+        ("no_data", None, None), ("fresh", 0, 0), ("no_data", None, None), ("fresh", 3, 0)]
 
 
 def test_a_failed_run_is_recorded(tmp_path: Path, store_url: str) -> None:
@@ -232,3 +265,13 @@ def test_a_stored_worklist_pages_filters_and_sorts_on_the_database(tmp_path: Pat
         assert [r["company_id"] for r in store.page(stored, sort="name")[0]] == ["BIG", "LOW", "MID"]
         with pytest.raises(LookupFailed, match="Unknown worklist sort 'nope'"):
             store.page(stored, sort="nope")
+
+
+def test_run_on_stale_data_still_prints_its_worklist(tmp_path: Path, store_url: str) -> None:
+    root = scenario().write(tmp_path / "ws")
+    result = runner.invoke(app, ["run", "-w", str(root), "--history-url", store_url, "--format", "json",
+                                 "--as-of", "2026-04-17", "--allow-stale"])
+    assert result.exit_code == 0, result.output
+    [card] = json.loads(result.stdout)
+    assert (card["freshness"]["status"], card["count"], card["new"], card["cleared"]) == ("stale", 3, 0, 0)
+    assert [r["company_id"] for r in card["customers"]] == ["BIG", "MID", "LOW"]

@@ -70,7 +70,9 @@ def show(workspace: WorkspaceOpt, run_id: RunOpt = None, card: CardOpt = None, f
 
 def _entry(r: Any) -> dict[str, Any]:
     full = r.to_dict()
-    return {k: full[k] for k in ("run_id", "card", "as_of", "count", "alert_state", "new", "cleared", "returned")}
+    entry = {k: full[k] for k in ("run_id", "card", "as_of", "count", "alert_state", "freshness", "new", "cleared",
+                                  "returned")}
+    return entry if r.freshness == "fresh" else entry | {"new": None, "cleared": None, "returned": None}
 
 
 def _print_history(listed: list[Any]) -> None:
@@ -80,8 +82,9 @@ def _print_history(listed: list[Any]) -> None:
                                                           "Still absent") else "left")
     for r in listed:
         d = r.to_dict()
-        table.add_row(r.run_id, r.card, d["as_of"], str(r.count), r.alert_state, r.freshness, str(r.new),
-                      str(r.cleared), str(r.returned), str(r.still_absent))
+        moves = [str(n) for n in (r.new, r.cleared, r.returned, r.still_absent)] if r.freshness == "fresh" else \
+            ["-"] * 4  # a stale or no-data run opens and closes nothing
+        table.add_row(r.run_id, r.card, d["as_of"], str(r.count), r.alert_state, r.freshness, *moves)
     out.print(table)
 
 
@@ -89,6 +92,10 @@ def _print_trend(store: Any, workspace_id: str, card: str, limit: int) -> None:
     from bridgewatch.history.trends import trend
 
     t = trend(store, workspace_id, card, limit=limit)
+    newest = store.history(workspace_id, card=card, limit=1)
+    if newest and newest[0].freshness != "fresh":
+        out.print(Text(f"{card}: the latest run {newest[0].run_id} is {newest[0].freshness.replace('_', ' ')}; "
+                       f"it is left out of new and cleared" + (f" (below: as of {t.latest.run_id})" if t else "")))
     if t is None:
         return
     for c in t.changes:

@@ -16,14 +16,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, false, func, insert, or_, select, update
 
 from bridgewatch.config import WorkspaceConfig, load_config
 from bridgewatch.errors import LookupFailed
 from bridgewatch.fingerprint import combined, config_fingerprint, input_fingerprint
 from bridgewatch.history.database import connect, guarded, lock_workspace, shown, writing
 from bridgewatch.history.location import store_url
-from bridgewatch.history.save import cents, count_open, mark_returned, save_card
+from bridgewatch.history.save import Diff, cents, count_open, mark_returned, save_card
 from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.report.result import CardSummary, RunInfo, iso
@@ -119,16 +119,19 @@ class Store:
 
     def _save_card(self, conn: Connection, result: CardRun, run_pk: int, run_id: str) -> StoredCardRun:
         ws, card, s = result.workspace.id, result.card.id, result.summary
-        previous = _latest(conn, ws, card)
+        fresh = s.freshness.status == "fresh"
+        previous = _latest(conn, ws, card, fresh_only=fresh)
         cr_id = conn.execute(insert(card_runs).values(
             run_pk=run_pk, workspace_id=ws, card=card, as_of=s.as_of, count=s.count, alert_state=s.alert.state,
             freshness=s.freshness.status, blocked_cents=cents(str(s.blocked_value_reporting)), new=0, cleared=0,
             returned=0, still_absent=0, previous_id=previous.id if previous else None, summary="{}")
             .returning(card_runs.c.id)).scalar_one()
-        diff = save_card(conn, result, cr_id)
-        returned = mark_returned(conn, ws, card, cr_id)
+        # A stale or no-data run says nothing about who was fixed: its card run is kept (with its
+        # freshness) but the absence episodes are neither opened nor closed by it.
+        diff = save_card(conn, result, cr_id) if fresh else Diff(0, 0, 0, 0)
+        returned = mark_returned(conn, ws, card, cr_id) if fresh else 0
         info = RunInfo(run_id, previous.run_id if previous else None, diff.new, diff.cleared, returned,
-                       count_open(conn, ws, card) - diff.new)
+                       count_open(conn, ws, card) - diff.new if fresh else 0)
         result.with_info(info)
         summary = result.summary.to_dict()
         conn.execute(update(card_runs).where(card_runs.c.id == cr_id).values(
@@ -301,9 +304,11 @@ def _stored(r: Any) -> StoredCardRun:
                          json.loads(m["summary"]))
 
 
-def _latest(conn: Connection, workspace_id: str, card: str) -> StoredCardRun | None:
-    row = conn.execute(_card_runs_query().where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
-                       .order_by(card_runs.c.id.desc()).limit(1)).first()
+def _latest(conn: Connection, workspace_id: str, card: str, *, fresh_only: bool = False) -> StoredCardRun | None:
+    query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
+    if fresh_only:
+        query = query.where(card_runs.c.freshness == "fresh")
+    row = conn.execute(query.order_by(card_runs.c.id.desc()).limit(1)).first()
     return _stored(row) if row else None
 
 
@@ -321,6 +326,8 @@ def _pick(found: list[StoredCardRun], workspace_id: str, run_id: str, card: str 
 
 def _valid_at(stored: StoredCardRun) -> tuple[Any, ...]:
     v = episode_versions.c
+    if stored.freshness != "fresh":  # a stale or no-data run wrote no worklist (see _save_card)
+        return (false(),)
     return (v.workspace_id == stored.workspace_id, v.card == stored.card, v.valid_from <= stored.id,
             or_(v.valid_to.is_(None), v.valid_to > stored.id))
 

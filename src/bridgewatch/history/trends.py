@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 
 from bridgewatch.history.schema import card_runs, episodes
-from bridgewatch.history.store import Store, StoredCardRun, _card_runs_query, _stored
+from bridgewatch.history.store import Store, StoredCardRun, _card_runs_query, _latest, _stored
 
 FIX_BUCKETS = ((1, "under 1 day"), (3, "1–3 days"), (7, "3–7 days"), (14, "1–2 weeks"), (30, "2–4 weeks"),
                (None, "over 4 weeks"))
@@ -55,12 +55,16 @@ class Trend:
 
 
 def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20) -> Trend | None:
-    """The readout for ``card`` (None when the card has no stored run)."""
+    """The readout for ``card`` as of its latest fresh run (None when it has none).
+
+    Stale and no-data runs open and close no episodes, so they are skipped: new, cleared and the
+    week-earlier comparison are between fresh runs only.
+    """
     recent = store.history(workspace_id, card=card, limit=limit)
-    if not recent:
-        return None
-    latest = recent[0]
     with store.engine.connect() as conn:
+        latest = _latest(conn, workspace_id, card, fresh_only=True)
+        if latest is None:
+            return None
         week = _at_or_before(conn, latest, timedelta(days=7))
         changes = [_prior(latest)] + ([_between(conn, week, latest, "7 days earlier")] if week else [])
         fixes = _fix_days(conn, latest)
@@ -77,7 +81,7 @@ def _prior(latest: StoredCardRun) -> Change:
 def _at_or_before(conn: Connection, latest: StoredCardRun, back: timedelta) -> StoredCardRun | None:
     row = conn.execute(_card_runs_query().where(
         card_runs.c.workspace_id == latest.workspace_id, card_runs.c.card == latest.card,
-        card_runs.c.as_of <= latest.as_of - back, card_runs.c.id < latest.id)
+        card_runs.c.as_of <= latest.as_of - back, card_runs.c.id < latest.id, card_runs.c.freshness == "fresh")
         .order_by(card_runs.c.id.desc()).limit(1)).first()
     return _stored(row) if row else None
 

@@ -49,6 +49,8 @@ from bridgewatch.workspace import Workspace, load_workspace
 
 log = logging.getLogger(__name__)
 
+STALE_EXIT = 6
+"""Exit code when a workspace's data is stale or missing (as ``run``; ``--allow-stale`` gives 0)."""
 OUTPUT_FORMATS = ("json", "csv")
 """How each workspace's results are written (``OUT/<workspace>.<format>``)."""
 
@@ -75,6 +77,11 @@ class WorkspaceRun:
         return self.error is None
 
     @property
+    def stale(self) -> bool:
+        """Computed, but at least one card's data is stale or missing (its alert state is unknown)."""
+        return self.ok and any(s.freshness.status != "fresh" for s in self.summaries)
+
+    @property
     def summaries(self) -> tuple[CardSummary, ...]:
         return self.summaries_ if self.summaries_ is not None else tuple(r.summary for r in self.results)
 
@@ -93,8 +100,18 @@ class Batch:
         return tuple(r for r in self.runs if not r.ok)
 
     @property
+    def stale(self) -> tuple[WorkspaceRun, ...]:
+        return tuple(r for r in self.runs if r.stale)
+
+    @property
     def exit_code(self) -> int:
-        """0 when every workspace was computed; else see :func:`exit_code`."""
+        """0 when every workspace was computed on fresh data; else a failure's code (see :func:`exit_code`),
+        else 6 when a workspace's data is stale or missing, as ``run`` does (see :meth:`failed_code`)."""
+        return self.failed_code or (STALE_EXIT if self.stale else 0)
+
+    @property
+    def failed_code(self) -> int:
+        """The exit code for the failed workspaces alone (what ``batch --allow-stale`` exits with)."""
         return exit_code([r.error for r in self.failed if r.error is not None])
 
 
@@ -338,6 +355,7 @@ def summary(batch: Batch) -> dict[str, object]:
         "engine": batch.engine,
         "workspaces": len(batch.runs),
         "failed": len(batch.failed),
+        "stale": len(batch.stale),
         "timings": {k: round(v, 3) for k, v in batch.timings.items()},
         "runs": [_run_summary(r) for r in batch.runs],
     }
@@ -345,7 +363,8 @@ def summary(batch: Batch) -> dict[str, object]:
 
 def _run_summary(run: WorkspaceRun) -> dict[str, object]:
     base: dict[str, object] = {"workspace": run.name, "folder": str(run.folder) if run.folder else None,
-                               "status": "ok" if run.ok else "failed", "warnings": list(run.warnings)}
+                               "status": "failed" if not run.ok else "stale" if run.stale else "ok",
+                               "warnings": list(run.warnings)}
     if not run.ok:
         return base | {"error_type": type(run.error).__name__, "error": str(run.error)}
     cards = [{"card": s.card, "count": s.count, "alert": s.alert.fired, "alert_state": s.alert.state,
@@ -362,13 +381,14 @@ def summary_lines(batch: Batch) -> list[str]:
         if run.ok:
             cards = "; ".join(f"{s.card}: {s.count} absent, {s.reporting_currency} {s.blocked_value_reporting:,.2f} "
                               f"blocked{_state_note(s.alert.state)}" for s in run.summaries)
-            lines.append(f"ok      {run.name}: {cards or 'no cards'}" + (f" -> {run.output}" if run.output else ""))
+            lines.append(f"{'STALE' if run.stale else 'ok':8}{run.name}: {cards or 'no cards'}"
+                         + (f" -> {run.output}" if run.output else ""))
             lines += [f"WARNING {run.name}: {w}" for w in run.warnings]
         else:
             lines.append(f"FAILED  {run.name}: {type(run.error).__name__}: {run.error}")
     timing = ", ".join(f"{k.removesuffix('_s')} {v:.1f}s" for k, v in batch.timings.items())
     lines.append(f"{len(batch.runs) - len(batch.failed)} of {len(batch.runs)} workspace(s) computed on "
-                 f"{batch.engine} ({timing}); {len(batch.failed)} failed.")
+                 f"{batch.engine} ({timing}); {len(batch.failed)} failed, {len(batch.stale)} on stale or no data.")
     return lines
 
 

@@ -18,12 +18,14 @@ from bridgewatch.workspace import load_workspace
 from ..cards.builders import company, d365, erp, sage, shopper
 
 runner = CliRunner()
+FRESH = ("2026-04-14T10:00:00Z",)
+"""An order eight hours before the as-of time (fresh data: batch exits 0)."""
 
 
 def _good(root: Path, name: str) -> Path:
     s = sage(id=name)
-    company(s, "ABSENT", vat="GB111111111")
-    company(s, "HERE", vat="GB222222222")
+    company(s, "ABSENT", vat="GB111111111", orders=FRESH)
+    company(s, "HERE", vat="GB222222222", orders=FRESH)
     erp(s, "C2", vat_number="222222222", country="GB")
     return s.write(root / name)
 

@@ -43,3 +43,26 @@ def test_batch_no_store_writes_without_history(tmp_path: Path) -> None:
     card = json.loads((tmp_path / "o" / "sage-test.json").read_text())[0]
     assert card["run_id"] is None and card["customers"][0]["first_seen"] is None
     assert not (group / "brand-a" / ".bridgewatch").exists()
+
+
+def test_batch_on_stale_or_no_data_exits_6_and_says_so(tmp_path: Path) -> None:
+    group = tmp_path / "group"
+    for name in ("brand-a", "brand-b"):
+        s = scenario()
+        s.config["workspace"]["id"] = name
+        s.write(group / name)
+    args = ["batch", "--workspaces", str(group), "--out", str(tmp_path / "o"), "--as-of", "2026-05-14"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 6, done.output
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [f"STALE   brand-{x}: sage_customer_master_gap: 0 absent, GBP 0.00 blocked (STALE: alert state "
+                         f"unknown) -> {tmp_path / 'o' / f'brand-{x}.json'}" for x in "ab"]
+    assert lines[-1].endswith("; 0 failed, 2 on stale or no data.")
+    summary = json.loads((tmp_path / "o" / "batch.json").read_text())
+    assert (summary["failed"], summary["stale"]) == (0, 2)
+    assert [(r["status"], [c["freshness"] for c in r["cards"]]) for r in summary["runs"]] == [
+        ("stale", ["no_data"]), ("stale", ["no_data"])]
+    assert runner.invoke(app, [*args, "--allow-stale"]).exit_code == 0
+    fresh = runner.invoke(app, args[:-2])
+    assert fresh.exit_code == 0, fresh.output
+    assert fresh.stdout.splitlines()[-1].endswith("; 0 failed, 0 on stale or no data.")

@@ -25,7 +25,7 @@ runner = CliRunner()
 
 def _workspace(root: Path, name: str) -> Path:
     s = sage(id=name)
-    company(s, "ABSENT", vat="GB111111111")
+    company(s, "ABSENT", vat="GB111111111", orders=("2026-04-14T10:00:00Z",))  # fresh data: batch exits 0
     return s.write(root / name)
 
 

@@ -34,9 +34,12 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
           staged: Annotated[bool, typer.Option("--staged", help="Read each workspace's staged Parquet tables "
                                                                 "(bridgewatch stage) instead of its source files.")]
           = False,
-          tables_root: TablesRootOpt = None, no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None) -> None:
-    """Compute many workspaces in one pass and store each run; a failed workspace is reported (exit 5, 8 or 1)
-    without stopping the rest.
+          tables_root: TablesRootOpt = None, no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
+          allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when a workspace's data is "
+                                                                          "stale or empty (listed as STALE).")]
+          = False) -> None:
+    """Compute many workspaces in one pass and store each run; a failed workspace is reported (exit 5, 7, 8 or 1)
+    without stopping the rest; a workspace on stale or no data is listed as STALE (exit 6 unless --allow-stale).
 
     OUT is replaced whole: it holds the previous complete batch until the new one is complete.
     """
@@ -49,7 +52,7 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
                              tables_root=tables_root,
                              store_for=None if no_store else store_urls(history_url, os.environ))
         say("\n".join(summary_lines(done)))
-        return done.exit_code
+        return done.failed_code if allow_stale else done.exit_code
 
     code = guard(go)
     if code:

@@ -248,7 +248,8 @@ def run_batch(source: Path | str | Sequence[Path], *, engine: Engine, cards: Seq
     load_s = time.perf_counter() - started
     done = {r.name: r for r in compute_batch(workspaces, engine=engine, cards=cards, as_of=as_of,
                                              handle=handle)} if workspaces else {}
-    runs = tuple(w if isinstance(w, WorkspaceRun) else done[w.id] for w in loaded)
+    handle = handle or (lambda r: r)
+    runs = tuple(handle(w) if isinstance(w, WorkspaceRun) else done[w.id] for w in loaded)  # failures are stored too
     timings = {"load_s": load_s, "compute_s": time.perf_counter() - started - load_s}
     return Batch(runs, engine.dialect.name, timings)
 
@@ -273,6 +274,12 @@ def writer(out: Path | str, fmt: str = "json", *, store_for: StoreUrl | None = N
     final = shown_as or out
 
     def handle(run: WorkspaceRun) -> WorkspaceRun:
+        try:
+            return store_and_write(run)
+        except BridgewatchError as exc:  # this workspace's store (or output) failed; the others go on
+            return run if not run.ok else replace(run, error=exc, output=None)
+
+    def store_and_write(run: WorkspaceRun) -> WorkspaceRun:
         if store_for is None:
             return _write(run, [live_view(r) for r in run.results], out, fmt, final) if run.ok else run
         with Store(store_for(run)) as store:

@@ -66,3 +66,50 @@ def test_batch_on_stale_or_no_data_exits_6_and_says_so(tmp_path: Path) -> None:
     fresh = runner.invoke(app, args[:-2])
     assert fresh.exit_code == 0, fresh.output
     assert fresh.stdout.splitlines()[-1].endswith("; 0 failed, 0 on stale or no data.")
+
+
+def test_one_workspace_store_problem_fails_only_that_workspace(tmp_path: Path) -> None:
+    group = tmp_path / "group"
+    for name in ("brand-a", "brand-b"):
+        s = scenario()
+        s.config["workspace"]["id"] = name
+        if name == "brand-b":
+            s.config["history"] = {"url": f"sqlite:///{tmp_path / 'b.sqlite'}", "password_env": "BW_TEST_UNSET_PW"}
+        s.write(group / name)
+    done = runner.invoke(app, ["batch", "--workspaces", str(group), "--out", str(tmp_path / "o")],
+                         env={"BW_TEST_UNSET_PW": None})
+    assert done.exit_code == 5, done.output
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("ok      brand-a: sage_customer_master_gap: 3 absent")
+    assert lines[1] == ("FAILED  brand-b: ConfigError: [history] password_env names BW_TEST_UNSET_PW, which is not "
+                        "set; export it (the database password) or remove password_env.")
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["batch.json", "brand-a.json"]
+    summary = json.loads((tmp_path / "o" / "batch.json").read_text())
+    assert [r["status"] for r in summary["runs"]] == ["ok", "failed"]
+
+
+def test_a_load_failure_is_stored_and_named_by_show_explain_and_history(tmp_path: Path, store_url: str) -> None:
+    root = scenario().write(tmp_path / "group" / "ws")
+    url = ["--history-url", store_url]
+    ok = runner.invoke(app, ["run", "-w", str(root), *url, "--format", "json"])
+    assert ok.exit_code == 0, ok.output
+    good = json.loads(ok.stdout)[0]["run_id"]
+    (root / "data" / "orders.csv").write_text("platform,order_id\nshopify,1\n")
+    done = runner.invoke(app, ["batch", "--workspaces", str(tmp_path / "group"), "--out", str(tmp_path / "o"), *url])
+    assert done.exit_code == 5, done.output
+    history = runner.invoke(app, ["history", "-w", str(root), *url, "--format", "json"])
+    [failed, card] = json.loads(history.stdout)
+    assert (failed["status"], card["status"], card["run_id"]) == ("failed", "ok", good)
+    assert failed["error"] == (f"Cannot load workspace 'sage-test' from {root / 'data'}: 3 problem(s). Fix these "
+                               f"and run again:")
+    warning = (f"warning: the latest run of workspace 'sage-test' failed: run {failed['run_id']} "
+               f"({failed['started_at'][:10]} {failed['started_at'][11:19]} UTC): {failed['error']}. Shown is the "
+               f"last successful run, {good}, which may be out of date; fix the failure and run again.")
+    for command in (["show", "-w", str(root)], ["explain", "-w", str(root), "BIG"]):
+        shown = runner.invoke(app, [*command, *url, "--format", "json"], env={"COLUMNS": "1000"})
+        assert shown.exit_code == 6, shown.output
+        assert shown.stderr.strip() == warning
+        allowed = runner.invoke(app, [*command, *url, "--format", "json", "--allow-stale"])
+        assert allowed.exit_code == 0 and allowed.stdout == shown.stdout
+    picked = runner.invoke(app, ["show", "-w", str(root), *url, "--run", good, "--format", "json"])
+    assert (picked.exit_code, picked.stderr) == (0, "")

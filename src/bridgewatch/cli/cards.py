@@ -32,6 +32,7 @@ from bridgewatch.cli.app import (
     out,
     save_quarantine,
 )
+from bridgewatch.cli.history import AllowFailedOpt
 from bridgewatch.errors import BridgewatchError, QuarantineError, StoreError
 
 
@@ -100,35 +101,45 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
             = None,
             recompute: Annotated[bool, typer.Option("--recompute", help="Recompute from the current inputs instead "
                                                                         "of reading the stored run.")] = False,
-            as_of: AsOfOpt = None, history_url: HistoryUrlOpt = None, engine: EngineOpt = "duckdb") -> None:
+            as_of: AsOfOpt = None, history_url: HistoryUrlOpt = None, engine: EngineOpt = "duckdb",
+            allow_stale: AllowFailedOpt = False) -> None:
     """Show the evidence for one customer: keys tried, ERP records hit, orders, sync events, cause.
 
-    Read from the stored run (the latest, or --run) without recomputing; --recompute recomputes.
+    Read from the stored run (the latest, or --run) without recomputing; --recompute recomputes. Without
+    --run, a newer run that failed is named in a warning and the exit code is 6 (unless --allow-stale).
     """
     check_format(fmt, ("table", "json"))
     if (as_of is not None) and not recompute:
         raise typer.BadParameter("--as-of needs --recompute (a stored run has its own as-of)", param_hint="--as-of")
 
-    def go() -> None:
+    def go() -> bool:
         from bridgewatch.config import load_config
         from bridgewatch.report.explain_view import render_explanations
         from bridgewatch.report.words import locale_for
 
         config = load_config(workspace)
-        found = (_recompute(workspace, customer_id, card, as_of, engine) if recompute
-                 else _stored(config, customer_id, card, run_id, history_url))
+        found, failed = ((_recompute(workspace, customer_id, card, as_of, engine), False) if recompute
+                         else _stored(config, customer_id, card, run_id, history_url))
         if fmt == "json":
             sys.stdout.write(json.dumps([e.to_dict() for e in found], indent=2, ensure_ascii=False) + "\n")
         else:
             render_explanations(found, out, locale=locale_for(config.workspace.home_country,
                                                               config.workspace.locale))
+        return failed
 
-    guard(go)
+    if guard(go) and not allow_stale:
+        raise typer.Exit(EXIT_STALE)
 
 
-def _stored(config: Any, customer_id: str, card: str | None, run_id: str | None, history_url: str | None) -> Any:
+def _stored(config: Any, customer_id: str, card: str | None, run_id: str | None,
+            history_url: str | None) -> tuple[Any, bool]:
+    """The stored evidence, and whether a run newer than the one read failed (warned about)."""
+    from bridgewatch.cli.history import newer_failure
+
     with open_cli_store(config, history_url) as store:
-        return store.explain(config.id, customer_id, card=card, run_id=run_id)
+        shown = store.run(config.id, run_id, card=card)
+        failed = run_id is None and newer_failure(store, config.id, shown)
+        return store.explain(config.id, customer_id, card=card, run_id=shown[0].run_id), failed
 
 
 def _recompute(workspace: Path, customer_id: str, card: str | None, as_of: datetime | None, engine: str) -> Any:

@@ -11,19 +11,35 @@ from rich.table import Table
 from rich.text import Text
 
 from bridgewatch.cli.app import (
+    EXIT_STALE,
     CardOpt,
     FormatOpt,
     HistoryUrlOpt,
     WorkspaceOpt,
     app,
     check_format,
+    clean,
     emit,
     guard,
     open_cli_store,
     out,
+    warn,
 )
 
 RunOpt = Annotated[str | None, typer.Option("--run", help="A stored run id (default: the latest).")]
+AllowFailedOpt = Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when a newer run of the workspace "
+                                                                   "failed (the warning is still printed).")]
+
+
+def newer_failure(store: Any, workspace_id: str, shown: list[Any]) -> bool:
+    """Warn when a run newer than the one shown failed (what is shown is then not the workspace's state)."""
+    failed = store.failed_runs(workspace_id, limit=1, after=shown[0]) if shown else []
+    if failed:
+        f = failed[0]
+        warn(f"the latest run of workspace '{workspace_id}' failed: run {f.run_id} ({f.started_at:%Y-%m-%d %H:%M:%S} "
+             f"UTC): {f.first_line}. Shown is the last successful run, {shown[0].run_id}, which may be out of date; "
+             f"fix the failure and run again.")
+    return bool(failed)
 
 
 @app.command()
@@ -39,10 +55,11 @@ def history(workspace: WorkspaceOpt, card: CardOpt = None,
         config = load_config(workspace)
         with open_cli_store(config, history_url) as store:
             listed = store.history(config.id, card=card, limit=limit)
+            both = sorted([*listed, *store.failed_runs(config.id, limit=limit)], key=lambda r: -r.run_pk)[:limit]
             if fmt == "json":
-                sys.stdout.write(json.dumps([_entry(r) for r in listed], indent=2) + "\n")
+                sys.stdout.write(json.dumps([_entry(r) for r in both], indent=2, ensure_ascii=False) + "\n")
                 return
-            _print_history(listed)
+            _print_history(both)
             for card_id in sorted({r.card for r in listed}):
                 _print_trend(store, config.id, card_id, limit)
 
@@ -51,11 +68,14 @@ def history(workspace: WorkspaceOpt, card: CardOpt = None,
 
 @app.command()
 def show(workspace: WorkspaceOpt, run_id: RunOpt = None, card: CardOpt = None, fmt: FormatOpt = "table",
-         history_url: HistoryUrlOpt = None) -> None:
-    """Reprint a stored run (the latest by default) exactly as it was, without recomputing anything."""
+         history_url: HistoryUrlOpt = None, allow_stale: AllowFailedOpt = False) -> None:
+    """Reprint a stored run (the latest by default) exactly as it was, without recomputing anything.
+
+    Without --run, a newer run that failed is named in a warning and the exit code is 6 (unless --allow-stale).
+    """
     check_format(fmt)
 
-    def go() -> None:
+    def go() -> bool:
         from bridgewatch.config import load_config
         from bridgewatch.monitor import stored_view
         from bridgewatch.report.words import locale_for
@@ -63,15 +83,29 @@ def show(workspace: WorkspaceOpt, run_id: RunOpt = None, card: CardOpt = None, f
         config = load_config(workspace)
         locale = locale_for(config.workspace.home_country, config.workspace.locale)
         with open_cli_store(config, history_url) as store:
-            emit([stored_view(store, s, locale) for s in store.run(config.id, run_id, card=card)], fmt)
+            shown = store.run(config.id, run_id, card=card)
+            failed = run_id is None and newer_failure(store, config.id, shown)
+            emit([stored_view(store, s, locale) for s in shown], fmt)
+        return failed
 
-    guard(go)
+    if guard(go) and not allow_stale:
+        raise typer.Exit(EXIT_STALE)
+
+
+def _failed(r: Any) -> bool:
+    from bridgewatch.history.store import FailedRun
+
+    return isinstance(r, FailedRun)
 
 
 def _entry(r: Any) -> dict[str, Any]:
-    full = r.to_dict()
-    entry = {k: full[k] for k in ("run_id", "card", "as_of", "count", "alert_state", "freshness", "new", "cleared",
-                                  "returned")}
+    from bridgewatch.report.result import iso
+
+    if _failed(r):
+        return {"run_id": r.run_id, "status": "failed", "started_at": iso(r.started_at), "error": r.first_line}
+    full = {"status": "ok", **r.to_dict()}
+    entry = {k: full[k] for k in ("run_id", "status", "card", "as_of", "count", "alert_state", "freshness", "new",
+                                  "cleared", "returned")}
     return entry if r.freshness == "fresh" else entry | {"new": None, "cleared": None, "returned": None}
 
 
@@ -80,12 +114,20 @@ def _print_history(listed: list[Any]) -> None:
     for name in ("Run", "Card", "As of", "Count", "Alert", "Data", "New", "Cleared", "Came back", "Still absent"):
         table.add_column(name, justify="right" if name in ("Count", "New", "Cleared", "Came back",
                                                           "Still absent") else "left")
+    from bridgewatch.report.result import iso
+
+    failed = [r for r in listed if _failed(r)]
     for r in listed:
+        if _failed(r):
+            table.add_row(r.run_id, "-", iso(r.started_at), "-", "-", "FAILED", *["-"] * 4)
+            continue
         d = r.to_dict()
         moves = [str(n) for n in (r.new, r.cleared, r.returned, r.still_absent)] if r.freshness == "fresh" else \
             ["-"] * 4  # a stale or no-data run opens and closes nothing
         table.add_row(r.run_id, r.card, d["as_of"], str(r.count), r.alert_state, r.freshness, *moves)
     out.print(table)
+    for f in failed:
+        out.print(Text(f"run {f.run_id} failed: {clean(f.first_line)}"))
 
 
 def _print_trend(store: Any, workspace_id: str, card: str, limit: int) -> None:

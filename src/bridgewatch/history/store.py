@@ -49,6 +49,8 @@ class StoredCardRun:
     still_absent: int
     previous_id: int | None
     summary: dict[str, Any]
+    run_pk: int = 0
+    """The stored run's row (orders card runs and failed runs alike)."""
 
     def card_summary(self) -> CardSummary:
         return CardSummary.from_dict(self.summary)
@@ -58,6 +60,20 @@ class StoredCardRun:
         return {"run_id": self.run_id, "card": self.card, "as_of": iso(self.as_of), "count": self.count,
                 "alert_state": self.alert_state, "freshness": self.freshness, "new": self.new,
                 "cleared": self.cleared, "returned": self.returned, "still_absent": self.still_absent}
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A stored run that failed: when, and its error."""
+
+    run_pk: int
+    run_id: str
+    started_at: datetime
+    error: str
+
+    @property
+    def first_line(self) -> str:
+        return next(iter(self.error.splitlines()), "")
 
 
 class Store:
@@ -169,6 +185,16 @@ class Store:
             found = [_stored(r) for r in conn.execute(query.where(runs.c.run_id == run_id)
                                                         .order_by(card_runs.c.id)).all()]
         return _pick(found, workspace_id, run_id, card)
+
+    def failed_runs(self, workspace_id: str, *, limit: int = 20, after: StoredCardRun | None = None) -> list[FailedRun]:
+        """The workspace's failed runs, newest first (only those newer than ``after``'s run when given)."""
+        query = select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error).where(
+            runs.c.workspace_id == workspace_id, runs.c.status == "failed")
+        if after is not None:
+            query = query.where(runs.c.id > after.run_pk)
+        with guarded(self.url, "read the failed runs"), self.engine.connect() as conn:
+            found = conn.execute(query.order_by(runs.c.id.desc()).limit(limit)).all()
+        return [FailedRun(r.id, r.run_id, r.started_at, r.error or "") for r in found]
 
     def rows(self, stored: StoredCardRun, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The worklist of a stored card run as it was: ranked, with ``first_seen`` and ``days_absent``."""
@@ -301,7 +327,7 @@ def _stored(r: Any) -> StoredCardRun:
     m = r._mapping
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"], m["alert_state"],
                          m["freshness"], m["new"], m["cleared"], m["returned"], m["still_absent"], m["previous_id"],
-                         json.loads(m["summary"]))
+                         json.loads(m["summary"]), m["run_pk"])
 
 
 def _latest(conn: Connection, workspace_id: str, card: str, *, fresh_only: bool = False) -> StoredCardRun | None:

@@ -95,13 +95,15 @@ def atomic_dir(path: Path | str, *, keep: Sequence[str] = ()) -> Iterator[Path]:
 
     Fill the yielded folder completely inside the ``with`` block. On an exception it is removed
     and ``path`` is left as it was. ``keep`` names entries of the old folder (a run history, say)
-    that are copied into the new one before the swap, unless the block wrote them itself.
+    that are copied into the new one before the swap, unless the block wrote them itself. A
+    symlinked ``path`` is followed: the folder it points to is replaced, the link stays.
 
     Raises:
         EnvironmentProblem: the parent folder cannot be written (permissions, disk full, read-only).
     """
     target = Path(path)
     with os_errors(f"writing {target}"):
+        target = target.resolve() if target.is_symlink() else target
         target.parent.mkdir(parents=True, exist_ok=True)
         clear_leftovers(target)
         tmp = temp_sibling(target)

@@ -113,3 +113,18 @@ def test_a_load_failure_is_stored_and_named_by_show_explain_and_history(tmp_path
         assert allowed.exit_code == 0 and allowed.stdout == shown.stdout
     picked = runner.invoke(app, ["show", "-w", str(root), *url, "--run", good, "--format", "json"])
     assert (picked.exit_code, picked.stderr) == (0, "")
+
+
+def test_out_may_be_a_symlink_to_the_results_folder(tmp_path: Path) -> None:
+    group = tmp_path / "group"
+    scenario().write(group / "brand-a")
+    real, link = tmp_path / "real", tmp_path / "link"
+    args = ["batch", "--workspaces", str(group), "--no-store", "--out", str(link)]
+    real.mkdir()
+    link.symlink_to(real, target_is_directory=True)
+    for _ in range(2):  # the second run replaces a previous batch behind the link
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0, done.output
+        assert link.is_symlink() and link.resolve() == real.resolve()
+        assert sorted(p.name for p in real.iterdir()) == ["batch.json", "sage-test.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["group", "link", "real"]

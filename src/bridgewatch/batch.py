@@ -356,6 +356,21 @@ def check_out_folder(out: Path) -> None:
                               f"batch replaces its output folder whole, so give it a new or empty folder.")
 
 
+def check_out_apart(out: Path, folders: Sequence[Path]) -> None:
+    """Refuse an ``OUT`` that is the current folder or holds a workspace (replacing it would delete them).
+
+    Raises:
+        ConfigError: naming what ``OUT`` resolves to.
+    """
+    with os_errors(f"checking the output folder {out}"):
+        where, here = out.resolve(), Path.cwd().resolve()
+        held = [f for f in folders if where == f.resolve() or where in f.resolve().parents]
+    if where == here or where in here.parents or held:
+        what = f"holds the workspace {held[0]}" if held else "is the current folder or one above it"
+        raise ConfigError(f"--out {out} ({where}) {what}; batch replaces its output folder whole, so give it a "
+                          f"folder of its own, e.g. --out bridgewatch-results.")
+
+
 def summary(batch: Batch) -> dict[str, object]:
     """The batch as plain data: per workspace its status, cards, counts, blocked value or error."""
     return {
@@ -419,8 +434,9 @@ def run_and_write(source: Path | str, out: Path | str, *, engine: str = "duckdb"
     """
     check_format(fmt)
     out = Path(out)
-    check_out_folder(out)
     folders = find_workspaces(source)
+    check_out_apart(out, folders)
+    check_out_folder(out)
     with atomic_dir(out) as tmp:
         handle = writer(tmp, fmt, store_for=store_for, shown_as=out)
         with open_engine(engine, spark_master=spark_master) as opened:

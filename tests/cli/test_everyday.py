@@ -182,6 +182,18 @@ def test_the_quarantine_file_is_formula_safe(demo: Path, tmp_path: Path) -> None
     ]
 
 
+def test_a_quarantine_file_name_with_brackets_is_printed_as_is(tmp_path: Path) -> None:
+    root = write_demo(tmp_path)[0]
+    page = root / "exports" / "bigcommerce" / "orders_page1.json"
+    page.write_text(page.read_text().replace('"Wed, 08 Apr 2026 10:15:00 +0000"', '"not a date"', 1))
+    target = tmp_path / "[/]" / "q.csv"
+    result = runner.invoke(app, ["ingest", "-w", str(root), "--quarantine-file", str(target)],
+                           env={"COLUMNS": "1000"})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"1 quarantined cell(s) written to {target}\n"
+    assert target.read_text().splitlines()[0] == "file,row,field,value,reason"
+
+
 def test_batch_csv_files_are_the_worklist_csv(tmp_path: Path) -> None:
     """Per-workspace batch CSV is the worklist CSV: a hostile name is neutralised, amounts stay numbers."""
     s = d365(id="us-x")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bridgewatch.cli import app
@@ -128,3 +129,22 @@ def test_out_may_be_a_symlink_to_the_results_folder(tmp_path: Path) -> None:
         assert link.is_symlink() and link.resolve() == real.resolve()
         assert sorted(p.name for p in real.iterdir()) == ["batch.json", "sage-test.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["group", "link", "real"]
+
+
+def test_out_must_not_be_the_current_folder_or_hold_the_workspaces(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    group = tmp_path / "group"
+    scenario().write(group / "brand-a")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    here = runner.invoke(app, ["batch", "--workspaces", str(group), "--no-store", "--out", "."])
+    assert here.exit_code == 5, here.output
+    assert " ".join(here.stderr.split()) == (
+        f"error: --out . ({empty}) is the current folder or one above it; batch replaces its output folder whole, "
+        f"so give it a folder of its own, e.g. --out bridgewatch-results.")
+    above = runner.invoke(app, ["batch", "--workspaces", str(group), "--no-store", "--out", str(tmp_path)])
+    assert above.exit_code == 5, above.output
+    assert f"({tmp_path}) holds the workspace {group / 'brand-a'};" in " ".join(above.stderr.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "group"]
+

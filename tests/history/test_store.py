@@ -238,6 +238,18 @@ def test_an_unreachable_store_is_a_clear_error_without_the_password() -> None:
     assert "--no-store" in message
 
 
+def test_an_unsupported_database_is_named_without_the_password(tmp_path: Path) -> None:
+    root = scenario().write(tmp_path / "ws")
+    result = runner.invoke(app, ["run", "-w", str(root), "--history-url", "mysql://bw:s3cret-pw@db/bw"])
+    assert result.exit_code == 7, result.output
+    assert " ".join(result.stderr.split()) == (
+        "error: history URL 'mysql://bw:***@db/bw': the run store supports sqlite and postgresql databases, not "
+        "mysql; use e.g. sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.")
+    with pytest.raises(StoreError, match=r"'postgresql\+nodriver://bw:\*\*\*@db/bw': cannot open it \(") as caught:
+        Store("postgresql+nodriver://bw:s3cret-pw@db/bw")
+    assert "s3cret-pw" not in str(caught.value)
+
+
 def test_migrations_create_exactly_the_schema(store_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

@@ -196,7 +196,8 @@ def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) 
     target = path or workspace / "quarantine.csv"
     write_quarantine(accounting, target)
     if accounting.problems:
-        err.print(f"{len(accounting.problems)} quarantined cell(s) written to {target}", highlight=False)
+        err.print(clean(f"{len(accounting.problems)} quarantined cell(s) written to {target}"), highlight=False,
+                  markup=False)
 
 
 def _version(value: bool) -> None:

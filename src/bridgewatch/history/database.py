@@ -27,6 +27,8 @@ from bridgewatch.errors import StoreError
 MIGRATION_LOCK = 0x6277_6D69
 """PostgreSQL advisory lock key held while migrating ('bwmi')."""
 BUSY_TIMEOUT_S = 60
+SCHEMES = ("sqlite", "postgresql")
+"""The databases the run store runs on (the URL's backend name, before any ``+driver``)."""
 WRITE = "bridgewatch_write"
 """Execution option marking a connection that writes (see :func:`writing`)."""
 
@@ -51,9 +53,18 @@ def connect(url: str) -> Engine:
         raise StoreError(f"history URL {shown(url)!r} is not a database URL ({type(exc).__name__}); use e.g. "
                          f"sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.") from None
     sqlite = parsed.get_backend_name() == "sqlite"
+    if parsed.get_backend_name() not in SCHEMES:
+        raise StoreError(f"history URL {shown(url)!r}: the run store supports {' and '.join(SCHEMES)} databases, "
+                         f"not {parsed.get_backend_name()}; use e.g. sqlite:///path/history.sqlite or "
+                         f"postgresql+psycopg://user@host/db.")
     if sqlite and parsed.database not in (None, "", ":memory:"):
         _make_folder(Path(parsed.database), url)
-    engine = create_engine(parsed, **({"connect_args": {"timeout": BUSY_TIMEOUT_S}} if sqlite else {}))
+    try:
+        engine = create_engine(parsed, **({"connect_args": {"timeout": BUSY_TIMEOUT_S}} if sqlite else {}))
+    except (ImportError, SQLAlchemyError) as exc:  # a driver that is not installed, an unknown dialect option
+        raise StoreError(f"history URL {shown(url)!r}: cannot open it ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); use e.g. "
+                         f"sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.") from None
     if sqlite:
         _serialise_sqlite(engine)
     with guarded(url, "open"):

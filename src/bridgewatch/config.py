@@ -155,11 +155,23 @@ class SourceSpec(_Frozen):
     """Pull this source from the vendor's API into ``path`` (``bridgewatch pull``)."""
 
 
+RESERVED_IDS = (".", "..", "batch")
+"""Workspace ids refused: folder names (``<tables_root>/<id>``) and the batch summary's name (``OUT/batch.json``)."""
+
+
 class WorkspaceSection(_Frozen):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = ""
     erp: str
     """One of the ERP systems the model knows (``bridgewatch.model.tables.ERP_SYSTEMS``)."""
+
+    @field_validator("id")
+    @classmethod
+    def _usable_id(cls, v: str) -> str:
+        if v in RESERVED_IDS:
+            raise ValueError(f"'{v}' cannot be a workspace id: it names a folder ('.', '..') or batch's own "
+                             f"summary (OUT/batch.json); choose another id")
+        return v
 
     @field_validator("erp")
     @classmethod

@@ -148,3 +148,16 @@ def test_out_must_not_be_the_current_folder_or_hold_the_workspaces(tmp_path: Pat
     assert f"({tmp_path}) holds the workspace {group / 'brand-a'};" in " ".join(above.stderr.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "group"]
 
+
+
+def test_a_workspace_id_batch_is_refused_in_its_configuration(tmp_path: Path) -> None:
+    group = tmp_path / "group"
+    s = scenario()
+    s.config["workspace"]["id"] = "batch"
+    s.write(group / "x")
+    done = runner.invoke(app, ["batch", "--workspaces", str(group), "--out", str(tmp_path / "o"), "--no-store"])
+    assert done.exit_code == 5, done.output
+    assert done.stdout.splitlines()[:2] == [
+        f"FAILED  x: ConfigError: {group / 'x' / 'workspace.toml'}: 1 problem(s) in the workspace configuration:",
+        "  - workspace.id: 'batch' cannot be a workspace id: it names a folder ('.', '..') or batch's own summary "
+        "(OUT/batch.json); choose another id"]

@@ -8,6 +8,7 @@ cursors, its error is recorded for freshness, and the other sources still pull.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,6 +27,12 @@ from bridgewatch.connectors.state import pull_lock, record_attempt
 from bridgewatch.connectors.store import Draft, Manifest, PageStore
 from bridgewatch.errors import BridgewatchError, ConfigError, did_you_mean
 from bridgewatch.sources.base import get_reader, resolve_options
+
+SELECTION_SETTINGS = ("base_url", "store", "tenant", "environment", "company_id", "b2b", "b2b_url", "bulk",
+                      "entities", "companies", "flows", "metafields", "resources")
+"""``[sources.<name>.api]`` settings that choose what is pulled: a change makes the next pull full."""
+SELECTION_OPTIONS = ("vat_field", "external_id_field")
+"""Reader options that add fields to what a connector requests (Sage Intacct)."""
 
 
 class Progress(Protocol):
@@ -64,6 +71,8 @@ class SourcePull:
     waited_seconds: float = 0.0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    reset: str | None = None
+    """Why every resource was pulled in full although ``--full`` was not given (the selection changed)."""
     pulled_at: str | None = None
     """When the data on disk was pulled (this pull, or the previous one when this failed)."""
 
@@ -195,20 +204,47 @@ def _kept(store: PageStore) -> str:
 def _fetch(plan: _Plan, ctx: Context, store: PageStore, *, full: bool, outcome: SourcePull, progress: Progress,
            now: Callable[[], datetime]) -> Manifest:
     base = store.recover()
+    chosen = selection(plan.spec, plan.options)
+    outcome.reset = None if full else _reset(base, chosen)
     connector = plan.connector(ctx)
     draft = store.begin(base, connector.resources)
     try:
         resources = connector.selected()
         progress.start(plan.name, resources)
         connector.check()
-        cursors = {name: _pull_resource(connector, draft, name, base, full=full, outcome=outcome,
-                                        progress=progress) for name in resources}
-        return draft.commit(cursors, now().isoformat())
+        cursors = {name: _pull_resource(connector, draft, name, base, full=full or outcome.reset is not None,
+                                        outcome=outcome, progress=progress) for name in resources}
+        return draft.commit(cursors, now().isoformat(), chosen)
     except BaseException:
         draft.abort()
         raise
     finally:
         connector.close()
+
+
+def selection(spec: SourceSpec, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that choose what a pull fetches (filters, extra fields, the store itself), as JSON values.
+
+    Cursors describe the data pulled under these settings: when one changes, a refresh from the old
+    cursors would miss the older records the new settings select (a newly added entity) or keep the
+    ones they no longer select, so the next pull is full.
+    """
+    assert spec.api is not None
+    picked: dict[str, Any] = {f"api.{name}": getattr(spec.api, name) for name in SELECTION_SETTINGS}
+    picked |= {f"options.{name}": options.get(name) for name in SELECTION_OPTIONS}
+    return dict(json.loads(json.dumps(picked, sort_keys=True, default=str)))
+
+
+def _reset(base: Manifest | None, chosen: Mapping[str, Any]) -> str | None:
+    """Why this pull must be full although ``--full`` was not given, or None."""
+    if base is None:
+        return None
+    if base.selection is None:
+        return "the previous pull did not record its settings: every resource pulled in full"
+    changed = [name for name in chosen if base.selection.get(name) != chosen[name]]
+    if not changed:
+        return None
+    return f"{', '.join(changed)} changed since the previous pull: every resource pulled in full"
 
 
 def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest | None, *, full: bool,

@@ -112,11 +112,11 @@ def pull_workspace(root: Path | str, *, source: str | None = None, full: bool = 
         ConnectorError: another pull of this workspace is running.
     """
     config = load_config(root)
-    plans = _plans(config, source, environ if environ is not None else {})
     wall = now or (lambda: datetime.now(UTC))
     display = progress or Silent()
     outcomes = []
     with pull_lock(config.root):
+        plans = _plans(config, source, environ if environ is not None else {}, wall)
         for plan in plans:
             outcome = _pull_source(config, plan, full=full, transport=transport, sleep=sleep, clock=clock,
                                    progress=display, now=wall)
@@ -125,14 +125,15 @@ def pull_workspace(root: Path | str, *, source: str | None = None, full: bool = 
     return PullReport(outcomes)
 
 
-def _plans(config: WorkspaceConfig, only: str | None, environ: Mapping[str, str]) -> list[_Plan]:
+def _plans(config: WorkspaceConfig, only: str | None, environ: Mapping[str, str],
+           now: Callable[[], datetime]) -> list[_Plan]:
     pulled = {n: s for n, s in config.sources.items() if s.api is not None}
     if not pulled:
         raise ConfigError(f"Workspace '{config.id}' has no source to pull: add [sources.<name>.api] settings to "
                           f"workspace.toml (see docs/connectors.md).")
     if only is not None and only not in pulled:
         raise did_you_mean("pulled source", only, pulled)
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     plans = []
     for name, spec in pulled.items():
         if only is not None and name != only:
@@ -140,10 +141,23 @@ def _plans(config: WorkspaceConfig, only: str | None, environ: Mapping[str, str]
         try:
             plans.append(_plan(config, name, spec, environ))
         except BridgewatchError as exc:
-            problems.append(str(exc))
+            problems[name] = str(exc)
     if problems:
-        raise ConfigError(f"{config.root / 'workspace.toml'}: cannot pull:\n" + "\n".join(problems))
+        _record_not_pulled(config.root, problems, [p.name for p in plans], now().isoformat())
+        raise ConfigError(f"{config.root / 'workspace.toml'}: cannot pull:\n" + "\n".join(problems.values()))
     return plans
+
+
+def _record_not_pulled(root: Path, problems: Mapping[str, str], others: list[str], when: str) -> None:
+    """A pull stopped by settings is a failed attempt of every source it was to pull (none is fresh from it)."""
+    for name, problem in problems.items():
+        error = problem if problem.startswith(f"source '{name}'") else f"source '{name}': {problem}"
+        record_attempt(root, name, started=when, finished=when, error=error)
+    blocking = ", ".join(f"'{n}'" for n in problems)
+    for name in others:
+        record_attempt(root, name, started=when, finished=when,
+                       error=f"source '{name}': not pulled: the pull stopped at the settings of source {blocking}; "
+                             f"fix them and pull again")
 
 
 def _plan(config: WorkspaceConfig, name: str, spec: SourceSpec, environ: Mapping[str, str]) -> _Plan:

@@ -91,3 +91,65 @@ def test_a_shopify_answer_without_nodes_fails(tmp_path: Path) -> None:
         "source 'shop': Shopify answered customers page 1 without a list of records at data.customers.nodes (it "
         "sent an object with data); the answer was not taken as 'no records': check base_url and the API "
         "version, then pull again (nothing pulled yet for this source)")
+
+
+def _two_sources(tmp_path: Path) -> Path:
+    shop = {"base_url": "https://acme.myshopify.com", "secrets": {"token": "SHOP_TOKEN"}, "resources": ["customers"]}
+    bc = {"store": STORE, "secrets": {"token": "BC_TOKEN"}, "resources": ["customers"]}
+    return workspace(tmp_path, {"shop": {"reader": "shopify_api", "path": "pulled/shop", "api": shop},
+                                "bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": bc}})
+
+
+def _both(fake: FakeBigCommerce, shop: FakeShopify) -> object:
+    from bridgewatch.connectors.fakes.base import route
+
+    return route({"acme.myshopify.com": shop, "api.bigcommerce.com": fake})
+
+
+@pytest.mark.parametrize(("errors", "said"), [(["Internal error"], "Internal error"),
+                                              ("Not Found", "Not Found"),
+                                              ([{"message": "Field 'x' doesn't exist"}], "Field 'x' doesn't exist")])
+def test_shopify_errors_of_any_shape_fail_only_that_source(tmp_path: Path, fake: FakeBigCommerce, errors: object,
+                                                           said: str) -> None:
+    shop = FakeShopify(clock=fake.clock)
+    shop.fail(lambda r: json_response({"errors": errors}), path="/graphql.json", after=1)
+    report = pull(_two_sources(tmp_path), _both(fake, shop), ENV, fake.clock)  # type: ignore[arg-type]
+    assert [(s.source, s.ok, s.error) for s in report.sources] == [
+        ("shop", False, f"source 'shop': Shopify could not answer customers page 1: {said} (nothing pulled yet for "
+                        f"this source)"),
+        ("bc", True, None)]
+
+
+def test_an_unexpected_exception_fails_its_source_redacted_and_the_others_still_pull(
+        tmp_path: Path, fake: FakeBigCommerce, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridgewatch.connectors.shopify import ShopifyConnector
+
+    def broken(self: ShopifyConnector) -> None:
+        raise KeyError(f"token {SHOP_TOKEN}")
+    monkeypatch.setattr(ShopifyConnector, "check", broken)
+    root = _two_sources(tmp_path)
+    report = pull(root, _both(fake, FakeShopify(clock=fake.clock)), ENV, fake.clock)  # type: ignore[arg-type]
+    assert [(s.source, s.ok, s.error) for s in report.sources] == [
+        ("shop", False, "source 'shop': internal error while pulling: KeyError: 'token ***'. This is a bridgewatch "
+                        "bug; please report it with the command you ran (add -v for the SQL steps). (nothing pulled "
+                        "yet for this source)"),
+        ("bc", True, None)]
+    assert pull_status(root)["shop"].state == "never" and pull_status(root)["bc"].state == "fresh"
+    assert not list((root / ".bridgewatch" / "pulls" / "shop").glob("*.tmp"))  # the draft was removed
+
+
+def test_an_os_error_is_the_environments_wording(tmp_path: Path, fake: FakeBigCommerce,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from bridgewatch.connectors.store import Draft
+
+    def full_disk(self: Draft, page: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "/data/ws/.bridgewatch/pulls")
+    monkeypatch.setattr(Draft, "add", full_disk)
+    [source] = pull(_ws(tmp_path), fake, ENV, fake.clock).sources  # type: ignore[arg-type]
+    assert source.error == (
+        "source 'bc': cannot pull (/data/ws/.bridgewatch/pulls): no space left on the device [ENOSPC]. To fix: free "
+        "space on that disk, or write somewhere else; outputs are replaced whole, so the previous one is intact. "
+        "(nothing pulled yet for this source)")
+    assert pull_status(tmp_path)["bc"].last_error == source.error.removesuffix(" (nothing pulled yet for this source)")

@@ -25,7 +25,7 @@ from bridgewatch.connectors.http.redact import Redactor, redacting_logs
 from bridgewatch.connectors.secrets import Secret, resolve_secrets
 from bridgewatch.connectors.state import pull_lock, record_attempt
 from bridgewatch.connectors.store import Draft, Manifest, PageStore
-from bridgewatch.errors import BridgewatchError, ConfigError, did_you_mean
+from bridgewatch.errors import BridgewatchError, ConfigError, did_you_mean, environment_problem, translate
 from bridgewatch.sources.base import get_reader, resolve_options
 
 SELECTION_SETTINGS = ("base_url", "store", "tenant", "environment", "company_id", "b2b", "b2b_url", "bulk",
@@ -196,8 +196,8 @@ def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport:
             manifest = _fetch(plan, ctx, store, full=full, outcome=outcome, progress=progress, now=now)
         outcome.ok, outcome.totals, outcome.pulled_at = True, manifest.totals(), manifest.pulled_at
         record_attempt(config.root, plan.name, finished=now().isoformat(), error=None)
-    except BridgewatchError as exc:
-        message = redactor.text(str(exc) if str(exc).startswith("source '") else f"source '{plan.name}': {exc}")
+    except Exception as exc:  # one source's failure, whatever it is, never stops the others
+        message = _failure(plan.name, exc, redactor)
         outcome.error = message + _kept(store)
         previous = store.current()
         outcome.totals = previous.totals() if previous else {}
@@ -206,6 +206,13 @@ def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport:
     outcome.warnings = list(ctx.warnings)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _failure(source: str, exc: Exception, redactor: Redactor) -> str:
+    """One redacted line for a failed source: our errors as they are, the machine's in its words, else a bug."""
+    error = translate(exc, "pulling") if not isinstance(exc, OSError) else environment_problem(exc, "cannot pull")
+    text = str(error)
+    return redactor.text(text if text.startswith(f"source '{source}'") else f"source '{source}': {text}")
 
 
 def _kept(store: PageStore) -> str:

@@ -209,9 +209,9 @@ class ShopifyConnector(Connector):
         errors = body.get("errors") if isinstance(body, dict) else None
         if not errors:
             return
-        first = errors[0] if isinstance(errors, list) else {"message": str(errors)}
+        first = errors[0] if isinstance(errors, list) else errors
         code = dig(first, ("extensions", "code"))
-        message = str(first.get("message", ""))
+        message = str(first.get("message", "")) if isinstance(first, dict) else str(first)
         if code == "THROTTLED" or message == "Throttled":
             raise Retry(THROTTLED, "throttled (query cost)", _refill(response))
         if code == "ACCESS_DENIED" or "access denied" in message.lower():

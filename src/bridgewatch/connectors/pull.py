@@ -295,7 +295,3 @@ def _newest(resource: Resource, records: list[Any], newest: datetime | None) -> 
         if when is not None and (newest is None or when > newest):
             newest = when
     return newest
-
-
-def pulled_sources(config: WorkspaceConfig) -> list[str]:
-    return [n for n, s in config.sources.items() if s.api is not None]

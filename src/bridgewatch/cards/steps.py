@@ -23,7 +23,6 @@ from __future__ import annotations
 from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, MEMBERS_SQL, account_key, on, with_acct
 from bridgewatch.cards.keys import (
     account_keys,
-    key_matches,
     key_values,
     match_summary,
     order_email_keys,
@@ -279,4 +278,4 @@ def shared_steps() -> list[Step]:
     """The steps every card builds on, in dependency order."""
     return [*prepared_steps(), accounts(), account_remap(), account_members(), orders(), counted_orders(),
             entity_hits(), account_entity(), order_values(), account_keys(), order_email_keys(),
-            order_email_matches(), key_values(), key_matches(), match_summary(), account_events(), account_sync()]
+            order_email_matches(), key_values(), match_summary(), account_events(), account_sync()]

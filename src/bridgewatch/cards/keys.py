@@ -21,13 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridgewatch.cards.account_key import MEMBERS_SQL, REMAP, with_acct
+from bridgewatch.cards.account_key import ACTIVE_ACCTS, MEMBERS_SQL, REMAP, with_acct
 from bridgewatch.engine.base import Step
 from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
 from bridgewatch.sql import literal
-
-ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"
-
 
 EMAIL = "'email'"
 

@@ -20,7 +20,7 @@ where they are read: once in full, or for the few accounts a card counts, or for
 
 from __future__ import annotations
 
-from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, MEMBERS_SQL, account_key, on, with_acct
+from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, ACTIVE, MEMBERS_SQL, account_key, on, with_acct
 from bridgewatch.cards.keys import (
     account_keys,
     key_values,
@@ -170,8 +170,6 @@ def _hits_sql(distinct: bool) -> str:
         JOIN bw_entity_rules r ON {rule} AND r.kind = 'country' AND r.value = t.ship_to_country"""
 
 
-ACTIVE = "(SELECT * FROM __bw__accounts WHERE active_orders > 0)"
-"""Accounts with a counted order in the window: the only ones keyed, matched and given an entity."""
 
 
 def entity_hits() -> Step:

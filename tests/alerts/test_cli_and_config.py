@@ -171,3 +171,19 @@ def test_after_a_blind_spell_an_alert_still_above_its_line_is_never_called_at_or
     # quiet before the blind spell, above once after it: pending, and nothing is said until it settles
     assert cycle(3, 26) == ["pending"]
     assert cycle(3, 27) == ["firing", f"sees_again: The data is fresh again: {above}."]
+
+
+def test_a_backfilled_older_run_never_changes_the_live_alert(tmp_path: Path, hook: WebhookServer) -> None:
+    def run(absent: int, day: int, hour: int) -> list[tuple[str, int | None, str | None]]:
+        scenario(absent, alerts=hook_alerts(hook.url), as_of=f"2026-04-{day:02d}T18:00:00Z",
+                 orders=(f"2026-04-{day:02d}T10:00:00Z",)).write(tmp_path / "ws")
+        [stored], report = monitor(tmp_path / "ws", now=NOW + timedelta(hours=hour))
+        return [(i.state, i.count, i.stored.as_of.isoformat() if i.stored else None) for i in report.instances]
+
+    live = [("firing", 3, "2026-04-14T18:00:00")]
+    assert run(3, 14, 0) == live
+    assert run(1, 10, 1) == live  # a backfill of 10 April, below the line: the alert stays firing
+    assert run(9, 12, 2) == live  # a backfill above it: no rise is reported
+    assert [(b["event"], b["count"], b["as_of"]) for b in hook.bodies()] == [("firing", 3, "2026-04-14T18:00:00Z")]
+    assert run(1, 15, 3) == [("quiet", 1, "2026-04-15T18:00:00")]  # the next live run decides
+    assert [b["event"] for b in hook.bodies()] == ["firing", "resolved"]

@@ -11,7 +11,8 @@ the line). Its state, from the newest stored runs:
 * ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest run of
   the workspace failed after it.
 
-Nothing is recomputed: the counts are the stored summaries'.
+"Latest" means the newest as-of (ties by the order stored), not the last one stored: a backfilled older
+run is history, never the live state. Nothing is recomputed: the counts are the stored summaries'.
 """
 
 from __future__ import annotations
@@ -159,14 +160,15 @@ def _latest_failed(conn: Connection, workspace_id: str) -> FailedRun | None:
 
 def _recent(conn: Connection, workspace_id: str, card: str, limit: int, *, fresh: bool = False
             ) -> list[tuple[int, StoredCardRun]]:
-    """The newest stored card runs of ``card`` (newest first; only those on fresh data when ``fresh``), each with
-    its run's primary key."""
+    """The newest stored card runs of ``card`` (newest as-of first, ties by the order they were stored; only those
+    on fresh data when ``fresh``), each with its run's primary key. A backfill (``run --as-of`` a past date) is
+    stored later but is not newer, so it never changes the live alert."""
     c = card_runs.c
     where = [c.workspace_id == workspace_id, c.card == card]
     if fresh:
         where += [c.freshness == "fresh", c.alert_state != "unknown"]
     query = (select(card_runs, runs.c.run_id).join(runs, runs.c.id == c.run_pk).where(*where)
-             .order_by(c.id.desc()).limit(limit))
+             .order_by(c.as_of.desc(), c.id.desc()).limit(limit))
     return [(r.run_pk, _stored(r._mapping)) for r in conn.execute(query).all()]
 
 

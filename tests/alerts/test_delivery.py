@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,39 @@ def test_a_missing_secret_is_recorded_and_the_run_still_succeeds(tmp_path: Path)
     assert [a[2:] for a in attempts(root)] == [
         (1, "failed", None, "environment variable BW_NOT_SET_ANYWHERE (named by settings.url_env of receiver 'slack') "
                             "is not set; export it where bridgewatch runs")]
+
+
+def _queue_two(store: Store, workspace: str, now: datetime) -> list[int]:
+    from bridgewatch.alerts import journal
+    from bridgewatch.history.database import writing
+
+    with writing(store.engine) as conn:
+        return [journal.add(conn, workspace_id=workspace, dedup_key=f"{workspace}/c/*/threshold", receiver="hook",
+                            role="owner", event="firing", status="firing", count=3, causes="[]", templates="[]",
+                            message={"n": n}, idempotency_key=f"key-{n}", run_id="r1", state="pending",
+                            created_at=now, not_before=now) for n in (1, 2)]
+
+
+def test_two_processes_claiming_at_once_never_take_the_same_notification(store_url: str) -> None:
+    import threading
+    from datetime import timedelta
+
+    from bridgewatch.alerts import journal
+    from bridgewatch.history.database import writing
+
+    now, lease = datetime(2026, 4, 14, 19, 0), timedelta(minutes=5)
+    with Store(store_url) as store:
+        ids = _queue_two(store, "ws", now)
+        other: list[list[int]] = []
+
+        def second() -> None:
+            with writing(store.engine) as conn:
+                other.append([p.id for p in journal.claim(conn, "ws", now, lease)])
+
+        with writing(store.engine) as conn:
+            first = [p.id for p in journal.claim(conn, "ws", now, lease)]
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(0.5)  # the second claimer is inside its claim while the first has not committed yet
+        thread.join()
+    assert first == ids and other == [[]]

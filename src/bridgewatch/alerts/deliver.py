@@ -9,7 +9,8 @@
   run by more than the budget. Other refusals (HTTP 4xx, SMTP 5xx, a missing secret) wait for the next
   cycle without retrying now.
 * Every attempt is a row of ``delivery_attempts`` (outcome, status, error text with secrets removed).
-* Notifications are claimed before sending, so two processes never send the same one at once; a
+* Notifications are claimed before sending, under the workspace's lock in the store, so two processes
+  never send the same one at once; a
   receiver may still see one twice (at-least-once), with the same ``Idempotency-Key``.
 """
 

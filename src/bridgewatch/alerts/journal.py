@@ -12,6 +12,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from bridgewatch.alerts.decide import Told
 from bridgewatch.alerts.schema import delivery_attempts, notifications
+from bridgewatch.history.database import lock_workspace
 
 TOLD_STATES = ("pending", "delivered", "held", "digested")
 """Notification states that count as told: sent, or sure to be sent (waiting, or held for a digest)."""
@@ -50,7 +51,11 @@ def add(conn: Connection, **values: Any) -> int:
 
 
 def claim(conn: Connection, workspace_id: str, now: datetime, lease: timedelta) -> list[Pending]:
-    """Pending notifications due at ``now`` and not claimed by another process, claimed for ``lease``."""
+    """Pending notifications due at ``now`` and not claimed by another process, claimed for ``lease``.
+
+    Under the workspace's write lock (PostgreSQL: an advisory lock; SQLite: the write transaction), so a second
+    process claiming at the same time waits, then sees these claims: two processes never send the same one."""
+    lock_workspace(conn, workspace_id)
     n = notifications.c
     due = and_(n.workspace_id == workspace_id, n.state == "pending", n.not_before <= now,
                or_(n.claimed_until.is_(None), n.claimed_until < now))

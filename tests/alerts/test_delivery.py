@@ -198,3 +198,29 @@ def test_two_processes_claiming_at_once_never_take_the_same_notification(store_u
             thread.join(0.5)  # the second claimer is inside its claim while the first has not committed yet
         thread.join()
     assert first == ids and other == [[]]
+
+
+def test_a_message_refused_for_good_is_marked_failed_and_the_receivers_later_messages_still_go_out(
+        tmp_path: Path, hook: WebhookServer) -> None:
+    from datetime import timedelta
+
+    from .helpers import NOW
+
+    too_big = "HTTP 413 Request Entity Too Large: payload too large"
+    hook.script = [Reply(413, body="payload too large")] * 2
+    alerts = hook_alerts(hook.url, refusals=2)
+    root = scenario(3, alerts=alerts).write(tmp_path / "ws")
+    monitor(root)
+    assert states(root) == [("hook", "pending", 1)]
+    scenario(6, alerts=alerts).write(root)
+    _, report = monitor(root, now=NOW + timedelta(hours=1))
+    assert [(b["event"], b["count"]) for b in hook.bodies()] == [("increase", 6)]
+    assert states(root) == [("hook", "failed", 2), ("hook", "delivered", 1)]
+    assert [a[2:] for a in attempts(root)] == [(1, "failed", 413, too_big), (2, "failed", 413, too_big),
+                                               (1, "delivered", 200, None)]
+    assert report.line() == f"alerts: 1 queued, 1 delivered, 1 failed for good (refused 2 times: {too_big})"
+    monitor(root, now=NOW + timedelta(hours=2))  # unchanged: the failed message is not made again
+    assert len(hook.requests) == 3
+    shown = CliRunner().invoke(app, ["alerts", "log", "-w", str(root), "--format", "json"])
+    assert [(n["event"], n["state"], n["last_error"]) for n in json.loads(shown.stdout)] == [
+        ("increase", "delivered", None), ("firing", "failed", f"refused 2 times: {too_big}")]

@@ -14,8 +14,9 @@ from bridgewatch.alerts.decide import Told
 from bridgewatch.alerts.schema import delivery_attempts, notifications
 from bridgewatch.history.database import lock_workspace
 
-TOLD_STATES = ("pending", "delivered", "held", "digested")
-"""Notification states that count as told: sent, or sure to be sent (waiting, or held for a digest)."""
+TOLD_STATES = ("pending", "delivered", "held", "digested", "failed")
+"""Notification states that count as told: sent, sure to be sent (waiting, or held for a digest), or refused for good
+(``failed``: the same news is not made again; the next change, or the repeat reminder, is)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,19 @@ def record_attempt(conn: Connection, pending: Pending, workspace_id: str, *, att
     if outcome == "delivered":
         values |= {"state": "delivered", "delivered_at": started_at, "claimed_until": None}
     conn.execute(update(notifications).where(notifications.c.id == pending.id).values(**values))
+
+
+def refused(conn: Connection, pending: Pending, error: str, limit: int) -> str | None:
+    """After a refusal: once the notification has been refused ``limit`` times, mark it ``failed`` (never tried
+    again) and return why; else None (it waits for the next cycle)."""
+    a = delivery_attempts.c
+    times = conn.execute(select(func.count()).where(a.notification_id == pending.id, a.outcome == "failed")).scalar()
+    if int(times or 0) < limit:
+        return None
+    reason = f"refused {times} times: {error}"
+    conn.execute(update(notifications).where(notifications.c.id == pending.id)
+                 .values(state="failed", last_error=reason, claimed_until=None))
+    return reason
 
 
 def release(conn: Connection, ids: list[int]) -> None:

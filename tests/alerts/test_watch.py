@@ -179,3 +179,24 @@ def test_an_os_error_or_a_bug_in_one_workspace_is_recorded_and_the_others_and_th
         "sage-test: sage_customer_master_gap 3 firing (fresh); alerts: 0 queued, 0 delivered"]
     # each failure is a failed run in its workspace's store: its receivers hear that the monitor is blind, once
     assert sorted(b["event"] for b in hook.bodies()) == ["blind", "blind", "firing"]
+
+
+def test_a_receivers_answer_reaches_the_terminal_without_its_escape_sequences(tmp_path: Path,
+                                                                               hook: WebhookServer) -> None:
+    from typer.testing import CliRunner
+
+    from bridgewatch.cli import app
+
+    from .helpers import scenario
+    from .servers import Reply
+
+    hook.default = Reply(500, body="\x1b[2J\x1b]0;owned\x07wiped")
+    alerts = {"receivers": [{"name": "hook", "kind": "webhook", "settings": {"url": hook.url}}],
+              "delivery": {"attempts": 1, "backoff": "0.01s"}}
+    root = scenario(3, alerts=alerts).write(tmp_path / "ws")
+    result = CliRunner().invoke(app, ["watch", "-w", str(root), "--cycles", "1", "--no-pull"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout.rstrip("\n").endswith(
+        "sage-test: sage_customer_master_gap 3 firing (fresh); alerts: 1 queued, 0 delivered, 1 waiting (HTTP 500 "
+        "Internal Server Error: wiped)")

@@ -224,3 +224,35 @@ def test_a_message_refused_for_good_is_marked_failed_and_the_receivers_later_mes
     shown = CliRunner().invoke(app, ["alerts", "log", "-w", str(root), "--format", "json"])
     assert [(n["event"], n["state"], n["last_error"]) for n in json.loads(shown.stdout)] == [
         ("increase", "delivered", None), ("firing", "failed", f"refused 2 times: {too_big}")]
+
+
+def test_retry_after_in_seconds_with_a_fraction_or_as_a_date_is_honoured() -> None:
+    import httpx
+
+    from bridgewatch.alerts.receivers import DeliveryFailed
+    from bridgewatch.alerts.receivers.base import check
+
+    def wait(value: str) -> float | None:
+        with pytest.raises(DeliveryFailed) as caught:
+            check(httpx.Response(429, headers={"Retry-After": value}))
+        return caught.value.retry_after
+
+    assert wait("1.5") == 1.5 and wait("7") == 7.0 and wait("soon") is None
+    assert wait("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past: at once
+
+
+def test_secrets_are_masked_in_every_logger_while_delivering_and_in_every_form(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from bridgewatch.alerts.redact import redacting_logs, redactor
+
+    redact = redactor(["https://user:pa55word@hooks.example/services/T0ken-Sekr1t?sig=Abc123"])
+    assert redact.text("POST https://hooks.example/services/T0ken-Sekr1t?sig=Abc123 refused") == (
+        "POST https://hooks.example***?*** refused")
+    quoted = "https%3A%2F%2Fuser%3Apa55word%40hooks.example%2Fservices%2FT0ken-Sekr1t%3Fsig%3DAbc123"
+    assert redact.text(f"callback={quoted}") == "callback=***"
+    assert redact.text("login pa55word failed; services/T0ken-Sekr1t") == "login *** failed; ***"
+    caplog.set_level(logging.DEBUG)
+    with redacting_logs(redact):
+        logging.getLogger("urllib3.connectionpool").debug("GET /services/T0ken-Sekr1t?sig=Abc123")
+        logging.getLogger("bridgewatch.alerts").warning("answer quoted pa55word")
+    assert [r.getMessage() for r in caplog.records] == ["GET ***?***", "answer quoted ***"]

@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
@@ -33,7 +32,7 @@ from bridgewatch.alerts import journal
 from bridgewatch.alerts.digest import make_digests
 from bridgewatch.alerts.journal import Pending
 from bridgewatch.alerts.receivers import DeliveryFailed, Receiver, build
-from bridgewatch.alerts.redact import Redactor, redacting_logs
+from bridgewatch.alerts.redact import Redactor, redacting_logs, redactor
 from bridgewatch.config import DeliverySettings, WorkspaceConfig
 from bridgewatch.history import Store
 from bridgewatch.history.database import guarded, writing
@@ -83,7 +82,7 @@ def deliver(store: Store, config: WorkspaceConfig, *, environ: Mapping[str, str]
     specs = {r.name: r for r in config.alerts.receivers}
     with httpx.Client() if client is None else _borrowed(client) as http:
         receivers = {name: build(specs[name], environ, http) for name in groups}
-        redact = Redactor(s for r in receivers.values() for s in r.secrets())
+        redact = redactor(s for r in receivers.values() for s in r.secrets())
         with redacting_logs(redact):
             report = _run(store, config.id, receivers, groups, policy, redact,
                           started + policy.budget.total_seconds())
@@ -177,17 +176,17 @@ def _send(store: Store, workspace_id: str, receiver: Receiver, item: Pending, po
         try:
             status = receiver.send(item.message, timeout)
         except DeliveryFailed as exc:
-            record(started, clock, "retry" if exc.retryable else "failed", exc.status, redact(exc.error))
+            record(started, clock, "retry" if exc.retryable else "failed", exc.status, redact.text(exc.error))
             raise
         except Exception as exc:  # noqa: BLE001 - a receiver bug must not stop the run; recorded as a refusal
-            record(started, clock, "failed", None, redact(f"{type(exc).__name__}: {exc}"))
+            record(started, clock, "failed", None, redact.text(f"{type(exc).__name__}: {exc}"))
             raise DeliveryFailed(f"{type(exc).__name__}", retryable=False) from None
         record(started, clock, "delivered", status, None)
 
     try:
         _retrying(policy, deadline)(once)
     except DeliveryFailed as exc:
-        return DeliveryFailed(redact(exc.error) or "", status=exc.status, retryable=exc.retryable)
+        return DeliveryFailed(redact.text(exc.error), status=exc.status, retryable=exc.retryable)
     return None
 
 
@@ -221,6 +220,3 @@ class _PastDeadline(stop_base):
     def __call__(self, state: RetryCallState) -> bool:
         return time.monotonic() + (state.upcoming_sleep or 0.0) >= self.deadline
 
-
-def describe(report: DeliveryReport) -> dict[str, Any]:
-    return {"delivered": len(report.delivered), "waiting": dict(report.waiting), "errors": dict(report.errors)}

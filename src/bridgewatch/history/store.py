@@ -49,6 +49,8 @@ class StoredCardRun:
     still_absent: int
     previous_id: int | None
     summary: dict[str, Any]
+    run_pk: int
+    """The primary key of its run (runs are numbered in the order they were stored, failed ones too)."""
 
     def card_summary(self) -> CardSummary:
         return CardSummary.from_dict(self.summary)
@@ -146,6 +148,11 @@ class Store:
         with guarded(self.url, "read the history"), self.engine.connect() as conn:
             rows = conn.execute(query.order_by(card_runs.c.id.desc()).limit(limit)).all()
         return [_stored(r) for r in rows]
+
+    def latest_failure(self, workspace_id: str) -> FailedRun | None:
+        """The newest failed run of a workspace (compare it with a card run by ``FailedRun.newer_than``)."""
+        with guarded(self.url, "read the failed runs"), self.engine.connect() as conn:
+            return latest_failed(conn, workspace_id)
 
     def run(self, workspace_id: str, run_id: str | None = None, *, card: str | None = None) -> list[StoredCardRun]:
         """The card runs of one stored run (the latest when ``run_id`` is None), in card order.
@@ -298,7 +305,29 @@ def _stored(r: Any) -> StoredCardRun:
     m = r._mapping
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"], m["alert_state"],
                          m["freshness"], m["new"], m["cleared"], m["returned"], m["still_absent"], m["previous_id"],
-                         json.loads(m["summary"]))
+                         json.loads(m["summary"]), m["run_pk"])
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A run that failed (``Store.record_failure``): the monitor is blind from it on, until a run succeeds."""
+
+    pk: int
+    run_id: str
+    at: datetime
+    error: str
+
+    def newer_than(self, stored: StoredCardRun | None) -> bool:
+        """True when this failure came after ``stored``'s run (or nothing was ever stored)."""
+        return stored is None or self.pk > stored.run_pk
+
+
+def latest_failed(conn: Connection, workspace_id: str) -> FailedRun | None:
+    """The newest failed run of a workspace, if any."""
+    row = conn.execute(select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error)
+                       .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed")
+                       .order_by(runs.c.id.desc()).limit(1)).first()
+    return FailedRun(row.id, row.run_id, row.started_at, row.error or "no error recorded") if row else None
 
 
 def _latest(conn: Connection, workspace_id: str, card: str) -> StoredCardRun | None:

@@ -15,6 +15,7 @@ from typing import Any
 from bridgewatch.cards import CARDS, Card
 from bridgewatch.errors import LookupFailed
 from bridgewatch.history import Store, StoredCardRun
+from bridgewatch.history.store import FailedRun
 from bridgewatch.history.trends import Change, Trend, trend
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.web import charts, reads
@@ -36,10 +37,19 @@ class Tile:
     latest: StoredCardRun | None
     spark: charts.Spark
     changes: tuple[Change, ...] = ()
+    failed: FailedRun | None = None
+    """The workspace's latest run, when it failed after ``latest`` was stored."""
 
     @property
     def summary(self) -> Mapping[str, Any]:
         return self.latest.summary if self.latest else {}
+
+    @property
+    def state(self) -> str:
+        """The alert state to show: ``unknown`` when the latest run failed, else the stored run's."""
+        if self.failed is not None:
+            return "unknown"
+        return self.latest.alert_state if self.latest else "unknown"
 
 
 @dataclass(frozen=True)
@@ -153,15 +163,22 @@ def stored_run(store: Store, ws: ServedWorkspace, card: Card, run_id: str | None
     return latest[0] if latest else None
 
 
+def failure_after(failed: FailedRun | None, stored: StoredCardRun | None) -> FailedRun | None:
+    """``failed`` (the workspace's latest failed run) when it came after ``stored``'s run, else None."""
+    return failed if failed is not None and failed.newer_than(stored) else None
+
+
 def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
     """The overview tiles of one workspace: latest run, change vs prior run and 7 days, sparkline."""
     out = []
+    failed = store.latest_failure(ws.id)
     for card_id in ws.cards:
         recent = store.history(ws.id, card=card_id, limit=SPARK_RUNS)
         spark = charts.sparkline([r.count for r in reversed(recent)])
         found = trend(store, ws.id, card_id, limit=1) if recent else None
-        out.append(Tile(ws, CARDS[card_id], recent[0] if recent else None, spark,
-                        tuple(found.changes) if found else ()))
+        latest = recent[0] if recent else None
+        out.append(Tile(ws, CARDS[card_id], latest, spark, tuple(found.changes) if found else (),
+                        failure_after(failed, latest)))
     return out
 
 

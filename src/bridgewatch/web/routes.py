@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response, Str
 from starlette.exceptions import HTTPException
 
 from bridgewatch.history import StoredCardRun
+from bridgewatch.history.store import FailedRun
 from bridgewatch.report.csv_out import meta_of
 from bridgewatch.report.words import DEFAULT_LOCALE
 from bridgewatch.web import exports, pages, reads
@@ -96,6 +97,11 @@ def _card_run(request: Request, ws: ServedWorkspace, card_id: str, run_id: str |
     return card, pages.stored_run(site.store(ws), ws, card, run_id)
 
 
+def _failed(request: Request, ws: ServedWorkspace, stored: StoredCardRun | None) -> FailedRun | None:
+    """The workspace's latest run when it failed after ``stored``'s run (one read per request)."""
+    return pages.failure_after(site_of(request).store(ws).latest_failure(ws.id), stored)
+
+
 @router.get("/healthz", include_in_schema=False)
 def healthz() -> Response:
     return PlainTextResponse("ok")
@@ -123,11 +129,11 @@ def card_page(request: Request, ws_id: str, card_id: str, run: Text = None, lens
     card, stored = _card_run(request, ws, card_id, run)
     chosen = lens if lens in LENSES else visitor.lens(ws.id)
     if stored is None:
-        return render(request, "no_run.html", visitor, ws, card=card)
+        return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
     site = site_of(request)
     view = pages.card_view(site.store(ws), site.index, ws, card, stored, filters)
-    return render(request, "card.html", visitor, ws, view=view, lens=chosen)
+    return render(request, "card.html", visitor, ws, view=view, lens=chosen, failed=_failed(request, ws, stored))
 
 
 @router.get("/w/{ws_id}/cards/{card_id}/worklist")
@@ -139,14 +145,14 @@ def worklist(request: Request, ws_id: str, card_id: str, run: Text = None, cause
     ws = workspace(request, visitor, ws_id)
     card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
-        return render(request, "no_run.html", visitor, ws, card=card)
+        return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
     site = site_of(request)
     view = pages.worklist_view(site.store(ws), site.index, ws, card, stored, filters, sort=sort,
                                reverse=direction == "reverse", page=page, size=size)
     partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "worklist-results"
     return render(request, "_worklist_table.html" if partial else "worklist.html", visitor, ws, view=view,
-                  run_param=run)
+                  run_param=run, failed=_failed(request, ws, stored))
 
 
 def _download(request: Request, ws_id: str, card_id: str, run: str | None, filters: dict[str, str | None],
@@ -186,10 +192,11 @@ def customer(request: Request, ws_id: str, card_id: str, customer_id: str, run: 
     ws = workspace(request, visitor, ws_id)
     card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
-        return render(request, "no_run.html", visitor, ws, card=card)
+        return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     site = site_of(request)
     view = pages.customer_view(site.store(ws), site.index, ws, card, stored, customer_id[:500])
-    return render(request, "customer.html", visitor, ws, view=view, run_param=run)
+    return render(request, "customer.html", visitor, ws, view=view, run_param=run,
+                  failed=_failed(request, ws, stored))
 
 
 @router.get("/w/{ws_id}/cards/{card_id}/history")
@@ -200,7 +207,8 @@ def history(request: Request, ws_id: str, card_id: str,
     card = pages.card_of(ws, card_id)
     site = site_of(request)
     view = pages.history_view(site.store(ws), site.index, ws, card, before=before)
-    return render(request, "history.html", visitor, ws, view=view)
+    latest = view.trend.latest if view.trend else None
+    return render(request, "history.html", visitor, ws, view=view, failed=_failed(request, ws, latest))
 
 
 @router.get("/w/{ws_id}/alerts")

@@ -129,7 +129,10 @@ def test_the_worklist_is_ranked_sorted_filtered_and_paged_on_the_server(owner: T
     assert "Rows 1–1 of 1" in text(paged)
     past_the_end = owner.get(f"{SAGE_URL}/worklist", params={"size": 25, "page": 2}).text
     assert "Rows 1–14 of 14" in text(past_the_end)
-    assert owner.get(f"{D365_URL}/worklist", params={"sort": "nonsense"}).status_code == 404
+    bad = owner.get(f"{D365_URL}/worklist", params={"sort": "nonsense"})
+    assert bad.status_code == 400
+    assert ("Unknown worklist sort 'nonsense'; sorts: rank, name, active_orders, blocked_value, days_absent, cause, "
+            "entity, segment, platform.") in text(bad.text)
     assert owner.get(f"{D365_URL}/worklist", params={"page": "x"}).status_code == 400
 
 

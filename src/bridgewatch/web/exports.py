@@ -47,11 +47,20 @@ def csv_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> It
 
 
 def xlsx_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]], *, title: str) -> Iterator[bytes]:
-    """The workbook's bytes: built in constant memory in a temporary file, then read out and deleted."""
+    """The workbook's bytes: built in constant memory in a temporary file before this returns (so an error
+    reading the rows comes before the response starts), then read out and deleted as it is sent."""
     handle, path = tempfile.mkstemp(prefix="bridgewatch-", suffix=".xlsx")
     os.close(handle)
     try:
         _write_xlsx(path, meta, rows, title)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return _read_out(path)
+
+
+def _read_out(path: str) -> Iterator[bytes]:
+    try:
         with open(path, "rb") as fh:
             while chunk := fh.read(CHUNK):
                 yield chunk

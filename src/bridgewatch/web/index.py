@@ -150,17 +150,25 @@ class WorklistIndex:
     def ordered(self, store: Store, stored: StoredCardRun, *, filters: Mapping[str, str | None] | None = None,
                 sort: str = "rank", reverse: bool = False, batch: int = 1_000) -> Iterator[list[Ranked]]:
         """Every matching entry in page order, a batch at a time (for downloads): one query, streamed on its
-        own cursor so other requests are not held up while a download is written."""
-        table = self.table(store, stored)
+        own cursor so other requests are not held up while a download is written.
+
+        The filters and sort are checked, the worklist loaded and the query run before this returns,
+        so a bad request fails here, before a response has started; only the reading is deferred.
+
+        Raises:
+            LookupFailed: an unknown filter or sort key.
+        """
         where, params = where_sql(filters or {})
+        order = order_sql(sort, reverse)
+        table = self.table(store, stored)
         with self._lock:
             cursor = self._db.cursor()
         try:
-            cursor.execute(f"SELECT vid, rank FROM {table} WHERE {where} ORDER BY {order_sql(sort, reverse)}", params)
-            while rows := cursor.fetchmany(batch):
-                yield [Ranked(int(v), int(r)) for v, r in rows]
-        finally:
+            cursor.execute(f"SELECT vid, rank FROM {table} WHERE {where} ORDER BY {order}", params)
+        except BaseException:
             cursor.close()
+            raise
+        return _batches(cursor, batch)
 
     def locate(self, store: Store, stored: StoredCardRun, customer_id: str) -> list[Ranked]:
         """The entries whose account, customer or company id is ``customer_id``, in rank order."""
@@ -292,6 +300,14 @@ def json_field(column: Any, name: str, dialect: str) -> Any:
 def truthy(value: Any) -> bool:
     """A JSON boolean read back as SQLite (1/0) or PostgreSQL (``'true'``/``'false'``) text."""
     return value in (True, 1, "1", "true")
+
+
+def _batches(cursor: duckdb.DuckDBPyConnection, size: int) -> Iterator[list[Ranked]]:
+    try:
+        while rows := cursor.fetchmany(size):
+            yield [Ranked(int(v), int(r)) for v, r in rows]
+    finally:
+        cursor.close()
 
 
 def where_sql(filters: Mapping[str, str | None]) -> tuple[str, list[Any]]:

@@ -22,6 +22,7 @@ from bridgewatch.web import exports, pages, reads
 from bridgewatch.web.access import LENSES, Visitor
 from bridgewatch.web.alerts import alert_feed
 from bridgewatch.web.app import SignInRequired, Site
+from bridgewatch.web.index import SORTS
 from bridgewatch.web.security import SESSION_COOKIE
 from bridgewatch.web.settings import ServedWorkspace
 
@@ -147,12 +148,19 @@ def worklist(request: Request, ws_id: str, card_id: str, run: Text = None, cause
     if stored is None:
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
+    _sort(sort)
     site = site_of(request)
     view = pages.worklist_view(site.store(ws), site.index, ws, card, stored, filters, sort=sort,
                                reverse=direction == "reverse", page=page, size=size)
     partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "worklist-results"
     return render(request, "_worklist_table.html" if partial else "worklist.html", visitor, ws, view=view,
                   run_param=run, failed=_failed(request, ws, stored))
+
+
+def _sort(sort: str) -> None:
+    """Raises: HTTPException: 400, an unknown sort key (before any response has started)."""
+    if sort not in SORTS:
+        raise HTTPException(400, f"Unknown worklist sort '{sort[:50]}'; sorts: {', '.join(SORTS)}.")
 
 
 def _download(request: Request, ws_id: str, card_id: str, run: str | None, filters: dict[str, str | None],
@@ -162,6 +170,7 @@ def _download(request: Request, ws_id: str, card_id: str, run: str | None, filte
     _card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
         raise HTTPException(404, "This card has no stored run yet.")
+    _sort(sort)
     site = site_of(request)
     store = site.store(ws)
     batches = site.index.ordered(store, stored, filters=pages.clean_filters(filters), sort=sort, reverse=reverse)

@@ -153,6 +153,24 @@ def test_anonymous_read_only_is_refused_on_anything_but_loopback() -> None:
     assert [is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.5", "example.com", "")] == [False] * 5
 
 
+def test_anonymous_reading_is_for_loopback_peers_that_are_not_a_proxy(demo: Demo) -> None:
+    app = create_app(demo.settings(allow_anonymous=True, trusted_proxies=networks(["127.0.0.2"])),
+                     hasher=FAST_HASHER, warm=False)
+    assert TestClient(app, client=("127.0.0.1", 1)).get(D365_URL).status_code == 200
+    for peer in ("10.0.0.2", "192.168.1.5", "127.0.0.2", "testclient"):
+        response = TestClient(app, client=(peer, 1)).get(D365_URL, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/signin?"), peer
+
+
+def test_anonymous_reading_cannot_be_combined_with_a_trusted_proxy() -> None:
+    for extra in (["--trusted-proxy", "10.0.0.5"], ["--trusted-header", "X-Forwarded-Email", "--trusted-proxy",
+                                                    "10.0.0.5"]):
+        result = CliRunner().invoke(cli, ["serve", "--workspace", ".", "--allow-anonymous", *extra])
+        assert result.exit_code != 0
+        assert ("--allow-anonymous cannot be combined with --trusted-proxy/--trusted-header" in
+                " ".join(result.output.split()))
+
+
 def test_ids_from_the_address_are_data_never_sql(owner: TestClient) -> None:
     for customer in ("' OR '1'='1", "1; DROP TABLE runs; --", "%' OR 1=1 --", "B-1001' --"):
         assert "Not counted in this run" in owner.get(f"{D365_URL}/customers/{customer}").text

@@ -43,7 +43,7 @@ def visitor_of(request: Request) -> Visitor:
         found: Visitor = request.state.visitor
         return found
     site, settings = site_of(request), site_of(request).settings
-    visitor = Visitor(anonymous=settings.allow_anonymous)
+    visitor = Visitor(anonymous=settings.allow_anonymous and _local_peer(request, site))
     header = settings.trusted_header
     name = request.headers.get(header) if header and _from_proxy(request, site) else None
     token = site.signer.unsign(request.cookies.get(SESSION_COOKIE), settings.session_hours * 3600)
@@ -54,6 +54,15 @@ def visitor_of(request: Request) -> Visitor:
         visitor = Visitor(user=user, session_token=token)
     request.state.visitor = visitor
     return visitor
+
+
+def _local_peer(request: Request, site: Site) -> bool:
+    """True when the request comes straight from this machine (a loopback peer that is not a configured proxy):
+    the only visitors ``--allow-anonymous`` lets read without signing in."""
+    from bridgewatch.web.access import peer
+    from bridgewatch.web.settings import is_loopback
+
+    return is_loopback(peer(request)) and not _from_proxy(request, site)
 
 
 def _from_proxy(request: Request, site: Site) -> bool:

@@ -21,7 +21,7 @@ from bridgewatch.cards import account_key
 from bridgewatch.cards.steps import shared_steps
 from bridgewatch.demo import scenarios
 from bridgewatch.engine.duckdb import DuckDBEngine
-from bridgewatch.engine.prepared import STEPS, STORE_FILE
+from bridgewatch.engine.prepared import STEPS, STORE_FILE, PreparedStore
 from bridgewatch.results.run import CardRun, compute
 from bridgewatch.workspace import load_workspace
 
@@ -95,13 +95,42 @@ def test_a_changed_setting_is_prepared_again(staged: Path) -> None:
     _run(staged)
     kept = _kept(staged)
     store = (staged / STORE_FILE).read_bytes()
+    stamps = {f: f.stat() for f in staged.glob("*.parquet")}
     config = staged.parent / "workspace.toml"
     config.write_text(config.read_text().replace('home_country = "GB"', 'home_country = "IE"'))
     stage_workspace(load_workspace(staged.parent))  # the staging follows its config (it refuses otherwise)...
     (staged / STORE_FILE).write_bytes(store)  # ...and the old prepared store is put back next to it
+    for f, st in stamps.items():  # the same tables, as the files say: only the setting changed
+        assert f.stat().st_size == st.st_size
+        os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
     changed, _ = _run(staged)
-    assert _kept(staged)["party_keys"] != kept["party_keys"]
+    now = _kept(staged)
+    assert now["party_accounts"] == kept["party_accounts"], "accounts do not read the home country"
+    assert now["party_keys"] != kept["party_keys"] and now["erp_keys"] != kept["erp_keys"]
     assert changed == _run(staged, prepared=False)[0]
+
+
+def test_a_step_computed_outside_the_store_is_never_taken_for_its_earlier_kept_version(
+        staged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On one engine: run, change the customers, and let keeping ``party_keys`` fail on the second run.
+
+    ``party_keys`` is then computed in memory; ``party_matches``, which reads it, must not be fingerprinted
+    with the first run's ``party_keys`` (that would reuse the first run's matches: a stale count).
+    """
+    with DuckDBEngine() as eng:
+        _results(compute([staged_workspace(staged.parent)], engine=eng).results)
+        customers = staged / "commerce_customers.parquet"
+        con = duckdb.connect()
+        con.execute(f"COPY (SELECT * REPLACE (NULL AS vat_number, NULL AS account_ref, "
+                    f"'nobody+' || customer_id || '@example.invalid' AS email) FROM read_parquet('{customers}')) "
+                    f"TO '{customers}.new' (FORMAT parquet)")
+        con.close()
+        os.replace(f"{customers}.new", customers)
+        keep = PreparedStore.save
+        monkeypatch.setattr(PreparedStore, "save", lambda self, step, sql, fp: step.name != "party_keys"
+                            and keep(self, step, sql, fp))
+        got = _results(compute([staged_workspace(staged.parent)], engine=eng).results)
+    assert got == _run(staged, prepared=False)[0]
 
 
 def test_a_store_in_use_is_skipped_with_a_warning(staged: Path, caplog: pytest.LogCaptureFixture) -> None:

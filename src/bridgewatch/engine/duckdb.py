@@ -77,6 +77,7 @@ class DuckDBEngine(Engine):
 
     def _execute_step(self, step: Step, sql: str) -> None:
         """A prepared step is read from the store when kept there under its fingerprint, else computed into it."""
+        self._prints.steps.pop(step.table, None)  # until kept again, an earlier run's fingerprint says nothing
         store = self._prepared_store() if step.prepared and not step.view else None
         fingerprint = self._prints.of_step(step, sql) if store else None
         if store and fingerprint and (store.holds(step, fingerprint) or store.save(step, sql, fingerprint)):

@@ -16,7 +16,7 @@ from bridgewatch.cards import CARDS, Card
 from bridgewatch.errors import LookupFailed
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.store import FailedRun
-from bridgewatch.history.trends import Change, Trend, trend
+from bridgewatch.history.trends import Change, Trend, changes, trend
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.web import charts, reads
 from bridgewatch.web.formats import consequence
@@ -151,16 +151,20 @@ def card_of(ws: ServedWorkspace, card_id: str) -> Card:
     return CARDS[card_id]
 
 
-def stored_run(store: Store, ws: ServedWorkspace, card: Card, run_id: str | None) -> StoredCardRun | None:
-    """The card's stored run ``run_id`` (the latest when None; None when the card has never been stored).
+def stored_run(store: Store, ws: ServedWorkspace, card: Card, run_id: str | None,
+               recent: list[StoredCardRun] | None = None) -> StoredCardRun | None:
+    """The card's stored run ``run_id`` (the latest when None; None when the card has never been stored),
+    taken from ``recent`` (its newest runs, newest first) when it is there.
 
     Raises:
         LookupFailed: no stored run ``run_id`` with this card.
     """
-    if run_id:
-        return store.run(ws.id, run_id, card=card.id)[0]
-    latest = store.history(ws.id, card=card.id, limit=1)
-    return latest[0] if latest else None
+    if recent is None:
+        recent = [] if run_id else store.history(ws.id, card=card.id, limit=1)
+    if not run_id:
+        return recent[0] if recent else None
+    found = next((r for r in recent if r.run_id == run_id), None)
+    return found or store.run(ws.id, run_id, card=card.id)[0]
 
 
 def failure_after(failed: FailedRun | None, stored: StoredCardRun | None) -> FailedRun | None:
@@ -175,10 +179,19 @@ def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
     for card_id in ws.cards:
         recent = store.history(ws.id, card=card_id, limit=SPARK_RUNS)
         spark = charts.sparkline([r.count for r in reversed(recent)])
-        found = trend(store, ws.id, card_id, limit=1) if recent else None
         latest = recent[0] if recent else None
-        out.append(Tile(ws, CARDS[card_id], latest, spark, tuple(found.changes) if found else (),
-                        failure_after(failed, latest)))
+        moved = tuple(changes(store, latest)) if latest else ()
+        out.append(Tile(ws, CARDS[card_id], latest, spark, moved, failure_after(failed, latest)))
+    return out
+
+
+def states(store: Store, ws: ServedWorkspace) -> list[Tile]:
+    """Each card's latest stored run and alert state (the alerts page): one short read per card, no trend."""
+    failed = store.latest_failure(ws.id)
+    out = []
+    for card_id in ws.cards:
+        latest = next(iter(store.history(ws.id, card=card_id, limit=1)), None)
+        out.append(Tile(ws, CARDS[card_id], latest, charts.sparkline([]), (), failure_after(failed, latest)))
     return out
 
 
@@ -194,13 +207,14 @@ def filter_options(drills: Drills, card: Card) -> dict[str, tuple[str, ...]]:
 
 
 def card_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, stored: StoredCardRun,
-              filters: Mapping[str, str], *, top: int = 10) -> CardView:
+              filters: Mapping[str, str], *, recent: list[StoredCardRun], top: int = 10) -> CardView:
+    """``recent``: the card's newest ``PICKER_RUNS`` stored runs (the run picker), newest first."""
     drills = index.drills(store, stored, filters)
     options = filter_options(index.drills(store, stored) if filters else drills, card)
     causes = tuple(CauseRow(c.id, c.label, c.action, consequence(c.id), _group(drills.by_cause, c.id))
                    for c in card.causes)
     entries, _ = index.page(store, stored, filters=filters, limit=top)
-    runs = tuple(reads.card_history(store, ws.id, card.id, limit=PICKER_RUNS))
+    runs = tuple(recent)
     if stored.id not in {r.id for r in runs}:
         runs = (stored, *runs)
     return CardView(ws, card, stored, runs, filters, options, drills, causes,
@@ -239,7 +253,8 @@ def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: 
     runs = reads.card_history(store, ws.id, card.id, before=before, limit=limit + 1)
     older = runs[limit - 1].id if len(runs) > limit else None
     runs = runs[:limit]
-    found = trend(store, ws.id, card.id, limit=SPARK_RUNS)
+    newest = runs[:SPARK_RUNS] if before is None and limit >= SPARK_RUNS else None  # already read: no second read
+    found = trend(store, ws.id, card.id, limit=SPARK_RUNS, recent=newest)
     oldest_first = list(reversed(runs))
     counts = charts.columns([(r.run_id, r.count) for r in oldest_first])
     per_cause = tuple((c.id, c.label, charts.sparkline([_cause_count(r, c.id) for r in oldest_first]))

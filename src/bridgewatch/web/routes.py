@@ -136,13 +136,15 @@ def card_page(request: Request, ws_id: str, card_id: str, run: Text = None, lens
               segment: Text = None, entity: Text = None, platform: Text = None) -> Response:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
-    card, stored = _card_run(request, ws, card_id, run)
+    site = site_of(request)
+    store, card = site.store(ws), pages.card_of(ws, card_id)
+    recent = store.history(ws.id, card=card.id, limit=pages.PICKER_RUNS)
+    stored = pages.stored_run(store, ws, card, run, recent)
     chosen = lens if lens in LENSES else visitor.lens(ws.id)
     if stored is None:
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
-    site = site_of(request)
-    view = pages.card_view(site.store(ws), site.index, ws, card, stored, filters)
+    view = pages.card_view(store, site.index, ws, card, stored, filters, recent=recent)
     return render(request, "card.html", visitor, ws, view=view, lens=chosen, failed=_failed(request, ws, stored))
 
 
@@ -234,5 +236,5 @@ def alerts(request: Request, ws_id: str) -> Response:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
     site = site_of(request)
-    tiles = pages.tiles(site.store(ws), ws)
+    tiles = pages.states(site.store(ws), ws)
     return render(request, "alerts.html", visitor, ws, tiles=tiles, feed=alert_feed(site.store(ws), ws.config))

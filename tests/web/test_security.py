@@ -17,6 +17,7 @@ from bridgewatch.web.security import CSP
 from bridgewatch.web.settings import is_loopback, networks
 
 from .conftest import D365, D365_CARD, FAST_HASHER, PASSWORD, SAGE, SAGE_CARD, SCRIPT_NAME, Demo, signed_in, token_of
+from .pagetext import table, text
 
 D365_URL = f"/w/{D365}/cards/{D365_CARD}"
 PAGES = ["/", D365_URL, f"{D365_URL}?lens=marketing", f"{D365_URL}?lens=operations", f"{D365_URL}?lens=finance",
@@ -175,8 +176,13 @@ def test_ids_from_the_address_are_data_never_sql(owner: TestClient) -> None:
     for customer in ("' OR '1'='1", "1; DROP TABLE runs; --", "%' OR 1=1 --", "B-1001' --"):
         assert "Not counted in this run" in owner.get(f"{D365_URL}/customers/{customer}").text
     assert owner.get(D365_URL, params={"run": "' OR 1=1 --"}).status_code == 404
-    assert owner.get(D365_URL, params={"entity": "' OR 1=1 --"}).status_code == 200
-    assert "17" in owner.get("/").text
+    injected = owner.get(D365_URL, params={"entity": "' OR 1=1 --"})
+    assert injected.status_code == 200
+    assert "0 customers with active orders absent from the master (of 17 on this card)" in text(injected.text)
+    download = owner.get(f"{D365_URL}/worklist.csv", params={"entity": "' OR 1=1 --"}).text
+    assert download.count("\n") == 1 and download.startswith("card,workspace,as_of,rank,")  # the header, no row
+    rows = table(owner.get("/").text, "Every card of every workspace you can see, from its latest stored run")
+    assert [r[2] for r in rows[1:] if r[0] == "US wholesale distributor on D365 F&O"] == ["17"]
 
 
 def test_passwords_never_reach_the_log(web: FastAPI, caplog: pytest.LogCaptureFixture) -> None:

@@ -114,8 +114,11 @@ def test_the_limiter_counts_failures_in_a_sliding_window() -> None:
     for name in ("b", "c", "d", "e"):
         for _ in range(3):
             limiter.failed(name, "10.0.0.3")
-    assert limiter.retry_after("new", "10.0.0.3") is not None
-    limiter.succeeded("ana")
+    assert limiter.retry_after("new", "10.0.0.3") == 61  # a whole window from now, rounded up
+    for _ in range(3):
+        limiter.failed("ana", "10.0.0.4")
+    assert limiter.retry_after("ana", "10.0.0.9") == 61  # blocked by name, from any address
+    limiter.succeeded("Ana")  # a successful sign-in clears the name's failures while they still count
     assert limiter.retry_after("ana", "10.0.0.9") is None
 
 

@@ -115,7 +115,9 @@ def test_sign_in_is_rate_limited_and_does_not_say_which_part_was_wrong(demo: Dem
         attempt("finance@example.com", "still not it")
     refused = attempt("finance@example.com", PASSWORD)
     assert refused.status_code == 429  # type: ignore[attr-defined]
-    assert re.search(r"Too many failed sign-ins. Try again in \d+ seconds.", refused.text)  # type: ignore[attr-defined]
+    wait = re.search(r"Too many failed sign-ins. Try again in (\d+) seconds.", refused.text)  # type: ignore[attr-defined]
+    assert wait and refused.headers["retry-after"] == wait.group(1)  # type: ignore[attr-defined]
+    assert 890 <= int(wait.group(1)) <= 901  # the oldest of the five failures leaves the 15-minute window
     assert attempt("operations@example.com", PASSWORD).status_code == 303  # type: ignore[attr-defined]
 
 

@@ -244,7 +244,7 @@ class Store:
                  .where(*_valid_at(stored), match))
         with guarded(self.url, "read stored evidence"), self.engine.connect() as conn:
             found = conn.execute(query).all()
-            return [self._explanation(conn, stored, r) for r in found] or [_not_counted(stored, customer_id)]
+            return [self._explanation(conn, stored, r) for r in found] or [not_counted(stored, customer_id)]
 
     def _explanation(self, conn: Connection, stored: StoredCardRun, r: Any) -> Explanation:
         evidence = json.loads(r.evidence)
@@ -432,7 +432,8 @@ def _last_seen(conn: Connection, stored: StoredCardRun, episode_id: int, cleared
     return found if found is not None else stored.as_of
 
 
-def _not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
+def not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
+    """What the store says of a customer its run did not count."""
     return Explanation(
         card=stored.card, workspace=stored.workspace_id, platform="", account_kind="", account_id=customer_id,
         name=None, verdict="not counted in this run",

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from bridgewatch.cards import CARDS, Card
 from bridgewatch.errors import LookupFailed
 from bridgewatch.history import Store, StoredCardRun
-from bridgewatch.history.store import FailedRun
+from bridgewatch.history.store import FailedRun, not_counted
 from bridgewatch.history.trends import Change, Trend, changes, trend
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.web import charts, reads
@@ -245,7 +244,7 @@ def customer_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card:
     """Every worklist entry the id names (account, customer or company id), or why the run did not count it."""
     found = index.locate(store, stored, customer_id)
     explained = [reads.explanation(store, stored, entry) for entry in found]
-    return CustomerView(ws, card, stored, customer_id, tuple(explained or [reads.not_counted(stored, customer_id)]))
+    return CustomerView(ws, card, stored, customer_id, tuple(explained or [not_counted(stored, customer_id)]))
 
 
 def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, *, before: int | None,
@@ -263,10 +262,6 @@ def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: 
     ageing = charts.rows(index.ageing(store, latest) if latest else [])
     fixes = charts.rows(list(found.time_to_fix.items()) if found else [])
     return HistoryView(ws, card, tuple(runs), older, found, counts, per_cause, ageing, fixes)
-
-
-def money_of(group: Group) -> Decimal:
-    return Decimal(group.blocked_cents) / 100
 
 
 def _group(groups: tuple[Group, ...], key: str) -> Group:

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, episode_versions, episodes
-from bridgewatch.history.store import _card_runs_query, _episodes, _not_counted, _stored
+from bridgewatch.history.store import _card_runs_query, _episodes, _stored
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.report.result import iso
 from bridgewatch.web.index import Ranked
@@ -54,11 +54,6 @@ def explanation(store: Store, stored: StoredCardRun, entry: Ranked) -> Explanati
         customer = with_history(entry.rank, json.loads(r.row), r.first_seen, stored.as_of)
         return Explanation(**{**evidence, "customer": customer, "run_id": stored.run_id, "as_of": stored.as_of,
                               "episodes": _episodes(conn, stored, evidence)})
-
-
-def not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
-    """What the store says of a customer its run did not count."""
-    return _not_counted(stored, customer_id)
 
 
 def card_history(store: Store, workspace_id: str, card: str, *, before: int | None = None,

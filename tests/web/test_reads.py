@@ -12,7 +12,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from .conftest import D365, D365_CARD, signed_in
+from bridgewatch.history import Store
+
+from .conftest import D365, D365_CARD, SAGE, SAGE_CARD, Demo, signed_in
 
 D365_URL = f"/w/{D365}/cards/{D365_CARD}"
 
@@ -64,3 +66,11 @@ def test_the_card_page_reads_its_runs_once(owner: TestClient, web: FastAPI) -> N
 def test_the_history_page_reads_its_runs_once(owner: TestClient, web: FastAPI) -> None:
     assert _reads(owner, web, f"{D365_URL}/history") == [
         "card_runs runs", "card_runs runs", "card_runs episodes", "runs"]
+
+
+def test_the_store_pages_its_history_before_a_card_run(demo: Demo) -> None:
+    with Store(demo.settings().workspace(SAGE).store_url) as store:  # type: ignore[union-attr]
+        runs = store.history(SAGE, card=SAGE_CARD, limit=5)
+        assert len(runs) == 2 and runs[0].id > runs[1].id
+        assert store.history(SAGE, card=SAGE_CARD, before=runs[0].id, limit=5) == runs[1:]
+        assert store.history(SAGE, card=SAGE_CARD, before=runs[1].id, limit=5) == []

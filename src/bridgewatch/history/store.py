@@ -140,11 +140,14 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def history(self, workspace_id: str, *, card: str | None = None, limit: int = 20) -> list[StoredCardRun]:
-        """Stored card runs of a workspace, newest first."""
+    def history(self, workspace_id: str, *, card: str | None = None, limit: int = 20,
+                before: int | None = None) -> list[StoredCardRun]:
+        """Stored card runs of a workspace, newest first (``before``: a card run id, for older pages)."""
         query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id)
         if card:
             query = query.where(card_runs.c.card == card)
+        if before is not None:
+            query = query.where(card_runs.c.id < before)
         with guarded(self.url, "read the history"), self.engine.connect() as conn:
             rows = conn.execute(query.order_by(card_runs.c.id.desc()).limit(limit)).all()
         return [_stored(r) for r in rows]
@@ -189,7 +192,7 @@ class Store:
         with guarded(self.url, "read a stored worklist"), self.engine.connect() as conn:
             result = conn.execute(query.execution_options(yield_per=5_000))
             for rank, r in enumerate(result, start=1):
-                yield _with_history(rank, json.loads(r.row), r.first_seen, stored.as_of)
+                yield with_history(rank, json.loads(r.row), r.first_seen, stored.as_of)
 
     def page(self, stored: StoredCardRun, *, filters: Mapping[str, str | None] | None = None,
              sort: str = "rank", reverse: bool = False, limit: int = 50,
@@ -210,7 +213,7 @@ class Store:
         query = select(ranked).where(*where).order_by(*order, ranked.c.rank).limit(limit).offset(offset)
         total = select(func.count()).select_from(ranked).where(*where)
         with guarded(self.url, "read a stored worklist page"), self.engine.connect() as conn:
-            rows = [_with_history(r.rank, json.loads(r.row), r.first_seen, stored.as_of)
+            rows = [with_history(r.rank, json.loads(r.row), r.first_seen, stored.as_of)
                     for r in conn.execute(query).all()]
             return rows, int(conn.execute(total).scalar_one())
 
@@ -248,7 +251,7 @@ class Store:
 
     def _explanation(self, conn: Connection, stored: StoredCardRun, r: Any) -> Explanation:
         evidence = json.loads(r.evidence)
-        customer = _with_history(self._rank(conn, stored, r), json.loads(r.row), r.first_seen, stored.as_of)
+        customer = with_history(self._rank(conn, stored, r), json.loads(r.row), r.first_seen, stored.as_of)
         return Explanation(**{**evidence, "customer": customer, "run_id": stored.run_id, "as_of": stored.as_of,
                               "episodes": _episodes(conn, stored, evidence)})
 
@@ -395,7 +398,8 @@ def _page_order(ranked: Any, sort: str, reverse: bool) -> list[Any]:
     return [column.desc() if descending != reverse else column.asc()]
 
 
-def _with_history(rank: int, row: dict[str, Any], first_seen: datetime, as_of: datetime) -> dict[str, Any]:
+def with_history(rank: int, row: dict[str, Any], first_seen: datetime, as_of: datetime) -> dict[str, Any]:
+    """A stored worklist row as the store reads it back: its rank, ``first_seen`` and ``days_absent``."""
     days = (as_of - first_seen).days
     return {"rank": rank, **row, "first_seen": iso(first_seen), "days_absent": days}
 

@@ -139,5 +139,9 @@ def _buckets(days: list[float]) -> dict[str, int]:
 
 
 def _causes(run: StoredCardRun) -> dict[str, Any]:
-    return {"run_id": run.run_id, "as_of": run.summary["as_of"],
-            "causes": {b["cause"]: b["customers"] for b in run.summary["by_cause"]}}
+    return {"run_id": run.run_id, "as_of": run.summary["as_of"], "causes": cause_counts(run)}
+
+
+def cause_counts(run: StoredCardRun) -> dict[str, int]:
+    """Customers per cause in a stored run (its summary's ``by_cause``), as in :attr:`Trend.by_cause`."""
+    return {b["cause"]: int(b["customers"]) for b in run.summary.get("by_cause", ())}

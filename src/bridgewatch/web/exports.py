@@ -17,19 +17,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
+from bridgewatch.report.csv_out import WORKLIST_COLUMNS, cells
 from bridgewatch.report.safe import csv_cell
 
 NUMBER_COLUMNS = ("rank", "active_orders", "days_absent")
 MONEY_COLUMNS = ("blocked_value", "blocked_value_reporting")
 CHUNK = 64 * 1024
-
-
-def cells(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Iterator[list[Any]]:
-    """Each row as the CSV worklist's cells (per-card columns from ``meta``)."""
-    for row in rows:
-        merged = {**row, **{k: meta.get(k) for k in META_COLUMNS}}
-        yield [merged.get(c) for c in WORKLIST_COLUMNS]
 
 
 def csv_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:

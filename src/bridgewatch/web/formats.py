@@ -16,7 +16,7 @@ from babel.numbers import format_decimal
 
 from bridgewatch.cards import CARDS
 from bridgewatch.report.result import parse_iso
-from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, money, segment_words, vat_words
+from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, cause_label, money, segment_words, vat_words
 
 CONSEQUENCES = {
     "never_synced": "No customer record: the next invoice cannot be given a VAT treatment or post.",
@@ -43,10 +43,7 @@ def consequence(cause: str) -> str:
 
 
 def cause_words(card: str, cause: str | None) -> str:
-    if not cause:
-        return ""
-    found = CARDS.get(card)
-    return next((c.label for c in found.causes if c.id == cause), cause) if found else cause
+    return cause_label(card, cause) if cause else ""
 
 
 def card_name(card: str) -> str:

@@ -15,7 +15,7 @@ from bridgewatch.cards import CARDS, Card
 from bridgewatch.errors import LookupFailed
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.store import FailedRun, not_counted
-from bridgewatch.history.trends import Change, Trend, changes, trend
+from bridgewatch.history.trends import Change, Trend, cause_counts, changes, trend
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.web import charts, reads
 from bridgewatch.web.formats import consequence
@@ -249,14 +249,14 @@ def customer_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card:
 
 def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, *, before: int | None,
                  limit: int = 30) -> HistoryView:
-    runs = reads.card_history(store, ws.id, card.id, before=before, limit=limit + 1)
+    runs = store.history(ws.id, card=card.id, before=before, limit=limit + 1)
     older = runs[limit - 1].id if len(runs) > limit else None
     runs = runs[:limit]
     newest = runs[:SPARK_RUNS] if before is None and limit >= SPARK_RUNS else None  # already read: no second read
     found = trend(store, ws.id, card.id, limit=SPARK_RUNS, recent=newest)
     oldest_first = list(reversed(runs))
     counts = charts.columns([(r.run_id, r.count) for r in oldest_first])
-    per_cause = tuple((c.id, c.label, charts.sparkline([_cause_count(r, c.id) for r in oldest_first]))
+    per_cause = tuple((c.id, c.label, charts.sparkline([cause_counts(r).get(c.id, 0) for r in oldest_first]))
                       for c in card.causes)
     latest = found.latest if found else None
     ageing = charts.rows(index.ageing(store, latest) if latest else [])
@@ -267,6 +267,3 @@ def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: 
 def _group(groups: tuple[Group, ...], key: str) -> Group:
     return next((g for g in groups if g.key == key), Group(key, 0, 0, 0))
 
-
-def _cause_count(run: StoredCardRun, cause: str) -> int:
-    return next((int(b["customers"]) for b in run.summary.get("by_cause", ()) if b["cause"] == cause), 0)

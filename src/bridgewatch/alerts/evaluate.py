@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +29,7 @@ from bridgewatch.config import AlertRoute, WorkspaceConfig
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, runs
+from bridgewatch.history.store import FailedRun, latest_failed
 
 RULE = "threshold"
 
@@ -39,14 +39,6 @@ def dedup_key(workspace: str, card: str, entity: str | None, rule: str = RULE) -
     parts = [quote(workspace, safe=""), quote(card, safe=""), "*" if entity is None else quote(entity, safe=""),
              quote(rule, safe="")]
     return "/".join(parts)
-
-
-@dataclass(frozen=True)
-class FailedRun:
-    pk: int
-    run_id: str
-    at: datetime
-    error: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +70,7 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     depth = config.alerts.for_runs
     out: list[AlertInstance] = []
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
-        failed = _latest_failed(conn, config.id)
+        failed = latest_failed(conn, config.id)
         for card in config.cards:
             recent = _recent(conn, config.id, card, 1) + _recent(conn, config.id, card, depth, fresh=True)
             if not recent and failed is None:
@@ -111,7 +103,7 @@ def _instance(config: WorkspaceConfig, card: str, entity: str | None, recent: li
     latest = recent[0][1] if recent else None
     threshold = _threshold(config, card, entity, latest)
     count = None if latest is None else _count(latest, entity)
-    if failed is not None and (not recent or failed.pk > recent[0][0]):
+    if failed is not None and failed.newer_than(latest):
         reason = f"the latest run ({failed.run_id}, {failed.at:%Y-%m-%d %H:%M} UTC) failed: {failed.error}"
         return AlertInstance(config.id, card, entity, "unknown", threshold, count, latest, failed.run_id, reason)
     assert latest is not None  # evaluate() skips cards with neither a stored nor a failed run
@@ -151,13 +143,6 @@ def _stale_reason(stored: StoredCardRun) -> str:
     return "; ".join(str(r) for r in reasons)
 
 
-def _latest_failed(conn: Connection, workspace_id: str) -> FailedRun | None:
-    row = conn.execute(select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error)
-                       .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed")
-                       .order_by(runs.c.id.desc()).limit(1)).first()
-    return FailedRun(row.id, row.run_id, row.started_at, row.error or "no error recorded") if row else None
-
-
 def _recent(conn: Connection, workspace_id: str, card: str, limit: int, *, fresh: bool = False
             ) -> list[tuple[int, StoredCardRun]]:
     """The newest stored card runs of ``card`` (newest as-of first, ties by the order they were stored; only those
@@ -175,4 +160,4 @@ def _recent(conn: Connection, workspace_id: str, card: str, limit: int, *, fresh
 def _stored(m: Any) -> StoredCardRun:
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"],
                          m["alert_state"], m["freshness"], m["new"], m["cleared"], m["returned"],
-                         m["still_absent"], m["previous_id"], json.loads(m["summary"]))
+                         m["still_absent"], m["previous_id"], json.loads(m["summary"]), m["run_pk"])

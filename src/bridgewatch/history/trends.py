@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, episodes
 from bridgewatch.history.store import Store, StoredCardRun, _card_runs_query, _stored
 
@@ -54,18 +55,36 @@ class Trend:
                 "median_days_to_fix": self.median_days_to_fix, "by_cause": self.by_cause}
 
 
-def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20) -> Trend | None:
-    """The readout for ``card`` (None when the card has no stored run)."""
-    recent = store.history(workspace_id, card=card, limit=limit)
+def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20,
+          recent: list[StoredCardRun] | None = None) -> Trend | None:
+    """The readout for ``card`` (None when the card has no stored run).
+
+    ``recent``: the card's newest stored runs (newest first) when the caller has already read them.
+    """
+    if recent is None:
+        recent = store.history(workspace_id, card=card, limit=limit)
     if not recent:
         return None
     latest = recent[0]
-    with store.engine.connect() as conn:
-        week = _at_or_before(conn, latest, timedelta(days=7))
-        changes = [_prior(latest)] + ([_between(conn, week, latest, "7 days earlier")] if week else [])
+    with guarded(store.url, "read the trend"), store.engine.connect() as conn:
+        found = _changes(conn, latest)
         fixes = _fix_days(conn, latest)
-    return Trend(card, latest, changes, _buckets(fixes), median(fixes) if fixes else None,
+    return Trend(card, latest, found, _buckets(fixes), median(fixes) if fixes else None,
                  [_causes(r) for r in recent])
+
+
+def changes(store: Store, latest: StoredCardRun) -> list[Change]:
+    """How ``latest`` moved against the prior run and (when there is one) the run 7 days earlier: the part of
+    :func:`trend` an overview needs, without reading every cleared absence for the time to fix."""
+    if latest.previous_id is None:
+        return [_prior(latest)]  # no earlier run: nothing 7 days back either
+    with guarded(store.url, "read the change"), store.engine.connect() as conn:
+        return _changes(conn, latest)
+
+
+def _changes(conn: Connection, latest: StoredCardRun) -> list[Change]:
+    week = _at_or_before(conn, latest, timedelta(days=7))
+    return [_prior(latest)] + ([_between(conn, week, latest, "7 days earlier")] if week else [])
 
 
 def _prior(latest: StoredCardRun) -> Change:
@@ -120,5 +139,9 @@ def _buckets(days: list[float]) -> dict[str, int]:
 
 
 def _causes(run: StoredCardRun) -> dict[str, Any]:
-    return {"run_id": run.run_id, "as_of": run.summary["as_of"],
-            "causes": {b["cause"]: b["customers"] for b in run.summary["by_cause"]}}
+    return {"run_id": run.run_id, "as_of": run.summary["as_of"], "causes": cause_counts(run)}
+
+
+def cause_counts(run: StoredCardRun) -> dict[str, int]:
+    """Customers per cause in a stored run (its summary's ``by_cause``), as in :attr:`Trend.by_cause`."""
+    return {b["cause"]: int(b["customers"]) for b in run.summary.get("by_cause", ())}

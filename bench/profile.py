@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridgewatch.sql import literal
+
 
 @dataclass
 class StepProfile:
@@ -102,7 +104,7 @@ def _profiled(engine: Any, tmp: str, step: Any) -> StepProfile:
     target = f"{tmp}/{step.name}.json"
     cpu = time.process_time()
     engine.con.execute("SET enable_profiling = 'json'")
-    engine.con.execute(f"SET profiling_output = '{target}'")
+    engine.con.execute(f"SET profiling_output = {literal(target)}")
     started = time.perf_counter()
     engine.run([step])
     seconds = time.perf_counter() - started

@@ -82,3 +82,17 @@ def test_run_pull_keeps_stdout_for_the_result(tmp_path: Path, fake: FakeBigComme
     [reason] = stale["freshness"]["reasons"]
     assert reason.startswith("source bc_api: the last pull failed (") and "its data is from the pull of 20" in reason
     assert TOKEN not in failed.output
+
+
+def test_terminal_escapes_in_a_vendor_error_never_reach_the_terminal(tmp_path: Path, fake: FakeBigCommerce,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridgewatch.connectors.fakes.base import json_response
+
+    monkeypatch.setenv("BC_TOKEN", TOKEN)
+    fake.fail(lambda r: json_response({"title": "\x1b[2J\x1b[31mno\x07 access\r"}, 403))
+    with serve(fake) as url:
+        result = CliRunner().invoke(app, ["pull", "-w", str(_ws(tmp_path, url))])
+    assert result.exit_code == 6
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\r" not in result.output
+    assert ("FAILED source 'bc': BigCommerce refused access to customers page 1 (403): no access; give the store "
+            "API account read-only Customers and Orders scopes") in " ".join(result.stdout.split())

@@ -103,3 +103,19 @@ def test_retry_after_as_an_http_date() -> None:
     assert retry_after({"retry-after": "Mon, 13 Apr 2026 12:00:30 GMT"}, now) == 30.0
     assert retry_after({"retry-after": "12"}, now) == 12.0
     assert retry_after({}, now) is None
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_not_followed_and_the_token_stays_home(tmp_path: Path, fake: FakeBigCommerce,
+                                                             status: int) -> None:
+    from bridgewatch.connectors.fakes.base import route
+
+    elsewhere: list[httpx.Request] = []
+    fake.fail(lambda r: httpx.Response(status, headers={"Location": "https://other.test:8443/grab?sig=s3cret"}))
+    handler = route({"api.bigcommerce.com": fake, "other.test": lambda r: elsewhere.append(r) or json_response({})})
+    report = pull(_ws(tmp_path), handler, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].error == (
+        f"source 'bc': BigCommerce redirected customers page 1 to https://other.test:8443/grab ({status}); redirects "
+        f"are not followed, so credentials never go to another address: check api.store (the store hash) and, for "
+        f"B2B objects, that B2B Edition is enabled (nothing pulled yet for this source)")
+    assert elsewhere == [] and len(fake.requests) == 1  # not followed, not retried

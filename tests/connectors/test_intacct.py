@@ -95,3 +95,48 @@ def test_per_entity_pull_signs_in_to_each_entity(tmp_path: Path) -> None:
     assert report.sources[0].totals == {"customers": 3}
     logins = [r.content.decode() for r in fake.requests if b"getAPISession" in r.content]
     assert ["<locationid>UK01</locationid>" in logins[0], "<locationid>IE01</locationid>" in logins[1]] == [True, True]
+
+
+def test_a_changed_selection_makes_the_next_pull_full(tmp_path: Path) -> None:
+    from bridgewatch.cli.pull import summary_lines
+
+    records = [_customer(1, "DE01"), _customer(2, "DE01"), *(_customer(i) for i in range(3, 6))]
+    fake = FakeIntacct(clock=FakeClock(), customers=Table("RECORDNO", records), entities=("UK01", "DE01"))
+    pull(_ws(tmp_path, entities=["UK01"]), fake, ENV)
+    report = pull(_ws(tmp_path, entities=["UK01", "DE01"]), fake, ENV)
+    [source] = report.sources
+    assert source.reset == "api.entities changed since the previous pull: every resource pulled in full"
+    assert source.modes == {"customers": "full"}
+    assert "WHENMODIFIED &gt;=" not in fake.requests[-1].content.decode()
+    rows = read_back(tmp_path, "intacct", "sage_intacct_xml", {"timezone": "UTC"}).tables["erp_customers"]
+    assert sorted(rows.column("customer_account").to_pylist()) == ["C-001", "C-002", "C-003", "C-004", "C-005"]
+    assert summary_lines(report)[1] == (f"{'':<20} note    api.entities changed since the previous pull: every "
+                                        f"resource pulled in full")
+    again = pull(tmp_path, fake, ENV).sources[0]
+    assert again.reset is None and again.modes == {"customers": "incremental"}
+
+
+def test_a_changed_reader_field_makes_the_next_pull_full(tmp_path: Path, fake: FakeIntacct) -> None:
+    root = _ws(tmp_path)
+    pull(root, fake, ENV)
+    workspace(tmp_path, {"intacct": {"reader": "sage_intacct_xml", "path": "pulled/intacct", "api": API,
+                                     "options": {"timezone": "UTC", "vat_field": "VAT_NO"}}})
+    source = pull(root, fake, ENV).sources[0]
+    assert source.reset == "options.vat_field changed since the previous pull: every resource pulled in full"
+    assert source.modes == {"customers": "full"}
+
+
+def test_a_pull_from_before_the_selection_was_kept_is_followed_by_a_full_one(tmp_path: Path,
+                                                                           fake: FakeIntacct) -> None:
+    import json
+
+    root = _ws(tmp_path)
+    pull(root, fake, ENV)
+    manifest = root / "pulled" / "intacct" / ".pull.json"
+    raw = json.loads(manifest.read_text())
+    del raw["selection"]
+    manifest.write_text(json.dumps(raw))
+    source = pull(root, fake, ENV).sources[0]
+    assert source.reset == "the previous pull did not record its settings: every resource pulled in full"
+    assert source.modes == {"customers": "full"}
+    assert pull(root, fake, ENV, full=True).sources[0].reset is None  # --full says so itself

@@ -90,3 +90,34 @@ def test_path_holding_exports_is_refused(tmp_path: Path) -> None:
     (root / "pulled" / "bc" / "customers.json").write_text("{}")
     with pytest.raises(ConfigError, match="already holds files bridgewatch did not pull"):
         pull(root, _fake(), ENV)
+
+
+def test_a_pull_stopped_by_settings_leaves_no_source_fresh(tmp_path: Path) -> None:
+    api = {"store": STORE, "resources": ["customers"]}
+    root = workspace(tmp_path, {
+        "bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": {**api, "secrets": {"token": "BC_TOKEN"}}},
+        "bc2": {"reader": "bigcommerce_api", "path": "pulled/bc2", "api": {**api, "secrets": {"token": "BC2_TOKEN"}}}})
+    fake = _fake()
+    pull(root, fake, {"BC_TOKEN": TOKEN, "BC2_TOKEN": TOKEN}, fake.clock)
+    assert {n: s.state for n, s in pull_status(root).items()} == {"bc": "fresh", "bc2": "fresh"}
+    with pytest.raises(ConfigError):
+        pull(root, fake, ENV, fake.clock)  # BC2_TOKEN is gone: nothing is pulled
+    status = pull_status(root)
+    assert {n: s.state for n, s in status.items()} == {"bc": "failed", "bc2": "failed"}
+    assert status["bc2"].last_error == (
+        "source 'bc2': cannot pull, secrets missing:\n  - sources.bc2.api.secrets.token: environment variable "
+        "BC2_TOKEN is not set; set it to the store API account access token (X-Auth-Token)")
+    assert status["bc"].last_error == ("source 'bc': not pulled: the pull stopped at the settings of source 'bc2'; "
+                                       "fix them and pull again")
+    pull(root, fake, {"BC_TOKEN": TOKEN, "BC2_TOKEN": TOKEN}, fake.clock)
+    assert {n: s.state for n, s in pull_status(root).items()} == {"bc": "fresh", "bc2": "fresh"}
+
+
+def test_settings_problems_never_pulled_say_never(tmp_path: Path) -> None:
+    root = workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc",
+                                       "api": {"secrets": {"token": "BC_TOKEN"}}}})
+    with pytest.raises(ConfigError):
+        pull(root, _fake(), ENV)
+    status = pull_status(root)["bc"]
+    assert (status.state, status.last_error) == ("never", "source 'bc': sources.bc.api.store: required for "
+                                                          "BigCommerce")

@@ -65,8 +65,13 @@ def app(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAP
         yield app
 
 
+LOCAL = ("127.0.0.1", 50000)
+"""A browser on this machine: the only peer --allow-anonymous lets in."""
+
+
 def anonymous(demo: Demo) -> TestClient:
-    return TestClient(create_app(demo.settings(allow_anonymous=True), hasher=FAST_HASHER, warm=False))
+    return TestClient(create_app(demo.settings(allow_anonymous=True), hasher=FAST_HASHER, warm=False),
+                      client=LOCAL)
 
 
 def client_for(app: FastAPI, demo: Demo, visitor: str) -> TestClient:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from .conftest import D365, D365_CARD, FORMULA_NAME, SAGE, SAGE_CARD, SCRIPT_NAME, Demo, signed_in
+from .pagetext import text
 
 SAGE_URL = f"/w/{SAGE}/cards/{SAGE_CARD}"
 D365_URL = f"/w/{D365}/cards/{D365_CARD}"
@@ -78,3 +79,11 @@ def test_the_xlsx_download_of_the_script_name_is_plain_text(owner: TestClient) -
 
 def test_only_csv_and_xlsx_are_offered(owner: TestClient) -> None:
     assert owner.get(f"{D365_URL}/worklist.pdf").status_code == 400
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_bad_sort_is_refused_before_the_download_starts(owner: TestClient, fmt: str) -> None:
+    response = owner.get(f"{D365_URL}/worklist.{fmt}", params={"sort": "nonsense"})
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
+    assert ("Unknown worklist sort 'nonsense'; sorts: rank, name, active_orders, blocked_value, days_absent, cause, "
+            "entity, segment, platform." in text(response.text))

@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from bench.web_bench import CARD, fabricate
@@ -13,7 +14,7 @@ from bridgewatch.config import load_config
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.location import default_url
 from bridgewatch.web import reads
-from bridgewatch.web.index import SORTS, WorklistIndex
+from bridgewatch.web.index import SORTS, WorklistIndex, load_rows
 
 from .conftest import D365, D365_CARD, SAGE, SAGE_CARD, Demo
 
@@ -86,6 +87,25 @@ def test_runs_are_dropped_least_recently_used_and_come_back(widened: tuple[Store
         index.table(sage, small)
         assert index.table(store, stored) != first  # dropped to make room, loaded again
         assert index.page(store, stored, limit=1)[1] == 260
+
+
+def test_a_run_is_read_into_arrow_a_batch_at_a_time(widened: tuple[Store, StoredCardRun]) -> None:
+    store, stored = widened
+    whole, batched = load_rows(store, stored), load_rows(store, stored, batch=100)
+    assert [len(c) for c in batched.column("vid").chunks] == [100, 100, 60]
+    assert batched.num_rows == 260 and batched.equals(whole)
+    assert batched.column("awaiting_sync").type == pa.bool_()
+
+
+def test_a_run_larger_than_the_budget_is_held_alone(widened: tuple[Store, StoredCardRun], demo: Demo) -> None:
+    store, stored = widened
+    with Store(demo.settings().workspace(SAGE).store_url) as sage:  # type: ignore[union-attr]
+        small = sage.history(SAGE, card=SAGE_CARD, limit=1)[0]
+        index = WorklistIndex(max_rows=100)
+        kept = index.table(sage, small)
+        big = index.table(store, stored)
+        assert index.page(store, stored, limit=1)[1] == 260 and index.table(store, stored) == big
+        assert index.table(sage, small) != kept  # dropped when the big run came, loaded again
 
 
 def test_the_fabricated_run_is_a_real_stored_run(widened: tuple[Store, StoredCardRun], tmp_path: Path) -> None:

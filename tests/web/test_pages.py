@@ -129,7 +129,10 @@ def test_the_worklist_is_ranked_sorted_filtered_and_paged_on_the_server(owner: T
     assert "Rows 1–1 of 1" in text(paged)
     past_the_end = owner.get(f"{SAGE_URL}/worklist", params={"size": 25, "page": 2}).text
     assert "Rows 1–14 of 14" in text(past_the_end)
-    assert owner.get(f"{D365_URL}/worklist", params={"sort": "nonsense"}).status_code == 404
+    bad = owner.get(f"{D365_URL}/worklist", params={"sort": "nonsense"})
+    assert bad.status_code == 400
+    assert ("Unknown worklist sort 'nonsense'; sorts: rank, name, active_orders, blocked_value, days_absent, cause, "
+            "entity, segment, platform.") in text(bad.text)
     assert owner.get(f"{D365_URL}/worklist", params={"page": "x"}).status_code == 400
 
 
@@ -186,7 +189,7 @@ def test_numbers_and_dates_follow_the_workspace_locale(demo: Demo) -> None:
     settings = demo.settings(allow_anonymous=True)
     settings = replace(settings, workspaces=tuple(replace(w, locale="de_DE") if w.id == SAGE else w
                                                   for w in settings.workspaces))
-    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False)) as client:
+    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000)) as client:
         html = client.get(SAGE_URL).text
     assert table(html, "By sync cause")[-1][:4] == ["Absent with active orders (this card)", "14", "39", "24.680,57 £"]
     assert "14.04.2026, 18:00:00 UTC" in text(html)
@@ -199,7 +202,7 @@ def test_a_workspace_never_run_says_how_to_store_a_run(tmp_path: Path) -> None:
     folders = write_demo(tmp_path, canonical=True)
     settings = WebSettings(served_workspaces(folders, environ={}), f"sqlite:///{tmp_path / 'users.sqlite'}",
                            allow_anonymous=True)
-    with TestClient(create_app(settings, hasher=FAST_HASHER)) as client:
+    with TestClient(create_app(settings, hasher=FAST_HASHER), client=("127.0.0.1", 50000)) as client:
         assert "No stored run yet: run bridgewatch run -w" in text(client.get("/").text)
         assert "This card has no stored run yet." in text(client.get(SAGE_URL).text)
         assert "No stored run of this card yet" in text(client.get(f"{SAGE_URL}/history").text)

@@ -17,6 +17,7 @@ from bridgewatch.web.security import CSP
 from bridgewatch.web.settings import is_loopback, networks
 
 from .conftest import D365, D365_CARD, FAST_HASHER, PASSWORD, SAGE, SAGE_CARD, SCRIPT_NAME, Demo, signed_in, token_of
+from .pagetext import table, text
 
 D365_URL = f"/w/{D365}/cards/{D365_CARD}"
 PAGES = ["/", D365_URL, f"{D365_URL}?lens=marketing", f"{D365_URL}?lens=operations", f"{D365_URL}?lens=finance",
@@ -114,7 +115,9 @@ def test_sign_in_is_rate_limited_and_does_not_say_which_part_was_wrong(demo: Dem
         attempt("finance@example.com", "still not it")
     refused = attempt("finance@example.com", PASSWORD)
     assert refused.status_code == 429  # type: ignore[attr-defined]
-    assert re.search(r"Too many failed sign-ins. Try again in \d+ seconds.", refused.text)  # type: ignore[attr-defined]
+    wait = re.search(r"Too many failed sign-ins. Try again in (\d+) seconds.", refused.text)  # type: ignore[attr-defined]
+    assert wait and refused.headers["retry-after"] == wait.group(1)  # type: ignore[attr-defined]
+    assert 890 <= int(wait.group(1)) <= 901  # the oldest of the five failures leaves the 15-minute window
     assert attempt("operations@example.com", PASSWORD).status_code == 303  # type: ignore[attr-defined]
 
 
@@ -153,12 +156,35 @@ def test_anonymous_read_only_is_refused_on_anything_but_loopback() -> None:
     assert [is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.5", "example.com", "")] == [False] * 5
 
 
+def test_anonymous_reading_is_for_loopback_peers_that_are_not_a_proxy(demo: Demo) -> None:
+    app = create_app(demo.settings(allow_anonymous=True, trusted_proxies=networks(["127.0.0.2"])),
+                     hasher=FAST_HASHER, warm=False)
+    assert TestClient(app, client=("127.0.0.1", 1)).get(D365_URL).status_code == 200
+    for peer in ("10.0.0.2", "192.168.1.5", "127.0.0.2", "testclient"):
+        response = TestClient(app, client=(peer, 1)).get(D365_URL, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/signin?"), peer
+
+
+def test_anonymous_reading_cannot_be_combined_with_a_trusted_proxy() -> None:
+    for extra in (["--trusted-proxy", "10.0.0.5"], ["--trusted-header", "X-Forwarded-Email", "--trusted-proxy",
+                                                    "10.0.0.5"]):
+        result = CliRunner().invoke(cli, ["serve", "--workspace", ".", "--allow-anonymous", *extra])
+        assert result.exit_code != 0
+        assert ("--allow-anonymous cannot be combined with --trusted-proxy/--trusted-header" in
+                " ".join(result.output.split()))
+
+
 def test_ids_from_the_address_are_data_never_sql(owner: TestClient) -> None:
     for customer in ("' OR '1'='1", "1; DROP TABLE runs; --", "%' OR 1=1 --", "B-1001' --"):
         assert "Not counted in this run" in owner.get(f"{D365_URL}/customers/{customer}").text
     assert owner.get(D365_URL, params={"run": "' OR 1=1 --"}).status_code == 404
-    assert owner.get(D365_URL, params={"entity": "' OR 1=1 --"}).status_code == 200
-    assert "17" in owner.get("/").text
+    injected = owner.get(D365_URL, params={"entity": "' OR 1=1 --"})
+    assert injected.status_code == 200
+    assert "0 customers with active orders absent from the master (of 17 on this card)" in text(injected.text)
+    download = owner.get(f"{D365_URL}/worklist.csv", params={"entity": "' OR 1=1 --"}).text
+    assert download.count("\n") == 1 and download.startswith("card,workspace,as_of,rank,")  # the header, no row
+    rows = table(owner.get("/").text, "Every card of every workspace you can see, from its latest stored run")
+    assert [r[2] for r in rows[1:] if r[0] == "US wholesale distributor on D365 F&O"] == ["17"]
 
 
 def test_passwords_never_reach_the_log(web: FastAPI, caplog: pytest.LogCaptureFixture) -> None:

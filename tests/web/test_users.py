@@ -114,6 +114,23 @@ def test_the_limiter_counts_failures_in_a_sliding_window() -> None:
     for name in ("b", "c", "d", "e"):
         for _ in range(3):
             limiter.failed(name, "10.0.0.3")
-    assert limiter.retry_after("new", "10.0.0.3") is not None
-    limiter.succeeded("ana")
+    assert limiter.retry_after("new", "10.0.0.3") == 61  # a whole window from now, rounded up
+    for _ in range(3):
+        limiter.failed("ana", "10.0.0.4")
+    assert limiter.retry_after("ana", "10.0.0.9") == 61  # blocked by name, from any address
+    limiter.succeeded("Ana")  # a successful sign-in clears the name's failures while they still count
     assert limiter.retry_after("ana", "10.0.0.9") is None
+
+
+def test_users_live_in_the_store_every_workspace_shares(tmp_path: Path) -> None:
+    from bridgewatch.web.settings import ServedWorkspace, users_url
+
+    def served(ws_id: str, url: str) -> ServedWorkspace:
+        return ServedWorkspace(ws_id, ws_id, url, "en_GB", ("sage_customer_master_gap",), "GBP")
+
+    shared = "postgresql+psycopg://bw@db.example.com/bridgewatch"
+    both = [served("a", shared), served("b", shared)]
+    assert users_url(both, group=tmp_path, override=None, environ={}) == shared
+    apart = [served("a", shared), served("b", "sqlite:///elsewhere.sqlite")]
+    assert users_url(apart, group=tmp_path, override=None, environ={}) == (
+        f"sqlite:///{(tmp_path / '.bridgewatch' / 'users.sqlite').resolve()}")

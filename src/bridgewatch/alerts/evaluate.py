@@ -4,20 +4,21 @@ An alert is one card of one workspace (card-wide) or one entity of it (when a ro
 entities), under one rule: ``threshold`` (the count of absent customers with active orders is above
 the line). Its state, from the newest stored runs:
 
-* ``firing``: above the threshold in the latest ``for_runs`` consecutive runs, on fresh data;
-* ``pending``: above the threshold, but not yet for ``for_runs`` runs (flapping is damped);
+* ``firing``: above the threshold in the latest ``for_runs`` consecutive fresh runs (a stale run between
+  them says nothing about the count, so it neither counts nor breaks the streak);
+* ``pending``: above the threshold, but not yet for ``for_runs`` fresh runs (flapping is damped);
 * ``quiet``: at or below the threshold, on fresh data;
 * ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest run of
   the workspace failed after it.
 
-Nothing is recomputed: the counts are the stored summaries'.
+"Latest" means the newest as-of (ties by the order stored), not the last one stored: a backfilled older
+run is history, never the live state. Nothing is recomputed: the counts are the stored summaries'.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ from bridgewatch.config import AlertRoute, WorkspaceConfig
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, runs
+from bridgewatch.history.store import FailedRun, latest_failed
 
 RULE = "threshold"
 
@@ -37,14 +39,6 @@ def dedup_key(workspace: str, card: str, entity: str | None, rule: str = RULE) -
     parts = [quote(workspace, safe=""), quote(card, safe=""), "*" if entity is None else quote(entity, safe=""),
              quote(rule, safe="")]
     return "/".join(parts)
-
-
-@dataclass(frozen=True)
-class FailedRun:
-    pk: int
-    run_id: str
-    at: datetime
-    error: str
 
 
 @dataclass(frozen=True)
@@ -76,9 +70,9 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     depth = config.alerts.for_runs
     out: list[AlertInstance] = []
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
-        failed = _latest_failed(conn, config.id)
+        failed = latest_failed(conn, config.id)
         for card in config.cards:
-            recent = _recent(conn, config.id, card, depth)
+            recent = _recent(conn, config.id, card, 1) + _recent(conn, config.id, card, depth, fresh=True)
             if not recent and failed is None:
                 continue  # never run: nothing to say yet
             out.append(_instance(config, card, None, recent, failed))
@@ -105,24 +99,26 @@ def _walk(routes: tuple[AlertRoute, ...]) -> list[AlertRoute]:
 
 def _instance(config: WorkspaceConfig, card: str, entity: str | None, recent: list[tuple[int, StoredCardRun]],
               failed: FailedRun | None) -> AlertInstance:
+    """``recent``: the newest stored card run, then the newest fresh ones (newest first)."""
     latest = recent[0][1] if recent else None
     threshold = _threshold(config, card, entity, latest)
     count = None if latest is None else _count(latest, entity)
-    if failed is not None and (not recent or failed.pk > recent[0][0]):
+    if failed is not None and failed.newer_than(latest):
         reason = f"the latest run ({failed.run_id}, {failed.at:%Y-%m-%d %H:%M} UTC) failed: {failed.error}"
         return AlertInstance(config.id, card, entity, "unknown", threshold, count, latest, failed.run_id, reason)
     assert latest is not None  # evaluate() skips cards with neither a stored nor a failed run
     if latest.alert_state == "unknown" or latest.freshness != "fresh":
         return AlertInstance(config.id, card, entity, "unknown", threshold, count, latest, latest.run_id,
                              _stale_reason(latest))
-    state = "quiet" if (count or 0) <= threshold else _breaching(config, entity, threshold, recent)
+    state = "quiet" if (count or 0) <= threshold else _breaching(config, entity, threshold, recent[1:])
     return AlertInstance(config.id, card, entity, state, threshold, count, latest, latest.run_id)
 
 
 def _breaching(config: WorkspaceConfig, entity: str | None, threshold: int,
-               recent: list[tuple[int, StoredCardRun]]) -> str:
+               fresh: list[tuple[int, StoredCardRun]]) -> str:
+    """``firing`` when each of the newest ``for_runs`` fresh runs is above the threshold, else ``pending``."""
     needed = config.alerts.for_runs
-    streak = [s for _, s in recent[:needed] if s.freshness == "fresh" and _count(s, entity) > threshold]
+    streak = [s for _, s in fresh[:needed] if _count(s, entity) > threshold]
     return "firing" if len(streak) >= needed else "pending"
 
 
@@ -147,22 +143,21 @@ def _stale_reason(stored: StoredCardRun) -> str:
     return "; ".join(str(r) for r in reasons)
 
 
-def _latest_failed(conn: Connection, workspace_id: str) -> FailedRun | None:
-    row = conn.execute(select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error)
-                       .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed")
-                       .order_by(runs.c.id.desc()).limit(1)).first()
-    return FailedRun(row.id, row.run_id, row.started_at, row.error or "no error recorded") if row else None
-
-
-def _recent(conn: Connection, workspace_id: str, card: str, limit: int) -> list[tuple[int, StoredCardRun]]:
-    """The newest stored card runs of ``card`` (newest first), each with its run's primary key."""
-    query = (select(card_runs, runs.c.run_id).join(runs, runs.c.id == card_runs.c.run_pk)
-             .where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
-             .order_by(card_runs.c.id.desc()).limit(limit))
+def _recent(conn: Connection, workspace_id: str, card: str, limit: int, *, fresh: bool = False
+            ) -> list[tuple[int, StoredCardRun]]:
+    """The newest stored card runs of ``card`` (newest as-of first, ties by the order they were stored; only those
+    on fresh data when ``fresh``), each with its run's primary key. A backfill (``run --as-of`` a past date) is
+    stored later but is not newer, so it never changes the live alert."""
+    c = card_runs.c
+    where = [c.workspace_id == workspace_id, c.card == card]
+    if fresh:
+        where += [c.freshness == "fresh", c.alert_state != "unknown"]
+    query = (select(card_runs, runs.c.run_id).join(runs, runs.c.id == c.run_pk).where(*where)
+             .order_by(c.as_of.desc(), c.id.desc()).limit(limit))
     return [(r.run_pk, _stored(r._mapping)) for r in conn.execute(query).all()]
 
 
 def _stored(m: Any) -> StoredCardRun:
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"],
                          m["alert_state"], m["freshness"], m["new"], m["cleared"], m["returned"],
-                         m["still_absent"], m["previous_id"], json.loads(m["summary"]))
+                         m["still_absent"], m["previous_id"], json.loads(m["summary"]), m["run_pk"])

@@ -41,3 +41,9 @@ MEMBERS_SQL = """
            COALESCE(c.company_id, c.customer_id) AS account_id
     FROM bw_commerce_customers c"""
 """Every commerce customer with the account it belongs to: its company's, else its own."""
+
+
+ACTIVE = "(SELECT * FROM __bw__accounts WHERE active_orders > 0)"
+"""Accounts with a counted order in the window: the only ones keyed, matched, given an entity and a sync history."""
+ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"
+"""The same accounts, by ``acct`` only."""

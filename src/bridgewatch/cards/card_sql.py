@@ -233,9 +233,9 @@ def _absent(card: Card) -> Step:
     return Step(f"{card.id}_absent", f"""
         WITH absent AS (SELECT * FROM {card.table('absent_accounts')}
         ), vals AS (SELECT * FROM {card.table('absent_values')}
-        ), vat AS (
+        ), vat AS (  -- the VAT number whatever the field map matches on: the VAT treatment needs it
             SELECT k.acct, min(k.key_value) AS vat_number, min({vat_country_sql('k.key_value')}) AS vat_country
-            FROM ({keys_of('(SELECT acct FROM absent)')}) AS k WHERE k.key_type = 'vat'
+            FROM __bw__party_keys k WHERE k.key_type = 'vat' AND k.acct IN (SELECT acct FROM absent)
             GROUP BY k.acct
         ), sy AS (SELECT * FROM {card.table('absent_sync')}
         ), base AS (

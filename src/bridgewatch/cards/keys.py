@@ -7,12 +7,13 @@ adds the order emails and keeps what concerns it:
 
 * ``order_email_keys`` (table): the emails on counted orders that none of the account's own
   records already carries (as written);
-* ``key_values`` (view): the keys of the active accounts, of the key types some field map uses;
-* ``key_matches`` (view): those keys that equal a key of an ERP record existing at the as-of time;
+* ``key_values`` (view): the keys of the active accounts, of the key types a field map of their
+  workspace uses;
+* ``match_summary`` (table): per account and key type, the ERP records its keys meet;
 * ``account_keys`` (view, the evidence): distinct values with the first source that carried each
   and how many did, computed when ``explain`` asks for one account.
 
-A value carried by two sources may appear twice in ``key_values`` and ``key_matches``; every
+A value carried by two sources may appear twice in ``key_values`` and the matches; every
 reader is insensitive to that (minimum, any, distinct lists).
 """
 
@@ -20,15 +21,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bridgewatch.cards.account_key import MEMBERS_SQL, REMAP, with_acct
+from bridgewatch.cards.account_key import ACTIVE_ACCTS, MEMBERS_SQL, REMAP, with_acct
 from bridgewatch.engine.base import Step
 from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
 from bridgewatch.sql import literal
 
-KEY_TYPES = ("vat", "account_ref", "email", "external_id")
-ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"
-USED = "(SELECT key_type FROM bw_field_map)"
-"""Key types some card's field map uses: the only ones a run matches on."""
+EMAIL = "'email'"
+
+
+def used(alias: str, key_type: str | None = None) -> str:
+    """SQL: the row ``alias`` has a key type some card of its own workspace matches on (its field maps).
+
+    Per workspace, so an account's keys and evidence are the same whether its workspace runs alone
+    or in a batch with others. ``key_type`` is SQL for the type when the row has no column for it.
+    """
+    kind = key_type or f"{alias}.key_type"
+    return (f"EXISTS (SELECT 1 FROM bw_field_map fm WHERE fm.workspace_id = {alias}.workspace_id "
+            f"AND fm.key_type = {kind})")
 PARTY_REMAP = "__bw__party_remap"
 
 
@@ -107,7 +116,7 @@ def order_email_keys() -> Step:
     email = KEY_SQL["email"]("o.email", "NULL")
     new = ("(SELECT DISTINCT o.acct, o.workspace_id, o.email FROM __bw__counted_orders o "
            "ANTI JOIN __bw__party_keys pk ON pk.acct = o.acct AND pk.key_type = 'email' AND pk.raw = o.email "
-           f"WHERE o.email IS NOT NULL AND 'email' IN {USED}) AS o")
+           f"WHERE o.email IS NOT NULL AND {used('o', EMAIL)}) AS o")
     return Step("order_email_keys", f"SELECT o.acct, o.workspace_id, 'email' AS key_type, {email} AS key_value "
                                     f"FROM {new}")
 
@@ -128,8 +137,8 @@ def order_email_matches() -> Step:
 def keys_of(accounts: str) -> str:
     """SQL: the key values (of the types in use) of the accounts whose ``acct`` is in ``accounts``."""
     return f"""
-        SELECT acct, workspace_id, key_type, key_value FROM __bw__party_keys
-        WHERE acct IN {accounts} AND key_type IN {USED}
+        SELECT pk.acct, pk.workspace_id, pk.key_type, pk.key_value FROM __bw__party_keys pk
+        WHERE pk.acct IN {accounts} AND {used('pk')}
         UNION ALL
         SELECT acct, workspace_id, key_type, key_value FROM __bw__order_email_keys WHERE acct IN {accounts}"""
 
@@ -145,7 +154,7 @@ def matches_of(accounts: str | None) -> str:
     kept = f"m.acct IN {accounts} AND " if accounts else ""
     return " UNION ALL ".join(
         f"SELECT {cols} FROM {source} m JOIN bw_params p ON p.workspace_id = m.workspace_id "
-        f"WHERE {kept}m.key_type IN {USED} AND {existed}"
+        f"WHERE {kept}{used('m')} AND {existed}"
         for source in ("__bw__party_matches", "__bw__order_email_matches"))
 
 
@@ -175,22 +184,6 @@ def key_values() -> Step:
     return Step("key_values", keys_of(ACTIVE_ACCTS), view=True)
 
 
-def key_matches() -> Step:
-    """Every key of an active account that equals a key of an ERP record existing at the as-of time.
-
-    The record's name and merge target, shown only as evidence, are looked up by the ``matches`` view.
-    """
-    return Step("key_matches", matches_of(ACTIVE_ACCTS), view=True)
-
-
-def _evidence_order_emails() -> str:
-    email = KEY_SQL["email"]("o.email", "NULL")
-    return (f"SELECT o.acct, 'email' AS key_type, {email} AS key_value, "
-            f"min(concat('order ', o.order_id, ' email')) AS key_source, count(*) AS n "
-            f"FROM __bw__counted_orders o WHERE o.email IS NOT NULL AND 'email' IN {USED} AND {email} IS NOT NULL "
-            f"GROUP BY o.acct, {email}")
-
-
 def key_sources_sql() -> str:
     """SQL: per active account and key (type, value), the first source that carried it and how many did.
 
@@ -203,11 +196,11 @@ def key_sources_sql() -> str:
     return f"""
         SELECT k.acct, k.key_type, k.key_value, min(k.key_source) AS key_source, CAST(sum(k.n) AS BIGINT) AS n_sources
         FROM (
-            SELECT acct, key_type, key_value, key_source, 1 AS n FROM __bw__party_keys
-            WHERE acct IN {ACTIVE_ACCTS} AND key_type IN {USED}
+            SELECT pk.acct, pk.key_type, pk.key_value, pk.key_source, 1 AS n FROM __bw__party_keys pk
+            WHERE pk.acct IN {ACTIVE_ACCTS} AND {used('pk')}
             UNION ALL
             SELECT o.acct, 'email', {email}, concat('order ', o.order_id, ' email'), 1
-            FROM __bw__counted_orders o WHERE o.email IS NOT NULL AND 'email' IN {USED}
+            FROM __bw__counted_orders o WHERE o.email IS NOT NULL AND {used('o', EMAIL)}
         ) AS k
         GROUP BY k.acct, k.key_type, k.key_value
         HAVING count(k.key_value) > 0"""

@@ -20,10 +20,9 @@ where they are read: once in full, or for the few accounts a card counts, or for
 
 from __future__ import annotations
 
-from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, MEMBERS_SQL, account_key, on, with_acct
+from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, ACTIVE, MEMBERS_SQL, account_key, on, with_acct
 from bridgewatch.cards.keys import (
     account_keys,
-    key_matches,
     key_values,
     match_summary,
     order_email_keys,
@@ -171,8 +170,6 @@ def _hits_sql(distinct: bool) -> str:
         JOIN bw_entity_rules r ON {rule} AND r.kind = 'country' AND r.value = t.ship_to_country"""
 
 
-ACTIVE = "(SELECT * FROM __bw__accounts WHERE active_orders > 0)"
-"""Accounts with a counted order in the window: the only ones keyed, matched and given an entity."""
 
 
 def entity_hits() -> Step:
@@ -279,4 +276,4 @@ def shared_steps() -> list[Step]:
     """The steps every card builds on, in dependency order."""
     return [*prepared_steps(), accounts(), account_remap(), account_members(), orders(), counted_orders(),
             entity_hits(), account_entity(), order_values(), account_keys(), order_email_keys(),
-            order_email_matches(), key_values(), key_matches(), match_summary(), account_events(), account_sync()]
+            order_email_matches(), key_values(), match_summary(), account_events(), account_sync()]

@@ -7,9 +7,8 @@ card's gap step reads the same SQL over only the accounts it counts.
 
 from __future__ import annotations
 
+from bridgewatch.cards.account_key import ACTIVE
 from bridgewatch.engine.base import Step
-
-ACTIVE = "(SELECT * FROM __bw__accounts WHERE active_orders > 0)"
 
 _ORDER = """occurred_at DESC,
                          CASE outcome WHEN 'failed' THEN 0 WHEN 'pending' THEN 1

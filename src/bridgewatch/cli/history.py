@@ -36,7 +36,7 @@ def newer_failure(store: Any, workspace_id: str, shown: list[Any]) -> bool:
     failed = store.failed_runs(workspace_id, limit=1, after=shown[0]) if shown else []
     if failed:
         f = failed[0]
-        warn(f"the latest run of workspace '{workspace_id}' failed: run {f.run_id} ({f.started_at:%Y-%m-%d %H:%M:%S} "
+        warn(f"the latest run of workspace '{workspace_id}' failed: run {f.run_id} ({f.at:%Y-%m-%d %H:%M:%S} "
              f"UTC): {f.first_line}. Shown is the last successful run, {shown[0].run_id}, which may be out of date; "
              f"fix the failure and run again.")
     return bool(failed)
@@ -55,7 +55,8 @@ def history(workspace: WorkspaceOpt, card: CardOpt = None,
         config = load_config(workspace)
         with open_cli_store(config, history_url) as store:
             listed = store.history(config.id, card=card, limit=limit)
-            both = sorted([*listed, *store.failed_runs(config.id, limit=limit)], key=lambda r: -r.run_pk)[:limit]
+            failed = store.failed_runs(config.id, limit=limit)
+            both = sorted([*listed, *failed], key=lambda r: -(r.pk if _failed(r) else r.run_pk))[:limit]
             if fmt == "json":
                 sys.stdout.write(json.dumps([_entry(r) for r in both], indent=2, ensure_ascii=False) + "\n")
                 return
@@ -102,7 +103,7 @@ def _entry(r: Any) -> dict[str, Any]:
     from bridgewatch.report.result import iso
 
     if _failed(r):
-        return {"run_id": r.run_id, "status": "failed", "started_at": iso(r.started_at), "error": r.first_line}
+        return {"run_id": r.run_id, "status": "failed", "started_at": iso(r.at), "error": r.first_line}
     full = {"status": "ok", **r.to_dict()}
     entry = {k: full[k] for k in ("run_id", "status", "card", "as_of", "count", "alert_state", "freshness", "new",
                                   "cleared", "returned")}
@@ -119,7 +120,7 @@ def _print_history(listed: list[Any]) -> None:
     failed = [r for r in listed if _failed(r)]
     for r in listed:
         if _failed(r):
-            table.add_row(r.run_id, "-", iso(r.started_at), "-", "-", "FAILED", *["-"] * 4)
+            table.add_row(r.run_id, "-", iso(r.at), "-", "-", "FAILED", *["-"] * 4)
             continue
         d = r.to_dict()
         moves = [str(n) for n in (r.new, r.cleared, r.returned, r.still_absent)] if r.freshness == "fresh" else \

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bridgewatch.cli.app import EXIT_STALE, WorkspaceOpt, app, err, guard, out
+from bridgewatch.report.safe import plain
 
 
 class BarProgress:
@@ -59,6 +60,7 @@ def summary_lines(report: Any) -> list[str]:
         total = sum(s.totals.values())
         lines.append(f"{s.source:<20} ok      fetched {fetched}; {total:,} records on disk; {s.pages} pages, "
                      f"{s.waits} waits ({s.waited_seconds:.1f} s), {s.seconds:.1f} s")
+        lines += [f"{'':<20} note    {s.reset}"] if s.reset else []
         lines += [f"{'':<20} warning {w}" for w in s.warnings]
     return lines
 
@@ -73,7 +75,7 @@ def run_pull(workspace: Any, source: str | None, full: bool, quiet: bool = False
         report = pull_workspace(workspace, source=source, full=full, environ=os.environ,
                                 progress=BarProgress(bar))
     for line in summary_lines(report):
-        (summary or out).print(escape(line), highlight=False, soft_wrap=True)
+        (summary or out).print(escape(plain(line)), highlight=False, soft_wrap=True)  # one line, vendor text inert
     return report
 
 
@@ -82,8 +84,8 @@ def pull_before_run(workspace: Any) -> bool:
     report = run_pull(workspace, None, False, summary=err)
     for s in report.failed:
         when = f"data pulled {s.pulled_at}" if s.pulled_at else "no data pulled yet"
-        err.print(escape(f"warning: computing with the previous data of source '{s.source}' ({when}): it is not "
-                         f"fresh"), highlight=False)
+        err.print(escape(plain(f"warning: computing with the previous data of source '{s.source}' ({when}): it "
+                               f"is not fresh")), highlight=False)
     return not report.failed
 
 

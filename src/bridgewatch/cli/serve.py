@@ -68,6 +68,13 @@ def serve(workspace: OneWorkspaceOpt = None, workspaces: GroupOpt = None,
     def go() -> None:
         import uvicorn
 
+        from bridgewatch.errors import WebError
+
+        if allow_anonymous and (trusted_header or trusted_proxy):
+            raise WebError("--allow-anonymous cannot be combined with --trusted-proxy/--trusted-header: anonymous "
+                           "reading is for this machine only, and a proxy would pass every visitor through as "
+                           "local. Use sign-in (or SSO) behind a proxy.")
+
         from bridgewatch.web import require_extra
 
         require_extra()

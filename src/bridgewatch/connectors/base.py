@@ -21,12 +21,12 @@ import httpx
 
 from bridgewatch.config import ApiSettings
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy, Events, Pacer
-from bridgewatch.connectors.http.paginators import Paginator, SearchCriteria
+from bridgewatch.connectors.http.paginators import Paginator, SearchCriteria, dig
 from bridgewatch.connectors.http.redact import Redactor
 from bridgewatch.connectors.http.retry import SERVER, Retry, RetryPolicy
 from bridgewatch.connectors.pages import PageFormat
 from bridgewatch.connectors.secrets import Secret
-from bridgewatch.errors import ConfigError, did_you_mean
+from bridgewatch.errors import ConfigError, ConnectorError, did_you_mean
 
 CONNECTORS: dict[str, type[Connector]] = {}
 Key = Callable[[Any], "str | None"]
@@ -187,20 +187,28 @@ def _where(exc: Exception) -> str:
     return f"broken at byte {pos}" if pos is not None else type(exc).__name__
 
 
-def paginate(client: ApiClient, call: Call, paginator: Paginator,
-             records_of: Callable[[Any], list[Any]], parse: Callable[[Call, httpx.Response], Any] = json_body
-             ) -> Iterator[list[Any]]:
-    """Records of every page of a list, following ``paginator`` from ``call``."""
+def paginate(client: ApiClient, call: Call, paginator: Paginator, records_of: RecordsAt,
+             parse: Callable[[Call, httpx.Response], Any] = json_body) -> Iterator[list[Any]]:
+    """Records of every page of a list, following ``paginator`` from ``call``.
+
+    Raises:
+        ConnectorError: a page's body has no list of records where ``records_of`` looks (the API
+            changed, or something other than the vendor answered): never taken as "no records".
+    """
+    def read(c: Call, response: httpx.Response) -> tuple[Any, list[Any]]:
+        body = parse(c, response)
+        return body, records_of.read(client.policy.platform, c, body)
+
     page = 1
     current: Call | None = call
     while current is not None:
-        reply = client.send(current, parse)
-        records = records_of(reply.body)
+        reply = client.send(current, read)
+        body, records = reply.body
         if isinstance(paginator, SearchCriteria) and page > 1 and paginator.is_repeat(records):
             return
         if records:
             yield records
-        current = paginator.next_call(current, reply.response, reply.body, records)
+        current = paginator.next_call(current, reply.response, body, records)
         page += 1
         if current is not None:
             current = _numbered(current, page)
@@ -212,13 +220,45 @@ def _numbered(call: Call, page: int) -> Call:
                 f"{base} page {page}")
 
 
-def records_at(*path: str) -> Callable[[Any], list[Any]]:
-    """Records at ``path`` in a body (a list; missing → no records)."""
-    def get(body: Any) -> list[Any]:
-        for step in path:
-            body = body.get(step) if isinstance(body, dict) else None
-        return list(body) if isinstance(body, list) else []
-    return get
+@dataclass(frozen=True)
+class RecordsAt:
+    """Where a page's records are in its body: a list at ``path`` (empty path: the body itself)."""
+
+    path: tuple[str, ...]
+    no_content: bool = False
+    """A body-less answer (``204 No Content``) is an empty page (BigCommerce v2 past the last page)."""
+
+    def read(self, platform: str, call: Call, body: Any) -> list[Any]:
+        """The records; an explicit empty list is an empty page.
+
+        Raises:
+            ConnectorError: the path is missing or does not hold a list.
+        """
+        if body is None and self.no_content:
+            return []
+        found = dig(body, self.path)
+        if isinstance(found, list):
+            return list(found)
+        where = f"at {'.'.join(self.path)}" if self.path else "as its body"
+        raise ConnectorError(f"{platform} answered {call.what} without a list of records {where} (it sent "
+                             f"{_shape(body)}); the answer was not taken as 'no records': check base_url and "
+                             f"the API version, then pull again")
+
+
+def _shape(body: Any) -> str:
+    """What a body is, in a few words (its top-level keys, never its values)."""
+    if body is None:
+        return "an empty body"
+    if isinstance(body, dict):
+        keys = ", ".join(sorted(str(k) for k in body)[:6])
+        return f"an object with {keys}" if keys else "an empty object"
+    kinds = {list: "a list", str: "a string", bool: "true/false", int: "a number", float: "a number"}
+    return kinds.get(type(body), type(body).__name__)
+
+
+def records_at(*path: str, no_content: bool = False) -> RecordsAt:
+    """Records at ``path`` in a body (a list; a missing or non-list path fails the page)."""
+    return RecordsAt(path, no_content)
 
 
 def field_key(*paths: str) -> Key:

@@ -121,7 +121,7 @@ class BigCommerceConnector(Connector):
     def pages(self, resource: str, since: datetime | None) -> Iterator[Page]:
         call, paginator = self._first(resource, since)
         client = self._client(resource.startswith("b2b_"))
-        records = records_at() if resource == "orders" else records_at("data")
+        records = records_at(no_content=True) if resource == "orders" else records_at("data")
         for batch in paginate(client, call, paginator, records):
             yield Page(resource, batch)
 

@@ -29,7 +29,7 @@ from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy
 from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
 from bridgewatch.connectors.pages import PageFormat
 from bridgewatch.errors import AuthError, ConnectorError
-from bridgewatch.sources.intacct import FIELDS
+from bridgewatch.sources.intacct import FIELDS, flatten
 
 GATEWAY = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 DATES = "%m/%d/%Y %H:%M:%S"
@@ -51,18 +51,6 @@ class IntacctPage(PageFormat):
     def parse(self, data: bytes) -> list[Any]:
         found = ET.fromstring(data).find(".//data")
         return [flatten(e) for e in found] if found is not None else []
-
-
-def flatten(record: ET.Element, prefix: str = "") -> dict[str, str]:
-    """A record's fields; nested elements become dotted names (``DISPLAYCONTACT.EMAIL1``)."""
-    values: dict[str, str] = {}
-    for child in record:
-        name = f"{prefix}{child.tag}".upper()
-        if len(child):
-            values.update(flatten(child, name + "."))
-        else:
-            values[name] = (child.text or "").strip()
-    return values
 
 
 def _errors(elem: ET.Element) -> str:

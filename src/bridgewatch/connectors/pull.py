@@ -8,6 +8,7 @@ cursors, its error is recorded for freshness, and the other sources still pull.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,8 +25,14 @@ from bridgewatch.connectors.http.redact import Redactor, redacting_logs
 from bridgewatch.connectors.secrets import Secret, resolve_secrets
 from bridgewatch.connectors.state import pull_lock, record_attempt
 from bridgewatch.connectors.store import Draft, Manifest, PageStore
-from bridgewatch.errors import BridgewatchError, ConfigError, did_you_mean
+from bridgewatch.errors import BridgewatchError, ConfigError, did_you_mean, environment_problem, translate
 from bridgewatch.sources.base import get_reader, resolve_options
+
+SELECTION_SETTINGS = ("base_url", "store", "tenant", "environment", "company_id", "b2b", "b2b_url", "bulk",
+                      "entities", "companies", "flows", "metafields", "resources")
+"""``[sources.<name>.api]`` settings that choose what is pulled: a change makes the next pull full."""
+SELECTION_OPTIONS = ("vat_field", "external_id_field")
+"""Reader options that add fields to what a connector requests (Sage Intacct)."""
 
 
 class Progress(Protocol):
@@ -64,6 +71,8 @@ class SourcePull:
     waited_seconds: float = 0.0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    reset: str | None = None
+    """Why every resource was pulled in full although ``--full`` was not given (the selection changed)."""
     pulled_at: str | None = None
     """When the data on disk was pulled (this pull, or the previous one when this failed)."""
 
@@ -103,11 +112,11 @@ def pull_workspace(root: Path | str, *, source: str | None = None, full: bool = 
         ConnectorError: another pull of this workspace is running.
     """
     config = load_config(root)
-    plans = _plans(config, source, environ if environ is not None else {})
     wall = now or (lambda: datetime.now(UTC))
     display = progress or Silent()
     outcomes = []
     with pull_lock(config.root):
+        plans = _plans(config, source, environ if environ is not None else {}, wall)
         for plan in plans:
             outcome = _pull_source(config, plan, full=full, transport=transport, sleep=sleep, clock=clock,
                                    progress=display, now=wall)
@@ -116,14 +125,15 @@ def pull_workspace(root: Path | str, *, source: str | None = None, full: bool = 
     return PullReport(outcomes)
 
 
-def _plans(config: WorkspaceConfig, only: str | None, environ: Mapping[str, str]) -> list[_Plan]:
+def _plans(config: WorkspaceConfig, only: str | None, environ: Mapping[str, str],
+           now: Callable[[], datetime]) -> list[_Plan]:
     pulled = {n: s for n, s in config.sources.items() if s.api is not None}
     if not pulled:
         raise ConfigError(f"Workspace '{config.id}' has no source to pull: add [sources.<name>.api] settings to "
                           f"workspace.toml (see docs/connectors.md).")
     if only is not None and only not in pulled:
         raise did_you_mean("pulled source", only, pulled)
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     plans = []
     for name, spec in pulled.items():
         if only is not None and name != only:
@@ -131,10 +141,23 @@ def _plans(config: WorkspaceConfig, only: str | None, environ: Mapping[str, str]
         try:
             plans.append(_plan(config, name, spec, environ))
         except BridgewatchError as exc:
-            problems.append(str(exc))
+            problems[name] = str(exc)
     if problems:
-        raise ConfigError(f"{config.root / 'workspace.toml'}: cannot pull:\n" + "\n".join(problems))
+        _record_not_pulled(config.root, problems, [p.name for p in plans], now().isoformat())
+        raise ConfigError(f"{config.root / 'workspace.toml'}: cannot pull:\n" + "\n".join(problems.values()))
     return plans
+
+
+def _record_not_pulled(root: Path, problems: Mapping[str, str], others: list[str], when: str) -> None:
+    """A pull stopped by settings is a failed attempt of every source it was to pull (none is fresh from it)."""
+    for name, problem in problems.items():
+        error = problem if problem.startswith(f"source '{name}'") else f"source '{name}': {problem}"
+        record_attempt(root, name, started=when, finished=when, error=error)
+    blocking = ", ".join(f"'{n}'" for n in problems)
+    for name in others:
+        record_attempt(root, name, started=when, finished=when,
+                       error=f"source '{name}': not pulled: the pull stopped at the settings of source {blocking}; "
+                             f"fix them and pull again")
 
 
 def _plan(config: WorkspaceConfig, name: str, spec: SourceSpec, environ: Mapping[str, str]) -> _Plan:
@@ -173,8 +196,8 @@ def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport:
             manifest = _fetch(plan, ctx, store, full=full, outcome=outcome, progress=progress, now=now)
         outcome.ok, outcome.totals, outcome.pulled_at = True, manifest.totals(), manifest.pulled_at
         record_attempt(config.root, plan.name, finished=now().isoformat(), error=None)
-    except BridgewatchError as exc:
-        message = redactor.text(str(exc) if str(exc).startswith("source '") else f"source '{plan.name}': {exc}")
+    except Exception as exc:  # one source's failure, whatever it is, never stops the others
+        message = _failure(plan.name, exc, redactor)
         outcome.error = message + _kept(store)
         previous = store.current()
         outcome.totals = previous.totals() if previous else {}
@@ -183,6 +206,13 @@ def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport:
     outcome.warnings = list(ctx.warnings)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _failure(source: str, exc: Exception, redactor: Redactor) -> str:
+    """One redacted line for a failed source: our errors as they are, the machine's in its words, else a bug."""
+    error = translate(exc, "pulling") if not isinstance(exc, OSError) else environment_problem(exc, "cannot pull")
+    text = str(error)
+    return redactor.text(text if text.startswith(f"source '{source}'") else f"source '{source}': {text}")
 
 
 def _kept(store: PageStore) -> str:
@@ -195,20 +225,47 @@ def _kept(store: PageStore) -> str:
 def _fetch(plan: _Plan, ctx: Context, store: PageStore, *, full: bool, outcome: SourcePull, progress: Progress,
            now: Callable[[], datetime]) -> Manifest:
     base = store.recover()
+    chosen = selection(plan.spec, plan.options)
+    outcome.reset = None if full else _reset(base, chosen)
     connector = plan.connector(ctx)
     draft = store.begin(base, connector.resources)
     try:
         resources = connector.selected()
         progress.start(plan.name, resources)
         connector.check()
-        cursors = {name: _pull_resource(connector, draft, name, base, full=full, outcome=outcome,
-                                        progress=progress) for name in resources}
-        return draft.commit(cursors, now().isoformat())
+        cursors = {name: _pull_resource(connector, draft, name, base, full=full or outcome.reset is not None,
+                                        outcome=outcome, progress=progress) for name in resources}
+        return draft.commit(cursors, now().isoformat(), chosen)
     except BaseException:
         draft.abort()
         raise
     finally:
         connector.close()
+
+
+def selection(spec: SourceSpec, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that choose what a pull fetches (filters, extra fields, the store itself), as JSON values.
+
+    Cursors describe the data pulled under these settings: when one changes, a refresh from the old
+    cursors would miss the older records the new settings select (a newly added entity) or keep the
+    ones they no longer select, so the next pull is full.
+    """
+    assert spec.api is not None
+    picked: dict[str, Any] = {f"api.{name}": getattr(spec.api, name) for name in SELECTION_SETTINGS}
+    picked |= {f"options.{name}": options.get(name) for name in SELECTION_OPTIONS}
+    return dict(json.loads(json.dumps(picked, sort_keys=True, default=str)))
+
+
+def _reset(base: Manifest | None, chosen: Mapping[str, Any]) -> str | None:
+    """Why this pull must be full although ``--full`` was not given, or None."""
+    if base is None:
+        return None
+    if base.selection is None:
+        return "the previous pull did not record its settings: every resource pulled in full"
+    changed = [name for name in chosen if base.selection.get(name) != chosen[name]]
+    if not changed:
+        return None
+    return f"{', '.join(changed)} changed since the previous pull: every resource pulled in full"
 
 
 def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest | None, *, full: bool,
@@ -238,7 +295,3 @@ def _newest(resource: Resource, records: list[Any], newest: datetime | None) -> 
         if when is not None and (newest is None or when > newest):
             newest = when
     return newest
-
-
-def pulled_sources(config: WorkspaceConfig) -> list[str]:
-    return [n for n, s in config.sources.items() if s.api is not None]

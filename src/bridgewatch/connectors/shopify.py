@@ -23,7 +23,17 @@ from typing import Any
 
 import httpx
 
-from bridgewatch.connectors.base import Connector, Context, Page, Resource, field_key, iso_time, paginate, source_root
+from bridgewatch.connectors.base import (
+    Connector,
+    Context,
+    Page,
+    Resource,
+    field_key,
+    iso_time,
+    paginate,
+    records_at,
+    source_root,
+)
 from bridgewatch.connectors.http.auth import HeaderAuth
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy, Pacer
 from bridgewatch.connectors.http.paginators import GraphQLCursor, dig
@@ -169,8 +179,8 @@ class ShopifyConnector(Connector):
                  f"{self._fields(resource, fields)} }} }} }}")
         call = Call("POST", self.url, json={"query": query, "variables": {"first": self.page_size, "query": search}},
                     what=f"{resource} page 1")
-        for records in paginate(self.client(), call, GraphQLCursor(connection), self._records(connection),
-                                self._body):
+        for records in paginate(self.client(), call, GraphQLCursor(connection),
+                                records_at("data", connection, "nodes"), self._body):
             self._check_protected(resource, records)
             yield Page(resource, records)
 
@@ -180,10 +190,6 @@ class ShopifyConnector(Connector):
         extra = " ".join(f'{alias}: metafield(namespace: "{ref.split(".", 1)[0]}", key: "{ref.split(".", 1)[-1]}") '
                          f"{{ value }}" for alias, ref in self.settings.metafields.items())
         return f"{fields} {extra}".strip()
-
-    @staticmethod
-    def _records(connection: str) -> Any:
-        return lambda body: list(dig(body, ("data", connection, "nodes")) or [])
 
     def _body(self, call: Call, response: httpx.Response) -> Any:
         served = response.headers.get("x-shopify-api-version")
@@ -203,9 +209,9 @@ class ShopifyConnector(Connector):
         errors = body.get("errors") if isinstance(body, dict) else None
         if not errors:
             return
-        first = errors[0] if isinstance(errors, list) else {"message": str(errors)}
+        first = errors[0] if isinstance(errors, list) else errors
         code = dig(first, ("extensions", "code"))
-        message = str(first.get("message", ""))
+        message = str(first.get("message", "")) if isinstance(first, dict) else str(first)
         if code == "THROTTLED" or message == "Throttled":
             raise Retry(THROTTLED, "throttled (query cost)", _refill(response))
         if code == "ACCESS_DENIED" or "access denied" in message.lower():

@@ -55,6 +55,8 @@ class Manifest:
     cursors: dict[str, str | None] = field(default_factory=dict)
     modes: dict[str, str] = field(default_factory=dict)
     files: dict[str, FileEntry] = field(default_factory=dict)
+    selection: dict[str, Any] | None = None
+    """The settings that chose what was pulled (filters, fields, the store); None before they were kept."""
 
     def totals(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -69,7 +71,8 @@ class Manifest:
     def read(cls, path: Path) -> Manifest:
         raw = json.loads(path.read_text(encoding="utf-8"))
         files = {n: FileEntry(**e) for n, e in raw.get("files", {}).items()}
-        return cls(raw["generation"], raw["pulled_at"], raw.get("cursors", {}), raw.get("modes", {}), files)
+        return cls(raw["generation"], raw["pulled_at"], raw.get("cursors", {}), raw.get("modes", {}), files,
+                   raw.get("selection"))
 
 
 def record_key(resource: Resource, record: Any) -> str:
@@ -233,7 +236,8 @@ class Draft:
         self.files[name] = FileEntry(resource, scope, len(records))
         return name
 
-    def commit(self, cursors: Mapping[str, str | None], pulled_at: str) -> Manifest:
+    def commit(self, cursors: Mapping[str, str | None], pulled_at: str,
+               selection: Mapping[str, Any] | None = None) -> Manifest:
         """Carry unchanged pages, drop replaced copies, then swap generations in one rename."""
         rows: list[tuple[str, str, str]] = []
         self._drop_stale(rows)
@@ -243,7 +247,8 @@ class Draft:
         if self.base is not None:
             self._carry(rows)
         rows += [(r, k, f) for r, keys in self.keys.items() for k, f in keys.items()]
-        manifest = Manifest(self.generation, pulled_at, dict(cursors), dict(self.modes), self.files)
+        manifest = Manifest(self.generation, pulled_at, dict(cursors), dict(self.modes), self.files,
+                            dict(selection) if selection is not None else None)
         (self.folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
         final = self.store.home / f"g{self.generation:06d}"
         os.replace(self.folder, final)

@@ -68,7 +68,7 @@ def _spark_cte(node: exp.Expression) -> exp.Expression:
 
 
 class SparkDialect(Dialect):
-    """Spark SQL (3.5+ / 4.x), via sqlglot's ``spark`` dialect."""
+    """Spark SQL via sqlglot's ``spark`` dialect; 4.0+ (ordered string aggregation becomes ``LISTAGG``)."""
 
     name = "spark"
     sqlglot_name = "spark"

@@ -6,8 +6,11 @@ Its *fingerprint* is a digest of its SQL, the DuckDB version and the fingerprint
 a staged Parquet file by its path, size and modification time; a settings table by its rows; a
 prepared step by its own fingerprint. The store (a DuckDB file, ``prepared.duckdb``) keeps each
 prepared step's table with the fingerprint it was computed under; a run whose fingerprint
-matches reads the table instead of computing it, any other run recomputes and replaces it. A
-changed file, setting or query therefore never reuses a stale result.
+matches reads the table instead of computing it, any other run recomputes and replaces it; a
+step computed outside the store (it could not be kept) drops its earlier fingerprint, so no step
+after it can be taken for a version kept under the old one. A changed file, setting or step query
+therefore never reuses a stale result. Not covered: a change to the SQL of a non-prepared view a
+prepared step reads (``party_remap``, a constant filter) within one installed version.
 
 The store is an optimisation only: when it cannot be opened (read-only folder, another process
 holding it) or written, the steps are computed in memory as usual, and a warning says why.

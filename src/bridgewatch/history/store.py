@@ -49,8 +49,8 @@ class StoredCardRun:
     still_absent: int
     previous_id: int | None
     summary: dict[str, Any]
-    run_pk: int = 0
-    """The stored run's row (orders card runs and failed runs alike)."""
+    run_pk: int
+    """The primary key of its run (runs are numbered in the order they were stored, failed ones too)."""
 
     def card_summary(self) -> CardSummary:
         return CardSummary.from_dict(self.summary)
@@ -60,20 +60,6 @@ class StoredCardRun:
         return {"run_id": self.run_id, "card": self.card, "as_of": iso(self.as_of), "count": self.count,
                 "alert_state": self.alert_state, "freshness": self.freshness, "new": self.new,
                 "cleared": self.cleared, "returned": self.returned, "still_absent": self.still_absent}
-
-
-@dataclass(frozen=True)
-class FailedRun:
-    """A stored run that failed: when, and its error."""
-
-    run_pk: int
-    run_id: str
-    started_at: datetime
-    error: str
-
-    @property
-    def first_line(self) -> str:
-        return next(iter(self.error.splitlines()), "")
 
 
 class Store:
@@ -157,14 +143,22 @@ class Store:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def history(self, workspace_id: str, *, card: str | None = None, limit: int = 20) -> list[StoredCardRun]:
-        """Stored card runs of a workspace, newest first."""
+    def history(self, workspace_id: str, *, card: str | None = None, limit: int = 20,
+                before: int | None = None) -> list[StoredCardRun]:
+        """Stored card runs of a workspace, newest first (``before``: a card run id, for older pages)."""
         query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id)
         if card:
             query = query.where(card_runs.c.card == card)
+        if before is not None:
+            query = query.where(card_runs.c.id < before)
         with guarded(self.url, "read the history"), self.engine.connect() as conn:
             rows = conn.execute(query.order_by(card_runs.c.id.desc()).limit(limit)).all()
         return [_stored(r) for r in rows]
+
+    def latest_failure(self, workspace_id: str) -> FailedRun | None:
+        """The newest failed run of a workspace (compare it with a card run by ``FailedRun.newer_than``)."""
+        with guarded(self.url, "read the failed runs"), self.engine.connect() as conn:
+            return latest_failed(conn, workspace_id)
 
     def run(self, workspace_id: str, run_id: str | None = None, *, card: str | None = None) -> list[StoredCardRun]:
         """The card runs of one stored run (the latest when ``run_id`` is None), in card order.
@@ -194,7 +188,7 @@ class Store:
             query = query.where(runs.c.id > after.run_pk)
         with guarded(self.url, "read the failed runs"), self.engine.connect() as conn:
             found = conn.execute(query.order_by(runs.c.id.desc()).limit(limit)).all()
-        return [FailedRun(r.id, r.run_id, r.started_at, r.error or "") for r in found]
+        return [FailedRun(r.id, r.run_id, r.started_at, r.error or "no error recorded") for r in found]
 
     def rows(self, stored: StoredCardRun, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The worklist of a stored card run as it was: ranked, with ``first_seen`` and ``days_absent``."""
@@ -211,7 +205,7 @@ class Store:
         with guarded(self.url, "read a stored worklist"), self.engine.connect() as conn:
             result = conn.execute(query.execution_options(yield_per=5_000))
             for rank, r in enumerate(result, start=1):
-                yield _with_history(rank, json.loads(r.row), r.first_seen, stored.as_of)
+                yield with_history(rank, json.loads(r.row), r.first_seen, stored.as_of)
 
     def page(self, stored: StoredCardRun, *, filters: Mapping[str, str | None] | None = None,
              sort: str = "rank", reverse: bool = False, limit: int = 50,
@@ -232,7 +226,7 @@ class Store:
         query = select(ranked).where(*where).order_by(*order, ranked.c.rank).limit(limit).offset(offset)
         total = select(func.count()).select_from(ranked).where(*where)
         with guarded(self.url, "read a stored worklist page"), self.engine.connect() as conn:
-            rows = [_with_history(r.rank, json.loads(r.row), r.first_seen, stored.as_of)
+            rows = [with_history(r.rank, json.loads(r.row), r.first_seen, stored.as_of)
                     for r in conn.execute(query).all()]
             return rows, int(conn.execute(total).scalar_one())
 
@@ -266,11 +260,11 @@ class Store:
                  .where(*_valid_at(stored), match))
         with guarded(self.url, "read stored evidence"), self.engine.connect() as conn:
             found = conn.execute(query).all()
-            return [self._explanation(conn, stored, r) for r in found] or [_not_counted(stored, customer_id)]
+            return [self._explanation(conn, stored, r) for r in found] or [not_counted(stored, customer_id)]
 
     def _explanation(self, conn: Connection, stored: StoredCardRun, r: Any) -> Explanation:
         evidence = json.loads(r.evidence)
-        customer = _with_history(self._rank(conn, stored, r), json.loads(r.row), r.first_seen, stored.as_of)
+        customer = with_history(self._rank(conn, stored, r), json.loads(r.row), r.first_seen, stored.as_of)
         return Explanation(**{**evidence, "customer": customer, "run_id": stored.run_id, "as_of": stored.as_of,
                               "episodes": _episodes(conn, stored, evidence)})
 
@@ -328,6 +322,33 @@ def _stored(r: Any) -> StoredCardRun:
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"], m["alert_state"],
                          m["freshness"], m["new"], m["cleared"], m["returned"], m["still_absent"], m["previous_id"],
                          json.loads(m["summary"]), m["run_pk"])
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A run that failed (``Store.record_failure``): the monitor is blind from it on, until a run succeeds."""
+
+    pk: int
+    run_id: str
+    at: datetime
+    error: str
+
+    @property
+    def first_line(self) -> str:
+        """The error's first line (what ``history`` lists)."""
+        return next(iter(self.error.splitlines()), "")
+
+    def newer_than(self, stored: StoredCardRun | None) -> bool:
+        """True when this failure came after ``stored``'s run (or nothing was ever stored)."""
+        return stored is None or self.pk > stored.run_pk
+
+
+def latest_failed(conn: Connection, workspace_id: str) -> FailedRun | None:
+    """The newest failed run of a workspace, if any."""
+    row = conn.execute(select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error)
+                       .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed")
+                       .order_by(runs.c.id.desc()).limit(1)).first()
+    return FailedRun(row.id, row.run_id, row.started_at, row.error or "no error recorded") if row else None
 
 
 def _latest(conn: Connection, workspace_id: str, card: str, *, fresh_only: bool = False) -> StoredCardRun | None:
@@ -399,7 +420,8 @@ def _page_order(ranked: Any, sort: str, reverse: bool) -> list[Any]:
     return [column.desc() if descending != reverse else column.asc()]
 
 
-def _with_history(rank: int, row: dict[str, Any], first_seen: datetime, as_of: datetime) -> dict[str, Any]:
+def with_history(rank: int, row: dict[str, Any], first_seen: datetime, as_of: datetime) -> dict[str, Any]:
+    """A stored worklist row as the store reads it back: its rank, ``first_seen`` and ``days_absent``."""
     days = (as_of - first_seen).days
     return {"rank": rank, **row, "first_seen": iso(first_seen), "days_absent": days}
 
@@ -436,7 +458,8 @@ def _last_seen(conn: Connection, stored: StoredCardRun, episode_id: int, cleared
     return found if found is not None else stored.as_of
 
 
-def _not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
+def not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
+    """What the store says of a customer its run did not count."""
     return Explanation(
         card=stored.card, workspace=stored.workspace_id, platform="", account_kind="", account_id=customer_id,
         name=None, verdict="not counted in this run",

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, episodes
 from bridgewatch.history.store import Store, StoredCardRun, _card_runs_query, _latest, _stored
 
@@ -54,22 +55,38 @@ class Trend:
                 "median_days_to_fix": self.median_days_to_fix, "by_cause": self.by_cause}
 
 
-def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20) -> Trend | None:
+def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20,
+          recent: list[StoredCardRun] | None = None) -> Trend | None:
     """The readout for ``card`` as of its latest fresh run (None when it has none).
 
     Stale and no-data runs open and close no episodes, so they are skipped: new, cleared and the
-    week-earlier comparison are between fresh runs only.
+    week-earlier comparison are between fresh runs only. ``recent``: the card's newest stored runs
+    (newest first) when the caller has already read them.
     """
-    recent = store.history(workspace_id, card=card, limit=limit)
-    with store.engine.connect() as conn:
+    if recent is None:
+        recent = store.history(workspace_id, card=card, limit=limit)
+    with guarded(store.url, "read the trend"), store.engine.connect() as conn:
         latest = _latest(conn, workspace_id, card, fresh_only=True)
         if latest is None:
             return None
-        week = _at_or_before(conn, latest, timedelta(days=7))
-        changes = [_prior(latest)] + ([_between(conn, week, latest, "7 days earlier")] if week else [])
+        found = _changes(conn, latest)
         fixes = _fix_days(conn, latest)
-    return Trend(card, latest, changes, _buckets(fixes), median(fixes) if fixes else None,
+    return Trend(card, latest, found, _buckets(fixes), median(fixes) if fixes else None,
                  [_causes(r) for r in recent])
+
+
+def changes(store: Store, latest: StoredCardRun) -> list[Change]:
+    """How ``latest`` moved against the prior run and (when there is one) the run 7 days earlier: the part of
+    :func:`trend` an overview needs, without reading every cleared absence for the time to fix."""
+    if latest.previous_id is None:
+        return [_prior(latest)]  # no earlier run: nothing 7 days back either
+    with guarded(store.url, "read the change"), store.engine.connect() as conn:
+        return _changes(conn, latest)
+
+
+def _changes(conn: Connection, latest: StoredCardRun) -> list[Change]:
+    week = _at_or_before(conn, latest, timedelta(days=7))
+    return [_prior(latest)] + ([_between(conn, week, latest, "7 days earlier")] if week else [])
 
 
 def _prior(latest: StoredCardRun) -> Change:
@@ -124,5 +141,9 @@ def _buckets(days: list[float]) -> dict[str, int]:
 
 
 def _causes(run: StoredCardRun) -> dict[str, Any]:
-    return {"run_id": run.run_id, "as_of": run.summary["as_of"],
-            "causes": {b["cause"]: b["customers"] for b in run.summary["by_cause"]}}
+    return {"run_id": run.run_id, "as_of": run.summary["as_of"], "causes": cause_counts(run)}
+
+
+def cause_counts(run: StoredCardRun) -> dict[str, int]:
+    """Customers per cause in a stored run (its summary's ``by_cause``), as in :attr:`Trend.by_cause`."""
+    return {b["cause"]: int(b["customers"]) for b in run.summary.get("by_cause", ())}

@@ -39,9 +39,14 @@ def write_worklist_csv(target: str | Path | IO[str],
 
 def _cells(cards: Iterable[tuple[Mapping[str, Any], Iterator[dict[str, Any]]]]) -> Iterator[list[Any]]:
     for meta, rows in cards:
-        for row in rows:
-            merged = {**row, **{k: meta.get(k) for k in META_COLUMNS}}
-            yield [merged.get(c) for c in WORKLIST_COLUMNS]
+        yield from cells(meta, rows)
+
+
+def cells(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Iterator[list[Any]]:
+    """Each worklist row of one card as the CSV's cells (the per-card columns from ``meta``)."""
+    for row in rows:
+        merged = {**row, **{k: meta.get(k) for k in META_COLUMNS}}
+        yield [merged.get(c) for c in WORKLIST_COLUMNS]
 
 
 def meta_of(summary: Mapping[str, Any]) -> dict[str, Any]:

@@ -68,10 +68,8 @@ def fx_errors(engine: Engine, cards: Sequence[Card]) -> dict[str, BridgewatchErr
         rows = engine.fetch(f"""
             SELECT DISTINCT o.workspace_id, o.source_file, o.source_row, o.order_id, o.currency,
                    o.reporting_currency, CAST(o.created_at AS DATE) AS order_date
-            FROM __bw__order_values o JOIN {card.table('gap')} g
-              ON g.workspace_id = o.workspace_id AND g.platform = o.platform
-             AND g.account_kind = o.account_kind AND g.account_id = o.account_id
-            WHERE o.fx_rate IS NULL ORDER BY 1, 2, 3""")
+            FROM __bw__order_values o JOIN {card.table('gap')} g ON g.acct = o.acct
+            WHERE g.orders_missing_fx > 0 AND o.fx_rate IS NULL ORDER BY 1, 2, 3""")
         for r in rows:
             errors[r["workspace_id"]].append(Problem(
                 r["source_file"], r["source_row"], "currency", r["currency"],

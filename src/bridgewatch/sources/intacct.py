@@ -132,7 +132,7 @@ def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list
                 continue
             stack.pop()
             if stack and stack[-1] == "data":
-                _append(out, _flatten(elem))
+                _append(out, flatten(elem))
                 elem.clear()
             elif elem.tag in ("control", "authentication", "result") and _status(elem) == "failure":
                 failed = failed or elem.tag
@@ -146,12 +146,13 @@ def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list
     return out, [{**p, "file": str(path)} for p in pages]
 
 
-def _flatten(record: ET.Element, prefix: str = "") -> dict[str, str]:
+def flatten(record: ET.Element, prefix: str = "") -> dict[str, str]:
+    """A record's fields; nested elements become dotted names (``DISPLAYCONTACT.EMAIL1``)."""
     values: dict[str, str] = {}
     for child in record:
         name = f"{prefix}{child.tag}".upper()
         if len(child):
-            values.update(_flatten(child, name + "."))
+            values.update(flatten(child, name + "."))
         else:
             values[name] = (child.text or "").strip()
     return values

@@ -173,7 +173,8 @@ def _errors(app: FastAPI, site: Site) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        titles = {404: "Not found", 403: "Not allowed", 405: "Method not allowed", 429: "Too many attempts"}
+        titles = {400: "Bad request", 404: "Not found", 403: "Not allowed", 405: "Method not allowed",
+                  429: "Too many attempts"}
         return page(request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
 
     @app.exception_handler(RequestValidationError)

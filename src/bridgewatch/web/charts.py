@@ -1,4 +1,4 @@
-"""Charts drawn on the server as SVG: the geometry here, the markup in ``templates/_charts.html``.
+"""Charts drawn on the server as SVG: the geometry here, the markup in ``templates/_macros.html``.
 
 No chart library and no script: a sparkline is a polyline, a bar chart is rectangles, each with a
 text alternative that says the same numbers, so a screen reader and a printed page lose nothing.
@@ -42,12 +42,11 @@ class Bar:
 
 @dataclass(frozen=True)
 class Bars:
-    """A bar chart (vertical: one bar per run; horizontal: one per bucket)."""
+    """A bar chart: ``columns`` (one vertical bar per run) or ``rows`` (one horizontal bar per bucket)."""
 
     width: int
     height: int
     bars: tuple[Bar, ...]
-    horizontal: bool
     top: int
 
     @property
@@ -76,7 +75,7 @@ def columns(items: Sequence[tuple[str, int]], *, width: int = 640, height: int =
     slot = min(width / max(len(items), 1), widest)
     bars = tuple(Bar(label, v, i * slot + gap / 2, height - v / top * height, max(slot - gap, 1), v / top * height)
                  for i, (label, v) in enumerate(items))
-    return Bars(width, height, bars, False, top)
+    return Bars(width, height, bars, top)
 
 
 def rows(items: Sequence[tuple[str, int]], *, width: int = 360, bar_height: int = 18, gap: int = 6) -> Bars:
@@ -84,4 +83,4 @@ def rows(items: Sequence[tuple[str, int]], *, width: int = 360, bar_height: int 
     top = max((v for _, v in items), default=0) or 1
     bars = tuple(Bar(label, v, 0, i * (bar_height + gap), v / top * width, bar_height)
                  for i, (label, v) in enumerate(items))
-    return Bars(width, max(len(items) * (bar_height + gap) - gap, 1), bars, True, top)
+    return Bars(width, max(len(items) * (bar_height + gap) - gap, 1), bars, top)

@@ -17,19 +17,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
+from bridgewatch.report.csv_out import WORKLIST_COLUMNS, cells
 from bridgewatch.report.safe import csv_cell
 
 NUMBER_COLUMNS = ("rank", "active_orders", "days_absent")
 MONEY_COLUMNS = ("blocked_value", "blocked_value_reporting")
 CHUNK = 64 * 1024
-
-
-def cells(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Iterator[list[Any]]:
-    """Each row as the CSV worklist's cells (per-card columns from ``meta``)."""
-    for row in rows:
-        merged = {**row, **{k: meta.get(k) for k in META_COLUMNS}}
-        yield [merged.get(c) for c in WORKLIST_COLUMNS]
 
 
 def csv_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
@@ -47,11 +40,20 @@ def csv_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> It
 
 
 def xlsx_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]], *, title: str) -> Iterator[bytes]:
-    """The workbook's bytes: built in constant memory in a temporary file, then read out and deleted."""
+    """The workbook's bytes: built in constant memory in a temporary file before this returns (so an error
+    reading the rows comes before the response starts), then read out and deleted as it is sent."""
     handle, path = tempfile.mkstemp(prefix="bridgewatch-", suffix=".xlsx")
     os.close(handle)
     try:
         _write_xlsx(path, meta, rows, title)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return _read_out(path)
+
+
+def _read_out(path: str) -> Iterator[bytes]:
+    try:
         with open(path, "rb") as fh:
             while chunk := fh.read(CHUNK):
                 yield chunk

@@ -11,12 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
 
 from bridgewatch.cards import CARDS
 from bridgewatch.report.result import parse_iso
-from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, money, segment_words, vat_words
+from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, cause_label, money, segment_words, vat_words
 
 CONSEQUENCES = {
     "never_synced": "No customer record: the next invoice cannot be given a VAT treatment or post.",
@@ -43,10 +43,7 @@ def consequence(cause: str) -> str:
 
 
 def cause_words(card: str, cause: str | None) -> str:
-    if not cause:
-        return ""
-    found = CARDS.get(card)
-    return next((c.label for c in found.causes if c.id == cause), cause) if found else cause
+    return cause_label(card, cause) if cause else ""
 
 
 def card_name(card: str) -> str:
@@ -62,10 +59,6 @@ def number(value: Any, locale: str = DEFAULT_LOCALE) -> str:
     return str(format_decimal(Decimal(str(value)), locale=locale))
 
 
-def percent(part: int, whole: int, locale: str = DEFAULT_LOCALE) -> str:
-    return "—" if not whole else str(format_percent(part / whole, locale=locale))
-
-
 def cents(value: int | None, currency: str, locale: str = DEFAULT_LOCALE) -> str:
     """Reporting-currency cents as money."""
     return money(None if value is None else Decimal(value) / 100, currency, locale)
@@ -77,11 +70,6 @@ def when(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> str:
     if ts is None:
         return "—"
     return f"{format_datetime(ts, 'medium', locale=locale)} UTC"
-
-
-def day(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> str:
-    ts = parse_iso(value) if isinstance(value, str) else value
-    return "—" if ts is None else str(format_date(ts, "medium", locale=locale))
 
 
 def evidence_value(name: str, value: Any, row: Mapping[str, Any], locale: str = DEFAULT_LOCALE) -> str:
@@ -106,7 +94,7 @@ def field_words(name: str) -> str:
 
 
 FILTERS: dict[str, Callable[..., str]] = {
-    "money": money, "number": number, "when": when, "day": day, "cents": cents, "vat": vat_words,
+    "money": money, "number": number, "when": when, "cents": cents, "vat": vat_words,
     "segment": segment_words, "field": field_words, "consequence": consequence,
 }
 WORDS = {"ALERT_WORDS": ALERT_WORDS, "ALERT_SHORT": ALERT_SHORT, "FRESHNESS_WORDS": FRESHNESS_WORDS}

@@ -7,8 +7,8 @@ platform, kind and id by code point). Every page, count, drill and export order 
 query on that table with bound parameters; the worklist rows themselves are read from the store
 by id, only for the rows shown.
 
-Tables are kept for the least recently used runs up to a row budget; reading a run again after it
-was dropped only costs the load again.
+Tables are kept for the least recently used runs up to a row budget (a single run larger than the
+budget is still held, alone); reading a run again after it was dropped only costs the load again.
 """
 
 from __future__ import annotations
@@ -150,17 +150,25 @@ class WorklistIndex:
     def ordered(self, store: Store, stored: StoredCardRun, *, filters: Mapping[str, str | None] | None = None,
                 sort: str = "rank", reverse: bool = False, batch: int = 1_000) -> Iterator[list[Ranked]]:
         """Every matching entry in page order, a batch at a time (for downloads): one query, streamed on its
-        own cursor so other requests are not held up while a download is written."""
-        table = self.table(store, stored)
+        own cursor so other requests are not held up while a download is written.
+
+        The filters and sort are checked, the worklist loaded and the query run before this returns,
+        so a bad request fails here, before a response has started; only the reading is deferred.
+
+        Raises:
+            LookupFailed: an unknown filter or sort key.
+        """
         where, params = where_sql(filters or {})
+        order = order_sql(sort, reverse)
+        table = self.table(store, stored)
         with self._lock:
             cursor = self._db.cursor()
         try:
-            cursor.execute(f"SELECT vid, rank FROM {table} WHERE {where} ORDER BY {order_sql(sort, reverse)}", params)
-            while rows := cursor.fetchmany(batch):
-                yield [Ranked(int(v), int(r)) for v, r in rows]
-        finally:
+            cursor.execute(f"SELECT vid, rank FROM {table} WHERE {where} ORDER BY {order}", params)
+        except BaseException:
             cursor.close()
+            raise
+        return _batches(cursor, batch)
 
     def locate(self, store: Store, stored: StoredCardRun, customer_id: str) -> list[Ranked]:
         """The entries whose account, customer or company id is ``customer_id``, in rank order."""
@@ -251,6 +259,8 @@ class WorklistIndex:
                 return name
 
     def _evict(self) -> None:
+        """Drop the least recently used tables until the rows held fit ``max_rows``; the table just loaded
+        is always kept, so a single run larger than the budget is still held (alone)."""
         while len(self._tables) > 1 and sum(n for _, n in self._tables.values()) > self.max_rows:
             _, (name, _) = self._tables.popitem(last=False)
             self._db.execute(f"DROP TABLE {name}")
@@ -258,8 +268,9 @@ class WorklistIndex:
                 del self._drills[key]
 
 
-def load_rows(store: Store, stored: StoredCardRun) -> pa.Table:
-    """The indexed columns of every worklist row of ``stored`` (one query on the store, bound parameters)."""
+def load_rows(store: Store, stored: StoredCardRun, *, batch: int = 10_000) -> pa.Table:
+    """The indexed columns of every worklist row of ``stored`` (one query on the store, bound parameters),
+    turned into Arrow ``batch`` rows at a time: Python holds one batch, never the whole worklist."""
     started = time.perf_counter()
     v, e, first = episode_versions.c, episodes.c, card_runs.alias("first")
     dialect = store.engine.dialect.name
@@ -269,17 +280,18 @@ def load_rows(store: Store, stored: StoredCardRun) -> pa.Table:
              .join(episodes, e.id == v.episode_id).join(first, first.c.id == e.first_card_run)
              .where(v.workspace_id == stored.workspace_id, v.card == stored.card, v.valid_from <= stored.id,
                     (v.valid_to.is_(None)) | (v.valid_to > stored.id)))
-    columns: list[list[Any]] = [[] for _ in SCHEMA]
     with guarded(store.url, "index a stored worklist"), store.engine.connect() as conn:
-        for batch in conn.execute(query.execution_options(yield_per=10_000)).partitions():
-            for i, values in enumerate(zip(*batch, strict=True)):
-                columns[i].extend(values)
-    for i in BOOLEAN_COLUMNS:
-        columns[i] = [truthy(x) for x in columns[i]]
-    table = pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, SCHEMA, strict=True)],
-                                 schema=SCHEMA)
+        parts = conn.execute(query.execution_options(yield_per=batch)).partitions()
+        table = pa.Table.from_batches([_record_batch(rows) for rows in parts], schema=SCHEMA)
     log.info("indexed %s rows of card run %s in %.2f s", table.num_rows, stored.id, time.perf_counter() - started)
     return table
+
+
+def _record_batch(rows: Any) -> pa.RecordBatch:
+    columns = list(zip(*rows, strict=True))
+    arrays = [pa.array([truthy(x) for x in values] if i in BOOLEAN_COLUMNS else values, type=f.type)
+              for i, (values, f) in enumerate(zip(columns, SCHEMA, strict=True))]
+    return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
 
 
 def json_field(column: Any, name: str, dialect: str) -> Any:
@@ -292,6 +304,14 @@ def json_field(column: Any, name: str, dialect: str) -> Any:
 def truthy(value: Any) -> bool:
     """A JSON boolean read back as SQLite (1/0) or PostgreSQL (``'true'``/``'false'``) text."""
     return value in (True, 1, "1", "true")
+
+
+def _batches(cursor: duckdb.DuckDBPyConnection, size: int) -> Iterator[list[Ranked]]:
+    try:
+        while rows := cursor.fetchmany(size):
+            yield [Ranked(int(v), int(r)) for v, r in rows]
+    finally:
+        cursor.close()
 
 
 def where_sql(filters: Mapping[str, str | None]) -> tuple[str, list[Any]]:

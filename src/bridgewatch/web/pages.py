@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from bridgewatch.cards import CARDS, Card
 from bridgewatch.errors import LookupFailed
 from bridgewatch.history import Store, StoredCardRun
-from bridgewatch.history.trends import Change, Trend, trend
+from bridgewatch.history.store import FailedRun, not_counted
+from bridgewatch.history.trends import Change, Trend, cause_counts, changes, trend
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.web import charts, reads
 from bridgewatch.web.formats import consequence
@@ -36,10 +36,19 @@ class Tile:
     latest: StoredCardRun | None
     spark: charts.Spark
     changes: tuple[Change, ...] = ()
+    failed: FailedRun | None = None
+    """The workspace's latest run, when it failed after ``latest`` was stored."""
 
     @property
     def summary(self) -> Mapping[str, Any]:
         return self.latest.summary if self.latest else {}
+
+    @property
+    def state(self) -> str:
+        """The alert state to show: ``unknown`` when the latest run failed, else the stored run's."""
+        if self.failed is not None:
+            return "unknown"
+        return self.latest.alert_state if self.latest else "unknown"
 
 
 @dataclass(frozen=True)
@@ -141,27 +150,47 @@ def card_of(ws: ServedWorkspace, card_id: str) -> Card:
     return CARDS[card_id]
 
 
-def stored_run(store: Store, ws: ServedWorkspace, card: Card, run_id: str | None) -> StoredCardRun | None:
-    """The card's stored run ``run_id`` (the latest when None; None when the card has never been stored).
+def stored_run(store: Store, ws: ServedWorkspace, card: Card, run_id: str | None,
+               recent: list[StoredCardRun] | None = None) -> StoredCardRun | None:
+    """The card's stored run ``run_id`` (the latest when None; None when the card has never been stored),
+    taken from ``recent`` (its newest runs, newest first) when it is there.
 
     Raises:
         LookupFailed: no stored run ``run_id`` with this card.
     """
-    if run_id:
-        return store.run(ws.id, run_id, card=card.id)[0]
-    latest = store.history(ws.id, card=card.id, limit=1)
-    return latest[0] if latest else None
+    if recent is None:
+        recent = [] if run_id else store.history(ws.id, card=card.id, limit=1)
+    if not run_id:
+        return recent[0] if recent else None
+    found = next((r for r in recent if r.run_id == run_id), None)
+    return found or store.run(ws.id, run_id, card=card.id)[0]
+
+
+def failure_after(failed: FailedRun | None, stored: StoredCardRun | None) -> FailedRun | None:
+    """``failed`` (the workspace's latest failed run) when it came after ``stored``'s run, else None."""
+    return failed if failed is not None and failed.newer_than(stored) else None
 
 
 def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
     """The overview tiles of one workspace: latest run, change vs prior run and 7 days, sparkline."""
     out = []
+    failed = store.latest_failure(ws.id)
     for card_id in ws.cards:
         recent = store.history(ws.id, card=card_id, limit=SPARK_RUNS)
         spark = charts.sparkline([r.count for r in reversed(recent)])
-        found = trend(store, ws.id, card_id, limit=1) if recent else None
-        out.append(Tile(ws, CARDS[card_id], recent[0] if recent else None, spark,
-                        tuple(found.changes) if found else ()))
+        latest = recent[0] if recent else None
+        moved = tuple(changes(store, latest)) if latest else ()
+        out.append(Tile(ws, CARDS[card_id], latest, spark, moved, failure_after(failed, latest)))
+    return out
+
+
+def states(store: Store, ws: ServedWorkspace) -> list[Tile]:
+    """Each card's latest stored run and alert state (the alerts page): one short read per card, no trend."""
+    failed = store.latest_failure(ws.id)
+    out = []
+    for card_id in ws.cards:
+        latest = next(iter(store.history(ws.id, card=card_id, limit=1)), None)
+        out.append(Tile(ws, CARDS[card_id], latest, charts.sparkline([]), (), failure_after(failed, latest)))
     return out
 
 
@@ -177,13 +206,14 @@ def filter_options(drills: Drills, card: Card) -> dict[str, tuple[str, ...]]:
 
 
 def card_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, stored: StoredCardRun,
-              filters: Mapping[str, str], *, top: int = 10) -> CardView:
+              filters: Mapping[str, str], *, recent: list[StoredCardRun], top: int = 10) -> CardView:
+    """``recent``: the card's newest ``PICKER_RUNS`` stored runs (the run picker), newest first."""
     drills = index.drills(store, stored, filters)
     options = filter_options(index.drills(store, stored) if filters else drills, card)
     causes = tuple(CauseRow(c.id, c.label, c.action, consequence(c.id), _group(drills.by_cause, c.id))
                    for c in card.causes)
     entries, _ = index.page(store, stored, filters=filters, limit=top)
-    runs = tuple(reads.card_history(store, ws.id, card.id, limit=PICKER_RUNS))
+    runs = tuple(recent)
     if stored.id not in {r.id for r in runs}:
         runs = (stored, *runs)
     return CardView(ws, card, stored, runs, filters, options, drills, causes,
@@ -214,18 +244,19 @@ def customer_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card:
     """Every worklist entry the id names (account, customer or company id), or why the run did not count it."""
     found = index.locate(store, stored, customer_id)
     explained = [reads.explanation(store, stored, entry) for entry in found]
-    return CustomerView(ws, card, stored, customer_id, tuple(explained or [reads.not_counted(stored, customer_id)]))
+    return CustomerView(ws, card, stored, customer_id, tuple(explained or [not_counted(stored, customer_id)]))
 
 
 def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, *, before: int | None,
                  limit: int = 30) -> HistoryView:
-    runs = reads.card_history(store, ws.id, card.id, before=before, limit=limit + 1)
+    runs = store.history(ws.id, card=card.id, before=before, limit=limit + 1)
     older = runs[limit - 1].id if len(runs) > limit else None
     runs = runs[:limit]
-    found = trend(store, ws.id, card.id, limit=SPARK_RUNS)
+    newest = runs[:SPARK_RUNS] if before is None and limit >= SPARK_RUNS else None  # already read: no second read
+    found = trend(store, ws.id, card.id, limit=SPARK_RUNS, recent=newest)
     oldest_first = list(reversed(runs))
     counts = charts.columns([(r.run_id, r.count) for r in oldest_first])
-    per_cause = tuple((c.id, c.label, charts.sparkline([_cause_count(r, c.id) for r in oldest_first]))
+    per_cause = tuple((c.id, c.label, charts.sparkline([cause_counts(r).get(c.id, 0) for r in oldest_first]))
                       for c in card.causes)
     latest = found.latest if found else None
     ageing = charts.rows(index.ageing(store, latest) if latest else [])
@@ -233,13 +264,6 @@ def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: 
     return HistoryView(ws, card, tuple(runs), older, found, counts, per_cause, ageing, fixes)
 
 
-def money_of(group: Group) -> Decimal:
-    return Decimal(group.blocked_cents) / 100
-
-
 def _group(groups: tuple[Group, ...], key: str) -> Group:
     return next((g for g in groups if g.key == key), Group(key, 0, 0, 0))
 
-
-def _cause_count(run: StoredCardRun, cause: str) -> int:
-    return next((int(b["customers"]) for b in run.summary.get("by_cause", ()) if b["cause"] == cause), 0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -17,15 +16,9 @@ from sqlalchemy import bindparam, select
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, episode_versions, episodes
-from bridgewatch.history.store import _card_runs_query, _episodes, _not_counted, _stored
+from bridgewatch.history.store import _episodes, with_history
 from bridgewatch.report.explanation import Explanation
-from bridgewatch.report.result import iso
 from bridgewatch.web.index import Ranked
-
-
-def with_history(rank: int, row: dict[str, Any], first_seen: datetime, as_of: datetime) -> dict[str, Any]:
-    """A stored worklist row as the store reads it back: its rank, ``first_seen`` and ``days_absent``."""
-    return {"rank": rank, **row, "first_seen": iso(first_seen), "days_absent": (as_of - first_seen).days}
 
 
 def _by_ids(columns: Sequence[Any]) -> Any:
@@ -54,18 +47,3 @@ def explanation(store: Store, stored: StoredCardRun, entry: Ranked) -> Explanati
         customer = with_history(entry.rank, json.loads(r.row), r.first_seen, stored.as_of)
         return Explanation(**{**evidence, "customer": customer, "run_id": stored.run_id, "as_of": stored.as_of,
                               "episodes": _episodes(conn, stored, evidence)})
-
-
-def not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
-    """What the store says of a customer its run did not count."""
-    return _not_counted(stored, customer_id)
-
-
-def card_history(store: Store, workspace_id: str, card: str, *, before: int | None = None,
-                 limit: int = 50) -> list[StoredCardRun]:
-    """Stored runs of one card, newest first, ``limit`` at a time (``before``: a card run id, for older pages)."""
-    query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
-    if before is not None:
-        query = query.where(card_runs.c.id < before)
-    with guarded(store.url, "read the history"), store.engine.connect() as conn:
-        return [_stored(r) for r in conn.execute(query.order_by(card_runs.c.id.desc()).limit(limit)).all()]

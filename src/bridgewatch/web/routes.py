@@ -15,12 +15,14 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response, Str
 from starlette.exceptions import HTTPException
 
 from bridgewatch.history import StoredCardRun
+from bridgewatch.history.store import FailedRun
 from bridgewatch.report.csv_out import meta_of
 from bridgewatch.report.words import DEFAULT_LOCALE
 from bridgewatch.web import exports, pages, reads
 from bridgewatch.web.access import LENSES, Visitor
 from bridgewatch.web.alerts import alert_feed
 from bridgewatch.web.app import SignInRequired, Site
+from bridgewatch.web.index import SORTS
 from bridgewatch.web.security import SESSION_COOKIE
 from bridgewatch.web.settings import ServedWorkspace
 
@@ -41,7 +43,7 @@ def visitor_of(request: Request) -> Visitor:
         found: Visitor = request.state.visitor
         return found
     site, settings = site_of(request), site_of(request).settings
-    visitor = Visitor(anonymous=settings.allow_anonymous)
+    visitor = Visitor(anonymous=settings.allow_anonymous and _local_peer(request, site))
     header = settings.trusted_header
     name = request.headers.get(header) if header and _from_proxy(request, site) else None
     token = site.signer.unsign(request.cookies.get(SESSION_COOKIE), settings.session_hours * 3600)
@@ -52,6 +54,15 @@ def visitor_of(request: Request) -> Visitor:
         visitor = Visitor(user=user, session_token=token)
     request.state.visitor = visitor
     return visitor
+
+
+def _local_peer(request: Request, site: Site) -> bool:
+    """True when the request comes straight from this machine (a loopback peer that is not a configured proxy):
+    the only visitors ``--allow-anonymous`` lets read without signing in."""
+    from bridgewatch.web.access import peer
+    from bridgewatch.web.settings import is_loopback
+
+    return is_loopback(peer(request)) and not _from_proxy(request, site)
 
 
 def _from_proxy(request: Request, site: Site) -> bool:
@@ -96,6 +107,11 @@ def _card_run(request: Request, ws: ServedWorkspace, card_id: str, run_id: str |
     return card, pages.stored_run(site.store(ws), ws, card, run_id)
 
 
+def _failed(request: Request, ws: ServedWorkspace, stored: StoredCardRun | None) -> FailedRun | None:
+    """The workspace's latest run when it failed after ``stored``'s run (one read per request)."""
+    return pages.failure_after(site_of(request).store(ws).latest_failure(ws.id), stored)
+
+
 @router.get("/healthz", include_in_schema=False)
 def healthz() -> Response:
     return PlainTextResponse("ok")
@@ -120,14 +136,16 @@ def card_page(request: Request, ws_id: str, card_id: str, run: Text = None, lens
               segment: Text = None, entity: Text = None, platform: Text = None) -> Response:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
-    card, stored = _card_run(request, ws, card_id, run)
+    site = site_of(request)
+    store, card = site.store(ws), pages.card_of(ws, card_id)
+    recent = store.history(ws.id, card=card.id, limit=pages.PICKER_RUNS)
+    stored = pages.stored_run(store, ws, card, run, recent)
     chosen = lens if lens in LENSES else visitor.lens(ws.id)
     if stored is None:
-        return render(request, "no_run.html", visitor, ws, card=card)
+        return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
-    site = site_of(request)
-    view = pages.card_view(site.store(ws), site.index, ws, card, stored, filters)
-    return render(request, "card.html", visitor, ws, view=view, lens=chosen)
+    view = pages.card_view(store, site.index, ws, card, stored, filters, recent=recent)
+    return render(request, "card.html", visitor, ws, view=view, lens=chosen, failed=_failed(request, ws, stored))
 
 
 @router.get("/w/{ws_id}/cards/{card_id}/worklist")
@@ -139,14 +157,21 @@ def worklist(request: Request, ws_id: str, card_id: str, run: Text = None, cause
     ws = workspace(request, visitor, ws_id)
     card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
-        return render(request, "no_run.html", visitor, ws, card=card)
+        return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
+    _sort(sort)
     site = site_of(request)
     view = pages.worklist_view(site.store(ws), site.index, ws, card, stored, filters, sort=sort,
                                reverse=direction == "reverse", page=page, size=size)
     partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "worklist-results"
     return render(request, "_worklist_table.html" if partial else "worklist.html", visitor, ws, view=view,
-                  run_param=run)
+                  run_param=run, failed=_failed(request, ws, stored))
+
+
+def _sort(sort: str) -> None:
+    """Raises: HTTPException: 400, an unknown sort key (before any response has started)."""
+    if sort not in SORTS:
+        raise HTTPException(400, f"Unknown worklist sort '{sort[:50]}'; sorts: {', '.join(SORTS)}.")
 
 
 def _download(request: Request, ws_id: str, card_id: str, run: str | None, filters: dict[str, str | None],
@@ -156,6 +181,7 @@ def _download(request: Request, ws_id: str, card_id: str, run: str | None, filte
     _card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
         raise HTTPException(404, "This card has no stored run yet.")
+    _sort(sort)
     site = site_of(request)
     store = site.store(ws)
     batches = site.index.ordered(store, stored, filters=pages.clean_filters(filters), sort=sort, reverse=reverse)
@@ -186,10 +212,11 @@ def customer(request: Request, ws_id: str, card_id: str, customer_id: str, run: 
     ws = workspace(request, visitor, ws_id)
     card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
-        return render(request, "no_run.html", visitor, ws, card=card)
+        return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     site = site_of(request)
     view = pages.customer_view(site.store(ws), site.index, ws, card, stored, customer_id[:500])
-    return render(request, "customer.html", visitor, ws, view=view, run_param=run)
+    return render(request, "customer.html", visitor, ws, view=view, run_param=run,
+                  failed=_failed(request, ws, stored))
 
 
 @router.get("/w/{ws_id}/cards/{card_id}/history")
@@ -200,7 +227,8 @@ def history(request: Request, ws_id: str, card_id: str,
     card = pages.card_of(ws, card_id)
     site = site_of(request)
     view = pages.history_view(site.store(ws), site.index, ws, card, before=before)
-    return render(request, "history.html", visitor, ws, view=view)
+    latest = view.trend.latest if view.trend else None
+    return render(request, "history.html", visitor, ws, view=view, failed=_failed(request, ws, latest))
 
 
 @router.get("/w/{ws_id}/alerts")
@@ -208,5 +236,5 @@ def alerts(request: Request, ws_id: str) -> Response:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
     site = site_of(request)
-    tiles = pages.tiles(site.store(ws), ws)
+    tiles = pages.states(site.store(ws), ws)
     return render(request, "alerts.html", visitor, ws, tiles=tiles, feed=alert_feed(site.store(ws), ws.config))

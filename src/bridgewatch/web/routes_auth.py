@@ -60,8 +60,10 @@ def sign_in(request: Request, name: Field, password: Field, csrf_token: Annotate
     address = access.client_address(request, site.settings.trusted_proxies)
     wait = site.limiter.retry_after(name, address)
     if wait is not None:
-        return render(request, "signin.html", Visitor(), status=429, next=access.safe_next(next), name=name,
-                      error=f"Too many failed sign-ins. Try again in {wait} seconds.", retry_after=wait)
+        refused = render(request, "signin.html", Visitor(), status=429, next=access.safe_next(next), name=name,
+                         error=f"Too many failed sign-ins. Try again in {wait} seconds.")
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     user = site.users.verify(name, password)
     if user is None:
         site.limiter.failed(name, address)

@@ -96,7 +96,7 @@ def users_url(served: Sequence[ServedWorkspace], *, group: Path | None, override
     if chosen:
         return chosen
     urls = {w.store_url for w in served}
-    if len(urls) == 1 and (group is None or len(served) == 1):
+    if len(urls) == 1:
         return urls.pop()
     if group is None:
         raise WebError("Cannot tell where users are kept; pass --users-url.")

@@ -19,7 +19,7 @@ from bridgewatch.report.words import DEFAULT_LOCALE
 from bridgewatch.web import formats
 
 TEMPLATES = Path(__file__).parent / "templates"
-LOCALE_AWARE = ("money", "number", "when", "day", "cents")
+LOCALE_AWARE = ("money", "number", "when", "cents")
 
 
 def _localised(fn: Callable[..., str]) -> Callable[..., str]:
@@ -35,11 +35,6 @@ def _evidence(ctx: Context, name: str, value: Any, row: Any) -> str:
     return formats.evidence_value(name, value, row, locale=ctx.get("locale") or DEFAULT_LOCALE)
 
 
-@pass_context
-def _percent(ctx: Context, part: int, whole: int) -> str:
-    return formats.percent(part, whole, locale=ctx.get("locale") or DEFAULT_LOCALE)
-
-
 def query(base: dict[str, Any] | None = None, **changes: Any) -> str:
     """A query string from ``base`` with ``changes`` (None or empty values dropped), for links."""
     merged = {**(base or {}), **changes}
@@ -51,7 +46,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     for name, fn in formats.FILTERS.items():
         env.filters[name] = _localised(fn) if name in LOCALE_AWARE else fn
-    env.globals.update(formats.WORDS, percent=_percent, evidence=_evidence, query=query, page_kind=None,
+    env.globals.update(formats.WORDS, evidence=_evidence, query=query, page_kind=None,
                        cause_words=formats.cause_words, card_name=formats.card_name,
                        quote=lambda value: quote(str(value), safe=""))
     return env

@@ -87,6 +87,10 @@ class ErrorPolicy:
     def check(self, call: Call, response: httpx.Response) -> None:
         """Return when the response is data; raise :class:`Retry` or a ConnectorError otherwise."""
         status = response.status_code
+        if 300 <= status < 400:
+            raise ConnectorError(f"{self.platform} redirected {call.what} to {redirect_target(response)} ({status}); "
+                                 f"redirects are not followed, so credentials never go to another address: "
+                                 f"{self.not_found_hint}", status=status)
         if status < 400:
             return
         text = self.vendor_text(response)
@@ -109,6 +113,19 @@ class ErrorPolicy:
         """The vendor's own error message, as ': message' (empty when there is none)."""
         message = error_message(response)
         return f": {message[:MAX_VENDOR_TEXT]}" if message else ""
+
+
+def redirect_target(response: httpx.Response) -> str:
+    """Where a 3xx points, without its query (it may carry a signature): ``https://host/path``."""
+    location = response.headers.get("location")
+    if not location:
+        return "another address (no Location given)"
+    try:
+        url = response.request.url.join(location)
+    except (httpx.InvalidURL, RuntimeError):
+        return "an unreadable address"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
 def error_message(response: httpx.Response) -> str:
@@ -154,7 +171,7 @@ class ApiClient:
         self.clock = clock
         self.events = events or Events()
         self._http = httpx.Client(auth=auth, transport=transport, timeout=httpx.Timeout(timeout),
-                                  headers=headers, follow_redirects=True, verify=verify)
+                                  headers=headers, follow_redirects=False, verify=verify)
 
     def close(self) -> None:
         self._http.close()

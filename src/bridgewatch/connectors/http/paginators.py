@@ -95,7 +95,6 @@ class SearchCriteria(Paginator):
     def __init__(self, page_size: int, key: Callable[[Any], str | None]) -> None:
         self.page_size, self.key = page_size, key
         self._previous: list[str | None] | None = None
-        self.repeated = False
 
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
         page = int((call.params or {}).get(self.PAGE, 1))
@@ -107,8 +106,7 @@ class SearchCriteria(Paginator):
 
     def is_repeat(self, records: list[Any]) -> bool:
         """True when ``records`` are the previous page again (Magento's past-the-end answer)."""
-        self.repeated = bool(records) and [self.key(r) for r in records] == self._previous
-        return self.repeated
+        return bool(records) and [self.key(r) for r in records] == self._previous
 
 
 class NextLink(Paginator):

@@ -194,6 +194,20 @@ def test_a_quarantine_file_name_with_brackets_is_printed_as_is(tmp_path: Path) -
     assert target.read_text().splitlines()[0] == "file,row,field,value,reason"
 
 
+def test_a_quarantine_file_from_an_earlier_load_is_removed_when_the_problems_are_gone(tmp_path: Path) -> None:
+    root = write_demo(tmp_path)[0]
+    page = root / "exports" / "bigcommerce" / "orders_page1.json"
+    good = page.read_text()
+    page.write_text(good.replace('"Wed, 08 Apr 2026 10:15:00 +0000"', '"not a date"', 1))
+    assert runner.invoke(app, ["ingest", "-w", str(root)]).exit_code == 0
+    assert (root / "quarantine.csv").is_file()
+    page.write_text(good)
+    result = runner.invoke(app, ["ingest", "-w", str(root)], env={"COLUMNS": "1000"})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"no quarantined cells now; removed the earlier {root / 'quarantine.csv'}\n"
+    assert not (root / "quarantine.csv").exists()
+
+
 def test_batch_csv_files_are_the_worklist_csv(tmp_path: Path) -> None:
     """Per-workspace batch CSV is the worklist CSV: a hostile name is neutralised, amounts stay numbers."""
     s = d365(id="us-x")

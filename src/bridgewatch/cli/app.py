@@ -188,12 +188,16 @@ def emit(views: list[Any], fmt: str, accounting: Accounting | None = None) -> No
 
 
 def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) -> None:
-    """Write quarantined cells to ``path`` (default ``<workspace>/quarantine.csv`` when there are any)."""
+    """Write quarantined cells to ``path`` (default ``<workspace>/quarantine.csv`` when there are any; an earlier
+    default file is removed when there are none, so it never describes problems that are gone)."""
     from bridgewatch.report.accounting_view import write_quarantine
 
-    if path is None and not accounting.problems:
-        return
     target = path or workspace / "quarantine.csv"
+    if path is None and not accounting.problems:
+        if target.is_file():  # an earlier load's problems, fixed since: the file would say otherwise
+            target.unlink()
+            err.print(clean(f"no quarantined cells now; removed the earlier {target}"), highlight=False, markup=False)
+        return
     write_quarantine(accounting, target)
     if accounting.problems:
         err.print(clean(f"{len(accounting.problems)} quarantined cell(s) written to {target}"), highlight=False,

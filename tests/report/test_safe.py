@@ -57,3 +57,15 @@ def test_markup_prints_literally(name: str) -> None:
     text = console.export_text()
     assert f"name: {name}" in text
     assert name in text
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("Evil\x1b[2J\x1b[31mCo\x1b[0m", "EvilCo"),
+    ("\x1b]0;pwned\x07Acme\x07 Ltd", "Acme Ltd"),
+    ("\x1b=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+    ("Bell\x07\x9b\x00 Ltd", "Bell Ltd"),
+    ("\tTabbed", "'\tTabbed"),
+    ("two\nlines\r", "two\nlines\r"),
+])
+def test_terminal_escapes_and_control_characters_leave_csv_cells(value: str, written: str) -> None:
+    assert csv_cell(value) == written

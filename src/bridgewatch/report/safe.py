@@ -6,7 +6,9 @@ beyond ordinary escaping:
 * **CSV opened in a spreadsheet** (OWASP "CSV injection"): a text cell starting with ``=``, ``+``,
   ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` so the spreadsheet shows it as
   text instead of running it as a formula. Numbers (int, Decimal, float) are written as numbers:
-  a negative amount stays ``-40.00``.
+  a negative amount stays ``-40.00``. ANSI escape sequences and other C0/C1 control characters
+  (ESC, BEL, OSC titles) are removed, so ``cat`` of the file cannot drive the terminal; tab,
+  newline and carriage return stay (quoted by the csv module; a leading one is formula-guarded).
 * **The terminal**: control characters and ANSI escape sequences are removed (they could move the
   cursor, rewrite earlier lines or retitle the window), rich markup is escaped so ``[/]`` or
   ``[link=...]`` prints literally, and very long values are cut for tables (the full value stays
@@ -29,6 +31,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters a CSV cell loses (tab, newline and carriage return stay: the csv module quotes them)."""
 TABLE_CELL_MAX = 60
 """Longest value shown in a terminal table cell; longer values end in an ellipsis."""
 
@@ -41,7 +45,7 @@ def csv_cell(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
         return value
-    text = str(value)
+    text = _CSV_CONTROL.sub("", _ANSI.sub("", str(value)))
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 

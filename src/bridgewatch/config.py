@@ -281,6 +281,8 @@ class DeliverySettings(_Frozen):
     max_backoff: Duration = timedelta(seconds=30)
     budget: Duration = timedelta(seconds=60)
     """Most time delivery may take in one run, over all receivers (they are tried in parallel)."""
+    refusals: int = Field(default=3, ge=1, le=100)
+    """A message refused this many times (HTTP 4xx, SMTP 5xx, a missing secret: one per run) is marked failed."""
 
 
 class AlertsSection(_Frozen):

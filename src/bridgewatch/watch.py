@@ -9,6 +9,9 @@
   starts at once, and the cadence continues from there: never a burst of catch-up cycles.
 * **One line per cycle**: duration, and per workspace and card the count, alert state and freshness,
   and what alerting did.
+* **One workspace cannot stop the rest.** Whatever one workspace's cycle raises (bad input, an OS error
+  such as permission denied, even a bridgewatch bug) is recorded as a failed run when the store can
+  take it, shown as ``FAILED (…)`` in the cycle line, and the other workspaces and the next cycle run.
 * **Pull.** Before each workspace's run, :func:`connector_pull` fetches its ``[sources.<name>.api]``
   sources (``bridgewatch pull``); a workspace without API sources is read as it is. A source that could
   not be refreshed (or a pull that could not start) makes the result stale, with the reason, so its
@@ -30,7 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from bridgewatch.errors import BridgewatchError, StoreError
+from bridgewatch.errors import BridgewatchError, InternalError, StoreError, translate
 
 log = logging.getLogger("bridgewatch.watch")
 LOCK_FILE = "watch.lock"
@@ -119,8 +122,8 @@ class Watcher:
                     result.skipped = "another watcher is running it"
                     return result
                 self._run(folder, result)
-        except BridgewatchError as exc:
-            result.error = str(exc).splitlines()[0]
+        except Exception as exc:  # noqa: BLE001 - one workspace must never stop the others (docs/operations.md)
+            result.error = _first_line(_failure(exc, f"watching {folder}"))
         return result
 
     def _run(self, folder: Path, result: WorkspaceCycle) -> None:
@@ -149,9 +152,10 @@ class Watcher:
             result.cards = [(s.card, s.count, s.alert_state, s.freshness) for s in done.stored]
         except StoreError:
             raise
-        except BridgewatchError as exc:
-            result.error = str(exc).splitlines()[0]
-            store.record_failure(config, str(exc), started_at=started, engine_name=self.engine)
+        except Exception as exc:  # noqa: BLE001 - recorded as a failed run; the watch goes on
+            error = _failure(exc, f"running workspace '{config.id}'")
+            result.error = _first_line(error)
+            store.record_failure(config, str(error), started_at=started, engine_name=self.engine)
 
     def _alert(self, store: Any, config: Any, result: WorkspaceCycle) -> None:
         from bridgewatch.alerts.notify import configured, notify
@@ -160,8 +164,21 @@ class Watcher:
             return
         try:
             result.alerts = notify(store, config, environ=self.environ).line()
-        except BridgewatchError as exc:
-            result.alerts = f"alerts not evaluated: {str(exc).splitlines()[0]}"
+        except Exception as exc:  # noqa: BLE001 - the run is stored; alerting is tried again next cycle
+            result.alerts = f"alerts not evaluated: {_first_line(_failure(exc, 'evaluating the alerts'))}"
+
+
+def _failure(exc: Exception, doing: str) -> BridgewatchError:
+    """``exc`` as a bridgewatch error (an OSError as the environment, anything unforeseen as a bug, logged with
+    its traceback at debug level)."""
+    error = translate(exc, doing)
+    if isinstance(error, InternalError):
+        log.debug("%s", error, exc_info=exc)
+    return error
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
 
 
 def connector_pull(environ: Mapping[str, str]) -> Pull:

@@ -37,16 +37,17 @@ class Rewritten(Scenario):
 
 
 def scenario(absent: int, *, failed: int = 0, alerts: Mapping[str, Any] | None = None, as_of: str = AS_OF,
-             threshold: int = 2) -> Rewritten:
+             threshold: int = 2, orders: tuple[str, ...] = LATE) -> Rewritten:
     """``absent`` B2B companies A01… absent from Intacct (never synced; A01 blocks the most), of which the first
-    ``failed`` had their create rejected, plus one present company; ``[alerts]`` as given."""
+    ``failed`` had their create rejected, plus one present company, each ordering at ``orders``; ``[alerts]`` as
+    given."""
     s = sage(alert_threshold=threshold, as_of=as_of, name="UK Trade")
     for n in range(1, absent + 1):
         cid = f"A{n:02d}"
-        company(s, cid, vat=f"GB{n:09d}", total=f"{1000 - n * 10}.00", orders=LATE)
+        company(s, cid, vat=f"GB{n:09d}", total=f"{1000 - n * 10}.00", orders=orders)
         if n <= failed:
             event(s, cid, "failed", "2026-04-13T06:00:00Z", "Missing NAME")
-    company(s, "HERE", vat="GB444444444", orders=LATE)
+    company(s, "HERE", vat="GB444444444", orders=orders)
     erp(s, "C4", vat_number="444444444", country="GB")
     if alerts is not None:
         s.config["alerts"] = dict(alerts)

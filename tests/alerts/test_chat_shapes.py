@@ -103,3 +103,32 @@ def test_daily_digests_have_the_same_shapes(tmp_path: Path, chats: Any, monkeypa
     assert slack_body["blocks"][0]["text"]["text"] == "[DIGEST] UK Trade: 1 alert(s) changed"
     assert slack_body["blocks"][1]["text"]["text"] == (
         "1 alert(s) changed since the last digest: Ecom Customers Absent from Sage Customer Master firing.")
+
+
+def test_a_teams_digest_too_big_for_one_message_lists_fewer_entries_and_says_how_many_were_left_out() -> None:
+    from bridgewatch.alerts.receivers.teams import MAX_BYTES, TeamsReceiver
+
+    def entry(n: int) -> dict[str, Any]:
+        return {"kind": "alert", "event": "firing", "status": "firing", "workspace_name": "UK Trade",
+                "card_title": f"Card {n:03d}", "entity": None, "card_count": 12, "threshold": 10,
+                "summary": "12 customer(s) with active orders have no ERP customer record, above the alert line of 10. "
+                           + "x" * 300}
+
+    def digest(entries: int) -> dict[str, Any]:
+        return {"kind": "digest", "event": "digest", "status": "firing", "workspace_name": "UK Trade",
+                "summary": "many alerts changed " * 200, "entries": [entry(n) for n in range(entries)]}
+
+    def texts(entries: int) -> tuple[int, list[str]]:
+        payload = TeamsReceiver.payload(None, digest(entries))  # type: ignore[arg-type]
+        size = len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+        return size, [b["text"] for b in payload["attachments"][0]["content"]["body"]]
+
+    size, body = texts(3)
+    assert size < MAX_BYTES and len(body) == 5 and body[-1].startswith("\\[FIRING\\] UK Trade · Card 002: 12")
+    assert len(body[1]) == 1000 and body[1].endswith("…")  # the digest's own summary is cut to 1000 characters
+    size, body = texts(200)
+    listed = len(body) - 3
+    assert MAX_BYTES - 500 < size <= MAX_BYTES and 40 < listed < 200
+    assert body[-2].startswith(f"\\[FIRING\\] UK Trade · Card {listed - 1:03d}: 12")
+    assert body[-1] == f"… and {200 - listed} more alert\\(s\\) not listed: a Teams message holds 28 KB."
+    assert listed == 52  # (28 KB - the card's head and summary - this note) / one entry's 514 bytes (with its comma)

@@ -145,3 +145,45 @@ def test_for_runs_damps_a_first_breach_and_a_new_cause_renotifies(tmp_path: Path
         ("new_cause", ["create_failed"], ["Missing NAME"],
          "3 customer(s) with active orders have no ERP customer record, above the alert line of 2 (new cause: Sync "
          "failed (create rejected)).")]
+
+
+
+def test_after_a_blind_spell_an_alert_still_above_its_line_is_never_called_at_or_below(
+        tmp_path: Path, hook: WebhookServer) -> None:
+    def cycle(absent: int, day: int, *, stale: bool = False) -> list[str]:
+        """A run as of ``day`` (April 2026), on orders of that day, or of four days before when ``stale``."""
+        before = len(hook.bodies())
+        orders = (f"2026-04-{day - 4 if stale else day:02d}T10:00:00Z",)
+        scenario(absent, alerts=hook_alerts(hook.url, for_runs=2), as_of=f"2026-04-{day:02d}T18:00:00Z",
+                 orders=orders).write(tmp_path / "ws")
+        _, report = monitor(tmp_path / "ws", now=NOW + timedelta(days=day - 14))
+        return [i.state for i in report.instances] + [f"{b['event']}: {b['summary']}" for b in hook.bodies()[before:]]
+
+    above = "3 customer(s) with active orders have no ERP customer record, above the alert line of 2"
+    assert cycle(3, 14) == ["pending"]
+    assert cycle(3, 15) == ["firing", f"firing: {above}."]
+    assert cycle(3, 19, stale=True)[:1] == ["unknown"]
+    # the stale run says nothing about the count: the streak of fresh runs above the line goes on
+    assert cycle(3, 20) == ["firing", f"sees_again: The data is fresh again: {above}."]
+    assert cycle(1, 21) == ["quiet", "resolved: Resolved: 1 customer(s) with active orders have no ERP customer "
+                                     "record, at or below the alert line of 2 (was 3 at the last message)."]
+    assert cycle(1, 25, stale=True)[:1] == ["unknown"]
+    # quiet before the blind spell, above once after it: pending, and nothing is said until it settles
+    assert cycle(3, 26) == ["pending"]
+    assert cycle(3, 27) == ["firing", f"sees_again: The data is fresh again: {above}."]
+
+
+def test_a_backfilled_older_run_never_changes_the_live_alert(tmp_path: Path, hook: WebhookServer) -> None:
+    def run(absent: int, day: int, hour: int) -> list[tuple[str, int | None, str | None]]:
+        scenario(absent, alerts=hook_alerts(hook.url), as_of=f"2026-04-{day:02d}T18:00:00Z",
+                 orders=(f"2026-04-{day:02d}T10:00:00Z",)).write(tmp_path / "ws")
+        [stored], report = monitor(tmp_path / "ws", now=NOW + timedelta(hours=hour))
+        return [(i.state, i.count, i.stored.as_of.isoformat() if i.stored else None) for i in report.instances]
+
+    live = [("firing", 3, "2026-04-14T18:00:00")]
+    assert run(3, 14, 0) == live
+    assert run(1, 10, 1) == live  # a backfill of 10 April, below the line: the alert stays firing
+    assert run(9, 12, 2) == live  # a backfill above it: no rise is reported
+    assert [(b["event"], b["count"], b["as_of"]) for b in hook.bodies()] == [("firing", 3, "2026-04-14T18:00:00Z")]
+    assert run(1, 15, 3) == [("quiet", 1, "2026-04-15T18:00:00")]  # the next live run decides
+    assert [b["event"] for b in hook.bodies()] == ["firing", "resolved"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,97 @@ def test_a_missing_secret_is_recorded_and_the_run_still_succeeds(tmp_path: Path)
     assert [a[2:] for a in attempts(root)] == [
         (1, "failed", None, "environment variable BW_NOT_SET_ANYWHERE (named by settings.url_env of receiver 'slack') "
                             "is not set; export it where bridgewatch runs")]
+
+
+def _queue_two(store: Store, workspace: str, now: datetime) -> list[int]:
+    from bridgewatch.alerts import journal
+    from bridgewatch.history.database import writing
+
+    with writing(store.engine) as conn:
+        return [journal.add(conn, workspace_id=workspace, dedup_key=f"{workspace}/c/*/threshold", receiver="hook",
+                            role="owner", event="firing", status="firing", count=3, causes="[]", templates="[]",
+                            message={"n": n}, idempotency_key=f"key-{n}", run_id="r1", state="pending",
+                            created_at=now, not_before=now) for n in (1, 2)]
+
+
+def test_two_processes_claiming_at_once_never_take_the_same_notification(store_url: str) -> None:
+    import threading
+    from datetime import timedelta
+
+    from bridgewatch.alerts import journal
+    from bridgewatch.history.database import writing
+
+    now, lease = datetime(2026, 4, 14, 19, 0), timedelta(minutes=5)
+    with Store(store_url) as store:
+        ids = _queue_two(store, "ws", now)
+        other: list[list[int]] = []
+
+        def second() -> None:
+            with writing(store.engine) as conn:
+                other.append([p.id for p in journal.claim(conn, "ws", now, lease)])
+
+        with writing(store.engine) as conn:
+            first = [p.id for p in journal.claim(conn, "ws", now, lease)]
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(0.5)  # the second claimer is inside its claim while the first has not committed yet
+        thread.join()
+    assert first == ids and other == [[]]
+
+
+def test_a_message_refused_for_good_is_marked_failed_and_the_receivers_later_messages_still_go_out(
+        tmp_path: Path, hook: WebhookServer) -> None:
+    from datetime import timedelta
+
+    from .helpers import NOW
+
+    too_big = "HTTP 413 Request Entity Too Large: payload too large"
+    hook.script = [Reply(413, body="payload too large")] * 2
+    alerts = hook_alerts(hook.url, refusals=2)
+    root = scenario(3, alerts=alerts).write(tmp_path / "ws")
+    monitor(root)
+    assert states(root) == [("hook", "pending", 1)]
+    scenario(6, alerts=alerts).write(root)
+    _, report = monitor(root, now=NOW + timedelta(hours=1))
+    assert [(b["event"], b["count"]) for b in hook.bodies()] == [("increase", 6)]
+    assert states(root) == [("hook", "failed", 2), ("hook", "delivered", 1)]
+    assert [a[2:] for a in attempts(root)] == [(1, "failed", 413, too_big), (2, "failed", 413, too_big),
+                                               (1, "delivered", 200, None)]
+    assert report.line() == f"alerts: 1 queued, 1 delivered, 1 failed for good (refused 2 times: {too_big})"
+    monitor(root, now=NOW + timedelta(hours=2))  # unchanged: the failed message is not made again
+    assert len(hook.requests) == 3
+    shown = CliRunner().invoke(app, ["alerts", "log", "-w", str(root), "--format", "json"])
+    assert [(n["event"], n["state"], n["last_error"]) for n in json.loads(shown.stdout)] == [
+        ("increase", "delivered", None), ("firing", "failed", f"refused 2 times: {too_big}")]
+
+
+def test_retry_after_in_seconds_with_a_fraction_or_as_a_date_is_honoured() -> None:
+    import httpx
+
+    from bridgewatch.alerts.receivers import DeliveryFailed
+    from bridgewatch.alerts.receivers.base import check
+
+    def wait(value: str) -> float | None:
+        with pytest.raises(DeliveryFailed) as caught:
+            check(httpx.Response(429, headers={"Retry-After": value}))
+        return caught.value.retry_after
+
+    assert wait("1.5") == 1.5 and wait("7") == 7.0 and wait("soon") is None
+    assert wait("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # a date in the past: at once
+
+
+def test_secrets_are_masked_in_every_logger_while_delivering_and_in_every_form(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from bridgewatch.alerts.redact import redacting_logs, redactor
+
+    redact = redactor(["https://user:pa55word@hooks.example/services/T0ken-Sekr1t?sig=Abc123"])
+    assert redact.text("POST https://hooks.example/services/T0ken-Sekr1t?sig=Abc123 refused") == (
+        "POST https://hooks.example***?*** refused")
+    quoted = "https%3A%2F%2Fuser%3Apa55word%40hooks.example%2Fservices%2FT0ken-Sekr1t%3Fsig%3DAbc123"
+    assert redact.text(f"callback={quoted}") == "callback=***"
+    assert redact.text("login pa55word failed; services/T0ken-Sekr1t") == "login *** failed; ***"
+    caplog.set_level(logging.DEBUG)
+    with redacting_logs(redact):
+        logging.getLogger("urllib3.connectionpool").debug("GET /services/T0ken-Sekr1t?sig=Abc123")
+        logging.getLogger("bridgewatch.alerts").warning("answer quoted pa55word")
+    assert [r.getMessage() for r in caplog.records] == ["GET ***?***", "answer quoted ***"]

@@ -46,6 +46,10 @@ def want(status: str, count: int | None = 10, causes: tuple[str, ...] = ("laggin
     (want("unknown"), told("unknown"), None),
     (want("firing"), told("unknown"), "sees_again"),
     (want("resolved"), told("unknown"), "sees_again"),
+    (want("pending"), None, None),
+    (want("pending"), told("unknown"), None),
+    (want("pending"), told("firing"), None),
+    (want("pending"), told("resolved"), None),
 ])
 def test_a_receiver_is_told_once_per_real_change(now: Want, before: Told | None, event: str | None) -> None:
     assert decide(now, before, notify_on_increase=3, repeat_interval=DAY, now=T0 + timedelta(hours=1)) == event
@@ -59,8 +63,8 @@ def test_an_unchanged_firing_alert_is_repeated_after_the_repeat_interval() -> No
 
 @pytest.mark.parametrize(("state", "count", "restricted", "status"), [
     ("firing", 5, False, "firing"), ("firing", 0, False, "firing"), ("firing", 0, True, "resolved"),
-    ("firing", 2, True, "firing"), ("pending", 9, False, "resolved"), ("quiet", 1, False, "resolved"),
-    ("unknown", 0, True, "unknown")])
+    ("firing", 2, True, "firing"), ("pending", 9, False, "pending"), ("pending", 0, True, "pending"),
+    ("quiet", 1, False, "resolved"), ("unknown", 0, True, "unknown")])
 def test_what_a_role_sees(state: str, count: int, restricted: bool, status: str) -> None:
     assert want_status(state, count, restricted) == status
 
@@ -154,3 +158,15 @@ def test_durations(text: object, seconds: float) -> None:
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration(text)
+
+
+def test_a_role_whose_part_resolved_is_not_told_the_card_is_at_or_below_its_line() -> None:
+    from bridgewatch.alerts.message import summary
+
+    msg = {"role": "marketing", "count": 0, "card_count": 5, "threshold": 2, "previous_count": 1}
+    assert summary(msg | {"event": "resolved", "status": "resolved"}) == (
+        "Resolved: 5 customer(s) with active orders have no ERP customer record (0 of them rejected by the ERP when "
+        "created), above the alert line of 2 (was 1 at the last message).")
+    assert summary(msg | {"event": "sees_again", "status": "resolved", "card_count": 2}) == (
+        "The data is fresh again: 2 customer(s) with active orders have no ERP customer record (0 of them rejected "
+        "by the ERP when created), at or below the alert line of 2.")

@@ -27,6 +27,7 @@ ONBOARD = "Manual onboarding: credit check, tax-ID validation, payment terms."
 FIX = "Fix the rejection reason, then re-run the sync."
 FRESH = {"status": "fresh", "newest_order_at": "2026-04-14T10:00:00Z", "newest_erp_record_at": None,
          "newest_sync_event_at": "2026-04-13T06:00:00Z", "max_age_hours": 48, "reasons": []}
+LATER_AS_OF = "2026-04-19T18:00:00Z"
 STALE_REASON = ("the newest order (2026-04-14T10:00:00Z) is 104 hours before the as-of time (2026-04-18T18:00:00Z), "
                 "more than max_age_hours = 48: the exports look out of date (refresh them, or pass the --as-of they "
                 "describe)")
@@ -88,9 +89,9 @@ def received(hook: WebhookServer, before: int) -> list[dict[str, Any]]:
 def test_one_message_per_real_change(tmp_path: Path, store_url: str, hook: WebhookServer, smtp: SmtpServer) -> None:
     root = tmp_path / "ws"
 
-    def cycle(absent: int, hours: int, as_of: str = AS_OF) -> tuple[str, list[dict[str, Any]]]:
+    def cycle(absent: int, hours: int, as_of: str = AS_OF, **more: Any) -> tuple[str, list[dict[str, Any]]]:
         before = len(hook.accepted())
-        scenario(absent, failed=1, alerts=alerts(hook, smtp), as_of=as_of).write(root)
+        scenario(absent, failed=1, alerts=alerts(hook, smtp), as_of=as_of, **more).write(root)
         [stored], _ = monitor(root, now=NOW + timedelta(hours=hours), environ=ENV, url=store_url)
         got = received(hook, before)
         for body in got:
@@ -160,11 +161,13 @@ def test_one_message_per_real_change(tmp_path: Path, store_url: str, hook: Webho
     assert smtp.messages[-1]["Subject"].startswith("[UNKNOWN] ")
     assert cycle(2, 6, STALE_AS_OF)[1] == []
 
-    # 7. fresh again: once
-    _, got = cycle(2, 7)
+    # 7. fresh again (new exports, as of a day after the stale run): once
+    _, got = cycle(2, 7, LATER_AS_OF, orders=("2026-04-19T10:00:00Z",))
+    later = [row(1, 1, failed=True) | {"days_absent": 5}, row(2, 2) | {"days_absent": 5}]
     assert got == [message(
         status="resolved", event="sees_again", event_text="the data is fresh again", previous_count=2, delta=0,
-        created_at="2026-04-15T02:00:00Z", **cleared,
+        created_at="2026-04-15T02:00:00Z", as_of=LATER_AS_OF, freshness=FRESH | {
+            "newest_order_at": "2026-04-19T10:00:00Z"}, **(cleared | {"top": later}),
         summary="The data is fresh again: 2 customer(s) with active orders have no ERP customer record, at or below "
                 "the alert line of 2.")]
     assert len(smtp.messages) == 5 and len(hook.accepted()) == 5 == len(hook.requests)

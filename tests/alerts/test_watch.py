@@ -146,3 +146,57 @@ def test_a_source_that_could_not_be_pulled_makes_the_monitor_blind(tmp_path: Pat
     Watcher([root], timedelta(seconds=0.1), {}, pull=lambda _folder: next(pulls), say=lines.append).run(cycles=2)
     assert [(b["status"], b["event"]) for b in hook.bodies()] == [("firing", "firing"), ("unknown", "blind")]
     assert hook.bodies()[1]["reason"] == problems[0] and "3 unknown (stale)" in lines[1]
+
+
+def test_an_os_error_or_a_bug_in_one_workspace_is_recorded_and_the_others_and_the_next_cycle_still_run(
+        tmp_path: Path, hook: WebhookServer) -> None:
+    from bridgewatch.batch import find_workspaces
+
+    from .helpers import scenario
+
+    alerts = {"receivers": [{"name": "hook", "kind": "webhook", "settings": {"url": hook.url}}]}
+    for name in ("a-denied", "b-bug", "c-good"):
+        scenario(3, alerts=alerts).write(tmp_path / "group" / name)
+    denied = tmp_path / "group" / "a-denied" / "exports" / "orders.csv"
+
+    def pull(folder: Path) -> list[str]:
+        if folder.name == "a-denied":
+            raise PermissionError(13, "Permission denied", str(denied))
+        if folder.name == "b-bug":
+            raise RuntimeError("boom")
+        return []
+
+    lines: list[str] = []
+    done = Watcher(find_workspaces(tmp_path / "group"), timedelta(seconds=0.05), {}, pull=pull,
+                   say=lines.append).run(cycles=2)
+    assert done == 2 and len(lines) == 2
+    parts = lines[1].split(" | ")
+    assert parts[1:] == [
+        f"sage-test: FAILED (running workspace 'sage-test' ({denied}): permission denied [EACCES]. To fix: give the "
+        f"user running bridgewatch access (check with ls -l; chmod or chown), or use another folder.)",
+        "sage-test: FAILED (internal error while running workspace 'sage-test': RuntimeError: boom. This is a "
+        "bridgewatch bug; please report it with the command you ran (add -v for the SQL steps).)",
+        "sage-test: sage_customer_master_gap 3 firing (fresh); alerts: 0 queued, 0 delivered"]
+    # each failure is a failed run in its workspace's store: its receivers hear that the monitor is blind, once
+    assert sorted(b["event"] for b in hook.bodies()) == ["blind", "blind", "firing"]
+
+
+def test_a_receivers_answer_reaches_the_terminal_without_its_escape_sequences(tmp_path: Path,
+                                                                               hook: WebhookServer) -> None:
+    from typer.testing import CliRunner
+
+    from bridgewatch.cli import app
+
+    from .helpers import scenario
+    from .servers import Reply
+
+    hook.default = Reply(500, body="\x1b[2J\x1b]0;owned\x07wiped")
+    alerts = {"receivers": [{"name": "hook", "kind": "webhook", "settings": {"url": hook.url}}],
+              "delivery": {"attempts": 1, "backoff": "0.01s"}}
+    root = scenario(3, alerts=alerts).write(tmp_path / "ws")
+    result = CliRunner().invoke(app, ["watch", "-w", str(root), "--cycles", "1", "--no-pull"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout.rstrip("\n").endswith(
+        "sage-test: sage_customer_master_gap 3 firing (fresh); alerts: 1 queued, 0 delivered, 1 waiting (HTTP 500 "
+        "Internal Server Error: wiped)")

@@ -11,6 +11,8 @@ last message it was sent or has waiting (:class:`Told`). A message goes out when
   (``sees_again``, with the state it then finds).
 
 A count that falls while still firing, or a cause that disappears, is not news until the alert resolves.
+A ``pending`` alert (above the line, not yet for ``for_runs`` fresh runs) is never news: it is neither
+firing nor resolved, so nothing is said until it settles.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class Want:
     """What a receiver should know about an alert now."""
 
     status: str
-    """``firing``, ``resolved`` or ``unknown``."""
+    """``firing``, ``pending``, ``resolved`` or ``unknown``."""
     count: int | None
     causes: frozenset[str]
     templates: frozenset[str]
@@ -59,8 +61,8 @@ class Told:
 def want_status(state: str, part_count: int, restricted: bool) -> str:
     """The status a receiver should see for an alert in ``state``; a role restricted to some causes sees
     ``resolved`` once its part is empty."""
-    if state == "unknown":
-        return "unknown"
+    if state in ("unknown", "pending"):
+        return state
     if state == "firing" and not (restricted and part_count == 0):
         return "firing"
     return "resolved"
@@ -68,7 +70,9 @@ def want_status(state: str, part_count: int, restricted: bool) -> str:
 
 def decide(want: Want, told: Told | None, *, notify_on_increase: int, repeat_interval: timedelta,
            now: datetime) -> str | None:
-    """The event to notify, or None when the receiver already knows."""
+    """The event to notify, or None when the receiver already knows (or there is nothing settled to say)."""
+    if want.status == "pending":
+        return None
     if told is None:
         return {"firing": "firing", "unknown": "blind"}.get(want.status)
     if want.status == "unknown":

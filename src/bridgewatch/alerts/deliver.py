@@ -1,16 +1,18 @@
 """Delivery: every due notification to its receiver, reliably, within a bounded time, every attempt recorded.
 
 * Each receiver is served by its own thread, in the order its messages were queued; when one of its
-  messages cannot be delivered, its later ones wait too (order is kept) and all of them go out on
-  the next cycle. Other receivers are not held up.
+  messages cannot be delivered for now (the receiver is down, the budget is spent), its later ones
+  wait too (order is kept) and all of them go out on the next cycle. Other receivers are not held up.
 * An attempt that fails with a timeout, a connection error, HTTP 408/425/429/5xx or an SMTP 4xx is
   retried (tenacity) with exponential backoff, or after the receiver's ``Retry-After``, up to
   ``attempts`` times, but never past the delivery ``budget``: a receiver that is down never slows a
-  run by more than the budget. Other refusals (HTTP 4xx, SMTP 5xx, a missing secret) wait for the next
-  cycle without retrying now.
+  run by more than the budget. Other refusals (HTTP 4xx, SMTP 5xx, a missing secret) are not retried
+  now and do not hold up the receiver's later messages; the refused message is tried again next cycle
+  and, refused ``refusals`` times, marked ``failed`` with the reason.
 * Every attempt is a row of ``delivery_attempts`` (outcome, status, error text with secrets removed).
-* Notifications are claimed before sending, so two processes never send the same one at once; a
-  receiver may still see one twice (at-least-once), with the same ``Idempotency-Key``.
+* Notifications are claimed before sending, under the workspace's lock in the store, so two processes
+  never send the same one at once; a receiver may still see one twice (at-least-once), with the same
+  ``Idempotency-Key``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
@@ -31,7 +32,7 @@ from bridgewatch.alerts import journal
 from bridgewatch.alerts.digest import make_digests
 from bridgewatch.alerts.journal import Pending
 from bridgewatch.alerts.receivers import DeliveryFailed, Receiver, build
-from bridgewatch.alerts.redact import Redactor, redacting_logs
+from bridgewatch.alerts.redact import Redactor, redacting_logs, redactor
 from bridgewatch.config import DeliverySettings, WorkspaceConfig
 from bridgewatch.history import Store
 from bridgewatch.history.database import guarded, writing
@@ -51,7 +52,18 @@ class DeliveryReport:
     """Receiver → notifications left pending (to go out on the next cycle)."""
     errors: dict[str, str] = field(default_factory=dict)
     """Receiver → the last error (secrets removed)."""
+    failed: dict[int, str] = field(default_factory=dict)
+    """Notification → why it was given up (refused ``refusals`` times; never tried again)."""
     seconds: float = 0.0
+
+
+@dataclass
+class _Served:
+    """What serving one receiver did."""
+
+    done: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+    error: str | None = None
 
 
 def utcnow() -> datetime:
@@ -70,7 +82,7 @@ def deliver(store: Store, config: WorkspaceConfig, *, environ: Mapping[str, str]
     specs = {r.name: r for r in config.alerts.receivers}
     with httpx.Client() if client is None else _borrowed(client) as http:
         receivers = {name: build(specs[name], environ, http) for name in groups}
-        redact = Redactor(s for r in receivers.values() for s in r.secrets())
+        redact = redactor(s for r in receivers.values() for s in r.secrets())
         with redacting_logs(redact):
             report = _run(store, config.id, receivers, groups, policy, redact,
                           started + policy.budget.total_seconds())
@@ -112,9 +124,11 @@ def _run(store: Store, workspace_id: str, receivers: dict[str, Receiver], groups
         futures = {name: pool.submit(_serve, store, workspace_id, receivers[name], items, policy, redact, deadline)
                    for name, items in groups.items()}
         results = {name: f.result() for name, f in futures.items()}
-    for name, (done, error) in results.items():
-        report.delivered += done
-        left = [i.id for i in groups[name] if i.id not in done]
+    for name, served in results.items():
+        report.delivered += served.done
+        report.failed |= served.failed
+        left = [i.id for i in groups[name] if i.id not in served.done and i.id not in served.failed]
+        error = served.error
         if left:
             report.waiting[name], report.errors[name] = len(left), error or "out of time"
             log.warning("alerts: receiver '%s': %d message(s) not delivered (%s); they go out on the next cycle",
@@ -125,23 +139,33 @@ def _run(store: Store, workspace_id: str, receivers: dict[str, Receiver], groups
 
 
 def _serve(store: Store, workspace_id: str, receiver: Receiver, items: list[Pending], policy: DeliverySettings,
-           redact: Redactor, deadline: float) -> tuple[list[int], str | None]:
-    """Deliver ``items`` in order until one fails; returns the delivered ids and the error that stopped it."""
-    done: list[int] = []
+           redact: Redactor, deadline: float) -> _Served:
+    """Deliver ``items`` in order. A failure for now (down, out of time) stops it: the rest wait, in order. A
+    refusal does not: the refused message waits for the next cycle, or is marked failed once refused enough."""
+    served = _Served()
     for item in items:
         if time.monotonic() >= deadline:
-            return done, "the delivery budget was spent"
-        error = _send(store, workspace_id, receiver, item, policy, redact, deadline)
-        if error is not None:
-            return done, error
-        done.append(item.id)
-        log.info("alerts: delivered %s to '%s'", item.dedup_key, receiver.name)
-    return done, None
+            served.error = "the delivery budget was spent"
+            return served
+        failure = _send(store, workspace_id, receiver, item, policy, redact, deadline)
+        if failure is None:
+            served.done.append(item.id)
+            log.info("alerts: delivered %s to '%s'", item.dedup_key, receiver.name)
+            continue
+        served.error = failure.error
+        if failure.retryable:
+            return served
+        with guarded(store.url, "record a refusal"), writing(store.engine) as conn:
+            reason = journal.refused(conn, item, failure.error, policy.refusals)
+        if reason is not None:
+            served.failed[item.id] = reason
+            log.warning("alerts: receiver '%s' refused %s for good (%s)", receiver.name, item.dedup_key, reason)
+    return served
 
 
 def _send(store: Store, workspace_id: str, receiver: Receiver, item: Pending, policy: DeliverySettings,
-          redact: Redactor, deadline: float) -> str | None:
-    """One message, with retries; returns None when delivered, else the last error."""
+          redact: Redactor, deadline: float) -> DeliveryFailed | None:
+    """One message, with retries; returns None when delivered, else the last failure (its text redacted)."""
     attempt = [item.attempts]
     record = _recorder(store, workspace_id, item, attempt)
 
@@ -152,17 +176,17 @@ def _send(store: Store, workspace_id: str, receiver: Receiver, item: Pending, po
         try:
             status = receiver.send(item.message, timeout)
         except DeliveryFailed as exc:
-            record(started, clock, "retry" if exc.retryable else "failed", exc.status, redact(exc.error))
+            record(started, clock, "retry" if exc.retryable else "failed", exc.status, redact.text(exc.error))
             raise
-        except Exception as exc:  # noqa: BLE001 - a receiver bug must not stop the run; recorded, then retried next cycle
-            record(started, clock, "failed", None, redact(f"{type(exc).__name__}: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - a receiver bug must not stop the run; recorded as a refusal
+            record(started, clock, "failed", None, redact.text(f"{type(exc).__name__}: {exc}"))
             raise DeliveryFailed(f"{type(exc).__name__}", retryable=False) from None
         record(started, clock, "delivered", status, None)
 
     try:
         _retrying(policy, deadline)(once)
     except DeliveryFailed as exc:
-        return redact(exc.error)
+        return DeliveryFailed(redact.text(exc.error), status=exc.status, retryable=exc.retryable)
     return None
 
 
@@ -196,6 +220,3 @@ class _PastDeadline(stop_base):
     def __call__(self, state: RetryCallState) -> bool:
         return time.monotonic() + (state.upcoming_sleep or 0.0) >= self.deadline
 
-
-def describe(report: DeliveryReport) -> dict[str, Any]:
-    return {"delivered": len(report.delivered), "waiting": dict(report.waiting), "errors": dict(report.errors)}

@@ -4,13 +4,15 @@ An alert is one card of one workspace (card-wide) or one entity of it (when a ro
 entities), under one rule: ``threshold`` (the count of absent customers with active orders is above
 the line). Its state, from the newest stored runs:
 
-* ``firing``: above the threshold in the latest ``for_runs`` consecutive runs, on fresh data;
-* ``pending``: above the threshold, but not yet for ``for_runs`` runs (flapping is damped);
+* ``firing``: above the threshold in the latest ``for_runs`` consecutive fresh runs (a stale run between
+  them says nothing about the count, so it neither counts nor breaks the streak);
+* ``pending``: above the threshold, but not yet for ``for_runs`` fresh runs (flapping is damped);
 * ``quiet``: at or below the threshold, on fresh data;
 * ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest run of
   the workspace failed after it.
 
-Nothing is recomputed: the counts are the stored summaries'.
+"Latest" means the newest as-of (ties by the order stored), not the last one stored: a backfilled older
+run is history, never the live state. Nothing is recomputed: the counts are the stored summaries'.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
         failed = latest_failed(conn, config.id)
         for card in config.cards:
-            recent = _recent(conn, config.id, card, depth)
+            recent = _recent(conn, config.id, card, 1) + _recent(conn, config.id, card, depth, fresh=True)
             if not recent and failed is None:
                 continue  # never run: nothing to say yet
             out.append(_instance(config, card, None, recent, failed))
@@ -97,6 +99,7 @@ def _walk(routes: tuple[AlertRoute, ...]) -> list[AlertRoute]:
 
 def _instance(config: WorkspaceConfig, card: str, entity: str | None, recent: list[tuple[int, StoredCardRun]],
               failed: FailedRun | None) -> AlertInstance:
+    """``recent``: the newest stored card run, then the newest fresh ones (newest first)."""
     latest = recent[0][1] if recent else None
     threshold = _threshold(config, card, entity, latest)
     count = None if latest is None else _count(latest, entity)
@@ -107,14 +110,15 @@ def _instance(config: WorkspaceConfig, card: str, entity: str | None, recent: li
     if latest.alert_state == "unknown" or latest.freshness != "fresh":
         return AlertInstance(config.id, card, entity, "unknown", threshold, count, latest, latest.run_id,
                              _stale_reason(latest))
-    state = "quiet" if (count or 0) <= threshold else _breaching(config, entity, threshold, recent)
+    state = "quiet" if (count or 0) <= threshold else _breaching(config, entity, threshold, recent[1:])
     return AlertInstance(config.id, card, entity, state, threshold, count, latest, latest.run_id)
 
 
 def _breaching(config: WorkspaceConfig, entity: str | None, threshold: int,
-               recent: list[tuple[int, StoredCardRun]]) -> str:
+               fresh: list[tuple[int, StoredCardRun]]) -> str:
+    """``firing`` when each of the newest ``for_runs`` fresh runs is above the threshold, else ``pending``."""
     needed = config.alerts.for_runs
-    streak = [s for _, s in recent[:needed] if s.freshness == "fresh" and _count(s, entity) > threshold]
+    streak = [s for _, s in fresh[:needed] if _count(s, entity) > threshold]
     return "firing" if len(streak) >= needed else "pending"
 
 
@@ -139,11 +143,17 @@ def _stale_reason(stored: StoredCardRun) -> str:
     return "; ".join(str(r) for r in reasons)
 
 
-def _recent(conn: Connection, workspace_id: str, card: str, limit: int) -> list[tuple[int, StoredCardRun]]:
-    """The newest stored card runs of ``card`` (newest first), each with its run's primary key."""
-    query = (select(card_runs, runs.c.run_id).join(runs, runs.c.id == card_runs.c.run_pk)
-             .where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
-             .order_by(card_runs.c.id.desc()).limit(limit))
+def _recent(conn: Connection, workspace_id: str, card: str, limit: int, *, fresh: bool = False
+            ) -> list[tuple[int, StoredCardRun]]:
+    """The newest stored card runs of ``card`` (newest as-of first, ties by the order they were stored; only those
+    on fresh data when ``fresh``), each with its run's primary key. A backfill (``run --as-of`` a past date) is
+    stored later but is not newer, so it never changes the live alert."""
+    c = card_runs.c
+    where = [c.workspace_id == workspace_id, c.card == card]
+    if fresh:
+        where += [c.freshness == "fresh", c.alert_state != "unknown"]
+    query = (select(card_runs, runs.c.run_id).join(runs, runs.c.id == c.run_pk).where(*where)
+             .order_by(c.as_of.desc(), c.id.desc()).limit(limit))
     return [(r.run_pk, _stored(r._mapping)) for r in conn.execute(query).all()]
 
 

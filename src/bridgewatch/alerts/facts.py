@@ -7,7 +7,6 @@ reports the same rows filtered; nothing is recomputed from the inputs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -160,7 +159,3 @@ def money(cents: int) -> str:
     """Cents as the JSON money form: a string with two decimals."""
     return f"{Decimal(cents) / 100:.2f}"
 
-
-def facts_json(facts: Facts) -> tuple[str, str]:
-    """The causes and templates a notification reported, as stored for the next comparison."""
-    return json.dumps(sorted(facts.cause_ids)), json.dumps(sorted(facts.templates))

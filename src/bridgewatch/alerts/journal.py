@@ -12,9 +12,11 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from bridgewatch.alerts.decide import Told
 from bridgewatch.alerts.schema import delivery_attempts, notifications
+from bridgewatch.history.database import lock_workspace
 
-TOLD_STATES = ("pending", "delivered", "held", "digested")
-"""Notification states that count as told: sent, or sure to be sent (waiting, or held for a digest)."""
+TOLD_STATES = ("pending", "delivered", "held", "digested", "failed")
+"""Notification states that count as told: sent, sure to be sent (waiting, or held for a digest), or refused for good
+(``failed``: the same news is not made again; the next change, or the repeat reminder, is)."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,11 @@ def add(conn: Connection, **values: Any) -> int:
 
 
 def claim(conn: Connection, workspace_id: str, now: datetime, lease: timedelta) -> list[Pending]:
-    """Pending notifications due at ``now`` and not claimed by another process, claimed for ``lease``."""
+    """Pending notifications due at ``now`` and not claimed by another process, claimed for ``lease``.
+
+    Under the workspace's write lock (PostgreSQL: an advisory lock; SQLite: the write transaction), so a second
+    process claiming at the same time waits, then sees these claims: two processes never send the same one."""
+    lock_workspace(conn, workspace_id)
     n = notifications.c
     due = and_(n.workspace_id == workspace_id, n.state == "pending", n.not_before <= now,
                or_(n.claimed_until.is_(None), n.claimed_until < now))
@@ -72,6 +78,19 @@ def record_attempt(conn: Connection, pending: Pending, workspace_id: str, *, att
     if outcome == "delivered":
         values |= {"state": "delivered", "delivered_at": started_at, "claimed_until": None}
     conn.execute(update(notifications).where(notifications.c.id == pending.id).values(**values))
+
+
+def refused(conn: Connection, pending: Pending, error: str, limit: int) -> str | None:
+    """After a refusal: once the notification has been refused ``limit`` times, mark it ``failed`` (never tried
+    again) and return why; else None (it waits for the next cycle)."""
+    a = delivery_attempts.c
+    times = conn.execute(select(func.count()).where(a.notification_id == pending.id, a.outcome == "failed")).scalar()
+    if int(times or 0) < limit:
+        return None
+    reason = f"refused {times} times: {error}"
+    conn.execute(update(notifications).where(notifications.c.id == pending.id)
+                 .values(state="failed", last_error=reason, claimed_until=None))
+    return reason
 
 
 def release(conn: Connection, ids: list[int]) -> None:

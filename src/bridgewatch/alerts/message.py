@@ -113,15 +113,21 @@ def summary(msg: dict[str, Any]) -> str:
     if event == "blind":
         return f"The monitor is blind: {msg['reason']}. This is not an all-clear (last stored: {whole})."
     if event == "sees_again":
-        side = "above" if msg["status"] == "firing" else "at or below"
-        return f"The data is fresh again: {whole}, {side} {line}."
+        return f"The data is fresh again: {whole}, {_side(msg)} {line}."
     if event == "resolved":
-        return f"Resolved: {whole}, at or below {line}{_was(msg)}."
+        return f"Resolved: {whole}, {_side(msg)} {line}{_was(msg)}."
     extra = {"increase": f" (up {msg['delta']} since the last message)",
              "new_cause": " (new cause: " + ", ".join(_cause_words(msg, c) for c in msg["new_causes"]) + ")",
              "new_reason": " (new rejection reason: " + "; ".join(msg["new_rejection_reasons"]) + ")",
              "repeat": " (still firing)"}.get(event, "")
     return f"{whole}, above {line}{extra}."
+
+
+def _side(msg: dict[str, Any]) -> str:
+    """Where the count stands against the line, from the numbers (a role's part can resolve while the card is
+    still above it)."""
+    above = msg["card_count"] is not None and msg["card_count"] > msg["threshold"]
+    return "above" if above else "at or below"
 
 
 def _cause_words(msg: dict[str, Any], cause: str) -> str:

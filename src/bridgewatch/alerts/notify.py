@@ -45,6 +45,8 @@ class AlertReport:
         text = f"alerts: {len(self.queued)} queued, {self.sent} delivered"
         if self.suppressed:
             text += f", {self.suppressed} suppressed by silences"
+        if self.delivery.failed:
+            text += f", {len(self.delivery.failed)} failed for good ({'; '.join(self.delivery.failed.values())})"
         return text + (f", {waiting} waiting ({'; '.join(self.delivery.errors.values())})" if waiting else "")
 
 

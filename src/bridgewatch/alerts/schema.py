@@ -6,8 +6,9 @@
   (the message as JSON, and the count, causes and rejection-reason templates it reported, which the
   next evaluation compares against), and where it is: ``pending`` (waiting for delivery, quiet hours
   or a receiver that was down), ``delivered``, ``held`` (for a daily digest), ``digested`` (sent inside
-  digest ``digest_id``), ``suppressed`` (a silence was active: recorded, never sent) or ``cancelled``
-  (its receiver was removed from the configuration).
+  digest ``digest_id``), ``suppressed`` (a silence was active: recorded, never sent), ``cancelled``
+  (its receiver was removed from the configuration) or ``failed`` (refused ``refusals`` times: never
+  tried again; ``last_error`` says why).
 * ``delivery_attempts``: every attempt to deliver a notification: when, how long, the outcome, the HTTP
   status or SMTP code, and the error text (secrets removed).
 * ``silences``: muted alerts of a workspace (a card, optionally one entity) for a time, with the reason.

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bridgewatch.alerts.deliver import utcnow
 from bridgewatch.alerts.message import VERSION, idempotency_key
 from bridgewatch.alerts.receivers import DeliveryFailed, build
-from bridgewatch.alerts.redact import Redactor, redacting_logs
+from bridgewatch.alerts.redact import redacting_logs, redactor
 from bridgewatch.alerts.schema import alert_states, delivery_attempts, notifications
 from bridgewatch.alerts.silences import Silence, active
 from bridgewatch.config import WorkspaceConfig
@@ -93,12 +93,12 @@ def send_test(config: WorkspaceConfig, receiver: str, *, environ: Mapping[str, s
         raise LookupFailed(f"No receiver '{receiver}' in [alerts] of workspace '{config.id}'; receivers: "
                            f"{', '.join(specs) or 'none'}.")
     target = build(specs[receiver], environ, client)
-    redact = Redactor(target.secrets())
+    redact = redactor(target.secrets())
     try:
         with redacting_logs(redact):
             target.send(probe_message(config, receiver), config.alerts.delivery.timeout.total_seconds())
     except DeliveryFailed as exc:
-        return redact(exc.error)
+        return redact.text(exc.error)
     return None
 
 

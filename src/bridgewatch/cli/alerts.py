@@ -194,6 +194,6 @@ def log(workspace: WorkspaceOpt, limit: Annotated[int, typer.Option("--limit", m
                                               + (f" ({a['error']})" if a["error"] else "") for a in n["attempt_log"])}
                 for n in found]
         _table("Notifications, newest first", ("id", "created_at", "dedup_key", "receiver", "event", "status",
-                                              "state", "attempt_log"), rows)
+                                              "state", "last_error", "attempt_log"), rows)
 
     guard(go)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bridgewatch.cli.app import EngineOpt, HistoryUrlOpt, app, err, guard, out
+from bridgewatch.cli.app import EngineOpt, HistoryUrlOpt, app, clean, err, guard, out
 
 
 def _period(value: str) -> str:
@@ -57,8 +57,9 @@ def watch(workspace: Annotated[Path | None, typer.Option("--workspace", "-w", he
 
 
 def _say(line: str) -> None:
-    out.print(line, markup=False, highlight=False, soft_wrap=True)
+    """A cycle line: it quotes receivers' answers and error texts, so escapes and control characters go."""
+    out.print(clean(line), markup=False, highlight=False, soft_wrap=True)
 
 
 def _note(line: str) -> None:
-    err.print(line, markup=False, highlight=False)
+    err.print(clean(line), markup=False, highlight=False)

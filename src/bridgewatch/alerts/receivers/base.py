@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from bridgewatch.config import AlertReceiver, EnvName
+from bridgewatch.connectors.http.retry import retry_after
 
 RECEIVERS: dict[str, type[Receiver]] = {}
 """Receiver classes by ``kind``."""
@@ -142,24 +141,8 @@ def check(response: httpx.Response) -> int:
         return status
     shown = " ".join(response.text[:BODY_SHOWN].split())
     raise DeliveryFailed(f"HTTP {status} {response.reason_phrase}" + (f": {shown}" if shown else ""),
-                         status=status, retry_after=retry_after(response.headers.get("Retry-After")),
+                         status=status, retry_after=retry_after(response.headers),
                          retryable=status in RETRYABLE_STATUS or status >= 500)
-
-
-def retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds from now (it may be seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def user_agent() -> str:

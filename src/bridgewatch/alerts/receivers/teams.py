@@ -3,11 +3,13 @@
 The workflow ("Post to a channel when a webhook request is received") takes a message activity whose
 one attachment is the card (``application/vnd.microsoft.card.adaptive``, schema version 1.4, which
 Teams renders). Its URL carries a signature, so it is a secret: ``url_env`` names the variable. Text
-from strangers is escaped for the card's Markdown subset.
+from strangers is escaped for the card's Markdown subset. Teams refuses a message over 28 KB: a digest
+lists as many alerts as fit and says how many were left out.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -19,6 +21,10 @@ CARD_VERSION = "1.4"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 COLOURS = {"firing": "Attention", "unknown": "Warning", "resolved": "Good"}
+MAX_BYTES = 28 * 1024
+"""The largest message a Teams webhook accepts (the whole JSON body)."""
+SUMMARY_MAX = 1000
+"""Characters of a digest's one-sentence summary shown (it names every alert)."""
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#|>~<])")
 """Characters that start Markdown emphasis, code, links, headings, quotes or tables in a TextBlock."""
 
@@ -40,12 +46,11 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 
 def card(msg: dict[str, Any]) -> dict[str, Any]:
     """The Adaptive Card of a message (alert or digest)."""
+    digest = msg["kind"] == "digest"
     body: list[dict[str, Any]] = [
         _text(render.title(msg), size="Medium", weight="Bolder", color=COLOURS.get(msg["status"], "Default")),
-        _text(msg["summary"])]
-    if msg["kind"] == "digest":
-        body += [_text(f"{render.title(e)}: {e['summary']}", separator=True) for e in msg["entries"]]
-    else:
+        _text(_cut(msg["summary"], SUMMARY_MAX) if digest else msg["summary"])]
+    if not digest:
         body.append({"type": "FactSet", "facts": [{"title": md(k), "value": md(v)} for k, v in render.facts(msg)]})
         for heading, lines in render.SECTIONS:
             found = lines(msg)
@@ -57,7 +62,37 @@ def card(msg: dict[str, Any]) -> dict[str, Any]:
                                "body": body, "msteams": {"width": "Full"}}
     if msg.get("url"):
         content["actions"] = [{"type": "Action.OpenUrl", "title": "Open the card", "url": msg["url"]}]
+    if digest:
+        body += _entries(msg["entries"], MAX_BYTES - size(payload(content)))
     return content
+
+
+def _entries(entries: list[dict[str, Any]], room: int) -> list[dict[str, Any]]:
+    """A digest's entries, as many as fit in ``room`` bytes, then how many were left out."""
+    blocks = [_text(f"{render.title(e)}: {e['summary']}", separator=True) for e in entries]
+    note = _text(f"… and {len(blocks)} more alert(s) not listed: a Teams message holds 28 KB.", separator=True)
+    room -= size(note) + 1
+    for n, block in enumerate(blocks):
+        room -= size(block) + 1
+        if room < 0:
+            left = _text(f"… and {len(blocks) - n} more alert(s) not listed: a Teams message holds 28 KB.",
+                         separator=True)
+            return [*blocks[:n], left]
+    return blocks
+
+
+def size(value: Any) -> int:
+    """Bytes of ``value`` as the receiver sends it (compact UTF-8 JSON)."""
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def payload(content: dict[str, Any]) -> dict[str, Any]:
+    """The message activity carrying one Adaptive Card."""
+    return {"type": "message", "attachments": [{"contentType": CONTENT_TYPE, "contentUrl": None, "content": content}]}
 
 
 class TeamsReceiver(HttpReceiver):
@@ -68,5 +103,4 @@ class TeamsReceiver(HttpReceiver):
         return self.secret("url_env")
 
     def payload(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "message",
-                "attachments": [{"contentType": CONTENT_TYPE, "contentUrl": None, "content": card(message)}]}
+        return payload(card(message))

@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from bridgewatch.report.safe import cell, csv_cell, markup, plain, write_csv_rows
+from bridgewatch.report.safe import cell, csv_cell, csv_chunks, markup, plain, write_csv_rows
 
 
 @pytest.mark.parametrize(("value", "written"), [
@@ -69,3 +69,11 @@ def test_markup_prints_literally(name: str) -> None:
 ])
 def test_terminal_escapes_and_control_characters_leave_csv_cells(value: str, written: str) -> None:
     assert csv_cell(value) == written
+
+
+def test_csv_chunks_are_the_written_csv_a_few_rows_at_a_time() -> None:
+    rows = [["=SUM(1,2)", 1], ["Ana", 2]]
+    assert list(csv_chunks(["name", "n"], rows, size=1)) == ["name,n\n\"'=SUM(1,2)\",1\n", "Ana,2\n", ""]
+    written = io.StringIO()
+    assert write_csv_rows(written, ["name", "n"], iter(rows)) == 2
+    assert written.getvalue() == "".join(csv_chunks(["name", "n"], rows))

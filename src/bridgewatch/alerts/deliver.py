@@ -11,8 +11,8 @@
   and, refused ``refusals`` times, marked ``failed`` with the reason.
 * Every attempt is a row of ``delivery_attempts`` (outcome, status, error text with secrets removed).
 * Notifications are claimed before sending, under the workspace's lock in the store, so two processes
-  never send the same one at once; a
-  receiver may still see one twice (at-least-once), with the same ``Idempotency-Key``.
+  never send the same one at once; a receiver may still see one twice (at-least-once), with the same
+  ``Idempotency-Key``.
 """
 
 from __future__ import annotations

@@ -18,8 +18,9 @@ beyond ordinary escaping:
 from __future__ import annotations
 
 import csv
+import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
@@ -51,13 +52,31 @@ def csv_cell(value: object) -> object:
 
 def write_csv_rows(fh: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Write ``header`` and ``rows`` (each cell through :func:`csv_cell`); returns the number of rows."""
-    writer = csv.writer(fh, lineterminator="\n")
+    counted = [0]
+
+    def each() -> Iterator[Sequence[Any]]:
+        for row in rows:
+            counted[0] += 1
+            yield row
+
+    for chunk in csv_chunks(header, each()):
+        fh.write(chunk)
+    return counted[0]
+
+
+def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]], *, size: int = 64 * 1024) -> Iterator[str]:
+    """The CSV text of ``header`` and ``rows`` (each cell through :func:`csv_cell`), about ``size`` characters
+    at a time as the rows arrive (for a streamed download)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    n = 0
     for row in rows:
         writer.writerow([csv_cell(v) for v in row])
-        n += 1
-    return n
+        if buffer.tell() >= size:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def plain(value: object, limit: int | None = None) -> str:

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from bridgewatch.report.csv_out import WORKLIST_COLUMNS, cells
-from bridgewatch.report.safe import csv_cell
+from bridgewatch.report.safe import csv_chunks
 
 NUMBER_COLUMNS = ("rank", "active_orders", "days_absent")
 MONEY_COLUMNS = ("blocked_value", "blocked_value_reporting")
@@ -27,16 +25,7 @@ CHUNK = 64 * 1024
 
 def csv_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]]) -> Iterator[str]:
     """The CSV text, header first, in chunks as rows arrive."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(WORKLIST_COLUMNS)
-    for line in cells(meta, rows):
-        writer.writerow([csv_cell(v) for v in line])
-        if buffer.tell() >= CHUNK:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    return csv_chunks(WORKLIST_COLUMNS, cells(meta, rows), size=CHUNK)
 
 
 def xlsx_stream(meta: Mapping[str, Any], rows: Iterable[Mapping[str, Any]], *, title: str) -> Iterator[bytes]:

@@ -1,4 +1,4 @@
-"""Environment problems (permission denied, disk full, no Java) are named with the fix and exit 7, never as bugs."""
+"""Environment problems (permission denied, disk full, no Java) are named with the fix and exit 8, never as bugs."""
 
 from __future__ import annotations
 

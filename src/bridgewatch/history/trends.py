@@ -66,7 +66,9 @@ def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20,
     if recent is None:
         recent = store.history(workspace_id, card=card, limit=limit)
     with guarded(store.url, "read the trend"), store.engine.connect() as conn:
-        latest = _latest(conn, workspace_id, card, fresh_only=True)
+        # The newest runs are at hand (newest first): the latest fresh one is read again only when none is among them.
+        latest = next((r for r in recent if r.freshness == "fresh"), None) or _latest(
+            conn, workspace_id, card, fresh_only=True)
         if latest is None:
             return None
         found = _changes(conn, latest)

@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridgewatch.engine import Engine
-from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.report.output import ResultView
 from bridgewatch.report.result import iso
 from bridgewatch.report.words import DEFAULT_LOCALE, locale_for
 from bridgewatch.results import CardRun, Run, compute
 from bridgewatch.results.run import PullProblems
 from bridgewatch.workspace import Workspace
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only by a run that stores: `run --no-store` never needs it
+    from bridgewatch.history import Store, StoredCardRun
 
 
 @dataclass

@@ -24,9 +24,11 @@ app.add_typer(alerts_app, name="alerts")
 
 def after_run(store: Any, config: Any, no_alerts: bool) -> None:
     """Evaluate and deliver the workspace's alerts after a stored (or failed) run; never fails the run."""
+    if no_alerts or store is None or not config.alerts.receivers:
+        return  # nothing to deliver: the alerting modules (HTTP, SMTP clients) are not even imported
     from bridgewatch.alerts.notify import configured, notify
 
-    if no_alerts or store is None or not configured(config):
+    if not configured(config):
         return
     try:
         report = notify(store, config, environ=os.environ)

@@ -6,8 +6,9 @@
   of its transaction; migrations run under a session-level advisory lock.
 
 Migrations (Alembic, ``migrations/``) are applied on open, inside a transaction and under the lock,
-so two processes opening a new store at once do not both create it. Driver and network failures
-become :class:`~bridgewatch.errors.StoreError` with the URL's password hidden.
+so two processes opening a new store at once do not both create it. A store already at the newest
+revision is recognised with one query and Alembic is not loaded at all (opening costs milliseconds).
+Driver and network failures become :class:`~bridgewatch.errors.StoreError` with the URL's password hidden.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridgewatch.errors import StoreError
+from bridgewatch.history.migrations import HEAD
 
 MIGRATION_LOCK = 0x6277_6D69
 """PostgreSQL advisory lock key held while migrating ('bwmi')."""
@@ -68,7 +70,7 @@ def connect(url: str) -> Engine:
     if sqlite:
         _serialise_sqlite(engine)
     with guarded(url, "open"):
-        _migrate(engine)
+        _migrate(engine, url)
     return engine
 
 
@@ -101,9 +103,12 @@ def writing(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _migrate(engine: Engine) -> None:
+def _migrate(engine: Engine, url: str) -> None:
+    if _at_head(engine):
+        return  # the usual case: no Alembic import, no script scan, no write lock
     from alembic import command
     from alembic.config import Config
+    from alembic.util import CommandError
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
@@ -111,7 +116,23 @@ def _migrate(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         config.attributes["connection"] = conn
-        command.upgrade(config, "heads")
+        try:
+            command.upgrade(config, "heads")
+        except CommandError as exc:  # e.g. a revision this version does not have: a newer bridgewatch wrote it
+            raise StoreError(f"run store {shown(url)}: could not open: {exc}. The store was probably written by a "
+                             f"newer bridgewatch; upgrade it, or pass another --history-url.") from None
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the store's schema is already the newest revision (:data:`~bridgewatch.history.migrations.HEAD`),
+    read with one query. A new store, an older one and one a newer bridgewatch migrated go through Alembic
+    (under the lock), which creates, upgrades or refuses them. Connection failures are raised, not hidden."""
+    with engine.connect() as conn:
+        try:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        except SQLAlchemyError:
+            return False  # no version table: a new (or not yet migrated) store
+    return versions == [HEAD]
 
 
 def lock_workspace(conn: Connection, workspace_id: str) -> None:

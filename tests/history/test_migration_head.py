@@ -1,0 +1,58 @@
+"""Opening a store already at the newest schema skips Alembic; any other store still goes through it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bridgewatch.errors import StoreError
+from bridgewatch.history import Store
+from bridgewatch.history import database as db
+from bridgewatch.history.migrations import HEAD
+
+
+def test_head_is_alembics_head() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(config).get_heads() == [HEAD]
+
+
+def _version(url: str) -> list[str]:
+    with Store(url) as store, store.engine.connect() as conn:
+        return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def test_a_store_at_head_opens_without_alembic(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    Store(store_url).close()  # creates and migrates it
+    import alembic.command
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("Alembic's upgrade ran for a store already at head")
+
+    monkeypatch.setattr(alembic.command, "upgrade", refuse)
+    assert _version(store_url) == [HEAD]
+
+
+def test_an_older_store_is_upgraded(store_url: str) -> None:
+    Store(store_url).close()
+    with Store(store_url) as store, store.engine.begin() as conn:
+        conn.execute(text("DROP TABLE sessions"))  # what revision 0003 created, undone by hand
+        conn.execute(text("DROP TABLE grants"))
+        conn.execute(text("DROP TABLE users"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    assert _version(store_url) == [HEAD]
+    with Store(store_url) as store, store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 0
+
+
+def test_a_store_from_a_newer_bridgewatch_is_refused(store_url: str) -> None:
+    Store(store_url).close()
+    with Store(store_url) as store, store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError, match="could not open"):
+        Store(store_url)

@@ -103,7 +103,7 @@ def _fill_missing(config: WorkspaceConfig, tables: dict[str, pa.Table]) -> None:
     if required:
         raise InputError(f"Workspace '{config.id}' has no data for required table(s) {', '.join(required)}. "
                          f"Add {config.data_dir}/<table>.csv files or [sources] entries that produce them.")
-    con = local_connection(small=True)  # empty tables only
+    con = local_connection()
     for table in missing:
         tables[table.name] = load_table(con, table, None, workspace_id=config.id)[0]
     con.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,41 +36,23 @@ def find_table_file(folder: Path, table: Table) -> Path | None:
     return None
 
 
-_LOCAL: dict[bool, duckdb.DuckDBPyConnection] = {}
+_LOCAL: list[duckdb.DuckDBPyConnection] = []
 _LOCK = threading.Lock()
-SMALL_INPUT_BYTES = 8 * 2**20
-"""Inputs (files of one source or data folder) smaller than this are read on one thread. A few
-megabytes are a fraction of one DuckDB row group: a second thread has no work to share, only
-scheduling to pay on each of the reader's queries (≈ 15% of loading a demo-sized workspace)."""
 
 
-def local_connection(timezone: str = "UTC", *, small: bool = False) -> duckdb.DuckDBPyConnection:
+def local_connection(timezone: str = "UTC") -> duckdb.DuckDBPyConnection:
     """A private DuckDB connection for reading files; naive timestamps are read in ``timezone``.
 
-    Connections are cursors of an in-memory database the process keeps: opening a database costs
+    Connections are cursors of one in-memory database the process keeps: opening a database costs
     ~50-100 ms (its extensions load), a cursor nothing, and each cursor still has its own temp
-    tables and settings. ``small`` inputs (:func:`is_small`) get a cursor of a second, one-thread
-    database. Close it when done (its temp tables go with it).
+    tables and settings. Close it when done (its temp tables go with it).
     """
     with _LOCK:
-        if small not in _LOCAL:
-            _LOCAL[small] = duckdb.connect(config={"threads": 1} if small else {})
-        con = _LOCAL[small].cursor()
+        if not _LOCAL:
+            _LOCAL.append(duckdb.connect())
+        con = _LOCAL[0].cursor()
     con.execute(f"SET TimeZone = '{timezone}'")
     return con
-
-
-def is_small(paths: Iterable[Path]) -> bool:
-    """Whether ``paths`` hold less than :data:`SMALL_INPUT_BYTES` together (an unreadable one: not small)."""
-    total = 0
-    try:
-        for path in paths:
-            total += path.stat().st_size
-            if total >= SMALL_INPUT_BYTES:
-                return False
-    except OSError:
-        return False
-    return True
 
 
 def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
@@ -90,7 +72,7 @@ def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
     if not folder.is_dir():
         raise InputError(f"Data folder {folder} does not exist. Put the canonical table files there "
                          f"(see docs/model.md) or set data_dir in workspace.toml.")
-    con = local_connection(timezone, small=is_small(p for t in TABLES if (p := find_table_file(folder, t))))
+    con = local_connection(timezone)
     tables: dict[str, Any] = {}
     accounting = Accounting()
     problems: list[Problem] = []

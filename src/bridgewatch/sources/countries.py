@@ -65,7 +65,7 @@ def lookup_table() -> Any:
     names += list(VARIANTS.items())
     names += _translations()
     raw = pa.table({"name": [n for n, _ in names], "alpha2": [a for _, a in names]})
-    con = local_connection(small=True)  # a few thousand names: one thread
+    con = local_connection()
     con.register("raw", raw)
     keyed = con.sql(f"""
         SELECT key, min(alpha2) AS alpha2 FROM (SELECT {key_sql('name')} AS key, alpha2 FROM raw)

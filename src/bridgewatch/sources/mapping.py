@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from bridgewatch.errors import ConfigError
 from bridgewatch.ingest.accounting import FileAccount
-from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note, is_small
+from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note
 from bridgewatch.ingest.typing import Check
 from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType
 from bridgewatch.sources import countries
@@ -198,7 +198,7 @@ class VendorReader(Reader):
 
     def read(self, paths: Sequence[Path], context: ReadContext) -> ReadResult:
         options = resolve_options(type(self), context.options, context.source)
-        session = Session(_zone(options.get("timezone"), context, "timezone"), small=is_small(map(Path, paths)))
+        session = Session(_zone(options.get("timezone"), context, "timezone"))
         try:
             self.load_all(session, [Path(p) for p in paths], options)
             self.prepare(session, options)

@@ -87,8 +87,6 @@ class Session:
     """One reader run: a private connection and the raw relations loaded so far."""
 
     timezone: str = "UTC"
-    small: bool = False
-    """The source's files are small (``bridgewatch.ingest.canonical.is_small``): read them on one thread."""
     con: duckdb.DuckDBPyConnection = field(init=False)
     tabular: dict[str, list[str]] = field(default_factory=dict)
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -104,7 +102,7 @@ class Session:
     _count: int = 0
 
     def __post_init__(self) -> None:
-        self.con = local_connection(self.timezone, small=self.small)
+        self.con = local_connection(self.timezone)
         self.con.execute("CREATE TEMP TABLE __rec (__file VARCHAR, __row BIGINT, kind VARCHAR, j JSON)")
         countries.register(self.con)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,26 @@ def local_connection(timezone: str = "UTC") -> duckdb.DuckDBPyConnection:
         con = _LOCAL[0].cursor()
     con.execute(f"SET TimeZone = '{timezone}'")
     return con
+
+
+_SHARED: set[str] = set()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_table(name: str, make: Callable[[], Any]) -> None:
+    """Make ``name`` a table of the reading database (:func:`local_connection`), built once per process
+    from the Arrow table ``make()`` returns: every cursor then reads it as a native table, with nothing
+    registered per cursor (for constant lookups such as the country names)."""
+    with _SHARED_LOCK:
+        if name in _SHARED:
+            return
+        con = local_connection()
+        try:
+            con.register(f"{name}_arrow", make())
+            con.execute(f"CREATE OR REPLACE TABLE main.{_q(name)} AS SELECT * FROM {_q(name + '_arrow')}")
+        finally:
+            con.close()
+        _SHARED.add(name)
 
 
 def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",

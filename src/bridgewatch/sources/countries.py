@@ -26,10 +26,11 @@ import duckdb
 import pyarrow as pa
 import pycountry
 
-from bridgewatch.ingest.canonical import local_connection
+from bridgewatch.ingest.canonical import local_connection, shared_table
 from bridgewatch.sources.shapes import Field
 
 TABLE = "__bw_countries"
+CODES = "__bw_country_codes"
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "pl")
 """Languages whose country names are also recognised (the store languages of the vendors' markets)."""
 VARIANTS: dict[str, str] = {
@@ -88,9 +89,23 @@ def _translations() -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def codes_table() -> Any:
+    """The alpha-2 codes the lookup gives, once each (what :func:`unknown_code_sql` tests a code against)."""
+    return pa.table({"alpha2": sorted(set(lookup_table().column("alpha2").to_pylist()))})
+
+
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Make the lookup available to SQL run on ``con`` as :data:`TABLE`."""
+    """Make the lookup available to SQL run on ``con`` as :data:`TABLE` (and its codes as :data:`CODES`)."""
     con.register(TABLE, lookup_table())
+    con.register(CODES, codes_table())
+
+
+def share() -> None:
+    """Make the lookup tables of :func:`register` tables of the reading database (``local_connection``):
+    built once per process, native to DuckDB, nothing to register per reader."""
+    shared_table(TABLE, lookup_table)
+    shared_table(CODES, codes_table)
 
 
 def country_sql(expr: str) -> str:
@@ -121,4 +136,4 @@ def looked_up(query: str, columns: Sequence[str]) -> str:
 
 def unknown_code_sql(column: str) -> str:
     """SQL: the (looked-up) value in ``column`` is two letters but no ISO 3166 code."""
-    return f"(length({column}) = 2 AND upper({column}) NOT IN (SELECT alpha2 FROM {TABLE}))"
+    return f"(length({column}) = 2 AND upper({column}) NOT IN (SELECT alpha2 FROM {CODES}))"

@@ -104,7 +104,7 @@ class Session:
     def __post_init__(self) -> None:
         self.con = local_connection(self.timezone)
         self.con.execute("CREATE TEMP TABLE __rec (__file VARCHAR, __row BIGINT, kind VARCHAR, j JSON)")
-        countries.register(self.con)
+        countries.share()
 
     def kinds_present(self) -> set[str]:
         """The record kinds loaded so far that may hold records (JSON kinds with a record, tabular kinds

@@ -240,7 +240,7 @@ class RecordsAt:
         if isinstance(found, list):
             return list(found)
         where = f"at {'.'.join(self.path)}" if self.path else "as its body"
-        raise no_records(platform, call.what, where, _shape(body))
+        raise no_records(platform, call.what, where, shape(body))
 
 
 def no_records(platform: str, what: str, where: str, sent: str) -> ConnectorError:
@@ -251,7 +251,7 @@ def no_records(platform: str, what: str, where: str, sent: str) -> ConnectorErro
                           f"pull again")
 
 
-def _shape(body: Any) -> str:
+def shape(body: Any) -> str:
     """What a body is, in a few words (its top-level keys, never its values)."""
     if body is None:
         return "an empty body"

@@ -17,6 +17,7 @@ import duckdb
 from bridgewatch.engine.base import Engine, Step, parquet_paths
 from bridgewatch.engine.dialect import DUCKDB
 from bridgewatch.engine.prepared import Fingerprints, PreparedStore, store_for
+from bridgewatch.errors import EngineError
 from bridgewatch.sql import literal
 
 
@@ -138,6 +139,15 @@ class DuckDBEngine(Engine):
 
     def _write_parquet(self, sql: str, path: str) -> None:
         self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")
+
+    def write_csv(self, sql: str, path: str) -> bool:
+        # COMMENT '' so a cell starting with '#' is not quoted (the csv module does not quote it either).
+        try:
+            self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', "
+                             "ESCAPE '\"', COMMENT '', NEW_LINE '\\n')")
+        except Exception as exc:  # noqa: BLE001
+            raise EngineError(f"Writing CSV to {path} failed on DuckDB: {exc}", sql=sql) from exc
+        return True
 
     def close(self) -> None:
         if self._store:

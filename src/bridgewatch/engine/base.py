@@ -77,6 +77,9 @@ class Engine(ABC):
 
     dialect: Dialect
     debug: bool = False
+    repeatable: bool = False
+    """True while the registered pass can be asked again exactly (every as-of time given, not the clock):
+    an engine that keeps results may then keep its window-dependent steps too (see ``engine.prepared``)."""
 
     @abstractmethod
     def register(self, name: str, data: Any) -> None:

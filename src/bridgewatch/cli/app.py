@@ -196,12 +196,11 @@ def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) 
     if path is None and not accounting.problems:
         if target.is_file():  # an earlier load's problems, fixed since: the file would say otherwise
             target.unlink()
-            err.print(clean(f"no quarantined cells now; removed the earlier {target}"), highlight=False, markup=False)
+            warn(f"no quarantined cells now; removed the earlier {target}")
         return
     write_quarantine(accounting, target)
     if accounting.problems:
-        err.print(clean(f"{len(accounting.problems)} quarantined cell(s) written to {target}"), highlight=False,
-                  markup=False)
+        warn(f"{len(accounting.problems)} quarantined cell(s) written to {target}")
 
 
 def _version(value: bool) -> None:

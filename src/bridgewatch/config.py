@@ -14,8 +14,18 @@ import typing
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from bridgewatch.errors import ConfigError, did_you_mean
 from bridgewatch.matching.normalise import KEY_SQL
@@ -143,6 +153,45 @@ class ApiSettings(_Frozen):
     @classmethod
     def _listed(cls, v: object) -> object:
         return (v,) if isinstance(v, str) else v
+
+    @field_validator("base_url", "b2b_url", "auth_url")
+    @classmethod
+    def _web_address(cls, v: str | None, info: ValidationInfo) -> str | None:
+        problem = address_problem(v) if v else None  # "" is unset, as before (required / the vendor default)
+        if problem is not None:
+            why, fixed = problem
+            raise ValueError(f"{why}; write {info.field_name} = \"{fixed}\" (the vendor's address: "
+                             f"docs/connectors.md)")
+        return v
+
+
+def address_problem(value: str) -> tuple[str, str] | None:
+    """What makes ``value`` no http(s) address with a host, and the address to write instead (None: fine)."""
+    shown = repr(re.sub(r"//[^/@]*@", "//***@", value))  # never echo a user:password@
+    scheme, sep, rest = value.partition("://")
+    if any(c.isspace() for c in value):
+        why = "it contains a space"
+    elif not sep:
+        why, rest = "no http:// or https:// in front", value
+    elif scheme.lower() not in ("http", "https"):
+        why = f"the scheme is '{scheme}', not http or https"
+    else:
+        found = _host_problem(value)
+        if found is None:
+            return None
+        why = found
+    fixed = f"https://{rest}" if sep == "" or why.startswith("the scheme") else ""
+    usable = fixed and "@" not in fixed and address_problem(fixed) is None
+    return f"{shown} is not a web address ({why})", fixed if usable else "https://<host>"
+
+
+def _host_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks the port)
+    except ValueError as exc:
+        return f"it cannot be read: {exc}"
+    return None if parts.hostname else "it has no host"
 
 
 class SourceSpec(_Frozen):

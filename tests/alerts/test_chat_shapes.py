@@ -132,3 +132,27 @@ def test_a_teams_digest_too_big_for_one_message_lists_fewer_entries_and_says_how
     assert body[-2].startswith(f"\\[FIRING\\] UK Trade · Card {listed - 1:03d}: 12")
     assert body[-1] == f"… and {200 - listed} more alert\\(s\\) not listed: a Teams message holds 28 KB."
     assert listed == 52  # (28 KB - the card's head and summary - this note) / one entry's 514 bytes (with its comma)
+
+
+def test_a_teams_alert_with_a_long_top_list_keeps_under_28_kb_and_says_how_many_rows_were_left_out(
+        tmp_path: Path, chats: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bridgewatch.alerts.receivers.teams import MAX_BYTES
+
+    _, teams = chats
+    monkeypatch.setenv("BW_TEAMS_URL", f"{teams.url}/workflows/run?sig=secret")
+    s = scenario(50, alerts={"top": 50, "receivers": [{"name": "teams", "kind": "teams",
+                                                       "settings": {"url_env": "BW_TEAMS_URL"}}]})
+    for n, row in enumerate(s.rows["companies"][:50]):
+        row["name"] = f"{n:02d} " + "*[Ü](x)_\\ " * 60  # every character escaped for Markdown, then for JSON
+    run(s.write(tmp_path / "ws"))
+    [request] = teams.requests
+    texts = [b.get("text") for b in teams.bodies()[0]["attachments"][0]["content"]["body"]]
+    rows = texts[texts.index("Top customers") + 1:-2]
+    row = len(json.dumps(teams.bodies()[0]["attachments"][0]["content"]["body"][-4], ensure_ascii=False,
+                         separators=(",", ":")).encode()) + 1
+    assert MAX_BYTES - row < len(request.raw) <= MAX_BYTES  # one more row would not fit; all 50 made 43,494 bytes
+    assert [r[:10] for r in rows[:2]] == ["• 1. 00 \\*", "• 2. 01 \\*"] and len(rows) == 32
+    assert rows[-1].startswith("• 32. 31 \\*")
+    assert texts[-2] == "… and 18 more customer\\(s\\) not listed: a Teams message holds 28 KB."
+    assert texts[-1].startswith("Run ")  # the footer is kept
+    jsonschema.validate(teams.bodies()[0], shape("teams_workflow_adaptive_card.schema.json"))

@@ -96,3 +96,29 @@ def test_terminal_escapes_in_a_vendor_error_never_reach_the_terminal(tmp_path: P
     assert "\x1b" not in result.output and "\x07" not in result.output and "\r" not in result.output
     assert ("FAILED source 'bc': BigCommerce refused access to customers page 1 (403): no access; give the store "
             "API account read-only Customers and Orders scopes") in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize(("key", "url", "said"), [
+    ("base_url", "htp://127.0.0.1", "'htp://127.0.0.1' is not a web address (the scheme is 'htp', not http or "
+                                    "https); write base_url = \"https://127.0.0.1\""),
+    ("base_url", "shop.example.com", "'shop.example.com' is not a web address (no http:// or https:// in front); "
+                                     "write base_url = \"https://shop.example.com\""),
+    ("base_url", "https://", "'https://' is not a web address (it has no host); write base_url = \"https://<host>\""),
+    ("base_url", "http://[::1", "'http://[::1' is not a web address (it cannot be read: Invalid IPv6 URL); write "
+                                "base_url = \"https://<host>\""),
+    ("b2b_url", "ftp://user:pw@b2b.test", "'ftp://***@b2b.test' is not a web address (the scheme is 'ftp', not "
+                                          "http or https); write b2b_url = \"https://<host>\""),
+])
+def test_a_bad_address_is_a_config_error_naming_the_key_before_any_request(
+        tmp_path: Path, fake: FakeBigCommerce, monkeypatch: pytest.MonkeyPatch, key: str, url: str, said: str) -> None:
+    monkeypatch.setenv("BC_TOKEN", TOKEN)
+    with serve(fake) as good:
+        root = _ws(tmp_path, good)
+        config = (root / "workspace.toml").read_text()
+        (root / "workspace.toml").write_text(config.replace(f'base_url = "{good}"', f'{key} = "{url}"'))
+        result = CliRunner().invoke(app, ["pull", "-w", str(root)])
+    assert result.exit_code == 5, result.output
+    assert (f"1 problem(s) in the workspace configuration: - sources.bc.api.{key}: {said} (the vendor's address: "
+            f"docs/connectors.md)") in " ".join(result.stderr.split())
+    assert "internal error" not in result.output and "pw@" not in result.output
+    assert fake.requests == []

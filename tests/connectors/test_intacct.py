@@ -140,3 +140,63 @@ def test_a_pull_from_before_the_selection_was_kept_is_followed_by_a_full_one(tmp
     assert source.reset == "the previous pull did not record its settings: every resource pulled in full"
     assert source.modes == {"customers": "full"}
     assert pull(root, fake, ENV, full=True).sources[0].reset is None  # --full says so itself
+
+
+def _answer(result: str) -> httpx.Response:
+    """A whole gateway response whose one function result is ``result`` (the SDK fixture's shape)."""
+    xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<response><control><status>success</status><senderid>bw-sender'
+           '</senderid><controlid>bw-2</controlid><uniqueid>false</uniqueid><dtdversion>3.0</dtdversion></control>'
+           '<operation><authentication><status>success</status><userid>ws_user</userid><companyid>HarbourCo'
+           f'</companyid></authentication><result><status>success</status><function>readByQuery</function>'
+           f'<controlid>f1</controlid>{result}</result></operation></response>')
+    return httpx.Response(200, content=xml.encode(), headers={"content-type": "text/xml"})
+
+
+def test_a_result_without_its_data_fails_the_source_and_keeps_the_previous_data(tmp_path: Path,
+                                                                                 fake: FakeIntacct) -> None:
+    from bridgewatch.connectors.state import pull_status
+
+    root = _ws(tmp_path)
+    first = pull(root, fake, ENV).sources[0]
+    before = files(root, "intacct")
+    fake.fail(lambda r: _answer(""), after=1)  # readByQuery: status success, no <data>
+    [source] = pull(root, fake, ENV, full=True).sources
+    assert not source.ok
+    assert source.error == (
+        "source 'intacct': Sage Intacct answered customers page 1 without a list of records at "
+        "operation/result/data (it sent a result with controlid, function, status); the answer was not taken as "
+        "'no records': check base_url and the API version, then pull again (previous data from "
+        f"{first.pulled_at} kept)")
+    assert source.totals == {"customers": 5}
+    assert files(root, "intacct") == before  # the full pull did not replace five customers with none
+    assert pull_status(root)["intacct"].state == "failed" and pull_status(root)["intacct"].stale
+
+
+def test_a_read_more_without_its_data_fails_the_page_named(tmp_path: Path, fake: FakeIntacct) -> None:
+    fake.fail(lambda r: _answer("<errormessage/>"), after=2)  # the first readMore
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error == (
+        "source 'intacct': Sage Intacct answered customers page 2 without a list of records at "
+        "operation/result/data (it sent a result with controlid, errormessage, function, status); the answer was "
+        "not taken as 'no records': check base_url and the API version, then pull again (nothing pulled yet for this "
+        "source)")
+
+
+def test_an_empty_data_element_is_an_empty_page(tmp_path: Path, fake: FakeIntacct) -> None:
+    from bridgewatch.connectors.state import pull_status
+
+    fake.fail(lambda r: _answer('<data listtype="customer" count="0" totalcount="0" numremaining="0" resultId=""/>'),
+              after=1)
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.ok and source.fetched == {"customers": 0}
+    assert pull_status(tmp_path)["intacct"].state == "fresh"
+
+
+def test_a_sign_in_without_a_session_fails_before_reading(tmp_path: Path, fake: FakeIntacct) -> None:
+    fake.fail(lambda r: _answer("<data><api></api></data>"))
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error == (
+        "source 'intacct': Sage Intacct answered the sign-in without a session id (at operation/result/data/api/"
+        "sessionid); check base_url is the XML gateway (default https://api.intacct.com/ia/xml/xmlgw.phtml), then "
+        "pull again (nothing pulled yet for this source)")
+    assert _functions(fake) == ["getAPISession"]

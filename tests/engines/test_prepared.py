@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,14 +64,66 @@ def _kept(folder: Path) -> dict[str, str]:
         con.close()
 
 
-def test_a_second_run_reuses_the_prepared_steps_and_gives_the_same_results(staged: Path) -> None:
+PREPARED = {"party_accounts", "party_keys", "erp_keys", "party_matches"}
+WINDOW = {"accounts", "counted_orders", "account_entity", "match_summary", "sage_customer_master_gap_presence",
+          "sage_customer_master_gap_gap", "sage_customer_master_gap_keys_tried", "sage_customer_master_gap_by_cause"}
+"""Some of the window-dependent steps a repeatable pass keeps too."""
+
+
+def _saved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the steps computed into the store from now on (reused steps are not)."""
+    saved: list[str] = []
+    keep = PreparedStore.save
+
+    def spy(self: PreparedStore, step: Any, sql: str, fingerprint: str) -> bool:
+        saved.append(step.name)
+        return keep(self, step, sql, fingerprint)
+
+    monkeypatch.setattr(PreparedStore, "save", spy)
+    return saved
+
+
+def test_a_second_run_reuses_every_kept_step_and_gives_the_same_results(staged: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo workspace gives its as-of time, so the pass is repeatable: window steps are kept as well."""
+    saved = _saved(monkeypatch)
     first, _ = _run(staged)
     kept = _kept(staged)
-    assert set(kept) == {"party_accounts", "party_keys", "erp_keys", "party_matches"}
+    assert PREPARED | WINDOW <= set(kept) and set(kept) == set(saved)
+    saved.clear()
     again, _ = _run(staged)
-    assert again == first
+    assert again == first and saved == []
     assert _kept(staged) == kept
     assert first == _run(staged, prepared=False)[0]
+
+
+def test_another_as_of_recomputes_the_window_steps_only(staged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = staged_workspace(staged.parent)
+    later = ws.config.as_of_utc() + timedelta(days=3)  # type: ignore[operator]
+
+    def at(as_of: datetime | None, **engine: Any) -> list[dict[str, Any]]:
+        with DuckDBEngine(**engine) as eng:
+            return _results(compute([ws], engine=eng, as_of=as_of).results)
+
+    first = at(None)
+    kept = _kept(staged)
+    saved = _saved(monkeypatch)
+    moved = at(later)
+    assert moved == at(later, prepared=False) and moved != first
+    assert WINDOW <= set(saved) and not PREPARED & set(saved)
+    now = _kept(staged)
+    assert all(now[s] == kept[s] for s in PREPARED) and all(now[s] != kept[s] for s in WINDOW)
+    saved.clear()
+    assert at(None) == first and WINDOW <= set(saved), "back to the first as-of: recomputed, not mixed up"
+
+
+def test_an_as_of_from_the_clock_keeps_no_window_step(staged: Path) -> None:
+    config = staged.parent / "workspace.toml"
+    config.write_text("\n".join(line for line in config.read_text().splitlines() if not line.startswith("as_of")))
+    stage_workspace(load_workspace(staged.parent))
+    assert load_workspace(staged.parent).config.as_of_utc() is None
+    _run(staged)
+    assert set(_kept(staged)) == PREPARED
 
 
 def test_a_changed_staged_table_is_prepared_again(staged: Path) -> None:
@@ -167,6 +220,7 @@ def test_one_engine_over_two_staged_workspaces_keeps_each_store_with_its_tables(
     with DuckDBEngine() as eng:
         got = [_results(compute([staged_workspace(folder.parent)], engine=eng).results) for folder in folders]
     assert got == expected
-    assert all(set(_kept(folder)) == {"party_accounts", "party_keys", "erp_keys", "party_matches"}
-               for folder in folders)
+    shared = {"accounts", "counted_orders", "account_entity", "match_summary"}
+    assert [PREPARED | shared <= set(_kept(folder)) for folder in folders] == [True, True]
+    assert "sage_customer_master_gap_gap" in _kept(folders[0]) and "d365_customer_master_gap_gap" in _kept(folders[1])
     assert _kept(folders[0]) != _kept(folders[1])

@@ -6,11 +6,23 @@ import csv
 import io
 from decimal import Decimal
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from rich.table import Table
 
-from bridgewatch.report.safe import cell, csv_cell, csv_chunks, markup, plain, write_csv_rows
+from bridgewatch.report.safe import (
+    cell,
+    csv_cell,
+    csv_chunks,
+    csv_clean_sql,
+    csv_guard_sql,
+    markup,
+    plain,
+    write_csv_rows,
+)
 
 
 @pytest.mark.parametrize(("value", "written"), [
@@ -20,7 +32,8 @@ from bridgewatch.report.safe import cell, csv_cell, csv_chunks, markup, plain, w
     ("-2+3", "'-2+3"),
     ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
     ("\tTabbed", "'\tTabbed"),
-    ("\rReturn", "'\rReturn"),
+    ("\rReturn", "'\nReturn"),
+    ("\nLine", "'\nLine"),
     ("Acme Ltd", "Acme Ltd"),
     ("", ""),
     (None, ""),
@@ -65,7 +78,8 @@ def test_markup_prints_literally(name: str) -> None:
     ("\x1b=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
     ("Bell\x07\x9b\x00 Ltd", "Bell Ltd"),
     ("\tTabbed", "'\tTabbed"),
-    ("two\nlines\r", "two\nlines\r"),
+    ("two\nlines\r", "two\nlines\n"),
+    ("a\r\nb\rc", "a\nb\nc"),
 ])
 def test_terminal_escapes_and_control_characters_leave_csv_cells(value: str, written: str) -> None:
     assert csv_cell(value) == written
@@ -77,3 +91,25 @@ def test_csv_chunks_are_the_written_csv_a_few_rows_at_a_time() -> None:
     written = io.StringIO()
     assert write_csv_rows(written, ["name", "n"], iter(rows)) == 2
     assert written.getvalue() == "".join(csv_chunks(["name", "n"], rows))
+
+
+def test_a_carriage_return_inside_a_name_keeps_the_row_whole() -> None:
+    """Python's csv module (3.11) does not quote a bare CR, which every reader takes as a row end."""
+    fh = io.StringIO()
+    write_csv_rows(fh, ["name", "n"], [["Acme\rLtd", 1], ["Next", 2]])
+    assert list(csv.reader(io.StringIO(fh.getvalue(), newline=""))) == [["name", "n"], ["Acme\nLtd", "1"],
+                                                                         ["Next", "2"]]
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\x1b\x07\x00\x9b\x7f[]0;m,\"' aZé#")), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(_TEXT, min_size=1, max_size=20))
+def test_the_sql_cell_is_the_python_cell(values: list[str]) -> None:
+    """``csv_clean_sql`` + ``csv_guard_sql`` in DuckDB give exactly what ``csv_cell`` gives (NULL for empty)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
+    rows = con.execute(f"SELECT {csv_guard_sql('c')} FROM (SELECT i, {csv_clean_sql('v')} AS c FROM t) ORDER BY i")
+    assert [r[0] or "" for r in rows.fetchall()] == [csv_cell(v) for v in values]

@@ -240,12 +240,18 @@ class RecordsAt:
         if isinstance(found, list):
             return list(found)
         where = f"at {'.'.join(self.path)}" if self.path else "as its body"
-        raise ConnectorError(f"{platform} answered {call.what} without a list of records {where} (it sent "
-                             f"{_shape(body)}); the answer was not taken as 'no records': check base_url and "
-                             f"the API version, then pull again")
+        raise no_records(platform, call.what, where, shape(body))
 
 
-def _shape(body: Any) -> str:
+def no_records(platform: str, what: str, where: str, sent: str) -> ConnectorError:
+    """The error of a page ``what`` without its list of records (``where``: where it should be; ``sent``: what
+    the body held, never its values): the source fails and keeps its previous data, never "no records"."""
+    return ConnectorError(f"{platform} answered {what} without a list of records {where} (it sent {sent}); "
+                          f"the answer was not taken as 'no records': check base_url and the API version, then "
+                          f"pull again")
+
+
+def shape(body: Any) -> str:
     """What a body is, in a few words (its top-level keys, never its values)."""
     if body is None:
         return "an empty body"

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bridgewatch.connectors.base import Connector, Context, Page, Resource, field_key
+from bridgewatch.connectors.base import Connector, Context, Page, Resource, field_key, no_records
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy
 from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
 from bridgewatch.connectors.pages import PageFormat
@@ -114,7 +114,8 @@ class IntacctConnector(Connector):
         function = (f"<readByQuery><object>CUSTOMER</object><fields>{fields}</fields><query>{query}</query>"
                     f"<pagesize>{self.page_size}</pagesize></readByQuery>")
         where = f"customers{' of entity ' + entity if entity else ''}"
-        data = self._call(endpoint, self._session(session), function, f"{where} page 1", idempotent=True)
+        data = self._call(endpoint, self._session(session), function, f"{where} page 1", idempotent=True,
+                          records=True)
         page = 1
         while True:
             records = [flatten(e) for e in data]
@@ -124,7 +125,8 @@ class IntacctConnector(Connector):
                 return
             page += 1
             function = f"<readMore><resultId>{escape(data.get('resultId', ''))}</resultId></readMore>"
-            data = self._call(endpoint, self._session(session), function, f"{where} page {page}", idempotent=False)
+            data = self._call(endpoint, self._session(session), function, f"{where} page {page}", idempotent=False,
+                              records=True)
 
     def _fields(self) -> list[str]:
         extra = [str(self.ctx.options[k]).upper() for k in ("vat_field", "external_id_field")
@@ -138,7 +140,11 @@ class IntacctConnector(Connector):
                  f"<password>{escape(self.ctx.secrets['user_password'].reveal())}</password>{location}</login>")
         data = self._call(s.base_url or GATEWAY, login, "<getAPISession/>", "sign-in", idempotent=True,
                           entity=entity)
-        session = data.findtext("api/sessionid") or ""
+        session = (data.findtext("api/sessionid") or "").strip()
+        if not session:
+            raise ConnectorError(f"Sage Intacct answered the sign-in without a session id (at operation/result/data/"
+                                 f"api/sessionid); check base_url is the XML gateway (default {GATEWAY}), then pull "
+                                 f"again")
         self.ctx.redactor.add(session)
         return session, (data.findtext("api/endpoint") or s.base_url or GATEWAY).strip()
 
@@ -146,7 +152,8 @@ class IntacctConnector(Connector):
     def _session(session: str) -> str:
         return f"<sessionid>{escape(session)}</sessionid>"
 
-    def _call(self, url: str, auth: str, function: str, what: str, *, idempotent: bool, entity: str = "") -> Any:
+    def _call(self, url: str, auth: str, function: str, what: str, *, idempotent: bool, entity: str = "",
+              records: bool = False) -> Any:
         s = self.settings
         body = (f'<?xml version="1.0" encoding="UTF-8"?><request><control><senderid>{escape(str(s.sender_id))}'
                 f'</senderid><password>{escape(self.ctx.secrets["sender_password"].reveal())}</password>'
@@ -154,9 +161,10 @@ class IntacctConnector(Connector):
                 f'</control><operation><authentication>{auth}</authentication><content><function controlid="f1">'
                 f'{function}</function></content></operation></request>')
         call = Call("POST", url, content=body, idempotent=idempotent, what=what)
-        return self.client().send(call, lambda c, r: self._result(c, r, entity)).body
+        return self.client().send(call, lambda c, r: self._result(c, r, entity, records)).body
 
-    def _result(self, call: Call, response: httpx.Response, entity: str) -> Any:
+    def _result(self, call: Call, response: httpx.Response, entity: str, records: bool) -> Any:
+        """The ``<data>`` of a successful result; ``records``: it must be there (``count="0"`` is an empty page)."""
         try:
             root = ET.fromstring(response.content)
         except ET.ParseError as exc:
@@ -176,6 +184,9 @@ class IntacctConnector(Connector):
             detail = _errors(result if result is not None else root)
             raise ConnectorError(f"Sage Intacct could not read {call.what}: {detail}")
         data = result.find("data")
+        if data is None and records:
+            held = ", ".join(sorted({child.tag for child in result})[:6]) or "nothing"
+            raise no_records(self.platform, call.what, "at operation/result/data", f"a result with {held}")
         return data if data is not None else ET.Element("data")
 
     def _sign_in_failed(self, detail: str, entity: str) -> str:

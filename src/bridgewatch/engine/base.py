@@ -77,6 +77,9 @@ class Engine(ABC):
 
     dialect: Dialect
     debug: bool = False
+    repeatable: bool = False
+    """True while the registered pass can be asked again exactly (every as-of time given, not the clock):
+    an engine that keeps results may then keep its window-dependent steps too (see ``engine.prepared``)."""
 
     @abstractmethod
     def register(self, name: str, data: Any) -> None:
@@ -123,6 +126,15 @@ class Engine(ABC):
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"Writing Parquet to {path} failed on {self.dialect.name}: {exc}",
                               sql=translated) from exc
+
+    def write_csv(self, sql: str, path: str) -> bool:
+        """Write a query's rows (DuckDB dialect, every column text) as CSV at ``path`` with the engine's own writer.
+
+        The CSV is what Python's csv module writes for the same rows: a header, ``\\n`` line ends, a
+        cell quoted only when it holds a comma, a quote or a line break, NULL as an empty cell.
+        Returns False when the engine has no such writer (the caller then writes the rows itself).
+        """
+        return False
 
     # -- final orchestration ------------------------------------------------------------------
     def run(self, pipeline: SqlPipeline | Sequence[Step]) -> None:

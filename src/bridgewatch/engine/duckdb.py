@@ -16,7 +16,8 @@ import duckdb
 
 from bridgewatch.engine.base import Engine, Step, parquet_paths
 from bridgewatch.engine.dialect import DUCKDB
-from bridgewatch.engine.prepared import Fingerprints, PreparedStore, store_for
+from bridgewatch.engine.prepared import Fingerprints, PreparedStore, chained, store_for
+from bridgewatch.errors import EngineError
 from bridgewatch.sql import literal
 
 
@@ -54,11 +55,15 @@ class DuckDBEngine(Engine):
         self._store: PreparedStore | None = None
         self._store_failed: set[Path] = set()
         self._prints = Fingerprints(lambda sql: self.con.execute(sql).fetchall(), duckdb.__version__)
+        self._chain: str | None = None
+        """Digest of the registered relations and every step run on them so far (None: not kept)."""
+        self._chain_from_scratch = True
 
     def register(self, name: str, data: Any) -> None:
         """Copy an Arrow table in, or put a view over Parquet file(s) (scanned in place, never loaded whole)."""
         paths = parquet_paths(data)
         self._prints.parquet.pop(name, None)
+        self._chain_from_scratch = True
         if paths is not None:
             self._prints.parquet[name] = paths
             listed = ", ".join(literal(p) for p in paths)
@@ -76,10 +81,23 @@ class DuckDBEngine(Engine):
         self._replace(name, sql, view)
 
     def _execute_step(self, step: Step, sql: str) -> None:
-        """A prepared step is read from the store when kept there under its fingerprint, else computed into it."""
+        """A materialised step is read from the store when kept there under its fingerprint, else computed into it.
+
+        A prepared step's fingerprint is that of its own inputs; any other step's is the pass's chain
+        (every registered relation and every step run on them so far), so it is reused only by a run
+        on the same data, settings, as-of time and steps, and kept only when the pass is
+        ``repeatable`` (an as-of time read from the clock never comes again: keeping would cost a
+        write for nothing).
+        """
         self._prints.steps.pop(step.table, None)  # until kept again, an earlier run's fingerprint says nothing
-        store = self._prepared_store() if step.prepared and not step.view else None
-        fingerprint = self._prints.of_step(step, sql) if store else None
+        if self._chain_from_scratch:
+            self._chain = self._prints.of_pass(self._registered)
+            self._chain_from_scratch = False
+        self._chain = chained(self._chain, step, sql)
+        store = self._prepared_store() if not step.view else None
+        fingerprint = None
+        if store:
+            fingerprint = self._prints.of_step(step, sql) if step.prepared else self._chain if self.repeatable else None
         if store and fingerprint and (store.holds(step, fingerprint) or store.save(step, sql, fingerprint)):
             self._replace(step.table, f"SELECT * FROM {store.table(step)}", view=True)
             self._prints.steps[step.table] = fingerprint
@@ -138,6 +156,15 @@ class DuckDBEngine(Engine):
 
     def _write_parquet(self, sql: str, path: str) -> None:
         self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")
+
+    def write_csv(self, sql: str, path: str) -> bool:
+        # COMMENT '' so a cell starting with '#' is not quoted (the csv module does not quote it either).
+        try:
+            self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', "
+                             "ESCAPE '\"', COMMENT '', NEW_LINE '\\n')")
+        except Exception as exc:  # noqa: BLE001
+            raise EngineError(f"Writing CSV to {path} failed on DuckDB: {exc}", sql=sql) from exc
+        return True
 
     def close(self) -> None:
         if self._store:

@@ -1,4 +1,4 @@
-"""The prepared store: results of window-independent steps kept next to the staged tables and reused.
+"""The prepared store: results of steps kept next to the staged tables and reused.
 
 A step marked ``prepared`` depends only on the relations it names as ``inputs`` (staged
 tables, small settings tables, earlier prepared steps), never on the as-of time or the window.
@@ -12,6 +12,15 @@ after it can be taken for a version kept under the old one. A changed file, sett
 therefore never reuses a stale result. Not covered: a change to the SQL of a non-prepared view a
 prepared step reads (``party_remap``, a constant filter) within one installed version.
 
+The window-dependent steps (accounts, counted orders, presence, the card tables) are kept too when
+the pass is *repeatable* (every as-of time given, not read from the clock): each under the pass's
+chain, a digest of every registered relation's fingerprint (staged files by stat, settings tables
+by content, which includes the as-of time and window) and of every step's SQL run so far. A second
+run on the same data, settings, as-of time and cards therefore reads every step; any difference
+recomputes every window step after it. A pass whose as-of time is the clock keeps nothing of its
+window (it can never be asked again), and a pass with a relation that cannot be fingerprinted (a
+large in-memory table) keeps nothing of it either.
+
 The store is an optimisation only: when it cannot be opened (read-only folder, another process
 holding it) or written, the steps are computed in memory as usual, and a warning says why.
 """
@@ -21,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +120,17 @@ class Fingerprints:
             if found is None:
                 return None
             parts.append(f"{name}={found}")
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        return _digest(parts)
+
+    def of_pass(self, registered: Iterable[str]) -> str | None:
+        """The start of a pass's chain: every registered relation's fingerprint (None if one has none)."""
+        parts = [self.version]
+        for name in sorted(registered):
+            found = self.of_relation(name)
+            if found is None:
+                return None
+            parts.append(f"{name}={found}")
+        return _digest(parts)
 
     def of_relation(self, name: str) -> str | None:
         if name in self.steps:
@@ -127,6 +146,15 @@ class Fingerprints:
         return hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
 
 
+def chained(chain: str | None, step: Step, sql: str) -> str | None:
+    """The chain after ``step``: a digest of everything the pass has read and run so far (None stays None)."""
+    return None if chain is None else _digest([chain, step.name, sql])
+
+
+def _digest(parts: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def _files(paths: Sequence[str]) -> str | None:
     """Path, size and modification time of each file; None for remote files (their changes cannot be seen)."""
     parts = []
@@ -138,4 +166,4 @@ def _files(paths: Sequence[str]) -> str | None:
         except OSError:
             return None
         parts.append(f"{os.path.abspath(path)}:{st.st_size}:{st.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return _digest(parts)

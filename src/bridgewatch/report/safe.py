@@ -7,8 +7,12 @@ beyond ordinary escaping:
   ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` so the spreadsheet shows it as
   text instead of running it as a formula. Numbers (int, Decimal, float) are written as numbers:
   a negative amount stays ``-40.00``. ANSI escape sequences and other C0/C1 control characters
-  (ESC, BEL, OSC titles) are removed, so ``cat`` of the file cannot drive the terminal; tab,
-  newline and carriage return stay (quoted by the csv module; a leading one is formula-guarded).
+  (ESC, BEL, OSC titles) are removed, so ``cat`` of the file cannot drive the terminal; tab and
+  line breaks stay, a carriage return (alone or before a newline) becoming a newline so the cell
+  is quoted and stays one cell (Python's csv module quotes ``\n`` but not a bare ``\r``, which
+  spreadsheets and readers take as the end of the row); a leading tab or line break is
+  formula-guarded. :func:`csv_clean_sql` and :func:`csv_guard_sql` are the same cell in SQL, for
+  writers that run in the engine.
 * **The terminal**: control characters and ANSI escape sequences are removed (they could move the
   cursor, rewrite earlier lines or retitle the window), rich markup is escaped so ``[/]`` or
   ``[link=...]`` prints literally, and very long values are cut for tables (the full value stays
@@ -27,7 +31,9 @@ from typing import IO, Any
 from rich.markup import escape
 from rich.text import Text
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from bridgewatch.sql import literal
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 """Leading characters a spreadsheet treats as the start of a formula (OWASP)."""
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
@@ -46,8 +52,28 @@ def csv_cell(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
         return value
-    text = _CSV_CONTROL.sub("", _ANSI.sub("", str(value)))
+    text = _CSV_CONTROL.sub("", _ANSI.sub("", str(value))).replace("\r\n", "\n").replace("\r", "\n")
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def csv_clean_sql(expr: str) -> str:
+    """SQL (DuckDB) for the cleaning half of :func:`csv_cell` on a text expression: escapes and controls
+    removed, carriage returns made newlines. :func:`csv_guard_sql` over its result is the whole cell."""
+    cleaned = (f"regexp_replace(regexp_replace(CAST({expr} AS VARCHAR), {literal(_ANSI.pattern)}, '', 'g'), "
+               f"{literal(_CSV_CONTROL.pattern)}, '', 'g')")
+    return f"replace(replace({cleaned}, chr(13) || chr(10), chr(10)), chr(13), chr(10))"
+
+
+def csv_guard_sql(column: str) -> str:
+    """SQL for the formula guard of :func:`csv_cell` on a cleaned text ``column``.
+
+    NULL and the empty string both give NULL: an engine's CSV writer writes NULL as an empty cell,
+    as the csv module writes ``""``. The tests check the SQL pair against :func:`csv_cell` on
+    arbitrary text.
+    """
+    prefixes = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
+    return (f"CASE WHEN {column} = '' THEN NULL WHEN left({column}, 1) IN ({prefixes}) "
+            f"THEN chr(39) || {column} ELSE {column} END")
 
 
 def write_csv_rows(fh: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -36,6 +36,7 @@ def run_pipeline(engine: Engine, workspaces: Sequence[Workspace], *, cards: Sequ
     """
     chosen = {ws.id: tuple(get_card(c) for c in (cards or ws.config.cards)) for ws in workspaces}
     as_of_by_ws = {ws.id: resolve_as_of(ws.config, as_of) for ws in workspaces}
+    engine.repeatable = as_of is not None or all(ws.config.as_of_utc() is not None for ws in workspaces)
     register_workspaces(engine, workspaces, as_of_by_ws, {k: [c.id for c in v] for k, v in chosen.items()})
     engine.run(shared_steps())
     used = [CARDS[c] for c in CARDS if any(CARDS[c] in v for v in chosen.values())]

@@ -7,7 +7,7 @@ stale or empty input can never read as an all-clear.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,8 +21,13 @@ from bridgewatch.sql import equals, literal
 from bridgewatch.workspace import Workspace
 
 
-def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness) -> CardSummary:
-    """Read the summary of ``card`` for workspace ``ws`` (its tables must be computed on ``engine``)."""
+def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness,
+                 orders: Mapping[str, int] | None = None) -> CardSummary:
+    """Read the summary of ``card`` for workspace ``ws`` (its tables must be computed on ``engine``).
+
+    ``orders`` is the workspace's order accounting (:func:`read_orders`, the same for every card),
+    read here when not given.
+    """
     where = equals("workspace_id", ws.id)
     params = engine.fetch(f"SELECT * FROM bw_params WHERE {where}")[0]
     gap = card.table("gap")
@@ -43,7 +48,7 @@ def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness
         by_rejection_reason=_reasons(engine, gap, where),
         dataverse_not_promoted=int(totals["in_staging"]), awaiting_sync=int(totals["awaiting"]),
         freshness=freshness, ambiguous_matches=_ambiguous(engine, card, where), scope=_scope(engine, card, where),
-        orders=_orders(engine, where), ingest=tuple(ws.accounting.as_dicts()))
+        orders=dict(read_orders(engine, ws) if orders is None else orders), ingest=tuple(ws.accounting.as_dicts()))
 
 
 def _alert(count: int, threshold: int, sentiment: str, freshness: Freshness) -> Alert:
@@ -93,13 +98,14 @@ def _scope(engine: Engine, card: Card, where: str) -> dict[str, int]:
                     WHEN pr.present THEN concat('present in master (matched on ', pr.matched_key, ')')
                     ELSE 'counted: absent from master' END AS k, count(*) AS n
         FROM {card.table('population')} pop
-        LEFT JOIN {card.table('presence')} pr ON pr.workspace_id = pop.workspace_id
-             AND pr.platform = pop.platform AND pr.account_kind = pop.account_kind AND pr.account_id = pop.account_id
+        LEFT JOIN {card.table('presence')} pr ON pr.acct = pop.acct
         WHERE pop.{where} GROUP BY 1 ORDER BY 1""")
     return {r["k"]: int(r["n"]) for r in rows}
 
 
-def _orders(engine: Engine, where: str) -> dict[str, int]:
+def read_orders(engine: Engine, ws: Workspace) -> dict[str, int]:
+    """Every order of workspace ``ws`` by why it does not count (``active in window`` when it does)."""
+    where = equals("workspace_id", ws.id)
     rows = engine.fetch(f"""
         SELECT COALESCE(excluded_reason, 'active in window') AS k, count(*) AS n
         FROM __bw__orders WHERE {where} GROUP BY 1 ORDER BY 1""")

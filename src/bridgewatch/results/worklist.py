@@ -74,10 +74,35 @@ class Worklist:
                                   f"{self.table} g WHERE {self.where('g')} ORDER BY g.rank", str(path))
 
     def to_csv(self, target: str | Path | IO[str], *, meta: Mapping[str, Any] | None = None) -> int:
-        """Write the worklist as formula-safe CSV (see ``report.csv_out``); returns the number of rows."""
+        """Write the worklist as formula-safe CSV (see ``report.csv_out``); returns the number of rows.
+
+        To a file on an engine with its own CSV writer (DuckDB), the rows never pass through Python:
+        :meth:`csv_sql` makes each cell (the same cells ``report.csv_out`` makes from the rows) and the
+        engine writes them. Otherwise the rows are streamed and written here.
+        """
         from bridgewatch.report.csv_out import write_worklist_csv
 
+        if isinstance(target, str | Path) and self.engine.write_csv(self.csv_sql(meta or {}), str(target)):
+            return self.count()
         return write_worklist_csv(target, [(meta or {}, iter(self))])
+
+    def csv_sql(self, meta: Mapping[str, Any]) -> str:
+        """The CSV worklist's rows as SQL: one row per customer, every cell as ``report.csv_out`` writes it."""
+        from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
+        from bridgewatch.report.safe import csv_cell, csv_clean_sql, csv_guard_sql
+
+        given = {k: csv_cell(meta.get(k)) for k in META_COLUMNS}
+        cells = {**{k: literal(str(v)) for k, v in given.items()}, **_csv_cells("g", "k")}
+        text = ", ".join(f"{csv_clean_sql(cells[c])} AS {c}" for c in WORKLIST_COLUMNS)
+        guarded = ", ".join(f"{csv_guard_sql(c)} AS {c}" for c in WORKLIST_COLUMNS)
+        return f"""
+            SELECT {guarded} FROM (
+                SELECT g.rank AS bw_rank, {text}
+                FROM {self.table} g
+                LEFT JOIN (SELECT {', '.join(ACCOUNT)}, {_JOIN_STATUS} AS join_status
+                           FROM {self.card.table('keys_tried')} GROUP BY ALL) k ON {on('k', 'g')}
+                WHERE {self.where('g')})
+            ORDER BY bw_rank"""
 
     def rows_sql(self, condition: str = "TRUE", *, order: str = "g.rank") -> str:
         """The query behind the rows: one line per (customer, key tried), ordered by ``order`` then key priority."""
@@ -93,6 +118,36 @@ class Worklist:
         stream = self.engine.stream(self.rows_sql(condition), BATCH)
         for _, group in groupby(stream, key=lambda r: r["rank"]):
             yield worklist_row(list(group))
+
+
+_JOIN_STATUS = ("string_agg(key_type || ': ' || CASE WHEN result = 'not usable' THEN 'only ' || erp_records "
+                "ELSE result END, '; ' ORDER BY priority)")
+"""What :func:`join_status` says, per account, over its ``keys_tried`` rows."""
+
+
+def _csv_cells(g: str, k: str) -> dict[str, str]:
+    """SQL for each customer column of the CSV worklist over gap table ``g`` and ``k`` (its join status),
+    as :func:`worklist_row` makes them (text before the CSV cleaning)."""
+    company = f"{g}.account_kind = 'company'"
+
+    def flag(column: str) -> str:
+        return f"CASE WHEN COALESCE({g}.{column}, FALSE) THEN 'true' ELSE 'false' END"
+
+    def cents(column: str) -> str:
+        return f"CAST(round_even({column}, 2) AS VARCHAR)"
+
+    plain = ("rank", "name", "platform", "segment", "cause", "rejection_reason", "expected_entity",
+             "entity_candidates", "other_entity_records", "active_orders", "currency", "vat_number",
+             "vat_treatment", "next_action")
+    return {**{c: f"{g}.{c}" for c in plain},
+            "customer_id": f"CASE WHEN {company} THEN COALESCE({g}.last_buyer, {g}.account_id) ELSE {g}.account_id END",
+            "company_id": f"CASE WHEN {company} THEN {g}.account_id END",
+            "entity_ambiguous": flag("entity_ambiguous"), "exists_in_other_entity": flag("exists_in_other_entity"),
+            "in_dataverse": flag("in_staging"), "awaiting_sync": flag("awaiting_sync"),
+            "blocked_value": f"CASE WHEN {g}.n_currencies = 1 THEN {cents(f'{g}.blocked_value')} END",
+            "blocked_value_reporting": cents(f"{g}.blocked_value_reporting"),
+            "join_status": f"COALESCE({k}.join_status, 'no keys configured')",
+            "first_seen": "NULL", "days_absent": "NULL"}
 
 
 def worklist_row(parts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -4,7 +4,8 @@ The workflow ("Post to a channel when a webhook request is received") takes a me
 one attachment is the card (``application/vnd.microsoft.card.adaptive``, schema version 1.4, which
 Teams renders). Its URL carries a signature, so it is a secret: ``url_env`` names the variable. Text
 from strangers is escaped for the card's Markdown subset. Teams refuses a message over 28 KB: a digest
-lists as many alerts as fit and says how many were left out.
+lists as many alerts as fit, an alert as many lines of its sections (causes, rejection reasons,
+entities, then the top customers) as fit, each saying how many were left out.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ COLOURS = {"firing": "Attention", "unknown": "Warning", "resolved": "Good"}
 MAX_BYTES = 28 * 1024
 """The largest message a Teams webhook accepts (the whole JSON body)."""
 SUMMARY_MAX = 1000
-"""Characters of a digest's one-sentence summary shown (it names every alert)."""
+"""Characters of a message's one-sentence summary shown (a digest's names every alert)."""
+LEFT_OUT = {"Top causes": "cause(s)", "Rejection reasons": "rejection reason(s)", "Per entity": "entity line(s)",
+            "Top customers": "customer(s)"}
+"""What the lines of each section of ``render.SECTIONS`` are, for the note saying how many did not fit."""
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#|>~<])")
 """Characters that start Markdown emphasis, code, links, headings, quotes or tables in a TextBlock."""
 
@@ -45,39 +49,43 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 
 
 def card(msg: dict[str, Any]) -> dict[str, Any]:
-    """The Adaptive Card of a message (alert or digest)."""
-    digest = msg["kind"] == "digest"
+    """The Adaptive Card of a message (alert or digest), at most ``MAX_BYTES`` as sent."""
     body: list[dict[str, Any]] = [
         _text(render.title(msg), size="Medium", weight="Bolder", color=COLOURS.get(msg["status"], "Default")),
-        _text(_cut(msg["summary"], SUMMARY_MAX) if digest else msg["summary"])]
-    if not digest:
-        body.append({"type": "FactSet", "facts": [{"title": md(k), "value": md(v)} for k, v in render.facts(msg)]})
-        for heading, lines in render.SECTIONS:
-            found = lines(msg)
-            if found:
-                body.append(_text(heading, weight="Bolder", separator=True))
-                body += [_text(f"• {line}", spacing="None") for line in found]
-        body.append(_text(render.footer(msg)[-1], size="Small", isSubtle=True, separator=True))
+        _text(_cut(msg["summary"], SUMMARY_MAX))]
     content: dict[str, Any] = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION,
                                "body": body, "msteams": {"width": "Full"}}
     if msg.get("url"):
         content["actions"] = [{"type": "Action.OpenUrl", "title": "Open the card", "url": msg["url"]}]
-    if digest:
-        body += _entries(msg["entries"], MAX_BYTES - size(payload(content)))
+    if msg["kind"] == "digest":
+        entries = [_text(f"{render.title(e)}: {e['summary']}", separator=True) for e in msg["entries"]]
+        body += _fit(entries, MAX_BYTES - size(payload(content)), "alert(s)", separator=True)
+        return content
+    body.append({"type": "FactSet", "facts": [{"title": md(k), "value": md(v)} for k, v in render.facts(msg)]})
+    sections = [(heading, found) for heading, lines in render.SECTIONS if (found := lines(msg))]
+    headings = [_text(heading, weight="Bolder", separator=True) for heading, _ in sections]
+    footer = _text(render.footer(msg)[-1], size="Small", isSubtle=True, separator=True)
+    content["body"] = [*body, *headings, footer]
+    room = MAX_BYTES - size(payload(content))
+    for (heading, found), block in zip(sections, headings, strict=True):
+        kept = _fit([_text(f"• {line}", spacing="None") for line in found], room, LEFT_OUT.get(heading, "line(s)"),
+                    spacing="None")
+        room -= sum(size(b) + 1 for b in kept)
+        body += [block, *kept]
+    content["body"] = [*body, footer]
     return content
 
 
-def _entries(entries: list[dict[str, Any]], room: int) -> list[dict[str, Any]]:
-    """A digest's entries, as many as fit in ``room`` bytes, then how many were left out."""
-    blocks = [_text(f"{render.title(e)}: {e['summary']}", separator=True) for e in entries]
-    note = _text(f"… and {len(blocks)} more alert(s) not listed: a Teams message holds 28 KB.", separator=True)
-    room -= size(note) + 1
+def _fit(blocks: list[dict[str, Any]], room: int, what: str, **style: Any) -> list[dict[str, Any]]:
+    """As many of ``blocks`` as fit in ``room`` bytes (each with its comma), then how many ``what`` were left out."""
+    def left_out(n: int) -> dict[str, Any]:
+        return _text(f"… and {n} more {what} not listed: a Teams message holds 28 KB.", **style)
+
+    room -= size(left_out(len(blocks))) + 1
     for n, block in enumerate(blocks):
         room -= size(block) + 1
         if room < 0:
-            left = _text(f"… and {len(blocks) - n} more alert(s) not listed: a Teams message holds 28 KB.",
-                         separator=True)
-            return [*blocks[:n], left]
+            return [*blocks[:n], left_out(len(blocks) - n)]
     return blocks
 
 

@@ -3,7 +3,8 @@
 A hand-built Shopify orders export whose billing names and one creation time carry ANSI colour (ESC [31m), an
 OSC window title (ESC ] 0;title BEL), bare BELs, other C0 controls, DEL and a C1 CSI, behind or in front of a
 formula: `bridgewatch run --format csv` (the worklist) and the quarantine file written for the bad row each
-hold the cleaned text, formula-guarded after cleaning; tab, newline and carriage return stay (quoted).
+hold the cleaned text, formula-guarded after cleaning; tab and line breaks stay, a carriage return as a
+newline (quoted: the row stays one row).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..cards.builders import D365_AS_OF
 runner = CliRunner()
 ESCAPES = "\x1b[31mRed\x1b[0m\x1b]0;pwned\x07 Co\x07\x01\x08\x1f\x7f\x9b"
 """Colour on and off, a window title, a BEL, C0 controls (SOH, BS, US), DEL and a C1 CSI: 'Red Co' when clean."""
-NAMES = {"evil@shop.example": "=" + ESCAPES + "\tLtd", "lines@shop.example": "Two\x1b[2K\r\nLines\x07"}
+NAMES = {"evil@shop.example": "=" + ESCAPES + "\tLtd", "lines@shop.example": "Two\x1b[2K\r\nLines\x07\rThree"}
 BAD_TIME = "\x1b]0;pwned\x07=1+2\x1b[2J\x07"
 """A creation time that is a formula once its escapes are gone."""
 COLUMNS = ("Name", "Email", "Financial Status", "Currency", "Total", "Created at", "Lineitem quantity",
@@ -58,8 +59,8 @@ def test_the_worklist_csv_and_the_quarantine_file_hold_clean_formula_safe_text(t
     printed = result.stdout_bytes.decode()  # (``result.stdout`` turns CR LF into LF)
     worklist = list(csv.DictReader(io.StringIO(printed, newline="")))
     assert {r["customer_id"]: r["name"] for r in worklist} == {"evil@shop.example": "'=Red Co\tLtd",
-                                                               "lines@shop.example": "Two\r\nLines"}
-    assert '"Two\r\nLines"' in printed  # kept, and quoted so the row stays one record
+                                                               "lines@shop.example": "Two\nLines\nThree"}
+    assert ',"Two\nLines\nThree",' in printed  # quoted, so the row stays one record
     quarantine = (root / "quarantine.csv").read_text(encoding="utf-8")
     assert quarantine == ("file,row,field,value,reason\n"
                           f"{root / 'exports' / 'orders_export.csv'},3,Created at,'=1+2,expected a date and time "

@@ -3,7 +3,7 @@
 Everything bridgewatch writes for later use (demo workspaces, staged tables, batch results, and any
 file a run store, worklist or connector keeps) goes through here:
 
-* :func:`atomic_file` / :func:`write_text` / :func:`write_bytes`: the content is written to a hidden
+* :func:`atomic_file`: the content is written to a hidden
   temporary file next to the target (same folder, so the same file system), flushed and synced,
   then renamed over the target. A reader sees the old file or the new one, whole.
 * :func:`atomic_dir`: a folder is built as a hidden temporary sibling, synced, then swapped with
@@ -27,7 +27,7 @@ import secrets
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from bridgewatch.errors import environment_problem
 
@@ -41,24 +41,9 @@ process needs no sync (its writes are already in the page cache); the test suite
 speed, except where it tests the syncing itself."""
 
 
-def write_text(path: Path | str, text: str, *, encoding: str = "utf-8") -> Path:
-    """Replace ``path`` with ``text`` atomically; returns the path."""
-    with atomic_file(path, encoding=encoding) as fh:
-        fh.write(text)
-    return Path(path)
-
-
-def write_bytes(path: Path | str, data: bytes) -> Path:
-    """Replace ``path`` with ``data`` atomically; returns the path."""
-    with atomic_file(path, binary=True) as fh:
-        fh.write(data)
-    return Path(path)
-
-
 @contextlib.contextmanager
-def atomic_file(path: Path | str, *, binary: bool = False, encoding: str = "utf-8",
-                newline: str | None = "") -> Iterator[IO[Any]]:
-    """Open a temporary sibling of ``path`` for writing; on a clean exit it replaces ``path``.
+def atomic_file(path: Path | str, *, encoding: str = "utf-8", newline: str | None = "") -> Iterator[IO[str]]:
+    """Open a temporary text file next to ``path`` for writing; on a clean exit it replaces ``path``.
 
     On an exception the temporary file is removed and ``path`` is left as it was. ``newline``
     defaults to ``""`` (no translation), as the csv module wants.
@@ -72,7 +57,7 @@ def atomic_file(path: Path | str, *, binary: bool = False, encoding: str = "utf-
         clear_leftovers(target)
         tmp = temp_sibling(target)
         try:
-            with _open(tmp, binary, encoding, newline) as fh:
+            with tmp.open("x", encoding=encoding, newline=newline) as fh:
                 yield fh
                 fh.flush()
                 _fsync(fh.fileno())
@@ -81,12 +66,6 @@ def atomic_file(path: Path | str, *, binary: bool = False, encoding: str = "utf-
             tmp.unlink(missing_ok=True)
             raise
         sync_dir(target.parent)
-
-
-def _open(path: Path, binary: bool, encoding: str, newline: str | None) -> IO[Any]:
-    if binary:
-        return path.open("xb")
-    return path.open("x", encoding=encoding, newline=newline)
 
 
 @contextlib.contextmanager

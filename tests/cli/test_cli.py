@@ -153,5 +153,5 @@ def test_run_quarantines_a_bad_vendor_row_and_strict_fails(tmp_path: Path) -> No
     quarantine = (root / "quarantine.csv").read_text().splitlines()
     assert quarantine[0] == "file,row,field,value,reason"
     assert len(quarantine) == 2 and "sometime in April" in quarantine[1]
-    assert "1 quarantined cell(s) written to" in result.stderr
+    assert f"warning: 1 quarantined cell(s) written to {root / 'quarantine.csv'}\n" in result.stderr
     assert runner.invoke(app, ["run", "-w", str(root), "--strict"]).exit_code == EXIT_QUARANTINE

@@ -190,7 +190,7 @@ def test_a_quarantine_file_name_with_brackets_is_printed_as_is(tmp_path: Path) -
     result = runner.invoke(app, ["ingest", "-w", str(root), "--quarantine-file", str(target)],
                            env={"COLUMNS": "1000"})
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"1 quarantined cell(s) written to {target}\n"
+    assert result.stderr == f"warning: 1 quarantined cell(s) written to {target}\n"
     assert target.read_text().splitlines()[0] == "file,row,field,value,reason"
 
 
@@ -204,7 +204,7 @@ def test_a_quarantine_file_from_an_earlier_load_is_removed_when_the_problems_are
     page.write_text(good)
     result = runner.invoke(app, ["ingest", "-w", str(root)], env={"COLUMNS": "1000"})
     assert result.exit_code == 0, result.output
-    assert result.stderr == f"no quarantined cells now; removed the earlier {root / 'quarantine.csv'}\n"
+    assert result.stderr == f"warning: no quarantined cells now; removed the earlier {root / 'quarantine.csv'}\n"
     assert not (root / "quarantine.csv").exists()
 
 

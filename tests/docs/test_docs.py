@@ -51,3 +51,16 @@ def test_every_json_and_csv_key_is_documented(tmp_path: Path) -> None:
     output_doc = _read("docs/output.md")
     for key in [*result, *result["customers"][0], *WORKLIST_COLUMNS]:
         assert f"`{key}`" in output_doc or key in output_doc.split("## CSV worklist")[1], key
+
+
+def test_every_alert_state_freshness_and_verdict_is_documented() -> None:
+    from bridgewatch.report.explanation import VERDICTS
+    from bridgewatch.report.result import ALERT_STATES, FRESHNESS_STATES
+
+    output_doc = _read("docs/output.md")
+    alert_row = next(line for line in output_doc.splitlines() if line.startswith("| `alert` |"))
+    freshness_row = next(line for line in output_doc.splitlines() if line.startswith("| `freshness` |"))
+    verdicts = output_doc.split("`verdict` (", 1)[1].split(")", 1)[0]
+    assert [s for s in ALERT_STATES if f"`{s}`" not in alert_row] == []
+    assert [s for s in FRESHNESS_STATES if f"`{s}`" not in freshness_row] == []
+    assert [v for v in VERDICTS if f"`{v}`" not in verdicts.replace("\n", " ")] == []

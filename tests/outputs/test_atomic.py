@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 
 from bridgewatch import atomic
-from bridgewatch.atomic import atomic_dir, atomic_file, clear_leftovers, write_bytes, write_text
+from bridgewatch.atomic import atomic_dir, atomic_file, clear_leftovers
 from bridgewatch.errors import EnvironmentProblem
+
+
+def write_text(path: Path, text: str) -> Path:
+    with atomic_file(path) as fh:
+        fh.write(text)
+    return path
 
 
 def _names(folder: Path) -> list[str]:
@@ -28,8 +34,8 @@ def _dead_pid() -> int:
 def test_a_file_is_replaced_whole(tmp_path: Path) -> None:
     target = tmp_path / "sub" / "out.csv"
     write_text(target, "a,b\n1,2\n")
-    write_bytes(target, b"a,b\n3,4\n")
-    assert target.read_bytes() == b"a,b\n3,4\n"
+    write_text(target, "a,b\n3,4\r\n")
+    assert target.read_bytes() == b"a,b\n3,4\r\n"  # written as given: no newline translation (csv wants that)
     assert _names(target.parent) == ["out.csv"]
 
 

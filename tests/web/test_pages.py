@@ -168,7 +168,7 @@ def test_a_customer_the_run_did_not_count_says_so(owner: TestClient) -> None:
 
 def test_history_has_the_runs_the_trend_ageing_and_time_to_fix(owner: TestClient) -> None:
     html = owner.get(f"{SAGE_URL}/history").text
-    assert [r[2:] for r in table(html, "Stored runs, newest first")[1:]] == [
+    assert [r[2:] for r in table(html, "Stored runs, last stored first")[1:]] == [
         ["14", "Firing", "Fresh", "0", "0", "0", "14"], ["14", "Firing", "Fresh", "14", "0", "0", "0"]]
     assert table(html, "Change against earlier runs")[1][2:] == ["14", "14", "0", "0", "0", "14"]
     assert [r[0] for r in table(html, "Customers per cause over the runs shown")[1:]] == [

@@ -64,8 +64,10 @@ def test_the_card_page_reads_its_runs_once(owner: TestClient, web: FastAPI) -> N
 
 
 def test_the_history_page_reads_its_runs_once(owner: TestClient, web: FastAPI) -> None:
+    # the page of runs (in the order stored); the latest fresh run (the newest as-of, which a backfill stored
+    # later is not); the run 7 days before it; the cleared absences; the latest failed run
     assert _reads(owner, web, f"{D365_URL}/history") == [
-        "card_runs runs", "card_runs runs", "card_runs episodes", "runs"]
+        "card_runs runs", "card_runs runs", "card_runs runs", "card_runs episodes", "runs"]
 
 
 def test_the_store_pages_its_history_before_a_card_run(demo: Demo) -> None:

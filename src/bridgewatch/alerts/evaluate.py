@@ -12,24 +12,24 @@ the line). Its state, from the newest stored runs:
   the workspace failed after it.
 
 "Latest" means the newest as-of (ties by the order stored), not the last one stored: a backfilled older
-run is history, never the live state. Nothing is recomputed: the counts are the stored summaries'.
+run is history, never the live state (the run store's one definition, ``history.store.LATEST_FIRST``,
+which ``show``, ``explain`` and the dashboard use too). Nothing is recomputed: the counts are the stored
+summaries'.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from bridgewatch.alerts.facts import AMBIGUOUS
 from bridgewatch.config import AlertRoute, WorkspaceConfig
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
-from bridgewatch.history.schema import card_runs, runs
-from bridgewatch.history.store import FailedRun, latest_failed
+from bridgewatch.history.schema import card_runs
+from bridgewatch.history.store import LATEST_FIRST, FailedRun, _card_runs_query, _stored, latest_failed
 
 RULE = "threshold"
 
@@ -152,12 +152,5 @@ def _recent(conn: Connection, workspace_id: str, card: str, limit: int, *, fresh
     where = [c.workspace_id == workspace_id, c.card == card]
     if fresh:
         where += [c.freshness == "fresh", c.alert_state != "unknown"]
-    query = (select(card_runs, runs.c.run_id).join(runs, runs.c.id == c.run_pk).where(*where)
-             .order_by(c.as_of.desc(), c.id.desc()).limit(limit))
-    return [(r.run_pk, _stored(r._mapping)) for r in conn.execute(query).all()]
-
-
-def _stored(m: Any) -> StoredCardRun:
-    return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"],
-                         m["alert_state"], m["freshness"], m["new"], m["cleared"], m["returned"],
-                         m["still_absent"], m["previous_id"], json.loads(m["summary"]), m["run_pk"])
+    query = _card_runs_query().where(*where).order_by(*LATEST_FIRST).limit(limit)
+    return [(r.run_pk, _stored(r)) for r in conn.execute(query).all()]

@@ -3,16 +3,19 @@
 Exit codes: 0 success; 1 unexpected internal error; 2 usage error; 3 an alert fired and
 ``--fail-on-alert`` was given; 4 ``--strict`` and rows were quarantined; 5 bad configuration or input;
 6 stale or no data (see docs/cli.md); 7 the run store failed; 8 the environment stopped the work
-(permission denied, disk full, no Java for Spark).
+(permission denied, disk full, no Java for Spark); 141 standard output's reader went away before the output
+ended (``bridgewatch run | head``), quietly, as a standard tool stopped by SIGPIPE.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import sys
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -27,6 +30,11 @@ from bridgewatch.ingest.accounting import Accounting
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ALERT, EXIT_QUARANTINE, EXIT_INPUT = 0, 1, 2, 3, 4, 5
 EXIT_STALE, EXIT_STORE = 6, 7
 EXIT_ENVIRONMENT = EnvironmentProblem.exit_code
+EXIT_BROKEN_PIPE = 141
+"""Standard output's reader went away early (``| head``): 128 + SIGPIPE, what a shell reports for a standard
+tool the closed pipe stopped, so ``set -o pipefail`` scripts treat both alike and never take a cut output for
+a whole one."""
+_STDOUT = {"closed": False}
 NO_TERMINAL_WIDTH = 120
 """Columns for the readout when no terminal tells its width (output to a file, cron, CI) and COLUMNS is unset."""
 
@@ -44,7 +52,15 @@ def has_terminal_width() -> bool:
     return False
 
 
-class Readout(Console):
+class Stream(Console):
+    """A console whose closed pipe raises ``BrokenPipeError`` like any other write (rich would exit 1 instead),
+    so the command's :func:`guard` ends it as it ends every closed pipe."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+class Readout(Stream):
     """The stdout console: as wide as the terminal (or COLUMNS), else :data:`NO_TERMINAL_WIDTH`, never fixed.
 
     Decided at each render, so a pipe, a file or a test runner setting COLUMNS gets its own width.
@@ -71,7 +87,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Which customers are buying from us right now who do not exist in our ERP's customer "
                        "master, why, and what is blocked behind them?")
 out = Readout(soft_wrap=False)
-err = Console(stderr=True, soft_wrap=True)
+err = Stream(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder (holds workspace.toml).")]
@@ -106,13 +122,51 @@ TablesRootOpt = Annotated[str | None, typer.Option(
 
 
 def guard(fn: Callable[[], T]) -> T:
-    """Run ``fn``, turning bridgewatch and OS errors into a message and an exit code (never a traceback)."""
+    """Run ``fn``, turning bridgewatch and OS errors into a message and an exit code (never a traceback).
+
+    A closed output pipe (``bridgewatch history | head``) ends the command there, quietly, with
+    :data:`EXIT_BROKEN_PIPE` (a command's result, written under :func:`result_output`, lets it finish instead).
+    A bare ``BrokenPipeError`` here is the output's: the network clients bridgewatch uses (httpx, SQLAlchemy,
+    smtplib) report a broken connection as their own errors.
+    """
     try:
         return fn()
+    except BrokenPipeError:
+        stdout_closed()
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except BridgewatchError as exc:
         fail(exc)
     except OSError as exc:
         fail(environment_problem(exc))
+
+
+def stdout_closed() -> None:
+    """Standard output's reader went away: point stdout at /dev/null, as the Python docs advise
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe), so nothing more is written and the
+    interpreter's last flush cannot fail ("Exception ignored ..."); remembered for :func:`final_exit_code`."""
+    _STDOUT["closed"] = True
+    out.quiet = True
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # not a file (a test runner's capture): nothing to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def final_exit_code(code: int | str | None) -> int | str | None:
+    """The command's exit code once stdout is flushed: :data:`EXIT_BROKEN_PIPE` when stdout's reader went away
+    and the command otherwise succeeded (a failure's own code wins: it says more)."""
+    if type(sys.stdout).__name__.lstrip("_") == "PacifyFlushWrapper":
+        # Typer's Click met the closed pipe outside a guard (printing --help), wrapped stdout so and exited 1
+        stdout_closed()
+        return EXIT_BROKEN_PIPE
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        stdout_closed()
+    return EXIT_BROKEN_PIPE if _STDOUT["closed"] and code in (0, None) else code
 
 
 def fail(exc: BridgewatchError) -> typing.NoReturn:
@@ -128,7 +182,18 @@ def warn(message: str) -> None:
 
 def say(text: str) -> None:
     """Plain lines on stdout, never re-wrapped (one line per workspace stays one line), data made inert."""
-    out.print(clean(text), highlight=False, markup=False, soft_wrap=True)
+    with result_output():
+        out.print(clean(text), highlight=False, markup=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def result_output() -> Iterator[None]:
+    """Around writing a command's result: when stdout's reader stops early (``| head``), the rest of the output
+    is dropped quietly and the command goes on with its work (storing, alerting, its own exit code)."""
+    try:
+        yield
+    except BrokenPipeError:
+        stdout_closed()
 
 
 def clean(text: str) -> str:
@@ -182,9 +247,10 @@ def emit(views: list[Any], fmt: str, accounting: Accounting | None = None) -> No
     from bridgewatch.report.accounting_view import render_accounting
     from bridgewatch.report.output import write_results
 
-    write_results(views, fmt, fh=sys.stdout, console=out)
-    if fmt == "table" and accounting is not None and accounting.files:
-        render_accounting(accounting, out)
+    with result_output():
+        write_results(views, fmt, fh=sys.stdout, console=out)
+        if fmt == "table" and accounting is not None and accounting.files:
+            render_accounting(accounting, out)
 
 
 def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) -> None:
@@ -196,12 +262,11 @@ def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) 
     if path is None and not accounting.problems:
         if target.is_file():  # an earlier load's problems, fixed since: the file would say otherwise
             target.unlink()
-            err.print(clean(f"no quarantined cells now; removed the earlier {target}"), highlight=False, markup=False)
+            warn(f"no quarantined cells now; removed the earlier {target}")
         return
     write_quarantine(accounting, target)
     if accounting.problems:
-        err.print(clean(f"{len(accounting.problems)} quarantined cell(s) written to {target}"), highlight=False,
-                  markup=False)
+        warn(f"{len(accounting.problems)} quarantined cell(s) written to {target}")
 
 
 def _version(value: bool) -> None:
@@ -218,6 +283,7 @@ def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="
                                                             help="Print the version and exit.")] = False,
                  ) -> None:
     _GIVEN.clear()
+    _STDOUT["closed"] = out.quiet = False  # a new command (tests run several in one process)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 

@@ -46,7 +46,7 @@ def newer_failure(store: Any, workspace_id: str, shown: list[Any]) -> bool:
 def history(workspace: WorkspaceOpt, card: CardOpt = None,
             limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs to list.")] = 20,
             fmt: FormatOpt = "table", history_url: HistoryUrlOpt = None) -> None:
-    """List the workspace's stored runs (newest first) with the trend: new, cleared, returned, time to fix."""
+    """List the workspace's stored runs (last stored first) with the trend: new, cleared, returned, time to fix."""
     check_format(fmt, ("table", "json"))
 
     def go() -> None:
@@ -111,7 +111,7 @@ def _entry(r: Any) -> dict[str, Any]:
 
 
 def _print_history(listed: list[Any]) -> None:
-    table = Table(title="Stored runs, newest first", title_justify="left")
+    table = Table(title="Stored runs, last stored first", title_justify="left")
     for name in ("Run", "Card", "As of", "Count", "Alert", "Data", "New", "Cleared", "Came back", "Still absent"):
         table.add_column(name, justify="right" if name in ("Count", "New", "Cleared", "Came back",
                                                           "Still absent") else "left")
@@ -135,9 +135,9 @@ def _print_trend(store: Any, workspace_id: str, card: str, limit: int) -> None:
     from bridgewatch.history.trends import trend
 
     t = trend(store, workspace_id, card, limit=limit)
-    newest = store.history(workspace_id, card=card, limit=1)
-    if newest and newest[0].freshness != "fresh":
-        out.print(Text(f"{card}: the latest run {newest[0].run_id} is {newest[0].freshness.replace('_', ' ')}; "
+    latest = store.latest(workspace_id, card)
+    if latest and latest.freshness != "fresh":
+        out.print(Text(f"{card}: the latest run {latest.run_id} is {latest.freshness.replace('_', ' ')}; "
                        f"it is left out of new and cleared" + (f" (below: as of {t.latest.run_id})" if t else "")))
     if t is None:
         return

@@ -6,7 +6,7 @@ import sys
 
 from rich.markup import escape
 
-from bridgewatch.cli.app import EXIT_INTERNAL, app, err
+from bridgewatch.cli.app import EXIT_INTERNAL, app, err, final_exit_code
 from bridgewatch.errors import environment_problem
 
 EXIT_INTERRUPTED = 130
@@ -17,6 +17,8 @@ def main() -> None:
     """Console entry point."""
     try:
         app()
+    except SystemExit as done:  # how every command ends (Typer's standalone mode)
+        sys.exit(final_exit_code(done.code))
     except OSError as exc:  # a command's own guard normally turns these into messages already
         problem = environment_problem(exc)
         err.print(f"[red]error:[/] {escape(str(problem))}", highlight=False)

@@ -4,6 +4,12 @@
 in one transaction per workspace, under the workspace's write lock; the read methods return stored
 summaries, worklists (ranked as they were, with how long each customer has been absent) and one
 customer's evidence.
+
+"Latest" has one meaning everywhere (``show``, ``explain``, ``history``, the alerts, the dashboard):
+the stored card run with the newest as-of, ties by the order stored (:data:`LATEST_FIRST`,
+:func:`latest_card_run`). A backfill (``run --as-of`` a past date) is stored after the live run but
+is not newer, so it never stands for the workspace's present. The history itself (new, cleared,
+previous run) follows the order runs are stored.
 """
 
 from __future__ import annotations
@@ -122,7 +128,7 @@ class Store:
     def _save_card(self, conn: Connection, result: CardRun, run_pk: int, run_id: str) -> StoredCardRun:
         ws, card, s = result.workspace.id, result.card.id, result.summary
         fresh = s.freshness.status == "fresh"
-        previous = _latest(conn, ws, card, fresh_only=fresh)
+        previous = _last_stored(conn, ws, card, fresh_only=fresh)
         cr_id = conn.execute(insert(card_runs).values(
             run_pk=run_pk, workspace_id=ws, card=card, as_of=s.as_of, count=s.count, alert_state=s.alert.state,
             freshness=s.freshness.status, blocked_cents=cents(str(s.blocked_value_reporting)), new=0, cleared=0,
@@ -145,7 +151,7 @@ class Store:
 
     def history(self, workspace_id: str, *, card: str | None = None, limit: int = 20,
                 before: int | None = None) -> list[StoredCardRun]:
-        """Stored card runs of a workspace, newest first (``before``: a card run id, for older pages)."""
+        """Stored card runs of a workspace, stored last first (``before``: a card run id, for older pages)."""
         query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id)
         if card:
             query = query.where(card_runs.c.card == card)
@@ -155,13 +161,29 @@ class Store:
             rows = conn.execute(query.order_by(card_runs.c.id.desc()).limit(limit)).all()
         return [_stored(r) for r in rows]
 
+    def recent(self, workspace_id: str, card: str, *, limit: int = 20) -> list[StoredCardRun]:
+        """A card's latest stored runs, latest first (:data:`LATEST_FIRST`: the newest as-of first, ties by the
+        order stored), so the first is :meth:`latest`; :meth:`history` lists them in the order stored."""
+        query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
+        with guarded(self.url, "read the latest runs"), self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(*LATEST_FIRST).limit(limit)).all()
+        return [_stored(r) for r in rows]
+
+    def latest(self, workspace_id: str, card: str | None = None, *, fresh_only: bool = False
+               ) -> StoredCardRun | None:
+        """The latest stored card run of a workspace (of ``card`` when given; on fresh data only when
+        ``fresh_only``): the newest as-of, ties by the order stored; None when there is none."""
+        with guarded(self.url, "read the latest run"), self.engine.connect() as conn:
+            return latest_card_run(conn, workspace_id, card, fresh_only=fresh_only)
+
     def latest_failure(self, workspace_id: str) -> FailedRun | None:
         """The newest failed run of a workspace (compare it with a card run by ``FailedRun.newer_than``)."""
         with guarded(self.url, "read the failed runs"), self.engine.connect() as conn:
             return latest_failed(conn, workspace_id)
 
     def run(self, workspace_id: str, run_id: str | None = None, *, card: str | None = None) -> list[StoredCardRun]:
-        """The card runs of one stored run (the latest when ``run_id`` is None), in card order.
+        """The card runs of one stored run (the latest, with ``card`` the latest that has it, when ``run_id`` is
+        None), in card order.
 
         Raises:
             LookupFailed: no stored run (or no such run id / card in it).
@@ -169,13 +191,11 @@ class Store:
         query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id)
         with guarded(self.url, "read a stored run"), self.engine.connect() as conn:
             if run_id is None:
-                latest = conn.execute(select(runs.c.run_id).where(runs.c.workspace_id == workspace_id,
-                                                                  runs.c.status == "ok")
-                                      .order_by(runs.c.id.desc()).limit(1)).scalar()
+                latest = latest_card_run(conn, workspace_id, card) or latest_card_run(conn, workspace_id)
                 if latest is None:
                     raise LookupFailed(f"No stored run for workspace '{workspace_id}' in {shown(self.url)}. Run "
                                        f"`bridgewatch run -w <workspace>` first (without --no-store).")
-                run_id = latest
+                run_id = latest.run_id
             found = [_stored(r) for r in conn.execute(query.where(runs.c.run_id == run_id)
                                                         .order_by(card_runs.c.id)).all()]
         return _pick(found, workspace_id, run_id, card)
@@ -351,11 +371,29 @@ def latest_failed(conn: Connection, workspace_id: str) -> FailedRun | None:
     return FailedRun(row.id, row.run_id, row.started_at, row.error or "no error recorded") if row else None
 
 
-def _latest(conn: Connection, workspace_id: str, card: str, *, fresh_only: bool = False) -> StoredCardRun | None:
-    query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card)
+LATEST_FIRST = (card_runs.c.as_of.desc(), card_runs.c.id.desc())
+"""The order that says which card run is the latest: the newest as-of first, ties by the order stored."""
+
+
+def latest_card_run(conn: Connection, workspace_id: str, card: str | None = None, *,
+                    fresh_only: bool = False) -> StoredCardRun | None:
+    """The latest card run (by :data:`LATEST_FIRST`) of a workspace, of ``card`` when given."""
+    return _first(conn, workspace_id, card, fresh_only, LATEST_FIRST)
+
+
+def _last_stored(conn: Connection, workspace_id: str, card: str, *, fresh_only: bool) -> StoredCardRun | None:
+    """The card run stored last: the one a new run is compared with (the history follows the order stored)."""
+    return _first(conn, workspace_id, card, fresh_only, (card_runs.c.id.desc(),))
+
+
+def _first(conn: Connection, workspace_id: str, card: str | None, fresh_only: bool,
+           order: tuple[Any, ...]) -> StoredCardRun | None:
+    query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id)
+    if card is not None:
+        query = query.where(card_runs.c.card == card)
     if fresh_only:
         query = query.where(card_runs.c.freshness == "fresh")
-    row = conn.execute(query.order_by(card_runs.c.id.desc()).limit(1)).first()
+    row = conn.execute(query.order_by(*order).limit(1)).first()
     return _stored(row) if row else None
 
 

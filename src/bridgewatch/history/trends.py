@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, episodes
-from bridgewatch.history.store import Store, StoredCardRun, _card_runs_query, _latest, _stored
+from bridgewatch.history.store import LATEST_FIRST, Store, StoredCardRun, _card_runs_query, _stored, latest_card_run
 
 FIX_BUCKETS = ((1, "under 1 day"), (3, "1–3 days"), (7, "3–7 days"), (14, "1–2 weeks"), (30, "2–4 weeks"),
                (None, "over 4 weeks"))
@@ -47,7 +47,7 @@ class Trend:
     """Cleared absences by how long they lasted."""
     median_days_to_fix: float | None
     by_cause: list[dict[str, Any]] = field(default_factory=list)
-    """Per stored run (newest first): run id, as-of and customers per cause."""
+    """Per stored run (last stored first): run id, as-of and customers per cause."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"card": self.card, "run_id": self.latest.run_id, "count": self.latest.count,
@@ -57,18 +57,17 @@ class Trend:
 
 def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20,
           recent: list[StoredCardRun] | None = None) -> Trend | None:
-    """The readout for ``card`` as of its latest fresh run (None when it has none).
+    """The readout for ``card`` as of its latest fresh run (the newest as-of: a backfill stored later is not
+    newer; None when it has none).
 
     Stale and no-data runs open and close no episodes, so they are skipped: new, cleared and the
-    week-earlier comparison are between fresh runs only. ``recent``: the card's newest stored runs
-    (newest first) when the caller has already read them.
+    week-earlier comparison are between fresh runs only. ``recent``: the card's last stored runs
+    (stored last first) when the caller has already read them, for the causes over time.
     """
     if recent is None:
         recent = store.history(workspace_id, card=card, limit=limit)
     with guarded(store.url, "read the trend"), store.engine.connect() as conn:
-        # The newest runs are at hand (newest first): the latest fresh one is read again only when none is among them.
-        latest = next((r for r in recent if r.freshness == "fresh"), None) or _latest(
-            conn, workspace_id, card, fresh_only=True)
+        latest = latest_card_run(conn, workspace_id, card, fresh_only=True)
         if latest is None:
             return None
         found = _changes(conn, latest)
@@ -101,7 +100,7 @@ def _at_or_before(conn: Connection, latest: StoredCardRun, back: timedelta) -> S
     row = conn.execute(_card_runs_query().where(
         card_runs.c.workspace_id == latest.workspace_id, card_runs.c.card == latest.card,
         card_runs.c.as_of <= latest.as_of - back, card_runs.c.id < latest.id, card_runs.c.freshness == "fresh")
-        .order_by(card_runs.c.id.desc()).limit(1)).first()
+        .order_by(*LATEST_FIRST).limit(1)).first()
     return _stored(row) if row else None
 
 

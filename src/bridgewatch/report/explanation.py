@@ -11,9 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from bridgewatch.report.result import iso
+from bridgewatch.report.result import check_state, iso
 
 VERDICTS = ("counted", "present", "out of scope", "not counted in this run")
+"""What an :class:`Explanation` concludes of an account on a card."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Explanation:
     as_of: datetime | None = None
     episodes: list[dict[str, Any]] = field(default_factory=list)
     """From the run store: each absence of this account (first seen, last seen, cleared)."""
+
+    def __post_init__(self) -> None:
+        check_state("verdict", self.verdict, VERDICTS)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(jsonable(asdict(self)))

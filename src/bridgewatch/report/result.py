@@ -17,7 +17,15 @@ from typing import Any
 
 ROLES = ("owner", "finance", "marketing", "operations")
 ALERT_STATES = ("firing", "quiet", "unknown")
+"""A card result's alert states (:attr:`Alert.state`)."""
 FRESHNESS_STATES = ("fresh", "stale", "no_data")
+"""A card result's freshness states (:attr:`Freshness.status`)."""
+
+
+def check_state(kind: str, value: str, allowed: tuple[str, ...]) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``allowed`` (a result's states are a closed set)."""
+    if value not in allowed:
+        raise ValueError(f"{kind} {value!r} is not one of {', '.join(allowed)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,9 @@ class Alert:
     """``firing`` (above the line, fresh data), ``quiet`` (at or below, fresh data) or ``unknown`` (the data
     is stale or empty: the monitor is blind, whatever the count)."""
 
+    def __post_init__(self) -> None:
+        check_state("alert state", self.state, ALERT_STATES)
+
 
 @dataclass(frozen=True)
 class Freshness:
@@ -141,6 +152,9 @@ class Freshness:
     max_age_hours: int
     reasons: tuple[str, ...] = ()
     """Why the result is not fresh, in plain words (empty when fresh)."""
+
+    def __post_init__(self) -> None:
+        check_state("freshness", self.status, FRESHNESS_STATES)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Freshness:

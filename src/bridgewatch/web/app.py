@@ -70,9 +70,9 @@ class Site:
         for ws in self.settings.workspaces:
             for card in ws.cards:
                 try:
-                    latest = self.store(ws).history(ws.id, card=card, limit=1)
+                    latest = self.store(ws).latest(ws.id, card)
                     if latest:
-                        self.index.table(self.store(ws), latest[0])
+                        self.index.table(self.store(ws), latest)
                 except Exception as exc:  # noqa: BLE001 - a page will say what is wrong when it is opened
                     log.warning("could not index %s/%s ahead of time: %s", ws.id, card, exc)
 

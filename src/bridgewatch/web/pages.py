@@ -152,17 +152,17 @@ def card_of(ws: ServedWorkspace, card_id: str) -> Card:
 
 def stored_run(store: Store, ws: ServedWorkspace, card: Card, run_id: str | None,
                recent: list[StoredCardRun] | None = None) -> StoredCardRun | None:
-    """The card's stored run ``run_id`` (the latest when None; None when the card has never been stored),
-    taken from ``recent`` (its newest runs, newest first) when it is there.
+    """The card's stored run ``run_id`` (the latest when None: the newest as-of; None when the card has never been
+    stored), taken from ``recent`` (its latest runs, latest first: ``Store.recent``) when it is there.
 
     Raises:
         LookupFailed: no stored run ``run_id`` with this card.
     """
-    if recent is None:
-        recent = [] if run_id else store.history(ws.id, card=card.id, limit=1)
+    if not run_id and recent is None:
+        return store.latest(ws.id, card.id)
     if not run_id:
         return recent[0] if recent else None
-    found = next((r for r in recent if r.run_id == run_id), None)
+    found = next((r for r in recent or () if r.run_id == run_id), None)
     return found or store.run(ws.id, run_id, card=card.id)[0]
 
 
@@ -176,7 +176,7 @@ def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
     out = []
     failed = store.latest_failure(ws.id)
     for card_id in ws.cards:
-        recent = store.history(ws.id, card=card_id, limit=SPARK_RUNS)
+        recent = store.recent(ws.id, card_id, limit=SPARK_RUNS)
         spark = charts.sparkline([r.count for r in reversed(recent)])
         latest = recent[0] if recent else None
         moved = tuple(changes(store, latest)) if latest else ()
@@ -189,7 +189,7 @@ def states(store: Store, ws: ServedWorkspace) -> list[Tile]:
     failed = store.latest_failure(ws.id)
     out = []
     for card_id in ws.cards:
-        latest = next(iter(store.history(ws.id, card=card_id, limit=1)), None)
+        latest = store.latest(ws.id, card_id)
         out.append(Tile(ws, CARDS[card_id], latest, charts.sparkline([]), (), failure_after(failed, latest)))
     return out
 
@@ -207,7 +207,7 @@ def filter_options(drills: Drills, card: Card) -> dict[str, tuple[str, ...]]:
 
 def card_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Card, stored: StoredCardRun,
               filters: Mapping[str, str], *, recent: list[StoredCardRun], top: int = 10) -> CardView:
-    """``recent``: the card's newest ``PICKER_RUNS`` stored runs (the run picker), newest first."""
+    """``recent``: the card's latest ``PICKER_RUNS`` stored runs (the run picker), latest first."""
     drills = index.drills(store, stored, filters)
     options = filter_options(index.drills(store, stored) if filters else drills, card)
     causes = tuple(CauseRow(c.id, c.label, c.action, consequence(c.id), _group(drills.by_cause, c.id))
@@ -254,7 +254,7 @@ def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: 
     runs = runs[:limit]
     newest = runs[:SPARK_RUNS] if before is None and limit >= SPARK_RUNS else None  # already read: no second read
     found = trend(store, ws.id, card.id, limit=SPARK_RUNS, recent=newest)
-    oldest_first = list(reversed(runs))
+    oldest_first = sorted(runs, key=lambda r: (r.as_of, r.id))  # in time: a backfill stored last is not the newest
     counts = charts.columns([(r.run_id, r.count) for r in oldest_first])
     per_cause = tuple((c.id, c.label, charts.sparkline([cause_counts(r).get(c.id, 0) for r in oldest_first]))
                       for c in card.causes)

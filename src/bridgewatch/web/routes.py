@@ -138,7 +138,7 @@ def card_page(request: Request, ws_id: str, card_id: str, run: Text = None, lens
     ws = workspace(request, visitor, ws_id)
     site = site_of(request)
     store, card = site.store(ws), pages.card_of(ws, card_id)
-    recent = store.history(ws.id, card=card.id, limit=pages.PICKER_RUNS)
+    recent = store.recent(ws.id, card.id, limit=pages.PICKER_RUNS)
     stored = pages.stored_run(store, ws, card, run, recent)
     chosen = lens if lens in LENSES else visitor.lens(ws.id)
     if stored is None:

@@ -49,9 +49,9 @@ def run_workspace(ws: Workspace, *, engine: Engine, store: Store | None = None, 
 
 
 def shown_view(store: Store, stored: StoredCardRun, result: CardRun, locale: str = DEFAULT_LOCALE) -> ResultView:
-    """What to show of a run just stored: read back from the store, except a stale or no-data card run's
-    worklist, which the store does not keep (it moves no episode), so it streams from the engine."""
-    if stored.freshness == "fresh":
+    """What to show of a run just stored: read back from the store, except a stale, no-data or backfill card
+    run's worklist, which the store does not keep (it moves no episode), so it streams from the engine."""
+    if stored.moves_episodes:
         return stored_view(store, stored, locale)
     return ResultView(stored.card_summary(), live_view(result).rows, locale)
 

@@ -170,9 +170,11 @@ def test_history_lists_runs_newest_first(tmp_path: Path, store_url: str) -> None
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
         {"run_id": second.run_id, "status": "ok", "card": "sage_customer_master_gap", "as_of": "2026-04-14T18:00:00Z",
-         "count": 2, "alert_state": "quiet", "freshness": "fresh", "new": 0, "cleared": 1, "returned": 0},
+         "count": 2, "alert_state": "quiet", "freshness": "fresh", "new": 0, "cleared": 1, "returned": 0,
+         "backfill": False},
         {"run_id": first.run_id, "status": "ok", "card": "sage_customer_master_gap", "as_of": "2026-04-14T18:00:00Z",
-         "count": 3, "alert_state": "quiet", "freshness": "fresh", "new": 3, "cleared": 0, "returned": 0},
+         "count": 3, "alert_state": "quiet", "freshness": "fresh", "new": 3, "cleared": 0, "returned": 0,
+         "backfill": False},
     ]
 
 

@@ -107,7 +107,8 @@ def _entry(r: Any) -> dict[str, Any]:
     full = {"status": "ok", **r.to_dict()}
     entry = {k: full[k] for k in ("run_id", "status", "card", "as_of", "count", "alert_state", "freshness", "new",
                                   "cleared", "returned")}
-    return entry if r.freshness == "fresh" else entry | {"new": None, "cleared": None, "returned": None}
+    entry["backfill"] = full["backfill"]
+    return entry if r.moves_episodes else entry | {"new": None, "cleared": None, "returned": None}
 
 
 def _print_history(listed: list[Any]) -> None:
@@ -123,9 +124,10 @@ def _print_history(listed: list[Any]) -> None:
             table.add_row(r.run_id, "-", iso(r.at), "-", "-", "FAILED", *["-"] * 4)
             continue
         d = r.to_dict()
-        moves = [str(n) for n in (r.new, r.cleared, r.returned, r.still_absent)] if r.freshness == "fresh" else \
-            ["-"] * 4  # a stale or no-data run opens and closes nothing
-        table.add_row(r.run_id, r.card, d["as_of"], str(r.count), r.alert_state, r.freshness, *moves)
+        moves = [str(n) for n in (r.new, r.cleared, r.returned, r.still_absent)] if r.moves_episodes else \
+            ["-"] * 4  # a stale, no-data or backfill run opens and closes nothing
+        data = f"{r.freshness} (backfill)" if r.backfill else r.freshness
+        table.add_row(r.run_id, r.card, d["as_of"], str(r.count), r.alert_state, data, *moves)
     out.print(table)
     for f in failed:
         out.print(Text(f"run {f.run_id} failed: {clean(f.first_line)}"))

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -66,6 +67,7 @@ card_runs = Table(
     Column("still_absent", Integer, nullable=False),
     Column("previous_id", Integer),
     Column("summary", Text, nullable=False),
+    Column("backfill", Boolean, nullable=False, server_default=false()),
     Index("ix_card_runs_card", "workspace_id", "card", "id"),
     Index("ix_card_runs_run", "run_pk"),
 )

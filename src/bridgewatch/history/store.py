@@ -57,6 +57,15 @@ class StoredCardRun:
     summary: dict[str, Any]
     run_pk: int
     """The primary key of its run (runs are numbered in the order they were stored, failed ones too)."""
+    backfill: bool = False
+    """Its as-of time is older than a fresh run already stored for the card: it moved no episode."""
+
+    @property
+    def moves_episodes(self) -> bool:
+        """True when this card run opened and closed absence episodes (and so keeps its worklist): a fresh
+        run that is not a backfill. A stale or no-data run says nothing about who was fixed; a backfill
+        comes after the history it would rewrite."""
+        return self.freshness == "fresh" and not self.backfill
 
     def card_summary(self) -> CardSummary:
         return CardSummary.from_dict(self.summary)
@@ -65,7 +74,8 @@ class StoredCardRun:
         """The ``bridgewatch history --format json`` entry."""
         return {"run_id": self.run_id, "card": self.card, "as_of": iso(self.as_of), "count": self.count,
                 "alert_state": self.alert_state, "freshness": self.freshness, "new": self.new,
-                "cleared": self.cleared, "returned": self.returned, "still_absent": self.still_absent}
+                "cleared": self.cleared, "returned": self.returned, "still_absent": self.still_absent,
+                "backfill": self.backfill}
 
 
 class Store:
@@ -127,15 +137,18 @@ class Store:
 
     def _save_card(self, conn: Connection, result: CardRun, run_pk: int, run_id: str) -> StoredCardRun:
         ws, card, s = result.workspace.id, result.card.id, result.summary
-        fresh = s.freshness.status == "fresh"
-        previous = _last_stored(conn, ws, card, fresh_only=fresh)
+        last = _last_stored(conn, ws, card, moved_only=True)
+        backfill = s.freshness.status == "fresh" and last is not None and s.as_of < last.as_of
+        fresh = s.freshness.status == "fresh" and not backfill
+        previous = last if fresh else _last_stored(conn, ws, card, moved_only=False)
         cr_id = conn.execute(insert(card_runs).values(
             run_pk=run_pk, workspace_id=ws, card=card, as_of=s.as_of, count=s.count, alert_state=s.alert.state,
             freshness=s.freshness.status, blocked_cents=cents(str(s.blocked_value_reporting)), new=0, cleared=0,
-            returned=0, still_absent=0, previous_id=previous.id if previous else None, summary="{}")
-            .returning(card_runs.c.id)).scalar_one()
-        # A stale or no-data run says nothing about who was fixed: its card run is kept (with its
-        # freshness) but the absence episodes are neither opened nor closed by it.
+            returned=0, still_absent=0, previous_id=previous.id if previous else None, summary="{}",
+            backfill=backfill).returning(card_runs.c.id)).scalar_one()
+        # A stale or no-data run says nothing about who was fixed, and a backfill (an as-of older than
+        # a run already stored) comes after the history it would rewrite: either card run is kept
+        # (with its freshness) but the absence episodes are neither opened nor closed by it.
         diff = save_card(conn, result, cr_id) if fresh else Diff(0, 0, 0, 0)
         returned = mark_returned(conn, ws, card, cr_id) if fresh else 0
         info = RunInfo(run_id, previous.run_id if previous else None, diff.new, diff.cleared, returned,
@@ -341,7 +354,7 @@ def _stored(r: Any) -> StoredCardRun:
     m = r._mapping
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"], m["alert_state"],
                          m["freshness"], m["new"], m["cleared"], m["returned"], m["still_absent"], m["previous_id"],
-                         json.loads(m["summary"]), m["run_pk"])
+                         json.loads(m["summary"]), m["run_pk"], bool(m["backfill"]))
 
 
 @dataclass(frozen=True)
@@ -378,21 +391,22 @@ LATEST_FIRST = (card_runs.c.as_of.desc(), card_runs.c.id.desc())
 def latest_card_run(conn: Connection, workspace_id: str, card: str | None = None, *,
                     fresh_only: bool = False) -> StoredCardRun | None:
     """The latest card run (by :data:`LATEST_FIRST`) of a workspace, of ``card`` when given."""
-    return _first(conn, workspace_id, card, fresh_only, LATEST_FIRST)
+    fresh = (card_runs.c.freshness == "fresh",) if fresh_only else ()
+    return _first(conn, workspace_id, card, LATEST_FIRST, *fresh)
 
 
-def _last_stored(conn: Connection, workspace_id: str, card: str, *, fresh_only: bool) -> StoredCardRun | None:
-    """The card run stored last: the one a new run is compared with (the history follows the order stored)."""
-    return _first(conn, workspace_id, card, fresh_only, (card_runs.c.id.desc(),))
+def _last_stored(conn: Connection, workspace_id: str, card: str, *, moved_only: bool) -> StoredCardRun | None:
+    """The card run stored last (with ``moved_only``, of those that moved episodes: the one a new run is
+    compared with, as the episodes follow the order stored)."""
+    moved = (card_runs.c.freshness == "fresh", card_runs.c.backfill == false()) if moved_only else ()
+    return _first(conn, workspace_id, card, (card_runs.c.id.desc(),), *moved)
 
 
-def _first(conn: Connection, workspace_id: str, card: str | None, fresh_only: bool,
-           order: tuple[Any, ...]) -> StoredCardRun | None:
-    query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id)
+def _first(conn: Connection, workspace_id: str, card: str | None, order: tuple[Any, ...],
+           *conditions: Any) -> StoredCardRun | None:
+    query = _card_runs_query().where(card_runs.c.workspace_id == workspace_id, *conditions)
     if card is not None:
         query = query.where(card_runs.c.card == card)
-    if fresh_only:
-        query = query.where(card_runs.c.freshness == "fresh")
     row = conn.execute(query.order_by(*order).limit(1)).first()
     return _stored(row) if row else None
 
@@ -411,7 +425,7 @@ def _pick(found: list[StoredCardRun], workspace_id: str, run_id: str, card: str 
 
 def _valid_at(stored: StoredCardRun) -> tuple[Any, ...]:
     v = episode_versions.c
-    if stored.freshness != "fresh":  # a stale or no-data run wrote no worklist (see _save_card)
+    if not stored.moves_episodes:  # a stale, no-data or backfill run wrote no worklist (see _save_card)
         return (false(),)
     return (v.workspace_id == stored.workspace_id, v.card == stored.card, v.valid_from <= stored.id,
             or_(v.valid_to.is_(None), v.valid_to > stored.id))

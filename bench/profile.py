@@ -63,7 +63,7 @@ def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | N
     from bridgewatch.cards.steps import shared_steps
     from bridgewatch.engine.duckdb import DuckDBEngine
     from bridgewatch.engine.prepared import STORE_FILE
-    from bridgewatch.results.pipeline import fx_errors, register_workspaces
+    from bridgewatch.results.pipeline import fx_errors, register_workspaces, repeatable
     from bridgewatch.results.summary import read_freshness, read_orders, read_summary
     from bridgewatch.results.worklist import Worklist
     from bridgewatch.workspace import resolve_as_of
@@ -78,6 +78,7 @@ def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | N
         engine = DuckDBEngine(threads=threads, memory_limit=memory_limit, temp_directory=tmp)
         started = time.perf_counter()
         register_workspaces(engine, [ws], {ws.id: resolve_as_of(ws.config)}, {ws.id: chosen})
+        engine.repeatable = repeatable([ws], None)  # as compute sets it: the bench workspace gives its as-of
         out.append(StepProfile("(register tables)", time.perf_counter() - started, None))
         steps = shared_steps() + [s for c in chosen for s in card_steps(CARDS[c])]
         for step in steps:

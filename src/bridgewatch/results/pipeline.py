@@ -36,13 +36,19 @@ def run_pipeline(engine: Engine, workspaces: Sequence[Workspace], *, cards: Sequ
     """
     chosen = {ws.id: tuple(get_card(c) for c in (cards or ws.config.cards)) for ws in workspaces}
     as_of_by_ws = {ws.id: resolve_as_of(ws.config, as_of) for ws in workspaces}
-    engine.repeatable = as_of is not None or all(ws.config.as_of_utc() is not None for ws in workspaces)
+    engine.repeatable = repeatable(workspaces, as_of)
     register_workspaces(engine, workspaces, as_of_by_ws, {k: [c.id for c in v] for k, v in chosen.items()})
     engine.run(shared_steps())
     used = [CARDS[c] for c in CARDS if any(CARDS[c] in v for v in chosen.values())]
     for card in used:
         engine.run(card_steps(card))
     return chosen, fx_errors(engine, used)
+
+
+def repeatable(workspaces: Sequence[Workspace], as_of: datetime | None) -> bool:
+    """True when the pass can be asked again exactly: every as-of time is given (``as_of`` or each
+    workspace's own), none read from the clock."""
+    return as_of is not None or all(ws.config.as_of_utc() is not None for ws in workspaces)
 
 
 def register_workspaces(engine: Engine, workspaces: Sequence[Workspace], as_of: Mapping[str, datetime],

@@ -116,24 +116,3 @@ def test_every_dashboard_page_shows_the_live_run(stored: Stored, tmp_path: Path)
     assert f"Customers absent per stored run, oldest first {stored.backfill}: 5 {stored.live}: 3" in text(history_page)
     assert [r[1:3] + r[-1:] for r in alerts_page[1:]] == [["Firing ALERT: above the alert line", "3", live]]
 
-
-def test_a_backfill_moves_no_episode(tmp_path: Path) -> None:
-    """Stored after the live run, the backfill (5 absent on 10 April) neither clears the live run's 3 absences nor
-    opens its own: the next live run is compared with the live run, nothing new or cleared, first seen kept."""
-    root = tmp_path / "ws"
-    scenario(3).write(root)
-    live = _run(root)
-    scenario(5, orders=("2026-04-10T10:00:00Z",)).write(root)
-    backfill = _run(root, "--as-of", BACKFILL_AS_OF.replace("Z", ""))
-    scenario(3).write(root)
-    result = runner.invoke(cli, ["run", "-w", str(root), "--format", "json", "--as-of", "2026-04-15T18:00:00"])
-    assert result.exit_code == 0, result.output
-    [card] = json.loads(result.stdout)
-    assert (card["previous_run_id"], card["new"], card["cleared"], card["count"]) == (live, 0, 0, 3)
-    assert {c["first_seen"] for c in card["customers"]} == {LIVE_AS_OF}
-    listed = runner.invoke(cli, ["history", "-w", str(root), "--format", "json"])
-    entries = {e["run_id"]: e for e in json.loads(listed.stdout)}
-    assert (entries[backfill]["backfill"], entries[backfill]["new"], entries[backfill]["cleared"]) == (True, None, None)
-    assert (entries[live]["backfill"], entries[live]["new"]) == (False, 3)
-    shown = runner.invoke(cli, ["show", "-w", str(root), "--run", backfill, "--format", "json"])
-    assert [(c["count"], c["customers"]) for c in json.loads(shown.stdout)] == [(5, [])]

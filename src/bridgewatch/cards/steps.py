@@ -1,4 +1,4 @@
-"""Card-independent SQL steps: orders, accounts, expected entity, keys, sync history.
+"""Card-independent SQL steps: orders, accounts, expected entity, keys, sync history, input freshness, order accounting.
 
 Every step keeps ``workspace_id`` in its keys so one pass can serve many workspaces. Step
 functions return :class:`Step` objects whose SQL is written once, in DuckDB's dialect.
@@ -269,6 +269,38 @@ def order_values() -> Step:
     return Step("order_values", valued(f"(SELECT * FROM __bw__orders WHERE {_COUNTED})"), view=True)
 
 
+# -- what the inputs say about themselves: freshness and the order accounting, per workspace ---------------
+
+def _newest(table: str, columns: dict[str, str], extra: str = "") -> str:
+    """Per workspace: for each ``name: column``, the newest ``column`` of ``table`` before the as-of time."""
+    newest = ", ".join(f"max(x.{c}) FILTER (WHERE x.{c} < p.as_of) AS {name}" for name, c in columns.items())
+    return (f"SELECT x.workspace_id, {newest}{extra} "
+            f"FROM {table} x JOIN bw_params p ON p.workspace_id = x.workspace_id GROUP BY x.workspace_id")
+
+
+def input_freshness() -> Step:
+    """Per workspace: its newest order, ERP record (created or modified) and sync event before the as-of time,
+    and how many orders fall in the window (what the results' freshness is judged on)."""
+    in_window = ", count(*) FILTER (WHERE x.created_at >= p.window_start AND x.created_at < p.as_of) AS in_window"
+    orders = _newest("bw_orders", {"newest_order_at": "created_at"}, in_window)
+    erp = _newest("bw_erp_customers", {"erp_created": "created_at", "erp_modified": "modified_at"})
+    return Step("input_freshness", f"""
+        SELECT p.workspace_id, p.as_of, p.window_start, o.newest_order_at, COALESCE(o.in_window, 0) AS in_window,
+               e.erp_created, e.erp_modified, s.newest_sync_event_at
+        FROM bw_params p
+        LEFT JOIN ({orders}) o ON o.workspace_id = p.workspace_id
+        LEFT JOIN ({erp}) e ON e.workspace_id = p.workspace_id
+        LEFT JOIN ({_newest('bw_sync_events', {'newest_sync_event_at': 'occurred_at'})}) s
+               ON s.workspace_id = p.workspace_id""")
+
+
+def order_accounting() -> Step:
+    """Per workspace: every order by why it does not count (``active in window`` when it does)."""
+    return Step("order_accounting", """
+        SELECT workspace_id, COALESCE(excluded_reason, 'active in window') AS reason, count(*) AS orders
+        FROM __bw__orders GROUP BY workspace_id, COALESCE(excluded_reason, 'active in window')""")
+
+
 __all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "shared_steps"]
 
 
@@ -276,4 +308,5 @@ def shared_steps() -> list[Step]:
     """The steps every card builds on, in dependency order."""
     return [*prepared_steps(), accounts(), account_remap(), account_members(), orders(), counted_orders(),
             entity_hits(), account_entity(), order_values(), account_keys(), order_email_keys(),
-            order_email_matches(), key_values(), match_summary(), account_events(), account_sync()]
+            order_email_matches(), key_values(), match_summary(), account_events(), account_sync(), input_freshness(),
+            order_accounting()]

@@ -105,11 +105,9 @@ def _scope(engine: Engine, card: Card, where: str) -> dict[str, int]:
 
 def read_orders(engine: Engine, ws: Workspace) -> dict[str, int]:
     """Every order of workspace ``ws`` by why it does not count (``active in window`` when it does)."""
-    where = equals("workspace_id", ws.id)
-    rows = engine.fetch(f"""
-        SELECT COALESCE(excluded_reason, 'active in window') AS k, count(*) AS n
-        FROM __bw__orders WHERE {where} GROUP BY 1 ORDER BY 1""")
-    return {r["k"]: int(r["n"]) for r in rows}
+    rows = engine.fetch(f"SELECT reason, orders FROM __bw__order_accounting WHERE {equals('workspace_id', ws.id)} "
+                        "ORDER BY reason")
+    return {r["reason"]: int(r["orders"]) for r in rows}
 
 
 def _cents(value: Any) -> Decimal:
@@ -125,20 +123,7 @@ def read_freshness(engine: Engine, ws: Workspace, pull_problems: Sequence[str] =
     than ``max_age_hours`` before the as-of time, or a source could not be refreshed
     (``pull_problems``); otherwise ``fresh``.
     """
-    where = equals("x.workspace_id", ws.id)
-    row = engine.fetch(f"""
-        WITH p AS (SELECT as_of, window_start FROM bw_params x WHERE {where}),
-        o AS (SELECT max(x.created_at) FILTER (WHERE x.created_at < p.as_of) AS newest,
-                     count(*) FILTER (WHERE x.created_at >= p.window_start AND x.created_at < p.as_of) AS in_window
-              FROM bw_orders x CROSS JOIN p WHERE {where}),
-        e AS (SELECT max(x.created_at) FILTER (WHERE x.created_at < p.as_of) AS created,
-                     max(x.modified_at) FILTER (WHERE x.modified_at < p.as_of) AS modified
-              FROM bw_erp_customers x CROSS JOIN p WHERE {where}),
-        s AS (SELECT max(x.occurred_at) FILTER (WHERE x.occurred_at < p.as_of) AS newest
-              FROM bw_sync_events x CROSS JOIN p WHERE {where})
-        SELECT p.as_of, p.window_start, o.newest AS newest_order_at, o.in_window,
-               e.created AS erp_created, e.modified AS erp_modified, s.newest AS newest_sync_event_at
-        FROM p CROSS JOIN o CROSS JOIN e CROSS JOIN s""")[0]
+    row = engine.fetch(f"SELECT * FROM __bw__input_freshness WHERE {equals('workspace_id', ws.id)}")[0]
     max_age = ws.config.workspace.max_age_hours
     erp = max((t for t in (row["erp_created"], row["erp_modified"]) if t is not None), default=None)
     reasons = _staleness(row, max_age) + list(pull_problems)

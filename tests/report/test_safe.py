@@ -16,6 +16,7 @@ from rich.table import Table
 from bridgewatch.report.safe import (
     cell,
     csv_cell,
+    csv_changed_sql,
     csv_chunks,
     csv_clean_sql,
     csv_guard_sql,
@@ -112,4 +113,7 @@ def test_the_sql_cell_is_the_python_cell(values: list[str]) -> None:
     con.execute("CREATE TABLE t (i INTEGER, v VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values)))
     rows = con.execute(f"SELECT {csv_guard_sql('c')} FROM (SELECT i, {csv_clean_sql('v')} AS c FROM t) ORDER BY i")
+    assert [r[0] or "" for r in rows.fetchall()] == [csv_cell(v) for v in values]
+    skipping = f"CASE WHEN {csv_changed_sql(['v'])} THEN {csv_clean_sql('v')} ELSE v END"  # as the worklist does
+    rows = con.execute(f"SELECT {csv_guard_sql('c')} FROM (SELECT i, {skipping} AS c FROM t) ORDER BY i")
     assert [r[0] or "" for r in rows.fetchall()] == [csv_cell(v) for v in values]

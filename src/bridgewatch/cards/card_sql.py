@@ -8,8 +8,9 @@
 * ``staging`` (table, cards that cross-reference Dataverse): staging records matching an account.
 * ``gap`` (table): the counted accounts with every worklist column; sync history, blocked value
   and FX are computed here for these accounts only.
-* ``keys_tried`` and ``by_cause`` (tables): per counted account and field-map key, what was
-  found; the customers, orders and value per cause.
+* ``keys_tried``, ``by_cause`` and ``scope`` (tables): per counted account and field-map key, what
+  was found; the customers, orders and value per cause; every account seen by why it is or is not
+  counted.
 
 Every value in the SQL comes through :func:`bridgewatch.sql.literal`.
 """
@@ -35,7 +36,7 @@ def card_steps(card: Card) -> list[Step]:
     if card.uses_staging:
         steps.append(_staging(card))
     steps += [_absent_accounts(card), _absent_values(card), _absent_sync(card), _absent(card), _gap(card),
-              _keys_tried(card), _by_cause(card)]
+              _keys_tried(card), _by_cause(card), _scope(card)]
     return steps
 
 
@@ -330,3 +331,15 @@ def _by_cause(card: Card) -> Step:
         LEFT JOIN {card.table('gap')} g ON g.workspace_id = cp.workspace_id AND g.cause = c.cause
         WHERE cp.card = {literal(card.id)}
         GROUP BY cp.workspace_id, c.cause, c.ord, c.label""")
+
+
+def _scope(card: Card) -> Step:
+    """Per workspace: every account seen, by why it is or is not counted (the summary's ``scope``)."""
+    scope = """CASE WHEN pop.scope_reason IS NOT NULL THEN pop.scope_reason
+                    WHEN pr.present THEN concat('present in master (matched on ', pr.matched_key, ')')
+                    ELSE 'counted: absent from master' END"""
+    return Step(f"{card.id}_scope", f"""
+        SELECT pop.workspace_id, {scope} AS scope, count(*) AS accounts
+        FROM {card.table('population')} pop
+        LEFT JOIN {card.table('presence')} pr ON pr.acct = pop.acct
+        GROUP BY pop.workspace_id, {scope}""")

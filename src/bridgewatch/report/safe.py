@@ -65,6 +65,16 @@ def csv_clean_sql(expr: str) -> str:
     return f"replace(replace({cleaned}, chr(13) || chr(10), chr(10)), chr(13), chr(10))"
 
 
+_CSV_CHANGED = "[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+"""Text holding none of these characters (controls other than tab and newline) is left as it is by the cleaning."""
+
+
+def csv_changed_sql(columns: Sequence[str]) -> str:
+    """SQL: true when the cleaning of :func:`csv_clean_sql` could change one of the text ``columns`` (one regexp
+    test over them all, so rows without control characters, nearly all, skip the cleaning)."""
+    return f"regexp_matches(concat_ws('', {', '.join(columns)}), {literal(_CSV_CHANGED)})"
+
+
 def csv_guard_sql(column: str) -> str:
     """SQL for the formula guard of :func:`csv_cell` on a cleaned text ``column``.
 

@@ -93,14 +93,8 @@ def _ambiguous(engine: Engine, card: Card, where: str) -> int:
 
 
 def _scope(engine: Engine, card: Card, where: str) -> dict[str, int]:
-    rows = engine.fetch(f"""
-        SELECT CASE WHEN pop.scope_reason IS NOT NULL THEN pop.scope_reason
-                    WHEN pr.present THEN concat('present in master (matched on ', pr.matched_key, ')')
-                    ELSE 'counted: absent from master' END AS k, count(*) AS n
-        FROM {card.table('population')} pop
-        LEFT JOIN {card.table('presence')} pr ON pr.acct = pop.acct
-        WHERE pop.{where} GROUP BY 1 ORDER BY 1""")
-    return {r["k"]: int(r["n"]) for r in rows}
+    rows = engine.fetch(f"SELECT scope, accounts FROM {card.table('scope')} WHERE {where} ORDER BY scope")
+    return {r["scope"]: int(r["accounts"]) for r in rows}
 
 
 def read_orders(engine: Engine, ws: Workspace) -> dict[str, int]:

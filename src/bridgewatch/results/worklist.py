@@ -89,19 +89,22 @@ class Worklist:
     def csv_sql(self, meta: Mapping[str, Any]) -> str:
         """The CSV worklist's rows as SQL: one row per customer, every cell as ``report.csv_out`` writes it."""
         from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
-        from bridgewatch.report.safe import csv_cell, csv_clean_sql, csv_guard_sql
+        from bridgewatch.report.safe import csv_cell, csv_changed_sql, csv_clean_sql, csv_guard_sql
 
         given = {k: csv_cell(meta.get(k)) for k in META_COLUMNS}
         cells = {**{k: literal(str(v)) for k, v in given.items()}, **_csv_cells("g", "k")}
-        text = ", ".join(f"{csv_clean_sql(cells[c])} AS {c}" for c in WORKLIST_COLUMNS)
+        raw = ", ".join(f"CAST({cells[c]} AS VARCHAR) AS {c}" for c in WORKLIST_COLUMNS)
+        clean = ", ".join(f"CASE WHEN bw_changed THEN {csv_clean_sql(c)} ELSE {c} END AS {c}" for c in WORKLIST_COLUMNS)
         guarded = ", ".join(f"{csv_guard_sql(c)} AS {c}" for c in WORKLIST_COLUMNS)
         return f"""
             SELECT {guarded} FROM (
-                SELECT g.rank AS bw_rank, {text}
-                FROM {self.table} g
-                LEFT JOIN (SELECT {', '.join(ACCOUNT)}, {_JOIN_STATUS} AS join_status
-                           FROM {self.card.table('keys_tried')} GROUP BY ALL) k ON {on('k', 'g')}
-                WHERE {self.where('g')})
+                SELECT bw_rank, {clean} FROM (
+                    SELECT *, {csv_changed_sql(WORKLIST_COLUMNS)} AS bw_changed FROM (
+                        SELECT g.rank AS bw_rank, {raw}
+                        FROM {self.table} g
+                        LEFT JOIN (SELECT {', '.join(ACCOUNT)}, {_JOIN_STATUS} AS join_status
+                                   FROM {self.card.table('keys_tried')} GROUP BY ALL) k ON {on('k', 'g')}
+                        WHERE {self.where('g')})))
             ORDER BY bw_rank"""
 
     def rows_sql(self, condition: str = "TRUE", *, order: str = "g.rank") -> str:

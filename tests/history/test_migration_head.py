@@ -44,7 +44,8 @@ def test_an_older_store_is_upgraded(store_url: str) -> None:
         conn.execute(text("DROP TABLE sessions"))  # what revision 0003 created, undone by hand
         conn.execute(text("DROP TABLE grants"))
         conn.execute(text("DROP TABLE users"))
-        conn.execute(text("ALTER TABLE card_runs DROP COLUMN backfill"))  # and what 0004 added
+        conn.execute(text("DROP INDEX ix_card_runs_as_of"))  # and what 0004 added
+        conn.execute(text("ALTER TABLE card_runs DROP COLUMN backfill"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     assert _version(store_url) == [HEAD]
     with Store(store_url) as store, store.engine.connect() as conn:

@@ -70,6 +70,7 @@ card_runs = Table(
     Column("backfill", Boolean, nullable=False, server_default=false()),
     Index("ix_card_runs_card", "workspace_id", "card", "id"),
     Index("ix_card_runs_run", "run_pk"),
+    Index("ix_card_runs_as_of", "workspace_id", "card", "as_of"),
 )
 
 episodes = Table(

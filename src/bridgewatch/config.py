@@ -361,9 +361,18 @@ class AlertsSection(_Frozen):
     """Threshold of per-entity alerts (default: the card's threshold)."""
     top: int = Field(default=5, ge=0, le=50)
     """Worklist rows in each message."""
-    base_url: str | None = Field(default=None, pattern=r"^https?://")
+    base_url: str | None = None
     """The dashboard's address; messages link to the card's page there."""
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+
+    @field_validator("base_url")
+    @classmethod
+    def _dashboard_address(cls, v: str | None) -> str | None:
+        problem = address_problem(v) if v is not None else None
+        if problem is not None:
+            why, fixed = problem
+            raise ValueError(f"{why}; write base_url = \"{fixed}\" (the dashboard's address: docs/alerts.md)")
+        return v
 
 
 class WorkspaceConfig(_Frozen):

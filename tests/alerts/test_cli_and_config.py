@@ -187,3 +187,16 @@ def test_a_backfilled_older_run_never_changes_the_live_alert(tmp_path: Path, hoo
     assert [(b["event"], b["count"], b["as_of"]) for b in hook.bodies()] == [("firing", 3, "2026-04-14T18:00:00Z")]
     assert run(1, 15, 3) == [("quiet", 1, "2026-04-15T18:00:00")]  # the next live run decides
     assert [b["event"] for b in hook.bodies()] == ["firing", "resolved"]
+
+
+@pytest.mark.parametrize(("given", "reason"), [
+    ("https://", "'https://' is not a web address (it has no host); write base_url = \"https://<host>\""),
+    ("dash.example.test", "'dash.example.test' is not a web address (no http:// or https:// in front); write "
+                          "base_url = \"https://dash.example.test\""),
+])
+def test_the_dashboard_address_must_be_one(given: str, reason: str) -> None:
+    """``[alerts] base_url`` is checked as the connectors' addresses are (``https://`` alone passed before)."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(scenario(1).config | {"alerts": {"base_url": given}})
+    assert reason in str(caught.value)
+    assert parse_config(scenario(1).config | {"alerts": {"base_url": "https://dash.example.test/bw"}})

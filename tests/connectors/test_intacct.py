@@ -200,3 +200,22 @@ def test_a_sign_in_without_a_session_fails_before_reading(tmp_path: Path, fake: 
         "sessionid); check base_url is the XML gateway (default https://api.intacct.com/ia/xml/xmlgw.phtml), then "
         "pull again (nothing pulled yet for this source)")
     assert _functions(fake) == ["getAPISession"]
+
+
+@pytest.mark.parametrize("endpoint", ["https://collector.evil.test/ia/xml/xmlgw.phtml",
+                                      "http://api.intacct.com/ia/xml/xmlgw.phtml",
+                                      "https://intacct.com.evil.test/xmlgw.phtml"])
+def test_a_sign_in_naming_a_foreign_endpoint_sends_nothing_there(tmp_path: Path, fake: FakeIntacct,
+                                                                   endpoint: str) -> None:
+    """Every call carries the sender password and session: only the gateway's host or https on intacct.com."""
+    fake.fail(lambda r: _answer(f"<data><api><sessionid>s-1</sessionid><endpoint>{endpoint}</endpoint></api></data>"))
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error is not None and f"named the endpoint {endpoint!r}, neither the gateway's host" in source.error
+    assert _functions(fake) == ["getAPISession"]
+
+
+def test_an_endpoint_on_intacct_com_or_the_gateway_is_used() -> None:
+    from bridgewatch.connectors.intacct import GATEWAY, trusted_endpoint
+
+    assert trusted_endpoint("https://api-eu.intacct.com/ia/xml/xmlgw.phtml", GATEWAY).startswith("https://api-eu")
+    assert trusted_endpoint("http://127.0.0.1:8123/other", "http://127.0.0.1:8123/xml") == "http://127.0.0.1:8123/other"

@@ -60,6 +60,24 @@ def _errors(elem: ET.Element) -> str:
     return "; ".join(p for p in parts if p) or "no error detail"
 
 
+def trusted_endpoint(endpoint: str, gateway: str) -> str:
+    """The endpoint a sign-in answer names for the session's calls, when bridgewatch may send them there.
+
+    Every call carries the sender password and the session id, so the endpoint must be the gateway's
+    own scheme and host, or an https address on Sage Intacct's domain (``intacct.com``).
+
+    Raises:
+        ConnectorError: any other address (it is named, the credentials are not sent).
+    """
+    got, at = httpx.URL(endpoint), httpx.URL(gateway)
+    vendor = got.scheme == "https" and (got.host == "intacct.com" or got.host.endswith(".intacct.com"))
+    if vendor or (got.scheme, got.host, got.port) == (at.scheme, at.host, at.port):
+        return endpoint
+    raise ConnectorError(f"Sage Intacct's sign-in named the endpoint {endpoint!r}, neither the gateway's host "
+                         f"({at.host}) nor an https address on intacct.com; bridgewatch does not send the "
+                         f"credentials there. Check base_url (default {GATEWAY})")
+
+
 class IntacctPolicy(ErrorPolicy):
     platform = "Sage Intacct"
     not_found_hint = "check base_url (the XML gateway, default https://api.intacct.com/ia/xml/xmlgw.phtml)"
@@ -146,7 +164,8 @@ class IntacctConnector(Connector):
                                  f"api/sessionid); check base_url is the XML gateway (default {GATEWAY}), then pull "
                                  f"again")
         self.ctx.redactor.add(session)
-        return session, (data.findtext("api/endpoint") or s.base_url or GATEWAY).strip()
+        gateway = s.base_url or GATEWAY
+        return session, trusted_endpoint((data.findtext("api/endpoint") or gateway).strip(), gateway)
 
     @staticmethod
     def _session(session: str) -> str:

@@ -219,3 +219,22 @@ def test_an_endpoint_on_intacct_com_or_the_gateway_is_used() -> None:
 
     assert trusted_endpoint("https://api-eu.intacct.com/ia/xml/xmlgw.phtml", GATEWAY).startswith("https://api-eu")
     assert trusted_endpoint("http://127.0.0.1:8123/other", "http://127.0.0.1:8123/xml") == "http://127.0.0.1:8123/other"
+
+
+_SHORT = ('<data listtype="customer" count="3" totalcount="3" numremaining="0" resultId="">'
+          '<customer><CUSTOMERID>C1</CUSTOMERID></customer><customer><CUSTOMERID>C2</CUSTOMERID></customer></data>')
+"""A page whose ``count`` says 3 but holds 2 records."""
+
+
+def test_a_page_holding_fewer_records_than_its_count_is_fetched_again(tmp_path: Path, fake: FakeIntacct) -> None:
+    fake.fail(lambda r: _answer(_SHORT), after=1)  # the readByQuery, once
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.ok and source.fetched == {"customers": 5}
+    assert _functions(fake)[:3] == ["getAPISession", "readByQuery", "readByQuery"]  # the short page asked again
+
+
+def test_a_page_short_of_its_count_every_time_fails_and_says_so(tmp_path: Path, fake: FakeIntacct) -> None:
+    fake.fail(lambda r: _answer(_SHORT), after=1, times=99)
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error is not None and 'customers page 1 says count="3" but holds 2 record(s); the response may ' \
+                                          'be torn' in source.error

@@ -206,6 +206,10 @@ class IntacctConnector(Connector):
         if data is None and records:
             held = ", ".join(sorted({child.tag for child in result})[:6]) or "nothing"
             raise no_records(self.platform, call.what, "at operation/result/data", f"a result with {held}")
+        said = data.get("count") if records and data is not None else None
+        if data is not None and said is not None and said.isdigit() and int(said) != len(data):
+            raise Retry(SERVER, f"{call.what} says count=\"{said}\" but holds {len(data)} record(s); the response "
+                                "may be torn")
         return data if data is not None else ET.Element("data")
 
     def _sign_in_failed(self, detail: str, entity: str) -> str:

@@ -46,3 +46,23 @@ def test_a_backfill_moves_no_episode(tmp_path: Path, store_url: str) -> None:
     shown = runner.invoke(cli, ["show", "-w", str(root), "--run", backfill["run_id"], "--format", "json",
                                 "--history-url", store_url])
     assert [(c["count"], c["customers"]) for c in json.loads(shown.stdout)] == [(5, [])]
+
+
+def test_a_backfill_is_never_the_run_seven_days_earlier(tmp_path: Path, store_url: str) -> None:
+    """Live 10 April (3 absent), backfill 5 April stored after it (5 absent), live 14 April: no live run lies 7 days
+    before the 14th, so there is no week-earlier comparison (the backfill's id would mark the episodes of the
+    10th, not of the 5th)."""
+    from bridgewatch.history import Store
+    from bridgewatch.history.trends import trend
+
+    root = tmp_path / "ws"
+    scenario(3, orders=("2026-04-10T10:00:00Z",)).write(root)
+    _run(root, store_url, "--as-of", "2026-04-10T18:00:00")
+    scenario(5, orders=("2026-04-05T10:00:00Z",)).write(root)
+    assert _run(root, store_url, "--as-of", "2026-04-05T18:00:00")["count"] == 5
+    scenario(3).write(root)
+    latest = _run(root, store_url, "--as-of", "2026-04-14T18:00:00")
+    with Store(store_url) as store:
+        found = trend(store, "sage-test", "sage_customer_master_gap")
+    assert found is not None and found.latest.run_id == latest["run_id"]
+    assert [c.since for c in found.changes] == ["prior run"]

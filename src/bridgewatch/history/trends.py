@@ -11,7 +11,7 @@ from datetime import timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, false, func, or_, select
 
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, episodes
@@ -60,8 +60,8 @@ def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20,
     """The readout for ``card`` as of its latest fresh run (the newest as-of: a backfill stored later is not
     newer; None when it has none).
 
-    Stale and no-data runs open and close no episodes, so they are skipped: new, cleared and the
-    week-earlier comparison are between fresh runs only. ``recent``: the card's last stored runs
+    Stale, no-data and backfill runs open and close no episodes, so they are skipped: new, cleared and
+    the week-earlier comparison are between the runs that moved the episodes only. ``recent``: the card's last stored runs
     (stored last first) when the caller has already read them, for the causes over time.
     """
     if recent is None:
@@ -99,7 +99,8 @@ def _prior(latest: StoredCardRun) -> Change:
 def _at_or_before(conn: Connection, latest: StoredCardRun, back: timedelta) -> StoredCardRun | None:
     row = conn.execute(_card_runs_query().where(
         card_runs.c.workspace_id == latest.workspace_id, card_runs.c.card == latest.card,
-        card_runs.c.as_of <= latest.as_of - back, card_runs.c.id < latest.id, card_runs.c.freshness == "fresh")
+        card_runs.c.as_of <= latest.as_of - back, card_runs.c.id < latest.id, card_runs.c.freshness == "fresh",
+        card_runs.c.backfill == false())  # a backfill's id marks the episodes as they were when it was stored
         .order_by(*LATEST_FIRST).limit(1)).first()
     return _stored(row) if row else None
 

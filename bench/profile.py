@@ -64,7 +64,7 @@ def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | N
     from bridgewatch.engine.duckdb import DuckDBEngine
     from bridgewatch.engine.prepared import STORE_FILE
     from bridgewatch.results.pipeline import fx_errors, register_workspaces, repeatable
-    from bridgewatch.results.summary import read_freshness, read_orders, read_summary
+    from bridgewatch.results.summary import read_freshness, read_summary
     from bridgewatch.results.worklist import Worklist
     from bridgewatch.workspace import resolve_as_of
 
@@ -85,12 +85,12 @@ def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | N
             out.append(_profiled(engine, tmp, step))
         started, cpu = time.perf_counter(), time.process_time()
         fx_errors(engine, [CARDS[c] for c in chosen])
-        freshness, orders = read_freshness(engine, ws), read_orders(engine, ws)
-        out.append(StepProfile("(FX check, freshness, order accounting)", time.perf_counter() - started, None,
+        freshness = read_freshness(engine, ws)
+        out.append(StepProfile("(FX check, freshness)", time.perf_counter() - started, None,
                                cpu=time.process_time() - cpu))
         for card in chosen:
             started, cpu = time.perf_counter(), time.process_time()
-            summary = read_summary(engine, CARDS[card], ws, freshness, orders)
+            summary = read_summary(engine, CARDS[card], ws, freshness)
             out.append(StepProfile(f"(read {card} summary)", time.perf_counter() - started, summary.count,
                                    cpu=time.process_time() - cpu))
             started, cpu = time.perf_counter(), time.process_time()

@@ -224,3 +224,19 @@ def test_one_engine_over_two_staged_workspaces_keeps_each_store_with_its_tables(
     assert [PREPARED | shared <= set(_kept(folder)) for folder in folders] == [True, True]
     assert "sage_customer_master_gap_gap" in _kept(folders[0]) and "d365_customer_master_gap_gap" in _kept(folders[1])
     assert _kept(folders[0]) != _kept(folders[1])
+
+
+def test_a_pass_without_a_store_fingerprints_nothing(staged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chain reads every registered relation (up to 10,001 rows of each in-memory table): only a pass that can
+    keep its steps pays for it; a pass from vendor files or with the store turned off does not."""
+    from bridgewatch.engine.prepared import Fingerprints
+
+    calls: list[str] = []
+    real = Fingerprints.of_pass
+    monkeypatch.setattr(Fingerprints, "of_pass", lambda self, names: calls.append("pass") or real(self, names))
+    _run(staged, prepared=False)
+    with compute([load_workspace(staged.parent)]) as run:  # the exports, not the staged tables: no store
+        assert run.results
+    assert calls == []
+    _run(staged)
+    assert calls == ["pass"]

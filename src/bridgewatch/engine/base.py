@@ -127,14 +127,15 @@ class Engine(ABC):
             raise EngineError(f"Writing Parquet to {path} failed on {self.dialect.name}: {exc}",
                               sql=translated) from exc
 
-    def write_csv(self, sql: str, path: str) -> bool:
+    def write_csv(self, sql: str, path: str) -> int | None:
         """Write a query's rows (DuckDB dialect, every column text) as CSV at ``path`` with the engine's own writer.
 
         The CSV is what Python's csv module writes for the same rows: a header, ``\\n`` line ends, a
         cell quoted only when it holds a comma, a quote or a line break, NULL as an empty cell.
-        Returns False when the engine has no such writer (the caller then writes the rows itself).
+        Returns the number of rows written, or None when the engine has no such writer (the caller then
+        writes the rows itself).
         """
-        return False
+        return None
 
     # -- final orchestration ------------------------------------------------------------------
     def run(self, pipeline: SqlPipeline | Sequence[Step]) -> None:

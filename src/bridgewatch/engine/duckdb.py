@@ -90,19 +90,25 @@ class DuckDBEngine(Engine):
         write for nothing).
         """
         self._prints.steps.pop(step.table, None)  # until kept again, an earlier run's fingerprint says nothing
-        if self._chain_from_scratch:
-            self._chain = self._prints.of_pass(self._registered)
-            self._chain_from_scratch = False
-        self._chain = chained(self._chain, step, sql)
-        store = self._prepared_store() if not step.view else None
-        fingerprint = None
-        if store:
-            fingerprint = self._prints.of_step(step, sql) if step.prepared else self._chain if self.repeatable else None
-        if store and fingerprint and (store.holds(step, fingerprint) or store.save(step, sql, fingerprint)):
+        store = self._prepared_store()
+        window = self._pass_chain(step, sql) if store and self.repeatable else None  # views too: they are read
+        if store is None or step.view:
+            self._execute(step.table, sql, step.view)
+            return
+        fingerprint = self._prints.of_step(step, sql) if step.prepared else window
+        if fingerprint and (store.holds(step, fingerprint) or store.save(step, sql, fingerprint)):
             self._replace(step.table, f"SELECT * FROM {store.table(step)}", view=True)
             self._prints.steps[step.table] = fingerprint
             return
         self._execute(step.table, sql, step.view)
+
+    def _pass_chain(self, step: Step, sql: str) -> str | None:
+        """The pass's chain after ``step`` (started from the registered relations at the pass's first step)."""
+        if self._chain_from_scratch:
+            self._chain = self._prints.of_pass(self._registered)
+            self._chain_from_scratch = False
+        self._chain = chained(self._chain, step, sql)
+        return self._chain
 
     def _prepared_store(self) -> PreparedStore | None:
         """The store for the tables registered now (re-chosen when another workspace's tables are registered)."""
@@ -157,14 +163,14 @@ class DuckDBEngine(Engine):
     def _write_parquet(self, sql: str, path: str) -> None:
         self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")
 
-    def write_csv(self, sql: str, path: str) -> bool:
+    def write_csv(self, sql: str, path: str) -> int:
         # COMMENT '' so a cell starting with '#' is not quoted (the csv module does not quote it either).
         try:
-            self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT csv, HEADER, DELIMITER ',', QUOTE '\"', "
-                             "ESCAPE '\"', COMMENT '', NEW_LINE '\\n')")
+            written = self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT csv, HEADER, DELIMITER ',', "
+                                       "QUOTE '\"', ESCAPE '\"', COMMENT '', NEW_LINE '\\n')").fetchone()
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"Writing CSV to {path} failed on DuckDB: {exc}", sql=sql) from exc
-        return True
+        return int(written[0]) if written else 0
 
     def close(self) -> None:
         if self._store:

@@ -61,8 +61,9 @@ def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20,
     newer; None when it has none).
 
     Stale, no-data and backfill runs open and close no episodes, so they are skipped: new, cleared and
-    the week-earlier comparison are between the runs that moved the episodes only. ``recent``: the card's last stored runs
-    (stored last first) when the caller has already read them, for the causes over time.
+    the week-earlier comparison are between the runs that moved the episodes only. ``recent``: the
+    card's last stored runs (stored last first) when the caller has already read them, for the causes
+    over time.
     """
     if recent is None:
         recent = store.history(workspace_id, card=card, limit=limit)

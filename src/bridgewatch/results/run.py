@@ -17,7 +17,7 @@ from bridgewatch.engine import Engine, get_engine
 from bridgewatch.errors import BridgewatchError
 from bridgewatch.report.result import CardResult, CardSummary, CustomerRow, Freshness, RunInfo
 from bridgewatch.results.pipeline import run_pipeline
-from bridgewatch.results.summary import read_freshness, read_orders, read_summary
+from bridgewatch.results.summary import read_freshness, read_summary
 from bridgewatch.results.worklist import Worklist
 from bridgewatch.workspace import Workspace
 
@@ -115,8 +115,7 @@ def collect(workspaces: Sequence[Workspace] | Workspace, **options: Any) -> list
 
 
 def _card_runs(engine: Engine, ws: Workspace, cards: Sequence[Card], freshness: Freshness) -> list[CardRun]:
-    orders = read_orders(engine, ws)
-    return [CardRun(card, ws, read_summary(engine, card, ws, freshness, orders), Worklist(engine, card, ws.id))
+    return [CardRun(card, ws, read_summary(engine, card, ws, freshness), Worklist(engine, card, ws.id))
             for card in cards]
 
 

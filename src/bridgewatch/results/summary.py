@@ -7,7 +7,7 @@ stale or empty input can never read as an all-clear.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,13 +21,8 @@ from bridgewatch.sql import equals, literal
 from bridgewatch.workspace import Workspace
 
 
-def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness,
-                 orders: Mapping[str, int] | None = None) -> CardSummary:
-    """Read the summary of ``card`` for workspace ``ws`` (its tables must be computed on ``engine``).
-
-    ``orders`` is the workspace's order accounting (:func:`read_orders`, the same for every card),
-    read here when not given.
-    """
+def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness) -> CardSummary:
+    """Read the summary of ``card`` for workspace ``ws`` (its tables must be computed on ``engine``)."""
     where = equals("workspace_id", ws.id)
     params = engine.fetch(f"SELECT * FROM bw_params WHERE {where}")[0]
     gap = card.table("gap")
@@ -48,7 +43,7 @@ def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness
         by_rejection_reason=_reasons(engine, gap, where),
         dataverse_not_promoted=int(totals["in_staging"]), awaiting_sync=int(totals["awaiting"]),
         freshness=freshness, ambiguous_matches=_ambiguous(engine, card, where), scope=_scope(engine, card, where),
-        orders=dict(read_orders(engine, ws) if orders is None else orders), ingest=tuple(ws.accounting.as_dicts()))
+        orders=_orders(engine, where), ingest=tuple(ws.accounting.as_dicts()))
 
 
 def _alert(count: int, threshold: int, sentiment: str, freshness: Freshness) -> Alert:
@@ -97,10 +92,9 @@ def _scope(engine: Engine, card: Card, where: str) -> dict[str, int]:
     return {r["scope"]: int(r["accounts"]) for r in rows}
 
 
-def read_orders(engine: Engine, ws: Workspace) -> dict[str, int]:
-    """Every order of workspace ``ws`` by why it does not count (``active in window`` when it does)."""
-    rows = engine.fetch(f"SELECT reason, orders FROM __bw__order_accounting WHERE {equals('workspace_id', ws.id)} "
-                        "ORDER BY reason")
+def _orders(engine: Engine, where: str) -> dict[str, int]:
+    """Every order of the workspace by why it does not count (``active in window`` when it does)."""
+    rows = engine.fetch(f"SELECT reason, orders FROM __bw__order_accounting WHERE {where} ORDER BY reason")
     return {r["reason"]: int(r["orders"]) for r in rows}
 
 

@@ -82,8 +82,10 @@ class Worklist:
         """
         from bridgewatch.report.csv_out import write_worklist_csv
 
-        if isinstance(target, str | Path) and self.engine.write_csv(self.csv_sql(meta or {}), str(target)):
-            return self.count()
+        if isinstance(target, str | Path):
+            written = self.engine.write_csv(self.csv_sql(meta or {}), str(target))
+            if written is not None:
+                return written
         return write_worklist_csv(target, [(meta or {}, iter(self))])
 
     def csv_sql(self, meta: Mapping[str, Any]) -> str:

@@ -1,16 +1,21 @@
 """Vendor files → canonical tables: one reader per vendor file family, named in workspace.toml.
 
 ``[sources.<name>]`` entries give a ``reader``, a ``path`` (a file, folder or glob relative to the
-workspace folder) and reader ``options``. :func:`load_sources` runs them in order and puts their
-tables together, dropping records repeated across pages, files and sources (counted as excluded
-``duplicate``). Readers are registered by importing their modules below.
+workspace folder) and reader ``options``. :func:`load_sources` reads them side by side (one thread
+per core: a reader's time is DuckDB planning its statements, which runs outside Python's lock) and
+puts their tables together in workspace.toml order, dropping records repeated across pages, files
+and sources (counted as excluded ``duplicate``). Readers are registered by importing their modules
+below.
 """
 
 from __future__ import annotations
 
 import glob
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bridgewatch.config import WorkspaceConfig
 from bridgewatch.errors import InputError, LookupFailed
@@ -50,13 +55,37 @@ def load_sources(config: WorkspaceConfig, *, on_bad_row: OnBadRow) -> tuple[dict
     for name, reader, spec in plan:
         resolve_options(reader, spec.options, name)
     paths = {name: expand_path(config.root, spec.path, source=name) for name, _, spec in plan}
-    results = []
-    for name, reader, spec in plan:
-        context = ReadContext(workspace_id=config.id, timezone=config.workspace.timezone, on_bad_row=on_bad_row,
-                              options=spec.options, source=name)
-        results.append(reader.read(paths[name], context))
-    combined = combine(results)
+    reads = [_read_task(reader, paths[name], ReadContext(
+        workspace_id=config.id, timezone=config.workspace.timezone, on_bad_row=on_bad_row, options=spec.options,
+        source=name)) for name, reader, spec in plan]
+    combined = combine(in_order(reads))
     return combined.tables, combined.accounts
+
+
+def _read_task(reader: Reader, paths: list[Path], context: ReadContext) -> Callable[[], ReadResult]:
+    return lambda: reader.read(paths, context)
+
+
+T = TypeVar("T")
+
+
+def in_order(tasks: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
+    """Run ``tasks`` on up to ``workers`` threads (default: one per core) and return their results in order.
+
+    Every task is independent (each reader has its own DuckDB cursor). When tasks fail, the error raised
+    is the first failing task's in ``tasks`` order, after the running ones have finished, so a
+    workspace fails with the same message as when its sources are read one after the other.
+    """
+    workers = min(len(tasks), workers or os.cpu_count() or 1)
+    if workers <= 1:
+        return [task() for task in tasks]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bridgewatch-read") as pool:
+        futures: list[Future[T]] = [pool.submit(task) for task in tasks]
+        for future in futures:
+            if future.exception() is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+                break
+    return [future.result() for future in futures]
 
 
 def _reader(source: str, name: str) -> Reader:

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from bridgewatch.ingest.accounting import FileAccount
-from bridgewatch.ingest.canonical import local_connection
+from bridgewatch.ingest.canonical import arrow_of, local_connection
 from bridgewatch.model.tables import TABLES_BY_NAME, Table
 from bridgewatch.sources.base import ReadResult
 
@@ -78,7 +78,7 @@ def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Tabl
     try:
         con.register("t", data.append_column("__i", pa.array(range(data.num_rows), pa.int64())))
         con.execute(f"CREATE TEMP TABLE g AS SELECT *, min(__i) OVER (PARTITION BY {cols}) AS __g FROM t")
-        merged = con.sql(_merged_sql(table, data.column_names)).to_arrow_table()
+        merged = arrow_of(con, _merged_sql(table, data.column_names), data.num_rows)
         _count_later(con, table, accounts)
     finally:
         con.close()

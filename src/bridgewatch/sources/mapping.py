@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from bridgewatch.errors import ConfigError
 from bridgewatch.ingest.accounting import FileAccount
-from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note
+from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note, plan_lightly
 from bridgewatch.ingest.typing import Check
 from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType
 from bridgewatch.sources import countries
@@ -200,6 +200,7 @@ class VendorReader(Reader):
         options = resolve_options(type(self), context.options, context.source)
         session = Session(_zone(options.get("timezone"), context, "timezone"))
         try:
+            plan_lightly(session.con, paths)
             self.load_all(session, [Path(p) for p in paths], options)
             self.prepare(session, options)
             result = apply_maps(session, self.maps(options), context, (*self.kinds, "unknown"),

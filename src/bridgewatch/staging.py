@@ -144,7 +144,7 @@ def check_stage_target(config: WorkspaceConfig, target: Path) -> None:
     with os_errors(f"checking the staging folder {target}"):
         where = target.resolve()
         owned = [config.root, config.root / config.data_dir, *input_folders(config), *input_paths(config)]
-        hit = next((p for p in owned if where == p.resolve() or where in p.resolve().parents), None)
+        hit = next((p for p in owned if p.resolve().is_relative_to(where)), None)  # is it, or inside it
         if hit is not None:
             raise ConfigError(f"Workspace '{config.id}': cannot stage into {target}: it is or holds {hit}, which "
                               f"the workspace reads, and stage replaces its folder whole. Give a --tables-root "

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bridgewatch.ingest.accounting import FileAccount
 from bridgewatch.ingest.canonical import arrow_of, local_connection
@@ -71,7 +72,7 @@ def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:
 def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Table:
     if not table.key or data.num_rows == 0:
         return data
-    if data.select(list(table.key)).group_by(list(table.key)).aggregate([]).num_rows == data.num_rows:
+    if _keys_unique(data, table.key):
         return data  # the usual case: one hash pass, nothing to merge
     cols = ", ".join(f'"{k}"' for k in table.key)
     con = local_connection()
@@ -83,6 +84,20 @@ def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Tabl
     finally:
         con.close()
     return merged.cast(data.schema)
+
+
+def _keys_unique(data: pa.Table, key: Sequence[str]) -> bool:
+    """No two rows share a key (NULL equal to NULL, as grouping does), by one distinct count.
+
+    A compute kernel, not ``Table.group_by``, whose engine (Arrow's Acero) costs ~30 ms to import. Keys
+    of several columns are compared joined into one text; two different keys that join alike (a
+    separator or NULL mark inside a value) only send the table to the exact merge, which finds
+    nothing to merge.
+    """
+    columns = [data.column(k) for k in key]
+    values = columns[0] if len(columns) == 1 else pc.binary_join_element_wise(
+        *(pc.cast(c, pa.string()) for c in columns), "\x1f", null_handling="replace", null_replacement="\x00")
+    return bool(pc.count_distinct(values, mode="all").as_py() == data.num_rows)
 
 
 def _fields(table: Table) -> list[str]:

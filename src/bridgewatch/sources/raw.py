@@ -197,37 +197,42 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
         sources[str(path if encoding == "utf-8" else session.utf8(path, encoding, path.suffix))] = path
     if not sources:
         return
-    _read_objects(session, sources)
-    records = " ".join(f"WHEN {_env_present(e)} THEN {_env_records(e)}" for e in layout.envelopes)
-    env_kind = " ".join(f"WHEN {_env_present(e)} THEN {literal(e.kind)}" for e in layout.envelopes)
+    _read_objects(session, sources, layout)
+    records = " ".join(f"WHEN {i} THEN {_env_records(e)}" for i, e in enumerate(layout.envelopes, 1))
+    env_kind = (f"CAST(([{', '.join(literal(e.kind) for e in layout.envelopes)}])[t.__env] AS VARCHAR)"
+                if layout.envelopes else "CAST(NULL AS VARCHAR)")
     rec_kind = " ".join(f"WHEN {cond} THEN {literal(kind)}" for kind, cond in layout.kinds)
     session.con.execute(f"""
         INSERT INTO __rec
         SELECT __file, __row, COALESCE(env_kind, CASE {rec_kind or 'WHEN FALSE THEN NULL'} ELSE 'unknown' END), j
         FROM (SELECT t.__file, row_number() OVER (PARTITION BY t.__file ORDER BY t.rowid, x.ord) AS __row,
-                     CASE {env_kind or 'WHEN FALSE THEN NULL'} END AS env_kind, {_with_context(layout)} AS j
+                     {env_kind} AS env_kind, {_with_context(layout)} AS j
               FROM __top AS t,
-                   unnest(CASE {records or 'WHEN FALSE THEN NULL'} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
+                   unnest(CASE t.__env {records or 'WHEN 0 THEN NULL'} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
         """)
     session.files.extend(str(p) for p in sources.values())
     _refuse(session.con, layout)
 
 
-def _read_objects(session: Session, sources: Mapping[str, Path]) -> None:
-    """Every top-level JSON value of every file, in file order, as ``__top(__file, json)`` (``__file``: the
-    user's path, also for a transcoded copy)."""
+def _read_objects(session: Session, sources: Mapping[str, Path], layout: JsonLayout) -> None:
+    """Every top-level JSON value of every file, in file order, as ``__top(__file, json, __env)`` (``__file``:
+    the user's path, also for a transcoded copy; ``__env``: the position of the first of the layout's
+    envelopes the value is, NULL for none). The envelopes are tested here once: the records' insert and
+    the refusal of error responses read ``__env`` (DuckDB plans each test again wherever it is written)."""
     names = "[" + ", ".join(literal(s) for s in sources) + "]"
     copies = " ".join(f"WHEN {literal(s)} THEN {literal(str(p))}" for s, p in sources.items() if s != str(p))
     user_path = f"CASE filename {copies} ELSE filename END" if copies else "filename"
+    found = " ".join(f"WHEN {_env_present(e)} THEN {i}" for i, e in enumerate(layout.envelopes, 1))
+    envelope = f"CASE {found} END" if found else "CAST(NULL AS INTEGER)"
     try:
         session.con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE __top AS SELECT {user_path} AS __file, json
+            CREATE OR REPLACE TEMP TABLE __top AS SELECT {user_path} AS __file, json, {envelope} AS __env
             FROM read_json_objects({names}, format = 'auto', filename = true,
-                                   maximum_object_size = {MAX_JSON_OBJECT})""")
+                                   maximum_object_size = {MAX_JSON_OBJECT}) AS t""")
     except duckdb.Error as exc:
         if len(sources) > 1:  # say which file: read them one by one
             for source, original in sources.items():
-                _read_objects(session, {source: original})
+                _read_objects(session, {source: original}, layout)
         culprit = next(iter(sources.values()))
         raise InputError(f"{culprit}: not valid JSON ({first_line(exc)}). The file may be truncated or not a "
                          f"saved API response; export it again.",
@@ -237,11 +242,10 @@ def _read_objects(session: Session, sources: Mapping[str, Path]) -> None:
 def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
     """Refuse a saved error response (GraphQL ``errors``, OData ``error``: it holds no data), then a file
     whose records all have a shape the reader does not know (it is not a response this reader reads)."""
-    data = " OR ".join(_env_present(e, "json") for e in layout.envelopes) or "FALSE"
     row = con.execute(f"""
         (SELECT 1 AS what, __file, COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message',
                                             'an error response') AS detail
-         FROM __top WHERE json_type(json) = 'OBJECT' AND NOT ({data})
+         FROM __top WHERE json_type(json) = 'OBJECT' AND __env IS NULL
            AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
          ORDER BY rowid LIMIT 1)
         UNION ALL

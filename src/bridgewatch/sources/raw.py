@@ -198,7 +198,8 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
     if not sources:
         return
     _read_objects(session, sources, layout)
-    records = " ".join(f"WHEN {i} THEN {_env_records(e)}" for i, e in enumerate(layout.envelopes, 1))
+    records = " ".join(f"WHEN {i} THEN {_env_records(e)}" for i, e in enumerate(layout.envelopes, 1)) \
+        or "WHEN 0 THEN NULL"
     env_kind = (f"CAST(([{', '.join(literal(e.kind) for e in layout.envelopes)}])[t.__env] AS VARCHAR)"
                 if layout.envelopes else "CAST(NULL AS VARCHAR)")
     rec_kind = " ".join(f"WHEN {cond} THEN {literal(kind)}" for kind, cond in layout.kinds)
@@ -208,7 +209,7 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
         FROM (SELECT t.__file, row_number() OVER (PARTITION BY t.__file ORDER BY t.rowid, x.ord) AS __row,
                      {env_kind} AS env_kind, {_with_context(layout)} AS j
               FROM __top AS t,
-                   unnest(CASE t.__env {records or 'WHEN 0 THEN NULL'} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
+                   unnest(CASE t.__env {records} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
         """)
     session.files.extend(str(p) for p in sources.values())
     _refuse(session.con, layout)
@@ -242,7 +243,7 @@ def _read_objects(session: Session, sources: Mapping[str, Path], layout: JsonLay
 def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
     """Refuse a saved error response (GraphQL ``errors``, OData ``error``: it holds no data), then a file
     whose records all have a shape the reader does not know (it is not a response this reader reads)."""
-    row = con.execute(f"""
+    row = con.execute("""
         (SELECT 1 AS what, __file, COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message',
                                             'an error response') AS detail
          FROM __top WHERE json_type(json) = 'OBJECT' AND __env IS NULL

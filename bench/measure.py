@@ -39,11 +39,10 @@ def measure_cards(root: Path, threads: int, memory_limit: str, cards: list[str] 
     import bridgewatch as bw
     from bridgewatch.batch import staged_workspace
     from bridgewatch.engine.duckdb import DuckDBEngine
-    from bridgewatch.engine.prepared import STORE_FILE
+    from bridgewatch.engine.prepared import remove_store
 
     if fresh:
-        for leftover in (root / STAGED_DIR).glob(f"{STORE_FILE}*"):
-            leftover.unlink()
+        remove_store(root / STAGED_DIR)
     started = time.perf_counter()
     ws = staged_workspace(root)
     with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:

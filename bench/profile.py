@@ -52,17 +52,19 @@ def operators(plan: dict[str, Any]) -> list[tuple[str, float, int]]:
 
 
 def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | None = None,
-            again: bool = False) -> list[StepProfile]:
+            again: bool = False, store: bool = True) -> list[StepProfile]:
     """Run every step of the requested cards over the staged workspace at ``root``, profiled.
 
     A first run (the prepared store next to the staged tables deleted first), or with ``again`` a
-    run reusing the store a previous run left (prepared steps then read their kept tables).
+    run reusing the store a previous run left (prepared steps then read their kept tables). With
+    ``store`` False nothing is kept: each step is one statement, so its profile shows every operator
+    (a kept step's profile is that of the store's last statement, its bookkeeping).
     """
     from bridgewatch.batch import staged_workspace
     from bridgewatch.cards import CARDS, card_steps
     from bridgewatch.cards.steps import shared_steps
     from bridgewatch.engine.duckdb import DuckDBEngine
-    from bridgewatch.engine.prepared import STORE_FILE
+    from bridgewatch.engine.prepared import remove_store
     from bridgewatch.results.pipeline import fx_errors, register_workspaces, repeatable
     from bridgewatch.results.summary import read_freshness, read_summary
     from bridgewatch.results.worklist import Worklist
@@ -71,11 +73,11 @@ def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | N
     ws = staged_workspace(root)
     chosen = cards or list(ws.config.cards)
     if not again:
-        for leftover in (root / "canonical").glob(f"{STORE_FILE}*"):
-            leftover.unlink()
+        remove_store(root / "canonical")
     out: list[StepProfile] = []
     with tempfile.TemporaryDirectory(prefix="bw-profile-") as tmp:
-        engine = DuckDBEngine(threads=threads, memory_limit=memory_limit, temp_directory=tmp)
+        engine = DuckDBEngine(threads=threads, memory_limit=memory_limit, temp_directory=tmp,
+                              prepared=None if store else False)
         started = time.perf_counter()
         register_workspaces(engine, [ws], {ws.id: resolve_as_of(ws.config)}, {ws.id: chosen})
         engine.repeatable = repeatable([ws], None)  # as compute sets it: the bench workspace gives its as-of
@@ -143,11 +145,13 @@ def main() -> None:
     parser.add_argument("--cards", default="", help="comma-separated card ids (default: the workspace's cards)")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--again", action="store_true", help="profile a second run, reusing the prepared store")
+    parser.add_argument("--no-store", action="store_true",
+                        help="keep nothing (every step in memory): each step's operators are profiled")
     parser.add_argument("--json", type=Path, help="write every step's full DuckDB profile here")
     args = parser.parse_args()
     cards = [c for c in args.cards.split(",") if c] or None
     profiles = profile(args.root, threads=args.threads, memory_limit=args.memory_limit, cards=cards,
-                       again=args.again)
+                       again=args.again, store=not args.no_store)
     print(render(profiles, args.markdown))
     if args.json:
         args.json.write_text(json.dumps({p.name: p.plan for p in profiles}, indent=1))

@@ -22,7 +22,7 @@ from bridgewatch.cards import account_key
 from bridgewatch.cards.steps import shared_steps
 from bridgewatch.demo import scenarios
 from bridgewatch.engine.duckdb import DuckDBEngine
-from bridgewatch.engine.prepared import STEPS, STORE_FILE, PreparedStore
+from bridgewatch.engine.prepared import STEPS, STEPS_DIR, STORE_FILE, PreparedStore
 from bridgewatch.results.run import CardRun, compute
 from bridgewatch.workspace import load_workspace
 
@@ -240,3 +240,40 @@ def test_a_pass_without_a_store_fingerprints_nothing(staged: Path, monkeypatch: 
     assert calls == []
     _run(staged)
     assert calls == ["pass"]
+
+
+def test_each_step_is_one_parquet_file_and_a_missing_file_is_computed_again(staged: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    first, _ = _run(staged)
+    kept = _kept(staged)
+    files = sorted(p.name for p in (staged / STEPS_DIR).iterdir())
+    assert files == sorted(f"{name}-{fp[:32]}.parquet" for name, fp in kept.items()), "one file per kept step"
+    (staged / STEPS_DIR / f"party_keys-{kept['party_keys'][:32]}.parquet").unlink()
+    saved = _saved(monkeypatch)
+    assert _run(staged)[0] == first
+    assert saved == ["party_keys"], "only the step whose file is gone is computed (same inputs, same fingerprint)"
+
+
+def test_another_as_of_replaces_the_window_files_instead_of_adding_to_them(staged: Path) -> None:
+    ws = staged_workspace(staged.parent)
+    with DuckDBEngine() as eng:
+        compute([ws], engine=eng)
+    before = len(list((staged / STEPS_DIR).iterdir()))
+    with DuckDBEngine() as eng:
+        compute([ws], engine=eng, as_of=ws.config.as_of_utc() + timedelta(days=1))  # type: ignore[operator]
+    names = [p.name.rsplit("-", 1)[0] for p in (staged / STEPS_DIR).iterdir()]
+    assert len(names) == before and len(set(names)) == len(names)
+    assert not list(staged.glob(f"{STEPS_DIR}/.*")), "no partial file left behind"
+
+
+def test_step_tables_an_earlier_version_kept_in_the_manifest_are_dropped(staged: Path) -> None:
+    con = duckdb.connect(str(staged / STORE_FILE))
+    con.execute("CREATE TABLE party_keys AS SELECT 1 AS stale")
+    con.execute("CREATE TABLE bw_prepared_steps (name VARCHAR PRIMARY KEY, fingerprint VARCHAR)")
+    con.close()
+    assert _run(staged)[0] == _run(staged, prepared=False)[0]
+    con = duckdb.connect(str(staged / STORE_FILE), read_only=True)
+    try:
+        assert [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()] == ["bw_prepared_steps"]
+    finally:
+        con.close()

@@ -97,7 +97,7 @@ class DuckDBEngine(Engine):
             return
         fingerprint = self._prints.of_step(step, sql) if step.prepared else window
         if fingerprint and (store.holds(step, fingerprint) or store.save(step, sql, fingerprint)):
-            self._replace(step.table, f"SELECT * FROM {store.table(step)}", view=True)
+            self._replace(step.table, f"SELECT * FROM {store.table(step, fingerprint)}", view=True)
             self._prints.steps[step.table] = fingerprint
             return
         self._execute(step.table, sql, step.view)

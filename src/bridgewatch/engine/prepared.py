@@ -4,9 +4,11 @@ A step marked ``prepared`` depends only on the relations it names as ``inputs`` 
 tables, small settings tables, earlier prepared steps), never on the as-of time or the window.
 Its *fingerprint* is a digest of its SQL, the DuckDB version and the fingerprint of every input:
 a staged Parquet file by its path, size and modification time; a settings table by its rows; a
-prepared step by its own fingerprint. The store (a DuckDB file, ``prepared.duckdb``) keeps each
-prepared step's table with the fingerprint it was computed under; a run whose fingerprint
-matches reads the table instead of computing it, any other run recomputes and replaces it; a
+prepared step by its own fingerprint. The store keeps each step's result as a Parquet file,
+``prepared/<step>-<fingerprint>.parquet`` next to the staged tables, and a manifest of the
+fingerprint each step was last kept under in a DuckDB file, ``prepared.duckdb``, whose lock keeps
+the store to one process at a time. A run whose fingerprint matches (and whose file is there)
+reads the file instead of computing the step, any other run recomputes and replaces it; a
 step computed outside the store (it could not be kept) drops its earlier fingerprint, so no step
 after it can be taken for a version kept under the old one. A changed file, setting or step query
 therefore never reuses a stale result. Not covered: a change to the SQL of a non-prepared view a
@@ -21,6 +23,12 @@ recomputes every window step after it. A pass whose as-of time is the clock keep
 window (it can never be asked again), and a pass with a relation that cannot be fingerprinted (a
 large in-memory table) keeps nothing of it either.
 
+Parquet rather than tables inside the DuckDB file: DuckDB writes a table to its own file by trying
+several compressions per column segment, which at 1M customers made keeping the steps cost as much as
+computing them; a Parquet file (Snappy) is written in about half the time, is smaller, and reads
+back as fast (measurements in docs/performance.md). A file is written under a temporary name and
+renamed into place before the manifest names it, so a crash never leaves a manifest naming half a file.
+
 The store is an optimisation only: when it cannot be opened (read-only folder, another process
 holding it) or written, the steps are computed in memory as usual, and a warning says why.
 """
@@ -30,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +51,8 @@ log = logging.getLogger(__name__)
 STORE_FILE = "prepared.duckdb"
 """The store's file name, next to a staged workspace's tables."""
 
+STEPS_DIR = "prepared"
+"""The folder, next to the store's manifest, holding each kept step's Parquet file."""
 CATALOG = "bw_prepared"
 STEPS = f"{CATALOG}.main.bw_prepared_steps"
 MAX_DIGEST_ROWS = 10_000
@@ -57,13 +68,29 @@ def store_for(parquet: Mapping[str, Sequence[str]]) -> Path | None:
     return Path(next(iter(folders))) / STORE_FILE
 
 
+def remove_store(folder: Path) -> None:
+    """Delete the prepared store kept in ``folder`` (its manifest and every kept step), e.g. to time a first run."""
+    for leftover in folder.glob(f"{STORE_FILE}*"):
+        leftover.unlink()
+    shutil.rmtree(folder / STEPS_DIR, ignore_errors=True)
+
+
 class PreparedStore:
-    """Prepared steps' tables in an attached DuckDB file, each with the fingerprint it was computed under."""
+    """Prepared steps' results as Parquet files, with a manifest (an attached DuckDB file) of their fingerprints."""
 
     def __init__(self, execute: Callable[..., Any], path: Path) -> None:
         self.execute, self.path = execute, path
+        self.folder = path.parent / STEPS_DIR
         execute(f"ATTACH {literal(str(path))} AS {CATALOG}")
         execute(f"CREATE TABLE IF NOT EXISTS {STEPS} (name VARCHAR PRIMARY KEY, fingerprint VARCHAR)")
+        self._drop_tables()
+
+    def _drop_tables(self) -> None:
+        """Drop step tables an earlier version kept inside the manifest file (their steps are computed again)."""
+        old = self.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND table_name <> ?",
+                           [CATALOG, STEPS.rsplit(".", 1)[1]]).fetchall()
+        for (name,) in old:
+            self.execute(f'DROP TABLE {CATALOG}.main."{name}"')
 
     @classmethod
     def open(cls, execute: Callable[..., Any], path: Path) -> PreparedStore | None:
@@ -74,28 +101,39 @@ class PreparedStore:
             log.warning("prepared store %s not used (%s); computing every step", path, exc)
             return None
 
+    def file(self, step: Step, fingerprint: str) -> Path:
+        """Where ``step`` computed under ``fingerprint`` is kept."""
+        return self.folder / f"{step.name}-{fingerprint[:32]}.parquet"
+
     def holds(self, step: Step, fingerprint: str) -> bool:
         found = self.execute(f"SELECT fingerprint FROM {STEPS} WHERE name = ?", [step.name]).fetchone()
-        return bool(found and found[0] == fingerprint)
+        return bool(found and found[0] == fingerprint and self.file(step, fingerprint).is_file())
 
-    def table(self, step: Step) -> str:
-        return f'{CATALOG}.main."{step.name}"'
+    def table(self, step: Step, fingerprint: str) -> str:
+        """SQL reading the kept result of ``step`` (as a relation)."""
+        return f"read_parquet({literal(str(self.file(step, fingerprint)))})"
 
     def save(self, step: Step, sql: str, fingerprint: str) -> bool:
         """Compute ``step`` into the store under ``fingerprint``; False (nothing kept) if that failed."""
+        final = self.file(step, fingerprint)
+        partial = final.with_name(f".{final.name}.{os.getpid()}.partial")
         try:
-            self.execute("BEGIN TRANSACTION")
-            self.execute(f"CREATE OR REPLACE TABLE {self.table(step)} AS {sql}")
+            self.folder.mkdir(exist_ok=True)
+            self.execute(f"COPY ({sql}) TO {literal(str(partial))} (FORMAT parquet, COMPRESSION snappy)")
+            os.replace(partial, final)
             self.execute(f"INSERT OR REPLACE INTO {STEPS} VALUES (?, ?)", [step.name, fingerprint])
-            self.execute("COMMIT")
-            return True
         except Exception as exc:  # noqa: BLE001
-            try:
-                self.execute("ROLLBACK")
-            except Exception:  # noqa: BLE001, S110 - no transaction was open
-                pass
-            log.warning("prepared step %s not kept in %s (%s)", step.name, self.path, exc)
+            partial.unlink(missing_ok=True)
+            log.warning("prepared step %s not kept in %s (%s)", step.name, self.folder, exc)
             return False
+        self._forget_others(step, final)
+        return True
+
+    def _forget_others(self, step: Step, kept: Path) -> None:
+        """Remove the step's files kept under other fingerprints (one version per step is kept)."""
+        for other in self.folder.glob(f"{step.name}-*.parquet"):
+            if other != kept and other.name[len(step.name) + 1:-len(".parquet")].isalnum():
+                other.unlink(missing_ok=True)
 
     def close(self) -> None:
         try:

@@ -104,8 +104,8 @@ class Worklist:
                     SELECT *, {csv_changed_sql(WORKLIST_COLUMNS)} AS bw_changed FROM (
                         SELECT g.rank AS bw_rank, {raw}
                         FROM {self.table} g
-                        LEFT JOIN (SELECT {', '.join(ACCOUNT)}, {_JOIN_STATUS} AS join_status
-                                   FROM {self.card.table('keys_tried')} GROUP BY ALL) k ON {on('k', 'g')}
+                        LEFT JOIN (SELECT acct, {_JOIN_STATUS} AS join_status
+                                   FROM {self.card.table('keys_tried')} GROUP BY acct) k ON k.acct = g.acct
                         WHERE {self.where('g')})))
             ORDER BY bw_rank"""
 

@@ -84,6 +84,8 @@ class PreparedStore:
         execute(f"ATTACH {literal(str(path))} AS {CATALOG}")
         execute(f"CREATE TABLE IF NOT EXISTS {STEPS} (name VARCHAR PRIMARY KEY, fingerprint VARCHAR)")
         self._drop_tables()
+        self.kept: dict[str, str] = dict(execute(f"SELECT name, fingerprint FROM {STEPS}").fetchall())
+        """The manifest, read once: the store's lock keeps every other process out while it is open."""
 
     def _drop_tables(self) -> None:
         """Drop step tables an earlier version kept inside the manifest file (their steps are computed again)."""
@@ -106,8 +108,7 @@ class PreparedStore:
         return self.folder / f"{step.name}-{fingerprint[:32]}.parquet"
 
     def holds(self, step: Step, fingerprint: str) -> bool:
-        found = self.execute(f"SELECT fingerprint FROM {STEPS} WHERE name = ?", [step.name]).fetchone()
-        return bool(found and found[0] == fingerprint and self.file(step, fingerprint).is_file())
+        return self.kept.get(step.name) == fingerprint and self.file(step, fingerprint).is_file()
 
     def table(self, step: Step, fingerprint: str) -> str:
         """SQL reading the kept result of ``step`` (as a relation)."""
@@ -122,6 +123,7 @@ class PreparedStore:
             self.execute(f"COPY ({sql}) TO {literal(str(partial))} (FORMAT parquet, COMPRESSION snappy)")
             os.replace(partial, final)
             self.execute(f"INSERT OR REPLACE INTO {STEPS} VALUES (?, ?)", [step.name, fingerprint])
+            self.kept[step.name] = fingerprint
         except Exception as exc:  # noqa: BLE001
             partial.unlink(missing_ok=True)
             log.warning("prepared step %s not kept in %s (%s)", step.name, self.folder, exc)

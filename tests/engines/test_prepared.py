@@ -254,6 +254,15 @@ def test_each_step_is_one_parquet_file_and_a_missing_file_is_computed_again(stag
     assert saved == ["party_keys"], "only the step whose file is gone is computed (same inputs, same fingerprint)"
 
 
+def test_a_kept_file_cut_short_is_computed_again(staged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, _ = _run(staged)
+    kept = (staged / STEPS_DIR / f"erp_keys-{_kept(staged)['erp_keys'][:32]}.parquet")
+    kept.write_bytes(kept.read_bytes()[:-100])  # a power loss after the rename: the footer never reached the disk
+    saved = _saved(monkeypatch)
+    assert _run(staged)[0] == first
+    assert saved == ["erp_keys"]
+
+
 def test_another_as_of_replaces_the_window_files_instead_of_adding_to_them(staged: Path) -> None:
     ws = staged_workspace(staged.parent)
     with DuckDBEngine() as eng:

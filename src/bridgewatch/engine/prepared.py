@@ -27,7 +27,9 @@ Parquet rather than tables inside the DuckDB file: DuckDB writes a table to its 
 several compressions per column segment, which at 1M customers made keeping the steps cost as much as
 computing them; a Parquet file (Snappy) is written in about half the time, is smaller, and reads
 back as fast (measurements in docs/performance.md). A file is written under a temporary name and
-renamed into place before the manifest names it, so a crash never leaves a manifest naming half a file.
+renamed into place before the manifest names it, so a crash never leaves a manifest naming half a
+file; a kept file that does not end with Parquet's footer (cut short by a power loss) is computed
+again.
 
 The store is an optimisation only: when it cannot be opened (read-only folder, another process
 holding it) or written, the steps are computed in memory as usual, and a warning says why.
@@ -108,7 +110,7 @@ class PreparedStore:
         return self.folder / f"{step.name}-{fingerprint[:32]}.parquet"
 
     def holds(self, step: Step, fingerprint: str) -> bool:
-        return self.kept.get(step.name) == fingerprint and self.file(step, fingerprint).is_file()
+        return self.kept.get(step.name) == fingerprint and _whole(self.file(step, fingerprint))
 
     def table(self, step: Step, fingerprint: str) -> str:
         """SQL reading the kept result of ``step`` (as a relation)."""
@@ -142,6 +144,16 @@ class PreparedStore:
             self.execute(f"DETACH {CATALOG}")
         except Exception:  # noqa: BLE001, S110 - closing the connection detaches it anyway
             pass
+
+
+def _whole(path: Path) -> bool:
+    """The Parquet file is there and ends with its footer's magic (a file cut short by a power loss does not)."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(-4, os.SEEK_END)
+            return fh.read(4) == b"PAR1"
+    except OSError:
+        return False
 
 
 class Fingerprints:

@@ -286,3 +286,21 @@ def test_step_tables_an_earlier_version_kept_in_the_manifest_are_dropped(staged:
         assert [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()] == ["bw_prepared_steps"]
     finally:
         con.close()
+
+
+def test_a_second_run_writes_the_worklist_csv_from_kept_cells(staged: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def csvs(name: str, **engine: Any) -> list[bytes]:
+        with DuckDBEngine(**engine) as eng:
+            run = compute([staged_workspace(staged.parent)], engine=eng)
+            paths = [tmp_path / f"{name}-{r.summary.card}.csv" for r in run.results]
+            for result, path in zip(run.results, paths, strict=True):
+                assert result.worklist.to_csv(path, meta={"as_of": "=1+1"}) == result.summary.count
+            return [p.read_bytes() for p in paths]
+
+    first = csvs("first")
+    assert any(name.startswith("sage_customer_master_gap_csv_") for name in _kept(staged)), "the cells are kept"
+    saved = _saved(monkeypatch)
+    assert csvs("again") == first and saved == [], "read from the store, not made again"
+    assert csvs("fresh", prepared=False) == first
+    assert b",'=1+1," in first[0].splitlines()[1], "the meta cells are formula-guarded as before"

@@ -77,6 +77,8 @@ class Engine(ABC):
 
     dialect: Dialect
     debug: bool = False
+    writes_csv: bool = False
+    """True when :meth:`write_csv` writes files itself (else callers stream the rows and write them)."""
     repeatable: bool = False
     """True while the registered pass can be asked again exactly (every as-of time given, not the clock):
     an engine that keeps results may then keep its window-dependent steps too (see ``engine.prepared``)."""

@@ -28,6 +28,7 @@ class DuckDBEngine(Engine):
     """Runs pipelines on an in-process DuckDB connection (in memory unless a path is given)."""
 
     dialect = DUCKDB
+    writes_csv = True
 
     def __init__(self, *, database: str = ":memory:", threads: int | None = None,
                  memory_limit: str | None = None, temp_directory: str | None = None, debug: bool = False,

@@ -9,6 +9,7 @@ engine's own writer. Nothing here holds every row in Python.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from itertools import groupby
@@ -18,6 +19,7 @@ from typing import IO, Any
 from bridgewatch.cards import Card
 from bridgewatch.cards.steps import ACCOUNT, on
 from bridgewatch.engine import Engine
+from bridgewatch.engine.base import Step
 from bridgewatch.report.result import CustomerRow, iso, money
 from bridgewatch.sql import equals, literal
 
@@ -77,37 +79,56 @@ class Worklist:
         """Write the worklist as formula-safe CSV (see ``report.csv_out``); returns the number of rows.
 
         To a file on an engine with its own CSV writer (DuckDB), the rows never pass through Python:
-        :meth:`csv_sql` makes each cell (the same cells ``report.csv_out`` makes from the rows) and the
-        engine writes them. Otherwise the rows are streamed and written here.
+        :meth:`cells_step` makes each customer cell (the same cells ``report.csv_out`` makes from the
+        rows) as a step of the pass, so a repeatable pass keeps them with its other steps and a
+        second run reads them; :meth:`csv_sql` adds the given ``meta`` cells and the engine writes
+        them. Otherwise the rows are streamed and written here.
         """
         from bridgewatch.report.csv_out import write_worklist_csv
 
-        if isinstance(target, str | Path):
-            written = self.engine.write_csv(self.csv_sql(meta or {}), str(target))
+        if isinstance(target, str | Path) and self.engine.writes_csv:
+            step = self.cells_step()
+            self.engine.run([step])
+            written = self.engine.write_csv(self.csv_sql(meta or {}, step.table), str(target))
             if written is not None:
                 return written
         return write_worklist_csv(target, [(meta or {}, iter(self))])
 
-    def csv_sql(self, meta: Mapping[str, Any]) -> str:
-        """The CSV worklist's rows as SQL: one row per customer, every cell as ``report.csv_out`` writes it."""
-        from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
-        from bridgewatch.report.safe import csv_cell, csv_changed_sql, csv_clean_sql, csv_guard_sql
+    def cells_step(self) -> Step:
+        """The customer cells of the CSV worklist, cleaned and formula-guarded, with ``bw_rank`` (a step).
 
-        given = {k: csv_cell(meta.get(k)) for k in META_COLUMNS}
-        cells = {**{k: literal(str(v)) for k, v in given.items()}, **_csv_cells("g", "k")}
-        raw = ", ".join(f"CAST({cells[c]} AS VARCHAR) AS {c}" for c in WORKLIST_COLUMNS)
-        clean = ", ".join(f"CASE WHEN bw_changed THEN {csv_clean_sql(c)} ELSE {c} END AS {c}" for c in WORKLIST_COLUMNS)
-        guarded = ", ".join(f"{csv_guard_sql(c)} AS {c}" for c in WORKLIST_COLUMNS)
-        return f"""
-            SELECT {guarded} FROM (
+        Named per card and workspace; a view unless the pass is repeatable (then it is a table the
+        prepared store can keep, so a second run writes the CSV straight from it).
+        """
+        from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
+        from bridgewatch.report.safe import csv_changed_sql, csv_clean_sql, csv_guard_sql
+
+        columns = [c for c in WORKLIST_COLUMNS if c not in META_COLUMNS]
+        cells = _csv_cells("g", "k")
+        raw = ", ".join(f"CAST({cells[c]} AS VARCHAR) AS {c}" for c in columns)
+        clean = ", ".join(f"CASE WHEN bw_changed THEN {csv_clean_sql(c)} ELSE {c} END AS {c}" for c in columns)
+        guarded = ", ".join(f"{csv_guard_sql(c)} AS {c}" for c in columns)
+        name = f"{self.card.id}_csv_{hashlib.sha256(self.workspace_id.encode()).hexdigest()[:12]}"
+        return Step(name, f"""
+            SELECT bw_rank, {guarded} FROM (
                 SELECT bw_rank, {clean} FROM (
-                    SELECT *, {csv_changed_sql(WORKLIST_COLUMNS)} AS bw_changed FROM (
+                    SELECT *, {csv_changed_sql(columns)} AS bw_changed FROM (
                         SELECT g.rank AS bw_rank, {raw}
                         FROM {self.table} g
                         LEFT JOIN (SELECT acct, {_JOIN_STATUS} AS join_status
                                    FROM {self.card.table('keys_tried')} GROUP BY acct) k ON k.acct = g.acct
-                        WHERE {self.where('g')})))
-            ORDER BY bw_rank"""
+                        WHERE {self.where('g')})))""", view=not self.engine.repeatable)
+
+    def csv_sql(self, meta: Mapping[str, Any], cells: str) -> str:
+        """The CSV worklist's rows as SQL over ``cells`` (:meth:`cells_step`'s relation), with the ``meta`` cells
+        (the same for every row: made once here by ``csv_cell``), in the columns' order, by rank."""
+        from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
+        from bridgewatch.report.safe import csv_cell
+
+        given = {k: str(csv_cell(meta.get(k))) for k in META_COLUMNS}
+        cols = ", ".join(f"CAST({literal(given[c]) if given[c] else 'NULL'} AS VARCHAR) AS {c}"
+                         if c in META_COLUMNS else c for c in WORKLIST_COLUMNS)
+        return f"SELECT {cols} FROM {cells} ORDER BY bw_rank"
 
     def rows_sql(self, condition: str = "TRUE", *, order: str = "g.rank") -> str:
         """The query behind the rows: one line per (customer, key tried), ordered by ``order`` then key priority."""

@@ -135,8 +135,8 @@ class PreparedStore:
 
     def _forget_others(self, step: Step, kept: Path) -> None:
         """Remove the step's files kept under other fingerprints (one version per step is kept)."""
-        for other in self.folder.glob(f"{step.name}-*.parquet"):
-            if other != kept and other.name[len(step.name) + 1:-len(".parquet")].isalnum():
+        for other in self.folder.glob(f"{step.name}-*.parquet"):  # step names hold no '-': only this step's files
+            if other != kept:
                 other.unlink(missing_ok=True)
 
     def close(self) -> None:

@@ -88,6 +88,25 @@ def test_a_row_with_too_many_or_too_few_fields_is_quarantined_with_its_line(tmp_
     assert accounts(result)[("sync_events", "log.csv")] == {"read": 3, "used": 1, "excluded": {}, "quarantined": 2}
 
 
+def test_a_windows_line_that_does_not_fit_is_quarantined_as_written(tmp_path: Path) -> None:
+    path = _log(tmp_path, LOG_HEADER + "\r\nE1,2026-06-18T11:05:00Z,C1,failed,x,extra\r\nE2,2026-06-18T11:06:00Z,C2,"
+                                       "failed,y\r\nE3,2026-06-18T11:07:00Z\r\n")
+    assert problems(read("sync_log", [path])) == [
+        ("log.csv", 1, None, "E1,2026-06-18T11:05:00Z,C1,failed,x,extra",
+         "line 2: too many columns: Expected Number of Columns: 5 Found: 6"),
+        ("log.csv", 3, None, "E3,2026-06-18T11:07:00Z", "line 4: missing columns: Expected Number of Columns: 5 Found: 2")]
+
+
+def test_blank_header_cells_a_spreadsheet_leaves_are_read_past(tmp_path: Path) -> None:
+    path = _log(tmp_path, "Customer ID,First Name,Last Name,Email,Default Address Country Code,,\r\n"
+                          "'7001,Ana,Lopez,ana@shop.example,ES,,\r\n'7002,Bo,Berg,bo@shop.example,SE,,\r\n",
+                name="customers_export.csv")
+    result = read("shopify_csv", [path])
+    assert rows(result, "commerce_customers", "customer_id", "name", "email", "country", "source_row") == [
+        ("7001", "Ana Lopez", "ana@shop.example", "ES", 1), ("7002", "Bo Berg", "bo@shop.example", "SE", 2)]
+    assert not problems(result)
+
+
 def test_missing_timestamp_zone_option_overrides_workspace(tmp_path: Path) -> None:
     path = _log(tmp_path, LOG_HEADER + "\nE1,2026-06-18 11:05:00,C1,failed,\n")
     assert rows(read("sync_log", [path], zone="Europe/London"), "sync_events", "occurred_at") == [

@@ -87,7 +87,9 @@ def rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> li
     rows = con.execute(f"SELECT line, any_value(error_type) AS kind, CASE WHEN kind = 'MISSING COLUMNS' THEN "
                        f"arg_min(error_message, column_idx) ELSE arg_max(error_message, column_idx) END, "
                        f"any_value(csv_line) FROM {table} GROUP BY line ORDER BY line").fetchall()
-    return [Problem(str(path), int(line) - 1, None, csv_line, f"line {line}: {str(kind).lower()}: {message}")
+    # DuckDB keeps the '\n' of a Windows line end ahead of the next line's text: the value is the line itself
+    return [Problem(str(path), int(line) - 1, None, csv_line and csv_line.strip("\r\n"),
+                    f"line {line}: {str(kind).lower()}: {message}")
             for line, kind, message, csv_line in rows]
 
 

@@ -123,9 +123,12 @@ def resolve_columns(path: Path, kind: TabularKind, header: Sequence[str],
 
 
 def _unique(header: Sequence[str]) -> list[str]:
+    """Column names for DuckDB: repeats numbered, a blank header cell (the trailing ``,,`` a spreadsheet
+    leaves) named by its position, as DuckDB cannot name a column ''."""
     seen: dict[str, int] = {}
     out = []
-    for h in header:
+    for i, cell in enumerate(header):
+        h = cell or f"column{i}"
         n = seen.get(h, 0)
         seen[h] = n + 1
         out.append(h if n == 0 else f"{h} ({n + 1})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -114,6 +115,21 @@ def test_saved_graphql_error_response_is_an_error(tmp_path: Path) -> None:
     throttled.write_text('{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}]}')
     with pytest.raises(InputError, match="this is an API error response, not data: Throttled"):
         read("shopify_api", [throttled])
+
+
+def test_a_saved_graphql_page_with_errors_beside_its_data_is_an_error(tmp_path: Path) -> None:
+    page = tmp_path / "customers.json"
+    page.write_text(json.dumps({
+        "data": {"customers": {"nodes": [{"id": "gid://shopify/Customer/7001", "email": None, "displayName": None}]}},
+        "errors": [{"message": "This app is not approved to access the Customer object.",
+                    "path": ["customers", "nodes", 0, "email"], "extensions": {"code": "ACCESS_DENIED"}}]}))
+    with pytest.raises(InputError) as err:
+        read("shopify_api", [page])
+    assert str(err.value).startswith(f"{page}: this API response reports errors beside its data: This app is not "
+                                     f"approved to access the Customer object. Its records are incomplete")
+    assert [(p.file, p.value, p.reason) for p in err.value.problems] == [
+        (str(page), "This app is not approved to access the Customer object.",
+         "API response with errors beside its data")]
 
 
 def test_missing_required_column_is_named(tmp_path: Path) -> None:

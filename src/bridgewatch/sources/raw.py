@@ -241,19 +241,27 @@ def _read_objects(session: Session, sources: Mapping[str, Path], layout: JsonLay
 
 
 def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
-    """Refuse a saved error response (GraphQL ``errors``, OData ``error``: it holds no data), then a file
+    """Refuse a saved error response (GraphQL ``errors``, OData ``error``: it holds no data), or one whose
+    data came with GraphQL ``errors`` (a partial answer: fields it could not give are null), then a file
     whose records all have a shape the reader does not know (it is not a response this reader reads)."""
     row = con.execute("""
-        (SELECT 1 AS what, __file, COALESCE(json ->> '$.errors[0].message', json ->> '$.error.message',
-                                            'an error response') AS detail
-         FROM __top WHERE json_type(json) = 'OBJECT' AND __env IS NULL
-           AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
+        (SELECT CASE WHEN __env IS NULL THEN 1 ELSE 0 END AS what, __file,
+                COALESCE(json ->> '$.errors[0].message', json ->> '$.errors[0]', json ->> '$.error.message',
+                         'an error response') AS detail
+         FROM __top WHERE json_type(json) = 'OBJECT'
+           AND (__env IS NULL AND (json_type(json, '$.errors') = 'ARRAY' OR json_type(json, '$.error') = 'OBJECT')
+                OR __env IS NOT NULL AND COALESCE(json_array_length(json, '$.errors'), 0) > 0)
          ORDER BY rowid LIMIT 1)
         UNION ALL
         (SELECT 2, __file, any_value(array_to_string(json_keys(j)[1:8], ', ')) FILTER (WHERE kind = 'unknown')
          FROM __rec GROUP BY __file HAVING count(*) = count(*) FILTER (WHERE kind = 'unknown')
          ORDER BY __file LIMIT 1)
         ORDER BY what LIMIT 1""").fetchone()
+    if row and row[0] == 0:
+        raise InputError(f"{row[1]}: this API response reports errors beside its data: {str(row[2]).rstrip('.')}. Its records are "
+                         f"incomplete (fields the app may not read come back null, e.g. Shopify's protected "
+                         f"customer data); fix the request (permissions, query) and save the response again.",
+                         [Problem(str(row[1]), None, None, row[2], "API response with errors beside its data")])
     if row and row[0] == 1:
         raise InputError(f"{row[1]}: this is an API error response, not data: {row[2]}. Fix the request "
                          f"(permissions, throttling, query) and save the response again.",

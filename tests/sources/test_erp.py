@@ -48,6 +48,25 @@ def test_intacct_truncated_xml_is_an_error(tmp_path: Path) -> None:
     assert err.value.problems[0].reason == "not valid XML"
 
 
+def test_an_xml_file_without_intacct_data_is_an_error_not_an_empty_master(tmp_path: Path) -> None:
+    gateway_page = tmp_path / "customers_page2.xml"
+    gateway_page.write_text("<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>")
+    with pytest.raises(InputError) as err:
+        read("sage_intacct_xml", [gateway_page])
+    assert str(err.value).split("\n")[0] == (
+        f"{gateway_page}: not a Sage Intacct API response holding records (no <data> element; the document is "
+        f"<html>). Save the response of readByQuery, readMore or query on CUSTOMER (an empty result is a "
+        f"<data count=\"0\"/>).")
+    assert [(p.value, p.reason) for p in err.value.problems] == [("html", "no <data> element")]
+    empty = tmp_path / "customers_page3.xml"
+    empty.write_text('<?xml version="1.0" encoding="UTF-8"?><response><control><status>success</status></control>'
+                     '<operation><result><status>success</status><function>readMore</function>'
+                     '<data listtype="customer" count="0" totalcount="2" numremaining="0" resultId="7765623"/>'
+                     '</result></operation></response>')
+    assert accounts(read("sage_intacct_xml", [empty]))[("erp_customers", "customers_page3.xml")] == {
+        "read": 0, "used": 0, "excluded": {}, "quarantined": 0, "notes": ["no erp customers: no records in the file"]}
+
+
 def test_intacct_unknown_status_bad_date_and_empty_id_are_quarantined() -> None:
     result = read("sage_intacct_xml", "intacct/malformed/bad_values.xml")
     assert problems(result) == [

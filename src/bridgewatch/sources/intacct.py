@@ -117,15 +117,18 @@ def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list
         The columns, and the attributes of each ``<data>`` page (count, numremaining, resultId).
 
     Raises:
-        InputError: the XML is malformed or truncated, or Intacct reported a failure.
+        InputError: the XML is malformed or truncated, Intacct reported a failure, or the document has no
+            ``<data>`` element (not a read response: an HTML error page, a saved request).
     """
     out: dict[str, list[str | None]] = {f: [] for f in fields}
     stack: list[str] = []
     pages: list[dict[str, str]] = []
     failed: str | None = None
+    root = ""
     try:
         for event, elem in ET.iterparse(path, events=("start", "end")):
             if event == "start":
+                root = root or str(elem.tag)
                 stack.append(elem.tag)
                 if elem.tag == "data":
                     pages.append(dict(elem.attrib))
@@ -143,6 +146,11 @@ def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list
         raise InputError(f"{path}: not valid XML (line {line}, column {column}: {exc}). "
                          f"The file may be truncated; save the API response again.",
                          [Problem(str(path), line, None, None, "not valid XML")]) from exc
+    if not pages:
+        raise InputError(f"{path}: not a Sage Intacct API response holding records (no <data> element; the "
+                         f"document is <{root}>). Save the response of readByQuery, readMore or query on "
+                         f"CUSTOMER (an empty result is a <data count=\"0\"/>).",
+                         [Problem(str(path), None, None, root, "no <data> element")])
     return out, [{**p, "file": str(path)} for p in pages]
 
 

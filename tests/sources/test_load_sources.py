@@ -83,6 +83,15 @@ def test_option_of_the_wrong_kind_is_a_config_error(tmp_path: Path) -> None:
         load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
 
 
+def test_a_date_order_that_is_not_one_of_its_words_is_a_config_error(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "intacct/customer_list.csv")
+    config = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct/customer_list.csv",
+                                    "options": {"date_order": "dmy"}}})
+    with pytest.raises(ConfigError) as err:
+        load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+    assert str(err.value) == "sources.erp.options.date_order: expected one of auto, day_first, month_first, got 'dmy'"
+
+
 def test_a_path_matching_nothing_names_the_source_and_path(tmp_path: Path) -> None:
     config = _config(tmp_path, {"erp": {"reader": "sage_intacct_xml", "path": "exports/intacct/*.xml"}})
     with pytest.raises(InputError) as err:

@@ -94,7 +94,8 @@ def test_a_windows_line_that_does_not_fit_is_quarantined_as_written(tmp_path: Pa
     assert problems(read("sync_log", [path])) == [
         ("log.csv", 1, None, "E1,2026-06-18T11:05:00Z,C1,failed,x,extra",
          "line 2: too many columns: Expected Number of Columns: 5 Found: 6"),
-        ("log.csv", 3, None, "E3,2026-06-18T11:07:00Z", "line 4: missing columns: Expected Number of Columns: 5 Found: 2")]
+        ("log.csv", 3, None, "E3,2026-06-18T11:07:00Z",
+         "line 4: missing columns: Expected Number of Columns: 5 Found: 2")]
 
 
 def test_blank_header_cells_a_spreadsheet_leaves_are_read_past(tmp_path: Path) -> None:

@@ -49,6 +49,8 @@ class Option:
 
     default: Any
     doc: str
+    choices: tuple[str, ...] = ()
+    """The only values the option takes, when it is one of a few words (checked like its kind)."""
 
 
 class Reader(ABC):
@@ -82,8 +84,9 @@ def resolve_options(reader: type[Reader] | Reader, given: Mapping[str, Any], sou
     """The reader's options with ``given`` applied over the defaults.
 
     Raises:
-        ConfigError: an option the reader does not know (with the closest name), or a value of the
-            wrong kind (e.g. a string where a list is expected). Every problem is listed.
+        ConfigError: an option the reader does not know (with the closest name), a value of the
+            wrong kind (e.g. a string where a list is expected) or not among the option's choices.
+            Every problem is listed.
     """
     known = reader.options
     where = f"sources.{source}.options" if source else "options"
@@ -96,8 +99,11 @@ def resolve_options(reader: type[Reader] | Reader, given: Mapping[str, Any], sou
                             f"Known: {', '.join(sorted(known)) or '(none)'}.")
             continue
         default = known[key].default
+        choices = known[key].choices
         if default is not None and not _same_kind(default, value):
             problems.append(f"{where}.{key}: expected {_kind(default)}, got {value!r}")
+        elif choices and value not in choices:
+            problems.append(f"{where}.{key}: expected one of {', '.join(choices)}, got {value!r}")
     if problems:
         raise ConfigError("\n".join(problems))
     return {**{k: o.default for k, o in known.items()}, **given}

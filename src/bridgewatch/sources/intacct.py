@@ -32,7 +32,7 @@ from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import load_csv, match_kind, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ class SageIntacctCsvReader(VendorReader):
                               "in your export."),
         "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
                                      "day_first or month_first; a file that cannot tell has its two-way dates "
-                                     "quarantined until this is set."),
+                                     "quarantined until this is set.", choices=DATE_ORDER_CHOICES),
     }
 
     def _kind(self, options: Mapping[str, Any]) -> TabularKind:

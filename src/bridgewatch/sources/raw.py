@@ -258,7 +258,8 @@ def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
          ORDER BY __file LIMIT 1)
         ORDER BY what LIMIT 1""").fetchone()
     if row and row[0] == 0:
-        raise InputError(f"{row[1]}: this API response reports errors beside its data: {str(row[2]).rstrip('.')}. Its records are "
+        detail = str(row[2]).rstrip(".")
+        raise InputError(f"{row[1]}: this API response reports errors beside its data: {detail}. Its records are "
                          f"incomplete (fields the app may not read come back null, e.g. Shopify's protected "
                          f"customer data); fix the request (permissions, query) and save the response again.",
                          [Problem(str(row[1]), None, None, row[2], "API response with errors beside its data")])

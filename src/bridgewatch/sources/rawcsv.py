@@ -28,6 +28,8 @@ from bridgewatch.sql import literal
 SLASH_DATE = r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})([^0-9]|$)"
 """A numeric date whose order depends on the locale: ``09/01/24``, ``30.10.2015``, ``1-2-2026``."""
 DATE_ORDERS = {"auto": None, "day_first": "dmy", "month_first": "mdy"}
+DATE_ORDER_CHOICES = tuple(DATE_ORDERS)
+"""The values of the readers' ``date_order`` option."""
 
 
 def match_kind(path: Path, head: CsvHead, kinds: Sequence[TabularKind]) -> TabularKind:

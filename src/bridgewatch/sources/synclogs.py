@@ -23,7 +23,7 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json_files
-from bridgewatch.sources.rawcsv import load_csv, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, read_head
 from bridgewatch.sources.shapes import (
     Field,
     blank,
@@ -267,7 +267,8 @@ class BusinessCentralConnectorLogReader(VendorReader):
         "date_formats": Option([], "strptime formats of the Created At column when it is not ISO-8601 "
                                    "(BC exports use the user's locale, e.g. '%d/%m/%Y %H:%M')."),
         "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
-                                     "day_first or month_first, for the date_formats above."),
+                                     "day_first or month_first, for the date_formats above.",
+                             choices=DATE_ORDER_CHOICES),
         "columns": Option({}, "Header overrides: field → column name."),
     }
 

@@ -92,6 +92,26 @@ def test_a_date_order_that_is_not_one_of_its_words_is_a_config_error(tmp_path: P
     assert str(err.value) == "sources.erp.options.date_order: expected one of auto, day_first, month_first, got 'dmy'"
 
 
+@pytest.mark.parametrize(("reader", "path", "options", "expected"), [
+    ("power_automate_flowruns", "synclogs/flowruns.json", {"customer_ref_pattern": r"customer (\d+"},
+     r"sources.src.options.customer_ref_pattern: not a regular expression DuckDB reads (RE2): 'customer (\\d+' "
+     r"(Invalid Input Error: missing ): customer (\d+)"),
+    ("bigcommerce_csv", "bigcommerce/orders_export.csv", {"date_formats": ["%d/%m/%Y %H:%M", "%d/%m/%Y %Q"]},
+     "sources.src.options.date_formats: not a strptime format: '%d/%m/%Y %Q' (Invalid Input Error: Failed to parse "
+     "format specifier %d/%m/%Y %Q: Unrecognized format for strftime/strptime: %Q)"),
+    ("shopify_api", "shopify/graphql_customers.json", {"vat_path": "$.vat[value"},
+     "sources.src.options.vat_path: not a JSON path such as $.vat.value: '$.vat[value' (Binder Error: JSON path "
+     "error near '[value')"),
+])
+def test_patterns_in_options_that_duckdb_cannot_use_are_config_errors(tmp_path: Path, reader: str, path: str,
+                                                                        options: dict[str, Any], expected: str) -> None:
+    root = _copy(tmp_path, path)
+    config = _config(root, {"src": {"reader": reader, "path": f"exports/{path}", "options": options}})
+    with pytest.raises(ConfigError) as err:
+        load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+    assert str(err.value) == expected
+
+
 def test_a_path_matching_nothing_names_the_source_and_path(tmp_path: Path) -> None:
     config = _config(tmp_path, {"erp": {"reader": "sage_intacct_xml", "path": "exports/intacct/*.xml"}})
     with pytest.raises(InputError) as err:

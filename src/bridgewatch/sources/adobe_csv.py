@@ -66,7 +66,7 @@ class AdobeCommerceCsvReader(VendorReader):
         "currency": Option(None, "Currency of the orders grid totals when their symbol does not name one (the "
                                  "grid has no currency code; € or £ name theirs, $ needs this)."),
         "date_formats": Option(DATE_FORMATS, "strptime formats of Purchase Date / created_at, tried in order; "
-                                             "day and month follow date_order."),
+                                             "day and month follow date_order.", syntax="strptime"),
         "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
                                      "day_first or month_first; a file that cannot tell has its two-way dates "
                                      "quarantined until this is set.", choices=DATE_ORDER_CHOICES),

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import duckdb
+
 from bridgewatch.errors import ConfigError, did_you_mean
 from bridgewatch.ingest.accounting import FileAccount, OnBadRow
+from bridgewatch.sql import literal
 
 READERS: dict[str, type[Reader]] = {}
 
@@ -51,6 +54,15 @@ class Option:
     doc: str
     choices: tuple[str, ...] = ()
     """The only values the option takes, when it is one of a few words (checked like its kind)."""
+    syntax: str | None = None
+    """``regex``, ``strptime`` or ``json_path``: the value (each value of a list) is SQL the reader runs,
+    checked by DuckDB when the options are read, so a mistyped one is a configuration error."""
+
+
+SYNTAX = {"regex": ("regexp_matches('', {})", "not a regular expression DuckDB reads (RE2)"),
+          "strptime": ("try_strptime('', [{}])", "not a strptime format"),
+          "json_path": ("json_extract_string('{{}}', {})", "not a JSON path such as $.vat.value")}
+"""Per option syntax: SQL that fails on a bad value, and what to call a bad one."""
 
 
 class Reader(ABC):
@@ -104,9 +116,27 @@ def resolve_options(reader: type[Reader] | Reader, given: Mapping[str, Any], sou
             problems.append(f"{where}.{key}: expected {_kind(default)}, got {value!r}")
         elif choices and value not in choices:
             problems.append(f"{where}.{key}: expected one of {', '.join(choices)}, got {value!r}")
+        elif known[key].syntax and value is not None:
+            problems += [f"{where}.{key}: {bad}" for bad in _bad_syntax(str(known[key].syntax), value)]
     if problems:
         raise ConfigError("\n".join(problems))
     return {**{k: o.default for k, o in known.items()}, **given}
+
+
+def _bad_syntax(syntax: str, value: Any) -> list[str]:
+    """What is wrong with each value of an option whose values are SQL patterns (none: an empty list)."""
+    template, what = SYNTAX[syntax]
+    con = duckdb.connect()
+    out = []
+    try:
+        for v in value if isinstance(value, list | tuple) else [value]:
+            try:
+                con.execute(f"SELECT {template.format(literal(str(v)))}")
+            except duckdb.Error as exc:
+                out.append(f"{what}: {v!r} ({str(exc).strip().splitlines()[0]})")
+    finally:
+        con.close()
+    return out
 
 
 def _same_kind(default: Any, value: Any) -> bool:

@@ -74,7 +74,8 @@ class BigCommerceApiReader(VendorReader):
                                                  "(0 incomplete, 4 refunded, 6 declined); 5 is cancelled."),
         "archived_inactive": Option(True, "Treat archived orders (is_deleted) as not a live sale."),
         "order_tags_path": Option(None, "JSON path of a v2 order field holding comma-separated tags for entity "
-                                        "rules (orders have no native tags), e.g. '$.staff_notes'."),
+                                        "rules (orders have no native tags), e.g. '$.staff_notes'.",
+                                  syntax="json_path"),
         "merged_into_field": Option(None, "Name of the B2B company extra field holding the id of the company it "
                                           "was merged into (no native field)."),
     }

@@ -56,7 +56,8 @@ class BigCommerceCsvReader(VendorReader):
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
         "date_formats": Option(DATE_FORMATS, "strptime formats of Order Date (+ Order Time) / Date Joined, tried "
-                                             "in order; ISO-8601 always works. Day and month follow date_order."),
+                                             "in order; ISO-8601 always works. Day and month follow date_order.",
+                               syntax="strptime"),
         "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
                                      "day_first or month_first; a file that cannot tell has its two-way dates "
                                      "quarantined until this is set.", choices=DATE_ORDER_CHOICES),

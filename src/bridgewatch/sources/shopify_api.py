@@ -93,8 +93,9 @@ class ShopifyApiReader(VendorReader):
         **COMMON_OPTIONS,
         "b2b_tag": Option(None, "A customer tag that also marks B2B buyers (besides company contacts)."),
         "vat_path": Option(None, "JSON path in a customer node holding its VAT number, e.g. "
-                                 "'$.vat.value' for a metafield queried as `vat: metafield(...)`."),
-        "account_ref_path": Option(None, "JSON path in a customer node holding its ERP account reference."),
+                                 "'$.vat.value' for a metafield queried as `vat: metafield(...)`.", syntax="json_path"),
+        "account_ref_path": Option(None, "JSON path in a customer node holding its ERP account reference.",
+                                   syntax="json_path"),
         "inactive_financial_statuses": Option(["VOIDED", "EXPIRED", "REFUNDED"],
                                               "displayFinancialStatus values that are not a live sale."),
     }

@@ -169,10 +169,11 @@ class PowerAutomateFlowRunsReader(VendorReader):
         **COMMON_OPTIONS,
         "customer_ref_field": Option(None, "Column / JSON key holding the commerce customer id the run was for."),
         "customer_ref_pattern": Option(DEFAULT_REF_PATTERN, "Regular expression whose first group finds the "
-                                                            "customer id in the error message."),
+                                                            "customer id in the error message.", syntax="regex"),
         "reason_pattern": Option(None, "Regular expression whose first group is the reason part of the error "
                                        "message (e.g. '(?s)customer [^:]+:\\s*(.*)' keeps what follows "
-                                       "'customer 1042: '); a message it does not match is kept whole."),
+                                       "'customer 1042: '); a message it does not match is kept whole.",
+                                 syntax="regex"),
         "flows": Option([], "Only runs of these flows (workflowname); empty = every flow."),
         "operation": Option("create", "What the flow attempts (create, update, promote)."),
         "platform": Option(None, "Platform of the customers the flow syncs."),
@@ -265,7 +266,7 @@ class BusinessCentralConnectorLogReader(VendorReader):
         **COMMON_OPTIONS,
         "company": Option(None, "Business Central company (entity) the connector writes to."),
         "date_formats": Option([], "strptime formats of the Created At column when it is not ISO-8601 "
-                                   "(BC exports use the user's locale, e.g. '%d/%m/%Y %H:%M')."),
+                                   "(BC exports use the user's locale, e.g. '%d/%m/%Y %H:%M').", syntax="strptime"),
         "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
                                      "day_first or month_first, for the date_formats above.",
                              choices=DATE_ORDER_CHOICES),

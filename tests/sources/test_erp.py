@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -101,6 +103,27 @@ def test_fo_cross_company_pages_hold_status_and_iso_country() -> None:
     ]
     assert rows(read("d365_fo_odata", "d365/customersv3_page1.json", legal_entity_case="as_is"), "erp_customers",
                 "legal_entity") == [("gbsi",), ("usmf",)]
+
+
+def test_fo_pages_missing_are_told_whatever_order_the_page_files_sort_in(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    for i in range(1, 11):
+        page: dict[str, object] = {"@odata.context": "https://usmf.operations.dynamics.com/data/$metadata#CustomersV3",
+                                   "value": [{"dataAreaId": "usmf", "CustomerAccount": f"US-{i:03d}",
+                                              "OrganizationName": f"Customer {i}", "OnHoldStatus": "No"}]}
+        if i < 10:
+            page["@odata.nextLink"] = f"https://usmf.operations.dynamics.com/data/CustomersV3?$skiptoken={i}"
+        (tmp_path / f"customersv3_page{i}.json").write_text(json.dumps(page))
+    pages = sorted(tmp_path.glob("*.json"))
+    assert pages[-1].name == "customersv3_page9.json"  # page10 sorts second: the last file read has a nextLink
+    with caplog.at_level(logging.WARNING):
+        assert len(rows(read("d365_fo_odata", pages), "erp_customers", "customer_account")) == 10
+    assert not caplog.records
+    with caplog.at_level(logging.WARNING):
+        assert len(rows(read("d365_fo_odata", pages[2:]), "erp_customers", "customer_account")) == 8
+    assert [r.getMessage() for r in caplog.records] == [
+        "Every CustomersV3 page read has an @odata.nextLink, so the last page is missing; follow the links and add "
+        "the remaining pages to the source, or customers will look missing"]
 
 
 def test_fo_unknown_hold_status_missing_entity_and_empty_account_are_quarantined() -> None:

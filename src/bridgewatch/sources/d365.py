@@ -66,11 +66,13 @@ class D365FoODataReader(VendorReader):
         load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        last = session.con.execute("SELECT j ->> '$.__context.\"@odata.nextLink\"' FROM __rec "
-                                   "ORDER BY __file DESC, __row DESC LIMIT 1").fetchall()
-        if last and last[0][0]:
-            log.warning("The last CustomersV3 page read still has an @odata.nextLink; follow it and add the "
-                        "remaining pages to the source, or customers will look missing")
+        """Warn when every page read has an ``@odata.nextLink``: the query's last page (the one without it)
+        is missing. Page files are not assumed to sort in page order (``page10`` sorts before ``page2``)."""
+        ends = session.con.execute("SELECT count(*) FILTER (WHERE j ->> '$.__context.\"@odata.nextLink\"' IS NULL) "
+                                   "FROM __rec HAVING count(*) > 0").fetchall()
+        if ends and not ends[0][0]:
+            log.warning("Every CustomersV3 page read has an @odata.nextLink, so the last page is missing; follow "
+                        "the links and add the remaining pages to the source, or customers will look missing")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         statuses = {**ON_HOLD, **{k.lower(): v for k, v in options["status_map"].items()}}

@@ -3,6 +3,7 @@ leading zeros, timestamps with and without zone."""
 
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from bridgewatch.errors import InputError
 from bridgewatch.sources.shapes import Field, money, timestamp
 
 from .helpers import accounts, problems, read, rows
@@ -106,6 +108,19 @@ def test_blank_header_cells_a_spreadsheet_leaves_are_read_past(tmp_path: Path) -
     assert rows(result, "commerce_customers", "customer_id", "name", "email", "country", "source_row") == [
         ("7001", "Ana Lopez", "ana@shop.example", "ES", 1), ("7002", "Bo Berg", "bo@shop.example", "SE", 2)]
     assert not problems(result)
+
+
+def test_an_excel_workbook_given_as_the_export_is_named_as_such(tmp_path: Path) -> None:
+    workbook = tmp_path / "customers_export.xlsx"
+    with zipfile.ZipFile(workbook, "w") as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(InputError) as err:
+        read("shopify_csv", [workbook])
+    assert str(err.value).split("\n")[0] == (
+        f"{workbook}: not a CSV file but a ZIP archive or Excel workbook (.xlsx, .xls). Save the sheet as CSV "
+        f"(UTF-8), or unzip the export, and point the source at the CSV file.")
+    assert [(p.file, p.reason) for p in err.value.problems] == [(str(workbook), "workbook or ZIP archive, not CSV")]
 
 
 def test_missing_timestamp_zone_option_overrides_workspace(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ import duckdb
 from bridgewatch.errors import InputError, Problem
 
 DELIMITERS = (",", ";", "\t", "|")
+WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+"""How a ZIP archive (an .xlsx workbook, a zipped export) and an old .xls workbook begin."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ def sniff_csv(path: Path, encoding: str | None = None) -> CsvHead:
             head = fh.read(1 << 20)
     except OSError as exc:
         raise InputError(f"{path}: cannot be opened ({exc.strerror}). Check the path and permissions.") from exc
+    if head.startswith(WORKBOOKS):
+        raise InputError(f"{path}: not a CSV file but a ZIP archive or Excel workbook (.xlsx, .xls). Save the sheet "
+                         f"as CSV (UTF-8), or unzip the export, and point the source at the CSV file.",
+                         [Problem(str(path), None, None, None, "workbook or ZIP archive, not CSV")])
     encoding = encoding or _encoding(head)
     text = head.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
     first = text.splitlines()[0] if text.strip() else ""

@@ -74,6 +74,21 @@ def test_missing_column_and_unknown_column(tmp_path: Path) -> None:
     assert "orders.csv, field 'curency': unknown column for table 'orders'. Did you mean currency?" in text
 
 
+def test_blank_header_cells_a_spreadsheet_leaves_are_ignored_unless_their_column_has_values(tmp_path: Path) -> None:
+    root = _ws(tmp_path)
+    orders = root / "data" / "orders.csv"
+    header, *rest = orders.read_text().splitlines()
+    orders.write_text("\r\n".join([header + ",,"] + [line + ",," for line in rest]) + "\r\n")
+    order = load_workspace(root).tables["orders"].to_pylist()[0]
+    assert (order["source_row"], order["customer_id"], order["total"]) == (1, "A-U", Decimal("100.0000"))
+    orders.write_text("\r\n".join([header + ",,"] + [line + ",,note" for line in rest]) + "\r\n")
+    with pytest.raises(InputError) as err:
+        load_workspace(root)
+    width = len(header.split(","))
+    assert [(Path(p.file).name, p.field, p.reason) for p in err.value.problems] == [
+        ("orders.csv", f"column {width + 2}", "the column has values but no name in the header row")]
+
+
 def test_missing_required_file(tmp_path: Path) -> None:
     root = _ws(tmp_path)
     (root / "data" / "erp_customers.csv").unlink()

@@ -204,6 +204,8 @@ def empty_table(con: duckdb.DuckDBPyConnection, table: Table) -> Any:
 
 BLANK = "the file is empty"
 HEADER_ONLY = "the file has a header and no rows"
+BLANK_HEADER = "__no_header_"
+"""Name given to a column whose header cell is blank (it is dropped when it holds no value)."""
 
 
 def empty_note(table: str, why: str) -> str:
@@ -323,12 +325,32 @@ def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple
         columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
     else:
         columns, rejected = _read_csv(con, path)
+        columns = _without_blank_columns(con, path, columns)
     by_name = {c.strip().lower(): c for c in columns}
     _check_columns(table, path, set(by_name))
     casts = ", ".join(f"CAST({_q(orig)} AS VARCHAR) AS {_q(name)}" for name, orig in by_name.items())
     row = row_number_sql(con, [p.row for p in rejected if p.row is not None], "__skipped", "__file.rowid")
     con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT {row} AS __row, {casts} FROM __file")
     return set(by_name), rejected
+
+
+def _without_blank_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str]) -> list[str]:
+    """``columns`` less those without a header and without a value (the trailing ``,,`` a spreadsheet leaves).
+
+    Raises:
+        InputError: a column without a header holds values (whose are they?).
+    """
+    blank = [c for c in columns if c.startswith(BLANK_HEADER)]
+    if not blank:
+        return columns
+    counts = con.execute("SELECT " + ", ".join(f"count(NULLIF(trim({_q(c)}), ''))" for c in blank)
+                         + " FROM __file").fetchone() or ()
+    filled = [c for c, n in zip(blank, counts, strict=True) if n]
+    if filled:
+        raise InputError(f"{path}: header problems", [
+            Problem(str(path), None, f"column {int(c.removeprefix(BLANK_HEADER)) + 1}", None,
+                    "the column has values but no name in the header row") for c in filled])
+    return [c for c in columns if c not in blank]
 
 
 def _create_file_table(con: duckdb.DuckDBPyConnection, path: Path, reader: str, kind: str) -> None:
@@ -347,7 +369,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], li
     head = sniff_csv(path)
     if not head.header or not any(head.header):
         raise InputError(f"{path}: the file is empty or has no header row. Export it again with a header.")
-    names = list(dict.fromkeys(h or f"column{i}" for i, h in enumerate(head.header)))
+    names = list(dict.fromkeys(h or f"{BLANK_HEADER}{i}" for i, h in enumerate(head.header)))
     if len(names) != len(head.header):
         raise InputError(f"{path}: the header repeats a column name ({', '.join(head.header)}).")
     spec = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"

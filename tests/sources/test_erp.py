@@ -162,6 +162,26 @@ def test_business_central_company_from_odata_context() -> None:
     assert sorted({r[0] for r in rows(named, "erp_customers", "legal_entity")}) == ["UK", "US"]
 
 
+def test_business_central_pages_missing_are_told_per_company(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    base = "https://api.businesscentral.dynamics.com/v2.0/tenant/production/api/v2.0"
+    uk, us = "5b1f2c8e-7d1a-ef11-9f88-000d3a2b1c01", "7c2e3d9f-8e2b-ef11-9f88-000d3a2b1c02"
+    for company, page, more in ((uk, 1, True), (uk, 2, False), (us, 1, True)):
+        body: dict[str, object] = {
+            "@odata.context": f"{base}/$metadata#companies({company})/customers",
+            "value": [{"id": f"{company[:8]}-{page}", "number": f"C{page:05d}", "displayName": f"Customer {page}",
+                       "blocked": " "}]}
+        if more:
+            body["@odata.nextLink"] = f"{base}/companies({company})/customers?$skiptoken={page}"
+        (tmp_path / f"customers_{company[:4]}_page{page}.json").write_text(json.dumps(body))
+    with caplog.at_level(logging.WARNING):
+        result = read("business_central_api", sorted(tmp_path.glob("*.json")))
+    assert rows(result, "erp_customers", "legal_entity", "customer_account") == [
+        (uk, "C00001"), (uk, "C00002"), (us, "C00001")]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Every Business Central customers page read for company {us} has an @odata.nextLink, so its last page is "
+        f"missing; follow the links and add the remaining pages to the source, or customers will look missing"]
+
+
 def test_dataverse_accounts_contacts_merged_and_unpromoted() -> None:
     result = read("dataverse_api", "dataverse/*.json",
                   companies={"0f5d2a11-0000-0000-0000-0000000000AA": "usmf"})

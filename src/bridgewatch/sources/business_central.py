@@ -9,6 +9,7 @@ and ``Invoice`` on hold, ``All`` blocked. Only ``lastModifiedDateTime`` is expos
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,12 +21,14 @@ from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, lo
 from bridgewatch.sources.shapes import Field, const, js, translate
 from bridgewatch.sql import literal
 
+log = logging.getLogger(__name__)
+
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     kinds=(("customer", "json_exists(j, '$.number') AND json_exists(j, '$.displayName')"),
                            ("company", "json_exists(j, '$.systemVersion') OR json_exists(j, '$.customers')")),
-                    context=("@odata.context",),
+                    context=("@odata.context", "@odata.nextLink"),
                     accepts=("Business Central API v2.0 customers pages or single customers (number, displayName), "
                              "and companies pages (with or without $expand=customers)"))
 COMPANY_IN_CONTEXT = "regexp_extract(r.j ->> '$.__context.\"@odata.context\"', 'companies\\(([^)]+)\\)', 1)"
@@ -58,6 +61,7 @@ class BusinessCentralApiReader(VendorReader):
                    json_merge_patch(x.item, json_object('__company', c.j ->> '$.id'))
             FROM __rec AS c, unnest(json_extract(c.j, '$.customers[*]')) WITH ORDINALITY AS x(item, ord)
             WHERE c.kind = 'company'""")
+        _warn_incomplete(session)
         names = options["companies"]
         rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in names.items())
         session.con.execute("CREATE TEMP TABLE __bc_names (id VARCHAR, name VARCHAR)")
@@ -89,6 +93,20 @@ class BusinessCentralApiReader(VendorReader):
                      "the page does not name its company: save the response with its @odata.context or set "
                      "the company option"),
         ]), _companies(), unrecognised("erp_customers", "Business Central customers")]
+
+
+def _warn_incomplete(session: Session) -> None:
+    """Warn for each company whose every customers page read has an ``@odata.nextLink``: its last page
+    (the one without it) is missing, whatever order the page files sort in."""
+    link = "j ->> '$.__context.\"@odata.nextLink\"'"
+    rows = session.con.execute(f"""
+        SELECT COALESCE(NULLIF({COMPANY_IN_CONTEXT.replace('r.j', 'j')}, ''), '(no @odata.context)') AS company
+        FROM __rec WHERE kind = 'customer' GROUP BY 1
+        HAVING count(*) FILTER (WHERE {link} IS NULL) = 0 ORDER BY 1""").fetchall()
+    for (company,) in rows:
+        log.warning("Every Business Central customers page read for company %s has an @odata.nextLink, so its last "
+                    "page is missing; follow the links and add the remaining pages to the source, or customers "
+                    "will look missing", company)
 
 
 def _companies() -> TableMap:

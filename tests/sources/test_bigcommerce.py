@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -57,6 +58,18 @@ def test_v3_customers_b2b_users_and_companies() -> None:
         "quarantined": 0}
     assert got[("orders", "orders_page2.json")] == {"read": 0, "used": 0, "excluded": {}, "quarantined": 0,
                                                     "notes": ["no orders: the file is empty"]}
+
+
+def test_v3_pages_missing_are_told(caplog: pytest.LogCaptureFixture) -> None:
+    first, last = FIXTURES / "bigcommerce/customers_page1.json", FIXTURES / "bigcommerce/customers_page2.json"
+    with caplog.at_level(logging.WARNING):
+        read("bigcommerce_api", [last, first, FIXTURES / "bigcommerce/orders_page1.json"])
+    assert not caplog.records
+    with caplog.at_level(logging.WARNING):
+        assert len(rows(read("bigcommerce_api", [first]), "commerce_customers", "customer_id")) == 2
+    assert [r.getMessage() for r in caplog.records] == [
+        "Every BigCommerce v3 page read has meta.pagination.current_page below total_pages, so the last page is "
+        "missing; add the remaining pages to the source, or customers will look missing"]
 
 
 def test_order_tags_and_company_merge_from_configured_fields(tmp_path: Path) -> None:

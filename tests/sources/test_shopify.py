@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -130,6 +131,19 @@ def test_a_saved_graphql_page_with_errors_beside_its_data_is_an_error(tmp_path: 
     assert [(p.file, p.value, p.reason) for p in err.value.problems] == [
         (str(page), "This app is not approved to access the Customer object.",
          "API response with errors beside its data")]
+
+
+def test_graphql_pages_missing_are_told_whatever_order_the_page_files_sort_in(
+        caplog: pytest.LogCaptureFixture) -> None:
+    first, last = FIXTURES / "shopify/graphql_customers.json", FIXTURES / "shopify/graphql_customers_page2.json"
+    with caplog.at_level(logging.WARNING):
+        read("shopify_api", [last, first, FIXTURES / "shopify/graphql_orders.json"])
+    assert not caplog.records
+    with caplog.at_level(logging.WARNING):
+        assert len(rows(read("shopify_api", [first]), "commerce_customers", "customer_id")) == 2
+    assert [r.getMessage() for r in caplog.records] == [
+        "Every Shopify customers page read has pageInfo.hasNextPage true, so the last page is missing; follow "
+        "endCursor and add the remaining pages to the source, or records will look missing"]
 
 
 def test_missing_required_column_is_named(tmp_path: Path) -> None:

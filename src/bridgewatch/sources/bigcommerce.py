@@ -14,6 +14,7 @@ may be names (``United Kingdom``) as well as codes; a v3 customer without ``id``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,7 +22,7 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
 from bridgewatch.sources.shapes import (
     Field,
     const,
@@ -36,6 +37,8 @@ from bridgewatch.sources.shapes import (
     rfc2822,
 )
 from bridgewatch.sql import literal
+
+log = logging.getLogger(__name__)
 
 PLATFORM = const("bigcommerce")
 STATUS_IDS = tuple(range(15))
@@ -85,6 +88,15 @@ class BigCommerceApiReader(VendorReader):
 
     def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
         load_json_files(session, paths, LAYOUT)
+
+    def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        """Warn when every v3 page read is short of ``meta.pagination.total_pages`` (the last page is missing)."""
+        pages = ("SELECT 'v3' AS query, TRY_CAST(json ->> '$.meta.pagination.current_page' AS INTEGER) < "
+                 "TRY_CAST(json ->> '$.meta.pagination.total_pages' AS INTEGER) AS more FROM __top")
+        if unfinished_queries(session, pages):
+            log.warning("Every BigCommerce v3 page read has meta.pagination.current_page below total_pages, so the "
+                        "last page is missing; add the remaining pages to the source, or customers will look "
+                        "missing")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _users(), _orders(options), _b2b_orders(), _quotes(), _companies(options),

@@ -240,6 +240,22 @@ def _read_objects(session: Session, sources: Mapping[str, Path], layout: JsonLay
                          [Problem(str(culprit), None, None, None, "not valid JSON")]) from exc
 
 
+def unfinished_queries(session: Session, pages_sql: str) -> list[str]:
+    """The paged queries whose every page read says more pages follow: their last page is missing.
+
+    ``pages_sql`` selects ``(query, more)`` from ``__top`` (every top-level JSON value read): the query a
+    page belongs to and whether it says more pages follow (NULL: the page has no paging information).
+    Page files may sort in any order (``page10`` before ``page2``): only a query none of whose pages
+    is its last is reported.
+    """
+    read = session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchone()
+    if not read or not read[0]:
+        return []
+    rows = session.con.execute(f"SELECT query FROM ({pages_sql}) WHERE more IS NOT NULL GROUP BY 1 "
+                               f"HAVING bool_and(more) ORDER BY 1").fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
     """Refuse a saved error response (GraphQL ``errors``, OData ``error``: it holds no data), or one whose
     data came with GraphQL ``errors`` (a partial answer: fields it could not give are null), then a file

@@ -18,6 +18,7 @@ and location (with ``taxSettings.taxRegistrationId``), REST's ``company``, a cus
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,7 +26,7 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
 from bridgewatch.sources.shapes import (
     Field,
     const,
@@ -40,6 +41,8 @@ from bridgewatch.sources.shapes import (
     tail_id,
 )
 from bridgewatch.sql import literal
+
+log = logging.getLogger(__name__)
 
 PLATFORM = const("shopify")
 CONNECTIONS = {"customers": "customer", "orders": "order", "draftOrders": "draft", "companies": "company",
@@ -110,6 +113,13 @@ class ShopifyApiReader(VendorReader):
         """Lift locations and contacts (the main contact too) nested in company nodes to records of their own."""
         self._lift(session, "location", ["$.locations.nodes[*]", "$.locations.edges[*].node"])
         self._lift(session, "contact", ["$.mainContact", *CONTACT_LISTS])
+        pages = " UNION ALL ".join(f"SELECT {literal(c)} AS query, TRY_CAST(json ->> "
+                                   f"{literal(f'$.data.{c}.pageInfo.hasNextPage')} AS BOOLEAN) AS more FROM __top"
+                                   for c in CONNECTIONS)
+        for connection in unfinished_queries(session, pages):
+            log.warning("Every Shopify %s page read has pageInfo.hasNextPage true, so the last page is missing; "
+                        "follow endCursor and add the remaining pages to the source, or records will look missing",
+                        connection)
 
     @staticmethod
     def _lift(session: Session, kind: str, paths: list[str]) -> None:

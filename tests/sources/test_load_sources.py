@@ -83,6 +83,15 @@ def test_option_of_the_wrong_kind_is_a_config_error(tmp_path: Path) -> None:
         load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
 
 
+def test_decimal_comma_written_as_text_is_a_config_error_not_a_true_value(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "bigcommerce/orders_export.csv")
+    config = _config(root, {"bc": {"reader": "bigcommerce_csv", "path": "exports/bigcommerce/orders_export.csv",
+                                   "options": {"decimal_comma": "false"}}})
+    with pytest.raises(ConfigError) as err:
+        load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+    assert str(err.value) == "sources.bc.options.decimal_comma: expected true or false, got 'false'"
+
+
 def test_a_date_order_that_is_not_one_of_its_words_is_a_config_error(tmp_path: Path) -> None:
     root = _copy(tmp_path, "intacct/customer_list.csv")
     config = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct/customer_list.csv",

@@ -75,7 +75,8 @@ class AdobeCommerceCsvReader(VendorReader):
         "b2b_group_ids": Option([], "Customer group ids that mark B2B buyers (e.g. [2] for Wholesale)."),
         "email_as_customer_id": Option(False, "Orders whose email matches no exported customer keep the email "
                                               "as customer id instead of counting as guests."),
-        "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files)."),
+        "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files).",
+                                kind=bool),
         "columns": Option({}, "Header overrides: internal column name → header in your file; maps a custom "
                               "attribute column to account_ref, vat or external_id (e.g. {account_ref = "
                               "'erp_customer_no'})."),

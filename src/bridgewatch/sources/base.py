@@ -54,6 +54,8 @@ class Option:
     doc: str
     choices: tuple[str, ...] = ()
     """The only values the option takes, when it is one of a few words (checked like its kind)."""
+    kind: type | None = None
+    """The type of the value when the default (None) does not show it, e.g. ``bool``."""
     syntax: str | None = None
     """``regex``, ``strptime`` or ``json_path``: the value (each value of a list) is SQL the reader runs,
     checked by DuckDB when the options are read, so a mistyped one is a configuration error."""
@@ -111,9 +113,11 @@ def resolve_options(reader: type[Reader] | Reader, given: Mapping[str, Any], sou
                             f"Known: {', '.join(sorted(known)) or '(none)'}.")
             continue
         default = known[key].default
-        choices = known[key].choices
+        choices, kind = known[key].choices, known[key].kind
         if default is not None and not _same_kind(default, value):
             problems.append(f"{where}.{key}: expected {_kind(default)}, got {value!r}")
+        elif default is None and kind is not None and not _same_kind(kind(), value):
+            problems.append(f"{where}.{key}: expected {_kind(kind())}, got {value!r}")
         elif choices and value not in choices:
             problems.append(f"{where}.{key}: expected one of {', '.join(choices)}, got {value!r}")
         elif known[key].syntax and value is not None:

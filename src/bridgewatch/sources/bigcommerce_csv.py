@@ -66,7 +66,8 @@ class BigCommerceCsvReader(VendorReader):
         "currency": Option(None, "Currency of the orders when the template has no currency column (a currency "
                                  "symbol in the total names it too, and is checked against this)."),
         "b2b_groups": Option([], "Customer Group names that mark B2B buyers."),
-        "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files)."),
+        "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files).",
+                                kind=bool),
         "columns": Option({}, "Header overrides: internal column name → header in your file; also maps any "
                               "customers-export column to vat, account_ref or external_id (e.g. a form field)."),
     }

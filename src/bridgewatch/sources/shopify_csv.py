@@ -98,7 +98,8 @@ class ShopifyCsvReader(VendorReader):
                                               "as customer id, and make that email a customer (when no "
                                               "customers export is available), instead of treating them as "
                                               "guests."),
-        "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files)."),
+        "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files).",
+                                kind=bool),
         "columns": Option({}, "Header overrides: internal column name → header in your file; also maps any "
                               "customers-export column to vat, account_ref or external_id."),
     }

@@ -62,11 +62,27 @@ class KeySource:
             cols.append(f"concat({self.owner}, ' ', {field}) AS s_{key_type}")
         return f"SELECT {', '.join(cols)} FROM {self.relation} AS c"
 
-    def long(self) -> list[str]:
-        """One SELECT per key type over :meth:`wide` (named ``self.name``): account, key, its source, raw email."""
-        return [f"SELECT acct, workspace_id, {literal(key_type)} AS key_type, k_{key_type} AS key_value, "
-                f"s_{key_type} AS key_source, {'raw_email' if key_type == 'email' else 'NULL'} AS raw "
-                f"FROM {self.name} WHERE k_{key_type} IS NOT NULL" for key_type in self.keys]
+    def long(self) -> str:
+        """One row per key over :meth:`wide` (named ``self.name``): account, key type and value, its source, raw email.
+
+        The wide rows are turned long by a cross join with the key types, so each is normalised once
+        and nothing is materialised (at 10M customers a materialised wide form spills to disk).
+        """
+        types = tuple(self.keys)
+        raw = "CASE WHEN t.key_type = 'email' THEN raw_email END" if "email" in self.keys else "NULL"
+        return (f"SELECT * FROM (SELECT acct, workspace_id, t.key_type, {_pick(types, 'k_')} AS key_value, "
+                f"{_pick(types, 's_')} AS key_source, {raw} AS raw "
+                f"FROM {self.name} CROSS JOIN {_key_types(types)}) AS k WHERE key_value IS NOT NULL")
+
+
+def _key_types(types: tuple[str, ...]) -> str:
+    """A relation ``t(key_type)`` holding ``types``."""
+    return f"(VALUES {', '.join(f'({literal(k)})' for k in types)}) AS t(key_type)"
+
+
+def _pick(types: tuple[str, ...], prefix: str) -> str:
+    """SQL: the column ``<prefix><key type>`` of the row's key type ``t.key_type``."""
+    return f"CASE t.key_type {' '.join(f'WHEN {literal(k)} THEN {prefix}{k}' for k in types)} END"
 
 
 def sources(*, remap: str = REMAP, settings: str = "bw_params") -> list[KeySource]:
@@ -225,14 +241,15 @@ def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, st
 
     ``relation`` (aliased ``c``) holds the records; ``cols`` are kept; ``keys`` maps each key
     type to its normalised value (SQL over ``c``). The long form has one row per (record, key
-    type, value); values that normalise to nothing are left out.
+    type, value); values that normalise to nothing are left out. It reads the CTE once (a cross
+    join with the key types), so nothing is materialised.
     """
     wide = ", ".join([*(f"c.{col}" for col in cols), *(f"{value} AS k_{k}" for k, value in keys.items())])
-    cte = f"{name} AS MATERIALIZED (SELECT {wide} FROM {relation} AS c)"
+    cte = f"{name} AS (SELECT {wide} FROM {relation} AS c)"
     kept = ", ".join(cols)
-    long = "\nUNION ALL\n".join(
-        f"SELECT {kept}, {literal(k)} AS key_type, k_{k} AS key_value FROM {name} WHERE k_{k} IS NOT NULL"
-        for k in keys)
+    types = tuple(keys)
+    long = (f"SELECT * FROM (SELECT {kept}, t.key_type, {_pick(types, 'k_')} AS key_value "
+            f"FROM {name} CROSS JOIN {_key_types(types)}) AS k WHERE key_value IS NOT NULL")
     return cte, long
 
 

@@ -105,8 +105,8 @@ def party_keys() -> Step:
     the email as written (an order email equal to it adds nothing).
     """
     found = sources(remap=PARTY_REMAP, settings=SETTINGS)
-    ctes = ",\n".join(f"{src.name} AS MATERIALIZED ({src.wide()})" for src in found)
-    union = "\nUNION ALL\n".join(q for src in found for q in src.long())
+    ctes = ",\n".join(f"{src.name} AS ({src.wide()})" for src in found)
+    union = "\nUNION ALL\n".join(src.long() for src in found)
     return Step("party_keys", f"WITH {ctes}\n{union}", prepared=True,
                 inputs=("bw_commerce_customers", "bw_companies", "bw_company_locations", SETTINGS,
                         "__bw__party_accounts"))

@@ -99,11 +99,11 @@ def _presence(card: Card) -> Step:
     """Per in-scope account: the first field-map key (by priority) on which a live record in a fitting entity matches.
 
     Read from ``match_summary`` (per account and key type, shared by the cards). The matched
-    record is the smallest record label at the best priority (both found as one smallest
-    ``(priority, record)`` pair; the largest ``(-priority, record)`` pair gives the largest
-    label at that priority); the match is ambiguous when the largest label at that priority
-    differs; a record is shared when another account's matched record is the same. The other
-    entities' records are listed for the few accounts that have any.
+    record is the smallest record label at the best priority: a card's priorities number its
+    field-map keys (each once), so an account's summary row at its best priority is one row, whose
+    smallest and largest labels ``arg_min`` picks out; the match is ambiguous when the largest label
+    at that priority differs; a record is shared when another account's matched record is the same.
+    The other entities' records are listed for the few accounts that have any.
     """
     return Step(f"{card.id}_presence", f"""
         WITH pop AS MATERIALIZED (
@@ -111,9 +111,9 @@ def _presence(card: Card) -> Step:
             WHERE scope_reason IS NULL
         ), flags AS (
             SELECT s.acct,
-                   min(struct_pack(p := f.priority, r := s.fit_first)) FILTER (WHERE s.fit_first IS NOT NULL) AS best,
-                   max(struct_pack(p := -f.priority, r := s.fit_last)) FILTER (WHERE s.fit_last IS NOT NULL)
-                       AS best_last,
+                   min(f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS best_priority,
+                   arg_min(s.fit_first, f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS matched_record,
+                   arg_min(s.fit_last, f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS last_record,
                    bool_or(s.other_entity) AS other_entity_match, bool_or(s.retired) AS retired_match,
                    bool_or(s.holding) AS holding_match
             FROM __bw__match_summary s
@@ -127,8 +127,8 @@ def _presence(card: Card) -> Step:
             WHERE NOT entity_fits AND is_live AND NOT is_holding
             GROUP BY acct
         ), best AS (
-            SELECT pop.*, f.best.p AS best_priority, f.best.r AS matched_record,
-                   f.best_last.r AS last_record, f.other_entity_match, f.retired_match, f.holding_match
+            SELECT pop.*, f.best_priority, f.matched_record, f.last_record, f.other_entity_match, f.retired_match,
+                   f.holding_match
             FROM pop LEFT JOIN flags f ON f.acct = pop.acct
         ), shared AS (
             SELECT workspace_id, matched_record FROM best WHERE matched_record IS NOT NULL

@@ -88,3 +88,22 @@ def test_rejection_reasons_group_by_template_with_examples(run_card) -> None:  #
     assert (reason["reason"], reason["template"], len(reason["examples"])) == (
         "BL01001973 Another customer with the ID <id> already exists. [Support ID: <id>]",
         "BL01001973 Another customer with the ID <id> already exists. [Support ID: <id>]", 2)
+
+
+def test_orders_placed_at_the_same_time_break_the_tie_by_order_id(run_card) -> None:  # type: ignore[no-untyped-def]
+    """The latest counted order gives the buyer shown and the ship-to the VAT treatment follows; two orders
+    at the same second are told apart by order id (the greater is the latest), not by their row order
+    (the smaller comes first here: taken as the latest before, with the other buyer and ship-to FR)."""
+    s = sage()
+    s.add("companies", platform="bigcommerce", company_id="C1", name="C1 Ltd", email="ap@c1.test",
+          vat_number="GB111111111", country="GB", created_at="2026-01-05T10:00:00Z")
+    for buyer in ("C1-U", "C1-V"):
+        s.add("commerce_customers", platform="bigcommerce", customer_id=buyer, email=f"{buyer.lower()}@c1.test",
+              is_b2b=True, company_id="C1", created_at="2026-01-05T10:00:00Z")
+    orders = {"C1-A": ("C1-V", "FR"), "C1-B": ("C1-U", "GB")}
+    for order_id in orders:
+        buyer, ship_to = orders[order_id]
+        s.add("orders", platform="bigcommerce", order_id=order_id, customer_id=buyer, company_id="C1",
+              created_at="2026-04-10T10:00:00Z", currency="GBP", total="100.00", ship_to_country=ship_to)
+    [row] = run_card(s).customers
+    assert (row.customer_id, row.vat_treatment, row.active_orders) == ("C1-U", "standard", 2)

@@ -304,3 +304,18 @@ def test_a_second_run_writes_the_worklist_csv_from_kept_cells(staged: Path, tmp_
     assert csvs("again") == first and saved == [], "read from the store, not made again"
     assert csvs("fresh", prepared=False) == first
     assert b",'=1+1," in first[0].splitlines()[1], "the meta cells are formula-guarded as before"
+
+
+def test_with_no_store_to_keep_them_the_worklist_cells_are_a_view(staged: Path, tmp_path: Path) -> None:
+    """A repeatable pass with nothing to keep its steps in: the cells are read once, so never made a table."""
+    for prepared in (False, None):
+        with DuckDBEngine(prepared=prepared) as eng:
+            run = compute([staged_workspace(staged.parent)], engine=eng)
+            assert eng.repeatable and eng.keeps_steps is (prepared is None)
+            result = run.results[0]
+            assert result.worklist.to_csv(tmp_path / "w.csv") == result.summary.count
+            step = result.worklist.cells_step().table
+            found = eng.con.execute("SELECT view_name, sql FROM duckdb_views() WHERE view_name = ?",
+                                    [step]).fetchall()
+            assert len(found) == 1, "a view either way: of the cells' SQL, or of the file the store keeps"
+            assert ("read_parquet" in found[0][1]) is (prepared is None)

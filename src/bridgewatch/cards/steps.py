@@ -92,6 +92,8 @@ def orders() -> Step:
 # -- accounts: one row per account, with its activity in the window ------------------------------------------
 
 _COUNTED = "excluded_reason IS NULL"
+_LATEST = "struct_pack(at := created_at, id := order_id, ship_to := ship_to_country, buyer := customer_id)"
+"""Orders an account's orders latest first: by creation time, then by order id (the greater is the later)."""
 
 
 def accounts() -> Step:
@@ -100,8 +102,10 @@ def accounts() -> Step:
     The accounts customers and companies name come prepared (``party_accounts``); an account
     named only by an order is added here. Its activity: ``active_orders`` (counted orders in the
     window), quotes and orders in the window (for the quote-only rule), first/last counted order,
-    last ship-to country and last buyer. ``acct`` is the account's integer key; an order-only
-    account whose hash is already taken gets a key below every other.
+    and the ship-to country and buyer of the latest counted order (orders placed at the same time:
+    the greatest order id; both from that one order, so a tie never mixes two orders). ``acct``
+    is the account's integer key; an order-only account whose hash is already taken gets a key
+    below every other.
     """
     keys = ", ".join(f"COALESCE(pa.{c}, o.{c}) AS {c}" for c in ACCOUNT)
     return Step("accounts", f"""
@@ -113,15 +117,14 @@ def accounts() -> Step:
                        AS orders_in_window,
                    min(created_at) FILTER (WHERE {_COUNTED}) AS first_order_at,
                    max(created_at) FILTER (WHERE {_COUNTED}) AS last_order_at,
-                   max_by(ship_to_country, created_at) FILTER (WHERE {_COUNTED}) AS last_ship_to,
-                   max_by(customer_id, created_at) FILTER (WHERE {_COUNTED}) AS last_buyer
+                   max({_LATEST}) FILTER (WHERE {_COUNTED}) AS latest
             FROM ({orders_sql()}) AS o WHERE account_id IS NOT NULL GROUP BY {ACCOUNT_COLS}
         ), g AS (
             SELECT {keys}, pa.name, pa.country, pa.created_at, pa.merged_into,
                    COALESCE(pa.is_b2b, o.account_kind = 'company') AS is_b2b,
                    COALESCE(o.active_orders, 0) AS active_orders, COALESCE(o.quotes_in_window, 0) AS quotes_in_window,
                    COALESCE(o.orders_in_window, 0) AS orders_in_window, o.first_order_at, o.last_order_at,
-                   o.last_ship_to, o.last_buyer, pa.acct AS party_acct
+                   o.latest.ship_to AS last_ship_to, o.latest.buyer AS last_buyer, pa.acct AS party_acct
             FROM __bw__party_accounts pa FULL JOIN o ON {on('o', 'pa')}
         ), order_only AS (
             SELECT g.*, {account_key('g')} AS h FROM g WHERE party_acct IS NULL

@@ -83,6 +83,14 @@ class Engine(ABC):
     """True while the registered pass can be asked again exactly (every as-of time given, not the clock):
     an engine that keeps results may then keep its window-dependent steps too (see ``engine.prepared``)."""
 
+    @property
+    def keeps_steps(self) -> bool:
+        """True when a table step run now would be kept for a later run (a repeatable pass with a store to keep it).
+
+        A step read once is worth making a table only then; otherwise a view lets the engine pipeline it.
+        """
+        return False
+
     @abstractmethod
     def register(self, name: str, data: Any) -> None:
         """Make ``data`` available to SQL under ``name`` (replacing any previous one).

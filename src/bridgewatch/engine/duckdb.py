@@ -111,6 +111,10 @@ class DuckDBEngine(Engine):
             return
         self._execute(step.table, sql, step.view)
 
+    @property
+    def keeps_steps(self) -> bool:
+        return self.repeatable and self._prepared_store() is not None
+
     def _pass_chain(self, step: Step, sql: str) -> str | None:
         """The pass's chain after ``step`` (started from the registered relations at the pass's first step)."""
         if self._chain_from_scratch:

@@ -97,8 +97,9 @@ class Worklist:
     def cells_step(self) -> Step:
         """The customer cells of the CSV worklist, cleaned and formula-guarded, with ``bw_rank`` (a step).
 
-        Named per card and workspace; a view unless the pass is repeatable (then it is a table the
-        prepared store can keep, so a second run writes the CSV straight from it).
+        Named per card and workspace; a view unless the engine keeps the steps of this pass (a
+        repeatable pass with a prepared store: then it is a table the store keeps, so a second run
+        writes the CSV straight from it).
         """
         from bridgewatch.report.csv_out import META_COLUMNS, WORKLIST_COLUMNS
         from bridgewatch.report.safe import csv_changed_sql, csv_clean_sql, csv_guard_sql
@@ -117,7 +118,7 @@ class Worklist:
                         FROM {self.table} g
                         LEFT JOIN (SELECT acct, {_JOIN_STATUS} AS join_status
                                    FROM {self.card.table('keys_tried')} GROUP BY acct) k ON k.acct = g.acct
-                        WHERE {self.where('g')})))""", view=not self.engine.repeatable)
+                        WHERE {self.where('g')})))""", view=not self.engine.keeps_steps)
 
     def csv_sql(self, meta: Mapping[str, Any], cells: str) -> str:
         """The CSV worklist's rows as SQL over ``cells`` (:meth:`cells_step`'s relation), with the ``meta`` cells

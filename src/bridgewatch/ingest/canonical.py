@@ -228,7 +228,8 @@ class CastOptions:
     duplicate_reason: str | None = "duplicate key"
     """Exclude rows repeating an earlier row's key with this reason; None leaves duplicates in."""
     unchecked: frozenset[str] = frozenset()
-    """Columns whose values the reader produced itself (constants, flags): valid by construction."""
+    """Columns the canonical rules skip: values the reader produced itself (constants, flags), valid by
+    construction, or checked by the reader's own ``checks`` instead (looked-up countries)."""
     empty: Mapping[str, str] = field(default_factory=dict)
     """Per required column, the reason given when it is empty (where the value should have come from)."""
 

@@ -5,14 +5,16 @@ Kingdom"), BigCommerce ``country`` and CSV exports ("Ireland"), F&O ``AddressCou
 ("GBR"), stores in other languages ("Deutschland", "Royaume-Uni"). The lookup is built from
 pycountry (the ISO 3166 database it maintains: alpha-2, alpha-3, names, official and common names,
 and their translations in the languages below) plus :data:`VARIANTS`, the everyday names ISO does
-not list ("UK", "Great Britain", "USA", "Republic of Ireland", "Holland"). A name that two
+not list ("UK", "Great Britain", "USA", "Republic of Ireland", "Holland", "UAE"). A name that two
 countries share is left out rather than guessed.
 
-Values are compared by :func:`key_sql`: lower-cased, accents and dots removed, runs of spaces,
-hyphens and commas folded, a leading "the" dropped. :func:`country` marks a reader's field for the
-lookup, which the mapping does as one join per column (:func:`looked_up`): a known value becomes
-its alpha-2 code, anything else stays, so the canonical check quarantines it with the value and
-:data:`HINT` (:func:`unknown_code_sql` catches two-letter codes ISO does not assign).
+Values are compared by :func:`key_sql`: lower-cased, accents and dots removed, "&" between words read
+as "and", a trailing ", the" dropped, runs of spaces, hyphens and commas folded, a leading "the"
+dropped and a leading "st" read as "saint" (so "St Kitts & Nevis" and "Bahamas, The" are found with
+no entry of their own). :func:`country` marks a reader's field for the lookup, which the mapping does
+as one join per column (:func:`looked_up`): a known value becomes its alpha-2 code, anything else
+stays, so :func:`checks` quarantines it with the value and :data:`HINT` (or, for a :data:`RETIRED`
+country, the reason given there).
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ import pyarrow as pa
 import pycountry
 
 from bridgewatch.ingest.canonical import local_connection, shared_table
+from bridgewatch.ingest.typing import Check
 from bridgewatch.sources.shapes import Field
+from bridgewatch.sql import literal
 
 TABLE = "__bw_countries"
 CODES = "__bw_country_codes"
@@ -42,9 +46,20 @@ VARIANTS: dict[str, str] = {
     "South Korea": "KR", "Korea": "KR", "North Korea": "KP", "Vatican": "VA", "Vatican City": "VA",
     "Ivory Coast": "CI", "Macedonia": "MK", "Swaziland": "SZ", "Burma": "MM", "Cape Verde": "CV",
     "Hong Kong SAR": "HK", "Macau": "MO", "Kosovo": "XK", "XK": "XK", "EL": "GR",
+    "UAE": "AE", "US Virgin Islands": "VI", "Sint Maarten": "SX", "Saint Helena": "SH", "East Timor": "TL",
+    "Palestine": "PS", "Democratic Republic of the Congo": "CD", "DR Congo": "CD", "Falkland Islands": "FK",
+    "Holy See": "VA", "Libyan Arab Jamahiriya": "LY",
 }
 """Everyday names and codes ISO 3166 does not list (``XK`` Kosovo is the code vendors use; ``EL`` is
-Greece's EU code)."""
+Greece's EU code; "Libyan Arab Jamahiriya" is Libya's name before 2011). Spelling variants need no entry
+here: :func:`key_sql` already reads "&" as "and", a leading "St" as "Saint" and "Bahamas, The" as
+"Bahamas"."""
+RETIRED: dict[str, str] = dict.fromkeys(
+    ("Netherlands Antilles", "AN", "ANT"),
+    "the Netherlands Antilles were dissolved in 2010 into Curaçao (CW), Sint Maarten (SX) and Bonaire, "
+    "Sint Eustatius and Saba (BQ): write the one the address is in")
+"""Countries that no longer exist and whose territory is now more than one country: quarantined with
+the reason given, never guessed (a retired name with one successor is in :data:`VARIANTS`)."""
 HINT = ("unknown country (expected an ISO 3166 code such as GB or GBR, or a country name such as "
         "United Kingdom)")
 
@@ -52,8 +67,9 @@ HINT = ("unknown country (expected an ISO 3166 code such as GB or GBR, or a coun
 def key_sql(expr: str) -> str:
     """SQL: the comparison key of a country value (see the module docstring)."""
     folded = f"regexp_replace(strip_accents(lower(trim(CAST({expr} AS VARCHAR)))), '[.]', '', 'g')"
-    spaced = f"trim(regexp_replace({folded}, '[\\s,_-]+', ' ', 'g'))"
-    return f"regexp_replace({spaced}, '^the ', '')"
+    anded = f"regexp_replace(regexp_replace({folded}, '(\\S)\\s*&\\s*(\\S)', '\\1 and \\2', 'g'), ',\\s*the$', '')"
+    spaced = f"trim(regexp_replace({anded}, '[\\s,_-]+', ' ', 'g'))"
+    return f"regexp_replace(regexp_replace({spaced}, '^the ', ''), '^st ', 'saint ')"
 
 
 @lru_cache(maxsize=1)
@@ -137,3 +153,18 @@ def looked_up(query: str, columns: Sequence[str]) -> str:
 def unknown_code_sql(column: str) -> str:
     """SQL: the (looked-up) value in ``column`` is two letters but no ISO 3166 code."""
     return f"(length({column}) = 2 AND upper({column}) NOT IN (SELECT alpha2 FROM {CODES}))"
+
+
+def checks(field: str, column: str) -> list[Check]:
+    """The checks of the looked-up country ``column`` (reported as ``field``), in place of the canonical
+    one: a :data:`RETIRED` country is quarantined with its reason, any other value that is no ISO 3166
+    alpha-2 code (a name not found, a code ISO does not assign) with :data:`HINT`."""
+    value = f"NULLIF(trim({column}), '')"
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in RETIRED.items():
+        by_reason.setdefault(reason, []).append(key_sql(literal(name)))
+    retired = [(f"{key_sql(value)} IN ({', '.join(keys)})", reason) for reason, keys in by_reason.items()]
+    known = " OR ".join(cond for cond, _ in retired) or "FALSE"
+    unknown = (f"{value} IS NOT NULL AND NOT ({known}) AND "
+               f"(NOT regexp_matches(upper({value}), '^[A-Z]{{2}}$') OR {unknown_code_sql(value)})")
+    return [Check(field, column, cond, reason) for cond, reason in retired] + [Check(field, column, unknown, HINT)]

@@ -181,12 +181,14 @@ def _zone_sql(zones: Mapping[str, Any], table: str, files: Sequence[str], contex
 
 def _cast_options(m: TableMap) -> CastOptions:
     checks = [Check(c.field, f"__v{i}", f"__c{i}", c.reason) for i, c in enumerate(m.all_checks())]
-    checks += [Check(f.source or n, q(n), countries.unknown_code_sql(q(n)), countries.HINT)
-               for n, f in m.columns.items() if f.lookup == "country"]
+    # A looked-up country column is checked by the lookup's own rules (which know retired countries)
+    # instead of the canonical two-letter rule.
+    looked = {n: f for n, f in m.columns.items() if f.lookup == "country"}
+    checks += [c for n, f in looked.items() for c in countries.checks(f.source or n, q(n))]
     return CastOptions(exclude_column="__exclude", checks=checks, duplicate_reason=None,
                        hints={n: f.hint for n, f in m.columns.items() if f.hint},
                        labels={n: f.source for n, f in m.columns.items() if f.source},
-                       unchecked=frozenset(n for n, f in m.columns.items() if not f.checked),
+                       unchecked=frozenset(n for n, f in m.columns.items() if not f.checked or n in looked),
                        empty={n: f.empty for n, f in m.columns.items() if f.empty})
 
 

@@ -135,3 +135,46 @@ def test_strict_policy_raises_on_the_first_bad_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_sources(config, on_bad_row=OnBadRow.RAISE)
     assert [(p.row, p.field) for p in err.value.problems] == [(1, "STATUS"), (2, "WHENCREATED"), (3, "CUSTOMERID")]
+
+
+def _with_clutter(folder: Path) -> None:
+    """An Excel lock file and the files Windows and macOS leave in a folder (Thumbs.db is an OLE file,
+    whose first bytes an Excel .xls has too)."""
+    (folder / "~$customer_list.csv").write_bytes(b"\x0bJane Smith" + b"\x00" * 40)
+    (folder / "Thumbs.db").write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 100)
+    (folder / "desktop.ini").write_text("[.ShellClassInfo]\r\nIconResource=x\r\n")
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+
+
+def test_lock_files_and_os_files_in_a_folder_are_skipped_and_listed(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "intacct/customer_list.csv")
+    _with_clutter(root / "exports/intacct")
+    config = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct"}})
+    tables, accounts = load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+    assert [r["customer_account"] for r in tables["erp_customers"].to_pylist()] == ["00417", "C-10422", "C-10399"]
+    assert [(Path(a.file).name, a.table, a.read, a.notes) for a in accounts] == [
+        ("customer_list.csv", "erp_customers", 3, []),
+        (".DS_Store", "erp_customers", 0, ["skipped: macOS's folder settings, not an export"]),
+        ("Thumbs.db", "erp_customers", 0, ["skipped: Windows' thumbnail cache, not an export"]),
+        ("desktop.ini", "erp_customers", 0, ["skipped: Windows' folder settings, not an export"]),
+        ("~$customer_list.csv", "erp_customers", 0,
+         ["skipped: an Office lock file (the file is open in Excel), not an export"])]
+    assert all(a.balanced for a in accounts)
+
+
+def test_a_lock_file_a_glob_matches_is_skipped_and_a_path_matching_only_such_files_says_so(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "intacct/customer_list.csv")
+    _with_clutter(root / "exports/intacct")
+    glob = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct/*.csv"}})
+    _, accounts = load_sources(glob, on_bad_row=OnBadRow.QUARANTINE)
+    assert [(Path(a.file).name, a.notes) for a in accounts] == [
+        ("customer_list.csv", []),
+        ("~$customer_list.csv", ["skipped: an Office lock file (the file is open in Excel), not an export"])]
+    (root / "exports/intacct/customer_list.csv").unlink()
+    folder = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct"}})
+    with pytest.raises(InputError) as err:
+        load_sources(folder, on_bad_row=OnBadRow.QUARANTINE)
+    assert str(err.value) == (
+        f"sources.erp: path 'exports/intacct' matches no file under {root} (only .DS_Store, Thumbs.db, desktop.ini, "
+        f"~$customer_list.csv, which are not exports). Check the path (relative to the workspace folder; globs such "
+        f"as exports/*.json are allowed).")

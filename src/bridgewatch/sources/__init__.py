@@ -1,7 +1,8 @@
 """Vendor files → canonical tables: one reader per vendor file family, named in workspace.toml.
 
 ``[sources.<name>]`` entries give a ``reader``, a ``path`` (a file, folder or glob relative to the
-workspace folder) and reader ``options``. :func:`load_sources` reads them side by side (one thread
+workspace folder; Office lock files and OS files in it are skipped and listed, :func:`clutter`) and
+reader ``options``. :func:`load_sources` reads them side by side (one thread
 per core: a reader's time is DuckDB planning its statements, which runs outside Python's lock) and
 puts their tables together in workspace.toml order, dropping records repeated across pages, files
 and sources (counted as excluded ``duplicate``). Readers are registered by importing their modules
@@ -55,15 +56,20 @@ def load_sources(config: WorkspaceConfig, *, on_bad_row: OnBadRow) -> tuple[dict
     for name, reader, spec in plan:
         resolve_options(reader, spec.options, name)
     paths = {name: expand_path(config.root, spec.path, source=name) for name, _, spec in plan}
-    reads = [_read_task(reader, paths[name], ReadContext(
+    reads = [_read_task(reader, paths[name], skipped_paths(config.root, spec.path), ReadContext(
         workspace_id=config.id, timezone=config.workspace.timezone, on_bad_row=on_bad_row, options=spec.options,
         source=name)) for name, reader, spec in plan]
     combined = combine(in_order(reads))
     return combined.tables, combined.accounts
 
 
-def _read_task(reader: Reader, paths: list[Path], context: ReadContext) -> Callable[[], ReadResult]:
-    return lambda: reader.read(paths, context)
+def _read_task(reader: Reader, paths: list[Path], skipped: list[tuple[Path, str]],
+               context: ReadContext) -> Callable[[], ReadResult]:
+    def task() -> ReadResult:
+        result = reader.read(paths, context)
+        result.accounts += [FileAccount(reader.produces[0], str(p), notes=[f"skipped: {why}"]) for p, why in skipped]
+        return result
+    return task
 
 
 T = TypeVar("T")
@@ -95,18 +101,45 @@ def _reader(source: str, name: str) -> Reader:
         raise LookupFailed(f"sources.{source}.reader: {exc}") from exc
 
 
+CLUTTER = {
+    "thumbs.db": "Windows' thumbnail cache, not an export",
+    "desktop.ini": "Windows' folder settings, not an export",
+    ".ds_store": "macOS's folder settings, not an export",
+}
+"""Files the operating system leaves in folders, by lower-cased name (see :func:`clutter`)."""
+
+
+def clutter(path: Path) -> str | None:
+    """Why ``path`` is no export but a file left beside them (an Office lock file, an OS file), or None."""
+    if path.name.startswith("~$"):
+        return "an Office lock file (the file is open in Excel), not an export"
+    return CLUTTER.get(path.name.lower())
+
+
 def expand_path(root: Path, pattern: str, *, source: str = "") -> list[Path]:
-    """The files a source's ``path`` names: a file, every file of a folder, or a glob; sorted.
+    """The files a source's ``path`` names: a file, every file of a folder, or a glob; sorted. Office lock
+    files and OS files (:func:`clutter`) are left out (:func:`skipped_paths` lists them); so are other
+    hidden files of a folder.
 
     Raises:
-        InputError: nothing matches.
+        InputError: nothing (but such files) matches.
     """
+    found = _matches(root, pattern)
+    usable = [p for p in found if clutter(p) is None]
+    if not usable:
+        only = f" (only {', '.join(sorted(p.name for p in found))}, which are not exports)" if found else ""
+        raise InputError(f"sources.{source}: path '{pattern}' matches no file under {root}{only}. Check the path "
+                         f"(relative to the workspace folder; globs such as exports/*.json are allowed).")
+    return sorted(usable)
+
+
+def skipped_paths(root: Path, pattern: str) -> list[tuple[Path, str]]:
+    """The files ``pattern`` matches that :func:`expand_path` leaves out as :func:`clutter`, with why; sorted."""
+    return sorted((p, why) for p in _matches(root, pattern) if (why := clutter(p)) is not None)
+
+
+def _matches(root: Path, pattern: str) -> list[Path]:
     full = Path(pattern) if Path(pattern).is_absolute() else Path(root) / pattern
     if full.is_dir():
-        found = [p for p in full.iterdir() if p.is_file() and not p.name.startswith(".")]
-    else:
-        found = [Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file()]
-    if not found:
-        raise InputError(f"sources.{source}: path '{pattern}' matches no file under {root}. Check the path "
-                         f"(relative to the workspace folder; globs such as exports/*.json are allowed).")
-    return sorted(found)
+        return [p for p in full.iterdir() if p.is_file() and (not p.name.startswith(".") or clutter(p))]
+    return [Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file()]

@@ -89,3 +89,35 @@ def test_empty_vendor_orders_exports_say_no_orders(tmp_path: Path) -> None:
                                           "notes": ["no orders: the file has a header and no rows"]},
         ("orders", "orders_2.csv"): {"read": 0, "used": 0, "excluded": {}, "quarantined": 0,
                                      "notes": ["no orders: the file is empty"]}}
+
+
+def test_all_blank_canonical_rows_are_excluded_as_blank_rows_and_the_rest_keep_their_numbers(tmp_path: Path) -> None:
+    _orders(tmp_path, "shopify,1,C1,2026-06-18T10:00:00Z,EUR,10.00\n,,,,,\nshopify,2,C1,2026-06-18T10:00:00Z,EUR,"
+                      "5.00\n , ,,,,\n,,,,,\n", "utf-8")
+    tables, accounting = load_folder(tmp_path, workspace_id="ws", require=False)  # the strict policy: no error
+    assert list(zip(tables["orders"].column("order_id").to_pylist(), tables["orders"].column("source_row")
+                    .to_pylist(), strict=True)) == [("1", 1), ("2", 3)]
+    [orders] = [a.as_dict() for a in accounting.files if a.table == "orders"]
+    assert (orders["read"], orders["used"], orders["excluded"], orders["quarantined"]) == (5, 2, {"blank row": 3}, 0)
+
+
+def test_all_blank_vendor_rows_are_excluded_as_blank_rows_in_every_csv_reader(tmp_path: Path) -> None:
+    bigcommerce = tmp_path / "orders.csv"
+    bigcommerce.write_text("Order ID,Customer ID,Order Date,Order Status,Order Total (inc tax),Order Currency Code\n"
+                           "1,0,06/16/2026 09:12:44,Shipped,£10.00,GBP\n,,,,,\n"
+                           "2,0,06/16/2026 09:12:44,Shipped,£10.00,GBP\n,  ,,,,\n,,,,,\n")
+    result = read("bigcommerce_csv", [bigcommerce])
+    assert rows(result, "orders", "order_id", "source_row") == [("1", 1), ("2", 3)]
+    assert problems(result) == []
+    assert accounts(result) == {("orders", "orders.csv"): {"read": 5, "used": 2, "excluded": {"blank row": 3},
+                                                           "quarantined": 0}}
+    intacct = tmp_path / "customer_list.csv"
+    intacct.write_text("Customer ID;Name;Status\n;;\nC-1;Ana Ltd;Active\n;;\n")
+    result = read("sage_intacct_csv", [intacct])
+    assert rows(result, "erp_customers", "customer_account", "source_row") == [("C-1", 2)]
+    assert accounts(result) == {("erp_customers", "customer_list.csv"): {
+        "read": 3, "used": 1, "excluded": {"blank row": 2}, "quarantined": 0}}
+    only_blank = tmp_path / "customers_export.csv"
+    only_blank.write_text("Customer ID,First Name,Last Name,Email\n,,,\n")
+    assert accounts(read("shopify_csv", [only_blank])) == {("commerce_customers", "customers_export.csv"): {
+        "read": 1, "used": 0, "excluded": {"blank row": 1}, "quarantined": 0}}

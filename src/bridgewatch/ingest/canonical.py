@@ -20,7 +20,15 @@ import duckdb
 
 from bridgewatch.errors import InputError, Problem, did_you_mean
 from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
-from bridgewatch.ingest.csvfile import is_blank, rejected_lines, row_number_sql, sniff_csv, utf8_copy
+from bridgewatch.ingest.csvfile import (
+    BLANK_ROW,
+    blank_row_sql,
+    is_blank,
+    rejected_lines,
+    row_number_sql,
+    sniff_csv,
+    utf8_copy,
+)
 from bridgewatch.ingest.typing import Check, _q, any_bad_sql, duplicate_rows, problem_rows, rules_for, typed_sql
 from bridgewatch.model.tables import TABLES, Table
 from bridgewatch.sql import literal
@@ -178,7 +186,7 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, 
     present, rejected = _read_raw(con, table, path)
     try:
         arrow, account = cast_relation(con, table, "__raw", present, workspace_id=workspace_id, file=str(path),
-                                       on_bad_row=on_bad_row)
+                                       on_bad_row=on_bad_row, options=CastOptions(exclude_column="__exclude"))
     except InputError as exc:
         raise InputError(f"{path}: bad values", sorted([*rejected, *exc.problems], key=lambda p: p.row or 0)) from exc
     if rejected and on_bad_row is OnBadRow.RAISE:
@@ -314,24 +322,28 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file: str, present
 
 
 def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple[set[str], list[Problem]]:
-    """Read ``path`` as all-text table ``__raw`` with a 1-based ``__row``.
+    """Read ``path`` as all-text table ``__raw`` with a 1-based ``__row`` and ``__exclude`` (:data:`BLANK_ROW`
+    for a CSV row whose every cell is empty).
 
     Returns:
         The columns present, and one problem per CSV line DuckDB could not split into the header's
         columns (too many or too few fields, broken quoting).
     """
     rejected: list[Problem] = []
+    blank = "FALSE"
     if path.suffix == ".parquet":
         _create_file_table(con, path, f"read_parquet({literal(str(path))})", "Parquet")
         columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
     else:
         columns, rejected = _read_csv(con, path)
+        blank = blank_row_sql(columns)
         columns = _without_blank_columns(con, path, columns)
     by_name = {c.strip().lower(): c for c in columns}
     _check_columns(table, path, set(by_name))
     casts = ", ".join(f"CAST({_q(orig)} AS VARCHAR) AS {_q(name)}" for name, orig in by_name.items())
     row = row_number_sql(con, [p.row for p in rejected if p.row is not None], "__skipped", "__file.rowid")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT {row} AS __row, {casts} FROM __file")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT {row} AS __row, {casts}, "
+                f"CASE WHEN {blank} THEN {literal(BLANK_ROW)} END AS __exclude FROM __file")
     return set(by_name), rejected
 
 

@@ -86,6 +86,21 @@ def is_blank(path: Path) -> bool:
         return not fh.read(1 << 12).strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe")
 
 
+BLANK_ROW = "blank row"
+"""Why a CSV row whose every cell is empty or spaces (``,,,,`` a spreadsheet leaves under its data) is excluded."""
+
+
+def blank_row_sql(columns: Sequence[str]) -> str:
+    """SQL: every one of ``columns`` (all of a CSV file's columns, read as text) is empty or spaces."""
+    quoted = ['"' + c.replace('"', '""') + '"' for c in columns]
+    if not quoted:
+        return "FALSE"
+    every = " AND ".join(f"NULLIF(trim({c}), '') IS NULL" for c in quoted)
+    # A row's first filled cell settles it for nearly every row: one trim a row, not one a cell (the
+    # whole test made reading a 40-column, 1M-row file take 1.6x the CPU; this one ~1.03x).
+    return f"(CASE WHEN trim(COALESCE({', '.join(quoted)})) <> '' THEN FALSE ELSE {every} END)"
+
+
 def rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[Problem]:
     """One problem per line DuckDB's CSV reader put in rejects ``table`` (too many / too few fields, bad
     quoting), with the field count found (DuckDB logs one error per extra or missing field); ``row`` is the data row

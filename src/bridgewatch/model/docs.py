@@ -14,8 +14,10 @@ A workspace folder holds `workspace.toml` and, for canonical input, one file per
 `<table>.csv` (UTF-8, comma-separated, header row), `.tsv`, `.csv.gz` or `.parquet`. Column names are
 matched case-insensitively; unknown columns are an error (with a suggestion); a column that is not
 required may be left out. Columns with a blank header cell and no value (the trailing `,,` a
-spreadsheet leaves) are ignored; one holding values is an error naming its position. Empty cells
-are NULL. Booleans accept true/false, 1/0, yes/no, t/f, y/n.
+spreadsheet leaves) are ignored; one holding values is an error naming its position. A row whose
+every cell is empty (`,,,,` under a spreadsheet's data) is excluded as `blank row` in the file's
+accounting; the rows after it keep their numbers. Empty cells are NULL. Booleans accept true/false,
+1/0, yes/no, t/f, y/n.
 Timestamps are ISO 8601; those without a zone are read in `workspace.timezone` and stored as UTC.
 Money is a plain decimal (`1234.50`). Ids are always strings (leading zeros are kept).
 

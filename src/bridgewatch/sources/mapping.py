@@ -25,6 +25,7 @@ import pyarrow as pa
 from bridgewatch.errors import ConfigError
 from bridgewatch.ingest.accounting import FileAccount
 from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note, plan_lightly
+from bridgewatch.ingest.csvfile import BLANK_ROW
 from bridgewatch.ingest.typing import Check
 from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType
 from bridgewatch.sources import countries
@@ -240,16 +241,24 @@ def _zone(option: object, context: ReadContext, key: str) -> str:
 
 def _complete(result: ReadResult, session: Session, table: str) -> ReadResult:
     """Every file in the accounting: lines that could not be read are quarantined in the file's table,
-    and a file that yielded no record says why (``no orders: the file is empty``)."""
+    blank rows excluded there, and a file that yielded no record says why (``no orders: the file is empty``)."""
     by_key = {(a.table, a.file): a for a in result.accounts}
+
+    def account_of(file: str) -> FileAccount:
+        own = session.tables.get(file, table)
+        if (own, file) not in by_key:
+            by_key[(own, file)] = FileAccount(own, file)
+            result.accounts.append(by_key[(own, file)])
+        return by_key[(own, file)]
+
     for file, problems in session.rejects.items():
-        account = by_key.get((session.tables.get(file, table), file))
-        if account is None:
-            own = session.tables.get(file, table)
-            account = by_key[(own, file)] = FileAccount(own, file)
-            result.accounts.append(account)
+        account = account_of(file)
         account.read += len(problems)
         account.quarantined.extend(problems)
+    for file, blank in session.blank_rows.items():
+        account = account_of(file)
+        account.read += blank
+        account.excluded[BLANK_ROW] += blank
     seen = {a.file for a in result.accounts}
     for file in dict.fromkeys(session.files):
         if file in seen:

@@ -95,6 +95,8 @@ class Session:
     """What loaders learnt about the files that only matters across files (e.g. page counters)."""
     rejects: dict[str, list[Problem]] = field(default_factory=dict)
     """Per file, the lines that could not be read as rows (quarantined in the file's table)."""
+    blank_rows: dict[str, int] = field(default_factory=dict)
+    """Per file, the rows left out as blank (every cell empty: excluded in the file's table)."""
     tables: dict[str, str] = field(default_factory=dict)
     """Per file, the canonical table it feeds, when known (where its notes and rejects are filed)."""
     empty: dict[str, str] = field(default_factory=dict)
@@ -141,13 +143,14 @@ class Session:
         self.add_view(kind, path, name, decimal_comma=decimal_comma)
 
     def add_view(self, kind: str, path: Path, table: str, *, decimal_comma: bool = False, row: str = "rowid + 1",
-                 date_order: str | None = None) -> None:
-        """Expose ``table`` as records of ``kind`` from ``path`` (``row``: SQL of each row's number)."""
+                 date_order: str | None = None, where: str = "TRUE") -> None:
+        """Expose the rows of ``table`` where ``where`` holds as records of ``kind`` from ``path`` (``row``: SQL
+        of each row's number, counted over every row of ``table``)."""
         view = table + "_v"
         cols = ", ".join(q(c) for c in self.columns[kind])
         self.con.execute(f"CREATE TEMP VIEW {view} AS SELECT {literal(str(path))} AS __file, {row} AS __row, "
                          f"{'TRUE' if decimal_comma else 'FALSE'} AS __dc, {literal(date_order)} AS __dmy, {cols} "
-                         f"FROM {table}")
+                         f"FROM {table}" + ("" if where == "TRUE" else f" WHERE {where}"))
         self.tabular[kind].append(view)
         self.files.append(str(path))
 

@@ -4,7 +4,9 @@ A file is recognised by its header (:func:`match_kind`) and read by DuckDB's CSV
 dialect the header line shows, every column as text. Windows-1252 and UTF-16 files are read from
 a UTF-8 copy. A line that does not fit the header (a field too many or too few, broken quoting) is
 set aside with its line number, to be quarantined in the file's table, instead of stopping the
-file. A 0-byte file or a header without rows is accounted as such (``no orders: ...``).
+file. A row whose every cell is empty (``,,,,`` under a spreadsheet's data) is left out and counted as
+excluded ``blank row`` in the file's table. A 0-byte file or a header without rows is accounted as
+such (``no orders: ...``).
 
 For kinds whose dates are written by locale (``TabularKind.dates``), the file's own values decide
 day-first or month-first (:func:`date_order`): any first number above 12 proves day-first, any
@@ -20,7 +22,7 @@ import duckdb
 
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.canonical import BLANK, HEADER_ONLY
-from bridgewatch.ingest.csvfile import CsvHead, is_blank, rejected_lines, row_number_sql, sniff_csv
+from bridgewatch.ingest.csvfile import CsvHead, blank_row_sql, is_blank, rejected_lines, row_number_sql, sniff_csv
 from bridgewatch.sources.raw import Session, TabularKind, first_line
 from bridgewatch.sources.shapes import q
 from bridgewatch.sql import literal
@@ -67,7 +69,8 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
                        for c, i in chosen.items())
     session.declare(kind.name, list(chosen))
     try:
-        session.con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM {reader}")
+        session.con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select}, {blank_row_sql(names)} AS __blank "
+                            f"FROM {reader}")
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot be read as CSV: {first_line(exc)}. Check the file is complete and "
                          f"exported as CSV (separator {head.delimiter!r}, encoding {head.encoding}).") from exc
@@ -77,16 +80,19 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
     plain = reader.split(", store_rejects")[0] + ", ignore_errors = true)"
     order = DATE_ORDERS[date_order] or (file_date_order(session, plain, names) if kind.dates else None)
     dc = head.delimiter == ";" if decimal_comma is None else decimal_comma
-    session.add_view(kind.name, path, table, decimal_comma=dc, row=row, date_order=order)
+    session.add_view(kind.name, path, table, decimal_comma=dc, row=row, date_order=order, where="NOT __blank")
     _note_empty(session, path, kind, table, rejected)
 
 
 def _note_empty(session: Session, path: Path, kind: TabularKind, table: str, rejected: list[Problem]) -> None:
     if kind.table:
         session.tables[str(path)] = kind.table
+    rows, blank = session.con.execute(f"SELECT count(*), count(*) FILTER (WHERE __blank) FROM {table}").fetchall()[0]
+    if blank:
+        session.blank_rows[str(path)] = int(blank)
     if rejected:
         session.rejects[str(path)] = rejected
-    elif not session.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]:
+    elif not rows:
         session.empty[str(path)] = HEADER_ONLY
 
 

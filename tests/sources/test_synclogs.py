@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from .helpers import accounts, problems, read, rows
 
@@ -79,3 +80,22 @@ def test_flow_runs_keep_the_reason_part_of_the_message() -> None:
         "BadRequest: Write failed for table row of type 'CustCustomerV3Entity'. Infolog: Warning: Customer group "
         "TRADE does not exist.",
         "customer: C-77 waiting for approval"]
+
+
+def test_a_jsonl_record_is_numbered_by_the_line_it_is_on_whatever_blank_lines_come_before(tmp_path: Path) -> None:
+    def line(n: int, status: str) -> str:
+        return (f'{{"event_id":"EV-{n}","timestamp":"2026-06-20T10:00:00Z","platform":"shopify",'
+                f'"customer_id":"C{n}","action":"create","status":"{status}","entity":"UK01"}}')
+    for newline in ("\n", "\r\n"):
+        log = tmp_path / "log.jsonl"
+        log.write_bytes(newline.join([line(1, "ok"), "", line(2, "ok"), "   ", "", line(4, "exploded"),
+                                      line(5, "ok"), ""]).encode())
+        result = read("sync_log", [log])
+        assert rows(result, "sync_events", "event_id", "source_row") == [("EV-1", 1), ("EV-2", 3), ("EV-5", 7)]
+        assert [(p[1], p[3]) for p in problems(result)] == [(6, "exploded")]
+    plain = tmp_path / "plain.jsonl"  # no blank line: the records are its lines, as before
+    plain.write_text("\n".join([line(1, "ok"), line(2, "ok")]) + "\n")
+    assert rows(read("sync_log", [plain]), "sync_events", "event_id", "source_row") == [("EV-1", 1), ("EV-2", 2)]
+    array = tmp_path / "log.json"  # one JSON value over many lines: records keep their position in it
+    array.write_text("[\n" + ",\n\n".join([line(1, "ok"), line(2, "ok")]) + "\n]\n")
+    assert rows(read("sync_log", [array]), "sync_events", "event_id", "source_row") == [("EV-1", 1), ("EV-2", 2)]

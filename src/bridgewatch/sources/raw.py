@@ -201,6 +201,7 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
     if not sources:
         return
     _read_objects(session, sources, layout)
+    gaps = _blank_line_gaps(session.con, sources)
     records = " ".join(f"WHEN {i} THEN {_env_records(e)}" for i, e in enumerate(layout.envelopes, 1)) \
         or "WHEN 0 THEN NULL"
     env_kind = (f"CAST(([{', '.join(literal(e.kind) for e in layout.envelopes)}])[t.__env] AS VARCHAR)"
@@ -209,9 +210,9 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
     session.con.execute(f"""
         INSERT INTO __rec
         SELECT __file, __row, COALESCE(env_kind, CASE {rec_kind or 'WHEN FALSE THEN NULL'} ELSE 'unknown' END), j
-        FROM (SELECT t.__file, row_number() OVER (PARTITION BY t.__file ORDER BY t.rowid, x.ord) AS __row,
+        FROM (SELECT t.__file, row_number() OVER (PARTITION BY t.__file ORDER BY {gaps[0]}, x.ord){gaps[1]} AS __row,
                      {env_kind} AS env_kind, {_with_context(layout)} AS j
-              FROM __top AS t,
+              FROM {gaps[2]},
                    unnest(CASE t.__env {records} ELSE [t.json] END) WITH ORDINALITY AS x(rec, ord))
         """)
     session.files.extend(str(p) for p in sources.values())
@@ -241,6 +242,37 @@ def _read_objects(session: Session, sources: Mapping[str, Path], layout: JsonLay
         raise InputError(f"{culprit}: not valid JSON ({first_line(exc)}). The file may be truncated or not a "
                          f"saved API response; export it again.",
                          [Problem(str(culprit), None, None, None, "not valid JSON")]) from exc
+
+
+def _blank_line_gaps(con: duckdb.DuckDBPyConnection, sources: Mapping[str, Path]) -> tuple[str, str, str]:
+    """SQL (the values' order, a term added to each record's number, the relation of the values) that numbers the
+    records of a JSON-lines file by the line they are on, when the file has blank lines.
+
+    A file is JSON lines when it holds several top-level values, each on a line of its own; blank lines
+    between them (which the JSON reader skips) would otherwise shift the number of every later record.
+    The usual file has none: its size is its values plus one newline each, and nothing is added.
+    """
+    plain = ("t.rowid", "", "__top AS t")
+    found = con.execute("SELECT __file, count(*), sum(strlen(json)) FROM __top GROUP BY __file "
+                        "HAVING count(*) > 1").fetchall()
+    by_user = {str(user): source for source, user in sources.items()}
+    suspects = [(f, n) for f, n, size in found if Path(by_user[f]).stat().st_size not in (size + n, size + n - 1)]
+    if not suspects:
+        return plain
+    con.execute("CREATE OR REPLACE TEMP TABLE __gaps (__file VARCHAR, k BIGINT, gap BIGINT)")
+    for user, values in suspects:
+        con.execute(f"""
+            INSERT INTO __gaps SELECT ?, k, line - k FROM (
+                SELECT line, row_number() OVER (ORDER BY line) AS k, count(*) OVER () AS lines
+                FROM (SELECT unnest(l) AS text, generate_subscripts(l, 1) AS line
+                      FROM (SELECT string_split(content, chr(10)) AS l FROM read_text({literal(by_user[user])})))
+                WHERE NOT regexp_full_match(text, '[[:space:]]*'))
+            WHERE lines = ? AND line > k""", [user, values])
+    if not con.execute("SELECT count(*) FROM __gaps").fetchall()[0][0]:
+        return plain
+    return ("t.__rid", " + COALESCE(g.gap, 0)",
+            "(SELECT *, rowid AS __rid, row_number() OVER (PARTITION BY __file ORDER BY rowid) AS __k FROM __top) "
+            "AS t LEFT JOIN __gaps AS g ON g.__file = t.__file AND g.k = t.__k")
 
 
 def unfinished_queries(session: Session, pages_sql: str) -> list[str]:

@@ -103,12 +103,14 @@ def test_a_missed_cycle_runs_once_and_the_cadence_continues() -> None:
     class Slow(Watcher):
         def workspace(self, folder: Path) -> WorkspaceCycle:
             starts.append(time.monotonic())
-            time.sleep(0.75 if len(starts) == 1 else 0.0)  # the first cycle overruns three periods
+            time.sleep(1.75 if len(starts) == 1 else 0.0)  # the first cycle overruns three periods
             return WorkspaceCycle(folder, "ws")
 
-    Slow([Path("ws")], timedelta(seconds=0.2), {}, say=lines.append).run(cycles=3)
-    assert 0.7 <= starts[1] - starts[0] < 0.9, "the overrun cycle is followed at once by one cycle"
-    assert 0.18 <= starts[2] - starts[1] < 0.35, "then a full period, not a burst of catch-up cycles"
+    # Periods of half a second, so a busy machine's scheduling delays (tenths of a second) cannot make
+    # one period look like two.
+    Slow([Path("ws")], timedelta(seconds=0.5), {}, say=lines.append).run(cycles=3)
+    assert 1.7 <= starts[1] - starts[0] < 2.0, "the overrun cycle is followed at once by one cycle"
+    assert 0.45 <= starts[2] - starts[1] < 0.9, "then a full period, not a burst of catch-up cycles"
     assert ["missed" in line for line in lines] == [False, True, False] and "s (run once for 3 missed) | " in lines[1]
 
 

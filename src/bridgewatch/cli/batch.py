@@ -13,9 +13,11 @@ from bridgewatch.cli.app import (
     CardOpt,
     EngineOpt,
     HistoryUrlOpt,
+    MemoryLimitOpt,
     NoStoreOpt,
     SparkMasterOpt,
     TablesRootOpt,
+    ThreadsOpt,
     app,
     guard,
     say,
@@ -30,7 +32,7 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
                                                               "go.")] = Path("bridgewatch-results"),
           fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv (per workspace).")] = "json",
           card: CardOpt = None, as_of: AsOfOpt = None, engine: EngineOpt = "duckdb",
-          spark_master: SparkMasterOpt = None,
+          spark_master: SparkMasterOpt = None, memory_limit: MemoryLimitOpt = None, threads: ThreadsOpt = None,
           staged: Annotated[bool, typer.Option("--staged", help="Read each workspace's staged Parquet tables "
                                                                 "(bridgewatch stage) instead of its source files.")]
           = False,
@@ -46,8 +48,10 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
 
     def go() -> int:
         from bridgewatch.batch import run_and_write, store_urls, summary_lines
+        from bridgewatch.engine import EngineChoice
 
-        done = run_and_write(workspaces, out_dir, engine=engine, spark_master=spark_master, fmt=fmt,
+        done = run_and_write(workspaces, out_dir, engine=EngineChoice(engine, spark_master, memory_limit, threads),
+                             fmt=fmt,
                              cards=[card] if card else None, as_of=as_of, staged=staged or bool(tables_root),
                              tables_root=tables_root,
                              store_for=None if no_store else store_urls(history_url, os.environ))

@@ -36,7 +36,11 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
           staged: Annotated[bool, typer.Option("--staged", help="Read each workspace's staged Parquet tables "
                                                                 "(bridgewatch stage) instead of its source files.")]
           = False,
-          tables_root: TablesRootOpt = None, no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
+          tables_root: TablesRootOpt = None,
+          no_prepared_store: Annotated[bool, typer.Option(
+              "--no-prepared-store", help="With --staged on DuckDB: keep no prepared store next to the staged "
+                                          "tables (every step is computed; nothing is written there).")] = False,
+          no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
           allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when a workspace's data is "
                                                                           "stale or empty (listed as STALE).")]
           = False) -> None:
@@ -50,8 +54,8 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
         from bridgewatch.batch import run_and_write, store_urls, summary_lines
         from bridgewatch.engine import EngineChoice
 
-        done = run_and_write(workspaces, out_dir, engine=EngineChoice(engine, spark_master, memory_limit, threads),
-                             fmt=fmt,
+        choice = EngineChoice(engine, spark_master, memory_limit, threads, prepared=not no_prepared_store)
+        done = run_and_write(workspaces, out_dir, engine=choice, fmt=fmt,
                              cards=[card] if card else None, as_of=as_of, staged=staged or bool(tables_root),
                              tables_root=tables_root,
                              store_for=None if no_store else store_urls(history_url, os.environ))

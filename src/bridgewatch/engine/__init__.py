@@ -33,21 +33,24 @@ def get_engine(name: str = "duckdb", **options: Any) -> Engine:
 class EngineChoice:
     """The engine a command asked for, with the options a command line offers.
 
-    ``memory_limit`` (a size DuckDB reads, such as ``1.2GB``; beyond it DuckDB spills to disk) and
-    ``threads`` apply to DuckDB; ``spark_master`` (a Spark master URL) to Spark. Unset, DuckDB keeps
-    its own defaults (80% of the machine's memory, one thread per core).
+    ``memory_limit`` (a size DuckDB reads, such as ``1.2GB``; beyond it DuckDB spills to disk),
+    ``threads`` and ``prepared`` (False: keep no prepared store next to staged tables) apply to
+    DuckDB; ``spark_master`` (a Spark master URL) to Spark. Unset, DuckDB keeps its own defaults
+    (80% of the machine's memory, one thread per core).
     """
 
     name: str = "duckdb"
     spark_master: str | None = None
     memory_limit: str | None = None
     threads: int | None = None
+    prepared: bool = True
 
     def options(self) -> dict[str, Any]:
         """The keyword arguments of :func:`get_engine`, refusing an option the engine does not take."""
         if self.spark_master and self.name != "spark":
             raise ConfigError(f"--spark-master only applies to --engine spark (got --engine {self.name}).")
-        duckdb_only = [flag for flag, value in (("--memory-limit", self.memory_limit), ("--threads", self.threads))
+        duckdb_only = [flag for flag, value in (("--memory-limit", self.memory_limit), ("--threads", self.threads),
+                                                ("--no-prepared-store", None if self.prepared else True))
                        if value is not None]
         if duckdb_only and self.name != "duckdb":
             verb = "applies" if len(duckdb_only) == 1 else "apply"
@@ -63,6 +66,8 @@ class EngineChoice:
             options["memory_limit"] = checked_memory_limit(self.memory_limit)
         if self.threads is not None:
             options["threads"] = self.threads
+        if not self.prepared:
+            options["prepared"] = False
         return options
 
 

@@ -85,6 +85,8 @@ def stage(workspaces: Annotated[Path, typer.Option("--workspaces", "--workspace"
         for staged in done:
             if staged.error is None:
                 say(f"staged {staged.name} -> {staged.path}")
+                for w in staged.warnings:
+                    say(f"  incomplete: {w.describe()}")
             else:
                 say(f"FAILED  {staged.name}: {type(staged.error).__name__}: {staged.error}")
         failed = [s.error for s in done if s.error is not None]

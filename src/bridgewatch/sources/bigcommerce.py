@@ -103,6 +103,13 @@ class BigCommerceApiReader(VendorReader):
                 unrecognised("orders", "BigCommerce")]
 
 
+SHIP_TO = ("$.consignments[0].shipping[0].country_iso2", "$.consignments.shipping[0].country_iso2",
+           "$.shipping_addresses[0].country_iso2", "$.consignments[0].shipping[0].country",
+           "$.consignments.shipping[0].country", "$.shipping_addresses[0].country",
+           "$.billing_address.country_iso2", "$.billing_address.country")
+"""Where a v2 order is shipped: its first shipping consignment (``include=consignments``, as a list or, with
+``consignment_structure=object``, an object) or inline ``shipping_addresses`` list, else its billing address
+(a plain page has only a link to the shipping addresses; a pickup or digital order has none)."""
 USER_LINKS = ("(SELECT j ->> '$.customerId' AS cid, min(j ->> '$.companyId') AS company FROM {user} "
               "GROUP BY 1)")
 ORDER_LINKS = ("(SELECT j ->> '$.bcOrderId' AS oid, min(j ->> '$.companyId') AS company FROM {b2b_order} "
@@ -159,7 +166,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": rfc2822(js("$.date_created")),
         "currency": js("$.default_currency_code", "$.currency_code"),
         "total": money(js("$.total_inc_tax")),
-        "ship_to_country": country(js("$.billing_address.country_iso2", "$.billing_address.country")),
+        "ship_to_country": country(js(*SHIP_TO)),
         "tags": js(options["order_tags_path"]) if options["order_tags_path"] else const(None),
     }, checks=[
         RowCheck("status_id", "r.j ->> '$.status_id'", "r.j ->> '$.status_id' IS NULL",

@@ -171,3 +171,27 @@ def test_v2_order_ship_to_is_its_shipping_consignment_as_the_csv_shipping_countr
         encoding="utf-8")
     assert rows(read("bigcommerce_csv", [tmp_path / "orders.csv"]), "orders", "order_id", "ship_to_country") == [
         ("1", "IE")]
+
+
+def test_b2b_edition_orders_follow_the_sources_status_options_as_v2_orders_do(tmp_path: Path) -> None:
+    """A B2B Edition order whose v2 order is not in the source is classified by inactive_status_ids and
+    archived_inactive like the v2 order would be (the status ids were fixed at 0, 4, 6 and archived always
+    inactive), so a store that excludes Pending (1) or keeps archived orders gets one answer on both routes."""
+    b2b = [{"id": 1, "bcOrderId": 501, "companyId": 5123, "totalIncTax": 10.0, "currencyCode": "GBP",
+            "statusCode": 1, "isArchived": False, "createdAt": 1750065164},
+           {"id": 2, "bcOrderId": 502, "companyId": 5123, "totalIncTax": 10.0, "currencyCode": "GBP",
+            "statusCode": 11, "isArchived": True, "createdAt": 1750065164},
+           {"id": 3, "bcOrderId": 503, "companyId": 5123, "totalIncTax": 10.0, "currencyCode": "GBP",
+            "statusCode": 4, "isArchived": False, "createdAt": 1750065164}]
+    (tmp_path / "b2b_orders.json").write_text(json.dumps({"code": 200, "data": b2b}), encoding="utf-8")
+    v2 = [{"id": o["bcOrderId"], "customer_id": 1042, "date_created": "Mon, 16 Jun 2025 09:12:44 +0000",
+           "status_id": o["statusCode"], "is_deleted": o["isArchived"], "total_inc_tax": "10.0000",
+           "default_currency_code": "GBP", "billing_address": {"country_iso2": "GB"}} for o in b2b]
+    (tmp_path / "orders.json").write_text(json.dumps(v2), encoding="utf-8")
+    options = {"inactive_status_ids": [0, 1, 4, 6], "archived_inactive": False}
+    b2b_only = read("bigcommerce_api", [tmp_path / "b2b_orders.json"], **options)
+    assert rows(b2b_only, "orders", "order_id", "inactive") == [("501", True), ("502", False), ("503", True)]
+    v2_only = read("bigcommerce_api", [tmp_path / "orders.json"], **options)
+    assert rows(v2_only, "orders", "order_id", "inactive") == rows(b2b_only, "orders", "order_id", "inactive")
+    assert rows(read("bigcommerce_api", [tmp_path / "b2b_orders.json"]), "orders", "inactive") == [
+        (False,), (True,), (True,)]

@@ -99,7 +99,7 @@ class BigCommerceApiReader(VendorReader):
                         "missing")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [_customers(options), _users(), _orders(options), _b2b_orders(), _quotes(), _companies(options),
+        return [_customers(options), _users(), _orders(options), _b2b_orders(options), _quotes(), _companies(options),
                 unrecognised("orders", "BigCommerce")]
 
 
@@ -177,17 +177,21 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
     ])
 
 
-def _b2b_orders() -> TableMap:
-    """A B2B Edition order whose v2 order is not in the source still tells of a company order."""
+def _b2b_orders(options: Mapping[str, Any]) -> TableMap:
+    """A B2B Edition order whose v2 order is not in the source still tells of a company order, classified by
+    the same options as a v2 order (``statusCode`` is its ``status_id``, ``isArchived`` its ``is_deleted``)."""
     known = "(SELECT DISTINCT j ->> '$.id' AS oid FROM {order})"
     status = "TRY_CAST(r.j ->> '$.statusCode' AS INTEGER)"
+    inactive = in_list(status, options["inactive_status_ids"], lower_input=False)
+    archived = ("COALESCE(TRY_CAST(r.j ->> '$.isArchived' AS BOOLEAN), FALSE)" if options["archived_inactive"]
+                else "FALSE")
     return TableMap("orders", f"{{b2b_order}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.bcOrderId'", {
         "platform": PLATFORM,
         "order_id": js("$.bcOrderId"),
         "company_id": js("$.companyId"),
         "status": js("$.status", "$.customStatus"),
         "cancelled": flag(f"{status} = {CANCELLED_STATUS}"),
-        "inactive": flag(f"{status} IN (0, 4, 6) OR COALESCE(TRY_CAST(r.j ->> '$.isArchived' AS BOOLEAN), FALSE)"),
+        "inactive": flag(f"{inactive} OR {archived}"),
         "created_at": epoch(js("$.createdAt")),
         "currency": js("$.currencyCode"),
         "total": number(js("$.totalIncTax")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from .helpers import accounts, problems, read, rows
 
@@ -71,3 +72,23 @@ def test_csv_exports_semicolons_decimal_comma_bom_and_addresses() -> None:
         "read": 3, "used": 0, "quarantined": 0,
         "excluded": {"address row (country, company and VAT id added to its customer)": 2,
                      "address of a customer not in the customers export": 1}}
+
+
+def test_orders_grid_guest_checkout_with_a_registered_email_stays_a_guest(tmp_path: Path) -> None:
+    """Magento lets a guest check out with a registered customer's email: REST keeps the order a guest
+    (customer_is_guest 1), and so must the grid when its Customer Group column says NOT LOGGED IN, instead
+    of linking the order to that customer by email."""
+    (tmp_path / "customer.csv").write_text(
+        "email,_website,firstname,lastname,group_id\nMShaw@widgets.example,base,Melanie,Shaw,1\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text(
+        "ID,Purchase Date,Grand Total (Purchased),Status,Customer Email,Customer Group\n"
+        "000000101,\"Jun 16, 2026 9:12:44 AM\",€55.50,Complete,mshaw@widgets.example,General\n"
+        "000000102,\"Jun 17, 2026 9:12:44 AM\",€20.00,Complete,mshaw@widgets.example,NOT LOGGED IN\n"
+        "000000103,\"Jun 18, 2026 9:12:44 AM\",€10.00,Complete,other@mail.example,NOT LOGGED IN\n", encoding="utf-8")
+    csv_rows = rows(read("adobe_commerce_csv", [tmp_path / "customer.csv", tmp_path / "orders.csv"]), "orders",
+                    "order_id", "customer_id", "email")
+    assert csv_rows == [("000000101", "mshaw@widgets.example", "mshaw@widgets.example"),
+                        ("000000102", None, "mshaw@widgets.example"), ("000000103", None, "other@mail.example")]
+    with_emails = read("adobe_commerce_csv", [tmp_path / "customer.csv", tmp_path / "orders.csv"],
+                       email_as_customer_id=True)
+    assert rows(with_emails, "orders", "customer_id") == [("mshaw@widgets.example",), (None,), (None,)]

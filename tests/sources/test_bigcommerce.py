@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import date, datetime
 from decimal import Decimal
@@ -146,3 +147,51 @@ def test_csv_without_currency_takes_the_symbol_or_needs_the_option(tmp_path: Pat
                                 ("orders.csv", 3, "Order Currency Code", None, NO_CURRENCY)]
     assert rows(read("bigcommerce_csv", [no_currency], currency="GBP", status_labels={"Awaiting Approval": 7}),
                 "orders", "currency") == [("GBP",), ("GBP",), ("GBP",)]
+
+
+def test_v2_order_ship_to_is_its_shipping_consignment_as_the_csv_shipping_country(tmp_path: Path) -> None:
+    """An order billed in GB and shipped to IE: the control-panel CSV says IE (Shipping Country), and so must
+    the v2 page pulled with include=consignments (a list, or an object with consignment_structure=object) or
+    with shipping_addresses inline; a plain page (a link only) or a pickup keeps the billing country."""
+    base = {"customer_id": 1042, "date_created": "Tue, 16 Jun 2026 09:12:44 +0000", "status_id": 11,
+            "total_inc_tax": "10.0000", "default_currency_code": "GBP",
+            "billing_address": {"country": "United Kingdom", "country_iso2": "GB", "email": "jane@acme.example"}}
+    pages = [base | {"id": 1, "consignments": [{"pickups": [], "shipping": [{"id": 7, "country_iso2": "IE"}]}]},
+             base | {"id": 2, "consignments": {"pickups": [], "shipping": [{"country": "France", "country_iso2": ""}]}},
+             base | {"id": 3, "shipping_addresses": {"url": "https://api.bigcommerce.com/x", "resource": "/orders/3"}},
+             base | {"id": 4, "shipping_addresses": [{"country": "Germany", "country_iso2": "DE"}]},
+             base | {"id": 5, "consignments": [{"pickups": [{"location": {"country_alpha2": "US"}}], "shipping": []}]}]
+    (tmp_path / "orders.json").write_text(json.dumps(pages), encoding="utf-8")
+    api = read("bigcommerce_api", [tmp_path / "orders.json"])
+    assert rows(api, "orders", "order_id", "ship_to_country") == [
+        ("1", "IE"), ("2", "FR"), ("3", "GB"), ("4", "DE"), ("5", "GB")]
+    (tmp_path / "orders.csv").write_text(
+        "Order ID,Customer ID,Order Date,Order Status,Order Total (inc tax),Order Currency Code,Billing Country,"
+        "Shipping Country\n1,1042,06/16/2026 09:12:44,Awaiting Fulfillment,£10.00,GBP,United Kingdom,Ireland\n",
+        encoding="utf-8")
+    assert rows(read("bigcommerce_csv", [tmp_path / "orders.csv"]), "orders", "order_id", "ship_to_country") == [
+        ("1", "IE")]
+
+
+def test_b2b_edition_orders_follow_the_sources_status_options_as_v2_orders_do(tmp_path: Path) -> None:
+    """A B2B Edition order whose v2 order is not in the source is classified by inactive_status_ids and
+    archived_inactive like the v2 order would be (the status ids were fixed at 0, 4, 6 and archived always
+    inactive), so a store that excludes Pending (1) or keeps archived orders gets one answer on both routes."""
+    b2b = [{"id": 1, "bcOrderId": 501, "companyId": 5123, "totalIncTax": 10.0, "currencyCode": "GBP",
+            "statusCode": 1, "isArchived": False, "createdAt": 1750065164},
+           {"id": 2, "bcOrderId": 502, "companyId": 5123, "totalIncTax": 10.0, "currencyCode": "GBP",
+            "statusCode": 11, "isArchived": True, "createdAt": 1750065164},
+           {"id": 3, "bcOrderId": 503, "companyId": 5123, "totalIncTax": 10.0, "currencyCode": "GBP",
+            "statusCode": 4, "isArchived": False, "createdAt": 1750065164}]
+    (tmp_path / "b2b_orders.json").write_text(json.dumps({"code": 200, "data": b2b}), encoding="utf-8")
+    v2 = [{"id": o["bcOrderId"], "customer_id": 1042, "date_created": "Mon, 16 Jun 2025 09:12:44 +0000",
+           "status_id": o["statusCode"], "is_deleted": o["isArchived"], "total_inc_tax": "10.0000",
+           "default_currency_code": "GBP", "billing_address": {"country_iso2": "GB"}} for o in b2b]
+    (tmp_path / "orders.json").write_text(json.dumps(v2), encoding="utf-8")
+    options = {"inactive_status_ids": [0, 1, 4, 6], "archived_inactive": False}
+    b2b_only = read("bigcommerce_api", [tmp_path / "b2b_orders.json"], **options)
+    assert rows(b2b_only, "orders", "order_id", "inactive") == [("501", True), ("502", False), ("503", True)]
+    v2_only = read("bigcommerce_api", [tmp_path / "orders.json"], **options)
+    assert rows(v2_only, "orders", "order_id", "inactive") == rows(b2b_only, "orders", "order_id", "inactive")
+    assert rows(read("bigcommerce_api", [tmp_path / "b2b_orders.json"]), "orders", "inactive") == [
+        (False,), (True,), (True,)]

@@ -178,3 +178,24 @@ def test_not_a_shopify_export_is_an_error(tmp_path: Path) -> None:
     other.write_text("a,b\n1,2\n")
     with pytest.raises(InputError, match="not a file this reader knows"):
         read("shopify_csv", [other])
+
+
+def test_csv_orders_without_an_email_link_to_a_phone_only_customer_by_phone(tmp_path: Path) -> None:
+    """A customer who signs in by phone has no email, so neither have their orders: the API names the order's
+    customer, and the CSV route must too, by the orders export's Phone and the customers export's Phone
+    (spreadsheet quote, spaces, dashes and brackets aside); an order with an email never links by phone, and a
+    phone no email-less customer has stays a guest."""
+    (tmp_path / "customers_export.csv").write_text(
+        "Customer ID,First Name,Last Name,Email,Phone,Tags\n"
+        "'7001,Rafi,Khan,,'+923001234567,\n"
+        "'7002,Ana,Perez,ana@example.com,'+34600111222,\n", encoding="utf-8")
+    (tmp_path / "orders_export.csv").write_text(
+        "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Id,Phone\n"
+        "#1,,pending,PKR,1500.00,2026-04-05 21:06:21 +0400,1,11,+92 300 123-4567\n"
+        "#1,,,,,2026-04-05 21:06:21 +0400,2,,\n"
+        "#2,,pending,PKR,1700.00,2026-04-06 01:48:03 +0400,1,12,'+923009999999\n"
+        "#3,ana@example.com,paid,EUR,10.00,2026-04-06 09:00:00 +0200,1,13,+923001234567\n"
+        "#4,,paid,EUR,12.00,2026-04-06 10:00:00 +0200,1,14,+34 600 111 222\n", encoding="utf-8")
+    result = read("shopify_csv", [tmp_path / "customers_export.csv", tmp_path / "orders_export.csv"])
+    assert rows(result, "orders", "order_id", "customer_id") == [("11", "7001"), ("12", None), ("13", "7002"),
+                                                                 ("14", None)]

@@ -12,7 +12,9 @@ relabelled stores add ``status_labels``), ``Purchase Date`` in the admin's displ
 locale (``timezone`` / ``timezones``, ``date_formats`` / ``date_order``), and totals with currency
 symbols (``€3,101.00``: the symbol names the currency; ``currency`` for symbols several currencies
 share). The grid has no ship-to country: an order takes its customer's default shipping (else
-billing) address country from the addresses export. Orders link to customers by ``Customer Email``.
+billing) address country from the addresses export. Orders link to customers by ``Customer Email``, except
+a guest checkout (``Customer Group`` NOT LOGGED IN, when the grid shows that column), which stays a guest
+as REST's ``customer_is_guest`` keeps it even when the email is a registered customer's.
 """
 
 from __future__ import annotations
@@ -50,8 +52,10 @@ ADDRESSES = TabularKind("addresses", ("_website", "_email", "_entity_id"), {
 ORDERS = TabularKind("orders", ("ID", "Purchase Date"), {
     "id": ("ID",), "date": ("Purchase Date",), "total": ("Grand Total (Purchased)", "Grand Total (Base)"),
     "status": ("Status",), "email": ("Customer Email",), "currency": ("Currency", "Order Currency"),
-    "ship_country": ("Ship-to Country", "Shipping Country"),
+    "ship_country": ("Ship-to Country", "Shipping Country"), "group": ("Customer Group",),
 }, required=("id", "date", "total", "status"), label="orders grid export", table="orders", dates=True)
+GUEST_GROUP = "not logged in"
+"""The customer group the grid shows for a guest checkout (group 0), also when the email is a registered one."""
 CUSTOMER_KEY = "lower(trim({0}.email))"
 
 
@@ -74,7 +78,8 @@ class AdobeCommerceCsvReader(VendorReader):
         "inactive_states": Option(["closed"], "Order states that are not a live sale (canceled is cancelled)."),
         "b2b_group_ids": Option([], "Customer group ids that mark B2B buyers (e.g. [2] for Wholesale)."),
         "email_as_customer_id": Option(False, "Orders whose email matches no exported customer keep the email "
-                                              "as customer id instead of counting as guests."),
+                                              "as customer id instead of counting as guests (a guest checkout "
+                                              "the Customer Group column names stays a guest)."),
         "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files).",
                                 kind=bool),
         "columns": Option({}, "Header overrides: internal column name → header in your file; maps a custom "
@@ -147,7 +152,8 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
     return TableMap("orders", source, {
         "platform": PLATFORM,
         "order_id": col("id", "ID"),
-        "customer_id": Field(f"COALESCE(c.e{fallback})", "Customer Email"),
+        "customer_id": Field(f"CASE WHEN lower(trim(r.\"group\")) = {literal(GUEST_GROUP)} THEN NULL "
+                             f"ELSE COALESCE(c.e{fallback}) END", "Customer Email"),
         "email": col("email", "Customer Email"),
         "status": col("status", "Status"),
         "cancelled": flag(f"{state.sql} = 'canceled'"),

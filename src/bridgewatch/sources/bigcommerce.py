@@ -96,10 +96,17 @@ class BigCommerceApiReader(VendorReader):
                          "missing", files)
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [_customers(options), _users(), _orders(options), _b2b_orders(), _quotes(), _companies(options),
+        return [_customers(options), _users(), _orders(options), _b2b_orders(options), _quotes(), _companies(options),
                 unrecognised("orders", "BigCommerce")]
 
 
+SHIP_TO = ("$.consignments[0].shipping[0].country_iso2", "$.consignments.shipping[0].country_iso2",
+           "$.shipping_addresses[0].country_iso2", "$.consignments[0].shipping[0].country",
+           "$.consignments.shipping[0].country", "$.shipping_addresses[0].country",
+           "$.billing_address.country_iso2", "$.billing_address.country")
+"""Where a v2 order is shipped: its first shipping consignment (``include=consignments``, as a list or, with
+``consignment_structure=object``, an object) or inline ``shipping_addresses`` list, else its billing address
+(a plain page has only a link to the shipping addresses; a pickup or digital order has none)."""
 USER_LINKS = ("(SELECT j ->> '$.customerId' AS cid, min(j ->> '$.companyId') AS company FROM {user} "
               "GROUP BY 1)")
 ORDER_LINKS = ("(SELECT j ->> '$.bcOrderId' AS oid, min(j ->> '$.companyId') AS company FROM {b2b_order} "
@@ -156,7 +163,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": rfc2822(js("$.date_created")),
         "currency": js("$.default_currency_code", "$.currency_code"),
         "total": money(js("$.total_inc_tax")),
-        "ship_to_country": country(js("$.billing_address.country_iso2", "$.billing_address.country")),
+        "ship_to_country": country(js(*SHIP_TO)),
         "tags": js(options["order_tags_path"]) if options["order_tags_path"] else const(None),
     }, checks=[
         RowCheck("status_id", "r.j ->> '$.status_id'", "r.j ->> '$.status_id' IS NULL",
@@ -167,17 +174,21 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
     ])
 
 
-def _b2b_orders() -> TableMap:
-    """A B2B Edition order whose v2 order is not in the source still tells of a company order."""
+def _b2b_orders(options: Mapping[str, Any]) -> TableMap:
+    """A B2B Edition order whose v2 order is not in the source still tells of a company order, classified by
+    the same options as a v2 order (``statusCode`` is its ``status_id``, ``isArchived`` its ``is_deleted``)."""
     known = "(SELECT DISTINCT j ->> '$.id' AS oid FROM {order})"
     status = "TRY_CAST(r.j ->> '$.statusCode' AS INTEGER)"
+    inactive = in_list(status, options["inactive_status_ids"], lower_input=False)
+    archived = ("COALESCE(TRY_CAST(r.j ->> '$.isArchived' AS BOOLEAN), FALSE)" if options["archived_inactive"]
+                else "FALSE")
     return TableMap("orders", f"{{b2b_order}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.bcOrderId'", {
         "platform": PLATFORM,
         "order_id": js("$.bcOrderId"),
         "company_id": js("$.companyId"),
         "status": js("$.status", "$.customStatus"),
         "cancelled": flag(f"{status} = {CANCELLED_STATUS}"),
-        "inactive": flag(f"{status} IN (0, 4, 6) OR COALESCE(TRY_CAST(r.j ->> '$.isArchived' AS BOOLEAN), FALSE)"),
+        "inactive": flag(f"{inactive} OR {archived}"),
         "created_at": epoch(js("$.createdAt")),
         "currency": js("$.currencyCode"),
         "total": number(js("$.totalIncTax")),

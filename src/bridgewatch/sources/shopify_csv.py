@@ -1,7 +1,8 @@
 """Shopify admin CSV exports: Customers → Export, Orders → Export, Customers → Companies → Export (B2B).
 
 Files are recognised by their header, so one source may hold all three; orders are then linked to
-customers by email, because the orders export has no customer id column (reference §1.8). The
+customers by email, because the orders export has no customer id column (reference §1.8), and an
+order without an email to the email-less customer (who signs in by phone) with its ``Phone``. The
 orders export has one row per line item with the order's own columns filled on its first row only:
 the other rows of an order are excluded as ``additional line item of an order``.
 
@@ -44,7 +45,7 @@ SHOPIFY_CSV_DATE = ("%Y-%m-%d %H:%M:%S %z",)
 CUSTOMERS = TabularKind("customers", ("First Name", "Last Name", "Email"), {
     "id": ("Customer ID",), "first_name": ("First Name",), "last_name": ("Last Name",), "email": ("Email",),
     "company": ("Default Address Company", "Company"),
-    "country": ("Default Address Country Code", "Country Code", "Country"), "tags": ("Tags",),
+    "country": ("Default Address Country Code", "Country Code", "Country"), "tags": ("Tags",), "phone": ("Phone",),
     "vat": (), "account_ref": (), "external_id": (),
 }, required=("email",), label="Shopify customers export", table="commerce_customers")
 
@@ -52,7 +53,7 @@ ORDERS = TabularKind("orders", ("Name", "Lineitem quantity"), {
     "name": ("Name",), "id": ("Id",), "email": ("Email",), "financial_status": ("Financial Status",),
     "created_at": ("Created at",), "cancelled_at": ("Cancelled at",), "currency": ("Currency",),
     "total": ("Total",), "shipping_country": ("Shipping Country",), "billing_country": ("Billing Country",),
-    "tags": ("Tags",), "billing_name": ("Billing Name",),
+    "tags": ("Tags",), "billing_name": ("Billing Name",), "phone": ("Phone",),
 }, required=("name", "created_at", "currency", "total"), label="Shopify orders export", table="orders")
 
 COMPANIES = TabularKind("companies", ("ID", "Name", "Location: ID"), {
@@ -177,14 +178,29 @@ EMAILS = (f"(SELECT lower(trim(email)) AS e, min({CUSTOMER_ID.format('c')}) AS c
           f"WHERE trim(email) <> '' GROUP BY 1)")
 
 
+def phone_key(sql: str) -> str:
+    """A phone number as a join key: an optional ``+`` and the digits (no spreadsheet ``'``, spaces, dashes,
+    dots or brackets); NULL unless it holds at least 6 digits (written without braces: map sources are
+    str.format-ed)."""
+    digits = f"regexp_replace(regexp_replace(trim({sql}), '^''', ''), '[\\s().-]', '', 'g')"
+    return f"CASE WHEN regexp_full_match({digits}, '\\+?[0-9][0-9][0-9][0-9][0-9][0-9]+') THEN {digits} END"
+
+
+PHONES = (f"(SELECT {phone_key('c.phone')} AS ph, min({CUSTOMER_ID.format('c')}) AS cid FROM {{customers}} AS c "
+          f"WHERE COALESCE(trim(c.email), '') = '' GROUP BY 1)")
+"""Customers without an email (who sign in by phone), by phone: their orders carry no email to link by."""
+NO_EMAIL = "COALESCE(trim(r.email), '') = ''"
+
+
 def _orders(options: Mapping[str, Any]) -> TableMap:
     fallback = ", lower(trim(r.email))" if options["email_as_customer_id"] else ""
     inactive = in_list("trim(r.financial_status)", options["inactive_financial_statuses"])
-    source = f"{{orders}} AS r {PREVIOUS_ROW} LEFT JOIN {EMAILS} AS c ON c.e = lower(trim(r.email))"
+    source = (f"{{orders}} AS r {PREVIOUS_ROW} LEFT JOIN {EMAILS} AS c ON c.e = lower(trim(r.email)) "
+              f"LEFT JOIN {PHONES} AS p ON p.ph = CASE WHEN {NO_EMAIL} THEN {phone_key('r.phone')} END")
     return TableMap("orders", source, {
         "platform": PLATFORM,
         "order_id": first(col("id", "Id"), col("name", "Name")),
-        "customer_id": Field(f"COALESCE(c.cid{fallback})", "Email"),
+        "customer_id": Field(f"COALESCE(c.cid, p.cid{fallback})", "Email"),
         "email": col("email", "Email"),
         "status": col("financial_status", "Financial Status"),
         "cancelled": flag("trim(r.cancelled_at) <> ''"),

@@ -62,12 +62,17 @@ def test_a_missing_last_page_is_said_in_the_accounting_report_store_and_dashboar
     assert f"  incomplete: sources.d365: {TEXT} (files: {files[0]}, {files[1]})" in staged.stdout
     assert json.loads((folder / "canonical" / "ingest.json").read_text())["warnings"] == [expected]
 
+    # An incomplete export makes the result stale: no alert to believe (a count too low or too high), exit 6.
     table = runner.invoke(cli, ["run", "-w", str(folder), "--no-store"])
-    assert table.exit_code == 0, table.output
+    assert table.exit_code == 6, table.output
     assert "INCOMPLETE EXPORT: customers or orders may be missing" in table.stdout
     run = runner.invoke(cli, ["run", "-w", str(folder), "--format", "json"])
-    assert run.exit_code == 0, run.output
-    assert [card["ingest_warnings"] for card in json.loads(run.stdout)] == [[expected]]
+    assert run.exit_code == 6, run.output
+    [card] = json.loads(run.stdout)
+    assert card["ingest_warnings"] == [expected]
+    assert (card["freshness"]["status"], card["alert"]["state"]) == ("stale", "unknown")
+    assert card["freshness"]["reasons"] == [f"incomplete export: sources.d365: {TEXT} (files: {files[0]}, {files[1]})"]
+    assert runner.invoke(cli, ["run", "-w", str(folder), "--no-store", "--allow-stale"]).exit_code == 0
 
     with open_store(folder) as store:
         [stored] = store.run(D365)
@@ -89,7 +94,7 @@ def test_a_complete_export_says_nothing(tmp_path: Path) -> None:
     assert load_workspace(folder).accounting.warnings == []
     run = CliRunner().invoke(cli, ["run", "-w", str(folder), "--format", "json"])
     assert run.exit_code == 0, run.output
-    assert [card["ingest_warnings"] for card in json.loads(run.stdout)] == [[]]
+    assert [(c["ingest_warnings"], c["freshness"]["status"]) for c in json.loads(run.stdout)] == [([], "fresh")]
     with open_store(folder) as store:
         assert store.run(D365)[0].card_summary().ingest_warnings == ()
     assert "Incomplete export" not in _card_page(folder, tmp_path)

@@ -109,13 +109,15 @@ def read_freshness(engine: Engine, ws: Workspace, pull_problems: Sequence[str] =
     """How current the workspace's inputs are at its as-of time (newest order, ERP record, sync event).
 
     ``no_data`` when no order at all falls in the window; ``stale`` when the newest order is older
-    than ``max_age_hours`` before the as-of time, or a source could not be refreshed
-    (``pull_problems``); otherwise ``fresh``.
+    than ``max_age_hours`` before the as-of time, a source could not be refreshed
+    (``pull_problems``), or a reader found an export incomplete (a page missing: the count could
+    be too low as well as too high, so its alert is not to be believed); otherwise ``fresh``.
     """
     row = engine.fetch(f"SELECT * FROM __bw__input_freshness WHERE {equals('workspace_id', ws.id)}")[0]
     max_age = ws.config.workspace.max_age_hours
     erp = max((t for t in (row["erp_created"], row["erp_modified"]) if t is not None), default=None)
-    reasons = _staleness(row, max_age) + list(pull_problems)
+    incomplete = [f"incomplete export: {w.describe()}" for w in ws.accounting.warnings]
+    reasons = _staleness(row, max_age) + list(pull_problems) + incomplete
     status = "no_data" if not row["in_window"] else ("stale" if reasons else "fresh")
     return Freshness(status, row["newest_order_at"], erp, row["newest_sync_event_at"], max_age, tuple(reasons))
 

@@ -69,10 +69,14 @@ def test_bigcommerce_csv_and_api_country_names(tmp_path: Path) -> None:
     ("Vietnam", "VN"), ("Laos", "LA"), ("Iran", "IR"), ("Syria", "SY"), ("Bolivia", "BO"), ("Venezuela", "VE"),
     ("Tanzania", "TZ"), ("Moldova", "MD"), ("Vatican", "VA"), ("Holy See", "VA"), ("Micronesia", "FM"),
     ("Cape Verde", "CV"), ("Turkey", "TR"), ("Türkiye", "TR"), ("Brunei", "BN"), ("Falkland Islands", "FK"),
-    ("Libyan Arab Jamahiriya", "LY"),
+    ("Libyan Arab Jamahiriya", "LY"), ("Korea, South", "KR"), ("Korea, North", "KP"), ("Congo-Kinshasa", "CD"),
+    ("Congo (Kinshasa)", "CD"), ("Congo-Brazzaville", "CG"), ("Congo (Brazzaville)", "CG"), ("Zaire", "CD"),
+    ("Zaïre", "CD"), ("Caribbean Netherlands", "BQ"), ("Bonaire", "BQ"), ("Bosnia-Herzegovina", "BA"),
+    ("St Maarten", "SX"), ("St. Vincent", "VC"), ("Ceylon", "LK"), ("West Germany", "DE"), ("Suomi", "FI"),
     # Not countries, or not one country: left as they are (quarantined), never guessed.
     ("Netherlands Antilles", "Netherlands Antilles"), ("St", "ST"), ("Saint", "Saint"), ("&", "&"),
-    ("Virgin Islands", "Virgin Islands"),
+    ("Virgin Islands", "Virgin Islands"), ("St Martin", "St Martin"), ("Yugoslavia", "Yugoslavia"),
+    ("Czechoslovakia", "Czechoslovakia"), ("USSR", "USSR"), ("Channel Islands", "Channel Islands"),
 ])
 def test_names_real_exports_use(value: str, code: str) -> None:
     con = duckdb.connect()
@@ -101,11 +105,18 @@ def test_a_retired_country_split_in_several_is_quarantined_with_its_reason(tmp_p
                       "2,0,06/16/2026 09:12:44,Shipped,$10.00,USD,Trinidad & Tobago,\n"
                       "3,0,06/16/2026 09:12:44,Shipped,$10.00,USD,\"Bahamas, The\",\n"
                       "4,0,06/16/2026 09:12:44,Shipped,$10.00,USD,AN,\n"
-                      "5,0,06/16/2026 09:12:44,Shipped,$10.00,USD,Atlantis,\n")
+                      "5,0,06/16/2026 09:12:44,Shipped,$10.00,USD,Atlantis,\n"
+                      "6,0,06/16/2026 09:12:44,Shipped,$10.00,USD,St. Martin,\n"
+                      "7,0,06/16/2026 09:12:44,Shipped,$10.00,USD,Czechoslovakia,\n"
+                      "8,0,06/16/2026 09:12:44,Shipped,$10.00,USD,Zaire,\n")
     result = read("bigcommerce_csv", [orders])
-    assert rows(result, "orders", "order_id", "ship_to_country") == [("2", "TT"), ("3", "BS")]
+    assert rows(result, "orders", "order_id", "ship_to_country") == [("2", "TT"), ("3", "BS"), ("8", "CD")]
     retired = countries.RETIRED["Netherlands Antilles"]
     assert retired.startswith("the Netherlands Antilles were dissolved in 2010")
     assert problems(result) == [("orders.csv", 1, "Shipping Country", "Netherlands Antilles", retired),
                                 ("orders.csv", 4, "Shipping Country", "AN", retired),
-                                ("orders.csv", 5, "Shipping Country", "Atlantis", countries.HINT)]
+                                ("orders.csv", 5, "Shipping Country", "Atlantis", countries.HINT),
+                                ("orders.csv", 6, "Shipping Country", "St. Martin", countries.RETIRED["St Martin"]),
+                                ("orders.csv", 7, "Shipping Country", "Czechoslovakia",
+                                 countries.RETIRED["Czechoslovakia"])]
+    assert countries.RETIRED["St Martin"].startswith("the island of Saint Martin is two countries")

@@ -49,17 +49,40 @@ VARIANTS: dict[str, str] = {
     "UAE": "AE", "US Virgin Islands": "VI", "Sint Maarten": "SX", "Saint Helena": "SH", "East Timor": "TL",
     "Palestine": "PS", "Democratic Republic of the Congo": "CD", "DR Congo": "CD", "Falkland Islands": "FK",
     "Holy See": "VA", "Libyan Arab Jamahiriya": "LY",
+    # Names written "surname first" in reference lists (the CIA World Factbook's, many ERPs' pick lists).
+    "Korea, South": "KR", "Korea, North": "KP", "Congo (Kinshasa)": "CD", "Congo-Kinshasa": "CD",
+    "Congo (Brazzaville)": "CG", "Congo-Brazzaville": "CG", "Bosnia": "BA", "Bosnia-Herzegovina": "BA",
+    "Vatican City State": "VA", "Palestinian Territories": "PS", "Caribbean Netherlands": "BQ", "Bonaire": "BQ",
+    "St Maarten": "SX", "St Vincent": "VC", "Antigua": "AG", "Trinidad": "TT", "Suomi": "FI",
+    # Former names of a country that is one country today.
+    "Zaire": "CD", "Ceylon": "LK", "Kampuchea": "KH", "Dahomey": "BJ", "Upper Volta": "BF", "Persia": "IR",
+    "East Germany": "DE", "West Germany": "DE",
 }
 """Everyday names and codes ISO 3166 does not list (``XK`` Kosovo is the code vendors use; ``EL`` is
 Greece's EU code; "Libyan Arab Jamahiriya" is Libya's name before 2011). Spelling variants need no entry
 here: :func:`key_sql` already reads "&" as "and", a leading "St" as "Saint" and "Bahamas, The" as
 "Bahamas"."""
-RETIRED: dict[str, str] = dict.fromkeys(
-    ("Netherlands Antilles", "AN", "ANT"),
-    "the Netherlands Antilles were dissolved in 2010 into Curaçao (CW), Sint Maarten (SX) and Bonaire, "
-    "Sint Eustatius and Saba (BQ): write the one the address is in")
-"""Countries that no longer exist and whose territory is now more than one country: quarantined with
-the reason given, never guessed (a retired name with one successor is in :data:`VARIANTS`)."""
+RETIRED: dict[str, str] = {
+    **dict.fromkeys(("Netherlands Antilles", "AN", "ANT"),
+                    "the Netherlands Antilles were dissolved in 2010 into Curaçao (CW), Sint Maarten (SX) and "
+                    "Bonaire, Sint Eustatius and Saba (BQ): write the one the address is in"),
+    **dict.fromkeys(("Yugoslavia", "YU", "YUG", "Serbia and Montenegro", "SCG"),
+                    "Yugoslavia (later Serbia and Montenegro) is now Serbia (RS), Montenegro (ME), Slovenia (SI), "
+                    "Croatia (HR), Bosnia and Herzegovina (BA), North Macedonia (MK) and Kosovo (XK): write the one "
+                    "the address is in"),
+    **dict.fromkeys(("Czechoslovakia", "CSK"),
+                    "Czechoslovakia was dissolved in 1993 into Czechia (CZ) and Slovakia (SK): write the one the "
+                    "address is in"),
+    **dict.fromkeys(("Soviet Union", "USSR", "SU", "SUN"),
+                    "the Soviet Union was dissolved in 1991 into fifteen countries (Russia RU, Ukraine UA, ...): "
+                    "write the one the address is in"),
+    **dict.fromkeys(("St Martin", "Saint Martin"),
+                    "the island of Saint Martin is two countries: Saint Martin (MF, the French part) and Sint "
+                    "Maarten (SX, the Dutch part): write the one the address is in"),
+}
+"""Names that are more than one country today (countries that were dissolved into several, an island
+that is two): quarantined with the reason given, never guessed (a former name with one successor is in
+:data:`VARIANTS`)."""
 HINT = ("unknown country (expected an ISO 3166 code such as GB or GBR, or a country name such as "
         "United Kingdom)")
 

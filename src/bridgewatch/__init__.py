@@ -26,7 +26,7 @@ from bridgewatch.errors import BridgewatchError
 
 if TYPE_CHECKING:
     from bridgewatch.api import explain
-    from bridgewatch.engine import Engine, open_engine
+    from bridgewatch.engine import Engine, EngineChoice, open_engine
     from bridgewatch.history import Store, StoredCardRun, open_store
     from bridgewatch.report.explanation import Explanation
     from bridgewatch.report.result import CardResult, CardSummary, CustomerRow
@@ -36,13 +36,15 @@ if TYPE_CHECKING:
 _LAZY = {
     "CardResult": "bridgewatch.report.result", "CardRun": "bridgewatch.results", "CardSummary":
     "bridgewatch.report.result", "CustomerRow": "bridgewatch.report.result", "Engine": "bridgewatch.engine",
+    "EngineChoice": "bridgewatch.engine",
     "Explanation": "bridgewatch.report.explanation", "Run": "bridgewatch.results", "Store": "bridgewatch.history",
     "StoredCardRun": "bridgewatch.history", "Workspace": "bridgewatch.workspace", "Worklist": "bridgewatch.results",
     "compute": "bridgewatch.results", "explain": "bridgewatch.api", "load_workspace": "bridgewatch.workspace",
     "open_engine": "bridgewatch.engine", "open_store": "bridgewatch.history",
 }
 
-__all__ = ["BridgewatchError", "CardResult", "CardRun", "CardSummary", "CustomerRow", "Engine", "Explanation", "Run",
+__all__ = ["BridgewatchError", "CardResult", "CardRun", "CardSummary", "CustomerRow", "Engine", "EngineChoice",
+           "Explanation", "Run",
            "Store", "StoredCardRun", "Workspace", "Worklist", "__version__", "compute", "explain", "load_workspace",
            "open_engine", "open_store"]
 

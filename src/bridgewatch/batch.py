@@ -21,7 +21,7 @@ from rich.console import Console
 
 from bridgewatch.atomic import atomic_dir, os_errors
 from bridgewatch.config import CONFIG_FILE, card_fit_warning, load_config
-from bridgewatch.engine import Engine, open_engine
+from bridgewatch.engine import Engine, EngineChoice, open_engine
 from bridgewatch.errors import (
     BridgewatchError,
     ConfigError,
@@ -418,7 +418,8 @@ def _state_note(state: str) -> str:
     return {"firing": " (ALERT)", "unknown": " (STALE: alert state unknown)"}.get(state, "")
 
 
-def run_and_write(source: Path | str, out: Path | str, *, engine: str = "duckdb", spark_master: str | None = None,
+def run_and_write(source: Path | str, out: Path | str, *, engine: str | EngineChoice = "duckdb",
+                  spark_master: str | None = None,
                   fmt: str = "json", cards: Sequence[str] | None = None, as_of: datetime | None = None,
                   staged: bool = False, tables_root: str | None = None, store_for: StoreUrl | None = None) -> Batch:
     """What ``bridgewatch batch`` does: open the engine, compute every workspace in one pass, store and write.

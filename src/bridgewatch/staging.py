@@ -35,7 +35,7 @@ from bridgewatch.errors import (
     translate,
 )
 from bridgewatch.fingerprint import file_digest
-from bridgewatch.ingest.accounting import Accounting
+from bridgewatch.ingest.accounting import Accounting, ReadWarning
 from bridgewatch.inputs import check_readable, input_folders, input_paths
 from bridgewatch.model.tables import TABLES
 from bridgewatch.workspace import Workspace, load_workspace
@@ -66,6 +66,8 @@ class Staged:
     folder: Path
     path: Path | None = None
     error: BridgewatchError | None = None
+    warnings: tuple[ReadWarning, ...] = ()
+    """What the readers found incomplete in the workspace's exports (also kept in ``ingest.json``)."""
 
 
 # -- fingerprints ----------------------------------------------------------------------------------
@@ -126,7 +128,8 @@ def stage_workspace(ws: Workspace, out: Path | str | None = None,
     with atomic_dir(target) as tmp:
         for name, table in ws.tables.items():
             pq.write_table(table, tmp / f"{name}.parquet")
-        _write_json(tmp / ACCOUNTING_FILE, {"workspace": ws.id, "files": ws.accounting.to_record()})
+        _write_json(tmp / ACCOUNTING_FILE, {"workspace": ws.id, "files": ws.accounting.to_record(),
+                                            "warnings": ws.accounting.warnings_record()})
         _write_json(tmp / STAGE_RECORD, {
             "workspace": ws.id, "staged_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "tables": sorted(ws.tables), "inputs": [asdict(f) for f in inputs]})
@@ -188,7 +191,8 @@ def _stage_one(folder: Path, tables_root: str | None) -> Staged:
         out = Path(tables_root) / config.id if tables_root else None
         check_stage_target(config, out or config.root / STAGED_DIR)
         inputs = fingerprint(config, out)
-        return Staged(config.id, folder, stage_workspace(load_workspace(folder), out, inputs))
+        ws = load_workspace(folder)
+        return Staged(config.id, folder, stage_workspace(ws, out, inputs), warnings=tuple(ws.accounting.warnings))
     except Exception as exc:  # noqa: BLE001 - one workspace's failure (a bug included) must not stop the others
         return Staged(folder.name, folder, error=translate(exc, f"staging {folder}"))
 
@@ -279,7 +283,7 @@ def _staged_accounting(base: Path, workspace_id: str) -> Accounting:
         return Accounting()
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
-        staged_id, accounting = data["workspace"], Accounting.from_record(data["files"])
+        staged_id, accounting = data["workspace"], Accounting.from_record(data["files"], data.get("warnings", []))
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{record}: not an ingest accounting written by bridgewatch stage ({exc}); "
                          f"stage the workspace again.") from exc

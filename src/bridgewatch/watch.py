@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from bridgewatch.engine import EngineChoice
 from bridgewatch.errors import BridgewatchError, InternalError, StoreError, translate
 
 log = logging.getLogger("bridgewatch.watch")
@@ -70,7 +71,8 @@ class Watcher:
     folders: Sequence[Path]
     every: timedelta
     environ: Mapping[str, str]
-    engine: str = "duckdb"
+    engine: str | EngineChoice = "duckdb"
+    """The engine each cycle opens: a name, or an :class:`~bridgewatch.engine.EngineChoice` with its options."""
     history_url: str | None = None
     alerts: bool = True
     pull: Pull | None = None
@@ -155,7 +157,11 @@ class Watcher:
         except Exception as exc:  # noqa: BLE001 - recorded as a failed run; the watch goes on
             error = _failure(exc, f"running workspace '{config.id}'")
             result.error = _first_line(error)
-            store.record_failure(config, str(error), started_at=started, engine_name=self.engine)
+            store.record_failure(config, str(error), started_at=started, engine_name=self._engine_name)
+
+    @property
+    def _engine_name(self) -> str:
+        return self.engine if isinstance(self.engine, str) else self.engine.name
 
     def _alert(self, store: Any, config: Any, result: WorkspaceCycle) -> None:
         from bridgewatch.alerts.notify import configured, notify

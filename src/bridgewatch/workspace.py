@@ -65,11 +65,13 @@ def load_workspace(root: Path | str, *, on_bad_row: OnBadRow | None = None) -> W
 
 def _merge_sources(config: WorkspaceConfig, policy: OnBadRow, tables: dict[str, pa.Table],
                    accounting: Accounting) -> None:
-    from bridgewatch.sources import load_sources
+    from bridgewatch.sources import read_sources
 
-    source_tables, accounts = load_sources(config, on_bad_row=policy)
-    for account in accounts:
+    read = read_sources(config, on_bad_row=policy)
+    source_tables = read.tables
+    for account in read.accounts:
         accounting.add(account)
+    accounting.warnings += read.warnings
     clash = sorted(set(source_tables) & {t for t, v in tables.items() if v.num_rows})
     if clash:
         raise InputError(f"Workspace '{config.id}': table(s) {', '.join(clash)} come both from {config.data_dir}/ "

@@ -12,7 +12,8 @@ import pytest
 import bridgewatch
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPORTED = ["BridgewatchError", "CardResult", "CardRun", "CardSummary", "CustomerRow", "Engine", "Explanation", "Run",
+EXPORTED = ["BridgewatchError", "CardResult", "CardRun", "CardSummary", "CustomerRow", "Engine", "EngineChoice",
+            "Explanation", "Run",
             "Store", "StoredCardRun", "Workspace", "Worklist", "__version__", "compute", "explain", "load_workspace",
             "open_engine", "open_store"]
 

@@ -144,3 +144,28 @@ def test_cli_run_on_spark_matches_duckdb(group: Path, spark_session: object) -> 
     on_spark = runner.invoke(app, [*args, "--engine", "spark"])
     assert on_spark.exit_code == 0, on_spark.output
     assert json.loads(on_spark.stdout) == json.loads(on_duckdb.stdout)
+
+
+@pytest.mark.parametrize("command", [
+    ["run", "-w", "{ws}"], ["explain", "-w", "{ws}", "ABSENT", "--recompute"],
+    ["batch", "--workspaces", "{group}", "--out", "{out}"], ["watch", "-w", "{ws}", "--cycles", "1", "--no-pull"],
+])
+def test_every_computing_command_gives_duckdb_its_memory_limit(group: Path, tmp_path: Path,
+                                                               command: list[str]) -> None:
+    """A limit DuckDB cannot use reaches the engine from every command that computes, and stops it up front."""
+    args = [a.format(ws=group / "brand-a", group=group, out=tmp_path / "o") for a in command]
+    result = runner.invoke(app, [*args, "--memory-limit", "10MB"])
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "DuckDB memory limit '10MB' (--memory-limit) is too small for DuckDB to work in (64MB at least)" in \
+        " ".join(result.output.split())
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_within_a_memory_limit_and_one_thread_gives_the_same_answer(group: Path) -> None:
+    args = ["run", "-w", str(group / "brand-a"), "--no-store", "--format", "json"]
+    default = runner.invoke(app, args)
+    limited = runner.invoke(app, [*args, "--memory-limit", "256MB", "--threads", "1"])
+    assert default.exit_code == limited.exit_code == 0, limited.output
+    cards = [{k: v for k, v in card.items() if k != "run_id"} for card in json.loads(limited.stdout)]
+    assert [(c["card"], c["count"]) for c in cards] == [("sage_customer_master_gap", 1)]
+    assert cards == [{k: v for k, v in card.items() if k != "run_id"} for card in json.loads(default.stdout)]

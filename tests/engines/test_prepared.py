@@ -6,6 +6,7 @@ hash to a few bits, so most accounts collide).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from datetime import datetime, timedelta
@@ -319,3 +320,25 @@ def test_with_no_store_to_keep_them_the_worklist_cells_are_a_view(staged: Path, 
                                     [step]).fetchall()
             assert len(found) == 1, "a view either way: of the cells' SQL, or of the file the store keeps"
             assert ("read_parquet" in found[0][1]) is (prepared is None)
+
+
+def test_batch_keeps_the_store_unless_told_not_to(staged: Path, tmp_path: Path) -> None:
+    """``batch --staged`` of one workspace keeps its steps next to the staged tables; ``--no-prepared-store``
+    writes nothing there and gives the same answer."""
+    from typer.testing import CliRunner
+
+    from bridgewatch.cli import app
+
+    runner = CliRunner()
+    base = ["batch", "--workspaces", str(staged.parent), "--staged", "--no-store", "--allow-stale"]
+    without = runner.invoke(app, [*base, "--out", str(tmp_path / "a"), "--no-prepared-store"])
+    assert without.exit_code == 0, without.output
+    assert not (staged / STORE_FILE).exists() and not (staged / STEPS_DIR).exists()
+    kept = runner.invoke(app, [*base, "--out", str(tmp_path / "b")])
+    assert kept.exit_code == 0, kept.output
+    assert PREPARED <= set(_kept(staged))
+    answers = [json.loads(p.read_text()) for p in (tmp_path / "a" / "uk-trade-sage.json",
+                                                   tmp_path / "b" / "uk-trade-sage.json")]
+    assert [[(c["card"], c["count"]) for c in a] for a in answers] == [[("sage_customer_master_gap", 14)]] * 2
+    spark = runner.invoke(app, [*base, "--out", str(tmp_path / "c"), "--no-prepared-store", "--engine", "spark"])
+    assert spark.exit_code == 5 and "--no-prepared-store only applies to --engine duckdb" in spark.output

@@ -112,6 +112,10 @@ QuarantineOpt = Annotated[Path | None, typer.Option(
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Fail (exit 4) if any input row is quarantined.")]
 EngineOpt = Annotated[str, typer.Option("--engine", help="duckdb (embedded, default) or spark.")]
 SparkMasterOpt = Annotated[str | None, typer.Option("--spark-master", help="Spark master URL (default local[2]).")]
+MemoryLimitOpt = Annotated[str | None, typer.Option(
+    "--memory-limit", help="DuckDB's memory limit, e.g. 1.2GB or 50% (default: DuckDB's, 80% of the machine's "
+                           "memory); what does not fit spills to disk.")]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help="DuckDB's threads (default: one per core).")]
 NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not store this run in the workspace's history.")]
 HistoryUrlOpt = Annotated[str | None, typer.Option(
     "--history-url", help="Run store URL (default: $BRIDGEWATCH_HISTORY_URL, [history] url, else "

@@ -13,9 +13,11 @@ from bridgewatch.cli.app import (
     CardOpt,
     EngineOpt,
     HistoryUrlOpt,
+    MemoryLimitOpt,
     NoStoreOpt,
     SparkMasterOpt,
     TablesRootOpt,
+    ThreadsOpt,
     app,
     guard,
     say,
@@ -30,11 +32,15 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
                                                               "go.")] = Path("bridgewatch-results"),
           fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv (per workspace).")] = "json",
           card: CardOpt = None, as_of: AsOfOpt = None, engine: EngineOpt = "duckdb",
-          spark_master: SparkMasterOpt = None,
+          spark_master: SparkMasterOpt = None, memory_limit: MemoryLimitOpt = None, threads: ThreadsOpt = None,
           staged: Annotated[bool, typer.Option("--staged", help="Read each workspace's staged Parquet tables "
                                                                 "(bridgewatch stage) instead of its source files.")]
           = False,
-          tables_root: TablesRootOpt = None, no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
+          tables_root: TablesRootOpt = None,
+          no_prepared_store: Annotated[bool, typer.Option(
+              "--no-prepared-store", help="With --staged on DuckDB: keep no prepared store next to the staged "
+                                          "tables (every step is computed; nothing is written there).")] = False,
+          no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
           allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when a workspace's data is "
                                                                           "stale or empty (listed as STALE).")]
           = False) -> None:
@@ -46,8 +52,10 @@ def batch(workspaces: Annotated[Path, typer.Option("--workspaces", help="A folde
 
     def go() -> int:
         from bridgewatch.batch import run_and_write, store_urls, summary_lines
+        from bridgewatch.engine import EngineChoice
 
-        done = run_and_write(workspaces, out_dir, engine=engine, spark_master=spark_master, fmt=fmt,
+        choice = EngineChoice(engine, spark_master, memory_limit, threads, prepared=not no_prepared_store)
+        done = run_and_write(workspaces, out_dir, engine=choice, fmt=fmt,
                              cards=[card] if card else None, as_of=as_of, staged=staged or bool(tables_root),
                              tables_root=tables_root,
                              store_for=None if no_store else store_urls(history_url, os.environ))
@@ -77,6 +85,8 @@ def stage(workspaces: Annotated[Path, typer.Option("--workspaces", "--workspace"
         for staged in done:
             if staged.error is None:
                 say(f"staged {staged.name} -> {staged.path}")
+                for w in staged.warnings:
+                    say(f"  incomplete: {w.describe()}")
             else:
                 say(f"FAILED  {staged.name}: {type(staged.error).__name__}: {staged.error}")
         failed = [s.error for s in done if s.error is not None]

@@ -18,10 +18,12 @@ from bridgewatch.cli.app import (
     EngineOpt,
     FormatOpt,
     HistoryUrlOpt,
+    MemoryLimitOpt,
     NoStoreOpt,
     QuarantineOpt,
     SparkMasterOpt,
     StrictOpt,
+    ThreadsOpt,
     WorkspaceOpt,
     app,
     check_format,
@@ -33,6 +35,7 @@ from bridgewatch.cli.app import (
     save_quarantine,
 )
 from bridgewatch.cli.history import AllowFailedOpt
+from bridgewatch.engine import EngineChoice
 from bridgewatch.errors import BridgewatchError, QuarantineError, StoreError
 
 
@@ -40,7 +43,8 @@ from bridgewatch.errors import BridgewatchError, QuarantineError, StoreError
 def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = "table",
         fail_on_alert: Annotated[bool, typer.Option("--fail-on-alert", help="Exit 3 when an alert fires.")] = False,
         strict: StrictOpt = False, quarantine_file: QuarantineOpt = None, engine: EngineOpt = "duckdb",
-        spark_master: SparkMasterOpt = None, no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
+        spark_master: SparkMasterOpt = None, memory_limit: MemoryLimitOpt = None, threads: ThreadsOpt = None,
+        no_store: NoStoreOpt = False, history_url: HistoryUrlOpt = None,
         allow_stale: Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when the data is stale or "
                                                                         "empty (the alert state stays unknown).")]
         = False,
@@ -55,7 +59,8 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
         from bridgewatch.cli.pull import pull_before_run
 
         pulled = guard(lambda: pull_before_run(workspace))
-    states = guard(lambda: _run(workspace, card, as_of, fmt, strict, quarantine_file, engine, spark_master,
+    choice = EngineChoice(engine, spark_master, memory_limit, threads)
+    states = guard(lambda: _run(workspace, card, as_of, fmt, strict, quarantine_file, choice,
                                 None if no_store else history_url, no_store, no_alerts))
     if not allow_stale and ("unknown" in states or not pulled):
         raise typer.Exit(EXIT_STALE)
@@ -64,7 +69,7 @@ def run(workspace: WorkspaceOpt, card: CardOpt = None, as_of: AsOfOpt = None, fm
 
 
 def _run(workspace: Path, card: str | None, as_of: datetime | None, fmt: str, strict: bool,
-         quarantine_file: Path | None, engine: str, spark_master: str | None, history_url: str | None,
+         quarantine_file: Path | None, engine: EngineChoice, history_url: str | None,
          no_store: bool, no_alerts: bool = False) -> list[str]:
     """Returns the alert state of each card (alerts are delivered after the run is stored, when configured)."""
     from bridgewatch.cli.alerts import after_run
@@ -78,14 +83,14 @@ def _run(workspace: Path, card: str | None, as_of: datetime | None, fmt: str, st
     try:
         ws = load_checked(workspace, strict)
         save_quarantine(ws.accounting, quarantine_file, workspace)
-        with open_engine(engine, spark_master=spark_master) as opened:
+        with open_engine(engine) as opened:
             done = run_workspace(ws, engine=opened, store=store, cards=[card] if card else None, as_of=as_of)
             emit(done.views, fmt, ws.accounting)
         after_run(store, config, no_alerts)
         return [v.summary.alert.state for v in done.views]
     except BridgewatchError as exc:
         if store is not None and not isinstance(exc, StoreError):
-            store.record_failure(config, str(exc), started_at=started, engine_name=engine)
+            store.record_failure(config, str(exc), started_at=started, engine_name=engine.name)
             after_run(store, config, no_alerts)
         raise
     finally:
@@ -102,6 +107,7 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
             recompute: Annotated[bool, typer.Option("--recompute", help="Recompute from the current inputs instead "
                                                                         "of reading the stored run.")] = False,
             as_of: AsOfOpt = None, history_url: HistoryUrlOpt = None, engine: EngineOpt = "duckdb",
+            memory_limit: MemoryLimitOpt = None, threads: ThreadsOpt = None,
             allow_stale: AllowFailedOpt = False) -> None:
     """Show the evidence for one customer: keys tried, ERP records hit, orders, sync events, cause.
 
@@ -118,7 +124,8 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
         from bridgewatch.report.words import locale_for
 
         config = load_config(workspace)
-        found, failed = ((_recompute(workspace, customer_id, card, as_of, engine), False) if recompute
+        choice = EngineChoice(engine, memory_limit=memory_limit, threads=threads)
+        found, failed = ((_recompute(workspace, customer_id, card, as_of, choice), False) if recompute
                          else _stored(config, customer_id, card, run_id, history_url))
         if fmt == "json":
             sys.stdout.write(json.dumps([e.to_dict() for e in found], indent=2, ensure_ascii=False) + "\n")
@@ -142,7 +149,8 @@ def _stored(config: Any, customer_id: str, card: str | None, run_id: str | None,
         return store.explain(config.id, customer_id, card=card, run_id=shown[0].run_id), failed
 
 
-def _recompute(workspace: Path, customer_id: str, card: str | None, as_of: datetime | None, engine: str) -> Any:
+def _recompute(workspace: Path, customer_id: str, card: str | None, as_of: datetime | None,
+               engine: EngineChoice) -> Any:
     from bridgewatch.api import explain as explain_customer
     from bridgewatch.engine import open_engine
     from bridgewatch.results import compute

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bridgewatch.cli.app import EngineOpt, HistoryUrlOpt, app, clean, err, guard, out
+from bridgewatch.cli.app import EngineOpt, HistoryUrlOpt, MemoryLimitOpt, ThreadsOpt, app, clean, err, guard, out
 
 
 def _period(value: str) -> str:
@@ -35,7 +35,8 @@ def watch(workspace: Annotated[Path | None, typer.Option("--workspace", "-w", he
           = False,
           no_pull: Annotated[bool, typer.Option("--no-pull", help="Do not pull API sources first (read the pages "
                                                                   "already on disk).")] = False,
-          engine: EngineOpt = "duckdb", history_url: HistoryUrlOpt = None) -> None:
+          engine: EngineOpt = "duckdb", memory_limit: MemoryLimitOpt = None, threads: ThreadsOpt = None,
+          history_url: HistoryUrlOpt = None) -> None:
     """Every period pull each workspace's API sources, run it, store it and send its alerts; one line per cycle;
     SIGINT/SIGTERM stop after the current cycle."""
     if (workspace is None) == (workspaces is None):
@@ -44,10 +45,13 @@ def watch(workspace: Annotated[Path | None, typer.Option("--workspace", "-w", he
     def go() -> int:
         from bridgewatch.batch import find_workspaces
         from bridgewatch.config import parse_duration
+        from bridgewatch.engine import EngineChoice
         from bridgewatch.watch import Watcher, connector_pull, stop_on_signals
 
         folders = [workspace] if workspace is not None else find_workspaces(workspaces)  # type: ignore[arg-type]
-        watcher = Watcher(folders, parse_duration(every), os.environ, engine=engine, history_url=history_url,
+        choice = EngineChoice(engine, memory_limit=memory_limit, threads=threads)
+        choice.options()  # a bad option stops the watch before its first cycle, not in every cycle
+        watcher = Watcher(folders, parse_duration(every), os.environ, engine=choice, history_url=history_url,
                           alerts=not no_alerts, pull=None if no_pull else connector_pull(os.environ), say=_say)
         with stop_on_signals(watcher.stop, _note):
             return watcher.run(cycles=cycles)

@@ -134,8 +134,7 @@ class Engine(ABC):
         except BridgewatchError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise EngineError(f"Writing Parquet to {path} failed on {self.dialect.name}: {exc}",
-                              sql=translated) from exc
+            raise self._failed(f"Writing Parquet to {path}", exc, sql=translated) from exc
 
     def write_csv(self, sql: str, path: str) -> int | None:
         """Write a query's rows (DuckDB dialect, every column text) as CSV at ``path`` with the engine's own writer.
@@ -159,10 +158,14 @@ class Engine(ABC):
             except BridgewatchError:
                 raise
             except Exception as exc:  # noqa: BLE001 - translated at this one boundary
-                raise EngineError(f"SQL step '{step.name}' failed on {self.dialect.name}: {exc}",
-                                  step=step.name, sql=sql) from exc
+                raise self._failed(f"SQL step '{step.name}'", exc, sql=sql, step=step.name) from exc
             if self.debug:
                 self._print_sample(step)
+
+    def _failed(self, doing: str, exc: Exception, *, sql: str, step: str | None = None) -> BridgewatchError:
+        """The error to raise for ``exc``, met while ``doing`` (e.g. ``SQL step 'accounts'``); engines that
+        can tell the machine's limits (memory) from a failed query override this."""
+        return EngineError(f"{doing} failed on {self.dialect.name}: {exc}", step=step, sql=sql)
 
     def _execute_step(self, step: Step, sql: str) -> None:
         """Make ``step``'s relation from its translated ``sql``; engines with a prepared store override this."""
@@ -180,7 +183,7 @@ class Engine(ABC):
         except BridgewatchError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise EngineError(f"Query failed on {self.dialect.name}: {exc}", sql=translated) from exc
+            raise self._failed("Query", exc, sql=translated) from exc
 
     def fetch(self, sql: str) -> list[dict[str, Any]]:
         """Run a query written in the DuckDB dialect and return its rows."""
@@ -190,7 +193,7 @@ class Engine(ABC):
         except BridgewatchError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise EngineError(f"Query failed on {self.dialect.name}: {exc}", sql=translated) from exc
+            raise self._failed("Query", exc, sql=translated) from exc
 
     def rows(self, table: str, order_by: str | None = None) -> list[dict[str, Any]]:
         """All rows of a table, optionally ordered."""

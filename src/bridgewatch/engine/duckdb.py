@@ -8,6 +8,7 @@ the store elsewhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -17,11 +18,32 @@ import duckdb
 from bridgewatch.engine.base import Engine, Step, parquet_paths
 from bridgewatch.engine.dialect import DUCKDB
 from bridgewatch.engine.prepared import Fingerprints, PreparedStore, chained, store_for
-from bridgewatch.errors import EngineError
+from bridgewatch.errors import BridgewatchError, ConfigError, EngineError, EnvironmentProblem
 from bridgewatch.sql import literal
 
 IN_MEMORY_CHECKPOINT = "1TB"
 """How much an in-memory database writes before it checkpoints: never, in practice (see ``DuckDBEngine``)."""
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$", re.IGNORECASE)
+_SHARE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_UNIT = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+         "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+SMALLEST_LIMIT = 64 * 10**6
+"""The smallest memory limit accepted: below it DuckDB cannot hold even a small workspace's steps."""
+
+
+def checked_memory_limit(value: str) -> str:
+    """``value`` if DuckDB can work within it (a size such as ``1.2GB`` or ``800MiB``, or a share such as
+    ``50%`` of the machine's memory); a :class:`ConfigError` saying what to give otherwise."""
+    size, share = _SIZE.match(value), _SHARE.match(value)
+    if share and 0 < float(share.group(1)) <= 100:
+        return value.strip()
+    if size and float(size.group(1)) * _UNIT[size.group(2).upper()] >= SMALLEST_LIMIT:
+        return value.strip()
+    what = "is too small for DuckDB to work in (64MB at least)" if size else "is not a memory size"
+    raise ConfigError(f"DuckDB memory limit {value!r} (--memory-limit) {what}: give a number and a unit such as "
+                      "1.2GB, 800MB or 2GiB, or a share of the machine's memory such as 50%.")
 
 
 class DuckDBEngine(Engine):
@@ -51,7 +73,7 @@ class DuckDBEngine(Engine):
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
-            self.con.execute(f"SET memory_limit = {literal(memory_limit)}")
+            self.con.execute(f"SET memory_limit = {literal(checked_memory_limit(memory_limit))}")
         if temp_directory:
             self.con.execute(f"SET temp_directory = {literal(temp_directory)}")
         self.debug = debug
@@ -175,6 +197,17 @@ class DuckDBEngine(Engine):
 
     def _write_parquet(self, sql: str, path: str) -> None:
         self.con.execute(f"COPY ({sql}) TO {literal(path)} (FORMAT parquet)")
+
+    def _failed(self, doing: str, exc: Exception, *, sql: str, step: str | None = None) -> BridgewatchError:
+        """Running out of memory is the machine's limit, not a failed query: said so, with what to change."""
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            limit = self.con.execute("SELECT current_setting('memory_limit')").fetchone()
+            return EnvironmentProblem(
+                f"{doing} ran out of memory on DuckDB (memory limit {limit[0] if limit else 'unknown'}). To fix: "
+                "raise --memory-limit (or free memory on the machine), or lower --threads (each thread holds its "
+                "own working memory); what does not fit is spilled to DuckDB's temporary directory, which needs "
+                "free disk space.")
+        return super()._failed(doing, exc, sql=sql, step=step)
 
     def write_csv(self, sql: str, path: str) -> int:
         # COMMENT '' so a cell starting with '#' is not quoted (the csv module does not quote it either).

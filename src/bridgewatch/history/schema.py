@@ -2,7 +2,8 @@
 
 Storage grows with changes, not with runs × customers:
 
-* ``runs``: one row per ``bridgewatch run`` / batch workspace (fingerprints, ingest accounting, status).
+* ``runs``: one row per ``bridgewatch run`` / batch workspace (fingerprints, ingest accounting and
+  the readers' warnings, status).
 * ``card_runs``: one row per card of a run (as-of, count, alert state, the summary as JSON).
 * ``episodes``: one row per absence of one account on one card: the card run that first counted it and
   the one that found it cleared (NULL while it is still absent).
@@ -46,6 +47,7 @@ runs = Table(
     Column("input_fingerprint", String(64)),
     Column("inputs", Text),
     Column("ingest", Text),
+    Column("ingest_warnings", Text),
     Column("error", Text),
     Index("ix_runs_workspace", "workspace_id", "id"),
 )

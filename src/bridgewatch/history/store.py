@@ -132,7 +132,8 @@ class Store:
                 run_id=run_id, workspace_id=ws.id, started_at=started_at, finished_at=finished_at,
                 status="ok", engine=engine_name, version=_version(), config_fingerprint=config_fingerprint(ws.config),
                 input_fingerprint=combined(inputs), inputs=json.dumps(inputs),
-                ingest=json.dumps(ws.accounting.to_record(), default=str)).returning(runs.c.id)).scalar_one()
+                ingest=json.dumps(ws.accounting.to_record(), default=str),
+                ingest_warnings=json.dumps(ws.accounting.warnings_record())).returning(runs.c.id)).scalar_one()
             return [self._save_card(conn, result, run_pk, run_id) for result in results]
 
     def _save_card(self, conn: Connection, result: CardRun, run_pk: int, run_id: str) -> StoredCardRun:

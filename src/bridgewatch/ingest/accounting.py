@@ -1,8 +1,10 @@
-"""Ingest accounting: for every file, rows read = rows used + rows excluded + rows quarantined."""
+"""Ingest accounting: for every file, rows read = rows used + rows excluded + rows quarantined; and what the
+readers found wrong with a source as a whole (:class:`ReadWarning`, e.g. an API export missing its last page)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -49,11 +51,37 @@ class FileAccount:
         return {**counts, "notes": list(self.notes)} if self.notes else counts
 
 
+@dataclass(frozen=True)
+class ReadWarning:
+    """An export a reader can tell is incomplete (e.g. every page read says another follows): which source,
+    the files concerned, and what is wrong and what to do. Never a URL with its query (it may hold a token)."""
+
+    source: str
+    """The ``[sources.<name>]`` entry read."""
+    files: tuple[str, ...]
+    text: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"source": self.source, "files": list(self.files), "text": self.text}
+
+    def describe(self, most: int = 3) -> str:
+        """One line for people: the source, the text and the files concerned (the first ``most`` of them)."""
+        where = f"sources.{self.source}: " if self.source else ""
+        more = len(self.files) - most
+        files = ", ".join(self.files[:most]) + (f" and {more} more" if more > 0 else "")
+        return f"{where}{self.text}" + (f" (files: {files})" if files else "")
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ReadWarning:
+        return cls(str(d["source"]), tuple(str(f) for f in d["files"]), str(d["text"]))
+
+
 @dataclass
 class Accounting:
-    """All files of one load."""
+    """All files of one load, and the warnings its readers recorded."""
 
     files: list[FileAccount] = field(default_factory=list)
+    warnings: list[ReadWarning] = field(default_factory=list)
 
     def add(self, account: FileAccount) -> None:
         self.files.append(account)
@@ -74,9 +102,13 @@ class Accounting:
         """Everything, quarantined cells included, as plain data (see :meth:`from_record`)."""
         return [{**f.as_dict(), "problems": [asdict(p) for p in f.quarantined]} for f in self.files]
 
+    def warnings_record(self) -> list[dict[str, object]]:
+        """The warnings as plain data (see :meth:`from_record`)."""
+        return [w.as_dict() for w in self.warnings]
+
     @classmethod
-    def from_record(cls, record: list[dict[str, Any]]) -> Accounting:
-        """The accounting :meth:`to_record` wrote."""
+    def from_record(cls, record: list[dict[str, Any]], warnings: Sequence[Mapping[str, Any]] = ()) -> Accounting:
+        """The accounting :meth:`to_record` (and :meth:`warnings_record`) wrote."""
         return cls([FileAccount(f["table"], f["file"], int(f["read"]), int(f["used"]), Counter(f["excluded"]),
                                 [Problem(**p) for p in f["problems"]], list(f.get("notes", [])))
-                    for f in record])
+                    for f in record], [ReadWarning.from_dict(w) for w in warnings])

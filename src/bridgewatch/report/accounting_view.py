@@ -5,32 +5,41 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path, PurePath
 
 from rich.console import Console
 from rich.table import Table
 
 from bridgewatch.atomic import atomic_file
-from bridgewatch.ingest.accounting import Accounting
+from bridgewatch.ingest.accounting import Accounting, ReadWarning
 from bridgewatch.report.safe import cell, plain, write_csv_rows
 
 QUARANTINE_COLUMNS = ("file", "row", "field", "value", "reason")
 
 
 def render_accounting(accounting: Accounting, console: Console, fmt: str = "table") -> None:
-    """Print the accounting as a table, JSON or CSV."""
+    """Print the accounting as a table, JSON or CSV; the readers' warnings with it (on stderr beside CSV)."""
     if fmt == "json":
         sys.stdout.write(json.dumps({"files": accounting.as_dicts(), "quarantine": [
             dict(zip(QUARANTINE_COLUMNS, (p.file, p.row, p.field, p.value, p.reason), strict=True))
-            for p in accounting.problems]}, indent=2) + "\n")
+            for p in accounting.problems], "warnings": accounting.warnings_record()}, indent=2) + "\n")
         return
     if fmt == "csv":
         write_csv_rows(sys.stdout, ("table", "file", "read", "used", "excluded", "quarantined"), (
             (f.table, f.file, f.read, f.used, sum(f.excluded.values()), f.quarantined_rows) for f in accounting.files))
+        sys.stderr.writelines(f"warning: {line}\n" for line in warning_lines(accounting.warnings))
         return
     console.print(accounting_table(accounting))
     for p in accounting.problems[:50]:
         console.print(f"  quarantined: {plain(p.describe())}", highlight=False, markup=False)
+    for line in warning_lines(accounting.warnings):
+        console.print(f"  incomplete: {line}", highlight=False, markup=False, soft_wrap=True)
+
+
+def warning_lines(warnings: Iterable[ReadWarning]) -> list[str]:
+    """Each reader warning as one line for a terminal (control characters made inert)."""
+    return [plain(w.describe()) for w in warnings]
 
 
 def accounting_table(accounting: Accounting) -> Table:

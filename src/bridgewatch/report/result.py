@@ -216,6 +216,9 @@ class CardSummary:
     roles: tuple[str, ...] = ROLES
     ingest: tuple[dict[str, Any], ...] = ()
     """Per input file: read, used, excluded (by reason) and quarantined rows (read = the sum)."""
+    ingest_warnings: tuple[dict[str, Any], ...] = ()
+    """What the readers found incomplete in an export (source, files, text): the count may miss customers or
+    orders for it."""
     run: RunInfo = field(default_factory=RunInfo)
 
     @classmethod
@@ -232,6 +235,7 @@ class CardSummary:
             dataverse_not_promoted=d["dataverse_not_promoted"], awaiting_sync=d["awaiting_sync"],
             freshness=Freshness.from_dict(d["freshness"]), ambiguous_matches=d["ambiguous_matches"],
             scope=dict(d["scope"]), orders=dict(d["orders"]), roles=tuple(d["roles"]), ingest=tuple(d["ingest"]),
+            ingest_warnings=tuple(d.get("ingest_warnings", ())),
             run=RunInfo(d.get("run_id"), d.get("previous_run_id"), d.get("new"), d.get("cleared"), d.get("returned"),
                         d.get("still_absent")))
 
@@ -254,6 +258,7 @@ class CardSummary:
             "dataverse_not_promoted": self.dataverse_not_promoted,
             "awaiting_sync": self.awaiting_sync, "ambiguous_matches": self.ambiguous_matches,
             "scope": dict(self.scope), "orders": dict(self.orders), "ingest": list(self.ingest),
+            "ingest_warnings": list(self.ingest_warnings),
         }
 
 

@@ -1,4 +1,5 @@
-"""The terminal readout of a card: a loud warning when the data is not fresh, the headline, the drills, the top rows.
+"""The terminal readout of a card: a loud warning when the data is not fresh or an export was read incomplete, the
+headline, the drills, the top rows.
 
 Every value that came from the data passes through ``report.safe`` (markup escaped, escapes and
 control characters stripped, long values cut); amounts are shown in their currency's decimals and
@@ -16,6 +17,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from bridgewatch.ingest.accounting import ReadWarning
+from bridgewatch.report.accounting_view import warning_lines
 from bridgewatch.report.result import Bucket, CardSummary, iso
 from bridgewatch.report.safe import cell, markup, plain
 from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, cause_label, money, segment_words, vat_words
@@ -27,7 +30,7 @@ DEFAULT_LIMIT = 25
 def render_card(summary: CardSummary, top: Sequence[Mapping[str, Any]], console: Console, *,
                 locale: str = DEFAULT_LOCALE) -> None:
     """Print one card's readout; ``top`` holds the first rows of its worklist."""
-    parts: list[RenderableType] = [*_warning(summary), _headline(summary, top, locale),
+    parts: list[RenderableType] = [*_warning(summary), *_incomplete(summary), _headline(summary, top, locale),
                                    _breakdown("By sync cause", "Cause", summary.by_cause, summary, locale),
                                    _splits(summary, locale), *_reasons(summary), _worklist(summary, top, locale)]
     console.print(Panel(Group(*parts), title=markup(summary.title), subtitle=markup(summary.workspace),
@@ -41,6 +44,16 @@ def _warning(s: CardSummary) -> list[RenderableType]:
     text = Text(f"{head}: the count below cannot be trusted as an all-clear.\n", style="bold white on red")
     for reason in s.freshness.reasons:
         text.append(f"- {plain(reason)}\n", style="bold red")
+    return [text]
+
+
+def _incomplete(s: CardSummary) -> list[RenderableType]:
+    if not s.ingest_warnings:
+        return []
+    text = Text("INCOMPLETE EXPORT: customers or orders may be missing from what this count was computed on.\n",
+                style="bold black on yellow")
+    for line in warning_lines(ReadWarning.from_dict(w) for w in s.ingest_warnings):
+        text.append(f"- {line}\n", style="bold yellow")
     return [text]
 
 

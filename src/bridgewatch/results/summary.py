@@ -43,7 +43,8 @@ def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness
         by_rejection_reason=_reasons(engine, gap, where),
         dataverse_not_promoted=int(totals["in_staging"]), awaiting_sync=int(totals["awaiting"]),
         freshness=freshness, ambiguous_matches=_ambiguous(engine, card, where), scope=_scope(engine, card, where),
-        orders=_orders(engine, where), ingest=tuple(ws.accounting.as_dicts()))
+        orders=_orders(engine, where), ingest=tuple(ws.accounting.as_dicts()),
+        ingest_warnings=tuple(ws.accounting.warnings_record()))
 
 
 def _alert(count: int, threshold: int, sentiment: str, freshness: Freshness) -> Alert:

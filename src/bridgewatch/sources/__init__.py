@@ -39,14 +39,22 @@ from bridgewatch.sources import (  # noqa: F401  (importing registers the reader
 from bridgewatch.sources.base import READERS, ReadContext, Reader, ReadResult, get_reader, resolve_options
 from bridgewatch.sources.combine import combine
 
-__all__ = ["READERS", "ReadContext", "ReadResult", "Reader", "expand_path", "get_reader", "load_sources"]
+__all__ = ["READERS", "ReadContext", "ReadResult", "Reader", "expand_path", "get_reader", "load_sources",
+           "read_sources"]
 
 
 def load_sources(config: WorkspaceConfig, *, on_bad_row: OnBadRow) -> tuple[dict[str, Any], list[FileAccount]]:
+    """The tables and accounts of :func:`read_sources` (without its warnings)."""
+    result = read_sources(config, on_bad_row=on_bad_row)
+    return result.tables, result.accounts
+
+
+def read_sources(config: WorkspaceConfig, *, on_bad_row: OnBadRow) -> ReadResult:
     """Read every ``[sources.<name>]`` of the workspace.
 
     Returns:
-        The Arrow table per canonical table name, and one account per (table, file) read.
+        The Arrow table per canonical table name, one account per (table, file) read, and the warnings
+        the readers recorded (an export they can tell is incomplete), in workspace.toml order.
 
     Raises:
         LookupFailed: a source names an unknown reader (with the closest known name).
@@ -61,8 +69,7 @@ def load_sources(config: WorkspaceConfig, *, on_bad_row: OnBadRow) -> tuple[dict
     reads = [_read_task(reader, paths[name], skipped_paths(config.root, spec.path), ReadContext(
         workspace_id=config.id, timezone=config.workspace.timezone, on_bad_row=on_bad_row, options=spec.options,
         source=name)) for name, reader, spec in plan]
-    combined = combine(in_order(reads))
-    return combined.tables, combined.accounts
+    return combine(in_order(reads))
 
 
 def _read_task(reader: Reader, paths: list[Path], skipped: list[tuple[Path, str]],

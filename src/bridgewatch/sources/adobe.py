@@ -43,6 +43,43 @@ BILLING = ("list_filter(json_extract(r.j, '$.addresses[*]'), lambda a: a ->> '$.
 """The customer's default billing address (the address whose id is ``default_billing``)."""
 
 
+SEARCHES = {"order": "orders", "quote": "negotiable quotes", "company": "companies", "customer": "customers"}
+"""Record kind → what its search returns, for messages."""
+
+
+def short_searches(session: Session) -> list[tuple[str, int, int, list[str]]]:
+    """(kind, records read, total_count, files) of each search whose pages read hold fewer records than its
+    ``total_count`` while every one of them is a full page and no record came twice.
+
+    A search is its record kind and its ``search_criteria`` without ``current_page``; a page with no
+    record of a known kind names none. A short page is the last one, and a record read twice means a
+    page past the end (Adobe repeats the last page there): either shows the end was read, so the
+    search is not reported (a store whose ``total_count`` over-reports is then not taken for missing
+    pages). The smallest ``total_count`` of its pages is taken (records may come and go between reads).
+    """
+    read = session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchone()
+    if not read or not read[0]:
+        return []
+    kind = " ".join(f"WHEN {cond} THEN {literal(k)}" for k, cond in LAYOUT.kinds)
+    rows = session.con.execute(f"""
+        WITH items AS (
+            SELECT t.rowid AS page, t.__file, TRY_CAST(t.json ->> '$.total_count' AS BIGINT) AS total,
+                   TRY_CAST(t.json ->> '$.search_criteria.page_size' AS BIGINT) AS size,
+                   CAST(json_merge_patch(COALESCE(t.json -> '$.search_criteria', '{{}}'), '{{"current_page": null}}')
+                        AS VARCHAR) AS criteria,
+                   CASE {kind} END AS kind, COALESCE(j ->> '$.entity_id', j ->> '$.id', CAST(j AS VARCHAR)) AS id
+            FROM __top AS t, unnest(json_extract(t.json, '$.items[*]')) AS u(j)
+            WHERE t.__env = 1),
+        pages AS (SELECT page, max(kind) AS kind, count(*) = any_value(size) AS full FROM items GROUP BY page)
+        SELECT p.kind, count(DISTINCT i.id), min(i.total), list(DISTINCT i.__file ORDER BY i.__file)
+        FROM items AS i JOIN pages AS p USING (page)
+        WHERE p.kind IS NOT NULL AND i.total IS NOT NULL
+        GROUP BY p.kind, i.criteria
+        HAVING count(DISTINCT i.id) < min(i.total) AND count(DISTINCT i.id) = count(*) AND bool_and(p.full)
+        ORDER BY 1, 3""").fetchall()
+    return [(str(k), int(got), int(total), list(files)) for k, got, total, files in rows]
+
+
 def utc(field: Field) -> Field:
     """Adobe REST timestamps: ``2026-05-18 16:47:44`` in UTC."""
     return timestamp(field, zone="UTC", example="2026-05-18 16:47:44")
@@ -70,6 +107,13 @@ class AdobeCommerceApiReader(VendorReader):
 
     def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
         load_json_files(session, paths, LAYOUT)
+
+    def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        """Warn when a search read fewer distinct records over its pages than its ``total_count``."""
+        for kind, got, total, files in short_searches(session):
+            session.warn(f"Adobe Commerce {SEARCHES[kind]} search read {got} of its total_count {total} records, so "
+                         f"pages are missing; add the remaining pages (searchCriteria[currentPage]) to the source, or "
+                         f"{SEARCHES[kind]} will look missing", files)
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _orders(options), _quotes(), _companies(),

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import duckdb
 
 from bridgewatch.errors import ConfigError, did_you_mean
-from bridgewatch.ingest.accounting import FileAccount, OnBadRow
+from bridgewatch.ingest.accounting import FileAccount, OnBadRow, ReadWarning
 from bridgewatch.sql import literal
 
 READERS: dict[str, type[Reader]] = {}
@@ -40,10 +40,12 @@ class ReadContext:
 
 @dataclass
 class ReadResult:
-    """Canonical tables (Arrow, with lineage columns) produced by one reader, and its accounting."""
+    """Canonical tables (Arrow, with lineage columns) produced by one reader, its accounting and its warnings."""
 
     tables: dict[str, Any] = field(default_factory=dict)
     accounts: list[FileAccount] = field(default_factory=list)
+    warnings: list[ReadWarning] = field(default_factory=list)
+    """What the reader found incomplete in the source as a whole (``Session.warn``)."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ may be names (``United Kingdom``) as well as codes; a v3 customer without ``id``
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,8 +36,6 @@ from bridgewatch.sources.shapes import (
     rfc2822,
 )
 from bridgewatch.sql import literal
-
-log = logging.getLogger(__name__)
 
 PLATFORM = const("bigcommerce")
 STATUS_IDS = tuple(range(15))
@@ -92,11 +89,11 @@ class BigCommerceApiReader(VendorReader):
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Warn when every v3 page read is short of ``meta.pagination.total_pages`` (the last page is missing)."""
         pages = ("SELECT 'v3' AS query, TRY_CAST(json ->> '$.meta.pagination.current_page' AS INTEGER) < "
-                 "TRY_CAST(json ->> '$.meta.pagination.total_pages' AS INTEGER) AS more FROM __top")
-        if unfinished_queries(session, pages):
-            log.warning("Every BigCommerce v3 page read has meta.pagination.current_page below total_pages, so the "
-                        "last page is missing; add the remaining pages to the source, or customers will look "
-                        "missing")
+                 "TRY_CAST(json ->> '$.meta.pagination.total_pages' AS INTEGER) AS more, __file FROM __top")
+        for files in unfinished_queries(session, pages).values():
+            session.warn("Every BigCommerce v3 page read has meta.pagination.current_page below total_pages, so the "
+                         "last page is missing; add the remaining pages to the source, or customers will look "
+                         "missing", files)
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _users(), _orders(options), _b2b_orders(), _quotes(), _companies(options),

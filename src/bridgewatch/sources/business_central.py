@@ -9,7 +9,6 @@ and ``Invoice`` on hold, ``All`` blocked. Only ``lastModifiedDateTime`` is expos
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,8 +19,6 @@ from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, Vend
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import Field, const, js, translate
 from bridgewatch.sql import literal
-
-log = logging.getLogger(__name__)
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""
@@ -100,13 +97,14 @@ def _warn_incomplete(session: Session) -> None:
     (the one without it) is missing, whatever order the page files sort in."""
     link = "j ->> '$.__context.\"@odata.nextLink\"'"
     rows = session.con.execute(f"""
-        SELECT COALESCE(NULLIF({COMPANY_IN_CONTEXT.replace('r.j', 'j')}, ''), '(no @odata.context)') AS company
+        SELECT COALESCE(NULLIF({COMPANY_IN_CONTEXT.replace('r.j', 'j')}, ''), '(no @odata.context)') AS company,
+               list(DISTINCT __file)
         FROM __rec WHERE kind = 'customer' GROUP BY 1
         HAVING count(*) FILTER (WHERE {link} IS NULL) = 0 ORDER BY 1""").fetchall()
-    for (company,) in rows:
-        log.warning("Every Business Central customers page read for company %s has an @odata.nextLink, so its last "
-                    "page is missing; follow the links and add the remaining pages to the source, or customers "
-                    "will look missing", company)
+    for company, files in rows:
+        session.warn(f"Every Business Central customers page read for company {company} has an @odata.nextLink, so "
+                     f"its last page is missing; follow the links and add the remaining pages to the source, or "
+                     f"customers will look missing", files)
 
 
 def _companies() -> TableMap:

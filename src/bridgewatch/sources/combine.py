@@ -49,7 +49,7 @@ def combine(results: Sequence[ReadResult]) -> ReadResult:
     for name, chunks in parts.items():
         table = pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0]
         tables[name] = _merge(TABLES_BY_NAME[name], table, accounts)
-    return ReadResult(tables, accounts)
+    return ReadResult(tables, accounts, [w for r in results for w in r.warnings])
 
 
 def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:

@@ -70,11 +70,12 @@ class D365FoODataReader(VendorReader):
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Warn when every page read has an ``@odata.nextLink``: the query's last page (the one without it)
         is missing. Page files are not assumed to sort in page order (``page10`` sorts before ``page2``)."""
-        ends = session.con.execute("SELECT count(*) FILTER (WHERE j ->> '$.__context.\"@odata.nextLink\"' IS NULL) "
-                                   "FROM __rec HAVING count(*) > 0").fetchall()
+        ends = session.con.execute("SELECT count(*) FILTER (WHERE j ->> '$.__context.\"@odata.nextLink\"' IS NULL), "
+                                   "list(DISTINCT __file) FROM __rec HAVING count(*) > 0").fetchall()
         if ends and not ends[0][0]:
-            log.warning("Every CustomersV3 page read has an @odata.nextLink, so the last page is missing; follow "
-                        "the links and add the remaining pages to the source, or customers will look missing")
+            session.warn("Every CustomersV3 page read has an @odata.nextLink, so the last page is missing; follow "
+                         "the links and add the remaining pages to the source, or customers will look missing",
+                         ends[0][1])
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [customer_map(options, lambda name: js(f"$.{name}")), unrecognised("erp_customers", "CustomersV3")]

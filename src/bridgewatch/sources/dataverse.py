@@ -17,13 +17,21 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import entity_case
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
 from bridgewatch.sources.shapes import Field, const, first, flag, js, translate
 from bridgewatch.sql import literal
 
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     kinds=(("account", "json_exists(j, '$.accountid')"), ("contact", "json_exists(j, '$.contactid')")),
                     accepts="Dataverse Web API accounts and contacts pages or single records (accountid, contactid)")
+PAGES = """SELECT * FROM (
+    SELECT COALESCE(NULLIF(regexp_extract(json ->> '$."@odata.context"', '#([A-Za-z_]+)', 1), ''),
+                    CASE WHEN json_exists(json, '$.value[0].accountid') THEN 'accounts'
+                         WHEN json_exists(json, '$.value[0].contactid') THEN 'contacts' END) AS query,
+           CASE WHEN json_type(json, '$.value') = 'ARRAY' THEN json ->> '$."@odata.nextLink"' IS NOT NULL END AS more,
+           __file
+    FROM __top) WHERE query IS NOT NULL"""
+"""Each page's entity set (from ``@odata.context``, else from its first record) and whether it has a next link."""
 FORMATTED = "@OData.Community.Display.V1.FormattedValue"
 STATES = {"0": "active", "1": "inactive"}
 
@@ -48,6 +56,11 @@ class DataverseApiReader(VendorReader):
         load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        for entity_set, files in unfinished_queries(session, PAGES).items():
+            session.warn(f"Every Dataverse {entity_set} page read has an @odata.nextLink, so the last page is missing; "
+                         f"follow the links and add the remaining pages to the source, or its records will be "
+                         f"missing from the evidence (customers in Dataverse but not promoted look never created)",
+                         files)
         rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in options["companies"].items())
         session.con.execute("CREATE TEMP TABLE __dv_names (id VARCHAR, name VARCHAR)")
         if rows:

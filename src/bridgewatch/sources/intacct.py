@@ -104,7 +104,7 @@ class SageIntacctXmlReader(VendorReader):
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", _fields(options))
-        _warn_incomplete(session.notes.get("pages", []))
+        _warn_incomplete(session, session.notes.get("pages", []))
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [customer_map(options)]
@@ -185,7 +185,7 @@ def _raise_failure(path: Path, layer: str, elem: ET.Element) -> None:
                      f"response again.", [Problem(str(path), None, layer, detail, "Intacct failure response")])
 
 
-def _warn_incomplete(pages: list[dict[str, str]]) -> None:
+def _warn_incomplete(session: Session, pages: list[dict[str, str]]) -> None:
     """A query whose pages all say more records remain was not read to the end: say so."""
     by_query: dict[str, list[dict[str, str]]] = {}
     for page in pages:
@@ -193,8 +193,9 @@ def _warn_incomplete(pages: list[dict[str, str]]) -> None:
     for result_id, group in by_query.items():
         left = min(int(p.get("numremaining") or 0) for p in group)
         if left > 0:
-            log.warning("Intacct query %s stops with numremaining=%s (last file %s); fetch the rest with readMore "
-                        "and add those responses to the source", result_id, left, group[-1]["file"])
+            session.warn(f"Intacct query {result_id} stops with numremaining={left} (last file {group[-1]['file']}); "
+                         f"fetch the rest with readMore and add those responses to the source",
+                         [p["file"] for p in group])
 
 
 CSV_KIND = TabularKind("customer", ("Customer ID",), {

@@ -201,7 +201,7 @@ class VendorReader(Reader):
 
     def read(self, paths: Sequence[Path], context: ReadContext) -> ReadResult:
         options = resolve_options(type(self), context.options, context.source)
-        session = Session(_zone(options.get("timezone"), context, "timezone"))
+        session = Session(_zone(options.get("timezone"), context, "timezone"), context.source)
         try:
             plan_lightly(session.con, paths)
             self.load_all(session, [Path(p) for p in paths], options)
@@ -210,6 +210,7 @@ class VendorReader(Reader):
                                 options.get("timezones"))
         finally:
             session.close()
+        result.warnings += session.warnings
         return combine([_complete(result, session, self.produces[0])])
 
     @abstractmethod

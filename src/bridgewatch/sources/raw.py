@@ -13,6 +13,7 @@ record of a JSON file (pages in file order), the line of a JSON-lines file.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -23,11 +24,14 @@ from typing import Any
 import duckdb
 
 from bridgewatch.errors import InputError, Problem
+from bridgewatch.ingest.accounting import ReadWarning
 from bridgewatch.ingest.canonical import BLANK, local_connection
 from bridgewatch.ingest.csvfile import detect_encoding, is_blank, utf8_copy
 from bridgewatch.sources import countries
 from bridgewatch.sources.shapes import q
 from bridgewatch.sql import literal
+
+log = logging.getLogger(__name__)
 
 MAX_JSON_OBJECT = 1 << 30
 """A whole API page is one JSON object; OData pages of 10,000 customers exceed DuckDB's 16 MB default."""
@@ -87,6 +91,8 @@ class Session:
     """One reader run: a private connection and the raw relations loaded so far."""
 
     timezone: str = "UTC"
+    source: str = ""
+    """The ``[sources.<name>]`` entry read (named in the warnings)."""
     con: duckdb.DuckDBPyConnection = field(init=False)
     tabular: dict[str, list[str]] = field(default_factory=dict)
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -101,6 +107,8 @@ class Session:
     """Per file, the canonical table it feeds, when known (where its notes and rejects are filed)."""
     empty: dict[str, str] = field(default_factory=dict)
     """Per file that holds no record, why (``the file is empty``)."""
+    warnings: list[ReadWarning] = field(default_factory=list)
+    """What :meth:`warn` recorded (they go into the ingest accounting)."""
     _count: int = 0
 
     def __post_init__(self) -> None:
@@ -160,6 +168,12 @@ class Session:
         self.empty[str(path)] = why
         if table:
             self.tables[str(path)] = table
+
+    def warn(self, text: str, files: Sequence[str]) -> None:
+        """Record that the source's export is incomplete: ``text`` says what is wrong and what to do, ``files``
+        are the files concerned. It lands in the ingest accounting (and is logged, as before)."""
+        log.warning("%s", text)
+        self.warnings.append(ReadWarning(self.source, tuple(sorted(dict.fromkeys(files))), text))
 
     def utf8(self, path: Path, encoding: str, suffix: str) -> Path:
         """A UTF-8 copy of a Windows-1252 / UTF-16 file in the session's scratch folder."""
@@ -275,20 +289,21 @@ def _blank_line_gaps(con: duckdb.DuckDBPyConnection, sources: Mapping[str, Path]
             "AS t LEFT JOIN __gaps AS g ON g.__file = t.__file AND g.k = t.__k")
 
 
-def unfinished_queries(session: Session, pages_sql: str) -> list[str]:
-    """The paged queries whose every page read says more pages follow: their last page is missing.
+def unfinished_queries(session: Session, pages_sql: str) -> dict[str, list[str]]:
+    """The paged queries whose every page read says more pages follow (their last page is missing), each with
+    the files of its pages.
 
-    ``pages_sql`` selects ``(query, more)`` from ``__top`` (every top-level JSON value read): the query a
-    page belongs to and whether it says more pages follow (NULL: the page has no paging information).
-    Page files may sort in any order (``page10`` before ``page2``): only a query none of whose pages
-    is its last is reported.
+    ``pages_sql`` selects ``(query, more, __file)`` from ``__top`` (every top-level JSON value read): the
+    query a page belongs to, whether it says more pages follow (NULL: the page has no paging information)
+    and its file. Page files may sort in any order (``page10`` before ``page2``): only a query none of
+    whose pages is its last is reported.
     """
     read = session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchone()
     if not read or not read[0]:
-        return []
-    rows = session.con.execute(f"SELECT query FROM ({pages_sql}) WHERE more IS NOT NULL GROUP BY 1 "
-                               f"HAVING bool_and(more) ORDER BY 1").fetchall()
-    return [str(r[0]) for r in rows]
+        return {}
+    rows = session.con.execute(f"SELECT query, list(DISTINCT __file ORDER BY __file) FROM ({pages_sql}) "
+                               f"WHERE more IS NOT NULL GROUP BY 1 HAVING bool_and(more) ORDER BY 1").fetchall()
+    return {str(query): list(files) for query, files in rows}
 
 
 def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:

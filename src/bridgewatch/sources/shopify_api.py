@@ -18,7 +18,6 @@ and location (with ``taxSettings.taxRegistrationId``), REST's ``company``, a cus
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,8 +40,6 @@ from bridgewatch.sources.shapes import (
     tail_id,
 )
 from bridgewatch.sql import literal
-
-log = logging.getLogger(__name__)
 
 PLATFORM = const("shopify")
 CONNECTIONS = {"customers": "customer", "orders": "order", "draftOrders": "draft", "companies": "company",
@@ -114,12 +111,12 @@ class ShopifyApiReader(VendorReader):
         self._lift(session, "location", ["$.locations.nodes[*]", "$.locations.edges[*].node"])
         self._lift(session, "contact", ["$.mainContact", *CONTACT_LISTS])
         pages = " UNION ALL ".join(f"SELECT {literal(c)} AS query, TRY_CAST(json ->> "
-                                   f"{literal(f'$.data.{c}.pageInfo.hasNextPage')} AS BOOLEAN) AS more FROM __top"
-                                   for c in CONNECTIONS)
-        for connection in unfinished_queries(session, pages):
-            log.warning("Every Shopify %s page read has pageInfo.hasNextPage true, so the last page is missing; "
-                        "follow endCursor and add the remaining pages to the source, or records will look missing",
-                        connection)
+                                   f"{literal(f'$.data.{c}.pageInfo.hasNextPage')} AS BOOLEAN) AS more, __file "
+                                   f"FROM __top" for c in CONNECTIONS)
+        for connection, files in unfinished_queries(session, pages).items():
+            session.warn(f"Every Shopify {connection} page read has pageInfo.hasNextPage true, so the last page is "
+                         f"missing; follow endCursor and add the remaining pages to the source, or records will look "
+                         f"missing", files)
 
     @staticmethod
     def _lift(session: Session, kind: str, paths: list[str]) -> None:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json_files, unfinished_queries
 from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, read_head
 from bridgewatch.sources.shapes import (
     Field,
@@ -155,6 +155,10 @@ RUN_CSV = TabularKind("run", ("status",), {
     "status": ("status", "Status"), "errorcode": ("errorcode",), "errormessage": ("errormessage", "Error"),
     "workflowname": ("workflowname", "Flow name"),
 }, required=("starttime", "status"), label="Power Automate run history", table="sync_events")
+RUN_PAGES = ("SELECT 'runs' AS query, CASE WHEN json_type(json, '$.value') = 'ARRAY' THEN "
+             "COALESCE(json ->> '$.nextLink', json ->> '$.\"@odata.nextLink\"') IS NOT NULL END AS more, __file "
+             "FROM __top")
+"""Every JSON run list read and whether it has a next link (one query: the pages do not say which flow)."""
 RUN_JSON = JsonLayout(envelopes=(Envelope("$.value"),), kinds=(("run_json", "TRUE"),),
                       accepts="Dataverse flowruns pages or Flow management API run lists (value)")
 
@@ -200,6 +204,10 @@ class PowerAutomateFlowRunsReader(VendorReader):
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("run", [*RUN_CSV.columns, *(["ref"] if options["customer_ref_field"] else [])])
+        for files in unfinished_queries(session, RUN_PAGES).values():
+            session.warn("Every Power Automate run-history page read has a nextLink (@odata.nextLink for Dataverse "
+                         "flowruns), so the last page is missing; follow the links and add the remaining pages to the "
+                         "source, or failed syncs will look like customers nobody tried to create", files)
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         ref = options["customer_ref_field"]

@@ -1,0 +1,126 @@
+"""Reader warnings are data: an export a reader can tell is incomplete is recorded (source, files, text) in the
+result, not only logged; the checks for Adobe Commerce searches, Dataverse pages and Power Automate run lists."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bridgewatch.ingest.accounting import Accounting, ReadWarning
+
+from .helpers import FIXTURES, read
+
+FO_TEXT = ("Every CustomersV3 page read has an @odata.nextLink, so the last page is missing; follow the links and add "
+           "the remaining pages to the source, or customers will look missing")
+
+
+def _fo_pages(folder: Path, count: int) -> list[Path]:
+    for i in range(1, count + 1):
+        page: dict[str, object] = {"value": [{"dataAreaId": "usmf", "CustomerAccount": f"US-{i:03d}",
+                                              "OrganizationName": f"Customer {i}", "OnHoldStatus": "No"}]}
+        if i < count:
+            page["@odata.nextLink"] = f"https://usmf.operations.dynamics.com/data/CustomersV3?$skiptoken={i}"
+        (folder / f"customersv3_page{i}.json").write_text(json.dumps(page))
+    return sorted(folder.glob("*.json"))
+
+
+def test_fo_pages_missing_their_last_page_are_recorded_with_source_and_files(tmp_path: Path) -> None:
+    pages = _fo_pages(tmp_path, 3)
+    assert read("d365_fo_odata", pages).warnings == []
+    assert read("d365_fo_odata", pages[:2]).warnings == [ReadWarning("test", (str(pages[0]), str(pages[1])), FO_TEXT)]
+
+
+def test_warnings_survive_the_accounting_record() -> None:
+    warning = ReadWarning("erp", ("a.json", "b.json"), FO_TEXT)
+    accounting = Accounting([], [warning])
+    assert Accounting.from_record(accounting.to_record(), accounting.warnings_record()).warnings == [warning]
+    assert warning.describe(most=1) == f"sources.erp: {FO_TEXT} (files: a.json and 1 more)"
+
+
+def test_shopify_bigcommerce_business_central_and_intacct_warnings_are_recorded(tmp_path: Path) -> None:
+    shopify = read("shopify_api", [FIXTURES / "shopify/graphql_customers.json"])
+    assert [(w.files, w.text) for w in shopify.warnings] == [(
+        (str(FIXTURES / "shopify/graphql_customers.json"),),
+        "Every Shopify customers page read has pageInfo.hasNextPage true, so the last page is missing; follow "
+        "endCursor and add the remaining pages to the source, or records will look missing")]
+    bigcommerce = read("bigcommerce_api", [FIXTURES / "bigcommerce/customers_page1.json"])
+    assert [(w.files, w.text) for w in bigcommerce.warnings] == [(
+        (str(FIXTURES / "bigcommerce/customers_page1.json"),),
+        "Every BigCommerce v3 page read has meta.pagination.current_page below total_pages, so the last page is "
+        "missing; add the remaining pages to the source, or customers will look missing")]
+    intacct = read("sage_intacct_xml", [FIXTURES / "intacct/customers_page1.xml"])
+    assert [(w.files, w.text) for w in intacct.warnings] == [(
+        (str(FIXTURES / "intacct/customers_page1.xml"),),
+        f"Intacct query 7765623332WU1hh8CoA4QAAHxI9i8AAAAA5 stops with numremaining=1 (last file "
+        f"{FIXTURES / 'intacct/customers_page1.xml'}); fetch the rest with readMore and add those responses to the "
+        f"source")]
+    assert read("sage_intacct_xml", "intacct/customers_page*.xml").warnings == []
+    company = "5b1f2c8e-7d1a-ef11-9f88-000d3a2b1c01"
+    page = tmp_path / "customers_page1.json"
+    page.write_text(json.dumps({
+        "@odata.context": f"https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/$metadata#"
+                          f"companies({company})/customers",
+        "@odata.nextLink": f"https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/companies({company})/"
+                           f"customers?$skiptoken=1",
+        "value": [{"id": "c-1", "number": "C00001", "displayName": "Customer 1", "blocked": " "}]}))
+    assert [(w.files, w.text) for w in read("business_central_api", [page]).warnings] == [(
+        (str(page),),
+        f"Every Business Central customers page read for company {company} has an @odata.nextLink, so its last page "
+        f"is missing; follow the links and add the remaining pages to the source, or customers will look missing")]
+
+
+def _adobe_customer(i: int) -> dict[str, object]:
+    return {"id": i, "email": f"c{i}@shop.example", "website_id": 1, "group_id": 1, "firstname": "Ann",
+            "lastname": f"Buyer{i}", "created_at": "2026-01-05 10:00:00"}
+
+
+def _adobe_page(path: Path, ids: list[int], page: int, total: int) -> Path:
+    path.write_text(json.dumps({"items": [_adobe_customer(i) for i in ids], "total_count": total,
+                                "search_criteria": {"filter_groups": [], "page_size": 2, "current_page": page}}))
+    return path
+
+
+def test_adobe_search_read_short_of_its_total_count_is_recorded(tmp_path: Path) -> None:
+    first = _adobe_page(tmp_path / "customers_p1.json", [1, 2], 1, 5)
+    second = _adobe_page(tmp_path / "customers_p2.json", [3, 4], 2, 5)
+    last = _adobe_page(tmp_path / "customers_p3.json", [5], 3, 5)
+    assert [(w.source, w.files, w.text) for w in read("adobe_commerce_api", [first, second]).warnings] == [(
+        "test", (str(first), str(second)),
+        "Adobe Commerce customers search read 4 of its total_count 5 records, so pages are missing; add the "
+        "remaining pages (searchCriteria[currentPage]) to the source, or customers will look missing")]
+    assert read("adobe_commerce_api", [first, second, last]).warnings == []
+    # a short page is the last one, and a page past the end repeats the last: the end was read either way
+    # (a store whose total_count over-reports), so nothing is said
+    assert read("adobe_commerce_api", [first, last]).warnings == []
+    again = _adobe_page(tmp_path / "customers_p4.json", [3, 4], 4, 9)
+    assert read("adobe_commerce_api", [first, second, again]).warnings == []
+    assert read("adobe_commerce_api", "adobe/*.json").warnings == []
+
+
+def test_dataverse_pages_missing_their_last_page_are_recorded(tmp_path: Path) -> None:
+    accounts = json.loads((FIXTURES / "dataverse/accounts.json").read_text())
+    assert accounts["@odata.nextLink"]  # the fixture is the first page of two
+    last = tmp_path / "accounts_page2.json"
+    last.write_text(json.dumps({"@odata.context": accounts["@odata.context"], "value": []}))
+    contacts = FIXTURES / "dataverse/contacts.json"
+    assert [(w.files, w.text) for w in read("dataverse_api", [FIXTURES / "dataverse/accounts.json",
+                                                              contacts]).warnings] == [(
+        (str(FIXTURES / "dataverse/accounts.json"),),
+        "Every Dataverse accounts page read has an @odata.nextLink, so the last page is missing; follow the links "
+        "and add the remaining pages to the source, or its records will be missing from the evidence (customers in "
+        "Dataverse but not promoted look never created)")]
+    assert read("dataverse_api", [FIXTURES / "dataverse/accounts.json", last, contacts]).warnings == []
+
+
+def test_power_automate_run_lists_missing_their_last_page_are_recorded(tmp_path: Path) -> None:
+    runs = json.loads((FIXTURES / "synclogs/flowruns.json").read_text())
+    first, second = tmp_path / "runs_page1.json", tmp_path / "runs_page2.json"
+    first.write_text(json.dumps({**runs, "value": runs["value"][:2], "@odata.nextLink": "https://x.example/p2"}))
+    second.write_text(json.dumps({"value": runs["value"][2:], "nextLink": "https://x.example/p3"}))
+    assert [(w.files, w.text) for w in read("power_automate_flowruns", [first, second]).warnings] == [(
+        (str(first), str(second)),
+        "Every Power Automate run-history page read has a nextLink (@odata.nextLink for Dataverse flowruns), so the "
+        "last page is missing; follow the links and add the remaining pages to the source, or failed syncs will look "
+        "like customers nobody tried to create")]
+    second.write_text(json.dumps({"value": runs["value"][2:]}))
+    assert read("power_automate_flowruns", [first, second]).warnings == []

@@ -9,7 +9,6 @@ rows (lineage aside) and, through the CLI, an identical card answer.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typer.testing import CliRunner
 from bridgewatch.cli import app
 from bridgewatch.config import CONFIG_FILE
 from bridgewatch.errors import ConfigError, InputError
+from bridgewatch.ingest.accounting import ReadWarning
 from bridgewatch.scenario import Scenario
 from bridgewatch.workspace import load_workspace
 
@@ -131,20 +131,19 @@ def test_an_intacct_rest_error_response_is_refused_with_its_code(tmp_path: Path,
     assert [(p.field, p.reason) for p in err.value.problems] == [("ia::error", "Intacct error response")]
 
 
-def test_intacct_rest_pages_short_of_total_count_are_told(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_intacct_rest_pages_short_of_total_count_are_told(tmp_path: Path) -> None:
     def page(n: int) -> dict[str, Any]:
         return {"ia::result": [{"id": f"C-{n}", "name": f"Customer {n}", "status": "active"}],
                 "ia::meta": {"totalCount": 3, "start": n, "pageSize": 1, "next": n + 1 if n < 3 else None}}
 
     files = [_write(tmp_path / f"query_page{n}.json", page(n)) for n in (1, 2, 3)]
-    with caplog.at_level(logging.WARNING):
-        assert len(rows(read("sage_intacct_rest", [*files, _get_response(tmp_path)]), "erp_customers", "name")) == 4
-    assert not caplog.records
-    with caplog.at_level(logging.WARNING):
-        assert len(rows(read("sage_intacct_rest", files[:2]), "erp_customers", "name")) == 2
-    assert [r.getMessage() for r in caplog.records] == [
+    whole = read("sage_intacct_rest", [*files, _get_response(tmp_path)])
+    assert (len(rows(whole, "erp_customers", "name")), whole.warnings) == (4, [])
+    short = read("sage_intacct_rest", files[:2])
+    assert len(rows(short, "erp_customers", "name")) == 2
+    assert short.warnings == [ReadWarning("test", (str(files[0]), str(files[1])), (
         "Intacct REST pages say totalCount=3 but hold 2 customers; fetch the remaining pages (start = "
-        "ia::meta.next) and add them to the source, or customers will look missing"]
+        "ia::meta.next) and add them to the source, or customers will look missing"))]
 
 
 DMF_HEADER = ("CUSTOMERACCOUNT,DATAAREAID,ORGANIZATIONNAME,PERSONFIRSTNAME,PERSONLASTNAME,PRIMARYCONTACTEMAIL,"

@@ -19,7 +19,6 @@ offset is read in the source's ``timezone``.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,8 +30,6 @@ from bridgewatch.sources.intacct import STATUS
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files
 from bridgewatch.sources.shapes import Field, const, first, js, setting, timestamp, translate
-
-log = logging.getLogger(__name__)
 
 RESULT = '$."ia::result"'
 ERROR = "json_exists(j, '$.\"ia::error\"')"
@@ -131,12 +128,13 @@ def warn_incomplete(session: Session) -> None:
     if not session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchall()[0][0]:
         return  # every file was empty
     short = session.con.execute("""
-        SELECT total, sum(records) FROM (
-            SELECT TRY_CAST(json ->> '$."ia::meta".totalCount' AS BIGINT) AS total,
+        SELECT total, sum(records), list(DISTINCT __file ORDER BY __file) FROM (
+            SELECT __file, TRY_CAST(json ->> '$."ia::meta".totalCount' AS BIGINT) AS total,
                    CASE json_type(json, '$."ia::result"') WHEN 'ARRAY' THEN json_array_length(json, '$."ia::result"')
                         WHEN 'OBJECT' THEN 1 ELSE 0 END AS records
             FROM __top WHERE __env IS NOT NULL)
         WHERE total IS NOT NULL GROUP BY total HAVING sum(records) < total ORDER BY total""").fetchall()
-    for total, read in short:
-        log.warning("Intacct REST pages say totalCount=%s but hold %s customers; fetch the remaining pages (start = "
-                    "ia::meta.next) and add them to the source, or customers will look missing", total, read)
+    for total, read, files in short:
+        session.warn(f"Intacct REST pages say totalCount={total} but hold {read} customers; fetch the remaining "
+                     f"pages (start = ia::meta.next) and add them to the source, or customers will look missing",
+                     [str(f) for f in files])

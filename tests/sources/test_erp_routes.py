@@ -266,3 +266,25 @@ def test_a_workspace_naming_the_new_readers_runs_end_to_end_with_the_old_routes_
                                   bigcommerce.fx))
     assert _without_ingest(new) == _without_ingest(old)
     assert "1044" in json.dumps(new)
+
+
+def test_an_active_non_posting_customer_on_hold_is_on_hold_on_both_routes(tmp_path: Path) -> None:
+    """*Active non-posting* is an active status: with the hold set the record is on hold, by XML as by REST."""
+    xml = tmp_path / "customers.xml"
+    xml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><response><control><status>success</status></control><operation>'
+        '<result><status>success</status><function>readByQuery</function>'
+        '<data listtype="customer" count="3" totalcount="3" numremaining="0">'
+        + "".join(f"<customer><CUSTOMERID>{cid}</CUSTOMERID><NAME>{cid}</NAME><STATUS>{status}</STATUS>"
+                  f"<ONHOLD>{hold}</ONHOLD><MEGAENTITYID>UK01</MEGAENTITYID></customer>"
+                  for cid, status, hold in (("N1", "active non-posting", "true"), ("N2", "active non-posting", "false"),
+                                            ("N3", "inactive", "true")))
+        + "</data></result></operation></response>")
+    rest = _write(tmp_path / "query.json", {"ia::result": [
+        {"key": str(i), "id": cid, "name": cid, "status": status, "isOnHold": hold, "entity.id": "UK01"}
+        for i, (cid, status, hold) in enumerate((("N1", "activeNonPosting", True), ("N2", "activeNonPosting", False),
+                                                 ("N3", "inactive", True)))],
+        "ia::meta": {"totalCount": 3, "start": 1, "pageSize": 100, "next": None, "previous": None}})
+    expected = [("N1", "on_hold"), ("N2", "active"), ("N3", "inactive")]
+    assert rows(read("sage_intacct_xml", [xml]), "erp_customers", "customer_account", "status") == expected
+    assert rows(read("sage_intacct_rest", [rest]), "erp_customers", "customer_account", "status") == expected

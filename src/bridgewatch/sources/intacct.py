@@ -63,7 +63,6 @@ def _fields(options: Mapping[str, Any]) -> tuple[str, ...]:
 
 def customer_map(options: Mapping[str, Any]) -> TableMap:
     """``CUSTOMER`` fields (XML names; the CSV reader maps its headers onto them) → erp_customers."""
-    status = "lower(trim(r.\"STATUS\"))"
     plain = translate(col("STATUS"), STATUS, "customer status", default="active")
     on_hold = "lower(trim(r.\"ONHOLD\")) IN ('true', 't', 'yes', '1')"
     entity = first(col("MEGAENTITYID"), setting(options["legal_entity"]))
@@ -75,8 +74,7 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
         "name": col("NAME"),
         "vat_number": col(options["vat_field"].upper(), options["vat_field"]),
         "email": col("DISPLAYCONTACT.EMAIL1"),
-        "status": Field(f"CASE WHEN {on_hold} AND {status} IN ('active', 't', 'true') THEN 'on_hold' "
-                        f"ELSE {plain.sql} END", "STATUS", plain.hint),
+        "status": on_hold_status(plain, on_hold, "STATUS"),
         "external_id": col(ext.upper(), ext) if ext else const(None),
         "country": country(Field(first(col("DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE"),
                                        col("DISPLAYCONTACT.MAILADDRESS.COUNTRY")).sql,
@@ -84,6 +82,13 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
         "created_at": local_time(col("WHENCREATED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
         "modified_at": local_time(col("WHENMODIFIED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
     })
+
+
+def on_hold_status(plain: Field, on_hold: str, source: str) -> Field:
+    """The canonical status: ``on_hold`` when the record is held and its own status is active (also *active
+    non-posting*, which is active too), else the status as translated."""
+    return Field(f"CASE WHEN {on_hold} AND ({plain.sql}) = 'active' THEN 'on_hold' ELSE {plain.sql} END", source,
+                 plain.hint)
 
 
 class SageIntacctXmlReader(VendorReader):

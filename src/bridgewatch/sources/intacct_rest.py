@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
-from bridgewatch.sources.intacct import STATUS
+from bridgewatch.sources.intacct import STATUS, on_hold_status
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files
 from bridgewatch.sources.shapes import Field, const, first, js, setting, timestamp, translate
@@ -62,7 +62,6 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
     """REST customer fields → erp_customers, as the XML reader maps the same CUSTOMER fields."""
     plain = translate(field("status"), STATUS, "customer status", default="active")
     on_hold = f"lower({field('isOnHold').sql}) IN ('true', 't', 'yes', '1')"
-    active = f"lower({field('status').sql}) IN ('active', 't', 'true')"
     ext = options["external_id_field"]
     return TableMap("erp_customers", "{customer} AS r", {
         "system": const("sage_intacct"),
@@ -71,8 +70,7 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
         "name": field("name"),
         "vat_number": field(options["vat_field"]),
         "email": field("contacts.default.email1"),
-        "status": Field(f"CASE WHEN {on_hold} AND {active} THEN 'on_hold' ELSE {plain.sql} END", "status",
-                        plain.hint),
+        "status": on_hold_status(plain, on_hold, "status"),
         "external_id": field(ext) if ext else const(None),
         "country": country(field("contacts.default.mailingAddress.country")),
         "created_at": timestamp(field("audit.createdDateTime")),

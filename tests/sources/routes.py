@@ -90,6 +90,18 @@ def d365_pages(exports: Path, s: Scenario) -> Sources:
     return vf._d365(exports, s)
 
 
+def d365_dmf_csv(exports: Path, s: Scenario) -> Sources:
+    """The ERP master as a data management export of Customers V3 (upper-case headers), holding what
+    ``d365_pages`` holds: the route-parity twin of the OData pages."""
+    records = [{k.upper(): val for k, val in vf._fo_record(r).items()}
+               for r in rows(s, "erp_customers", system="d365_fo")]
+    header = ["CUSTOMERACCOUNT", "DATAAREAID", "ORGANIZATIONNAME", "PRIMARYCONTACTEMAIL", "TAXEXEMPTNUMBER",
+              "ADDRESSCOUNTRYREGIONISOCODE", "ONHOLDSTATUS", "BWCOMMERCEID", "BWCREATEDDATETIME"]
+    path = write_table(exports / "d365_dmf" / "Customers V3.csv", header, records)
+    return {"d365": {"reader": "d365_fo_csv", "path": path,
+                     "options": {"external_id_field": "BWCommerceId", "created_field": "BWCreatedDateTime"}}}
+
+
 def sync_log(exports: Path, s: Scenario) -> Sources:
     return vf._sync(exports, s)
 

@@ -18,7 +18,7 @@ from bridgewatch.model.tables import TABLES_BY_NAME
 from bridgewatch.scenario import Scenario, write_csv
 
 from ..cards.builders import company, erp
-from .routes import Sources, rows, v, when, write_table
+from .routes import Sources, rows, v, when, write_json, write_table
 
 NAMES = {"GB": "United Kingdom", "IE": "Ireland"}
 
@@ -86,4 +86,33 @@ def customer_list_csv(exports: Path, s: Scenario) -> Sources:
                     "options": {"timezone": "UTC"}}}
 
 
-ROUTES = {"xml_pages": xml_pages, "customer_list_csv": customer_list_csv}
+def rest_query_pages(exports: Path, s: Scenario) -> Sources:
+    """REST ``/services/core/query`` pages (flat dotted keys), one customer a page, plus the first customer again
+    as a ``GET /objects/accounts-receivable/customer/{key}`` response (nested objects): read once."""
+    records = rows(s, "erp_customers")
+    for n, r in enumerate(records, 1):
+        write_json(exports / "intacct_rest" / f"query_page{n}.json", {
+            "ia::result": [_flat(n, r)],
+            "ia::meta": {"totalCount": len(records), "start": n, "pageSize": 1,
+                         "next": n + 1 if n < len(records) else None, "previous": n - 1 or None}})
+    meta = {"totalCount": 1, "totalSuccess": 1, "totalError": 0}
+    write_json(exports / "intacct_rest" / "customer_1.json", {"ia::result": _nested(1, records[0]), "ia::meta": meta})
+    return {"erp": {"reader": "sage_intacct_rest", "path": "exports/intacct_rest/*.json"}}
+
+
+def _flat(n: int, r: dict[str, Any]) -> dict[str, Any]:
+    return {"key": str(n), "id": r["customer_account"], "name": r["name"], "status": "active", "isOnHold": False,
+            "taxId": v(r, "vat_number"), "entity.id": v(r, "legal_entity"), "contacts.default.email1": v(r, "email"),
+            "contacts.default.mailingAddress.country": NAMES[r["country"]],
+            "audit.createdDateTime": r["created_at"], "audit.modifiedDateTime": r["modified_at"]}
+
+
+def _nested(n: int, r: dict[str, Any]) -> dict[str, Any]:
+    return {"key": str(n), "id": r["customer_account"], "name": r["name"], "status": "active", "isOnHold": False,
+            "taxId": v(r, "vat_number"), "entity": {"key": "3", "id": v(r, "legal_entity"), "name": "UK Trading"},
+            "contacts": {"default": {"email1": v(r, "email"), "mailingAddress": {"country": NAMES[r["country"]]}}},
+            "audit": {"createdDateTime": r["created_at"], "modifiedDateTime": r["modified_at"]},
+            "href": f"/objects/accounts-receivable/customer/{n}"}
+
+
+ROUTES = {"xml_pages": xml_pages, "customer_list_csv": customer_list_csv, "rest_query_pages": rest_query_pages}

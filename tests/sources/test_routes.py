@@ -22,7 +22,7 @@ from . import routes_business_central as business_central
 from . import routes_intacct as intacct
 from . import routes_shopify as shopify
 from . import routes_synclogs as synclogs
-from .routes import d365_pages, intacct_xml, sync_log, write_route
+from .routes import d365_dmf_csv, d365_pages, intacct_xml, sync_log, write_route
 
 
 def _cards(root: Path) -> list[dict[str, Any]]:
@@ -70,6 +70,13 @@ def test_every_bigcommerce_route_gives_the_canonical_cards(route: str, tmp_path:
                                                            bigcommerce_expected: list[dict[str, Any]]) -> None:
     root = write_route(bigcommerce.scenario(), tmp_path, bigcommerce.ROUTES[route], d365_pages, sync_log,
                        bigcommerce.fx)
+    assert _cards(root) == bigcommerce_expected
+
+
+def test_the_d365_data_management_csv_gives_the_cards_of_the_odata_pages(
+        tmp_path: Path, bigcommerce_expected: list[dict[str, Any]]) -> None:
+    route = bigcommerce.ROUTES[sorted(bigcommerce.ROUTES)[0]]
+    root = write_route(bigcommerce.scenario(), tmp_path, route, d365_dmf_csv, sync_log, bigcommerce.fx)
     assert _cards(root) == bigcommerce_expected
 
 

@@ -12,7 +12,7 @@ unconfirmed, hence ``status_map``). The standard entity has no created/modified 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -34,6 +34,17 @@ LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     accepts="Dynamics 365 F&O OData CustomersV3 pages or single records (CustomerAccount)")
 CASES = {"upper": "upper({})", "lower": "lower({})", "as_is": "{}"}
 
+OPTIONS: dict[str, Option] = {
+    **COMMON_OPTIONS,
+    "legal_entity": Option(None, "Entity for pages pulled without dataAreaId (single-company pulls)."),
+    "legal_entity_case": Option("upper", "upper, lower or as_is: how dataAreaId is written as the entity."),
+    "vat_field": Option("TaxExemptNumber", "Field holding the VAT registration number."),
+    "external_id_field": Option(None, "Field holding the commerce-side id (an extension field)."),
+    "status_map": Option({}, "OnHoldStatus value → status (active, on_hold, blocked, inactive) overrides."),
+    "created_field": Option(None, "Field holding the record's creation time (the standard entity has none; "
+                                  "an extension field, ISO-8601)."),
+}
+
 
 def entity_case(expr: str, option: str) -> str:
     """Apply the ``legal_entity_case`` option to a legal-entity expression."""
@@ -48,16 +59,7 @@ class D365FoODataReader(VendorReader):
     name = "d365_fo_odata"
     produces = ("erp_customers",)
     kinds = ("customer",)
-    options: ClassVar[Mapping[str, Option]] = {
-        **COMMON_OPTIONS,
-        "legal_entity": Option(None, "Entity for pages pulled without dataAreaId (single-company pulls)."),
-        "legal_entity_case": Option("upper", "upper, lower or as_is: how dataAreaId is written as the entity."),
-        "vat_field": Option("TaxExemptNumber", "Field holding the VAT registration number."),
-        "external_id_field": Option(None, "Field holding the commerce-side id (an extension field)."),
-        "status_map": Option({}, "OnHoldStatus value → status (active, on_hold, blocked, inactive) overrides."),
-        "created_field": Option(None, "Field holding the record's creation time (the standard entity has none; "
-                                      "an extension field, ISO-8601)."),
-    }
+    options: ClassVar[Mapping[str, Option]] = OPTIONS
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         load_json(session, path, LAYOUT)
@@ -76,27 +78,34 @@ class D365FoODataReader(VendorReader):
                          ends[0][1])
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        statuses = {**ON_HOLD, **{k.lower(): v for k, v in options["status_map"].items()}}
-        hold = js("$.OnHoldStatus")
-        area = entity_case("NULLIF(trim(r.j ->> '$.dataAreaId'), '')", options["legal_entity_case"])
-        ext = options["external_id_field"]
-        return [TableMap("erp_customers", "{customer} AS r", {
-            "system": const("d365_fo"),
-            "legal_entity": first(Field(area, "dataAreaId"), setting(options["legal_entity"])),
-            "customer_account": js("$.CustomerAccount"),
-            "name": first(js("$.OrganizationName"),
-                          full_name("r.j ->> '$.PersonFirstName'", "r.j ->> '$.PersonLastName'"),
-                          js("$.NameAlias")),
-            "vat_number": js(f"$.{options['vat_field']}"),
-            "email": js("$.PrimaryContactEmail"),
-            "status": translate(hold, statuses, "OnHoldStatus", default="active",
-                                advice="; add it to the status_map option"),
-            "external_id": js(f"$.{ext}") if ext else const(None),
-            "country": country(js("$.AddressCountryRegionISOCode", "$.AddressCountryRegionId")),
-            "created_at": js(f"$.{options['created_field']}") if options["created_field"] else const(None),
-        }, checks=[
-            RowCheck("dataAreaId", "NULL", f"NULLIF(trim(r.j ->> '$.dataAreaId'), '') IS NULL AND "
-                                           f"{literal(options['legal_entity'])} IS NULL",
-                     "dataAreaId is missing: add it to $select (it is the legal entity) or set the legal_entity "
-                     "option"),
-        ]), unrecognised("erp_customers", "CustomersV3")]
+        return [customer_map(options, lambda name: js(f"$.{name}")), unrecognised("erp_customers", "CustomersV3")]
+
+
+MISSING_AREA = "dataAreaId is missing: add it to $select (it is the legal entity) or set the legal_entity option"
+
+
+def customer_map(options: Mapping[str, Any], get: Callable[[str], Field], missing_area: str = MISSING_AREA) -> TableMap:
+    """``CustomersV3`` fields → erp_customers; ``get`` reads a field by its entity name (``CustomerAccount``):
+    from the OData record, or from the data management export's column of that name. ``missing_area`` is
+    the reason given to a record without a legal entity."""
+    statuses = {**ON_HOLD, **{k.lower(): v for k, v in options["status_map"].items()}}
+    area = get("dataAreaId")
+    ext, created = options["external_id_field"], options["created_field"]
+    return TableMap("erp_customers", "{customer} AS r", {
+        "system": const("d365_fo"),
+        "legal_entity": first(Field(entity_case(area.sql, options["legal_entity_case"]), area.source),
+                              setting(options["legal_entity"])),
+        "customer_account": get("CustomerAccount"),
+        "name": first(get("OrganizationName"), full_name(get("PersonFirstName").sql, get("PersonLastName").sql),
+                      get("NameAlias")),
+        "vat_number": get(options["vat_field"]),
+        "email": get("PrimaryContactEmail"),
+        "status": translate(get("OnHoldStatus"), statuses, "OnHoldStatus", default="active",
+                            advice="; add it to the status_map option"),
+        "external_id": get(ext) if ext else const(None),
+        "country": country(first(get("AddressCountryRegionISOCode"), get("AddressCountryRegionId"))),
+        "created_at": get(created) if created else const(None),
+    }, checks=[
+        RowCheck(area.source or "dataAreaId", "NULL",
+                 f"{area.sql} IS NULL AND {literal(options['legal_entity'])} IS NULL", missing_area),
+    ])

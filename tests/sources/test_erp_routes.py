@@ -1,0 +1,268 @@
+"""The ERP export routes added beside the first ones: Sage Intacct REST (JSON) beside the XML API, and the
+D365 F&O data management CSV of Customers V3 beside the OData pages.
+
+Each reader is checked on hand-built files (exact rows, accounting, refusals, options), then for route
+parity: the same customers written through the old route and the new one give identical erp_customers
+rows (lineage aside) and, through the CLI, an identical card answer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bridgewatch.cli import app
+from bridgewatch.config import CONFIG_FILE
+from bridgewatch.errors import ConfigError, InputError
+from bridgewatch.ingest.accounting import ReadWarning
+from bridgewatch.scenario import Scenario
+from bridgewatch.workspace import load_workspace
+
+from ..cards.builders import erp
+from . import routes_bigcommerce as bigcommerce
+from . import routes_intacct as intacct
+from .helpers import accounts, problems, read, rows
+from .routes import d365_dmf_csv, d365_pages, sync_log, write_route
+
+ERP_COLUMNS = ("system", "legal_entity", "customer_account", "name", "vat_number", "email", "status", "country",
+               "created_at", "modified_at")
+LINEAGE = ("source_file", "source_row")
+runner = CliRunner()
+
+
+def _write(path: Path, body: Any) -> Path:
+    path.write_text(body if isinstance(body, str) else json.dumps(body), encoding="utf-8")
+    return path
+
+
+def _query_page(tmp_path: Path) -> Path:
+    return _write(tmp_path / "query_page1.json", {"ia::result": [
+        {"key": "11", "id": "C-10422", "name": "Harbour Tools Ltd", "status": "active", "isOnHold": False,
+         "taxId": "980780684", "entity.id": "UK01", "contacts.default.email1": "ap@harbourtools.co.uk",
+         "contacts.default.mailingAddress.country": "United Kingdom",
+         "audit.createdDateTime": "2026-03-12T09:14:02Z", "audit.modifiedDateTime": "2026-03-12T09:14:02Z"},
+        {"key": "12", "id": "00417", "name": "Brighton & Hove Supplies", "status": "active", "isOnHold": True,
+         "taxId": "GB 123 4567 89", "entity.id": None, "audit.createdDateTime": "2025-01-05T14:00:00",
+         "audit.modifiedDateTime": "2026-06-01T07:30:00Z"},
+        {"key": "13", "id": "C-10399", "name": "Old Dock Co", "status": "inactive", "isOnHold": False,
+         "entity.id": "UK01", "audit.createdDateTime": "30/11/2024", "audit.modifiedDateTime": None},
+        {"key": "14", "id": "C-10400", "name": "Archive Ltd", "status": "archived"},
+        {"key": "15", "id": "C-10401", "href": "/objects/accounts-receivable/customer/15"},
+    ], "ia::meta": {"totalCount": 6, "start": 1, "pageSize": 5, "next": 6, "previous": None}})
+
+
+def _get_response(tmp_path: Path) -> Path:
+    return _write(tmp_path / "customer_23.json", {"ia::result": {
+        "key": "23", "id": "C-10423", "name": "Celtic Fixings", "status": "activeNonPosting", "isOnHold": False,
+        "taxId": "6388047V", "entity": {"key": "2", "id": "IE01", "name": "Ireland"},
+        "contacts": {"default": {"email1": "buy@celticfixings.example",
+                                 "mailingAddress": {"city": "Cork", "country": "Ireland"}}},
+        "audit": {"createdDateTime": "2026-06-20T15:45:00Z", "modifiedDateTime": "2026-06-20T15:45:00Z"},
+        "href": "/objects/accounts-receivable/customer/23"}, "ia::meta": {"totalCount": 1, "totalSuccess": 1}})
+
+
+def test_intacct_rest_query_pages_and_get_responses_give_exact_rows_and_accounts(tmp_path: Path) -> None:
+    page, single = _query_page(tmp_path), _get_response(tmp_path)
+    result = read("sage_intacct_rest", [page, single], zone="Europe/London")
+    assert rows(result, "erp_customers", *ERP_COLUMNS) == [
+        ("sage_intacct", "UK01", "C-10422", "Harbour Tools Ltd", "980780684", "ap@harbourtools.co.uk", "active",
+         "GB", datetime(2026, 3, 12, 9, 14, 2), datetime(2026, 3, 12, 9, 14, 2)),
+        ("sage_intacct", None, "00417", "Brighton & Hove Supplies", "GB 123 4567 89", None, "on_hold", None,
+         datetime(2025, 1, 5, 14), datetime(2026, 6, 1, 7, 30)),
+        ("sage_intacct", "IE01", "C-10423", "Celtic Fixings", "6388047V", "buy@celticfixings.example", "active",
+         "IE", datetime(2026, 6, 20, 15, 45), datetime(2026, 6, 20, 15, 45)),
+    ]
+    assert accounts(result) == {
+        ("erp_customers", "query_page1.json"): {
+            "read": 5, "used": 2, "quarantined": 2, "excluded": {
+                "a reference (key, id, href) without the customer's fields: save a query response that selects "
+                "them instead": 1}},
+        ("erp_customers", "customer_23.json"): {"read": 1, "used": 1, "excluded": {}, "quarantined": 0}}
+    assert problems(result) == [
+        ("query_page1.json", 3, "audit.createdDateTime", "30/11/2024",
+         "expected a date and time such as 2026-04-10T09:30:00Z"),
+        ("query_page1.json", 4, "status", "archived",
+         "unknown customer status (known: active, active non-posting, activenonposting, f, false, inactive, t, "
+         "true)"),
+    ]
+
+
+def test_intacct_rest_record_read_twice_is_a_duplicate_and_options_apply(tmp_path: Path) -> None:
+    single = _get_response(tmp_path)
+    again = _write(tmp_path / "query_page2.json", {"ia::result": [
+        {"id": "C-10423", "name": "Celtic Fixings Ltd", "status": "active", "entity.id": "IE01",
+         "contacts.default.internationalTaxId": "IE6388047V", "SHOPIFY_ID": "77"}], "ia::meta": {"totalCount": 1}})
+    result = read("sage_intacct_rest", [single, again], vat_field="contacts.default.internationalTaxId",
+                  external_id_field="SHOPIFY_ID")
+    assert rows(result, "erp_customers", "legal_entity", "customer_account", "name", "vat_number",
+                "external_id") == [("IE01", "C-10423", "Celtic Fixings", "IE6388047V", "77")]
+    assert accounts(result)[("erp_customers", "query_page2.json")] == {
+        "read": 1, "used": 0, "excluded": {"duplicate, conflicting: name": 1}, "quarantined": 0}
+    only = read("sage_intacct_rest", [_write(tmp_path / "entity.json", {"ia::result": [
+        {"id": "C-1", "name": "One", "status": "active"}]})], legal_entity="UK01")
+    assert rows(only, "erp_customers", "legal_entity", "customer_account") == [("UK01", "C-1")]
+    with pytest.raises(ConfigError, match=r"sources.test.options.vat_fields: unknown option for reader "
+                                          r"'sage_intacct_rest'. Did you mean vat_field\?"):
+        read("sage_intacct_rest", [single], vat_fields="taxId")
+    with pytest.raises(ConfigError, match=r"sources.test.options.legal_entity: expected a string, got 3"):
+        read("sage_intacct_rest", [single], legal_entity=3)
+
+
+@pytest.mark.parametrize("body", [
+    {"ia::result": {"ia::error": {"code": "invalidRequest", "message": "A POST request requires a payload",
+                                  "errorId": "REST-1028", "supportId": "Kxi78"}},
+     "ia::meta": {"totalCount": 1, "totalSuccess": 0, "totalError": 1}},
+    {"ia::error": {"code": "invalidRequest", "message": "A POST request requires a payload", "errorId": "REST-1028"}},
+    {"ia::result": [{"ia::error": {"code": "invalidRequest", "message": "A POST request requires a payload",
+                                   "errorId": "REST-1028"}, "ia::status": 400}], "ia::meta": {"totalCount": 1}},
+])
+def test_an_intacct_rest_error_response_is_refused_with_its_code(tmp_path: Path, body: dict[str, Any]) -> None:
+    failed = _write(tmp_path / "query_page1.json", body)
+    with pytest.raises(InputError) as err:
+        read("sage_intacct_rest", [_get_response(tmp_path), failed])
+    assert str(err.value).split("\n")[0] == (
+        f"{failed}: Intacct reported an error (ia::error): invalidRequest REST-1028 A POST request requires a "
+        f"payload. Fix the request and save the response again.")
+    assert [(p.field, p.reason) for p in err.value.problems] == [("ia::error", "Intacct error response")]
+
+
+def test_intacct_rest_pages_short_of_total_count_are_told(tmp_path: Path) -> None:
+    def page(n: int) -> dict[str, Any]:
+        return {"ia::result": [{"id": f"C-{n}", "name": f"Customer {n}", "status": "active"}],
+                "ia::meta": {"totalCount": 3, "start": n, "pageSize": 1, "next": n + 1 if n < 3 else None}}
+
+    files = [_write(tmp_path / f"query_page{n}.json", page(n)) for n in (1, 2, 3)]
+    whole = read("sage_intacct_rest", [*files, _get_response(tmp_path)])
+    assert (len(rows(whole, "erp_customers", "name")), whole.warnings) == (4, [])
+    short = read("sage_intacct_rest", files[:2])
+    assert len(rows(short, "erp_customers", "name")) == 2
+    assert short.warnings == [ReadWarning("test", (str(files[0]), str(files[1])), (
+        "Intacct REST pages say totalCount=3 but hold 2 customers; fetch the remaining pages (start = "
+        "ia::meta.next) and add them to the source, or customers will look missing"))]
+
+
+DMF_HEADER = ("CUSTOMERACCOUNT,DATAAREAID,ORGANIZATIONNAME,PERSONFIRSTNAME,PERSONLASTNAME,PRIMARYCONTACTEMAIL,"
+              "TAXEXEMPTNUMBER,ADDRESSCOUNTRYREGIONISOCODE,ADDRESSCOUNTRYREGIONID,ONHOLDSTATUS,CUSTOMERGROUPID\n")
+
+
+def test_d365_data_management_csv_gives_exact_rows_and_accounts(tmp_path: Path) -> None:
+    export = _write(tmp_path / "Customers V3.csv", DMF_HEADER + (
+        "GB-00421,gbsi,Harbour Tools Ltd,,,ap@harbourtools.co.uk,GB980780684,GB,GBR,No,10\n"
+        "US-000117,usmf,Lakeside Hardware Inc,,,purchasing@lakeside.example,,,USA,Invoice,20\n"
+        "US-000201,usmf,,Dana,Wu,dana.wu@mail.example,,,USA,All,20\n"
+        ",,,,,,,,,,\n"
+        "US-1,usmf,One,,,,,,,Frozen,10\n"
+        "US-2,,Two,,,,,,,No,10\n"
+        ",usmf,Three,,,,,,,No,10\n"))
+    result = read("d365_fo_csv", [export])
+    assert rows(result, "erp_customers", *ERP_COLUMNS[:8]) == [
+        ("d365_fo", "GBSI", "GB-00421", "Harbour Tools Ltd", "GB980780684", "ap@harbourtools.co.uk", "active", "GB"),
+        ("d365_fo", "USMF", "US-000117", "Lakeside Hardware Inc", None, "purchasing@lakeside.example", "on_hold",
+         "US"),
+        ("d365_fo", "USMF", "US-000201", "Dana Wu", None, "dana.wu@mail.example", "blocked", "US"),
+    ]
+    assert accounts(result) == {("erp_customers", "Customers V3.csv"): {
+        "read": 7, "used": 3, "excluded": {"blank row": 1}, "quarantined": 3}}
+    assert problems(result) == [
+        ("Customers V3.csv", 5, "ONHOLDSTATUS", "Frozen", "unknown OnHoldStatus (known: all, invoice, never, no, "
+         "payment, requisition); add it to the status_map option"),
+        ("Customers V3.csv", 6, "DATAAREAID", None, "DATAAREAID is missing: export it (it is the legal entity) or "
+         "set the legal_entity option"),
+        ("Customers V3.csv", 7, "CUSTOMERACCOUNT", None, "required value is empty"),
+    ]
+
+
+def test_d365_data_management_csv_options_and_headers(tmp_path: Path) -> None:
+    export = _write(tmp_path / "customers.csv", "CustomerAccount;Name;E-mail;VATNUM;OnHoldStatus;BWCOMMERCEID\n"
+                                                "US-1;Kay Ltd;kay@shop.example;US123;Frozen;c-9\n")
+    result = read("d365_fo_csv", [export], legal_entity="USTI", legal_entity_case="lower",
+                  status_map={"Frozen": "blocked"}, vat_field="VatNum", external_id_field="BWCommerceId",
+                  columns={"OrganizationName": "Name", "PrimaryContactEmail": "E-mail"})
+    assert rows(result, "erp_customers", "legal_entity", "customer_account", "name", "email", "vat_number", "status",
+                "external_id") == [("USTI", "US-1", "Kay Ltd", "kay@shop.example", "US123", "blocked", "c-9")]
+    with pytest.raises(InputError, match="Customers V3 data management export: CUSTOMERACCOUNT"):
+        read("d365_fo_csv", [_write(tmp_path / "other.csv", "ACCOUNTNUM,NAME\nUS-1,Kay\n")])
+    with pytest.raises(ConfigError, match="legal_entity_case: expected one of upper, lower, as_is"):
+        read("d365_fo_csv", [export], legal_entity_case="title")
+    with pytest.raises(ConfigError, match=r"options.colums: unknown option for reader 'd365_fo_csv'. "
+                                          r"Did you mean columns\?"):
+        read("d365_fo_csv", [export], colums={})
+
+
+def _erp_rows(root: Path) -> list[dict[str, Any]]:
+    ws = load_workspace(root)
+    assert not [p.describe() for p in ws.accounting.problems]
+    return sorted(({k: v for k, v in r.items() if k not in LINEAGE} for r in ws.tables["erp_customers"].to_pylist()),
+                  key=lambda r: (str(r["legal_entity"]), r["customer_account"]))
+
+
+def test_intacct_rest_and_xml_routes_give_identical_erp_rows(tmp_path: Path) -> None:
+    xml = write_route(intacct.scenario(), tmp_path / "xml", intacct.xml_pages, intacct.commerce)
+    rest = write_route(intacct.scenario(), tmp_path / "rest", intacct.rest_query_pages, intacct.commerce)
+    assert 'reader = "sage_intacct_rest"' in (rest / CONFIG_FILE).read_text()
+    expected = _erp_rows(xml)
+    assert [(r["legal_entity"], r["customer_account"], r["vat_number"], r["country"], r["created_at"])
+            for r in expected] == [
+        ("UK01", "C-10422", "980780684", "GB", datetime(2026, 3, 12, 9, 14, 2)),
+        ("UK01", "C-10423", "6388047V", "IE", datetime(2026, 1, 20, 15, 45))]
+    assert _erp_rows(rest) == expected
+
+
+def _fo_customers() -> Scenario:
+    """The BigCommerce routes' workspace with more F&O customers: on hold, blocked, without entity or country."""
+    s = bigcommerce.scenario()
+    erp(s, "US-000118", system="d365_fo", entity="USTI", name="Hold & Co", email="ap@hold.example",
+        status="on_hold", country="US", vat_number="US-77", created_at="2026-02-01T10:30:00Z")
+    erp(s, "CA-00421", system="d365_fo", entity="CATU", name="Harbour Tools Ltd", status="blocked", country="CA")
+    erp(s, "00042", system="d365_fo", entity="USTI", name="Keystone Supply")
+    return s
+
+
+def test_d365_data_management_csv_and_odata_routes_give_identical_erp_rows(tmp_path: Path) -> None:
+    route = bigcommerce.ROUTES[sorted(bigcommerce.ROUTES)[0]]
+    odata = write_route(_fo_customers(), tmp_path / "odata", route, d365_pages, sync_log, bigcommerce.fx)
+    dmf = write_route(_fo_customers(), tmp_path / "dmf", route, d365_dmf_csv, sync_log, bigcommerce.fx)
+    assert 'reader = "d365_fo_csv"' in (dmf / CONFIG_FILE).read_text()
+    expected = _erp_rows(odata)
+    assert [(r["legal_entity"], r["customer_account"], r["status"], r["country"], r["created_at"])
+            for r in expected] == [
+        ("CATU", "CA-00421", "blocked", "CA", None),
+        ("USTI", "00042", "active", None, None),
+        ("USTI", "US-000117", "active", None, None),
+        ("USTI", "US-000118", "on_hold", "US", datetime(2026, 2, 1, 10, 30))]
+    assert _erp_rows(dmf) == expected
+
+
+def _cli_answer(root: Path) -> dict[str, Any]:
+    result = runner.invoke(app, ["run", "-w", str(root), "--no-store", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    answer: dict[str, Any] = json.loads(result.stdout)
+    return answer
+
+
+def _without_ingest(value: Any) -> Any:
+    """The answer without the accounting of the files read (their names differ by route, by design)."""
+    if isinstance(value, dict):
+        return {k: _without_ingest(v) for k, v in value.items() if k != "ingest"}
+    if isinstance(value, list):
+        return [_without_ingest(v) for v in value]
+    return value
+
+
+def test_a_workspace_naming_the_new_readers_runs_end_to_end_with_the_old_routes_answer(tmp_path: Path) -> None:
+    old = _cli_answer(write_route(intacct.scenario(), tmp_path / "xml", intacct.xml_pages, intacct.commerce))
+    new = _cli_answer(write_route(intacct.scenario(), tmp_path / "rest", intacct.rest_query_pages, intacct.commerce))
+    assert _without_ingest(new) == _without_ingest(old)
+    assert "CELTIC" in json.dumps(new)
+    route = bigcommerce.ROUTES[sorted(bigcommerce.ROUTES)[0]]
+    old = _cli_answer(write_route(bigcommerce.scenario(), tmp_path / "odata", route, d365_pages, sync_log,
+                                  bigcommerce.fx))
+    new = _cli_answer(write_route(bigcommerce.scenario(), tmp_path / "dmf", route, d365_dmf_csv, sync_log,
+                                  bigcommerce.fx))
+    assert _without_ingest(new) == _without_ingest(old)
+    assert "1044" in json.dumps(new)

@@ -38,6 +38,7 @@ PAGES = {
     "card-marketing": f"{D365_URL}?lens=marketing", "card-operations": f"{D365_URL}?lens=operations",
     "sage-card": SAGE_URL, "worklist": f"{D365_URL}/worklist", "customer": f"{SAGE_URL}/customers/B2B-3101",
     "history": f"{SAGE_URL}/history", "alerts": f"/w/{D365}/alerts", "users": f"/w/{D365}/users",
+    "inputs": f"{D365_URL}/inputs",
 }
 
 
@@ -205,6 +206,25 @@ def test_the_downloaded_csv_is_what_bridgewatch_run_printed(browser_page: tuple[
     printed = list(csv.DictReader(io.StringIO(demo.csv[D365])))
     got = list(csv.DictReader(io.StringIO(saved.read_text(encoding="utf-8"))))
     assert got == [r for r in printed if r["expected_entity"] == "CATU"]
+
+
+def test_from_the_card_to_the_inputs_of_the_run_it_shows(browser_page: tuple[Any, Watch]) -> None:
+    page, _ = browser_page
+    page.goto(D365_URL)
+    run = page.locator("select[name=run]").input_value()
+    page.get_by_role("link", name="Inputs of this run").click()
+    page.wait_for_url(f"**{D365_URL}/inputs?run={run}")
+    assert page.locator("h1").inner_text() == "Inputs"
+    files = page.get_by_role("table", name="Rows per file (read = used + excluded + quarantined)")
+    assert files.locator("tbody tr").count() == 18
+    users = files.locator("tbody tr").filter(has_text="exports/bigcommerce/b2b_users.json")
+    assert users.inner_text().split("\t") == [
+        "commerce_customers", "exports/bigcommerce/b2b_users.json", "12", "0", "12",
+        "12 B2B user: company link applied to the customer's record", "0", "yes"]
+    assert files.locator("tfoot tr").inner_text().split("\t")[1:5] == ["All files", "239", "212", "27"]
+    assert page.get_by_text("No cell was quarantined").is_visible()
+    page.get_by_role("link", name="back to the card").click()
+    page.wait_for_url(f"**{D365_URL}?run={run}")
 
 
 def test_the_keyboard_reaches_the_content_first(browser_page: tuple[Any, Watch]) -> None:

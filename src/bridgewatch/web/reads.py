@@ -1,6 +1,8 @@
 """Reads the dashboard makes on the run store beyond ``Store``'s own: rows and evidence by version id,
 and the card runs of a card page by page. Every value reaches the database as a bound parameter.
 
+A run's ingest accounting comes back as ``bridgewatch run`` stored it beside its card runs (``runs.ingest``).
+
 Rows come back exactly as ``Store.rows`` gives them (the stored worklist row with its rank in the
 whole worklist, ``first_seen`` and ``days_absent``), and evidence exactly as ``Store.explain`` does.
 """
@@ -15,8 +17,9 @@ from sqlalchemy import bindparam, select
 
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
-from bridgewatch.history.schema import card_runs, episode_versions, episodes
+from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
 from bridgewatch.history.store import _episodes, with_history
+from bridgewatch.ingest.accounting import Accounting
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.web.index import Ranked
 
@@ -47,3 +50,13 @@ def explanation(store: Store, stored: StoredCardRun, entry: Ranked) -> Explanati
         customer = with_history(entry.rank, json.loads(r.row), r.first_seen, stored.as_of)
         return Explanation(**{**evidence, "customer": customer, "run_id": stored.run_id, "as_of": stored.as_of,
                               "episodes": _episodes(conn, stored, evidence)})
+
+
+def accounting(store: Store, stored: StoredCardRun) -> Accounting:
+    """The ingest accounting of the run ``stored`` belongs to: every file with its counts and quarantined cells, and
+    the readers' warnings. A run stored without it (none is) gives the counts its card summary kept, no cells."""
+    with guarded(store.url, "read the stored ingest accounting"), store.engine.connect() as conn:
+        found = conn.execute(select(runs.c.ingest, runs.c.ingest_warnings).where(runs.c.id == stored.run_pk)).one()
+    files = json.loads(found.ingest) if found.ingest else list(stored.summary.get("ingest", []))
+    warnings = json.loads(found.ingest_warnings) if found.ingest_warnings else []
+    return Accounting.from_record([{"problems": [], **f} for f in files], warnings)

@@ -1,4 +1,5 @@
-"""The read-only pages: overview, card, worklist (and its downloads), customer, history, alerts.
+"""The read-only pages: overview, card, worklist (and its downloads), inputs (and the quarantined cells as CSV),
+customer, history, alerts.
 
 Each route: find the visitor, find the workspace they may see (else the same 404 as a workspace
 that does not exist), build the page from stored runs (``pages``), render it. Ids from the URL are
@@ -18,7 +19,7 @@ from bridgewatch.history import StoredCardRun
 from bridgewatch.history.store import FailedRun
 from bridgewatch.report.csv_out import meta_of
 from bridgewatch.report.words import DEFAULT_LOCALE
-from bridgewatch.web import exports, pages, reads
+from bridgewatch.web import exports, inputs, pages, reads
 from bridgewatch.web.access import LENSES, Visitor
 from bridgewatch.web.alerts import alert_feed
 from bridgewatch.web.app import SignInRequired, Site
@@ -203,6 +204,35 @@ def worklist_download(request: Request, ws_id: str, card_id: str, fmt: Literal["
     meta = meta_of(stored.summary)
     body = exports.csv_stream(meta, rows) if fmt == "csv" else exports.xlsx_stream(meta, rows, title=stored.card)
     return StreamingResponse(body, media_type="text/csv; charset=utf-8" if fmt == "csv" else XLSX,
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/w/{ws_id}/cards/{card_id}/inputs")
+def inputs_page(request: Request, ws_id: str, card_id: str, run: Text = None) -> Response:
+    """What a stored card run was computed from: its ingest accounting (files, rows, exclusions, quarantine)."""
+    visitor = reader(request)
+    ws = workspace(request, visitor, ws_id)
+    site = site_of(request)
+    store, card = site.store(ws), pages.card_of(ws, card_id)
+    recent = store.recent(ws.id, card.id, limit=pages.PICKER_RUNS)
+    stored = pages.stored_run(store, ws, card, run, recent)
+    if stored is None:
+        return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
+    view = inputs.inputs_view(store, ws, card, stored, recent=recent)
+    return render(request, "inputs.html", visitor, ws, view=view, failed=_failed(request, ws, stored))
+
+
+@router.get("/w/{ws_id}/cards/{card_id}/inputs/quarantine.csv")
+def quarantine_download(request: Request, ws_id: str, card_id: str, run: Text = None) -> Response:
+    """Every quarantined cell of a stored card run's inputs as CSV (formula-safe)."""
+    visitor = reader(request)
+    ws = workspace(request, visitor, ws_id)
+    _card, stored = _card_run(request, ws, card_id, run)
+    if stored is None:
+        raise HTTPException(404, "This card has no stored run yet.")
+    body = inputs.quarantine_csv(reads.accounting(site_of(request).store(ws), stored))
+    name = exports.filename(ws.id, stored.card, stored.run_id, "quarantine.csv")
+    return StreamingResponse(body, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -45,6 +45,9 @@ def render() -> str:
         optional = " Optional: a workspace may omit the file." if table.optional else ""
         key = f" Key: {', '.join(f'`{k}`' for k in table.key)} (later duplicates are excluded and counted)." \
             if table.key else ""
+        if table.keyless_when_empty:
+            empty = " or ".join(f"`{k}`" for k in table.keyless_when_empty)
+            key += f" A row without {empty} has no key and is never merged."
         parts += ["", f"## `{table.name}`", "", f"{table.doc}{key}{optional}", "",
                   "| column | type | rules | meaning |", "|---|---|---|---|"]
         parts += [_row(c) for c in table.columns]

@@ -63,6 +63,9 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     """Columns that identify a row; duplicates on the key are reported."""
+    keyless_when_empty: tuple[str, ...] = ()
+    """Key columns a row may leave empty, and then has no key: it is never merged with another (a sync event
+    without its log's own id is one attempt, however like another it looks)."""
     optional: bool = False
     """A workspace may omit the file entirely (the table is then empty)."""
 
@@ -215,6 +218,8 @@ SYNC_EVENTS = Table(
         Column("legal_entity", S, "Entity the attempt targeted, when logged."),
         Column("erp_account", S, "ERP account the attempt created or addressed, when logged."),
     ),
+    key=("source", "event_id"),
+    keyless_when_empty=("event_id",),
     optional=True,
 )
 

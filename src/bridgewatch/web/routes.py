@@ -108,6 +108,13 @@ def _card_run(request: Request, ws: ServedWorkspace, card_id: str, run_id: str |
     return card, pages.stored_run(site.store(ws), ws, card, run_id)
 
 
+def _picked_run(request: Request, ws: ServedWorkspace, card_id: str, run_id: str | None) -> tuple[Any, Any, Any]:
+    """The card, the run a page with a run picker shows (``run_id``, else the latest) and the runs it lists."""
+    store, card = site_of(request).store(ws), pages.card_of(ws, card_id)
+    recent = store.recent(ws.id, card.id, limit=pages.PICKER_RUNS)
+    return card, pages.stored_run(store, ws, card, run_id, recent), recent
+
+
 def _failed(request: Request, ws: ServedWorkspace, stored: StoredCardRun | None) -> FailedRun | None:
     """The workspace's latest run when it failed after ``stored``'s run (one read per request)."""
     return pages.failure_after(site_of(request).store(ws).latest_failure(ws.id), stored)
@@ -137,15 +144,13 @@ def card_page(request: Request, ws_id: str, card_id: str, run: Text = None, lens
               segment: Text = None, entity: Text = None, platform: Text = None) -> Response:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
-    site = site_of(request)
-    store, card = site.store(ws), pages.card_of(ws, card_id)
-    recent = store.recent(ws.id, card.id, limit=pages.PICKER_RUNS)
-    stored = pages.stored_run(store, ws, card, run, recent)
+    card, stored, recent = _picked_run(request, ws, card_id, run)
     chosen = lens if lens in LENSES else visitor.lens(ws.id)
     if stored is None:
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
-    view = pages.card_view(store, site.index, ws, card, stored, filters, recent=recent)
+    site = site_of(request)
+    view = pages.card_view(site.store(ws), site.index, ws, card, stored, filters, recent=recent)
     return render(request, "card.html", visitor, ws, view=view, lens=chosen, failed=_failed(request, ws, stored))
 
 
@@ -212,13 +217,10 @@ def inputs_page(request: Request, ws_id: str, card_id: str, run: Text = None) ->
     """What a stored card run was computed from: its ingest accounting (files, rows, exclusions, quarantine)."""
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
-    site = site_of(request)
-    store, card = site.store(ws), pages.card_of(ws, card_id)
-    recent = store.recent(ws.id, card.id, limit=pages.PICKER_RUNS)
-    stored = pages.stored_run(store, ws, card, run, recent)
+    card, stored, recent = _picked_run(request, ws, card_id, run)
     if stored is None:
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
-    view = inputs.inputs_view(store, ws, card, stored, recent=recent)
+    view = inputs.inputs_view(site_of(request).store(ws), ws, card, stored, recent=recent)
     return render(request, "inputs.html", visitor, ws, view=view, failed=_failed(request, ws, stored))
 
 

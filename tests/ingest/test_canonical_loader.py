@@ -153,3 +153,20 @@ def test_semicolon_file_with_bom_reads(tmp_path: Path) -> None:
     orders = root / "data" / "orders.csv"
     orders.write_bytes(b"\xef\xbb\xbf" + orders.read_text().replace(",", ";").encode())
     assert load_workspace(root).tables["orders"].column("order_id").to_pylist() == ["A-0"]
+
+
+def test_a_sync_event_repeated_with_its_id_is_one_event_and_events_without_an_id_are_all_kept(
+        tmp_path: Path) -> None:
+    from ..cards.builders import event
+
+    s = sage()
+    company(s, "A", vat="GB123456789")
+    event(s, "A", "failed", "2026-04-13T09:00:00Z", "Required field Name is missing", event_id="EV-1")
+    event(s, "A", "failed", "2026-04-13T09:00:00Z", "Required field Name is missing", event_id="EV-1")
+    event(s, "A", "failed", "2026-04-13T10:00:00Z", "Timeout")
+    event(s, "A", "failed", "2026-04-13T10:00:00Z", "Timeout")
+    ws = load_workspace(s.write(tmp_path / "ws"))
+    [account] = [f for f in ws.accounting.files if f.table == "sync_events"]
+    assert (account.read, account.used, dict(account.excluded)) == (4, 3, {"duplicate key": 1})
+    assert [(e["event_id"], e["rejection_reason"]) for e in ws.tables["sync_events"].to_pylist()] == [
+        ("EV-1", "Required field Name is missing"), (None, "Timeout"), (None, "Timeout")]

@@ -178,9 +178,11 @@ def duplicate_rows(con: duckdb.DuckDBPyConnection, relation: str, table: Table, 
     if not table.key or not set(table.key) <= present:
         return ()
     key = ", ".join(typed_sql(table.column(k)) for k in table.key)
+    keyless = table.keyless_sql(lambda k: typed_sql(table.column(k)))
+    apart = f", CASE WHEN {keyless} THEN __row END" if keyless else ""  # a row without a key repeats none
     rows = con.execute(
         f"SELECT __row, k, first_row FROM (SELECT __row, concat_ws(' / ', {key}) AS k, "
-        f"min(__row) OVER (PARTITION BY {key}) AS first_row FROM {relation}) WHERE __row > first_row "
+        f"min(__row) OVER (PARTITION BY {key}{apart}) AS first_row FROM {relation}) WHERE __row > first_row "
         f"ORDER BY __row").fetchall()
     field = "+".join(table.key)
     return tuple(Problem(file, int(r[0]), field, r[1], f"duplicate of row {r[2]}; the first row is kept")

@@ -10,6 +10,7 @@ Every loaded table also carries ``workspace_id`` (added by the loader) and ``sou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,6 +72,14 @@ class Table:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+    def keyless_sql(self, column_sql: Callable[[str], str] = lambda name: f'"{name}"') -> str | None:
+        """SQL true for a row without a key (a :attr:`keyless_when_empty` column empty or blank); None when
+        every row has one. ``column_sql`` gives the SQL of a column by name."""
+        if not self.keyless_when_empty:
+            return None
+        return " OR ".join(f"NULLIF(trim(CAST({column_sql(k)} AS VARCHAR)), '') IS NULL"
+                           for k in self.keyless_when_empty)
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -11,7 +11,6 @@ unconfirmed, hence ``status_map``). The standard entity has no created/modified 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,8 +22,6 @@ from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, Vend
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import Field, const, first, full_name, js, setting, translate
 from bridgewatch.sql import literal
-
-log = logging.getLogger(__name__)
 
 ON_HOLD = {"no": "active", "never": "active", "all": "blocked", "invoice": "on_hold", "payment": "on_hold",
            "requisition": "on_hold"}

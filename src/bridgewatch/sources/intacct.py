@@ -18,7 +18,6 @@ per file (``date_order``).
 
 from __future__ import annotations
 
-import logging
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,8 +33,6 @@ from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
-
-log = logging.getLogger(__name__)
 
 SYSTEM = const("sage_intacct")
 INTACCT_DATES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y")

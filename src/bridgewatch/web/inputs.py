@@ -94,21 +94,26 @@ def _file(account: FileAccount, name: str) -> InputFile:
                      account.quarantined_rows, tuple(account.notes))
 
 
-def cells(accounting: Accounting) -> Iterator[QuarantinedCell]:
-    """Every quarantined cell, in the accounting's order, its file named as on the page."""
-    names = dict(zip((f.file for f in accounting.files), short_names([f.file for f in accounting.files]),
-                     strict=True))
+def _names(accounting: Accounting) -> dict[str, str]:
+    """Each file of the accounting by the name the page gives it (relative to the folder the files share)."""
+    files = [f.file for f in accounting.files]
+    return dict(zip(files, short_names(files), strict=True))
+
+
+def cells(accounting: Accounting, names: dict[str, str] | None = None) -> Iterator[QuarantinedCell]:
+    """Every quarantined cell, in the accounting's order, its file named as on the page (``names``: :func:`_names`)."""
+    shown = names if names is not None else _names(accounting)
     for p in accounting.problems:
-        yield QuarantinedCell(names.get(p.file, p.file), p.row, p.field, p.value, p.reason)
+        yield QuarantinedCell(shown.get(p.file, p.file), p.row, p.field, p.value, p.reason)
 
 
 def inputs_view(store: Store, ws: ServedWorkspace, card: Card, stored: StoredCardRun, *,
                 recent: list[StoredCardRun]) -> InputsView:
     """``recent``: the card's latest stored runs (the run picker), latest first."""
     accounting = reads.accounting(store, stored)
-    names = short_names([f.file for f in accounting.files])
-    files = tuple(_file(f, name) for f, name in zip(accounting.files, names, strict=True))
-    found = list(cells(accounting))
+    names = _names(accounting)
+    files = tuple(_file(f, names[f.file]) for f in accounting.files)
+    found = list(cells(accounting, names))
     runs = tuple(recent) if stored.id in {r.id for r in recent} else (stored, *recent)
     return InputsView(ws, card, stored, runs, files, tuple(found[:SHOWN_CELLS]), len(found))
 

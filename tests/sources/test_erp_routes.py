@@ -289,6 +289,7 @@ def test_d365_data_management_csv_and_odata_routes_give_identical_erp_rows(tmp_p
     assert _erp_rows(dmf) == expected
     package = write_route(_fo_customers(), tmp_path / "package", route, d365_dmf_package, sync_log, bigcommerce.fx)
     assert _erp_rows(package) == expected
+    assert _without_ingest(_cli_answer(package)) == _without_ingest(_cli_answer(odata))
 
 
 def _cli_answer(root: Path) -> dict[str, Any]:

@@ -30,7 +30,7 @@ def test_v2_orders_statuses_guests_rfc2822_and_b2b_links() -> None:
         ("31010", "1044", None, "olga@kontor.example", "Awaiting Payment", False, True,
          datetime(2026, 6, 18, 11, 30), "SEK", Decimal("2400.0000"), "SE"),
         ("31020", None, "5123", None, "Awaiting Payment", False, False,
-         datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("980.5000"), None),
+         datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("980.5000"), "GB"),  # its company's country
         ("quote-711", "1042", "5123", "buyer@acme.example", "Open", False, False,
          datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("1450.0000"), None),
     ]

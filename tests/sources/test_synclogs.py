@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -27,9 +28,9 @@ def test_connector_log_csv_and_jsonl_with_synonyms() -> None:
     ]
     assert problems(result) == [
         ("sage_connector_log.jsonl", 2, "outcome", "exploded",
-         "unknown outcome (known: canceled, cancelled, completed, created, error, failed, failure, ignored, "
-         "in_progress, ok, paused, pending, queued, rejected, retrying, running, skipped, succeeded, success, "
-         "timedout, updated, waiting); add it to the outcomes option")]
+         "unknown outcome (known: aborted, canceled, cancelled, completed, created, error, failed, failure, "
+         "faulted, ignored, in_progress, ok, paused, pending, queued, rejected, retrying, running, skipped, "
+         "succeeded, success, suspended, timedout, updated, waiting); add it to the outcomes option")]
 
 
 def test_flow_runs_find_the_customer_in_the_error_and_filter_flows() -> None:
@@ -46,6 +47,25 @@ def test_flow_runs_find_the_customer_in_the_error_and_filter_flows() -> None:
         "read": 4, "used": 2, "quarantined": 0,
         "excluded": {"run of another flow": 1,
                      "run names no commerce customer (see options customer_ref_field, customer_ref_pattern)": 1}}
+
+
+def test_every_workflow_run_status_is_an_outcome(tmp_path: Path) -> None:
+    """A Flow API run list with each workflow run status: Faulted and Aborted runs (ended without creating the
+    record, as TimedOut) are failures and Suspended pending; they were quarantined as unknown, so a faulted
+    create read from Power Automate lost the create_failed cause the connector log's 'failed' gives."""
+    statuses = ["Succeeded", "Failed", "Faulted", "TimedOut", "Aborted", "Cancelled", "Skipped", "Ignored",
+                "Running", "Waiting", "Paused", "Suspended"]
+    runs = [{"name": f"RUN{n:02d}", "properties": {"startTime": f"2026-06-18T10:{n:02d}:00Z", "status": status,
+                                                      "error": {"code": "X", "message": f"customer {1000 + n}: no"}}}
+            for n, status in enumerate(statuses)]
+    page = tmp_path / "runs.json"
+    page.write_text(json.dumps({"value": runs}))
+    result = read("power_automate_flowruns", [page])
+    assert problems(result) == []
+    assert [r for r in rows(result, "sync_events", "customer_ref", "outcome")] == [
+        ("1000", "succeeded"), ("1001", "failed"), ("1002", "failed"), ("1003", "failed"), ("1004", "failed"),
+        ("1005", "skipped"), ("1006", "skipped"), ("1007", "skipped"), ("1008", "pending"), ("1009", "pending"),
+        ("1010", "pending"), ("1011", "pending")]
 
 
 def test_flow_runs_customer_ref_from_a_field() -> None:

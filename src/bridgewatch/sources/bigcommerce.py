@@ -190,13 +190,21 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
 
 def _b2b_orders(options: Mapping[str, Any]) -> TableMap:
     """A B2B Edition order whose v2 order is not in the source still tells of a company order, classified by
-    the same options as a v2 order (``statusCode`` is its ``status_id``, ``isArchived`` its ``is_deleted``)."""
+    the same options as a v2 order (``statusCode`` is its ``status_id``, ``isArchived`` its ``is_deleted``).
+
+    It holds no address: its ship-to country is its company's ``country`` (the company's address, as a v2
+    order without consignments falls back to its billing address), so the expected entity is the one the
+    v2 route gives a company ordering from its own country instead of none (ambiguous)."""
     known = "(SELECT DISTINCT j ->> '$.id' AS oid FROM {order})"
     status = "TRY_CAST(r.j ->> '$.statusCode' AS INTEGER)"
     inactive = in_list(status, options["inactive_status_ids"], lower_input=False)
     archived = ("COALESCE(TRY_CAST(r.j ->> '$.isArchived' AS BOOLEAN), FALSE)" if options["archived_inactive"]
                 else "FALSE")
-    return TableMap("orders", f"{{b2b_order}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.bcOrderId'", {
+    companies = ("(SELECT j ->> '$.companyId' AS cid, min(NULLIF(trim(j ->> '$.country'), '')) AS country "
+                 "FROM {company} GROUP BY 1)")
+    source = (f"{{b2b_order}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.bcOrderId' "
+              f"LEFT JOIN {companies} AS co ON co.cid = r.j ->> '$.companyId'")
+    return TableMap("orders", source, {
         "platform": PLATFORM,
         "order_id": js("$.bcOrderId"),
         "company_id": js("$.companyId"),
@@ -206,6 +214,7 @@ def _b2b_orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": epoch(js("$.createdAt")),
         "currency": js("$.currencyCode"),
         "total": number(js("$.totalIncTax")),
+        "ship_to_country": country(Field("co.country", "country (the order's company)")),
     }, exclude=[("k.oid IS NOT NULL", literal("B2B order: company link applied to the order's record"))])
 
 

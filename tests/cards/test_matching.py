@@ -34,6 +34,16 @@ def test_email_and_account_ref_normalisation() -> None:
     assert got == ("buyer@acme.com", "C-0001")
 
 
+def test_keys_lose_unicode_spaces_at_their_ends_and_invisible_characters_anywhere() -> None:
+    """A no-break space or byte-order mark around a value, or a zero-width space inside it (copy-paste,
+    spreadsheets), must not stop a key from matching the same key written plainly."""
+    got = duckdb.connect().execute(
+        f"SELECT {email_sql('e')}, {account_ref_sql('r')}, {email_sql('blank')}, {account_ref_sql('inside')} FROM "
+        "(SELECT '\u00a0\ufeffBuy\u200ber@Acme.COM\u2003\t' AS e, '\u200b c-0001\u00a0' AS r, "
+        "'\u200b\u00a0 ' AS blank, 'C 0001\u2060' AS inside)").fetchone()
+    assert got == ("buyer@acme.com", "C-0001", None, "C 0001")
+
+
 def test_vat_written_differently_is_present(run_card) -> None:  # type: ignore[no-untyped-def]
     s = sage()
     company(s, "A", vat="GB 123 4567 89")

@@ -48,6 +48,7 @@ TRICKY = [
     (" GB 123 4567 89 ", "GB"), ("gb123456789", None), ("123.456.789", "GB"), ("GR-094259216", "GR"),
     ("094259216", "gr"), ("..--", "DE"), ("", "FR"), (None, "GB"), ("XI 123", None), ("ÄÖ 12", "AT"),
     ("  Mixed.Case@Example.COM ", None), ("c-0001 ", None),
+    ("\u00a0\ufeffBuy\u200ber@Acme.COM\u2003\t", None), ("\u200b c-0001\u00a0", None), ("\u200b\u00a0", None),
 ]
 """Key values written the ways real exports write them, with the party's country."""
 

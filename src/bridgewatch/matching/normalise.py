@@ -1,8 +1,11 @@
 """SQL expressions that normalise match keys, the same on every engine.
 
-* email: whitespace-trimmed (tabs and newlines too), lower-cased (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
-* account reference: trimmed, upper-cased; leading zeros and inner punctuation are kept, because
-  ``C-0001`` and ``C0001`` can be different ERP accounts.
+* email: whitespace-trimmed (tabs, newlines and Unicode spaces such as no-break spaces too), without
+  invisible characters (zero-width spaces, byte-order marks) anywhere, lower-cased
+  (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
+* account reference and external id: trimmed and cleaned the same way; the reference upper-cased;
+  leading zeros and inner punctuation are kept, because ``C-0001`` and ``C0001`` can be different
+  ERP accounts.
 * VAT number: upper-cased, every character that is not a letter or digit removed, then given a
   country prefix when it has none: ``GB 123 4567 89`` and ``123.456.789`` (for a GB customer) are
   both ``GB123456789``. Greece's VAT prefix is ``EL`` (``GR`` is rewritten). A number with no
@@ -29,9 +32,16 @@ NO_VAT_COUNTRIES = ("US", "HK", "MO", "KW", "QA", "KY", "BM", "BN")
 _PREFIX_RE = "^(" + "|".join(VAT_PREFIXES) + ")"
 
 
+INVISIBLE = "\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}"
+"""Zero-width spaces and joiners, the word joiner and the byte-order mark (regex class members): invisible,
+never part of an identifier, and left inside values by copy-paste and by spreadsheets."""
+
+
 def strip_sql(col: str) -> str:
-    """``col`` without leading/trailing whitespace of any kind (tabs, newlines, not just spaces)."""
-    return f"regexp_replace({col}, '^\\s+|\\s+$', '', 'g')"
+    """``col`` without leading/trailing whitespace of any kind (tabs, newlines, no-break and other Unicode
+    spaces, not just spaces) and without invisible characters anywhere (:data:`INVISIBLE`)."""
+    edge = f"[\\s\\p{{Z}}{INVISIBLE}]+"
+    return f"regexp_replace({col}, '^{edge}|{edge}$|[{INVISIBLE}]', '', 'g')"
 
 
 def email_sql(col: str) -> str:

@@ -9,6 +9,7 @@ import re
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from markupsafe import Markup
 from typer.testing import CliRunner
 
 from bridgewatch.cli import app as cli
@@ -206,3 +207,14 @@ def test_the_trusted_header_needs_a_proxy_address_and_the_web_extra_is_named_whe
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xlsxwriter" else real(name))
     with pytest.raises(WebError, match=r"needs the web extra \(xlsxwriter missing\): pip install 'bridgewatch\[web\]'"):
         require_extra()
+
+
+def test_printed_values_lose_bidirectional_controls_but_keep_right_to_left_letters() -> None:
+    """A right-to-left override in a name would reverse the rest of its heading or sentence (the id or amount
+    beside it included): every value a template prints loses the embeddings, overrides and isolates; Arabic
+    letters, HTML escaping and our own markup stay."""
+    from bridgewatch.web.templating import environment
+
+    page = environment().from_string("<h2>{{ name }} <span>{{ id }}</span></h2>{{ mark }}")
+    html = page.render(name="\u202eAcme <b>\u2067شركة\u2069", id="B-1003\u202a", mark=Markup("<i>ours</i>"))
+    assert html == "<h2>Acme &lt;b&gt;شركة <span>B-1003</span></h2><i>ours</i>"

@@ -1,6 +1,6 @@
 """Text that came from strangers, made inert for the place it is written to.
 
-Customer and company names are typed by anyone who signs up on a storefront. Two sinks need care
+Customer and company names are typed by anyone who signs up on a storefront. Three sinks need care
 beyond ordinary escaping:
 
 * **CSV opened in a spreadsheet** (OWASP "CSV injection"): a text cell starting with ``=``, ``+``,
@@ -19,6 +19,9 @@ beyond ordinary escaping:
   right-to-left text, a right-to-left override in a name reverses the rest of its line, amounts
   included); right-to-left letters stay. Rich markup is escaped so ``[/]`` or ``[link=...]`` prints
   literally, and very long values are cut for tables (the full value stays in JSON and CSV).
+* **Web pages**: besides HTML escaping (Jinja's autoescape), every value a template prints loses the
+  same bidirectional controls (:func:`without_bidi_controls`, the environment's ``finalize``): an
+  override in a name would reverse the rest of the sentence or heading it stands in.
 """
 
 from __future__ import annotations
@@ -39,7 +42,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 """Leading characters a spreadsheet treats as the start of a formula (OWASP)."""
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BIDI = "\u202a-\u202e\u2066-\u2069"
+"""The bidirectional embeddings, overrides and isolates (regex class members)."""
+_BIDI_CONTROLS = re.compile(f"[{_BIDI}]")
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 """Characters terminal text loses: C0/C1 controls and the bidirectional embeddings, overrides and isolates."""
 _CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters a CSV cell loses (tab, newline and carriage return stay: the csv module quotes them)."""
@@ -117,6 +123,12 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]], *, size: in
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def without_bidi_controls(text: str) -> str:
+    """``text`` without bidirectional embedding, override and isolate characters (a web page's text: an override
+    in a name would reverse the rest of the sentence it stands in); right-to-left letters stay."""
+    return _BIDI_CONTROLS.sub("", text)
 
 
 def plain(value: object, limit: int | None = None) -> str:

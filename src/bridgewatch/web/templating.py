@@ -1,7 +1,8 @@
 """The Jinja2 environment: autoescaping on for every template, undefined names an error, locale-aware filters.
 
-Every value from the data reaches a page through ``{{ ... }}`` and is escaped there; no template
-marks data ``|safe``. Filters that format numbers, money and dates read the page's ``locale``.
+Every value from the data reaches a page through ``{{ ... }}`` and is escaped there, having lost its
+bidirectional controls (``finalize``); no template marks data ``|safe``. Filters that format numbers,
+money and dates read the page's ``locale``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
+from bridgewatch.report.safe import without_bidi_controls
 from bridgewatch.report.words import DEFAULT_LOCALE
 from bridgewatch.web import formats
 
@@ -41,9 +44,16 @@ def query(base: dict[str, Any] | None = None, **changes: Any) -> str:
     return urlencode({k: v for k, v in merged.items() if v not in (None, "", False)})
 
 
+def _finalize(value: Any) -> Any:
+    """Every printed value: text from the data loses bidirectional controls (our own markup is left alone)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return without_bidi_controls(value)
+    return value
+
+
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
     for name, fn in formats.FILTERS.items():
         env.filters[name] = _localised(fn) if name in LOCALE_AWARE else fn
     env.globals.update(formats.WORDS, evidence=_evidence, query=query, page_kind=None,

@@ -115,9 +115,10 @@ def rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> li
 
 
 def row_number_sql(con: duckdb.DuckDBPyConnection, rejected: Sequence[int], skipped: str, rowid: str) -> str:
-    """SQL for the data-row number of each accepted row (``rowid`` 0-based), skipping rejected rows.
+    """SQL for the data-row number of each accepted row (``rowid`` 0-based), skipping the rows not read as
+    rows (rejected lines, and the empty lines DuckDB passes over: ``csvlines.empty_rows``).
 
-    With rejected rows r_1 < r_2 < ..., the i-th one has r_i - i accepted rows before it, so the
+    With such rows r_1 < r_2 < ..., the i-th one has r_i - i accepted rows before it, so the
     k-th accepted row is row k + #{i : r_i - i < k}. ``skipped`` names a scratch table to create.
     """
     if not rejected:

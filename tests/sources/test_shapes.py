@@ -149,3 +149,18 @@ def test_an_empty_line_is_a_row_and_the_rows_after_it_keep_the_numbers_a_spreads
         assert sorted((p[1], p[3]) for p in problems(result)) == [(4, "E4,2026-06-18T11:07:00Z"), (7, "exploded")]
         assert accounts(result)[("sync_events", "log.csv")] == {"read": 5, "used": 3, "excluded": {},
                                                                  "quarantined": 2}
+
+
+def test_a_line_that_does_not_fit_after_a_quoted_cell_with_line_breaks_is_named_by_its_editor_line(
+        tmp_path: Path) -> None:
+    """DuckDB's own line number counts a quoted cell holding line breaks as one line; the reason names the line
+    a text editor shows, the row stays the data row."""
+    body = (LOG_HEADER + '\r\nE1,2026-06-18T11:05:00Z,C1,failed,"line one\r\nline two\r\n\r\nline four"'
+            "\r\nE2,2026-06-18T11:06:00Z\r\nE3,2026-06-18T11:07:00Z,C3,ok,\r\nE4,2026-06-18T11:08:00Z,C4,ok,x,y\r\n")
+    result = read("sync_log", [_log(tmp_path, body)])
+    assert rows(result, "sync_events", "event_id", "source_row") == [("E1", 1), ("E3", 3)]
+    assert problems(result) == [
+        ("log.csv", 2, None, "E2,2026-06-18T11:06:00Z",
+         "line 6: missing columns: Expected Number of Columns: 5 Found: 2"),
+        ("log.csv", 4, None, "E4,2026-06-18T11:08:00Z,C4,ok,x,y",
+         "line 8: too many columns: Expected Number of Columns: 5 Found: 6")]

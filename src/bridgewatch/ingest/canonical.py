@@ -396,7 +396,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], li
             f"read_csv({literal(str(source))}, header = true, auto_detect = false, columns = {spec}, "
             f"delim = {literal(head.delimiter)}, quote = '\"', escape = '\"', "
             f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
-        return names, rejected_lines(con, path, "__rejects"), empty_rows(con, source, head.delimiter)
+        return names, rejected_lines(con, path, "__rejects", source), empty_rows(con, source, head.delimiter)
 
 
 def _check_columns(table: Table, path: Path, present: set[str]) -> None:

@@ -3,7 +3,8 @@
 DuckDB's CSV reader skips an empty line without a trace, so the accepted rows alone would number
 every row after one too low; it counts the empty line in the ``line`` of a rejected row, though, and a
 spreadsheet shows it as a row. :func:`empty_rows` finds the data rows that are empty lines, so the
-readers can number the others around them.
+readers can number the others around them. The ``line`` DuckDB gives a rejected row counts a quoted
+cell holding line breaks as one line; :func:`physical_lines` gives the line an editor shows instead.
 
 A file is looked at twice only when it has an empty line between rows (a byte search says so); the
 usual file is not read again.
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -59,6 +61,22 @@ def empty_rows(con: duckdb.DuckDBPyConnection, source: Path, delimiter: str) -> 
     finally:
         con.execute("DROP TABLE IF EXISTS __csv_lines")
     return [int(r[0]) for r in found]
+
+
+def physical_lines(source: Path, positions: Iterable[int]) -> dict[int, int]:
+    """The line (1-based, as an editor counts them) each byte position of ``source`` is on."""
+    todo = deque(sorted(set(positions)))
+    lines: dict[int, int] = {}
+    seen = newlines = 0
+    for chunk in _chunks(source):
+        while todo and todo[0] < seen + len(chunk):
+            lines[todo[0]] = newlines + chunk.count(b"\n", 0, todo[0] - seen) + 1
+            todo.popleft()
+        if not todo:
+            break
+        newlines += chunk.count(b"\n")
+        seen += len(chunk)
+    return lines | {p: newlines + 1 for p in todo}
 
 
 def _has_empty_line(source: Path) -> bool:

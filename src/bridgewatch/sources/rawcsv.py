@@ -75,7 +75,7 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot be read as CSV: {first_line(exc)}. Check the file is complete and "
                          f"exported as CSV (separator {head.delimiter!r}, encoding {head.encoding}).") from exc
-    rejected = rejected_lines(session.con, path, rejects)
+    rejected = rejected_lines(session.con, path, rejects, source)
     absent = [p.row for p in rejected if p.row is not None] + empty_rows(session.con, source, head.delimiter)
     row = row_number_sql(session.con, absent, session.fresh("skip"), f"{table}.rowid")
     plain = reader.split(", store_rejects")[0] + ", ignore_errors = true)"

@@ -99,3 +99,22 @@ def test_fresh_demo_fires_and_exits_3_only_with_fail_on_alert(tmp_path: Path) ->
     root = write_demo(tmp_path)[0]
     assert runner.invoke(app, ["run", "-w", str(root)]).exit_code == 0
     assert runner.invoke(app, ["run", "-w", str(root), "--fail-on-alert"]).exit_code == EXIT_ALERT
+
+
+def test_a_b2b_edition_export_missing_a_page_makes_the_result_stale(tmp_path: Path) -> None:
+    """The B2B Edition companies page is full (limit = its records) and its totalCount says 3 more follow."""
+    root = write_demo(tmp_path)[1]
+    page = root / "exports" / "bigcommerce" / "b2b_companies.json"
+    body = json.loads(page.read_text(encoding="utf-8"))
+    read = len(body["data"])
+    body["meta"]["pagination"] = {"limit": read, "offset": 0, "totalCount": read + 3}
+    page.write_text(json.dumps(body), encoding="utf-8")
+    text = (f"BigCommerce B2B Edition companies pages read hold {read} of the {read + 3} records their totalCount "
+            f"gives, so pages are missing; add the remaining pages (offset) to the source, or companies will look "
+            f"missing")
+    result = runner.invoke(app, ["run", "-w", str(root), "--format", "json"])
+    assert result.exit_code == EXIT_STALE, result.output
+    [card] = json.loads(result.stdout)
+    assert card["ingest_warnings"] == [{"source": "bigcommerce", "files": [str(page)], "text": text}]
+    assert (card["freshness"]["status"], card["alert"]["state"]) == ("stale", "unknown")
+    assert card["freshness"]["reasons"] == [f"incomplete export: sources.bigcommerce: {text} (files: {page})"]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from bridgewatch.errors import InputError
 from bridgewatch.sql import literal
 
 CHUNK = 1 << 20
@@ -44,9 +45,14 @@ def empty_rows(con: duckdb.DuckDBPyConnection, source: Path, delimiter: str) -> 
     structural = f'(^|{sep})"({sep}|\\r?$)|(^|{sep})"|"({sep}|\\r?$)'
     text = f"replace(replace(l, '\"\"', ''), {literal(delimiter)}, {literal(delimiter * 2)})"
     quotes = f"CASE WHEN contains(l, '\"') THEN len(regexp_extract_all({text}, {literal(structural)})) ELSE 0 END"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __csv_lines AS SELECT l FROM read_csv({literal(str(source))}, "
-                f"header = false, auto_detect = false, columns = {{'l': 'VARCHAR'}}, delim = {literal(NEVER)}, "
-                f"quote = '', escape = '', strict_mode = false)")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __csv_lines AS SELECT l FROM read_csv({literal(str(source))}, "
+                    f"header = false, auto_detect = false, columns = {{'l': 'VARCHAR'}}, delim = {literal(NEVER)}, "
+                    f"quote = '', escape = '', strict_mode = false)")
+    except duckdb.Error as exc:
+        raise InputError(f"{source}: its lines cannot be read to number its rows past its empty lines "
+                         f"({str(exc).strip().splitlines()[0]}). Remove the empty lines, or export the file "
+                         f"again.") from exc
     try:
         found = con.execute(f"""
             SELECT k - 1 FROM (

@@ -146,3 +146,24 @@ def test_the_terminal_readout_says_an_incomplete_export_once_at_the_top(tmp_path
     assert [(c["ingest_warnings"], c["freshness"]["reasons"]) for c in cards] == 2 * [(
         [{"source": "bigcommerce", "files": [str(page)], "text": text}],
         [f"incomplete export: sources.bigcommerce: {text} (files: {page})"])]
+
+
+BIDI = "Northwind \u202eSupply\u202c \u2067\u05d0\u05d1\u2069 Ltd"
+"""A right-to-left override (closed by a pop) and an isolate around Hebrew letters in a company name."""
+
+
+def test_terminal_drops_bidirectional_overrides_and_keeps_right_to_left_letters(tmp_path: Path) -> None:
+    """In a terminal that lays out right-to-left text, an override in a name reversed the rest of its line
+    (the blocked value printed beside it too); the readout now prints the name without the overrides and
+    isolates, Hebrew letters kept. JSON keeps the name as the export wrote it."""
+    root = write_demo(tmp_path)[1]
+    page = root / "exports" / "bigcommerce" / "b2b_companies.json"
+    page.write_text(page.read_text(encoding="utf-8").replace(json.dumps("Northwind Supply"), json.dumps(BIDI)),
+                    encoding="utf-8")
+    wide = runner.invoke(app, ["run", "-w", str(root)], env={"COLUMNS": "300"})
+    assert wide.exit_code == 0, wide.output
+    assert [line.split("│")[4].strip() for line in wide.stdout.splitlines() if "B-1002" in line] == [
+        "Northwind Supply \u05d0\u05d1 Ltd"]
+    assert not any(ch in wide.stdout for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    [card] = json.loads(runner.invoke(app, ["run", "-w", str(root), "--format", "json"]).stdout)
+    assert BIDI in {c["name"] for c in card["customers"]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -100,6 +101,20 @@ def d365_dmf_csv(exports: Path, s: Scenario) -> Sources:
     path = write_table(exports / "d365_dmf" / "Customers V3.csv", header, records)
     return {"d365": {"reader": "d365_fo_csv", "path": path,
                      "options": {"external_id_field": "BWCommerceId", "created_field": "BWCreatedDateTime"}}}
+
+
+def d365_dmf_package(exports: Path, s: Scenario) -> Sources:
+    """``d365_dmf_csv`` as the data package ZIP Data management downloads (its description files beside the CSV)."""
+    sources = d365_dmf_csv(exports, s)
+    csv = exports.parent / sources["d365"]["path"]
+    package = exports / "d365_package" / "Customers export.zip"
+    package.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Manifest.xml", "<DataManagementPackageManifest />")
+        zf.writestr("PackageHeader.xml", "<DataManagementPackageHeader />")
+        zf.write(csv, csv.name)
+    csv.unlink()
+    return {"d365": {**sources["d365"], "path": str(Path("exports") / package.relative_to(exports))}}
 
 
 def sync_log(exports: Path, s: Scenario) -> Sources:

@@ -30,7 +30,7 @@ def test_v2_orders_statuses_guests_rfc2822_and_b2b_links() -> None:
         ("31010", "1044", None, "olga@kontor.example", "Awaiting Payment", False, True,
          datetime(2026, 6, 18, 11, 30), "SEK", Decimal("2400.0000"), "SE"),
         ("31020", None, "5123", None, "Awaiting Payment", False, False,
-         datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("980.5000"), None),
+         datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("980.5000"), "GB"),  # its company's country
         ("quote-711", "1042", "5123", "buyer@acme.example", "Open", False, False,
          datetime(2025, 6, 17, 8, 46, 40), "GBP", Decimal("1450.0000"), None),
     ]
@@ -171,6 +171,42 @@ def test_v2_order_ship_to_is_its_shipping_consignment_as_the_csv_shipping_countr
         encoding="utf-8")
     assert rows(read("bigcommerce_csv", [tmp_path / "orders.csv"]), "orders", "order_id", "ship_to_country") == [
         ("1", "IE")]
+
+
+def test_v2_order_ship_to_from_saved_shipping_addresses_responses(tmp_path: Path) -> None:
+    """A plain v2 page links to its shipping addresses; saved ``/v2/orders/{id}/shipping_addresses`` responses
+    give the ship-to country the CSV's Shipping Country gives (the first address, by id, of each order).
+    Addresses carry an email and a name, but are never read as customers: each is accounted as applied to its
+    order, or as belonging to an order not in the source."""
+    link = {"url": "https://api.bigcommerce.com/stores/x/v2/orders/1/shippingaddresses", "resource": "/orders/1"}
+    base = {"customer_id": 1042, "date_created": "Tue, 16 Jun 2026 09:12:44 +0000", "status_id": 11,
+            "total_inc_tax": "10.0000", "default_currency_code": "GBP", "shipping_addresses": link,
+            "billing_address": {"country": "United Kingdom", "country_iso2": "GB", "email": "jane@acme.example"}}
+    (tmp_path / "orders.json").write_text(json.dumps([base | {"id": 1}, base | {"id": 2}, base | {"id": 3}]))
+    address = {"first_name": "Jane", "last_name": "Doe", "email": "jane@acme.example", "items_total": 1,
+               "items_shipped": 0, "shipping_method": "Flat Rate", "base_cost": "0.0000"}
+    (tmp_path / "order_1_shipping_addresses.json").write_text(json.dumps([
+        address | {"id": 12, "order_id": 1, "country": "Germany", "country_iso2": "DE"},
+        address | {"id": 11, "order_id": 1, "country": "Ireland", "country_iso2": "IE"}]))
+    (tmp_path / "order_2_shipping_addresses.json").write_text(json.dumps([
+        address | {"id": 13, "order_id": 2, "country": "France", "country_iso2": ""}]))
+    (tmp_path / "order_9_shipping_addresses.json").write_text(json.dumps([
+        address | {"id": 14, "order_id": 9, "country": "Spain", "country_iso2": "ES"}]))
+    result = read("bigcommerce_api", sorted(tmp_path.glob("*.json")))
+    assert rows(result, "orders", "order_id", "ship_to_country") == [("1", "IE"), ("2", "FR"), ("3", "GB")]
+    assert "commerce_customers" not in result.tables or rows(result, "commerce_customers", "customer_id") == []
+    assert accounts(result) == {
+        ("orders", "order_1_shipping_addresses.json"): {
+            "read": 2, "used": 0, "excluded": {"shipping address: applied to its order's ship-to country": 2},
+            "quarantined": 0},
+        ("orders", "order_2_shipping_addresses.json"): {
+            "read": 1, "used": 0, "excluded": {"shipping address: applied to its order's ship-to country": 1},
+            "quarantined": 0},
+        ("orders", "order_9_shipping_addresses.json"): {
+            "read": 1, "used": 0,
+            "excluded": {"shipping address of an order not in the source (nothing to apply it to)": 1},
+            "quarantined": 0},
+        ("orders", "orders.json"): {"read": 3, "used": 3, "excluded": {}, "quarantined": 0}}
 
 
 def test_b2b_edition_orders_follow_the_sources_status_options_as_v2_orders_do(tmp_path: Path) -> None:

@@ -20,8 +20,7 @@ from ..cards.builders import D365_AS_OF
 from .helpers import accounts, problems, read, rows
 
 BC_ORDERS = "Order ID,Customer ID,Order Date,Order Status,Order Total (inc tax),Order Currency Code\n"
-SYMBOL_MISMATCH = ("the amount's currency symbol names another currency than the row's currency (a file of several "
-                   "currencies read with the source's currency option?)")
+SYMBOL_MISMATCH = "the amount's currency symbol names another currency than the row's currency column"
 
 
 def test_a_currency_symbol_sets_or_checks_the_row_currency(tmp_path: Path) -> None:
@@ -36,13 +35,29 @@ def test_a_currency_symbol_sets_or_checks_the_row_currency(tmp_path: Path) -> No
                                                                       ("2", "GBP", Decimal("35.0000"))]
     assert problems(bare) == [("orders.csv", 3, "Currency", None, NO_CURRENCY),
                               ("orders.csv", 4, "Currency", None, NO_CURRENCY)]
+    # the option is the currency of rows whose symbol names none: a store selling in several currencies
+    # writes € and £ rows beside $ rows in one grid, and each keeps the currency its symbol names
     euro = read("adobe_commerce_csv", [orders], currency="EUR")
-    assert rows(euro, "orders", "order_id", "currency") == [("1", "EUR"), ("4", "EUR")]
+    assert rows(euro, "orders", "order_id", "currency") == [("1", "EUR"), ("2", "GBP"), ("4", "EUR")]
     assert [(p[1], p[4]) for p in problems(euro)] == [
-        (2, SYMBOL_MISMATCH), (3, "the amount's currency symbol does not fit the row's currency")]
-    dollars = read("adobe_commerce_csv", [orders], currency="CAD")
-    assert rows(dollars, "orders", "order_id", "currency", "total") == [("3", "CAD", Decimal("12.0000")),
-                                                                         ("4", "CAD", Decimal("12.0000"))]
+        (3, "the amount's currency symbol does not fit the row's currency")]
+    dollars = read("adobe_commerce_csv", [orders], currency="USD")
+    assert rows(dollars, "orders", "order_id", "currency", "total") == [
+        ("1", "EUR", Decimal("3101.0000")), ("2", "GBP", Decimal("35.0000")), ("3", "USD", Decimal("12.0000")),
+        ("4", "USD", Decimal("12.0000"))]
+    assert problems(dollars) == []
+
+
+def test_a_currency_symbol_is_checked_against_the_rows_currency_column(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(BC_ORDERS + '1,7,06/16/2026,Shipped,"€10.00",EUR\n'
+                                  '2,7,06/16/2026,Shipped,"£10.00",EUR\n'
+                                  '3,7,06/16/2026,Shipped,"$10.00",\n'
+                                  '4,7,06/16/2026,Shipped,"$10.00",EUR\n')
+    result = read("bigcommerce_csv", [orders], currency="CAD")
+    assert rows(result, "orders", "order_id", "currency") == [("1", "EUR"), ("3", "CAD")]
+    assert [(p[1], p[4]) for p in problems(result)] == [
+        (2, SYMBOL_MISMATCH), (4, "the amount's currency symbol does not fit the row's currency")]
 
 
 def test_any_customers_column_maps_to_a_key(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ rows (lineage aside) and, through the CLI, an identical card answer.
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from ..cards.builders import erp
 from . import routes_bigcommerce as bigcommerce
 from . import routes_intacct as intacct
 from .helpers import accounts, problems, read, rows
-from .routes import d365_dmf_csv, d365_pages, sync_log, write_route
+from .routes import d365_dmf_csv, d365_dmf_package, d365_pages, sync_log, write_route
 
 ERP_COLUMNS = ("system", "legal_entity", "customer_account", "name", "vat_number", "email", "status", "country",
                "created_at", "modified_at")
@@ -194,6 +195,56 @@ def test_d365_data_management_csv_options_and_headers(tmp_path: Path) -> None:
         read("d365_fo_csv", [export], colums={})
 
 
+MANIFEST = '<?xml version="1.0" encoding="utf-8"?><DataManagementPackageManifest />'
+
+
+def _package(path: Path, members: dict[str, str | bytes]) -> Path:
+    """A data package ZIP as Data management downloads it: its description files and the entity data files."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in {"Manifest.xml": MANIFEST, "PackageHeader.xml": MANIFEST, **members}.items():
+            zf.writestr(name, body)
+    return path
+
+
+def test_a_d365_data_package_zip_reads_as_its_customers_csv(tmp_path: Path) -> None:
+    csv = DMF_HEADER + ("GB-00421,gbsi,Harbour Tools Ltd,,,ap@harbourtools.co.uk,GB980780684,GB,GBR,No,10\n"
+                        "US-1,usmf,One,,,,,,,Frozen,10\n"
+                        "US-000201,usmf,,Dana,Wu,dana.wu@mail.example,,,USA,All,20\n")
+    alone = read("d365_fo_csv", [_write(tmp_path / "Customers V3.csv", csv)])
+    package = _package(tmp_path / "CustomersExport.zip", {
+        "Customers V3.csv": "\ufeff" + csv, "Customer groups.csv": "CUSTOMERGROUPID,DESCRIPTION\n10,Retail\n"})
+    result = read("d365_fo_csv", [package])
+    member = str(package / "Customers V3.csv")
+    assert rows(result, "erp_customers", *ERP_COLUMNS[:8]) == rows(alone, "erp_customers", *ERP_COLUMNS[:8]) == [
+        ("d365_fo", "GBSI", "GB-00421", "Harbour Tools Ltd", "GB980780684", "ap@harbourtools.co.uk", "active", "GB"),
+        ("d365_fo", "USMF", "US-000201", "Dana Wu", None, "dana.wu@mail.example", "blocked", "US")]
+    assert rows(result, "erp_customers", "source_file", "source_row") == [(member, 1), (member, 3)]
+    assert [(p.file, p.row, p.field, p.value) for a in result.accounts for p in a.quarantined] == [
+        (member, 2, "ONHOLDSTATUS", "Frozen")]
+    assert {a.file: a.notes for a in result.accounts} == {
+        member: [], str(package / "Customer groups.csv"): [
+            "no erp customers: another entity of the data package (its header has no CUSTOMERACCOUNT column), "
+            "not read"]}
+
+
+def test_a_d365_data_package_without_a_customers_csv_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    excel = _package(tmp_path / "excel.zip", {"Customers V3.xlsx": b"PK-not-read"})
+    with pytest.raises(InputError, match=r"excel.zip: the data package holds 'Customers V3.xlsx', an entity file "
+                                         r"that is not CSV.*target data format"):
+        read("d365_fo_csv", [excel])
+    groups = _package(tmp_path / "groups.zip", {"Customer groups.csv": "CUSTOMERGROUPID,DESCRIPTION\n10,Retail\n"})
+    with pytest.raises(InputError, match=r"groups.zip: this data package holds no Customers V3 CSV \(no CSV member "
+                                         r"whose header has CUSTOMERACCOUNT\)"):
+        read("d365_fo_csv", [groups])
+    workbook = _package(tmp_path / "Customers V3.xlsx", {"[Content_Types].xml": MANIFEST, "xl/workbook.xml": MANIFEST})
+    with pytest.raises(InputError, match=r"Customers V3.xlsx: an Excel workbook, not a data package or CSV"):
+        read("d365_fo_csv", [workbook])
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(excel.read_bytes()[:-30])
+    with pytest.raises(InputError, match=r"cut.zip: cannot be read as a data package ZIP \(.*\)\. Download the "):
+        read("d365_fo_csv", [cut])
+
+
 def _erp_rows(root: Path) -> list[dict[str, Any]]:
     ws = load_workspace(root)
     assert not [p.describe() for p in ws.accounting.problems]
@@ -236,6 +287,9 @@ def test_d365_data_management_csv_and_odata_routes_give_identical_erp_rows(tmp_p
         ("USTI", "US-000117", "active", None, None),
         ("USTI", "US-000118", "on_hold", "US", datetime(2026, 2, 1, 10, 30))]
     assert _erp_rows(dmf) == expected
+    package = write_route(_fo_customers(), tmp_path / "package", route, d365_dmf_package, sync_log, bigcommerce.fx)
+    assert _erp_rows(package) == expected
+    assert _without_ingest(_cli_answer(package)) == _without_ingest(_cli_answer(odata))
 
 
 def _cli_answer(root: Path) -> dict[str, Any]:

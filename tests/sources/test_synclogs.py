@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -27,9 +28,9 @@ def test_connector_log_csv_and_jsonl_with_synonyms() -> None:
     ]
     assert problems(result) == [
         ("sage_connector_log.jsonl", 2, "outcome", "exploded",
-         "unknown outcome (known: canceled, cancelled, completed, created, error, failed, failure, ignored, "
-         "in_progress, ok, paused, pending, queued, rejected, retrying, running, skipped, succeeded, success, "
-         "timedout, updated, waiting); add it to the outcomes option")]
+         "unknown outcome (known: aborted, canceled, cancelled, completed, created, error, failed, failure, "
+         "faulted, ignored, in_progress, ok, paused, pending, queued, rejected, retrying, running, skipped, "
+         "succeeded, success, suspended, timedout, updated, waiting); add it to the outcomes option")]
 
 
 def test_flow_runs_find_the_customer_in_the_error_and_filter_flows() -> None:
@@ -46,6 +47,25 @@ def test_flow_runs_find_the_customer_in_the_error_and_filter_flows() -> None:
         "read": 4, "used": 2, "quarantined": 0,
         "excluded": {"run of another flow": 1,
                      "run names no commerce customer (see options customer_ref_field, customer_ref_pattern)": 1}}
+
+
+def test_every_workflow_run_status_is_an_outcome(tmp_path: Path) -> None:
+    """A Flow API run list with each workflow run status: Faulted and Aborted runs (ended without creating the
+    record, as TimedOut) are failures and Suspended pending; they were quarantined as unknown, so a faulted
+    create read from Power Automate lost the create_failed cause the connector log's 'failed' gives."""
+    statuses = ["Succeeded", "Failed", "Faulted", "TimedOut", "Aborted", "Cancelled", "Skipped", "Ignored",
+                "Running", "Waiting", "Paused", "Suspended"]
+    runs = [{"name": f"RUN{n:02d}", "properties": {"startTime": f"2026-06-18T10:{n:02d}:00Z", "status": status,
+                                                      "error": {"code": "X", "message": f"customer {1000 + n}: no"}}}
+            for n, status in enumerate(statuses)]
+    page = tmp_path / "runs.json"
+    page.write_text(json.dumps({"value": runs}))
+    result = read("power_automate_flowruns", [page])
+    assert problems(result) == []
+    assert [r for r in rows(result, "sync_events", "customer_ref", "outcome")] == [
+        ("1000", "succeeded"), ("1001", "failed"), ("1002", "failed"), ("1003", "failed"), ("1004", "failed"),
+        ("1005", "skipped"), ("1006", "skipped"), ("1007", "skipped"), ("1008", "pending"), ("1009", "pending"),
+        ("1010", "pending"), ("1011", "pending")]
 
 
 def test_flow_runs_customer_ref_from_a_field() -> None:
@@ -101,23 +121,30 @@ def test_a_jsonl_record_is_numbered_by_the_line_it_is_on_whatever_blank_lines_co
     assert rows(read("sync_log", [array]), "sync_events", "event_id", "source_row") == [("EV-1", 1), ("EV-2", 2)]
 
 
-def test_an_event_in_two_overlapping_exports_is_one_attempt_and_events_without_an_id_are_kept(
-        tmp_path: Path) -> None:
-    """Two weekly log exports overlapping by a day: the event both hold (same log id) is read once, the later
-    copy excluded as a duplicate; an event without its log's id has no key and is never merged."""
+def test_an_event_in_two_overlapping_exports_is_one_attempt_with_or_without_an_id(tmp_path: Path) -> None:
+    """Two weekly log exports overlapping by a day: the event both hold is read once, the later copy excluded
+    as a duplicate: by the log's id, or, for events without one, by being alike in every field (the n-th
+    such event of one file is the n-th of the other). Events alike within one file are two attempts."""
     header = "event_id,occurred_at,platform,customer_ref,operation,outcome,rejection_reason\n"
     week1 = tmp_path / "week1.csv"
     week1.write_text(header + "EV-1,2026-06-18T11:05:00Z,shopify,C1,create,failed,Required field Name is missing\n"
                               "EV-2,2026-06-19T11:05:00Z,shopify,C2,create,succeeded,\n"
-                              ",2026-06-19T12:00:00Z,shopify,C3,create,failed,Timeout\n")
+                              ",2026-06-19T12:00:00Z,shopify,C3,create,failed,Timeout\n"
+                              ",2026-06-19T12:00:00Z,shopify,C3,create,failed,Timeout\n"
+                              ",2026-06-19T13:00:00Z,shopify,C4,create,failed,Timeout\n")
     week2 = tmp_path / "week2.csv"
     week2.write_text(header + "EV-2,2026-06-19T11:05:00Z,shopify,C2,create,succeeded,\n"
                               ",2026-06-19T12:00:00Z,shopify,C3,create,failed,Timeout\n"
+                              ",2026-06-19T12:00:00Z,shopify,C3,create,failed,Timeout\n"
+                              ",2026-06-19T12:00:00Z,shopify,C3,create,failed,Timeout\n"
+                              " ,2026-06-19T13:00:00Z,shopify,C4,create,failed,Timed out\n"
                               "EV-3,2026-06-20T09:00:00Z,shopify,C1,create,failed,Required field Name is missing\n")
     result = read("sync_log", [week1, week2])
-    assert rows(result, "sync_events", "event_id", "customer_ref", "outcome") == [
-        ("EV-1", "C1", "failed"), ("EV-2", "C2", "succeeded"), (None, "C3", "failed"), (None, "C3", "failed"),
-        ("EV-3", "C1", "failed")]
+    assert rows(result, "sync_events", "event_id", "customer_ref", "outcome", "source_file", "source_row") == [
+        ("EV-1", "C1", "failed", str(week1), 1), ("EV-2", "C2", "succeeded", str(week1), 2),
+        (None, "C3", "failed", str(week1), 3), (None, "C3", "failed", str(week1), 4),
+        (None, "C4", "failed", str(week1), 5), (None, "C3", "failed", str(week2), 4),
+        (None, "C4", "failed", str(week2), 5), ("EV-3", "C1", "failed", str(week2), 6)]
     assert accounts(result) == {
-        ("sync_events", "week1.csv"): {"read": 3, "used": 3, "excluded": {}, "quarantined": 0},
-        ("sync_events", "week2.csv"): {"read": 3, "used": 2, "excluded": {"duplicate": 1}, "quarantined": 0}}
+        ("sync_events", "week1.csv"): {"read": 5, "used": 5, "excluded": {}, "quarantined": 0},
+        ("sync_events", "week2.csv"): {"read": 6, "used": 3, "excluded": {"duplicate": 3}, "quarantined": 0}}

@@ -47,7 +47,9 @@ def render() -> str:
             if table.key else ""
         if table.keyless_when_empty:
             empty = " or ".join(f"`{k}`" for k in table.keyless_when_empty)
-            key += f" A row without {empty} has no key and is never merged."
+            key += (f" A row without {empty} has no key: it is merged only with a row alike in every field from "
+                    f"another file (the n-th such row of one file with the n-th of the other: an overlapping "
+                    f"export), never with one of its own file.")
         parts += ["", f"## `{table.name}`", "", f"{table.doc}{key}{optional}", "",
                   "| column | type | rules | meaning |", "|---|---|---|---|"]
         parts += [_row(c) for c in table.columns]

@@ -65,8 +65,9 @@ class Table:
     key: tuple[str, ...] = ()
     """Columns that identify a row; duplicates on the key are reported."""
     keyless_when_empty: tuple[str, ...] = ()
-    """Key columns a row may leave empty, and then has no key: it is never merged with another (a sync event
-    without its log's own id is one attempt, however like another it looks)."""
+    """Key columns a row may leave empty, and then has no key: it is merged only with a row alike in every field
+    from another file (the n-th such row of one file with the n-th of the other: the same event in two
+    overlapping exports), never with one of its own file (two attempts logged alike are two attempts)."""
     optional: bool = False
     """A workspace may omit the file entirely (the table is then empty)."""
 

@@ -14,9 +14,11 @@ beyond ordinary escaping:
   formula-guarded. :func:`csv_clean_sql` and :func:`csv_guard_sql` are the same cell in SQL, for
   writers that run in the engine.
 * **The terminal**: control characters and ANSI escape sequences are removed (they could move the
-  cursor, rewrite earlier lines or retitle the window), rich markup is escaped so ``[/]`` or
-  ``[link=...]`` prints literally, and very long values are cut for tables (the full value stays
-  in JSON and CSV).
+  cursor, rewrite earlier lines or retitle the window), and so are the bidirectional embedding,
+  override and isolate characters (U+202A-U+202E, U+2066-U+2069: in a terminal that lays out
+  right-to-left text, a right-to-left override in a name reverses the rest of its line, amounts
+  included); right-to-left letters stay. Rich markup is escaped so ``[/]`` or ``[link=...]`` prints
+  literally, and very long values are cut for tables (the full value stays in JSON and CSV).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 """Leading characters a spreadsheet treats as the start of a formula (OWASP)."""
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters terminal text loses: C0/C1 controls and the bidirectional embeddings, overrides and isolates."""
 _CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters a CSV cell loses (tab, newline and carriage return stay: the csv module quotes them)."""
 TABLE_CELL_MAX = 60

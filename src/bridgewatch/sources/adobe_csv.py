@@ -146,7 +146,8 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
             f"GROUP BY e)")
     fallback = ", lower(trim(r.email))" if options["email_as_customer_id"] else ""
     total, currency = priced(col("total", "Grand Total (Purchased)"),
-                             first(col("currency", "Currency"), setting(options["currency"])), "r.__dc")
+                             col("currency", "Currency"), "r.__dc",
+                             setting(options["currency"]))
     source = (f"{{orders}} AS r LEFT JOIN {emails} AS c ON c.e = lower(trim(r.email)) "
               f"LEFT JOIN {ship} AS s ON s.e = lower(trim(r.email))")
     return TableMap("orders", source, {

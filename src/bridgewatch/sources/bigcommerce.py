@@ -49,11 +49,13 @@ LAYOUT = JsonLayout(
         ("quote", "json_exists(j, '$.quoteNumber') OR json_exists(j, '$.quoteId')"),
         ("company", "json_exists(j, '$.companyName')"),
         ("user", "json_exists(j, '$.customerId') AND json_exists(j, '$.companyId')"),
+        ("shipping_address", "json_exists(j, '$.order_id') AND (json_exists(j, '$.shipping_method') "
+                             "OR json_exists(j, '$.items_total'))"),
         ("customer", "json_exists(j, '$.email') AND (json_exists(j, '$.id') OR json_exists(j, '$.first_name') "
                      "OR json_exists(j, '$.customer_group_id'))"),
     ),
-    accepts=("BigCommerce v3 customers pages, v2 orders pages (bare arrays) or single orders, and B2B Edition "
-             "companies, users, orders and quotes pages"),
+    accepts=("BigCommerce v3 customers pages, v2 orders pages (bare arrays) or single orders, v2 order shipping "
+             "addresses, and B2B Edition companies, users, orders and quotes pages"),
 )
 
 
@@ -102,7 +104,7 @@ class BigCommerceApiReader(VendorReader):
 
     name = "bigcommerce_api"
     produces = ("orders", "commerce_customers", "companies")
-    kinds = ("order", "b2b_order", "quote", "company", "user", "customer")
+    kinds = ("order", "b2b_order", "quote", "company", "user", "shipping_address", "customer")
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
         "vat_field": Option("VAT number", "Name of the customer form field / B2B company extra field holding "
@@ -142,16 +144,27 @@ class BigCommerceApiReader(VendorReader):
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _users(), _orders(options), _b2b_orders(options), _quotes(), _companies(options),
-                unrecognised("orders", "BigCommerce")]
+                _shipping_addresses(), unrecognised("orders", "BigCommerce")]
 
 
-SHIP_TO = ("$.consignments[0].shipping[0].country_iso2", "$.consignments.shipping[0].country_iso2",
-           "$.shipping_addresses[0].country_iso2", "$.consignments[0].shipping[0].country",
-           "$.consignments.shipping[0].country", "$.shipping_addresses[0].country",
-           "$.billing_address.country_iso2", "$.billing_address.country")
-"""Where a v2 order is shipped: its first shipping consignment (``include=consignments``, as a list or, with
-``consignment_structure=object``, an object) or inline ``shipping_addresses`` list, else its billing address
-(a plain page has only a link to the shipping addresses; a pickup or digital order has none)."""
+SHIP_TO_CODE = ("$.consignments[0].shipping[0].country_iso2", "$.consignments.shipping[0].country_iso2",
+                "$.shipping_addresses[0].country_iso2")
+SHIP_TO_NAME = ("$.consignments[0].shipping[0].country", "$.consignments.shipping[0].country",
+                "$.shipping_addresses[0].country")
+BILLING = ("$.billing_address.country_iso2", "$.billing_address.country")
+SHIPPED = ("(SELECT j ->> '$.order_id' AS oid, arg_min(NULLIF(trim(j ->> '$.country_iso2'), ''), "
+           "TRY_CAST(j ->> '$.id' AS BIGINT)) AS code, arg_min(NULLIF(trim(j ->> '$.country'), ''), "
+           "TRY_CAST(j ->> '$.id' AS BIGINT)) AS name FROM {shipping_address} GROUP BY 1)")
+"""The first (lowest id) shipping address of each order, from saved ``GET /v2/orders/{id}/shipping_addresses``."""
+
+
+def _ship_to() -> Field:
+    """Where a v2 order is shipped: its first shipping consignment (``include=consignments``, as a list or, with
+    ``consignment_structure=object``, an object), inline ``shipping_addresses`` list, or first address in a saved
+    ``/v2/orders/{id}/shipping_addresses`` response, else its billing address (a plain page has only a link to
+    the shipping addresses; a pickup or digital order has none). Codes before names, as each form carries."""
+    return Field(f"COALESCE({js(*SHIP_TO_CODE).sql}, s.code, {js(*SHIP_TO_NAME).sql}, s.name, {js(*BILLING).sql})",
+                 "shipping_addresses")
 USER_LINKS = ("(SELECT j ->> '$.customerId' AS cid, min(j ->> '$.companyId') AS company FROM {user} "
               "GROUP BY 1)")
 ORDER_LINKS = ("(SELECT j ->> '$.bcOrderId' AS oid, min(j ->> '$.companyId') AS company FROM {b2b_order} "
@@ -196,7 +209,8 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
     inactive = in_list(status, options["inactive_status_ids"], lower_input=False)
     archived = ("COALESCE(TRY_CAST(r.j ->> '$.is_deleted' AS BOOLEAN), FALSE)" if options["archived_inactive"]
                 else "FALSE")
-    return TableMap("orders", f"{{order}} AS r LEFT JOIN {ORDER_LINKS} AS l ON l.oid = r.j ->> '$.id'", {
+    return TableMap("orders", f"{{order}} AS r LEFT JOIN {ORDER_LINKS} AS l ON l.oid = r.j ->> '$.id' "
+                              f"LEFT JOIN {SHIPPED} AS s ON s.oid = r.j ->> '$.id'", {
         "platform": PLATFORM,
         "order_id": js("$.id"),
         "customer_id": Field("NULLIF(r.j ->> '$.customer_id', '0')", "customer_id"),
@@ -208,7 +222,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": rfc2822(js("$.date_created")),
         "currency": js("$.default_currency_code", "$.currency_code"),
         "total": money(js("$.total_inc_tax")),
-        "ship_to_country": country(js(*SHIP_TO)),
+        "ship_to_country": country(_ship_to()),
         "tags": js(options["order_tags_path"]) if options["order_tags_path"] else const(None),
     }, checks=[
         RowCheck("status_id", "r.j ->> '$.status_id'", "r.j ->> '$.status_id' IS NULL",
@@ -221,13 +235,21 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
 
 def _b2b_orders(options: Mapping[str, Any]) -> TableMap:
     """A B2B Edition order whose v2 order is not in the source still tells of a company order, classified by
-    the same options as a v2 order (``statusCode`` is its ``status_id``, ``isArchived`` its ``is_deleted``)."""
+    the same options as a v2 order (``statusCode`` is its ``status_id``, ``isArchived`` its ``is_deleted``).
+
+    It holds no address: its ship-to country is its company's ``country`` (the company's address, as a v2
+    order without consignments falls back to its billing address), so the expected entity is the one the
+    v2 route gives a company ordering from its own country instead of none (ambiguous)."""
     known = "(SELECT DISTINCT j ->> '$.id' AS oid FROM {order})"
     status = "TRY_CAST(r.j ->> '$.statusCode' AS INTEGER)"
     inactive = in_list(status, options["inactive_status_ids"], lower_input=False)
     archived = ("COALESCE(TRY_CAST(r.j ->> '$.isArchived' AS BOOLEAN), FALSE)" if options["archived_inactive"]
                 else "FALSE")
-    return TableMap("orders", f"{{b2b_order}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.bcOrderId'", {
+    companies = ("(SELECT j ->> '$.companyId' AS cid, min(NULLIF(trim(j ->> '$.country'), '')) AS country "
+                 "FROM {company} GROUP BY 1)")
+    source = (f"{{b2b_order}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.bcOrderId' "
+              f"LEFT JOIN {companies} AS co ON co.cid = r.j ->> '$.companyId'")
+    return TableMap("orders", source, {
         "platform": PLATFORM,
         "order_id": js("$.bcOrderId"),
         "company_id": js("$.companyId"),
@@ -237,7 +259,19 @@ def _b2b_orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": epoch(js("$.createdAt")),
         "currency": js("$.currencyCode"),
         "total": number(js("$.totalIncTax")),
+        "ship_to_country": country(Field("co.country", "country (the order's company)")),
     }, exclude=[("k.oid IS NOT NULL", literal("B2B order: company link applied to the order's record"))])
+
+
+def _shipping_addresses() -> TableMap:
+    """Saved ``/v2/orders/{id}/shipping_addresses`` responses: each address is applied to its order's ship-to
+    country (the first address of an order), never read as a customer though it carries an email and a name."""
+    known = "(SELECT DISTINCT j ->> '$.id' AS oid FROM {order})"
+    return TableMap("orders", f"{{shipping_address}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.order_id'", {
+        "platform": PLATFORM,
+        "order_id": js("$.order_id"),
+    }, exclude=[("k.oid IS NOT NULL", literal("shipping address: applied to its order's ship-to country")),
+                ("TRUE", literal("shipping address of an order not in the source (nothing to apply it to)"))])
 
 
 def _quotes() -> TableMap:

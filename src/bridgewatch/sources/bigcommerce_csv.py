@@ -63,8 +63,8 @@ class BigCommerceCsvReader(VendorReader):
                                      "quarantined until this is set.", choices=DATE_ORDER_CHOICES),
         "status_labels": Option({}, "Relabelled order status → status id (e.g. {'Awaiting Approval': 7})."),
         "inactive_status_ids": Option([0, 4, 6], "Status ids that are not a live sale; 5 is cancelled."),
-        "currency": Option(None, "Currency of the orders when the template has no currency column (a currency "
-                                 "symbol in the total names it too, and is checked against this)."),
+        "currency": Option(None, "Currency of the orders when the template has no currency column or leaves it "
+                                 "empty, for totals whose symbol names none ($, or no symbol)."),
         "b2b_groups": Option([], "Customer Group names that mark B2B buyers."),
         "decimal_comma": Option(None, "Amounts are written 1.234,50 (default: only in ';'-separated files).",
                                 kind=bool),
@@ -93,7 +93,8 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
     when = Field("NULLIF(trim(concat_ws(' ', trim(r.date), trim(r.time))), '')", "Order Date")
     inactive = in_list(status.sql, options["inactive_status_ids"], lower_input=False)
     total, currency = priced(col("total", "Order Total (inc tax)"),
-                             first(col("currency", "Order Currency Code"), setting(options["currency"])), "r.__dc")
+                             col("currency", "Order Currency Code"), "r.__dc",
+                             setting(options["currency"]))
     return TableMap("orders", "{orders} AS r", {
         "platform": PLATFORM,
         "order_id": col("order_id", "Order ID"),

@@ -74,19 +74,46 @@ def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Tabl
         return data
     if _keys_unique(data, table.key, table.keyless_when_empty):
         return data  # the usual case: one hash pass, nothing to merge
-    cols = ", ".join(f'"{k}"' for k in table.key)
     keyless = table.keyless_sql()
-    if keyless:  # a row without its key is a group of its own
-        cols += f", CASE WHEN {keyless} THEN __i END"
     con = local_connection()
     try:
         con.register("t", data.append_column("__i", pa.array(range(data.num_rows), pa.int64())))
-        con.execute(f"CREATE TEMP TABLE g AS SELECT *, min(__i) OVER (PARTITION BY {cols}) AS __g FROM t")
+        con.execute(f"CREATE TEMP TABLE g AS SELECT *, min(__i) OVER (PARTITION BY {_group_sql(table, keyless)}) "
+                    f"AS __g FROM {_occurrences(table, data.column_names, keyless)}")
         merged = arrow_of(con, _merged_sql(table, data.column_names), data.num_rows)
         _count_later(con, table, accounts)
     finally:
         con.close()
     return merged.cast(data.schema)
+
+
+def _content(table: Table, columns: Sequence[str]) -> list[str]:
+    """The columns that say what a keyless row is: all but its lineage and its (empty) key columns."""
+    return [c for c in columns if c not in LINEAGE and c not in table.keyless_when_empty and c != "__i"]
+
+
+def _occurrences(table: Table, columns: Sequence[str], keyless: str | None) -> str:
+    """The rows (``t``) with ``__occ``: for a row without a key, which occurrence it is of rows alike in every
+    field within its own file (1 for the first); NULL for keyed rows."""
+    if not keyless:
+        return "t"
+    alike = ", ".join(f'"{c}"' for c in ("source_file", *_content(table, columns)))
+    return (f"(SELECT *, CASE WHEN {keyless} THEN row_number() OVER (PARTITION BY {alike}, ({keyless}) "
+            f"ORDER BY __i) END AS __occ FROM t) AS t")
+
+
+def _group_sql(table: Table, keyless: str | None) -> str:
+    """What makes rows one record: the table key; for a row without one, every field and its occurrence.
+
+    Overlapping exports repeat the same events: the n-th of identical id-less rows in one file is the
+    same event as the n-th of them in another file (so two real attempts logged alike stay two, and an
+    overlap adds none); rows alike in one file are never merged with each other.
+    """
+    if not keyless:
+        return ", ".join(f'"{k}"' for k in table.key)
+    keys = ", ".join(f'CASE WHEN {keyless} THEN NULL ELSE "{k}" END' for k in table.key)
+    content = ", ".join(f'"{c}" := "{c}"' for c in _content(table, table.column_names))
+    return f"{keys}, CASE WHEN {keyless} THEN struct_pack({content}) END, __occ"
 
 
 def _keys_unique(data: pa.Table, key: Sequence[str], keyless: Sequence[str] = ()) -> bool:
@@ -100,7 +127,10 @@ def _keys_unique(data: pa.Table, key: Sequence[str], keyless: Sequence[str] = ()
     """
     for column in keyless:
         text = pc.utf8_trim_whitespace(pc.cast(data.column(column), pa.string()))
-        data = data.filter(pc.fill_null(pc.not_equal(text, ""), False))
+        has_key = pc.fill_null(pc.not_equal(text, ""), False)
+        if pc.count_distinct(data.filter(pc.invert(has_key)).column("source_file")).as_py() > 1:
+            return False  # rows without a key in two files may be one event exported twice: the exact merge
+        data = data.filter(has_key)
     columns = [data.column(k) for k in key]
     values = columns[0] if len(columns) == 1 else pc.binary_join_element_wise(
         *(pc.cast(c, pa.string()) for c in columns), "\x1f", null_handling="replace", null_replacement="\x00")

@@ -1,7 +1,12 @@
 """Dynamics 365 Finance & Operations: the *Customers V3* entity exported as CSV by Data management.
 
-An export project of the Data management workspace writes one CSV per entity (in a package ZIP
-with its manifest: the CSV is the file to give). Its headers are the entity's field names in upper
+An export project of the Data management workspace writes one CSV per entity, in a *data package*:
+a ZIP holding the package's ``Manifest.xml`` and ``PackageHeader.xml`` and one data file per entity
+(the package API's ``GetExportedPackageUrl`` gives the same ZIP). Either the package as downloaded or
+the entity's CSV taken out of it is read: in a package, the CSV members with the Customers V3
+columns are read (each named ``<package>.zip/<member>`` in rows, quarantine and accounting), the
+CSVs of other entities are accounted as not read, and an entity written as Excel or XML stops the read
+with what to do (choose CSV as the project's target data format). Its headers are the entity's field names in upper
 case (``CUSTOMERACCOUNT``, ``ORGANIZATIONNAME``, ``TAXEXEMPTNUMBER``, ...); headers are matched
 without regard to case, so a file whose headers are the OData names (``CustomerAccount``) reads the
 same. Each column is mapped exactly as the OData reader maps the field of the same name
@@ -13,10 +18,13 @@ project runs in one company); a row with neither is quarantined, as an OData rec
 
 from __future__ import annotations
 
+import shutil
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bridgewatch.errors import InputError
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import OPTIONS, customer_map
 from bridgewatch.sources.mapping import TableMap, VendorReader
@@ -29,6 +37,9 @@ FIELDS = ("CustomerAccount", "dataAreaId", "OrganizationName", "PersonFirstName"
           "OnHoldStatus")
 """The Customers V3 fields read (entity names; the export's headers are these in upper case)."""
 MISSING_AREA = "DATAAREAID is missing: export it (it is the legal entity) or set the legal_entity option"
+PACKAGE_FILES = ("manifest.xml", "packageheader.xml")
+"""A data package's own description files (lower case), beside its entities' data files: not data, not read."""
+OTHER_ENTITY = "another entity of the data package (its header has no {column} column), not read"
 
 
 class D365FoCsvReader(VendorReader):
@@ -56,13 +67,38 @@ class D365FoCsvReader(VendorReader):
                            label="Customers V3 data management export", table="erp_customers")
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        if _is_zip(path):
+            self._load_package(session, path, options)
+            return
         head = read_head(session, path, "erp_customers")
         if head is None:
             return
         kind = self.kind(options)
-        signature = (options["columns"].get("CustomerAccount", kind.signature[0]),)
-        match_kind(path, head, [TabularKind(kind.name, signature, kind.columns, label=kind.label)])
+        match_kind(path, head, [TabularKind(kind.name, self._signature(options), kind.columns, label=kind.label)])
         load_csv(session, path, kind, head, overrides=options["columns"])
+
+    def _signature(self, options: Mapping[str, Any]) -> tuple[str, ...]:
+        return (options["columns"].get("CustomerAccount", self.kind(options).signature[0]),)
+
+    def _load_package(self, session: Session, package: Path, options: Mapping[str, Any]) -> None:
+        """Read the Customers V3 CSV member(s) of a data package ZIP (see the module's description)."""
+        read = 0
+        for member, copy in _members(session, package):
+            label = package / member
+            head = read_head(session, label, "erp_customers", copy=copy)
+            if head is None:  # an empty member is accounted as empty, as an empty CSV given alone is
+                read += 1
+                continue
+            signature = self._signature(options)
+            if not {s.lower() for s in signature} <= {h.strip().lower() for h in head.header}:
+                session.add_empty(label, OTHER_ENTITY.format(column=signature[0]), "erp_customers")
+                continue
+            load_csv(session, label, self.kind(options), head, overrides=options["columns"], copy=copy)
+            read += 1
+        if not read:
+            raise InputError(f"{package}: this data package holds no Customers V3 CSV (no CSV member whose header "
+                             f"has {self._signature(options)[0]}). Add the Customers V3 entity to the export "
+                             f"project with CSV as its target data format, or give the entity's CSV itself.")
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self.kind(options).columns))
@@ -71,6 +107,46 @@ class D365FoCsvReader(VendorReader):
         columns = self.kind(options).columns
         names = {n.lower(): n for n in columns}
         return [customer_map(options, lambda name: _column(names, name), MISSING_AREA)]
+
+
+def _is_zip(path: Path) -> bool:
+    """A ZIP by its directory, or by its first bytes (a package cut short has lost its directory)."""
+    with path.open("rb") as fh:
+        return fh.read(4) == b"PK\x03\x04" or zipfile.is_zipfile(path)
+
+
+def _members(session: Session, package: Path) -> list[tuple[str, Path]]:
+    """Each data file of the package ZIP (its name inside the ZIP, and a copy of its bytes in the session's
+    scratch folder), in the ZIP's order; the package's description files and folders left out.
+
+    Raises:
+        InputError: the ZIP cannot be read, or holds an entity file that is not CSV (Excel, XML).
+    """
+    out = []
+    try:
+        with zipfile.ZipFile(package) as zf:
+            if "xl/workbook.xml" in zf.namelist():
+                raise InputError(f"{package}: an Excel workbook, not a data package or CSV, which this reader "
+                                 f"cannot read. Export Customers V3 with CSV as the target data format, or save "
+                                 f"the sheet as CSV (UTF-8).")
+            for info in zf.infolist():
+                name = info.filename
+                base = name.rsplit("/", 1)[-1]
+                if info.is_dir() or base.lower() in PACKAGE_FILES:
+                    continue
+                if not base.lower().endswith(".csv"):
+                    raise InputError(f"{package}: the data package holds {name!r}, an entity file that is not "
+                                     f"CSV, which this reader cannot read. Export the project with CSV as its "
+                                     f"target data format, or give the Customers V3 CSV itself.")
+                copy = session.scratch() / f"{session.fresh('pkg')}.csv"  # never a path taken from the ZIP
+                with zf.open(info) as src, copy.open("wb") as dst:
+                    shutil.copyfileobj(src, dst)
+                out.append((name, copy))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError) as exc:
+        raise InputError(f"{package}: cannot be read as a data package ZIP ({exc}). Download the package "
+                         f"again, or give the Customers V3 CSV taken out of it.") from exc
+    return out
+
 
 
 def _column(names: Mapping[str, str], name: str) -> Field:

@@ -2,10 +2,11 @@
 row's currency.
 
 Admin CSV exports print totals the way the admin screen shows them. A symbol that names one
-currency (``€``, ``£``, ``CA$``) gives the row its currency when the file has no currency column
-and the source no ``currency`` option, and is checked against them when it has: a mismatch is
-quarantined, never silently read in the option's currency. A symbol several currencies share
-(``$``, ``¥``, ``kr``) needs a currency from the file or the option, and must be one of them.
+currency (``€``, ``£``, ``CA$``) gives the row its currency, also in a file read with the source's
+``currency`` option (a store selling in several currencies writes ``€`` and ``$`` rows in one grid:
+the option is the currency of the rows whose symbol does not name one); when the file has a currency
+column, the symbol is checked against it and a mismatch is quarantined. A symbol several currencies
+share (``$``, ``¥``, ``kr``) needs a currency from the file or the option, and must be one of them.
 """
 
 from __future__ import annotations
@@ -33,18 +34,19 @@ def symbol_sql(amount: str) -> str:
 
 
 
-def priced(total: Field, currency: Field, decimal_comma: str = "FALSE") -> tuple[Field, Field]:
-    """The amount, and the row's currency: the one its symbol names, else ``currency`` (a column or the
-    source option), with rules quarantining a symbol that disagrees with it or names no single currency."""
+def priced(total: Field, column: Field, decimal_comma: str = "FALSE",
+           option: Field | None = None) -> tuple[Field, Field]:
+    """The amount, and the row's currency: the one its symbol names, else the currency ``column``, else the
+    source's ``option``; rules quarantine a symbol that disagrees with the column, or a shared symbol
+    (``$``) that is none of its currencies."""
     symbol = symbol_sql(total.sql)
     named = lookup_sql(symbol, SYMBOLS)
+    currency = Field(f"COALESCE({column.sql}, {option.sql})", column.source, column.hint) if option else column
     shared = " ".join(f"WHEN {literal(s)} THEN upper({currency.sql}) IN ({', '.join(literal(c) for c in cs)})"
                       for s, cs in SHARED.items())
-    given = f"upper(trim({currency.sql}))"
     rules = (
-        Rule(total.sql, f"{named} IS NOT NULL AND {currency.sql} IS NOT NULL AND {named} <> {given}",
-             "the amount's currency symbol names another currency than the row's currency (a file of several "
-             "currencies read with the source's currency option?)"),
+        Rule(total.sql, f"{named} IS NOT NULL AND {column.sql} IS NOT NULL AND {named} <> upper(trim({column.sql}))",
+             "the amount's currency symbol names another currency than the row's currency column"),
         Rule(total.sql, f"{symbol} IN ({', '.join(literal(s) for s in SHARED)}) AND NOT COALESCE(CASE {symbol} "
                         f"{shared} END, TRUE)",
              "the amount's currency symbol does not fit the row's currency"),

@@ -46,21 +46,27 @@ def match_kind(path: Path, head: CsvHead, kinds: Sequence[TabularKind]) -> Tabul
                      f"supported export ({expected}). Check the source's reader and path.")
 
 
-def read_head(session: Session, path: Path, table: str) -> CsvHead | None:
-    """The header of ``path``, or None for a 0-byte / blank file (then accounted as empty in ``table``)."""
-    if is_blank(path):
+def read_head(session: Session, path: Path, table: str, *, copy: Path | None = None) -> CsvHead | None:
+    """The header of ``path``, or None for a 0-byte / blank file (then accounted as empty in ``table``).
+
+    ``copy``: where the file's bytes are when ``path`` names it inside a package (a ZIP member)."""
+    if is_blank(copy or path):
         session.add_empty(path, BLANK, table)
         return None
-    return sniff_csv(path)
+    return sniff_csv(copy or path)
 
 
 def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
              overrides: Mapping[str, str] | None = None, decimal_comma: bool | None = None,
-             date_order: str = "auto") -> None:
-    """Read ``path`` with DuckDB's CSV reader into the raw relation of ``kind``."""
+             date_order: str = "auto", copy: Path | None = None) -> None:
+    """Read ``path`` with DuckDB's CSV reader into the raw relation of ``kind``.
+
+    ``copy``: where the file's bytes are when ``path`` names it inside a package (a ZIP member); rows,
+    rejects and messages still name ``path``."""
     chosen = resolve_columns(path, kind, head.header, overrides or {})
     names = _unique(head.header)
-    source = path if head.encoding == "utf-8" else session.utf8(path, head.encoding, ".csv")
+    source = copy or path
+    source = source if head.encoding == "utf-8" else session.utf8(source, head.encoding, ".csv")
     table, rejects = session.fresh("csv"), session.fresh("rej")
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     reader = (f"read_csv({literal(str(source))}, header = true, auto_detect = false, columns = {columns}, "

@@ -43,11 +43,15 @@ OUTCOMES = {
     "succeeded": "succeeded", "success": "succeeded", "ok": "succeeded", "created": "succeeded",
     "updated": "succeeded", "completed": "succeeded",
     "failed": "failed", "failure": "failed", "error": "failed", "rejected": "failed", "timedout": "failed",
+    "faulted": "failed", "aborted": "failed",
     "skipped": "skipped", "ignored": "skipped", "cancelled": "skipped", "canceled": "skipped",
     "pending": "pending", "queued": "pending", "retrying": "pending", "running": "pending", "waiting": "pending",
-    "in_progress": "pending", "paused": "pending",
+    "in_progress": "pending", "paused": "pending", "suspended": "pending",
 }
-"""Status words of logs → canonical outcome (compared lower-case)."""
+"""Status words of logs → canonical outcome (compared lower-case). A Power Automate run's status is one of the
+workflow run statuses (Succeeded, Failed, Faulted, TimedOut, Aborted, Cancelled, Skipped, Ignored, Running,
+Waiting, Paused, Suspended): a run that ended without creating the record (Faulted, Aborted: stopped before it
+finished, as TimedOut) is a failure, one not yet finished (Suspended) pending."""
 OPERATIONS = {"create": "create", "insert": "create", "add": "create", "update": "update", "upsert": "update",
               "modify": "update", "promote": "promote", "delete": "delete", "remove": "delete", "other": "other"}
 JSON_EXTENSIONS = (".json", ".jsonl", ".ndjson")

@@ -101,6 +101,53 @@ def test_fresh_demo_fires_and_exits_3_only_with_fail_on_alert(tmp_path: Path) ->
     assert runner.invoke(app, ["run", "-w", str(root), "--fail-on-alert"]).exit_code == EXIT_ALERT
 
 
+def _missing_b2b_page(tmp_path: Path) -> tuple[Path, Path, str]:
+    """The D365 demo whose B2B Edition companies page is full (limit = its records) while its totalCount says 3
+    more follow: (workspace, page, the warning's text)."""
+    root = write_demo(tmp_path)[1]
+    page = root / "exports" / "bigcommerce" / "b2b_companies.json"
+    body = json.loads(page.read_text(encoding="utf-8"))
+    read = len(body["data"])
+    body["meta"]["pagination"] = {"limit": read, "offset": 0, "totalCount": read + 3}
+    page.write_text(json.dumps(body), encoding="utf-8")
+    return root, page, (f"BigCommerce B2B Edition companies pages read hold {read} of the {read + 3} records their "
+                        f"totalCount gives, so pages are missing; add the remaining pages (offset) to the source, or "
+                        f"companies will look missing")
+
+
+def test_a_b2b_edition_export_missing_a_page_makes_the_result_stale(tmp_path: Path) -> None:
+    root, page, text = _missing_b2b_page(tmp_path)
+    result = runner.invoke(app, ["run", "-w", str(root), "--format", "json"])
+    assert result.exit_code == EXIT_STALE, result.output
+    [card] = json.loads(result.stdout)
+    assert card["ingest_warnings"] == [{"source": "bigcommerce", "files": [str(page)], "text": text}]
+    assert (card["freshness"]["status"], card["alert"]["state"]) == ("stale", "unknown")
+    assert card["freshness"]["reasons"] == [f"incomplete export: sources.bigcommerce: {text} (files: {page})"]
+
+
+def test_the_terminal_readout_says_an_incomplete_export_once_at_the_top(tmp_path: Path) -> None:
+    """Not again among the stale data's reasons, under the accounting table or on a second card; the JSON keeps
+    the warning on every card, as an ingest warning and as a reason the data is stale."""
+    root, page, text = _missing_b2b_page(tmp_path)
+    config = root / "workspace.toml"
+    config.write_text(config.read_text().replace(
+        "[workspace]\n", '[workspace]\ncards = ["d365_customer_master_gap", "sage_customer_master_gap"]\n'))
+    said = text.split(";")[0]
+    result = runner.invoke(app, ["run", "-w", str(root), "--no-store"], env={"COLUMNS": "400"})
+    assert result.exit_code == EXIT_STALE, result.output
+    assert result.stdout.count(said) == 1
+    first, second = result.stdout.split("STALE DATA: the count below cannot be trusted as an all-clear.")[1:]
+    assert first.index("INCOMPLETE EXPORT: customers or orders may be missing from what this count was computed "
+                       "on.") < first.index(f"- sources.bigcommerce: {said}") < first.index("customers with active")
+    assert ("INCOMPLETE EXPORT: customers or orders may be missing from what this count was computed on (the "
+            "export's warnings are listed on the card above).") in second
+    assert "Ingest accounting" in second and "incomplete: " not in second
+    cards = json.loads(runner.invoke(app, ["run", "-w", str(root), "--no-store", "--format", "json"]).stdout)
+    assert [(c["ingest_warnings"], c["freshness"]["reasons"]) for c in cards] == 2 * [(
+        [{"source": "bigcommerce", "files": [str(page)], "text": text}],
+        [f"incomplete export: sources.bigcommerce: {text} (files: {page})"])]
+
+
 BIDI = "Northwind \u202eSupply\u202c \u2067\u05d0\u05d1\u2069 Ltd"
 """A right-to-left override (closed by a pop) and an isolate around Hebrew letters in a company name."""
 

@@ -148,6 +148,23 @@ def test_a_line_with_too_many_fields_is_named_and_the_rest_numbered_right(tmp_pa
     assert (account.read, account.used, account.quarantined_rows, account.balanced) == (4, 2, 2, True)
 
 
+def test_an_empty_line_is_a_row_and_the_rows_after_it_are_numbered_past_it(tmp_path: Path) -> None:
+    s = sage()
+    for cid in ("A", "B", "C"):
+        company(s, cid)
+    root = s.write(tmp_path / "ws")
+    orders = root / "data" / "orders.csv"
+    lines = orders.read_text().splitlines()
+    lines[3] = lines[3].replace("GBP", "pounds")
+    orders.write_text("\n".join([*lines[:2], "", *lines[2:], "", ""]))
+    with pytest.raises(InputError) as err:
+        load_workspace(root)
+    assert [(p.row, p.field, p.value) for p in err.value.problems] == [(4, "currency", "pounds")]
+    ws = load_workspace(root, on_bad_row=OnBadRow.QUARANTINE)
+    assert ws.tables["orders"].select(["source_row", "order_id"]).to_pylist() == [
+        {"source_row": 1, "order_id": "A-0"}, {"source_row": 3, "order_id": "B-0"}]
+
+
 def test_semicolon_file_with_bom_reads(tmp_path: Path) -> None:
     root = _ws(tmp_path)
     orders = root / "data" / "orders.csv"

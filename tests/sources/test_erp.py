@@ -146,6 +146,14 @@ def test_fo_bad_option_value_is_a_config_error() -> None:
         read("d365_fo_odata", "d365/customersv3_page1.json", legal_entity_case="title")
 
 
+@pytest.mark.parametrize(("reader", "files"), [("d365_fo_odata", "d365/customersv3_page1.json"),
+                                               ("dataverse_api", "dataverse/*.json")])
+def test_a_bad_legal_entity_case_names_the_source_option_like_the_others(reader: str, files: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        read(reader, files, legal_entity_case="title")
+    assert str(err.value) == "sources.test.options.legal_entity_case: expected one of upper, lower, as_is, got 'title'"
+
+
 def test_business_central_company_from_odata_context() -> None:
     result = read("business_central_api", "business_central/*.json")
     assert rows(result, "erp_customers", "system", "legal_entity", "customer_account", "vat_number", "status",

@@ -1,9 +1,11 @@
 """Reader warnings are data: an export a reader can tell is incomplete is recorded (source, files, text) in the
-result, not only logged; the checks for Adobe Commerce searches, Dataverse pages and Power Automate run lists."""
+result, not only logged; the checks for Adobe Commerce searches, BigCommerce B2B Edition pages, Dataverse pages
+and Power Automate run lists."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bridgewatch.ingest.accounting import Accounting, ReadWarning
@@ -124,3 +126,57 @@ def test_power_automate_run_lists_missing_their_last_page_are_recorded(tmp_path:
         "like customers nobody tried to create")]
     second.write_text(json.dumps({"value": runs["value"][2:]}))
     assert read("power_automate_flowruns", [first, second]).warnings == []
+
+
+def _b2b_pages(folder: Path, name: str, record: Callable[[int], dict[str, object]], total: int, limit: int,
+               offsets: Sequence[int], *, flat: bool = False) -> list[Path]:
+    """B2B Edition pages of ``total`` records, ``limit`` a page, at ``offsets`` (paging under ``meta.pagination``,
+    or with ``flat`` directly under ``meta``)."""
+    paths = []
+    for offset in offsets:
+        paging = {"totalCount": total, "offset": offset, "limit": limit}
+        meta = {"message": "SUCCESS", **paging} if flat else {"message": "SUCCESS", "pagination": paging}
+        data = [record(i) for i in range(offset + 1, min(offset + limit, total) + 1)]
+        paths.append(folder / f"b2b_{name}_offset{offset}.json")
+        paths[-1].write_text(json.dumps({"code": 200, "meta": meta, "data": data}))
+    return paths
+
+
+def _company(i: int) -> dict[str, object]:
+    return {"companyId": str(i), "companyName": f"Company {i}"}
+
+
+def _user(i: int) -> dict[str, object]:
+    return {"customerId": i, "companyId": 1, "email": f"buyer{i}@example.com"}
+
+
+def _order(i: int) -> dict[str, object]:
+    return {"bcOrderId": i, "companyId": 1, "statusCode": 10, "createdAt": 1780000000}
+
+
+def test_b2b_edition_pages_of_a_complete_export_raise_no_warning(tmp_path: Path) -> None:
+    companies = _b2b_pages(tmp_path, "companies", _company, 25, 10, (0, 10, 20))
+    users = _b2b_pages(tmp_path, "users", _user, 20, 10, (0, 10))  # the last page full, ending at totalCount
+    orders = _b2b_pages(tmp_path, "orders", _order, 12, 10, (0, 10), flat=True)
+    assert read("bigcommerce_api", [*companies, *users, *orders]).warnings == []
+    over = tmp_path / "over"
+    over.mkdir()
+    pages = _b2b_pages(over, "companies", _company, 25, 10, (0, 10, 20))
+    text = pages[2].read_text().replace('"totalCount": 25', '"totalCount": 27')  # a count over-reporting the store:
+    pages[2].write_text(text)  # the short last page shows the end was read
+    assert read("bigcommerce_api", pages).warnings == []
+
+
+def test_b2b_edition_pages_missing_a_page_are_recorded_with_kind_and_counts(tmp_path: Path) -> None:
+    companies = _b2b_pages(tmp_path, "companies", _company, 25, 10, (0, 10, 20))
+    users = _b2b_pages(tmp_path, "users", _user, 20, 10, (0, 10))
+    orders = _b2b_pages(tmp_path, "orders", _order, 12, 10, (0, 10), flat=True)
+
+    def text(what: str, got: int, total: int) -> str:
+        return (f"BigCommerce B2B Edition {what} pages read hold {got} of the {total} records their totalCount gives, "
+                f"so pages are missing; add the remaining pages (offset) to the source, or {what} will look missing")
+    middle = read("bigcommerce_api", [companies[0], companies[2], *users, *orders])
+    assert middle.warnings == [ReadWarning("test", (str(companies[0]), str(companies[2])), text("companies", 15, 25))]
+    last = read("bigcommerce_api", [*companies, users[0], orders[0]])
+    assert last.warnings == [ReadWarning("test", (str(orders[0]),), text("orders", 10, 12)),
+                             ReadWarning("test", (str(users[0]),), text("users", 10, 20))]

@@ -135,3 +135,32 @@ def test_bad_timestamp_in_a_log_is_quarantined(tmp_path: Path) -> None:
     path = _log(tmp_path, LOG_HEADER + "\nE1,yesterday,C1,failed,\n")
     assert problems(read("sync_log", [path])) == [
         ("log.csv", 1, "occurred_at", "yesterday", "expected a date and time such as 2026-04-10T09:30:00Z")]
+
+
+def test_an_empty_line_is_a_row_and_the_rows_after_it_keep_the_numbers_a_spreadsheet_shows(tmp_path: Path) -> None:
+    """DuckDB skips an empty line; it is a row in a spreadsheet (header not counted), so the rows after it,
+    quarantined ones included, are numbered past it. An empty line inside a quoted cell is not a row."""
+    lines = [LOG_HEADER, 'E1,2026-06-18T11:05:00Z,C1,failed,"first line', "", 'third line"', "",
+             "E3,2026-06-18T11:06:00Z,C3,ok,", "E4,2026-06-18T11:07:00Z", "", "",
+             "E7,2026-06-18T11:08:00Z,C7,exploded,", "E8,2026-06-18T11:09:00Z,C8,ok,", "", ""]
+    for newline in ("\n", "\r\n"):
+        result = read("sync_log", [_log(tmp_path, newline.join(lines))])
+        assert rows(result, "sync_events", "event_id", "source_row") == [("E1", 1), ("E3", 3), ("E8", 8)]
+        assert sorted((p[1], p[3]) for p in problems(result)) == [(4, "E4,2026-06-18T11:07:00Z"), (7, "exploded")]
+        assert accounts(result)[("sync_events", "log.csv")] == {"read": 5, "used": 3, "excluded": {},
+                                                                 "quarantined": 2}
+
+
+def test_a_line_that_does_not_fit_after_a_quoted_cell_with_line_breaks_is_named_by_its_editor_line(
+        tmp_path: Path) -> None:
+    """DuckDB's own line number counts a quoted cell holding line breaks as one line; the reason names the line
+    a text editor shows, the row stays the data row."""
+    body = (LOG_HEADER + '\r\nE1,2026-06-18T11:05:00Z,C1,failed,"line one\r\nline two\r\n\r\nline four"'
+            "\r\nE2,2026-06-18T11:06:00Z\r\nE3,2026-06-18T11:07:00Z,C3,ok,\r\nE4,2026-06-18T11:08:00Z,C4,ok,x,y\r\n")
+    result = read("sync_log", [_log(tmp_path, body)])
+    assert rows(result, "sync_events", "event_id", "source_row") == [("E1", 1), ("E3", 3)]
+    assert problems(result) == [
+        ("log.csv", 2, None, "E2,2026-06-18T11:06:00Z",
+         "line 6: missing columns: Expected Number of Columns: 5 Found: 2"),
+        ("log.csv", 4, None, "E4,2026-06-18T11:08:00Z,C4,ok,x,y",
+         "line 8: too many columns: Expected Number of Columns: 5 Found: 6")]

@@ -247,14 +247,15 @@ def open_cli_store(config: Any, history_url: str | None) -> Any:
 
 
 def emit(views: list[Any], fmt: str, accounting: Accounting | None = None) -> None:
-    """Write the results in ``fmt``: JSON/CSV streamed to stdout, or the terminal readout (with the accounting)."""
+    """Write the results in ``fmt``: JSON/CSV streamed to stdout, or the terminal readout (with the accounting; the
+    readers' warnings under it only when no card listed them at its top)."""
     from bridgewatch.report.accounting_view import render_accounting
     from bridgewatch.report.output import write_results
 
     with result_output():
         write_results(views, fmt, fh=sys.stdout, console=out)
         if fmt == "table" and accounting is not None and accounting.files:
-            render_accounting(accounting, out)
+            render_accounting(accounting, out, warnings=not any(v.summary.ingest_warnings for v in views))
 
 
 def save_quarantine(accounting: Accounting, path: Path | None, workspace: Path) -> None:

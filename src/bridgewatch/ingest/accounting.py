@@ -71,6 +71,10 @@ class ReadWarning:
         files = ", ".join(self.files[:most]) + (f" and {more} more" if more > 0 else "")
         return f"{where}{self.text}" + (f" (files: {files})" if files else "")
 
+    def as_reason(self) -> str:
+        """The warning as a reason the result is not fresh (``freshness.reasons``)."""
+        return f"incomplete export: {self.describe()}"
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ReadWarning:
         return cls(str(d["source"]), tuple(str(f) for f in d["files"]), str(d["text"]))

@@ -29,6 +29,7 @@ from bridgewatch.ingest.csvfile import (
     sniff_csv,
     utf8_copy,
 )
+from bridgewatch.ingest.csvlines import empty_rows
 from bridgewatch.ingest.typing import Check, _q, any_bad_sql, duplicate_rows, problem_rows, rules_for, typed_sql
 from bridgewatch.model.tables import TABLES, Table
 from bridgewatch.sql import literal
@@ -330,18 +331,19 @@ def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple
         columns (too many or too few fields, broken quoting).
     """
     rejected: list[Problem] = []
+    empty: list[int] = []
     blank = "FALSE"
     if path.suffix == ".parquet":
         _create_file_table(con, path, f"read_parquet({literal(str(path))})", "Parquet")
         columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
     else:
-        columns, rejected = _read_csv(con, path)
+        columns, rejected, empty = _read_csv(con, path)
         blank = blank_row_sql(columns)
         columns = _without_blank_columns(con, path, columns)
     by_name = {c.strip().lower(): c for c in columns}
     _check_columns(table, path, set(by_name))
     casts = ", ".join(f"CAST({_q(orig)} AS VARCHAR) AS {_q(name)}" for name, orig in by_name.items())
-    row = row_number_sql(con, [p.row for p in rejected if p.row is not None], "__skipped", "__file.rowid")
+    row = row_number_sql(con, [p.row for p in rejected if p.row is not None] + empty, "__skipped", "__file.rowid")
     con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT {row} AS __row, {casts}, "
                 f"CASE WHEN {blank} THEN {literal(BLANK_ROW)} END AS __exclude FROM __file")
     return set(by_name), rejected
@@ -374,8 +376,9 @@ def _create_file_table(con: duckdb.DuckDBPyConnection, path: Path, reader: str, 
                          f"and in the expected format.") from exc
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[Problem]]:
-    """Read a CSV with the dialect of its header line; lines that do not fit are returned as problems.
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[Problem], list[int]]:
+    """Read a CSV with the dialect of its header line; lines that do not fit are returned as problems, and
+    the data rows that are empty lines (DuckDB skips them: the rows after them keep their numbers).
 
     Windows-1252 and UTF-16 files are read from a UTF-8 copy, like vendor exports.
     """
@@ -393,7 +396,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], li
             f"read_csv({literal(str(source))}, header = true, auto_detect = false, columns = {spec}, "
             f"delim = {literal(head.delimiter)}, quote = '\"', escape = '\"', "
             f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
-    return names, rejected_lines(con, path, "__rejects")
+        return names, rejected_lines(con, path, "__rejects", source), empty_rows(con, source, head.delimiter)
 
 
 def _check_columns(table: Table, path: Path, present: set[str]) -> None:

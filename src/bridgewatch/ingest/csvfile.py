@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from bridgewatch.errors import InputError, Problem
+from bridgewatch.ingest.csvlines import physical_lines
 
 DELIMITERS = (",", ";", "\t", "|")
 WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
@@ -101,23 +102,27 @@ def blank_row_sql(columns: Sequence[str]) -> str:
     return f"(CASE WHEN trim(COALESCE({', '.join(quoted)})) <> '' THEN FALSE ELSE {every} END)"
 
 
-def rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> list[Problem]:
+def rejected_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str, source: Path) -> list[Problem]:
     """One problem per line DuckDB's CSV reader put in rejects ``table`` (too many / too few fields, bad
     quoting), with the field count found (DuckDB logs one error per extra or missing field); ``row`` is the data row
-    (DuckDB counts the header as line 1)."""
+    (DuckDB counts the header as line 1, and a quoted cell holding line breaks as one line). The reason names the
+    line a text editor shows, counted in ``source`` (the file DuckDB read: ``path`` or its UTF-8 copy)."""
     rows = con.execute(f"SELECT line, any_value(error_type) AS kind, CASE WHEN kind = 'MISSING COLUMNS' THEN "
                        f"arg_min(error_message, column_idx) ELSE arg_max(error_message, column_idx) END, "
-                       f"any_value(csv_line) FROM {table} GROUP BY line ORDER BY line").fetchall()
+                       f"any_value(csv_line), min(line_byte_position) FROM {table} GROUP BY line ORDER BY line"
+                       ).fetchall()
+    lines = physical_lines(source, [r[4] for r in rows]) if rows else {}
     # DuckDB keeps the '\n' of a Windows line end ahead of the next line's text: the value is the line itself
     return [Problem(str(path), int(line) - 1, None, csv_line and csv_line.strip("\r\n"),
-                    f"line {line}: {str(kind).lower()}: {message}")
-            for line, kind, message, csv_line in rows]
+                    f"line {lines[at]}: {str(kind).lower()}: {message}")
+            for line, kind, message, csv_line, at in rows]
 
 
 def row_number_sql(con: duckdb.DuckDBPyConnection, rejected: Sequence[int], skipped: str, rowid: str) -> str:
-    """SQL for the data-row number of each accepted row (``rowid`` 0-based), skipping rejected rows.
+    """SQL for the data-row number of each accepted row (``rowid`` 0-based), skipping the rows not read as
+    rows (rejected lines, and the empty lines DuckDB passes over: ``csvlines.empty_rows``).
 
-    With rejected rows r_1 < r_2 < ..., the i-th one has r_i - i accepted rows before it, so the
+    With such rows r_1 < r_2 < ..., the i-th one has r_i - i accepted rows before it, so the
     k-th accepted row is row k + #{i : r_i - i < k}. ``skipped`` names a scratch table to create.
     """
     if not rejected:

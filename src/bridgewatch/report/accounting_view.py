@@ -18,8 +18,9 @@ from bridgewatch.report.safe import cell, plain, write_csv_rows
 QUARANTINE_COLUMNS = ("file", "row", "field", "value", "reason")
 
 
-def render_accounting(accounting: Accounting, console: Console, fmt: str = "table") -> None:
-    """Print the accounting as a table, JSON or CSV; the readers' warnings with it (on stderr beside CSV)."""
+def render_accounting(accounting: Accounting, console: Console, fmt: str = "table", *, warnings: bool = True) -> None:
+    """Print the accounting as a table, JSON or CSV; the readers' warnings with it (on stderr beside CSV), unless
+    ``warnings`` is false (the table under cards that list them already)."""
     if fmt == "json":
         sys.stdout.write(json.dumps({"files": accounting.as_dicts(), "quarantine": [
             dict(zip(QUARANTINE_COLUMNS, (p.file, p.row, p.field, p.value, p.reason), strict=True))
@@ -33,7 +34,7 @@ def render_accounting(accounting: Accounting, console: Console, fmt: str = "tabl
     console.print(accounting_table(accounting))
     for p in accounting.problems[:50]:
         console.print(f"  quarantined: {plain(p.describe())}", highlight=False, markup=False)
-    for line in warning_lines(accounting.warnings):
+    for line in warning_lines(accounting.warnings) if warnings else []:
         console.print(f"  incomplete: {line}", highlight=False, markup=False, soft_wrap=True)
 
 

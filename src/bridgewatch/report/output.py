@@ -15,7 +15,7 @@ from rich.console import Console
 from bridgewatch.report.csv_out import meta_of, write_worklist_csv
 from bridgewatch.report.json_out import write_results_json
 from bridgewatch.report.result import CardSummary
-from bridgewatch.report.table import DEFAULT_LIMIT, render_card
+from bridgewatch.report.table import DEFAULT_LIMIT, incomplete_lines, render_card
 from bridgewatch.report.words import DEFAULT_LOCALE
 
 FORMATS = ("table", "json", "csv")
@@ -42,5 +42,7 @@ def write_results(views: Sequence[ResultView], fmt: str, *, fh: IO[str], console
     elif fmt == "csv":
         write_worklist_csv(fh, ((meta_of(v.summary.to_dict()), v.rows(None)) for v in views))
     else:
+        listed: set[str] = set()  # an incomplete export is listed once, on the first card it concerns
         for v in views:
-            render_card(v.summary, list(v.rows(limit)), console, locale=v.locale)
+            render_card(v.summary, list(v.rows(limit)), console, locale=v.locale, listed_above=listed)
+            listed.update(incomplete_lines(v.summary))

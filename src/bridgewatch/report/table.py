@@ -8,7 +8,7 @@ ids are put in plain words (``report.words``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,13 +28,24 @@ DEFAULT_LIMIT = 25
 
 
 def render_card(summary: CardSummary, top: Sequence[Mapping[str, Any]], console: Console, *,
-                locale: str = DEFAULT_LOCALE) -> None:
-    """Print one card's readout; ``top`` holds the first rows of its worklist."""
-    parts: list[RenderableType] = [*_warning(summary), *_incomplete(summary), _headline(summary, top, locale),
+                locale: str = DEFAULT_LOCALE, listed_above: Collection[str] = ()) -> None:
+    """Print one card's readout; ``top`` holds the first rows of its worklist.
+
+    An incomplete export is said once, at the top: listed in its own block, not again among the reasons
+    the data is stale, nor on a later card of the same output (``listed_above``: the :func:`incomplete_lines`
+    an earlier card printed).
+    """
+    parts: list[RenderableType] = [*_warning(summary), *_incomplete(summary, listed_above),
+                                   _headline(summary, top, locale),
                                    _breakdown("By sync cause", "Cause", summary.by_cause, summary, locale),
                                    _splits(summary, locale), *_reasons(summary), _worklist(summary, top, locale)]
     console.print(Panel(Group(*parts), title=markup(summary.title), subtitle=markup(summary.workspace),
                         expand=False))
+
+
+def incomplete_lines(s: CardSummary) -> list[str]:
+    """The card's incomplete-export warnings, one terminal line each."""
+    return warning_lines(ReadWarning.from_dict(w) for w in s.ingest_warnings)
 
 
 def _warning(s: CardSummary) -> list[RenderableType]:
@@ -42,17 +53,22 @@ def _warning(s: CardSummary) -> list[RenderableType]:
         return []
     head = "NO DATA" if s.freshness.status == "no_data" else "STALE DATA"
     text = Text(f"{head}: the count below cannot be trusted as an all-clear.\n", style="bold white on red")
+    listed = {ReadWarning.from_dict(w).as_reason() for w in s.ingest_warnings}  # the INCOMPLETE EXPORT block
     for reason in s.freshness.reasons:
-        text.append(f"- {plain(reason)}\n", style="bold red")
+        if reason not in listed:
+            text.append(f"- {plain(reason)}\n", style="bold red")
     return [text]
 
 
-def _incomplete(s: CardSummary) -> list[RenderableType]:
-    if not s.ingest_warnings:
+def _incomplete(s: CardSummary, listed_above: Collection[str]) -> list[RenderableType]:
+    lines = incomplete_lines(s)
+    if not lines:
         return []
-    text = Text("INCOMPLETE EXPORT: customers or orders may be missing from what this count was computed on.\n",
+    new = [line for line in lines if line not in listed_above]
+    text = Text("INCOMPLETE EXPORT: customers or orders may be missing from what this count was computed on"
+                + (".\n" if new else " (the export's warnings are listed on the card above).\n"),
                 style="bold black on yellow")
-    for line in warning_lines(ReadWarning.from_dict(w) for w in s.ingest_warnings):
+    for line in new:
         text.append(f"- {line}\n", style="bold yellow")
     return [text]
 

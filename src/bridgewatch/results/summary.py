@@ -116,7 +116,7 @@ def read_freshness(engine: Engine, ws: Workspace, pull_problems: Sequence[str] =
     row = engine.fetch(f"SELECT * FROM __bw__input_freshness WHERE {equals('workspace_id', ws.id)}")[0]
     max_age = ws.config.workspace.max_age_hours
     erp = max((t for t in (row["erp_created"], row["erp_modified"]) if t is not None), default=None)
-    incomplete = [f"incomplete export: {w.describe()}" for w in ws.accounting.warnings]
+    incomplete = [w.as_reason() for w in ws.accounting.warnings]
     reasons = _staleness(row, max_age) + list(pull_problems) + incomplete
     status = "no_data" if not row["in_window"] else ("stale" if reasons else "fresh")
     return Freshness(status, row["newest_order_at"], erp, row["newest_sync_event_at"], max_age, tuple(reasons))

@@ -35,7 +35,7 @@ from bridgewatch.sources.shapes import (
     number,
     rfc2822,
 )
-from bridgewatch.sql import literal
+from bridgewatch.sql import literal, literal_list
 
 PLATFORM = const("bigcommerce")
 STATUS_IDS = tuple(range(15))
@@ -57,6 +57,46 @@ LAYOUT = JsonLayout(
     accepts=("BigCommerce v3 customers pages, v2 orders pages (bare arrays) or single orders, v2 order shipping "
              "addresses, and B2B Edition companies, users, orders and quotes pages"),
 )
+
+
+B2B_KINDS = {"company": "companies", "user": "users", "b2b_order": "orders", "quote": "quotes"}
+"""B2B Edition record kind → what its pages list, for messages."""
+B2B_PAGING = ("TRY_CAST(COALESCE(t.json ->> '$.meta.pagination.{key}', t.json ->> '$.meta.{key}') AS BIGINT)")
+"""A B2B Edition page's ``totalCount``, ``offset`` or ``limit``: under ``meta.pagination`` (also seen directly
+under ``meta``, as in the orders example of the B2B Edition reference)."""
+
+
+def missing_b2b_pages(session: Session) -> list[tuple[str, int, int, list[str]]]:
+    """(kind, records read, totalCount, files) of each B2B Edition listing whose pages read leave an offset out.
+
+    A listing is a record kind and its ``limit``. Its pages should start at 0, limit, 2 x limit ...: one
+    missing before the last offset read is a missing page, and so is the end when the last page read is
+    full but ends below ``totalCount`` (the smallest the pages give: records may come and go between reads).
+    A short last page shows the end was read. Pages without records, or without offset, limit and
+    totalCount, tell nothing and are passed over; so are offsets that are not steps of the limit.
+    """
+    read = session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchone()
+    if not read or not read[0]:
+        return []
+    kind = " ".join(f"WHEN {cond} THEN {literal(k)}" for k, cond in LAYOUT.kinds)
+    rows = session.con.execute(f"""
+        WITH pages AS (
+            SELECT t.__file, {B2B_PAGING.format(key='totalCount')} AS total,
+                   {B2B_PAGING.format(key='offset')} AS "offset", {B2B_PAGING.format(key='limit')} AS "limit",
+                   json_array_length(t.json, '$.data') AS n,
+                   (SELECT max(CASE {kind} END) FROM unnest(json_extract(t.json, '$.data[*]')) AS u(j)) AS kind
+            FROM __top AS t WHERE t.__env = 1),
+        listed AS (
+            SELECT kind, "limit", "offset", max(n) AS n, min(total) AS total, list(__file) AS files FROM pages
+            WHERE kind IN {literal_list(B2B_KINDS)} AND total IS NOT NULL AND "offset" >= 0 AND "limit" > 0 AND n > 0
+            GROUP BY ALL)
+        SELECT kind, sum(n), min(total), list_sort(list_distinct(flatten(list(files))))
+        FROM listed GROUP BY kind, "limit"
+        HAVING bool_and("offset" % "limit" = 0)
+           AND (count(*) < max("offset") // "limit" + 1
+                OR arg_max(n, "offset") = "limit" AND max("offset") + "limit" < min(total))
+        ORDER BY 1""").fetchall()
+    return [(str(k), int(got), int(total), list(files)) for k, got, total, files in rows]
 
 
 class BigCommerceApiReader(VendorReader):
@@ -89,13 +129,18 @@ class BigCommerceApiReader(VendorReader):
         load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        """Warn when every v3 page read is short of ``meta.pagination.total_pages`` (the last page is missing)."""
+        """Warn when every v3 page read is short of ``meta.pagination.total_pages`` (the last page is missing), and
+        when B2B Edition pages of a kind leave an offset out (:func:`missing_b2b_pages`)."""
         pages = ("SELECT 'v3' AS query, TRY_CAST(json ->> '$.meta.pagination.current_page' AS INTEGER) < "
                  "TRY_CAST(json ->> '$.meta.pagination.total_pages' AS INTEGER) AS more, __file FROM __top")
         for files in unfinished_queries(session, pages).values():
             session.warn("Every BigCommerce v3 page read has meta.pagination.current_page below total_pages, so the "
                          "last page is missing; add the remaining pages to the source, or customers will look "
                          "missing", files)
+        for kind, got, total, files in missing_b2b_pages(session):
+            session.warn(f"BigCommerce B2B Edition {B2B_KINDS[kind]} pages read hold {got} of the {total} records "
+                         f"their totalCount gives, so pages are missing; add the remaining pages (offset) to the "
+                         f"source, or {B2B_KINDS[kind]} will look missing", files)
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _users(), _orders(options), _b2b_orders(options), _quotes(), _companies(options),

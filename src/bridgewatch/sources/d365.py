@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridgewatch.errors import ConfigError
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
@@ -34,7 +33,8 @@ CASES = {"upper": "upper({})", "lower": "lower({})", "as_is": "{}"}
 OPTIONS: dict[str, Option] = {
     **COMMON_OPTIONS,
     "legal_entity": Option(None, "Entity for pages pulled without dataAreaId (single-company pulls)."),
-    "legal_entity_case": Option("upper", "upper, lower or as_is: how dataAreaId is written as the entity."),
+    "legal_entity_case": Option("upper", "upper, lower or as_is: how dataAreaId is written as the entity.",
+                                choices=tuple(CASES)),
     "vat_field": Option("TaxExemptNumber", "Field holding the VAT registration number."),
     "external_id_field": Option(None, "Field holding the commerce-side id (an extension field)."),
     "status_map": Option({}, "OnHoldStatus value → status (active, on_hold, blocked, inactive) overrides."),
@@ -44,9 +44,8 @@ OPTIONS: dict[str, Option] = {
 
 
 def entity_case(expr: str, option: str) -> str:
-    """Apply the ``legal_entity_case`` option to a legal-entity expression."""
-    if option not in CASES:
-        raise ConfigError(f"options.legal_entity_case: expected one of {', '.join(CASES)}, got {option!r}")
+    """Apply the ``legal_entity_case`` option (one of :data:`CASES`, checked with the source's other options, so
+    a wrong value is a ``sources.<name>.options.legal_entity_case`` error) to a legal-entity expression."""
     return CASES[option].format(expr)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
-from bridgewatch.sources.d365 import entity_case
+from bridgewatch.sources.d365 import CASES, entity_case
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
 from bridgewatch.sources.shapes import Field, const, first, flag, js, translate
@@ -45,7 +45,8 @@ class DataverseApiReader(VendorReader):
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
         "companies": Option({}, "cdm_company id (GUID) → entity id, when the response has no formatted values."),
-        "legal_entity_case": Option("upper", "upper, lower or as_is: how the company is written as the entity."),
+        "legal_entity_case": Option("upper", "upper, lower or as_is: how the company is written as the entity.",
+                                    choices=tuple(CASES)),
         "external_id_field": Option(None, "Column holding the commerce-side id (e.g. a custom 'new_shopifyid')."),
     }
 

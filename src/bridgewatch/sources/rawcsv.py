@@ -23,6 +23,7 @@ import duckdb
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.canonical import BLANK, HEADER_ONLY
 from bridgewatch.ingest.csvfile import CsvHead, blank_row_sql, is_blank, rejected_lines, row_number_sql, sniff_csv
+from bridgewatch.ingest.csvlines import empty_rows
 from bridgewatch.sources.raw import Session, TabularKind, first_line
 from bridgewatch.sources.shapes import q
 from bridgewatch.sql import literal
@@ -80,9 +81,9 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot be read as CSV: {first_line(exc)}. Check the file is complete and "
                          f"exported as CSV (separator {head.delimiter!r}, encoding {head.encoding}).") from exc
-    rejected = rejected_lines(session.con, path, rejects)
-    row = row_number_sql(session.con, [p.row for p in rejected if p.row is not None], session.fresh("skip"),
-                         f"{table}.rowid")
+    rejected = rejected_lines(session.con, path, rejects, source)
+    absent = [p.row for p in rejected if p.row is not None] + empty_rows(session.con, source, head.delimiter)
+    row = row_number_sql(session.con, absent, session.fresh("skip"), f"{table}.rowid")
     plain = reader.split(", store_rejects")[0] + ", ignore_errors = true)"
     order = DATE_ORDERS[date_order] or (file_date_order(session, plain, names) if kind.dates else None)
     dc = head.delimiter == ";" if decimal_comma is None else decimal_comma

@@ -109,7 +109,7 @@ def _presence(card: Card) -> Step:
         WITH pop AS MATERIALIZED (
             SELECT workspace_id, platform, account_kind, account_id, acct FROM {card.table('population')}
             WHERE scope_reason IS NULL
-        ), flags AS (
+        ), flags AS MATERIALIZED (
             SELECT s.acct,
                    min(f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS best_priority,
                    arg_min(s.fit_first, f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS matched_record,

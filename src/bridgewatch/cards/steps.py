@@ -119,7 +119,7 @@ def accounts() -> Step:
                    max(created_at) FILTER (WHERE {_COUNTED}) AS last_order_at,
                    max({_LATEST}) FILTER (WHERE {_COUNTED}) AS latest
             FROM ({orders_sql()}) AS o WHERE account_id IS NOT NULL GROUP BY {ACCOUNT_COLS}
-        ), g AS (
+        ), g AS MATERIALIZED (
             SELECT {keys}, pa.name, pa.country, pa.created_at, pa.merged_into,
                    COALESCE(pa.is_b2b, o.account_kind = 'company') AS is_b2b,
                    COALESCE(o.active_orders, 0) AS active_orders, COALESCE(o.quotes_in_window, 0) AS quotes_in_window,

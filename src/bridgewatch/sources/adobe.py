@@ -20,7 +20,15 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.raw import (
+    Envelope,
+    JsonLayout,
+    Session,
+    kind_case,
+    load_json,
+    load_json_files,
+    pages_read,
+)
 from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, json_pick, number, timestamp
 from bridgewatch.sql import literal
 
@@ -57,10 +65,9 @@ def short_searches(session: Session) -> list[tuple[str, int, int, list[str]]]:
     search is not reported (a store whose ``total_count`` over-reports is then not taken for missing
     pages). The smallest ``total_count`` of its pages is taken (records may come and go between reads).
     """
-    read = session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchone()
-    if not read or not read[0]:
+    if not pages_read(session):
         return []
-    kind = " ".join(f"WHEN {cond} THEN {literal(k)}" for k, cond in LAYOUT.kinds)
+    kind = kind_case(LAYOUT)
     rows = session.con.execute(f"""
         WITH items AS (
             SELECT t.rowid AS page, t.__file, TRY_CAST(t.json ->> '$.total_count' AS BIGINT) AS total,

@@ -21,7 +21,16 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
+from bridgewatch.sources.raw import (
+    Envelope,
+    JsonLayout,
+    Session,
+    kind_case,
+    load_json,
+    load_json_files,
+    pages_read,
+    unfinished_queries,
+)
 from bridgewatch.sources.shapes import (
     Field,
     const,
@@ -75,10 +84,9 @@ def missing_b2b_pages(session: Session) -> list[tuple[str, int, int, list[str]]]
     A short last page shows the end was read. Pages without records, or without offset, limit and
     totalCount, tell nothing and are passed over; so are offsets that are not steps of the limit.
     """
-    read = session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchone()
-    if not read or not read[0]:
+    if not pages_read(session):
         return []
-    kind = " ".join(f"WHEN {cond} THEN {literal(k)}" for k, cond in LAYOUT.kinds)
+    kind = kind_case(LAYOUT)
     rows = session.con.execute(f"""
         WITH pages AS (
             SELECT t.__file, {B2B_PAGING.format(key='totalCount')} AS total,

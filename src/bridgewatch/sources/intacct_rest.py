@@ -28,7 +28,7 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.intacct import STATUS, on_hold_status
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files, pages_read
 from bridgewatch.sources.shapes import Field, const, first, js, setting, timestamp, translate
 
 RESULT = '$."ia::result"'
@@ -123,7 +123,7 @@ def warn_incomplete(session: Session) -> None:
     Pages carry no query id, so pages are grouped by their ``totalCount``: a group holding fewer records
     than that count is missing pages (a single GET says 1 and holds 1).
     """
-    if not session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchall()[0][0]:
+    if not pages_read(session):
         return  # every file was empty
     short = session.con.execute("""
         SELECT total, sum(records), list(DISTINCT __file ORDER BY __file) FROM (

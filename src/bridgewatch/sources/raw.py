@@ -220,7 +220,7 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
         or "WHEN 0 THEN NULL"
     env_kind = (f"CAST(([{', '.join(literal(e.kind) for e in layout.envelopes)}])[t.__env] AS VARCHAR)"
                 if layout.envelopes else "CAST(NULL AS VARCHAR)")
-    rec_kind = " ".join(f"WHEN {cond} THEN {literal(kind)}" for kind, cond in layout.kinds)
+    rec_kind = kind_case(layout)
     session.con.execute(f"""
         INSERT INTO __rec
         SELECT __file, __row, COALESCE(env_kind, CASE {rec_kind or 'WHEN FALSE THEN NULL'} ELSE 'unknown' END), j
@@ -289,6 +289,17 @@ def _blank_line_gaps(con: duckdb.DuckDBPyConnection, sources: Mapping[str, Path]
             "AS t LEFT JOIN __gaps AS g ON g.__file = t.__file AND g.k = t.__k")
 
 
+def pages_read(session: Session) -> bool:
+    """True when JSON values were read into ``__top`` (not when every file was empty)."""
+    found = session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchone()
+    return bool(found and found[0])
+
+
+def kind_case(layout: JsonLayout) -> str:
+    """SQL ``WHEN`` branches naming the layout's kind of a record ``j`` (for ``CASE ... END``)."""
+    return " ".join(f"WHEN {cond} THEN {literal(kind)}" for kind, cond in layout.kinds)
+
+
 def unfinished_queries(session: Session, pages_sql: str) -> dict[str, list[str]]:
     """The paged queries whose every page read says more pages follow (their last page is missing), each with
     the files of its pages.
@@ -298,8 +309,7 @@ def unfinished_queries(session: Session, pages_sql: str) -> dict[str, list[str]]
     and its file. Page files may sort in any order (``page10`` before ``page2``): only a query none of
     whose pages is its last is reported.
     """
-    read = session.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = '__top'").fetchone()
-    if not read or not read[0]:
+    if not pages_read(session):
         return {}
     rows = session.con.execute(f"SELECT query, list(DISTINCT __file ORDER BY __file) FROM ({pages_sql}) "
                                f"WHERE more IS NOT NULL GROUP BY 1 HAVING bool_and(more) ORDER BY 1").fetchall()

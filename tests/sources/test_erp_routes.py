@@ -212,7 +212,7 @@ def test_a_d365_data_package_zip_reads_as_its_customers_csv(tmp_path: Path) -> N
                         "US-000201,usmf,,Dana,Wu,dana.wu@mail.example,,,USA,All,20\n")
     alone = read("d365_fo_csv", [_write(tmp_path / "Customers V3.csv", csv)])
     package = _package(tmp_path / "CustomersExport.zip", {
-        "Customers V3.csv": "\ufeff" + csv, "Customer groups.csv": "CUSTOMERGROUPID,DESCRIPTION\n10,Retail\n"})
+        "Customers V3.csv": "\ufeff" + csv, "/etc/Customer groups.csv": "CUSTOMERGROUPID,DESCRIPTION\n10,Retail\n"})
     result = read("d365_fo_csv", [package])
     member = str(package / "Customers V3.csv")
     assert rows(result, "erp_customers", *ERP_COLUMNS[:8]) == rows(alone, "erp_customers", *ERP_COLUMNS[:8]) == [
@@ -222,7 +222,7 @@ def test_a_d365_data_package_zip_reads_as_its_customers_csv(tmp_path: Path) -> N
     assert [(p.file, p.row, p.field, p.value) for a in result.accounts for p in a.quarantined] == [
         (member, 2, "ONHOLDSTATUS", "Frozen")]
     assert {a.file: a.notes for a in result.accounts} == {
-        member: [], str(package / "Customer groups.csv"): [
+        member: [], str(package / "etc" / "Customer groups.csv"): [
             "no erp customers: another entity of the data package (its header has no CUSTOMERACCOUNT column), "
             "not read"]}
 

@@ -71,33 +71,35 @@ class D365FoCsvReader(VendorReader):
             self._load_package(session, path, options)
             return
         head = read_head(session, path, "erp_customers")
-        if head is None:
-            return
-        kind = self.kind(options)
-        match_kind(path, head, [TabularKind(kind.name, self._signature(options), kind.columns, label=kind.label)])
-        load_csv(session, path, kind, head, overrides=options["columns"])
+        if head is not None:
+            match_kind(path, head, [self._exported(options)])
+            load_csv(session, path, self.kind(options), head, overrides=options["columns"])
 
-    def _signature(self, options: Mapping[str, Any]) -> tuple[str, ...]:
-        return (options["columns"].get("CustomerAccount", self.kind(options).signature[0]),)
+    def _exported(self, options: Mapping[str, Any]) -> TabularKind:
+        """The kind a file is recognised by: its header has the customer account column (or its override)."""
+        kind = self.kind(options)
+        signature = (options["columns"].get("CustomerAccount", kind.signature[0]),)
+        return TabularKind(kind.name, signature, kind.columns, label=kind.label)
 
     def _load_package(self, session: Session, package: Path, options: Mapping[str, Any]) -> None:
         """Read the Customers V3 CSV member(s) of a data package ZIP (see the module's description)."""
-        read = 0
+        exported, read = self._exported(options), 0
         for member, copy in _members(session, package):
-            label = package / member
+            label = package / member.lstrip("/")  # a member named from the root is still inside the package
             head = read_head(session, label, "erp_customers", copy=copy)
             if head is None:  # an empty member is accounted as empty, as an empty CSV given alone is
                 read += 1
                 continue
-            signature = self._signature(options)
-            if not {s.lower() for s in signature} <= {h.strip().lower() for h in head.header}:
-                session.add_empty(label, OTHER_ENTITY.format(column=signature[0]), "erp_customers")
+            try:
+                match_kind(label, head, [exported])
+            except InputError:  # the CSV of another entity exported in the same package
+                session.add_empty(label, OTHER_ENTITY.format(column=exported.signature[0]), "erp_customers")
                 continue
             load_csv(session, label, self.kind(options), head, overrides=options["columns"], copy=copy)
             read += 1
         if not read:
             raise InputError(f"{package}: this data package holds no Customers V3 CSV (no CSV member whose header "
-                             f"has {self._signature(options)[0]}). Add the Customers V3 entity to the export "
+                             f"has {exported.signature[0]}). Add the Customers V3 entity to the export "
                              f"project with CSV as its target data format, or give the entity's CSV itself.")
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
@@ -146,7 +148,6 @@ def _members(session: Session, package: Path) -> list[tuple[str, Path]]:
         raise InputError(f"{package}: cannot be read as a data package ZIP ({exc}). Download the package "
                          f"again, or give the Customers V3 CSV taken out of it.") from exc
     return out
-
 
 
 def _column(names: Mapping[str, str], name: str) -> Field:

@@ -229,11 +229,16 @@ def workspace_lock(folder: Path) -> Iterator[bool]:
 
 @contextmanager
 def stop_on_signals(stop: threading.Event, say: Callable[[str], None] = log.info) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM set ``stop`` (the current cycle finishes) instead of killing the process."""
+    """While inside, SIGINT and SIGTERM set ``stop`` (the current cycle finishes) instead of killing the process.
+
+    The handler runs in the main thread between two of its bytecodes, possibly while that thread holds the
+    event's own lock (entering ``stop.wait``): setting the event there would wait for that lock forever.
+    So a short thread sets it, once the main thread has let the lock go.
+    """
     def handler(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
             say(f"watch: {signal.Signals(signum).name} received; stopping after the current cycle")
-        stop.set()
+        threading.Thread(target=stop.set, name="watch-stop", daemon=True).start()
 
     previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

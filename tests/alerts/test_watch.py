@@ -202,3 +202,22 @@ def test_a_receivers_answer_reaches_the_terminal_without_its_escape_sequences(tm
     assert result.stdout.rstrip("\n").endswith(
         "sage-test: sage_customer_master_gap 3 firing (fresh); alerts: 1 queued, 0 delivered, 1 waiting (HTTP 500 "
         "Internal Server Error: wiped)")
+
+
+SIGNAL_WHILE_THE_EVENT_IS_LOCKED = """
+import os, signal, threading
+from bridgewatch.watch import stop_on_signals
+stop = threading.Event()
+with stop_on_signals(stop, lambda line: None):
+    with stop._cond:  # where the main thread is when it enters stop.wait()
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler runs here, the event's lock held
+    print("set" if stop.wait(10) else "not set")
+"""
+
+
+def test_a_signal_arriving_while_the_main_thread_holds_the_events_lock_still_stops_the_watch() -> None:
+    """A SIGTERM that lands as the loop enters its wait between cycles (the event's lock held by the same
+    thread) hung the watch for good: the handler set the event itself and waited for that lock."""
+    done = subprocess.run([sys.executable, "-c", SIGNAL_WHILE_THE_EVENT_IS_LOCKED], capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "set")

@@ -8,6 +8,7 @@ itself is pinned, so a route cannot agree with a wrong answer.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,32 @@ def test_every_business_central_route_gives_the_canonical_cards(
     root = write_route(business_central.scenario(), tmp_path, business_central.ROUTES[route],
                        business_central.commerce)
     assert _cards(root) == business_central_expected
+
+
+@pytest.mark.parametrize("route", sorted(set(business_central.WEB_SERVICE_ROUTES) - {"list_pages"}))
+def test_every_business_central_web_service_route_gives_the_canonical_cards_to_the_day(
+        route: str, tmp_path: Path, business_central_expected: list[dict[str, Any]]) -> None:
+    expected = business_central.to_the_day(business_central_expected)
+    assert [c["freshness"]["newest_erp_record_at"] for c in expected] == ["2026-06-02T00:00:00Z"]
+    root = write_route(business_central.scenario(), tmp_path, business_central.WEB_SERVICE_ROUTES[route],
+                       business_central.commerce)
+    assert _cards(root) == expected
+
+
+def _erp_rows(root: Path) -> list[dict[str, Any]]:
+    rows = load_workspace(root).tables["erp_customers"].to_pylist()
+    lineage = ("source_file", "source_row")
+    return sorted(({k: v for k, v in r.items() if k not in lineage} for r in rows),
+                  key=lambda r: (r["legal_entity"], r["customer_account"]))
+
+
+@pytest.mark.parametrize("route", sorted(business_central.WEB_SERVICE_ROUTES))
+def test_business_central_web_service_pages_give_the_api_rows_less_what_they_cannot_carry(
+        route: str, tmp_path: Path) -> None:
+    s, commerce = business_central.scenario(), business_central.commerce
+    api = _erp_rows(write_route(s, tmp_path / "api", business_central.ROUTES["customer_pages"], commerce))
+    pages = _erp_rows(write_route(s, tmp_path / "ws", business_central.WEB_SERVICE_ROUTES[route], commerce))
+    assert pages == [business_central.carried(r, route) for r in api]
+    assert [(r["legal_entity"], r["customer_account"], r["email"], r["modified_at"]) for r in pages] == [
+        ("CRONUS UK", "10000", None if route == "list_pages" else "amy@shop.example", datetime(2026, 6, 1)),
+        ("CRONUS UK", "10010", None if route == "list_pages" else "liam@shop.example", datetime(2026, 6, 2))]

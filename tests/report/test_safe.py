@@ -109,7 +109,8 @@ def test_a_carriage_return_inside_a_name_keeps_the_row_whole() -> None:
                                                                          ["Next", "2"]]
 
 
-_TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\x1b\x07\x00\x9b\x7f[]0;m,\"' aZé#\u00a0\u3000\u200b\uff1d\uff20")), max_size=12)
+_TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\x1b\x07\x00\x9b\x7f[]0;m,\"' aZé#"
+                                             "\u00a0\u3000\u200b\uff1d\uff20")), max_size=12)
 
 
 @settings(max_examples=300, deadline=None)

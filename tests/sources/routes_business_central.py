@@ -1,5 +1,6 @@
 """The Business Central scenario and its export routes: ``companies({id})/customers`` pages (the company
-named by ``@odata.context``), ``companies?$expand=customers``, and single ``customers({id})`` GETs.
+named by ``@odata.context``), ``companies?$expand=customers``, single ``customers({id})`` GETs, and the
+Customers list exported as a CSV per company (``business_central_csv``, the company an option).
 
 A workspace with two BC companies (CRONUS UK for GB in GBP, CRONUS IE for IE in EUR): one shopper
 present in the UK company by email, one Irish shopper held only in the UK company (absent from
@@ -14,7 +15,7 @@ from typing import Any
 from bridgewatch.scenario import Scenario
 
 from ..cards.builders import erp, shopper
-from .routes import Sources, rows, v, write_json
+from .routes import Sources, rows, v, when, write_json, write_table
 
 COMPANIES = {"CRONUS UK": "5b1f0d8e-44e3-ea11-bb43-000d3a2feca1", "CRONUS IE": "6c2a1e9f-44e3-ea11-bb43-000d3a2feca1"}
 BASE = "https://api.businesscentral.dynamics.com/v2.0/production/api/v2.0/$metadata#companies"
@@ -85,5 +86,24 @@ def single_customers(exports: Path, s: Scenario) -> Sources:
     return _source("exports/bc/*.json")
 
 
+def customer_list_csv(exports: Path, s: Scenario) -> Sources:
+    """One Customers list export per company, captions as headers, dates as a UK user's export writes them."""
+    header = ["No.", "Name", "Responsibility Center", "Location Code", "Phone No.", "Contact", "Email",
+              "VAT Registration No.", "Country/Region Code", "Blocked", "Last Date Modified", "Balance (LCY)"]
+    sources: Sources = {}
+    for name in COMPANIES:
+        records = [{"No.": r["customer_account"], "Name": v(r, "name"), "Email": v(r, "email"),
+                    "VAT Registration No.": v(r, "vat_number"), "Country/Region Code": v(r, "country"),
+                    "Blocked": "", "Last Date Modified": when(r["modified_at"], "%d/%m/%Y"), "Balance (LCY)": "0.00"}
+                   for r in rows(s, "erp_customers", legal_entity=name)]
+        path = write_table(exports / "bc" / f"customers {name}.csv", header, records)
+        sources[f"erp_{name.split()[-1].lower()}"] = {"reader": "business_central_csv", "path": path,
+                                                      "options": {"company": name, "date_order": "day_first",
+                                                                  "date_formats": ["%d/%m/%Y"]}}
+    return sources
+
+
 ROUTES = {"customer_pages": customer_pages, "companies_expanded": companies_expanded,
-          "single_customers": single_customers}
+          "single_customers": single_customers, "customer_list_csv": customer_list_csv}
+DATE_ONLY_ROUTES = ("customer_list_csv",)
+"""Routes whose ERP modification time is a date (the card's freshness shows its midnight): all else is equal."""

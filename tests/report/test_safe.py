@@ -35,6 +35,13 @@ from bridgewatch.report.safe import (
     ("\tTabbed", "'\tTabbed"),
     ("\rReturn", "'\nReturn"),
     ("\nLine", "'\nLine"),
+    (" =1+1", "' =1+1"),
+    ("\u00a0\u3000@SUM(A1)", "'\u00a0\u3000@SUM(A1)"),
+    ("\u200b\ufeff=1", "'\u200b\ufeff=1"),
+    ("\uff1dcmd|' /C calc'!A0", "'\uff1dcmd|' /C calc'!A0"),
+    ("  \uff0b1", "'  \uff0b1"),
+    ("Acme - Ltd", "Acme - Ltd"),
+    ("  Acme", "  Acme"),
     ("Acme Ltd", "Acme Ltd"),
     ("", ""),
     (None, ""),
@@ -102,7 +109,8 @@ def test_a_carriage_return_inside_a_name_keeps_the_row_whole() -> None:
                                                                          ["Next", "2"]]
 
 
-_TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\x1b\x07\x00\x9b\x7f[]0;m,\"' aZé#")), max_size=12)
+_TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\x1b\x07\x00\x9b\x7f[]0;m,\"' aZé#"
+                                             "\u00a0\u3000\u200b\uff1d\uff20")), max_size=12)
 
 
 @settings(max_examples=300, deadline=None)

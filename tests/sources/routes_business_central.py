@@ -1,6 +1,7 @@
 """The Business Central scenario and its export routes: API v2.0 ``companies({id})/customers`` pages (the
-company named by ``@odata.context``), ``companies?$expand=customers``, single ``customers({id})`` GETs, and
-OData V4 web-service pages of the Customer Card (page 21), the company named in the URL
+company named by ``@odata.context``), ``companies?$expand=customers``, single ``customers({id})`` GETs; the
+Customers list exported as a CSV per company (``business_central_csv``, the company an option); and OData V4
+web-service pages of the Customer Card (page 21), the company named in the URL
 (``Company('CRONUS%20UK%20Ltd.')``) or, saved from a ``?company=`` URL, by the source's ``company`` option.
 
 A workspace with two BC companies (CRONUS UK for GB in GBP, CRONUS IE for IE in EUR): one shopper
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from bridgewatch.scenario import Scenario
 
 from ..cards.builders import erp, shopper
-from .routes import Sources, rows, v, write_json
+from .routes import Sources, rows, v, when, write_json, write_table
 
 COMPANIES = {"CRONUS UK": "5b1f0d8e-44e3-ea11-bb43-000d3a2feca1", "CRONUS IE": "6c2a1e9f-44e3-ea11-bb43-000d3a2feca1"}
 BASE = "https://api.businesscentral.dynamics.com/v2.0/production/api/v2.0/$metadata#companies"
@@ -89,6 +90,23 @@ def single_customers(exports: Path, s: Scenario) -> Sources:
             write_json(exports / "bc" / f"customer_{c['number']}.json",
                        {"@odata.context": f"{BASE}({COMPANIES[name]})/customers/$entity", **c})
     return _source("exports/bc/*.json")
+
+
+def customer_list_csv(exports: Path, s: Scenario) -> Sources:
+    """One Customers list export per company, captions as headers, dates as a UK user's export writes them."""
+    header = ["No.", "Name", "Responsibility Center", "Location Code", "Phone No.", "Contact", "Email",
+              "VAT Registration No.", "Country/Region Code", "Blocked", "Last Date Modified", "Balance (LCY)"]
+    sources: Sources = {}
+    for name in COMPANIES:
+        records = [{"No.": r["customer_account"], "Name": v(r, "name"), "Email": v(r, "email"),
+                    "VAT Registration No.": v(r, "vat_number"), "Country/Region Code": v(r, "country"),
+                    "Blocked": "", "Last Date Modified": when(r["modified_at"], "%d/%m/%Y"), "Balance (LCY)": "0.00"}
+                   for r in rows(s, "erp_customers", legal_entity=name)]
+        path = write_table(exports / "bc" / f"customers {name}.csv", header, records)
+        sources[f"erp_{name.split()[-1].lower()}"] = {"reader": "business_central_csv", "path": path,
+                                                      "options": {"company": name, "date_order": "day_first",
+                                                                  "date_formats": ["%d/%m/%Y"]}}
+    return sources
 
 
 def card(r: dict[str, Any], n: int) -> dict[str, Any]:
@@ -169,13 +187,18 @@ def list_pages(exports: Path, s: Scenario) -> Sources:
 
 
 ROUTES = {"customer_pages": customer_pages, "companies_expanded": companies_expanded,
-          "single_customers": single_customers}
-"""The API v2.0 routes: every field the canonical rows hold."""
-WEB_SERVICE_ROUTES = {"card_pages": card_pages, "card_pages_with_companies": card_pages_with_companies,
-                      "card_pages_by_company_parameter": card_pages_by_company_parameter, "list_pages": list_pages}
+          "single_customers": single_customers, "customer_list_csv": customer_list_csv,
+          "web_service_card": card_pages, "web_service_card_with_companies": card_pages_with_companies,
+          "web_service_card_by_company_parameter": card_pages_by_company_parameter}
+"""Every route carrying every field the canonical cards read (the Customer List page does not: below)."""
+DATE_ONLY_ROUTES = ("customer_list_csv", "web_service_card", "web_service_card_with_companies",
+                    "web_service_card_by_company_parameter")
+"""Routes whose ERP modification time is a date (the card's freshness shows its midnight): all else is equal."""
+WEB_SERVICE_ROUTES = {**{k: ROUTES[k] for k in DATE_ONLY_ROUTES if k.startswith("web_service")},
+                      "web_service_list": list_pages}
 """The OData V4 web-service routes: a modification date without its time (``Last_Date_Modified``); the
 Customer List carries no e-mail or VAT number either."""
-CANNOT_CARRY = {"list_pages": ("email", "vat_number")}
+CANNOT_CARRY = {"web_service_list": ("email", "vat_number")}
 
 
 def carried(row: dict[str, Any], route: str) -> dict[str, Any]:
@@ -183,13 +206,3 @@ def carried(row: dict[str, Any], route: str) -> dict[str, Any]:
     the scenario's zone), without the fields the route's page does not have."""
     day = row["modified_at"].replace(hour=0, minute=0, second=0, microsecond=0)
     return {**row, "modified_at": day, **dict.fromkeys(CANNOT_CARRY.get(route, ()))}
-
-
-def to_the_day(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Card results as a route carrying only the date of the ERP records' last change gives them."""
-    out = []
-    for card in results:
-        freshness = dict(card["freshness"])
-        freshness["newest_erp_record_at"] = freshness["newest_erp_record_at"][:10] + "T00:00:00Z"
-        out.append({**card, "freshness": freshness})
-    return out

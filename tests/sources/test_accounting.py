@@ -32,6 +32,7 @@ SETS: list[tuple[str, str, dict[str, Any]]] = [
     ("d365_fo_csv", "d365/*.csv", {}),
     ("business_central_api", "business_central/*.json", {}),
     ("business_central_api", "business_central/web_services/*.json", {}),
+    ("business_central_csv", "business_central/*.csv", {"company": "CRONUS UK"}),
     ("dataverse_api", "dataverse/*.json", {}),
     ("sync_log", "synclogs/sage_connector_log.*", {}),
     ("power_automate_flowruns", "synclogs/flowruns.json", {"flows": ["Shopify customer to F&O"]}),

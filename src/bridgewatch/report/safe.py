@@ -5,7 +5,10 @@ beyond ordinary escaping:
 
 * **CSV opened in a spreadsheet** (OWASP "CSV injection"): a text cell starting with ``=``, ``+``,
   ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` so the spreadsheet shows it as
-  text instead of running it as a formula. Numbers (int, Decimal, float) are written as numbers:
+  text instead of running it as a formula; so is one where such a sign (or its full-width form,
+  ``＝`` ``＋`` ``－`` ``＠``, which East Asian input methods type and spreadsheets may take as the
+  sign) follows leading spaces of any kind or invisible characters (an import that trims cells
+  would otherwise start the formula). Numbers (int, Decimal, float) are written as numbers:
   a negative amount stays ``-40.00``. ANSI escape sequences and other C0/C1 control characters
   (ESC, BEL, OSC titles) are removed, so ``cat`` of the file cannot drive the terminal; tab and
   line breaks stay, a carriage return (alone or before a newline) becoming a newline so the cell
@@ -38,8 +41,11 @@ from rich.text import Text
 
 from bridgewatch.sql import literal
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-"""Leading characters a spreadsheet treats as the start of a formula (OWASP)."""
+_FORMULA_START = ("^(?:[\t\r\n]|[ \u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\x0b\x0c]*"
+                  "[=+\\-@\uff1d\uff0b\uff0d\uff20])")
+"""A cell a spreadsheet could run as a formula: a leading tab or line break, or a formula sign (ASCII or full-width)
+after nothing but spaces (any kind) and invisible characters. One pattern for Python and DuckDB (RE2)."""
+_FORMULA = re.compile(_FORMULA_START)
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
 _BIDI = "\u202a-\u202e\u2066-\u2069"
@@ -62,7 +68,7 @@ def csv_cell(value: object) -> object:
     if isinstance(value, int | float | Decimal):
         return value
     text = _CSV_CONTROL.sub("", _ANSI.sub("", str(value))).replace("\r\n", "\n").replace("\r", "\n")
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return "'" + text if _FORMULA.match(text) else text
 
 
 def csv_clean_sql(expr: str) -> str:
@@ -91,8 +97,7 @@ def csv_guard_sql(column: str) -> str:
     as the csv module writes ``""``. The tests check the SQL pair against :func:`csv_cell` on
     arbitrary text.
     """
-    prefixes = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
-    return (f"CASE WHEN {column} = '' THEN NULL WHEN left({column}, 1) IN ({prefixes}) "
+    return (f"CASE WHEN {column} = '' THEN NULL WHEN regexp_matches({column}, {literal(_FORMULA_START)}) "
             f"THEN chr(39) || {column} ELSE {column} END")
 
 

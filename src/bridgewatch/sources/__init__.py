@@ -27,6 +27,7 @@ from bridgewatch.sources import (  # noqa: F401  (importing registers the reader
     bigcommerce,
     bigcommerce_csv,
     business_central,
+    business_central_csv,
     d365,
     d365_csv,
     dataverse,

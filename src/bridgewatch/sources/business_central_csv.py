@@ -1,0 +1,96 @@
+"""Dynamics 365 Business Central: the *Customers* list exported as a file (CSV, or the workbook "Open in Excel"
+gives, saved as CSV).
+
+Business Central's list pages export their columns under the field captions of the Customer table
+(``No.``, ``Name``, ``Email``, ``VAT Registration No.``, ``Country/Region Code``, ``Blocked``,
+``Last Date Modified``); the company is not in the file, so the ``company`` option names it (the
+same entity the ``business_central_api`` reader takes from a page's ``@odata.context``). The
+``Blocked`` option values are those of the API (blank active, ``Ship``/``Invoice`` on hold, ``All``
+blocked). Captions are translated in other languages: ``columns`` maps a field to the header shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from bridgewatch.errors import ConfigError
+from bridgewatch.sources.base import Option
+from bridgewatch.sources.business_central import BLOCKED
+from bridgewatch.sources.countries import country
+from bridgewatch.sources.dates import local_time
+from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
+from bridgewatch.sources.raw import Session, TabularKind
+from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
+from bridgewatch.sources.shapes import Field, col, const, setting, translate
+
+CUSTOMERS = TabularKind("customer", ("No.", "Name"), {
+    "no": ("No.",), "name": ("Name",), "email": ("Email", "E-Mail"),
+    "vat": ("VAT Registration No.",), "blocked": ("Blocked",),
+    "country": ("Country/Region Code", "Country/Region"),
+    "modified": ("Last Date Modified",),
+}, required=("no", "name"), label="Business Central customer list export", table="erp_customers", dates=True)
+"""The Customers list's columns by their English captions (the first header found wins)."""
+DATES = ("%m/%d/%Y", "%m/%d/%y")
+"""Dates as an English (United States) user's export writes them; ISO dates are read as they are."""
+
+
+class BusinessCentralCsvReader(VendorReader):
+    """The Business Central Customers list exported to CSV, one company per source."""
+
+    name = "business_central_csv"
+    produces = ("erp_customers",)
+    kinds = ("customer",)
+    options: ClassVar[Mapping[str, Option]] = {
+        **COMMON_OPTIONS,
+        "company": Option(None, "The Business Central company (entity id as written in workspace.toml) the list was "
+                                "exported from: required, the file does not name it."),
+        "external_id_field": Option(None, "Column holding the commerce-side id (a field added to the list)."),
+        "date_formats": Option(list(DATES), "strptime formats of Last Date Modified when it is not ISO-8601 (the "
+                                            "exporting user's locale, e.g. '%d.%m.%Y').", syntax="strptime"),
+        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
+                                     "day_first or month_first, for the date_formats above.",
+                             choices=DATE_ORDER_CHOICES),
+        "columns": Option({}, "Header overrides: field (no, name, email, vat, blocked, country, modified) → the "
+                              "header in your export (captions are translated in other languages)."),
+    }
+
+    def _kind(self, options: Mapping[str, Any]) -> TabularKind:
+        ext = options["external_id_field"]
+        extra = {"external": (ext,)} if ext else {}
+        return TabularKind(CUSTOMERS.name, CUSTOMERS.signature, {**CUSTOMERS.columns, **extra}, CUSTOMERS.required,
+                           CUSTOMERS.label, CUSTOMERS.table, CUSTOMERS.dates)
+
+    def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        if not options["company"]:
+            raise ConfigError(f"sources.{session.source}.options.company: a Business Central customer list export "
+                              f"does not name its company; set company to the entity it was exported from "
+                              f"(e.g. company = \"CRONUS UK\").")
+        head = read_head(session, path, "erp_customers")
+        if head is None:
+            return
+        kind = self._kind(options)
+        signature = tuple(options["columns"].get(field, header) for field, header in (("no", "No."), ("name", "Name")))
+        match_kind(path, head, [TabularKind(kind.name, signature, kind.columns, label=kind.label)])
+        load_csv(session, path, kind, head, overrides=options["columns"], date_order=options["date_order"])
+
+    def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        session.declare("customer", list(self._kind(options).columns))
+
+    def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
+        blocked = Field(f"COALESCE({col('blocked').sql}, '')", "Blocked")
+        return [TableMap("erp_customers", "{customer} AS r", {
+            "system": const("business_central"),
+            "legal_entity": setting(options["company"]),
+            "customer_account": col("no", "No."),
+            "name": col("name", "Name"),
+            "vat_number": col("vat", "VAT Registration No."),
+            "email": col("email", "Email"),
+            "status": translate(blocked, BLOCKED, "Blocked value", default="active"),
+            "external_id": col("external", options["external_id_field"]) if options["external_id_field"]
+            else const(None),
+            "country": country(col("country", "Country/Region Code")),
+            "modified_at": local_time(col("modified", "Last Date Modified"), options["date_formats"],
+                                      example="'06/16/2026'"),
+        })]

@@ -92,6 +92,26 @@ def test_customer_group_marks_b2b_when_configured() -> None:
                                                                            ("1044", True)]
 
 
+def test_legacy_v2_customers_pages_are_read_with_their_rfc2822_dates(tmp_path: Path) -> None:
+    """``GET /v2/customers``: a bare array, RFC-2822 dates, addresses only as a link (no country)."""
+    page = tmp_path / "customers_v2.json"
+    page.write_text(json.dumps([
+        {"id": 11, "company": "Harbour Tools Ltd", "first_name": "Jane", "last_name": "Doe",
+         "email": "jane@harbour.example", "date_created": "Tue, 16 Jun 2026 09:12:44 +0000",
+         "date_modified": "Wed, 17 Jun 2026 10:00:00 +0000", "customer_group_id": 3, "form_fields": None,
+         "addresses": {"url": "https://api.bigcommerce.com/stores/s/v2/customers/11/addresses",
+                       "resource": "/customers/11/addresses"}},
+        {"id": 12, "company": "", "first_name": "Sam", "last_name": "Lee", "email": "sam@retail.example",
+         "date_created": "Thu, 02 Jan 2025 23:30:00 -0500", "customer_group_id": 0}]), encoding="utf-8")
+    result = read("bigcommerce_api", [page], b2b_group_ids=[3])
+    assert rows(result, "commerce_customers", "customer_id", "name", "company_name", "is_b2b", "country",
+                "created_at") == [
+        ("11", "Jane Doe", "Harbour Tools Ltd", True, None, datetime(2026, 6, 16, 9, 12, 44)),
+        ("12", "Sam Lee", None, False, None, datetime(2025, 1, 3, 4, 30)),
+    ]
+    assert problems(result) == []
+
+
 def test_unknown_status_bad_date_and_missing_status_are_quarantined() -> None:
     result = read("bigcommerce_api", "bigcommerce/malformed/orders_bad.json")
     assert problems(result) == [

@@ -196,7 +196,7 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "vat_number": _custom(options["vat_field"], "$.form_fields", "name", "value"),
         "account_ref": _custom(options["account_ref_field"], "$.form_fields", "name", "value"),
         "country": country(js("$.addresses[0].country_code", "$.addresses[0].country")),
-        "created_at": js("$.date_created"),
+        "created_at": rfc2822(js("$.date_created")),  # v3: ISO (passed as it is); legacy v2: RFC-2822
     })
 
 

@@ -88,7 +88,7 @@ class AdobeCommerceCsvReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = read_head(session, path, "orders")
+        head = read_head(session, path, "orders", kinds=[ADDRESSES, CUSTOMERS, ORDERS])
         if head is not None:
             kind = match_kind(path, head, [ADDRESSES, CUSTOMERS, ORDERS])
             load_csv(session, path, kind, head, overrides=options["columns"],

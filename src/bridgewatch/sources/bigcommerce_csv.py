@@ -73,7 +73,7 @@ class BigCommerceCsvReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = read_head(session, path, "orders")
+        head = read_head(session, path, "orders", kinds=[ORDERS, CUSTOMERS])
         if head is not None:
             kind = match_kind(path, head, [ORDERS, CUSTOMERS])
             load_csv(session, path, kind, head, overrides=options["columns"],

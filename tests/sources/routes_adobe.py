@@ -12,8 +12,10 @@ emails so both routes' results can be compared.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from bridgewatch.demo import vendor_files as vf
@@ -134,6 +136,73 @@ def data_transfer_csv(exports: Path, s: Scenario) -> Sources:
                                                        for e in rows(s, "sync_events")])}
 
 
+def grid_excel_xml(exports: Path, s: Scenario) -> Sources:
+    """``data_transfer_csv`` with the orders grid exported as Excel XML instead of CSV (header row of labels, a
+    ``<Row>`` per order), beside the Data Transfer CSVs in one folder the source points at."""
+    sources = data_transfer_csv(exports, s)
+    grid = exports / "adobe_csv" / "orders_grid.csv"
+    with grid.open(newline="", encoding="utf-8") as fh:
+        table = list(csv.reader(fh, delimiter=";"))
+    grid.unlink()
+    (grid.parent / "sales_order_grid.xml").write_text(excel_xml(table, "sales_order_grid.xml"), encoding="utf-8")
+    options = {**sources["shop"]["options"], "decimal_comma": True}
+    return {**sources, "shop": {**sources["shop"], "path": "exports/adobe_csv", "options": options}}
+
+
+GRID_CUSTOMER_HEADER = ["ID", "Name", "Email", "Group", "Phone", "ZIP", "Country", "State/Province", "Customer Since",
+                        "Web Site", "ERP Customer No"]
+COUNTRY_NAMES = {"DE": "Germany", "AT": "Austria"}
+
+
+def admin_grids_csv(exports: Path, s: Scenario) -> Sources:
+    """The Customers → All Customers grid and the Sales → Orders grid exported as CSV (labels as headers; the
+    customer attribute ``erp_customer_no`` added to the grid as a column, dates in the admin's zone)."""
+    folder = exports / "adobe_grids"
+    customers = [{"ID": c["customer_id"], "Name": c["name"], "Email": c["email"],
+                  "Group": "Wholesale" if c.get("is_b2b") else "General", "Country": COUNTRY_NAMES[c["country"]],
+                  "Customer Since": _admin_time(c["created_at"]), "Web Site": "Main Website",
+                  "ERP Customer No": v(c, "account_ref")} for c in rows(s, "commerce_customers")]
+    write_table(folder / "customer_listing.csv", GRID_CUSTOMER_HEADER, customers)
+    orders = [{"ID": o["order_id"], "Purchase Point": "Main Website", "Purchase Date": _admin_time(o["created_at"]),
+               "Bill-to Name": "x", "Grand Total (Base)": f"€{float(o['total']):,.2f}",
+               "Grand Total (Purchased)": f"€{float(o['total']):,.2f}", "Status": LABELS[o["status"]],
+               "Customer Email": o["email"]} for o in rows(s, "orders")]
+    write_table(folder / "sales_order_grid.csv", ORDER_HEADER, orders)
+    return {"shop": {"reader": "adobe_commerce_csv", "path": "exports/adobe_grids",
+                     "options": {"columns": {"account_ref": "ERP Customer No"}, "b2b_groups": ["Wholesale"],
+                                 "timezone": "Europe/Berlin"}},
+            **vf._connector_log(exports, "connector", [e | {"customer_ref": _email(s, e["customer_ref"])}
+                                                       for e in rows(s, "sync_events")])}
+
+
+def admin_grids_excel_xml(exports: Path, s: Scenario) -> Sources:
+    """``admin_grids_csv`` with both grids exported as Excel XML instead."""
+    sources = admin_grids_csv(exports, s)
+    for grid in sorted((exports / "adobe_grids").glob("*.csv")):
+        with grid.open(newline="", encoding="utf-8") as fh:
+            table = list(csv.reader(fh))
+        grid.unlink()
+        grid.with_suffix(".xml").write_text(excel_xml(table, grid.stem + ".xml"), encoding="utf-8")
+    return sources
+
+
+def _admin_time(value: Any) -> str | None:
+    return (when(value, "%b %d, %Y %I:%M:%S %p", ADMIN) or "").replace(" 0", " ", 1) or None
+
+
+def excel_xml(table: list[list[str]], sheet: str) -> str:
+    """Rows as a SpreadsheetML 2003 workbook, written the way Magento's grid export writes one (a numeric text
+    not starting with 0 is a Number cell)."""
+    def cell(value: str) -> str:
+        kind = "Number" if value.replace(".", "", 1).isdigit() and not value.startswith("0") else "String"
+        return f'<Cell><Data ss:Type="{kind}">{escape(value)}</Data></Cell>'
+    rows = "".join("<Row>" + "".join(cell(v) for v in row) + "</Row>" for row in table)
+    return ('<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook '
+            'xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+            'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            f'<Worksheet ss:Name="{sheet}"><Table>{rows}</Table></Worksheet></Workbook>')
+
+
 def _euro(total: Any) -> str:
     return f"{float(total):,.2f} €".replace(",", "_").replace(".", ",").replace("_", ".")
 
@@ -149,4 +218,7 @@ def by_email(s: Scenario, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 ROUTES = {"api_search": api_search, "api_single_records": api_single_records}
-"""Routes whose customer ids are Adobe's entity ids; the CSV route is compared through :func:`by_email`."""
+"""Routes whose customer ids are Adobe's entity ids."""
+EMAIL_ROUTES = {"data_transfer_csv": data_transfer_csv, "grid_excel_xml": grid_excel_xml,
+                "admin_grids_csv": admin_grids_csv, "admin_grids_excel_xml": admin_grids_excel_xml}
+"""Admin export routes, which key customers by email: compared to the canonical cards through :func:`by_email`."""

@@ -8,6 +8,7 @@ symbols, and order times in the store's zone (America/New_York) without an offse
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -124,6 +125,32 @@ def control_panel_csv(exports: Path, s: Scenario) -> Sources:
                                  "timezones": {"orders": "America/New_York"}}}}
 
 
+def control_panel_xml(exports: Path, s: Scenario) -> Sources:
+    """The same exports saved as XML (one ``<order>`` / ``<customer>`` per record, headers as element names), the
+    source pointed at their folder."""
+    csv_route = control_panel_csv(exports, s)
+    folder = exports / "bigcommerce_xml"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("orders", "customers"):
+        with (exports / "bigcommerce_csv" / f"{name}.csv").open(newline="", encoding="utf-8") as fh:
+            records = list(csv.DictReader(fh))
+        (folder / f"{name}.xml").write_text(xml_export(name, records), encoding="utf-8")
+    return {"shop": {**csv_route["shop"], "path": "exports/bigcommerce_xml"}}
+
+
+def xml_export(root: str, records: list[dict[str, str]]) -> str:
+    """Records as the control panel's XML export writes them: ``<orders>`` of ``<order>``, each column an element
+    named after its header (spaces → ``_``, brackets dropped), each value in CDATA."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f"<{root}>"]
+    for record in records:
+        lines.append(f"\t<{root[:-1]}>")
+        for header, value in record.items():
+            tag = header.replace(" ", "_").replace("(", "").replace(")", "")
+            lines.append(f"\t\t<{tag}><![CDATA[{value}]]></{tag}>")
+        lines.append(f"\t</{root[:-1]}>")
+    return "\n".join([*lines, f"</{root}>"])
+
+
 def fx(exports: Path, s: Scenario) -> Sources:
     """FX rates have no vendor reader: a canonical file in data/."""
     data = exports.parent / "data"
@@ -132,4 +159,4 @@ def fx(exports: Path, s: Scenario) -> Sources:
 
 
 ROUTES = {"api_pages": api_pages, "api_country_names": api_country_names, "api_single_orders": api_single_orders,
-          "control_panel_csv": control_panel_csv}
+          "control_panel_csv": control_panel_csv, "control_panel_xml": control_panel_xml}

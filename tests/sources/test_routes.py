@@ -98,9 +98,10 @@ def test_every_adobe_api_route_gives_the_canonical_cards(route: str, tmp_path: P
     assert _cards(root) == adobe_expected
 
 
-def test_the_adobe_data_transfer_csv_route_gives_the_canonical_cards(tmp_path: Path,
-                                                                      adobe_expected: list[dict[str, Any]]) -> None:
-    root = write_route(adobe.scenario(), tmp_path, adobe.data_transfer_csv, intacct_xml)
+@pytest.mark.parametrize("route", sorted(adobe.EMAIL_ROUTES))
+def test_every_adobe_admin_export_route_gives_the_canonical_cards(route: str, tmp_path: Path,
+                                                                  adobe_expected: list[dict[str, Any]]) -> None:
+    root = write_route(adobe.scenario(), tmp_path, adobe.EMAIL_ROUTES[route], intacct_xml)
     assert _cards(root) == adobe.by_email(adobe.scenario(), adobe_expected)
 
 

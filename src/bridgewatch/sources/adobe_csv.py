@@ -1,5 +1,5 @@
-"""Adobe Commerce CSV exports: System → Data Transfer → Export (Customers Main File, Customer
-Addresses) and the Sales → Orders grid export.
+"""Adobe Commerce admin exports: System → Data Transfer → Export (Customers Main File, Customer
+Addresses, CSV) and the Sales → Orders and Customers → All Customers grid exports (CSV or Excel XML).
 
 The customer export has no entity id: rows are keyed by ``(email, _website)`` (reference §3.8), so
 the customer id here is the lower-cased email (a second website's row of the same email is counted
@@ -15,6 +15,10 @@ share). The grid has no ship-to country: an order takes its customer's default s
 billing) address country from the addresses export. Orders link to customers by ``Customer Email``, except
 a guest checkout (``Customer Group`` NOT LOGGED IN, when the grid shows that column), which stays a guest
 as REST's ``customer_is_guest`` keeps it even when the email is a registered customer's.
+
+The customers grid is keyed by email too (its ``Group`` shows names: ``b2b_groups``); its ``Country`` (the
+billing address's) stands in for an order's ship-to when no addresses export gives one. A grid exported as
+Excel XML (``spreadsheetml``) is recognised by content and read through the same kinds and maps.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bridgewatch.ingest.csvfile import CsvHead, is_blank
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import created, local_time
@@ -31,6 +36,8 @@ from bridgewatch.sources.money import priced
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, setting
+from bridgewatch.sources.spreadsheetml import read_workbook
+from bridgewatch.sources.xmlfile import is_xml, load_sheet
 from bridgewatch.sql import literal
 
 PLATFORM = const("adobe_commerce")
@@ -54,6 +61,15 @@ ORDERS = TabularKind("orders", ("ID", "Purchase Date"), {
     "status": ("Status",), "email": ("Customer Email",), "currency": ("Currency", "Order Currency"),
     "ship_country": ("Ship-to Country", "Shipping Country"), "group": ("Customer Group",),
 }, required=("id", "date", "total", "status"), label="orders grid export", table="orders", dates=True)
+GRID_CUSTOMERS = TabularKind("grid_customers", ("ID", "Email", "Customer Since"), {
+    "email": ("Email",), "name": ("Name",), "group": ("Group",), "country": ("Country",), "since": ("Customer Since",),
+    "taxvat": ("Tax VAT Number",), "vat_id": ("VAT Number",), "company": ("Company",),
+    "vat": (), "account_ref": (), "external_id": (),
+}, required=("email",), label="customers grid export", table="commerce_customers", dates=True)
+"""Customers → All Customers grid (CSV or Excel XML): the grid's column labels; ``Group`` and ``Country`` are shown
+as their labels (``Wholesale``, ``Germany``); ``Country``, ``Company`` and ``VAT Number`` are the default billing
+address's."""
+KINDS = (ADDRESSES, CUSTOMERS, ORDERS, GRID_CUSTOMERS)
 GUEST_GROUP = "not logged in"
 """The customer group the grid shows for a guest checkout (group 0), also when the email is a registered one."""
 CUSTOMER_KEY = "lower(trim({0}.email))"
@@ -64,7 +80,7 @@ class AdobeCommerceCsvReader(VendorReader):
 
     name = "adobe_commerce_csv"
     produces = ("orders", "commerce_customers")
-    kinds = ("customers", "addresses", "orders")
+    kinds = ("customers", "addresses", "orders", "grid_customers")
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
         "currency": Option(None, "Currency of the orders grid totals when their symbol does not name one (the "
@@ -77,6 +93,8 @@ class AdobeCommerceCsvReader(VendorReader):
         "status_labels": Option({}, "Custom status label → order state (e.g. {'Awaiting ERP': 'processing'})."),
         "inactive_states": Option(["closed"], "Order states that are not a live sale (canceled is cancelled)."),
         "b2b_group_ids": Option([], "Customer group ids that mark B2B buyers (e.g. [2] for Wholesale)."),
+        "b2b_groups": Option([], "Customer group names that mark B2B buyers in the customers grid export, which "
+                                 "shows the group's name (e.g. ['Wholesale'])."),
         "email_as_customer_id": Option(False, "Orders whose email matches no exported customer keep the email "
                                               "as customer id instead of counting as guests (a guest checkout "
                                               "the Customer Group column names stays a guest)."),
@@ -88,18 +106,31 @@ class AdobeCommerceCsvReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = read_head(session, path, "orders", kinds=[ADDRESSES, CUSTOMERS, ORDERS])
+        if not is_blank(path) and is_xml(path):
+            self._load_excel_xml(session, path, options)
+            return
+        head = read_head(session, path, "orders", kinds=KINDS)
         if head is not None:
-            kind = match_kind(path, head, [ADDRESSES, CUSTOMERS, ORDERS])
+            kind = match_kind(path, head, KINDS)
             load_csv(session, path, kind, head, overrides=options["columns"],
                      decimal_comma=options["decimal_comma"], date_order=options["date_order"])
 
+    def _load_excel_xml(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        """A grid exported as Excel XML: its header row and rows, read as the CSV export of the grid."""
+        sheet = read_workbook(path)
+        if not sheet.header:
+            session.add_empty(path, "the workbook holds no row", "orders")
+            return
+        kind = match_kind(path, CsvHead("utf-8", ",", tuple(sheet.header)), KINDS)
+        load_sheet(session, path, kind, sheet, overrides=options["columns"],
+                   decimal_comma=bool(options["decimal_comma"]), date_order=options["date_order"])
+
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        for kind in (CUSTOMERS, ADDRESSES, ORDERS):
+        for kind in KINDS:
             session.declare(kind.name, list(kind.columns))
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [_customers(options), _addresses(), _orders(options)]
+        return [_customers(options), _grid_customers(options), _addresses(), _orders(options)]
 
 
 def _default(flag_column: str) -> str:
@@ -128,6 +159,24 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
     })
 
 
+def _grid_customers(options: Mapping[str, Any]) -> TableMap:
+    """The customers grid: keyed by email as the Data Transfer export is (orders link to either by email)."""
+    given = options["columns"]
+    return TableMap("commerce_customers", "{grid_customers} AS r", {
+        "platform": PLATFORM,
+        "customer_id": Field(CUSTOMER_KEY.format("r"), "Email"),
+        "email": col("email", "Email"),
+        "name": col("name", "Name"),
+        "is_b2b": flag(in_list("trim(r.\"group\")", options["b2b_groups"])),
+        "company_name": col("company", "Company"),
+        "vat_number": first(col("vat", given.get("vat")), col("taxvat", "Tax VAT Number"), col("vat_id", "VAT Number")),
+        "account_ref": col("account_ref", given.get("account_ref")),
+        "external_id": col("external_id", given.get("external_id")),
+        "country": country(col("country", "Country")),
+        **created(col("since", "Customer Since"), options["date_formats"]),
+    })
+
+
 def _addresses() -> TableMap:
     known = f"(SELECT DISTINCT {CUSTOMER_KEY.format('c')} AS e, lower(trim(c.website)) AS w FROM {{customers}} AS c)"
     return TableMap("commerce_customers", f"{{addresses}} AS r LEFT JOIN {known} AS k ON k.e = lower(trim(r.email)) "
@@ -137,13 +186,23 @@ def _addresses() -> TableMap:
                              ("TRUE", literal("address of a customer not in the customers export"))])
 
 
+def _ship_countries() -> str:
+    """Per customer email, the country an order stands in for its ship-to: the default shipping address's, else the
+    default billing address's (addresses export), else the customers grid's ``Country`` (its billing address)."""
+    shipping, billing, key = _default("shipping"), _default("billing"), CUSTOMER_KEY.format("g")
+    grid = (f"SELECT {key}, '', NULLIF(trim(g.country), ''), NULL, NULL FROM {{grid_customers}} AS g "
+            f"WHERE {key} NOT IN (SELECT e FROM {shipping} UNION ALL SELECT e FROM {billing})")
+    return (f"(SELECT e, min(country) AS country FROM (SELECT * FROM {shipping} UNION ALL "
+            f"SELECT * FROM {billing} WHERE (e, w) NOT IN (SELECT e, w FROM {shipping}) UNION ALL ({grid})) "
+            f"GROUP BY e)")
+
+
 def _orders(options: Mapping[str, Any]) -> TableMap:
     labels = {k.lower(): v for k, v in {**STATUS_LABELS, **options["status_labels"]}.items()}
     state = Field(case_map(col("status"), labels), "Status")
-    emails = f"(SELECT DISTINCT {CUSTOMER_KEY.format('c')} AS e FROM {{customers}} AS c)"
-    ship = (f"(SELECT e, min(country) AS country FROM (SELECT * FROM {_default('shipping')} UNION ALL "
-            f"SELECT * FROM {_default('billing')} WHERE (e, w) NOT IN (SELECT e, w FROM {_default('shipping')})) "
-            f"GROUP BY e)")
+    emails = (f"(SELECT DISTINCT {CUSTOMER_KEY.format('c')} AS e FROM {{customers}} AS c UNION "
+              f"SELECT {CUSTOMER_KEY.format('g')} FROM {{grid_customers}} AS g)")
+    ship = _ship_countries()
     fallback = ", lower(trim(r.email))" if options["email_as_customer_id"] else ""
     total, currency = priced(col("total", "Grand Total (Purchased)"),
                              col("currency", "Currency"), "r.__dc",

@@ -1,4 +1,4 @@
-"""BigCommerce control-panel CSV exports (Orders → Export, Customers → Export).
+"""BigCommerce control-panel exports (Orders → Export, Customers → Export), as CSV or as XML.
 
 Export templates decide the columns and the date format (reference §2.8), so headers are matched by
 name with the usual alternatives and can be overridden (``columns``), and dates are read with
@@ -8,6 +8,9 @@ stores add theirs with ``status_labels``); an unknown label is quarantined. Gues
 ID`` 0. Countries are written as names ("United Kingdom") and read to ISO codes. Totals carry the
 currency symbol, which sets or checks the row's currency. ``Date Joined`` is a date without a time:
 it is kept as ``created_on``, never as a guessed midnight.
+
+The same exports saved as XML (``bigcommerce_xml``) are recognised by content and read through the columns
+and maps below, so one source may hold both; their quarantine rows name fields as the XML does.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bridgewatch.ingest.csvfile import is_blank
 from bridgewatch.sources.base import Option
+from bridgewatch.sources.bigcommerce_xml import read_export, xml_kind
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import created, local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
@@ -24,6 +29,7 @@ from bridgewatch.sources.money import priced
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, setting
+from bridgewatch.sources.xmlfile import element_name, is_xml, load_sheet
 
 PLATFORM = const("bigcommerce")
 STATUS_LABELS = {"Incomplete": 0, "Pending": 1, "Shipped": 2, "Partially Shipped": 3, "Refunded": 4, "Cancelled": 5,
@@ -73,11 +79,26 @@ class BigCommerceCsvReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        if not is_blank(path) and is_xml(path):
+            self._load_xml(session, path, options)
+            return
         head = read_head(session, path, "orders", kinds=[ORDERS, CUSTOMERS])
         if head is not None:
             kind = match_kind(path, head, [ORDERS, CUSTOMERS])
             load_csv(session, path, kind, head, overrides=options["columns"],
                      decimal_comma=options["decimal_comma"], date_order=options["date_order"])
+
+    def _load_xml(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
+        """The same export saved as XML: each ``<order>`` / ``<customer>`` a row under the headers above."""
+        name, sheet = read_export(path)
+        kind = xml_kind(ORDERS if name == "orders" else CUSTOMERS)
+        overrides = {c: element_name(h) for c, h in options["columns"].items()}
+        if not sheet.rows:
+            session.add_empty(path, f"the XML export holds no <{name[:-1]}>", kind.table)
+            return
+        load_sheet(session, path, kind, sheet, overrides=overrides, decimal_comma=bool(options["decimal_comma"]),
+                   date_order=options["date_order"])
+        session.field_names[str(path)] = element_name
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         for kind in (ORDERS, CUSTOMERS):

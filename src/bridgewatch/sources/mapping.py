@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from abc import abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, ClassVar
@@ -243,7 +243,8 @@ def _zone(option: object, context: ReadContext, key: str) -> str:
 
 def _complete(result: ReadResult, session: Session, table: str) -> ReadResult:
     """Every file in the accounting: lines that could not be read are quarantined in the file's table,
-    blank rows excluded there, and a file that yielded no record says why (``no orders: the file is empty``)."""
+    blank rows excluded there, and a file that yielded no record says why (``no orders: the file is empty``).
+    Quarantine rows name fields as their file does (``Session.field_names``)."""
     by_key = {(a.table, a.file): a for a in result.accounts}
 
     def account_of(file: str) -> FileAccount:
@@ -261,6 +262,10 @@ def _complete(result: ReadResult, session: Session, table: str) -> ReadResult:
         account = account_of(file)
         account.read += blank
         account.excluded[BLANK_ROW] += blank
+    for account in result.accounts:
+        rename = session.field_names.get(account.file)
+        if rename:
+            account.quarantined = [replace(p, field=rename(p.field)) if p.field else p for p in account.quarantined]
     seen = {a.file for a in result.accounts}
     for file in dict.fromkeys(session.files):
         if file in seen:

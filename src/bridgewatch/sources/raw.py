@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,9 @@ class Session:
     """Per file that holds no record, why (``the file is empty``)."""
     warnings: list[ReadWarning] = field(default_factory=list)
     """What :meth:`warn` recorded (they go into the ingest accounting)."""
+    field_names: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    """Per file whose fields the file names otherwise than the maps do (an XML export's ``Order_Date`` for the
+    CSV's ``Order Date``), the name in the file of a field the maps name (used in its quarantine rows)."""
     _count: int = 0
 
     def __post_init__(self) -> None:

@@ -32,15 +32,29 @@ def config_fingerprint(config: WorkspaceConfig) -> str:
 
 
 def input_fingerprint(root: Path, files: Iterable[str]) -> list[dict[str, Any]]:
-    """Each input file once, sorted: its path relative to the workspace, size and SHA-256."""
+    """Each input file once, sorted: its path relative to the workspace, size and SHA-256. A name of what was
+    read inside a file (a workbook's sheet ``customers.xlsx[Customers]``, a package member ``pkg.zip/x.csv``)
+    stands for that file."""
     out = []
-    for name in sorted(set(files)):
-        path = Path(name) if Path(name).is_absolute() else root / name
-        if not path.is_file():
-            continue
+    for path in sorted({p for name in files if (p := _file_of(root, name)) is not None}, key=str):
         shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         out.append({"file": shown, "size": path.stat().st_size, "sha256": file_digest(path)})
     return out
+
+
+def _file_of(root: Path, name: str) -> Path | None:
+    """The file ``name`` is, or is read from (a sheet or ZIP member named after its file); None if none is."""
+    path = Path(name) if Path(name).is_absolute() else root / name
+    if path.is_file():
+        return path
+    if path.name.endswith("]") and "[" in path.name:  # a workbook's sheet (ingest.workbook.without_sheet)
+        path = path.with_name(path.name[:path.name.rindex("[")])
+    for candidate in (path, *path.parents):
+        if candidate.is_file():
+            return candidate
+        if candidate == root or candidate.is_dir():
+            return None
+    return None
 
 
 def combined(entries: list[dict[str, Any]]) -> str:

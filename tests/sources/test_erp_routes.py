@@ -228,16 +228,19 @@ def test_a_d365_data_package_zip_reads_as_its_customers_csv(tmp_path: Path) -> N
 
 
 def test_a_d365_data_package_without_a_customers_csv_is_refused_with_what_to_do(tmp_path: Path) -> None:
-    excel = _package(tmp_path / "excel.zip", {"Customers V3.xlsx": b"PK-not-read"})
-    with pytest.raises(InputError, match=r"excel.zip: the data package holds 'Customers V3.xlsx', an entity file "
-                                         r"that is not CSV.*target data format"):
+    excel = _package(tmp_path / "xml.zip", {"Customers V3.xml": "<Document/>"})
+    with pytest.raises(InputError, match=r"xml.zip: the data package holds 'Customers V3.xml', an entity file "
+                                         r"that is neither CSV nor Excel.*target data format"):
         read("d365_fo_csv", [excel])
     groups = _package(tmp_path / "groups.zip", {"Customer groups.csv": "CUSTOMERGROUPID,DESCRIPTION\n10,Retail\n"})
-    with pytest.raises(InputError, match=r"groups.zip: this data package holds no Customers V3 CSV \(no CSV member "
-                                         r"whose header has CUSTOMERACCOUNT\)"):
+    with pytest.raises(InputError, match=r"groups.zip: this data package holds no Customers V3 data file \(no CSV or "
+                                         r"Excel member whose header has CUSTOMERACCOUNT\)"):
         read("d365_fo_csv", [groups])
+    broken = _package(tmp_path / "broken.zip", {"Customers V3.xlsx": b"PK-not-a-workbook"})
+    with pytest.raises(InputError, match=r"broken.zip: this data package holds no Customers V3 data file"):
+        read("d365_fo_csv", [broken])
     workbook = _package(tmp_path / "Customers V3.xlsx", {"[Content_Types].xml": MANIFEST, "xl/workbook.xml": MANIFEST})
-    with pytest.raises(InputError, match=r"Customers V3.xlsx: an Excel workbook, not a data package or CSV"):
+    with pytest.raises(InputError, match=r"Customers V3.xlsx: an Excel workbook that cannot be read"):
         read("d365_fo_csv", [workbook])
     cut = tmp_path / "cut.zip"
     cut.write_bytes(excel.read_bytes()[:-30])

@@ -110,17 +110,17 @@ def test_blank_header_cells_a_spreadsheet_leaves_are_read_past(tmp_path: Path) -
     assert not problems(result)
 
 
-def test_an_excel_workbook_given_as_the_export_is_named_as_such(tmp_path: Path) -> None:
+def test_a_workbook_that_is_no_more_than_a_zip_of_parts_is_named_as_damaged(tmp_path: Path) -> None:
     workbook = tmp_path / "customers_export.xlsx"
     with zipfile.ZipFile(workbook, "w") as book:
         book.writestr("[Content_Types].xml", "<Types/>")
         book.writestr("xl/workbook.xml", "<workbook/>")
     with pytest.raises(InputError) as err:
         read("shopify_csv", [workbook])
-    assert str(err.value).split("\n")[0] == (
-        f"{workbook}: not a CSV file but a ZIP archive or Excel workbook (.xlsx, .xls). Save the sheet as CSV "
-        f"(UTF-8), or unzip the export, and point the source at the CSV file.")
-    assert [(p.file, p.reason) for p in err.value.problems] == [(str(workbook), "workbook or ZIP archive, not CSV")]
+    assert str(err.value).split("\n")[0].startswith(f"{workbook}: an Excel workbook that cannot be read (")
+    assert str(err.value).split("\n")[0].endswith("): it may be cut short or damaged. Download or export it "
+                                                  "again, or open it in Excel and save it again.")
+    assert [(p.file, p.reason) for p in err.value.problems] == [(str(workbook), "damaged Excel workbook")]
 
 
 def test_missing_timestamp_zone_option_overrides_workspace(tmp_path: Path) -> None:

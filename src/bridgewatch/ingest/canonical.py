@@ -1,4 +1,4 @@
-"""Read canonical table files (CSV or Parquet, one per table) into typed Arrow tables.
+"""Read canonical table files (CSV, Excel .xlsx or Parquet, one per table) into typed Arrow tables.
 
 Files are read by DuckDB's own readers with every column as text, checked cell by cell in SQL,
 and cast. Bad cells either stop the load with one error naming each file, row and field, or are
@@ -22,6 +22,7 @@ from bridgewatch.errors import InputError, Problem, did_you_mean
 from bridgewatch.ingest.accounting import Accounting, FileAccount, OnBadRow
 from bridgewatch.ingest.csvfile import (
     BLANK_ROW,
+    CsvHead,
     blank_row_sql,
     is_blank,
     rejected_lines,
@@ -31,14 +32,15 @@ from bridgewatch.ingest.csvfile import (
 )
 from bridgewatch.ingest.csvlines import empty_rows
 from bridgewatch.ingest.typing import Check, _q, any_bad_sql, duplicate_rows, problem_rows, rules_for, typed_sql
+from bridgewatch.ingest.workbook import EMPTY_WORKBOOK, is_workbook, workbook_csv
 from bridgewatch.model.tables import TABLES, Table
 from bridgewatch.sql import literal
 
-EXTENSIONS = (".csv", ".csv.gz", ".tsv", ".parquet")
+EXTENSIONS = (".csv", ".csv.gz", ".tsv", ".parquet", ".xlsx")
 
 
 def find_table_file(folder: Path, table: Table) -> Path | None:
-    """The file holding ``table`` in ``folder`` (``<table>.csv``, ``.tsv``, ``.csv.gz`` or ``.parquet``)."""
+    """The file holding ``table`` in ``folder`` (``<table>.csv``, ``.tsv``, ``.csv.gz``, ``.parquet`` or ``.xlsx``)."""
     for ext in EXTENSIONS:
         candidate = folder / f"{table.name}{ext}"
         if candidate.is_file():
@@ -156,7 +158,7 @@ def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
             continue
         if path is None and not table.optional:
             problems.append(Problem(str(folder / f"{table.name}.csv"), None, None, None,
-                                    "required file is missing (also accepted: .tsv, .csv.gz, .parquet)"))
+                                    "required file is missing (also accepted: .tsv, .csv.gz, .parquet, .xlsx)"))
             continue
         try:
             arrow, account = load_table(con, table, path, workspace_id=workspace_id, on_bad_row=on_bad_row)
@@ -184,7 +186,11 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path | None, 
         arrow = empty_table(con, table)
         account = None if path is None else FileAccount(table.name, str(path), notes=[empty_note(table.name, BLANK)])
         return arrow, account
-    present, rejected = _read_raw(con, table, path)
+    read = _read_raw(con, table, path)
+    if read is None:  # a workbook whose sheets hold no value
+        return empty_table(con, table), FileAccount(table.name, str(path), notes=[empty_note(table.name,
+                                                                                             EMPTY_WORKBOOK)])
+    present, rejected, path = read
     try:
         arrow, account = cast_relation(con, table, "__raw", present, workspace_id=workspace_id, file=str(path),
                                        on_bad_row=on_bad_row, options=CastOptions(exclude_column="__exclude"))
@@ -322,13 +328,15 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: Table, file: str, present
     return duplicate_rows(con, relation, table, file, present)
 
 
-def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple[set[str], list[Problem]]:
+def _read_raw(con: duckdb.DuckDBPyConnection, table: Table,
+              path: Path) -> tuple[set[str], list[Problem], Path] | None:
     """Read ``path`` as all-text table ``__raw`` with a 1-based ``__row`` and ``__exclude`` (:data:`BLANK_ROW`
     for a CSV row whose every cell is empty).
 
     Returns:
-        The columns present, and one problem per CSV line DuckDB could not split into the header's
-        columns (too many or too few fields, broken quoting).
+        The columns present, one problem per CSV line DuckDB could not split into the header's
+        columns (too many or too few fields, broken quoting), and the name of what was read (``path``,
+        or ``path[sheet]`` for a workbook); None for a workbook whose sheets hold no value.
     """
     rejected: list[Problem] = []
     empty: list[int] = []
@@ -337,7 +345,10 @@ def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple
         _create_file_table(con, path, f"read_parquet({literal(str(path))})", "Parquet")
         columns = [r[0] for r in con.execute("DESCRIBE __file").fetchall()]
     else:
-        columns, rejected, empty = _read_csv(con, path)
+        read = _read_csv(con, table, path)
+        if read is None:
+            return None
+        columns, rejected, empty, path = read
         blank = blank_row_sql(columns)
         columns = _without_blank_columns(con, path, columns)
     by_name = {c.strip().lower(): c for c in columns}
@@ -346,7 +357,7 @@ def _read_raw(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> tuple
     row = row_number_sql(con, [p.row for p in rejected if p.row is not None] + empty, "__skipped", "__file.rowid")
     con.execute(f"CREATE OR REPLACE TEMP TABLE __raw AS SELECT {row} AS __row, {casts}, "
                 f"CASE WHEN {blank} THEN {literal(BLANK_ROW)} END AS __exclude FROM __file")
-    return set(by_name), rejected
+    return set(by_name), rejected, path
 
 
 def _without_blank_columns(con: duckdb.DuckDBPyConnection, path: Path, columns: list[str]) -> list[str]:
@@ -376,27 +387,46 @@ def _create_file_table(con: duckdb.DuckDBPyConnection, path: Path, reader: str, 
                          f"and in the expected format.") from exc
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[Problem], list[int]]:
+def _read_csv(con: duckdb.DuckDBPyConnection, table: Table,
+              path: Path) -> tuple[list[str], list[Problem], list[int], Path] | None:
     """Read a CSV with the dialect of its header line; lines that do not fit are returned as problems, and
-    the data rows that are empty lines (DuckDB skips them: the rows after them keep their numbers).
+    the data rows that are empty lines (DuckDB skips them: the rows after them keep their numbers), and the
+    name of what was read.
 
-    Windows-1252 and UTF-16 files are read from a UTF-8 copy, like vendor exports.
+    Windows-1252 and UTF-16 files are read from a UTF-8 copy, like vendor exports; an Excel workbook
+    from a CSV copy of its data sheet (of several, the one whose header has the table's required
+    columns), named ``path[sheet]``. None for a workbook whose sheets hold no value.
     """
-    head = sniff_csv(path)
-    if not head.header or not any(head.header):
-        raise InputError(f"{path}: the file is empty or has no header row. Export it again with a header.")
-    names = list(dict.fromkeys(h or f"{BLANK_HEADER}{i}" for i, h in enumerate(head.header)))
-    if len(names) != len(head.header):
-        raise InputError(f"{path}: the header repeats a column name ({', '.join(head.header)}).")
-    spec = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
-    con.execute("DROP TABLE IF EXISTS __rejects; DROP TABLE IF EXISTS __reject_scans")
     with tempfile.TemporaryDirectory(prefix="bridgewatch-") as scratch:
-        source = path if head.encoding == "utf-8" else utf8_copy(path, head.encoding, Path(scratch) / "utf8.csv")
+        head = _head(table, path, Path(scratch))
+        if head is None:
+            return None
+        path = head.label(path)
+        if not head.header or not any(head.header):
+            raise InputError(f"{path}: the file is empty or has no header row. Export it again with a header.")
+        names = list(dict.fromkeys(h or f"{BLANK_HEADER}{i}" for i, h in enumerate(head.header)))
+        if len(names) != len(head.header):
+            raise InputError(f"{path}: the header repeats a column name ({', '.join(head.header)}).")
+        spec = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+        con.execute("DROP TABLE IF EXISTS __rejects; DROP TABLE IF EXISTS __reject_scans")
+        source = head.source or path
+        source = source if head.encoding == "utf-8" else utf8_copy(path, head.encoding, Path(scratch) / "utf8.csv")
         _create_file_table(con, path, (
             f"read_csv({literal(str(source))}, header = true, auto_detect = false, columns = {spec}, "
             f"delim = {literal(head.delimiter)}, quote = '\"', escape = '\"', "
             f"store_rejects = true, rejects_table = '__rejects', rejects_scan = '__reject_scans')"), "CSV")
-        return names, rejected_lines(con, path, "__rejects", source), empty_rows(con, source, head.delimiter)
+        return names, rejected_lines(con, path, "__rejects", source), empty_rows(con, source, head.delimiter), path
+
+
+def _head(table: Table, path: Path, scratch: Path) -> CsvHead | None:
+    """The head of a CSV file, or of a workbook's data sheet written as CSV into ``scratch`` (None: no sheet
+    holds a value)."""
+    if not is_workbook(path):
+        return sniff_csv(path)
+    required = [c.name for c in table.columns if c.required]
+    sheet = workbook_csv(path, scratch / "sheet.csv", label=path,
+                         accepts=lambda header: set(required) <= {h.strip().lower() for h in header})
+    return None if sheet is None else CsvHead("utf-8", ",", sheet.header, source=sheet.csv, sheet=sheet.sheet)
 
 
 def _check_columns(table: Table, path: Path, present: set[str]) -> None:

@@ -19,6 +19,7 @@ import duckdb
 
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.csvlines import physical_lines
+from bridgewatch.ingest.workbook import not_readable
 
 DELIMITERS = (",", ";", "\t", "|")
 WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
@@ -32,6 +33,14 @@ class CsvHead:
     encoding: str
     delimiter: str
     header: tuple[str, ...]
+    source: Path | None = None
+    """Where the CSV is when it is not the file named: a workbook's sheet written as CSV (``workbook.py``)."""
+    sheet: str | None = None
+    """The workbook sheet the CSV holds (None for a CSV file)."""
+
+    def label(self, path: Path) -> Path:
+        """How rows, quarantine and accounting name the file read: ``path``, or ``path[sheet]`` for a sheet."""
+        return path if self.sheet is None else path.with_name(f"{path.name}[{self.sheet}]")
 
 
 def sniff_csv(path: Path, encoding: str | None = None) -> CsvHead:
@@ -42,6 +51,8 @@ def sniff_csv(path: Path, encoding: str | None = None) -> CsvHead:
     except OSError as exc:
         raise InputError(f"{path}: cannot be opened ({exc.strerror}). Check the path and permissions.") from exc
     if head.startswith(WORKBOOKS):
+        if why := not_readable(path, head):
+            raise InputError(why, [Problem(str(path), None, None, None, "spreadsheet bridgewatch does not read")])
         raise InputError(f"{path}: not a CSV file but a ZIP archive or Excel workbook (.xlsx, .xls). Save the sheet "
                          f"as CSV (UTF-8), or unzip the export, and point the source at the CSV file.",
                          [Problem(str(path), None, None, None, "workbook or ZIP archive, not CSV")])

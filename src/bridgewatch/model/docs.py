@@ -6,13 +6,15 @@ from bridgewatch.model.tables import LINEAGE_COLUMNS, TABLES, Column
 
 HEADER = """# The canonical model
 
-Every source (canonical CSV/Parquet files, vendor exports, APIs) is mapped onto these tables; every card
+Every source (canonical CSV/Excel/Parquet files, vendor exports, APIs) is mapped onto these tables; every card
 reads only them. This page is generated from `src/bridgewatch/model/tables.py`
 (`python -m bridgewatch.model.docs > docs/model.md`); a test keeps the two identical.
 
 A workspace folder holds `workspace.toml` and, for canonical input, one file per table in `data/`:
-`<table>.csv` (UTF-8, comma-separated, header row), `.tsv`, `.csv.gz` or `.parquet`. Column names are
-matched case-insensitively; unknown columns are an error (with a suggestion); a column that is not
+`<table>.csv` (UTF-8, comma-separated, header row), `.tsv`, `.csv.gz`, `.parquet` or `.xlsx` (an Excel
+workbook: its one sheet, or of several the one whose header has the table's required columns; rows
+are named `<table>.xlsx[<sheet>]`, typed cells read as docs/sources/README.md "File shapes" says). Column
+names are matched case-insensitively; unknown columns are an error (with a suggestion); a column that is not
 required may be left out. Columns with a blank header cell and no value (the trailing `,,` a
 spreadsheet leaves) are ignored; one holding values is an error naming its position. A row whose
 every cell is empty (`,,,,` under a spreadsheet's data) is excluded as `blank row` in the file's

@@ -109,7 +109,7 @@ class AdobeCommerceCsvReader(VendorReader):
         if not is_blank(path) and is_xml(path):
             self._load_excel_xml(session, path, options)
             return
-        head = read_head(session, path, "orders")
+        head = read_head(session, path, "orders", kinds=KINDS)
         if head is not None:
             kind = match_kind(path, head, KINDS)
             load_csv(session, path, kind, head, overrides=options["columns"],

@@ -82,7 +82,7 @@ class BigCommerceCsvReader(VendorReader):
         if not is_blank(path) and is_xml(path):
             self._load_xml(session, path, options)
             return
-        head = read_head(session, path, "orders")
+        head = read_head(session, path, "orders", kinds=[ORDERS, CUSTOMERS])
         if head is not None:
             kind = match_kind(path, head, [ORDERS, CUSTOMERS])
             load_csv(session, path, kind, head, overrides=options["columns"],

@@ -1,5 +1,5 @@
-"""Dynamics 365 Business Central: the *Customers* list exported as a file (CSV, or the workbook "Open in Excel"
-gives, saved as CSV).
+"""Dynamics 365 Business Central: the *Customers* list exported as a file (the workbook "Open in Excel" gives,
+as it is or saved as CSV).
 
 Business Central's list pages export their columns under the field captions of the Customer table
 (``No.``, ``Name``, ``Email``, ``VAT Registration No.``, ``Country/Region Code``, ``Blocked``,
@@ -67,12 +67,13 @@ class BusinessCentralCsvReader(VendorReader):
             raise ConfigError(f"sources.{session.source}.options.company: a Business Central customer list export "
                               f"does not name its company; set company to the entity it was exported from "
                               f"(e.g. company = \"CRONUS UK\").")
-        head = read_head(session, path, "erp_customers")
-        if head is None:
-            return
         kind = self._kind(options)
         signature = tuple(options["columns"].get(field, header) for field, header in (("no", "No."), ("name", "Name")))
-        match_kind(path, head, [TabularKind(kind.name, signature, kind.columns, label=kind.label)])
+        exported = TabularKind(kind.name, signature, kind.columns, label=kind.label)
+        head = read_head(session, path, "erp_customers", kinds=[exported])
+        if head is None:
+            return
+        match_kind(path, head, [exported])
         load_csv(session, path, kind, head, overrides=options["columns"], date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:

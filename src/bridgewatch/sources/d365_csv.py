@@ -1,12 +1,14 @@
-"""Dynamics 365 Finance & Operations: the *Customers V3* entity exported as CSV by Data management.
+"""Dynamics 365 Finance & Operations: the *Customers V3* entity exported as CSV or Excel by Data management.
 
-An export project of the Data management workspace writes one CSV per entity, in a *data package*:
-a ZIP holding the package's ``Manifest.xml`` and ``PackageHeader.xml`` and one data file per entity
-(the package API's ``GetExportedPackageUrl`` gives the same ZIP). Either the package as downloaded or
-the entity's CSV taken out of it is read: in a package, the CSV members with the Customers V3
-columns are read (each named ``<package>.zip/<member>`` in rows, quarantine and accounting), the
-CSVs of other entities are accounted as not read, and an entity written as Excel or XML stops the read
-with what to do (choose CSV as the project's target data format). Its headers are the entity's field names in upper
+An export project of the Data management workspace writes one data file per entity (CSV, or an
+Excel workbook of one sheet, by the project's target data format), in a *data package*: a ZIP
+holding the package's ``Manifest.xml`` and ``PackageHeader.xml`` and the entities' data files (the
+package API's ``GetExportedPackageUrl`` gives the same ZIP). Either the package as downloaded or the
+entity's file taken out of it is read: in a package, the CSV and .xlsx members with the Customers V3
+columns are read (each named ``<package>.zip/<member>`` in rows, quarantine and accounting; a
+workbook's ``<member>[<sheet>]``), the files of other entities are accounted as not read, and an
+entity written as XML stops the read with what to do (choose CSV or Excel as the project's target
+data format). Its headers are the entity's field names in upper
 case (``CUSTOMERACCOUNT``, ``ORGANIZATIONNAME``, ``TAXEXEMPTNUMBER``, ...); headers are matched
 without regard to case, so a file whose headers are the OData names (``CustomerAccount``) reads the
 same. Each column is mapped exactly as the OData reader maps the field of the same name
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.errors import InputError
+from bridgewatch.ingest.workbook import is_workbook
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import OPTIONS, customer_map
 from bridgewatch.sources.mapping import TableMap, VendorReader
@@ -39,6 +42,8 @@ FIELDS = ("CustomerAccount", "dataAreaId", "OrganizationName", "PersonFirstName"
 MISSING_AREA = "DATAAREAID is missing: export it (it is the legal entity) or set the legal_entity option"
 PACKAGE_FILES = ("manifest.xml", "packageheader.xml")
 """A data package's own description files (lower case), beside its entities' data files: not data, not read."""
+DATA_FILES = (".csv", ".xlsx")
+"""The entity data files read from a package (the target data formats CSV and Excel), by their name's ending."""
 OTHER_ENTITY = "another entity of the data package (its header has no {column} column), not read"
 
 
@@ -67,10 +72,10 @@ class D365FoCsvReader(VendorReader):
                            label="Customers V3 data management export", table="erp_customers")
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        if _is_zip(path):
+        if _is_zip(path) and not is_workbook(path):
             self._load_package(session, path, options)
             return
-        head = read_head(session, path, "erp_customers")
+        head = read_head(session, path, "erp_customers", kinds=[self._exported(options)])
         if head is not None:
             match_kind(path, head, [self._exported(options)])
             load_csv(session, path, self.kind(options), head, overrides=options["columns"])
@@ -82,25 +87,27 @@ class D365FoCsvReader(VendorReader):
         return TabularKind(kind.name, signature, kind.columns, label=kind.label)
 
     def _load_package(self, session: Session, package: Path, options: Mapping[str, Any]) -> None:
-        """Read the Customers V3 CSV member(s) of a data package ZIP (see the module's description)."""
+        """Read the Customers V3 CSV or Excel member(s) of a data package ZIP (see the module's description)."""
         exported, read = self._exported(options), 0
         for member, copy in _members(session, package):
             label = package / member.lstrip("/")  # a member named from the root is still inside the package
-            head = read_head(session, label, "erp_customers", copy=copy)
+            head = read_head(session, label, "erp_customers", copy=copy, kinds=[exported])
             if head is None:  # an empty member is accounted as empty, as an empty CSV given alone is
                 read += 1
                 continue
             try:
                 match_kind(label, head, [exported])
-            except InputError:  # the CSV of another entity exported in the same package
-                session.add_empty(label, OTHER_ENTITY.format(column=exported.signature[0]), "erp_customers")
+            except InputError:  # the data file of another entity exported in the same package
+                session.add_empty(head.label(label), OTHER_ENTITY.format(column=exported.signature[0]),
+                                  "erp_customers")
                 continue
             load_csv(session, label, self.kind(options), head, overrides=options["columns"], copy=copy)
             read += 1
         if not read:
-            raise InputError(f"{package}: this data package holds no Customers V3 CSV (no CSV member whose header "
-                             f"has {exported.signature[0]}). Add the Customers V3 entity to the export "
-                             f"project with CSV as its target data format, or give the entity's CSV itself.")
+            raise InputError(f"{package}: this data package holds no Customers V3 data file (no CSV or Excel member "
+                             f"whose header has {exported.signature[0]}). Add the Customers V3 entity to the export "
+                             f"project with CSV or Excel as its target data format, or give the entity's file "
+                             f"itself.")
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self.kind(options).columns))
@@ -122,25 +129,22 @@ def _members(session: Session, package: Path) -> list[tuple[str, Path]]:
     scratch folder), in the ZIP's order; the package's description files and folders left out.
 
     Raises:
-        InputError: the ZIP cannot be read, or holds an entity file that is not CSV (Excel, XML).
+        InputError: the ZIP cannot be read, or holds an entity file that is neither CSV nor Excel (XML).
     """
     out = []
     try:
         with zipfile.ZipFile(package) as zf:
-            if "xl/workbook.xml" in zf.namelist():
-                raise InputError(f"{package}: an Excel workbook, not a data package or CSV, which this reader "
-                                 f"cannot read. Export Customers V3 with CSV as the target data format, or save "
-                                 f"the sheet as CSV (UTF-8).")
             for info in zf.infolist():
                 name = info.filename
                 base = name.rsplit("/", 1)[-1]
                 if info.is_dir() or base.lower() in PACKAGE_FILES:
                     continue
-                if not base.lower().endswith(".csv"):
-                    raise InputError(f"{package}: the data package holds {name!r}, an entity file that is not "
-                                     f"CSV, which this reader cannot read. Export the project with CSV as its "
-                                     f"target data format, or give the Customers V3 CSV itself.")
-                copy = session.scratch() / f"{session.fresh('pkg')}.csv"  # never a path taken from the ZIP
+                suffix = next((s for s in DATA_FILES if base.lower().endswith(s)), None)
+                if suffix is None:
+                    raise InputError(f"{package}: the data package holds {name!r}, an entity file that is neither "
+                                     f"CSV nor Excel, which this reader cannot read. Export the project with CSV "
+                                     f"or Excel as its target data format, or give the Customers V3 file itself.")
+                copy = session.scratch() / f"{session.fresh('pkg')}{suffix}"  # never a path taken from the ZIP
                 with zf.open(info) as src, copy.open("wb") as dst:
                     shutil.copyfileobj(src, dst)
                 out.append((name, copy))

@@ -30,9 +30,10 @@ DATE_ONLY = ("'^\\s*([0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}|[0-9]{1,2} [A-Za-z
 
 
 def orient(fmt: str, order: str) -> str:
-    """``fmt`` with ``%d`` and ``%m`` in the order ``dmy`` or ``mdy`` (formats without both unchanged)."""
+    """``fmt`` with ``%d`` and ``%m`` in the order ``dmy`` or ``mdy``; formats without both, and year-first ones
+    (``%Y-%m-%d``: ISO, written so in every locale and by a workbook's date cells), unchanged."""
     d, m = fmt.find("%d"), fmt.find("%m")
-    if d < 0 or m < 0 or (d < m) == (order == "dmy"):
+    if d < 0 or m < 0 or fmt.lstrip().startswith(("%Y", "%y")) or (d < m) == (order == "dmy"):
         return fmt
     return fmt.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 

@@ -234,12 +234,13 @@ class SageIntacctCsvReader(VendorReader):
                            CSV_KIND.label, table="erp_customers", dates=True)
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = read_head(session, path, "erp_customers")
-        if head is None:
-            return
         kind = self._kind(options)
         signature = [options["columns"].get("CUSTOMERID", kind.signature[0])]
-        match_kind(path, head, [TabularKind(kind.name, tuple(signature), kind.columns, label=kind.label)])
+        exported = TabularKind(kind.name, tuple(signature), kind.columns, label=kind.label)
+        head = read_head(session, path, "erp_customers", kinds=[exported])
+        if head is None:
+            return
+        match_kind(path, head, [exported])
         load_csv(session, path, kind, head, overrides=options["columns"], date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:

@@ -27,6 +27,7 @@ from bridgewatch.ingest.accounting import FileAccount
 from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note, plan_lightly
 from bridgewatch.ingest.csvfile import BLANK_ROW
 from bridgewatch.ingest.typing import Check
+from bridgewatch.ingest.workbook import without_sheet
 from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType
 from bridgewatch.sources import countries
 from bridgewatch.sources.base import Option, ReadContext, Reader, ReadResult, resolve_options
@@ -174,7 +175,7 @@ def _zone_sql(zones: Mapping[str, Any], table: str, files: Sequence[str], contex
     for key, zone in zones.items():
         _zone(zone, context, f"timezones.{key}")
     by_file = {f: str(z) for f in files for k, z in zones.items() if k not in TABLES_BY_NAME
-               and (fnmatch(Path(f).name, k) or fnmatch(f, k))}
+               and any(fnmatch(Path(n).name, k) or fnmatch(n, k) for n in (f, without_sheet(f)))}
     whens = " ".join(f"WHEN {literal(f)} THEN {literal(z)}" for f, z in by_file.items())
     default = literal(zones[table]) if table in zones else "NULL"
     return f"CASE r.__file {whens} ELSE {default} END" if whens else (default if table in zones else None)

@@ -2,8 +2,9 @@
 
 A file is recognised by its header (:func:`match_kind`) and read by DuckDB's CSV reader with the
 dialect the header line shows, every column as text. Windows-1252 and UTF-16 files are read from
-a UTF-8 copy. A line that does not fit the header (a field too many or too few, broken quoting) is
-set aside with its line number, to be quarantined in the file's table, instead of stopping the
+a UTF-8 copy, an Excel workbook's data sheet from a CSV copy (``bridgewatch.ingest.workbook``;
+named ``<file>[<sheet>]``). A line that does not fit the header (a field too many or too few, broken
+quoting) is set aside with its line number, to be quarantined in the file's table, instead of stopping the
 file. A row whose every cell is empty (``,,,,`` under a spreadsheet's data) is left out and counted as
 excluded ``blank row`` in the file's table. A 0-byte file or a header without rows is accounted as
 such (``no orders: ...``).
@@ -24,6 +25,7 @@ from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.canonical import BLANK, HEADER_ONLY
 from bridgewatch.ingest.csvfile import CsvHead, blank_row_sql, is_blank, rejected_lines, row_number_sql, sniff_csv
 from bridgewatch.ingest.csvlines import empty_rows
+from bridgewatch.ingest.workbook import EMPTY_WORKBOOK, is_workbook, workbook_csv
 from bridgewatch.sources.raw import Session, TabularKind, first_line
 from bridgewatch.sources.shapes import q
 from bridgewatch.sql import literal
@@ -35,25 +37,42 @@ DATE_ORDER_CHOICES = tuple(DATE_ORDERS)
 """The values of the readers' ``date_order`` option."""
 
 
+def carries(kind: TabularKind, header: Sequence[str]) -> bool:
+    """``header`` has every column of ``kind``'s signature (case aside): the file is of that kind."""
+    present = {h.lower() for h in header}
+    return all(s.lower() in present for s in kind.signature)
+
+
 def match_kind(path: Path, head: CsvHead, kinds: Sequence[TabularKind]) -> TabularKind:
     """The kind whose signature the header carries."""
-    present = {h.lower() for h in head.header}
     for kind in kinds:
-        if all(s.lower() in present for s in kind.signature):
+        if carries(kind, head.header):
             return kind
     expected = "; ".join(f"{k.label or k.name}: {', '.join(k.signature)}" for k in kinds)
-    raise InputError(f"{path}: not a file this reader knows. Its header does not have the columns of any "
+    raise InputError(f"{head.label(path)}: not a file this reader knows. Its header does not have the columns of any "
                      f"supported export ({expected}). Check the source's reader and path.")
 
 
-def read_head(session: Session, path: Path, table: str, *, copy: Path | None = None) -> CsvHead | None:
-    """The header of ``path``, or None for a 0-byte / blank file (then accounted as empty in ``table``).
+def read_head(session: Session, path: Path, table: str, *, copy: Path | None = None,
+              kinds: Sequence[TabularKind] = ()) -> CsvHead | None:
+    """The header of ``path``, or None for a 0-byte / blank file or a workbook without a value (then accounted
+    as empty in ``table``).
 
-    ``copy``: where the file's bytes are when ``path`` names it inside a package (a ZIP member)."""
-    if is_blank(copy or path):
+    An Excel workbook is written to a CSV copy in the session's scratch folder (``ingest/workbook.py``); of
+    several sheets, the one whose header carries one of ``kinds`` is read. ``copy``: where the file's bytes
+    are when ``path`` names it inside a package (a ZIP member)."""
+    source = copy or path
+    if is_blank(source):
         session.add_empty(path, BLANK, table)
         return None
-    return sniff_csv(copy or path)
+    if not is_workbook(source):
+        return sniff_csv(source)
+    sheet = workbook_csv(source, session.scratch() / f"{session.fresh('xlsx')}.csv", label=path,
+                         accepts=lambda header: any(carries(k, header) for k in kinds))
+    if sheet is None:
+        session.add_empty(path, EMPTY_WORKBOOK, table)
+        return None
+    return CsvHead("utf-8", ",", sheet.header, source=sheet.csv, sheet=sheet.sheet)
 
 
 def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
@@ -62,10 +81,11 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
     """Read ``path`` with DuckDB's CSV reader into the raw relation of ``kind``.
 
     ``copy``: where the file's bytes are when ``path`` names it inside a package (a ZIP member); rows,
-    rejects and messages still name ``path``."""
+    rejects and messages still name ``path`` (a workbook's sheet: ``path[sheet]``)."""
+    path = head.label(path)
     chosen = resolve_columns(path, kind, head.header, overrides or {})
     names = _unique(head.header)
-    source = copy or path
+    source = head.source or copy or path
     source = source if head.encoding == "utf-8" else session.utf8(source, head.encoding, ".csv")
     table, rejects = session.fresh("csv"), session.fresh("rej")
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"

@@ -106,10 +106,11 @@ class ShopifyCsvReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = read_head(session, path, "orders")
+        kinds = [self._kind(k, options) for k in KINDS]
+        head = read_head(session, path, "orders", kinds=kinds)
         if head is None:
             return
-        kind = match_kind(path, head, [self._kind(k, options) for k in KINDS])
+        kind = match_kind(path, head, kinds)
         load_csv(session, path, kind, head, overrides=options["columns"], decimal_comma=options["decimal_comma"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:

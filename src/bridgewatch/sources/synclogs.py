@@ -116,7 +116,7 @@ class SyncLogReader(VendorReader):
 
     def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
         def one(path: Path) -> None:
-            head = read_head(session, path, "sync_events")
+            head = read_head(session, path, "sync_events", kinds=[LOG_CSV])
             if head is not None:
                 load_csv(session, path, LOG_CSV, head, overrides=options["columns"])
 
@@ -200,7 +200,7 @@ class PowerAutomateFlowRunsReader(VendorReader):
                                kind.required, kind.label, table="sync_events")
 
         def one(path: Path) -> None:
-            head = read_head(session, path, "sync_events")
+            head = read_head(session, path, "sync_events", kinds=[kind])
             if head is not None:
                 load_csv(session, path, kind, head, overrides=options["columns"])
 
@@ -286,7 +286,7 @@ class BusinessCentralConnectorLogReader(VendorReader):
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        head = read_head(session, path, "sync_events")
+        head = read_head(session, path, "sync_events", kinds=[SKIPPED])
         if head is not None:
             load_csv(session, path, SKIPPED, head, overrides=options["columns"], date_order=options["date_order"])
 

@@ -22,7 +22,7 @@ from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_export
 from bridgewatch.sources.shapes import Field, col, const, setting, translate
 
 CUSTOMERS = TabularKind("customer", ("No.", "Name"), {
@@ -67,14 +67,9 @@ class BusinessCentralCsvReader(VendorReader):
             raise ConfigError(f"sources.{session.source}.options.company: a Business Central customer list export "
                               f"does not name its company; set company to the entity it was exported from "
                               f"(e.g. company = \"CRONUS UK\").")
-        kind = self._kind(options)
-        signature = tuple(options["columns"].get(field, header) for field, header in (("no", "No."), ("name", "Name")))
-        exported = TabularKind(kind.name, signature, kind.columns, label=kind.label)
-        head = read_head(session, path, "erp_customers", kinds=[exported])
-        if head is None:
-            return
-        match_kind(path, head, [exported])
-        load_csv(session, path, kind, head, overrides=options["columns"], date_order=options["date_order"])
+        signature = [options["columns"].get(field, header) for field, header in (("no", "No."), ("name", "Name"))]
+        load_export(session, path, self._kind(options), signature, overrides=options["columns"],
+                    date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self._kind(options).columns))

@@ -31,7 +31,7 @@ from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_export
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
 
 SYSTEM = const("sage_intacct")
@@ -236,12 +236,7 @@ class SageIntacctCsvReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         kind = self._kind(options)
         signature = [options["columns"].get("CUSTOMERID", kind.signature[0])]
-        exported = TabularKind(kind.name, tuple(signature), kind.columns, label=kind.label)
-        head = read_head(session, path, "erp_customers", kinds=[exported])
-        if head is None:
-            return
-        match_kind(path, head, [exported])
-        load_csv(session, path, kind, head, overrides=options["columns"], date_order=options["date_order"])
+        load_export(session, path, kind, signature, overrides=options["columns"], date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self._kind(options).columns))

@@ -75,6 +75,18 @@ def read_head(session: Session, path: Path, table: str, *, copy: Path | None = N
     return CsvHead("utf-8", ",", sheet.header, source=sheet.csv, sheet=sheet.sheet)
 
 
+def load_export(session: Session, path: Path, kind: TabularKind, signature: Sequence[str], *,
+                overrides: Mapping[str, str], date_order: str) -> None:
+    """Read one export of ``kind`` recognised by ``signature`` (its headers as the ``columns`` option may have
+    renamed them): the sheet carrying it, when ``path`` is a workbook; refused naming them when absent."""
+    exported = TabularKind(kind.name, tuple(signature), kind.columns, label=kind.label)
+    head = read_head(session, path, kind.table or "", kinds=[exported])
+    if head is None:
+        return
+    match_kind(path, head, [exported])
+    load_csv(session, path, kind, head, overrides=overrides, date_order=date_order)
+
+
 def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
              overrides: Mapping[str, str] | None = None, decimal_comma: bool | None = None,
              date_order: str = "auto", copy: Path | None = None) -> None:
@@ -84,7 +96,7 @@ def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,
     rejects and messages still name ``path`` (a workbook's sheet: ``path[sheet]``)."""
     path = head.label(path)
     chosen = resolve_columns(path, kind, head.header, overrides or {})
-    names = _unique(head.header)
+    names = unique_names(head.header)
     source = head.source or copy or path
     source = source if head.encoding == "utf-8" else session.utf8(source, head.encoding, ".csv")
     table, rejects = session.fresh("csv"), session.fresh("rej")
@@ -157,7 +169,7 @@ def resolve_columns(path: Path, kind: TabularKind, header: Sequence[str],
     return chosen
 
 
-def _unique(header: Sequence[str]) -> list[str]:
+def unique_names(header: Sequence[str]) -> list[str]:
     """Column names for DuckDB: repeats numbered, a blank header cell (the trailing ``,,`` a spreadsheet
     leaves) named by its position, as DuckDB cannot name a column ''."""
     seen: dict[str, int] = {}

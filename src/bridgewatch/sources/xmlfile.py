@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDERS, file_date_order, resolve_columns
+from bridgewatch.sources.rawcsv import DATE_ORDERS, file_date_order, resolve_columns, unique_names
 from bridgewatch.sources.shapes import q
 
 CHUNK = 1 << 20
@@ -128,7 +128,7 @@ def load_sheet(session: Session, path: Path, kind: TabularKind, sheet: Sheet, *,
         InputError: a required column of ``kind`` is missing from the sheet's header.
     """
     chosen = resolve_columns(path, kind, sheet.header, overrides or {})
-    names = unique(sheet.header)
+    names = unique_names(sheet.header)
     data: dict[str, Any] = {n: pa.array([r[i] if i < len(r) else "" for r in sheet.rows], pa.string())
                             for i, n in enumerate(names)}
     data["__n"] = pa.array(sheet.numbers, pa.int64())
@@ -157,18 +157,6 @@ def _note(session: Session, path: Path, kind: TabularKind, sheet: Sheet, table: 
         session.blank_rows[str(path)] = int(blank)
     if not rows and not sheet.problems:
         session.empty[str(path)] = "the export holds no record"
-
-
-def unique(header: Sequence[str]) -> list[str]:
-    """Column names for DuckDB: repeats numbered, a blank name replaced by its position."""
-    seen: dict[str, int] = {}
-    out = []
-    for i, cell in enumerate(header):
-        h = cell or f"column{i}"
-        n = seen.get(h, 0)
-        seen[h] = n + 1
-        out.append(h if n == 0 else f"{h} ({n + 1})")
-    return out
 
 
 NOT_NAME = re.compile(r"[^\w:.\-]+")

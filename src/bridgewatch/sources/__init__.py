@@ -31,6 +31,7 @@ from bridgewatch.sources import (  # noqa: F401  (importing registers the reader
     d365,
     d365_csv,
     dataverse,
+    dataverse_csv,
     intacct,
     intacct_rest,
     shopify_api,

@@ -34,6 +34,7 @@ SETS: list[tuple[str, str, dict[str, Any]]] = [
     ("business_central_api", "business_central/web_services/*.json", {}),
     ("business_central_csv", "business_central/*.csv", {"company": "CRONUS UK"}),
     ("dataverse_api", "dataverse/*.json", {}),
+    ("dataverse_csv", "dataverse/*.csv", {}),
     ("sync_log", "synclogs/sage_connector_log.*", {}),
     ("power_automate_flowruns", "synclogs/flowruns.json", {"flows": ["Shopify customer to F&O"]}),
     ("business_central_connector_log", "synclogs/skipped_records.csv", {}),

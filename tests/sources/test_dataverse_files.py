@@ -234,3 +234,22 @@ def test_every_dataverse_file_export_gives_the_api_pages_staging_rows_and_card(
         staging = [r | {"master_id": None} for r in staging]
     assert _staging(root) == staging
     assert _cards(root) == cards
+
+
+def test_the_fixture_exports_a_crlf_view_with_bom_and_a_contacts_table_export() -> None:
+    result = read("dataverse_csv", "dataverse/*.csv")
+    assert rows(result, "staging_records", "record_type", "record_id", "legal_entity", "state", "merged",
+                "master_id", "created_at") == [
+        ("account", "7c1e0a4e-0000-0000-0000-000000000001", None, "active", False, None, datetime(2026, 3, 12, 9, 10)),
+        ("account", "7c1e0a4e-0000-0000-0000-000000000002", "USMF", "active", False, None, datetime(2026, 1, 5, 10)),
+        ("contact", "9d2f1b5f-0000-0000-0000-000000000001", "0F5D2A11-0000-0000-0000-0000000000AA", "active", False,
+         None, datetime(2026, 6, 10, 8)),
+        ("contact", "9d2f1b5f-0000-0000-0000-000000000002", "0F5D2A11-0000-0000-0000-0000000000AA", "inactive", True,
+         "9d2f1b5f-0000-0000-0000-000000000001", datetime(2026, 6, 11, 8)),
+    ]
+    assert accounts(result) == {
+        ("staging_records", "accounts_view.csv"): {"read": 4, "used": 2, "excluded": {"blank row": 1},
+                                                   "quarantined": 1},
+        ("staging_records", "contact_table.csv"): {"read": 2, "used": 2, "excluded": {}, "quarantined": 0}}
+    assert problems(result) == [("accounts_view.csv", 4, "Status", "Pending approval",
+                                 "unknown Status (known: active, inactive); add it to the status_map option")]

@@ -62,15 +62,21 @@ class DataverseApiReader(VendorReader):
                          f"follow the links and add the remaining pages to the source, or its records will be "
                          f"missing from the evidence (customers in Dataverse but not promoted look never created)",
                          files)
-        rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in options["companies"].items())
-        session.con.execute("CREATE TEMP TABLE __dv_names (id VARCHAR, name VARCHAR)")
-        if rows:
-            session.con.execute(f"INSERT INTO __dv_names VALUES {rows}")
+        company_names(session, options["companies"])
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_records("account", "accountid", "accountnumber", options),
                 _records("contact", "contactid", "msdyn_contactpersonid", options),
                 unrecognised("staging_records", "Dataverse account or contact")]
+
+
+def company_names(session: Session, companies: Mapping[str, Any]) -> None:
+    """The ``companies`` option (cdm_company GUID → entity) as the table ``__dv_names`` the maps join, GUIDs in
+    lower case."""
+    rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in companies.items())
+    session.con.execute("CREATE TEMP TABLE __dv_names (id VARCHAR, name VARCHAR)")
+    if rows:
+        session.con.execute(f"INSERT INTO __dv_names VALUES {rows}")
 
 
 def _records(kind: str, id_field: str, account_field: str, options: Mapping[str, Any]) -> TableMap:

@@ -27,15 +27,12 @@ from typing import Any, ClassVar
 from bridgewatch.errors import ConfigError, InputError, Problem
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import CASES, entity_case
+from bridgewatch.sources.dataverse import company_names
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, carries, load_csv, read_head
 from bridgewatch.sources.shapes import Field, col, const, translate
-from bridgewatch.sql import literal
-
-FIELDS = ("ref", "email", "vat", "status", "company", "merged", "master", "created")
-"""What a staging record takes from an export (beside the row's id), by internal column name."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,8 @@ class Export:
     naming: str
     """``view`` (display names, formatted values) or ``table`` (logical names)."""
     headers: Mapping[str, str]
-    """Internal column (``id`` and :data:`FIELDS`) → its header; a field the table does not have is absent."""
+    """Internal column (``id``, ``ref``, ``email``, ``vat``, ``status``, ``company``, ``merged``, ``master``,
+    ``created``) → its header; a field the table does not have is absent."""
     states: Mapping[str, str]
     """Status value as written (any case) → staging state."""
     alternatives: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -144,10 +142,7 @@ class DataverseCsvReader(VendorReader):
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         for export in EXPORTS:
             session.declare(export.kind_name, list(self.kind(export, options).columns))
-        rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in options["companies"].items())
-        session.con.execute("CREATE TEMP TABLE __dv_names (id VARCHAR, name VARCHAR)")
-        if rows:
-            session.con.execute(f"INSERT INTO __dv_names VALUES {rows}")
+        company_names(session, options["companies"])
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         in_order = sorted(EXPORTS, key=lambda e: e.record_type)  # accounts, then contacts (as dataverse_api)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import csv
 import json
 import zipfile
-from xml.sax.saxutils import escape, quoteattr
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 import tomli_w
 

@@ -211,7 +211,9 @@ def _walk(path: Path, depth: int, on_root: Callable[[str], None] | None) -> Iter
     guard, tree = _Prolog(), _Tree(depth)
     parser = ET.XMLParser(target=ET.TreeBuilder())
     started: list[tuple[str, ET.Element]] = []
-    setevents = getattr(parser, "_setevents")  # the C parser's own event hook (XMLPullParser's), to learn the root
+    # The C parser's own event hook (what XMLPullParser uses; not in the stubs): a start event until the root is
+    # known, then none, so no Python code runs per element.
+    setevents: Callable[[list[tuple[str, ET.Element]], tuple[str, ...]], None] = parser._setevents  # type: ignore[attr-defined]
     setevents(started, ("start",))
     root: ET.Element | None = None
     with path.open("rb") as fh:

@@ -31,6 +31,8 @@ class _Records:
     def __init__(self, writer: SheetWriter) -> None:
         self.writer = writer
         self.root = ""
+        self.keys: dict[str, str] = {}
+        """Element tag → its column's key (the local name in lower case), looked up once per tag."""
         self.columns: dict[str, int] = {}
 
     def check_root(self, tag: str) -> None:
@@ -43,25 +45,32 @@ class _Records:
         if name.lower() != RECORDS[self.root.lower()]:
             raise Unexpected(f"{self.root}><{name}")
         values: dict[str, str] = {}
+        lists = []
         for column in record:
-            if not len(column):  # a list column holds its <item>s, not a value
-                self._field(values, local(column.tag), text(column))
-        for column in record:  # a record's own field beats an item's of the same name, wherever it stands
-            if len(column):
-                for item_field in column[0]:
-                    if local(item_field.tag).lower() not in values:
-                        self._field(values, local(item_field.tag), text(item_field))
+            if len(column):  # a list column holds its <item>s, not a value
+                lists.append(column)
+            else:
+                values[self._key(column.tag)] = column.text or ""
+        for column in lists:  # a record's own field beats an item's of the same name, wherever it stands
+            for item_field in column[0]:
+                key = self.keys.get(item_field.tag) or local(item_field.tag).lower()
+                if key not in values:
+                    values[self._key(item_field.tag)] = text(item_field)
         row = [""] * len(self.writer.sheet.header)
         for key, value in values.items():
             row[self.columns[key]] = value
         self.writer.add(row, self.writer.count + 1)
 
-    def _field(self, values: dict[str, str], name: str, value: str) -> None:
-        key = name.lower()
-        if key not in self.columns:
-            self.columns[key] = len(self.writer.sheet.header)
-            self.writer.sheet.header.append(name)
-        values[key] = value
+    def _key(self, tag: str) -> str:
+        """The key of the column of element ``tag``, the column added to the header when new."""
+        key = self.keys.get(tag)
+        if key is None:
+            name = local(tag)
+            key = self.keys[tag] = name.lower()
+            if key not in self.columns:
+                self.columns[key] = len(self.writer.sheet.header)
+                self.writer.sheet.header.append(name)
+        return key
 
 
 def read_export(session: Session, path: Path) -> tuple[str, Sheet]:

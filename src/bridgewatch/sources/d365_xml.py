@@ -47,6 +47,8 @@ class _Records:
         self.label = label
         self.writer = writer
         self.columns: dict[str, int] = {}
+        self.positions: dict[str, int] = {}
+        """Attribute or element name as written → its column, looked up once per name."""
         self.record = ""
         self.number = 0
 
@@ -57,18 +59,19 @@ class _Records:
     def add(self, record: ET.Element) -> None:
         self.number += 1
         self.record = self.record or local(record.tag)
-        fields = [(local(k), v) for k, v in record.attrib.items()] + [(local(f.tag), text(f)) for f in record]
+        fields = [*record.attrib.items(), *((f.tag, f.text or "" if not len(f) else text(f)) for f in record)]
         row = [""] * len(self.writer.sheet.header)
-        seen: set[str] = set()
+        seen: set[int] = set()
         for name, value in fields:
-            key = name.lower()
-            if key in seen:
-                self.writer.sheet.problems.append(Problem(str(self.label), self.number, name, value,
+            position = self.positions.get(name)
+            if position is None:
+                position = self.positions[name] = self.column(local(name))
+                row.extend([""] * (position + 1 - len(row)))
+            if position in seen:
+                self.writer.sheet.problems.append(Problem(str(self.label), self.number, local(name), value,
                                                           "the record writes this field twice"))
                 return
-            seen.add(key)
-            position = self.column(name)
-            row.extend([""] * (position + 1 - len(row)))
+            seen.add(position)
             row[position] = value
         self.writer.add(row, self.number)
 

@@ -32,6 +32,7 @@ DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?$")
 NAMES = {f"{{{SS}}}{n}": n for n in ("Workbook", "Worksheet", "Row", "Cell", "Data")}
 """Qualified names of the elements read → their local names (looked up once per element)."""
 INDEX, MERGE, TYPE = (f"{{{SS}}}{a}" for a in ("Index", "MergeAcross", "Type"))
+CELL, DATA = f"{{{SS}}}Cell", f"{{{SS}}}Data"
 ROW_LEVEL = 4
 """Workbook → Worksheet → Table → Row: the rows are read one at a time at this depth."""
 
@@ -84,19 +85,29 @@ class _Workbook:
 
 
 def _cells(row: ET.Element) -> list[str]:
-    """A row's values by column (``ss:Index`` skips, ``ss:MergeAcross`` spans: the others stay empty)."""
-    values: dict[int, str] = {}
+    """A row's values by column (``ss:Index`` skips, ``ss:MergeAcross`` spans: the others stay empty), up to its
+    last value."""
+    cells: list[str] = []
     column = 0
     for cell in row:
-        if NAMES.get(cell.tag) != "Cell":
+        if cell.tag != CELL:
             continue
-        index = cell.get(INDEX)
+        index, merge = cell.get(INDEX), cell.get(MERGE)
         position = int(index) if index else column + 1
-        column = position + int(cell.get(MERGE) or 0)
+        column = position + int(merge) if merge else position
         for data in cell:
-            if NAMES.get(data.tag) == "Data":
-                values[position] = _value("".join(data.itertext()), data.get(TYPE) or "String")
-    return [values.get(i, "") for i in range(1, max(values, default=0) + 1)]
+            if data.tag == DATA:
+                if position > len(cells):
+                    cells.extend([""] * (position - len(cells)))
+                cells[position - 1] = _data(data)
+    return cells
+
+
+def _data(data: ET.Element) -> str:
+    """A ``<Data>`` element's value (its text, HTML formatting inside it included)."""
+    text = "".join(data.itertext()) if len(data) else data.text or ""
+    kind = data.get(TYPE)
+    return _value(text, kind) if kind == "DateTime" else text
 
 
 def _value(text: str, kind: str) -> str:

@@ -35,6 +35,27 @@ INDEX, MERGE, TYPE = (f"{{{SS}}}{a}" for a in ("Index", "MergeAcross", "Type"))
 CELL, DATA = f"{{{SS}}}Cell", f"{{{SS}}}Data"
 ROW_LEVEL = 4
 """Workbook → Worksheet → Table → Row: the rows are read one at a time at this depth."""
+MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384
+"""A worksheet's last row and column in Excel: an ``ss:Index`` beyond them is damage, never spread into cells."""
+
+
+class _Damaged(Exception):
+    """An ``ss:Index`` or ``ss:MergeAcross`` no spreadsheet writes: not a whole number, or out of its range."""
+
+
+def _ordinal(value: str, name: str, low: int, high: int) -> int:
+    """``value`` as a whole number in ``low``–``high``.
+
+    Raises:
+        _Damaged: anything else (saying what was found and what was expected).
+    """
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise _Damaged(f"ss:{name}=\"{value}\" is not a whole number") from None
+    if not low <= number <= high:
+        raise _Damaged(f"ss:{name}=\"{value}\" is outside {low}–{high}")
+    return number
 
 
 class _Workbook:
@@ -65,8 +86,18 @@ class _Workbook:
 
     def _row(self, row: ET.Element) -> None:
         index = row.get(INDEX)
-        self.row_index = int(index) if index else self.row_index + 1
-        cells = _cells(row)
+        try:
+            self.row_index = _ordinal(index, "Index", self.row_index + 1, MAX_ROWS) if index else self.row_index + 1
+        except _Damaged as exc:  # every later row's number would be unknown: the file cannot be read
+            raise InputError(f"{self.path}: the row after spreadsheet row {self.row_index} has {exc} (rows are "
+                             f"numbered upwards from 1); the workbook is damaged or was not written by a "
+                             f"spreadsheet. Export the grid again.",
+                             [Problem(str(self.path), None, None, index, str(exc))]) from None
+        try:
+            cells = _cells(row)
+        except _Damaged as exc:
+            self._damaged_cells(exc)
+            return
         if self.top is None:
             if any(c.strip() for c in cells):
                 self.top = self.row_index
@@ -83,18 +114,33 @@ class _Workbook:
             return
         self.writer.add(cells[:width], self.row_index - self.top)
 
+    def _damaged_cells(self, exc: _Damaged) -> None:
+        """A row whose cells cannot be placed: the header stops the read, a data row is quarantined."""
+        if self.top is None:
+            raise InputError(f"{self.path}: the header row (spreadsheet row {self.row_index}) has a cell with {exc}; "
+                             f"the workbook is damaged or was not written by a spreadsheet. Export the grid again.",
+                             [Problem(str(self.path), None, None, None, str(exc))])
+        if self.row_index > self.top:
+            self.writer.sheet.problems.append(Problem(
+                str(self.path), self.row_index - self.top, None, None,
+                f"a cell with {exc}: its values cannot be put in their columns"))
+
 
 def _cells(row: ET.Element) -> list[str]:
     """A row's values by column (``ss:Index`` skips, ``ss:MergeAcross`` spans: the others stay empty), up to its
-    last value."""
+    last value.
+
+    Raises:
+        _Damaged: an ``ss:Index`` that is not a column number, or a span past the last column.
+    """
     cells: list[str] = []
     column = 0
     for cell in row:
         if cell.tag != CELL:
             continue
         index, merge = cell.get(INDEX), cell.get(MERGE)
-        position = int(index) if index else column + 1
-        column = position + int(merge) if merge else position
+        position = _ordinal(index, "Index", 1, MAX_COLUMNS) if index else column + 1
+        column = position + _ordinal(merge, "MergeAcross", 0, MAX_COLUMNS - position) if merge else position
         for data in cell:
             if data.tag == DATA:
                 if position > len(cells):

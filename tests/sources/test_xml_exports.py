@@ -335,3 +335,19 @@ def test_the_adobe_customers_grid_is_read_as_csv_and_as_excel_xml(tmp_path: Path
     assert rows(from_xml, "orders", "order_id", "customer_id", "ship_to_country", "total") == [
         ("000008814", "k.ode@mail.example", "AT", Decimal("3101.0000"))]
     assert problems(from_xml) == problems(from_csv) == []
+
+
+def test_a_header_repeated_in_another_case_reads_the_same_on_the_csv_and_xml_routes(tmp_path: Path) -> None:
+    """DuckDB holds ``status`` and ``Status`` as one name: the CSV route failed with DuckDB's binder error, the
+    XML route read the first. Both now number the repeat and read the first column so named."""
+    from_csv = read("adobe_commerce_csv", [_write(tmp_path, "orders.csv", ADOBE_GRID_CSV.replace(
+        "Bill-to Name", "status"))], timezone="UTC")
+    from_xml = read("adobe_commerce_csv", [_write(tmp_path, "grid.xml", ADOBE_GRID_XML.replace(
+        "Bill-to Name", "status"))], timezone="UTC")
+    unknown = "unknown status label (add it to the status_labels option with its order state)"
+    assert problems(from_csv) == [("orders.csv", 1, "Status", "Mel Shaw", unknown),
+                                  ("orders.csv", 2, "Status", "Guest", unknown),
+                                  ("orders.csv", 5, "Status", "Kim Ode", unknown)]
+    assert [p for p in problems(from_xml) if p[2] == "Status"] == [
+        ("grid.xml", 1, "Status", "Mel Shaw", unknown), ("grid.xml", 2, "Status", "Guest", unknown),
+        ("grid.xml", 5, "Status", "Kim Ode", unknown)]

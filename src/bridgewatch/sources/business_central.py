@@ -29,6 +29,7 @@ from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, Vend
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import Field, const, jpath, js, translate
 from bridgewatch.sql import literal
+from bridgewatch.whitespace import trim_sql
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""
@@ -105,7 +106,7 @@ class BusinessCentralApiReader(VendorReader):
 
 
 def _blocked(key: str) -> Field:
-    value = f"trim(r.j ->> '$.{key}')"
+    value = trim_sql(f"(r.j ->> '$.{key}')")
     return translate(Field(f"CASE WHEN {value} = '' THEN '' ELSE {value} END", key), BLOCKED, f"{key} value",
                      default="active")
 

@@ -33,6 +33,7 @@ from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_export
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
+from bridgewatch.whitespace import strip
 
 SYSTEM = const("sage_intacct")
 INTACCT_DATES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
@@ -164,7 +165,7 @@ def flatten(record: ET.Element, prefix: str = "") -> dict[str, str]:
         if len(child):
             values.update(flatten(child, name + "."))
         else:
-            values[name] = (child.text or "").strip()
+            values[name] = strip(child.text or "")
     return values
 
 

@@ -28,6 +28,7 @@ from bridgewatch.errors import InputError, Problem
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDERS, file_date_order, resolve_columns, unique_names
 from bridgewatch.sources.shapes import q
+from bridgewatch.whitespace import trim_sql
 
 CHUNK = 1 << 20
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -138,7 +139,7 @@ def load_sheet(session: Session, path: Path, kind: TabularKind, sheet: Sheet, *,
     session.con.unregister(raw + "_arrow")
     select = ", ".join(f"{q(names[i])} AS {q(c)}" if i is not None else f"CAST(NULL AS VARCHAR) AS {q(c)}"
                        for c, i in chosen.items())
-    empty = " AND ".join(f"trim(COALESCE({q(n)}, '')) = ''" for n in names) or "TRUE"
+    empty = " AND ".join(f"COALESCE({trim_sql(q(n))}, '') = ''" for n in names) or "TRUE"
     session.con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select}, __n, {empty} AS __blank FROM {raw}")
     session.declare(kind.name, list(chosen))
     order = DATE_ORDERS[date_order] or (file_date_order(session, raw, names) if kind.dates and names else None)

@@ -86,17 +86,19 @@ def test_a_receiver_that_is_down_is_recorded_the_run_succeeds_and_it_gets_the_me
 
 def test_a_slow_receiver_is_bounded_and_does_not_hold_up_the_others(tmp_path: Path, hook: WebhookServer) -> None:
     with WebhookServer() as slow:
-        slow.default = Reply(delay=3)
+        # Timeouts wide enough for a loaded machine (the suite runs beside the Spark pass); the budget still cuts
+        # the slow receiver off long before its 6 s reply, and the fast one is not held up behind it.
+        slow.default = Reply(delay=6)
         alerts = {"receivers": [{"name": "slow", "kind": "webhook", "settings": {"url": slow.url}},
                                 {"name": "fast", "kind": "webhook", "settings": {"url": hook.url}}],
-                  "delivery": FAST | {"timeout": "0.4s", "attempts": 10, "budget": "1.5s"}}
+                  "delivery": FAST | {"timeout": "0.8s", "attempts": 10, "budget": "3s"}}
         root = scenario(3, alerts=alerts).write(tmp_path / "ws")
         _, report = monitor(root)
-    assert report.delivery.seconds < 2.5, report.delivery.seconds
+    assert report.delivery.seconds < 5, report.delivery.seconds
     assert len(hook.accepted()) == 1 and report.delivery.waiting == {"slow": 1}
     slow_attempts = [a for a in attempts(root) if a[0] == "slow"]
     assert 2 <= len(slow_attempts) <= 4 and {a[5] for a in slow_attempts} <= {
-        "no answer within 0.4 s (timed out)", *(f"no answer within {t / 10:.1f} s (timed out)" for t in range(1, 4))}
+        f"no answer within {t / 10:.1f} s (timed out)" for t in range(1, 9)}
     assert states(root) == [("slow", "pending", len(slow_attempts)), ("fast", "delivered", 1)]
 
 

@@ -62,3 +62,11 @@ def test_running_out_of_memory_is_the_machine_not_a_failed_query() -> None:
 def test_an_option_the_engine_does_not_take_is_refused(choice: EngineChoice, message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         open_engine(choice)
+
+
+def test_a_spark_master_beside_a_choice_is_used_or_refused_never_dropped() -> None:
+    with pytest.raises(ConfigError, match=re.escape("--spark-master only applies to --engine spark")):
+        open_engine(EngineChoice("duckdb"), spark_master="local[1]")  # was silently ignored
+    with pytest.raises(ConfigError, match=re.escape("Two Spark masters were given ('local[1]' in the engine "
+                                                    "choice, 'local[2]' beside it)")):
+        open_engine(EngineChoice("spark", spark_master="local[1]"), spark_master="local[2]")

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bridgewatch.engine.base import Engine, SqlPipeline, Step
@@ -72,10 +72,21 @@ class EngineChoice:
 
 
 def open_engine(choice: str | EngineChoice = "duckdb", *, spark_master: str | None = None) -> Engine:
-    """The engine a command asked for: a name (``spark_master`` then only applies to Spark) or an
-    :class:`EngineChoice` with its options."""
+    """The engine a command asked for: a name or an :class:`EngineChoice` with its options.
+
+    ``spark_master`` only applies to Spark; given beside a choice that names no master it is the
+    choice's master, beside one that names another it is refused (never silently dropped).
+
+    Raises:
+        ConfigError: an option the engine does not take, or two different Spark masters.
+    """
     if isinstance(choice, str):
         choice = EngineChoice(choice, spark_master=spark_master)
+    elif spark_master is not None and spark_master != choice.spark_master:
+        if choice.spark_master is not None:
+            raise ConfigError(f"Two Spark masters were given ({choice.spark_master!r} in the engine choice, "
+                              f"{spark_master!r} beside it); give one.")
+        choice = replace(choice, spark_master=spark_master)
     return get_engine(choice.name, **choice.options())
 
 

@@ -20,9 +20,9 @@ WHITESPACE = ("\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x
               + "\u2028\u2029\u202f\u205f\u3000")
 """Unicode's White_Space characters, trimmed around every value."""
 
-_CLASS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
-EDGES = f"^{_CLASS}+|{_CLASS}+$"
-"""RE2 pattern of the white space at either end of a value."""
+EDGES = f"^[{WHITESPACE}]+|[{WHITESPACE}]+$"
+"""RE2 pattern of the white space at either end of a value: the characters themselves in the class, no ``\\x{..}``
+escapes, as SQL holding braces would break the ``str.format`` templates SQL goes through (``{customers}``)."""
 
 
 def strip(text: str) -> str:

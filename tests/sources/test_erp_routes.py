@@ -267,8 +267,8 @@ def test_intacct_rest_and_xml_routes_give_identical_erp_rows(tmp_path: Path) -> 
     assert _erp_rows(rest) == expected
 
 
-# White space a value can come padded with (bridgewatch.whitespace: Unicode's White_Space). Each route gets what it
-# can carry: XML 1.0 cannot hold a vertical tab (U+000B), not even as &#11;, so the XML pages get NEL (U+0085),
+# White space a value can come padded with (bridgewatch.model.whitespace: Unicode White_Space). Each route gets what
+# it can carry: XML 1.0 cannot hold a vertical tab (U+000B), not even as &#11;, so the XML pages get NEL (U+0085),
 # no-break, ideographic and em spaces.
 PADDING = {"xml_pages": ("\x85\xa0 ", "\u3000\u2003\x85"),
            "customer_list_csv": ("\x0b\x85\xa0", "\u3000\x0b\t"),

@@ -20,7 +20,7 @@ import duckdb
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.csvlines import physical_lines
 from bridgewatch.ingest.workbook import not_readable
-from bridgewatch.whitespace import trim_sql
+from bridgewatch.model.whitespace import trim_sql
 
 DELIMITERS = (",", ";", "\t", "|")
 WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")

@@ -14,7 +14,6 @@ import duckdb
 from bridgewatch.errors import Problem
 from bridgewatch.model.tables import Column, ColumnType, Table
 from bridgewatch.sql import literal
-from bridgewatch.whitespace import trim_sql
 
 _TRUE = "('true','t','1','yes','y')"
 _FALSE = "('false','f','0','no','n')"
@@ -25,8 +24,8 @@ def _q(name: str) -> str:
 
 
 def _text(col: Column) -> str:
-    """The cell as trimmed text (``bridgewatch.whitespace``), NULL when empty, with the column default applied."""
-    expr = f"NULLIF({trim_sql(_q(col.name))}, '')"
+    """The cell as trimmed text, NULL when empty, with the column default applied."""
+    expr = f"NULLIF(TRIM({_q(col.name)}), '')"
     if col.default is not None:
         expr = f"COALESCE({expr}, '{col.default}')"
     return expr

@@ -23,13 +23,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
 from bridgewatch.sources.shapes import Field, const, jpath, js, translate
 from bridgewatch.sql import literal
-from bridgewatch.whitespace import trim_sql
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from bridgewatch.errors import InputError, Problem
+from bridgewatch.model.whitespace import strip
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
@@ -33,7 +34,6 @@ from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_export
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
-from bridgewatch.whitespace import strip
 
 SYSTEM = const("sage_intacct")
 INTACCT_DATES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y")

@@ -27,10 +27,10 @@ from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.accounting import ReadWarning
 from bridgewatch.ingest.canonical import BLANK, local_connection
 from bridgewatch.ingest.csvfile import detect_encoding, is_blank, utf8_copy
+from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources import countries
 from bridgewatch.sources.shapes import q
 from bridgewatch.sql import literal
-from bridgewatch.whitespace import trim_sql
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class Session:
         """Expose the rows of ``table`` where ``where`` holds as records of ``kind`` from ``path`` (``row``: SQL
         of each row's number, counted over every row of ``table``).
 
-        Every value is trimmed of white space here (``bridgewatch.whitespace``), once for every tabular route
+        Every value is trimmed of white space here (``bridgewatch.model.whitespace``), once for every tabular route
         (CSV, workbook, XML), so the readers' joins and keys see the value a JSON route's ``jpath`` gives."""
         view = table + "_v"
         cols = ", ".join(f"{trim_sql(q(c))} AS {q(c)}" for c in self.columns[kind])

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sql import literal
-from bridgewatch.whitespace import trim_sql
 
 RFC2822 = ("%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z")
 """BigCommerce v2 dates, e.g. ``Tue, 16 Jun 2026 09:12:44 +0000``."""
@@ -73,7 +73,7 @@ def col(name: str, source: str | None = None) -> Field:
 
 
 def blank(expr: str) -> str:
-    """``expr`` trimmed of white space (``bridgewatch.whitespace``: the same set on every route), with empty text
+    """``expr`` trimmed of white space (``bridgewatch.model.whitespace``: the same set on every route), with empty text
     as NULL."""
     return f"NULLIF({trim_sql(f'CAST({expr} AS VARCHAR)')}, '')"
 

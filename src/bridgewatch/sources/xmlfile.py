@@ -25,10 +25,10 @@ from typing import Any
 import pyarrow as pa
 
 from bridgewatch.errors import InputError, Problem
+from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDERS, file_date_order, resolve_columns, unique_names
 from bridgewatch.sources.shapes import q
-from bridgewatch.whitespace import trim_sql
 
 CHUNK = 1 << 20
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")

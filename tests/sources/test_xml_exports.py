@@ -265,6 +265,40 @@ def test_xml_that_is_not_an_adobe_grid_export_is_refused(tmp_path: Path, text: s
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(("damage", "problem"), [
+    ('<Cell ss:Index="x"><Data ss:Type="String">Guest</Data></Cell>', 'ss:Index="x" is not a whole number'),
+    ('<Cell ss:Index="99999999"><Data ss:Type="String">Guest</Data></Cell>', 'ss:Index="99999999" is outside 1–16384'),
+    ('<Cell ss:Index="0"><Data ss:Type="String">Guest</Data></Cell>', 'ss:Index="0" is outside 1–16384'),
+    ('<Cell ss:MergeAcross="-1"><Data ss:Type="String">Guest</Data></Cell>', 'ss:MergeAcross="-1" is outside 0–16381'),
+])
+def test_a_data_row_with_a_damaged_cell_index_is_quarantined_never_a_traceback(tmp_path: Path, damage: str,
+                                                                               problem: str) -> None:
+    xml = ADOBE_GRID_XML.replace('<Cell ss:Index="4"><Data ss:Type="String">Guest</Data></Cell>', damage)
+    result = read("adobe_commerce_csv", [_write(tmp_path, "grid.xml", xml)], timezone="UTC")
+    assert sorted(problems(result), key=lambda p: p[1]) == [
+        ("grid.xml", 2, None, None, f"a cell with {problem}: its values cannot be put in their columns"),
+        ("grid.xml", 5, "Status", "Awaiting ERP", "unknown status label (add it to the status_labels option with "
+                                                  "its order state)")]
+    assert accounts(result)[("orders", "grid.xml")] == {"read": 4, "used": 1, "excluded": {"blank row": 1},
+                                                        "quarantined": 2}
+
+
+@pytest.mark.parametrize(("xml", "message"), [
+    (ADOBE_GRID_XML.replace('<Row ss:Index="6">', '<Row ss:Index="six">'),
+     'grid.xml: the row after spreadsheet row 4 has ss:Index="six" is not a whole number (rows are numbered upwards '
+     'from 1); the workbook is damaged or was not written by a spreadsheet. Export the grid again.'),
+    (ADOBE_GRID_XML.replace('<Row ss:Index="6">', '<Row ss:Index="2">'),
+     'the row after spreadsheet row 4 has ss:Index="2" is outside 5–1048576'),
+    (ADOBE_GRID_XML.replace("<Row>" + _cells("ID"), '<Row><Cell ss:Index="1e9"><Data ss:Type="String">ID</Data>'
+                                                    '</Cell>' + _cells()),
+     'grid.xml: the header row (spreadsheet row 1) has a cell with ss:Index="1e9" is not a whole number'),
+])
+def test_a_damaged_row_index_or_header_stops_the_read_saying_where(tmp_path: Path, xml: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read("adobe_commerce_csv", [_write(tmp_path, "grid.xml", xml)])
+    assert message in str(caught.value)
+
+
 GRID_CUSTOMERS_CSV = (
     "ID,Name,Email,Group,Country,Customer Since,Tax VAT Number,Company\n"
     "12,Melanie Shaw,MShaw@Widgets.example,Wholesale,Germany,\"Jun 16, 2026 9:12:44 AM\",DE123456789,Widgets GmbH\n"

@@ -120,7 +120,7 @@ class AdobeCommerceCsvReader(VendorReader):
 
     def _load_excel_xml(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         """A grid exported as Excel XML: its header row and rows, read as the CSV export of the grid."""
-        sheet = read_workbook(path)
+        sheet = read_workbook(session, path)
         if not sheet.header:
             session.add_empty(path, "the workbook holds no row", "orders")
             return

@@ -276,6 +276,33 @@ def test_intacct_rest_and_xml_routes_give_identical_erp_rows(tmp_path: Path) -> 
     assert _erp_rows(rest) == expected
 
 
+# White space a value can come padded with (bridgewatch.model.whitespace: Unicode White_Space). Each route gets what
+# it can carry: XML 1.0 cannot hold a vertical tab (U+000B), not even as &#11;, so the XML pages get NEL (U+0085),
+# no-break, ideographic and em spaces.
+PADDING = {"xml_pages": ("\x85\xa0 ", "\u3000\u2003\x85"),
+           "customer_list_csv": ("\x0b\x85\xa0", "\u3000\x0b\t"),
+           "rest_query_pages": ("\x0b\u3000", "\x85\xa0\x0b")}
+PADDED = ("customer_account", "name", "vat_number", "legal_entity")
+
+
+def _padded(left: str, right: str) -> Scenario:
+    s = intacct.scenario()
+    for record in s.rows["erp_customers"]:
+        record.update({k: f"{left}{record[k]}{right}" for k in PADDED})
+    return s
+
+
+def test_values_padded_with_white_space_give_the_same_erp_rows_on_every_intacct_route(tmp_path: Path) -> None:
+    """The XML reader stripped U+000B and NEL around values, REST and CSV did not: an account reference, name or
+    VAT number with them around it was another value on those routes (``\x0bC-10423\x85`` matching nothing)."""
+    expected = _erp_rows(write_route(intacct.scenario(), tmp_path / "plain", intacct.xml_pages, intacct.commerce))
+    assert [(r["legal_entity"], r["customer_account"], r["name"], r["vat_number"]) for r in expected] == [
+        ("UK01", "C-10422", "Harbour Tools Ltd", "980780684"), ("UK01", "C-10423", "Celtic Fixings", "6388047V")]
+    for route, (left, right) in PADDING.items():
+        root = write_route(_padded(left, right), tmp_path / route, intacct.ROUTES[route], intacct.commerce)
+        assert _erp_rows(root) == expected, route
+
+
 def _fo_customers() -> Scenario:
     """The BigCommerce routes' workspace with more F&O customers: on hold, blocked, without entity or country."""
     s = bigcommerce.scenario()

@@ -351,3 +351,59 @@ def test_a_header_repeated_in_another_case_reads_the_same_on_the_csv_and_xml_rou
     assert [p for p in problems(from_xml) if p[2] == "Status"] == [
         ("grid.xml", 1, "Status", "Mel Shaw", unknown), ("grid.xml", 2, "Status", "Guest", unknown),
         ("grid.xml", 5, "Status", "Kim Ode", unknown)]
+
+
+# Older Adobe Commerce grids export dates with Magento's 'M j, Y H:i:s A' (PHP): a 24-hour hour followed by a
+# redundant AM/PM marker and a day without its leading zero. Each row: the Purchase Date written, then the time
+# it is (None: quarantined, with the reason below).
+OLD_GRID_DATES = [
+    ("Jun 16, 2026 14:12:44 PM", datetime(2026, 6, 16, 14, 12, 44)),  # 24-hour hour, redundant PM
+    ("Jun 6, 2026 23:59:59 PM", datetime(2026, 6, 6, 23, 59, 59)),  # one-digit day
+    ("Jun 6, 2026 00:12:44 AM", datetime(2026, 6, 6, 0, 12, 44)),  # midnight on a 24-hour clock
+    ("Jun 6, 2026 09:05:00 AM", datetime(2026, 6, 6, 9, 5)),
+    ("Jun 16, 2026 12:30:00 PM", datetime(2026, 6, 16, 12, 30)),  # noon either way
+    ("Jun 16, 2026 2:12:44 PM", datetime(2026, 6, 16, 14, 12, 44)),  # 12-hour form
+    ("Jun 16, 2026 12:05:00 AM", datetime(2026, 6, 16, 0, 5)),  # 12-hour midnight
+    ("Jun 16, 2026, 1:00:00 pm", datetime(2026, 6, 16, 13)),  # newer grids' comma, lower-case marker
+    ("Jun 16, 2026 14:12:44 AM", None),
+    ("Jun 16, 2026 0:12:44 PM", None),
+]
+AM_AFTERNOON = ("the hour is 13 to 23 (a 24-hour clock) but the time is marked AM: the hour says afternoon, the "
+                "marker morning; correct the value or export the grid again")
+PM_MIDNIGHT = ("the hour is 0 (midnight on a 24-hour clock) but the time is marked PM: the hour says midnight, the "
+               "marker afternoon; correct the value or export the grid again")
+
+
+def _old_grid_orders() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["ID", "Purchase Date", "Grand Total (Purchased)", "Status", "Customer Email"])
+    for n, (written, _) in enumerate(OLD_GRID_DATES, 1):
+        writer.writerow([f"{8800 + n:09d}", written, "€10.00", "Processing", f"b{n}@mail.example"])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["sales_order_grid.csv", "sales_order_grid.xml"])
+def test_old_adobe_grid_dates_with_a_24_hour_hour_and_a_marker_are_read_on_both_routes(tmp_path: Path,
+                                                                                       name: str) -> None:
+    text = _old_grid_orders() if name.endswith(".csv") else _as_excel_xml(_old_grid_orders())
+    result = read("adobe_commerce_csv", [_write(tmp_path, name, text)], timezone="UTC")
+    assert rows(result, "orders", "source_row", "created_at") == [
+        (n, when) for n, (_, when) in enumerate(OLD_GRID_DATES, 1) if when is not None]
+    assert problems(result) == [(name, 9, "Purchase Date", "Jun 16, 2026 14:12:44 AM", AM_AFTERNOON),
+                                (name, 10, "Purchase Date", "Jun 16, 2026 0:12:44 PM", PM_MIDNIGHT)]
+    assert accounts(result)[("orders", name)] == {"read": 10, "used": 8, "excluded": {}, "quarantined": 2}
+
+
+def test_the_customers_grid_since_with_a_24_hour_hour_and_a_marker_reads_alike_as_csv_and_excel_xml(
+        tmp_path: Path) -> None:
+    grid = GRID_CUSTOMERS_CSV.replace("Jun 16, 2026 9:12:44 AM", "Jun 6, 2026 21:12:44 PM").replace(
+        "Jun 12, 2026 8:00:00 AM", "Jun 12, 2026 20:00:00 AM")
+    from_csv = read("adobe_commerce_csv", [_write(tmp_path, "customer_listing.csv", grid)], timezone="UTC")
+    from_xml = read("adobe_commerce_csv", [_write(tmp_path, "customer_listing.xml", _as_excel_xml(grid))],
+                    timezone="UTC")
+    assert _canonical(from_xml, "commerce_customers") == _canonical(from_csv, "commerce_customers")
+    assert rows(from_csv, "commerce_customers", "customer_id", "created_at", "created_on") == [
+        ("mshaw@widgets.example", datetime(2026, 6, 6, 21, 12, 44), None)]
+    assert [p[1:] for p in problems(from_xml)] == [p[1:] for p in problems(from_csv)] == [
+        (2, "Customer Since", "Jun 12, 2026 20:00:00 AM", AM_AFTERNOON)]

@@ -33,6 +33,7 @@ from xml.parsers import expat
 import pyarrow as pa
 
 from bridgewatch.errors import InputError, Problem
+from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDERS, file_date_order, resolve_columns, unique_names
 from bridgewatch.sources.shapes import q
@@ -286,7 +287,7 @@ def load_sheet(session: Session, path: Path, kind: TabularKind, sheet: Sheet, *,
     raw, table = sheet.table, session.fresh("xmltab")
     select = ", ".join(f"{q(names[i])} AS {q(c)}" if i is not None else f"CAST(NULL AS VARCHAR) AS {q(c)}"
                        for c, i in chosen.items())
-    empty = " AND ".join(f"trim(COALESCE({q(n)}, '')) = ''" for n in names) or "TRUE"
+    empty = " AND ".join(f"COALESCE({trim_sql(q(n))}, '') = ''" for n in names) or "TRUE"
     session.con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select}, __n, {empty} AS __blank FROM {raw}")
     session.declare(kind.name, list(chosen))
     order = DATE_ORDERS[date_order] or (file_date_order(session, raw, names) if kind.dates and names else None)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 import tomli_w
 
@@ -114,6 +115,51 @@ def d365_dmf_package(exports: Path, s: Scenario) -> Sources:
         zf.writestr("PackageHeader.xml", "<DataManagementPackageHeader />")
         zf.write(csv, csv.name)
     csv.unlink()
+    return {"d365": {**sources["d365"], "path": str(Path("exports") / package.relative_to(exports))}}
+
+
+def _dmf_records(s: Scenario) -> Rows:
+    return [{k.upper(): val for k, val in vf._fo_record(r).items()} for r in rows(s, "erp_customers", system="d365_fo")]
+
+
+DMF_FIELDS = ("CUSTOMERACCOUNT", "DATAAREAID", "ORGANIZATIONNAME", "PRIMARYCONTACTEMAIL", "TAXEXEMPTNUMBER",
+              "ADDRESSCOUNTRYREGIONISOCODE", "ONHOLDSTATUS", "BWCOMMERCEID", "BWCREATEDDATETIME")
+
+
+def _dmf_xml(exports: Path, s: Scenario, body: Callable[[dict[str, Any]], str]) -> Sources:
+    path = exports / "d365_dmf" / "Customers V3.xml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    records = "".join(f"\n  <CUSTCUSTOMERV3ENTITY{body(r)}" for r in _dmf_records(s))
+    path.write_text(f'<?xml version="1.0" encoding="utf-8"?>\n<Document>{records}\n</Document>\n', encoding="utf-8")
+    return {"d365": {"reader": "d365_fo_csv", "path": str(Path("exports") / path.relative_to(exports)),
+                     "options": {"external_id_field": "BWCommerceId", "created_field": "BWCreatedDateTime"}}}
+
+
+def d365_dmf_xml_element(exports: Path, s: Scenario) -> Sources:
+    """``d365_dmf_csv`` in the XML-Element format: a field the CSV leaves empty written as an empty element."""
+    return _dmf_xml(exports, s, lambda r: ">" + "".join(
+        f"<{f}>{escape(str(r[f]))}</{f}>" if r.get(f) is not None else f"<{f}/>" for f in DMF_FIELDS)
+        + "</CUSTCUSTOMERV3ENTITY>")
+
+
+def d365_dmf_xml_attribute(exports: Path, s: Scenario) -> Sources:
+    """``d365_dmf_csv`` in the XML-Attribute format: a field the CSV leaves empty not written at all."""
+    return _dmf_xml(exports, s, lambda r: "".join(f" {f}={quoteattr(str(r[f]))}" for f in DMF_FIELDS
+                                                  if r.get(f) is not None) + " />")
+
+
+def d365_dmf_xml_package(exports: Path, s: Scenario) -> Sources:
+    """``d365_dmf_xml_element`` inside the data package ZIP, beside another entity's XML file."""
+    sources = d365_dmf_xml_element(exports, s)
+    xml = exports.parent / sources["d365"]["path"]
+    package = exports / "d365_package" / "Customers export.zip"
+    package.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("Manifest.xml", "<DataManagementPackageManifest />")
+        zf.writestr("PackageHeader.xml", "<DataManagementPackageHeader />")
+        zf.writestr("Customer groups.xml", "<Document><CUSTCUSTOMERGROUPENTITY CUSTOMERGROUPID=\"10\" /></Document>")
+        zf.write(xml, xml.name)
+    xml.unlink()
     return {"d365": {**sources["d365"], "path": str(Path("exports") / package.relative_to(exports))}}
 
 

@@ -28,7 +28,16 @@ from ..cards.builders import erp
 from . import routes_bigcommerce as bigcommerce
 from . import routes_intacct as intacct
 from .helpers import accounts, problems, read, rows
-from .routes import d365_dmf_csv, d365_dmf_package, d365_pages, sync_log, write_route
+from .routes import (
+    d365_dmf_csv,
+    d365_dmf_package,
+    d365_dmf_xml_attribute,
+    d365_dmf_xml_element,
+    d365_dmf_xml_package,
+    d365_pages,
+    sync_log,
+    write_route,
+)
 
 ERP_COLUMNS = ("system", "legal_entity", "customer_account", "name", "vat_number", "email", "status", "country",
                "created_at", "modified_at")
@@ -228,9 +237,9 @@ def test_a_d365_data_package_zip_reads_as_its_customers_csv(tmp_path: Path) -> N
 
 
 def test_a_d365_data_package_without_a_customers_csv_is_refused_with_what_to_do(tmp_path: Path) -> None:
-    excel = _package(tmp_path / "xml.zip", {"Customers V3.xml": "<Document/>"})
-    with pytest.raises(InputError, match=r"xml.zip: the data package holds 'Customers V3.xml', an entity file "
-                                         r"that is neither CSV nor Excel.*target data format"):
+    excel = _package(tmp_path / "txt.zip", {"Customers V3.txt": "CUSTOMERACCOUNT\tDATAAREAID\n"})
+    with pytest.raises(InputError, match=r"txt.zip: the data package holds 'Customers V3.txt', an entity file "
+                                         r"that is neither CSV, Excel nor XML.*target data format"):
         read("d365_fo_csv", [excel])
     groups = _package(tmp_path / "groups.zip", {"Customer groups.csv": "CUSTOMERGROUPID,DESCRIPTION\n10,Retail\n"})
     with pytest.raises(InputError, match=r"groups.zip: this data package holds no Customers V3 data file \(no CSV or "
@@ -267,6 +276,33 @@ def test_intacct_rest_and_xml_routes_give_identical_erp_rows(tmp_path: Path) -> 
     assert _erp_rows(rest) == expected
 
 
+# White space a value can come padded with (bridgewatch.model.whitespace: Unicode White_Space). Each route gets what
+# it can carry: XML 1.0 cannot hold a vertical tab (U+000B), not even as &#11;, so the XML pages get NEL (U+0085),
+# no-break, ideographic and em spaces.
+PADDING = {"xml_pages": ("\x85\xa0 ", "\u3000\u2003\x85"),
+           "customer_list_csv": ("\x0b\x85\xa0", "\u3000\x0b\t"),
+           "rest_query_pages": ("\x0b\u3000", "\x85\xa0\x0b")}
+PADDED = ("customer_account", "name", "vat_number", "legal_entity")
+
+
+def _padded(left: str, right: str) -> Scenario:
+    s = intacct.scenario()
+    for record in s.rows["erp_customers"]:
+        record.update({k: f"{left}{record[k]}{right}" for k in PADDED})
+    return s
+
+
+def test_values_padded_with_white_space_give_the_same_erp_rows_on_every_intacct_route(tmp_path: Path) -> None:
+    """The XML reader stripped U+000B and NEL around values, REST and CSV did not: an account reference, name or
+    VAT number with them around it was another value on those routes (``\x0bC-10423\x85`` matching nothing)."""
+    expected = _erp_rows(write_route(intacct.scenario(), tmp_path / "plain", intacct.xml_pages, intacct.commerce))
+    assert [(r["legal_entity"], r["customer_account"], r["name"], r["vat_number"]) for r in expected] == [
+        ("UK01", "C-10422", "Harbour Tools Ltd", "980780684"), ("UK01", "C-10423", "Celtic Fixings", "6388047V")]
+    for route, (left, right) in PADDING.items():
+        root = write_route(_padded(left, right), tmp_path / route, intacct.ROUTES[route], intacct.commerce)
+        assert _erp_rows(root) == expected, route
+
+
 def _fo_customers() -> Scenario:
     """The BigCommerce routes' workspace with more F&O customers: on hold, blocked, without entity or country."""
     s = bigcommerce.scenario()
@@ -293,6 +329,20 @@ def test_d365_data_management_csv_and_odata_routes_give_identical_erp_rows(tmp_p
     package = write_route(_fo_customers(), tmp_path / "package", route, d365_dmf_package, sync_log, bigcommerce.fx)
     assert _erp_rows(package) == expected
     assert _without_ingest(_cli_answer(package)) == _without_ingest(_cli_answer(odata))
+
+
+@pytest.mark.parametrize("route", [d365_dmf_xml_element, d365_dmf_xml_attribute, d365_dmf_xml_package])
+def test_d365_data_management_xml_routes_give_the_csv_and_odata_routes_rows(tmp_path: Path, route: Any) -> None:
+    commerce = bigcommerce.ROUTES[sorted(bigcommerce.ROUTES)[0]]
+    odata = write_route(_fo_customers(), tmp_path / "odata", commerce, d365_pages, sync_log, bigcommerce.fx)
+    csv = write_route(_fo_customers(), tmp_path / "csv", commerce, d365_dmf_csv, sync_log, bigcommerce.fx)
+    xml = write_route(_fo_customers(), tmp_path / "xml", commerce, route, sync_log, bigcommerce.fx)
+    assert 'reader = "d365_fo_csv"' in (xml / CONFIG_FILE).read_text()
+    assert [(r["legal_entity"], r["customer_account"], r["status"], r["vat_number"]) for r in _erp_rows(xml)] == [
+        ("CATU", "CA-00421", "blocked", None), ("USTI", "00042", "active", None),
+        ("USTI", "US-000117", "active", None), ("USTI", "US-000118", "on_hold", "US-77")]
+    assert _erp_rows(xml) == _erp_rows(csv) == _erp_rows(odata)
+    assert _without_ingest(_cli_answer(xml)) == _without_ingest(_cli_answer(csv))
 
 
 def _cli_answer(root: Path) -> dict[str, Any]:

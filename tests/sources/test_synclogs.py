@@ -148,3 +148,55 @@ def test_an_event_in_two_overlapping_exports_is_one_attempt_with_or_without_an_i
     assert accounts(result) == {
         ("sync_events", "week1.csv"): {"read": 5, "used": 5, "excluded": {}, "quarantined": 0},
         ("sync_events", "week2.csv"): {"read": 6, "used": 3, "excluded": {"duplicate": 3}, "quarantined": 0}}
+
+
+# Error messages as Power Automate writes them into a run (Flow management API ``properties.error``, Dataverse
+# ``errormessage``), each with the customer the default customer_ref_pattern must take from it, or None. Before,
+# a piece of an email address or URL was taken (``john2``, ``.service2``, ``2.example``) and the failure was put
+# on the card of a customer it was not about; a sentence's full stop was kept (``1042.``, linking to no one).
+RUN_MESSAGES = [
+    ("Create account failed for customer 1042: Write failed for table row of type 'CustCustomerV3Entity'.", "1042"),
+    ("customer: C-77 waiting for approval", "C-77"),
+    ("The execution of template action 'Apply_to_each' failed: customer 'C-10422' could not be created", "C-10422"),
+    ("Customer No. CUST0042 is blocked.", "CUST0042"),
+    ("Customer ID: 7210448301122 - see https://make.powerautomate.com/environments/Default-1/flows/2/runs/08585",
+     "7210448301122"),
+    ("Duplicate record for customer 1042.", "1042"),
+    ("The customer john2@contoso.com already exists in legal entity USMF.", None),
+    ("Action 'Create_customer' failed: customer john2@x.com could not be created", None),
+    ("Could not notify customer.service2@shop.example about customer 1042: mailbox unavailable", "1042"),
+    ("BadRequest: POST https://erp.example.com/api/sync?customer_id=1042&entity=USMF returned 400", None),
+    ("support@customer2.example rejected the message", None),
+    ("mailto:customer42@shop.example bounced", None),
+    ("customer2@x.com (customer 77) failed", "77"),
+]
+
+
+def _flow_api_runs(tmp_path: Path) -> Path:
+    runs = [{"name": f"085852012345678901234567{n:02d}CU01",
+             "properties": {"startTime": f"2026-06-18T10:{n:02d}:00Z", "status": "Failed",
+                            "error": {"code": "ActionFailed", "message": message}}}
+            for n, (message, _) in enumerate(RUN_MESSAGES)]
+    page = tmp_path / "runs.json"
+    page.write_text(json.dumps({"value": runs}))
+    return page
+
+
+def test_the_default_customer_ref_pattern_never_takes_a_piece_of_an_email_or_url(tmp_path: Path) -> None:
+    result = read("power_automate_flowruns", [_flow_api_runs(tmp_path)])
+    found = dict(rows(result, "sync_events", "event_id", "customer_ref"))
+    assert [found.get(f"085852012345678901234567{n:02d}CU01") for n in range(len(RUN_MESSAGES))] == [
+        ref for _, ref in RUN_MESSAGES]
+    assert accounts(result)[("sync_events", "runs.json")] == {
+        "read": 13, "used": 8, "quarantined": 0,
+        "excluded": {"run names no commerce customer (see options customer_ref_field, customer_ref_pattern)": 5}}
+
+
+def test_dataverse_flowruns_csv_reads_the_same_customer_as_the_flow_api(tmp_path: Path) -> None:
+    csv_file = tmp_path / "flowruns.csv"
+    csv_file.write_text("name,starttime,status,errorcode,errormessage\n" + "".join(
+        f"RUN{n:02d},2026-06-18T10:{n:02d}:00Z,Failed,ActionFailed,\"{message.replace(chr(34), chr(34) * 2)}\"\n"
+        for n, (message, _) in enumerate(RUN_MESSAGES)), encoding="utf-8")
+    result = read("power_automate_flowruns", [csv_file])
+    found = dict(rows(result, "sync_events", "event_id", "customer_ref"))
+    assert [found.get(f"RUN{n:02d}") for n in range(len(RUN_MESSAGES))] == [ref for _, ref in RUN_MESSAGES]

@@ -265,6 +265,40 @@ def test_xml_that_is_not_an_adobe_grid_export_is_refused(tmp_path: Path, text: s
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize(("damage", "problem"), [
+    ('<Cell ss:Index="x"><Data ss:Type="String">Guest</Data></Cell>', 'ss:Index="x" is not a whole number'),
+    ('<Cell ss:Index="99999999"><Data ss:Type="String">Guest</Data></Cell>', 'ss:Index="99999999" is outside 1–16384'),
+    ('<Cell ss:Index="0"><Data ss:Type="String">Guest</Data></Cell>', 'ss:Index="0" is outside 1–16384'),
+    ('<Cell ss:MergeAcross="-1"><Data ss:Type="String">Guest</Data></Cell>', 'ss:MergeAcross="-1" is outside 0–16381'),
+])
+def test_a_data_row_with_a_damaged_cell_index_is_quarantined_never_a_traceback(tmp_path: Path, damage: str,
+                                                                               problem: str) -> None:
+    xml = ADOBE_GRID_XML.replace('<Cell ss:Index="4"><Data ss:Type="String">Guest</Data></Cell>', damage)
+    result = read("adobe_commerce_csv", [_write(tmp_path, "grid.xml", xml)], timezone="UTC")
+    assert sorted(problems(result), key=lambda p: p[1]) == [
+        ("grid.xml", 2, None, None, f"a cell with {problem}: its values cannot be put in their columns"),
+        ("grid.xml", 5, "Status", "Awaiting ERP", "unknown status label (add it to the status_labels option with "
+                                                  "its order state)")]
+    assert accounts(result)[("orders", "grid.xml")] == {"read": 4, "used": 1, "excluded": {"blank row": 1},
+                                                        "quarantined": 2}
+
+
+@pytest.mark.parametrize(("xml", "message"), [
+    (ADOBE_GRID_XML.replace('<Row ss:Index="6">', '<Row ss:Index="six">'),
+     'grid.xml: the row after spreadsheet row 4 has ss:Index="six" is not a whole number (rows are numbered upwards '
+     'from 1); the workbook is damaged or was not written by a spreadsheet. Export the grid again.'),
+    (ADOBE_GRID_XML.replace('<Row ss:Index="6">', '<Row ss:Index="2">'),
+     'the row after spreadsheet row 4 has ss:Index="2" is outside 5–1048576'),
+    (ADOBE_GRID_XML.replace("<Row>" + _cells("ID"), '<Row><Cell ss:Index="1e9"><Data ss:Type="String">ID</Data>'
+                                                    '</Cell>' + _cells()),
+     'grid.xml: the header row (spreadsheet row 1) has a cell with ss:Index="1e9" is not a whole number'),
+])
+def test_a_damaged_row_index_or_header_stops_the_read_saying_where(tmp_path: Path, xml: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read("adobe_commerce_csv", [_write(tmp_path, "grid.xml", xml)])
+    assert message in str(caught.value)
+
+
 GRID_CUSTOMERS_CSV = (
     "ID,Name,Email,Group,Country,Customer Since,Tax VAT Number,Company\n"
     "12,Melanie Shaw,MShaw@Widgets.example,Wholesale,Germany,\"Jun 16, 2026 9:12:44 AM\",DE123456789,Widgets GmbH\n"
@@ -301,3 +335,75 @@ def test_the_adobe_customers_grid_is_read_as_csv_and_as_excel_xml(tmp_path: Path
     assert rows(from_xml, "orders", "order_id", "customer_id", "ship_to_country", "total") == [
         ("000008814", "k.ode@mail.example", "AT", Decimal("3101.0000"))]
     assert problems(from_xml) == problems(from_csv) == []
+
+
+def test_a_header_repeated_in_another_case_reads_the_same_on_the_csv_and_xml_routes(tmp_path: Path) -> None:
+    """DuckDB holds ``status`` and ``Status`` as one name: the CSV route failed with DuckDB's binder error, the
+    XML route read the first. Both now number the repeat and read the first column so named."""
+    from_csv = read("adobe_commerce_csv", [_write(tmp_path, "orders.csv", ADOBE_GRID_CSV.replace(
+        "Bill-to Name", "status"))], timezone="UTC")
+    from_xml = read("adobe_commerce_csv", [_write(tmp_path, "grid.xml", ADOBE_GRID_XML.replace(
+        "Bill-to Name", "status"))], timezone="UTC")
+    unknown = "unknown status label (add it to the status_labels option with its order state)"
+    assert problems(from_csv) == [("orders.csv", 1, "Status", "Mel Shaw", unknown),
+                                  ("orders.csv", 2, "Status", "Guest", unknown),
+                                  ("orders.csv", 5, "Status", "Kim Ode", unknown)]
+    assert [p for p in problems(from_xml) if p[2] == "Status"] == [
+        ("grid.xml", 1, "Status", "Mel Shaw", unknown), ("grid.xml", 2, "Status", "Guest", unknown),
+        ("grid.xml", 5, "Status", "Kim Ode", unknown)]
+
+
+# Older Adobe Commerce grids export dates with Magento's 'M j, Y H:i:s A' (PHP): a 24-hour hour followed by a
+# redundant AM/PM marker and a day without its leading zero. Each row: the Purchase Date written, then the time
+# it is (None: quarantined, with the reason below).
+OLD_GRID_DATES = [
+    ("Jun 16, 2026 14:12:44 PM", datetime(2026, 6, 16, 14, 12, 44)),  # 24-hour hour, redundant PM
+    ("Jun 6, 2026 23:59:59 PM", datetime(2026, 6, 6, 23, 59, 59)),  # one-digit day
+    ("Jun 6, 2026 00:12:44 AM", datetime(2026, 6, 6, 0, 12, 44)),  # midnight on a 24-hour clock
+    ("Jun 6, 2026 09:05:00 AM", datetime(2026, 6, 6, 9, 5)),
+    ("Jun 16, 2026 12:30:00 PM", datetime(2026, 6, 16, 12, 30)),  # noon either way
+    ("Jun 16, 2026 2:12:44 PM", datetime(2026, 6, 16, 14, 12, 44)),  # 12-hour form
+    ("Jun 16, 2026 12:05:00 AM", datetime(2026, 6, 16, 0, 5)),  # 12-hour midnight
+    ("Jun 16, 2026, 1:00:00 pm", datetime(2026, 6, 16, 13)),  # newer grids' comma, lower-case marker
+    ("Jun 16, 2026 14:12:44 AM", None),
+    ("Jun 16, 2026 0:12:44 PM", None),
+]
+AM_AFTERNOON = ("the hour is 13 to 23 (a 24-hour clock) but the time is marked AM: the hour says afternoon, the "
+                "marker morning; correct the value or export the grid again")
+PM_MIDNIGHT = ("the hour is 0 (midnight on a 24-hour clock) but the time is marked PM: the hour says midnight, the "
+               "marker afternoon; correct the value or export the grid again")
+
+
+def _old_grid_orders() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["ID", "Purchase Date", "Grand Total (Purchased)", "Status", "Customer Email"])
+    for n, (written, _) in enumerate(OLD_GRID_DATES, 1):
+        writer.writerow([f"{8800 + n:09d}", written, "€10.00", "Processing", f"b{n}@mail.example"])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["sales_order_grid.csv", "sales_order_grid.xml"])
+def test_old_adobe_grid_dates_with_a_24_hour_hour_and_a_marker_are_read_on_both_routes(tmp_path: Path,
+                                                                                       name: str) -> None:
+    text = _old_grid_orders() if name.endswith(".csv") else _as_excel_xml(_old_grid_orders())
+    result = read("adobe_commerce_csv", [_write(tmp_path, name, text)], timezone="UTC")
+    assert rows(result, "orders", "source_row", "created_at") == [
+        (n, when) for n, (_, when) in enumerate(OLD_GRID_DATES, 1) if when is not None]
+    assert problems(result) == [(name, 9, "Purchase Date", "Jun 16, 2026 14:12:44 AM", AM_AFTERNOON),
+                                (name, 10, "Purchase Date", "Jun 16, 2026 0:12:44 PM", PM_MIDNIGHT)]
+    assert accounts(result)[("orders", name)] == {"read": 10, "used": 8, "excluded": {}, "quarantined": 2}
+
+
+def test_the_customers_grid_since_with_a_24_hour_hour_and_a_marker_reads_alike_as_csv_and_excel_xml(
+        tmp_path: Path) -> None:
+    grid = GRID_CUSTOMERS_CSV.replace("Jun 16, 2026 9:12:44 AM", "Jun 6, 2026 21:12:44 PM").replace(
+        "Jun 12, 2026 8:00:00 AM", "Jun 12, 2026 20:00:00 AM")
+    from_csv = read("adobe_commerce_csv", [_write(tmp_path, "customer_listing.csv", grid)], timezone="UTC")
+    from_xml = read("adobe_commerce_csv", [_write(tmp_path, "customer_listing.xml", _as_excel_xml(grid))],
+                    timezone="UTC")
+    assert _canonical(from_xml, "commerce_customers") == _canonical(from_csv, "commerce_customers")
+    assert rows(from_csv, "commerce_customers", "customer_id", "created_at", "created_on") == [
+        ("mshaw@widgets.example", datetime(2026, 6, 6, 21, 12, 44), None)]
+    assert [p[1:] for p in problems(from_xml)] == [p[1:] for p in problems(from_csv)] == [
+        (2, "Customer Since", "Jun 12, 2026 20:00:00 AM", AM_AFTERNOON)]

@@ -29,7 +29,19 @@ from bridgewatch.sources.raw import (
     load_json_files,
     pages_read,
 )
-from bridgewatch.sources.shapes import Field, const, first, flag, in_list, js, json_pick, number, timestamp
+from bridgewatch.sources.shapes import (
+    Field,
+    blank,
+    const,
+    first,
+    flag,
+    full_name,
+    in_list,
+    js,
+    json_pick,
+    number,
+    timestamp,
+)
 from bridgewatch.sql import literal
 
 PLATFORM = const("adobe_commerce")
@@ -140,14 +152,14 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "platform": PLATFORM,
         "customer_id": js("$.id"),
         "email": js("$.email"),
-        "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.firstname', r.j ->> '$.lastname')), '')"),
+        "name": full_name("r.j ->> '$.firstname'", "r.j ->> '$.lastname'"),
         "is_b2b": flag(f"{company} IS NOT NULL OR {in_list(GROUP, options['b2b_group_ids'])}"),
         "company_id": Field(company, "extension_attributes.company_attributes.company_id"),
-        "company_name": Field(f"NULLIF(trim({BILLING} ->> '$.company'), '')", "addresses[].company"),
-        "vat_number": first(js("$.taxvat"), Field(f"NULLIF(trim({BILLING} ->> '$.vat_id'), '')", "addresses[].vat_id")),
+        "company_name": Field(blank(f"{BILLING} ->> '$.company'"), "addresses[].company"),
+        "vat_number": first(js("$.taxvat"), Field(blank(f"{BILLING} ->> '$.vat_id'"), "addresses[].vat_id")),
         "account_ref": _attribute(options["account_ref_attribute"]),
         "external_id": _attribute(options["external_id_attribute"]),
-        "country": country(first(Field(f"NULLIF(trim({BILLING} ->> '$.country_id'), '')", "addresses[].country_id"),
+        "country": country(first(Field(blank(f"{BILLING} ->> '$.country_id'"), "addresses[].country_id"),
                                  js("$.addresses[0].country_id"))),
         "created_at": utc(js("$.created_at")),
     })

@@ -9,7 +9,8 @@ the export: ``columns`` maps one to ``account_ref``, ``vat`` or ``external_id``.
 
 The orders grid shows ``ID`` (the increment id), the ``Status`` label (translated to a state;
 relabelled stores add ``status_labels``), ``Purchase Date`` in the admin's display time zone and
-locale (``timezone`` / ``timezones``, ``date_formats`` / ``date_order``), and totals with currency
+locale (``timezone`` / ``timezones``, ``date_formats`` / ``date_order``; older grids' ``Jun 6, 2026 14:12:44 PM``, a
+24-hour hour with a redundant marker, is read by default: ``dates.meridiem``), and totals with currency
 symbols (``€3,101.00``: the symbol names the currency; ``currency`` for symbols several currencies
 share). The grid has no ship-to country: an order takes its customer's default shipping (else
 billing) address country from the addresses export. Orders link to customers by ``Customer Email``, except
@@ -30,7 +31,7 @@ from typing import Any, ClassVar
 from bridgewatch.ingest.csvfile import CsvHead, is_blank
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
-from bridgewatch.sources.dates import created, local_time
+from bridgewatch.sources.dates import created, local_time, meridiem
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
 from bridgewatch.sources.money import priced
 from bridgewatch.sources.raw import Session, TabularKind
@@ -86,7 +87,9 @@ class AdobeCommerceCsvReader(VendorReader):
         "currency": Option(None, "Currency of the orders grid totals when their symbol does not name one (the "
                                  "grid has no currency code; € or £ name theirs, $ needs this)."),
         "date_formats": Option(DATE_FORMATS, "strptime formats of Purchase Date / created_at, tried in order; "
-                                             "day and month follow date_order.", syntax="strptime"),
+                                             "day and month follow date_order. Older grids' 24-hour time with "
+                                             "AM/PM (Jun 6, 2026 14:12:44 PM) is first written the 12-hour way.",
+                               syntax="strptime"),
         "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
                                      "day_first or month_first; a file that cannot tell has its two-way dates "
                                      "quarantined until this is set.", choices=DATE_ORDER_CHOICES),
@@ -117,7 +120,7 @@ class AdobeCommerceCsvReader(VendorReader):
 
     def _load_excel_xml(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         """A grid exported as Excel XML: its header row and rows, read as the CSV export of the grid."""
-        sheet = read_workbook(path)
+        sheet = read_workbook(session, path)
         if not sheet.header:
             session.add_empty(path, "the workbook holds no row", "orders")
             return
@@ -155,7 +158,7 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "account_ref": col("account_ref", given.get("account_ref")),
         "external_id": col("external_id", given.get("external_id")),
         "country": country(Field("a.country", "country_id")),
-        **created(col("created_at"), options["date_formats"]),
+        **created(meridiem(col("created_at")), options["date_formats"]),
     })
 
 
@@ -173,7 +176,7 @@ def _grid_customers(options: Mapping[str, Any]) -> TableMap:
         "account_ref": col("account_ref", given.get("account_ref")),
         "external_id": col("external_id", given.get("external_id")),
         "country": country(col("country", "Country")),
-        **created(col("since", "Customer Since"), options["date_formats"]),
+        **created(meridiem(col("since", "Customer Since")), options["date_formats"]),
     })
 
 
@@ -218,7 +221,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "status": col("status", "Status"),
         "cancelled": flag(f"{state.sql} = 'canceled'"),
         "inactive": flag(in_list(state.sql, options["inactive_states"])),
-        "created_at": local_time(col("date", "Purchase Date"), options["date_formats"],
+        "created_at": local_time(meridiem(col("date", "Purchase Date")), options["date_formats"],
                                  example="'Jun 16, 2026 9:12:44 AM' (see date_formats)"),
         "currency": currency,
         "total": total,

@@ -33,10 +33,12 @@ from bridgewatch.sources.raw import (
 )
 from bridgewatch.sources.shapes import (
     Field,
+    blank,
     const,
     epoch,
     first,
     flag,
+    full_name,
     in_list,
     js,
     json_pick,
@@ -160,9 +162,10 @@ SHIP_TO_CODE = ("$.consignments[0].shipping[0].country_iso2", "$.consignments.sh
 SHIP_TO_NAME = ("$.consignments[0].shipping[0].country", "$.consignments.shipping[0].country",
                 "$.shipping_addresses[0].country")
 BILLING = ("$.billing_address.country_iso2", "$.billing_address.country")
-SHIPPED = ("(SELECT j ->> '$.order_id' AS oid, arg_min(NULLIF(trim(j ->> '$.country_iso2'), ''), "
-           "TRY_CAST(j ->> '$.id' AS BIGINT)) AS code, arg_min(NULLIF(trim(j ->> '$.country'), ''), "
-           "TRY_CAST(j ->> '$.id' AS BIGINT)) AS name FROM {shipping_address} GROUP BY 1)")
+JSON_CODE, JSON_COUNTRY = "j ->> '$.country_iso2'", "j ->> '$.country'"
+_FIRST_SHIPPED = "TRY_CAST(j ->> '$.id' AS BIGINT)"
+SHIPPED = (f"(SELECT j ->> '$.order_id' AS oid, arg_min({blank(JSON_CODE)}, {_FIRST_SHIPPED}) AS code, "
+           f"arg_min({blank(JSON_COUNTRY)}, {_FIRST_SHIPPED}) AS name FROM {{shipping_address}} GROUP BY 1)")
 """The first (lowest id) shipping address of each order, from saved ``GET /v2/orders/{id}/shipping_addresses``."""
 
 
@@ -189,7 +192,7 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "platform": PLATFORM,
         "customer_id": js("$.id"),
         "email": js("$.email"),
-        "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.first_name', r.j ->> '$.last_name')), '')"),
+        "name": full_name("r.j ->> '$.first_name'", "r.j ->> '$.last_name'"),
         "is_b2b": flag(f"l.company IS NOT NULL OR {group}"),
         "company_id": Field("l.company"),
         "company_name": js("$.company"),
@@ -206,7 +209,7 @@ def _users() -> TableMap:
         "platform": PLATFORM,
         "customer_id": js("$.customerId"),
         "email": js("$.email"),
-        "name": Field("NULLIF(trim(concat_ws(' ', r.j ->> '$.firstName', r.j ->> '$.lastName')), '')"),
+        "name": full_name("r.j ->> '$.firstName'", "r.j ->> '$.lastName'"),
         "is_b2b": const("true"),
         "company_id": js("$.companyId"),
     }, exclude=[("k.cid IS NOT NULL", literal("B2B user: company link applied to the customer's record"))])
@@ -253,7 +256,7 @@ def _b2b_orders(options: Mapping[str, Any]) -> TableMap:
     inactive = in_list(status, options["inactive_status_ids"], lower_input=False)
     archived = ("COALESCE(TRY_CAST(r.j ->> '$.isArchived' AS BOOLEAN), FALSE)" if options["archived_inactive"]
                 else "FALSE")
-    companies = ("(SELECT j ->> '$.companyId' AS cid, min(NULLIF(trim(j ->> '$.country'), '')) AS country "
+    companies = (f"(SELECT j ->> '$.companyId' AS cid, min({blank(JSON_COUNTRY)}) AS country "
                  "FROM {company} GROUP BY 1)")
     source = (f"{{b2b_order}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.bcOrderId' "
               f"LEFT JOIN {companies} AS co ON co.cid = r.j ->> '$.companyId'")

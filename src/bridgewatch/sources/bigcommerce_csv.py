@@ -90,7 +90,7 @@ class BigCommerceCsvReader(VendorReader):
 
     def _load_xml(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         """The same export saved as XML: each ``<order>`` / ``<customer>`` a row under the headers above."""
-        name, sheet = read_export(path)
+        name, sheet = read_export(session, path)
         kind = xml_kind(ORDERS if name == "orders" else CUSTOMERS)
         overrides = {c: element_name(h) for c, h in options["columns"].items()}
         if not sheet.rows:

@@ -9,92 +9,87 @@ value in CDATA; a column holding a list (an order's products, a customer's addre
 Each record becomes a row under the CSV header it stands for, so the CSV reader's columns, options
 and mapping read it (``bigcommerce_csv`` reads both). A list column gives its first ``<item>``'s
 fields (a customer's first address: ``Address_Country``) where the record has no field of that name.
+Records are read one at a time (``xmlfile.elements``) and written to the session in batches.
 """
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from bridgewatch.errors import InputError, Problem
-from bridgewatch.sources.raw import TabularKind
-from bridgewatch.sources.xmlfile import Sheet, Target, Unexpected, element_name, html_hint, local, parse_xml
+from bridgewatch.sources.raw import Session, TabularKind
+from bridgewatch.sources.xmlfile import Sheet, SheetWriter, Unexpected, element_name, elements, html_hint, local, text
 
 RECORDS = {"orders": "order", "customers": "customer"}
 """Root element → record element (lower case)."""
 
 
-class _Records(Target):
-    """Collects the records under the root: depth 1 is the root, 2 a record, 3 its fields, 5 an item's fields."""
+class _Records:
+    """Turns each record (an element under the root) into a row: its fields, then its first list item's."""
 
-    def __init__(self) -> None:
+    def __init__(self, writer: SheetWriter) -> None:
+        self.writer = writer
         self.root = ""
-        self.depth = 0
-        self.sheet = Sheet()
+        self.keys: dict[str, str] = {}
+        """Element tag → its column's key (the local name in lower case), looked up once per tag."""
         self.columns: dict[str, int] = {}
-        self.record: dict[str, str] = {}
-        self.text: list[str] = []
-        self.items = 0
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        self.depth += 1
-        name = local(tag)
-        if self.depth == 1:
-            self.root = name
-            if name.lower() not in RECORDS:
-                raise Unexpected(name)
-        elif self.depth == 2 and name.lower() != RECORDS[self.root.lower()]:
+    def check_root(self, tag: str) -> None:
+        self.root = local(tag)
+        if self.root.lower() not in RECORDS:
+            raise Unexpected(self.root)
+
+    def add(self, record: ET.Element) -> None:
+        name = local(record.tag)
+        if name.lower() != RECORDS[self.root.lower()]:
             raise Unexpected(f"{self.root}><{name}")
-        elif self.depth == 4:
-            self.items += 1
-        self.text = []
-
-    def data(self, text: str) -> None:
-        self.text.append(text)
-
-    def end(self, tag: str) -> None:
-        if self.depth == 2:
-            self._row()
-        elif self.depth == 3:
-            if not self.items:  # a list column holds its <item>s, not a value
-                self._field(local(tag), "".join(self.text))
-            self.items = 0
-        elif self.depth == 5 and self.items == 1 and local(tag).lower() not in self.record:
-            self._field(local(tag), "".join(self.text))
-        self.text = []
-        self.depth -= 1
-
-    def _field(self, name: str, value: str) -> None:
-        key = name.lower()
-        if key not in self.columns:
-            self.columns[key] = len(self.sheet.header)
-            self.sheet.header.append(name)
-        self.record[key] = value
-
-    def _row(self) -> None:
-        row = [""] * len(self.sheet.header)
-        for key, value in self.record.items():
+        values: dict[str, str] = {}
+        lists = []
+        for column in record:
+            if len(column):  # a list column holds its <item>s, not a value
+                lists.append(column)
+            else:
+                values[self._key(column.tag)] = column.text or ""
+        for column in lists:  # a record's own field beats an item's of the same name, wherever it stands
+            for item_field in column[0]:
+                key = self.keys.get(item_field.tag) or local(item_field.tag).lower()
+                if key not in values:
+                    values[self._key(item_field.tag)] = text(item_field)
+        row = [""] * len(self.writer.sheet.header)
+        for key, value in values.items():
             row[self.columns[key]] = value
-        self.sheet.rows.append(row)
-        self.sheet.numbers.append(len(self.sheet.rows))
-        self.record = {}
+        self.writer.add(row, self.writer.count + 1)
+
+    def _key(self, tag: str) -> str:
+        """The key of the column of element ``tag``, the column added to the header when new."""
+        key = self.keys.get(tag)
+        if key is None:
+            name = local(tag)
+            key = self.keys[tag] = name.lower()
+            if key not in self.columns:
+                self.columns[key] = len(self.writer.sheet.header)
+                self.writer.sheet.header.append(name)
+        return key
 
 
-def read_export(path: Path) -> tuple[str, Sheet]:
+def read_export(session: Session, path: Path) -> tuple[str, Sheet]:
     """The records of a control-panel XML export: its kind (``orders`` / ``customers``) and its rows.
 
     Raises:
         InputError: malformed XML (file and line), or a document that is not a BigCommerce orders or
             customers XML export (an HTML error page, another vendor's XML): never read as zero rows.
     """
-    target = _Records()
+    records = _Records(SheetWriter(session))
     try:
-        parse_xml(path, target)
+        for _, record in elements(path, 2, on_root=records.check_root):
+            records.add(record)
     except Unexpected as exc:
         raise InputError(f"{path}: not a BigCommerce control-panel XML export: it holds <{exc}> where an export has "
                          f"<orders> of <order> or <customers> of <customer> elements{html_hint(str(exc))}. "
                          f"Export again from Orders → Export or Customers → Export, choosing XML.",
                          [Problem(str(path), None, None, str(exc), "not a BigCommerce XML export")]) from exc
-    return RECORDS[target.root.lower()] + "s", target.sheet
+    return RECORDS[records.root.lower()] + "s", records.writer.finish()
 
 
 def xml_kind(kind: TabularKind) -> TabularKind:

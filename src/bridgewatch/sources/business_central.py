@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
@@ -105,7 +106,7 @@ class BusinessCentralApiReader(VendorReader):
 
 
 def _blocked(key: str) -> Field:
-    value = f"trim(r.j ->> '$.{key}')"
+    value = trim_sql(f"(r.j ->> '$.{key}')")
     return translate(Field(f"CASE WHEN {value} = '' THEN '' ELSE {value} END", key), BLOCKED, f"{key} value",
                      default="active")
 

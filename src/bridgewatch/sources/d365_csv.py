@@ -1,14 +1,15 @@
-"""Dynamics 365 Finance & Operations: the *Customers V3* entity exported as CSV or Excel by Data management.
+"""Dynamics 365 Finance & Operations: the *Customers V3* entity exported as CSV, Excel or XML by Data management.
 
-An export project of the Data management workspace writes one data file per entity (CSV, or an
-Excel workbook of one sheet, by the project's target data format), in a *data package*: a ZIP
-holding the package's ``Manifest.xml`` and ``PackageHeader.xml`` and the entities' data files (the
-package API's ``GetExportedPackageUrl`` gives the same ZIP). Either the package as downloaded or the
-entity's file taken out of it is read: in a package, the CSV and .xlsx members with the Customers V3
-columns are read (each named ``<package>.zip/<member>`` in rows, quarantine and accounting; a
-workbook's ``<member>[<sheet>]``), the files of other entities are accounted as not read, and an
-entity written as XML stops the read with what to do (choose CSV or Excel as the project's target
-data format). Its headers are the entity's field names in upper
+An export project of the Data management workspace writes one data file per entity (CSV, an Excel
+workbook of one sheet, or an XML file in the XML-Element or XML-Attribute layout, by the project's
+target data format; ``d365_xml`` reads the XML), in a *data package*: a ZIP holding the package's
+``Manifest.xml`` and ``PackageHeader.xml`` and the entities' data files (the package API's
+``GetExportedPackageUrl`` gives the same ZIP). Either the package as downloaded or the entity's file
+taken out of it is read, its format told by its content: in a package, the CSV, .xlsx and XML members
+with the Customers V3 columns (an XML file: its ``CUSTCUSTOMERV3ENTITY`` records, or records writing
+``CUSTOMERACCOUNT``) are read (each named ``<package>.zip/<member>`` in rows, quarantine and accounting;
+a workbook's ``<member>[<sheet>]``), and the files of other entities are accounted as not read. Its
+headers (an XML file's field names) are the entity's field names in upper
 case (``CUSTOMERACCOUNT``, ``ORGANIZATIONNAME``, ``TAXEXEMPTNUMBER``, ...); headers are matched
 without regard to case, so a file whose headers are the OData names (``CustomerAccount``) reads the
 same. Each column is mapped exactly as the OData reader maps the field of the same name
@@ -27,13 +28,17 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.errors import InputError
+from bridgewatch.ingest.csvfile import is_blank
 from bridgewatch.ingest.workbook import is_workbook
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import OPTIONS, customer_map
+from bridgewatch.sources.d365_xml import RECORD as RECORD_NAME
+from bridgewatch.sources.d365_xml import read_entity
 from bridgewatch.sources.mapping import TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import Field, col
+from bridgewatch.sources.xmlfile import is_xml, load_sheet
 
 FIELDS = ("CustomerAccount", "dataAreaId", "OrganizationName", "PersonFirstName", "PersonLastName", "NameAlias",
           "PrimaryContactEmail", "TaxExemptNumber", "AddressCountryRegionISOCode", "AddressCountryRegionId",
@@ -42,9 +47,11 @@ FIELDS = ("CustomerAccount", "dataAreaId", "OrganizationName", "PersonFirstName"
 MISSING_AREA = "DATAAREAID is missing: export it (it is the legal entity) or set the legal_entity option"
 PACKAGE_FILES = ("manifest.xml", "packageheader.xml")
 """A data package's own description files (lower case), beside its entities' data files: not data, not read."""
-DATA_FILES = (".csv", ".xlsx")
-"""The entity data files read from a package (the target data formats CSV and Excel), by their name's ending."""
+DATA_FILES = (".csv", ".xlsx", ".xml")
+"""The entity data files read from a package (the target data formats CSV, Excel and XML), by their name's ending."""
 OTHER_ENTITY = "another entity of the data package (its header has no {column} column), not read"
+OTHER_XML_ENTITY = "another entity of the data package (its <{record}> records have no {column} field), not read"
+NO_XML_RECORD = "the XML entity file holds no record"
 
 
 class D365FoCsvReader(VendorReader):
@@ -75,6 +82,13 @@ class D365FoCsvReader(VendorReader):
         if _is_zip(path) and not is_workbook(path):
             self._load_package(session, path, options)
             return
+        if not is_blank(path) and is_xml(path):
+            if not self._load_xml(session, path, path, options):
+                column = self._exported(options).signature[0]
+                raise InputError(f"{path}: not a Customers V3 data management XML file: its records are not "
+                                 f"<{RECORD_NAME}> and write no {column} field. Export the Customers V3 entity "
+                                 f"(XML-Element, XML-Attribute or CSV), or check the source's path.")
+            return
         head = read_head(session, path, "erp_customers", kinds=[self._exported(options)])
         if head is not None:
             match_kind(path, head, [self._exported(options)])
@@ -91,6 +105,9 @@ class D365FoCsvReader(VendorReader):
         exported, read = self._exported(options), 0
         for member, copy in _members(session, package):
             label = package / member.lstrip("/")  # a member named from the root is still inside the package
+            if not is_blank(copy) and is_xml(copy):
+                read += self._load_xml(session, label, copy, options)
+                continue
             head = read_head(session, label, "erp_customers", copy=copy, kinds=[exported])
             if head is None:  # an empty member is accounted as empty, as an empty CSV given alone is
                 read += 1
@@ -105,9 +122,23 @@ class D365FoCsvReader(VendorReader):
             read += 1
         if not read:
             raise InputError(f"{package}: this data package holds no Customers V3 data file (no CSV or Excel member "
-                             f"whose header has {exported.signature[0]}). Add the Customers V3 entity to the export "
-                             f"project with CSV or Excel as its target data format, or give the entity's file "
-                             f"itself.")
+                             f"whose header has {exported.signature[0]}), nor an XML member of {RECORD_NAME} "
+                             f"records. Add the Customers V3 entity to the export project (target data format CSV, "
+                             f"Excel, XML-Element or XML-Attribute), or give the entity's file itself.")
+
+    def _load_xml(self, session: Session, label: Path, source: Path, options: Mapping[str, Any]) -> bool:
+        """Read an XML entity file (``source``, named ``label``) when it holds Customers V3 records; True when
+        read or accounted as empty, False when it is another entity's (then accounted as not read)."""
+        column = self._exported(options).signature[0]
+        entity = read_entity(session, source, label=label, field=column)
+        if not entity.record:
+            session.add_empty(label, NO_XML_RECORD, "erp_customers")
+            return True
+        if not entity.holds(column):
+            session.add_empty(label, OTHER_XML_ENTITY.format(record=entity.record, column=column), "erp_customers")
+            return False
+        load_sheet(session, label, self.kind(options), entity.sheet, overrides=options["columns"])
+        return True
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self.kind(options).columns))
@@ -129,7 +160,7 @@ def _members(session: Session, package: Path) -> list[tuple[str, Path]]:
     scratch folder), in the ZIP's order; the package's description files and folders left out.
 
     Raises:
-        InputError: the ZIP cannot be read, or holds an entity file that is neither CSV nor Excel (XML).
+        InputError: the ZIP cannot be read, or holds an entity file that is neither CSV, Excel nor XML.
     """
     out = []
     try:
@@ -142,8 +173,9 @@ def _members(session: Session, package: Path) -> list[tuple[str, Path]]:
                 suffix = next((s for s in DATA_FILES if base.lower().endswith(s)), None)
                 if suffix is None:
                     raise InputError(f"{package}: the data package holds {name!r}, an entity file that is neither "
-                                     f"CSV nor Excel, which this reader cannot read. Export the project with CSV "
-                                     f"or Excel as its target data format, or give the Customers V3 file itself.")
+                                     f"CSV, Excel nor XML, which this reader cannot read. Export the project with "
+                                     f"CSV, Excel or XML as its target data format, or give the Customers V3 file "
+                                     f"itself.")
                 copy = session.scratch() / f"{session.fresh('pkg')}{suffix}"  # never a path taken from the ZIP
                 with zf.open(info) as src, copy.open("wb") as dst:
                     shutil.copyfileobj(src, dst)

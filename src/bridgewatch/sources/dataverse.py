@@ -18,7 +18,7 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import CASES, entity_case
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
-from bridgewatch.sources.shapes import Field, const, first, flag, js, translate
+from bridgewatch.sources.shapes import Field, blank, const, first, flag, js, translate
 from bridgewatch.sql import literal
 
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
@@ -82,7 +82,7 @@ def company_names(session: Session, companies: Mapping[str, Any]) -> None:
 def _records(kind: str, id_field: str, account_field: str, options: Mapping[str, Any]) -> TableMap:
     company = "r.j ->> '$._msdyn_company_value'"
     label = f"r.j ->> '$.\"_msdyn_company_value{FORMATTED}\"'"
-    entity = entity_case(f"COALESCE(NULLIF(trim({label}), ''), n.name, NULLIF(trim({company}), ''))",
+    entity = entity_case(f"COALESCE({blank(label)}, n.name, {blank(company)})",
                          options["legal_entity_case"])
     state = "CAST(r.j ->> '$.statecode' AS VARCHAR)"
     ext = options["external_id_field"]

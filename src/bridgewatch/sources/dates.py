@@ -10,6 +10,10 @@ with the reason, never read month-first by default.
 A creation time given as a date only (BigCommerce *Date Joined*) is not a time: :func:`created`
 keeps it in ``created_on`` and leaves ``created_at`` empty, so no cause is decided on a guessed
 midnight.
+
+Older Adobe Commerce admin grids write a 24-hour hour followed by a redundant AM/PM marker
+(``Jun 16, 2026 14:12:44 PM``): :func:`meridiem` writes such a time the 12-hour way (``2:12:44 PM``)
+before the formats are tried, and quarantines a time whose hour and marker disagree.
 """
 
 from __future__ import annotations
@@ -27,6 +31,32 @@ CONFLICT = ("this file has dates that only read day-first and others that only r
 DATE_ONLY = ("'^\\s*([0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4}|[0-9]{1,2} [A-Za-z]{3,9},? [0-9]{4}"
              "|[A-Za-z]{3,9} [0-9]{1,2},? [0-9]{4})\\s*$'")
 """A date without a time of day: ``06/16/2026``, ``2026-06-16``, ``16 Jun 2026``, ``Jun 16, 2026``."""
+
+
+CLOCK = r"(^|[^0-9])([0-9]{1,2})(:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*)([AaPp][Mm])\s*$"
+"""A time of day ending a value, with its AM/PM marker: (before, hour, minutes and seconds, marker)."""
+AM_AFTERNOON = ("the hour is 13 to 23 (a 24-hour clock) but the time is marked AM: the hour says afternoon, the "
+                "marker morning; correct the value or export the grid again")
+PM_MIDNIGHT = ("the hour is 0 (midnight on a 24-hour clock) but the time is marked PM: the hour says midnight, the "
+               "marker afternoon; correct the value or export the grid again")
+
+
+def meridiem(field: Field) -> Field:
+    """``field`` with a 24-hour time followed by AM/PM written the 12-hour way, so ``%I ... %p`` formats read it.
+
+    ``14:12:44 PM`` → ``2:12:44 PM`` (hours 13–23 with PM), ``00:12:44 AM`` → ``12:12:44 AM`` (hour 0 with
+    AM); a 12-hour time (``2:12:44 PM``, ``12:05:00 AM`` for midnight) is unchanged. An hour the marker
+    contradicts (13–23 with AM, 0 with PM) is quarantined by the field's rules with what is wrong; its value is
+    rewritten all the same, so the rule is the row's only problem (not also "expected a date").
+    """
+    hour = f"TRY_CAST(regexp_extract({field.sql}, {literal(CLOCK)}, 2) AS INTEGER)"
+    marker = f"upper(regexp_extract({field.sql}, {literal(CLOCK)}, 4))"
+    twelve = f"(CASE WHEN {hour} BETWEEN 13 AND 23 THEN {hour} - 12 WHEN {hour} = 0 THEN 12 END)"
+    sql = (f"(CASE WHEN {twelve} IS NULL THEN {field.sql} ELSE regexp_replace({field.sql}, {literal(CLOCK)}, "
+           f"'\\1' || CAST({twelve} AS VARCHAR) || '\\3\\4') END)")
+    rules = (Rule(field.sql, f"{hour} BETWEEN 13 AND 23 AND {marker} = 'AM'", AM_AFTERNOON),
+             Rule(field.sql, f"{hour} = 0 AND {marker} = 'PM'", PM_MIDNIGHT))
+    return Field(sql, field.source, field.hint, rules=(*field.rules, *rules))
 
 
 def orient(fmt: str, order: str) -> str:
@@ -51,7 +81,7 @@ def local_time(field: Field, formats: Sequence[str], *, example: str | None = No
     two_ways = f"{part[0]} <> {part[1]}"
     rules = (Rule(field.sql, f"r.__dmy = 'ambiguous' AND {two_ways}", AMBIGUOUS),
              Rule(field.sql, f"r.__dmy = 'conflict' AND {two_ways}", CONFLICT))
-    return Field(sql, field.source, given.hint, rules=rules)
+    return Field(sql, field.source, given.hint, rules=(*field.rules, *rules))
 
 
 def created(field: Field, formats: Sequence[str]) -> dict[str, Field]:

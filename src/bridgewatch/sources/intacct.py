@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from bridgewatch.errors import InputError, Problem
+from bridgewatch.model.whitespace import strip
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
@@ -164,7 +165,7 @@ def flatten(record: ET.Element, prefix: str = "") -> dict[str, str]:
         if len(child):
             values.update(flatten(child, name + "."))
         else:
-            values[name] = (child.text or "").strip()
+            values[name] = strip(child.text or "")
     return values
 
 

@@ -27,6 +27,7 @@ from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.accounting import ReadWarning
 from bridgewatch.ingest.canonical import BLANK, local_connection
 from bridgewatch.ingest.csvfile import detect_encoding, is_blank, utf8_copy
+from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources import countries
 from bridgewatch.sources.shapes import q
 from bridgewatch.sql import literal
@@ -156,9 +157,12 @@ class Session:
     def add_view(self, kind: str, path: Path, table: str, *, decimal_comma: bool = False, row: str = "rowid + 1",
                  date_order: str | None = None, where: str = "TRUE") -> None:
         """Expose the rows of ``table`` where ``where`` holds as records of ``kind`` from ``path`` (``row``: SQL
-        of each row's number, counted over every row of ``table``)."""
+        of each row's number, counted over every row of ``table``).
+
+        Every value is trimmed of white space here (``bridgewatch.model.whitespace``), once for every tabular route
+        (CSV, workbook, XML), so the readers' joins and keys see the value a JSON route's ``jpath`` gives."""
         view = table + "_v"
-        cols = ", ".join(q(c) for c in self.columns[kind])
+        cols = ", ".join(f"{trim_sql(q(c))} AS {q(c)}" for c in self.columns[kind])
         self.con.execute(f"CREATE TEMP VIEW {view} AS SELECT {literal(str(path))} AS __file, {row} AS __row, "
                          f"{'TRUE' if decimal_comma else 'FALSE'} AS __dc, {literal(date_order)} AS __dmy, {cols} "
                          f"FROM {table}" + ("" if where == "TRUE" else f" WHERE {where}"))

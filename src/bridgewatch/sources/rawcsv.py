@@ -170,13 +170,14 @@ def resolve_columns(path: Path, kind: TabularKind, header: Sequence[str],
 
 
 def unique_names(header: Sequence[str]) -> list[str]:
-    """Column names for DuckDB: repeats numbered, a blank header cell (the trailing ``,,`` a spreadsheet
-    leaves) named by its position, as DuckDB cannot name a column ''."""
+    """Column names for DuckDB: repeats numbered (``Status``, ``Status (2)``; names DuckDB holds equal, which
+    differ only in case, count as repeats: ``Status``, ``status (2)``), a blank header cell (the trailing ``,,``
+    a spreadsheet leaves) named by its position, as DuckDB cannot name a column ''."""
     seen: dict[str, int] = {}
     out = []
     for i, cell in enumerate(header):
         h = cell or f"column{i}"
-        n = seen.get(h, 0)
-        seen[h] = n + 1
+        n = seen.get(h.lower(), 0)
+        seen[h.lower()] = n + 1
         out.append(h if n == 0 else f"{h} ({n + 1})")
     return out

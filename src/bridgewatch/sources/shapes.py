@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sql import literal
 
 RFC2822 = ("%a, %d %b %Y %H:%M:%S %z", "%d %b %Y %H:%M:%S %z")
@@ -72,8 +73,9 @@ def col(name: str, source: str | None = None) -> Field:
 
 
 def blank(expr: str) -> str:
-    """``expr`` trimmed, with empty text as NULL."""
-    return f"NULLIF(trim(CAST({expr} AS VARCHAR)), '')"
+    """``expr`` trimmed of white space (``bridgewatch.model.whitespace``: the same set on every route), with empty text
+    as NULL."""
+    return f"NULLIF({trim_sql(f'CAST({expr} AS VARCHAR)')}, '')"
 
 
 def jpath(path: str) -> str:
@@ -193,8 +195,8 @@ def json_pick(array_path: str, key: str, wanted: str, value: str) -> str:
 
 
 def full_name(first_sql: str, last_sql: str) -> Field:
-    """First and last name joined by a space (NULL when both are empty)."""
-    return Field(f"NULLIF(trim(concat_ws(' ', trim({first_sql}), trim({last_sql}))), '')")
+    """First and last name, each trimmed, joined by a space (NULL when both are empty)."""
+    return Field(f"NULLIF(concat_ws(' ', {blank(first_sql)}, {blank(last_sql)}), '')")
 
 
 def has_tag(tags_sql: str, tag: str | None) -> str:

@@ -153,7 +153,15 @@ class SyncLogReader(VendorReader):
 
 # -- Power Automate ------------------------------------------------------------------------------
 
-DEFAULT_REF_PATTERN = r"(?i)customer[\s_-]*(?:id|ref|no\.?|number)?\s*[:#=]?\s*'?([A-Za-z0-9_.-]*[0-9][A-Za-z0-9_.-]*)"
+DEFAULT_REF_PATTERN = (r"(?i)(?:^|[^_.@/%+?&=#-])customer[\s_-]*(?:id|ref|no\.?|number)?\s*[:#=]?\s*'?"
+                       r"([A-Za-z0-9_.-]*[0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)\.*(?:[^A-Za-z0-9_.@%+-]|$)")
+"""The id after the word *customer* in a run's error message (``customer 1042: …``, ``Customer No. CUST0042``).
+
+Never a piece of an email address or a URL, which would attribute the failure to another customer: *customer*
+preceded by ``_ . @ / % + ? & = # -`` (``customer.service2@…``, ``…/customers?customer_id=42``) is no match, nor
+is an id the address goes on after (``customer john2@x.com``: ``john2`` is not taken). An id ends with a letter,
+digit or ``_``: the full stop ending a sentence (``… for customer 1042.``) is not part of it. RE2 has no
+look-around, so the characters around the id are matched, outside its group."""
 RUN_CSV = TabularKind("run", ("status",), {
     "name": ("name", "Run ID"), "flowrunid": ("flowrunid",), "starttime": ("starttime", "Start time", "startTime"),
     "status": ("status", "Status"), "errorcode": ("errorcode",), "errormessage": ("errormessage", "Error"),
@@ -177,7 +185,9 @@ class PowerAutomateFlowRunsReader(VendorReader):
         **COMMON_OPTIONS,
         "customer_ref_field": Option(None, "Column / JSON key holding the commerce customer id the run was for."),
         "customer_ref_pattern": Option(DEFAULT_REF_PATTERN, "Regular expression whose first group finds the "
-                                                            "customer id in the error message.", syntax="regex"),
+                                                            "customer id in the error message (the default: the "
+                                                            "id after the word customer, never a piece of an email "
+                                                            "address or URL).", syntax="regex"),
         "reason_pattern": Option(None, "Regular expression whose first group is the reason part of the error "
                                        "message (e.g. '(?s)customer [^:]+:\\s*(.*)' keeps what follows "
                                        "'customer 1042: '); a message it does not match is kept whole.",

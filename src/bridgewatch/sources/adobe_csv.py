@@ -35,7 +35,7 @@ from bridgewatch.sources.dates import created, local_time, meridiem
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
 from bridgewatch.sources.money import priced
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, setting
 from bridgewatch.sources.spreadsheetml import read_workbook
 from bridgewatch.sources.xmlfile import is_xml, load_sheet
@@ -90,9 +90,7 @@ class AdobeCommerceCsvReader(VendorReader):
                                              "day and month follow date_order. Older grids' 24-hour time with "
                                              "AM/PM (Jun 6, 2026 14:12:44 PM) is first written the 12-hour way.",
                                syntax="strptime"),
-        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
-                                     "day_first or month_first; a file that cannot tell has its two-way dates "
-                                     "quarantined until this is set.", choices=DATE_ORDER_CHOICES),
+        "date_order": DATE_ORDER_OPTION,
         "status_labels": Option({}, "Custom status label → order state (e.g. {'Awaiting ERP': 'processing'})."),
         "inactive_states": Option(["closed"], "Order states that are not a live sale (canceled is cancelled)."),
         "b2b_group_ids": Option([], "Customer group ids that mark B2B buyers (e.g. [2] for Wholesale)."),

@@ -27,7 +27,7 @@ from bridgewatch.sources.dates import created, local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
 from bridgewatch.sources.money import priced
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, match_kind, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, setting
 from bridgewatch.sources.xmlfile import element_name, is_xml, load_sheet
 
@@ -64,9 +64,7 @@ class BigCommerceCsvReader(VendorReader):
         "date_formats": Option(DATE_FORMATS, "strptime formats of Order Date (+ Order Time) / Date Joined, tried "
                                              "in order; ISO-8601 always works. Day and month follow date_order.",
                                syntax="strptime"),
-        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
-                                     "day_first or month_first; a file that cannot tell has its two-way dates "
-                                     "quarantined until this is set.", choices=DATE_ORDER_CHOICES),
+        "date_order": DATE_ORDER_OPTION,
         "status_labels": Option({}, "Relabelled order status → status id (e.g. {'Awaiting Approval': 7})."),
         "inactive_status_ids": Option([0, 4, 6], "Status ids that are not a live sale; 5 is cancelled."),
         "currency": Option(None, "Currency of the orders when the template has no currency column or leaves it "

@@ -22,7 +22,7 @@ from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_export
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export
 from bridgewatch.sources.shapes import Field, col, const, setting, translate
 
 CUSTOMERS = TabularKind("customer", ("No.", "Name"), {
@@ -49,9 +49,7 @@ class BusinessCentralCsvReader(VendorReader):
         "external_id_field": Option(None, "Column holding the commerce-side id (a field added to the list)."),
         "date_formats": Option(list(DATES), "strptime formats of Last Date Modified when it is not ISO-8601 (the "
                                             "exporting user's locale, e.g. '%d.%m.%Y').", syntax="strptime"),
-        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
-                                     "day_first or month_first, for the date_formats above.",
-                             choices=DATE_ORDER_CHOICES),
+        "date_order": DATE_ORDER_OPTION,
         "columns": Option({}, "Header overrides: field (no, name, email, vat, blocked, country, modified) → the "
                               "header in your export (captions are translated in other languages)."),
     }

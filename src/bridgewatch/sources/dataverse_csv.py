@@ -31,7 +31,7 @@ from bridgewatch.sources.dataverse import company_names
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, carries, load_csv, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, carries, load_csv, read_head
 from bridgewatch.sources.shapes import Field, col, const, translate
 
 
@@ -101,9 +101,7 @@ class DataverseCsvReader(VendorReader):
                                           "'Shopify ID' in a view, 'new_shopifyid' in a table export)."),
         "date_formats": Option(list(DATES), "strptime formats of Created On when it is not ISO-8601 (the exporting "
                                             "user's locale, e.g. '%d/%m/%Y %H:%M').", syntax="strptime"),
-        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
-                                     "day_first or month_first, for the date_formats above.",
-                             choices=DATE_ORDER_CHOICES),
+        "date_order": DATE_ORDER_OPTION,
         "status_map": Option({}, "Status label → state (active, inactive), for a view exported in another "
                                  "language (e.g. {Aktiv = 'active', Inaktiv = 'inactive'})."),
         "columns": Option({}, "Header overrides for a view exported in another language: English display name "

@@ -32,7 +32,7 @@ from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_export
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
 
 SYSTEM = const("sage_intacct")
@@ -224,9 +224,7 @@ class SageIntacctCsvReader(VendorReader):
         **OPTIONS,
         "columns": Option({}, "Header overrides: Intacct field name (e.g. 'DISPLAYCONTACT.EMAIL1') → the header "
                               "in your export."),
-        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
-                                     "day_first or month_first; a file that cannot tell has its two-way dates "
-                                     "quarantined until this is set.", choices=DATE_ORDER_CHOICES),
+        "date_order": DATE_ORDER_OPTION,
     }
 
     def _kind(self, options: Mapping[str, Any]) -> TabularKind:

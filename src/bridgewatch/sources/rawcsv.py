@@ -26,6 +26,7 @@ from bridgewatch.ingest.canonical import BLANK, HEADER_ONLY
 from bridgewatch.ingest.csvfile import CsvHead, blank_row_sql, is_blank, rejected_lines, row_number_sql, sniff_csv
 from bridgewatch.ingest.csvlines import empty_rows
 from bridgewatch.ingest.workbook import EMPTY_WORKBOOK, is_workbook, workbook_csv
+from bridgewatch.sources.base import Option
 from bridgewatch.sources.raw import Session, TabularKind, first_line
 from bridgewatch.sources.shapes import q
 from bridgewatch.sql import literal
@@ -33,8 +34,10 @@ from bridgewatch.sql import literal
 SLASH_DATE = r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})([^0-9]|$)"
 """A numeric date whose order depends on the locale: ``09/01/24``, ``30.10.2015``, ``1-2-2026``."""
 DATE_ORDERS = {"auto": None, "day_first": "dmy", "month_first": "mdy"}
-DATE_ORDER_CHOICES = tuple(DATE_ORDERS)
-"""The values of the readers' ``date_order`` option."""
+DATE_ORDER_OPTION = Option("auto", "auto (each file's values decide: a first number above 12 is a day), day_first "
+                                   "or month_first, for the date_formats; a file that cannot tell has its two-way "
+                                   "dates quarantined until this is set.", choices=tuple(DATE_ORDERS))
+"""The readers' ``date_order`` option (one definition: every reader of locale dates offers it alike)."""
 
 
 def carries(kind: TabularKind, header: Sequence[str]) -> bool:

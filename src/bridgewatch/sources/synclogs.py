@@ -23,7 +23,7 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json_files, unfinished_queries
-from bridgewatch.sources.rawcsv import DATE_ORDER_CHOICES, load_csv, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, read_head
 from bridgewatch.sources.shapes import (
     Field,
     blank,
@@ -289,9 +289,7 @@ class BusinessCentralConnectorLogReader(VendorReader):
         "company": Option(None, "Business Central company (entity) the connector writes to."),
         "date_formats": Option([], "strptime formats of the Created At column when it is not ISO-8601 "
                                    "(BC exports use the user's locale, e.g. '%d/%m/%Y %H:%M').", syntax="strptime"),
-        "date_order": Option("auto", "auto (each file's values decide: a first number above 12 is a day), "
-                                     "day_first or month_first, for the date_formats above.",
-                             choices=DATE_ORDER_CHOICES),
+        "date_order": DATE_ORDER_OPTION,
         "columns": Option({}, "Header overrides: field → column name."),
     }
 

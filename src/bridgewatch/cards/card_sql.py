@@ -20,14 +20,14 @@ from __future__ import annotations
 from bridgewatch.cards.base import Card
 from bridgewatch.cards.causes import CREATE_FAILED, NEVER_SYNCED
 from bridgewatch.cards.keys import key_sources_sql, keys_of, matches_of, staging_keys_sql
-from bridgewatch.cards.steps import entity_fits, valued
+from bridgewatch.cards.steps import LATEST, entity_fits, valued
 from bridgewatch.cards.sync import sync_sql
 from bridgewatch.engine.base import Step
 from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_country_sql
 from bridgewatch.sql import literal, literal_list
 
 POPULATION_COLS = ("workspace_id, platform, account_kind, account_id, name, country, created_at, merged_into, "
-                   "is_b2b, active_orders, first_order_at, last_order_at, last_ship_to, last_buyer")
+                   "is_b2b, active_orders, first_order_at, last_order_at")
 
 
 def card_steps(card: Card) -> list[Step]:
@@ -178,8 +178,8 @@ def _vat_treatment_sql() -> str:
     whose home country has no VAT (US sales tax, for one) has no VAT treatment at stake.
     """
     eu = literal_list(EU_VAT_AREA)
-    goods_country = "COALESCE(a.last_ship_to, a.country, vat.vat_country)"
-    service_country = "COALESCE(a.country, vat.vat_country, a.last_ship_to)"
+    goods_country = "COALESCE(v.last_ship_to, a.country, vat.vat_country)"
+    service_country = "COALESCE(a.country, vat.vat_country, v.last_ship_to)"
     country = f"(CASE WHEN p.vat_supply = 'goods' THEN {goods_country} ELSE {service_country} END)"
     domestic = f"({country} = p.home_country OR ({country} IN ('GB', 'XI') AND p.home_country IN ('GB', 'XI')))"
     return f"""CASE WHEN p.home_country IN {literal_list(NO_VAT_COUNTRIES)} THEN 'not_applicable'
@@ -200,14 +200,20 @@ def _absent_accounts(card: Card) -> Step:
 
 
 def _absent_values(card: Card) -> Step:
-    """Per absent account: the value its counted orders block, in order and reporting currency."""
+    """Per absent account: the value its counted orders block, in order and reporting currency, and the ship-to
+    country and buyer of its latest counted order (orders placed at the same time: the greatest order id; both
+    from that one order, so a tie never mixes two orders)."""
     absent = card.table('absent_accounts')
     return Step(f"{card.id}_absent_values", f"""
-        SELECT o.acct, sum(o.total) AS blocked_value, min(o.currency) AS currency,
-               count(DISTINCT o.currency) AS n_currencies, sum(o.value_reporting) AS blocked_value_reporting,
-               count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx
-        FROM ({valued(f'(SELECT * FROM __bw__counted_orders WHERE acct IN (SELECT acct FROM {absent}))')}) AS o
-        GROUP BY o.acct""")
+        SELECT acct, blocked_value, currency, n_currencies, blocked_value_reporting, orders_missing_fx,
+               latest.ship_to AS last_ship_to, latest.buyer AS last_buyer
+        FROM (
+            SELECT o.acct, sum(o.total) AS blocked_value, min(o.currency) AS currency,
+                   count(DISTINCT o.currency) AS n_currencies, sum(o.value_reporting) AS blocked_value_reporting,
+                   count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx, max({LATEST}) AS latest
+            FROM ({valued(f'(SELECT * FROM __bw__counted_orders WHERE acct IN (SELECT acct FROM {absent}))')}) AS o
+            GROUP BY o.acct
+        ) AS v""")
 
 
 def _absent_sync(card: Card) -> Step:
@@ -237,7 +243,7 @@ def _absent(card: Card) -> Step:
             GROUP BY k.acct
         ), sy AS (SELECT * FROM {card.table('absent_sync')}
         ), base AS (
-            SELECT {cols}, a.scope_reason,
+            SELECT {cols}, v.last_ship_to, v.last_buyer, a.scope_reason,
                    pr.matched_key, pr.match_ambiguous, pr.exists_in_other_entity, pr.other_entity_records,
                    pr.retired_match, pr.holding_match,
                    ae.expected_entity, ae.entity_ambiguous, ae.entity_candidates, ae.entity_basis,

@@ -62,7 +62,7 @@ def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | N
     """
     from bridgewatch.batch import staged_workspace
     from bridgewatch.cards import CARDS, card_steps
-    from bridgewatch.cards.steps import shared_steps
+    from bridgewatch.cards.steps import scoping_cards, shared_steps
     from bridgewatch.engine.duckdb import DuckDBEngine
     from bridgewatch.engine.prepared import remove_store
     from bridgewatch.results.pipeline import fx_errors, register_workspaces, repeatable
@@ -82,7 +82,8 @@ def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | N
         register_workspaces(engine, [ws], {ws.id: resolve_as_of(ws.config)}, {ws.id: chosen})
         engine.repeatable = repeatable([ws], None)  # as compute sets it: the bench workspace gives its as-of
         out.append(StepProfile("(register tables)", time.perf_counter() - started, None))
-        steps = shared_steps() + [s for c in chosen for s in card_steps(CARDS[c])]
+        steps = (shared_steps(scoping_cards({ws.id: [CARDS[c] for c in chosen]}))
+                 + [s for c in chosen for s in card_steps(CARDS[c])])
         for step in steps:
             out.append(_profiled(engine, tmp, step))
         started, cpu = time.perf_counter(), time.process_time()

@@ -10,7 +10,7 @@ from bridgewatch.results.run import compute
 from bridgewatch.sql import equals
 from bridgewatch.workspace import load_workspace
 
-from .builders import company, sage
+from .builders import company, sage, shopper
 
 
 def test_the_vat_at_stake_does_not_depend_on_the_keys_matched_on(run_card) -> None:  # type: ignore[no-untyped-def]
@@ -41,3 +41,32 @@ def test_a_workspaces_evidence_is_the_same_alone_and_in_a_batch(tmp_path: Path) 
         got = _account_keys(together, sage_ws.id)
     assert expected and {k[1] for k in expected} == {"vat", "account_ref", "email"}
     assert got == expected
+
+
+def _examined(engine: DuckDBEngine) -> dict[str, bool]:
+    return {r["account_id"]: r["examined"] for r in engine.fetch("SELECT account_id, examined FROM __bw__accounts")}
+
+
+def test_the_accounts_a_pass_examines_follow_the_populations_of_its_cards(tmp_path: Path) -> None:
+    """The Sage card alone counts B2B accounts: a consumer's keys are not matched, nor its entity or sync
+    history looked up; with a card counting every account they are. The Sage card's answer is the same."""
+    s = sage()
+    company(s, "B2B1", vat="GB980780684")
+    company(s, "QUIET", vat="GB123456789", orders=("2026-03-01T10:00:00Z",))  # no order in the window
+    shopper(s, "DTC1", country="GB", currency="GBP")
+    ws = load_workspace(s.write(tmp_path / "ws"))
+    with DuckDBEngine() as alone:
+        sage_alone = compute([ws], engine=alone, cards=["sage_customer_master_gap"]).results[0]
+        assert _examined(alone) == {"B2B1": True, "QUIET": False, "DTC1": False}
+        keyed = {r["account_id"] for r in alone.fetch("SELECT DISTINCT account_id FROM __bw__account_keys")}
+        assert keyed == {"B2B1"}
+        assert alone.fetch("SELECT count(*) AS n FROM __bw__account_entity")[0]["n"] == 1
+        counted_alone = [c["company_id"] for c in sage_alone.worklist]
+    with DuckDBEngine() as both:
+        run = compute([ws], engine=both, cards=["sage_customer_master_gap", "d365_customer_master_gap"])
+        assert _examined(both) == {"B2B1": True, "QUIET": False, "DTC1": True}
+        sage_both = next(r for r in run.results if r.summary.card == "sage_customer_master_gap")
+        counted_both = [c["company_id"] for c in sage_both.worklist]
+    assert counted_alone == counted_both == ["B2B1"]
+    assert sage_alone.summary.count == sage_both.summary.count == 1
+    assert sage_alone.summary.scope == sage_both.summary.scope

@@ -43,7 +43,8 @@ MEMBERS_SQL = """
 """Every commerce customer with the account it belongs to: its company's, else its own."""
 
 
-ACTIVE = "(SELECT * FROM __bw__accounts WHERE active_orders > 0)"
-"""Accounts with a counted order in the window: the only ones keyed, matched, given an entity and a sync history."""
-ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE active_orders > 0)"
+ACTIVE = "(SELECT * FROM __bw__accounts WHERE examined)"
+"""The accounts a card of the pass may count (``examined``: a counted order in the window, and in the population of
+a card their workspace runs): the only ones keyed, matched, given an entity and a sync history."""
+ACTIVE_ACCTS = "(SELECT acct FROM __bw__accounts WHERE examined)"
 """The same accounts, by ``acct`` only."""

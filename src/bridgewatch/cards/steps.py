@@ -20,7 +20,19 @@ where they are read: once in full, or for the few accounts a card counts, or for
 
 from __future__ import annotations
 
-from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, ACTIVE, MEMBERS_SQL, account_key, on, with_acct
+from collections.abc import Mapping, Sequence
+
+from bridgewatch.cards.account_key import (
+    ACCOUNT,
+    ACCOUNT_COLS,
+    ACTIVE,
+    ACTIVE_ACCTS,
+    MEMBERS_SQL,
+    account_key,
+    on,
+    with_acct,
+)
+from bridgewatch.cards.base import Card
 from bridgewatch.cards.keys import (
     account_keys,
     key_values,
@@ -100,7 +112,20 @@ The cards read the latest counted order's ship-to country and buyer for the acco
 struct aggregate was a third of the accounts step."""
 
 
-def accounts() -> Step:
+def examined_sql(cards: Sequence[Card]) -> tuple[str, str]:
+    """(join, condition): SQL telling whether account ``a`` is in the population of a card of ``cards`` its
+    workspace runs (``bw_card_params``). No cards: every account is (every workspace runs a card counting
+    every active account, so restricting would only cost a lookup)."""
+    if not cards:
+        return "", "TRUE"
+    runs = ", ".join(f"bool_or(card = {literal(c.id)}) AS runs_{i}" for i, c in enumerate(cards))
+    join = (f"LEFT JOIN (SELECT workspace_id, {runs} FROM bw_card_params GROUP BY workspace_id) AS cp "
+            "ON cp.workspace_id = a.workspace_id")
+    condition = " OR ".join(f"(cp.runs_{i} AND ({c.population}))" for i, c in enumerate(cards))
+    return join, f"COALESCE({condition}, FALSE)"
+
+
+def accounts(scoped: Sequence[Card] = ()) -> Step:
     """One row per account: name, country, creation time, storefront merge, B2B flag and its orders in the window.
 
     The accounts customers and companies name come prepared (``party_accounts``); an account
@@ -109,7 +134,13 @@ def accounts() -> Step:
     (the latest order's ship-to country and buyer are read for the counted accounts only: ``LATEST``). ``acct``
     is the account's integer key; an order-only account whose hash is already taken gets a key
     below every other.
+
+    ``examined``: the account has a counted order in the window and is in the population of a card its
+    workspace runs, of the ``scoped`` cards (see :func:`examined_sql`; none: every active account is).
+    Only these are keyed, matched, given an entity and a sync history: a pass of the Sage card alone
+    (B2B accounts) does not match every consumer's keys.
     """
+    join, examined = examined_sql(scoped)
     keys = ", ".join(f"COALESCE(pa.{c}, o.{c}) AS {c}" for c in ACCOUNT)
     return Step("accounts", f"""
         WITH o AS (
@@ -132,11 +163,13 @@ def accounts() -> Step:
             SELECT g.*, {account_key('g')} AS h FROM g WHERE party_acct IS NULL
         ), fix AS ({collision_free('order_only', taken='__bw__party_accounts',
                                    below='(SELECT LEAST(COALESCE(min(acct), 0), 0) FROM __bw__party_accounts)')})
-        SELECT g.workspace_id, g.platform, g.account_kind, g.account_id, g.name, g.country, g.created_at,
-               g.merged_into, g.is_b2b, g.active_orders, g.quotes_in_window, g.orders_in_window, g.first_order_at,
-               g.last_order_at,
-               COALESCE(g.party_acct, fix.acct, {account_key('g')}) AS acct
-        FROM g LEFT JOIN fix ON {on('fix', 'g')}""")
+        SELECT a.*, a.active_orders > 0 AND {examined} AS examined FROM (
+            SELECT g.workspace_id, g.platform, g.account_kind, g.account_id, g.name, g.country, g.created_at,
+                   g.merged_into, g.is_b2b, g.active_orders, g.quotes_in_window, g.orders_in_window, g.first_order_at,
+                   g.last_order_at,
+                   COALESCE(g.party_acct, fix.acct, {account_key('g')}) AS acct
+            FROM g LEFT JOIN fix ON {on('fix', 'g')}
+        ) AS a {join}""")
 
 
 def account_remap() -> Step:
@@ -144,16 +177,19 @@ def account_remap() -> Step:
     return Step("account_remap", f"SELECT {ACCOUNT_COLS}, acct FROM __bw__accounts WHERE acct < 0", view=True)
 
 
-def counted_orders() -> Step:
+def counted_orders(scoped: bool = False) -> Step:
     """The counted orders (live, in the window, with an account), narrowed to what later steps read.
 
     Read by the entity rules (ship-to country, tags), the order-email keys and the blocked value
-    of the counted accounts: one scan of the orders instead of one per reader.
+    of the counted accounts: one scan of the orders instead of one per reader. ``scoped``: only
+    the examined accounts' orders (every reader wants no others; without it every account with a
+    counted order is examined, so the lookup is left out).
     """
+    examined = f" AND acct IN {ACTIVE_ACCTS}" if scoped else ""
     return Step("counted_orders", f"""
         SELECT acct, workspace_id, platform, order_id, customer_id, created_at, currency, total, ship_to_country, tags,
                email
-        FROM __bw__orders WHERE {_COUNTED}""")
+        FROM __bw__orders WHERE {_COUNTED}{examined}""")
 
 
 def _hits_sql(distinct: bool) -> str:
@@ -322,12 +358,32 @@ def order_accounting() -> Step:
         GROUP BY o.workspace_id, {reason}""")
 
 
-__all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "shared_steps"]
+__all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "scoping_cards", "shared_steps"]
 
 
-def shared_steps() -> list[Step]:
-    """The steps every card builds on, in dependency order."""
-    return [*prepared_steps(), accounts(), account_remap(), account_members(), orders(), counted_orders(),
+def scoping_cards(chosen: Mapping[str, Sequence[Card]]) -> list[Card]:
+    """The cards whose populations limit the accounts a pass examines (``chosen``: each workspace's cards).
+
+    Empty when every workspace runs a card whose population is every active account (the D365 card):
+    then every active account is examined anyway.
+    """
+    if all(any(_every_account(c) for c in cards) for cards in chosen.values()):
+        return []
+    return list({c.id: c for cards in chosen.values() for c in cards}.values())
+
+
+def _every_account(card: Card) -> bool:
+    return card.population.strip().upper() == "TRUE"
+
+
+def shared_steps(scoped: Sequence[Card] = ()) -> list[Step]:
+    """The steps every card builds on, in dependency order.
+
+    ``scoped``: the cards of the pass whose populations limit the accounts examined (see :func:`accounts`);
+    empty when every workspace runs a card counting every active account (:func:`scoping_cards`).
+    """
+    return [*prepared_steps(), accounts(scoped), account_remap(), account_members(), orders(),
+            counted_orders(bool(scoped)),
             entity_hits(), account_entity(), order_values(), account_keys(), order_email_keys(),
             order_email_matches(), key_values(), match_summary(), account_events(), account_sync(), input_freshness(),
             order_accounting()]

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 
 from bridgewatch.cards import CARDS, Card, card_steps, get_card
-from bridgewatch.cards.steps import shared_steps
+from bridgewatch.cards.steps import scoping_cards, shared_steps
 from bridgewatch.engine import Engine
 from bridgewatch.errors import BridgewatchError, InputError, Problem
 from bridgewatch.model.tables import TABLES, table_name
@@ -38,7 +38,7 @@ def run_pipeline(engine: Engine, workspaces: Sequence[Workspace], *, cards: Sequ
     as_of_by_ws = {ws.id: resolve_as_of(ws.config, as_of) for ws in workspaces}
     engine.repeatable = repeatable(workspaces, as_of)
     register_workspaces(engine, workspaces, as_of_by_ws, {k: [c.id for c in v] for k, v in chosen.items()})
-    engine.run(shared_steps())
+    engine.run(shared_steps(scoping_cards(chosen)))
     used = [CARDS[c] for c in CARDS if any(CARDS[c] in v for v in chosen.values())]
     for card in used:
         engine.run(card_steps(card))

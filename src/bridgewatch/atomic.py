@@ -6,6 +6,8 @@ file a run store, worklist or connector keeps) goes through here:
 * :func:`atomic_file`: the content is written to a hidden
   temporary file next to the target (same folder, so the same file system), flushed and synced,
   then renamed over the target. A reader sees the old file or the new one, whole.
+* :func:`publish_file`: the same rename, synced the same way, for a file another writer made (DuckDB's
+  ``COPY ... TO`` a temporary name, as the prepared store does).
 * :func:`atomic_dir`: a folder is built as a hidden temporary sibling, synced, then swapped with
   the target in one step (Linux ``renameat2(RENAME_EXCHANGE)``); the old folder is then removed.
   Where the exchange is not available the old folder is first renamed aside, and the next write
@@ -95,6 +97,16 @@ def atomic_dir(path: Path | str, *, keep: Sequence[str] = ()) -> Iterator[Path]:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+
+
+def publish_file(written: Path, target: Path) -> None:
+    """Rename ``written``, a whole file another writer made next to ``target`` (DuckDB's ``COPY``), over
+    ``target``: its data synced first and the folder after, so a crash leaves the old file or the new one
+    whole, never a renamed name over data that had not reached the disk."""
+    with written.open("rb") as fh:
+        _fsync(fh.fileno())
+    os.replace(written, target)
+    sync_dir(target.parent)
 
 
 def _carry(old: Path, new: Path, names: Sequence[str]) -> None:

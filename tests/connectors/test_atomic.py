@@ -15,6 +15,7 @@ import httpx
 from bridgewatch.connectors.fakes.base import Table
 from bridgewatch.connectors.fakes.bigcommerce import STORE, TOKEN, FakeBigCommerce
 from bridgewatch.connectors.fakes.server import serve
+from bridgewatch.connectors.pull import pull_workspace
 from bridgewatch.connectors.state import pull_status
 from bridgewatch.connectors.store import MANIFEST
 from tests.connectors.helpers import read_back, workspace
@@ -45,9 +46,8 @@ def test_killed_pull_keeps_previous_pages_and_cursor(tmp_path: Path) -> None:
         api = {"store": STORE, "base_url": url, "secrets": {"token": "BC_TOKEN"}, "page_size": 2,
                "resources": ["customers"]}
         root = workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": api}})
-        first = subprocess.run([str(BIN), "pull", "-w", str(root)], env=env, capture_output=True, text=True,
-                               timeout=120)
-        assert first.returncode == 0, first.stderr
+        first = pull_workspace(root, environ=env)  # the previous data (pulled here: only the next pull is killed)
+        assert not first.failed, [s.error for s in first.failed]
         before = _snapshot(root)
         fake.customers.put(_customer(3, "changed@shop.test"), datetime(2026, 3, 1, tzinfo=UTC))
         fake.fail(hang, path="/v3/customers", after=2)  # the third page of the next pull never answers
@@ -67,9 +67,8 @@ def test_killed_pull_keeps_previous_pages_and_cursor(tmp_path: Path) -> None:
         emails = read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"].column("email").to_pylist()
         assert "changed@shop.test" not in emails and len(emails) == 7
 
-        again = subprocess.run([str(BIN), "pull", "-w", str(root)], env=env, capture_output=True, text=True,
-                               timeout=120)
-    assert again.returncode == 0, again.stderr
+        again = pull_workspace(root, environ=env)
+    assert not again.failed, [s.error for s in again.failed]
     assert not list((root / ".bridgewatch" / "pulls" / "bc").glob("*.tmp"))
     emails = read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"].column("email").to_pylist()
     assert sorted(emails) == sorted([f"c{i}@shop.test" for i in (1, 2, 4, 5, 6, 7)] + ["changed@shop.test"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,12 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from bridgewatch import atomic
 from bridgewatch.batch import stage_workspace, staged_workspace
 from bridgewatch.cards import account_key
 from bridgewatch.cards.steps import shared_steps
 from bridgewatch.demo import scenarios
+from bridgewatch.engine.base import Step
 from bridgewatch.engine.duckdb import DuckDBEngine
 from bridgewatch.engine.prepared import STEPS, STEPS_DIR, STORE_FILE, PreparedStore
 from bridgewatch.results.run import CardRun, compute
@@ -262,6 +265,37 @@ def test_a_kept_file_cut_short_is_computed_again(staged: Path, monkeypatch: pyte
     saved = _saved(monkeypatch)
     assert _run(staged)[0] == first
     assert saved == ["erp_keys"]
+
+
+def test_a_kept_file_is_synced_to_disk_before_it_is_renamed_into_place_and_the_folder_after(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A power loss after the rename must not leave a renamed file whose data never reached the disk."""
+    con = duckdb.connect()
+    store = PreparedStore(con.execute, tmp_path / STORE_FILE)
+    events: list[tuple[object, ...]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        st = os.fstat(fd)
+        events.append(("fsync", st.st_ino, "folder" if stat.S_ISDIR(st.st_mode) else st.st_size))
+        real_fsync(fd)
+
+    def replace(src: Any, dst: Any) -> None:
+        events.append(("replace", Path(src).name, Path(dst).name))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic, "DURABLE", True)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    step = Step("numbers", "SELECT range AS n FROM range(1000)")
+    assert store.save(step, step.sql, "ab" * 32)
+    kept = store.file(step, "ab" * 32)
+    assert events == [("fsync", kept.stat().st_ino, kept.stat().st_size),
+                      ("replace", f".{kept.name}.{os.getpid()}.partial", kept.name),
+                      ("fsync", kept.parent.stat().st_ino, "folder")]
+    assert con.execute(f"SELECT count(*), sum(n) FROM {store.table(step, 'ab' * 32)}").fetchall() == [(1000, 499500)]
+    store.close()
+    con.close()
 
 
 def test_another_as_of_replaces_the_window_files_instead_of_adding_to_them(staged: Path) -> None:

@@ -1,9 +1,9 @@
 """``kill -9`` at several moments of ``demo``, ``stage`` and ``batch`` leaves the old or the new output, whole.
 
-Each command runs in a subprocess (``harness.py``) that kills itself with SIGKILL at a chosen
-file-system step: early, just before and just after each swap, and near the end. After every
-kill each output folder must be exactly the previous complete output or exactly the new one;
-a complete run afterwards leaves no temporary folder behind.
+Each command runs in a process of its own (forked by ``harness.py``, which imports bridgewatch once for the
+module) that kills itself with SIGKILL at a chosen file-system step: early, just before and just after each
+swap, and near the end. After every kill each output folder must be exactly the previous complete output or
+exactly the new one; a complete run afterwards leaves no temporary folder behind.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from bridgewatch.batch import run_and_write
 from bridgewatch.demo import write_demo
@@ -29,10 +30,36 @@ HARNESS = Path(__file__).with_name("harness.py")
 State = Callable[[Path], object]
 
 
-def run_killed(args: list[str], kill_at: int, events: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    events.unlink(missing_ok=True)
-    return subprocess.run([sys.executable, str(HARNESS), str(kill_at), str(events), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+class Harness:
+    """The harness server (``harness.py --serve``): one process per command run, forked from one import."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(HARNESS), "--serve"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def run(self, args: list[str], kill_at: int, events: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+        """Run ``bridgewatch args`` in ``cwd``, killed at step ``kill_at`` (0: never), its steps in ``events``."""
+        events.unlink(missing_ok=True)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        request = {"kill_at": kill_at, "events": str(events), "args": args, "cwd": str(cwd)}
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line, f"the harness server ended (exit {self.proc.wait(30)})"
+        done = json.loads(line)
+        return subprocess.CompletedProcess(args, done["returncode"], done["stdout"], done["stderr"])
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(30)
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[Harness]:
+    server = Harness()
+    yield server
+    server.close()
 
 
 def kill_points(events: list[str]) -> list[int]:
@@ -44,8 +71,10 @@ def kill_points(events: list[str]) -> list[int]:
     return [p for p in points if 1 <= p < len(events)] + [swap + 1]
 
 
-def check_old_or_new(args: list[str], targets: list[Path], state: State, cwd: Path, tmp: Path) -> None:
+def check_old_or_new(harness: Harness, args: list[str], targets: list[Path], state: State, cwd: Path,
+                     tmp: Path) -> None:
     """Kill ``bridgewatch args`` at several steps; each target must be its old or its new state, whole."""
+    run_killed = harness.run
     saved = tmp / "saved"
     old = [state(t) for t in targets]
     for i, t in enumerate(targets):
@@ -84,10 +113,10 @@ def tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_demo_killed_leaves_each_workspace_old_or_new(tmp_path: Path) -> None:
+def test_demo_killed_leaves_each_workspace_old_or_new(harness: Harness, tmp_path: Path) -> None:
     out = tmp_path / "demo"
     folders = write_demo(out, canonical=True)  # the previous output: canonical tables, not vendor files
-    check_old_or_new(["demo", "--out", str(out), "--format", "json"], folders, tree, tmp_path, tmp_path)
+    check_old_or_new(harness, ["demo", "--out", str(out), "--format", "json"], folders, tree, tmp_path, tmp_path)
 
 
 def _staging(folder: Path) -> object:
@@ -104,11 +133,11 @@ def _workspace(root: Path, extra_customer: bool) -> Path:
     return s.write(root)
 
 
-def test_stage_killed_leaves_the_old_or_the_new_staging(tmp_path: Path) -> None:
+def test_stage_killed_leaves_the_old_or_the_new_staging(harness: Harness, tmp_path: Path) -> None:
     folder = _workspace(tmp_path / "brand-a", extra_customer=False)
     stage_many(folder)
     _workspace(folder, extra_customer=True)  # the exports change; the new staging must hold LATE
-    check_old_or_new(["stage", "-w", str(folder)], [folder / "canonical"], _staging, tmp_path, tmp_path)
+    check_old_or_new(harness, ["stage", "-w", str(folder)], [folder / "canonical"], _staging, tmp_path, tmp_path)
 
 
 def _results(out: Path) -> object:
@@ -118,7 +147,7 @@ def _results(out: Path) -> object:
     return files, summary
 
 
-def test_batch_killed_leaves_the_old_or_the_new_results(tmp_path: Path) -> None:
+def test_batch_killed_leaves_the_old_or_the_new_results(harness: Harness, tmp_path: Path) -> None:
     group = tmp_path / "group"
     _workspace(group / "brand-a", extra_customer=False)
     out = tmp_path / "results"
@@ -127,4 +156,4 @@ def test_batch_killed_leaves_the_old_or_the_new_results(tmp_path: Path) -> None:
     company(s, "OTHER", vat="GB444444444")
     s.write(group / "brand-b")  # the new batch has one more workspace
     args = ["batch", "--workspaces", str(group), "--out", str(out), "--no-store", "--allow-stale"]
-    check_old_or_new(args, [out], _results, tmp_path, tmp_path)
+    check_old_or_new(harness, args, [out], _results, tmp_path, tmp_path)

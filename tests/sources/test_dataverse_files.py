@@ -155,6 +155,34 @@ def test_unknown_status_and_merged_values_are_quarantined_with_file_row_and_fiel
         "read": 4, "used": 2, "excluded": {}, "quarantined": 2}
 
 
+def test_an_export_without_a_status_column_says_every_record_was_read_as_active(tmp_path: Path) -> None:
+    view = _csv(tmp_path / "accounts.csv", "(Do Not Modify) Account,Account Number,Email\n"
+                                           "a-1,US-1,a@x.example\na-2,US-2,b@x.example\n")
+    table = _csv(tmp_path / "contact.csv", "contactid,emailaddress1\nc-1,c@x.example\n")
+    shown = _csv(tmp_path / "old accounts.csv", "(Do Not Modify) Account,Status\na-3,Inactive\n")
+    header_only = _csv(tmp_path / "more accounts.csv", "(Do Not Modify) Account,Email\n")
+    result = read("dataverse_csv", [view, table, shown, header_only])
+    assert rows(result, "staging_records", "record_id", "state") == [
+        ("a-1", "active"), ("a-2", "active"), ("a-3", "inactive"), ("c-1", "active")]
+    assert accounts(result) == {
+        ("staging_records", "accounts.csv"): {"read": 2, "used": 2, "excluded": {}, "quarantined": 0, "notes": [
+            "no Status column: every account of this export was read as active (an inactive one counts as active); "
+            "add the Status column to the view before exporting it"]},
+        ("staging_records", "contact.csv"): {"read": 1, "used": 1, "excluded": {}, "quarantined": 0, "notes": [
+            "no statecode column: every contact of this export was read as active (an inactive one counts as "
+            "active); export the table with its statecode column"]},
+        ("staging_records", "old accounts.csv"): {"read": 1, "used": 1, "excluded": {}, "quarantined": 0},
+        ("staging_records", "more accounts.csv"): {"read": 0, "used": 0, "excluded": {}, "quarantined": 0,
+                                                   "notes": ["no staging records: the file has a header and no rows"]},
+    }
+    german = _csv(tmp_path / "Firmen.csv", "(Nicht ändern) Firma,E-Mail\na-4,ap@firma.example\n")
+    renamed = read("dataverse_csv", [german], columns={"(Do Not Modify) Account": "(Nicht ändern) Firma",
+                                                       "Status": "Statusgrund"})
+    assert [n for a in renamed.accounts for n in a.notes] == [
+        "no Statusgrund column: every account of this export was read as active (an inactive one counts as "
+        "active); add the Statusgrund column to the view before exporting it"]
+
+
 def test_a_view_exported_in_another_language_reads_with_columns_and_status_map(tmp_path: Path) -> None:
     german = _csv(tmp_path / "Firmen.csv", "(Nicht ändern) Firma,Kontonummer,E-Mail,Status,Erstellt am\n"
                                           "a-1,DE-1,ap@firma.example,Aktiv,13.06.2026 14:05\n")

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bridgewatch.config import parse_config
+from bridgewatch.connectors.store import MANIFEST
 from bridgewatch.errors import ConfigError, InputError, LookupFailed
 from bridgewatch.ingest.accounting import OnBadRow
 from bridgewatch.sources import load_sources
@@ -160,6 +161,31 @@ def test_lock_files_and_os_files_in_a_folder_are_skipped_and_listed(tmp_path: Pa
         ("~$customer_list.csv", "erp_customers", 0,
          ["skipped: an Office lock file (the file is open in Excel), not an export"])]
     assert all(a.balanced for a in accounts)
+
+
+def test_other_hidden_files_in_a_folder_are_skipped_and_listed_but_bridgewatchs_own_are_not(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "intacct/customer_list.csv")
+    folder = root / "exports/intacct"
+    (folder / ".customer_list_old.csv").write_text("Customer ID;Name;Status\nC-1;Old Co;Active\n")
+    (folder / ".~lock.customer_list.csv#").write_text(",jane,host,01.06.2026 09:00,file:///home/jane;")
+    (folder / MANIFEST).write_text('{"generation": 1, "pulled_at": "2026-06-01T09:00:00Z"}')
+    (folder / ".customer_list.csv.bw-tmp-4242-0a1b2c3d").write_text("CUSTOMERID\n")
+    config = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct"}})
+    tables, accounts = load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+    assert [r["customer_account"] for r in tables["erp_customers"].to_pylist()] == ["00417", "C-10422", "C-10399"]
+    hidden = ("skipped: a hidden file (its name starts with a dot), not read; if it is an export, rename it without "
+              "the dot")
+    assert [(Path(a.file).name, a.table, a.read, a.notes) for a in accounts] == [
+        ("customer_list.csv", "erp_customers", 3, []),
+        (".customer_list_old.csv", "erp_customers", 0, [hidden]),
+        (".~lock.customer_list.csv#", "erp_customers", 0, [hidden])]
+    (folder / "customer_list.csv").unlink()
+    with pytest.raises(InputError, match=r"matches no file under .* \(only \.customer_list_old\.csv, "
+                                         r"\.~lock\.customer_list\.csv#, which are not exports\)"):
+        load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+    glob = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct/.customer_list_old.csv"}})
+    assert [r["customer_account"] for r in load_sources(glob, on_bad_row=OnBadRow.QUARANTINE)[0][
+        "erp_customers"].to_pylist()] == ["C-1"]
 
 
 def test_a_lock_file_a_glob_matches_is_skipped_and_a_path_matching_only_such_files_says_so(tmp_path: Path) -> None:

@@ -26,10 +26,11 @@ large in-memory table) keeps nothing of it either.
 Parquet rather than tables inside the DuckDB file: DuckDB writes a table to its own file by trying
 several compressions per column segment, which at 1M customers made keeping the steps cost as much as
 computing them; a Parquet file (Snappy) is written in about half the time, is smaller, and reads
-back as fast (measurements in docs/performance.md). A file is written under a temporary name and
-renamed into place before the manifest names it, so a crash never leaves a manifest naming half a
-file; a kept file that does not end with Parquet's footer (cut short by a power loss) is computed
-again.
+back as fast (measurements in docs/performance.md). A file is written under a temporary name, synced
+to disk and renamed into place (``bridgewatch.atomic.publish_file``) before the manifest names it, so a
+crash never leaves a manifest naming half a file, nor a power loss a renamed file whose data never
+reached the disk; a kept file that does not end with Parquet's footer (cut short all the same) is
+computed again.
 
 The store is an optimisation only: when it cannot be opened (read-only folder, another process
 holding it) or written, the steps are computed in memory as usual, and a warning says why.
@@ -45,6 +46,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bridgewatch.atomic import publish_file
 from bridgewatch.engine.base import Step
 from bridgewatch.sql import literal
 
@@ -123,7 +125,7 @@ class PreparedStore:
         try:
             self.folder.mkdir(exist_ok=True)
             self.execute(f"COPY ({sql}) TO {literal(str(partial))} (FORMAT parquet, COMPRESSION snappy)")
-            os.replace(partial, final)
+            publish_file(partial, final)
             self.execute(f"INSERT OR REPLACE INTO {STEPS} VALUES (?, ?)", [step.name, fingerprint])
             self.kept[step.name] = fingerprint
         except Exception as exc:  # noqa: BLE001

@@ -1,8 +1,8 @@
 """Vendor files → canonical tables: one reader per vendor file family, named in workspace.toml.
 
 ``[sources.<name>]`` entries give a ``reader``, a ``path`` (a file, folder or glob relative to the
-workspace folder; Office lock files and OS files in it are skipped and listed, :func:`clutter`) and
-reader ``options``. :func:`load_sources` reads them side by side (one thread
+workspace folder; Office lock files, OS files and a folder's other hidden files are skipped and listed,
+:func:`skipped_paths`) and reader ``options``. :func:`load_sources` reads them side by side (one thread
 per core: a reader's time is DuckDB planning its statements, which runs outside Python's lock) and
 puts their tables together in workspace.toml order, dropping records repeated across pages, files
 and sources (counted as excluded ``duplicate``). Readers are registered by importing their modules
@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from bridgewatch.config import WorkspaceConfig
 from bridgewatch.errors import InputError, LookupFailed
 from bridgewatch.ingest.accounting import FileAccount, OnBadRow
+from bridgewatch.inputs import TEMP_INFIX
 from bridgewatch.sources import (  # noqa: F401  (importing registers the readers)
     adobe,
     adobe_csv,
@@ -118,6 +119,11 @@ CLUTTER = {
     ".ds_store": "macOS's folder settings, not an export",
 }
 """Files the operating system leaves in folders, by lower-cased name (see :func:`clutter`)."""
+HIDDEN = "a hidden file (its name starts with a dot), not read; if it is an export, rename it without the dot"
+"""Why a folder's other hidden file is skipped (a glob matches hidden files only when it names them)."""
+OWN_FILES = frozenset({".pull.json"})
+"""Hidden files bridgewatch itself writes into a source folder, skipped without a note: the manifest a pull keeps
+beside its pages (``bridgewatch.connectors.store.MANIFEST``). So are its temporary siblings (``TEMP_INFIX``)."""
 
 
 def clutter(path: Path) -> str | None:
@@ -129,28 +135,35 @@ def clutter(path: Path) -> str | None:
 
 def expand_path(root: Path, pattern: str, *, source: str = "") -> list[Path]:
     """The files a source's ``path`` names: a file, every file of a folder, or a glob; sorted. Office lock
-    files and OS files (:func:`clutter`) are left out (:func:`skipped_paths` lists them); so are other
-    hidden files of a folder.
+    files and OS files (:func:`clutter`) are left out, and so are a folder's other hidden files
+    (:func:`skipped_paths` lists them all); bridgewatch's own files (:data:`OWN_FILES`) are not even listed.
 
     Raises:
         InputError: nothing (but such files) matches.
     """
     found = _matches(root, pattern)
-    usable = [p for p in found if clutter(p) is None]
+    usable = [p for p, why in found if why is None]
     if not usable:
-        only = f" (only {', '.join(sorted(p.name for p in found))}, which are not exports)" if found else ""
+        only = f" (only {', '.join(sorted(p.name for p, _ in found))}, which are not exports)" if found else ""
         raise InputError(f"sources.{source}: path '{pattern}' matches no file under {root}{only}. Check the path "
                          f"(relative to the workspace folder; globs such as exports/*.json are allowed).")
     return sorted(usable)
 
 
 def skipped_paths(root: Path, pattern: str) -> list[tuple[Path, str]]:
-    """The files ``pattern`` matches that :func:`expand_path` leaves out as :func:`clutter`, with why; sorted."""
-    return sorted((p, why) for p in _matches(root, pattern) if (why := clutter(p)) is not None)
+    """The files ``pattern`` matches that :func:`expand_path` leaves out, with why; sorted."""
+    return sorted((p, why) for p, why in _matches(root, pattern) if why is not None)
 
 
-def _matches(root: Path, pattern: str) -> list[Path]:
+def _matches(root: Path, pattern: str) -> list[tuple[Path, str | None]]:
+    """Every file ``pattern`` names, each with why it is skipped (None: it is read)."""
     full = Path(pattern) if Path(pattern).is_absolute() else Path(root) / pattern
     if full.is_dir():
-        return [p for p in full.iterdir() if p.is_file() and (not p.name.startswith(".") or clutter(p))]
-    return [Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file()]
+        return [(p, clutter(p) or (HIDDEN if p.name.startswith(".") else None)) for p in full.iterdir()
+                if p.is_file() and not _own(p)]
+    return [(p, clutter(p)) for p in map(Path, glob.glob(str(full), recursive=True)) if p.is_file()]
+
+
+def _own(path: Path) -> bool:
+    """``path`` is a hidden file bridgewatch wrote (:data:`OWN_FILES`, a temporary sibling being written)."""
+    return path.name.startswith(".") and (path.name in OWN_FILES or TEMP_INFIX in path.name)

@@ -132,10 +132,12 @@ class DataverseCsvReader(VendorReader):
         head = read_head(session, path, "staging_records", kinds=kinds)
         if head is None:
             return
-        kind = next((k for k in kinds if carries(k, head.header)), None)
-        if kind is None:
+        found = next(((e, k) for e, k in zip(EXPORTS, kinds, strict=True) if carries(k, head.header)), None)
+        if found is None:
             raise _not_an_export(head.label(path), kinds)
+        export, kind = found
         load_csv(session, path, kind, head, date_order=options["date_order"])
+        _note_no_status(session, head.label(path), export, kind, head.header)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         for export in EXPORTS:
@@ -151,6 +153,18 @@ def _headers(export: Export, options: Mapping[str, Any]) -> dict[str, str]:
     """Internal column → header, a view's English captions replaced by the ``columns`` option's."""
     renamed = options["columns"] if export.naming == "view" else {}
     return {name: renamed.get(header, header) for name, header in export.headers.items()}
+
+
+def _note_no_status(session: Session, label: Path, export: Export, kind: TabularKind, header: Sequence[str]) -> None:
+    """Note on a file with records whose header has no status column that every record was read as active."""
+    present = {h.strip().lower() for h in header}
+    status = kind.columns["status"]
+    if any(h.lower() in present for h in status) or str(label) in session.empty:
+        return
+    fix = (f"add the {status[0]} column to the view before exporting it" if export.naming == "view"
+           else f"export the table with its {status[0]} column")
+    session.note(label, f"no {status[0]} column: every {export.record_type} of this export was read as active "
+                        f"(an inactive one counts as active); {fix}")
 
 
 def _not_an_export(label: Path, kinds: list[TabularKind]) -> InputError:

@@ -243,7 +243,8 @@ def _zone(option: object, context: ReadContext, key: str) -> str:
 
 def _complete(result: ReadResult, session: Session, table: str) -> ReadResult:
     """Every file in the accounting: lines that could not be read are quarantined in the file's table,
-    blank rows excluded there, and a file that yielded no record says why (``no orders: the file is empty``).
+    blank rows excluded there, a file that yielded no record says why (``no orders: the file is empty``), and
+    what the reader noted about a file (``Session.note``) is among its notes.
     Quarantine rows name fields as their file does (``Session.field_names``)."""
     by_key = {(a.table, a.file): a for a in result.accounts}
 
@@ -268,9 +269,9 @@ def _complete(result: ReadResult, session: Session, table: str) -> ReadResult:
             account.quarantined = [replace(p, field=rename(p.field)) if p.field else p for p in account.quarantined]
     seen = {a.file for a in result.accounts}
     for file in dict.fromkeys(session.files):
-        if file in seen:
-            continue
-        own = session.tables.get(file, table)
-        why = session.empty.get(file, "no records in the file")
-        result.accounts.append(FileAccount(own, file, notes=[empty_note(own, why)]))
+        if file not in seen:
+            account = account_of(file)
+            account.notes.append(empty_note(account.table, session.empty.get(file, "no records in the file")))
+    for file, notes in session.file_notes.items():
+        account_of(file).notes.extend(notes)
     return result

@@ -110,6 +110,8 @@ class Session:
     """Per file that holds no record, why (``the file is empty``)."""
     warnings: list[ReadWarning] = field(default_factory=list)
     """What :meth:`warn` recorded (they go into the ingest accounting)."""
+    file_notes: dict[str, list[str]] = field(default_factory=dict)
+    """Per file, what :meth:`note` recorded (it goes into the file's account, beside its counts)."""
     field_names: dict[str, Callable[[str], str]] = field(default_factory=dict)
     """Per file whose fields the file names otherwise than the maps do (an XML export's ``Order_Date`` for the
     CSV's ``Order Date``), the name in the file of a field the maps name (used in its quarantine rows)."""
@@ -181,6 +183,11 @@ class Session:
         are the files concerned. It lands in the ingest accounting (and is logged, as before)."""
         log.warning("%s", text)
         self.warnings.append(ReadWarning(self.source, tuple(sorted(dict.fromkeys(files))), text))
+
+    def note(self, path: Path, text: str) -> None:
+        """Record what a user must know about a file that holds records (e.g. a column the export lacks, read as a
+        default): ``text`` lands in the file's account as a note."""
+        self.file_notes.setdefault(str(path), []).append(text)
 
     def utf8(self, path: Path, encoding: str, suffix: str) -> Path:
         """A UTF-8 copy of a Windows-1252 / UTF-16 file in the session's scratch folder."""

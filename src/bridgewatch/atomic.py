@@ -33,6 +33,8 @@ from typing import IO
 
 from bridgewatch.errors import environment_problem
 
+TEMP_INFIX = ".bw-"
+"""What the name of every hidden sibling written here holds (temporary or set aside): never an input."""
 TEMP_MARK = ".bw-tmp-"
 """Infix of a temporary sibling being written: ``.<name>.bw-tmp-<pid>-<random>``."""
 OLD_MARK = ".bw-old-"

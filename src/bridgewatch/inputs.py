@@ -12,12 +12,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bridgewatch.atomic import TEMP_INFIX
 from bridgewatch.config import CONFIG_FILE, WorkspaceConfig
 from bridgewatch.errors import EnvironmentProblem, InputError, describe_os_error, environment_problem
 from bridgewatch.model.tables import TABLES
-
-TEMP_INFIX = ".bw-"
-"""Hidden siblings written by :mod:`bridgewatch.atomic` (never inputs)."""
 
 
 def input_paths(config: WorkspaceConfig, skip: Path | None = None) -> list[Path]:

@@ -18,10 +18,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bridgewatch.atomic import TEMP_INFIX
 from bridgewatch.config import WorkspaceConfig
 from bridgewatch.errors import InputError, LookupFailed
 from bridgewatch.ingest.accounting import FileAccount, OnBadRow
-from bridgewatch.inputs import TEMP_INFIX
 from bridgewatch.sources import (  # noqa: F401  (importing registers the readers)
     adobe,
     adobe_csv,

@@ -62,7 +62,8 @@ def profile(root: Path, *, threads: int, memory_limit: str, cards: list[str] | N
     """
     from bridgewatch.batch import staged_workspace
     from bridgewatch.cards import CARDS, card_steps
-    from bridgewatch.cards.steps import scoping_cards, shared_steps
+    from bridgewatch.cards.scope import scoping_cards
+    from bridgewatch.cards.steps import shared_steps
     from bridgewatch.engine.duckdb import DuckDBEngine
     from bridgewatch.engine.prepared import remove_store
     from bridgewatch.results.pipeline import fx_errors, register_workspaces, repeatable

@@ -47,9 +47,14 @@ def _examined(engine: DuckDBEngine) -> dict[str, bool]:
     return {r["account_id"]: r["examined"] for r in engine.fetch("SELECT account_id, examined FROM __bw__accounts")}
 
 
+def _party_keyed(engine: DuckDBEngine) -> set[str]:
+    return {r["account_id"] for r in engine.fetch(
+        "SELECT DISTINCT a.account_id FROM __bw__party_keys k JOIN __bw__party_accounts a ON a.acct = k.acct")}
+
+
 def test_the_accounts_a_pass_examines_follow_the_populations_of_its_cards(tmp_path: Path) -> None:
-    """The Sage card alone counts B2B accounts: a consumer's keys are not matched, nor its entity or sync
-    history looked up; with a card counting every account they are. The Sage card's answer is the same."""
+    """The Sage card alone counts B2B accounts: a consumer's keys are not normalised or matched, nor its entity
+    or sync history looked up; with a card counting every account they are. The Sage card's answer is the same."""
     s = sage()
     company(s, "B2B1", vat="GB980780684")
     company(s, "QUIET", vat="GB123456789", orders=("2026-03-01T10:00:00Z",))  # no order in the window
@@ -61,10 +66,12 @@ def test_the_accounts_a_pass_examines_follow_the_populations_of_its_cards(tmp_pa
         keyed = {r["account_id"] for r in alone.fetch("SELECT DISTINCT account_id FROM __bw__account_keys")}
         assert keyed == {"B2B1"}
         assert alone.fetch("SELECT count(*) AS n FROM __bw__account_entity")[0]["n"] == 1
+        assert _party_keyed(alone) == {"B2B1", "QUIET"}  # window-free: a B2B account is keyed with or without orders
         counted_alone = [c["company_id"] for c in sage_alone.worklist]
     with DuckDBEngine() as both:
         run = compute([ws], engine=both, cards=["sage_customer_master_gap", "d365_customer_master_gap"])
         assert _examined(both) == {"B2B1": True, "QUIET": False, "DTC1": True}
+        assert _party_keyed(both) == {"B2B1", "QUIET", "DTC1"}
         sage_both = next(r for r in run.results if r.summary.card == "sage_customer_master_gap")
         counted_both = [c["company_id"] for c in sage_both.worklist]
     assert counted_alone == counted_both == ["B2B1"]

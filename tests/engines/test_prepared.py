@@ -22,6 +22,9 @@ from sqlglot import exp
 from bridgewatch import atomic
 from bridgewatch.batch import stage_workspace, staged_workspace
 from bridgewatch.cards import account_key
+from bridgewatch.cards.base import Card
+from bridgewatch.cards.d365 import D365_CARD
+from bridgewatch.cards.sage import SAGE_CARD
 from bridgewatch.cards.steps import shared_steps
 from bridgewatch.demo import scenarios
 from bridgewatch.engine.base import Step
@@ -37,15 +40,18 @@ def _tables_read(sql: str) -> set[str]:
     return {t.name for t in tree.find_all(exp.Table)} - ctes
 
 
-def test_prepared_steps_declare_every_relation_they_read() -> None:
+@pytest.mark.parametrize("scoped", [(), (SAGE_CARD,), (SAGE_CARD, D365_CARD)], ids=["every account", "sage", "both"])
+def test_prepared_steps_declare_every_relation_they_read(scoped: tuple[Card, ...]) -> None:
     """A prepared step's fingerprint covers its inputs only: reading anything else could reuse a stale result."""
-    prepared = [s for s in shared_steps() if s.prepared]
+    prepared = [s for s in shared_steps(scoped) if s.prepared]
     assert [s.name for s in prepared] == ["party_accounts", "party_keys", "erp_keys", "party_matches"]
     allowed_views = {"__bw__party_remap": "__bw__party_accounts"}
     for step in prepared:
         read = {allowed_views.get(t, t) for t in _tables_read(step.sql)}
         assert read == set(step.inputs), step.name
         assert "bw_params" not in read and "bw_field_map" not in read, f"{step.name} must not depend on the window"
+        assert "bw_card_params" not in read, f"{step.name} must not depend on the thresholds"
+    assert ("__bw__card_scope" in prepared[1].inputs) == bool(scoped)
 
 
 @pytest.fixture
@@ -376,3 +382,25 @@ def test_batch_keeps_the_store_unless_told_not_to(staged: Path, tmp_path: Path) 
     assert [[(c["card"], c["count"]) for c in a] for a in answers] == [[("sage_customer_master_gap", 14)]] * 2
     spark = runner.invoke(app, [*base, "--out", str(tmp_path / "c"), "--no-prepared-store", "--engine", "spark"])
     assert spark.exit_code == 5 and "--no-prepared-store only applies to --engine duckdb" in spark.output
+
+
+def test_another_card_set_rekeys_the_accounts_it_adds(staged: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Party keys kept for the Sage card alone (B2B accounts) are not reused when the D365 card (every account)
+    joins the pass; back to the Sage card alone, they are keyed again for it. Results equal store-less runs."""
+    ws = staged_workspace(staged.parent)
+    sage_only, both = ["sage_customer_master_gap"], ["sage_customer_master_gap", "d365_customer_master_gap"]
+
+    def run(cards: list[str], **engine: Any) -> list[dict[str, Any]]:
+        with DuckDBEngine(**engine) as eng:
+            return _results(compute([ws], engine=eng, cards=cards).results)
+
+    saved = _saved(monkeypatch)
+    run(sage_only)
+    assert "party_keys" in saved
+    sage_keys = _kept(staged)["party_keys"]
+    saved.clear()
+    assert run(both) == run(both, prepared=False)
+    assert "party_keys" in saved and _kept(staged)["party_keys"] != sage_keys
+    saved.clear()
+    assert run(sage_only) == run(sage_only, prepared=False)
+    assert "party_keys" in saved and _kept(staged)["party_keys"] == sage_keys

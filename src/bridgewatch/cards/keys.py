@@ -85,14 +85,15 @@ def _pick(types: tuple[str, ...], prefix: str) -> str:
     return f"CASE t.key_type {' '.join(f'WHEN {literal(k)} THEN {prefix}{k}' for k in types)} END"
 
 
-def sources(*, remap: str = REMAP, settings: str = "bw_params") -> list[KeySource]:
+def sources(*, remap: str = REMAP, settings: str = "bw_params", only: str | None = None) -> list[KeySource]:
     """Where account keys come from, in the order their sources are named: customers, companies, locations.
 
     ``remap`` and ``settings`` name the relations giving colliding accounts their keys and each
-    workspace's home country.
+    workspace's home country; ``only`` (a relation of ``acct``), when given, keeps the rows of those
+    accounts, before any key is normalised.
     """
     def kept(relation: str) -> str:
-        return f"({relation})"
+        return f"(SELECT * FROM ({relation}) AS r WHERE r.acct IN {only})" if only else f"({relation})"
 
     home = f"JOIN {settings} p ON p.workspace_id = c0.workspace_id"
     members = kept(with_acct(f"SELECT c0.*, COALESCE(c0.country, p.home_country) AS own_country "

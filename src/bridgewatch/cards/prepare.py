@@ -1,13 +1,15 @@
 """The steps that do not depend on the window: prepared once per staged data, reused by every run.
 
 Everything here is a function of the staged tables and a few settings (the home country, the
-legal entities' countries, the holding customers), never of the as-of time, the window or the
-field maps:
+legal entities' countries, the holding customers; when some workspace runs only cards counting
+part of its accounts, which cards each workspace runs), never of the as-of time, the window or
+the field maps:
 
 * ``party_accounts``: one row per account a customer or a company names, with its display
   facts and its integer key ``acct`` (accounts named only by an order are added per run);
 * ``party_keys``: every normalised key (VAT with its country prefix, account reference, email,
-  external id) of every customer, company and location, by account;
+  external id) of every customer, company and location, by account (of the accounts some card
+  of the pass could count: :mod:`bridgewatch.cards.scope`);
 * ``erp_keys``: every normalised key of every ERP record, with the record's facts and creation
   time (each run keeps the records that existed at its as-of time);
 * ``party_matches``: where the two meet.
@@ -19,8 +21,12 @@ reuses them while the staged tables and those settings are unchanged (see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, MEMBERS_SQL, account_key, on
+from bridgewatch.cards.base import Card
 from bridgewatch.cards.keys import PARTY_REMAP, erp_keys_sql, sources
+from bridgewatch.cards.scope import CARD_SCOPE, examined_sql
 from bridgewatch.engine.base import Step
 
 _FIRST_MEMBER = "struct_pack(t := COALESCE(created_at, TIMESTAMP '9999-12-31 00:00:00'), id := customer_id)"
@@ -98,18 +104,29 @@ def party_remap() -> Step:
     return Step("party_remap", f"SELECT {ACCOUNT_COLS}, acct FROM __bw__party_accounts WHERE acct < 0", view=True)
 
 
-def party_keys() -> Step:
+def card_scope() -> Step:
+    """Which workspace runs which card (what limits the keyed accounts; the thresholds left out)."""
+    return Step("card_scope", "SELECT DISTINCT workspace_id, card FROM bw_card_params", view=True)
+
+
+def party_keys(scoped: Sequence[Card] = ()) -> Step:
     """Every normalised key of every customer, company and location, by account.
 
     ``key_source`` names the record and field it came from (``customer C1 email``); ``raw`` is
-    the email as written (an order email equal to it adds nothing).
+    the email as written (an order email equal to it adds nothing). With ``scoped`` cards
+    (:func:`~bridgewatch.cards.scope.scoping_cards`), only the accounts in the population of a card
+    their workspace runs are keyed: a workspace of the Sage card alone keys its B2B accounts.
     """
-    found = sources(remap=PARTY_REMAP, settings=SETTINGS)
+    only: str | None = None
+    inputs: tuple[str, ...] = ("bw_commerce_customers", "bw_companies", "bw_company_locations", SETTINGS,
+                               "__bw__party_accounts")
+    if scoped:
+        join, condition = examined_sql(scoped, CARD_SCOPE)
+        only, inputs = f"(SELECT a.acct FROM __bw__party_accounts a {join} WHERE {condition})", (*inputs, CARD_SCOPE)
+    found = sources(remap=PARTY_REMAP, settings=SETTINGS, only=only)
     ctes = ",\n".join(f"{src.name} AS ({src.wide()})" for src in found)
     union = "\nUNION ALL\n".join(src.long() for src in found)
-    return Step("party_keys", f"WITH {ctes}\n{union}", prepared=True,
-                inputs=("bw_commerce_customers", "bw_companies", "bw_company_locations", SETTINGS,
-                        "__bw__party_accounts"))
+    return Step("party_keys", f"WITH {ctes}\n{union}", prepared=True, inputs=inputs)
 
 
 def erp_keys() -> Step:
@@ -130,8 +147,9 @@ def party_matches() -> Step:
                 prepared=True, inputs=("__bw__party_keys", "__bw__erp_keys"))
 
 
-def prepared_steps() -> list[Step]:
-    """The window-independent steps, in dependency order."""
-    return [settings(), party_accounts(), party_remap(), party_keys(), erp_keys(), party_matches()]
+def prepared_steps(scoped: Sequence[Card] = ()) -> list[Step]:
+    """The window-independent steps, in dependency order (``scoped``: see :func:`party_keys`)."""
+    scope = [card_scope()] if scoped else []
+    return [settings(), *scope, party_accounts(), party_remap(), party_keys(scoped), erp_keys(), party_matches()]
 
 

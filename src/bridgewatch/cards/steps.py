@@ -20,7 +20,7 @@ where they are read: once in full, or for the few accounts a card counts, or for
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from bridgewatch.cards.account_key import (
     ACCOUNT,
@@ -41,6 +41,7 @@ from bridgewatch.cards.keys import (
     order_email_matches,
 )
 from bridgewatch.cards.prepare import collision_free, prepared_steps
+from bridgewatch.cards.scope import examined_sql
 from bridgewatch.cards.sync import account_events, account_sync
 from bridgewatch.engine.base import Step
 from bridgewatch.sql import literal
@@ -110,19 +111,6 @@ LATEST = "struct_pack(at := created_at, id := order_id, ship_to := ship_to_count
 The cards read the latest counted order's ship-to country and buyer for the accounts they count only
 (``max`` over this struct: both from the same order), not for every account here: at 1M customers the
 struct aggregate was a third of the accounts step."""
-
-
-def examined_sql(cards: Sequence[Card]) -> tuple[str, str]:
-    """(join, condition): SQL telling whether account ``a`` is in the population of a card of ``cards`` its
-    workspace runs (``bw_card_params``). No cards: every account is (every workspace runs a card counting
-    every active account, so restricting would only cost a lookup)."""
-    if not cards:
-        return "", "TRUE"
-    runs = ", ".join(f"bool_or(card = {literal(c.id)}) AS runs_{i}" for i, c in enumerate(cards))
-    join = (f"LEFT JOIN (SELECT workspace_id, {runs} FROM bw_card_params GROUP BY workspace_id) AS cp "
-            "ON cp.workspace_id = a.workspace_id")
-    condition = " OR ".join(f"(cp.runs_{i} AND ({c.population}))" for i, c in enumerate(cards))
-    return join, f"COALESCE({condition}, FALSE)"
 
 
 def accounts(scoped: Sequence[Card] = ()) -> Step:
@@ -358,31 +346,18 @@ def order_accounting() -> Step:
         GROUP BY o.workspace_id, {reason}""")
 
 
-__all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "scoping_cards", "shared_steps"]
+__all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "shared_steps"]
 
-
-def scoping_cards(chosen: Mapping[str, Sequence[Card]]) -> list[Card]:
-    """The cards whose populations limit the accounts a pass examines (``chosen``: each workspace's cards).
-
-    Empty when every workspace runs a card whose population is every active account (the D365 card):
-    then every active account is examined anyway.
-    """
-    if all(any(_every_account(c) for c in cards) for cards in chosen.values()):
-        return []
-    return list({c.id: c for cards in chosen.values() for c in cards}.values())
-
-
-def _every_account(card: Card) -> bool:
-    return card.population.strip().upper() == "TRUE"
 
 
 def shared_steps(scoped: Sequence[Card] = ()) -> list[Step]:
     """The steps every card builds on, in dependency order.
 
     ``scoped``: the cards of the pass whose populations limit the accounts examined (see :func:`accounts`);
-    empty when every workspace runs a card counting every active account (:func:`scoping_cards`).
+    empty when every workspace runs a card counting every active account
+    (:func:`~bridgewatch.cards.scope.scoping_cards`).
     """
-    return [*prepared_steps(), accounts(scoped), account_remap(), account_members(), orders(),
+    return [*prepared_steps(scoped), accounts(scoped), account_remap(), account_members(), orders(),
             counted_orders(bool(scoped)),
             entity_hits(), account_entity(), order_values(), account_keys(), order_email_keys(),
             order_email_matches(), key_values(), match_summary(), account_events(), account_sync(), input_freshness(),

@@ -16,7 +16,8 @@ from typing import Any
 import pyarrow as pa
 
 from bridgewatch.cards import CARDS, Card, card_steps, get_card
-from bridgewatch.cards.steps import scoping_cards, shared_steps
+from bridgewatch.cards.scope import scoping_cards
+from bridgewatch.cards.steps import shared_steps
 from bridgewatch.engine import Engine
 from bridgewatch.errors import BridgewatchError, InputError, Problem
 from bridgewatch.model.tables import TABLES, table_name

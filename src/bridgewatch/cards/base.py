@@ -38,6 +38,11 @@ class Card:
                                  "then let the sync flow create it.")
     """A DTC customer is only auto-creatable once the entity it belongs in is known."""
 
+    @property
+    def counts_every_account(self) -> bool:
+        """The population is every account with a counted order (nothing narrows it: the D365 card)."""
+        return self.population.strip().upper() == "TRUE"
+
     def table(self, step: str) -> str:
         return f"__bw__{self.id}_{step}"
 

@@ -28,13 +28,9 @@ def scoping_cards(chosen: Mapping[str, Sequence[Card]]) -> list[Card]:
     Empty when every workspace runs a card whose population is every account: then every active
     account is examined anyway.
     """
-    if all(any(_every_account(c) for c in cards) for cards in chosen.values()):
+    if all(any(c.counts_every_account for c in cards) for cards in chosen.values()):
         return []
     return list({c.id: c for cards in chosen.values() for c in cards}.values())
-
-
-def _every_account(card: Card) -> bool:
-    return card.population.strip().upper() == "TRUE"
 
 
 def examined_sql(cards: Sequence[Card], card_params: str = "bw_card_params") -> tuple[str, str]:

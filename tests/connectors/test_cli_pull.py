@@ -66,7 +66,7 @@ def test_run_pull_keeps_stdout_for_the_result(tmp_path: Path, fake: FakeBigComme
     with serve(fake) as url:
         extra = (f'\n[sources.bc_api]\nreader = "bigcommerce_api"\npath = "pulled/bc"\n[sources.bc_api.api]\n'
                  f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\n'
-                 f'secrets = {{ token = "BC_TOKEN" }}\n')
+                 f'secrets = {{ token = "BC_TOKEN" }}\nmax_attempts = 2\n')  # one real 1 s back-off, not 15 s
         (demo / "workspace.toml").write_text(config + extra)
         ok = CliRunner().invoke(app, ["run", "-w", str(demo), "--pull", "--format", "json"])
         fake.fail(lambda r: httpx.Response(503), times=99)

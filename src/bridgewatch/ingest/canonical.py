@@ -34,6 +34,7 @@ from bridgewatch.ingest.csvlines import empty_rows
 from bridgewatch.ingest.typing import Check, _q, any_bad_sql, duplicate_rows, problem_rows, rules_for, typed_sql
 from bridgewatch.ingest.workbook import EMPTY_WORKBOOK, is_workbook, workbook_csv
 from bridgewatch.model.tables import TABLES, Table
+from bridgewatch.model.whitespace import light_trims
 from bridgewatch.sql import literal
 
 EXTENSIONS = (".csv", ".csv.gz", ".tsv", ".parquet", ".xlsx")
@@ -71,20 +72,26 @@ LIGHT_BYTES = 1 << 20
 """Inputs up to this size (every file one connection reads) are planned without DuckDB's optimizer."""
 
 
-def plan_lightly(con: duckdb.DuckDBPyConnection, paths: Sequence[Path]) -> None:
+def plan_lightly(con: duckdb.DuckDBPyConnection, paths: Sequence[Path]) -> bool:
     """Turn DuckDB's optimizer off for this connection when ``paths`` hold at most :data:`LIGHT_BYTES`.
 
     On a few hundred rows, optimising a reader's statements (common subexpressions, expression
     rewriting, join order) costs more than it saves: about a sixth of a demo workspace's load. The
     results are the same either way; large inputs keep the optimizer, where it pays. The setting is
     the connection's own (``SET SESSION``), not the reading database's.
+
+    Returns:
+        Whether the input is light: the caller then writes its statements inside
+        :func:`bridgewatch.model.whitespace.light_trims` (trims cheap to plan, for the same reason).
     """
     try:
         size = sum(p.stat().st_size for p in paths)
     except OSError:
-        return  # the reader reports the file it cannot read
-    if size <= LIGHT_BYTES:
-        con.execute("SET SESSION enable_optimizer = false")
+        return False  # the reader reports the file it cannot read
+    if size > LIGHT_BYTES:
+        return False
+    con.execute("SET SESSION enable_optimizer = false")
+    return True
 
 
 SMALL = 100_000
@@ -148,26 +155,27 @@ def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
                          f"(see docs/model.md) or set data_dir in workspace.toml.")
     con = local_connection(timezone)
     found = {table.name: find_table_file(folder, table) for table in TABLES}
-    plan_lightly(con, [p for p in found.values() if p is not None])
+    light = plan_lightly(con, [p for p in found.values() if p is not None])
     tables: dict[str, Any] = {}
     accounting = Accounting()
     problems: list[Problem] = []
-    for table in TABLES:
-        path = found[table.name]
-        if path is None and not require:
-            continue
-        if path is None and not table.optional:
-            problems.append(Problem(str(folder / f"{table.name}.csv"), None, None, None,
-                                    "required file is missing (also accepted: .tsv, .csv.gz, .parquet, .xlsx)"))
-            continue
-        try:
-            arrow, account = load_table(con, table, path, workspace_id=workspace_id, on_bad_row=on_bad_row)
-        except InputError as exc:
-            problems.extend(exc.problems or [Problem(str(path), None, None, None, str(exc))])
-            continue
-        tables[table.name] = arrow
-        if account is not None:
-            accounting.add(account)
+    with light_trims(light):
+        for table in TABLES:
+            path = found[table.name]
+            if path is None and not require:
+                continue
+            if path is None and not table.optional:
+                problems.append(Problem(str(folder / f"{table.name}.csv"), None, None, None,
+                                        "required file is missing (also accepted: .tsv, .csv.gz, .parquet, .xlsx)"))
+                continue
+            try:
+                arrow, account = load_table(con, table, path, workspace_id=workspace_id, on_bad_row=on_bad_row)
+            except InputError as exc:
+                problems.extend(exc.problems or [Problem(str(path), None, None, None, str(exc))])
+                continue
+            tables[table.name] = arrow
+            if account is not None:
+                accounting.add(account)
     con.close()
     if problems:
         raise InputError(f"Cannot load workspace '{workspace_id}' from {folder}: {len(problems)} problem(s). "

@@ -29,6 +29,7 @@ from bridgewatch.ingest.csvfile import BLANK_ROW
 from bridgewatch.ingest.typing import Check
 from bridgewatch.ingest.workbook import without_sheet
 from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType
+from bridgewatch.model.whitespace import light_trims
 from bridgewatch.sources import countries
 from bridgewatch.sources.base import Option, ReadContext, Reader, ReadResult, resolve_options
 from bridgewatch.sources.combine import combine
@@ -204,11 +205,11 @@ class VendorReader(Reader):
         options = resolve_options(type(self), context.options, context.source)
         session = Session(_zone(options.get("timezone"), context, "timezone"), context.source)
         try:
-            plan_lightly(session.con, paths)
-            self.load_all(session, [Path(p) for p in paths], options)
-            self.prepare(session, options)
-            result = apply_maps(session, self.maps(options), context, (*self.kinds, "unknown"),
-                                options.get("timezones"))
+            with light_trims(plan_lightly(session.con, paths)):
+                self.load_all(session, [Path(p) for p in paths], options)
+                self.prepare(session, options)
+                result = apply_maps(session, self.maps(options), context, (*self.kinds, "unknown"),
+                                    options.get("timezones"))
         finally:
             session.close()
         result.warnings += session.warnings

@@ -120,3 +120,11 @@ def test_a_retired_country_split_in_several_is_quarantined_with_its_reason(tmp_p
                                 ("orders.csv", 7, "Shipping Country", "Czechoslovakia",
                                  countries.RETIRED["Czechoslovakia"])]
     assert countries.RETIRED["St Martin"].startswith("the island of Saint Martin is two countries")
+
+
+def test_each_retired_key_has_one_reason_and_the_lookup_never_finds_it() -> None:
+    """The retired reasons are joined on the value's key beside the lookup (one row per key, or a value would be
+    read twice); a retired name the lookup also knew would be replaced by a code and never quarantined."""
+    keys = countries.retired_table().column("key").to_pylist()
+    assert len(keys) == len(set(keys)) == 15  # sixteen names; "St Martin" and "Saint Martin" share a key
+    assert set(keys) & set(countries.lookup_table().column("key").to_pylist()) == set()

@@ -35,6 +35,7 @@ from bridgewatch.sql import literal
 
 TABLE = "__bw_countries"
 CODES = "__bw_country_codes"
+RETIRED_TABLE = "__bw_retired_countries"
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "pl")
 """Languages whose country names are also recognised (the store languages of the vendors' markets)."""
 VARIANTS: dict[str, str] = {
@@ -135,16 +136,16 @@ def codes_table() -> Any:
 
 
 @lru_cache(maxsize=1)
-def retired_keys() -> dict[str, str]:
-    """The comparison key (:func:`key_sql`, run by DuckDB) of each :data:`RETIRED` name, computed once per process.
+def retired_table() -> Any:
+    """The comparison key (:func:`key_sql`) of each :data:`RETIRED` name with its reason, ``(key, reason)``, once each.
 
-    The checks compare a value's key with these constants: written as ``key_sql('Yugoslavia')`` in every
-    check, the sixteen names cost a reader about 40 nested expressions to plan per country column.
+    Joined by :func:`looked_up` beside the lookup, so a reader plans the key of a country value once per
+    column instead of once per reason in its checks.
     """
     con = local_connection()
     try:
-        con.register("retired", pa.table({"name": list(RETIRED)}))
-        return dict(con.execute(f"SELECT name, {key_sql('name')} FROM retired").fetchall())
+        con.register("retired", pa.table({"name": list(RETIRED), "reason": list(RETIRED.values())}))
+        return con.sql(f"SELECT DISTINCT {key_sql('name')} AS key, reason FROM retired ORDER BY key").to_arrow_table()
     finally:
         con.close()
 
@@ -153,6 +154,7 @@ def register(con: duckdb.DuckDBPyConnection) -> None:
     """Make the lookup available to SQL run on ``con`` as :data:`TABLE` (and its codes as :data:`CODES`)."""
     con.register(TABLE, lookup_table())
     con.register(CODES, codes_table())
+    con.register(RETIRED_TABLE, retired_table())
 
 
 def share() -> None:
@@ -160,6 +162,7 @@ def share() -> None:
     built once per process, native to DuckDB, nothing to register per reader."""
     shared_table(TABLE, lookup_table)
     shared_table(CODES, codes_table)
+    shared_table(RETIRED_TABLE, retired_table)
 
 
 def country_sql(expr: str) -> str:
@@ -175,17 +178,32 @@ def country(field: Field) -> Field:
 
 def looked_up(query: str, columns: Sequence[str]) -> str:
     """``query`` (a relation) with the country values of ``columns`` replaced by their alpha-2 codes, as a
-    parenthesised query: one hash join per column, not a lookup per row."""
+    parenthesised query: one hash join per column, not a lookup per row. Each column ``c`` gets a companion
+    :func:`retired_column` holding the :data:`RETIRED` reason of its value (NULL for any other value), which
+    :func:`checks` reads."""
     if not columns:
         return f"({query})"
-    cols = ['"' + c.replace('"', '""') + '"' for c in columns]
+    cols = [_q(c) for c in columns]
     # The lookup key is computed for the distinct values only (a million orders ship to a few
-    # dozen countries); the rows then join on the value itself.
-    found = ", ".join(f"__c{i} AS (SELECT d.v, l.alpha2 FROM (SELECT DISTINCT {c} AS v FROM m) AS d "
-                      f"JOIN {TABLE} AS l ON l.key = {key_sql('d.v')})" for i, c in enumerate(cols))
+    # dozen countries); the rows then join on the value itself. A value found becomes its code, whose key
+    # is the code in lower case: the retired reason is that of the value as it leaves the lookup.
+    found = ", ".join(f"__c{i} AS (SELECT d.v, l.alpha2, r.reason FROM (SELECT v, {key_sql('v')} AS k FROM "
+                      f"(SELECT DISTINCT {c} AS v FROM m)) AS d LEFT JOIN {TABLE} AS l ON l.key = d.k "
+                      f"LEFT JOIN {RETIRED_TABLE} AS r ON r.key = COALESCE(lower(l.alpha2), d.k))"
+                      for i, c in enumerate(cols))
     replace = ", ".join(f"COALESCE(__c{i}.alpha2, m.{c}) AS {c}" for i, c in enumerate(cols))
+    reasons = ", ".join(f"__c{i}.reason AS {_q(retired_column(c))}" for i, c in enumerate(columns))
     joins = " ".join(f"LEFT JOIN __c{i} ON __c{i}.v = m.{c}" for i, c in enumerate(cols))
-    return f"(WITH m AS MATERIALIZED ({query}), {found} SELECT m.* REPLACE ({replace}) FROM m {joins})"
+    return f"(WITH m AS MATERIALIZED ({query}), {found} SELECT m.* REPLACE ({replace}), {reasons} FROM m {joins})"
+
+
+def retired_column(column: str) -> str:
+    """The name of the column :func:`looked_up` adds beside ``column``: the RETIRED reason of its value."""
+    return f"__retired_{column}"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def unknown_code_sql(column: str) -> str:
@@ -196,15 +214,10 @@ def unknown_code_sql(column: str) -> str:
 def checks(field: str, column: str) -> list[Check]:
     """The checks of the looked-up country ``column`` (reported as ``field``), in place of the canonical
     one: a :data:`RETIRED` country is quarantined with its reason, any other value that is no ISO 3166
-    alpha-2 code (a name not found, a code ISO does not assign) with :data:`HINT`."""
-    value = f"NULLIF(trim({column}), '')"
-    key, keys = key_sql(value), retired_keys()
-    by_reason: dict[str, list[str]] = {}
-    for name, reason in RETIRED.items():
-        by_reason.setdefault(reason, []).append(literal(keys[name]))
-    retired = [(f"{key} IN ({', '.join(found)})", reason) for reason, found in by_reason.items()]
-    every = ", ".join(literal(k) for k in sorted(set(keys.values())))
-    known = f"{key} IN ({every})" if every else "FALSE"
-    unknown = (f"{value} IS NOT NULL AND NOT ({known}) AND "
+    alpha-2 code (a name not found, a code ISO does not assign) with :data:`HINT`. ``column`` is the
+    name given to :func:`looked_up`, whose reason column the checks read."""
+    value, reason = f"NULLIF(trim({_q(column)}), '')", _q(retired_column(column))
+    retired = [(f"{reason} = {literal(why)}", why) for why in dict.fromkeys(RETIRED.values())]
+    unknown = (f"{value} IS NOT NULL AND {reason} IS NULL AND "
                f"(NOT regexp_matches(upper({value}), '^[A-Z]{{2}}$') OR {unknown_code_sql(value)})")
-    return [Check(field, column, cond, reason) for cond, reason in retired] + [Check(field, column, unknown, HINT)]
+    return [Check(field, _q(column), cond, why) for cond, why in retired] + [Check(field, _q(column), unknown, HINT)]

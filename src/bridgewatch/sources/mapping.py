@@ -187,7 +187,7 @@ def _cast_options(m: TableMap) -> CastOptions:
     # A looked-up country column is checked by the lookup's own rules (which know retired countries)
     # instead of the canonical two-letter rule.
     looked = {n: f for n, f in m.columns.items() if f.lookup == "country"}
-    checks += [c for n, f in looked.items() for c in countries.checks(f.source or n, q(n))]
+    checks += [c for n, f in looked.items() for c in countries.checks(f.source or n, n)]
     return CastOptions(exclude_column="__exclude", checks=checks, duplicate_reason=None,
                        hints={n: f.hint for n, f in m.columns.items() if f.hint},
                        labels={n: f.source for n, f in m.columns.items() if f.source},

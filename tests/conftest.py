@@ -71,14 +71,19 @@ TEST_CONF = {
     "spark.sql.adaptive.enabled": "false",
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
 }
 """Settings for tiny data, chosen for speed only (the SQL and every assertion are unchanged).
 
 Small shuffles: every extra partition is a task to schedule. No adaptive re-planning and no
 generated Java code: each of the card pipeline's many small queries would otherwise spend longer
 planning and compiling than running (interpreted evaluation is Spark's own fallback for the same
-expressions); measured here, a pipeline's second run took 21 s instead of 56 s. Production
-sessions keep Spark's defaults (``bridgewatch.engine.spark.LOCAL_CONF``).
+expressions); measured here, a pipeline's second run took 21 s instead of 56 s. The driver JVM
+compiles with C1 only and collects with the serial collector: the suite's short, tiny-data JVM spent
+much of its CPU in the C2 compiler's and the parallel collector's threads (the parity tests, machine
+otherwise idle: 360 and 431 s of CPU in two runs with the JVM's defaults, 312 s with these flags;
+wall 235-276 s against 257 s), CPU the non-Spark pass beside it needs. Production sessions keep
+Spark's defaults (``bridgewatch.engine.spark.LOCAL_CONF``).
 """
 
 

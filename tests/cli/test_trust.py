@@ -167,3 +167,24 @@ def test_terminal_drops_bidirectional_overrides_and_keeps_right_to_left_letters(
     assert not any(ch in wide.stdout for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
     [card] = json.loads(runner.invoke(app, ["run", "-w", str(root), "--format", "json"]).stdout)
     assert BIDI in {c["name"] for c in card["customers"]}
+
+
+def test_ingest_says_each_files_note_under_the_table_and_beside_csv_inertly(tmp_path: Path) -> None:
+    """A file skipped (an Office lock file a glob matched) is said in the terminal too, not only in JSON; the
+    file name comes from the folder, so its control characters are made inert."""
+    from bridgewatch.report.safe import plain
+
+    root = write_demo(tmp_path)[0]
+    lock = root / "exports" / "intacct" / "~$customers\x1b[2J.xml"
+    lock.write_text("")
+    note = f"{lock}: skipped: an Office lock file (the file is open in Excel), not an export"
+    table = runner.invoke(app, ["ingest", "-w", str(root)], env={"COLUMNS": "1000"})
+    assert table.exit_code == 0, table.output
+    assert [line for line in table.stdout.splitlines() if "note:" in line] == [f"  note: {plain(note)}"]
+    assert "\x1b" not in table.stdout and plain(note) != note
+    csv_out = runner.invoke(app, ["ingest", "-w", str(root), "--format", "csv"])
+    assert csv_out.exit_code == 0, csv_out.output
+    assert csv_out.stderr.splitlines() == [f"note: {plain(note)}"]
+    [listed] = [f for f in json.loads(runner.invoke(app, ["ingest", "-w", str(root), "--format", "json"]).stdout)[
+        "files"] if f["file"] == str(lock)]
+    assert listed["notes"] == ["skipped: an Office lock file (the file is open in Excel), not an export"]

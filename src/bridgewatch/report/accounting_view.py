@@ -20,7 +20,8 @@ QUARANTINE_COLUMNS = ("file", "row", "field", "value", "reason")
 
 def render_accounting(accounting: Accounting, console: Console, fmt: str = "table", *, warnings: bool = True) -> None:
     """Print the accounting as a table, JSON or CSV; the readers' warnings with it (on stderr beside CSV), unless
-    ``warnings`` is false (the table under cards that list them already)."""
+    ``warnings`` is false (the table under cards that list them already), and the files' notes (a file skipped
+    and why, an export read without a column: in the JSON per file, under the table, on stderr beside CSV)."""
     if fmt == "json":
         sys.stdout.write(json.dumps({"files": accounting.as_dicts(), "quarantine": [
             dict(zip(QUARANTINE_COLUMNS, (p.file, p.row, p.field, p.value, p.reason), strict=True))
@@ -30,12 +31,15 @@ def render_accounting(accounting: Accounting, console: Console, fmt: str = "tabl
         write_csv_rows(sys.stdout, ("table", "file", "read", "used", "excluded", "quarantined"), (
             (f.table, f.file, f.read, f.used, sum(f.excluded.values()), f.quarantined_rows) for f in accounting.files))
         sys.stderr.writelines(f"warning: {line}\n" for line in warning_lines(accounting.warnings))
+        sys.stderr.writelines(f"note: {plain(line)}\n" for line in accounting.notes)
         return
     console.print(accounting_table(accounting))
     for p in accounting.problems[:50]:
         console.print(f"  quarantined: {plain(p.describe())}", highlight=False, markup=False)
     for line in warning_lines(accounting.warnings) if warnings else []:
         console.print(f"  incomplete: {line}", highlight=False, markup=False, soft_wrap=True)
+    for line in accounting.notes:
+        console.print(f"  note: {plain(line)}", highlight=False, markup=False, soft_wrap=True)
 
 
 def warning_lines(warnings: Iterable[ReadWarning]) -> list[str]:

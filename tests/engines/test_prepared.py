@@ -296,10 +296,33 @@ def test_a_kept_file_is_synced_to_disk_before_it_is_renamed_into_place_and_the_f
     step = Step("numbers", "SELECT range AS n FROM range(1000)")
     assert store.save(step, step.sql, "ab" * 32)
     kept = store.file(step, "ab" * 32)
-    assert events == [("fsync", kept.stat().st_ino, kept.stat().st_size),
-                      ("replace", f".{kept.name}.{os.getpid()}.partial", kept.name),
+    [(_, written, _)] = [e for e in events if e[0] == "replace"]
+    assert str(written).startswith(f".{kept.name}{atomic.TEMP_MARK}{os.getpid()}-")
+    assert events == [("fsync", kept.stat().st_ino, kept.stat().st_size), ("replace", written, kept.name),
                       ("fsync", kept.parent.stat().st_ino, "folder")]
     assert con.execute(f"SELECT count(*), sum(n) FROM {store.table(step, 'ab' * 32)}").fetchall() == [(1000, 499500)]
+    store.close()
+    con.close()
+
+
+def test_a_killed_runs_half_written_file_is_removed_when_the_store_is_next_opened(tmp_path: Path) -> None:
+    """A run killed while writing a step leaves its temporary file; the next store removes it (its writer is dead)
+    and leaves a live writer's alone."""
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    folder = tmp_path / STEPS_DIR
+    folder.mkdir()
+    killed = folder / f".party_keys-{'ab' * 16}.parquet{atomic.TEMP_MARK}{dead}-0a1b2c3d"
+    live = folder / f".erp_keys-{'cd' * 16}.parquet{atomic.TEMP_MARK}{os.getpid()}-0a1b2c3d"
+    kept = folder / f"erp_keys-{'cd' * 16}.parquet"
+    for path in (killed, live, kept):
+        path.write_bytes(b"PAR1")
+    con = duckdb.connect()
+    store = PreparedStore(con.execute, tmp_path / STORE_FILE)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([live.name, kept.name])
     store.close()
     con.close()
 

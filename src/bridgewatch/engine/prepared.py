@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bridgewatch.atomic import publish_file
+from bridgewatch.atomic import clear_dead_temporaries, publish_file, temp_sibling
 from bridgewatch.engine.base import Step
 from bridgewatch.sql import literal
 
@@ -87,6 +87,8 @@ class PreparedStore:
         self.folder = path.parent / STEPS_DIR
         execute(f"ATTACH {literal(str(path))} AS {CATALOG}")
         execute(f"CREATE TABLE IF NOT EXISTS {STEPS} (name VARCHAR PRIMARY KEY, fingerprint VARCHAR)")
+        if self.folder.is_dir():
+            clear_dead_temporaries(self.folder)
         self._drop_tables()
         self.kept: dict[str, str] = dict(execute(f"SELECT name, fingerprint FROM {STEPS}").fetchall())
         """The manifest, read once: the store's lock keeps every other process out while it is open."""
@@ -121,7 +123,7 @@ class PreparedStore:
     def save(self, step: Step, sql: str, fingerprint: str) -> bool:
         """Compute ``step`` into the store under ``fingerprint``; False (nothing kept) if that failed."""
         final = self.file(step, fingerprint)
-        partial = final.with_name(f".{final.name}.{os.getpid()}.partial")
+        partial = temp_sibling(final)  # a killed run's is removed when the store is next opened
         try:
             self.folder.mkdir(exist_ok=True)
             self.execute(f"COPY ({sql}) TO {literal(str(partial))} (FORMAT parquet, COMPRESSION snappy)")

@@ -80,9 +80,9 @@ generated Java code: each of the card pipeline's many small queries would otherw
 planning and compiling than running (interpreted evaluation is Spark's own fallback for the same
 expressions); measured here, a pipeline's second run took 21 s instead of 56 s. The driver JVM
 compiles with C1 only and collects with the serial collector: the suite's short, tiny-data JVM spent
-much of its CPU in the C2 compiler's and the parallel collector's threads (the parity tests, machine
-otherwise idle: 360 and 431 s of CPU in two runs with the JVM's defaults, 312 s with these flags;
-wall 235-276 s against 257 s), CPU the non-Spark pass beside it needs. Production sessions keep
+much of its CPU in the C2 compiler's and the parallel collector's threads (the whole Spark pass, machine
+otherwise idle, back to back: 488 s of CPU and 315 s of wall with the JVM's defaults, 376 s and 311 s
+with these flags), CPU the non-Spark pass beside it needs. Production sessions keep
 Spark's defaults (``bridgewatch.engine.spark.LOCAL_CONF``).
 """
 

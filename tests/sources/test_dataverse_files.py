@@ -28,6 +28,13 @@ VIEW = ["(Do Not Modify) Account", "(Do Not Modify) Row Checksum", "(Do Not Modi
 HOSTILE = "=cmd|' /C calc'!A0"
 
 
+NO_MERGED = ("no Merged column: every account of this export was read as not merged (a merged one counts as a live "
+             "record, not as merged / retired); add the Merged column to the view before exporting it")
+NO_COMPANY = ("no Company column: every account of this export was read without a company (no legal entity: not "
+              "eligible for dual-write); add the Company column to the view before exporting it")
+"""The notes on a view exported without its Merged or Company column (absent is read as nothing)."""
+
+
 def _csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_text(text, encoding=encoding, newline="")
     return path
@@ -59,7 +66,7 @@ def test_an_excel_static_worksheet_reads_display_names_and_formatted_values(tmp_
     ]
     assert rows(result, "staging_records", "source_file", "source_row")[2] == (f"{book}[My Active Accounts]", 4)
     assert accounts(result) == {("staging_records", "My Active Accounts 6-20-2026.xlsx[My Active Accounts]"): {
-        "read": 4, "used": 3, "excluded": {"blank row": 1}, "quarantined": 0}}
+        "read": 4, "used": 3, "excluded": {"blank row": 1}, "quarantined": 0, "notes": [NO_MERGED]}}
     as_is = read("dataverse_csv", [book], legal_entity_case="as_is", timezone="America/New_York")
     assert rows(as_is, "staging_records", "legal_entity", "created_at")[1] == ("usmf", datetime(2026, 1, 5, 15))
 
@@ -135,7 +142,7 @@ def test_hostile_cells_come_through_as_data(tmp_path: Path) -> None:
     assert rows(text, "staging_records", "record_id", "account_ref", "email", "vat_number", "legal_entity") == [
         ("a-2", HOSTILE, "esc\x1b[31m@mail.example", "\x00x", "A,B\tC")]
     assert accounts(text)[("staging_records", "accounts.csv")] == {
-        "read": 1, "used": 1, "excluded": {}, "quarantined": 0}
+        "read": 1, "used": 1, "excluded": {}, "quarantined": 0, "notes": [NO_MERGED]}
 
 
 def test_unknown_status_and_merged_values_are_quarantined_with_file_row_and_field(tmp_path: Path) -> None:
@@ -152,10 +159,10 @@ def test_unknown_status_and_merged_values_are_quarantined_with_file_row_and_fiel
         ("account.csv", 1, "statecode", "2", "unknown statecode (known: 0, 1, active, inactive)"),
     ]
     assert accounts(result)[("staging_records", "accounts.csv")] == {
-        "read": 4, "used": 2, "excluded": {}, "quarantined": 2}
+        "read": 4, "used": 2, "excluded": {}, "quarantined": 2, "notes": [NO_COMPANY]}
 
 
-def test_an_export_without_a_status_column_says_every_record_was_read_as_active(tmp_path: Path) -> None:
+def test_an_export_without_its_status_merged_or_company_column_says_how_every_record_was_read(tmp_path: Path) -> None:
     view = _csv(tmp_path / "accounts.csv", "(Do Not Modify) Account,Account Number,Email\n"
                                            "a-1,US-1,a@x.example\na-2,US-2,b@x.example\n")
     table = _csv(tmp_path / "contact.csv", "contactid,emailaddress1\nc-1,c@x.example\n")
@@ -167,11 +174,16 @@ def test_an_export_without_a_status_column_says_every_record_was_read_as_active(
     assert accounts(result) == {
         ("staging_records", "accounts.csv"): {"read": 2, "used": 2, "excluded": {}, "quarantined": 0, "notes": [
             "no Status column: every account of this export was read as active (an inactive one counts as active); "
-            "add the Status column to the view before exporting it"]},
+            "add the Status column to the view before exporting it", NO_MERGED, NO_COMPANY]},
         ("staging_records", "contact.csv"): {"read": 1, "used": 1, "excluded": {}, "quarantined": 0, "notes": [
             "no statecode column: every contact of this export was read as active (an inactive one counts as "
-            "active); export the table with its statecode column"]},
-        ("staging_records", "old accounts.csv"): {"read": 1, "used": 1, "excluded": {}, "quarantined": 0},
+            "active); export the table with its statecode column",
+            "no merged column: every contact of this export was read as not merged (a merged one counts as a live "
+            "record, not as merged / retired); export the table with its merged column",
+            "no _msdyn_company_value column: every contact of this export was read without a company (no legal "
+            "entity: not eligible for dual-write); export the table with its _msdyn_company_value column"]},
+        ("staging_records", "old accounts.csv"): {"read": 1, "used": 1, "excluded": {}, "quarantined": 0,
+                                                  "notes": [NO_MERGED, NO_COMPANY]},
         ("staging_records", "more accounts.csv"): {"read": 0, "used": 0, "excluded": {}, "quarantined": 0,
                                                    "notes": ["no staging records: the file has a header and no rows"]},
     }
@@ -180,7 +192,7 @@ def test_an_export_without_a_status_column_says_every_record_was_read_as_active(
                                                        "Status": "Statusgrund"})
     assert [n for a in renamed.accounts for n in a.notes] == [
         "no Statusgrund column: every account of this export was read as active (an inactive one counts as "
-        "active); add the Statusgrund column to the view before exporting it"]
+        "active); add the Statusgrund column to the view before exporting it", NO_MERGED, NO_COMPANY]
 
 
 def test_a_view_exported_in_another_language_reads_with_columns_and_status_map(tmp_path: Path) -> None:
@@ -277,7 +289,7 @@ def test_the_fixture_exports_a_crlf_view_with_bom_and_a_contacts_table_export() 
     ]
     assert accounts(result) == {
         ("staging_records", "accounts_view.csv"): {"read": 4, "used": 2, "excluded": {"blank row": 1},
-                                                   "quarantined": 1},
+                                                   "quarantined": 1, "notes": [NO_MERGED]},
         ("staging_records", "contact_table.csv"): {"read": 2, "used": 2, "excluded": {}, "quarantined": 0}}
     assert problems(result) == [("accounts_view.csv", 4, "Status", "Pending approval",
                                  "unknown Status (known: active, inactive); add it to the status_map option")]

@@ -137,7 +137,7 @@ class DataverseCsvReader(VendorReader):
             raise _not_an_export(head.label(path), kinds)
         export, kind = found
         load_csv(session, path, kind, head, date_order=options["date_order"])
-        _note_no_status(session, head.label(path), export, kind, head.header)
+        _note_missing(session, head.label(path), export, kind, head.header)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         for export in EXPORTS:
@@ -155,16 +155,27 @@ def _headers(export: Export, options: Mapping[str, Any]) -> dict[str, str]:
     return {name: renamed.get(header, header) for name, header in export.headers.items()}
 
 
-def _note_no_status(session: Session, label: Path, export: Export, kind: TabularKind, header: Sequence[str]) -> None:
-    """Note on a file with records whose header has no status column that every record was read as active."""
+READ_WITHOUT = {
+    "status": "read as active (an inactive one counts as active)",
+    "merged": "read as not merged (a merged one counts as a live record, not as merged / retired)",
+    "company": "read without a company (no legal entity: not eligible for dual-write)",
+}
+"""What a record of a file without the column is read as (absent is read as nothing): said on the file."""
+
+
+def _note_missing(session: Session, label: Path, export: Export, kind: TabularKind, header: Sequence[str]) -> None:
+    """Note on a file with records, for each of its status, merged and company columns its header lacks, what
+    every record was read as and how to export the column."""
     present = {h.strip().lower() for h in header}
-    status = kind.columns["status"]
-    if any(h.lower() in present for h in status) or str(label) in session.empty:
+    if str(label) in session.empty:
         return
-    fix = (f"add the {status[0]} column to the view before exporting it" if export.naming == "view"
-           else f"export the table with its {status[0]} column")
-    session.note(label, f"no {status[0]} column: every {export.record_type} of this export was read as active "
-                        f"(an inactive one counts as active); {fix}")
+    for name, read_as in READ_WITHOUT.items():
+        column = kind.columns[name]
+        if any(h.lower() in present for h in column):
+            continue
+        fix = (f"add the {column[0]} column to the view before exporting it" if export.naming == "view"
+               else f"export the table with its {column[0]} column")
+        session.note(label, f"no {column[0]} column: every {export.record_type} of this export was {read_as}; {fix}")
 
 
 def _not_an_export(label: Path, kinds: list[TabularKind]) -> InputError:

@@ -178,15 +178,12 @@ def clear_leftovers(target: Path) -> None:
                 leftover.unlink()
 
 
-def clear_dead_temporaries(folder: Path) -> list[Path]:
+def clear_dead_temporaries(folder: Path) -> None:
     """Remove the temporary files (:func:`temp_sibling`) in ``folder`` whose writing process has died (a killed
-    run's half-written file); returns what was removed. Files of live writers are left alone."""
-    removed = []
-    for leftover in sorted(folder.glob(f".*{TEMP_MARK}*")):
+    run's half-written file). Files of live writers are left alone."""
+    for leftover in folder.glob(f".*{TEMP_MARK}*"):
         if leftover.is_file() and not _writer_alive(leftover.name.rsplit(TEMP_MARK, 1)[1]):
             leftover.unlink(missing_ok=True)
-            removed.append(leftover)
-    return removed
 
 
 def _glob_escape(name: str) -> str:

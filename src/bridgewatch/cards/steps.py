@@ -349,7 +349,6 @@ def order_accounting() -> Step:
 __all__ = ["ACCOUNT", "ACCOUNT_COLS", "on", "shared_steps"]
 
 
-
 def shared_steps(scoped: Sequence[Card] = ()) -> list[Step]:
     """The steps every card builds on, in dependency order.
 

@@ -30,7 +30,7 @@ import pycountry
 
 from bridgewatch.ingest.canonical import local_connection, shared_table
 from bridgewatch.ingest.typing import Check
-from bridgewatch.sources.shapes import Field
+from bridgewatch.sources.shapes import Field, q
 from bridgewatch.sql import literal
 
 TABLE = "__bw_countries"
@@ -183,7 +183,7 @@ def looked_up(query: str, columns: Sequence[str]) -> str:
     :func:`checks` reads."""
     if not columns:
         return f"({query})"
-    cols = [_q(c) for c in columns]
+    cols = [q(c) for c in columns]
     # The lookup key is computed for the distinct values only (a million orders ship to a few
     # dozen countries); the rows then join on the value itself. A value found becomes its code, whose key
     # is the code in lower case: the retired reason is that of the value as it leaves the lookup.
@@ -192,7 +192,7 @@ def looked_up(query: str, columns: Sequence[str]) -> str:
                       f"LEFT JOIN {RETIRED_TABLE} AS r ON r.key = COALESCE(lower(l.alpha2), d.k))"
                       for i, c in enumerate(cols))
     replace = ", ".join(f"COALESCE(__c{i}.alpha2, m.{c}) AS {c}" for i, c in enumerate(cols))
-    reasons = ", ".join(f"__c{i}.reason AS {_q(retired_column(c))}" for i, c in enumerate(columns))
+    reasons = ", ".join(f"__c{i}.reason AS {q(retired_column(c))}" for i, c in enumerate(columns))
     joins = " ".join(f"LEFT JOIN __c{i} ON __c{i}.v = m.{c}" for i, c in enumerate(cols))
     return f"(WITH m AS MATERIALIZED ({query}), {found} SELECT m.* REPLACE ({replace}), {reasons} FROM m {joins})"
 
@@ -200,10 +200,6 @@ def looked_up(query: str, columns: Sequence[str]) -> str:
 def retired_column(column: str) -> str:
     """The name of the column :func:`looked_up` adds beside ``column``: the RETIRED reason of its value."""
     return f"__retired_{column}"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def unknown_code_sql(column: str) -> str:
@@ -216,8 +212,8 @@ def checks(field: str, column: str) -> list[Check]:
     one: a :data:`RETIRED` country is quarantined with its reason, any other value that is no ISO 3166
     alpha-2 code (a name not found, a code ISO does not assign) with :data:`HINT`. ``column`` is the
     name given to :func:`looked_up`, whose reason column the checks read."""
-    value, reason = f"NULLIF(trim({_q(column)}), '')", _q(retired_column(column))
+    value, reason = f"NULLIF(trim({q(column)}), '')", q(retired_column(column))
     retired = [(f"{reason} = {literal(why)}", why) for why in dict.fromkeys(RETIRED.values())]
     unknown = (f"{value} IS NOT NULL AND {reason} IS NULL AND "
                f"(NOT regexp_matches(upper({value}), '^[A-Z]{{2}}$') OR {unknown_code_sql(value)})")
-    return [Check(field, _q(column), cond, why) for cond, why in retired] + [Check(field, _q(column), unknown, HINT)]
+    return [Check(field, q(column), cond, why) for cond, why in retired] + [Check(field, q(column), unknown, HINT)]

@@ -21,6 +21,7 @@ from bridgewatch.config import RULE_KINDS, WorkspaceConfig, load_config
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.accounting import Accounting, OnBadRow
 from bridgewatch.ingest.canonical import load_folder, load_table, local_connection
+from bridgewatch.ingest.pyvalues import rows_table, table_of
 from bridgewatch.model.tables import TABLES
 
 
@@ -87,7 +88,8 @@ def _canonical_entities(config: WorkspaceConfig, name: str, table: pa.Table) -> 
     """Spell ``legal_entity`` as configured (entity ids match case-insensitively); unknown ones are errors."""
     ids = [e.id for e in config.legal_entities]
     column = table.column("legal_entity")
-    position = pc.index_in(pc.utf8_lower(column), value_set=pa.array([i.lower() for i in ids]))
+    known = table_of({"id": ids}, {"id": pa.string()}).column("id").combine_chunks()
+    position = pc.index_in(pc.utf8_lower(column), value_set=pc.utf8_lower(known))
     unknown = table.filter(pc.and_(pc.is_valid(column), pc.is_null(position)))
     if unknown.num_rows:
         hint = (f"unknown legal entity; configured: {', '.join(ids)}. Add it to [[legal_entities]] in "
@@ -95,7 +97,7 @@ def _canonical_entities(config: WorkspaceConfig, name: str, table: pa.Table) -> 
         problems = [Problem(r["source_file"], r["source_row"], "legal_entity", r["legal_entity"], hint)
                     for r in unknown.select(["source_file", "source_row", "legal_entity"]).to_pylist()]
         raise InputError(f"Workspace '{config.id}': {name} names entities that are not configured:", problems)
-    spelled = pc.take(pa.array(ids, pa.string()), position)
+    spelled = pc.take(known, position)
     return table.set_column(table.schema.get_field_index("legal_entity"), "legal_entity", spelled)
 
 
@@ -126,24 +128,24 @@ def config_tables(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, dateti
     """The settings of every workspace as tables the card SQL joins to."""
     return {
         "bw_params": _params(configs, as_of),
-        "bw_field_map": _rows_table([
+        "bw_field_map": rows_table([
             {"workspace_id": c.id, "card": card, "key_type": key, "priority": i + 1}
             for c in configs for card in cards[c.id] for i, key in enumerate(c.keys_for(card))
         ], {"workspace_id": pa.string(), "card": pa.string(), "key_type": pa.string(), "priority": pa.int32()}),
-        "bw_entities": _rows_table([
+        "bw_entities": rows_table([
             {"workspace_id": c.id, "entity": e.id, "name": e.name, "currency": e.currency,
              "country": e.countries[0] if e.countries else None}
             for c in configs for e in c.legal_entities
         ], {"workspace_id": pa.string(), "entity": pa.string(), "name": pa.string(), "currency": pa.string(),
             "country": pa.string()}),
-        "bw_entity_rules": _rows_table(_entity_rules(configs), {
+        "bw_entity_rules": rows_table(_entity_rules(configs), {
             "workspace_id": pa.string(), "kind": pa.string(), "value": pa.string(), "platform": pa.string(),
             "entity": pa.string(), "rank": pa.int32()}),
-        "bw_holding": _rows_table([
+        "bw_holding": rows_table([
             {"workspace_id": c.id, "account": h.account.strip().upper(), "entity": h.entity or None}
             for c in configs for h in c.holding_customers
         ], {"workspace_id": pa.string(), "account": pa.string(), "entity": pa.string()}),
-        "bw_card_params": _rows_table([
+        "bw_card_params": rows_table([
             {"workspace_id": c.id, "card": card, "threshold": c.threshold_for(card)}
             for c in configs for card in cards[c.id]
         ], {"workspace_id": pa.string(), "card": pa.string(), "threshold": pa.int64()}),
@@ -162,7 +164,7 @@ def _params(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, datetime]) -
             "reporting_currency": w.reporting_currency, "vat_supply": w.vat_supply, "default_entity": default,
             "window_days": w.window_days, "grace_minutes": w.grace_minutes,
         })
-    return _rows_table(rows, {
+    return rows_table(rows, {
         "workspace_id": pa.string(), "as_of": pa.timestamp("us"), "window_start": pa.timestamp("us"),
         "grace_start": pa.timestamp("us"), "home_country": pa.string(), "reporting_currency": pa.string(),
         "vat_supply": pa.string(), "default_entity": pa.string(), "window_days": pa.int32(),
@@ -183,6 +185,3 @@ def _entity_rules(configs: Sequence[WorkspaceConfig]) -> list[dict[str, Any]]:
                       "entity": e.id, "rank": rank["country"]} for country in e.countries]
     return rows
 
-
-def _rows_table(rows: list[dict[str, Any]], schema: dict[str, pa.DataType]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=pa.schema(list(schema.items())))

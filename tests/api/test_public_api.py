@@ -41,6 +41,23 @@ def test_importing_bridgewatch_loads_no_engine_or_database() -> None:
     assert out.strip() == "[]"
 
 
+def test_a_run_loads_no_library_it_does_not_use(tmp_path: Path) -> None:
+    """``bridgewatch run`` on a demo workspace: no Spark, no SQL transpiler, no store's ORM without a store,
+    and no pandas, which pyarrow imports (≈ 0.17 s) the first time it converts a Python value when
+    pandas is installed (so this check only bites where it is, as in the bench's environment)."""
+    from bridgewatch.demo import write_demo
+
+    write_demo(tmp_path)
+    workspace = next(p for p in sorted(tmp_path.iterdir()) if p.is_dir())
+    code = ("import sys\nfrom bridgewatch.cli import main\nsys.argv = ['bridgewatch', 'run', '-w', sys.argv[1], "
+            "'--no-store', '--allow-stale', '--format', 'json']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pandas', 'pyspark', 'sqlalchemy', 'sqlglot') if m in sys.modules), "
+            "file=sys.stderr)")
+    for folder in (workspace, next(p for p in sorted(tmp_path.iterdir()) if p.is_dir() and p != workspace)):
+        result = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True)
+        assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
+
+
 def test_the_documented_script_runs(tmp_path: Path) -> None:
     """docs/api.md's example, run as written on the demo workspace."""
     from bridgewatch.demo import write_demo

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, and_, exists, func, insert, select, update
 from bridgewatch.cards.steps import ACCOUNT
 from bridgewatch.engine import Engine, Step
 from bridgewatch.history.schema import episode_versions, episodes
+from bridgewatch.ingest.pyvalues import table_of
 from bridgewatch.results.evidence import KEY, _Peek, evidence_digests, explain_accounts
 from bridgewatch.results.run import CardRun
 from bridgewatch.results.worklist import worklist_row
@@ -131,15 +132,16 @@ def _digest(digests: _Peek, key: tuple[str, str, str]) -> str:
 
 def _arrow(schema: pa.Schema, rows: Iterator[tuple[Any, ...]], batch: int = 50_000) -> pa.Table:
     """An Arrow table built a batch at a time (no list of every row in Python)."""
-    batches, columns = [], [[] for _ in schema]  # type: ignore[var-annotated]
+    types = dict(zip(schema.names, schema.types, strict=True))
+    parts, columns = [], [[] for _ in schema]  # type: ignore[var-annotated]
     for row in rows:
         for col, value in zip(columns, row, strict=True):
             col.append(value)
         if len(columns[0]) >= batch:
-            batches.append(pa.record_batch(columns, schema=schema))
+            parts.append(table_of(dict(zip(schema.names, columns, strict=True)), types))
             columns = [[] for _ in schema]
-    batches.append(pa.record_batch(columns, schema=schema))
-    return pa.Table.from_batches(batches, schema=schema)
+    parts.append(table_of(dict(zip(schema.names, columns, strict=True)), types))
+    return pa.concat_tables(parts)
 
 
 # -- 3. classify -------------------------------------------------------------------------------------

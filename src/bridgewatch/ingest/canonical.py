@@ -99,8 +99,8 @@ SMALL = 100_000
 _FETCH_LOCK = threading.Lock()
 
 
-def arrow_of(con: duckdb.DuckDBPyConnection, sql: str, rows: int = 0) -> Any:
-    """The rows of ``sql`` as an Arrow table; ``rows`` is about how many there are.
+def arrow_of(con: duckdb.DuckDBPyConnection, sql: str, rows: int = 0, params: Any = None) -> Any:
+    """The rows of ``sql`` (with bound ``params``) as an Arrow table; ``rows`` is about how many there are.
 
     ``con.sql(sql).to_arrow_table()`` binds a SELECT for its schema, then plans it again to run it: for a
     reader's typing statement (every column of a canonical table) on a few hundred rows, that second
@@ -109,8 +109,8 @@ def arrow_of(con: duckdb.DuckDBPyConnection, sql: str, rows: int = 0) -> Any:
     it does; the warning is silenced here, not elsewhere); larger results take the relation path.
     """
     if rows > SMALL:
-        return con.sql(sql).to_arrow_table()
-    result = con.execute(sql)
+        return con.sql(sql, params=params).to_arrow_table()
+    result = con.execute(sql, params)
     with _FETCH_LOCK, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
         return result.to_arrow_table()

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pycountry
 
 from bridgewatch.ingest.canonical import local_connection, shared_table
+from bridgewatch.ingest.pyvalues import table_of
 from bridgewatch.ingest.typing import Check
 from bridgewatch.sources.shapes import Field, q
 from bridgewatch.sql import literal
@@ -36,6 +37,7 @@ from bridgewatch.sql import literal
 TABLE = "__bw_countries"
 CODES = "__bw_country_codes"
 RETIRED_TABLE = "__bw_retired_countries"
+TEXT_PAIR = {"name": pa.string(), "alpha2": pa.string()}
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "pl")
 """Languages whose country names are also recognised (the store languages of the vendors' markets)."""
 VARIANTS: dict[str, str] = {
@@ -105,7 +107,7 @@ def lookup_table() -> Any:
         names += [(n, c.alpha_2) for n in own if n]
     names += list(VARIANTS.items())
     names += _translations()
-    raw = pa.table({"name": [n for n, _ in names], "alpha2": [a for _, a in names]})
+    raw = table_of({"name": [n for n, _ in names], "alpha2": [a for _, a in names]}, TEXT_PAIR)
     con = local_connection()
     con.register("raw", raw)
     keyed = con.sql(f"""
@@ -132,7 +134,7 @@ def _translations() -> list[tuple[str, str]]:
 @lru_cache(maxsize=1)
 def codes_table() -> Any:
     """The alpha-2 codes the lookup gives, once each (what :func:`unknown_code_sql` tests a code against)."""
-    return pa.table({"alpha2": sorted(set(lookup_table().column("alpha2").to_pylist()))})
+    return table_of({"alpha2": sorted(set(lookup_table().column("alpha2").to_pylist()))}, {"alpha2": pa.string()})
 
 
 @lru_cache(maxsize=1)
@@ -144,7 +146,8 @@ def retired_table() -> Any:
     """
     con = local_connection()
     try:
-        con.register("retired", pa.table({"name": list(RETIRED), "reason": list(RETIRED.values())}))
+        retired = {"name": list(RETIRED), "reason": list(RETIRED.values())}
+        con.register("retired", table_of(retired, {"name": pa.string(), "reason": pa.string()}))
         return con.sql(f"SELECT DISTINCT {key_sql('name')} AS key, reason FROM retired ORDER BY key").to_arrow_table()
     finally:
         con.close()

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import pyarrow as pa
 
 from bridgewatch.errors import InputError, Problem
+from bridgewatch.ingest.pyvalues import table_of
 from bridgewatch.model.whitespace import strip
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
@@ -102,7 +103,7 @@ class SageIntacctXmlReader(VendorReader):
         session.declare("customer", fields)
         records, pages = parse_customers(path, fields)
         session.notes.setdefault("pages", []).extend(pages)
-        data = pa.table({f: pa.array(records[f], pa.string()) for f in fields})
+        data = table_of(records, dict.fromkeys(fields, pa.string()))
         session.add_table("customer", path, data)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:

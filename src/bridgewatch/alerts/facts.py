@@ -21,6 +21,7 @@ from bridgewatch.engine import open_engine
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import episode_versions
+from bridgewatch.ingest.pyvalues import table_of
 from bridgewatch.matching.reasons import reason_template_sql
 from bridgewatch.report.words import cause_label
 
@@ -108,8 +109,9 @@ def _reasons(conn: Connection, where: list[Any]) -> tuple[Part, ...]:
                         .where(*where, v.cause == CREATE_FAILED, reason.is_not(None)).group_by(reason)).all()
     if not rows:
         return ()
-    messages = pa.table({"reason": [r.reason for r in rows], "n": [int(r.n) for r in rows],
-                         "orders": [int(r.orders) for r in rows], "cents": [int(r.cents) for r in rows]})
+    messages = table_of({"reason": [r.reason for r in rows], "n": [int(r.n) for r in rows],
+                         "orders": [int(r.orders) for r in rows], "cents": [int(r.cents) for r in rows]},
+                        {"reason": pa.string(), "n": pa.int64(), "orders": pa.int64(), "cents": pa.int64()})
     with open_engine("duckdb") as engine:
         engine.register(MESSAGES, messages)
         found = engine.fetch(f"""

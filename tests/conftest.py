@@ -22,6 +22,15 @@ def _no_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COLUMNS", raising=False)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tables kept between processes (``bridgewatch.ingest.diskcache``) go to the session's temporary folder,
+    for this process and the commands it starts, never to the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIDGEWATCH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
     """Outputs are still written aside and renamed, but not synced to disk: a sync costs more than writing

@@ -22,6 +22,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib import metadata
 from typing import Any
 
 import duckdb
@@ -29,6 +30,7 @@ import pyarrow as pa
 import pycountry
 
 from bridgewatch.ingest.canonical import local_connection, shared_table
+from bridgewatch.ingest.diskcache import cached_table
 from bridgewatch.ingest.pyvalues import table_of
 from bridgewatch.ingest.typing import Check
 from bridgewatch.sources.shapes import Field, q
@@ -98,9 +100,20 @@ def key_sql(expr: str) -> str:
     return f"regexp_replace(regexp_replace({spaced}, '^the ', ''), '^st ', 'saint ')"
 
 
+def _inputs() -> list[str]:
+    """Everything the lookup tables are made from, for the disk cache's fingerprint."""
+    return [str(getattr(pycountry, "__version__", None) or metadata.version("pycountry")), duckdb.__version__,
+            key_sql("name"), repr(sorted(VARIANTS.items())), repr(sorted(RETIRED.items())), ",".join(LANGUAGES)]
+
+
 @lru_cache(maxsize=1)
 def lookup_table() -> Any:
-    """The lookup as an Arrow table ``(key, alpha2)``, ambiguous keys left out."""
+    """The lookup as an Arrow table ``(key, alpha2)``, ambiguous keys left out (kept on disk between
+    processes: :mod:`bridgewatch.ingest.diskcache`)."""
+    return cached_table("countries", _inputs(), _build_lookup)
+
+
+def _build_lookup() -> Any:
     names: list[tuple[str, str]] = []
     for c in pycountry.countries:
         own = [c.alpha_2, c.alpha_3, c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
@@ -112,7 +125,7 @@ def lookup_table() -> Any:
     con.register("raw", raw)
     keyed = con.sql(f"""
         SELECT key, min(alpha2) AS alpha2 FROM (SELECT {key_sql('name')} AS key, alpha2 FROM raw)
-        WHERE key <> '' GROUP BY key HAVING count(DISTINCT alpha2) = 1""").to_arrow_table()
+        WHERE key <> '' GROUP BY key HAVING count(DISTINCT alpha2) = 1 ORDER BY key""").to_arrow_table()
     con.close()
     return keyed
 
@@ -144,6 +157,10 @@ def retired_table() -> Any:
     Joined by :func:`looked_up` beside the lookup, so a reader plans the key of a country value once per
     column instead of once per reason in its checks.
     """
+    return cached_table("retired-countries", _inputs(), _build_retired)
+
+
+def _build_retired() -> Any:
     con = local_connection()
     try:
         retired = {"name": list(RETIRED), "reason": list(RETIRED.values())}

@@ -1,0 +1,75 @@
+"""Derived tables kept on disk between processes, under a fingerprint of everything they are made from.
+
+A reader's constant lookups (the country names: pycountry's database, nine translations and the
+comparison key of each of 3,500 names) take about 0.1 s to build, paid by every fresh process: a
+tenth of ``bridgewatch run`` on a demo workspace. They depend only on library versions and
+bridgewatch's own rules, so the first process writes them as an Arrow file named by a digest of
+those inputs, and later ones read it (about a millisecond). Any change of an input is a new name:
+a kept file is never stale, only unused.
+
+Where: ``$BRIDGEWATCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/bridgewatch``, else
+``~/.cache/bridgewatch``; ``BRIDGEWATCH_CACHE_DIR=off`` keeps nothing. The cache is a convenience:
+a folder that cannot be written, or a file that cannot be read, only means the table is built in
+the process, as without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.ipc
+
+from bridgewatch.atomic import temp_sibling
+
+ENV = "BRIDGEWATCH_CACHE_DIR"
+OFF = "off"
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when ``$BRIDGEWATCH_CACHE_DIR`` is ``off``."""
+    chosen = os.environ.get(ENV, "").strip()
+    if chosen:
+        return None if chosen.lower() == OFF else Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "bridgewatch"
+
+
+def cached_table(name: str, inputs: Sequence[str], make: Callable[[], pa.Table]) -> pa.Table:
+    """``make()``, kept as ``<cache>/<name>-<digest of inputs>.arrow`` and read from there when present."""
+    folder = cache_dir()
+    if folder is None:
+        return make()
+    digest = hashlib.sha256("\x1f".join([name, *inputs]).encode("utf-8")).hexdigest()[:24]
+    path = folder / f"{name}-{digest}.arrow"
+    kept = _read(path)
+    if kept is not None:
+        return kept
+    table = make()
+    _write(path, table)
+    return table
+
+
+def _read(path: Path) -> pa.Table | None:
+    try:
+        with pa.memory_map(str(path)) as source:
+            return pyarrow.ipc.open_file(source).read_all()
+    except (OSError, pa.ArrowException):
+        return None  # absent, unreadable or cut short: built again (and written again)
+
+
+def _write(path: Path, table: pa.Table) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = temp_sibling(path)
+        try:
+            with pyarrow.ipc.new_file(str(temporary), table.schema) as writer:
+                writer.write_table(table)
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only or full disk: the table is still used, only not kept

@@ -1,0 +1,96 @@
+"""Derived tables kept on disk between processes (``bridgewatch.ingest.diskcache``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from bridgewatch.ingest import diskcache
+from bridgewatch.ingest.diskcache import cache_dir, cached_table
+from bridgewatch.ingest.pyvalues import table_of
+from bridgewatch.sources import countries
+
+
+class Maker:
+    def __init__(self, value: str) -> None:
+        self.value, self.calls = value, 0
+
+    def __call__(self) -> pa.Table:
+        self.calls += 1
+        return table_of({"v": [self.value, None]}, {"v": pa.string()})
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(diskcache.ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_a_table_is_made_once_and_read_back_alike(folder: Path) -> None:
+    make = Maker("x")
+    first = cached_table("t", ["1"], make)
+    again = cached_table("t", ["1"], make)
+    assert make.calls == 1
+    assert again.equals(first) and again.column("v").to_pylist() == ["x", None]
+    assert [p.name[:2] for p in folder.iterdir()] == ["t-"]
+
+
+def test_other_inputs_are_another_file(folder: Path) -> None:
+    make = Maker("x")
+    cached_table("t", ["1"], make)
+    cached_table("t", ["2"], make)
+    cached_table("t", ["1", ""], make)  # inputs are not run together
+    assert make.calls == 3
+    assert len(list(folder.iterdir())) == 3
+
+
+def test_a_damaged_file_is_made_again(folder: Path) -> None:
+    make = Maker("x")
+    cached_table("t", ["1"], make)
+    kept = next(folder.iterdir())
+    kept.write_bytes(kept.read_bytes()[:40])
+    assert cached_table("t", ["1"], make).column("v").to_pylist() == ["x", None]
+    assert make.calls == 2
+    assert cached_table("t", ["1"], make).column("v").to_pylist() == ["x", None]
+    assert make.calls == 2  # written whole again
+
+
+def test_off_or_unwritable_keeps_nothing_and_still_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make = Maker("x")
+    monkeypatch.setenv(diskcache.ENV, "off")
+    assert cache_dir() is None
+    cached_table("t", ["1"], make)
+    cached_table("t", ["1"], make)
+    assert make.calls == 2
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv(diskcache.ENV, str(blocked))
+    assert cached_table("t", ["1"], make).column("v").to_pylist() == ["x", None]
+    assert blocked.read_text() == "not a folder"
+
+
+def test_the_default_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(diskcache.ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / "bridgewatch"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / ".cache" / "bridgewatch"
+
+
+def test_the_country_lookup_read_back_is_the_one_built(folder: Path) -> None:
+    countries.lookup_table.cache_clear()
+    countries.retired_table.cache_clear()
+    try:
+        built = countries.lookup_table()
+        countries.lookup_table.cache_clear()
+        read = countries.lookup_table()
+        assert read.equals(built) and read.equals(countries._build_lookup())
+        assert read.num_rows > 3000 and read.column_names == ["key", "alpha2"]
+        assert countries.retired_table().equals(countries._build_retired())
+        assert sorted(p.name.split("-")[0] for p in folder.iterdir()) == ["countries", "retired"]
+    finally:
+        countries.lookup_table.cache_clear()
+        countries.retired_table.cache_clear()

@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta, timezone
 import pyarrow as pa
 import pytest
 
+from bridgewatch.ingest import pyvalues
 from bridgewatch.ingest.pyvalues import positions, rows_table, table_of, text_scalar
+
+
+@pytest.fixture(autouse=True, params=["duckdb", "pyarrow"])
+def route(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on both routes: DuckDB's (numpy loaded, pandas not) and pyarrow's own."""
+    monkeypatch.setattr(pyvalues, "pyarrow_is_quiet", lambda: request.param == "pyarrow")
+    return str(request.param)
 
 
 def test_columns_keep_their_values_order_types_and_nulls() -> None:
@@ -43,3 +51,16 @@ def test_positions_and_text_scalars() -> None:
     assert positions(0).to_pylist() == []
     assert positions(250_000).to_pylist()[-3:] == [249_997, 249_998, 249_999]  # the large-result path too
     assert text_scalar("\x1f") == pa.scalar("\x1f", pa.string())
+
+
+def test_pyarrow_is_quiet_unless_numpy_is_loaded_and_pandas_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real function, not the route fixture's
+    import sys
+
+    monkeypatch.delitem(sys.modules, "numpy", raising=False)
+    monkeypatch.delitem(sys.modules, "pandas", raising=False)
+    assert pyvalues.pyarrow_is_quiet()
+    monkeypatch.setitem(sys.modules, "numpy", sys.modules["sys"])
+    assert not pyvalues.pyarrow_is_quiet()
+    monkeypatch.setitem(sys.modules, "pandas", sys.modules["sys"])
+    assert pyvalues.pyarrow_is_quiet()

@@ -188,6 +188,27 @@ def test_other_hidden_files_in_a_folder_are_skipped_and_listed_but_bridgewatchs_
         "erp_customers"].to_pylist()] == ["C-1"]
 
 
+def test_a_hidden_file_a_glob_would_match_but_for_its_dot_is_listed_as_skipped(tmp_path: Path) -> None:
+    root = _copy(tmp_path, "intacct/customer_list.csv")
+    folder = root / "exports/intacct"
+    (folder / ".customer_list_old.csv").write_text("Customer ID;Name;Status\nC-1;Old Co;Active\n")
+    (folder / ".notes.txt").write_text("not a csv")
+    (folder / MANIFEST).write_text('{"generation": 1, "pulled_at": "2026-06-01T09:00:00Z"}')
+    (folder / ".git").mkdir()
+    (folder / ".git" / "customer_list.csv").write_text("Customer ID;Name;Status\nC-2;Git Co;Active\n")
+    hidden = ("skipped: a hidden file (its name starts with a dot), not read; if it is an export, rename it without "
+              "the dot")
+    for pattern in ("exports/intacct/*.csv", "exports/**/*.csv"):
+        config = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": pattern}})
+        tables, accounts = load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
+        assert [r["customer_account"] for r in tables["erp_customers"].to_pylist()] == ["00417", "C-10422", "C-10399"]
+        assert [(Path(a.file).name, a.read, a.notes) for a in accounts] == [
+            ("customer_list.csv", 3, []), (".customer_list_old.csv", 0, [hidden])], pattern
+    named = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct/.*.csv"}})
+    tables, accounts = load_sources(named, on_bad_row=OnBadRow.QUARANTINE)
+    assert [(Path(a.file).name, a.read, a.notes) for a in accounts] == [(".customer_list_old.csv", 1, [])]
+
+
 def test_a_lock_file_a_glob_matches_is_skipped_and_a_path_matching_only_such_files_says_so(tmp_path: Path) -> None:
     root = _copy(tmp_path, "intacct/customer_list.csv")
     _with_clutter(root / "exports/intacct")

@@ -161,7 +161,20 @@ def _matches(root: Path, pattern: str) -> list[tuple[Path, str | None]]:
     if full.is_dir():
         return [(p, clutter(p) or (HIDDEN if p.name.startswith(".") else None)) for p in full.iterdir()
                 if p.is_file() and not _own(p)]
-    return [(p, clutter(p)) for p in map(Path, glob.glob(str(full), recursive=True)) if p.is_file()]
+    read = set(glob.glob(str(full), recursive=True))
+    return [(p, clutter(p) if str(p) in read else HIDDEN) for p in map(Path, _with_hidden(full, read))
+            if p.is_file() and (str(p) in read or not _own(p))]
+
+
+def _with_hidden(pattern: Path, read: set[str]) -> list[str]:
+    """What ``pattern`` matches (``read``) and the hidden files it would match if it named their dot, which the
+    shell's rules skip: listed as skipped, so an export renamed ``.orders.csv`` is not left out unseen. Files
+    inside hidden folders stay out, as with a folder path."""
+    named = {part for part in pattern.parts if part.startswith(".")}
+    hidden = [p for p in glob.glob(str(pattern), recursive=True, include_hidden=True)
+              if p not in read and Path(p).name.startswith(".")
+              and all(part in named for part in Path(p).parent.parts if part.startswith("."))]
+    return [*read, *hidden]
 
 
 def _own(path: Path) -> bool:

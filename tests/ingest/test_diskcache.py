@@ -94,3 +94,15 @@ def test_the_country_lookup_read_back_is_the_one_built(folder: Path) -> None:
     finally:
         countries.lookup_table.cache_clear()
         countries.retired_table.cache_clear()
+
+
+def test_an_edit_to_the_country_rules_is_read_from_a_new_file(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    countries.lookup_table.cache_clear()
+    try:
+        countries.lookup_table()
+        monkeypatch.setattr(countries, "_own_text", lambda: "the module, edited")
+        countries.lookup_table.cache_clear()
+        countries.lookup_table()
+        assert len([p for p in folder.iterdir() if p.name.startswith("countries-")]) == 2
+    finally:
+        countries.lookup_table.cache_clear()

@@ -20,9 +20,11 @@ country, the reason given there).
 from __future__ import annotations
 
 import gettext
+import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -101,9 +103,17 @@ def key_sql(expr: str) -> str:
 
 
 def _inputs() -> list[str]:
-    """Everything the lookup tables are made from, for the disk cache's fingerprint."""
+    """Everything the lookup tables are made from, for the disk cache's fingerprint: the libraries' versions,
+    this module's own text (its names, variants, languages and how it builds the tables) and the key SQL."""
     return [str(getattr(pycountry, "__version__", None) or metadata.version("pycountry")), duckdb.__version__,
-            key_sql("name"), repr(sorted(VARIANTS.items())), repr(sorted(RETIRED.items())), ",".join(LANGUAGES)]
+            _own_text(), key_sql("name")]
+
+
+def _own_text() -> str:
+    try:
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    except OSError:  # installed without its source: every variant, name and language spelled out instead
+        return repr((sorted(VARIANTS.items()), sorted(RETIRED.items()), LANGUAGES, metadata.version("bridgewatch")))
 
 
 @lru_cache(maxsize=1)

@@ -74,6 +74,25 @@ def test_flow_runs_customer_ref_from_a_field() -> None:
         "Shopify customer to F&O", "Shopify customer to F&O", "Nightly invoice export", "Shopify customer to F&O"]
 
 
+def test_an_email_naming_the_customer_is_lower_cased_on_every_log_route(tmp_path: Path) -> None:
+    """A flow writing the customer's email as its reference links to the customer as the connector log's does
+    (emails key customers lower-cased); Power Automate's route kept the case, so the same failed create
+    read from the flow runs named no customer and lost its cause."""
+    runs = tmp_path / "runs.json"
+    runs.write_text(json.dumps({"value": [
+        {"name": "RUN1", "properties": {"startTime": "2026-06-18T10:00:00Z", "status": "Failed",
+                                        "error": {"code": "X", "message": "no"}, "customer": "Jane.Doe@Example.COM"}},
+        {"name": "RUN2", "properties": {"startTime": "2026-06-18T10:01:00Z", "status": "Failed",
+                                        "error": {"code": "X", "message": "no"}, "customer": "C-77"}}]}))
+    log = tmp_path / "log.csv"
+    log.write_text("occurred_at,customer_ref,outcome\n2026-06-18T10:00:00Z,Jane.Doe@Example.COM,failed\n"
+                   "2026-06-18T10:01:00Z,C-77,failed\n")
+    flow = read("power_automate_flowruns", [runs], customer_ref_field="properties.customer")
+    connector = read("sync_log", [log])
+    expected = [("jane.doe@example.com",), ("C-77",)]
+    assert rows(flow, "sync_events", "customer_ref") == rows(connector, "sync_events", "customer_ref") == expected
+
+
 def test_bc_skipped_records_are_skipped_events_for_customers_and_companies() -> None:
     result = read("business_central_connector_log", "synclogs/skipped_records.csv", company="CRONUS UK")
     assert rows(result, "sync_events", *EVENT) == [

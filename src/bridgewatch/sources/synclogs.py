@@ -248,7 +248,7 @@ class PowerAutomateFlowRunsReader(VendorReader):
             "source": const("power_automate"),
             "event_id": first(f["name"], f["flowrunid"]),
             "platform": setting(options["platform"]),
-            "customer_ref": ref,
+            "customer_ref": customer_ref(ref),
             "occurred_at": timestamp(f["starttime"]),
             "operation": setting(options["operation"]),
             "outcome": translate(f["status"], outcomes, "run status", advice="; add it to the outcomes option"),

@@ -163,12 +163,18 @@ def test_lock_files_and_os_files_in_a_folder_are_skipped_and_listed(tmp_path: Pa
     assert all(a.balanced for a in accounts)
 
 
-def test_other_hidden_files_in_a_folder_are_skipped_and_listed_but_bridgewatchs_own_are_not(tmp_path: Path) -> None:
+def _with_hidden_export(tmp_path: Path) -> tuple[Path, Path]:
+    """A workspace whose Intacct folder also holds a hidden export and bridgewatch's own pull manifest."""
     root = _copy(tmp_path, "intacct/customer_list.csv")
     folder = root / "exports/intacct"
     (folder / ".customer_list_old.csv").write_text("Customer ID;Name;Status\nC-1;Old Co;Active\n")
-    (folder / ".~lock.customer_list.csv#").write_text(",jane,host,01.06.2026 09:00,file:///home/jane;")
     (folder / MANIFEST).write_text('{"generation": 1, "pulled_at": "2026-06-01T09:00:00Z"}')
+    return root, folder
+
+
+def test_other_hidden_files_in_a_folder_are_skipped_and_listed_but_bridgewatchs_own_are_not(tmp_path: Path) -> None:
+    root, folder = _with_hidden_export(tmp_path)
+    (folder / ".~lock.customer_list.csv#").write_text(",jane,host,01.06.2026 09:00,file:///home/jane;")
     (folder / ".customer_list.csv.bw-tmp-4242-0a1b2c3d").write_text("CUSTOMERID\n")
     config = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct"}})
     tables, accounts = load_sources(config, on_bad_row=OnBadRow.QUARANTINE)
@@ -189,11 +195,8 @@ def test_other_hidden_files_in_a_folder_are_skipped_and_listed_but_bridgewatchs_
 
 
 def test_a_hidden_file_a_glob_would_match_but_for_its_dot_is_listed_as_skipped(tmp_path: Path) -> None:
-    root = _copy(tmp_path, "intacct/customer_list.csv")
-    folder = root / "exports/intacct"
-    (folder / ".customer_list_old.csv").write_text("Customer ID;Name;Status\nC-1;Old Co;Active\n")
+    root, folder = _with_hidden_export(tmp_path)
     (folder / ".notes.txt").write_text("not a csv")
-    (folder / MANIFEST).write_text('{"generation": 1, "pulled_at": "2026-06-01T09:00:00Z"}')
     (folder / ".git").mkdir()
     (folder / ".git" / "customer_list.csv").write_text("Customer ID;Name;Status\nC-2;Git Co;Active\n")
     hidden = ("skipped: a hidden file (its name starts with a dot), not read; if it is an export, rename it without "

@@ -106,3 +106,9 @@ def test_an_edit_to_the_country_rules_is_read_from_a_new_file(folder: Path, monk
         assert len([p for p in folder.iterdir() if p.name.startswith("countries-")]) == 2
     finally:
         countries.lookup_table.cache_clear()
+
+
+def test_without_its_source_the_country_rules_are_spelled_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(countries, "__file__", "/nonexistent/countries.py")
+    text = countries._own_text()
+    assert "Netherlands Antilles" in text and "Holland" in text and "'pl'" in text

@@ -207,6 +207,12 @@ def test_a_hidden_file_a_glob_would_match_but_for_its_dot_is_listed_as_skipped(t
         assert [r["customer_account"] for r in tables["erp_customers"].to_pylist()] == ["00417", "C-10422", "C-10399"]
         assert [(Path(a.file).name, a.read, a.notes) for a in accounts] == [
             ("customer_list.csv", 3, []), (".customer_list_old.csv", 0, [hidden])], pattern
+    (folder / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    everything = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct/*"}})
+    _, accounts = load_sources(everything, on_bad_row=OnBadRow.QUARANTINE)
+    assert [(Path(a.file).name, a.notes) for a in accounts][1:] == [
+        (".DS_Store", ["skipped: macOS's folder settings, not an export"]), (".customer_list_old.csv", [hidden]),
+        (".notes.txt", [hidden])]
     named = _config(root, {"erp": {"reader": "sage_intacct_csv", "path": "exports/intacct/.*.csv"}})
     tables, accounts = load_sources(named, on_bad_row=OnBadRow.QUARANTINE)
     assert [(Path(a.file).name, a.read, a.notes) for a in accounts] == [(".customer_list_old.csv", 1, [])]

@@ -162,7 +162,7 @@ def _matches(root: Path, pattern: str) -> list[tuple[Path, str | None]]:
         return [(p, clutter(p) or (HIDDEN if p.name.startswith(".") else None)) for p in full.iterdir()
                 if p.is_file() and not _own(p)]
     read = set(glob.glob(str(full), recursive=True))
-    return [(p, clutter(p) if str(p) in read else HIDDEN) for p in map(Path, _with_hidden(full, read))
+    return [(p, clutter(p) or (None if str(p) in read else HIDDEN)) for p in map(Path, _with_hidden(full, read))
             if p.is_file() and (str(p) in read or not _own(p))]
 
 

@@ -113,7 +113,9 @@ def _own_text() -> str:
     try:
         return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
     except OSError:  # installed without its source: every variant, name and language spelled out instead
-        return repr((sorted(VARIANTS.items()), sorted(RETIRED.items()), LANGUAGES, metadata.version("bridgewatch")))
+        import bridgewatch
+
+        return repr((sorted(VARIANTS.items()), sorted(RETIRED.items()), LANGUAGES, bridgewatch.__version__))
 
 
 @lru_cache(maxsize=1)

@@ -49,7 +49,7 @@ def test_rows_empty_lists_and_lengths() -> None:
 def test_positions_and_text_scalars() -> None:
     assert positions(5).to_pylist() == [0, 1, 2, 3, 4]
     assert positions(0).to_pylist() == []
-    assert positions(250_000).to_pylist()[-3:] == [249_997, 249_998, 249_999]  # the large-result path too
+    assert positions(90_000).to_pylist()[-3:] == [89_997, 89_998, 89_999]
     assert text_scalar("\x1f") == pa.scalar("\x1f", pa.string())
 
 
@@ -64,3 +64,18 @@ def test_pyarrow_is_quiet_unless_numpy_is_loaded_and_pandas_is_not(monkeypatch: 
     assert not pyvalues.pyarrow_is_quiet()
     monkeypatch.setitem(sys.modules, "pandas", sys.modules["sys"])
     assert pyvalues.pyarrow_is_quiet()
+
+
+def test_a_large_table_takes_pyarrows_route_whatever_it_imports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB's route is ≈ 5× slower a value: above DUCKDB_MOST values pandas' import is the smaller cost."""
+    monkeypatch.setattr(pyvalues, "pyarrow_is_quiet", lambda: False)
+    monkeypatch.setattr(pyvalues, "DUCKDB_MOST", 2)
+
+    def no_duckdb(*args: object) -> None:
+        raise AssertionError("DuckDB's route taken")
+
+    monkeypatch.setattr(pyvalues, "local_connection", no_duckdb)
+    assert table_of({"a": ["x", "y", None]}, {"a": pa.string()}).column("a").to_pylist() == ["x", "y", None]
+    assert positions(6).to_pylist() == [0, 1, 2, 3, 4, 5]
+    with pytest.raises(AssertionError, match="DuckDB's route"):
+        table_of({"a": ["x"], "b": [1]}, {"a": pa.string(), "b": pa.int64()})  # 2 values: DuckDB's route

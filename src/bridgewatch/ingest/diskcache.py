@@ -30,12 +30,18 @@ OFF = "off"
 
 
 def cache_dir() -> Path | None:
-    """The cache folder, or None when ``$BRIDGEWATCH_CACHE_DIR`` is ``off``."""
+    """The cache folder, or None when ``$BRIDGEWATCH_CACHE_DIR`` is ``off`` or no home folder can be told
+    (a service account without one). A relative ``$XDG_CACHE_HOME`` is ignored, as the XDG rules say."""
     chosen = os.environ.get(ENV, "").strip()
     if chosen:
         return None if chosen.lower() == OFF else Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "bridgewatch"
+    base = Path(os.environ.get("XDG_CACHE_HOME", "").strip() or ".")
+    if base.is_absolute():
+        return base / "bridgewatch"
+    try:
+        return Path.home() / ".cache" / "bridgewatch"
+    except RuntimeError:  # no HOME and no password-file entry
+        return None
 
 
 def cached_table(name: str, inputs: Sequence[str], make: Callable[[], pa.Table]) -> pa.Table:

@@ -219,3 +219,63 @@ def test_dataverse_flowruns_csv_reads_the_same_customer_as_the_flow_api(tmp_path
     result = read("power_automate_flowruns", [csv_file])
     found = dict(rows(result, "sync_events", "event_id", "customer_ref"))
     assert [found.get(f"RUN{n:02d}") for n in range(len(RUN_MESSAGES))] == [ref for _, ref in RUN_MESSAGES]
+
+
+def test_an_id_a_spreadsheet_or_a_float_wrote_reads_as_the_customer_id_on_every_log_route(tmp_path: Path) -> None:
+    """A numeric id written as a float (``7210448301122.0``: a pandas float column, a JSON number written as a
+    float) or with the spreadsheet-safe ``'`` of Shopify's CSV exports reads as the id a workbook's number cell
+    gives and the customer readers key the customer by; kept as written, the event linked to no one and a
+    failed create showed as never synced."""
+    log = tmp_path / "log.csv"
+    log.write_text("occurred_at,customer_ref,outcome\n2026-06-18T10:00:00Z,7210448301122.0,failed\n"
+                   "2026-06-18T10:01:00Z,'7210448301123,failed\n2026-06-18T10:02:00Z,1042.50,failed\n")
+    log_json = tmp_path / "log.json"
+    log_json.write_text(json.dumps([
+        {"occurred_at": "2026-06-18T10:00:00Z", "customer_ref": 7210448301122.0, "outcome": "failed"},
+        {"occurred_at": "2026-06-18T10:01:00Z", "customer_ref": "'7210448301123", "outcome": "failed"},
+        {"occurred_at": "2026-06-18T10:02:00Z", "customer_ref": "1042.50", "outcome": "failed"}]))
+    runs = tmp_path / "runs.json"
+    runs.write_text(json.dumps({"value": [
+        {"name": f"RUN{n}", "properties": {"startTime": "2026-06-18T10:00:00Z", "status": "Failed", "customer": ref}}
+        for n, ref in enumerate([7210448301122.0, "'7210448301123", "1042.50"])]}))
+    flowruns = tmp_path / "flowruns.csv"
+    flowruns.write_text("name,starttime,status,cr_customer\nRUN0,2026-06-18T10:00:00Z,Failed,7210448301122.0\n"
+                        "RUN1,2026-06-18T10:00:00Z,Failed,'7210448301123\nRUN2,2026-06-18T10:00:00Z,Failed,1042.50\n")
+    skipped = tmp_path / "skipped.csv"
+    skipped.write_text("Entry No.,Shopify Id,Table Name,Skipped Reason,Created At\n"
+                       "1,7210448301122.0,Shpfy Customer,No,2026-06-18T10:00:00Z\n"
+                       "2,'7210448301123,Shpfy Customer,No,2026-06-18T10:00:00Z\n"
+                       "3,1042.50,Shpfy Company,No,2026-06-18T10:00:00Z\n")
+    expected = [("7210448301122",), ("7210448301123",), ("1042.50",)]
+    assert rows(read("sync_log", [log]), "sync_events", "customer_ref") == expected
+    assert rows(read("sync_log", [log_json]), "sync_events", "customer_ref") == expected
+    assert rows(read("power_automate_flowruns", [runs], customer_ref_field="properties.customer"),
+                "sync_events", "customer_ref") == expected
+    assert rows(read("power_automate_flowruns", [flowruns], customer_ref_field="cr_customer"),
+                "sync_events", "customer_ref") == expected
+    assert rows(read("business_central_connector_log", [skipped]), "sync_events", "customer_ref") == expected
+
+
+def test_an_id_in_scientific_notation_is_quarantined_never_linked(tmp_path: Path) -> None:
+    """``7.21045E+12`` is how Excel writes a 13-digit id it shows in General format into a CSV it saves: the
+    digits are lost, so the event is quarantined with why on every log route, not read as some customer."""
+    log = tmp_path / "log.csv"
+    log.write_text("occurred_at,customer_ref,outcome\n2026-06-18T10:00:00Z,7.21045E+12,failed\n"
+                   "2026-06-18T10:01:00Z,7210448301123,failed\n")
+    skipped = tmp_path / "skipped.csv"
+    skipped.write_text("Entry No.,Shopify Id,Table Name,Skipped Reason,Created At\n"
+                       "1,7.21045E+12,Shpfy Customer,No,2026-06-18T10:00:00Z\n"
+                       "2,7210448301123,Shpfy Customer,No,2026-06-18T10:00:00Z\n")
+    flowruns = tmp_path / "flowruns.csv"
+    flowruns.write_text("name,starttime,status,cr_customer\nRUN0,2026-06-18T10:00:00Z,Failed,7.21045E+12\n"
+                        "RUN1,2026-06-18T10:00:00Z,Failed,7210448301123\n")
+    reason = ("a number in scientific notation, as a spreadsheet writes a long id it shows in General format: the "
+              "id's last digits are lost, so it cannot name one customer; format the column as text (or as a number "
+              "without decimals) and export the log again")
+    for reader, path, field, options in [("sync_log", log, "customer_ref", {}),
+                                         ("business_central_connector_log", skipped, "Shopify Id", {}),
+                                         ("power_automate_flowruns", flowruns, "cr_customer",
+                                          {"customer_ref_field": "cr_customer"})]:
+        result = read(reader, [path], **options)
+        assert rows(result, "sync_events", "customer_ref") == [("7210448301123",)]
+        assert problems(result) == [(path.name, 1, field, "7.21045E+12", reason)]

@@ -26,6 +26,7 @@ from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, 
 from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, read_head
 from bridgewatch.sources.shapes import (
     Field,
+    Rule,
     blank,
     case_map,
     col,
@@ -91,10 +92,32 @@ LOG_JSON = JsonLayout(envelopes=(Envelope("$.events"), Envelope("$.value")), kin
                       accepts="sync events as a JSON array, JSON lines, or an object with events / value")
 
 
+WHOLE_NUMBER = r"^([0-9]+)\.0+$"
+"""A whole number written with a decimal part of zeros: ``7210448301122.0`` (a float column written by pandas,
+a JSON number written as a float), the id a workbook's number cell and the other routes give as
+``7210448301122``."""
+SCIENTIFIC = r"[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+"
+"""A number in scientific notation: ``7.21045E+12``, as Excel's General format shows an id of 12 digits or
+more and writes it into a CSV it saves: the digits past the sixth are gone."""
+SCIENTIFIC_REF = ("a number in scientific notation, as a spreadsheet writes a long id it shows in General "
+                  "format: the id's last digits are lost, so it cannot name one customer; format the column as "
+                  "text (or as a number without decimals) and export the log again")
+
+
 def customer_ref(field: Field) -> Field:
-    """The commerce customer an event names: an email is lower-cased, so it links to customers keyed by
-    their email (Adobe Commerce CSV, old Shopify exports, email_as_customer_id)."""
-    return derive(field, "CASE WHEN contains({0}, '@') THEN lower({0}) ELSE {0} END")
+    """The commerce customer an event names, written as the customer readers key customers: without the
+    spreadsheet-safe leading ``'`` (Shopify's CSV exports write ids ``'7210448301122``; its customers reader
+    strips it), a whole number without a ``.0`` (as a workbook's number cell reads), an email lower-cased
+    (customers keyed by their email: Adobe Commerce CSV, old Shopify exports, email_as_customer_id).
+
+    A number in scientific notation (``7.21045E+12``) has lost digits and could name another customer: it is
+    quarantined with the reason, never linked."""
+    unquoted = derive(field, "NULLIF(regexp_replace({0}, '^''', ''), '')")
+    whole = derive(unquoted, f"regexp_replace({{0}}, {literal(WHOLE_NUMBER)}, '\\1')")
+    ref = derive(whole, "CASE WHEN contains({0}, '@') THEN lower({0}) ELSE {0} END")
+    lost = Rule(field.sql, f"COALESCE(regexp_full_match({unquoted.sql}, {literal(SCIENTIFIC)}), FALSE)",
+                SCIENTIFIC_REF)
+    return Field(ref.sql, ref.source, ref.hint, rules=(*field.rules, lost))
 
 
 class SyncLogReader(VendorReader):
@@ -307,7 +330,7 @@ class BusinessCentralConnectorLogReader(VendorReader):
             "source": const("bc_shopify_connector"),
             "event_id": col("entry", "Entry No."),
             "platform": const("shopify"),
-            "customer_ref": col("shopify_id", "Shopify Id"),
+            "customer_ref": customer_ref(col("shopify_id", "Shopify Id")),
             "occurred_at": local_time(col("created", "Created At"), options["date_formats"]),
             "operation": const("create"),
             "outcome": const("skipped"),

@@ -279,3 +279,29 @@ def test_an_id_in_scientific_notation_is_quarantined_never_linked(tmp_path: Path
         result = read(reader, [path], **options)
         assert rows(result, "sync_events", "customer_ref") == [("7210448301123",)]
         assert problems(result) == [(path.name, 1, field, "7.21045E+12", reason)]
+
+
+def test_a_json_log_reads_its_keys_in_any_case_as_the_csv_route_reads_headers(tmp_path: Path) -> None:
+    """The same log as CSV (headers are matched in any case) and as JSON lines with the same names: the JSON
+    route read only lower-case keys, so an update logged with ``Action``, ``Platform``, ``Entity``, ``Error``
+    silently lost them: it counted as a create attempt, without its reason, on a customer of any platform
+    (a required key so written, ``Timestamp``, had every event quarantined)."""
+    header = ["Event_ID", "timestamp", "Platform", "customer_id", "Action", "status", "Error", "Entity"]
+    values = [["EV-1", "2026-06-18T10:00:00Z", "shopify", "7210448301122", "update", "failed", "Name is missing",
+               "UK01"], ["EV-2", "2026-06-18T11:00:00Z", "bigcommerce", "1042", "create", "ok", "", "US01"]]
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(",".join(v) for v in [header, *values]) + "\n")
+    lines = tmp_path / "log.jsonl"
+    lines.write_text("".join(json.dumps(dict(zip(header, v, strict=True))) + "\n" for v in values))
+    renamed = tmp_path / "renamed.json"  # a header override matches a key in any case too
+    renamed.write_text(json.dumps([{"occurred_at": "2026-06-18T10:00:00Z", "SHOPIFY CUSTOMER": "7210448301122",
+                                    "outcome": "failed"}]))
+    expected = [("EV-1", "shopify", "7210448301122", datetime(2026, 6, 18, 10), "update", "failed", "Name is missing",
+                 "UK01"),
+                ("EV-2", "bigcommerce", "1042", datetime(2026, 6, 18, 11), "create", "succeeded", None, "US01")]
+    columns = ("event_id", "platform", "customer_ref", "occurred_at", "operation", "outcome", "rejection_reason",
+               "legal_entity")
+    assert rows(read("sync_log", [log]), "sync_events", *columns) == expected
+    assert rows(read("sync_log", [lines]), "sync_events", *columns) == expected
+    assert rows(read("sync_log", [renamed], columns={"customer_ref": "Shopify customer"}), "sync_events",
+                "customer_ref") == [("7210448301122",)]

@@ -33,6 +33,7 @@ from bridgewatch.sources.shapes import (
     const,
     derive,
     first,
+    jpath,
     js,
     setting,
     timestamp,
@@ -120,6 +121,21 @@ def customer_ref(field: Field) -> Field:
     return Field(ref.sql, ref.source, ref.hint, rules=(*field.rules, lost))
 
 
+LOG_RECORDS = ("(SELECT *, json_keys(j) AS __k, list_transform(json_keys(j), lambda k: lower(k)) AS __lk "
+               "FROM {log_json}) AS r")
+"""The log's JSON records with their keys, as written and lower-cased (for :func:`any_case`)."""
+
+
+def any_case(names: Sequence[str]) -> Field:
+    """The first present of the keys ``names`` in a log record (``LOG_RECORDS``), in any case: ``Platform``,
+    ``Error`` as the CSV route reads a header ``Platform``, ``Error``. The key as written is read first."""
+    def one(name: str) -> str:
+        key = f"r.__k[list_position(r.__lk, {literal(name.lower())})]"
+        pointer = f"'/' || replace(replace({key}, '~', '~0'), '/', '~1')"
+        return f"COALESCE({jpath('$.' + name)}, {blank(f'json_extract_string(r.j, {pointer})')})"
+    return Field(f"COALESCE({', '.join(one(n) for n in names)})", names[0])
+
+
 class SyncLogReader(VendorReader):
     """The documented connector log (CSV or JSON / JSON lines), e.g. for the Sage-side connector."""
 
@@ -150,10 +166,9 @@ class SyncLogReader(VendorReader):
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         overrides = options["columns"]
-        as_json = {k: js(*(f"$.{a}" for a in ((overrides[k],) if k in overrides else names)))
-                   for k, names in LOG_FIELDS.items()}
+        as_json = {k: any_case((overrides[k],) if k in overrides else names) for k, names in LOG_FIELDS.items()}
         as_csv = {k: col(k, (overrides.get(k) or names[0])) for k, names in LOG_FIELDS.items()}
-        return [self._map("{log} AS r", as_csv, options), self._map("{log_json} AS r", as_json, options)]
+        return [self._map("{log} AS r", as_csv, options), self._map(LOG_RECORDS, as_json, options)]
 
     @staticmethod
     def _map(source: str, f: Mapping[str, Field], options: Mapping[str, Any]) -> TableMap:

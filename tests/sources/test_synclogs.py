@@ -305,3 +305,28 @@ def test_a_json_log_reads_its_keys_in_any_case_as_the_csv_route_reads_headers(tm
     assert rows(read("sync_log", [lines]), "sync_events", *columns) == expected
     assert rows(read("sync_log", [renamed], columns={"customer_ref": "Shopify customer"}), "sync_events",
                 "customer_ref") == [("7210448301122",)]
+
+
+def test_an_empty_cell_takes_the_next_synonym_on_the_csv_route_as_a_missing_json_key_does(tmp_path: Path) -> None:
+    """A log with both ``customer_id`` and ``customer_email``, a guest's id empty: JSON took the email (the next
+    key present), CSV kept the first column's empty cell and quarantined the event, so the same failed create
+    was on the guest's card through one route and nowhere through the other."""
+    log = tmp_path / "log.csv"
+    log.write_text("timestamp,date,customer_id,customer_email,status,error,message\n"
+                   "2026-06-18T10:00:00Z,,,Guest@Example.com,failed,,Email is invalid\n"
+                   ",2026-06-18T10:01:00Z,42,a@example.com,failed,Name is missing,Rejected\n")
+    lines = tmp_path / "log.jsonl"
+    lines.write_text(
+        '{"timestamp":"2026-06-18T10:00:00Z","customer_id":null,"customer_email":"Guest@Example.com",'
+        '"status":"failed","message":"Email is invalid"}\n'
+        '{"date":"2026-06-18T10:01:00Z","customer_id":"42","customer_email":"a@example.com","status":"failed",'
+        '"error":"Name is missing","message":"Rejected"}\n')
+    expected = [("guest@example.com", datetime(2026, 6, 18, 10), "Email is invalid"),
+                ("42", datetime(2026, 6, 18, 10, 1), "Name is missing")]
+    for path in (log, lines):
+        result = read("sync_log", [path])
+        assert problems(result) == []
+        assert rows(result, "sync_events", "customer_ref", "occurred_at", "rejection_reason") == expected
+        overridden = read("sync_log", [path], columns={"customer_ref": "customer_id"})  # the named column only
+        assert rows(overridden, "sync_events", "customer_ref") == [("42",)]
+        assert [p[1:] for p in problems(overridden)] == [(1, "customer_id", None, "required value is empty")]

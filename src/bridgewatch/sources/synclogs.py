@@ -16,6 +16,7 @@ Three readers:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -121,6 +122,15 @@ def customer_ref(field: Field) -> Field:
     return Field(ref.sql, ref.source, ref.hint, rules=(*field.rules, lost))
 
 
+def log_kind(overrides: Mapping[str, str]) -> TabularKind:
+    """The CSV log's columns: per field its first header present (or the one ``overrides`` names) and, for a
+    field not overridden, every synonym's own column, so that a row whose cell is empty takes the next
+    synonym's value, as a JSON record without the key (or with null) does: a log with ``customer_id`` and
+    ``customer_email`` columns names a guest by email on both routes."""
+    extra = {f"{k}:{n}": (n,) for k, names in LOG_FIELDS.items() if k not in overrides for n in names[1:]}
+    return replace(LOG_CSV, columns={**LOG_CSV.columns, **extra})
+
+
 LOG_RECORDS = ("(SELECT *, json_keys(j) AS __k, list_transform(json_keys(j), lambda k: lower(k)) AS __lk "
                "FROM {log_json}) AS r")
 """The log's JSON records with their keys, as written and lower-cased (for :func:`any_case`)."""
@@ -154,20 +164,24 @@ class SyncLogReader(VendorReader):
         self.load_all(session, [path], options)
 
     def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        kind = log_kind(options["columns"])
+
         def one(path: Path) -> None:
-            head = read_head(session, path, "sync_events", kinds=[LOG_CSV])
+            head = read_head(session, path, "sync_events", kinds=[kind])
             if head is not None:
-                load_csv(session, path, LOG_CSV, head, overrides=options["columns"])
+                load_csv(session, path, kind, head, overrides=options["columns"])
 
         load_mixed(session, paths, LOG_JSON, one)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        session.declare("log", list(LOG_FIELDS))
+        session.declare("log", list(log_kind(options["columns"]).columns))
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         overrides = options["columns"]
         as_json = {k: any_case((overrides[k],) if k in overrides else names) for k, names in LOG_FIELDS.items()}
-        as_csv = {k: col(k, (overrides.get(k) or names[0])) for k, names in LOG_FIELDS.items()}
+        as_csv = {k: first(col(k, overrides.get(k) or names[0]),
+                           *(col(f"{k}:{n}") for n in names[1:] if k not in overrides))
+                  for k, names in LOG_FIELDS.items()}
         return [self._map("{log} AS r", as_csv, options), self._map(LOG_RECORDS, as_json, options)]
 
     @staticmethod

@@ -104,6 +104,12 @@ more and writes it into a CSV it saves: the digits past the sixth are gone."""
 SCIENTIFIC_REF = ("a number in scientific notation, as a spreadsheet writes a long id it shows in General "
                   "format: the id's last digits are lost, so it cannot name one customer; format the column as "
                   "text (or as a number without decimals) and export the log again")
+EXACT_FLOATS = 2 ** 53
+"""Whole numbers below 2^53 are exact as floats; from it on, ``9007199254740993`` is held as ``…992``, so a float
+written ``9007199254740992.0`` may be another id rounded."""
+ROUNDED_REF = ("a whole number written as a float, from 9007199254740992 (2^53) on, where floats round: the "
+               "id's last digits may have been rounded, so it cannot name one customer for sure; write the id as "
+               "text and export the log again")
 
 
 def customer_ref(field: Field) -> Field:
@@ -112,14 +118,18 @@ def customer_ref(field: Field) -> Field:
     strips it), a whole number without a ``.0`` (as a workbook's number cell reads), an email lower-cased
     (customers keyed by their email: Adobe Commerce CSV, old Shopify exports, email_as_customer_id).
 
-    A number in scientific notation (``7.21045E+12``) has lost digits and could name another customer: it is
-    quarantined with the reason, never linked."""
+    A number in scientific notation (``7.21045E+12``) has lost digits, and a float from 2^53 on may have been
+    rounded: either could name another customer, so it is quarantined with the reason, never linked."""
     unquoted = derive(field, "NULLIF(regexp_replace({0}, '^''', ''), '')")
     whole = derive(unquoted, f"regexp_replace({{0}}, {literal(WHOLE_NUMBER)}, '\\1')")
     ref = derive(whole, "CASE WHEN contains({0}, '@') THEN lower({0}) ELSE {0} END")
-    lost = Rule(field.sql, f"COALESCE(regexp_full_match({unquoted.sql}, {literal(SCIENTIFIC)}), FALSE)",
-                SCIENTIFIC_REF)
-    return Field(ref.sql, ref.source, ref.hint, rules=(*field.rules, lost))
+    digits = f"regexp_extract({unquoted.sql}, {literal(WHOLE_NUMBER)}, 1)"
+    rounded = f"COALESCE(TRY_CAST({digits} AS HUGEINT) >= {EXACT_FLOATS}, TRUE)"
+    rules = (Rule(field.sql, f"COALESCE(regexp_full_match({unquoted.sql}, {literal(SCIENTIFIC)}), FALSE)",
+                  SCIENTIFIC_REF),
+             Rule(field.sql, f"COALESCE(regexp_matches({unquoted.sql}, {literal(WHOLE_NUMBER)}) AND {rounded}, "
+                             f"FALSE)", ROUNDED_REF))
+    return Field(ref.sql, ref.source, ref.hint, rules=(*field.rules, *rules))
 
 
 def log_kind(overrides: Mapping[str, str]) -> TabularKind:

@@ -141,18 +141,22 @@ def log_kind(overrides: Mapping[str, str]) -> TabularKind:
     return replace(LOG_CSV, columns={**LOG_CSV.columns, **extra})
 
 
-LOG_RECORDS = ("(SELECT *, json_keys(j) AS __k, list_transform(json_keys(j), lambda k: lower(k)) AS __lk "
-               "FROM {log_json}) AS r")
-"""The log's JSON records with their keys, as written and lower-cased (for :func:`any_case`)."""
+LOG_RECORDS = ("(SELECT *, list_transform(__mk, lambda k: lower(k)) AS __lk FROM (SELECT *, CASE WHEN "
+               "lower(array_to_string(__k, '/')) <> array_to_string(__k, '/') THEN __k END AS __mk FROM "
+               "(SELECT *, json_keys(j) AS __k FROM {log_json}))) AS r")
+"""The log's JSON records with their keys, as written (``__mk``: only for a record with a key not in lower case)
+and lower-cased (for :func:`any_case`)."""
 
 
 def any_case(names: Sequence[str]) -> Field:
     """The first present of the keys ``names`` in a log record (``LOG_RECORDS``), in any case: ``Platform``,
-    ``Error`` as the CSV route reads a header ``Platform``, ``Error``. The key as written is read first."""
+    ``Error`` as the CSV route reads a header ``Platform``, ``Error``. The key as written is read first; the
+    others are looked for only in a record that has a key not in lower case."""
     def one(name: str) -> str:
-        key = f"r.__k[list_position(r.__lk, {literal(name.lower())})]"
+        key = f"r.__mk[list_position(r.__lk, {literal(name.lower())})]"
         pointer = f"'/' || replace(replace({key}, '~', '~0'), '/', '~1')"
-        return f"COALESCE({jpath('$.' + name)}, {blank(f'json_extract_string(r.j, {pointer})')})"
+        other_case = f"CASE WHEN r.__mk IS NOT NULL THEN {blank(f'json_extract_string(r.j, {pointer})')} END"
+        return f"{jpath('$.' + name)}, {other_case}"
     return Field(f"COALESCE({', '.join(one(n) for n in names)})", names[0])
 
 

@@ -1,15 +1,20 @@
 """Sync-log routes (issue 13 items 4, 11): the Shopify scenario's sync events written as each log the
-readers take — the documented connector log as CSV (also ';' in Windows-1252), JSON, JSON lines, and
-Power Automate run history as Dataverse ``flowruns`` JSON, its CSV export, and Flow management API
-runs. The flows name the customer in ``errormessage`` before the reason, which ``reason_pattern``
-keeps apart; a successful run names no customer and is excluded (docs/sources/power_automate.md).
+readers take — the documented connector log as CSV (also ';' in Windows-1252, and as a pandas script
+writes a float column: ids ``426793700.0``), JSON (also with the ids as JSON numbers written as floats),
+JSON lines, an Excel workbook (ids as number cells, times as date cells), and Power Automate run history as
+Dataverse ``flowruns`` JSON, its CSV export, and Flow management API runs. The flows name the customer in
+``errormessage`` before the reason, which ``reason_pattern`` keeps apart; a successful run names no customer
+and is excluded (docs/sources/power_automate.md).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import openpyxl
 
 from bridgewatch.scenario import Scenario
 
@@ -40,6 +45,37 @@ def connector_csv_semicolon_cp1252(exports: Path, s: Scenario) -> Sources:
 
 def connector_json(exports: Path, s: Scenario) -> Sources:
     return _log(write_json(exports / "logs" / "log.json", {"events": _events(s)}))
+
+
+def _float_ids(s: Scenario) -> list[dict[str, Any]]:
+    """The events with each customer id as a float (``426793700.0``), as pandas holds an id column with a gap."""
+    return [e | {"customer_ref": float(e["customer_ref"])} for e in _events(s)]
+
+
+def connector_csv_float_ids(exports: Path, s: Scenario) -> Sources:
+    return _log(write_table(exports / "logs" / "log.csv", COLUMNS, _float_ids(s)))
+
+
+def connector_json_float_ids(exports: Path, s: Scenario) -> Sources:
+    return _log(write_json(exports / "logs" / "log.json", {"events": _float_ids(s)}))
+
+
+def connector_xlsx(exports: Path, s: Scenario) -> Sources:
+    """The log as a workbook: ids as number cells, times as date cells (which hold no zone: the source's is UTC)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(COLUMNS)
+    for e in _events(s):
+        sheet.append([int(e["customer_ref"]) if k == "customer_ref" else
+                      datetime.fromisoformat(e[k].removesuffix("Z")) if k == "occurred_at" else e[k]
+                      for k in COLUMNS])
+    path = exports / "logs" / "log.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    sources = _log("exports/logs/log.xlsx")
+    sources["log"]["options"]["timezone"] = "UTC"
+    return sources
 
 
 def connector_jsonl(exports: Path, s: Scenario) -> Sources:
@@ -82,5 +118,7 @@ def flow_api_runs(exports: Path, s: Scenario) -> Sources:
 
 
 ROUTES = {"connector_csv": connector_csv, "connector_csv_semicolon_cp1252": connector_csv_semicolon_cp1252,
-          "connector_json": connector_json, "connector_jsonl": connector_jsonl, "flowruns_json": flowruns_json,
+          "connector_csv_float_ids": connector_csv_float_ids, "connector_json": connector_json,
+          "connector_json_float_ids": connector_json_float_ids, "connector_jsonl": connector_jsonl,
+          "connector_xlsx": connector_xlsx, "flowruns_json": flowruns_json,
           "flowruns_csv": flowruns_csv, "flow_api_runs": flow_api_runs}

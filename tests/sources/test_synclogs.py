@@ -219,3 +219,132 @@ def test_dataverse_flowruns_csv_reads_the_same_customer_as_the_flow_api(tmp_path
     result = read("power_automate_flowruns", [csv_file])
     found = dict(rows(result, "sync_events", "event_id", "customer_ref"))
     assert [found.get(f"RUN{n:02d}") for n in range(len(RUN_MESSAGES))] == [ref for _, ref in RUN_MESSAGES]
+
+
+def test_an_id_a_spreadsheet_or_a_float_wrote_reads_as_the_customer_id_on_every_log_route(tmp_path: Path) -> None:
+    """A numeric id written as a float (``7210448301122.0``: a pandas float column, a JSON number written as a
+    float) or with the spreadsheet-safe ``'`` of Shopify's CSV exports reads as the id a workbook's number cell
+    gives and the customer readers key the customer by; kept as written, the event linked to no one and a
+    failed create showed as never synced."""
+    log = tmp_path / "log.csv"
+    log.write_text("occurred_at,customer_ref,outcome\n2026-06-18T10:00:00Z,7210448301122.0,failed\n"
+                   "2026-06-18T10:01:00Z,'7210448301123,failed\n2026-06-18T10:02:00Z,1042.50,failed\n")
+    log_json = tmp_path / "log.json"
+    log_json.write_text(json.dumps([
+        {"occurred_at": "2026-06-18T10:00:00Z", "customer_ref": 7210448301122.0, "outcome": "failed"},
+        {"occurred_at": "2026-06-18T10:01:00Z", "customer_ref": "'7210448301123", "outcome": "failed"},
+        {"occurred_at": "2026-06-18T10:02:00Z", "customer_ref": "1042.50", "outcome": "failed"}]))
+    runs = tmp_path / "runs.json"
+    runs.write_text(json.dumps({"value": [
+        {"name": f"RUN{n}", "properties": {"startTime": "2026-06-18T10:00:00Z", "status": "Failed", "customer": ref}}
+        for n, ref in enumerate([7210448301122.0, "'7210448301123", "1042.50"])]}))
+    flowruns = tmp_path / "flowruns.csv"
+    flowruns.write_text("name,starttime,status,cr_customer\nRUN0,2026-06-18T10:00:00Z,Failed,7210448301122.0\n"
+                        "RUN1,2026-06-18T10:00:00Z,Failed,'7210448301123\nRUN2,2026-06-18T10:00:00Z,Failed,1042.50\n")
+    skipped = tmp_path / "skipped.csv"
+    skipped.write_text("Entry No.,Shopify Id,Table Name,Skipped Reason,Created At\n"
+                       "1,7210448301122.0,Shpfy Customer,No,2026-06-18T10:00:00Z\n"
+                       "2,'7210448301123,Shpfy Customer,No,2026-06-18T10:00:00Z\n"
+                       "3,1042.50,Shpfy Company,No,2026-06-18T10:00:00Z\n")
+    expected = [("7210448301122",), ("7210448301123",), ("1042.50",)]
+    assert rows(read("sync_log", [log]), "sync_events", "customer_ref") == expected
+    assert rows(read("sync_log", [log_json]), "sync_events", "customer_ref") == expected
+    assert rows(read("power_automate_flowruns", [runs], customer_ref_field="properties.customer"),
+                "sync_events", "customer_ref") == expected
+    assert rows(read("power_automate_flowruns", [flowruns], customer_ref_field="cr_customer"),
+                "sync_events", "customer_ref") == expected
+    assert rows(read("business_central_connector_log", [skipped]), "sync_events", "customer_ref") == expected
+
+
+def test_an_id_in_scientific_notation_is_quarantined_never_linked(tmp_path: Path) -> None:
+    """``7.21045E+12`` is how Excel writes a 13-digit id it shows in General format into a CSV it saves: the
+    digits are lost, so the event is quarantined with why on every log route, not read as some customer."""
+    log = tmp_path / "log.csv"
+    log.write_text("occurred_at,customer_ref,outcome\n2026-06-18T10:00:00Z,7.21045E+12,failed\n"
+                   "2026-06-18T10:01:00Z,7210448301123,failed\n")
+    skipped = tmp_path / "skipped.csv"
+    skipped.write_text("Entry No.,Shopify Id,Table Name,Skipped Reason,Created At\n"
+                       "1,7.21045E+12,Shpfy Customer,No,2026-06-18T10:00:00Z\n"
+                       "2,7210448301123,Shpfy Customer,No,2026-06-18T10:00:00Z\n")
+    flowruns = tmp_path / "flowruns.csv"
+    flowruns.write_text("name,starttime,status,cr_customer\nRUN0,2026-06-18T10:00:00Z,Failed,7.21045E+12\n"
+                        "RUN1,2026-06-18T10:00:00Z,Failed,7210448301123\n")
+    reason = ("a number in scientific notation, as a spreadsheet writes a long id it shows in General format: the "
+              "id's last digits are lost, so it cannot name one customer; format the column as text (or as a number "
+              "without decimals) and export the log again")
+    for reader, path, field, options in [("sync_log", log, "customer_ref", {}),
+                                         ("business_central_connector_log", skipped, "Shopify Id", {}),
+                                         ("power_automate_flowruns", flowruns, "cr_customer",
+                                          {"customer_ref_field": "cr_customer"})]:
+        result = read(reader, [path], **options)
+        assert rows(result, "sync_events", "customer_ref") == [("7210448301123",)]
+        assert problems(result) == [(path.name, 1, field, "7.21045E+12", reason)]
+
+
+def test_a_json_log_reads_its_keys_in_any_case_as_the_csv_route_reads_headers(tmp_path: Path) -> None:
+    """The same log as CSV (headers are matched in any case) and as JSON lines with the same names: the JSON
+    route read only lower-case keys, so an update logged with ``Action``, ``Platform``, ``Entity``, ``Error``
+    silently lost them: it counted as a create attempt, without its reason, on a customer of any platform
+    (a required key so written, ``Timestamp``, had every event quarantined)."""
+    header = ["Event_ID", "timestamp", "Platform", "customer_id", "Action", "status", "Error", "Entity"]
+    values = [["EV-1", "2026-06-18T10:00:00Z", "shopify", "7210448301122", "update", "failed", "Name is missing",
+               "UK01"], ["EV-2", "2026-06-18T11:00:00Z", "bigcommerce", "1042", "create", "ok", "", "US01"]]
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(",".join(v) for v in [header, *values]) + "\n")
+    lines = tmp_path / "log.jsonl"
+    lines.write_text("".join(json.dumps(dict(zip(header, v, strict=True))) + "\n" for v in values))
+    renamed = tmp_path / "renamed.json"  # a header override matches a key in any case too
+    renamed.write_text(json.dumps([{"occurred_at": "2026-06-18T10:00:00Z", "SHOPIFY CUSTOMER": "7210448301122",
+                                    "outcome": "failed"}]))
+    expected = [("EV-1", "shopify", "7210448301122", datetime(2026, 6, 18, 10), "update", "failed", "Name is missing",
+                 "UK01"),
+                ("EV-2", "bigcommerce", "1042", datetime(2026, 6, 18, 11), "create", "succeeded", None, "US01")]
+    columns = ("event_id", "platform", "customer_ref", "occurred_at", "operation", "outcome", "rejection_reason",
+               "legal_entity")
+    assert rows(read("sync_log", [log]), "sync_events", *columns) == expected
+    assert rows(read("sync_log", [lines]), "sync_events", *columns) == expected
+    assert rows(read("sync_log", [renamed], columns={"customer_ref": "Shopify customer"}), "sync_events",
+                "customer_ref") == [("7210448301122",)]
+
+
+def test_an_empty_cell_takes_the_next_synonym_on_the_csv_route_as_a_missing_json_key_does(tmp_path: Path) -> None:
+    """A log with both ``customer_id`` and ``customer_email``, a guest's id empty: JSON took the email (the next
+    key present), CSV kept the first column's empty cell and quarantined the event, so the same failed create
+    was on the guest's card through one route and nowhere through the other."""
+    log = tmp_path / "log.csv"
+    log.write_text("timestamp,date,customer_id,customer_email,status,error,message\n"
+                   "2026-06-18T10:00:00Z,,,Guest@Example.com,failed,,Email is invalid\n"
+                   ",2026-06-18T10:01:00Z,42,a@example.com,failed,Name is missing,Rejected\n")
+    lines = tmp_path / "log.jsonl"
+    lines.write_text(
+        '{"timestamp":"2026-06-18T10:00:00Z","customer_id":null,"customer_email":"Guest@Example.com",'
+        '"status":"failed","message":"Email is invalid"}\n'
+        '{"date":"2026-06-18T10:01:00Z","customer_id":"42","customer_email":"a@example.com","status":"failed",'
+        '"error":"Name is missing","message":"Rejected"}\n')
+    expected = [("guest@example.com", datetime(2026, 6, 18, 10), "Email is invalid"),
+                ("42", datetime(2026, 6, 18, 10, 1), "Name is missing")]
+    for path in (log, lines):
+        result = read("sync_log", [path])
+        assert problems(result) == []
+        assert rows(result, "sync_events", "customer_ref", "occurred_at", "rejection_reason") == expected
+        overridden = read("sync_log", [path], columns={"customer_ref": "customer_id"})  # the named column only
+        assert rows(overridden, "sync_events", "customer_ref") == [("42",)]
+        assert [p[1:] for p in problems(overridden)] == [(1, "customer_id", None, "required value is empty")]
+
+
+def test_a_whole_number_float_from_2_53_on_is_quarantined_not_read_as_an_id(tmp_path: Path) -> None:
+    """Floats are exact only below 2^53: the JSON number 9007199254740993.0 is held (and written back) as
+    ``9007199254740992.0``. Read without its ``.0`` it would name customer …992, another customer; it is
+    quarantined with why. An integer (a JSON integer, text) of any size is the id as written."""
+    log = tmp_path / "log.json"
+    log.write_text("[" + ",".join(f'{{"occurred_at":"2026-06-18T10:00:00Z","customer_ref":{ref},"outcome":"failed"}}'
+                                  for ref in ["9007199254740993.0", "9007199254740991.0", "72104483011221234567.0",
+                                              "9007199254740993", '"72104483011221234567"']) + "]")
+    result = read("sync_log", [log])
+    assert rows(result, "sync_events", "customer_ref") == [
+        ("9007199254740991",), ("9007199254740993",), ("72104483011221234567",)]
+    reason = ("a whole number written as a float, from 9007199254740992 (2^53) on, where floats round: the id's last "
+              "digits may have been rounded, so it cannot name one customer for sure; write the id as text and "
+              "export the log again")
+    assert problems(result) == [("log.json", 1, "customer_ref", "9007199254740992.0", reason),
+                                ("log.json", 3, "customer_ref", "72104483011221230000.0", reason)]

@@ -16,6 +16,7 @@ Three readers:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -26,12 +27,14 @@ from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, 
 from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, read_head
 from bridgewatch.sources.shapes import (
     Field,
+    Rule,
     blank,
     case_map,
     col,
     const,
     derive,
     first,
+    jpath,
     js,
     setting,
     timestamp,
@@ -91,10 +94,70 @@ LOG_JSON = JsonLayout(envelopes=(Envelope("$.events"), Envelope("$.value")), kin
                       accepts="sync events as a JSON array, JSON lines, or an object with events / value")
 
 
+WHOLE_NUMBER = r"^([0-9]+)\.0+$"
+"""A whole number written with a decimal part of zeros: ``7210448301122.0`` (a float column written by pandas,
+a JSON number written as a float), the id a workbook's number cell and the other routes give as
+``7210448301122``."""
+SCIENTIFIC = r"[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+"
+"""A number in scientific notation: ``7.21045E+12``, as Excel's General format shows an id of 12 digits or
+more and writes it into a CSV it saves: the digits past the sixth are gone."""
+SCIENTIFIC_REF = ("a number in scientific notation, as a spreadsheet writes a long id it shows in General "
+                  "format: the id's last digits are lost, so it cannot name one customer; format the column as "
+                  "text (or as a number without decimals) and export the log again")
+EXACT_FLOATS = 2 ** 53
+"""Whole numbers below 2^53 are exact as floats; from it on, ``9007199254740993`` is held as ``…992``, so a float
+written ``9007199254740992.0`` may be another id rounded."""
+ROUNDED_REF = ("a whole number written as a float, from 9007199254740992 (2^53) on, where floats round: the "
+               "id's last digits may have been rounded, so it cannot name one customer for sure; write the id as "
+               "text and export the log again")
+
+
 def customer_ref(field: Field) -> Field:
-    """The commerce customer an event names: an email is lower-cased, so it links to customers keyed by
-    their email (Adobe Commerce CSV, old Shopify exports, email_as_customer_id)."""
-    return derive(field, "CASE WHEN contains({0}, '@') THEN lower({0}) ELSE {0} END")
+    """The commerce customer an event names, written as the customer readers key customers: without the
+    spreadsheet-safe leading ``'`` (Shopify's CSV exports write ids ``'7210448301122``; its customers reader
+    strips it), a whole number without a ``.0`` (as a workbook's number cell reads), an email lower-cased
+    (customers keyed by their email: Adobe Commerce CSV, old Shopify exports, email_as_customer_id).
+
+    A number in scientific notation (``7.21045E+12``) has lost digits, and a float from 2^53 on may have been
+    rounded: either could name another customer, so it is quarantined with the reason, never linked."""
+    unquoted = derive(field, "NULLIF(regexp_replace({0}, '^''', ''), '')")
+    whole = derive(unquoted, f"regexp_replace({{0}}, {literal(WHOLE_NUMBER)}, '\\1')")
+    ref = derive(whole, "CASE WHEN contains({0}, '@') THEN lower({0}) ELSE {0} END")
+    digits = f"regexp_extract({unquoted.sql}, {literal(WHOLE_NUMBER)}, 1)"
+    rounded = f"COALESCE(TRY_CAST({digits} AS HUGEINT) >= {EXACT_FLOATS}, TRUE)"
+    rules = (Rule(field.sql, f"COALESCE(regexp_full_match({unquoted.sql}, {literal(SCIENTIFIC)}), FALSE)",
+                  SCIENTIFIC_REF),
+             Rule(field.sql, f"COALESCE(regexp_matches({unquoted.sql}, {literal(WHOLE_NUMBER)}) AND {rounded}, "
+                             f"FALSE)", ROUNDED_REF))
+    return Field(ref.sql, ref.source, ref.hint, rules=(*field.rules, *rules))
+
+
+def log_kind(overrides: Mapping[str, str]) -> TabularKind:
+    """The CSV log's columns: per field its first header present (or the one ``overrides`` names) and, for a
+    field not overridden, every synonym's own column, so that a row whose cell is empty takes the next
+    synonym's value, as a JSON record without the key (or with null) does: a log with ``customer_id`` and
+    ``customer_email`` columns names a guest by email on both routes."""
+    extra = {f"{k}:{n}": (n,) for k, names in LOG_FIELDS.items() if k not in overrides for n in names[1:]}
+    return replace(LOG_CSV, columns={**LOG_CSV.columns, **extra})
+
+
+LOG_RECORDS = ("(SELECT *, list_transform(__mk, lambda k: lower(k)) AS __lk FROM (SELECT *, CASE WHEN "
+               "lower(array_to_string(__k, '/')) <> array_to_string(__k, '/') THEN __k END AS __mk FROM "
+               "(SELECT *, json_keys(j) AS __k FROM {log_json}))) AS r")
+"""The log's JSON records with their keys, as written (``__mk``: only for a record with a key not in lower case)
+and lower-cased (for :func:`any_case`)."""
+
+
+def any_case(names: Sequence[str]) -> Field:
+    """The first present of the keys ``names`` in a log record (``LOG_RECORDS``), in any case: ``Platform``,
+    ``Error`` as the CSV route reads a header ``Platform``, ``Error``. The key as written is read first; the
+    others are looked for only in a record that has a key not in lower case."""
+    def one(name: str) -> str:
+        key = f"r.__mk[list_position(r.__lk, {literal(name.lower())})]"
+        pointer = f"'/' || replace(replace({key}, '~', '~0'), '/', '~1')"
+        other_case = f"CASE WHEN r.__mk IS NOT NULL THEN {blank(f'json_extract_string(r.j, {pointer})')} END"
+        return f"{jpath('$.' + name)}, {other_case}"
+    return Field(f"COALESCE({', '.join(one(n) for n in names)})", names[0])
 
 
 class SyncLogReader(VendorReader):
@@ -115,22 +178,25 @@ class SyncLogReader(VendorReader):
         self.load_all(session, [path], options)
 
     def load_all(self, session: Session, paths: Sequence[Path], options: Mapping[str, Any]) -> None:
+        kind = log_kind(options["columns"])
+
         def one(path: Path) -> None:
-            head = read_head(session, path, "sync_events", kinds=[LOG_CSV])
+            head = read_head(session, path, "sync_events", kinds=[kind])
             if head is not None:
-                load_csv(session, path, LOG_CSV, head, overrides=options["columns"])
+                load_csv(session, path, kind, head, overrides=options["columns"])
 
         load_mixed(session, paths, LOG_JSON, one)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        session.declare("log", list(LOG_FIELDS))
+        session.declare("log", list(log_kind(options["columns"]).columns))
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         overrides = options["columns"]
-        as_json = {k: js(*(f"$.{a}" for a in ((overrides[k],) if k in overrides else names)))
-                   for k, names in LOG_FIELDS.items()}
-        as_csv = {k: col(k, (overrides.get(k) or names[0])) for k, names in LOG_FIELDS.items()}
-        return [self._map("{log} AS r", as_csv, options), self._map("{log_json} AS r", as_json, options)]
+        as_json = {k: any_case((overrides[k],) if k in overrides else names) for k, names in LOG_FIELDS.items()}
+        as_csv = {k: first(col(k, overrides.get(k) or names[0]),
+                           *(col(f"{k}:{n}") for n in names[1:] if k not in overrides))
+                  for k, names in LOG_FIELDS.items()}
+        return [self._map("{log} AS r", as_csv, options), self._map(LOG_RECORDS, as_json, options)]
 
     @staticmethod
     def _map(source: str, f: Mapping[str, Field], options: Mapping[str, Any]) -> TableMap:
@@ -307,7 +373,7 @@ class BusinessCentralConnectorLogReader(VendorReader):
             "source": const("bc_shopify_connector"),
             "event_id": col("entry", "Entry No."),
             "platform": const("shopify"),
-            "customer_ref": col("shopify_id", "Shopify Id"),
+            "customer_ref": customer_ref(col("shopify_id", "Shopify Id")),
             "occurred_at": local_time(col("created", "Created At"), options["date_formats"]),
             "operation": const("create"),
             "outcome": const("skipped"),

@@ -68,6 +68,48 @@ def test_every_workflow_run_status_is_an_outcome(tmp_path: Path) -> None:
         ("1010", "pending"), ("1011", "pending")]
 
 
+FLOW = "396d5ec9-ae2d-4a84-967d-cd7f56cd8f30"
+ANOTHER = "run of another flow"
+BY_ID = ("run of a flow the flows option does not list by id (the run names its flow only by id, as Flow management "
+         "API run lists do: add the id, the GUID in the flow's URL, to flows)")
+NO_FLOW = "run names no flow, so the flows option cannot keep it (export the flow's name or id with the runs)"
+
+
+def _api_runs(tmp_path: Path) -> Path:
+    """A Flow management API run list as the API gives it: the runs name their flow only in their own id."""
+    base = f"/providers/Microsoft.ProcessSimple/environments/Default-1/flows/{FLOW}/runs"
+    runs = [{"name": f"RUN{n}", "id": f"{base}/RUN{n}",
+             "type": "Microsoft.ProcessSimple/environments/flows/runs",
+             "properties": {"startTime": f"2026-06-18T10:0{n}:00Z", "status": "Failed",
+                            "error": {"code": "X", "message": f"customer {1040 + n}: no"}}} for n in (1, 2)]
+    page = tmp_path / "runs.json"
+    page.write_text(json.dumps({"value": runs}))
+    return page
+
+
+def test_flows_keeps_an_api_run_list_by_the_flow_id_in_its_runs_ids(tmp_path: Path) -> None:
+    """The Flow API's runs carry no flow name: with flows set to names, every run was dropped as 'of another
+    flow' and every failed create looked like a customer nobody tried to create."""
+    page = _api_runs(tmp_path)
+    kept = read("power_automate_flowruns", [page], flows=[FLOW.upper()])
+    assert rows(kept, "sync_events", "customer_ref", "outcome") == [("1041", "failed"), ("1042", "failed")]
+    by_name = read("power_automate_flowruns", [page], flows=["Shopify customer to F&O"])
+    assert rows(by_name, "sync_events", "customer_ref") == []
+    assert accounts(by_name)[("sync_events", "runs.json")]["excluded"] == {BY_ID: 2}
+
+
+def test_flows_matches_dataverse_runs_by_name_or_workflow_id_and_says_when_a_run_names_no_flow(
+        tmp_path: Path) -> None:
+    result = read("power_automate_flowruns", "synclogs/flowruns.json", flows=["BB000000-0000-0000-0000-000000000001"])
+    assert rows(result, "sync_events", "customer_ref") == [("1042",)]  # the only run carrying _workflow_value
+    assert accounts(result)[("sync_events", "flowruns.json")]["excluded"] == {ANOTHER: 3}
+    export = tmp_path / "flowruns.csv"
+    export.write_text("name,starttime,status,errormessage\nR1,2026-06-18T10:00:00Z,Failed,customer 1042: no\n")
+    unnamed = read("power_automate_flowruns", [export], flows=["Shopify customer to F&O"])
+    assert accounts(unnamed)[("sync_events", "flowruns.csv")]["excluded"] == {NO_FLOW: 1}
+    assert rows(read("power_automate_flowruns", [export]), "sync_events", "customer_ref") == [("1042",)]
+
+
 def test_flow_runs_customer_ref_from_a_field() -> None:
     result = read("power_automate_flowruns", "synclogs/flowruns.json", customer_ref_field="workflowname")
     assert [r[0] for r in rows(result, "sync_events", "customer_ref")] == [

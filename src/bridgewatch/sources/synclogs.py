@@ -231,7 +231,7 @@ look-around, so the characters around the id are matched, outside its group."""
 RUN_CSV = TabularKind("run", ("status",), {
     "name": ("name", "Run ID"), "flowrunid": ("flowrunid",), "starttime": ("starttime", "Start time", "startTime"),
     "status": ("status", "Status"), "errorcode": ("errorcode",), "errormessage": ("errormessage", "Error"),
-    "workflowname": ("workflowname", "Flow name"),
+    "workflowname": ("workflowname", "Flow name"), "workflowid": ("_workflow_value", "workflowid"),
 }, required=("starttime", "status"), label="Power Automate run history", table="sync_events")
 RUN_PAGES = ("SELECT 'runs' AS query, CASE WHEN json_type(json, '$.value') = 'ARRAY' THEN "
              "COALESCE(json ->> '$.nextLink', json ->> '$.\"@odata.nextLink\"') IS NOT NULL END AS more, __file "
@@ -258,7 +258,8 @@ class PowerAutomateFlowRunsReader(VendorReader):
                                        "message (e.g. '(?s)customer [^:]+:\\s*(.*)' keeps what follows "
                                        "'customer 1042: '); a message it does not match is kept whole.",
                                  syntax="regex"),
-        "flows": Option([], "Only runs of these flows (workflowname); empty = every flow."),
+        "flows": Option([], "Only runs of these flows, each by its name (workflowname) or its id (the GUID in "
+                            "its URL, Dataverse _workflow_value); empty = every flow."),
         "operation": Option("create", "What the flow attempts (create, update, promote)."),
         "platform": Option(None, "Platform of the customers the flow syncs."),
         "legal_entity": Option(None, "Entity the flow writes to."),
@@ -298,6 +299,7 @@ class PowerAutomateFlowRunsReader(VendorReader):
             "errorcode": js("$.errorcode", "$.properties.error.code"),
             "errormessage": js("$.errormessage", "$.properties.error.message"),
             "workflowname": js("$.workflowname", "$.properties.workflow.name"),
+            "workflowid": Field(f"COALESCE({js('$._workflow_value').sql}, {FLOW_OF_RUN})", "id"),
             "ref": js(f"$.{ref}") if ref else const(None),
         }
         return [self._map("{run} AS r", as_csv, options), self._map("{run_json} AS r", as_json, options)]
@@ -307,9 +309,7 @@ class PowerAutomateFlowRunsReader(VendorReader):
         outcomes = _outcomes(options)
         found = f"NULLIF(regexp_extract({f['errormessage'].sql}, {literal(options['customer_ref_pattern'])}, 1), '')"
         ref = Field(f"COALESCE({f['ref'].sql}, {found})", f["ref"].source or "errormessage")
-        flows = options["flows"]
-        other_flow = (f"COALESCE({f['workflowname'].sql} NOT IN ({', '.join(literal(x) for x in flows)}), TRUE)"
-                      if flows else "FALSE")
+        by_id, no_flow, other_flow = _flow_filter(f["workflowname"].sql, f["workflowid"].sql, options["flows"])
         return TableMap("sync_events", source, {
             "source": const("power_automate"),
             "event_id": first(f["name"], f["flowrunid"]),
@@ -322,9 +322,30 @@ class PowerAutomateFlowRunsReader(VendorReader):
                                             f"{_reason(f['errormessage'].sql, options['reason_pattern'])})"),
                                       "errormessage"),
             "legal_entity": setting(options["legal_entity"]),
-        }, exclude=[(other_flow, literal("run of another flow")),
+        }, exclude=[(by_id, literal(UNNAMED_FLOW)), (no_flow, literal(NO_FLOW)),
+                    (other_flow, literal("run of another flow")),
                     (f"{ref.sql} IS NULL", literal("run names no commerce customer (see options customer_ref_field, "
                                                "customer_ref_pattern)"))])
+
+
+FLOW_OF_RUN = "NULLIF(regexp_extract(r.j ->> '$.id', '/flows/([^/]+)/runs/', 1), '')"
+"""The flow id in a Flow management API run's own id (``…/flows/{flow id}/runs/{run}``): its run lists name no flow."""
+UNNAMED_FLOW = ("run of a flow the flows option does not list by id (the run names its flow only by id, as Flow "
+                "management API run lists do: add the id, the GUID in the flow's URL, to flows)")
+NO_FLOW = "run names no flow, so the flows option cannot keep it (export the flow's name or id with the runs)"
+
+
+def _flow_filter(name: str, flow_id: str, flows: Sequence[str]) -> tuple[str, str, str]:
+    """SQL true for a run of no flow ``flows`` lists by name or by id (ids compared in any case), told apart:
+    the run names its flow only by id; the run names no flow; the run names another flow. All false when
+    ``flows`` is empty (every run is kept)."""
+    if not flows:
+        return "FALSE", "FALSE", "FALSE"
+    names = ", ".join(literal(x) for x in flows)
+    ids = ", ".join(literal(x.lower()) for x in flows)
+    unlisted = f"NOT (COALESCE({name} IN ({names}), FALSE) OR COALESCE(lower({flow_id}) IN ({ids}), FALSE))"
+    return (f"{unlisted} AND {name} IS NULL AND {flow_id} IS NOT NULL",
+            f"{unlisted} AND {name} IS NULL AND {flow_id} IS NULL", f"{unlisted} AND {name} IS NOT NULL")
 
 
 def _reason(message: str, pattern: str | None) -> str:

@@ -110,6 +110,19 @@ def test_flows_matches_dataverse_runs_by_name_or_workflow_id_and_says_when_a_run
     assert rows(read("power_automate_flowruns", [export]), "sync_events", "customer_ref") == [("1042",)]
 
 
+def test_customer_ref_field_names_its_column_or_key_in_any_case(tmp_path: Path) -> None:
+    """The CSV route matched the column in any case; the JSON route only the key as written, so the same runs
+    as JSON named no customer and were all excluded."""
+    page = tmp_path / "runs.json"
+    page.write_text(json.dumps({"value": [{"name": "R1", "starttime": "2026-06-18T10:00:00Z", "status": "Failed",
+                                           "errormessage": "no", "cr_shopifyid": "1042"}]}))
+    export = tmp_path / "runs.csv"
+    export.write_text("name,starttime,status,errormessage,cr_shopifyid\nR1,2026-06-18T10:00:00Z,Failed,no,1042\n")
+    for path in (page, export):
+        result = read("power_automate_flowruns", [path], customer_ref_field="CR_ShopifyId")
+        assert rows(result, "sync_events", "customer_ref", "outcome") == [("1042", "failed")], path.name
+
+
 def test_flow_runs_customer_ref_from_a_field() -> None:
     result = read("power_automate_flowruns", "synclogs/flowruns.json", customer_ref_field="workflowname")
     assert [r[0] for r in rows(result, "sync_events", "customer_ref")] == [

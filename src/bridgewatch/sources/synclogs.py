@@ -141,22 +141,29 @@ def log_kind(overrides: Mapping[str, str]) -> TabularKind:
     return replace(LOG_CSV, columns={**LOG_CSV.columns, **extra})
 
 
-LOG_RECORDS = ("(SELECT *, list_transform(__mk, lambda k: lower(k)) AS __lk FROM (SELECT *, CASE WHEN "
-               "lower(array_to_string(__k, '/')) <> array_to_string(__k, '/') THEN __k END AS __mk FROM "
-               "(SELECT *, json_keys(j) AS __k FROM {log_json}))) AS r")
+def with_keys(relation: str) -> str:
+    """The JSON records of ``relation`` with their keys, for :func:`any_case`."""
+    return ("(SELECT *, list_transform(__mk, lambda k: lower(k)) AS __lk FROM (SELECT *, CASE WHEN "
+            "lower(array_to_string(__k, '/')) <> array_to_string(__k, '/') THEN __k END AS __mk FROM "
+            f"(SELECT *, json_keys(j) AS __k FROM {relation}))) AS r")
+
+
+LOG_RECORDS = with_keys("{log_json}")
 """The log's JSON records with their keys, as written (``__mk``: only for a record with a key not in lower case)
 and lower-cased (for :func:`any_case`)."""
 
 
 def any_case(names: Sequence[str]) -> Field:
     """The first present of the keys ``names`` in a log record (``LOG_RECORDS``), in any case: ``Platform``,
-    ``Error`` as the CSV route reads a header ``Platform``, ``Error``. The key as written is read first; the
-    others are looked for only in a record that has a key not in lower case."""
+    ``Error`` as the CSV route reads a header ``Platform``, ``Error``. The key as written is read first, then
+    (for a name not in lower case: ``customer_ref_field = "CR_ShopifyId"`` on Dataverse's lower-case keys) the
+    key in lower case; other cases are looked for only in a record that has a key not in lower case."""
     def one(name: str) -> str:
         key = f"r.__mk[list_position(r.__lk, {literal(name.lower())})]"
         pointer = f"'/' || replace(replace({key}, '~', '~0'), '/', '~1')"
         other_case = f"CASE WHEN r.__mk IS NOT NULL THEN {blank(f'json_extract_string(r.j, {pointer})')} END"
-        return f"{jpath('$.' + name)}, {other_case}"
+        lower = f"{jpath('$.' + name.lower())}, " if name != name.lower() else ""
+        return f"{jpath('$.' + name)}, {lower}{other_case}"
     return Field(f"COALESCE({', '.join(one(n) for n in names)})", names[0])
 
 
@@ -249,7 +256,8 @@ class PowerAutomateFlowRunsReader(VendorReader):
     kinds = ("run", "run_json")
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
-        "customer_ref_field": Option(None, "Column / JSON key holding the commerce customer id the run was for."),
+        "customer_ref_field": Option(None, "Column / JSON key holding the commerce customer id the run was for "
+                                           "(in any case)."),
         "customer_ref_pattern": Option(DEFAULT_REF_PATTERN, "Regular expression whose first group finds the "
                                                             "customer id in the error message (the default: the "
                                                             "id after the word customer, never a piece of an email "
@@ -300,9 +308,10 @@ class PowerAutomateFlowRunsReader(VendorReader):
             "errormessage": js("$.errormessage", "$.properties.error.message"),
             "workflowname": js("$.workflowname", "$.properties.workflow.name"),
             "workflowid": Field(f"COALESCE({js('$._workflow_value').sql}, {FLOW_OF_RUN})", "id"),
-            "ref": js(f"$.{ref}") if ref else const(None),
+            "ref": any_case([ref]) if ref else const(None),
         }
-        return [self._map("{run} AS r", as_csv, options), self._map("{run_json} AS r", as_json, options)]
+        runs = with_keys("{run_json}") if ref else "{run_json} AS r"  # the key named in any case, as a CSV header
+        return [self._map("{run} AS r", as_csv, options), self._map(runs, as_json, options)]
 
     @staticmethod
     def _map(source: str, f: Mapping[str, Field], options: Mapping[str, Any]) -> TableMap:

@@ -105,11 +105,6 @@ def tail_id(field: Field) -> Field:
     return derive(field, "COALESCE(NULLIF(regexp_extract({0}, '/([0-9]+)$', 1), ''), {0})")
 
 
-def strip_quote(field: Field) -> Field:
-    """Drop the leading ``'`` spreadsheets-safe exports put before ids and phone numbers."""
-    return derive(field, "NULLIF(regexp_replace({}, '^''', ''), '')")
-
-
 def lower(field: Field) -> Field:
     return derive(field, "lower({})")
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
+from bridgewatch import atomic
 from bridgewatch.ingest import diskcache
 from bridgewatch.ingest.diskcache import cache_dir, cached_table
 from bridgewatch.ingest.pyvalues import table_of
@@ -34,6 +37,17 @@ def test_a_table_is_made_once_and_read_back_alike(folder: Path) -> None:
     again = cached_table("t", ["1"], make)
     assert make.calls == 1
     assert again.equals(first) and again.column("v").to_pylist() == ["x", None]
+    assert [p.name[:2] for p in folder.iterdir()] == ["t-"]
+
+
+def test_a_file_a_killed_process_was_writing_is_removed_by_the_next_writer(folder: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    folder.mkdir(parents=True)
+    killed = folder / f".t-0123.arrow{atomic.TEMP_MARK}{dead}-0a1b2c3d"
+    killed.write_bytes(b"ARROW1 cut short")
+    cached_table("t", ["1"], Maker("x"))
+    assert not killed.exists()
     assert [p.name[:2] for p in folder.iterdir()] == ["t-"]
 
 

@@ -10,7 +10,7 @@ a kept file is never stale, only unused.
 Where: ``$BRIDGEWATCH_CACHE_DIR``, else ``$XDG_CACHE_HOME/bridgewatch``, else
 ``~/.cache/bridgewatch``; ``BRIDGEWATCH_CACHE_DIR=off`` keeps nothing. The cache is a convenience:
 a folder that cannot be written, or a file that cannot be read, only means the table is built in
-the process, as without it.
+the process, as without it. A file a killed process was writing is removed by the next one that writes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.ipc
 
-from bridgewatch.atomic import temp_sibling
+from bridgewatch.atomic import clear_dead_temporaries, temp_sibling
 
 ENV = "BRIDGEWATCH_CACHE_DIR"
 OFF = "off"
@@ -70,6 +70,7 @@ def _read(path: Path) -> pa.Table | None:
 def _write(path: Path, table: pa.Table) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        clear_dead_temporaries(path.parent)  # a file a killed process was writing here
         temporary = temp_sibling(path)
         try:
             with pyarrow.ipc.new_file(str(temporary), table.schema) as writer:

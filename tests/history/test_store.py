@@ -75,6 +75,22 @@ def test_a_rerun_on_unchanged_inputs_adds_no_customer_rows(tmp_path: Path, store
     assert worklist(store_url, again) == worklist(store_url, first)
 
 
+def test_a_rerun_that_changed_nothing_computes_no_evidence(tmp_path: Path, store_url: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evidence is made for new and changed customers only: a rerun of the same facts does not ask for it."""
+    import bridgewatch.history.save as save_module
+
+    asked: list[str] = []
+    real = save_module.explain_accounts
+    monkeypatch.setattr(save_module, "explain_accounts", lambda *a, **k: asked.append("x") or real(*a, **k))
+    root = scenario().write(tmp_path / "ws")
+    save(root, store_url)
+    assert asked == ["x"]
+    [again] = save(root, store_url)
+    assert asked == ["x"] and (again.new, again.still_absent) == (0, 3)
+    assert rows(store_url, episode_versions) == 3
+
+
 def test_a_changed_fact_adds_a_version_and_old_runs_keep_theirs(tmp_path: Path, store_url: str) -> None:
     s = scenario()
     root = s.write(tmp_path / "ws")

@@ -68,7 +68,8 @@ def save_card(conn: Connection, result: CardRun, card_run_id: int) -> Diff:
     engine.run([_classify(names)])
     counts = {r["kind"]: int(r["n"]) for r in engine.fetch(
         f"SELECT kind, count(*) AS n FROM __bw__{names['todo']} GROUP BY kind")}
-    _write_versions(conn, result, names, card_run_id)
+    if counts.get("new", 0) or counts.get("changed", 0):  # a rerun that changed nothing asks for no evidence
+        _write_versions(conn, result, names, card_run_id)
     cleared = _close_cleared(conn, engine, names, card_run_id)
     return Diff(counts.get("new", 0), counts.get("changed", 0), counts.get("same", 0), cleared)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from rich.markup import escape
@@ -15,6 +16,16 @@ EXIT_INTERRUPTED = 130
 
 def main() -> None:
     """Console entry point."""
+    try:
+        _command()
+    finally:
+        # The process ends here. Python's shutdown collects garbage over every object the imports made (DuckDB,
+        # PyArrow, SQLAlchemy, pydantic: about 0.3 s of a 1.3 s `run` on the demo, measured); frozen, they are
+        # freed by reference counts alone. Whatever the command opened (engine, store, files) is closed already.
+        gc.freeze()
+
+
+def _command() -> None:
     try:
         app()
     except SystemExit as done:  # how every command ends (Typer's standalone mode)

@@ -311,6 +311,29 @@ def test_an_id_a_spreadsheet_or_a_float_wrote_reads_as_the_customer_id_on_every_
     assert rows(read("business_central_connector_log", [skipped]), "sync_events", "customer_ref") == expected
 
 
+def test_a_shopify_gid_reads_as_the_id_the_shopify_readers_key_by_on_every_log_route(tmp_path: Path) -> None:
+    """An integration built on Shopify's GraphQL API logs ``gid://shopify/Customer/7210448301122``; the Shopify
+    readers key that customer ``7210448301122`` (and a company ``gid://shopify/Company/42`` as ``42``). Kept as
+    written, the event linked to no one and a failed create showed as never synced. Other ids stay as written."""
+    refs = ["gid://shopify/Customer/7210448301122", "gid://shopify/Company/42", "gid://other/Customer/7",
+            "gid://shopify/Customer/abc"]
+    log = tmp_path / "log.csv"
+    log.write_text("occurred_at,customer_ref,outcome\n" + "".join(f"2026-06-18T10:0{n}:00Z,{ref},failed\n"
+                                                                  for n, ref in enumerate(refs)))
+    log_json = tmp_path / "log.json"
+    log_json.write_text(json.dumps([{"occurred_at": f"2026-06-18T10:0{n}:00Z", "customer_ref": ref,
+                                     "outcome": "failed"} for n, ref in enumerate(refs)]))
+    runs = tmp_path / "runs.json"
+    runs.write_text(json.dumps({"value": [
+        {"name": f"RUN{n}", "properties": {"startTime": f"2026-06-18T10:0{n}:00Z", "status": "Failed",
+                                           "customer": ref}} for n, ref in enumerate(refs)]}))
+    expected = [("7210448301122",), ("42",), ("gid://other/Customer/7",), ("gid://shopify/Customer/abc",)]
+    assert rows(read("sync_log", [log]), "sync_events", "customer_ref") == expected
+    assert rows(read("sync_log", [log_json]), "sync_events", "customer_ref") == expected
+    assert rows(read("power_automate_flowruns", [runs], customer_ref_field="properties.customer"),
+                "sync_events", "customer_ref") == expected
+
+
 def test_an_id_in_scientific_notation_is_quarantined_never_linked(tmp_path: Path) -> None:
     """``7.21045E+12`` is how Excel writes a 13-digit id it shows in General format into a CSV it saves: the
     digits are lost, so the event is quarantined with why on every log route, not read as some customer."""

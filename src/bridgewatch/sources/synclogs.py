@@ -98,6 +98,9 @@ WHOLE_NUMBER = r"^([0-9]+)\.0+$"
 """A whole number written with a decimal part of zeros: ``7210448301122.0`` (a float column written by pandas,
 a JSON number written as a float), the id a workbook's number cell and the other routes give as
 ``7210448301122``."""
+SHOPIFY_GID = r"^gid://shopify/[A-Za-z]+/([0-9]+)$"
+"""A Shopify GraphQL id (``gid://shopify/Customer/42``, ``gid://shopify/Company/7``): its number is the id the
+Shopify readers key customers and companies by (``legacyResourceId``)."""
 SCIENTIFIC = r"[0-9]+(\.[0-9]+)?[eE][+]?[0-9]+"
 """A number in scientific notation: ``7.21045E+12``, as Excel's General format shows an id of 12 digits or
 more and writes it into a CSV it saves: the digits past the sixth are gone."""
@@ -115,12 +118,15 @@ ROUNDED_REF = ("a whole number written as a float, from 9007199254740992 (2^53) 
 def customer_ref(field: Field) -> Field:
     """The commerce customer an event names, written as the customer readers key customers: without the
     spreadsheet-safe leading ``'`` (Shopify's CSV exports write ids ``'7210448301122``; its customers reader
-    strips it), a whole number without a ``.0`` (as a workbook's number cell reads), an email lower-cased
-    (customers keyed by their email: Adobe Commerce CSV, old Shopify exports, email_as_customer_id).
+    strips it), a Shopify GID as its number (``gid://shopify/Customer/7210448301122``, as integrations built on
+    Shopify's GraphQL API log it; the Shopify readers key customers and companies by that number), a whole
+    number without a ``.0`` (as a workbook's number cell reads), an email lower-cased (customers keyed by their
+    email: Adobe Commerce CSV, old Shopify exports, email_as_customer_id).
 
     A number in scientific notation (``7.21045E+12``) has lost digits, and a float from 2^53 on may have been
     rounded: either could name another customer, so it is quarantined with the reason, never linked."""
-    unquoted = derive(field, "NULLIF(regexp_replace({0}, '^''', ''), '')")
+    unquoted = derive(field, f"NULLIF(regexp_replace(regexp_replace({{0}}, '^''', ''), {literal(SHOPIFY_GID)}, "
+                             "'\\1'), '')")
     whole = derive(unquoted, f"regexp_replace({{0}}, {literal(WHOLE_NUMBER)}, '\\1')")
     ref = derive(whole, "CASE WHEN contains({0}, '@') THEN lower({0}) ELSE {0} END")
     digits = f"regexp_extract({unquoted.sql}, {literal(WHOLE_NUMBER)}, 1)"

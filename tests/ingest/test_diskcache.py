@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -132,3 +135,38 @@ def test_without_its_source_the_country_rules_are_spelled_out(monkeypatch: pytes
     monkeypatch.setattr(countries, "__file__", "/nonexistent/countries.py")
     text = countries._own_text()
     assert "Netherlands Antilles" in text and "Holland" in text and "'pl'" in text
+
+
+def _age(path: Path, days: float) -> None:
+    then = time.time() - days * 86400
+    os.utime(path, (then, then))
+
+
+def test_writing_removes_the_lookups_files_no_process_used_for_thirty_days(folder: Path) -> None:
+    """Each upgrade of pycountry, DuckDB or bridgewatch writes a file of a new name; the old ones go once unused."""
+    cached_table("t", ["old"], Maker("x"))
+    cached_table("t", ["recent"], Maker("x"))
+    cached_table("other", ["old"], Maker("x"))
+    _age(folder / _name("t", "old"), 31)
+    _age(folder / _name("t", "recent"), 29)
+    _age(folder / _name("other", "old"), 31)  # another lookup's: pruned when that lookup writes
+    folder.joinpath("t-notadigest.arrow").write_bytes(b"someone else's")
+    _age(folder / "t-notadigest.arrow", 90)
+    cached_table("t", ["new"], Maker("x"))
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [_name("t", "recent"), _name("t", "new"), _name("other", "old"), "t-notadigest.arrow"])
+
+
+def test_reading_a_kept_file_marks_it_used(folder: Path) -> None:
+    cached_table("t", ["1"], Maker("x"))
+    kept = folder / _name("t", "1")
+    _age(kept, 40)
+    cached_table("t", ["1"], Maker("x"))
+    assert time.time() - kept.stat().st_mtime < 3600
+    cached_table("t", ["2"], Maker("x"))  # a write prunes: the file read just now stays
+    assert kept.exists()
+
+
+def _name(name: str, *inputs: str) -> str:
+    digest = hashlib.sha256("\x1f".join([name, *inputs]).encode("utf-8")).hexdigest()[:diskcache.DIGEST_CHARS]
+    return f"{name}-{digest}.arrow"

@@ -7,7 +7,7 @@ show`` prints for this run later; without one, they stream from the engine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,17 +33,21 @@ class Monitored:
     views: list[ResultView]
 
 
-def run_workspace(ws: Workspace, *, engine: Engine, store: Store | None = None, cards: Sequence[str] | None = None,
-                  as_of: datetime | None = None, pull_problems: PullProblems | None = None) -> Monitored:
+def run_workspace(ws: Workspace, *, engine: Engine, store: Store | Callable[[], Store] | None = None,
+                  cards: Sequence[str] | None = None, as_of: datetime | None = None,
+                  pull_problems: PullProblems | None = None) -> Monitored:
     """Compute ``ws`` on ``engine`` and, with a ``store``, save the run (the views then read the store).
 
-    API sources whose last pull failed make the result stale (``source_problems``) unless the caller
-    passes its own ``pull_problems``.
+    ``store`` may also be a function giving the store, called once the run is computed (``bridgewatch run``
+    opens its store beside the computing, then waits for it). API sources whose last pull failed make the
+    result stale (``source_problems``) unless the caller passes its own ``pull_problems``.
     """
     run = compute([ws], engine=engine, cards=cards, as_of=as_of, pull_problems=pull_problems or source_problems)
     locale = workspace_locale(ws)
     if store is None:
         return Monitored(run, [], [live_view(r) for r in run.results])
+    if callable(store):
+        store = store()
     stored = store.save(run)
     return Monitored(run, stored, [shown_view(store, s, r, locale) for s, r in zip(stored, run.results, strict=True)])
 

@@ -235,6 +235,45 @@ def test_a_failed_run_is_recorded(tmp_path: Path, store_url: str) -> None:
     assert status == "failed" and "orders" in error
 
 
+def test_run_opens_its_store_beside_the_loading_and_stores_alike(tmp_path: Path, store_url: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bridgewatch run` opens the store on a thread of its own while the workspace loads (docs/performance.md);
+    the run stored is the same, and the store is closed at the end."""
+    import importlib
+    import threading
+
+    cli_app, cli_cards = (importlib.import_module(f"bridgewatch.cli.{name}") for name in ("app", "cards"))
+
+    opened: list[str] = []
+
+    def opening(config: Any, url: str | None) -> Store:
+        store = cli_app.open_cli_store(config, url)
+        opened.append(threading.current_thread().name)
+        close = store.close
+        store.close = lambda: (opened.append("closed"), close())  # type: ignore[method-assign]
+        return store
+
+    monkeypatch.setattr(cli_cards, "open_cli_store", opening)
+    root = scenario().write(tmp_path / "ws")
+    result = runner.invoke(app, ["run", "-w", str(root), "--history-url", store_url, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [thread, closed] = opened
+    assert thread.startswith("bridgewatch-open") and closed == "closed"
+    assert [(c["count"], c["new"]) for c in json.loads(result.stdout)] == [(3, 3)]
+    assert (rows(store_url, runs), rows(store_url, episodes)) == (1, 3)
+
+
+def test_a_store_that_cannot_open_is_the_error_shown_even_when_the_load_fails_too(tmp_path: Path) -> None:
+    """As when the store was opened before the loading: its problem is the one named (exit 7), not the load's."""
+    root = scenario().write(tmp_path / "ws")
+    (root / "data" / "orders.csv").write_text("platform,order_id\nshopify,1\n")
+    result = runner.invoke(app, ["run", "-w", str(root), "--history-url", "mysql://bw:s3cret-pw@db/bw"])
+    assert result.exit_code == 7, result.output
+    assert " ".join(result.stderr.split()).startswith("error: history URL 'mysql://bw:***@db/bw': the run store "
+                                                      "supports sqlite and postgresql databases")
+    assert "s3cret-pw" not in result.output
+
+
 def test_unknown_runs_and_cards_are_named(tmp_path: Path, store_url: str) -> None:
     root = scenario().write(tmp_path / "ws")
     with Store(store_url) as store:

@@ -16,6 +16,7 @@ import os
 import sys
 import typing
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -237,6 +238,25 @@ def warn_unfit_cards(config: Any, card: str | None) -> None:
         message = card_fit_warning(config, name)
         if message:
             warn(message)
+
+
+def beside(open_it: Callable[[], T]) -> Future[T]:
+    """``open_it()`` started on a thread of its own, to run beside the command's work; its result or error is
+    the future's. ``bridgewatch run`` opens its run store so while the workspace loads and its cards compute:
+    SQLAlchemy's import and the store's schema check (0.1-0.2 s) mostly run while DuckDB works outside Python's
+    lock, instead of before it."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bridgewatch-open")
+    try:
+        return pool.submit(open_it)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
+def close_when_open(opening: Future[Any]) -> None:
+    """Wait for what :func:`beside` opens and close it; an opening that failed has nothing to close (its error
+    was raised where the result was asked for)."""
+    if opening.exception() is None:
+        opening.result().close()
 
 
 def open_cli_store(config: Any, history_url: str | None) -> Any:

@@ -26,7 +26,9 @@ from bridgewatch.cli.app import (
     ThreadsOpt,
     WorkspaceOpt,
     app,
+    beside,
     check_format,
+    close_when_open,
     emit,
     guard,
     load_checked,
@@ -78,24 +80,27 @@ def _run(workspace: Path, card: str | None, as_of: datetime | None, fmt: str, st
     from bridgewatch.monitor import run_workspace
 
     config = load_config(workspace)
-    store = None if no_store else open_cli_store(config, history_url)
+    opening = None if no_store else beside(lambda: open_cli_store(config, history_url))
     started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     try:
         ws = load_checked(workspace, strict)
         save_quarantine(ws.accounting, quarantine_file, workspace)
         with open_engine(engine) as opened:
-            done = run_workspace(ws, engine=opened, store=store, cards=[card] if card else None, as_of=as_of)
+            done = run_workspace(ws, engine=opened, store=opening.result if opening else None,
+                                 cards=[card] if card else None, as_of=as_of)
             emit(done.views, fmt, ws.accounting)
+        store = opening.result() if opening else None
         after_run(store, config, no_alerts)
         return [v.summary.alert.state for v in done.views]
     except BridgewatchError as exc:
+        store = opening.result() if opening else None  # a store that cannot open: its error is the one shown
         if store is not None and not isinstance(exc, StoreError):
             store.record_failure(config, str(exc), started_at=started, engine_name=engine.name)
             after_run(store, config, no_alerts)
         raise
     finally:
-        if store is not None:
-            store.close()
+        if opening is not None:
+            close_when_open(opening)
 
 
 @app.command()

@@ -334,6 +334,25 @@ def test_a_shopify_gid_reads_as_the_id_the_shopify_readers_key_by_on_every_log_r
                 "sync_events", "customer_ref") == expected
 
 
+def test_an_event_id_written_as_a_float_is_the_same_event(tmp_path: Path) -> None:
+    """The same failed create in two exports of one log, its id written ``1001`` in one and ``1001.0`` in the other
+    (a pandas float column, a JSON float): one event, so one attempt, not two."""
+    log = tmp_path / "log.csv"
+    log.write_text("event_id,occurred_at,customer_ref,outcome\n1001,2026-06-18T10:00:00Z,7210448301122,failed\n")
+    again = tmp_path / "log_again.json"
+    again.write_text(json.dumps([{"event_id": 1001.0, "occurred_at": "2026-06-18T10:00:00Z",
+                                  "customer_ref": "7210448301122", "outcome": "failed"},
+                                 {"event_id": "1002.50", "occurred_at": "2026-06-18T11:00:00Z",
+                                  "customer_ref": "7210448301122", "outcome": "failed"}]))
+    result = read("sync_log", [log, again])
+    assert rows(result, "sync_events", "event_id", "customer_ref") == [("1001", "7210448301122"),
+                                                                       ("1002.50", "7210448301122")]
+    skipped = tmp_path / "skipped.csv"
+    skipped.write_text("Entry No.,Shopify Id,Table Name,Skipped Reason,Created At\n"
+                       "7.0,7210448301122,Shpfy Customer,No,2026-06-18T10:00:00Z\n")
+    assert rows(read("business_central_connector_log", [skipped]), "sync_events", "event_id") == [("7",)]
+
+
 def test_an_id_in_scientific_notation_is_quarantined_never_linked(tmp_path: Path) -> None:
     """``7.21045E+12`` is how Excel writes a 13-digit id it shows in General format into a CSV it saves: the
     digits are lost, so the event is quarantined with why on every log route, not read as some customer."""

@@ -115,6 +115,12 @@ ROUNDED_REF = ("a whole number written as a float, from 9007199254740992 (2^53) 
                "text and export the log again")
 
 
+def whole_number(field: Field) -> Field:
+    """A whole number written as a float (``1001.0``) as the other routes write it (``1001``); anything else as
+    given. An event id so normalised is one key however the log was exported, so a repeated event merges."""
+    return derive(field, f"regexp_replace({{0}}, {literal(WHOLE_NUMBER)}, '\\1')")
+
+
 def customer_ref(field: Field) -> Field:
     """The commerce customer an event names, written as the customer readers key customers: without the
     spreadsheet-safe leading ``'`` (Shopify's CSV exports write ids ``'7210448301122``; its customers reader
@@ -127,7 +133,7 @@ def customer_ref(field: Field) -> Field:
     rounded: either could name another customer, so it is quarantined with the reason, never linked."""
     unquoted = derive(field, f"NULLIF(regexp_replace(regexp_replace({{0}}, '^''', ''), {literal(SHOPIFY_GID)}, "
                              "'\\1'), '')")
-    whole = derive(unquoted, f"regexp_replace({{0}}, {literal(WHOLE_NUMBER)}, '\\1')")
+    whole = whole_number(unquoted)
     ref = derive(whole, "CASE WHEN contains({0}, '@') THEN lower({0}) ELSE {0} END")
     digits = f"regexp_extract({unquoted.sql}, {literal(WHOLE_NUMBER)}, 1)"
     rounded = f"COALESCE(TRY_CAST({digits} AS HUGEINT) >= {EXACT_FLOATS}, TRUE)"
@@ -218,7 +224,7 @@ class SyncLogReader(VendorReader):
                           f"CASE WHEN {f['operation'].sql} IS NOT NULL THEN 'other' END)", f["operation"].source)
         return TableMap("sync_events", source, {
             "source": setting(options["source"]),
-            "event_id": f["event_id"],
+            "event_id": whole_number(f["event_id"]),
             "platform": first(f["platform"], setting(options["platform"])),
             "customer_ref": customer_ref(f["customer_ref"]),
             "occurred_at": timestamp(f["occurred_at"]),
@@ -407,7 +413,7 @@ class BusinessCentralConnectorLogReader(VendorReader):
         table = "lower(COALESCE(r.\"table\", ''))"
         return [TableMap("sync_events", "{skipped} AS r", {
             "source": const("bc_shopify_connector"),
-            "event_id": col("entry", "Entry No."),
+            "event_id": whole_number(col("entry", "Entry No.")),
             "platform": const("shopify"),
             "customer_ref": customer_ref(col("shopify_id", "Shopify Id")),
             "occurred_at": local_time(col("created", "Created At"), options["date_formats"]),

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -30,7 +31,6 @@ from bridgewatch.errors import (
     InternalError,
     translate,
 )
-from bridgewatch.history import Store, store_url
 from bridgewatch.inputs import check_readable
 from bridgewatch.monitor import live_view, shown_view, source_problems
 from bridgewatch.report.output import ResultView, write_results
@@ -46,6 +46,9 @@ from bridgewatch.staging import (  # noqa: F401  (re-exported: staging used to l
     staged_workspace,
 )
 from bridgewatch.workspace import Workspace, load_workspace
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported only by a batch that stores: `batch --no-store` never needs it
+    from bridgewatch.history import Store
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +285,8 @@ def writer(out: Path | str, fmt: str = "json", *, store_for: StoreUrl | None = N
     def store_and_write(run: WorkspaceRun) -> WorkspaceRun:
         if store_for is None:
             return _write(run, [live_view(r) for r in run.results], out, fmt, final) if run.ok else run
+        from bridgewatch.history import Store
+
         with Store(store_for(run)) as store:
             if not run.ok:
                 _record_failure(store, run)
@@ -327,6 +332,8 @@ StoreUrl = Callable[[WorkspaceRun], str]
 
 def store_urls(override: str | None, environ: Mapping[str, str]) -> StoreUrl:
     """Each workspace's store: ``override`` (one store for the group) or its own (``[history]`` / default)."""
+    from bridgewatch.history import store_url
+
     def url(run: WorkspaceRun) -> str:
         return store_url(load_config(run.folder or Path(run.name)), override=override, environ=environ)
 

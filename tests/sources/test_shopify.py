@@ -199,3 +199,40 @@ def test_csv_orders_without_an_email_link_to_a_phone_only_customer_by_phone(tmp_
     result = read("shopify_csv", [tmp_path / "customers_export.csv", tmp_path / "orders_export.csv"])
     assert rows(result, "orders", "order_id", "customer_id") == [("11", "7001"), ("12", None), ("13", "7002"),
                                                                  ("14", None)]
+
+
+def test_csv_ids_excel_wrote_in_scientific_notation_never_merge_orders_or_customers(tmp_path: Path) -> None:
+    """A CSV opened in Excel and saved writes a 13-digit id as 6.29549E+12: the ids of one shop then look alike, and
+    each order or customer after the first was dropped as a 'duplicate, conflicting' copy. The order is keyed by its
+    Name and the customer by its email instead, with a note; a customer with no email to fall back on is
+    quarantined saying why."""
+    (tmp_path / "customers_export.csv").write_text(
+        "Customer ID,First Name,Last Name,Email,Phone\n"
+        "'7985351721238,Ann,Lee,ann@example.com,\n"
+        "7.98535E+12,Bob,Ray,Bob@Example.com,\n"
+        "7.98535E+12,Cy,Ray,cy@example.com,\n"
+        "7.98536E+12,Di,Ng,,+923001234567\n", encoding="utf-8")
+    (tmp_path / "orders_export.csv").write_text(
+        "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Id\n"
+        "#1001,ann@example.com,paid,CAD,220.06,2025-03-20 05:20:57 -0700,1,6.29549E+12\n"
+        "#1001,ann@example.com,,,,2025-03-20 05:20:57 -0700,2,\n"
+        "#1002,bob@example.com,paid,CAD,10.00,2025-03-21 05:20:57 -0700,1,6.29549E+12\n"
+        "#1003,cy@example.com,paid,CAD,12.50,2025-03-22 05:20:57 -0700,1,6295486890243\n", encoding="utf-8")
+    result = read("shopify_csv", [tmp_path / "customers_export.csv", tmp_path / "orders_export.csv"])
+    assert rows(result, "orders", "order_id", "customer_id", "total") == [
+        ("#1001", "7985351721238", Decimal("220.06")), ("#1002", "bob@example.com", Decimal("10.00")),
+        ("6295486890243", "cy@example.com", Decimal("12.50"))]
+    assert rows(result, "commerce_customers", "customer_id", "email") == [
+        ("7985351721238", "ann@example.com"), ("bob@example.com", "Bob@Example.com"),
+        ("cy@example.com", "cy@example.com")]
+    assert problems(result) == [("customers_export.csv", 4, "Customer ID", "7.98536E+12",
+                                 "a number in scientific notation, as a spreadsheet saves a long id it shows in "
+                                 "General format: its last digits are lost and the customer has no email to be known "
+                                 "by; export the customers again and read the CSV as Shopify wrote it (or the "
+                                 "workbook saved from it)")]
+    notes = {name: account["notes"] for (_, name), account in accounts(result).items()}
+    assert notes["orders_export.csv"] == [
+        "2 Id values are in scientific notation (6.29549E+12), as Excel writes long ids into a CSV it saves: their "
+        "digits are lost, so these orders are keyed by Name (#1001), not by the id the API gives; export the orders "
+        "again and read the CSV as Shopify wrote it (or the workbook saved from it)"]
+    assert notes["customers_export.csv"][0].startswith("3 Customer ID values are in scientific notation (7.98535E+12)")

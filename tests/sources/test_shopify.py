@@ -236,3 +236,33 @@ def test_csv_ids_excel_wrote_in_scientific_notation_never_merge_orders_or_custom
         "digits are lost, so these orders are keyed by Name (#1001), not by the id the API gives; export the orders "
         "again and read the CSV as Shopify wrote it (or the workbook saved from it)"]
     assert notes["customers_export.csv"][0].startswith("3 Customer ID values are in scientific notation (7.98535E+12)")
+
+
+def test_api_customer_default_address_given_by_id_is_read_from_its_address_list(tmp_path: Path) -> None:
+    """A query of ``defaultAddress { id }`` with the customer's ``addresses`` (Airbyte's bulk customers query), or
+    with ``addressesV2`` arriving as bulk MailingAddress lines, names the default address only by its id: its
+    country and company were lost (no country, so no VAT treatment or country for the VAT number). The address with
+    that id gives them; a default address given in full still wins."""
+    lines = [
+        {"id": "gid://shopify/Customer/123", "email": "a@example.com",
+         "defaultAddress": {"id": "gid://shopify/MailingAddress/9?model_name=CustomerAddress"},
+         "addresses": [{"id": "gid://shopify/MailingAddress/8?model_name=CustomerAddress", "countryCode": "US",
+                        "company": "Other Inc"},
+                       {"id": "gid://shopify/MailingAddress/9?model_name=CustomerAddress", "countryCode": "DE",
+                        "company": "Acme GmbH"}]},
+        {"id": "gid://shopify/Customer/456", "email": "b@example.com",
+         "defaultAddress": {"id": "gid://shopify/MailingAddress/11?model_name=CustomerAddress"}},
+        {"id": "gid://shopify/MailingAddress/10?model_name=CustomerAddress", "countryCodeV2": "US",
+         "__parentId": "gid://shopify/Customer/456"},
+        {"id": "gid://shopify/MailingAddress/11?model_name=CustomerAddress", "countryCodeV2": "FR",
+         "company": "Bleu SA", "__parentId": "gid://shopify/Customer/456"},
+        {"id": "gid://shopify/Customer/789", "email": "c@example.com",
+         "defaultAddress": {"id": "gid://shopify/MailingAddress/12", "countryCodeV2": "GB", "company": "UK Ltd"},
+         "addresses": [{"id": "gid://shopify/MailingAddress/12", "countryCode": "IE"}]},
+        {"id": "gid://shopify/Customer/790", "email": "d@example.com", "defaultAddress": None, "addresses": []},
+    ]
+    path = tmp_path / "customers_bulk.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    result = read("shopify_api", [path])
+    assert rows(result, "commerce_customers", "customer_id", "country", "company_name") == [
+        ("123", "DE", "Acme GmbH"), ("456", "FR", "Bleu SA"), ("789", "GB", "UK Ltd"), ("790", None, None)]

@@ -28,6 +28,7 @@ from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, 
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
 from bridgewatch.sources.shapes import (
     Field,
+    blank,
     const,
     first,
     flag,
@@ -141,10 +142,37 @@ LINKS = (f"(SELECT {CONTACT_CUSTOMER.sql} AS cid, "
          f"min({tail_id(js('$.company.id', '$.__parentId')).sql}) AS company FROM {{contact}} AS r GROUP BY 1)")
 
 
+ADDRESS_LISTS = ("$.addresses[*]", "$.addressesV2.nodes[*]", "$.addressesV2.edges[*].node")
+DEFAULT_ID = "r.j ->> '$.defaultAddress.id'"
+LISTED_DEFAULT = ("list_filter(" + " || ".join(f"COALESCE(json_extract(r.j, '{p}'), [])" for p in ADDRESS_LISTS)
+                  + f", lambda a: a ->> '$.id' = {DEFAULT_ID})[1]")
+"""A customer's default address in its ``addresses`` list (or ``addressesV2`` connection), found by the id a query
+of ``defaultAddress { id }`` gives (Airbyte's bulk customers query asks for no more)."""
+CHILD_ADDRESSES = ("(SELECT j ->> '$.__parentId' AS parent, j ->> '$.id' AS aid, any_value(j) AS a FROM {child} "
+                   "GROUP BY 1, 2)")
+"""Bulk ``addressesV2`` lines (``MailingAddress`` children of their customer)."""
+
+
+def _address(*keys: str) -> Field:
+    """A default-address field given in full (``defaultAddress { countryCodeV2 }``, REST ``default_address``), else
+    read from the default address in the customer's address list or bulk address lines."""
+    listed = [blank(f"({LISTED_DEFAULT}) ->> '$.{k}'") for k in keys]
+    lines = [blank(f"ca.a ->> '$.{k}'") for k in keys]
+    paths = [*(f"$.defaultAddress.{k}" for k in keys), *(f"$.default_address.{_snake(k)}" for k in keys)]
+    given = js(*dict.fromkeys(paths))
+    return Field(f"COALESCE({given.sql}, {', '.join(listed + lines)})", given.source)
+
+
+def _snake(key: str) -> str:
+    return {"countryCodeV2": "country_code", "countryCode": "country_code"}.get(key, key)
+
+
 def _customers(options: Mapping[str, Any]) -> TableMap:
     profile = gid("$.companyContactProfiles[0].company.id")
     tagged = has_tag(_tags().sql, options["b2b_tag"])
-    return TableMap("commerce_customers", f"{{customer}} AS r LEFT JOIN {LINKS} AS l ON l.cid = {CUSTOMER_ID.sql}", {
+    source = (f"{{customer}} AS r LEFT JOIN {LINKS} AS l ON l.cid = {CUSTOMER_ID.sql} LEFT JOIN {CHILD_ADDRESSES} "
+              f"AS ca ON ca.parent = r.j ->> '$.id' AND ca.aid = {DEFAULT_ID}")
+    return TableMap("commerce_customers", source, {
         "platform": PLATFORM,
         "customer_id": CUSTOMER_ID,
         "email": js("$.defaultEmailAddress.emailAddress", "$.email"),
@@ -153,12 +181,10 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "is_b2b": flag(f"COALESCE(json_array_length(r.j, '$.companyContactProfiles'), 0) > 0 "
                        f"OR l.company IS NOT NULL OR {tagged}"),
         "company_id": first(profile, Field("l.company")),
-        "company_name": js("$.defaultAddress.company", "$.default_address.company"),
+        "company_name": _address("company"),
         "vat_number": js(options["vat_path"]) if options["vat_path"] else const(None),
         "account_ref": js(options["account_ref_path"]) if options["account_ref_path"] else const(None),
-        "country": country(js("$.defaultAddress.countryCodeV2", "$.defaultAddress.countryCode",
-                              "$.default_address.country_code", "$.defaultAddress.country",
-                              "$.default_address.country")),
+        "country": country(_address("countryCodeV2", "countryCode", "country")),
         "tags": _tags(),
         "created_at": js("$.createdAt", "$.created_at"),
     })

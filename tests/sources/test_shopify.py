@@ -266,3 +266,25 @@ def test_api_customer_default_address_given_by_id_is_read_from_its_address_list(
     result = read("shopify_api", [path])
     assert rows(result, "commerce_customers", "customer_id", "country", "company_name") == [
         ("123", "DE", "Acme GmbH"), ("456", "FR", "Bleu SA"), ("789", "GB", "UK Ltd"), ("790", None, None)]
+
+
+def test_api_order_ship_to_country_from_any_address_field_a_query_asks_for(tmp_path: Path) -> None:
+    """An orders query asking for ``shippingAddress { countryCode }`` (deprecated, still served) or ``{ country }``
+    gave no ship-to country (the customers query read both): the expected entity and VAT treatment then rested on
+    the customer alone. Codes before names, shipping before billing."""
+    money = {"shopMoney": {"amount": "10.00", "currencyCode": "EUR"}}
+
+    def order(n: int, **addresses: object) -> dict[str, object]:
+        return {"id": f"gid://shopify/Order/{n}", "createdAt": "2026-06-01T10:00:00Z", "displayFinancialStatus": "PAID",
+                "totalPriceSet": money, "customer": {"id": "gid://shopify/Customer/5"}, **addresses}
+
+    page = {"data": {"orders": {"nodes": [
+        order(1, shippingAddress={"countryCode": "DE", "country": "Germany"}, billingAddress={"countryCodeV2": "FR"}),
+        order(2, shippingAddress={"country": "Austria"}, billingAddress={"countryCodeV2": "FR"}),
+        order(3, shippingAddress=None, billingAddress={"countryCode": "IT"}),
+        order(4, shippingAddress={"countryCodeV2": "ES"}),
+    ], "pageInfo": {"hasNextPage": False}}}}
+    path = tmp_path / "orders.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    assert rows(read("shopify_api", [path]), "orders", "order_id", "ship_to_country") == [
+        ("1", "DE"), ("2", "AT"), ("3", "IT"), ("4", "ES")]

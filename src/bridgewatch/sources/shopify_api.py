@@ -216,6 +216,13 @@ def _contacts() -> TableMap:
                  literal("company contact of a customer already linked to a company"))])
 
 
+def _address_country(graphql: str, rest: str) -> tuple[str, ...]:
+    """An order address's country paths, codes before names: GraphQL ``countryCodeV2`` (deprecated ``countryCode``,
+    or ``country`` alone as a query may ask), REST ``country_code`` (``country``)."""
+    return (f"$.{graphql}.countryCodeV2", f"$.{graphql}.countryCode", f"$.{rest}.country_code",
+            f"$.{graphql}.country", f"$.{rest}.country")
+
+
 def _orders(options: Mapping[str, Any]) -> TableMap:
     draft = "r.kind = 'draft'"
     status = js("$.displayFinancialStatus", "$.financial_status", "$.status")
@@ -237,8 +244,8 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
                        "$.total_price_set.shop_money.currency_code", "$.currency"),
         "total": number(js("$.totalPriceSet.shopMoney.amount", "$.totalPrice", "$.total_price_set.shop_money.amount",
                            "$.total_price")),
-        "ship_to_country": country(js("$.shippingAddress.countryCodeV2", "$.billingAddress.countryCodeV2",
-                                      "$.shipping_address.country_code", "$.billing_address.country_code")),
+        "ship_to_country": country(js(*_address_country("shippingAddress", "shipping_address"),
+                                      *_address_country("billingAddress", "billing_address"))),
         "tags": _tags(),
     }, exclude=[(f"{draft} AND upper(r.j ->> '$.status') = 'COMPLETED'",
                  literal("completed draft order (the order it became is read as an order)"))])

@@ -288,3 +288,28 @@ def test_api_order_ship_to_country_from_any_address_field_a_query_asks_for(tmp_p
     path.write_text(json.dumps(page), encoding="utf-8")
     assert rows(read("shopify_api", [path]), "orders", "order_id", "ship_to_country") == [
         ("1", "DE"), ("2", "AT"), ("3", "IT"), ("4", "ES")]
+
+
+def test_rest_draft_orders_are_quotes(tmp_path: Path) -> None:
+    """REST GET /draft_orders.json (and a single draft_order) was refused as a file of no known shape, stopping the
+    source; its drafts are quotes as GraphQL draftOrders are, a completed one excluded (its order is read)."""
+    drafts = {"draft_orders": [
+        {"id": 994118539, "email": "bob@example.com", "currency": "USD", "created_at": "2026-06-18T09:00:00-05:00",
+         "completed_at": None, "name": "#D2", "status": "open", "total_price": "398.00", "order_id": None, "tags": "",
+         "customer": {"id": 207119551, "email": "bob@example.com"}, "shipping_address": {"country_code": "US"},
+         "line_items": []},
+        {"id": 994118540, "email": "bob@example.com", "currency": "USD", "created_at": "2026-06-18T09:00:00-05:00",
+         "completed_at": "2026-06-18T10:00:00-05:00", "name": "#D3", "status": "completed", "total_price": "20.00",
+         "order_id": 450789469, "customer": {"id": 207119551}, "line_items": []}]}
+    single = {"draft_order": {"id": 994118541, "email": "c@example.com", "currency": "USD", "name": "#D4",
+                              "created_at": "2026-06-18T09:00:00Z", "status": "invoice_sent", "total_price": "1000.00",
+                              "customer": None, "line_items": []}}
+    (tmp_path / "draft_orders.json").write_text(json.dumps(drafts), encoding="utf-8")
+    (tmp_path / "draft_order.json").write_text(json.dumps(single), encoding="utf-8")
+    result = read("shopify_api", [tmp_path / "draft_order.json", tmp_path / "draft_orders.json"])
+    assert rows(result, "orders", "order_id", "customer_id", "quote", "status", "created_at", "currency", "total",
+                "ship_to_country") == [
+        ("draft-994118541", None, True, "invoice_sent", datetime(2026, 6, 18, 9, 0), "USD", Decimal("1000.00"), None),
+        ("draft-994118539", "207119551", True, "open", datetime(2026, 6, 18, 14, 0), "USD", Decimal("398.00"), "US")]
+    assert accounts(result)[("orders", "draft_orders.json")]["excluded"] == {
+        "completed draft order (the order it became is read as an order)": 1}

@@ -65,13 +65,16 @@ LAYOUT = JsonLayout(
             Envelope(f"$.data.{conn}.nodes", kind=kind), Envelope(f"$.data.{conn}.edges", ".node", kind=kind))),
         *(Envelope(f"$.data.{name}", kind=kind, single=True) for name, kind in SINGLE.items()),
         Envelope("$.orders", kind="order", when=ONLY_KEY), Envelope("$.customers", kind="customer", when=ONLY_KEY),
+        Envelope("$.draft_orders", kind="draft", when=ONLY_KEY),
+        Envelope("$.draft_order", kind="draft", single=True, when=ONLY_KEY),
         *(Envelope(f"$.{name}", single=True, when=ONLY_KEY) for name in SINGLE),
     ),
     kinds=(*((kind, f"starts_with(j ->> '$.id', 'gid://shopify/{gid}/')") for gid, kind in GID_KINDS.items()),
            ("child", "json_exists(j, '$.__parentId')"), ("order", REST_ORDER), ("customer", REST_CUSTOMER)),
     accepts=("Shopify GraphQL Admin responses (customers, orders, draftOrders, companies, companyLocations "
              "pages; single customer, order, draftOrder, company, companyLocation queries), bulk-operation "
-             "JSONL, and REST Admin JSON (orders, customers, customers/search, a single order or customer)"),
+             "JSONL, and REST Admin JSON (orders, customers, customers/search, draft_orders, a single order, "
+             "customer or draft_order)"),
 )
 PARENT_TYPE = "regexp_extract(r.j ->> '$.__parentId', 'gid://shopify/([A-Za-z]+)/', 1)"
 TYPE = "regexp_extract(r.j ->> '$.id', 'gid://shopify/([A-Za-z]+)/', 1)"

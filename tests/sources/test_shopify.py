@@ -313,3 +313,20 @@ def test_rest_draft_orders_are_quotes(tmp_path: Path) -> None:
         ("draft-994118539", "207119551", True, "open", datetime(2026, 6, 18, 14, 0), "USD", Decimal("398.00"), "US")]
     assert accounts(result)[("orders", "draft_orders.json")]["excluded"] == {
         "completed draft order (the order it became is read as an order)": 1}
+
+
+def test_api_display_name_standing_in_for_a_missing_name_is_no_name(tmp_path: Path) -> None:
+    """Shopify's displayName of a customer without a name is the email (else the phone); the worklist showed it as
+    the customer's name, where the CSV and REST routes give none. First and last name come before displayName."""
+    page = {"data": {"customers": {"nodes": [
+        {"id": "gid://shopify/Customer/1", "displayName": "ann@example.com", "firstName": None, "lastName": None,
+         "defaultEmailAddress": {"emailAddress": "Ann@example.com"}},
+        {"id": "gid://shopify/Customer/2", "displayName": "+16135550135", "defaultEmailAddress": None,
+         "defaultPhoneNumber": {"phoneNumber": "+16135550135"}},
+        {"id": "gid://shopify/Customer/3", "displayName": "Bob Ray", "defaultEmailAddress": {"emailAddress": "b@x.io"}},
+        {"id": "gid://shopify/Customer/4", "displayName": "Dr Cy Ng", "firstName": "Cy", "lastName": "Ng"},
+    ], "pageInfo": {"hasNextPage": False}}}}
+    path = tmp_path / "customers.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    assert rows(read("shopify_api", [path]), "commerce_customers", "customer_id", "name") == [
+        ("1", None), ("2", None), ("3", "Bob Ray"), ("4", "Cy Ng")]

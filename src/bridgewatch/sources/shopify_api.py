@@ -35,6 +35,7 @@ from bridgewatch.sources.shapes import (
     full_name,
     has_tag,
     in_list,
+    jpath,
     js,
     json_list,
     number,
@@ -179,8 +180,8 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "platform": PLATFORM,
         "customer_id": CUSTOMER_ID,
         "email": js("$.defaultEmailAddress.emailAddress", "$.email"),
-        "name": first(js("$.displayName"), full_name("r.j ->> '$.firstName'", "r.j ->> '$.lastName'"),
-                      full_name("r.j ->> '$.first_name'", "r.j ->> '$.last_name'")),
+        "name": first(full_name("r.j ->> '$.firstName'", "r.j ->> '$.lastName'"),
+                      full_name("r.j ->> '$.first_name'", "r.j ->> '$.last_name'"), _display_name("$")),
         "is_b2b": flag(f"COALESCE(json_array_length(r.j, '$.companyContactProfiles'), 0) > 0 "
                        f"OR l.company IS NOT NULL OR {tagged}"),
         "company_id": first(profile, Field("l.company")),
@@ -191,6 +192,15 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "tags": _tags(),
         "created_at": js("$.createdAt", "$.created_at"),
     })
+
+
+def _display_name(customer: str) -> Field:
+    """``displayName``, unless it is Shopify's stand-in for a customer without a name: the email, else the phone
+    (the other routes give such a customer no name)."""
+    shown = js(f"{customer}.displayName")
+    stand_ins = ", ".join(f"lower({jpath(f'{customer}.{k}')})" for k in (
+        "defaultEmailAddress.emailAddress", "email", "defaultPhoneNumber.phoneNumber", "phone"))
+    return Field(f"CASE WHEN lower({shown.sql}) IN ({stand_ins}) THEN NULL ELSE {shown.sql} END", shown.source)
 
 
 def _tags() -> Field:
@@ -209,8 +219,8 @@ def _contacts() -> TableMap:
         "platform": PLATFORM,
         "customer_id": cid,
         "email": js("$.customer.defaultEmailAddress.emailAddress", "$.customer.email"),
-        "name": first(js("$.customer.displayName"),
-                      full_name("r.j ->> '$.customer.firstName'", "r.j ->> '$.customer.lastName'")),
+        "name": first(full_name("r.j ->> '$.customer.firstName'", "r.j ->> '$.customer.lastName'"),
+                      _display_name("$.customer")),
         "is_b2b": const("true"),
         "company_id": tail_id(js("$.company.id", "$.__parentId")),
     }, exclude=[(f"{cid.sql} IS NULL", literal("company contact without a customer")),

@@ -330,3 +330,45 @@ def test_api_display_name_standing_in_for_a_missing_name_is_no_name(tmp_path: Pa
     path.write_text(json.dumps(page), encoding="utf-8")
     assert rows(read("shopify_api", [path]), "commerce_customers", "customer_id", "name") == [
         ("1", None), ("2", None), ("3", "Bob Ray"), ("4", "Cy Ng")]
+
+
+def test_orders_listed_under_their_customer_or_company_belong_to_it(tmp_path: Path) -> None:
+    """A bulk query of customers { orders } (or companies / locations / contacts { orders }) writes each Order line
+    with only its __parentId: the orders were read as guests' (no customer, no company). A saved page listing them
+    nested (customers { nodes { orders { nodes } } }) lost them altogether, unaccounted. Both now belong to their
+    parent; a nested list cut short (hasNextPage) is warned about."""
+    def order(n: int, **more: object) -> dict[str, object]:
+        return {"id": f"gid://shopify/Order/{n}", "createdAt": "2026-06-18T10:00:00Z",
+                "displayFinancialStatus": "PAID",
+                "totalPriceSet": {"shopMoney": {"amount": f"{n % 100}.00", "currencyCode": "EUR"}}, **more}
+
+    lines = [{"id": "gid://shopify/Customer/123", "email": "a@example.com"},
+             order(9001, __parentId="gid://shopify/Customer/123"),
+             {"id": "gid://shopify/LineItem/1", "quantity": 1, "__parentId": "gid://shopify/Order/9001"},
+             {"id": "gid://shopify/Company/77", "name": "Acme"},
+             order(9002, __parentId="gid://shopify/Company/77"),
+             {"id": "gid://shopify/CompanyLocation/55", "name": "HQ", "__parentId": "gid://shopify/Company/77"},
+             order(9003, __parentId="gid://shopify/CompanyLocation/55"),
+             {"id": "gid://shopify/CompanyContact/66", "customer": {"id": "gid://shopify/Customer/123"},
+              "__parentId": "gid://shopify/Company/77"},
+             order(9004, __parentId="gid://shopify/CompanyContact/66")]
+    bulk = tmp_path / "bulk.jsonl"
+    bulk.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    page = {"data": {"customers": {"nodes": [
+        {"id": "gid://shopify/Customer/200", "email": "b@example.com",
+         "orders": {"nodes": [order(9010), order(9011)], "pageInfo": {"hasNextPage": True}}},
+        {"id": "gid://shopify/Customer/201", "email": "c@example.com",
+         "orders": {"edges": [{"node": order(9012)}], "pageInfo": {"hasNextPage": False}}},
+    ], "pageInfo": {"hasNextPage": False}}}}
+    nested = tmp_path / "customers.json"
+    nested.write_text(json.dumps(page), encoding="utf-8")
+    result = read("shopify_api", [bulk, nested])
+    assert rows(result, "orders", "order_id", "customer_id", "company_id", "total") == [
+        ("9001", "123", None, Decimal("1.00")), ("9002", None, "77", Decimal("2.00")),
+        ("9003", None, "77", Decimal("3.00")), ("9004", "123", "77", Decimal("4.00")),
+        ("9010", "200", None, Decimal("10.00")), ("9011", "200", None, Decimal("11.00")),
+        ("9012", "201", None, Decimal("12.00"))]
+    assert [w.text for w in result.warnings] == [
+        "Shopify records list their orders nested (orders { nodes }) with pageInfo.hasNextPage true (1 of them), so "
+        "some of their orders are missing; ask for more orders per record, or save an orders query (or a bulk "
+        "operation) instead, or orders will look missing"]

@@ -41,7 +41,7 @@ from bridgewatch.sources.shapes import (
     number,
     tail_id,
 )
-from bridgewatch.sql import literal
+from bridgewatch.sql import literal, literal_list
 
 PLATFORM = const("shopify")
 CONNECTIONS = {"customers": "customer", "orders": "order", "draftOrders": "draft", "companies": "company",
@@ -77,6 +77,8 @@ LAYOUT = JsonLayout(
              "JSONL, and REST Admin JSON (orders, customers, customers/search, draft_orders, a single order, "
              "customer or draft_order)"),
 )
+ORDER_PARENTS = ("customer", "company", "location", "contact")
+"""Records whose nested ``orders`` connection is read as orders of theirs."""
 PARENT_TYPE = "regexp_extract(r.j ->> '$.__parentId', 'gid://shopify/([A-Za-z]+)/', 1)"
 TYPE = "regexp_extract(r.j ->> '$.id', 'gid://shopify/([A-Za-z]+)/', 1)"
 CONTACT_LISTS = ("$.contacts.nodes[*]", "$.contacts.edges[*].node", "$.contactProfiles.nodes[*]",
@@ -112,9 +114,20 @@ class ShopifyApiReader(VendorReader):
         load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        """Lift locations and contacts (the main contact too) nested in company nodes to records of their own."""
+        """Lift locations and contacts (the main contact too) nested in company nodes to records of their own, and
+        the orders nested in a customer, company, location or contact node (``orders { nodes }``), whose customer or
+        company is then their parent's."""
         self._lift(session, "location", ["$.locations.nodes[*]", "$.locations.edges[*].node"])
         self._lift(session, "contact", ["$.mainContact", *CONTACT_LISTS])
+        self._lift(session, "order", ["$.orders.nodes[*]", "$.orders.edges[*].node"], ORDER_PARENTS)
+        cut = session.con.execute(f"SELECT count(*), list(DISTINCT __file ORDER BY __file) FROM __rec WHERE kind IN "
+                                  f"{literal_list(ORDER_PARENTS)} AND TRY_CAST(j ->> '$.orders.pageInfo.hasNextPage' "
+                                  f"AS BOOLEAN)").fetchone()
+        if cut and cut[0]:
+            session.warn(f"Shopify records list their orders nested (orders {{ nodes }}) with pageInfo.hasNextPage "
+                         f"true ({cut[0]} of them), so some of their orders are missing; ask for more orders per "
+                         f"record, or save an orders query (or a bulk operation) instead, or orders will look missing",
+                         cut[1])
         pages = " UNION ALL ".join(f"SELECT {literal(c)} AS query, TRY_CAST(json ->> "
                                    f"{literal(f'$.data.{c}.pageInfo.hasNextPage')} AS BOOLEAN) AS more, __file "
                                    f"FROM __top" for c in CONNECTIONS)
@@ -124,7 +137,7 @@ class ShopifyApiReader(VendorReader):
                          f"missing", files)
 
     @staticmethod
-    def _lift(session: Session, kind: str, paths: list[str]) -> None:
+    def _lift(session: Session, kind: str, paths: list[str], parents: tuple[str, ...] = ("company",)) -> None:
         items = " || ".join(f"COALESCE(json_extract(c.j, {literal(p)}), [])" if p.endswith("]") or "[*]" in p
                             else f"COALESCE([json_extract(c.j, {literal(p)})], [])" for p in paths)
         session.con.execute(f"""
@@ -132,7 +145,7 @@ class ShopifyApiReader(VendorReader):
             SELECT c.__file, row_number() OVER (PARTITION BY c.__file ORDER BY c.__row, x.ord), '{kind}',
                    json_merge_patch(x.item, json_object('__parentId', c.j ->> '$.id'))
             FROM __rec AS c, unnest({items}) WITH ORDINALITY AS x(item, ord)
-            WHERE c.kind = 'company' AND json_type(x.item) = 'OBJECT'""")
+            WHERE c.kind IN ({", ".join(literal(k) for k in parents)}) AND json_type(x.item) = 'OBJECT'""")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _contacts(), _orders(options), _companies(), _locations(),
@@ -236,17 +249,32 @@ def _address_country(graphql: str, rest: str) -> tuple[str, ...]:
             f"$.{graphql}.country", f"$.{rest}.country")
 
 
+PARENTS = (f"(SELECT r.j ->> '$.id' AS pid, min({CONTACT_CUSTOMER.sql}) AS customer, "
+           f"min({tail_id(js('$.company.id', '$.__parentId')).sql}) AS company FROM (SELECT * FROM {{contact}} "
+           f"UNION ALL SELECT * FROM {{location}}) AS r WHERE r.j ->> '$.id' IS NOT NULL GROUP BY 1)")
+"""The customer and company of a company contact or location, for the orders a bulk query lists under one."""
+
+
+def _parent_id(gid_type: str) -> str:
+    """SQL: the id of a bulk line's parent of ``gid_type`` (an order listed under its Customer or Company)."""
+    return (f"CASE WHEN starts_with(r.j ->> '$.__parentId', 'gid://shopify/{gid_type}/') "
+            f"THEN {tail_id(js('$.__parentId')).sql} END")
+
+
 def _orders(options: Mapping[str, Any]) -> TableMap:
     draft = "r.kind = 'draft'"
     status = js("$.displayFinancialStatus", "$.financial_status", "$.status")
     inactive = in_list(status.sql, options["inactive_financial_statuses"])
-    return TableMap("orders", "(SELECT * FROM {order} UNION ALL SELECT * FROM {draft}) AS r", {
+    customer = gid("$.customer.legacyResourceId", "$.customer.id", "$.purchasingEntity.contact.customer.id",
+                   "$.purchasingEntity.id")
+    company = gid("$.purchasingEntity.company.id", "$.company.id")
+    return TableMap("orders", f"(SELECT * FROM {{order}} UNION ALL SELECT * FROM {{draft}}) AS r "
+                              f"LEFT JOIN {PARENTS} AS par ON par.pid = r.j ->> '$.__parentId'", {
         "platform": PLATFORM,
         "order_id": Field(f"CASE WHEN {draft} THEN 'draft-' || {gid('$.id').sql} "
                           f"ELSE {gid('$.legacyResourceId', '$.id').sql} END", "id"),
-        "customer_id": gid("$.customer.legacyResourceId", "$.customer.id", "$.purchasingEntity.contact.customer.id",
-                           "$.purchasingEntity.id"),
-        "company_id": gid("$.purchasingEntity.company.id", "$.company.id"),
+        "customer_id": Field(f"COALESCE({customer.sql}, {_parent_id('Customer')}, par.customer)", customer.source),
+        "company_id": Field(f"COALESCE({company.sql}, {_parent_id('Company')}, par.company)", company.source),
         "email": js("$.email", "$.contact_email"),
         "status": Field(f"CASE WHEN {draft} THEN r.j ->> '$.status' ELSE {status.sql} END", "displayFinancialStatus"),
         "cancelled": flag("COALESCE(r.j ->> '$.cancelledAt', r.j ->> '$.cancelled_at') IS NOT NULL"),

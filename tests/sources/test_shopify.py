@@ -372,3 +372,18 @@ def test_orders_listed_under_their_customer_or_company_belong_to_it(tmp_path: Pa
         "Shopify records list their orders nested (orders { nodes }) with pageInfo.hasNextPage true (1 of them), so "
         "some of their orders are missing; ask for more orders per record, or save an orders query (or a bulk "
         "operation) instead, or orders will look missing"]
+
+
+def test_rest_order_with_empty_strings_for_test_and_cancelled_at(tmp_path: Path) -> None:
+    """JSON written by a tool that keeps empty values as "" ("test": "", "cancelled_at": ""): the read stopped on a
+    DuckDB conversion traceback, and "" would have read as cancelled. Empty is absent, as null is."""
+    page = {"orders": [
+        {"id": 1, "email": "a@example.com", "created_at": "2026-06-18T10:00:00-04:00", "financial_status": "paid",
+         "currency": "USD", "total_price": "10.00", "cancelled_at": "", "test": "", "customer": {"id": 5}},
+        {"id": 2, "email": "b@example.com", "created_at": "2026-06-18T10:00:00-04:00", "financial_status": "paid",
+         "currency": "USD", "total_price": "12.00", "cancelled_at": "2026-06-18T11:00:00-04:00", "test": "true",
+         "customer": {"id": 6}}]}
+    path = tmp_path / "orders.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    assert rows(read("shopify_api", [path]), "orders", "order_id", "cancelled", "inactive") == [
+        ("1", False, False), ("2", True, True)]

@@ -359,6 +359,8 @@ def test_orders_listed_under_their_customer_or_company_belong_to_it(tmp_path: Pa
          "orders": {"nodes": [order(9010), order(9011)], "pageInfo": {"hasNextPage": True}}},
         {"id": "gid://shopify/Customer/201", "email": "c@example.com",
          "orders": {"edges": [{"node": order(9012)}], "pageInfo": {"hasNextPage": False}}},
+        {"id": "gid://shopify/Customer/202", "email": "d@example.com",  # references only, as the docs' query asks
+         "orders": {"edges": [{"node": {"id": "gid://shopify/Order/9013"}}]}},
     ], "pageInfo": {"hasNextPage": False}}}}
     nested = tmp_path / "customers.json"
     nested.write_text(json.dumps(page), encoding="utf-8")
@@ -368,6 +370,7 @@ def test_orders_listed_under_their_customer_or_company_belong_to_it(tmp_path: Pa
         ("9003", None, "77", Decimal("3.00")), ("9004", "123", "77", Decimal("4.00")),
         ("9010", "200", None, Decimal("10.00")), ("9011", "200", None, Decimal("11.00")),
         ("9012", "201", None, Decimal("12.00"))]
+    assert not problems(result)
     assert [w.text for w in result.warnings] == [
         "Shopify records list their orders nested (orders { nodes }) with pageInfo.hasNextPage true (1 of them), so "
         "some of their orders are missing; ask for more orders per record, or save an orders query (or a bulk "

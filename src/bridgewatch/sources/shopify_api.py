@@ -116,10 +116,12 @@ class ShopifyApiReader(VendorReader):
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Lift locations and contacts (the main contact too) nested in company nodes to records of their own, and
         the orders nested in a customer, company, location or contact node (``orders { nodes }``), whose customer or
-        company is then their parent's."""
+        company is then their parent's. A nested order without ``createdAt`` is a reference (``orders { nodes { id }
+        }``, as the docs' customer query asks), not an order read: it is left to the orders query."""
         self._lift(session, "location", ["$.locations.nodes[*]", "$.locations.edges[*].node"])
         self._lift(session, "contact", ["$.mainContact", *CONTACT_LISTS])
-        self._lift(session, "order", ["$.orders.nodes[*]", "$.orders.edges[*].node"], ORDER_PARENTS)
+        self._lift(session, "order", ["$.orders.nodes[*]", "$.orders.edges[*].node"], ORDER_PARENTS,
+                   "json_exists(x.item, '$.createdAt')")
         cut = session.con.execute(f"SELECT count(*), list(DISTINCT __file ORDER BY __file) FROM __rec WHERE kind IN "
                                   f"{literal_list(ORDER_PARENTS)} AND TRY_CAST(j ->> '$.orders.pageInfo.hasNextPage' "
                                   f"AS BOOLEAN)").fetchone()
@@ -137,7 +139,8 @@ class ShopifyApiReader(VendorReader):
                          f"missing", files)
 
     @staticmethod
-    def _lift(session: Session, kind: str, paths: list[str], parents: tuple[str, ...] = ("company",)) -> None:
+    def _lift(session: Session, kind: str, paths: list[str], parents: tuple[str, ...] = ("company",),
+              where: str = "TRUE") -> None:
         items = " || ".join(f"COALESCE(json_extract(c.j, {literal(p)}), [])" if p.endswith("]") or "[*]" in p
                             else f"COALESCE([json_extract(c.j, {literal(p)})], [])" for p in paths)
         session.con.execute(f"""
@@ -145,7 +148,8 @@ class ShopifyApiReader(VendorReader):
             SELECT c.__file, row_number() OVER (PARTITION BY c.__file ORDER BY c.__row, x.ord), '{kind}',
                    json_merge_patch(x.item, json_object('__parentId', c.j ->> '$.id'))
             FROM __rec AS c, unnest({items}) WITH ORDINALITY AS x(item, ord)
-            WHERE c.kind IN ({", ".join(literal(k) for k in parents)}) AND json_type(x.item) = 'OBJECT'""")
+            WHERE c.kind IN ({", ".join(literal(k) for k in parents)}) AND json_type(x.item) = 'OBJECT'
+              AND {where}""")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _contacts(), _orders(options), _companies(), _locations(),

@@ -351,7 +351,8 @@ def test_orders_listed_under_their_customer_or_company_belong_to_it(tmp_path: Pa
              order(9003, __parentId="gid://shopify/CompanyLocation/55"),
              {"id": "gid://shopify/CompanyContact/66", "customer": {"id": "gid://shopify/Customer/123"},
               "__parentId": "gid://shopify/Company/77"},
-             order(9004, __parentId="gid://shopify/CompanyContact/66")]
+             order(9004, __parentId="gid://shopify/CompanyContact/66"),
+             {"id": "gid://shopify/Order/9009", "__parentId": "gid://shopify/Customer/123"}]  # a reference only
     bulk = tmp_path / "bulk.jsonl"
     bulk.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     page = {"data": {"customers": {"nodes": [
@@ -371,6 +372,9 @@ def test_orders_listed_under_their_customer_or_company_belong_to_it(tmp_path: Pa
         ("9010", "200", None, Decimal("10.00")), ("9011", "200", None, Decimal("11.00")),
         ("9012", "201", None, Decimal("12.00"))]
     assert not problems(result)
+    assert accounts(result)[("orders", "bulk.jsonl")]["excluded"] == {
+        "LineItem line (child of Order)": 1,
+        "order named under another record without its fields (a reference: read the order from an orders query)": 1}
     assert [w.text for w in result.warnings] == [
         "Shopify records list their orders nested (orders { nodes }) with pageInfo.hasNextPage true (1 of them), so "
         "some of their orders are missing; ask for more orders per record, or save an orders query (or a bulk "

@@ -293,7 +293,10 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
                                       *_address_country("billingAddress", "billing_address"))),
         "tags": _tags(),
     }, exclude=[(f"{draft} AND upper(r.j ->> '$.status') = 'COMPLETED'",
-                 literal("completed draft order (the order it became is read as an order)"))])
+                 literal("completed draft order (the order it became is read as an order)")),
+                ("r.j ->> '$.__parentId' IS NOT NULL AND r.j ->> '$.createdAt' IS NULL",
+                 literal("order named under another record without its fields (a reference: read the order from an "
+                         "orders query)"))])
 
 
 def _companies() -> TableMap:

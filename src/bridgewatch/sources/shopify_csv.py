@@ -118,8 +118,8 @@ class ShopifyCsvReader(VendorReader):
         for kind in KINDS:
             k = self._kind(kind, options)
             session.declare(k.name, list(k.columns))
-        for kind, note in SCIENTIFIC_NOTES.items():
-            found = session.con.execute(f"SELECT __file, count(*), min(id) FROM {session.relation(kind)} WHERE "
+        for name, note in SCIENTIFIC_NOTES.items():
+            found = session.con.execute(f"SELECT __file, count(*), min(id) FROM {session.relation(name)} WHERE "
                                         f"regexp_matches(id, {literal(SCIENTIFIC)}) GROUP BY 1 ORDER BY 1").fetchall()
             for file, count, example in found:
                 session.note(Path(file), note.format(count=count, example=example))

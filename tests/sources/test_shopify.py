@@ -394,3 +394,25 @@ def test_rest_order_with_empty_strings_for_test_and_cancelled_at(tmp_path: Path)
     path.write_text(json.dumps(page), encoding="utf-8")
     assert rows(read("shopify_api", [path]), "orders", "order_id", "cancelled", "inactive") == [
         ("1", False, False), ("2", True, True)]
+
+
+def test_api_order_total_asked_in_presentment_money_only(tmp_path: Path) -> None:
+    """An orders query asking for totalPriceSet { presentmentMoney } only (what the buyer paid) gave no total, so the
+    order was quarantined (and the shop's currencyCode, when asked, would have been paired with no amount). The
+    presentment amount is read with its own currency; shopMoney, when given, still wins."""
+    page = {"data": {"orders": {"nodes": [
+        {"id": "gid://shopify/Order/1", "createdAt": "2026-06-01T10:00:00Z", "displayFinancialStatus": "PAID",
+         "currencyCode": "USD", "totalPriceSet": {"presentmentMoney": {"amount": "9.00", "currencyCode": "EUR"}},
+         "customer": {"id": "gid://shopify/Customer/5"}},
+        {"id": "gid://shopify/Order/2", "createdAt": "2026-06-01T10:00:00Z", "displayFinancialStatus": "PAID",
+         "totalPriceSet": {"shopMoney": {"amount": "10.00", "currencyCode": "USD"},
+                           "presentmentMoney": {"amount": "9.00", "currencyCode": "EUR"}},
+         "customer": {"id": "gid://shopify/Customer/5"}}], "pageInfo": {"hasNextPage": False}}}}
+    rest = {"order": {"id": 3, "created_at": "2026-06-01T10:00:00Z", "financial_status": "paid", "customer": {"id": 5},
+                      "total_price_set": {"presentment_money": {"amount": "7.00", "currency_code": "GBP"}}}}
+    (tmp_path / "orders.json").write_text(json.dumps(page), encoding="utf-8")
+    (tmp_path / "order.json").write_text(json.dumps(rest), encoding="utf-8")
+    result = read("shopify_api", [tmp_path / "orders.json", tmp_path / "order.json"])
+    assert rows(result, "orders", "order_id", "currency", "total") == [
+        ("1", "EUR", Decimal("9.00")), ("2", "USD", Decimal("10.00")), ("3", "GBP", Decimal("7.00"))]
+    assert not problems(result)

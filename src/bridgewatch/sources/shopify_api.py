@@ -246,6 +246,20 @@ def _contacts() -> TableMap:
                  literal("company contact of a customer already linked to a company"))])
 
 
+SHOP_TOTAL = js("$.totalPriceSet.shopMoney.amount", "$.totalPrice", "$.total_price_set.shop_money.amount",
+                "$.total_price")
+PRESENTMENT = {"amount": js("$.totalPriceSet.presentmentMoney.amount", "$.total_price_set.presentment_money.amount"),
+               "currencyCode": js("$.totalPriceSet.presentmentMoney.currencyCode",
+                                  "$.total_price_set.presentment_money.currency_code")}
+
+
+def _in_shop_money(shop: Field, part: str) -> Field:
+    """An order total's ``part`` in the shop currency, else (a query that asked for ``presentmentMoney`` only) in the
+    currency the buyer paid: amount and currency always from the same money object."""
+    return Field(f"CASE WHEN {SHOP_TOTAL.sql} IS NOT NULL THEN {shop.sql} ELSE {PRESENTMENT[part].sql} END",
+                 shop.source)
+
+
 def _address_country(graphql: str, rest: str) -> tuple[str, ...]:
     """An order address's country paths, codes before names: GraphQL ``countryCodeV2`` (deprecated ``countryCode``,
     or ``country`` alone as a query may ask), REST ``country_code`` (``country``)."""
@@ -285,10 +299,9 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "quote": flag(draft),
         "inactive": flag(f"COALESCE(TRY_CAST(r.j ->> '$.test' AS BOOLEAN), FALSE) OR {inactive}"),
         "created_at": js("$.createdAt", "$.created_at"),
-        "currency": js("$.totalPriceSet.shopMoney.currencyCode", "$.currencyCode",
-                       "$.total_price_set.shop_money.currency_code", "$.currency"),
-        "total": number(js("$.totalPriceSet.shopMoney.amount", "$.totalPrice", "$.total_price_set.shop_money.amount",
-                           "$.total_price")),
+        "currency": _in_shop_money(js("$.totalPriceSet.shopMoney.currencyCode", "$.currencyCode",
+                                      "$.total_price_set.shop_money.currency_code", "$.currency"), "currencyCode"),
+        "total": number(_in_shop_money(SHOP_TOTAL, "amount")),
         "ship_to_country": country(js(*_address_country("shippingAddress", "shipping_address"),
                                       *_address_country("billingAddress", "billing_address"))),
         "tags": _tags(),

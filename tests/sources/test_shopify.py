@@ -416,3 +416,31 @@ def test_api_order_total_asked_in_presentment_money_only(tmp_path: Path) -> None
     assert rows(result, "orders", "order_id", "currency", "total") == [
         ("1", "EUR", Decimal("9.00")), ("2", "USD", Decimal("10.00")), ("3", "GBP", Decimal("7.00"))]
     assert not problems(result)
+
+
+def test_a_contact_of_two_companies_gets_the_same_company_on_every_route(tmp_path: Path) -> None:
+    """A customer who is a contact of two companies: the GraphQL customers page took its first companyContactProfile,
+    the companies CSV and the company pages' contacts the least company id, so the routes put the customer (and its
+    orders) in different accounts. Every route now takes the least id."""
+    page = {"data": {"customers": {"nodes": [
+        {"id": "gid://shopify/Customer/1", "email": "a@example.com", "companyContactProfiles": [
+            {"company": {"id": "gid://shopify/Company/900"}}, {"company": {"id": "gid://shopify/Company/1000"}}]},
+        {"id": "gid://shopify/Customer/2", "email": "b@example.com",
+         "companyContactProfiles": [{"company": {"id": "gid://shopify/Company/77"}}]}],
+        "pageInfo": {"hasNextPage": False}}}}
+    api = tmp_path / "api"
+    api.mkdir()
+    (api / "customers.json").write_text(json.dumps(page), encoding="utf-8")
+    csv = tmp_path / "csv"
+    csv.mkdir()
+    (csv / "customers_export.csv").write_text(
+        "Customer ID,First Name,Last Name,Email\n'1,A,X,a@example.com\n'2,B,Y,b@example.com\n", encoding="utf-8")
+    (csv / "companies_export.csv").write_text(
+        "ID,Name,Location: ID,Customer: ID,Customer: Email\n"
+        "900,Nine,11,1,a@example.com\n1000,Thousand,12,1,a@example.com\n77,Seven,13,2,b@example.com\n",
+        encoding="utf-8")
+    expected = [("1", "1000"), ("2", "77")]
+    assert rows(read("shopify_api", [api / "customers.json"]), "commerce_customers", "customer_id",
+                "company_id") == expected
+    assert rows(read("shopify_csv", sorted(csv.glob("*.csv"))), "commerce_customers", "customer_id",
+                "company_id") == expected

@@ -189,7 +189,10 @@ def _snake(key: str) -> str:
 
 
 def _customers(options: Mapping[str, Any]) -> TableMap:
-    profile = gid("$.companyContactProfiles[0].company.id")
+    ids = "COALESCE(json_extract(r.j, '$.companyContactProfiles[*].company.id'), [])"
+    # A contact of several companies: the least id as text, as the contacts' links and the companies CSV take it.
+    each = tail_id(Field(blank("x ->> '$'"))).sql
+    profile = f"list_min(list_transform({ids}, lambda x: {each}))"
     tagged = has_tag(_tags().sql, options["b2b_tag"])
     source = (f"{{customer}} AS r LEFT JOIN {LINKS} AS l ON l.cid = {CUSTOMER_ID.sql} LEFT JOIN {CHILD_ADDRESSES} "
               f"AS ca ON ca.parent = r.j ->> '$.id' AND ca.aid = {DEFAULT_ID}")
@@ -201,7 +204,7 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
                       full_name("r.j ->> '$.first_name'", "r.j ->> '$.last_name'"), _display_name("$")),
         "is_b2b": flag(f"COALESCE(json_array_length(r.j, '$.companyContactProfiles'), 0) > 0 "
                        f"OR l.company IS NOT NULL OR {tagged}"),
-        "company_id": first(profile, Field("l.company")),
+        "company_id": Field(f"least({profile}, l.company)", "companyContactProfiles[].company.id"),
         "company_name": _address("company"),
         "vat_number": js(options["vat_path"]) if options["vat_path"] else const(None),
         "account_ref": js(options["account_ref_path"]) if options["account_ref_path"] else const(None),

@@ -361,7 +361,7 @@ def test_orders_listed_under_their_customer_or_company_belong_to_it(tmp_path: Pa
         {"id": "gid://shopify/Customer/201", "email": "c@example.com",
          "orders": {"edges": [{"node": order(9012)}], "pageInfo": {"hasNextPage": False}}},
         {"id": "gid://shopify/Customer/202", "email": "d@example.com",  # references only, as the docs' query asks
-         "orders": {"edges": [{"node": {"id": "gid://shopify/Order/9013"}}]}},
+         "orders": {"edges": [{"node": {"id": "gid://shopify/Order/9013"}}], "pageInfo": {"hasNextPage": True}}},
     ], "pageInfo": {"hasNextPage": False}}}}
     nested = tmp_path / "customers.json"
     nested.write_text(json.dumps(page), encoding="utf-8")

@@ -122,9 +122,11 @@ class ShopifyApiReader(VendorReader):
         self._lift(session, "contact", ["$.mainContact", *CONTACT_LISTS])
         self._lift(session, "order", ["$.orders.nodes[*]", "$.orders.edges[*].node"], ORDER_PARENTS,
                    "json_exists(x.item, '$.createdAt')")
+        # Only lists that are read (their orders have createdAt): a list of references says nothing missing.
         cut = session.con.execute(f"SELECT count(*), list(DISTINCT __file ORDER BY __file) FROM __rec WHERE kind IN "
                                   f"{literal_list(ORDER_PARENTS)} AND TRY_CAST(j ->> '$.orders.pageInfo.hasNextPage' "
-                                  f"AS BOOLEAN)").fetchone()
+                                  f"AS BOOLEAN) AND (json_exists(j, '$.orders.nodes[0].createdAt') "
+                                  f"OR json_exists(j, '$.orders.edges[0].node.createdAt'))").fetchone()
         if cut and cut[0]:
             session.warn(f"Shopify records list their orders nested (orders {{ nodes }}) with pageInfo.hasNextPage "
                          f"true ({cut[0]} of them), so some of their orders are missing; ask for more orders per "

@@ -141,6 +141,28 @@ def bulk(exports: Path, s: Scenario) -> Sources:
     return {"shop": {"reader": "shopify_api", "path": "exports/shopify_bulk/bulk.jsonl"}}
 
 
+def bulk_customer_orders(exports: Path, s: Scenario) -> Sources:
+    """A bulk query of customers { orders } plus companies: each customer's Order lines name it only by their
+    __parentId (no customer field); a guest's order, which no customer lists, comes from an orders query."""
+    lines: Rows = []
+    for c in rows(s, "commerce_customers"):
+        lines.append(_gql_customer(c))
+        lines += [{k: val for k, val in _gql_order(o).items() if k != "customer"}
+                  | {"__parentId": _gid("Customer", c["customer_id"])}
+                  for o in rows(s, "orders", customer_id=c["customer_id"])]
+    lines += [_gql_order(o) for o in rows(s, "orders") if not v(o, "customer_id")]
+    for c in rows(s, "companies"):
+        parent = _gid("Company", c["company_id"])
+        lines.append({k: val for k, val in _gql_company(s, c, "nodes").items() if k not in ("locations", "contacts")})
+        lines += [loc | {"__parentId": parent} for loc in _locations(s, c["company_id"])]
+        lines += [{"id": _gid("CompanyContact", f"9{p['customer_id'][-4:]}"), "customer": {"id": _gid(
+            "Customer", p["customer_id"])}, "__parentId": parent} for p in _contacts(s, c["company_id"])]
+    path = exports / "shopify_bulk" / "customer_orders.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    return {"shop": {"reader": "shopify_api", "path": "exports/shopify_bulk/customer_orders.jsonl"}}
+
+
 # -- REST ----------------------------------------------------------------------------------------
 
 def _rest_customer(c: dict[str, Any]) -> dict[str, Any]:
@@ -256,6 +278,7 @@ def csv_and_graphql_companies(exports: Path, s: Scenario) -> Sources:
             "companies": {"reader": "shopify_api", "path": companies}}
 
 
-ROUTES = {"graphql": graphql, "bulk_jsonl": bulk, "rest_and_graphql_companies": rest_and_graphql_companies,
+ROUTES = {"graphql": graphql, "bulk_jsonl": bulk, "bulk_customer_orders": bulk_customer_orders,
+          "rest_and_graphql_companies": rest_and_graphql_companies,
           "admin_csv": admin_csv, "admin_csv_contacts_by_email": admin_csv_contacts_by_email,
           "csv_and_graphql_companies": csv_and_graphql_companies}

@@ -251,3 +251,59 @@ def test_b2b_edition_orders_follow_the_sources_status_options_as_v2_orders_do(tm
     assert rows(v2_only, "orders", "order_id", "inactive") == rows(b2b_only, "orders", "order_id", "inactive")
     assert rows(read("bigcommerce_api", [tmp_path / "b2b_orders.json"]), "orders", "inactive") == [
         (False,), (True,), (True,)]
+
+
+def test_saved_customer_addresses_pages_give_customers_their_country(tmp_path: Path) -> None:
+    """GET /v3/customers/addresses pages (and v2 /customers/{id}/addresses responses) are how a pull without
+    include=addresses gets countries: such a file stopped the source ('no record of a known shape'). Each customer
+    takes its first address's country (lowest id, as include=addresses lists them); inline addresses still win; the
+    addresses are accounted as excluded, never read as customers."""
+    customers = {"data": [
+        {"id": 11, "email": "a@example.com", "first_name": "A", "last_name": "X", "customer_group_id": 0},
+        {"id": 12, "email": "b@example.com", "first_name": "B", "last_name": "Y", "customer_group_id": 0,
+         "addresses": [{"country_code": "FR"}]},
+        {"id": 13, "email": "c@example.com", "first_name": "C", "last_name": "Z", "customer_group_id": 0}],
+        "meta": {"pagination": {"total": 3, "count": 3, "current_page": 1, "total_pages": 1}}}
+    addresses = {"data": [
+        {"id": 7, "customer_id": 11, "address1": "1 Rue", "city": "Berlin", "country_code": "DE", "country": "Germany"},
+        {"id": 5, "customer_id": 11, "address1": "2 Gasse", "city": "Wien", "country_code": "AT", "country": "Austria"},
+        {"id": 9, "customer_id": 12, "address1": "3 St", "city": "Leeds", "country_code": "GB",
+         "country": "United Kingdom"},
+        {"id": 10, "customer_id": 99, "address1": "4 St", "city": "York", "country_code": "GB",
+         "country": "United Kingdom"}],
+        "meta": {"pagination": {"total": 4, "count": 4, "current_page": 1, "total_pages": 1}}}
+    v2 = [{"id": 3, "customer_id": 13, "street_1": "1 Calle", "city": "Madrid", "country": "Spain",
+           "country_iso2": "ES"}]
+    for name, body in (("customers.json", customers), ("addresses.json", addresses), ("v2_addresses.json", v2)):
+        (tmp_path / name).write_text(json.dumps(body), encoding="utf-8")
+    result = read("bigcommerce_api", sorted(tmp_path.glob("*.json")))
+    assert rows(result, "commerce_customers", "customer_id", "country") == [("11", "AT"), ("12", "FR"), ("13", "ES")]
+    assert accounts(result)[("commerce_customers", "addresses.json")]["excluded"] == {
+        "customer address: applied to its customer's country": 3,
+        "address of a customer not in the source (nothing to apply it to)": 1}
+
+
+def test_saved_form_field_values_pages_give_customers_their_vat_and_account(tmp_path: Path) -> None:
+    """A pull without include=formfields saves the customers' form fields as GET /v3/customers/form-field-values
+    pages: such a file stopped the source, and without it the VAT number (the first match key) was lost. Each
+    customer's named field (any case) is read from them; its inline form_fields still win."""
+    customers = {"data": [
+        {"id": 11, "email": "a@example.com", "first_name": "A", "last_name": "X"},
+        {"id": 12, "email": "b@example.com", "first_name": "B", "last_name": "Y",
+         "form_fields": [{"name": "VAT number", "value": "FR40303265045"}]}],
+        "meta": {"pagination": {"total": 2, "count": 2, "current_page": 1, "total_pages": 1}}}
+    values = {"data": [
+        {"name": "VAT number", "value": "DE811907980", "customer_id": 11},
+        {"name": "ERP account", "value": "C-1001", "customer_id": 11},
+        {"name": "vat NUMBER", "value": "GB980780684", "customer_id": 12},
+        {"name": "VAT number", "value": "ATU99999999", "address_id": 5},
+        {"name": "VAT number", "value": "ESB12345678", "customer_id": 99}],
+        "meta": {"pagination": {"total": 5, "count": 5, "current_page": 1, "total_pages": 1}}}
+    (tmp_path / "customers.json").write_text(json.dumps(customers), encoding="utf-8")
+    (tmp_path / "form_field_values.json").write_text(json.dumps(values), encoding="utf-8")
+    result = read("bigcommerce_api", sorted(tmp_path.glob("*.json")), account_ref_field="ERP account")
+    assert rows(result, "commerce_customers", "customer_id", "vat_number", "account_ref") == [
+        ("11", "DE811907980", "C-1001"), ("12", "FR40303265045", None)]
+    assert accounts(result)[("commerce_customers", "form_field_values.json")]["excluded"] == {
+        "form field value: applied to its customer": 3, "form field value of an address (not read)": 1,
+        "form field value of a customer not in the source (nothing to apply it to)": 1}

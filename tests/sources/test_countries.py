@@ -128,3 +128,17 @@ def test_each_retired_key_has_one_reason_and_the_lookup_never_finds_it() -> None
     keys = countries.retired_table().column("key").to_pylist()
     assert len(keys) == len(set(keys)) == 15  # sixteen names; "St Martin" and "Saint Martin" share a key
     assert set(keys) & set(countries.lookup_table().column("key").to_pylist()) == set()
+
+
+def test_shopify_codes_for_ascension_and_tristan_da_cunha_are_saint_helena(tmp_path: Path) -> None:
+    """Shopify's country list has AC (Ascension Island) and TA (Tristan da Cunha), codes ISO 3166 reserves for
+    parts of Saint Helena, Ascension and Tristan da Cunha (SH): an order shipped there was quarantined as an
+    unknown country (the order lost from the count); it reads as SH on every route."""
+    (tmp_path / "orders_export.csv").write_text(
+        "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Id,Shipping Country\n"
+        "#1,a@example.com,paid,GBP,1.00,2026-04-05 21:06:21 +0100,1,11,AC\n"
+        "#2,a@example.com,paid,GBP,2.00,2026-04-05 21:06:21 +0100,1,12,TA\n"
+        "#3,a@example.com,paid,GBP,3.00,2026-04-05 21:06:21 +0100,1,13,Tristan da Cunha\n", encoding="utf-8")
+    result = read("shopify_csv", [tmp_path / "orders_export.csv"])
+    assert rows(result, "orders", "order_id", "ship_to_country") == [("11", "SH"), ("12", "SH"), ("13", "SH")]
+    assert not problems(result)

@@ -72,8 +72,9 @@ def test_a_json_file_of_unknown_records_is_an_error_naming_the_file_and_the_layo
         read("bigcommerce_api", [other])
     assert str(err.value).splitlines()[0] == (
         f"{other}: no record in this file has a shape this reader knows (the first has keys: results). It reads "
-        f"BigCommerce v3 customers pages, v2 orders pages (bare arrays) or single orders, v2 order shipping "
-        f"addresses, and B2B Edition companies, users, orders and quotes pages. Check the source's reader and path.")
+        f"BigCommerce v3 customers pages, v3 customer addresses and form field values pages (or v2 customer "
+        f"addresses), v2 orders pages (bare arrays) or single orders, v2 order shipping addresses, and B2B Edition "
+        f"companies, users, orders and quotes pages. Check the source's reader and path.")
 
 
 def test_unknown_records_beside_known_ones_are_quarantined_one_by_one(tmp_path: Path) -> None:

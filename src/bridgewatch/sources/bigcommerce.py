@@ -62,11 +62,16 @@ LAYOUT = JsonLayout(
         ("user", "json_exists(j, '$.customerId') AND json_exists(j, '$.companyId')"),
         ("shipping_address", "json_exists(j, '$.order_id') AND (json_exists(j, '$.shipping_method') "
                              "OR json_exists(j, '$.items_total'))"),
+        ("form_field", "json_exists(j, '$.name') AND json_exists(j, '$.value') "
+                       "AND (json_exists(j, '$.customer_id') OR json_exists(j, '$.address_id'))"),
+        ("customer_address", "json_exists(j, '$.customer_id') AND NOT json_exists(j, '$.email') "
+                             "AND (json_exists(j, '$.address1') OR json_exists(j, '$.street_1'))"),
         ("customer", "json_exists(j, '$.email') AND (json_exists(j, '$.id') OR json_exists(j, '$.first_name') "
                      "OR json_exists(j, '$.customer_group_id'))"),
     ),
-    accepts=("BigCommerce v3 customers pages, v2 orders pages (bare arrays) or single orders, v2 order shipping "
-             "addresses, and B2B Edition companies, users, orders and quotes pages"),
+    accepts=("BigCommerce v3 customers pages, v3 customer addresses and form field values pages (or v2 customer "
+             "addresses), v2 orders pages (bare arrays) or single orders, v2 order shipping addresses, and B2B Edition "
+             "companies, users, orders and quotes pages"),
 )
 
 
@@ -114,7 +119,8 @@ class BigCommerceApiReader(VendorReader):
 
     name = "bigcommerce_api"
     produces = ("orders", "commerce_customers", "companies")
-    kinds = ("order", "b2b_order", "quote", "company", "user", "shipping_address", "customer")
+    kinds = ("order", "b2b_order", "quote", "company", "user", "shipping_address", "form_field", "customer_address",
+             "customer")
     options: ClassVar[Mapping[str, Option]] = {
         **COMMON_OPTIONS,
         "vat_field": Option("VAT number", "Name of the customer form field / B2B company extra field holding "
@@ -154,7 +160,7 @@ class BigCommerceApiReader(VendorReader):
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_customers(options), _users(), _orders(options), _b2b_orders(options), _quotes(), _companies(options),
-                _shipping_addresses(), unrecognised("orders", "BigCommerce")]
+                _shipping_addresses(), _customer_addresses(), _form_fields(), unrecognised("orders", "BigCommerce")]
 
 
 SHIP_TO_CODE = ("$.consignments[0].shipping[0].country_iso2", "$.consignments.shipping[0].country_iso2",
@@ -176,6 +182,11 @@ def _ship_to() -> Field:
     the shipping addresses; a pickup or digital order has none). Codes before names, as each form carries."""
     return Field(f"COALESCE({js(*SHIP_TO_CODE).sql}, s.code, {js(*SHIP_TO_NAME).sql}, s.name, {js(*BILLING).sql})",
                  "shipping_addresses")
+ADDRESS_CODE = "COALESCE(j ->> '$.country_code', j ->> '$.country_iso2')"
+ADDRESSED = (f"(SELECT j ->> '$.customer_id' AS cid, arg_min({blank(ADDRESS_CODE)}, {_FIRST_SHIPPED}) AS code, "
+             f"arg_min({blank(JSON_COUNTRY)}, {_FIRST_SHIPPED}) AS name FROM {{customer_address}} GROUP BY 1)")
+"""The first (lowest id) address of each customer, from saved ``GET /v3/customers/addresses`` pages (or v2
+``/customers/{id}/addresses`` responses)."""
 USER_LINKS = ("(SELECT j ->> '$.customerId' AS cid, min(j ->> '$.companyId') AS company FROM {user} "
               "GROUP BY 1)")
 ORDER_LINKS = ("(SELECT j ->> '$.bcOrderId' AS oid, min(j ->> '$.companyId') AS company FROM {b2b_order} "
@@ -186,9 +197,26 @@ def _custom(field_option: str | None, array: str, key: str, value: str) -> Field
     return Field(json_pick(array, key, field_option, value), field_option) if field_option else const(None)
 
 
+def _form_value(field_option: str | None, alias: str) -> tuple[Field, str]:
+    """A customer's form field named ``field_option``: from its ``form_fields`` (``include=formfields``), else from
+    saved ``GET /v3/customers/form-field-values`` pages; with the join (aliased ``alias``) that reads the latter."""
+    if not field_option:
+        return const(None), ""
+    values = (f"(SELECT j ->> '$.customer_id' AS cid, arg_min(j ->> '$.value', __file || lpad(CAST(__row AS VARCHAR), "
+              f"12, '0')) AS value FROM {{form_field}} WHERE lower(j ->> '$.name') = lower({literal(field_option)}) "
+              f"AND j ->> '$.customer_id' IS NOT NULL GROUP BY 1)")
+    inline = _custom(field_option, "$.form_fields", "name", "value")
+    return (Field(f"COALESCE({inline.sql}, {blank(f'{alias}.value')})", field_option),
+            f" LEFT JOIN {values} AS {alias} ON {alias}.cid = r.j ->> '$.id'")
+
+
 def _customers(options: Mapping[str, Any]) -> TableMap:
     group = in_list("r.j ->> '$.customer_group_id'", options["b2b_group_ids"])
-    return TableMap("commerce_customers", f"{{customer}} AS r LEFT JOIN {USER_LINKS} AS l ON l.cid = r.j ->> '$.id'", {
+    vat, vat_join = _form_value(options["vat_field"], "fv")
+    ref, ref_join = _form_value(options["account_ref_field"], "fr")
+    source = (f"{{customer}} AS r LEFT JOIN {USER_LINKS} AS l ON l.cid = r.j ->> '$.id' "
+              f"LEFT JOIN {ADDRESSED} AS a ON a.cid = r.j ->> '$.id'{vat_join}{ref_join}")
+    return TableMap("commerce_customers", source, {
         "platform": PLATFORM,
         "customer_id": js("$.id"),
         "email": js("$.email"),
@@ -196,9 +224,10 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
         "is_b2b": flag(f"l.company IS NOT NULL OR {group}"),
         "company_id": Field("l.company"),
         "company_name": js("$.company"),
-        "vat_number": _custom(options["vat_field"], "$.form_fields", "name", "value"),
-        "account_ref": _custom(options["account_ref_field"], "$.form_fields", "name", "value"),
-        "country": country(js("$.addresses[0].country_code", "$.addresses[0].country")),
+        "vat_number": vat,
+        "account_ref": ref,
+        "country": country(Field(f"COALESCE({js('$.addresses[0].country_code').sql}, a.code, "
+                                 f"{js('$.addresses[0].country').sql}, a.name)", "addresses[0].country_code")),
         "created_at": rfc2822(js("$.date_created")),  # v3: ISO (passed as it is); legacy v2: RFC-2822
     })
 
@@ -283,6 +312,31 @@ def _shipping_addresses() -> TableMap:
         "order_id": js("$.order_id"),
     }, exclude=[("k.oid IS NOT NULL", literal("shipping address: applied to its order's ship-to country")),
                 ("TRUE", literal("shipping address of an order not in the source (nothing to apply it to)"))])
+
+
+def _customer_addresses() -> TableMap:
+    """Saved customer addresses pages: each address gives its customer's country (the first address of a customer, as
+    ``include=addresses`` does), never read as a customer itself."""
+    known = "(SELECT DISTINCT j ->> '$.id' AS cid FROM {customer})"
+    return TableMap("commerce_customers", f"{{customer_address}} AS r LEFT JOIN {known} AS k "
+                                          f"ON k.cid = r.j ->> '$.customer_id'", {
+        "platform": PLATFORM,
+        "customer_id": js("$.customer_id"),
+    }, exclude=[("k.cid IS NOT NULL", literal("customer address: applied to its customer's country")),
+                ("TRUE", literal("address of a customer not in the source (nothing to apply it to)"))])
+
+
+def _form_fields() -> TableMap:
+    """Saved form field values pages: a customer's values give its ``vat_field`` / ``account_ref_field``; an address's
+    (``address_id``) are not read."""
+    known = "(SELECT DISTINCT j ->> '$.id' AS cid FROM {customer})"
+    return TableMap("commerce_customers", f"{{form_field}} AS r LEFT JOIN {known} AS k "
+                                          f"ON k.cid = r.j ->> '$.customer_id'", {
+        "platform": PLATFORM,
+        "customer_id": js("$.customer_id"),
+    }, exclude=[("k.cid IS NOT NULL", literal("form field value: applied to its customer")),
+                ("r.j ->> '$.customer_id' IS NULL", literal("form field value of an address (not read)")),
+                ("TRUE", literal("form field value of a customer not in the source (nothing to apply it to)"))])
 
 
 def _quotes() -> TableMap:

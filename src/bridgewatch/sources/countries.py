@@ -54,6 +54,7 @@ VARIANTS: dict[str, str] = {
     "Ivory Coast": "CI", "Macedonia": "MK", "Swaziland": "SZ", "Burma": "MM", "Cape Verde": "CV",
     "Hong Kong SAR": "HK", "Macau": "MO", "Kosovo": "XK", "XK": "XK", "EL": "GR",
     "UAE": "AE", "US Virgin Islands": "VI", "Sint Maarten": "SX", "Saint Helena": "SH", "East Timor": "TL",
+    "AC": "SH", "Ascension Island": "SH", "Ascension": "SH", "TA": "SH", "Tristan da Cunha": "SH",
     "Palestine": "PS", "Democratic Republic of the Congo": "CD", "DR Congo": "CD", "Falkland Islands": "FK",
     "Holy See": "VA", "Libyan Arab Jamahiriya": "LY",
     # Names written "surname first" in reference lists (the CIA World Factbook's, many ERPs' pick lists).
@@ -66,7 +67,9 @@ VARIANTS: dict[str, str] = {
     "East Germany": "DE", "West Germany": "DE",
 }
 """Everyday names and codes ISO 3166 does not list (``XK`` Kosovo is the code vendors use; ``EL`` is
-Greece's EU code; "Libyan Arab Jamahiriya" is Libya's name before 2011). Spelling variants need no entry
+Greece's EU code; ``AC`` Ascension Island and ``TA`` Tristan da Cunha, codes ISO reserves and Shopify's country
+list uses, are parts of Saint Helena, Ascension and Tristan da Cunha, ``SH``; "Libyan Arab Jamahiriya" is Libya's
+name before 2011). Spelling variants need no entry
 here: :func:`key_sql` already reads "&" as "and", a leading "St" as "Saint" and "Bahamas, The" as
 "Bahamas"."""
 RETIRED: dict[str, str] = {

@@ -26,6 +26,7 @@ from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import load_csv, match_kind, read_head
 from bridgewatch.sources.shapes import (
     Field,
+    Rule,
     col,
     const,
     first,
@@ -117,6 +118,11 @@ class ShopifyCsvReader(VendorReader):
         for kind in KINDS:
             k = self._kind(kind, options)
             session.declare(k.name, list(k.columns))
+        for name, note in SCIENTIFIC_NOTES.items():
+            found = session.con.execute(f"SELECT __file, count(*), min(id) FROM {session.relation(name)} WHERE "
+                                        f"regexp_matches(id, {literal(SCIENTIFIC)}) GROUP BY 1 ORDER BY 1").fetchall()
+            for file, count, example in found:
+                session.note(Path(file), note.format(count=count, example=example))
 
     @staticmethod
     def _kind(kind: TabularKind, options: Mapping[str, Any]) -> TabularKind:
@@ -131,13 +137,33 @@ class ShopifyCsvReader(VendorReader):
         return maps + ([_order_customers()] if options["email_as_customer_id"] else [])
 
 
-CUSTOMER_ID = "COALESCE(NULLIF(regexp_replace(trim({0}.id), '^''', ''), ''), lower(trim({0}.email)))"
-"""Exports before 2023 have no Customer ID: the email identifies the customer then."""
+SCIENTIFIC = "^[0-9]+([.,][0-9]+)?[eE][+]?[0-9]+$"
+"""An id in scientific notation (``6.29549E+12``), as Excel's General format shows an id of 12 digits or more and
+writes it into a CSV it saves (the orders export's ``Id`` has no ``'`` to stop it): its last digits are lost, so
+the ids of one shop, close to each other, become one."""
 
 
 def strip_id(sql: str) -> str:
-    """An id cell without the spreadsheet-safe leading ``'``; empty = NULL."""
-    return f"NULLIF(regexp_replace(trim({sql}), '^''', ''), '')"
+    """An id cell without the spreadsheet-safe leading ``'``; empty, or in scientific notation (digits lost), = NULL."""
+    bare = f"regexp_replace(trim({sql}), '^''', '')"
+    return f"CASE WHEN NOT regexp_matches({bare}, {literal(SCIENTIFIC)}) THEN NULLIF({bare}, '') END"
+
+
+SCIENTIFIC_NOTES = {
+    "orders": ("{count} Id values are in scientific notation ({example}), as Excel writes long ids into a CSV it "
+               "saves: their digits are lost, so these orders are keyed by Name (#1001), not by the id the API gives; "
+               "export the orders again and read the CSV as Shopify wrote it (or the workbook saved from it)"),
+    "customers": ("{count} Customer ID values are in scientific notation ({example}), as Excel writes long ids into "
+                  "a CSV it saves: their digits are lost, so these customers are keyed by their email; export the "
+                  "customers again and read the CSV as Shopify wrote it (or the workbook saved from it)"),
+}
+"""What a file is told when some of its ids are in scientific notation (its rows are read, keyed otherwise)."""
+SCIENTIFIC_ID = ("a number in scientific notation, as a spreadsheet saves a long id it shows in General format: its "
+                 "last digits are lost and the customer has no email to be known by; export the customers again and "
+                 "read the CSV as Shopify wrote it (or the workbook saved from it)")
+CUSTOMER_ID = f"COALESCE({strip_id('{0}.id')}, lower(trim({{0}}.email)))"
+"""Exports before 2023 have no Customer ID: the email identifies the customer then, as it does a customer whose id a
+spreadsheet wrote in scientific notation."""
 
 
 NO_CONTACT = "COALESCE(trim(r.customer_id), '') = '' AND COALESCE(trim(r.customer_email), '') = ''"
@@ -161,7 +187,9 @@ def _customers(options: Mapping[str, Any]) -> TableMap:
               f"LEFT JOIN {_links('email')} AS le ON le.k = lower(trim(r.email))")
     return TableMap("commerce_customers", source, {
         "platform": PLATFORM,
-        "customer_id": Field(CUSTOMER_ID.format("r"), "Customer ID"),
+        "customer_id": Field(f"COALESCE({CUSTOMER_ID.format('r')}, NULLIF(trim(r.id), ''))", "Customer ID", rules=(
+            Rule("r.id", f"{CUSTOMER_ID.format('r')} IS NULL AND regexp_matches(trim(r.id), {literal(SCIENTIFIC)})",
+                 SCIENTIFIC_ID),)),
         "email": col("email", "Email"),
         "name": full_name("r.first_name", "r.last_name"),
         "is_b2b": flag(f"COALESCE(l.company, le.company) IS NOT NULL OR {tagged}"),
@@ -200,7 +228,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
               f"LEFT JOIN {PHONES} AS p ON p.ph = CASE WHEN {NO_EMAIL} THEN {phone_key('r.phone')} END")
     return TableMap("orders", source, {
         "platform": PLATFORM,
-        "order_id": first(col("id", "Id"), col("name", "Name")),
+        "order_id": first(Field(strip_id("r.id"), "Id"), col("name", "Name")),
         "customer_id": Field(f"COALESCE(c.cid, p.cid{fallback})", "Email"),
         "email": col("email", "Email"),
         "status": col("financial_status", "Financial Status"),

@@ -190,16 +190,56 @@ def _raise_failure(path: Path, layer: str, elem: ET.Element) -> None:
 
 
 def _warn_incomplete(session: Session, pages: list[dict[str, str]]) -> None:
-    """A query whose pages all say more records remain was not read to the end: say so."""
+    """Warn for each query whose pages read leave customers out: no page reaches ``numremaining="0"``, or the
+    pages hold fewer than the query's ``totalcount`` (a ``readMore`` or ``query`` page in the middle is missing).
+
+    ``readByQuery`` / ``readMore`` pages are one query by their ``resultId``; ``query`` pages carry none (they
+    page by ``offset``), so they are one query by ``listtype`` and ``totalcount``; other pages (a ``read``, or
+    pages saying neither) stand alone.
+    """
     by_query: dict[str, list[dict[str, str]]] = {}
     for page in pages:
-        by_query.setdefault(page.get("resultId") or page["file"], []).append(page)
-    for result_id, group in by_query.items():
-        left = min(int(p.get("numremaining") or 0) for p in group)
-        if left > 0:
-            session.warn(f"Intacct query {result_id} stops with numremaining={left} (last file {group[-1]['file']}); "
-                         f"fetch the rest with readMore and add those responses to the source",
-                         [p["file"] for p in group])
+        total = _number(page.get("totalcount"))
+        key = (f"query {page['resultId']}" if page.get("resultId") else
+               f"{page.get('listtype', '').upper()} query (totalcount={total})" if total is not None else
+               f"query {page['file']}")
+        by_query.setdefault(key, []).append(page)
+    for name, group in by_query.items():
+        left = min(_number(p.get("numremaining")) or 0 for p in group)
+        total = _number(group[0].get("totalcount"))
+        held = _held(group)
+        files = list(dict.fromkeys(p["file"] for p in group))
+        how = "readMore" if group[0].get("resultId") else "query at the offsets left out"
+        if total is not None and held is not None and total - held > left:
+            session.warn(f"Intacct {name}: the pages read hold {held} of its totalcount={total} customers, so a "
+                         f"page before its last is missing; fetch the missing pages ({how}) and add those responses "
+                         f"to the source, or customers will look missing", files)
+        elif left > 0:
+            session.warn(f"Intacct {name} stops with numremaining={left} (last file {group[-1]['file']}); "
+                         f"fetch the rest with {how} and add those responses to the source", files)
+
+
+def _number(value: str | None) -> int | None:
+    """A page attribute as a whole number; None when absent or not a number."""
+    text = (value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _held(group: list[dict[str, str]]) -> int | None:
+    """How many of a query's records its pages hold, a page saved twice counted once: ``query`` pages by the
+    positions their ``offset`` and ``count`` cover, ``readMore`` pages (each with its own ``numremaining``) by
+    their ``count``; None when a page does not say its count."""
+    counts = [_number(p.get("count")) for p in group]
+    if any(c is None for c in counts):
+        return None
+    offsets = [_number(p.get("offset")) for p in group]
+    if any(o is None for o in offsets):
+        return sum({p.get("numremaining"): c or 0 for p, c in zip(group, counts, strict=True)}.values())
+    held = end = 0
+    for start, stop in sorted((o or 0, (o or 0) + (c or 0)) for o, c in zip(offsets, counts, strict=True)):
+        held += max(0, stop - max(start, end))
+        end = max(end, stop)
+    return held
 
 
 CSV_KIND = TabularKind("customer", ("Customer ID",), {

@@ -402,3 +402,17 @@ def test_an_active_non_posting_customer_on_hold_is_on_hold_on_both_routes(tmp_pa
     expected = [("N1", "on_hold"), ("N2", "active"), ("N3", "inactive")]
     assert rows(read("sage_intacct_xml", [xml]), "erp_customers", "customer_account", "status") == expected
     assert rows(read("sage_intacct_rest", [rest]), "erp_customers", "customer_account", "status") == expected
+
+
+def test_an_intacct_rest_page_saved_twice_does_not_stand_in_for_a_missing_one(tmp_path: Path) -> None:
+    def page(n: int) -> dict[str, Any]:
+        return {"ia::result": [{"id": f"C-{n}", "name": f"Customer {n}", "status": "active"}],
+                "ia::meta": {"totalCount": 3, "start": n, "pageSize": 1, "next": n + 1 if n < 3 else None}}
+
+    first, last = _write(tmp_path / "query_page1.json", page(1)), _write(tmp_path / "query_page3.json", page(3))
+    again = _write(tmp_path / "query_page1 (1).json", page(1))
+    short = read("sage_intacct_rest", [first, again, last])
+    assert rows(short, "erp_customers", "customer_account") == [("C-1",), ("C-3",)]
+    assert short.warnings == [ReadWarning("test", (str(again), str(first), str(last)), (
+        "Intacct REST pages say totalCount=3 but hold 2 customers; fetch the remaining pages (start = "
+        "ia::meta.next) and add them to the source, or customers will look missing"))]

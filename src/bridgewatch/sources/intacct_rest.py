@@ -121,18 +121,23 @@ def warn_incomplete(session: Session) -> None:
     """Warn when pages of a query say more customers exist (``ia::meta.totalCount``) than were read.
 
     Pages carry no query id, so pages are grouped by their ``totalCount``: a group holding fewer records
-    than that count is missing pages (a single GET says 1 and holds 1).
+    than that count is missing pages (a single GET says 1 and holds 1). A page saved twice (the same
+    ``ia::meta.start``) is counted once, so it cannot stand in for a missing one.
     """
     if not pages_read(session):
         return  # every file was empty
     short = session.con.execute("""
-        SELECT total, sum(records), list(DISTINCT __file ORDER BY __file) FROM (
-            SELECT __file, TRY_CAST(json ->> '$."ia::meta".totalCount' AS BIGINT) AS total,
-                   CASE json_type(json, '$."ia::result"') WHEN 'ARRAY' THEN json_array_length(json, '$."ia::result"')
-                        WHEN 'OBJECT' THEN 1 ELSE 0 END AS records
-            FROM __top WHERE __env IS NOT NULL)
-        WHERE total IS NOT NULL GROUP BY total HAVING sum(records) < total ORDER BY total""").fetchall()
+        SELECT total, sum(records), flatten(list(files)) FROM (
+            SELECT total, max(records) AS records, list(__file) AS files FROM (
+                SELECT __file, TRY_CAST(json ->> '$."ia::meta".totalCount' AS BIGINT) AS total,
+                       COALESCE(json ->> '$."ia::meta".start', __file) AS start,
+                       CASE json_type(json, '$."ia::result"')
+                            WHEN 'ARRAY' THEN json_array_length(json, '$."ia::result"')
+                            WHEN 'OBJECT' THEN 1 ELSE 0 END AS records
+                FROM __top WHERE __env IS NOT NULL)
+            WHERE total IS NOT NULL GROUP BY total, start)
+        GROUP BY total HAVING sum(records) < total ORDER BY total""").fetchall()
     for total, read, files in short:
         session.warn(f"Intacct REST pages say totalCount={total} but hold {read} customers; fetch the remaining "
                      f"pages (start = ia::meta.next) and add them to the source, or customers will look missing",
-                     [str(f) for f in files])
+                     sorted({str(f) for f in files}))

@@ -416,3 +416,31 @@ def test_an_intacct_rest_page_saved_twice_does_not_stand_in_for_a_missing_one(tm
     assert short.warnings == [ReadWarning("test", (str(again), str(first), str(last)), (
         "Intacct REST pages say totalCount=3 but hold 2 customers; fetch the remaining pages (start = "
         "ia::meta.next) and add them to the source, or customers will look missing"))]
+
+
+INSIDE_UK01 = {
+    "sage_intacct_xml": ("customers.xml", (
+        '<response><operation><result><status>success</status><data listtype="customer" count="3" totalcount="3" '
+        'numremaining="0" resultId=""><customer><CUSTOMERID>C-1</CUSTOMERID><MEGAENTITYID></MEGAENTITYID></customer>'
+        '<customer><CUSTOMERID>C-2</CUSTOMERID><MEGAENTITYID>IE01</MEGAENTITYID></customer>'
+        '<customer><CUSTOMERID>C-3</CUSTOMERID><MEGAENTITYID/></customer></data></result></operation></response>')),
+    "sage_intacct_csv": ("customers.csv", "Customer ID,Name,Status,Entity\nC-1,One,Active,\nC-2,Two,Active,IE01\n"
+                                          "C-3,Three,Active,\"\"\n"),
+    "sage_intacct_rest": ("query_page1.json", {"ia::result": [
+        {"id": "C-1", "name": "One", "status": "active", "entity.id": None},
+        {"id": "C-2", "name": "Two", "status": "active", "entity.id": "IE01"},
+        {"id": "C-3", "name": "Three", "status": "active", "entity": {"key": None, "id": None}}],
+        "ia::meta": {"totalCount": 3}}),
+}
+
+
+@pytest.mark.parametrize("reader", list(INSIDE_UK01))
+def test_an_empty_intacct_entity_is_top_level_whatever_the_legal_entity_option_says(tmp_path: Path,
+                                                                                     reader: str) -> None:
+    """legal_entity names the entity of records that do not carry the field; a record whose entity is empty is
+    top level (shared by every entity), or a customer held at top level would look absent from the other
+    entities."""
+    name, body = INSIDE_UK01[reader]
+    result = read(reader, [_write(tmp_path / name, body)], legal_entity="UK01")
+    assert rows(result, "erp_customers", "legal_entity", "customer_account") == [
+        (None, "C-1"), ("IE01", "C-2"), (None, "C-3")]

@@ -33,7 +33,7 @@ from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, match_kind, read_head, resolve_columns
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
 
 SYSTEM = const("sage_intacct")
@@ -50,8 +50,9 @@ OPTIONS: dict[str, Option] = {
     "vat_field": Option("TAXID", "Field holding the VAT number (TAXID by default; a custom field if your "
                                  "tenant keeps it elsewhere)."),
     "external_id_field": Option(None, "Custom field holding the commerce-side id (e.g. 'SHOPIFY_ID')."),
-    "legal_entity": Option(None, "Entity to assign when the file has no MEGAENTITYID (e.g. an export run "
-                                 "inside one entity). Empty MEGAENTITYID otherwise means top level."),
+    "legal_entity": Option(None, "Entity to assign to records that do not carry MEGAENTITYID (an export run "
+                                 "inside one entity without the field). An empty MEGAENTITYID is a top-level "
+                                 "record whatever this says."),
 }
 
 
@@ -60,11 +61,16 @@ def _fields(options: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*FIELDS, *extra)))
 
 
-def customer_map(options: Mapping[str, Any]) -> TableMap:
-    """``CUSTOMER`` fields (XML names; the CSV reader maps its headers onto them) → erp_customers."""
+def customer_map(options: Mapping[str, Any], no_entity: str = "r.\"MEGAENTITYID\" IS NULL") -> TableMap:
+    """``CUSTOMER`` fields (XML names; the CSV reader maps its headers onto them) → erp_customers.
+
+    ``no_entity`` is SQL saying the record does not carry ``MEGAENTITYID`` at all (an XML record without the
+    element; a CSV file without the column): only then does the ``legal_entity`` option name its entity. An
+    empty ``MEGAENTITYID`` is a top-level record, shared by every entity, whatever the option says.
+    """
     plain = translate(col("STATUS"), STATUS, "customer status", default="active")
     on_hold = "lower(trim(r.\"ONHOLD\")) IN ('true', 't', 'yes', '1')"
-    entity = first(col("MEGAENTITYID"), setting(options["legal_entity"]))
+    entity = entity_or_option(col("MEGAENTITYID"), no_entity, options["legal_entity"])
     ext = options["external_id_field"]
     return TableMap("erp_customers", "{customer} AS r", {
         "system": SYSTEM,
@@ -81,6 +87,13 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
         "created_at": local_time(col("WHENCREATED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
         "modified_at": local_time(col("WHENMODIFIED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
     })
+
+
+def entity_or_option(entity: Field, no_entity: str, option: str | None) -> Field:
+    """The record's owning entity (empty = top level); the ``legal_entity`` option's when the record does not
+    carry the field (``no_entity``: an export made inside one entity without it)."""
+    given = setting(option)
+    return Field(f"CASE WHEN {no_entity} THEN {given.sql} ELSE {entity.sql} END", entity.source, entity.hint)
 
 
 def on_hold_status(plain: Field, on_hold: str, source: str) -> Field:
@@ -276,10 +289,19 @@ class SageIntacctCsvReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         kind = self._kind(options)
         signature = [options["columns"].get("CUSTOMERID", kind.signature[0])]
-        load_export(session, path, kind, signature, overrides=options["columns"], date_order=options["date_order"])
+        exported = TabularKind(kind.name, tuple(signature), kind.columns, label=kind.label)
+        head = read_head(session, path, "erp_customers", kinds=[exported])
+        if head is None:
+            return
+        match_kind(path, head, [exported])
+        if resolve_columns(path, kind, head.header, options["columns"])["MEGAENTITYID"] is not None:
+            session.notes.setdefault("entity_files", []).append(str(head.label(path)))
+        load_csv(session, path, kind, head, overrides=options["columns"], date_order=options["date_order"])
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self._kind(options).columns))
+        files = session.notes.get("entity_files", [])
+        session.con.execute("CREATE TEMP TABLE __intacct_entity_files AS SELECT unnest(?::VARCHAR[]) AS file", [files])
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [customer_map(options)]
+        return [customer_map(options, "r.__file NOT IN (SELECT file FROM __intacct_entity_files)")]

@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
-from bridgewatch.sources.intacct import STATUS, on_hold_status
+from bridgewatch.sources.intacct import STATUS, entity_or_option, on_hold_status
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files, pages_read
-from bridgewatch.sources.shapes import Field, const, first, js, setting, timestamp, translate
+from bridgewatch.sources.shapes import Field, const, js, timestamp, translate
 
 RESULT = '$."ia::result"'
 ERROR = "json_exists(j, '$.\"ia::error\"')"
@@ -42,14 +42,18 @@ REFERENCE = ("NOT json_exists(r.j, '$.name') AND NOT json_exists(r.j, '$.status'
              "them instead'")
 """A list response (``GET /objects/accounts-receivable/customer``) names customers without their fields."""
 
+NO_ENTITY = ("NOT json_exists(r.j, '$.entity') AND NOT json_exists(r.j, '$.\"entity.id\"') "
+             "AND NOT json_exists(r.j, '$.\"entity.key\"')")
+"""The record carries no entity (a query that did not select it): ``entity.id`` null is a top-level record."""
 OPTIONS: dict[str, Option] = {
     **COMMON_OPTIONS,
     "vat_field": Option("taxId", "Field holding the VAT number (taxId by default; a dotted name such as "
                                  "'contacts.default.internationalTaxId' or a custom field if your tenant keeps "
                                  "it elsewhere)."),
     "external_id_field": Option(None, "Custom field holding the commerce-side id (e.g. 'SHOPIFY_ID').", kind=str),
-    "legal_entity": Option(None, "Entity to assign when a record has no entity.id (e.g. a query run inside one "
-                                 "entity). An empty entity otherwise means top level.", kind=str),
+    "legal_entity": Option(None, "Entity to assign to records that do not carry entity.id (a query run inside "
+                                 "one entity that did not select it). An empty or null entity.id is a top-level "
+                                 "record whatever this says.", kind=str),
 }
 
 
@@ -65,7 +69,7 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
     ext = options["external_id_field"]
     return TableMap("erp_customers", "{customer} AS r", {
         "system": const("sage_intacct"),
-        "legal_entity": first(field("entity.id"), setting(options["legal_entity"])),
+        "legal_entity": entity_or_option(field("entity.id"), NO_ENTITY, options["legal_entity"]),
         "customer_account": field("id"),
         "name": field("name"),
         "vat_number": field(options["vat_field"]),

@@ -204,3 +204,24 @@ def test_dataverse_accounts_contacts_merged_and_unpromoted() -> None:
         ("dataverse", "contact", "USMF", "US-000201", "dana.wu@mail.example", None, "active", False, None,
          datetime(2026, 6, 10, 8)),
     ]
+
+
+def test_intacct_records_of_another_object_in_a_response_are_not_customers(tmp_path: Path) -> None:
+    """A multi-function response (or an ARINVOICE export saved beside the customers) holds records naming a
+    CUSTOMERID that are not customers: reading them would make a customer missing from the master look present."""
+    response = tmp_path / "customers.xml"
+    response.write_text(
+        '<response><control><status>success</status></control><operation><authentication><status>success</status>'
+        '</authentication><result><status>success</status><function>readByQuery</function>'
+        '<data listtype="customer" count="1" totalcount="1" numremaining="0" resultId=""><customer><CUSTOMERID>C-1'
+        '</CUSTOMERID><STATUS>active</STATUS></customer></data></result><result><status>success</status><function>'
+        'readByQuery</function><data listtype="arinvoice" count="1" totalcount="3" numremaining="2" resultId="77R">'
+        '<arinvoice><RECORDNO>9</RECORDNO><CUSTOMERID>C-9</CUSTOMERID><STATE>Posted</STATE></arinvoice></data>'
+        '</result></operation></response>')
+    result = read("sage_intacct_xml", [response])
+    assert rows(result, "erp_customers", "customer_account") == [("C-1",)]
+    assert accounts(result)[("erp_customers", "customers.xml")] == {
+        "read": 2, "used": 1, "quarantined": 0, "excluded": {
+            'not a customer: a record of another object (<data listtype="arinvoice">); only the results of queries '
+            'on CUSTOMER are read': 1}}
+    assert result.warnings == []  # the invoice query's numremaining says nothing about the customers

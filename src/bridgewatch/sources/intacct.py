@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -103,6 +104,15 @@ def on_hold_status(plain: Field, on_hold: str, source: str) -> Field:
                  plain.hint)
 
 
+LISTTYPE = "__listtype"
+"""The ``listtype`` of the ``<data>`` page a record was read from (a column of the XML records, never a field)."""
+OTHER_OBJECT = (f"lower(COALESCE(NULLIF(trim(r.{LISTTYPE}), ''), 'customer')) <> 'customer'",
+                f"'not a customer: a record of another object (<data listtype=\"' || r.{LISTTYPE} || '\">); only "
+                f"the results of queries on CUSTOMER are read'")
+"""A response may hold the result of a query on another object (a multi-function request, an ARINVOICE
+export saved beside the customers): its records are not customers, even when they carry ``CUSTOMERID``."""
+
+
 class SageIntacctXmlReader(VendorReader):
     """Saved Intacct XML API responses holding CUSTOMER records."""
 
@@ -112,7 +122,7 @@ class SageIntacctXmlReader(VendorReader):
     options: ClassVar[Mapping[str, Option]] = OPTIONS
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        fields = _fields(options)
+        fields = (*_fields(options), LISTTYPE)
         session.declare("customer", fields)
         records, pages = parse_customers(path, fields)
         session.notes.setdefault("pages", []).extend(pages)
@@ -120,11 +130,11 @@ class SageIntacctXmlReader(VendorReader):
         session.add_table("customer", path, data)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        session.declare("customer", _fields(options))
-        _warn_incomplete(session, session.notes.get("pages", []))
+        session.declare("customer", (*_fields(options), LISTTYPE))
+        _warn_incomplete(session, [p for p in session.notes.get("pages", []) if _of_customers(p.get("listtype"))])
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [customer_map(options)]
+        return [replace(customer_map(options), exclude=[OTHER_OBJECT])]
 
 
 def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list[str | None]], list[dict[str, str]]]:
@@ -152,7 +162,7 @@ def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list
                 continue
             stack.pop()
             if stack and stack[-1] == "data":
-                _append(out, flatten(elem))
+                _append(out, {**flatten(elem), LISTTYPE: pages[-1].get("listtype", "")})
                 elem.clear()
             elif elem.tag in ("control", "authentication", "result") and _status(elem) == "failure":
                 failed = failed or elem.tag
@@ -181,6 +191,11 @@ def flatten(record: ET.Element, prefix: str = "") -> dict[str, str]:
         else:
             values[name] = strip(child.text or "")
     return values
+
+
+def _of_customers(listtype: str | None) -> bool:
+    """A ``<data>`` page of CUSTOMER records (``listtype`` ``customer`` or ``CUSTOMER``; a page saying none)."""
+    return (listtype or "customer").strip().lower() == "customer"
 
 
 def _append(out: dict[str, list[str | None]], values: dict[str, str]) -> None:

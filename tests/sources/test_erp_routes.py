@@ -444,3 +444,50 @@ def test_an_empty_intacct_entity_is_top_level_whatever_the_legal_entity_option_s
     result = read(reader, [_write(tmp_path / name, body)], legal_entity="UK01")
     assert rows(result, "erp_customers", "legal_entity", "customer_account") == [
         (None, "C-1"), ("IE01", "C-2"), (None, "C-3")]
+
+
+WITHOUT_STATUS = {
+    "sage_intacct_xml": ("customers.xml", (
+        '<response><operation><result><status>success</status><data listtype="customer" count="1" totalcount="1" '
+        'numremaining="0" resultId=""><customer><CUSTOMERID>C-1</CUSTOMERID><NAME>One</NAME></customer></data>'
+        '</result></operation></response>'), {},
+        "no STATUS field: every customer of this export was read as active (an inactive one counts as present); "
+        "add STATUS to the query's fields and export it again"),
+    "sage_intacct_csv": ("customers.csv", "Customer ID,Name\nC-1,One\n", {},
+                         "no Status column: every customer of this export was read as active (an inactive one counts "
+                         "as present); add the Status column to the list view and export it again"),
+    "sage_intacct_rest": ("query_page1.json", {"ia::result": [{"key": "1", "id": "C-1", "name": "One"}],
+                                               "ia::meta": {"totalCount": 1}}, {},
+                          "no status field: every customer of this export was read as active (an inactive one counts "
+                          "as present); add status to the query's fields and export it again"),
+    "d365_fo_odata": ("customersv3.json", {"value": [{"dataAreaId": "usmf", "CustomerAccount": "C-1",
+                                                      "OrganizationName": "One"}]}, {},
+                      "no OnHoldStatus field: every customer of this export was read as active (one on hold or "
+                      "blocked counts as active, so a blocked one counts as present); add OnHoldStatus to $select and "
+                      "export it again"),
+    "d365_fo_csv": ("Customers V3.csv", "CUSTOMERACCOUNT,DATAAREAID,ORGANIZATIONNAME\nC-1,usmf,One\n", {},
+                    "no ONHOLDSTATUS column: every customer of this export was read as active (one on hold or blocked "
+                    "counts as active, so a blocked one counts as present); add ONHOLDSTATUS to the export's fields "
+                    "and export it again"),
+    "business_central_api": ("customers.json", {
+        "@odata.context": "https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/$metadata#"
+                          "companies(5b1f2c8e-7d1a-ef11-9f88-000d3a2b1c01)/customers",
+        "value": [{"id": "c-1", "number": "C-1", "displayName": "One"}]}, {},
+        "no blocked field: every customer of this export was read as active (a blocked one counts as present); add "
+        "blocked to $select and export it again"),
+    "business_central_csv": ("customers.csv", "No.,Name\nC-1,One\n", {"company": "CRONUS UK"},
+                             "no Blocked column: every customer of this export was read as active (a blocked one "
+                             "counts as present); add the Blocked column to the list and export it again"),
+}
+
+
+@pytest.mark.parametrize("reader", list(WITHOUT_STATUS))
+def test_an_erp_export_without_its_status_says_every_customer_was_read_as_active(tmp_path: Path,
+                                                                                 reader: str) -> None:
+    """A status the export does not carry is read as active, so an inactive or blocked customer counts as present:
+    the file's account says so, as a Dataverse export without its Status column does."""
+    name, body, options, note = WITHOUT_STATUS[reader]
+    result = read(reader, [_write(tmp_path / name, body)], **options)
+    assert rows(result, "erp_customers", "customer_account", "status") == [("C-1", "active")]
+    assert accounts(result)[("erp_customers", name)] == {
+        "read": 1, "used": 1, "excluded": {}, "quarantined": 0, "notes": [note]}

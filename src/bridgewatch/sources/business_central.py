@@ -27,12 +27,15 @@ from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, note_files_without
 from bridgewatch.sources.shapes import Field, const, jpath, js, translate
 from bridgewatch.sql import literal
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""
+NO_STATUS = ("no {what}: every customer of this export was read as active (a blocked one counts as present); "
+             "{fix} and export it again")
+"""The note on a file whose customers do not carry Blocked (README, *a file read with a default*)."""
 PAGE_CUSTOMER_KEYS = ("Customer_Posting_Group", "Customer_Price_Group", "Customer_Disc_Group", "Bill_to_Customer_No")
 """Fields of the Customer Card and Customer List pages that vendor, contact and item pages do not have."""
 CONTEXT = "j ->> '$.__context.\"@odata.context\"'"
@@ -93,6 +96,10 @@ class BusinessCentralApiReader(VendorReader):
             WHERE c.kind = 'company'""")
         _warn_incomplete(session, options["company"])
         _warn_unmatchable(session)
+        note_files_without(session, ["customer"], "$.blocked", NO_STATUS.format(
+            what="blocked field", fix="add blocked to $select"))
+        note_files_without(session, ["page_customer"], "$.Blocked", NO_STATUS.format(
+            what="Blocked field", fix="add Blocked to the web service's page or $select"))
         names = options["companies"]
         rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in names.items())
         session.con.execute("CREATE TEMP TABLE __bc_names (id VARCHAR, name VARCHAR)")

@@ -17,12 +17,12 @@ from typing import Any, ClassVar
 
 from bridgewatch.errors import ConfigError
 from bridgewatch.sources.base import Option
-from bridgewatch.sources.business_central import BLOCKED
+from bridgewatch.sources.business_central import BLOCKED, NO_STATUS
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export, resolve_columns
 from bridgewatch.sources.shapes import Field, col, const, setting, translate
 
 CUSTOMERS = TabularKind("customer", ("No.", "Name"), {
@@ -66,8 +66,13 @@ class BusinessCentralCsvReader(VendorReader):
                               f"does not name its company; set company to the entity it was exported from "
                               f"(e.g. company = \"CRONUS UK\").")
         signature = [options["columns"].get(field, header) for field, header in (("no", "No."), ("name", "Name"))]
-        load_export(session, path, self._kind(options), signature, overrides=options["columns"],
-                    date_order=options["date_order"])
+        head = load_export(session, path, self._kind(options), signature, overrides=options["columns"],
+                           date_order=options["date_order"])
+        blocked = options["columns"].get("blocked", "Blocked")
+        if head is not None and str(head.label(path)) not in session.empty and \
+                resolve_columns(path, self._kind(options), head.header, options["columns"])["blocked"] is None:
+            session.note(head.label(path), NO_STATUS.format(what=f"{blocked} column",
+                                                            fix=f"add the {blocked} column to the list"))
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self._kind(options).columns))

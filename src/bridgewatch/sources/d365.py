@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, note_files_without
 from bridgewatch.sources.shapes import Field, const, first, full_name, js, setting, translate
 from bridgewatch.sql import literal
 
@@ -72,11 +72,16 @@ class D365FoODataReader(VendorReader):
             session.warn("Every CustomersV3 page read has an @odata.nextLink, so the last page is missing; follow "
                          "the links and add the remaining pages to the source, or customers will look missing",
                          ends[0][1])
+        note_files_without(session, ["customer"], "$.OnHoldStatus", NO_STATUS.format(
+            what="OnHoldStatus field", fix="add OnHoldStatus to $select"))
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [customer_map(options, lambda name: js(f"$.{name}")), unrecognised("erp_customers", "CustomersV3")]
 
 
+NO_STATUS = ("no {what}: every customer of this export was read as active (one on hold or blocked counts as "
+             "active, so a blocked one counts as present); {fix} and export it again")
+"""The note on a file whose records do not carry OnHoldStatus (README, *a file read with a default*)."""
 MISSING_AREA = "dataAreaId is missing: add it to $select (it is the legal entity) or set the legal_entity option"
 
 

@@ -34,7 +34,7 @@ from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, match_kind, read_head, resolve_columns
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export, resolve_columns
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
 
 SYSTEM = const("sage_intacct")
@@ -104,6 +104,9 @@ def on_hold_status(plain: Field, on_hold: str, source: str) -> Field:
                  plain.hint)
 
 
+NO_STATUS = ("no {what}: every customer of this export was read as active (an inactive one counts as present); "
+             "{fix} and export it again")
+"""The note on a file whose records do not carry their status (README, *a file read with a default*)."""
 LISTTYPE = "__listtype"
 """The ``listtype`` of the ``<data>`` page a record was read from (a column of the XML records, never a field)."""
 OTHER_OBJECT = (f"lower(COALESCE(NULLIF(trim(r.{LISTTYPE}), ''), 'customer')) <> 'customer'",
@@ -126,6 +129,9 @@ class SageIntacctXmlReader(VendorReader):
         session.declare("customer", fields)
         records, pages = parse_customers(path, fields)
         session.notes.setdefault("pages", []).extend(pages)
+        if any(_of_customers(t) for t in records[LISTTYPE]) and all(
+                v is None for v, t in zip(records["STATUS"], records[LISTTYPE], strict=True) if _of_customers(t)):
+            session.note(path, NO_STATUS.format(what="STATUS field", fix="add STATUS to the query's fields"))
         data = table_of(records, dict.fromkeys(fields, pa.string()))
         session.add_table("customer", path, data)
 
@@ -304,14 +310,16 @@ class SageIntacctCsvReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         kind = self._kind(options)
         signature = [options["columns"].get("CUSTOMERID", kind.signature[0])]
-        exported = TabularKind(kind.name, tuple(signature), kind.columns, label=kind.label)
-        head = read_head(session, path, "erp_customers", kinds=[exported])
+        head = load_export(session, path, kind, signature, overrides=options["columns"],
+                           date_order=options["date_order"])
         if head is None:
             return
-        match_kind(path, head, [exported])
-        if resolve_columns(path, kind, head.header, options["columns"])["MEGAENTITYID"] is not None:
+        chosen = resolve_columns(path, kind, head.header, options["columns"])
+        if chosen["MEGAENTITYID"] is not None:
             session.notes.setdefault("entity_files", []).append(str(head.label(path)))
-        load_csv(session, path, kind, head, overrides=options["columns"], date_order=options["date_order"])
+        if chosen["STATUS"] is None and str(head.label(path)) not in session.empty:
+            session.note(head.label(path), NO_STATUS.format(what="Status column",
+                                                            fix="add the Status column to the list view"))
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self._kind(options).columns))

@@ -26,9 +26,9 @@ from typing import Any, ClassVar
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
-from bridgewatch.sources.intacct import STATUS, entity_or_option, on_hold_status
+from bridgewatch.sources.intacct import NO_STATUS, STATUS, entity_or_option, on_hold_status
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files, pages_read
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files, note_files_without, pages_read
 from bridgewatch.sources.shapes import Field, const, js, timestamp, translate
 
 RESULT = '$."ia::result"'
@@ -99,6 +99,8 @@ class SageIntacctRestReader(VendorReader):
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         warn_incomplete(session)
+        note_files_without(session, ["customer"], "$.status", NO_STATUS.format(
+            what="status field", fix="add status to the query's fields"), among="json_exists(j, '$.name')")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [customer_map(options), unrecognised("erp_customers", "Sage Intacct REST customer")]

@@ -214,8 +214,9 @@ def test_intacct_query_function_pages_are_one_query_by_their_offsets(tmp_path: P
 
 def test_intacct_read_more_page_missing_before_the_last_is_said(tmp_path: Path) -> None:
     result = 'resultId="7765623332WU1"'
-    pages = [_intacct_page(tmp_path / f"customers_page{n}.xml", f'listtype="customer" count="{len(ids)}" totalcount="5" '
-                           f'numremaining="{left}" {result}', ids, "readByQuery" if n == 1 else "readMore")
+    pages = [_intacct_page(tmp_path / f"customers_page{n}.xml",
+                           f'listtype="customer" count="{len(ids)}" totalcount="5" numremaining="{left}" {result}',
+                           ids, "readByQuery" if n == 1 else "readMore")
              for n, ids, left in ((1, ["C1", "C2"], 3), (2, ["C3", "C4"], 1), (3, ["C5"], 0))]
     assert read("sage_intacct_xml", pages).warnings == []
     assert read("sage_intacct_xml", [*pages, pages[0]]).warnings == []  # a page given twice counts once

@@ -293,3 +293,22 @@ def test_the_fixture_exports_a_crlf_view_with_bom_and_a_contacts_table_export() 
         ("staging_records", "contact_table.csv"): {"read": 2, "used": 2, "excluded": {}, "quarantined": 0}}
     assert problems(result) == [("accounts_view.csv", 4, "Status", "Pending approval",
                                  "unknown Status (known: active, inactive); add it to the status_map option")]
+
+
+def test_a_web_api_page_without_statecode_merged_or_company_says_so_as_a_file_export_does(tmp_path: Path) -> None:
+    """A $select without statecode, merged or _msdyn_company_value reads every record with the default, as a file
+    export without the column does: the page's account says so, for each field."""
+    page = tmp_path / "contacts.json"
+    page.write_text('{"@odata.context": "https://org.crm.dynamics.com/api/data/v9.2/$metadata#contacts(fullname,'
+                    'emailaddress1)", "value": [{"contactid": "85716234-9628-ed11-9db1-000d3a320482", "fullname": '
+                    '"Susanna Stubberod", "emailaddress1": "s@mail.example"}]}')
+    result = read("dataverse_api", [page])
+    assert rows(result, "staging_records", "record_type", "state", "merged", "legal_entity") == [
+        ("contact", "active", False, None)]
+    assert accounts(result)[("staging_records", "contacts.json")]["notes"] == [
+        "no statecode field: every contact of this export was read as active (an inactive one counts as active); "
+        "add statecode to $select",
+        "no merged field: every contact of this export was read as not merged (a merged one counts as a live record, "
+        "not as merged / retired); add merged to $select",
+        "no _msdyn_company_value field: every contact of this export was read without a company (no legal entity: "
+        "not eligible for dual-write); add _msdyn_company_value to $select"]

@@ -17,7 +17,15 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import CASES, entity_case
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
+from bridgewatch.sources.raw import (
+    Envelope,
+    JsonLayout,
+    Session,
+    load_json,
+    load_json_files,
+    note_files_without,
+    unfinished_queries,
+)
 from bridgewatch.sources.shapes import Field, blank, const, first, flag, js, translate
 from bridgewatch.sql import literal
 
@@ -34,6 +42,13 @@ PAGES = """SELECT * FROM (
 """Each page's entity set (from ``@odata.context``, else from its first record) and whether it has a next link."""
 FORMATTED = "@OData.Community.Display.V1.FormattedValue"
 STATES = {"0": "active", "1": "inactive"}
+UNSELECTED = {
+    "statecode": "read as active (an inactive one counts as active)",
+    "merged": "read as not merged (a merged one counts as a live record, not as merged / retired)",
+    "_msdyn_company_value": "read without a company (no legal entity: not eligible for dual-write)",
+}
+"""What a record of a page without the field is read as, said on the file as ``dataverse_csv`` says it of a
+file without the column."""
 
 
 class DataverseApiReader(VendorReader):
@@ -63,6 +78,10 @@ class DataverseApiReader(VendorReader):
                          f"missing from the evidence (customers in Dataverse but not promoted look never created)",
                          files)
         company_names(session, options["companies"])
+        for kind in self.kinds:
+            for key, read_as in UNSELECTED.items():
+                note_files_without(session, [kind], f"$.{key}", f"no {key} field: every {kind} of this export was "
+                                                                 f"{read_as}; add {key} to $select")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_records("account", "accountid", "accountnumber", options),

@@ -271,6 +271,7 @@ def test_intacct_rest_and_xml_routes_give_identical_erp_rows(tmp_path: Path) -> 
     expected = _erp_rows(xml)
     assert [(r["legal_entity"], r["customer_account"], r["vat_number"], r["country"], r["created_at"])
             for r in expected] == [
+        (None, "C-10401", "9825613N", "IE", datetime(2025, 11, 3, 10)),
         ("UK01", "C-10422", "980780684", "GB", datetime(2026, 3, 12, 9, 14, 2)),
         ("UK01", "C-10423", "6388047V", "IE", datetime(2026, 1, 20, 15, 45))]
     assert _erp_rows(rest) == expected
@@ -304,7 +305,8 @@ def test_values_padded_with_white_space_give_the_same_erp_rows_on_every_intacct_
         monkeypatch.setattr("bridgewatch.ingest.canonical.LIGHT_BYTES", -1)
     expected = _erp_rows(write_route(intacct.scenario(), tmp_path / "plain", intacct.xml_pages, intacct.commerce))
     assert [(r["legal_entity"], r["customer_account"], r["name"], r["vat_number"]) for r in expected] == [
-        ("UK01", "C-10422", "Harbour Tools Ltd", "980780684"), ("UK01", "C-10423", "Celtic Fixings", "6388047V")]
+        (None, "C-10401", "Anchor Supplies", "9825613N"), ("UK01", "C-10422", "Harbour Tools Ltd", "980780684"),
+        ("UK01", "C-10423", "Celtic Fixings", "6388047V")]
     for route, (left, right) in PADDING.items():
         root = write_route(_padded(left, right), tmp_path / route, intacct.ROUTES[route], intacct.commerce)
         assert _erp_rows(root) == expected, route

@@ -225,3 +225,25 @@ def test_intacct_records_of_another_object_in_a_response_are_not_customers(tmp_p
             'not a customer: a record of another object (<data listtype="arinvoice">); only the results of queries '
             'on CUSTOMER are read': 1}}
     assert result.warnings == []  # the invoice query's numremaining says nothing about the customers
+
+
+def test_d365_pages_of_another_entity_naming_a_customer_account_are_not_customers(tmp_path: Path) -> None:
+    """A FreeTextInvoiceHeaders page saved beside the CustomersV3 pages names a CustomerAccount on every invoice:
+    read as customers, the customer of every invoice would look present in the master."""
+    invoices = tmp_path / "invoices.json"
+    invoices.write_text(json.dumps({
+        "@odata.context": "https://usmf.operations.dynamics.com/data/$metadata#FreeTextInvoiceHeaders",
+        "value": [{"dataAreaId": "usmf", "InvoiceId": "FTI-1", "CustomerAccount": "US-999"}]}))
+    customers = tmp_path / "customersv3.json"
+    customers.write_text(json.dumps({
+        "@odata.context": "https://usmf.operations.dynamics.com/data/$metadata#CustomersV3(dataAreaId,CustomerAccount,"
+                          "OrganizationName,OnHoldStatus)",
+        "value": [{"dataAreaId": "usmf", "CustomerAccount": "US-001", "OrganizationName": "One",
+                   "OnHoldStatus": "No"}]}))
+    result = read("d365_fo_odata", [customers, invoices])
+    assert rows(result, "erp_customers", "legal_entity", "customer_account", "status") == [("USMF", "US-001", "active")]
+    assert accounts(result)[("erp_customers", "invoices.json")] == {
+        "read": 1, "used": 0, "quarantined": 0, "excluded": {
+            "not a customer: a record of the FreeTextInvoiceHeaders entity set (its page's @odata.context), not of "
+            "CustomersV3; save CustomersV3 pages": 1}}
+    assert result.warnings == []

@@ -493,3 +493,19 @@ def test_an_erp_export_without_its_status_says_every_customer_was_read_as_active
     assert rows(result, "erp_customers", "customer_account", "status") == [("C-1", "active")]
     assert accounts(result)[("erp_customers", name)] == {
         "read": 1, "used": 1, "excluded": {}, "quarantined": 0, "notes": [note]}
+
+
+def test_an_intacct_rest_record_whose_href_names_another_object_is_not_a_customer(tmp_path: Path) -> None:
+    """A vendor has the customer's shape (id, name, status, taxId): a vendor that is also a buyer, read as a
+    customer, would make the absent customer look present by its VAT number."""
+    page = _write(tmp_path / "query_page1.json", {"ia::result": [
+        {"key": "7", "id": "V-100", "name": "Harbour Tools Ltd", "status": "active", "taxId": "980780684",
+         "href": "/objects/accounts-payable/vendor/7"},
+        {"key": "11", "id": "C-10422", "name": "Harbour Tools Ltd", "status": "active",
+         "href": "/objects/accounts-receivable/customer/11"}], "ia::meta": {"totalCount": 2}})
+    result = read("sage_intacct_rest", [page])
+    assert rows(result, "erp_customers", "customer_account") == [("C-10422",)]
+    assert accounts(result)[("erp_customers", "query_page1.json")] == {
+        "read": 2, "used": 1, "quarantined": 0, "excluded": {
+            "not a customer: a record of another object (its href names /objects/accounts-payable/vendor); only "
+            "accounts-receivable/customer records are read": 1}}

@@ -41,6 +41,12 @@ REFERENCE = ("NOT json_exists(r.j, '$.name') AND NOT json_exists(r.j, '$.status'
              "'a reference (key, id, href) without the customer''s fields: save a query response that selects "
              "them instead'")
 """A list response (``GET /objects/accounts-receivable/customer``) names customers without their fields."""
+HREF = "r.j ->> '$.href'"
+OTHER_OBJECT = (f"{HREF} IS NOT NULL AND NOT contains(lower({HREF}), '/accounts-receivable/customer/')",
+                f"'not a customer: a record of another object (its href names ' || regexp_replace({HREF}, "
+                f"'/[^/]*$', '') || '); only accounts-receivable/customer records are read'")
+"""A vendor (``/objects/accounts-payable/vendor/…``) has the customer's shape (``id``, ``name``, ``status``,
+``taxId``): when its ``href`` says what it is, it is not read as a customer."""
 
 NO_ENTITY = ("NOT json_exists(r.j, '$.entity') AND NOT json_exists(r.j, '$.\"entity.id\"') "
              "AND NOT json_exists(r.j, '$.\"entity.key\"')")
@@ -79,7 +85,7 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
         "country": country(field("contacts.default.mailingAddress.country")),
         "created_at": timestamp(field("audit.createdDateTime")),
         "modified_at": timestamp(field("audit.modifiedDateTime")),
-    }, exclude=[REFERENCE])
+    }, exclude=[OTHER_OBJECT, REFERENCE])
 
 
 class SageIntacctRestReader(VendorReader):

@@ -56,7 +56,10 @@ LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
 API_SET = ("COALESCE(regexp_extract(r.j ->> '$.__context.\"@odata.context\"', "
            "'companies\\([^)]*\\)/([A-Za-z0-9_]+)', 1), '')")
 """The entity set of an API page (``…/$metadata#companies(…)/vendors``; ``''`` when the context names none)."""
-OTHER_API_SET = (f"{API_SET} <> '' AND lower({API_SET}) <> 'customers'",
+NOT_CUSTOMERS = ("vendors", "items", "employees", "contacts", "projects", "bankaccounts", "fixedassets", "accounts")
+"""Standard API v2.0 entity sets whose records carry ``number`` and ``displayName`` as customers do (a custom API
+page publishing customers under another name is still read)."""
+OTHER_API_SET = (f"lower({API_SET}) IN ({', '.join(repr(n) for n in NOT_CUSTOMERS)})",
                  f"'not a customer: a record of the ' || {API_SET} || ' API (its page''s @odata.context), not of "
                  f"customers; save the customers pages'")
 """Vendors, items and employees pages carry ``number`` and ``displayName`` too: their records are not customers (a

@@ -247,3 +247,17 @@ def test_d365_pages_of_another_entity_naming_a_customer_account_are_not_customer
             "not a customer: a record of the FreeTextInvoiceHeaders entity set (its page's @odata.context), not of "
             "CustomersV3; save CustomersV3 pages": 1}}
     assert result.warnings == []
+
+
+def test_an_intacct_customer_list_in_another_language_maps_its_status_with_status_map(tmp_path: Path) -> None:
+    """A list exported by a user whose Intacct speaks French writes Actif / Inactif: without status_map every
+    customer was quarantined and looked absent from the master."""
+    export = tmp_path / "customers.csv"
+    export.write_text("Customer ID,Name,Status\nC-1,Un,Actif\nC-2,Deux,Inactif\n", encoding="utf-8")
+    result = read("sage_intacct_csv", [export], status_map={"Actif": "active", "inactif": "inactive"})
+    assert rows(result, "erp_customers", "customer_account", "status") == [("C-1", "active"), ("C-2", "inactive")]
+    assert [p[2:] for p in problems(read("sage_intacct_csv", [export]))] == [
+        ("STATUS", "Actif", "unknown customer status (known: active, active non-posting, activenonposting, f, false, "
+                            "inactive, t, true); add it to the status_map option"),
+        ("STATUS", "Inactif", "unknown customer status (known: active, active non-posting, activenonposting, f, false, "
+                              "inactive, t, true); add it to the status_map option")]

@@ -69,7 +69,9 @@ def customer_map(options: Mapping[str, Any], no_entity: str = "r.\"MEGAENTITYID\
     element; a CSV file without the column): only then does the ``legal_entity`` option name its entity. An
     empty ``MEGAENTITYID`` is a top-level record, shared by every entity, whatever the option says.
     """
-    plain = translate(col("STATUS"), STATUS, "customer status", default="active")
+    statuses = {**STATUS, **{str(k).strip().lower(): str(v) for k, v in options.get("status_map", {}).items()}}
+    advice = "; add it to the status_map option" if "status_map" in options else ""
+    plain = translate(col("STATUS"), statuses, "customer status", default="active", advice=advice)
     on_hold = "lower(trim(r.\"ONHOLD\")) IN ('true', 't', 'yes', '1')"
     entity = entity_or_option(col("MEGAENTITYID"), no_entity, options["legal_entity"])
     ext = options["external_id_field"]
@@ -300,6 +302,8 @@ class SageIntacctCsvReader(VendorReader):
         "columns": Option({}, "Header overrides: Intacct field name (e.g. 'DISPLAYCONTACT.EMAIL1') → the header "
                               "in your export."),
         "date_order": DATE_ORDER_OPTION,
+        "status_map": Option({}, "Status value → status (active, inactive), for a list exported in another language "
+                                 "(e.g. {Actif = 'active', Inactif = 'inactive'})."),
     }
 
     def _kind(self, options: Mapping[str, Any]) -> TabularKind:

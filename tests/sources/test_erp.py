@@ -261,3 +261,17 @@ def test_an_intacct_customer_list_in_another_language_maps_its_status_with_statu
                             "inactive, t, true); add it to the status_map option"),
         ("STATUS", "Inactif", "unknown customer status (known: active, active non-posting, activenonposting, f, false, "
                               "inactive, t, true); add it to the status_map option")]
+
+
+def test_an_intacct_customer_list_saved_from_excel_reads_its_short_and_12_hour_times(tmp_path: Path) -> None:
+    """A list export opened and saved in Excel writes 13/12/2026 2:14:02 PM or 03/12/2026 09:14 (no seconds): the
+    customers were quarantined for their dates, so they looked absent from the master."""
+    export = tmp_path / "customers.csv"
+    export.write_text("Customer ID,Name,Status,Date created,Date modified\n"
+                      "C-1,One,Active,13/12/2025 2:14:02 PM,03/01/2026 9:05 AM\n"
+                      "C-2,Two,Active,03/12/2025 09:14,03/12/2025\n", encoding="utf-8")
+    result = read("sage_intacct_csv", [export])
+    assert rows(result, "erp_customers", "customer_account", "created_at", "modified_at") == [
+        ("C-1", datetime(2025, 12, 13, 14, 14, 2), datetime(2026, 1, 3, 9, 5)),
+        ("C-2", datetime(2025, 12, 3, 9, 14), datetime(2025, 12, 3))]
+    assert problems(result) == []

@@ -38,7 +38,9 @@ from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export, resolve_c
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
 
 SYSTEM = const("sage_intacct")
-INTACCT_DATES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
+INTACCT_DATES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
+"""``MM/DD/YYYY HH:MM:SS`` as the XML API writes it; a list export opened and saved in Excel writes the minutes
+only, or a 12-hour clock, as the user's locale shows them (day and month in the order the file proves)."""
 FIELDS = ("RECORDNO", "CUSTOMERID", "NAME", "STATUS", "ONHOLD", "TAXID", "DISPLAYCONTACT.EMAIL1",
           "MEGAENTITYID", "WHENCREATED", "WHENMODIFIED", "DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE",
           "DISPLAYCONTACT.MAILADDRESS.COUNTRY")

@@ -48,9 +48,9 @@ OTHER_OBJECT = (f"{HREF} IS NOT NULL AND NOT contains(lower({HREF}), '/accounts-
 """A vendor (``/objects/accounts-payable/vendor/…``) has the customer's shape (``id``, ``name``, ``status``,
 ``taxId``): when its ``href`` says what it is, it is not read as a customer."""
 
-NO_ENTITY = ("NOT json_exists(r.j, '$.entity') AND NOT json_exists(r.j, '$.\"entity.id\"') "
-             "AND NOT json_exists(r.j, '$.\"entity.key\"')")
-"""The record carries no entity (a query that did not select it): ``entity.id`` null is a top-level record."""
+NO_ENTITY = "NOT json_exists(r.j, '$.entity') AND NOT json_exists(r.j, '$.\"entity.id\"')"
+"""The record carries no entity id (a query that did not select ``entity.id``): ``entity.id`` null, or a GET's
+``entity`` object without an id, is a top-level record."""
 OPTIONS: dict[str, Option] = {
     **COMMON_OPTIONS,
     "vat_field": Option("taxId", "Field holding the VAT number (taxId by default; a dotted name such as "

@@ -50,7 +50,8 @@ def test_an_unknown_blocked_value_and_a_bad_date_are_quarantined_with_row_and_co
     result = read("business_central_csv", [path], company="CRONUS UK")
     assert rows(result, "erp_customers", "customer_account") == [("10000",)]
     assert problems(result) == [
-        ("Customers.csv", 2, "Blocked", "Everything", "unknown Blocked value (known: '', _x0020_, all, invoice, ship)"),
+        ("Customers.csv", 2, "Blocked", "Everything", "unknown Blocked value (known: '', _x0020_, all, invoice, ship); "
+                                                      "add it to the status_map option"),
         ("Customers.csv", 3, "Last Date Modified", "yesterday", "expected a date and time such as '06/16/2026'"),
     ]
 
@@ -77,3 +78,21 @@ def test_another_export_is_refused_naming_the_columns_looked_for(tmp_path: Path)
     with pytest.raises(InputError, match="Business Central customer list export") as caught:
         read("business_central_csv", [path], company="CRONUS UK")
     assert "No." in str(caught.value)
+
+
+def test_a_list_exported_in_another_language_maps_its_blocked_values_with_status_map(tmp_path: Path) -> None:
+    """Open in Excel writes option values in the user's language, as it writes the captions: without a way to map
+    them, every held or blocked customer was quarantined and looked absent from the master."""
+    path = _export(tmp_path, "10000;Adatum GmbH;;;;;;DE;Rechnung;24/01/2026;0,00\n20000;Trey AG;;;;;;DE;Alle;"
+                             "03/02/2026;0,00\n30000;Fabrikam;;;;;;DE;;03/02/2026;0,00\n",
+                   header=HEADER.replace("Blocked", "Gesperrt"))
+    result = read("business_central_csv", [path], company="CRONUS DE", columns={"blocked": "Gesperrt"},
+                  status_map={"Rechnung": "on_hold", "alle": "blocked"})
+    assert rows(result, "erp_customers", "customer_account", "status") == [
+        ("10000", "on_hold"), ("20000", "blocked"), ("30000", "active")]
+    unmapped = read("business_central_csv", [path], company="CRONUS DE", columns={"blocked": "Gesperrt"})
+    assert [p[2:] for p in problems(unmapped)] == [
+        ("Gesperrt", "Rechnung", "unknown Blocked value (known: '', _x0020_, all, invoice, ship); add it to the "
+                                 "status_map option"),
+        ("Gesperrt", "Alle", "unknown Blocked value (known: '', _x0020_, all, invoice, ship); add it to the "
+                             "status_map option")]

@@ -151,3 +151,23 @@ def test_pages_of_other_services_are_refused_not_read_as_an_empty_master(
         f"Business Central API v2.0 customers pages or single customers (number, displayName), companies pages (with "
         f"or without $expand=customers), and OData V4 web-service pages of the Customer Card or Customer List (No, "
         f"Name, Customer_Posting_Group). Check the source's reader and path.")
+
+
+def test_an_api_page_of_vendors_is_not_customers(tmp_path: Path) -> None:
+    """Vendors (like items and employees) carry number and displayName: a vendors page saved beside the customers
+    pages would make a company that is both supplier and buyer look present as a customer (its VAT number, email)."""
+    context = ("https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/$metadata#companies("
+               "5b1f2c8e-7d1a-ef11-9f88-000d3a2b1c01)/")
+    vendors = tmp_path / "vendors.json"
+    vendors.write_text(json.dumps({"@odata.context": context + "vendors", "value": [
+        {"id": "v-1", "number": "V00010", "displayName": "Fabrikam Supplies", "email": "ap@fabrikam.example",
+         "taxRegistrationNumber": "GB111222333", "blocked": " "}]}))
+    customers = tmp_path / "customers.json"
+    customers.write_text(json.dumps({"@odata.context": context + "customers", "value": [
+        {"id": "c-1", "number": "C00010", "displayName": "Adatum", "blocked": " "}]}))
+    result = read("business_central_api", [customers, vendors])
+    assert rows(result, "erp_customers", "customer_account", "status") == [("C00010", "active")]
+    assert accounts(result)[("erp_customers", "vendors.json")] == {
+        "read": 1, "used": 0, "quarantined": 0, "excluded": {
+            "not a customer: a record of the vendors API (its page's @odata.context), not of customers; save the "
+            "customers pages": 1}}

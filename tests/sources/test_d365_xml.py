@@ -123,7 +123,7 @@ def test_lower_case_names_options_and_the_columns_override_read_as_in_the_csv(tm
 
 def test_a_customers_v3_file_whose_records_never_write_the_account_quarantines_each(tmp_path: Path) -> None:
     export = _write(tmp_path / "Customers V3.xml", _document(['<CUSTCUSTOMERV3ENTITY DATAAREAID="usmf" '
-                                                              'ORGANIZATIONNAME="One" />']))
+                                                              'ORGANIZATIONNAME="One" ONHOLDSTATUS="No" />']))
     result = read("d365_fo_csv", [export])
     assert problems(result) == [("Customers V3.xml", 1, "CUSTOMERACCOUNT", None, "required value is empty")]
     assert accounts(result)[("erp_customers", "Customers V3.xml")] == {

@@ -5,6 +5,7 @@ the Web API pages (``dataverse_api``): the same records give the same staging ro
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -293,3 +294,45 @@ def test_the_fixture_exports_a_crlf_view_with_bom_and_a_contacts_table_export() 
         ("staging_records", "contact_table.csv"): {"read": 2, "used": 2, "excluded": {}, "quarantined": 0}}
     assert problems(result) == [("accounts_view.csv", 4, "Status", "Pending approval",
                                  "unknown Status (known: active, inactive); add it to the status_map option")]
+
+
+def test_a_web_api_page_without_statecode_merged_or_company_says_so_as_a_file_export_does(tmp_path: Path) -> None:
+    """A $select without statecode, merged or _msdyn_company_value reads every record with the default, as a file
+    export without the column does: the page's account says so, for each field."""
+    page = tmp_path / "contacts.json"
+    page.write_text('{"@odata.context": "https://org.crm.dynamics.com/api/data/v9.2/$metadata#contacts(fullname,'
+                    'emailaddress1)", "value": [{"contactid": "85716234-9628-ed11-9db1-000d3a320482", "fullname": '
+                    '"Susanna Stubberod", "emailaddress1": "s@mail.example"}]}')
+    result = read("dataverse_api", [page])
+    assert rows(result, "staging_records", "record_type", "state", "merged", "legal_entity") == [
+        ("contact", "active", False, None)]
+    assert accounts(result)[("staging_records", "contacts.json")]["notes"] == [
+        "no statecode field: every contact of this export was read as active (an inactive one counts as active); "
+        "add statecode to $select",
+        "no merged field: every contact of this export was read as not merged (a merged one counts as a live record, "
+        "not as merged / retired); add merged to $select",
+        "no _msdyn_company_value field: every contact of this export was read without a company (no legal entity: "
+        "not eligible for dual-write); add _msdyn_company_value to $select"]
+
+
+def test_contacts_expanded_inside_accounts_are_contact_records(tmp_path: Path) -> None:
+    """accounts?$expand=primarycontactid (or contact_customer_accounts) holds contact rows inside the account: they
+    were dropped without a word, so a contact held in Dataverse looked held nowhere."""
+    page = tmp_path / "accounts.json"
+    page.write_text(json.dumps({"@odata.context": "https://org.crm.dynamics.com/api/data/v9.2/$metadata#accounts(name,"
+                                                  "statecode,merged,_msdyn_company_value,primarycontactid(emailaddress1,"
+                                                  "statecode,merged,_msdyn_company_value))", "value": [
+        {"accountid": "7d716234-9628-ed11-9db1-000d3a320482", "statecode": 0, "merged": False,
+         "_msdyn_company_value": None, "primarycontactid": {
+             "contactid": "81716234-9628-ed11-9db1-000d3a320482", "emailaddress1": "yvonne@contoso.example",
+             "statecode": 0, "merged": False, "_msdyn_company_value": None},
+         "contact_customer_accounts": [
+             {"contactid": "85716234-9628-ed11-9db1-000d3a320482", "emailaddress1": "susanna@contoso.example",
+              "statecode": 1, "merged": False, "_msdyn_company_value": None}]}]}))
+    result = read("dataverse_api", [page])
+    assert rows(result, "staging_records", "record_type", "record_id", "email", "state") == [
+        ("account", "7d716234-9628-ed11-9db1-000d3a320482", None, "active"),
+        ("contact", "81716234-9628-ed11-9db1-000d3a320482", "yvonne@contoso.example", "active"),
+        ("contact", "85716234-9628-ed11-9db1-000d3a320482", "susanna@contoso.example", "inactive")]
+    assert accounts(result)[("staging_records", "accounts.json")] == {
+        "read": 3, "used": 3, "excluded": {}, "quarantined": 0}

@@ -204,3 +204,74 @@ def test_dataverse_accounts_contacts_merged_and_unpromoted() -> None:
         ("dataverse", "contact", "USMF", "US-000201", "dana.wu@mail.example", None, "active", False, None,
          datetime(2026, 6, 10, 8)),
     ]
+
+
+def test_intacct_records_of_another_object_in_a_response_are_not_customers(tmp_path: Path) -> None:
+    """A multi-function response (or an ARINVOICE export saved beside the customers) holds records naming a
+    CUSTOMERID that are not customers: reading them would make a customer missing from the master look present."""
+    response = tmp_path / "customers.xml"
+    response.write_text(
+        '<response><control><status>success</status></control><operation><authentication><status>success</status>'
+        '</authentication><result><status>success</status><function>readByQuery</function>'
+        '<data listtype="customer" count="1" totalcount="1" numremaining="0" resultId=""><customer><CUSTOMERID>C-1'
+        '</CUSTOMERID><STATUS>active</STATUS></customer></data></result><result><status>success</status><function>'
+        'readByQuery</function><data listtype="arinvoice" count="1" totalcount="3" numremaining="2" resultId="77R">'
+        '<arinvoice><RECORDNO>9</RECORDNO><CUSTOMERID>C-9</CUSTOMERID><STATE>Posted</STATE></arinvoice></data>'
+        '</result></operation></response>')
+    result = read("sage_intacct_xml", [response])
+    assert rows(result, "erp_customers", "customer_account") == [("C-1",)]
+    assert accounts(result)[("erp_customers", "customers.xml")] == {
+        "read": 2, "used": 1, "quarantined": 0, "excluded": {
+            'not a customer: a record of another object (<data listtype="arinvoice">); only the results of queries '
+            'on CUSTOMER are read': 1}}
+    assert result.warnings == []  # the invoice query's numremaining says nothing about the customers
+
+
+def test_d365_pages_of_another_entity_naming_a_customer_account_are_not_customers(tmp_path: Path) -> None:
+    """A FreeTextInvoiceHeaders page saved beside the CustomersV3 pages names a CustomerAccount on every invoice:
+    read as customers, the customer of every invoice would look present in the master."""
+    invoices = tmp_path / "invoices.json"
+    invoices.write_text(json.dumps({
+        "@odata.context": "https://usmf.operations.dynamics.com/data/$metadata#FreeTextInvoiceHeaders",
+        "value": [{"dataAreaId": "usmf", "InvoiceId": "FTI-1", "CustomerAccount": "US-999"}]}))
+    customers = tmp_path / "customersv3.json"
+    customers.write_text(json.dumps({
+        "@odata.context": "https://usmf.operations.dynamics.com/data/$metadata#CustomersV3(dataAreaId,CustomerAccount,"
+                          "OrganizationName,OnHoldStatus)",
+        "value": [{"dataAreaId": "usmf", "CustomerAccount": "US-001", "OrganizationName": "One",
+                   "OnHoldStatus": "No"}]}))
+    result = read("d365_fo_odata", [customers, invoices])
+    assert rows(result, "erp_customers", "legal_entity", "customer_account", "status") == [("USMF", "US-001", "active")]
+    assert accounts(result)[("erp_customers", "invoices.json")] == {
+        "read": 1, "used": 0, "quarantined": 0, "excluded": {
+            "not a customer: a record of the FreeTextInvoiceHeaders entity set (its page's @odata.context), not of "
+            "CustomersV3; save CustomersV3 pages": 1}}
+    assert result.warnings == []
+
+
+def test_an_intacct_customer_list_in_another_language_maps_its_status_with_status_map(tmp_path: Path) -> None:
+    """A list exported by a user whose Intacct speaks French writes Actif / Inactif: without status_map every
+    customer was quarantined and looked absent from the master."""
+    export = tmp_path / "customers.csv"
+    export.write_text("Customer ID,Name,Status\nC-1,Un,Actif\nC-2,Deux,Inactif\n", encoding="utf-8")
+    result = read("sage_intacct_csv", [export], status_map={"Actif": "active", "inactif": "inactive"})
+    assert rows(result, "erp_customers", "customer_account", "status") == [("C-1", "active"), ("C-2", "inactive")]
+    assert [p[2:] for p in problems(read("sage_intacct_csv", [export]))] == [
+        ("STATUS", "Actif", "unknown customer status (known: active, active non-posting, activenonposting, f, false, "
+                            "inactive, t, true); add it to the status_map option"),
+        ("STATUS", "Inactif", "unknown customer status (known: active, active non-posting, activenonposting, f, false, "
+                              "inactive, t, true); add it to the status_map option")]
+
+
+def test_an_intacct_customer_list_saved_from_excel_reads_its_short_and_12_hour_times(tmp_path: Path) -> None:
+    """A list export opened and saved in Excel writes 13/12/2026 2:14:02 PM or 03/12/2026 09:14 (no seconds): the
+    customers were quarantined for their dates, so they looked absent from the master."""
+    export = tmp_path / "customers.csv"
+    export.write_text("Customer ID,Name,Status,Date created,Date modified\n"
+                      "C-1,One,Active,13/12/2025 2:14:02 PM,03/01/2026 9:05 AM\n"
+                      "C-2,Two,Active,03/12/2025 09:14,03/12/2025\n", encoding="utf-8")
+    result = read("sage_intacct_csv", [export])
+    assert rows(result, "erp_customers", "customer_account", "created_at", "modified_at") == [
+        ("C-1", datetime(2025, 12, 13, 14, 14, 2), datetime(2026, 1, 3, 9, 5)),
+        ("C-2", datetime(2025, 12, 3, 9, 14), datetime(2025, 12, 3))]
+    assert problems(result) == []

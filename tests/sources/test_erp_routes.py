@@ -271,6 +271,7 @@ def test_intacct_rest_and_xml_routes_give_identical_erp_rows(tmp_path: Path) -> 
     expected = _erp_rows(xml)
     assert [(r["legal_entity"], r["customer_account"], r["vat_number"], r["country"], r["created_at"])
             for r in expected] == [
+        (None, "C-10401", "9825613N", "IE", datetime(2025, 11, 3, 10)),
         ("UK01", "C-10422", "980780684", "GB", datetime(2026, 3, 12, 9, 14, 2)),
         ("UK01", "C-10423", "6388047V", "IE", datetime(2026, 1, 20, 15, 45))]
     assert _erp_rows(rest) == expected
@@ -304,7 +305,8 @@ def test_values_padded_with_white_space_give_the_same_erp_rows_on_every_intacct_
         monkeypatch.setattr("bridgewatch.ingest.canonical.LIGHT_BYTES", -1)
     expected = _erp_rows(write_route(intacct.scenario(), tmp_path / "plain", intacct.xml_pages, intacct.commerce))
     assert [(r["legal_entity"], r["customer_account"], r["name"], r["vat_number"]) for r in expected] == [
-        ("UK01", "C-10422", "Harbour Tools Ltd", "980780684"), ("UK01", "C-10423", "Celtic Fixings", "6388047V")]
+        (None, "C-10401", "Anchor Supplies", "9825613N"), ("UK01", "C-10422", "Harbour Tools Ltd", "980780684"),
+        ("UK01", "C-10423", "Celtic Fixings", "6388047V")]
     for route, (left, right) in PADDING.items():
         root = write_route(_padded(left, right), tmp_path / route, intacct.ROUTES[route], intacct.commerce)
         assert _erp_rows(root) == expected, route
@@ -402,3 +404,108 @@ def test_an_active_non_posting_customer_on_hold_is_on_hold_on_both_routes(tmp_pa
     expected = [("N1", "on_hold"), ("N2", "active"), ("N3", "inactive")]
     assert rows(read("sage_intacct_xml", [xml]), "erp_customers", "customer_account", "status") == expected
     assert rows(read("sage_intacct_rest", [rest]), "erp_customers", "customer_account", "status") == expected
+
+
+def test_an_intacct_rest_page_saved_twice_does_not_stand_in_for_a_missing_one(tmp_path: Path) -> None:
+    def page(n: int) -> dict[str, Any]:
+        return {"ia::result": [{"id": f"C-{n}", "name": f"Customer {n}", "status": "active"}],
+                "ia::meta": {"totalCount": 3, "start": n, "pageSize": 1, "next": n + 1 if n < 3 else None}}
+
+    first, last = _write(tmp_path / "query_page1.json", page(1)), _write(tmp_path / "query_page3.json", page(3))
+    again = _write(tmp_path / "query_page1 (1).json", page(1))
+    short = read("sage_intacct_rest", [first, again, last])
+    assert rows(short, "erp_customers", "customer_account") == [("C-1",), ("C-3",)]
+    assert short.warnings == [ReadWarning("test", (str(again), str(first), str(last)), (
+        "Intacct REST pages say totalCount=3 but hold 2 customers; fetch the remaining pages (start = "
+        "ia::meta.next) and add them to the source, or customers will look missing"))]
+
+
+INSIDE_UK01 = {
+    "sage_intacct_xml": ("customers.xml", (
+        '<response><operation><result><status>success</status><data listtype="customer" count="3" totalcount="3" '
+        'numremaining="0" resultId=""><customer><CUSTOMERID>C-1</CUSTOMERID><MEGAENTITYID></MEGAENTITYID></customer>'
+        '<customer><CUSTOMERID>C-2</CUSTOMERID><MEGAENTITYID>IE01</MEGAENTITYID></customer>'
+        '<customer><CUSTOMERID>C-3</CUSTOMERID><MEGAENTITYID/></customer></data></result></operation></response>')),
+    "sage_intacct_csv": ("customers.csv", "Customer ID,Name,Status,Entity\nC-1,One,Active,\nC-2,Two,Active,IE01\n"
+                                          "C-3,Three,Active,\"\"\n"),
+    "sage_intacct_rest": ("query_page1.json", {"ia::result": [
+        {"id": "C-1", "name": "One", "status": "active", "entity.id": None},
+        {"id": "C-2", "name": "Two", "status": "active", "entity.id": "IE01"},
+        {"id": "C-3", "name": "Three", "status": "active", "entity": {"key": None, "id": None}}],
+        "ia::meta": {"totalCount": 3}}),
+}
+
+
+@pytest.mark.parametrize("reader", list(INSIDE_UK01))
+def test_an_empty_intacct_entity_is_top_level_whatever_the_legal_entity_option_says(tmp_path: Path,
+                                                                                     reader: str) -> None:
+    """legal_entity names the entity of records that do not carry the field; a record whose entity is empty is
+    top level (shared by every entity), or a customer held at top level would look absent from the other
+    entities."""
+    name, body = INSIDE_UK01[reader]
+    result = read(reader, [_write(tmp_path / name, body)], legal_entity="UK01")
+    assert rows(result, "erp_customers", "legal_entity", "customer_account") == [
+        (None, "C-1"), ("IE01", "C-2"), (None, "C-3")]
+
+
+WITHOUT_STATUS = {
+    "sage_intacct_xml": ("customers.xml", (
+        '<response><operation><result><status>success</status><data listtype="customer" count="1" totalcount="1" '
+        'numremaining="0" resultId=""><customer><CUSTOMERID>C-1</CUSTOMERID><NAME>One</NAME></customer></data>'
+        '</result></operation></response>'), {},
+        "no STATUS field: every customer of this export was read as active (an inactive one counts as present); "
+        "add STATUS to the query's fields and export it again"),
+    "sage_intacct_csv": ("customers.csv", "Customer ID,Name\nC-1,One\n", {},
+                         "no Status column: every customer of this export was read as active (an inactive one counts "
+                         "as present); add the Status column to the list view and export it again"),
+    "sage_intacct_rest": ("query_page1.json", {"ia::result": [{"key": "1", "id": "C-1", "name": "One"}],
+                                               "ia::meta": {"totalCount": 1}}, {},
+                          "no status field: every customer of this export was read as active (an inactive one counts "
+                          "as present); add status to the query's fields and export it again"),
+    "d365_fo_odata": ("customersv3.json", {"value": [{"dataAreaId": "usmf", "CustomerAccount": "C-1",
+                                                      "OrganizationName": "One"}]}, {},
+                      "no OnHoldStatus field: every customer of this export was read as active (one on hold or "
+                      "blocked counts as active, so a blocked one counts as present); add OnHoldStatus to $select and "
+                      "export it again"),
+    "d365_fo_csv": ("Customers V3.csv", "CUSTOMERACCOUNT,DATAAREAID,ORGANIZATIONNAME\nC-1,usmf,One\n", {},
+                    "no ONHOLDSTATUS column: every customer of this export was read as active (one on hold or blocked "
+                    "counts as active, so a blocked one counts as present); add ONHOLDSTATUS to the export's fields "
+                    "and export it again"),
+    "business_central_api": ("customers.json", {
+        "@odata.context": "https://api.businesscentral.dynamics.com/v2.0/t/production/api/v2.0/$metadata#"
+                          "companies(5b1f2c8e-7d1a-ef11-9f88-000d3a2b1c01)/customers",
+        "value": [{"id": "c-1", "number": "C-1", "displayName": "One"}]}, {},
+        "no blocked field: every customer of this export was read as active (a blocked one counts as present); add "
+        "blocked to $select and export it again"),
+    "business_central_csv": ("customers.csv", "No.,Name\nC-1,One\n", {"company": "CRONUS UK"},
+                             "no Blocked column: every customer of this export was read as active (a blocked one "
+                             "counts as present); add the Blocked column to the list and export it again"),
+}
+
+
+@pytest.mark.parametrize("reader", list(WITHOUT_STATUS))
+def test_an_erp_export_without_its_status_says_every_customer_was_read_as_active(tmp_path: Path,
+                                                                                 reader: str) -> None:
+    """A status the export does not carry is read as active, so an inactive or blocked customer counts as present:
+    the file's account says so, as a Dataverse export without its Status column does."""
+    name, body, options, note = WITHOUT_STATUS[reader]
+    result = read(reader, [_write(tmp_path / name, body)], **options)
+    assert rows(result, "erp_customers", "customer_account", "status") == [("C-1", "active")]
+    assert accounts(result)[("erp_customers", name)] == {
+        "read": 1, "used": 1, "excluded": {}, "quarantined": 0, "notes": [note]}
+
+
+def test_an_intacct_rest_record_whose_href_names_another_object_is_not_a_customer(tmp_path: Path) -> None:
+    """A vendor has the customer's shape (id, name, status, taxId): a vendor that is also a buyer, read as a
+    customer, would make the absent customer look present by its VAT number."""
+    page = _write(tmp_path / "query_page1.json", {"ia::result": [
+        {"key": "7", "id": "V-100", "name": "Harbour Tools Ltd", "status": "active", "taxId": "980780684",
+         "href": "/objects/accounts-payable/vendor/7"},
+        {"key": "11", "id": "C-10422", "name": "Harbour Tools Ltd", "status": "active",
+         "href": "/objects/accounts-receivable/customer/11"}], "ia::meta": {"totalCount": 2}})
+    result = read("sage_intacct_rest", [page])
+    assert rows(result, "erp_customers", "customer_account") == [("C-10422",)]
+    assert accounts(result)[("erp_customers", "query_page1.json")] == {
+        "read": 2, "used": 1, "quarantined": 0, "excluded": {
+            "not a customer: a record of another object (its href names /objects/accounts-payable/vendor); only "
+            "accounts-receivable/customer records are read": 1}}

@@ -180,3 +180,48 @@ def test_b2b_edition_pages_missing_a_page_are_recorded_with_kind_and_counts(tmp_
     last = read("bigcommerce_api", [*companies, users[0], orders[0]])
     assert last.warnings == [ReadWarning("test", (str(orders[0]),), text("orders", 10, 12)),
                              ReadWarning("test", (str(users[0]),), text("users", 10, 20))]
+
+
+def _intacct_page(path: Path, data: str, ids: Sequence[str], function: str = "query") -> Path:
+    rows = "".join(f"<CUSTOMER><CUSTOMERID>{i}</CUSTOMERID><NAME>Customer {i}</NAME><STATUS>active</STATUS></CUSTOMER>"
+                   for i in ids)
+    path.write_text(f"<response><control><status>success</status></control><operation><authentication><status>"
+                    f"success</status></authentication><result><status>success</status><function>{function}"
+                    f"</function><data {data}>{rows}</data></result></operation></response>")
+    return path
+
+
+def test_intacct_query_function_pages_are_one_query_by_their_offsets(tmp_path: Path) -> None:
+    """The query function pages by offset and its pages carry no resultId: a complete two-page query is complete,
+    and a page missing before the last is said (numremaining="0" on the last page proves nothing)."""
+    first = _intacct_page(tmp_path / "query_1.xml", 'listtype="CUSTOMER" totalcount="5" offset="0" count="2" '
+                                                    'numremaining="3"', ["C1", "C2"])
+    second = _intacct_page(tmp_path / "query_2.xml", 'listtype="CUSTOMER" totalcount="5" offset="2" count="2" '
+                                                     'numremaining="1"', ["C3", "C4"])
+    last = _intacct_page(tmp_path / "query_3.xml", 'listtype="CUSTOMER" totalcount="5" offset="4" count="1" '
+                                                   'numremaining="0"', ["C5"])
+    assert read("sage_intacct_xml", [first, second, last]).warnings == []
+    assert [(w.files, w.text) for w in read("sage_intacct_xml", [first, second]).warnings] == [(
+        (str(first), str(second)),
+        f"Intacct CUSTOMER query (totalcount=5) stops with numremaining=1 (last file {second}); fetch the rest with "
+        f"query at the offsets left out and add those responses to the source")]
+    assert [(w.files, w.text) for w in read("sage_intacct_xml", [first, last]).warnings] == [(
+        (str(first), str(last)),
+        "Intacct CUSTOMER query (totalcount=5): the pages read hold 3 of its totalcount=5 customers, so a page before "
+        "its last is missing; fetch the missing pages (query at the offsets left out) and add those responses to "
+        "the source, or customers will look missing")]
+
+
+def test_intacct_read_more_page_missing_before_the_last_is_said(tmp_path: Path) -> None:
+    result = 'resultId="7765623332WU1"'
+    pages = [_intacct_page(tmp_path / f"customers_page{n}.xml",
+                           f'listtype="customer" count="{len(ids)}" totalcount="5" numremaining="{left}" {result}',
+                           ids, "readByQuery" if n == 1 else "readMore")
+             for n, ids, left in ((1, ["C1", "C2"], 3), (2, ["C3", "C4"], 1), (3, ["C5"], 0))]
+    assert read("sage_intacct_xml", pages).warnings == []
+    assert read("sage_intacct_xml", [*pages, pages[0]]).warnings == []  # a page given twice counts once
+    assert [(w.files, w.text) for w in read("sage_intacct_xml", [pages[0], pages[2]]).warnings] == [(
+        (str(pages[0]), str(pages[2])),
+        "Intacct query 7765623332WU1: the pages read hold 3 of its totalcount=5 customers, so a page before its last "
+        "is missing; fetch the missing pages (readMore) and add those responses to the source, or customers will "
+        "look missing")]

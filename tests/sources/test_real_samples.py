@@ -146,8 +146,12 @@ def test_business_central_single_customer() -> None:
 def test_dataverse_contacts_page_and_expanded_account() -> None:
     result = read("dataverse_api", "dataverse_docs_contacts/contacts_query_response.json",
                   "dataverse_docs_contacts/account_expand_primarycontact.json")
-    assert [r[0] for r in rows(result, "staging_records", "record_type")] == ["account"] + ["contact"] * 8
+    assert [r[0] for r in rows(result, "staging_records", "record_type")] == ["account"] + ["contact"] * 9
     assert accounts(result)["staging_records", "contacts_query_response.json"]["used"] == 8
+    # the account's expanded primary contact (Yvonne McKay) is a contact record of its own
+    assert ("contact", "81716234-9628-ed11-9db1-000d3a320482") in rows(result, "staging_records", "record_type",
+                                                                        "record_id")
+    assert accounts(result)["staging_records", "account_expand_primarycontact.json"]["used"] == 2
 
 
 def test_power_automate_flow_api_runs_naming_no_customer_are_excluded_and_counted() -> None:

@@ -27,12 +27,15 @@ from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, note_files_without
 from bridgewatch.sources.shapes import Field, const, jpath, js, translate
 from bridgewatch.sql import literal
 
 BLOCKED = {"": "active", "_x0020_": "active", "ship": "on_hold", "invoice": "on_hold", "all": "blocked"}
 """``blocked`` values; the blank option may arrive as ``" "`` or OData-escaped ``_x0020_``."""
+NO_STATUS = ("no {what}: every customer of this export was read as active (a blocked one counts as present); "
+             "{fix} and export it again")
+"""The note on a file whose customers do not carry Blocked (README, *a file read with a default*)."""
 PAGE_CUSTOMER_KEYS = ("Customer_Posting_Group", "Customer_Price_Group", "Customer_Disc_Group", "Bill_to_Customer_No")
 """Fields of the Customer Card and Customer List pages that vendor, contact and item pages do not have."""
 CONTEXT = "j ->> '$.__context.\"@odata.context\"'"
@@ -50,6 +53,17 @@ LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     accepts=("Business Central API v2.0 customers pages or single customers (number, displayName), "
                              "companies pages (with or without $expand=customers), and OData V4 web-service pages "
                              "of the Customer Card or Customer List (No, Name, Customer_Posting_Group)"))
+API_SET = ("COALESCE(regexp_extract(r.j ->> '$.__context.\"@odata.context\"', "
+           "'companies\\([^)]*\\)/([A-Za-z0-9_]+)', 1), '')")
+"""The entity set of an API page (``…/$metadata#companies(…)/vendors``; ``''`` when the context names none)."""
+NOT_CUSTOMERS = ("vendors", "items", "employees", "contacts", "projects", "bankaccounts", "fixedassets", "accounts")
+"""Standard API v2.0 entity sets whose records carry ``number`` and ``displayName`` as customers do (a custom API
+page publishing customers under another name is still read)."""
+OTHER_API_SET = (f"lower({API_SET}) IN ({', '.join(repr(n) for n in NOT_CUSTOMERS)})",
+                 f"'not a customer: a record of the ' || {API_SET} || ' API (its page''s @odata.context), not of "
+                 f"customers; save the customers pages'")
+"""Vendors, items and employees pages carry ``number`` and ``displayName`` too: their records are not customers (a
+vendor that is also a buyer has the customer's VAT number and would make the absent customer look present)."""
 COMPANY_IN_CONTEXT = "regexp_extract(r.j ->> '$.__context.\"@odata.context\"', 'companies\\(([^)]+)\\)', 1)"
 COMPANY_NAME = "Company\\('((?:[^']|'')*)'\\)"
 """The company of a web-service page: an OData string (``''`` is one apostrophe), after URL-decoding."""
@@ -93,6 +107,10 @@ class BusinessCentralApiReader(VendorReader):
             WHERE c.kind = 'company'""")
         _warn_incomplete(session, options["company"])
         _warn_unmatchable(session)
+        note_files_without(session, ["customer"], "$.blocked", NO_STATUS.format(
+            what="blocked field", fix="add blocked to $select"), among=f"NOT ({OTHER_API_SET[0].replace('r.j', 'j')})")
+        note_files_without(session, ["page_customer"], "$.Blocked", NO_STATUS.format(
+            what="Blocked field", fix="add Blocked to the web service's page or $select"))
         names = options["companies"]
         rows = ", ".join(f"({literal(str(k).lower())}, {literal(str(v))})" for k, v in names.items())
         session.con.execute("CREATE TEMP TABLE __bc_names (id VARCHAR, name VARCHAR)")
@@ -134,7 +152,7 @@ def _api_customers(options: Mapping[str, Any]) -> TableMap:
         "external_id": _external_id(options),
         "country": country(js("$.country")),
         "modified_at": js("$.lastModifiedDateTime"),
-    }, checks=[
+    }, exclude=[OTHER_API_SET], checks=[
         RowCheck("@odata.context", "NULL", f"{entity.sql} IS NULL",
                  "the page does not name its company: save the response with its @odata.context or set "
                  "the company option"),
@@ -196,7 +214,8 @@ def _warn_incomplete(session: Session, company: str | None) -> None:
     rows = session.con.execute(f"""
         SELECT COALESCE({guid}, {company_name_sql('j')}, {literal(company)}, {unnamed}) AS company,
                list(DISTINCT __file)
-        FROM __rec WHERE kind IN ('customer', 'page_customer') GROUP BY 1
+        FROM __rec WHERE kind IN ('customer', 'page_customer') AND NOT ({OTHER_API_SET[0].replace('r.j', 'j')})
+        GROUP BY 1
         HAVING count(*) FILTER (WHERE {link} IS NULL) = 0 ORDER BY 1""").fetchall()
     for company, files in rows:
         session.warn(f"Every Business Central customers page read for company {company} has an @odata.nextLink, so "

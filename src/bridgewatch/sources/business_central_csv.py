@@ -17,12 +17,12 @@ from typing import Any, ClassVar
 
 from bridgewatch.errors import ConfigError
 from bridgewatch.sources.base import Option
-from bridgewatch.sources.business_central import BLOCKED
+from bridgewatch.sources.business_central import BLOCKED, NO_STATUS
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export, resolve_columns
 from bridgewatch.sources.shapes import Field, col, const, setting, translate
 
 CUSTOMERS = TabularKind("customer", ("No.", "Name"), {
@@ -52,6 +52,9 @@ class BusinessCentralCsvReader(VendorReader):
         "date_order": DATE_ORDER_OPTION,
         "columns": Option({}, "Header overrides: field (no, name, email, vat, blocked, country, modified) → the "
                               "header in your export (captions are translated in other languages)."),
+        "status_map": Option({}, "Blocked value → status (active, on_hold, blocked), for a list exported in another "
+                                 "language, whose Blocked values are translated too (e.g. {Rechnung = 'on_hold', "
+                                 "Alle = 'blocked'})."),
     }
 
     def _kind(self, options: Mapping[str, Any]) -> TabularKind:
@@ -66,25 +69,37 @@ class BusinessCentralCsvReader(VendorReader):
                               f"does not name its company; set company to the entity it was exported from "
                               f"(e.g. company = \"CRONUS UK\").")
         signature = [options["columns"].get(field, header) for field, header in (("no", "No."), ("name", "Name"))]
-        load_export(session, path, self._kind(options), signature, overrides=options["columns"],
-                    date_order=options["date_order"])
+        head = load_export(session, path, self._kind(options), signature, overrides=options["columns"],
+                           date_order=options["date_order"])
+        blocked = options["columns"].get("blocked", "Blocked")
+        if head is not None and str(head.label(path)) not in session.empty and \
+                resolve_columns(path, self._kind(options), head.header, options["columns"])["blocked"] is None:
+            session.note(head.label(path), NO_STATUS.format(what=f"{blocked} column",
+                                                            fix=f"add the {blocked} column to the list"))
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self._kind(options).columns))
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        blocked = Field(f"COALESCE({col('blocked').sql}, '')", "Blocked")
+        named = options["columns"]
+
+        def get(name: str, header: str) -> Field:
+            return col(name, named.get(name, header))  # quarantine names the column as the file does
+
+        blocked = Field(f"COALESCE({col('blocked').sql}, '')", named.get("blocked", "Blocked"))
         return [TableMap("erp_customers", "{customer} AS r", {
             "system": const("business_central"),
             "legal_entity": setting(options["company"]),
-            "customer_account": col("no", "No."),
-            "name": col("name", "Name"),
-            "vat_number": col("vat", "VAT Registration No."),
-            "email": col("email", "Email"),
-            "status": translate(blocked, BLOCKED, "Blocked value", default="active"),
+            "customer_account": get("no", "No."),
+            "name": get("name", "Name"),
+            "vat_number": get("vat", "VAT Registration No."),
+            "email": get("email", "Email"),
+            "status": translate(blocked, {**BLOCKED, **{str(k).strip().lower(): str(v)
+                                                        for k, v in options["status_map"].items()}},
+                                "Blocked value", default="active", advice="; add it to the status_map option"),
             "external_id": col("external", options["external_id_field"]) if options["external_id_field"]
             else const(None),
-            "country": country(col("country", "Country/Region Code")),
-            "modified_at": local_time(col("modified", "Last Date Modified"), options["date_formats"],
+            "country": country(get("country", "Country/Region Code")),
+            "modified_at": local_time(get("modified", "Last Date Modified"), options["date_formats"],
                                       example="'06/16/2026'"),
         })]

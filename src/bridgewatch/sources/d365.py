@@ -12,13 +12,14 @@ unconfirmed, hence ``status_map``). The standard entity has no created/modified 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, note_files_without
 from bridgewatch.sources.shapes import Field, const, first, full_name, js, setting, translate
 from bridgewatch.sql import literal
 
@@ -26,9 +27,26 @@ ON_HOLD = {"no": "active", "never": "active", "all": "blocked", "invoice": "on_h
            "requisition": "on_hold"}
 LAYOUT = JsonLayout(envelopes=(Envelope("$.value"),),
                     kinds=(("customer", "json_exists(j, '$.CustomerAccount')"),),
-                    context=("@odata.nextLink",),
+                    context=("@odata.context", "@odata.nextLink"),
                     accepts="Dynamics 365 F&O OData CustomersV3 pages or single records (CustomerAccount)")
 CASES = {"upper": "upper({})", "lower": "lower({})", "as_is": "{}"}
+
+
+def entity_set(record: str = "r.j") -> str:
+    """SQL: the entity set a record's page names in its ``@odata.context`` (``…/$metadata#CustomersV3``; ``''``
+    when it names none)."""
+    return f"COALESCE(regexp_extract({record} ->> '$.__context.\"@odata.context\"', '#([A-Za-z0-9_]+)', 1), '')"
+
+
+def of_other_entity(record: str = "r.j") -> str:
+    """SQL: the record's page names an entity set that is not a customers one (``CustomersV3``, ``CustomersV2``)."""
+    return f"({entity_set(record)} <> '' AND NOT starts_with(lower({entity_set(record)}), 'customers'))"
+
+
+OTHER_ENTITY_SET = (of_other_entity(), f"'not a customer: a record of the ' || {entity_set()} || ' entity set (its "
+                                       f"page''s @odata.context), not of CustomersV3; save CustomersV3 pages'")
+"""Pages of another entity whose records name a ``CustomerAccount`` (``FreeTextInvoiceHeaders``, sales orders) are
+not customers: read as such, the customer of every invoice would look present in the master."""
 
 OPTIONS: dict[str, Option] = {
     **COMMON_OPTIONS,
@@ -67,16 +85,23 @@ class D365FoODataReader(VendorReader):
         """Warn when every page read has an ``@odata.nextLink``: the query's last page (the one without it)
         is missing. Page files are not assumed to sort in page order (``page10`` sorts before ``page2``)."""
         ends = session.con.execute("SELECT count(*) FILTER (WHERE j ->> '$.__context.\"@odata.nextLink\"' IS NULL), "
-                                   "list(DISTINCT __file) FROM __rec HAVING count(*) > 0").fetchall()
+                                   f"list(DISTINCT __file) FROM __rec WHERE NOT {of_other_entity('j')} "
+                                   "HAVING count(*) > 0").fetchall()
         if ends and not ends[0][0]:
             session.warn("Every CustomersV3 page read has an @odata.nextLink, so the last page is missing; follow "
                          "the links and add the remaining pages to the source, or customers will look missing",
                          ends[0][1])
+        note_files_without(session, ["customer"], "$.OnHoldStatus", NO_STATUS.format(
+            what="OnHoldStatus field", fix="add OnHoldStatus to $select"), among=f"NOT {of_other_entity('j')}")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [customer_map(options, lambda name: js(f"$.{name}")), unrecognised("erp_customers", "CustomersV3")]
+        customers = customer_map(options, lambda name: js(f"$.{name}"))
+        return [replace(customers, exclude=[OTHER_ENTITY_SET]), unrecognised("erp_customers", "CustomersV3")]
 
 
+NO_STATUS = ("no {what}: every customer of this export was read as active (one on hold or blocked counts as "
+             "active, so a blocked one counts as present); {fix} and export it again")
+"""The note on a file whose records do not carry OnHoldStatus (README, *a file read with a default*)."""
 MISSING_AREA = "dataAreaId is missing: add it to $select (it is the legal entity) or set the legal_entity option"
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,7 +31,7 @@ from bridgewatch.errors import InputError
 from bridgewatch.ingest.csvfile import is_blank
 from bridgewatch.ingest.workbook import is_workbook
 from bridgewatch.sources.base import Option
-from bridgewatch.sources.d365 import OPTIONS, customer_map
+from bridgewatch.sources.d365 import NO_STATUS, OPTIONS, customer_map
 from bridgewatch.sources.d365_xml import RECORD as RECORD_NAME
 from bridgewatch.sources.d365_xml import read_entity
 from bridgewatch.sources.mapping import TableMap, VendorReader
@@ -93,6 +93,7 @@ class D365FoCsvReader(VendorReader):
         if head is not None:
             match_kind(path, head, [self._exported(options)])
             load_csv(session, path, self.kind(options), head, overrides=options["columns"])
+            _note_status(session, head.label(path), head.header, options)
 
     def _exported(self, options: Mapping[str, Any]) -> TabularKind:
         """The kind a file is recognised by: its header has the customer account column (or its override)."""
@@ -119,6 +120,7 @@ class D365FoCsvReader(VendorReader):
                                   "erp_customers")
                 continue
             load_csv(session, label, self.kind(options), head, overrides=options["columns"], copy=copy)
+            _note_status(session, head.label(label), head.header, options)
             read += 1
         if not read:
             raise InputError(f"{package}: this data package holds no Customers V3 data file (no CSV or Excel member "
@@ -138,6 +140,7 @@ class D365FoCsvReader(VendorReader):
             session.add_empty(label, OTHER_XML_ENTITY.format(record=entity.record, column=column), "erp_customers")
             return False
         load_sheet(session, label, self.kind(options), entity.sheet, overrides=options["columns"])
+        _note_status(session, label, entity.sheet.header, options)
         return True
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
@@ -147,6 +150,14 @@ class D365FoCsvReader(VendorReader):
         columns = self.kind(options).columns
         names = {n.lower(): n for n in columns}
         return [customer_map(options, lambda name: _column(names, name), MISSING_AREA)]
+
+
+def _note_status(session: Session, label: Path, header: Sequence[str], options: Mapping[str, Any]) -> None:
+    """Note on a file with records whose header has no ONHOLDSTATUS column that each customer was read as active."""
+    wanted = options["columns"].get("OnHoldStatus", "ONHOLDSTATUS").strip().lower()
+    if str(label) not in session.empty and wanted not in (h.strip().lower() for h in header):
+        column = options["columns"].get("OnHoldStatus", "ONHOLDSTATUS")
+        session.note(label, NO_STATUS.format(what=f"{column} column", fix=f"add {column} to the export's fields"))
 
 
 def _is_zip(path: Path) -> bool:

@@ -17,7 +17,15 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import CASES, entity_case
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, unfinished_queries
+from bridgewatch.sources.raw import (
+    Envelope,
+    JsonLayout,
+    Session,
+    load_json,
+    load_json_files,
+    note_files_without,
+    unfinished_queries,
+)
 from bridgewatch.sources.shapes import Field, blank, const, first, flag, js, translate
 from bridgewatch.sql import literal
 
@@ -33,7 +41,16 @@ PAGES = """SELECT * FROM (
     FROM __top) WHERE query IS NOT NULL"""
 """Each page's entity set (from ``@odata.context``, else from its first record) and whether it has a next link."""
 FORMATTED = "@OData.Community.Display.V1.FormattedValue"
+EXPANDED_CONTACTS = "contact_customer_accounts"
+"""The account's contacts collection (the relationship whose ``parentcustomerid`` is the account), when expanded."""
 STATES = {"0": "active", "1": "inactive"}
+UNSELECTED = {
+    "statecode": "read as active (an inactive one counts as active)",
+    "merged": "read as not merged (a merged one counts as a live record, not as merged / retired)",
+    "_msdyn_company_value": "read without a company (no legal entity: not eligible for dual-write)",
+}
+"""What a record of a page without the field is read as, said on the file as ``dataverse_csv`` says it of a
+file without the column."""
 
 
 class DataverseApiReader(VendorReader):
@@ -57,17 +74,36 @@ class DataverseApiReader(VendorReader):
         load_json_files(session, paths, LAYOUT)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
+        lift_expanded_contacts(session)
         for entity_set, files in unfinished_queries(session, PAGES).items():
             session.warn(f"Every Dataverse {entity_set} page read has an @odata.nextLink, so the last page is missing; "
                          f"follow the links and add the remaining pages to the source, or its records will be "
                          f"missing from the evidence (customers in Dataverse but not promoted look never created)",
                          files)
         company_names(session, options["companies"])
+        for kind in self.kinds:
+            for key, read_as in UNSELECTED.items():
+                note_files_without(session, [kind], f"$.{key}", f"no {key} field: every {kind} of this export was "
+                                                                 f"{read_as}; add {key} to $select")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_records("account", "accountid", "accountnumber", options),
                 _records("contact", "contactid", "msdyn_contactpersonid", options),
                 unrecognised("staging_records", "Dataverse account or contact")]
+
+
+def lift_expanded_contacts(session: Session) -> None:
+    """Contacts expanded inside an account (``$expand=primarycontactid``, ``contact_customer_accounts``) are
+    contact rows of their own: lift them out as contact records, numbered in their own sequence per file (a
+    contact also on a contacts page is then a duplicate, merged)."""
+    session.con.execute(f"""
+        INSERT INTO __rec
+        SELECT a.__file, row_number() OVER (PARTITION BY a.__file ORDER BY a.__row, x.ord), 'contact', x.item
+        FROM __rec AS a, unnest(list_concat(
+                 CASE WHEN json_exists(a.j, '$.primarycontactid.contactid')
+                      THEN [json_extract(a.j, '$.primarycontactid')] ELSE [] END,
+                 COALESCE(json_extract(a.j, '$.{EXPANDED_CONTACTS}[*]'), []))) WITH ORDINALITY AS x(item, ord)
+        WHERE a.kind = 'account' AND json_exists(x.item, '$.contactid')""")
 
 
 def company_names(session: Session, companies: Mapping[str, Any]) -> None:

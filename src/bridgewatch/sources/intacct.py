@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,11 +34,13 @@ from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export, resolve_columns
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
 
 SYSTEM = const("sage_intacct")
-INTACCT_DATES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y")
+INTACCT_DATES = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y")
+"""``MM/DD/YYYY HH:MM:SS`` as the XML API writes it; a list export opened and saved in Excel writes the minutes
+only, or a 12-hour clock, as the user's locale shows them (day and month in the order the file proves)."""
 FIELDS = ("RECORDNO", "CUSTOMERID", "NAME", "STATUS", "ONHOLD", "TAXID", "DISPLAYCONTACT.EMAIL1",
           "MEGAENTITYID", "WHENCREATED", "WHENMODIFIED", "DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE",
           "DISPLAYCONTACT.MAILADDRESS.COUNTRY")
@@ -50,8 +53,9 @@ OPTIONS: dict[str, Option] = {
     "vat_field": Option("TAXID", "Field holding the VAT number (TAXID by default; a custom field if your "
                                  "tenant keeps it elsewhere)."),
     "external_id_field": Option(None, "Custom field holding the commerce-side id (e.g. 'SHOPIFY_ID')."),
-    "legal_entity": Option(None, "Entity to assign when the file has no MEGAENTITYID (e.g. an export run "
-                                 "inside one entity). Empty MEGAENTITYID otherwise means top level."),
+    "legal_entity": Option(None, "Entity to assign to records that do not carry MEGAENTITYID (an export run "
+                                 "inside one entity without the field). An empty MEGAENTITYID is a top-level "
+                                 "record whatever this says."),
 }
 
 
@@ -60,11 +64,18 @@ def _fields(options: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*FIELDS, *extra)))
 
 
-def customer_map(options: Mapping[str, Any]) -> TableMap:
-    """``CUSTOMER`` fields (XML names; the CSV reader maps its headers onto them) → erp_customers."""
-    plain = translate(col("STATUS"), STATUS, "customer status", default="active")
+def customer_map(options: Mapping[str, Any], no_entity: str = "r.\"MEGAENTITYID\" IS NULL") -> TableMap:
+    """``CUSTOMER`` fields (XML names; the CSV reader maps its headers onto them) → erp_customers.
+
+    ``no_entity`` is SQL saying the record does not carry ``MEGAENTITYID`` at all (an XML record without the
+    element; a CSV file without the column): only then does the ``legal_entity`` option name its entity. An
+    empty ``MEGAENTITYID`` is a top-level record, shared by every entity, whatever the option says.
+    """
+    statuses = {**STATUS, **{str(k).strip().lower(): str(v) for k, v in options.get("status_map", {}).items()}}
+    advice = "; add it to the status_map option" if "status_map" in options else ""
+    plain = translate(col("STATUS"), statuses, "customer status", default="active", advice=advice)
     on_hold = "lower(trim(r.\"ONHOLD\")) IN ('true', 't', 'yes', '1')"
-    entity = first(col("MEGAENTITYID"), setting(options["legal_entity"]))
+    entity = entity_or_option(col("MEGAENTITYID"), no_entity, options["legal_entity"])
     ext = options["external_id_field"]
     return TableMap("erp_customers", "{customer} AS r", {
         "system": SYSTEM,
@@ -83,11 +94,30 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
     })
 
 
+def entity_or_option(entity: Field, no_entity: str, option: str | None) -> Field:
+    """The record's owning entity (empty = top level); the ``legal_entity`` option's when the record does not
+    carry the field (``no_entity``: an export made inside one entity without it)."""
+    given = setting(option)
+    return Field(f"CASE WHEN {no_entity} THEN {given.sql} ELSE {entity.sql} END", entity.source, entity.hint)
+
+
 def on_hold_status(plain: Field, on_hold: str, source: str) -> Field:
     """The canonical status: ``on_hold`` when the record is held and its own status is active (also *active
     non-posting*, which is active too), else the status as translated."""
     return Field(f"CASE WHEN {on_hold} AND ({plain.sql}) = 'active' THEN 'on_hold' ELSE {plain.sql} END", source,
                  plain.hint)
+
+
+NO_STATUS = ("no {what}: every customer of this export was read as active (an inactive one counts as present); "
+             "{fix} and export it again")
+"""The note on a file whose records do not carry their status (README, *a file read with a default*)."""
+LISTTYPE = "__listtype"
+"""The ``listtype`` of the ``<data>`` page a record was read from (a column of the XML records, never a field)."""
+OTHER_OBJECT = (f"lower(COALESCE(NULLIF(trim(r.{LISTTYPE}), ''), 'customer')) <> 'customer'",
+                f"'not a customer: a record of another object (<data listtype=\"' || r.{LISTTYPE} || '\">); only "
+                f"the results of queries on CUSTOMER are read'")
+"""A response may hold the result of a query on another object (a multi-function request, an ARINVOICE
+export saved beside the customers): its records are not customers, even when they carry ``CUSTOMERID``."""
 
 
 class SageIntacctXmlReader(VendorReader):
@@ -99,19 +129,22 @@ class SageIntacctXmlReader(VendorReader):
     options: ClassVar[Mapping[str, Option]] = OPTIONS
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
-        fields = _fields(options)
+        fields = (*_fields(options), LISTTYPE)
         session.declare("customer", fields)
         records, pages = parse_customers(path, fields)
         session.notes.setdefault("pages", []).extend(pages)
+        if any(_of_customers(t) for t in records[LISTTYPE]) and all(
+                v is None for v, t in zip(records["STATUS"], records[LISTTYPE], strict=True) if _of_customers(t)):
+            session.note(path, NO_STATUS.format(what="STATUS field", fix="add STATUS to the query's fields"))
         data = table_of(records, dict.fromkeys(fields, pa.string()))
         session.add_table("customer", path, data)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
-        session.declare("customer", _fields(options))
-        _warn_incomplete(session, session.notes.get("pages", []))
+        session.declare("customer", (*_fields(options), LISTTYPE))
+        _warn_incomplete(session, [p for p in session.notes.get("pages", []) if _of_customers(p.get("listtype"))])
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [customer_map(options)]
+        return [replace(customer_map(options), exclude=[OTHER_OBJECT])]
 
 
 def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list[str | None]], list[dict[str, str]]]:
@@ -139,7 +172,7 @@ def parse_customers(path: Path, fields: tuple[str, ...]) -> tuple[dict[str, list
                 continue
             stack.pop()
             if stack and stack[-1] == "data":
-                _append(out, flatten(elem))
+                _append(out, {**flatten(elem), LISTTYPE: pages[-1].get("listtype", "")})
                 elem.clear()
             elif elem.tag in ("control", "authentication", "result") and _status(elem) == "failure":
                 failed = failed or elem.tag
@@ -170,6 +203,11 @@ def flatten(record: ET.Element, prefix: str = "") -> dict[str, str]:
     return values
 
 
+def _of_customers(listtype: str | None) -> bool:
+    """A ``<data>`` page of CUSTOMER records (``listtype`` ``customer`` or ``CUSTOMER``; a page saying none)."""
+    return (listtype or "customer").strip().lower() == "customer"
+
+
 def _append(out: dict[str, list[str | None]], values: dict[str, str]) -> None:
     for name in out:
         out[name].append(values.get(name))
@@ -190,16 +228,56 @@ def _raise_failure(path: Path, layer: str, elem: ET.Element) -> None:
 
 
 def _warn_incomplete(session: Session, pages: list[dict[str, str]]) -> None:
-    """A query whose pages all say more records remain was not read to the end: say so."""
+    """Warn for each query whose pages read leave customers out: no page reaches ``numremaining="0"``, or the
+    pages hold fewer than the query's ``totalcount`` (a ``readMore`` or ``query`` page in the middle is missing).
+
+    ``readByQuery`` / ``readMore`` pages are one query by their ``resultId``; ``query`` pages carry none (they
+    page by ``offset``), so they are one query by ``listtype`` and ``totalcount``; other pages (a ``read``, or
+    pages saying neither) stand alone.
+    """
     by_query: dict[str, list[dict[str, str]]] = {}
     for page in pages:
-        by_query.setdefault(page.get("resultId") or page["file"], []).append(page)
-    for result_id, group in by_query.items():
-        left = min(int(p.get("numremaining") or 0) for p in group)
-        if left > 0:
-            session.warn(f"Intacct query {result_id} stops with numremaining={left} (last file {group[-1]['file']}); "
-                         f"fetch the rest with readMore and add those responses to the source",
-                         [p["file"] for p in group])
+        total = _number(page.get("totalcount"))
+        key = (f"query {page['resultId']}" if page.get("resultId") else
+               f"{page.get('listtype', '').upper()} query (totalcount={total})" if total is not None else
+               f"query {page['file']}")
+        by_query.setdefault(key, []).append(page)
+    for name, group in by_query.items():
+        left = min(_number(p.get("numremaining")) or 0 for p in group)
+        total = _number(group[0].get("totalcount"))
+        held = _held(group)
+        files = list(dict.fromkeys(p["file"] for p in group))
+        how = "readMore" if group[0].get("resultId") else "query at the offsets left out"
+        if total is not None and held is not None and total - held > left:
+            session.warn(f"Intacct {name}: the pages read hold {held} of its totalcount={total} customers, so a "
+                         f"page before its last is missing; fetch the missing pages ({how}) and add those responses "
+                         f"to the source, or customers will look missing", files)
+        elif left > 0:
+            session.warn(f"Intacct {name} stops with numremaining={left} (last file {group[-1]['file']}); "
+                         f"fetch the rest with {how} and add those responses to the source", files)
+
+
+def _number(value: str | None) -> int | None:
+    """A page attribute as a whole number; None when absent or not a number."""
+    text = (value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _held(group: list[dict[str, str]]) -> int | None:
+    """How many of a query's records its pages hold, a page saved twice counted once: ``query`` pages by the
+    positions their ``offset`` and ``count`` cover, ``readMore`` pages (each with its own ``numremaining``) by
+    their ``count``; None when a page does not say its count."""
+    counts = [_number(p.get("count")) for p in group]
+    if any(c is None for c in counts):
+        return None
+    offsets = [_number(p.get("offset")) for p in group]
+    if any(o is None for o in offsets):
+        return sum({p.get("numremaining"): c or 0 for p, c in zip(group, counts, strict=True)}.values())
+    held = end = 0
+    for start, stop in sorted((o or 0, (o or 0) + (c or 0)) for o, c in zip(offsets, counts, strict=True)):
+        held += max(0, stop - max(start, end))
+        end = max(end, stop)
+    return held
 
 
 CSV_KIND = TabularKind("customer", ("Customer ID",), {
@@ -226,6 +304,8 @@ class SageIntacctCsvReader(VendorReader):
         "columns": Option({}, "Header overrides: Intacct field name (e.g. 'DISPLAYCONTACT.EMAIL1') → the header "
                               "in your export."),
         "date_order": DATE_ORDER_OPTION,
+        "status_map": Option({}, "Status value → status (active, inactive), for a list exported in another language "
+                                 "(e.g. {Actif = 'active', Inactif = 'inactive'})."),
     }
 
     def _kind(self, options: Mapping[str, Any]) -> TabularKind:
@@ -236,10 +316,21 @@ class SageIntacctCsvReader(VendorReader):
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         kind = self._kind(options)
         signature = [options["columns"].get("CUSTOMERID", kind.signature[0])]
-        load_export(session, path, kind, signature, overrides=options["columns"], date_order=options["date_order"])
+        head = load_export(session, path, kind, signature, overrides=options["columns"],
+                           date_order=options["date_order"])
+        if head is None:
+            return
+        chosen = resolve_columns(path, kind, head.header, options["columns"])
+        if chosen["MEGAENTITYID"] is not None:
+            session.notes.setdefault("entity_files", []).append(str(head.label(path)))
+        if chosen["STATUS"] is None and str(head.label(path)) not in session.empty:
+            session.note(head.label(path), NO_STATUS.format(what="Status column",
+                                                            fix="add the Status column to the list view"))
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", list(self._kind(options).columns))
+        files = session.notes.get("entity_files", [])
+        session.con.execute("CREATE TEMP TABLE __intacct_entity_files AS SELECT unnest(?::VARCHAR[]) AS file", [files])
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        return [customer_map(options)]
+        return [customer_map(options, "r.__file NOT IN (SELECT file FROM __intacct_entity_files)")]

@@ -26,10 +26,10 @@ from typing import Any, ClassVar
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
-from bridgewatch.sources.intacct import STATUS, on_hold_status
+from bridgewatch.sources.intacct import NO_STATUS, STATUS, entity_or_option, on_hold_status
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
-from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files, pages_read
-from bridgewatch.sources.shapes import Field, const, first, js, setting, timestamp, translate
+from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files, note_files_without, pages_read
+from bridgewatch.sources.shapes import Field, const, js, timestamp, translate
 
 RESULT = '$."ia::result"'
 ERROR = "json_exists(j, '$.\"ia::error\"')"
@@ -41,15 +41,25 @@ REFERENCE = ("NOT json_exists(r.j, '$.name') AND NOT json_exists(r.j, '$.status'
              "'a reference (key, id, href) without the customer''s fields: save a query response that selects "
              "them instead'")
 """A list response (``GET /objects/accounts-receivable/customer``) names customers without their fields."""
+HREF = "r.j ->> '$.href'"
+OTHER_OBJECT = (f"{HREF} IS NOT NULL AND NOT contains(lower({HREF}), '/accounts-receivable/customer/')",
+                f"'not a customer: a record of another object (its href names ' || regexp_replace({HREF}, "
+                f"'/[^/]*$', '') || '); only accounts-receivable/customer records are read'")
+"""A vendor (``/objects/accounts-payable/vendor/…``) has the customer's shape (``id``, ``name``, ``status``,
+``taxId``): when its ``href`` says what it is, it is not read as a customer."""
 
+NO_ENTITY = "NOT json_exists(r.j, '$.entity') AND NOT json_exists(r.j, '$.\"entity.id\"')"
+"""The record carries no entity id (a query that did not select ``entity.id``): ``entity.id`` null, or a GET's
+``entity`` object without an id, is a top-level record."""
 OPTIONS: dict[str, Option] = {
     **COMMON_OPTIONS,
     "vat_field": Option("taxId", "Field holding the VAT number (taxId by default; a dotted name such as "
                                  "'contacts.default.internationalTaxId' or a custom field if your tenant keeps "
                                  "it elsewhere)."),
     "external_id_field": Option(None, "Custom field holding the commerce-side id (e.g. 'SHOPIFY_ID').", kind=str),
-    "legal_entity": Option(None, "Entity to assign when a record has no entity.id (e.g. a query run inside one "
-                                 "entity). An empty entity otherwise means top level.", kind=str),
+    "legal_entity": Option(None, "Entity to assign to records that do not carry entity.id (a query run inside "
+                                 "one entity that did not select it). An empty or null entity.id is a top-level "
+                                 "record whatever this says.", kind=str),
 }
 
 
@@ -65,7 +75,7 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
     ext = options["external_id_field"]
     return TableMap("erp_customers", "{customer} AS r", {
         "system": const("sage_intacct"),
-        "legal_entity": first(field("entity.id"), setting(options["legal_entity"])),
+        "legal_entity": entity_or_option(field("entity.id"), NO_ENTITY, options["legal_entity"]),
         "customer_account": field("id"),
         "name": field("name"),
         "vat_number": field(options["vat_field"]),
@@ -75,7 +85,7 @@ def customer_map(options: Mapping[str, Any]) -> TableMap:
         "country": country(field("contacts.default.mailingAddress.country")),
         "created_at": timestamp(field("audit.createdDateTime")),
         "modified_at": timestamp(field("audit.modifiedDateTime")),
-    }, exclude=[REFERENCE])
+    }, exclude=[OTHER_OBJECT, REFERENCE])
 
 
 class SageIntacctRestReader(VendorReader):
@@ -95,6 +105,8 @@ class SageIntacctRestReader(VendorReader):
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         warn_incomplete(session)
+        note_files_without(session, ["customer"], "$.status", NO_STATUS.format(
+            what="status field", fix="add status to the query's fields"), among="json_exists(j, '$.name')")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [customer_map(options), unrecognised("erp_customers", "Sage Intacct REST customer")]
@@ -121,18 +133,23 @@ def warn_incomplete(session: Session) -> None:
     """Warn when pages of a query say more customers exist (``ia::meta.totalCount``) than were read.
 
     Pages carry no query id, so pages are grouped by their ``totalCount``: a group holding fewer records
-    than that count is missing pages (a single GET says 1 and holds 1).
+    than that count is missing pages (a single GET says 1 and holds 1). A page saved twice (the same
+    ``ia::meta.start``) is counted once, so it cannot stand in for a missing one.
     """
     if not pages_read(session):
         return  # every file was empty
     short = session.con.execute("""
-        SELECT total, sum(records), list(DISTINCT __file ORDER BY __file) FROM (
-            SELECT __file, TRY_CAST(json ->> '$."ia::meta".totalCount' AS BIGINT) AS total,
-                   CASE json_type(json, '$."ia::result"') WHEN 'ARRAY' THEN json_array_length(json, '$."ia::result"')
-                        WHEN 'OBJECT' THEN 1 ELSE 0 END AS records
-            FROM __top WHERE __env IS NOT NULL)
-        WHERE total IS NOT NULL GROUP BY total HAVING sum(records) < total ORDER BY total""").fetchall()
+        SELECT total, sum(records), flatten(list(files)) FROM (
+            SELECT total, max(records) AS records, list(__file) AS files FROM (
+                SELECT __file, TRY_CAST(json ->> '$."ia::meta".totalCount' AS BIGINT) AS total,
+                       COALESCE(json ->> '$."ia::meta".start', __file) AS start,
+                       CASE json_type(json, '$."ia::result"')
+                            WHEN 'ARRAY' THEN json_array_length(json, '$."ia::result"')
+                            WHEN 'OBJECT' THEN 1 ELSE 0 END AS records
+                FROM __top WHERE __env IS NOT NULL)
+            WHERE total IS NOT NULL GROUP BY total, start)
+        GROUP BY total HAVING sum(records) < total ORDER BY total""").fetchall()
     for total, read, files in short:
         session.warn(f"Intacct REST pages say totalCount={total} but hold {read} customers; fetch the remaining "
                      f"pages (start = ia::meta.next) and add them to the source, or customers will look missing",
-                     [str(f) for f in files])
+                     sorted({str(f) for f in files}))

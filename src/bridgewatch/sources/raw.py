@@ -338,6 +338,16 @@ def unfinished_queries(session: Session, pages_sql: str) -> dict[str, list[str]]
     return {str(query): list(files) for query, files in rows}
 
 
+def note_files_without(session: Session, kinds: Sequence[str], key: str, text: str, among: str = "TRUE") -> None:
+    """Note ``text`` on every file whose records of ``kinds`` (those where the SQL ``among`` holds) all lack the
+    JSON ``key`` (``$.status``): a field the export did not select, read as a default."""
+    listed = ", ".join(literal(k) for k in kinds)
+    files = session.con.execute(f"SELECT __file FROM __rec WHERE kind IN ({listed}) AND {among} GROUP BY __file "
+                                f"HAVING bool_and(NOT json_exists(j, {literal(key)})) ORDER BY __file").fetchall()
+    for (file,) in files:
+        session.note(Path(file), text)
+
+
 def _refuse(con: duckdb.DuckDBPyConnection, layout: JsonLayout) -> None:
     """Refuse a saved error response (GraphQL ``errors``, OData ``error``: it holds no data), or one whose
     data came with GraphQL ``errors`` (a partial answer: fields it could not give are null), then a file

@@ -79,15 +79,20 @@ def read_head(session: Session, path: Path, table: str, *, copy: Path | None = N
 
 
 def load_export(session: Session, path: Path, kind: TabularKind, signature: Sequence[str], *,
-                overrides: Mapping[str, str], date_order: str) -> None:
+                overrides: Mapping[str, str], date_order: str) -> CsvHead | None:
     """Read one export of ``kind`` recognised by ``signature`` (its headers as the ``columns`` option may have
-    renamed them): the sheet carrying it, when ``path`` is a workbook; refused naming them when absent."""
+    renamed them): the sheet carrying it, when ``path`` is a workbook; refused naming them when absent.
+
+    Returns:
+        The head of the file read (its header, and its label: ``path`` or ``path[sheet]``), None for an empty file.
+    """
     exported = TabularKind(kind.name, tuple(signature), kind.columns, label=kind.label)
     head = read_head(session, path, kind.table or "", kinds=[exported])
     if head is None:
-        return
+        return None
     match_kind(path, head, [exported])
     load_csv(session, path, kind, head, overrides=overrides, date_order=date_order)
+    return head
 
 
 def load_csv(session: Session, path: Path, kind: TabularKind, head: CsvHead, *,

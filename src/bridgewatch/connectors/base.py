@@ -201,6 +201,7 @@ def paginate(client: ApiClient, call: Call, paginator: Paginator, records_of: Re
 
     page = 1
     current: Call | None = call
+    asked = {_identity(call): 1}
     while current is not None:
         reply = client.send(current, read)
         body, records = reply.body
@@ -208,10 +209,41 @@ def paginate(client: ApiClient, call: Call, paginator: Paginator, records_of: Re
             return
         if records:
             yield records
-        current = paginator.next_call(current, reply.response, body, records)
-        page += 1
-        if current is not None:
-            current = _numbered(current, page)
+        following = paginator.next_call(current, reply.response, body, records)
+        if following is not None:
+            _check_next(client.policy.platform, call, current, following, asked)
+            page += 1
+            asked[_identity(following)] = page
+            following = _numbered(following, page)
+        current = following
+
+
+NOT_COMPLETE = "the list was not taken as complete: pull again"
+
+
+def _identity(call: Call) -> str:
+    """What makes two calls ask for the same page (method, address, parameters, body)."""
+    params = sorted((str(k), str(v)) for k, v in (call.params or {}).items())
+    return json.dumps([call.method, call.url, params, call.json, str(call.content)], sort_keys=True, default=str)
+
+
+def _check_next(platform: str, first: Call, current: Call, following: Call, asked: dict[str, int]) -> None:
+    """A next page on another address (it would get the credentials) or one already asked for (a loop) fails.
+
+    Raises:
+        ConnectorError: naming the page that pointed there.
+    """
+    at, to = httpx.URL(first.url), httpx.URL(following.url)
+    if (to.scheme, to.host, to.port) != (at.scheme, at.host, at.port):
+        port = f":{to.port}" if to.port else ""
+        raise ConnectorError(f"{platform} answered {current.what} with a next page at {to.scheme}://{to.host}{port}"
+                             f"{to.path}, another address than the one asked ({at.scheme}://{at.netloc.decode()}); "
+                             f"it was not followed, so credentials never go to another address: check base_url, "
+                             f"then pull again")
+    again = asked.get(_identity(following))
+    if again is not None:
+        raise ConnectorError(f"{platform} answered {current.what} with a next page it already sent (page {again}), "
+                             f"so the list would never end; {NOT_COMPLETE}")
 
 
 def _numbered(call: Call, page: int) -> Call:

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bridgewatch.connectors.http.client import Call
+from bridgewatch.errors import ConnectorError
 
 
 def dig(body: Any, path: Sequence[str]) -> Any:
@@ -45,8 +46,11 @@ class GraphQLCursor(Paginator):
 
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
         info = dig(body, ("data", self.connection, "pageInfo")) or {}
-        if not info.get("hasNextPage") or not info.get("endCursor"):
+        if not info.get("hasNextPage"):
             return None
+        if not info.get("endCursor"):
+            raise ConnectorError(f"Shopify answered {call.what} with pageInfo.hasNextPage true but no endCursor, so "
+                                 f"the next page cannot be asked for; the list was not taken as complete: pull again")
         payload = dict(call.json or {})
         payload["variables"] = {**payload.get("variables", {}), "after": info["endCursor"]}
         return replace(call, json=payload)

@@ -93,3 +93,16 @@ def test_sync_log_url_pages_and_since(tmp_path: Path) -> None:
     assert report.sources[0].fetched == {"events": 1} and report.sources[0].totals == {"events": 6}
     rows = read_back(root, "log", "sync_log").tables["sync_events"]
     assert sorted(rows.column("event_id").to_pylist()) == ["e1", "e2", "e3", "e4", "e5", "e9"]
+
+
+def test_sync_log_since_is_utc_when_events_carry_an_offset(tmp_path: Path) -> None:
+    events = [{"event_id": "e1", "occurred_at": "2026-04-05T12:00:00+02:00", "customer_ref": "1",
+               "outcome": "failed", "operation": "create"}]
+    fake = FakeSyncLog(clock=FakeClock(), events=Table("event_id", events))
+    root = workspace(tmp_path, {"log": {"reader": "sync_log", "path": "pulled/log",
+                                        "api": {"base_url": "https://log.test/events"}}})
+    assert pull(root, fake, {}).sources[0].ok
+    fake.requests.clear()
+    assert pull(root, fake, {}).sources[0].ok
+    # 12:00+02:00 is 10:00Z; minus the 60-minute look-back: 09:00Z (not 11:00Z, which would skip two hours)
+    assert fake.requests[0].url.params["since"] == "2026-04-05T09:00:00Z"

@@ -273,7 +273,7 @@ def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest
     resource = connector.resources[name]
     cursor = None if full or base is None or resource.updated is None else base.cursors.get(name)
     lookback = timedelta(minutes=connector.settings.lookback_minutes)
-    since = datetime.fromisoformat(cursor) - lookback if cursor else None
+    since = _utc(datetime.fromisoformat(cursor)) - lookback if cursor else None
     draft.start(name, full=since is None)
     outcome.modes[name] = "full" if since is None else "incremental"
     newest = datetime.fromisoformat(cursor) if cursor else None
@@ -285,6 +285,11 @@ def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest
         progress.page(connector.ctx.source, name, len(page.records))
         newest = _newest(resource, page.records, newest)
     return newest.isoformat() if newest else None
+
+
+def _utc(when: datetime) -> datetime:
+    """A cursor in UTC: connectors write ``since`` as UTC (``...Z``), whatever offset the vendor's field had."""
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _newest(resource: Resource, records: list[Any], newest: datetime | None) -> datetime | None:

@@ -60,6 +60,28 @@ def _errors(elem: ET.Element) -> str:
     return "; ".join(p for p in parts if p) or "no error detail"
 
 
+def _remaining(data: ET.Element, what: str, before: int | None) -> int:
+    """Records left after this page (``numremaining``), when ``readMore`` can fetch them and they shrink.
+
+    Raises:
+        ConnectorError: ``numremaining`` is not a number, is above 0 without a ``resultId`` to read on with,
+            or is no lower than the previous page's (readMore would never end): never taken as the end.
+    """
+    said = (data.get("numremaining") or "0").strip()
+    end = "the list was not taken as complete: pull again"
+    if not said.isdigit():
+        raise ConnectorError(f"Sage Intacct answered {what} with numremaining=\"{said[:40]}\", not a number of "
+                             f"records; {end}")
+    left = int(said)
+    if left > 0 and not (data.get("resultId") or "").strip():
+        raise ConnectorError(f"Sage Intacct answered {what} with numremaining=\"{left}\" but no resultId to read "
+                             f"them with; {end}")
+    if left > 0 and before is not None and left >= before:
+        raise ConnectorError(f"Sage Intacct answered {what} with numremaining=\"{left}\", no fewer than before "
+                             f"({before}), so readMore would never end; {end}")
+    return left
+
+
 def trusted_endpoint(endpoint: str, gateway: str) -> str:
     """The endpoint a sign-in answer names for the session's calls, when bridgewatch may send them there.
 
@@ -134,14 +156,15 @@ class IntacctConnector(Connector):
         where = f"customers{' of entity ' + entity if entity else ''}"
         data = self._call(endpoint, self._session(session), function, f"{where} page 1", idempotent=True,
                           records=True)
-        page = 1
+        page, before = 1, None
         while True:
             records = [flatten(e) for e in data]
             if records:
                 yield Page("customers", records)
-            if int(data.get("numremaining") or 0) <= 0 or not data.get("resultId"):
+            left = _remaining(data, f"{where} page {page}", before)
+            if left <= 0:
                 return
-            page += 1
+            page, before = page + 1, left
             function = f"<readMore><resultId>{escape(data.get('resultId', ''))}</resultId></readMore>"
             data = self._call(endpoint, self._session(session), function, f"{where} page {page}", idempotent=False,
                               records=True)

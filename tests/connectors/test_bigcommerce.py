@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bridgewatch.connectors.fakes.base import FakeClock, Table
@@ -79,3 +80,32 @@ def test_full_refetches_everything(tmp_path: Path, fake: FakeBigCommerce) -> Non
     report = pull(root, fake, ENV, fake.clock, full=True)  # type: ignore[arg-type]
     assert report.sources[0].modes == {"customers": "full", "orders": "full"}
     assert report.sources[0].fetched == {"customers": 5, "orders": 4}
+
+
+def _capped(fake: FakeBigCommerce, most: int) -> object:
+    """The fake behind a store serving at most ``most`` records a page, whatever ``limit`` asks (BigCommerce: 250)."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        limit = int(request.url.params.get("limit", 50))
+        url = request.url.copy_set_param("limit", str(min(limit, most)))
+        return fake(httpx.Request(request.method, url, headers=request.headers))
+    return handler
+
+
+def test_a_page_size_above_the_store_maximum_still_pulls_every_record(tmp_path: Path) -> None:
+    fake = FakeBigCommerce(clock=FakeClock(), customers=Table("id", [_customer(i) for i in range(1, 4)]),
+                           orders=Table("id", [_order(i, 1) for i in range(1, 301)]))
+    fake.b2b["companies"] = Table("companyId", [{"companyId": i, "companyName": f"Co {i}"} for i in range(1, 301)])
+    root = _ws(tmp_path, page_size=500, b2b=True, resources=["orders", "b2b_companies"])
+    report = pull(root, _capped(fake, 250), ENV, fake.clock)
+    assert report.sources[0].fetched == {"orders": 300, "b2b_companies": 300}
+    assert [r.url.params["limit"] for r in fake.requests] == ["250"] * 4
+    assert [r.url.params.get("offset") for r in fake.requests if "/io/" in r.url.path] == ["0", "250"]
+
+
+def test_b2b_pages_shorter_than_the_limit_skip_nothing(tmp_path: Path) -> None:
+    fake = FakeBigCommerce(clock=FakeClock())
+    fake.b2b["companies"] = Table("companyId", [{"companyId": i, "companyName": f"Co {i}"} for i in range(1, 301)])
+    root = _ws(tmp_path, page_size=250, b2b=True, resources=["b2b_companies"])
+    report = pull(root, _capped(fake, 100), ENV, fake.clock)
+    assert report.sources[0].fetched == {"b2b_companies": 300}
+    assert [r.url.params["offset"] for r in fake.requests] == ["0", "100", "200"]

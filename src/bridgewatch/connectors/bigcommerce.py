@@ -20,6 +20,7 @@ import httpx
 
 from bridgewatch.connectors.base import (
     Connector,
+    Context,
     Page,
     Resource,
     epoch_time,
@@ -108,7 +109,13 @@ class BigCommerceConnector(Connector):
     secrets_needed = {"token": "store API account access token (X-Auth-Token)"}
     required = ("store",)
     resources: Mapping[str, Resource] = RESOURCES
+    max_page_size = 250
+    """The most records BigCommerce serves a page: v2 answers a larger ``limit`` with 250, which the short-page
+    rule would take for the last page."""
 
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.page_size = min(self.page_size, self.max_page_size)
 
     def _client(self, b2b: bool) -> ApiClient:
         token: Secret = self.ctx.secrets["token"]

@@ -73,13 +73,13 @@ class PageNumber(Paginator):
 
 
 class Offset(Paginator):
-    """``offset += limit`` until ``totalCount``."""
+    """``offset += records received`` until ``totalCount`` (a server serving fewer than ``limit`` skips nothing)."""
 
     def __init__(self, limit: int, total: Sequence[str]) -> None:
         self.limit, self.total = limit, tuple(total)
 
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
-        offset = int((call.params or {}).get("offset", 0)) + self.limit
+        offset = int((call.params or {}).get("offset", 0)) + len(records)
         total = dig(body, self.total)
         if not records or (isinstance(total, int) and offset >= total):
             return None

@@ -98,8 +98,8 @@ def test_a_page_size_above_the_store_maximum_still_pulls_every_record(tmp_path: 
     root = _ws(tmp_path, page_size=500, b2b=True, resources=["orders", "b2b_companies"])
     report = pull(root, _capped(fake, 250), ENV, fake.clock)
     assert report.sources[0].fetched == {"orders": 300, "b2b_companies": 300}
-    assert [r.url.params["limit"] for r in fake.requests] == ["250"] * 4
-    assert [r.url.params.get("offset") for r in fake.requests if "/io/" in r.url.path] == ["0", "250"]
+    assert [r.url.params["limit"] for r in fake.requests] == ["250", "250", "200", "200"]
+    assert [r.url.params.get("offset") for r in fake.requests if "/io/" in r.url.path] == ["0", "200"]
 
 
 def test_b2b_pages_shorter_than_the_limit_skip_nothing(tmp_path: Path) -> None:
@@ -109,3 +109,37 @@ def test_b2b_pages_shorter_than_the_limit_skip_nothing(tmp_path: Path) -> None:
     report = pull(root, _capped(fake, 100), ENV, fake.clock)
     assert report.sources[0].fetched == {"b2b_companies": 300}
     assert [r.url.params["offset"] for r in fake.requests] == ["0", "100", "200"]
+
+
+def test_an_order_changed_mid_pull_moves_no_other_order_out_of_the_pull(tmp_path: Path) -> None:
+    """v2 orders sorted by a key a change moves (date_modified) let page numbers skip the order after it."""
+    orders = {100 + i: f"Tue, 0{i} Jun 2026 09:00:00 +0000" for i in range(1, 7)}
+    sent: list[httpx.Request] = []
+
+    def store(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        p = request.url.params
+        limit, page = int(p["limit"]), int(p["page"])
+        by = (lambda i: (orders[i], i)) if p.get("sort") == "date_modified:asc" else (lambda i: (i,))
+        rows = sorted(orders, key=by)[(page - 1) * limit:page * limit]
+        if page == 1:
+            orders[101] = "Tue, 30 Jun 2026 09:00:00 +0000"  # changed while page 2 is still to come
+        if not rows:
+            return httpx.Response(204)
+        return httpx.Response(200, json=[{**_order(i - 100, 1), "date_modified": orders[i]} for i in rows])
+    root = _ws(tmp_path, resources=["orders"])
+    assert pull(root, store, ENV).sources[0].ok
+    ids = sorted(read_back(root, "bc", "bigcommerce_api").tables["orders"].column("order_id").to_pylist())
+    assert ids == ["101", "102", "103", "104", "105", "106"]  # was: 103 missing, the pull marked fresh
+    assert {r.url.params["sort"] for r in sent} == {"id:asc"}
+
+
+def test_b2b_edition_is_asked_for_at_most_200_records_a_page(tmp_path: Path, fake: FakeBigCommerce) -> None:
+    fake.b2b["companies"] = Table("companyId", [{"companyId": i, "companyName": f"Co {i}"} for i in range(1, 4)])
+    api = {"store": STORE, "secrets": {"token": "BC_TOKEN"}, "b2b": True}  # the default page size
+    root = workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": api}})
+    report = pull(root, fake, ENV, fake.clock)
+    assert report.sources[0].ok
+    limits = {r.url.path.split("/", 3)[-1]: r.url.params["limit"] for r in fake.requests}  # /stores/<hash>/...
+    assert limits == {"v3/customers": "250", "v2/orders": "250", "io/companies": "200", "io/users": "200",
+                      "io/orders": "200", "io/rfq": "200"}

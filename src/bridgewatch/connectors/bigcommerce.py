@@ -112,6 +112,8 @@ class BigCommerceConnector(Connector):
     max_page_size = 250
     """The most records BigCommerce serves a page: v2 answers a larger ``limit`` with 250, which the short-page
     rule would take for the last page."""
+    b2b_page_size = 200
+    """B2B Edition's largest ``limit`` (1-200)."""
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
@@ -143,11 +145,14 @@ class BigCommerceConnector(Connector):
             return (Call("GET", f"{store}/v3/customers", params, what="customers page 1"),
                     PageNumber(n, total_pages=("meta", "pagination", "total_pages")))
         if resource == "orders":
-            params = {"limit": n, "page": 1, "sort": "date_modified:asc", "include": "consignments"}
+            # by id, which no change moves: under date_modified an order changed mid-pull moves to the end and
+            # shifts the next one onto a page already read, so page numbers would skip it
+            params = {"limit": n, "page": 1, "sort": "id:asc", "include": "consignments"}
             if since:
                 params["min_date_modified"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
             return Call("GET", f"{store}/v2/orders", params, what="orders page 1"), PageNumber(n)
         b2b = (self.settings.b2b_url or B2B_API).rstrip("/")
+        n = min(n, self.b2b_page_size)
         params = {"limit": n, "offset": 0}
         if resource == "b2b_companies":
             params["isIncludeExtraFields"] = 1

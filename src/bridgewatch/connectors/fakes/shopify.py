@@ -51,7 +51,10 @@ class FakeShopify(FakeApi):
         elif "bulkOperationRunQuery" in query:
             body = self._start_bulk(request, variables["q"])
         elif "BulkOperation" in query:
-            body = {"data": {"node": {"id": variables["id"], "status": "COMPLETED", "objectCount": "0",
+            lines = self.bulk.get(variables["id"].replace("gid://shopify/BulkOperation", "/bulk") + ".jsonl", "")
+            count = str(sum(1 for line in lines.splitlines() if line.strip()))
+            body = {"data": {"node": {"id": variables["id"], "status": "COMPLETED", "objectCount": count,
+                                      "rootObjectCount": count,
                                       "url": f"{request.url.scheme}://{request.url.netloc.decode()}"
                                              f"{variables['id'].replace('gid://shopify/BulkOperation', '/bulk')}"
                                              f".jsonl?X-Goog-Signature=abc123signed"}}}

@@ -172,9 +172,12 @@ def get_connector(reader: str, source: str) -> type[Connector]:
 
 
 def json_body(call: Call, response: httpx.Response) -> Any:
-    """The JSON body, ``None`` for ``204`` / empty; a torn or invalid body is retried."""
-    if response.status_code == 204 or not response.content.strip():
+    """The JSON body, ``None`` for ``204 No Content``; an empty, torn or invalid body otherwise is retried."""
+    if response.status_code == 204:
         return None
+    if not response.content.strip():
+        raise Retry(SERVER, f"{call.what} came back empty ({response.status_code} without a body); the response may "
+                            f"be torn", status=response.status_code)
     try:
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -143,3 +143,30 @@ def test_b2b_edition_is_asked_for_at_most_200_records_a_page(tmp_path: Path, fak
     limits = {r.url.path.split("/", 3)[-1]: r.url.params["limit"] for r in fake.requests}  # /stores/<hash>/...
     assert limits == {"v3/customers": "250", "v2/orders": "250", "io/companies": "200", "io/users": "200",
                       "io/orders": "200", "io/rfq": "200"}
+
+
+def test_a_customer_changed_mid_pull_moves_no_other_customer_out_of_the_pull(tmp_path: Path) -> None:
+    """v3 customers sorted by date_modified let page numbers skip the customer after one changed mid-pull."""
+    modified = {i: f"2026-06-0{i}T09:00:00Z" for i in range(1, 7)}
+    sent: list[httpx.Request] = []
+
+    def store(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        p = request.url.params
+        limit, page = int(p["limit"]), int(p["page"])
+        key = "date_created" if p.get("sort") == "date_created:asc" else "date_modified"
+        order = sorted(modified, key=lambda i: (modified[i] if key == "date_modified" else i, i))
+        rows = order[(page - 1) * limit:page * limit]
+        if page == 1:
+            modified[1] = "2026-06-30T09:00:00Z"  # changed while page 2 is still to come
+        data = [{**_customer(i), "date_created": f"2025-01-0{i}T09:00:00Z", "date_modified": modified[i]}
+                for i in rows]
+        pages = (len(order) + limit - 1) // limit
+        return httpx.Response(200, json={"data": data, "meta": {"pagination": {"total": len(order),
+                                                                               "total_pages": pages}}})
+    root = _ws(tmp_path, resources=["customers"])
+    assert pull(root, store, ENV).sources[0].ok
+    ids = sorted(read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"].column("customer_id")
+                 .to_pylist())
+    assert ids == ["1", "2", "3", "4", "5", "6"]  # was: 3 missing, the pull marked fresh
+    assert {r.url.params["sort"] for r in sent} == {"date_created:asc"}

@@ -138,8 +138,9 @@ class BigCommerceConnector(Connector):
         n = self.page_size
         store = f"{source_root(self.settings, API, self.ctx.source)}/stores/{self.settings.store}"
         if resource == "customers":
+            # by creation, which no change moves (see orders below)
             params: dict[str, Any] = {"limit": n, "page": 1, "include": "addresses,formfields",
-                                      "sort": "date_modified:asc"}
+                                      "sort": "date_created:asc"}
             if since:
                 params["date_modified:min"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
             return (Call("GET", f"{store}/v3/customers", params, what="customers page 1"),

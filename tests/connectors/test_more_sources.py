@@ -106,3 +106,22 @@ def test_sync_log_since_is_utc_when_events_carry_an_offset(tmp_path: Path) -> No
     assert pull(root, fake, {}).sources[0].ok
     # 12:00+02:00 is 10:00Z; minus the 60-minute look-back: 09:00Z (not 11:00Z, which would skip two hours)
     assert fake.requests[0].url.params["since"] == "2026-04-05T09:00:00Z"
+
+
+def test_a_change_time_in_the_future_never_freezes_the_cursor(tmp_path: Path) -> None:
+    events = [{"event_id": "e1", "occurred_at": "2026-04-05T10:00:00Z", "customer_ref": "1", "outcome": "failed"},
+              {"event_id": "e2", "occurred_at": "9999-12-31T23:59:59Z", "customer_ref": "2", "outcome": "failed"}]
+    fake = FakeSyncLog(clock=FakeClock(), events=Table("event_id", events))
+    root = workspace(tmp_path, {"log": {"reader": "sync_log", "path": "pulled/log",
+                                        "api": {"base_url": "https://log.test/events"}}})
+    first = pull(root, fake, {}, now=lambda: datetime(2026, 4, 10, 12, tzinfo=UTC)).sources[0]
+    assert first.warnings == [
+        "source 'log': events holds a change time after the pull started (9999-12-31T23:59:59+00:00); the next "
+        "refresh reads from the pull's own time (2026-04-10T12:00:00+00:00) instead, so later changes are not "
+        "skipped"]
+    fake.events.put({"event_id": "e3", "occurred_at": "2026-04-12T10:00:00Z", "customer_ref": "3",
+                     "outcome": "failed"}, datetime(2026, 4, 12, 10, tzinfo=UTC))
+    fake.requests.clear()
+    second = pull(root, fake, {}, now=lambda: datetime(2026, 4, 13, tzinfo=UTC)).sources[0]
+    assert fake.requests[0].url.params["since"] == "2026-04-10T11:00:00Z"  # was: 9999-12-31T22:59:59Z
+    assert second.totals == {"events": 3}

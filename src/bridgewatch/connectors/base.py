@@ -118,6 +118,9 @@ class Connector(ABC):
         self.settings = context.settings
         self.page_size = context.settings.page_size or self.default_page_size
         self._clients: dict[str, ApiClient] = {}
+        self.pulled_scopes: dict[str, set[str]] = {}
+        """Per resource, the scopes (Business Central companies) the previous pull's pages hold: on a refresh,
+        a scope not among them is new to bridgewatch, and its records older than the cursor are read too."""
 
     def cached(self, name: str, make: Callable[[], ApiClient]) -> ApiClient:
         """The client called ``name``, made on first use (construction stays free of I/O)."""

@@ -276,6 +276,8 @@ def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest
     lookback = timedelta(minutes=connector.settings.lookback_minutes)
     since = _utc(datetime.fromisoformat(cursor)) - lookback if cursor else None
     draft.start(name, full=since is None)
+    if base is not None:
+        connector.pulled_scopes[name] = {f.scope for f in base.files.values() if f.resource == name}
     outcome.modes[name] = "full" if since is None else "incremental"
     newest = datetime.fromisoformat(cursor) if cursor else None
     outcome.fetched[name] = 0

@@ -109,3 +109,20 @@ def test_bulk_operation_result_lands_as_jsonl(tmp_path: Path, fake: FakeShopify)
     assert names == ["customers-000001-000001.jsonl"]
     rows = read_back(root, "shop", "shopify_api").tables["commerce_customers"]
     assert rows.num_rows == 7
+
+
+def test_a_company_with_more_locations_than_one_page_is_a_warning(tmp_path: Path, fake: FakeShopify) -> None:
+    """Locations and contacts come 50 to a company; more are not read, and the pull says so."""
+    def company(i: int, more: bool) -> dict[str, object]:
+        return {"id": f"gid://shopify/Company/{i}", "name": f"Company {i}",
+                "locations": {"nodes": [{"id": f"gid://shopify/CompanyLocation/{i}"}], "pageInfo": {
+                    "hasNextPage": more}}, "contacts": {"nodes": [], "pageInfo": {"hasNextPage": False}}}
+    fake.tables["companies"] = Table("id", [company(1, False), company(2, True)])
+    report = pull(_ws(tmp_path, resources=["companies"]), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].ok
+    assert report.sources[0].warnings == [
+        "source 'shop': 1 company has more than 50 locations or contacts (gid://shopify/Company/2); only the first "
+        "50 of each were read, so keys (VAT numbers, external ids) on the others are not used for matching"]
+    query = json.loads(fake.requests[1].content)["query"]
+    assert "locations(first: 50) { pageInfo { hasNextPage } nodes {" in query
+    assert "contacts(first: 50) { pageInfo { hasNextPage } nodes {" in query

@@ -54,9 +54,12 @@ ORDER = ("id legacyResourceId name createdAt updatedAt cancelledAt closed test d
 DRAFT = ("id name createdAt updatedAt status email tags currencyCode "
          "totalPriceSet { shopMoney { amount currencyCode } } customer { id legacyResourceId } " + PURCHASER)
 COMPANY = ("id name externalId createdAt updatedAt customerSince mainContact { customer { id defaultEmailAddress "
-           "{ emailAddress } } } locations(first: 50) { nodes { id name externalId taxSettings { taxRegistrationId } "
-           "billingAddress { countryCode } shippingAddress { countryCode } } } contacts(first: 50) { nodes { id "
-           "customer { id legacyResourceId displayName defaultEmailAddress { emailAddress } } } }")
+           "{ emailAddress } } } locations(first: 50) { pageInfo { hasNextPage } nodes { id name externalId "
+           "taxSettings { taxRegistrationId } billingAddress { countryCode } shippingAddress { countryCode } } } "
+           "contacts(first: 50) { pageInfo { hasNextPage } nodes { id customer { id legacyResourceId displayName "
+           "defaultEmailAddress { emailAddress } } } }")
+NESTED = ("locations", "contacts")
+"""A company's connections read 50 at a time inside the companies query (more is warned about, not read)."""
 CONNECTIONS = {"customers": ("customers", CUSTOMER, "read_customers"), "orders": ("orders", ORDER, "read_orders"),
                "draft_orders": ("draftOrders", DRAFT, "read_draft_orders"),
                "companies": ("companies", COMPANY, "read_companies")}
@@ -179,10 +182,18 @@ class ShopifyConnector(Connector):
                  f"{self._fields(resource, fields)} }} }} }}")
         call = Call("POST", self.url, json={"query": query, "variables": {"first": self.page_size, "query": search}},
                     what=f"{resource} page 1")
+        cut: list[str] = []
         for records in paginate(self.client(), call, GraphQLCursor(connection),
                                 records_at("data", connection, "nodes"), self._body):
             self._check_protected(resource, records)
+            cut += [str(r.get("id")) for r in records if isinstance(r, dict) and any(
+                dig(r, (name, "pageInfo", "hasNextPage")) is True for name in NESTED)]
             yield Page(resource, records)
+        if cut:
+            self.ctx.warn(f"{len(cut)} {'company has' if len(cut) == 1 else 'companies have'} more than 50 locations "
+                          f"or contacts ({', '.join(cut[:3])}{', ...' if len(cut) > 3 else ''}); only the first 50 "
+                          f"of each were read, so keys (VAT numbers, external ids) on the others are not used for "
+                          f"matching")
 
     def _fields(self, resource: str, fields: str) -> str:
         if resource != "customers":

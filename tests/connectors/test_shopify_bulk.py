@@ -136,3 +136,19 @@ def test_a_result_with_fewer_lines_than_the_operation_counted_fails_and_keeps_th
         "(previous data from ")
     assert source.totals == {"customers": 7}
     assert pull_status(root)["shop"].state == "failed"
+
+
+def test_the_result_download_trusts_the_ca_bundle(tmp_path: Path, fake: FakeShopify) -> None:
+    """Behind a TLS-inspecting proxy (api.ca_bundle) the signed download is verified with the same authorities."""
+    from bridgewatch.connectors.fakes.base import RealClock
+    from bridgewatch.connectors.fakes.server import serve
+    from bridgewatch.connectors.pull import pull_workspace
+
+    fake.clock = RealClock()
+    with serve(fake, tmp_path / "tls") as url:
+        api = {"base_url": url, "secrets": {"token": "SHOP_TOKEN"}, "resources": ["customers"], "bulk": True,
+               "ca_bundle": str(tmp_path / "tls" / "ca.pem")}
+        root = workspace(tmp_path / "ws", {"shop": {"reader": "shopify_api", "path": "pulled/shop", "api": api}})
+        [source] = pull_workspace(root, environ=ENV).sources
+    assert source.ok, source.error
+    assert source.fetched == {"customers": 7}

@@ -137,7 +137,8 @@ def _download(conn: ShopifyConnector, url: str, resource: str, count: int | None
 def _lines(conn: ShopifyConnector, url: str, resource: str) -> Iterator[Page]:
     batch: list[Any] = []
     try:
-        with httpx.Client(transport=conn.ctx.transport, timeout=conn.settings.timeout_seconds) as http, \
+        with httpx.Client(transport=conn.ctx.transport, timeout=conn.settings.timeout_seconds,
+                          verify=conn.ctx.verify()) as http, \
                 http.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise ConnectorError(f"Shopify's bulk {resource} result could not be downloaded "

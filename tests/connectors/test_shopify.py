@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bridgewatch.connectors.fakes.base import FakeClock, Table
@@ -126,3 +127,11 @@ def test_a_company_with_more_locations_than_one_page_is_a_warning(tmp_path: Path
     query = json.loads(fake.requests[1].content)["query"]
     assert "locations(first: 50) { pageInfo { hasNextPage } nodes {" in query
     assert "contacts(first: 50) { pageInfo { hasNextPage } nodes {" in query
+
+
+def test_a_429_with_retry_after_waits_what_shopify_asked(tmp_path: Path, fake: FakeShopify) -> None:
+    fake.fail(lambda r: httpx.Response(429, json={"errors": "Exceeded 2 calls per second for api client."},
+                                       headers={"Retry-After": "2.0"}), path="/graphql.json", after=1, times=1)
+    report = pull(_ws(tmp_path), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].fetched == {"customers": 7}
+    assert fake.clock.sleeps == [2.0]  # was 1.0: exponential backoff, the header ignored

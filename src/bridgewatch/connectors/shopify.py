@@ -37,7 +37,7 @@ from bridgewatch.connectors.base import (
 from bridgewatch.connectors.http.auth import HeaderAuth
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy, Pacer
 from bridgewatch.connectors.http.paginators import GraphQLCursor, dig
-from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
+from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry, retry_after
 from bridgewatch.connectors.pages import JsonLines, JsonPage
 from bridgewatch.errors import AuthError, ConnectorError
 
@@ -116,7 +116,8 @@ class ShopifyPolicy(ErrorPolicy):
 
     def check(self, call: Call, response: httpx.Response) -> None:
         if response.status_code == 429:
-            raise Retry(THROTTLED, "throttled (429)", _refill(response), 429)
+            wait = _refill(response)
+            raise Retry(THROTTLED, "throttled (429)", wait if wait is not None else retry_after(response.headers), 429)
         super().check(call, response)
 
 

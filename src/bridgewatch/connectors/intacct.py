@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bridgewatch.connectors.base import Connector, Context, Page, Resource, field_key, no_records
+from bridgewatch.connectors.base import NOT_COMPLETE, Connector, Context, Page, Resource, field_key, no_records
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy
 from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
 from bridgewatch.connectors.pages import PageFormat
@@ -68,7 +68,7 @@ def _remaining(data: ET.Element, what: str, before: int | None) -> int:
             or is no lower than the previous page's (readMore would never end): never taken as the end.
     """
     said = (data.get("numremaining") or "0").strip()
-    end = "the list was not taken as complete: pull again"
+    end = NOT_COMPLETE
     if not said.isdigit():
         raise ConnectorError(f"Sage Intacct answered {what} with numremaining=\"{said[:40]}\", not a number of "
                              f"records; {end}")

@@ -135,3 +135,14 @@ def test_a_429_with_retry_after_waits_what_shopify_asked(tmp_path: Path, fake: F
     report = pull(_ws(tmp_path), fake, ENV, fake.clock)  # type: ignore[arg-type]
     assert report.sources[0].fetched == {"customers": 7}
     assert fake.clock.sleeps == [2.0]  # was 1.0: exponential backoff, the header ignored
+
+
+def test_a_page_over_the_single_query_cost_limit_is_asked_again_smaller(tmp_path: Path, fake: FakeShopify) -> None:
+    """Shopify refuses a query requesting more than 1000 points (MAX_COST_EXCEEDED) before running it; the
+    requested cost grows with ``first``, so the page is asked for again with ``first`` scaled down to fit."""
+    fake.node_cost = 13.0  # 250 nodes: 3252 points
+    report = pull(_ws(tmp_path, page_size=250), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].ok, report.sources[0].error
+    assert report.sources[0].fetched == {"customers": 7}
+    firsts = [json.loads(r.content)["variables"]["first"] for r in fake.requests[1:]]
+    assert firsts == [250, 76]  # 250 × 1000 / 3252; 76 nodes: 990 points

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,8 @@ CONNECTIONS = {"customers": ("customers", CUSTOMER, "read_customers"), "orders":
                "draft_orders": ("draftOrders", DRAFT, "read_draft_orders"),
                "companies": ("companies", COMPANY, "read_companies")}
 SCOPES = "{ currentAppInstallation { accessScopes { handle } } }"
+MAX_COST = re.compile(r"query cost is (\d+), which exceeds the single query max cost limit \((\d+)\)", re.I)
+"""Shopify's refusal of a query requesting more points than one query may (checked before it runs)."""
 
 
 def _page(connection: str) -> JsonPage:
@@ -149,6 +152,8 @@ class ShopifyConnector(Connector):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.page_size = min(self.page_size, 250)
+        self.over_cost: tuple[int, int] | None = None
+        """(requested cost, limit) when Shopify refused a first page as too costly: asked again smaller."""
         self.version = self.settings.api_version or VERSION
         self.url = f"{source_root(self.settings, None, context.source)}/admin/api/{self.version}/graphql.json"
         if self.settings.bulk:
@@ -176,12 +181,24 @@ class ShopifyConnector(Connector):
 
             yield from bulk_pages(self, resource, since)
             return
+        first = self.page_size
+        while True:
+            self.over_cost = None
+            try:
+                yield from self._connection(resource, since, first)
+                return
+            except ConnectorError:
+                if self.over_cost is None:
+                    raise
+                first = _fitting(first, *self.over_cost)
+
+    def _connection(self, resource: str, since: datetime | None, first: int) -> Iterator[Page]:
         connection, fields, _ = CONNECTIONS[resource]
         search = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'" if since else None
         query = (f"query($first: Int!, $after: String, $query: String) {{ {connection}(first: $first, after: $after, "
                  f"query: $query, sortKey: UPDATED_AT) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ "
                  f"{self._fields(resource, fields)} }} }} }}")
-        call = Call("POST", self.url, json={"query": query, "variables": {"first": self.page_size, "query": search}},
+        call = Call("POST", self.url, json={"query": query, "variables": {"first": first, "query": search}},
                     what=f"{resource} page 1")
         cut: list[str] = []
         for records in paginate(self.client(), call, GraphQLCursor(connection),
@@ -226,6 +243,9 @@ class ShopifyConnector(Connector):
         message = str(first.get("message", "")) if isinstance(first, dict) else str(first)
         if code == "THROTTLED" or message == "Throttled":
             raise Retry(THROTTLED, "throttled (query cost)", _refill(response))
+        costs = MAX_COST.search(message)
+        if (code == "MAX_COST_EXCEEDED" or costs) and "page 1" in call.what:
+            self.over_cost = (int(costs.group(1)), int(costs.group(2))) if costs else None
         if code == "ACCESS_DENIED" or "access denied" in message.lower():
             raise AuthError(f"Shopify denied {call.what}: {message}; grant the scope it names to the app")
         if "protected customer data" in message.lower() or "not approved to access" in message.lower():
@@ -237,6 +257,18 @@ class ShopifyConnector(Connector):
                                                        for r in records):
             raise AuthError(_protected_message("every customer came back without name or email"))
 
+
+
+def _fitting(first: int, cost: int, limit: int) -> int:
+    """A smaller ``first`` whose page fits Shopify's single-query cost limit (the cost grows with ``first``).
+
+    Raises:
+        ConnectorError: even one record a page costs more than the limit.
+    """
+    if first <= 1 or cost <= limit:
+        raise ConnectorError(f"Shopify refuses even {first} record(s) a page: the query costs {cost} points, over its "
+                             f"single-query limit ({limit}); pull fewer metafields (api.metafields)")
+    return max(1, min(first - 1, first * limit // cost))
 
 
 def _protected_message(detail: str) -> str:

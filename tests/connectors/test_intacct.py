@@ -274,3 +274,17 @@ def test_an_unreadable_numremaining_fails_naming_it(tmp_path: Path, fake: FakeIn
     assert source.error == (
         "source 'intacct': Sage Intacct answered customers page 1 with numremaining=\"many\", not a number of "
         "records; the list was not taken as complete: pull again (nothing pulled yet for this source)")
+
+
+def test_a_session_ended_mid_pull_says_pull_again_not_check_the_password(tmp_path: Path, fake: FakeIntacct) -> None:
+    expired = httpx.Response(200, content=(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<response><control><status>success</status></control><operation>'
+        b'<authentication><status>failure</status></authentication><errormessage><error><errorno>XL03000006'
+        b'</errorno><description2>Sign-in information is incorrect</description2></error></errormessage>'
+        b'</operation></response>'))
+    fake.fail(lambda r: expired, after=2)  # the first readMore, its session gone
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error == (
+        "source 'intacct': Sage Intacct refused the API session for customers page 2 (XL03000006 Sign-in "
+        "information is incorrect): the session ended while pulling (it expired or was signed out); pull again "
+        "(nothing pulled yet for this source)")

@@ -203,9 +203,10 @@ class IntacctConnector(Connector):
                 f'</control><operation><authentication>{auth}</authentication><content><function controlid="f1">'
                 f'{function}</function></content></operation></request>')
         call = Call("POST", url, content=body, idempotent=idempotent, what=what)
-        return self.client().send(call, lambda c, r: self._result(c, r, entity, records)).body
+        session = auth.startswith("<sessionid>")
+        return self.client().send(call, lambda c, r: self._result(c, r, entity, records, session)).body
 
-    def _result(self, call: Call, response: httpx.Response, entity: str, records: bool) -> Any:
+    def _result(self, call: Call, response: httpx.Response, entity: str, records: bool, session: bool = False) -> Any:
         """The ``<data>`` of a successful result; ``records``: it must be there (``count="0"`` is an empty page)."""
         try:
             root = ET.fromstring(response.content)
@@ -220,6 +221,9 @@ class IntacctConnector(Connector):
                                  f"and the sender password")
         auth = root.find("operation/authentication")
         if auth is not None and (auth.findtext("status") or "").strip() == "failure":
+            if session:  # the sign-in worked moments ago: the session ended, the credentials are not the problem
+                raise AuthError(f"Sage Intacct refused the API session for {call.what} ({_errors(root)}): the "
+                                f"session ended while pulling (it expired or was signed out); pull again")
             raise AuthError(self._sign_in_failed(_errors(root), entity))
         result = root.find("operation/result")
         if result is None or (result.findtext("status") or "").strip() != "success":

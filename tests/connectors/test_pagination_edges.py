@@ -127,3 +127,24 @@ def test_odata_next_link_to_another_host_gets_no_token(tmp_path: Path) -> None:
         "another address than the one asked (https://fo.test); it was not followed, so credentials never go to "
         "another address: check base_url, then pull again (nothing pulled yet for this source)")
 
+
+
+def test_a_page_that_repeats_the_one_before_fails_instead_of_looping(tmp_path: Path) -> None:
+    """A store (or a proxy stripping the query) that ignores ``page`` answers every page with the first."""
+    from bridgewatch.connectors.fakes.bigcommerce import STORE
+    from bridgewatch.connectors.fakes.bigcommerce import TOKEN as BC_TOKEN
+
+    sent: list[httpx.Request] = []
+
+    def store(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        if len(sent) >= CAP:
+            return json_response({"title": "stop"}, 400)
+        return json_response([{"id": 101, "customer_id": 1}, {"id": 102, "customer_id": 2}])
+    api = {"store": STORE, "secrets": {"token": "BC_TOKEN"}, "page_size": 2, "resources": ["orders"]}
+    root = workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": api}})
+    [source] = pull(root, store, {"BC_TOKEN": BC_TOKEN}).sources
+    assert source.error == (
+        "source 'bc': BigCommerce answered orders page 2 with the same records as page 1, so the list would never "
+        "end; the list was not taken as complete: pull again (nothing pulled yet for this source)")
+    assert len(sent) == 2

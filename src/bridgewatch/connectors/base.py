@@ -208,11 +208,16 @@ def paginate(client: ApiClient, call: Call, paginator: Paginator, records_of: Re
     page = 1
     current: Call | None = call
     asked = {_identity(call): 1}
+    previous: list[Any] = []
     while current is not None:
         reply = client.send(current, read)
         body, records = reply.body
         if isinstance(paginator, SearchCriteria) and page > 1 and paginator.is_repeat(records):
             return
+        if records and records == previous:  # the page parameter ignored (a proxy stripping the query...)
+            raise ConnectorError(f"{client.policy.platform} answered {current.what} with the same records as page "
+                                 f"{page - 1}, so the list would never end; {NOT_COMPLETE}")
+        previous = records
         if records:
             yield records
         following = paginator.next_call(current, reply.response, body, records)

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bridgewatch.connectors.fakes.base import FakeClock, Table
@@ -79,3 +80,93 @@ def test_full_refetches_everything(tmp_path: Path, fake: FakeBigCommerce) -> Non
     report = pull(root, fake, ENV, fake.clock, full=True)  # type: ignore[arg-type]
     assert report.sources[0].modes == {"customers": "full", "orders": "full"}
     assert report.sources[0].fetched == {"customers": 5, "orders": 4}
+
+
+def _capped(fake: FakeBigCommerce, most: int) -> object:
+    """The fake behind a store serving at most ``most`` records a page, whatever ``limit`` asks (BigCommerce: 250)."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        limit = int(request.url.params.get("limit", 50))
+        url = request.url.copy_set_param("limit", str(min(limit, most)))
+        return fake(httpx.Request(request.method, url, headers=request.headers))
+    return handler
+
+
+def test_a_page_size_above_the_store_maximum_still_pulls_every_record(tmp_path: Path) -> None:
+    fake = FakeBigCommerce(clock=FakeClock(), customers=Table("id", [_customer(i) for i in range(1, 4)]),
+                           orders=Table("id", [_order(i, 1) for i in range(1, 301)]))
+    fake.b2b["companies"] = Table("companyId", [{"companyId": i, "companyName": f"Co {i}"} for i in range(1, 301)])
+    root = _ws(tmp_path, page_size=500, b2b=True, resources=["orders", "b2b_companies"])
+    report = pull(root, _capped(fake, 250), ENV, fake.clock)
+    assert report.sources[0].fetched == {"orders": 300, "b2b_companies": 300}
+    assert [r.url.params["limit"] for r in fake.requests] == ["250", "250", "200", "200"]
+    assert [r.url.params.get("offset") for r in fake.requests if "/io/" in r.url.path] == ["0", "200"]
+
+
+def test_b2b_pages_shorter_than_the_limit_skip_nothing(tmp_path: Path) -> None:
+    fake = FakeBigCommerce(clock=FakeClock())
+    fake.b2b["companies"] = Table("companyId", [{"companyId": i, "companyName": f"Co {i}"} for i in range(1, 301)])
+    root = _ws(tmp_path, page_size=250, b2b=True, resources=["b2b_companies"])
+    report = pull(root, _capped(fake, 100), ENV, fake.clock)
+    assert report.sources[0].fetched == {"b2b_companies": 300}
+    assert [r.url.params["offset"] for r in fake.requests] == ["0", "100", "200"]
+
+
+def test_an_order_changed_mid_pull_moves_no_other_order_out_of_the_pull(tmp_path: Path) -> None:
+    """v2 orders sorted by a key a change moves (date_modified) let page numbers skip the order after it."""
+    orders = {100 + i: f"Tue, 0{i} Jun 2026 09:00:00 +0000" for i in range(1, 7)}
+    sent: list[httpx.Request] = []
+
+    def store(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        p = request.url.params
+        limit, page = int(p["limit"]), int(p["page"])
+        by = (lambda i: (orders[i], i)) if p.get("sort") == "date_modified:asc" else (lambda i: (i,))
+        rows = sorted(orders, key=by)[(page - 1) * limit:page * limit]
+        if page == 1:
+            orders[101] = "Tue, 30 Jun 2026 09:00:00 +0000"  # changed while page 2 is still to come
+        if not rows:
+            return httpx.Response(204)
+        return httpx.Response(200, json=[{**_order(i - 100, 1), "date_modified": orders[i]} for i in rows])
+    root = _ws(tmp_path, resources=["orders"])
+    assert pull(root, store, ENV).sources[0].ok
+    ids = sorted(read_back(root, "bc", "bigcommerce_api").tables["orders"].column("order_id").to_pylist())
+    assert ids == ["101", "102", "103", "104", "105", "106"]  # was: 103 missing, the pull marked fresh
+    assert {r.url.params["sort"] for r in sent} == {"id:asc"}
+
+
+def test_b2b_edition_is_asked_for_at_most_200_records_a_page(tmp_path: Path, fake: FakeBigCommerce) -> None:
+    fake.b2b["companies"] = Table("companyId", [{"companyId": i, "companyName": f"Co {i}"} for i in range(1, 4)])
+    api = {"store": STORE, "secrets": {"token": "BC_TOKEN"}, "b2b": True}  # the default page size
+    root = workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": api}})
+    report = pull(root, fake, ENV, fake.clock)
+    assert report.sources[0].ok
+    limits = {r.url.path.split("/", 3)[-1]: r.url.params["limit"] for r in fake.requests}  # /stores/<hash>/...
+    assert limits == {"v3/customers": "250", "v2/orders": "250", "io/companies": "200", "io/users": "200",
+                      "io/orders": "200", "io/rfq": "200"}
+
+
+def test_a_customer_changed_mid_pull_moves_no_other_customer_out_of_the_pull(tmp_path: Path) -> None:
+    """v3 customers sorted by date_modified let page numbers skip the customer after one changed mid-pull."""
+    modified = {i: f"2026-06-0{i}T09:00:00Z" for i in range(1, 7)}
+    sent: list[httpx.Request] = []
+
+    def store(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        p = request.url.params
+        limit, page = int(p["limit"]), int(p["page"])
+        key = "date_created" if p.get("sort") == "date_created:asc" else "date_modified"
+        order = sorted(modified, key=lambda i: (modified[i] if key == "date_modified" else i, i))
+        rows = order[(page - 1) * limit:page * limit]
+        if page == 1:
+            modified[1] = "2026-06-30T09:00:00Z"  # changed while page 2 is still to come
+        data = [{**_customer(i), "date_created": f"2025-01-0{i}T09:00:00Z", "date_modified": modified[i]}
+                for i in rows]
+        pages = (len(order) + limit - 1) // limit
+        return httpx.Response(200, json={"data": data, "meta": {"pagination": {"total": len(order),
+                                                                               "total_pages": pages}}})
+    root = _ws(tmp_path, resources=["customers"])
+    assert pull(root, store, ENV).sources[0].ok
+    ids = sorted(read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"].column("customer_id")
+                 .to_pylist())
+    assert ids == ["1", "2", "3", "4", "5", "6"]  # was: 3 missing, the pull marked fresh
+    assert {r.url.params["sort"] for r in sent} == {"date_created:asc"}

@@ -238,3 +238,53 @@ def test_a_page_short_of_its_count_every_time_fails_and_says_so(tmp_path: Path, 
     [source] = pull(_ws(tmp_path), fake, ENV).sources
     assert source.error is not None and 'customers page 1 says count="3" but holds 2 record(s); the response may ' \
                                           'be torn' in source.error
+
+
+_ONE = ('<customer><RECORDNO>1</RECORDNO><CUSTOMERID>C-001</CUSTOMERID><NAME>Customer 1</NAME>'
+        '<WHENMODIFIED>01/01/2026 00:00:00</WHENMODIFIED></customer>')
+
+
+def test_records_remaining_without_a_result_id_fail_instead_of_ending(tmp_path: Path, fake: FakeIntacct) -> None:
+    root = _ws(tmp_path)
+    assert pull(root, fake, ENV).sources[0].ok
+    fake.fail(lambda r: _answer(f'<data listtype="customer" count="1" totalcount="5" numremaining="4" resultId="">'
+                                f'{_ONE}</data>'), after=1)  # readByQuery
+    [source] = pull(root, fake, ENV, full=True).sources
+    assert source.error is not None and source.error.startswith(
+        "source 'intacct': Sage Intacct answered customers page 1 with numremaining=\"4\" but no resultId to read "
+        "them with; the list was not taken as complete: pull again (previous data from ")
+    assert source.totals == {"customers": 5}
+
+
+def test_a_read_more_that_does_not_advance_fails_instead_of_looping(tmp_path: Path, fake: FakeIntacct) -> None:
+    stuck = '<data listtype="customer" count="0" totalcount="5" numremaining="3" resultId="result-9"/>'
+    fake.fail(lambda r: _answer(stuck), after=2, times=40)  # every readMore
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error == (
+        "source 'intacct': Sage Intacct answered customers page 2 with numremaining=\"3\", no fewer than before "
+        "(3), so readMore would never end; the list was not taken as complete: pull again (nothing pulled yet for "
+        "this source)")
+    assert _functions(fake) == ["getAPISession", "readByQuery", "readMore"]
+
+
+def test_an_unreadable_numremaining_fails_naming_it(tmp_path: Path, fake: FakeIntacct) -> None:
+    fake.fail(lambda r: _answer(f'<data listtype="customer" count="1" numremaining="many" resultId="r-1">{_ONE}'
+                                f'</data>'), after=1)
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error == (
+        "source 'intacct': Sage Intacct answered customers page 1 with numremaining=\"many\", not a number of "
+        "records; the list was not taken as complete: pull again (nothing pulled yet for this source)")
+
+
+def test_a_session_ended_mid_pull_says_pull_again_not_check_the_password(tmp_path: Path, fake: FakeIntacct) -> None:
+    expired = httpx.Response(200, content=(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<response><control><status>success</status></control><operation>'
+        b'<authentication><status>failure</status></authentication><errormessage><error><errorno>XL03000006'
+        b'</errorno><description2>Sign-in information is incorrect</description2></error></errormessage>'
+        b'</operation></response>'))
+    fake.fail(lambda r: expired, after=2)  # the first readMore, its session gone
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error == (
+        "source 'intacct': Sage Intacct refused the API session for customers page 2 (XL03000006 Sign-in "
+        "information is incorrect): the session ended while pulling (it expired or was signed out); pull again "
+        "(nothing pulled yet for this source)")

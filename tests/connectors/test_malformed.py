@@ -153,3 +153,17 @@ def test_an_os_error_is_the_environments_wording(tmp_path: Path, fake: FakeBigCo
         "space on that disk, or write somewhere else; outputs are replaced whole, so the previous one is intact. "
         "(nothing pulled yet for this source)")
     assert pull_status(tmp_path)["bc"].last_error == source.error.removesuffix(" (nothing pulled yet for this source)")
+
+
+def test_a_200_with_an_empty_body_is_not_a_204(tmp_path: Path, fake: FakeBigCommerce) -> None:
+    """Only 204 No Content ends BigCommerce v2 orders; an empty 200 (a proxy's broken answer) is retried, then fails."""
+    fake.orders = Table("id", [{"id": 101, "customer_id": 1}, {"id": 102, "customer_id": 2}])
+    root = _ws(tmp_path)
+    assert pull(root, fake, ENV, fake.clock).sources[0].ok  # type: ignore[arg-type]
+    fake.fail(lambda r: httpx.Response(200, content=b""), path="/v2/orders", times=99)
+    [source] = pull(root, fake, ENV, fake.clock, full=True).sources  # type: ignore[arg-type]
+    assert source.error is not None and source.error.startswith(
+        "source 'bc': BigCommerce kept failing for orders page 1 (orders page 1 came back empty (200 without a "
+        "body); the response may be torn) after 5 attempts; the vendor may be down; pull again later (previous "
+        "data from ")
+    assert source.totals == {"customers": 3, "orders": 2}  # was: orders 0, the pull fresh

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bridgewatch.connectors.fakes.base import FakeClock, Table, json_response, route
@@ -136,3 +137,25 @@ def test_dataverse_refresh_filters_on_modifiedon(tmp_path: Path, clock: FakeCloc
     assert odata.requests[0].url.params["$filter"] == "modifiedon ge 2025-12-30T23:00:00Z"
     rows = read_back(root, "dv", "dataverse_api").tables["staging_records"]
     assert sorted(rows.column("record_id").to_pylist()) == ["a0", "a1", "a2", "a9"]
+
+
+@pytest.mark.parametrize("where", ["/oauth2/v2.0/token", "/.well-known/openid-configuration"])
+def test_entra_down_is_retried_then_named_never_a_bug(tmp_path: Path, fakes: tuple[FakeEntra, FakeOData],
+                                                     clock: FakeClock, where: str) -> None:
+    entra, odata = fakes
+    entra.fail(lambda r: httpx.Response(503, text="<html>Service Unavailable</html>"), path=where, times=99)
+    [source] = pull(_ws(tmp_path), route({"login.test": entra, "fo.test": odata}), ENV, clock).sources
+    assert source.error == (
+        "source 'd365': Dynamics 365 F&O kept failing for CustomersV3 page 1 (the Microsoft Entra token service at "
+        "https://login.test answered 503) after 5 attempts; the vendor may be down; pull again later (nothing pulled "
+        "yet for this source)")
+    assert clock.sleeps == [1.0, 2.0, 4.0, 8.0]
+    assert odata.requests == []
+
+
+def test_entra_back_after_a_503_lets_the_pull_go_on(tmp_path: Path, fakes: tuple[FakeEntra, FakeOData],
+                                                   clock: FakeClock) -> None:
+    entra, odata = fakes
+    entra.fail(lambda r: httpx.Response(503, text="busy"), path="/oauth2/v2.0/token", times=1)
+    [source] = pull(_ws(tmp_path), route({"login.test": entra, "fo.test": odata}), ENV, clock).sources
+    assert source.ok and source.fetched == {"customers": 6}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bridgewatch.connectors.fakes.base import FakeClock, Table, route
@@ -93,3 +93,60 @@ def test_sync_log_url_pages_and_since(tmp_path: Path) -> None:
     assert report.sources[0].fetched == {"events": 1} and report.sources[0].totals == {"events": 6}
     rows = read_back(root, "log", "sync_log").tables["sync_events"]
     assert sorted(rows.column("event_id").to_pylist()) == ["e1", "e2", "e3", "e4", "e5", "e9"]
+
+
+def test_sync_log_since_is_utc_when_events_carry_an_offset(tmp_path: Path) -> None:
+    events = [{"event_id": "e1", "occurred_at": "2026-04-05T12:00:00+02:00", "customer_ref": "1",
+               "outcome": "failed", "operation": "create"}]
+    fake = FakeSyncLog(clock=FakeClock(), events=Table("event_id", events))
+    root = workspace(tmp_path, {"log": {"reader": "sync_log", "path": "pulled/log",
+                                        "api": {"base_url": "https://log.test/events"}}})
+    assert pull(root, fake, {}).sources[0].ok
+    fake.requests.clear()
+    assert pull(root, fake, {}).sources[0].ok
+    # 12:00+02:00 is 10:00Z; minus the 60-minute look-back: 09:00Z (not 11:00Z, which would skip two hours)
+    assert fake.requests[0].url.params["since"] == "2026-04-05T09:00:00Z"
+
+
+def test_a_change_time_in_the_future_never_freezes_the_cursor(tmp_path: Path) -> None:
+    events = [{"event_id": "e1", "occurred_at": "2026-04-05T10:00:00Z", "customer_ref": "1", "outcome": "failed"},
+              {"event_id": "e2", "occurred_at": "9999-12-31T23:59:59Z", "customer_ref": "2", "outcome": "failed"}]
+    fake = FakeSyncLog(clock=FakeClock(), events=Table("event_id", events))
+    root = workspace(tmp_path, {"log": {"reader": "sync_log", "path": "pulled/log",
+                                        "api": {"base_url": "https://log.test/events"}}})
+    first = pull(root, fake, {}, now=lambda: datetime(2026, 4, 10, 12, tzinfo=UTC)).sources[0]
+    assert first.warnings == [
+        "source 'log': events holds a change time after the pull started (9999-12-31T23:59:59+00:00); the next "
+        "refresh reads from the pull's own time (2026-04-10T12:00:00+00:00) instead, so later changes are not "
+        "skipped"]
+    fake.events.put({"event_id": "e3", "occurred_at": "2026-04-12T10:00:00Z", "customer_ref": "3",
+                     "outcome": "failed"}, datetime(2026, 4, 12, 10, tzinfo=UTC))
+    fake.requests.clear()
+    second = pull(root, fake, {}, now=lambda: datetime(2026, 4, 13, tzinfo=UTC)).sources[0]
+    assert fake.requests[0].url.params["since"] == "2026-04-10T11:00:00Z"  # was: 9999-12-31T22:59:59Z
+    assert second.totals == {"events": 3}
+
+
+def test_business_central_company_new_since_the_last_pull_is_read_in_full(tmp_path: Path) -> None:
+    clock = FakeClock()
+    entra, odata = _bc_fake(clock)
+    api = {**ENTRA, "base_url": "https://api.test", "environment": "production"}
+    root = workspace(tmp_path, {"bc": {"reader": "business_central_api", "path": "pulled/bc", "api": api}},
+                     erp="business_central")
+    handler = route({"login.test": entra, "api.test": odata})
+    assert pull(root, handler, ENV, clock).sources[0].ok
+    de = "5b1f2c8e-0003"  # a company the app sees now (created by copying one, or newly granted): older customers
+    odata.collections[f"{BC}/companies"][0].put({"id": de, "name": "DE01", "systemVersion": "24.0"},
+                                                datetime(2026, 4, 1, tzinfo=UTC))
+    odata.collections[f"{BC}/companies({de})/customers"] = (
+        Table("id", [{"id": "c-3", "number": "C00030", "displayName": "Rhein Werkzeug", "blocked": " "}],
+              spacing=timedelta(days=90)), "lastModifiedDateTime")
+    odata.requests.clear()
+    report = pull(root, handler, ENV, clock)
+    assert report.sources[0].fetched == {"companies": 3, "customers": 3}  # UK01, US01 in the look-back; DE01
+    filters = {r.url.path.rsplit("/", 2)[-2]: r.url.params.get("$filter") for r in odata.requests
+               if r.url.path.endswith("/customers")}
+    assert filters == {f"companies({UK})": "lastModifiedDateTime ge 2025-12-30T23:00:00Z",
+                       f"companies({US})": "lastModifiedDateTime ge 2025-12-30T23:00:00Z", f"companies({de})": None}
+    rows = read_back(root, "bc", "business_central_api").tables["erp_customers"]
+    assert sorted(rows.column("legal_entity").to_pylist()) == ["DE01", "UK01", "US01"]

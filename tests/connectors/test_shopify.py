@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bridgewatch.connectors.fakes.base import FakeClock, Table
@@ -109,3 +110,39 @@ def test_bulk_operation_result_lands_as_jsonl(tmp_path: Path, fake: FakeShopify)
     assert names == ["customers-000001-000001.jsonl"]
     rows = read_back(root, "shop", "shopify_api").tables["commerce_customers"]
     assert rows.num_rows == 7
+
+
+def test_a_company_with_more_locations_than_one_page_is_a_warning(tmp_path: Path, fake: FakeShopify) -> None:
+    """Locations and contacts come 50 to a company; more are not read, and the pull says so."""
+    def company(i: int, more: bool) -> dict[str, object]:
+        return {"id": f"gid://shopify/Company/{i}", "name": f"Company {i}",
+                "locations": {"nodes": [{"id": f"gid://shopify/CompanyLocation/{i}"}], "pageInfo": {
+                    "hasNextPage": more}}, "contacts": {"nodes": [], "pageInfo": {"hasNextPage": False}}}
+    fake.tables["companies"] = Table("id", [company(1, False), company(2, True)])
+    report = pull(_ws(tmp_path, resources=["companies"]), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].ok
+    assert report.sources[0].warnings == [
+        "source 'shop': 1 company has more than 50 locations or contacts (gid://shopify/Company/2); only the first "
+        "50 of each were read, so keys (VAT numbers, external ids) on the others are not used for matching"]
+    query = json.loads(fake.requests[1].content)["query"]
+    assert "locations(first: 50) { pageInfo { hasNextPage } nodes {" in query
+    assert "contacts(first: 50) { pageInfo { hasNextPage } nodes {" in query
+
+
+def test_a_429_with_retry_after_waits_what_shopify_asked(tmp_path: Path, fake: FakeShopify) -> None:
+    fake.fail(lambda r: httpx.Response(429, json={"errors": "Exceeded 2 calls per second for api client."},
+                                       headers={"Retry-After": "2.0"}), path="/graphql.json", after=1, times=1)
+    report = pull(_ws(tmp_path), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].fetched == {"customers": 7}
+    assert fake.clock.sleeps == [2.0]  # was 1.0: exponential backoff, the header ignored
+
+
+def test_a_page_over_the_single_query_cost_limit_is_asked_again_smaller(tmp_path: Path, fake: FakeShopify) -> None:
+    """Shopify refuses a query requesting more than 1000 points (MAX_COST_EXCEEDED) before running it; the
+    requested cost grows with ``first``, so the page is asked for again with ``first`` scaled down to fit."""
+    fake.node_cost = 13.0  # 250 nodes: 3252 points
+    report = pull(_ws(tmp_path, page_size=250), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].ok, report.sources[0].error
+    assert report.sources[0].fetched == {"customers": 7}
+    firsts = [json.loads(r.content)["variables"]["first"] for r in fake.requests[1:]]
+    assert firsts == [250, 76]  # 250 × 1000 / 3252; 76 nodes: 990 points

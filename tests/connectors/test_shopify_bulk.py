@@ -119,3 +119,36 @@ def test_a_start_without_an_operation_fails_before_polling(tmp_path: Path, fake:
     assert source.error == f"source 'shop': {said} (nothing pulled yet for this source)"
     assert _polls(fake) == 0
     assert json.loads(fake.requests[-1].content)["query"].startswith("mutation")
+
+
+def test_a_result_with_fewer_lines_than_the_operation_counted_fails_and_keeps_the_data(tmp_path: Path,
+                                                                                        fake: FakeShopify) -> None:
+    root = _ws(tmp_path)
+    assert pull(root, fake, ENV, fake.clock).sources[0].ok
+    lines = "".join(json.dumps({"id": f"gid://shopify/Customer/{i}", "displayName": f"Buyer {i}"}) + "\n"
+                    for i in range(1, 4))
+    fake.fail(lambda r: httpx.Response(200, content=lines.encode()), path="/bulk/")
+    report = pull(root, fake, ENV, fake.clock, full=True)
+    source = report.sources[0]
+    assert source.error is not None and source.error.startswith(
+        "source 'shop': Shopify's bulk customers result held 3 record(s) but the operation counted 7 "
+        "(rootObjectCount); the download may have been cut short, so it was not taken as complete: pull again "
+        "(previous data from ")
+    assert source.totals == {"customers": 7}
+    assert pull_status(root)["shop"].state == "failed"
+
+
+def test_the_result_download_trusts_the_ca_bundle(tmp_path: Path, fake: FakeShopify) -> None:
+    """Behind a TLS-inspecting proxy (api.ca_bundle) the signed download is verified with the same authorities."""
+    from bridgewatch.connectors.fakes.base import RealClock
+    from bridgewatch.connectors.fakes.server import serve
+    from bridgewatch.connectors.pull import pull_workspace
+
+    fake.clock = RealClock()
+    with serve(fake, tmp_path / "tls") as url:
+        api = {"base_url": url, "secrets": {"token": "SHOP_TOKEN"}, "resources": ["customers"], "bulk": True,
+               "ca_bundle": str(tmp_path / "tls" / "ca.pem")}
+        root = workspace(tmp_path / "ws", {"shop": {"reader": "shopify_api", "path": "pulled/shop", "api": api}})
+        [source] = pull_workspace(root, environ=ENV).sources
+    assert source.ok, source.error
+    assert source.fetched == {"customers": 7}

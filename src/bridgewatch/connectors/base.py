@@ -118,6 +118,9 @@ class Connector(ABC):
         self.settings = context.settings
         self.page_size = context.settings.page_size or self.default_page_size
         self._clients: dict[str, ApiClient] = {}
+        self.pulled_scopes: dict[str, set[str]] = {}
+        """Per resource, the scopes (Business Central companies) the previous pull's pages hold: on a refresh,
+        a scope not among them is new to bridgewatch, and its records older than the cursor are read too."""
 
     def cached(self, name: str, make: Callable[[], ApiClient]) -> ApiClient:
         """The client called ``name``, made on first use (construction stays free of I/O)."""
@@ -172,9 +175,12 @@ def get_connector(reader: str, source: str) -> type[Connector]:
 
 
 def json_body(call: Call, response: httpx.Response) -> Any:
-    """The JSON body, ``None`` for ``204`` / empty; a torn or invalid body is retried."""
-    if response.status_code == 204 or not response.content.strip():
+    """The JSON body, ``None`` for ``204 No Content``; an empty, torn or invalid body otherwise is retried."""
+    if response.status_code == 204:
         return None
+    if not response.content.strip():
+        raise Retry(SERVER, f"{call.what} came back empty ({response.status_code} without a body); the response may "
+                            f"be torn", status=response.status_code)
     try:
         return response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -201,17 +207,54 @@ def paginate(client: ApiClient, call: Call, paginator: Paginator, records_of: Re
 
     page = 1
     current: Call | None = call
+    asked = {_identity(call): 1}
+    previous: list[Any] = []
     while current is not None:
         reply = client.send(current, read)
         body, records = reply.body
         if isinstance(paginator, SearchCriteria) and page > 1 and paginator.is_repeat(records):
             return
+        if records and records == previous:  # the page parameter ignored (a proxy stripping the query...)
+            raise ConnectorError(f"{client.policy.platform} answered {current.what} with the same records as page "
+                                 f"{page - 1}, so the list would never end; {NOT_COMPLETE}")
+        previous = records
         if records:
             yield records
-        current = paginator.next_call(current, reply.response, body, records)
-        page += 1
-        if current is not None:
-            current = _numbered(current, page)
+        following = paginator.next_call(current, reply.response, body, records)
+        if following is not None:
+            _check_next(client.policy.platform, call, current, following, asked)
+            page += 1
+            asked[_identity(following)] = page
+            following = _numbered(following, page)
+        current = following
+
+
+NOT_COMPLETE = "the list was not taken as complete: pull again"
+
+
+def _identity(call: Call) -> str:
+    """What makes two calls ask for the same page (method, address, parameters, body)."""
+    params = sorted((str(k), str(v)) for k, v in (call.params or {}).items())
+    return json.dumps([call.method, call.url, params, call.json, str(call.content)], sort_keys=True, default=str)
+
+
+def _check_next(platform: str, first: Call, current: Call, following: Call, asked: dict[str, int]) -> None:
+    """A next page on another address (it would get the credentials) or one already asked for (a loop) fails.
+
+    Raises:
+        ConnectorError: naming the page that pointed there.
+    """
+    at, to = httpx.URL(first.url), httpx.URL(following.url)
+    if (to.scheme, to.host, to.port) != (at.scheme, at.host, at.port):
+        port = f":{to.port}" if to.port else ""
+        raise ConnectorError(f"{platform} answered {current.what} with a next page at {to.scheme}://{to.host}{port}"
+                             f"{to.path}, another address than the one asked ({at.scheme}://{at.netloc.decode()}); "
+                             f"it was not followed, so credentials never go to another address: check base_url, "
+                             f"then pull again")
+    again = asked.get(_identity(following))
+    if again is not None:
+        raise ConnectorError(f"{platform} answered {current.what} with a next page it already sent (page {again}), "
+                             f"so the list would never end; {NOT_COMPLETE}")
 
 
 def _numbered(call: Call, page: int) -> Call:

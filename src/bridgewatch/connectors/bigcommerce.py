@@ -20,6 +20,7 @@ import httpx
 
 from bridgewatch.connectors.base import (
     Connector,
+    Context,
     Page,
     Resource,
     epoch_time,
@@ -108,7 +109,15 @@ class BigCommerceConnector(Connector):
     secrets_needed = {"token": "store API account access token (X-Auth-Token)"}
     required = ("store",)
     resources: Mapping[str, Resource] = RESOURCES
+    max_page_size = 250
+    """The most records BigCommerce serves a page: v2 answers a larger ``limit`` with 250, which the short-page
+    rule would take for the last page."""
+    b2b_page_size = 200
+    """B2B Edition's largest ``limit`` (1-200)."""
 
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.page_size = min(self.page_size, self.max_page_size)
 
     def _client(self, b2b: bool) -> ApiClient:
         token: Secret = self.ctx.secrets["token"]
@@ -129,18 +138,22 @@ class BigCommerceConnector(Connector):
         n = self.page_size
         store = f"{source_root(self.settings, API, self.ctx.source)}/stores/{self.settings.store}"
         if resource == "customers":
+            # by creation, which no change moves (see orders below)
             params: dict[str, Any] = {"limit": n, "page": 1, "include": "addresses,formfields",
-                                      "sort": "date_modified:asc"}
+                                      "sort": "date_created:asc"}
             if since:
                 params["date_modified:min"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
             return (Call("GET", f"{store}/v3/customers", params, what="customers page 1"),
                     PageNumber(n, total_pages=("meta", "pagination", "total_pages")))
         if resource == "orders":
-            params = {"limit": n, "page": 1, "sort": "date_modified:asc", "include": "consignments"}
+            # by id, which no change moves: under date_modified an order changed mid-pull moves to the end and
+            # shifts the next one onto a page already read, so page numbers would skip it
+            params = {"limit": n, "page": 1, "sort": "id:asc", "include": "consignments"}
             if since:
                 params["min_date_modified"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
             return Call("GET", f"{store}/v2/orders", params, what="orders page 1"), PageNumber(n)
         b2b = (self.settings.b2b_url or B2B_API).rstrip("/")
+        n = min(n, self.b2b_page_size)
         params = {"limit": n, "offset": 0}
         if resource == "b2b_companies":
             params["isIncludeExtraFields"] = 1

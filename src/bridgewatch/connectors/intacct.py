@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bridgewatch.connectors.base import Connector, Context, Page, Resource, field_key, no_records
+from bridgewatch.connectors.base import NOT_COMPLETE, Connector, Context, Page, Resource, field_key, no_records
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy
 from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
 from bridgewatch.connectors.pages import PageFormat
@@ -58,6 +58,28 @@ def _errors(elem: ET.Element) -> str:
                                                                             "description2", "correction")]))
              for e in elem.iter("error")]
     return "; ".join(p for p in parts if p) or "no error detail"
+
+
+def _remaining(data: ET.Element, what: str, before: int | None) -> int:
+    """Records left after this page (``numremaining``), when ``readMore`` can fetch them and they shrink.
+
+    Raises:
+        ConnectorError: ``numremaining`` is not a number, is above 0 without a ``resultId`` to read on with,
+            or is no lower than the previous page's (readMore would never end): never taken as the end.
+    """
+    said = (data.get("numremaining") or "0").strip()
+    end = NOT_COMPLETE
+    if not said.isdigit():
+        raise ConnectorError(f"Sage Intacct answered {what} with numremaining=\"{said[:40]}\", not a number of "
+                             f"records; {end}")
+    left = int(said)
+    if left > 0 and not (data.get("resultId") or "").strip():
+        raise ConnectorError(f"Sage Intacct answered {what} with numremaining=\"{left}\" but no resultId to read "
+                             f"them with; {end}")
+    if left > 0 and before is not None and left >= before:
+        raise ConnectorError(f"Sage Intacct answered {what} with numremaining=\"{left}\", no fewer than before "
+                             f"({before}), so readMore would never end; {end}")
+    return left
 
 
 def trusted_endpoint(endpoint: str, gateway: str) -> str:
@@ -134,14 +156,15 @@ class IntacctConnector(Connector):
         where = f"customers{' of entity ' + entity if entity else ''}"
         data = self._call(endpoint, self._session(session), function, f"{where} page 1", idempotent=True,
                           records=True)
-        page = 1
+        page, before = 1, None
         while True:
             records = [flatten(e) for e in data]
             if records:
                 yield Page("customers", records)
-            if int(data.get("numremaining") or 0) <= 0 or not data.get("resultId"):
+            left = _remaining(data, f"{where} page {page}", before)
+            if left <= 0:
                 return
-            page += 1
+            page, before = page + 1, left
             function = f"<readMore><resultId>{escape(data.get('resultId', ''))}</resultId></readMore>"
             data = self._call(endpoint, self._session(session), function, f"{where} page {page}", idempotent=False,
                               records=True)
@@ -180,9 +203,10 @@ class IntacctConnector(Connector):
                 f'</control><operation><authentication>{auth}</authentication><content><function controlid="f1">'
                 f'{function}</function></content></operation></request>')
         call = Call("POST", url, content=body, idempotent=idempotent, what=what)
-        return self.client().send(call, lambda c, r: self._result(c, r, entity, records)).body
+        session = auth.startswith("<sessionid>")
+        return self.client().send(call, lambda c, r: self._result(c, r, entity, records, session)).body
 
-    def _result(self, call: Call, response: httpx.Response, entity: str, records: bool) -> Any:
+    def _result(self, call: Call, response: httpx.Response, entity: str, records: bool, session: bool = False) -> Any:
         """The ``<data>`` of a successful result; ``records``: it must be there (``count="0"`` is an empty page)."""
         try:
             root = ET.fromstring(response.content)
@@ -197,6 +221,9 @@ class IntacctConnector(Connector):
                                  f"and the sender password")
         auth = root.find("operation/authentication")
         if auth is not None and (auth.findtext("status") or "").strip() == "failure":
+            if session:  # the sign-in worked moments ago: the session ended, the credentials are not the problem
+                raise AuthError(f"Sage Intacct refused the API session for {call.what} ({_errors(root)}): the "
+                                f"session ended while pulling (it expired or was signed out); pull again")
             raise AuthError(self._sign_in_failed(_errors(root), entity))
         result = root.find("operation/result")
         if result is None or (result.findtext("status") or "").strip() != "success":

@@ -162,8 +162,12 @@ class BusinessCentralConnector(ODataConnector):
         if resource == "companies":
             yield Page("companies", companies)
             return
+        known = self.pulled_scopes.get("customers", set())
         for company in companies:
-            params = {"$filter": f"lastModifiedDateTime ge {_odata_time(since)}"} if since else {}
+            # a company no earlier page holds (created by copying one, newly granted) is read in full: its
+            # customers may have changed long before the cursor
+            fresh = since if since and company["id"] in known else None
+            params = {"$filter": f"lastModifiedDateTime ge {_odata_time(fresh)}"} if fresh else {}
             url = f"{self._api()}/companies({company['id']})/customers"
             yield from self.odata("customers", url, params, f"customers of {company.get('name')}", company["id"])
 

@@ -233,8 +233,9 @@ def _fetch(plan: _Plan, ctx: Context, store: PageStore, *, full: bool, outcome: 
         resources = connector.selected()
         progress.start(plan.name, resources)
         connector.check()
+        started = now()
         cursors = {name: _pull_resource(connector, draft, name, base, full=full or outcome.reset is not None,
-                                        outcome=outcome, progress=progress) for name in resources}
+                                        outcome=outcome, progress=progress, started=started) for name in resources}
         return draft.commit(cursors, now().isoformat(), chosen)
     except BaseException:
         draft.abort()
@@ -269,12 +270,14 @@ def _reset(base: Manifest | None, chosen: Mapping[str, Any]) -> str | None:
 
 
 def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest | None, *, full: bool,
-                   outcome: SourcePull, progress: Progress) -> str | None:
+                   outcome: SourcePull, progress: Progress, started: datetime) -> str | None:
     resource = connector.resources[name]
     cursor = None if full or base is None or resource.updated is None else base.cursors.get(name)
     lookback = timedelta(minutes=connector.settings.lookback_minutes)
-    since = datetime.fromisoformat(cursor) - lookback if cursor else None
+    since = _utc(datetime.fromisoformat(cursor)) - lookback if cursor else None
     draft.start(name, full=since is None)
+    if base is not None:
+        connector.pulled_scopes[name] = {f.scope for f in base.files.values() if f.resource == name}
     outcome.modes[name] = "full" if since is None else "incremental"
     newest = datetime.fromisoformat(cursor) if cursor else None
     outcome.fetched[name] = 0
@@ -284,7 +287,31 @@ def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest
         outcome.fetched[name] += len(page.records)
         progress.page(connector.ctx.source, name, len(page.records))
         newest = _newest(resource, page.records, newest)
-    return newest.isoformat() if newest else None
+    return _cursor(connector, name, newest, started)
+
+
+def _cursor(connector: Connector, resource: str, newest: datetime | None, started: datetime) -> str | None:
+    """The resource's next cursor: its newest change time, but never after the pull started.
+
+    A change time in the future (a sentinel such as 9999-12-31, a wrong clock or time zone) would
+    otherwise make every later refresh ask only for changes after it, and skip all the real ones.
+    Records changed while the pull ran are later than its start too: the cursor is the start then
+    (the look-back reads them again), and only a time beyond the look-back is warned about.
+    """
+    if newest is None:
+        return None
+    if newest <= started:
+        return newest.isoformat()
+    if newest > started + timedelta(minutes=connector.settings.lookback_minutes):
+        connector.ctx.warn(f"{resource} holds a change time after the pull started ({newest.isoformat()}); the next "
+                           f"refresh reads from the pull's own time ({started.isoformat()}) instead, so later changes "
+                           f"are not skipped")
+    return started.isoformat()
+
+
+def _utc(when: datetime) -> datetime:
+    """A cursor in UTC: connectors write ``since`` as UTC (``...Z``), whatever offset the vendor's field had."""
+    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _newest(resource: Resource, records: list[Any], newest: datetime | None) -> datetime | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -37,7 +38,7 @@ from bridgewatch.connectors.base import (
 from bridgewatch.connectors.http.auth import HeaderAuth
 from bridgewatch.connectors.http.client import ApiClient, Call, ErrorPolicy, Pacer
 from bridgewatch.connectors.http.paginators import GraphQLCursor, dig
-from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
+from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry, retry_after
 from bridgewatch.connectors.pages import JsonLines, JsonPage
 from bridgewatch.errors import AuthError, ConnectorError
 
@@ -54,13 +55,18 @@ ORDER = ("id legacyResourceId name createdAt updatedAt cancelledAt closed test d
 DRAFT = ("id name createdAt updatedAt status email tags currencyCode "
          "totalPriceSet { shopMoney { amount currencyCode } } customer { id legacyResourceId } " + PURCHASER)
 COMPANY = ("id name externalId createdAt updatedAt customerSince mainContact { customer { id defaultEmailAddress "
-           "{ emailAddress } } } locations(first: 50) { nodes { id name externalId taxSettings { taxRegistrationId } "
-           "billingAddress { countryCode } shippingAddress { countryCode } } } contacts(first: 50) { nodes { id "
-           "customer { id legacyResourceId displayName defaultEmailAddress { emailAddress } } } }")
+           "{ emailAddress } } } locations(first: 50) { pageInfo { hasNextPage } nodes { id name externalId "
+           "taxSettings { taxRegistrationId } billingAddress { countryCode } shippingAddress { countryCode } } } "
+           "contacts(first: 50) { pageInfo { hasNextPage } nodes { id customer { id legacyResourceId displayName "
+           "defaultEmailAddress { emailAddress } } } }")
+NESTED = ("locations", "contacts")
+"""A company's connections read 50 at a time inside the companies query (more is warned about, not read)."""
 CONNECTIONS = {"customers": ("customers", CUSTOMER, "read_customers"), "orders": ("orders", ORDER, "read_orders"),
                "draft_orders": ("draftOrders", DRAFT, "read_draft_orders"),
                "companies": ("companies", COMPANY, "read_companies")}
 SCOPES = "{ currentAppInstallation { accessScopes { handle } } }"
+MAX_COST = re.compile(r"query cost is (\d+), which exceeds the single query max cost limit \((\d+)\)", re.I)
+"""Shopify's refusal of a query requesting more points than one query may (checked before it runs)."""
 
 
 def _page(connection: str) -> JsonPage:
@@ -113,7 +119,8 @@ class ShopifyPolicy(ErrorPolicy):
 
     def check(self, call: Call, response: httpx.Response) -> None:
         if response.status_code == 429:
-            raise Retry(THROTTLED, "throttled (429)", _refill(response), 429)
+            wait = _refill(response)
+            raise Retry(THROTTLED, "throttled (429)", wait if wait is not None else retry_after(response.headers), 429)
         super().check(call, response)
 
 
@@ -145,6 +152,8 @@ class ShopifyConnector(Connector):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.page_size = min(self.page_size, 250)
+        self.over_cost: tuple[int, int] | None = None
+        """(requested cost, limit) when Shopify refused a first page as too costly: asked again smaller."""
         self.version = self.settings.api_version or VERSION
         self.url = f"{source_root(self.settings, None, context.source)}/admin/api/{self.version}/graphql.json"
         if self.settings.bulk:
@@ -172,17 +181,37 @@ class ShopifyConnector(Connector):
 
             yield from bulk_pages(self, resource, since)
             return
+        first = self.page_size
+        while True:
+            self.over_cost = None
+            try:
+                yield from self._connection(resource, since, first)
+                return
+            except ConnectorError:
+                if self.over_cost is None:
+                    raise
+                first = _fitting(first, *self.over_cost)
+
+    def _connection(self, resource: str, since: datetime | None, first: int) -> Iterator[Page]:
         connection, fields, _ = CONNECTIONS[resource]
         search = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'" if since else None
         query = (f"query($first: Int!, $after: String, $query: String) {{ {connection}(first: $first, after: $after, "
                  f"query: $query, sortKey: UPDATED_AT) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ "
                  f"{self._fields(resource, fields)} }} }} }}")
-        call = Call("POST", self.url, json={"query": query, "variables": {"first": self.page_size, "query": search}},
+        call = Call("POST", self.url, json={"query": query, "variables": {"first": first, "query": search}},
                     what=f"{resource} page 1")
+        cut: list[str] = []
         for records in paginate(self.client(), call, GraphQLCursor(connection),
                                 records_at("data", connection, "nodes"), self._body):
             self._check_protected(resource, records)
+            cut += [str(r.get("id")) for r in records if isinstance(r, dict) and any(
+                dig(r, (name, "pageInfo", "hasNextPage")) is True for name in NESTED)]
             yield Page(resource, records)
+        if cut:
+            self.ctx.warn(f"{len(cut)} {'company has' if len(cut) == 1 else 'companies have'} more than 50 locations "
+                          f"or contacts ({', '.join(cut[:3])}{', ...' if len(cut) > 3 else ''}); only the first 50 "
+                          f"of each were read, so keys (VAT numbers, external ids) on the others are not used for "
+                          f"matching")
 
     def _fields(self, resource: str, fields: str) -> str:
         if resource != "customers":
@@ -214,6 +243,9 @@ class ShopifyConnector(Connector):
         message = str(first.get("message", "")) if isinstance(first, dict) else str(first)
         if code == "THROTTLED" or message == "Throttled":
             raise Retry(THROTTLED, "throttled (query cost)", _refill(response))
+        costs = MAX_COST.search(message)
+        if (code == "MAX_COST_EXCEEDED" or costs) and "page 1" in call.what:
+            self.over_cost = (int(costs.group(1)), int(costs.group(2))) if costs else None
         if code == "ACCESS_DENIED" or "access denied" in message.lower():
             raise AuthError(f"Shopify denied {call.what}: {message}; grant the scope it names to the app")
         if "protected customer data" in message.lower() or "not approved to access" in message.lower():
@@ -225,6 +257,18 @@ class ShopifyConnector(Connector):
                                                        for r in records):
             raise AuthError(_protected_message("every customer came back without name or email"))
 
+
+
+def _fitting(first: int, cost: int, limit: int) -> int:
+    """A smaller ``first`` whose page fits Shopify's single-query cost limit (the cost grows with ``first``).
+
+    Raises:
+        ConnectorError: even one record a page costs more than the limit.
+    """
+    if first <= 1 or cost <= limit:
+        raise ConnectorError(f"Shopify refuses even {first} record(s) a page: the query costs {cost} points, over its "
+                             f"single-query limit ({limit}); pull fewer metafields (api.metafields)")
+    return max(1, min(first - 1, first * limit // cost))
 
 
 def _protected_message(detail: str) -> str:

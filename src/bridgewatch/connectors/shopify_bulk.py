@@ -34,8 +34,8 @@ ENDED = {"FAILED": "pull again", "CANCELED": "it was cancelled (by this app or t
          "EXPIRED": "its result link expired (after 7 days): pull again"}
 """Statuses of an operation that ended without a result, and what to do."""
 MALFORMED_TODO = "check base_url and the API version, then pull again"
-POLL = ("query($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode objectCount url "
-        "partialDataUrl } } }")
+POLL = ("query($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode objectCount rootObjectCount "
+        "url partialDataUrl } } }")
 
 
 def bulk_pages(conn: ShopifyConnector, resource: str, since: datetime | None) -> Iterator[Page]:
@@ -47,9 +47,9 @@ def bulk_pages(conn: ShopifyConnector, resource: str, since: datetime | None) ->
     query = f"{{ {connection}{args} {{ edges {{ node {{ {conn._fields(resource, fields)} }} }} }} }}"
     started = conn.client().send(Call("POST", conn.url, json={"query": RUN, "variables": {"q": query}},
                                       idempotent=False, what=f"bulk {resource} start"), conn._body).body
-    url = _wait(conn, _operation(started, resource), resource)
+    url, count = _wait(conn, _operation(started, resource), resource)
     if url:
-        yield from _download(conn, url, resource)
+        yield from _download(conn, url, resource, count)
 
 
 def _operation(started: Any, resource: str) -> str:
@@ -72,8 +72,9 @@ def _operation(started: Any, resource: str) -> str:
     return operation
 
 
-def _wait(conn: ShopifyConnector, operation: str, resource: str) -> str | None:
-    """The result URL once the operation completed (None: it matched nothing), polling while it runs."""
+def _wait(conn: ShopifyConnector, operation: str, resource: str) -> tuple[str | None, int | None]:
+    """The result URL once the operation completed (None: it matched nothing) and the root objects (records) it
+    counted, polling while it runs."""
     for _ in range(MAX_POLLS):
         body = conn.client().send(Call("POST", conn.url, json={"query": POLL, "variables": {"id": operation}},
                                        what=f"bulk {resource} status"), conn._body).body
@@ -83,7 +84,8 @@ def _wait(conn: ShopifyConnector, operation: str, resource: str) -> str | None:
                                  f"sent {shape(body)}); {MALFORMED_TODO}")
         status = node.get("status")
         if status == "COMPLETED":
-            return _result_url(node, resource)
+            count = str(node.get("rootObjectCount"))
+            return _result_url(node, resource), int(count) if count.isdigit() else None
         if status not in RUNNING:
             raise ConnectorError(_not_running(node, resource))
         conn.ctx.sleep(POLL_SECONDS)
@@ -115,12 +117,28 @@ def _not_running(node: dict[str, Any], resource: str) -> str:
     return f"Shopify answered bulk {resource} status with {said} (known: {known}); not polled further: {MALFORMED_TODO}"
 
 
-def _download(conn: ShopifyConnector, url: str, resource: str) -> Iterator[Page]:
+def _download(conn: ShopifyConnector, url: str, resource: str, count: int | None) -> Iterator[Page]:
+    """Pages of the result's lines; fewer than the operation's ``rootObjectCount`` fails (a download cut short).
+
+    Each line is one root object (the queries select no nested connection, which would add child lines).
+    """
     if "?" in url:
         conn.ctx.redactor.add(url.split("?", 1)[-1])  # the signature of a signed download
+    received = 0
+    for page in _lines(conn, url, resource):
+        received += len(page.records)
+        yield page
+    if count is not None and received < count:
+        raise ConnectorError(f"Shopify's bulk {resource} result held {received} record(s) but the operation counted "
+                             f"{count} (rootObjectCount); the download may have been cut short, so it was not taken as "
+                             f"complete: pull again")
+
+
+def _lines(conn: ShopifyConnector, url: str, resource: str) -> Iterator[Page]:
     batch: list[Any] = []
     try:
-        with httpx.Client(transport=conn.ctx.transport, timeout=conn.settings.timeout_seconds) as http, \
+        with httpx.Client(transport=conn.ctx.transport, timeout=conn.settings.timeout_seconds,
+                          verify=conn.ctx.verify()) as http, \
                 http.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise ConnectorError(f"Shopify's bulk {resource} result could not be downloaded "

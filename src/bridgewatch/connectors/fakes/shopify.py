@@ -34,6 +34,10 @@ class FakeShopify(FakeApi):
     _available: float = 1000.0
     _at: float | None = None
     bulk: dict[str, str] = field(default_factory=dict)
+    node_cost: float = 1.0
+    """Requested cost of one node of a connection page (the objects its fields select)."""
+    max_cost: float = 1000.0
+    """Shopify's single-query limit: a query requesting more is refused before it runs (MAX_COST_EXCEEDED)."""
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.startswith("/bulk/"):
@@ -51,7 +55,10 @@ class FakeShopify(FakeApi):
         elif "bulkOperationRunQuery" in query:
             body = self._start_bulk(request, variables["q"])
         elif "BulkOperation" in query:
-            body = {"data": {"node": {"id": variables["id"], "status": "COMPLETED", "objectCount": "0",
+            lines = self.bulk.get(variables["id"].replace("gid://shopify/BulkOperation", "/bulk") + ".jsonl", "")
+            count = str(sum(1 for line in lines.splitlines() if line.strip()))
+            body = {"data": {"node": {"id": variables["id"], "status": "COMPLETED", "objectCount": count,
+                                      "rootObjectCount": count,
                                       "url": f"{request.url.scheme}://{request.url.netloc.decode()}"
                                              f"{variables['id'].replace('gid://shopify/BulkOperation', '/bulk')}"
                                              f".jsonl?X-Goog-Signature=abc123signed"}}}
@@ -74,7 +81,14 @@ class FakeShopify(FakeApi):
     def _connection(self, query: str, variables: dict[str, object], served: str) -> httpx.Response:
         name = ROOT.search(query).group(1)  # type: ignore[union-attr]
         first, after = int(str(variables.get("first", 50))), int(str(variables.get("after") or 0))
-        cost = self._charge(first + 2.0)
+        requested = first * self.node_cost + 2.0
+        if requested > self.max_cost:
+            return json_response({"errors": [{"message": f"Query cost is {requested:.0f}, which exceeds the single "
+                                                         f"query max cost limit ({self.max_cost:.0f}).",
+                                               "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested,
+                                                              "maxCost": self.max_cost}}]},
+                                 headers={"X-Shopify-API-Version": served})
+        cost = self._charge(requested)
         if cost["actualQueryCost"] is None:
             return json_response({"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
                                   "extensions": {"cost": cost}}, headers={"X-Shopify-API-Version": served})

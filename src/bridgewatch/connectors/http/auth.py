@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from bridgewatch.connectors.http.redact import Redactor
+from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
 from bridgewatch.connectors.secrets import Secret
 from bridgewatch.errors import AuthError, ConnectorError
 
@@ -147,14 +148,22 @@ class EntraAuth(httpx.Auth):
             except httpx.TransportError as exc:
                 raise ConnectorError(f"could not reach Microsoft Entra at {self._authority} "
                                      f"({type(exc).__name__}); check api.auth_url and the network") from None
+            except msal.exceptions.MsalServiceError as exc:  # tenant discovery answered an HTTP error (a 503)
+                http.close()
+                raise self._service_error(exc) from None
         return self._app
 
     def _token(self) -> str:
+        from msal.exceptions import MsalServiceError
+
         try:
             result = self._application().acquire_token_for_client(scopes=[self.scope])
         except httpx.TransportError as exc:
             raise ConnectorError(f"could not reach Microsoft Entra at {self._authority} ({type(exc).__name__}); "
                                  f"check api.auth_url and the network") from None
+        except MsalServiceError as exc:  # an HTTP error msal does not read as an OAuth answer (a 503 page)
+            self._app = None  # the next try starts afresh (msal would replay the cached failure for seconds)
+            raise self._service_error(exc) from None
         if "access_token" not in result:
             raise AuthError(self._explain(result))
         token = str(result["access_token"])
@@ -162,6 +171,15 @@ class EntraAuth(httpx.Auth):
             self.tokens_acquired += 1
         self._redactor.add(token)
         return token
+
+    def _service_error(self, exc: Exception) -> Exception:
+        """msal's ``HTTP Error: N`` as a retry (429, 5xx: Entra is busy or down) or an error naming it."""
+        found = re.search(r"HTTP Error: (\d+)", str(exc))
+        status = int(found.group(1)) if found else None
+        what = f"the Microsoft Entra token service at {self._authority} answered {status or str(exc)[:80]}"
+        if status is not None and (status == 429 or status >= 500):
+            return Retry(THROTTLED if status == 429 else SERVER, what, status=status)
+        return ConnectorError(f"{what}; check api.auth_url and api.tenant, then pull again", status=status)
 
     def _explain(self, result: Mapping[str, Any]) -> str:
         text = f"{result.get('error', '')} {result.get('error_description', '')}"

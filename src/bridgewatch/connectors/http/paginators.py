@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bridgewatch.connectors.http.client import Call
+from bridgewatch.errors import ConnectorError
 
 
 def dig(body: Any, path: Sequence[str]) -> Any:
@@ -45,8 +46,11 @@ class GraphQLCursor(Paginator):
 
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
         info = dig(body, ("data", self.connection, "pageInfo")) or {}
-        if not info.get("hasNextPage") or not info.get("endCursor"):
+        if not info.get("hasNextPage"):
             return None
+        if not info.get("endCursor"):
+            raise ConnectorError(f"Shopify answered {call.what} with pageInfo.hasNextPage true but no endCursor, so "
+                                 f"the next page cannot be asked for; the list was not taken as complete: pull again")
         payload = dict(call.json or {})
         payload["variables"] = {**payload.get("variables", {}), "after": info["endCursor"]}
         return replace(call, json=payload)
@@ -69,13 +73,13 @@ class PageNumber(Paginator):
 
 
 class Offset(Paginator):
-    """``offset += limit`` until ``totalCount``."""
+    """``offset += records received`` until ``totalCount`` (a server serving fewer than ``limit`` skips nothing)."""
 
     def __init__(self, limit: int, total: Sequence[str]) -> None:
         self.limit, self.total = limit, tuple(total)
 
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
-        offset = int((call.params or {}).get("offset", 0)) + self.limit
+        offset = int((call.params or {}).get("offset", 0)) + len(records)
         total = dig(body, self.total)
         if not records or (isinstance(total, int) and offset >= total):
             return None

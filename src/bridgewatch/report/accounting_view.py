@@ -36,10 +36,10 @@ def render_accounting(accounting: Accounting, console: Console, fmt: str = "tabl
     console.print(accounting_table(accounting))
     for p in accounting.problems[:50]:
         console.print(f"  quarantined: {plain(p.describe())}", highlight=False, markup=False)
-    for line in warning_lines(accounting.warnings) if warnings else []:
-        console.print(f"  incomplete: {line}", highlight=False, markup=False, soft_wrap=True)
+    for line in warning_lines(accounting.warnings) if warnings else []:  # wrapped to the terminal, as the table
+        console.print(f"  incomplete: {line}", highlight=False, markup=False)
     for line in accounting.notes:
-        console.print(f"  note: {plain(line)}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"  note: {plain(line)}", highlight=False, markup=False)
 
 
 def warning_lines(warnings: Iterable[ReadWarning]) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bridgewatch.engine import Engine
@@ -60,13 +60,35 @@ def shown_view(store: Store, stored: StoredCardRun, result: CardRun, locale: str
     return ResultView(stored.card_summary(), live_view(result).rows, locale)
 
 
-def source_problems(ws: Workspace) -> list[str]:
-    """In words, each API source whose data is not from a successful last pull (failed, interrupted, never)."""
+def source_problems(ws: Workspace, as_of: datetime) -> list[str]:
+    """In words, each API source whose data is not from a successful last pull (failed, interrupted, never), or
+    whose last successful pull is more than ``max_age_hours`` before ``as_of`` (naive UTC): scheduled pulls that
+    stopped leave data that looks complete but describes another time (an ERP master without the customers
+    created since reads them as absent)."""
     if not any(spec.api is not None for spec in ws.config.sources.values()):
         return []
     from bridgewatch.connectors import pull_status
 
-    return [_pull_problem(status) for status in pull_status(ws.config.root, ws.config).values() if status.stale]
+    max_age = ws.config.workspace.max_age_hours
+    statuses = pull_status(ws.config.root, ws.config).values()
+    return [_pull_problem(s) if s.stale else _pull_age(s, as_of, max_age) for s in statuses
+            if s.stale or _pulled_before(s, as_of, max_age)]
+
+
+def _pulled_before(status: Any, as_of: datetime, max_age: int) -> bool:
+    return status.last_success is not None and _naive_utc(status.last_success) < as_of - timedelta(hours=max_age)
+
+
+def _naive_utc(ts: datetime) -> datetime:
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo is not None else ts
+
+
+def _pull_age(status: Any, as_of: datetime, max_age: int) -> str:
+    pulled = _naive_utc(status.last_success)
+    hours = int((as_of - pulled).total_seconds() // 3600)
+    return (f"source {status.source}: last pulled {iso(pulled)}, {hours} hours before the as-of time ({iso(as_of)}), "
+            f"more than max_age_hours = {max_age}: its data may be out of date (run bridgewatch pull, or check the "
+            f"schedule that runs it)")
 
 
 def _pull_problem(status: Any) -> str:

@@ -148,9 +148,8 @@ class Watcher:
         try:
             problems = list(self.pull(folder)) if self.pull is not None else []
             with open_engine(self.engine) as engine:
-                done = run_workspace(load_workspace(folder), engine=engine, store=store,
-                                     pull_problems=(lambda ws: [*source_problems(ws), *problems]) if problems
-                                     else None)
+                also = (lambda ws, as_of: [*source_problems(ws, as_of), *problems]) if problems else None
+                done = run_workspace(load_workspace(folder), engine=engine, store=store, pull_problems=also)
             result.cards = [(s.card, s.count, s.alert_state, s.freshness) for s in done.stored]
         except StoreError:
             raise

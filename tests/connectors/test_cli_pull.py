@@ -122,3 +122,41 @@ def test_a_bad_address_is_a_config_error_naming_the_key_before_any_request(
             f"docs/connectors.md)") in " ".join(result.stderr.split())
     assert "internal error" not in result.output and "pw@" not in result.output
     assert fake.requests == []
+
+
+@pytest.mark.parametrize(("hours", "status"), [(47, "fresh"), (72, "stale")])
+def test_data_pulled_longer_than_max_age_before_the_as_of_is_stale(tmp_path: Path, fake: FakeBigCommerce,
+                                                                    monkeypatch: pytest.MonkeyPatch, hours: int,
+                                                                    status: str) -> None:
+    """Scheduled pulls that stopped leave pages that look complete: a source last pulled more than max_age_hours
+    (48) before the as-of time makes the result stale, naming it, even though that pull itself succeeded."""
+    from datetime import UTC, datetime, timedelta
+
+    from bridgewatch.demo import write_demo
+
+    demo = write_demo(tmp_path / "demo")[0]
+    monkeypatch.setenv("BC_TOKEN", TOKEN)
+    with serve(fake) as url:
+        extra = (f'\n[sources.bc_api]\nreader = "bigcommerce_api"\npath = "pulled/bc"\n[sources.bc_api.api]\n'
+                 f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\n'
+                 f'secrets = {{ token = "BC_TOKEN" }}\n')
+        (demo / "workspace.toml").write_text((demo / "workspace.toml").read_text() + extra)
+        pulled = CliRunner().invoke(app, ["pull", "-w", str(demo)])
+    assert pulled.exit_code == 0, pulled.output
+    as_of = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
+    manifest = demo / "pulled" / "bc" / ".pull.json"
+    record = json.loads(manifest.read_text())
+    record["pulled_at"] = (as_of - timedelta(hours=hours)).isoformat()
+    manifest.write_text(json.dumps(record))
+    result = CliRunner().invoke(app, ["run", "-w", str(demo), "--no-store", "--format", "json",
+                                      "--as-of", "2026-04-15T12:00:00+00:00"])
+    [card] = json.loads(result.stdout)
+    assert card["freshness"]["status"] == status, card["freshness"]
+    if status == "fresh":
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 6
+    assert card["freshness"]["reasons"] == [
+        "source bc_api: last pulled 2026-04-12T12:00:00Z, 72 hours before the as-of time (2026-04-15T12:00:00Z), "
+        "more than max_age_hours = 48: its data may be out of date (run bridgewatch pull, or check the schedule that "
+        "runs it)"]

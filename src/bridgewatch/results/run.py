@@ -21,7 +21,8 @@ from bridgewatch.results.summary import read_freshness, read_summary
 from bridgewatch.results.worklist import Worklist
 from bridgewatch.workspace import Workspace
 
-PullProblems = Callable[[Workspace], Sequence[str]]
+PullProblems = Callable[[Workspace, datetime], Sequence[str]]
+"""Given a workspace and its aligned as-of time, in words, each source whose data cannot be trusted as current."""
 """Given a workspace, the sources that could not be refreshed (in words); they make its result stale."""
 
 
@@ -86,7 +87,8 @@ def compute(workspaces: Sequence[Workspace] | Workspace, *, engine: Engine | Non
         cards: card ids to compute instead of each workspace's configured cards.
         as_of: the aligned as-of time for every workspace (default: its configured as-of, else now).
         on_error: ``raise`` the first workspace error (default), or ``collect`` them in ``Run.errors``.
-        pull_problems: sources that could not be refreshed per workspace (their results become stale).
+        pull_problems: per workspace and its as-of time, the sources that could not be refreshed or were last
+            refreshed too long before it (their results become stale).
 
     Raises:
         BridgewatchError: with ``on_error="raise"``, the first workspace that could not be computed.
@@ -102,8 +104,7 @@ def compute(workspaces: Sequence[Workspace] | Workspace, *, engine: Engine | Non
         raise
     for ws in listed:
         if ws.id not in run.errors:
-            problems = pull_problems(ws) if pull_problems else ()
-            run.results += _card_runs(run.engine, ws, chosen[ws.id], read_freshness(run.engine, ws, problems))
+            run.results += _card_runs(run.engine, ws, chosen[ws.id], read_freshness(run.engine, ws, pull_problems))
     run.finished_at = _now()
     return run
 

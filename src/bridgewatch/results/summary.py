@@ -7,7 +7,7 @@ stale or empty input can never read as an all-clear.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -105,19 +105,22 @@ def _cents(value: Any) -> Decimal:
 
 # -- freshness ----------------------------------------------------------------------------------------
 
-def read_freshness(engine: Engine, ws: Workspace, pull_problems: Sequence[str] = ()) -> Freshness:
+def read_freshness(engine: Engine, ws: Workspace,
+                   pull_problems: Callable[[Workspace, datetime], Sequence[str]] | None = None) -> Freshness:
     """How current the workspace's inputs are at its as-of time (newest order, ERP record, sync event).
 
     ``no_data`` when no order at all falls in the window; ``stale`` when the newest order is older
     than ``max_age_hours`` before the as-of time, a source could not be refreshed
-    (``pull_problems``), or a reader found an export incomplete (a page missing: the count could
+    or was last refreshed too long before the as-of time (``pull_problems``, given the workspace and its
+    as-of time), or a reader found an export incomplete (a page missing: the count could
     be too low as well as too high, so its alert is not to be believed); otherwise ``fresh``.
     """
     row = engine.fetch(f"SELECT * FROM __bw__input_freshness WHERE {equals('workspace_id', ws.id)}")[0]
     max_age = ws.config.workspace.max_age_hours
     erp = max((t for t in (row["erp_created"], row["erp_modified"]) if t is not None), default=None)
     incomplete = [w.as_reason() for w in ws.accounting.warnings]
-    reasons = _staleness(row, max_age) + list(pull_problems) + incomplete
+    pulled = list(pull_problems(ws, row["as_of"])) if pull_problems else []
+    reasons = _staleness(row, max_age) + pulled + incomplete
     status = "no_data" if not row["in_window"] else ("stale" if reasons else "fresh")
     return Freshness(status, row["newest_order_at"], erp, row["newest_sync_event_at"], max_age, tuple(reasons))
 

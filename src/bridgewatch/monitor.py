@@ -92,11 +92,20 @@ def _pull_age(status: Any, as_of: datetime, max_age: int) -> str:
 
 
 def _pull_problem(status: Any) -> str:
+    if status.state == "running":
+        had = (f"its data is from the pull of {_when(status.last_success)}" if status.last_success is not None
+               else "nothing was pulled before")
+        return (f"source {status.source}: a pull is running now (started {_when(status.last_attempt)}); {had}; run "
+                f"again when it ends")
     if status.last_success is None:
         return (f"source {status.source}: never pulled successfully ({status.last_error or status.state}); "
                 f"run bridgewatch pull")
     return (f"source {status.source}: the last pull {status.state} ({status.last_error or 'no error recorded'}); "
-            f"its data is from the pull of {iso(status.last_success)}")
+            f"its data is from the pull of {_when(status.last_success)}")
+
+
+def _when(ts: datetime | None) -> str | None:
+    return iso(_naive_utc(ts)) if ts is not None else None
 
 
 def workspace_locale(ws: Workspace) -> str:

@@ -160,3 +160,35 @@ def test_data_pulled_longer_than_max_age_before_the_as_of_is_stale(tmp_path: Pat
         "source bc_api: last pulled 2026-04-12T12:00:00Z, 72 hours before the as-of time (2026-04-15T12:00:00Z), "
         "more than max_age_hours = 48: its data may be out of date (run bridgewatch pull, or check the schedule that "
         "runs it)"]
+
+
+def test_a_pull_running_now_is_named_as_running_not_as_interrupted(tmp_path: Path, fake: FakeBigCommerce,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run while a pull of the workspace holds its lock reads the previous pull's pages: stale, and said as it
+    is (a pull running since ...), not as a pull that was interrupted; after it, the same history reads
+    interrupted. Times are UTC, written with Z."""
+    from bridgewatch.connectors.state import pull_lock, record_attempt
+    from bridgewatch.demo import write_demo
+
+    demo = write_demo(tmp_path / "demo")[0]
+    monkeypatch.setenv("BC_TOKEN", TOKEN)
+    with serve(fake) as url:
+        extra = (f'\n[sources.bc_api]\nreader = "bigcommerce_api"\npath = "pulled/bc"\n[sources.bc_api.api]\n'
+                 f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\n'
+                 f'secrets = {{ token = "BC_TOKEN" }}\n')
+        (demo / "workspace.toml").write_text((demo / "workspace.toml").read_text() + extra)
+        assert CliRunner().invoke(app, ["pull", "-w", str(demo)]).exit_code == 0
+    manifest = demo / "pulled" / "bc" / ".pull.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "pulled_at": "2026-04-15T09:00:00+00:00"}))
+    record_attempt(demo, "bc_api", started="2026-04-15T11:30:00+02:00", finished=None, error=None)
+    args = ["run", "-w", str(demo), "--no-store", "--format", "json", "--as-of", "2026-04-15T12:00:00+00:00"]
+    with pull_lock(demo):
+        during = CliRunner().invoke(app, args)
+    after = CliRunner().invoke(app, args)
+    assert (during.exit_code, after.exit_code) == (6, 6)
+    assert json.loads(during.stdout)[0]["freshness"]["reasons"] == [
+        "source bc_api: a pull is running now (started 2026-04-15T09:30:00Z); its data is from the pull of "
+        "2026-04-15T09:00:00Z; run again when it ends"]
+    assert json.loads(after.stdout)[0]["freshness"]["reasons"] == [
+        "source bc_api: the last pull interrupted (no error recorded); its data is from the pull of "
+        "2026-04-15T09:00:00Z"]

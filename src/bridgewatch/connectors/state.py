@@ -25,7 +25,7 @@ from bridgewatch.errors import ConnectorError
 
 STATE_FILE = "pulls.json"
 LOCK_FILE = "pull.lock"
-State = Literal["fresh", "failed", "interrupted", "never"]
+State = Literal["fresh", "failed", "interrupted", "running", "never"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ class PullStatus:
     source: str
     state: State
     """fresh: the last attempt succeeded; failed / interrupted: it did not, the data is from
-    ``last_success``; never: nothing pulled yet (or only failed attempts)."""
+    ``last_success``; running: a pull of the workspace is running now (the data is still the previous
+    pull's, or none); never: nothing pulled yet (or only failed attempts)."""
     last_success: datetime | None
     """When the data the readers now see was pulled (UTC)."""
     last_attempt: datetime | None
@@ -56,24 +57,26 @@ def pull_status(root: Path | str, config: WorkspaceConfig | None = None) -> dict
     """The freshness of every ``[sources.<name>.api]`` source of the workspace at ``root``."""
     config = config or load_config(root)
     history = read_history(config.root)
+    running = pull_running(config.root)
     out = {}
     for name, spec in config.sources.items():
         if spec.api is None:
             continue
         manifest = PageStore(config.root, name, spec.path).current()
         out[name] = _status(name, history.get(name, {}), manifest.pulled_at if manifest else None,
-                            manifest.totals() if manifest else {})
+                            manifest.totals() if manifest else {}, running)
     return out
 
 
-def _status(name: str, h: dict[str, Any], pulled_at: str | None, records: dict[str, int]) -> PullStatus:
+def _status(name: str, h: dict[str, Any], pulled_at: str | None, records: dict[str, int],
+            running: bool = False) -> PullStatus:
     success = _time(pulled_at)
     started, ended, error = _time(h.get("started")), _time(h.get("finished")), h.get("error")
     state: State
     if started is None or (success is not None and started <= success):
         state = "fresh" if success else "never"
     elif ended is None or ended < started:
-        state = "interrupted" if success else "never"
+        state = "running" if running else ("interrupted" if success else "never")
     else:
         state = ("failed" if success else "never") if error else "fresh"
     return PullStatus(name, state, success, started, error if state in ("failed", "never") else None, records)
@@ -117,6 +120,20 @@ def pull_lock(root: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def pull_running(root: Path) -> bool:
+    """True while a pull of the workspace at ``root`` holds its lock (:func:`pull_lock`), in any process."""
+    try:
+        with open(root / STATE_DIR / LOCK_FILE, "rb") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except OSError:
+        return False  # no lock file (never pulled) or none this user may open: no pull is known to run
+    return False
 
 
 def _time(value: Any) -> datetime | None:

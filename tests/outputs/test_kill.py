@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -34,8 +35,11 @@ class Harness:
     """The harness server (``harness.py --serve``): one process per command run, forked from one import."""
 
     def __init__(self) -> None:
+        # No lookup cache: the first run to need the country lookups would write it (steps the runs after it
+        # do not take), so the step a kill is aimed at would depend on which tests ran before on this worker.
+        env = {**os.environ, "BRIDGEWATCH_CACHE_DIR": "off"}
         self.proc = subprocess.Popen([sys.executable, str(HARNESS), "--serve"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True)
+                                     stdout=subprocess.PIPE, text=True, env=env)
 
     def run(self, args: list[str], kill_at: int, events: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
         """Run ``bridgewatch args`` in ``cwd``, killed at step ``kill_at`` (0: never), its steps in ``events``."""

@@ -18,15 +18,7 @@ from bridgewatch.cards import CARDS
 from bridgewatch.report.result import parse_iso
 from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, cause_label, money, segment_words, vat_words
 
-CONSEQUENCES = {
-    "never_synced": "No customer record: the next invoice cannot be given a VAT treatment or post.",
-    "create_failed": "Record creation rejected: orders stranded, and it will fail again until the reason is fixed.",
-    "lagging": "Will clear on the next sync; not a true failure yet.",
-    "merged_retired": "Orders reference a merged or retired account: invoices would post to a dead record.",
-    "synced_not_found": "The sync thinks the record exists: invoices will not find it, so VAT cannot be coded.",
-    "dataverse_not_promoted": "Stalled in Dataverse: promote it (a new record would be a duplicate); until then "
-                              "orders cannot post.",
-}
+CONSEQUENCES = {c.id: c.consequence for card in CARDS.values() for c in card.causes}
 """The consequence on the next invoice batch of a customer absent for each cause (the seed drill's last column)."""
 DEFAULT_CONSEQUENCE = "No customer record in the expected entity: the next invoice cannot be coded or posted."
 ALERT_SHORT = {"firing": "Firing", "quiet": "Quiet", "unknown": "Unknown", "pending": "Pending"}

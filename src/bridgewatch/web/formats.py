@@ -27,6 +27,7 @@ FIELD_WORDS = {
     "key_type": "Key", "key_value": "Normalised value", "key_source": "Came from", "n_sources": "Sources",
     "customer_account": "ERP account", "legal_entity": "Entity", "erp_name": "Name in ERP", "source_file": "File",
     "source_row": "Row", "ship_to_country": "Ship-to", "occurred_at": "When", "rejection_reason": "Rejection reason",
+    "fx_rate": "FX rate", "fx_rate_date": "Rate dated", "value_reporting": "In reporting currency",
 }
 
 
@@ -74,6 +75,8 @@ def evidence_value(name: str, value: Any, row: Mapping[str, Any], locale: str = 
         return when(value, locale)
     if name == "total" and row.get("currency"):
         return money(value, str(row["currency"]), locale)
+    if name == "value_reporting" and row.get("reporting_currency"):
+        return money(value, str(row["reporting_currency"]), locale)
     if isinstance(value, Mapping):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list | tuple):

@@ -158,3 +158,40 @@ def test_d365_causes_with_power_automate_failures(run_card) -> None:  # type: ig
     event(s, "F1", "failed", "2026-04-10T11:00:00Z", "Sales tax group must be specified.")
     shopper(s, "N1")
     assert causes(run_card(s)) == {"create_failed": (1, 1), "never_synced": (1, 1)}
+
+
+def test_awaiting_sync_means_less_than_the_grace_old(run_card) -> None:  # type: ignore[no-untyped-def]
+    """Seed row *Sync timing*: "a customer whose order is < 15 minutes old may still be in Awaiting Sync".
+    As of 00:00, an order of 23:45 is 15 minutes old: not awaiting sync; one of 23:46 (14 minutes) is.
+    A success logged exactly 15 minutes ago is outside the grace, so its missing record is not lag."""
+    s = d365()
+    shopper(s, "AT_15", orders=("2026-04-12T23:45:00Z",))
+    shopper(s, "AT_14", orders=("2026-04-12T23:46:00Z",))
+    shopper(s, "OK_15", orders=("2026-04-10T10:00:00Z",))
+    event(s, "OK_15", "succeeded", "2026-04-12T23:45:00Z")
+    result = run_card(s)
+    got = {c.customer_id: (c.awaiting_sync, c.cause) for c in result.customers}
+    assert got == {"AT_15": (False, "never_synced"), "AT_14": (True, "lagging"),
+                   "OK_15": (False, "synced_not_found")}
+    assert result.awaiting_sync == 1
+
+
+def test_a_new_b2b_customer_is_not_told_to_wait_for_the_sync(run_card) -> None:  # type: ignore[no-untyped-def]
+    """Seed FAQ: "B2B customers stay absent until a human onboards them"; only DTC clears on the next run.
+
+    Three customers created after the last successful run (06:00) and first ordering at 23:50 (inside the
+    grace): the B2B one with no attempt is never synced and goes to manual onboarding; a B2B one whose create
+    is pending in the log is lagging (the log says so); the DTC one is lagging."""
+    s = d365()
+    event(s, "SOMEONE", "succeeded", "2026-04-12T06:00:00Z")
+    for cid in ("NEW_B2B", "PENDING_B2B"):
+        company(s, cid, country="US", currency="USD", created="2026-04-12T12:00:00Z",
+                orders=("2026-04-12T23:50:00Z",))
+    event(s, "PENDING_B2B", "pending", "2026-04-12T23:55:00Z")
+    shopper(s, "NEW_DTC", created="2026-04-12T12:00:00Z", orders=("2026-04-12T23:50:00Z",))
+    got = {c.company_id or c.customer_id: (c.cause, c.next_action, c.awaiting_sync) for c in run_card(s).customers}
+    assert got == {
+        "NEW_B2B": ("never_synced", "Manual onboarding: credit check, tax-ID validation, payment terms.", True),
+        "PENDING_B2B": ("lagging", "Wait for the next sync run; chase only if it does not clear.", True),
+        "NEW_DTC": ("lagging", "Wait for the next sync run; chase only if it does not clear.", True),
+    }

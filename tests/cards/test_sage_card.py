@@ -174,3 +174,33 @@ def test_blocked_value_uses_rate_on_or_before_order_date(run_card) -> None:  # t
     row = run_card(s).customers[0]
     assert (row.blocked_value, row.currency, row.blocked_value_reporting) == (
         Decimal("2000.00"), "EUR", Decimal("1720.00"))
+
+
+def test_the_drill_by_cause_says_the_vat_consequence_on_the_next_batch(run_card) -> None:  # type: ignore[no-untyped-def]
+    """The seed's drill groups by sync cause with Count, Active orders attached and "VAT consequence on next
+    batch": all three in the JSON ``by_cause`` and the terminal's table."""
+    import io
+
+    from rich.console import Console
+
+    from bridgewatch.report.table import render_card
+
+    s = sage()
+    company(s, "NEVER", orders=("2026-04-10T10:00:00Z", "2026-04-11T10:00:00Z"), total="120.50")
+    company(s, "FAILED")
+    event(s, "FAILED", "failed", "2026-04-12T10:00:00Z", "Required field 'VATID' is missing.")
+    result = run_card(s)
+    got = {b["cause"]: (b["customers"], b["active_orders"], b["blocked_value_reporting"], b["consequence"])
+           for b in result.to_dict()["by_cause"] if b["customers"]}
+    assert got == {
+        "create_failed": (1, 1, "100.00", "Record creation rejected: orders stranded, and it will fail again until "
+                                          "the reason is fixed."),
+        "never_synced": (1, 2, "241.00", "No customer record: the next invoice cannot be given a VAT treatment or "
+                                         "post."),
+    }
+    out = io.StringIO()
+    render_card(result.summary, result.rows[:25], Console(file=out, width=250, color_system=None))
+    text = out.getvalue()
+    assert "Consequence on the next invoice batch" in text
+    assert "Never synced (no create attempt)            │         1 │             2 │       £241.00 │ No customer " \
+           "record: the next invoice cannot be given a VAT treatment or post." in text

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bridgewatch.cli import EXIT_ALERT, EXIT_INPUT, EXIT_QUARANTINE, app
 from bridgewatch.scenario import Scenario
 
-from ..cards.builders import company, erp, event, sage
+from ..cards.builders import company, d365, erp, event, sage, shopper
 
 runner = CliRunner()
 
@@ -83,6 +83,30 @@ def test_explain_shows_the_evidence(workspace: Path, source: tuple[str, ...]) ->
     assert [o["order_id"] for o in e["orders"]] == ["ABSENT-0"]
     assert [ev["outcome"] for ev in e["sync_events"]] == ["failed"]
     assert e["customer"]["rank"] == 1 and e["customer"]["blocked_value"] == "100.00"
+
+
+@pytest.mark.parametrize("source", [(), ("--recompute",)], ids=["stored", "recomputed"])
+def test_explain_shows_the_reporting_value_and_the_fx_rate_of_each_order(tmp_path: Path,
+                                                                        source: tuple[str, ...]) -> None:
+    """D365 seed: each customer carries the blocked value in order currency "plus the Reporting Currency equivalent
+    in the drill-down"; each order shows the rate and its date, so 1000.00 CAD x 0.7234 + 333.33 CAD x 0.7301 =
+    723.40 + 243.36 = 966.76 USD can be checked by hand."""
+    s = d365()
+    shopper(s, "CA1", country="CA", currency="CAD", total="1000.00", orders=("2026-04-11T10:00:00Z",))
+    s.add("orders", platform="shopify", order_id="CA1-late", customer_id="CA1", created_at="2026-04-12T10:00:00Z",
+          currency="CAD", total="333.33", ship_to_country="CA")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-01", rate="0.7234")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-12", rate="0.7301")
+    root = s.write(tmp_path / "ws")
+    assert runner.invoke(app, ["run", "-w", str(root)]).exit_code == 0
+    [e] = _explain(root, "CA1", *source)
+    assert [(o["order_id"], o["total"], o["fx_rate"], o["fx_rate_date"], o["value_reporting"],
+             o["reporting_currency"]) for o in e["orders"]] == [
+        ("CA1-0", "1000.00", "0.7234", "2026-04-01", "723.40", "USD"),
+        ("CA1-late", "333.33", "0.7301", "2026-04-12", "243.36", "USD")]
+    assert e["customer"]["blocked_value_reporting"] == "966.76"
+    shown = " ".join(runner.invoke(app, ["explain", "-w", str(root), "CA1", *source]).stdout.split())
+    assert "2 active order(s), blocked CA$1,333.33 = $966.76 in USD;" in shown
 
 
 def test_explain_a_present_customer(workspace: Path) -> None:

@@ -154,9 +154,10 @@ def test_the_customer_page_shows_the_whole_evidence_and_its_episodes(owner: Test
         ["vat", "1", "GB318224507", "no match", "—"], ["account_ref", "2", "—", "no value", "—"],
         ["email", "3", "accounts@thames.co.uk, buyer@thames.co.uk", "no match", "—"]]
     orders = table(html, "Orders (counted, or why not)")
-    assert orders[1][:7] == ["B2B-3101-O1", "8 Apr 2026, 10:15:00 UTC", "Awaiting Fulfillment", "GBP", "£536.50", "GB",
-                             "counted"]
-    assert orders[1][7].endswith("exports/bigcommerce/orders_page1.json") and len(orders) == 5
+    assert orders[0][4:9] == ["Total", "FX rate", "Rate dated", "In reporting currency", "Reporting currency"]
+    assert orders[1][:11] == ["B2B-3101-O1", "8 Apr 2026, 10:15:00 UTC", "Awaiting Fulfillment", "GBP", "£536.50",
+                              "1.00", "2026-04-08", "£536.50", "GBP", "GB", "counted"]
+    assert orders[1][11].endswith("exports/bigcommerce/orders_page1.json") and len(orders) == 5
     episodes = table(html, "Absence episodes")
     assert len(episodes) == 2 and episodes[1][3] == "still absent"
 

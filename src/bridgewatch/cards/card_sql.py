@@ -252,7 +252,7 @@ def _absent(card: Card) -> Step:
                    COALESCE(st.in_staging, FALSE) AS in_staging, COALESCE(st.staging_merged, FALSE) AS staging_merged,
                    st.staging_records,
                    CASE WHEN a.is_b2b THEN 'b2b' ELSE 'dtc' END AS segment,
-                   a.first_order_at >= p.grace_start AS awaiting_sync,
+                   a.first_order_at > p.grace_start AS awaiting_sync,
                    v.blocked_value, v.n_currencies, v.blocked_value_reporting, v.orders_missing_fx,
                    CASE WHEN v.n_currencies = 1 THEN v.currency ELSE 'MIXED' END AS currency,
                    p.reporting_currency, vat.vat_number,

@@ -37,6 +37,8 @@ class Cause:
     """What the cause means, in plain words (shown with every explanation and in the docs)."""
     why: tuple[Why, ...] = ()
     """How one customer's case is explained: the first :class:`Why` whose fact holds."""
+    consequence: str = ""
+    """What the absence does to the next invoice batch (the last column of the Sage seed's drill by sync cause)."""
 
     def explain(self, facts: Mapping[str, Any]) -> str:
         """The sentence explaining why a customer with these ``facts`` has this cause."""
@@ -68,10 +70,16 @@ NEVER_SYNCED = "never_synced"
 DATAVERSE_NOT_PROMOTED = "dataverse_not_promoted"
 
 
-def _lagging_condition(order_triggered: bool) -> str:
-    cond = ("sy.last_outcome IN ('pending', 'succeeded') OR a.created_at >= p.grace_start "
-            "OR a.created_at > sy.last_success_run")
-    return cond + (" OR a.first_order_at >= p.grace_start" if order_triggered else "")
+def _lagging_condition(order_triggered: bool, b2b_manual: bool) -> str:
+    """The sync log says an attempt is in flight, or the account is too new for the sync to have caught up.
+
+    Inside the grace means less than ``grace_minutes`` old (``> grace_start``: an order exactly 15 minutes
+    old is not "< 15 minutes old"). ``b2b_manual``: B2B accounts are onboarded by hand, so being new
+    never makes them lag (only the log's own word does): they do not clear on the next run.
+    """
+    new = "a.created_at > p.grace_start OR a.created_at > sy.last_success_run"
+    new += " OR a.first_order_at > p.grace_start" if order_triggered else ""
+    return f"sy.last_outcome IN ('pending', 'succeeded') OR {f'(NOT a.is_b2b AND ({new}))' if b2b_manual else new}"
 
 
 def _merged(staging: bool) -> Cause:
@@ -83,7 +91,8 @@ def _merged(staging: bool) -> Cause:
         "inactive, merged or retired: its orders reference an account the master no longer uses.",
         (Why("merged_into", "merged on the storefront into {merged_into}; its orders still reference the old "
                             "account"),
-         Why(None, "the only master records it matches are inactive, merged or retired")))
+         Why(None, "the only master records it matches are inactive, merged or retired")),
+        consequence="Orders reference a merged or retired account: invoices would post to a dead record.")
 
 
 def _not_promoted() -> Cause:
@@ -93,45 +102,55 @@ def _not_promoted() -> Cause:
         "A matching record exists in Dataverse (the staging layer) but never reached the ERP customer master "
         "of the expected entity: promotion or dual-write did not complete.",
         (Why(None, "a matching Dataverse record exists ({staging_records}) but no customer in the expected "
-                   "entity's master"),))
+                   "entity's master"),),
+        consequence="Stalled in Dataverse: promote it (a new record would be a duplicate); until then orders "
+                    "cannot post.")
 
 
-def _sync_ladder(order_triggered: bool) -> list[Cause]:
+def _sync_ladder(order_triggered: bool, b2b_manual: bool) -> list[Cause]:
     return [
         Cause(CREATE_FAILED, "Sync failed (create rejected)", "sy.last_outcome = 'failed'",
               "Fix the rejection reason, then re-run the sync.",
               "The sync log holds a create attempt for this customer and the latest one was rejected by the ERP: "
               "it will keep failing the same way until the reason is fixed.",
               (Why(None, "last create attempt ({last_attempt_at}, {last_source}) was rejected: {rejection_reason}; "
-                         "{failed_attempts} failed attempt(s) in all"),)),
+                         "{failed_attempts} failed attempt(s) in all"),),
+              consequence="Record creation rejected: orders stranded, and it will fail again until the reason "
+                          "is fixed."),
         Cause(SYNCED_NOT_FOUND, "Sync reported success, record not in master",
-              "sy.last_outcome = 'succeeded' AND sy.last_attempt_at < p.grace_start",
+              "sy.last_outcome = 'succeeded' AND sy.last_attempt_at <= p.grace_start",
               "Check the entity and key the sync wrote the record under.",
               "The sync log says the create succeeded (before the awaiting-sync grace), yet no live record in the "
               "expected entity carries any of the customer's keys.",
               (Why(None, "the sync reported success at {last_attempt_at} but no record is in the expected "
-                         "entity"),)),
-        Cause(LAGGING, "Sync lagging (will clear on next run)", _lagging_condition(order_triggered),
+                         "entity"),),
+              consequence="The sync thinks the record exists: invoices will not find it, so VAT cannot be coded."),
+        Cause(LAGGING, "Sync lagging (will clear on next run)", _lagging_condition(order_triggered, b2b_manual),
               "Wait for the next sync run; chase only if it does not clear.",
               "The customer is too new for the sync to have caught up: its latest attempt is pending or just "
               "succeeded, or it was created (or first ordered) after the last successful sync run or inside the "
-              "awaiting-sync grace. It should clear on the next run.",
+              "awaiting-sync grace. It should clear on the next run."
+              + (" A B2B account is onboarded by hand, not by the sync: only a pending or just-succeeded attempt "
+                 "makes it lag." if b2b_manual else ""),
               (Why("sync_in_flight", "latest sync attempt ({last_attempt_at}) is {last_outcome}"),
                Why("created_after_last_run", "created {created_at} after the last successful sync run "
                                              "({last_success_run}); will clear next run"),
-               Why(None, "created or first ordered inside the awaiting-sync grace; will clear on the next run"))),
+               Why(None, "created or first ordered inside the awaiting-sync grace; will clear on the next run")),
+              consequence="Will clear on the next sync; not a true failure yet."),
         Cause(NEVER_SYNCED, "Never synced (no create attempt)", "TRUE",
               "Run or fix the sync for this customer; no attempt has been logged.",
               "No create attempt for this customer is in the sync log: the sync never tried (a backlog or a "
               "mapping that skips it).",
               (Why(None, "no create attempt in the sync log (created {created_at}; last successful sync run "
-                         "{last_success_run})"),)),
+                         "{last_success_run})"),),
+              consequence="No customer record: the next invoice cannot be given a VAT treatment or post."),
     ]
 
 
-def sync_causes(*, order_triggered: bool, staging: bool = False) -> tuple[Cause, ...]:
-    """The sync-cause ladder shared by both cards (staging inserts 'not promoted' after 'merged')."""
+def sync_causes(*, order_triggered: bool, staging: bool = False, b2b_manual: bool = False) -> tuple[Cause, ...]:
+    """The sync-cause ladder shared by both cards (staging inserts 'not promoted' after 'merged';
+    ``b2b_manual``: the sync does not create B2B accounts, so a new one is not lagging)."""
     ladder = [_merged(staging)]
     if staging:
         ladder.append(_not_promoted())
-    return tuple(ladder + _sync_ladder(order_triggered))
+    return tuple(ladder + _sync_ladder(order_triggered, b2b_manual))

@@ -34,7 +34,7 @@ def render_explanations(explanations: Sequence[Explanation], console: Console, *
         if e.cause_definition:
             console.print(Text(f"{e.cause_label}: {plain(e.cause_definition)}"))
         if e.customer is not None:
-            console.print(Text(_customer_line(e.customer, locale)))
+            console.print(Text(_customer_line(e.customer, _reporting(e.orders), locale)))
         for episode in e.episodes:
             console.print(Text(_episode_line(episode)))
         for name, title in SECTIONS:
@@ -43,9 +43,17 @@ def render_explanations(explanations: Sequence[Explanation], console: Console, *
                 _table(console, title, [_shown(r, locale) for r in rows])
 
 
-def _customer_line(c: dict[str, Any], locale: str) -> str:
+def _reporting(orders: Sequence[dict[str, Any]]) -> str | None:
+    """The reporting currency the counted orders were valued in (None from a run stored before it was kept)."""
+    return next((o["reporting_currency"] for o in orders if o.get("reporting_currency")), None)
+
+
+def _customer_line(c: dict[str, Any], reporting: str | None, locale: str) -> str:
     entity = c["expected_entity"] or f"ambiguous ({c['entity_candidates'] or 'no rule applies'})"
-    value = money(c["blocked_value"], c["currency"], locale)
+    value = (money(c["blocked_value"], c["currency"], locale) if c["blocked_value"] is not None
+             else "in several currencies")
+    if reporting and c["currency"] != reporting:
+        value += f" = {money(c['blocked_value_reporting'], reporting, locale)} in {reporting}"
     return plain(f"Expected entity {entity} (by {c['entity_basis']}); segment {segment_words(c['segment'])}; "
                  f"{c['active_orders']} active order(s), blocked {value}; VAT treatment "
                  f"{vat_words(c['vat_treatment'])}; next action: {c['next_action']}\nJoin status: {c['join_status']}")
@@ -59,6 +67,8 @@ def _episode_line(ep: dict[str, Any]) -> str:
 def _shown(row: dict[str, Any], locale: str) -> dict[str, Any]:
     if "total" in row and "currency" in row:
         row = {**row, "total": money(row["total"], row["currency"], locale)}
+    if row.get("value_reporting") is not None and row.get("reporting_currency"):
+        row = {**row, "value_reporting": money(row["value_reporting"], row["reporting_currency"], locale)}
     return row
 
 

@@ -7,7 +7,7 @@ read back from the run store exactly as it was stored; both render the same way.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -64,13 +64,15 @@ class Explanation:
 
 
 def jsonable(value: Any) -> Any:
-    """Plain JSON values: timestamps as ISO ``Z``, decimals as exact strings (money to the cent)."""
+    """Plain JSON values: timestamps as ISO ``Z``, dates as ISO, decimals as exact strings (money to the cent)."""
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     if isinstance(value, datetime):
         return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, Decimal):
         return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value.normalize())
     return value

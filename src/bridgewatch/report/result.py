@@ -113,12 +113,17 @@ class Bucket:
     label: str | None = None
     examples: tuple[str, ...] = ()
     """For rejection reasons: verbatim messages behind the template (at most three)."""
+    consequence: str | None = None
+    """For causes: what an absence for this cause does to the next invoice batch (the Sage seed drill's last
+    column)."""
 
     def to_dict(self, name: str) -> dict[str, Any]:
         out: dict[str, Any] = {name: self.key, "customers": self.customers, "active_orders": self.active_orders,
                                "blocked_value_reporting": money(self.blocked_value_reporting)}
         if self.label:
             out["label"] = self.label
+        if self.consequence:
+            out["consequence"] = self.consequence
         if name == "reason":
             out["template"] = self.key
             out["examples"] = list(self.examples)
@@ -304,4 +309,4 @@ def _ts(text: str) -> datetime:
 
 def _buckets(items: list[dict[str, Any]], name: str) -> tuple[Bucket, ...]:
     return tuple(Bucket(b[name], b["customers"], b["active_orders"], Decimal(b["blocked_value_reporting"]),
-                        b.get("label"), tuple(b.get("examples", ()))) for b in items)
+                        b.get("label"), tuple(b.get("examples", ())), b.get("consequence")) for b in items)

@@ -112,9 +112,13 @@ def _breakdown(title: str, first: str, buckets: Sequence[Bucket], s: CardSummary
     total = sum((b.blocked_value_reporting for b in buckets), Decimal(0))
     table.add_column(f"Blocked ({s.reporting_currency})", justify="right",
                      footer=money(total, s.reporting_currency, locale))
+    consequences = any(b.consequence for b in buckets)
+    if consequences:
+        table.add_column("Consequence on the next invoice batch", overflow="fold")
     for b in buckets:
         table.add_row(cell(b.label or b.key), str(b.customers), str(b.active_orders),
-                      money(b.blocked_value_reporting, s.reporting_currency, locale))
+                      money(b.blocked_value_reporting, s.reporting_currency, locale),
+                      *([cell(b.consequence or "", 100)] if consequences else []))
     return table
 
 

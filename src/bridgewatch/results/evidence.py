@@ -52,6 +52,12 @@ class Section:
                 f"{self._from(card, accounts)} GROUP BY {ORDER}")
 
 
+ORDERS_VALUED = ("(SELECT o.*, v.fx_rate, v.fx_rate_date, v.value_reporting, v.reporting_currency FROM __bw__orders o "
+                 "LEFT JOIN __bw__order_values v ON v.acct = o.acct AND v.platform = o.platform "
+                 "AND v.order_id = o.order_id)")
+"""Every order of an account; a counted one with the FX rate into reporting currency, the date of that rate and
+its value in reporting currency (so the blocked value in reporting currency can be checked by hand)."""
+
 SECTIONS = (
     Section("keys", ("x.key_type", "x.key_value", "x.key_source", "x.n_sources"), "__bw__account_keys",
             "x.key_type, x.key_value"),
@@ -59,9 +65,10 @@ SECTIONS = (
                             "x.customer_account", "x.erp_name", "x.status", "x.is_live", "x.is_holding",
                             "x.entity_fits"),
             "__bw__{card}_matches", "x.priority, x.legal_entity, x.customer_account, x.key_value"),
-    Section("orders", ("x.order_id", "x.created_at", "x.status", "x.currency", "x.total", "x.ship_to_country",
+    Section("orders", ("x.order_id", "x.created_at", "x.status", "x.currency", "x.total", "x.fx_rate",
+                       "x.fx_rate_date", "x.value_reporting", "x.reporting_currency", "x.ship_to_country",
                        "COALESCE(x.excluded_reason, 'counted') AS counted", "x.source_file", "x.source_row"),
-            "__bw__orders", "x.created_at, x.order_id"),
+            ORDERS_VALUED, "x.created_at, x.order_id"),
     Section("entity_rules", ("x.kind", "x.value", "x.entity", "x.rank"), "__bw__entity_hits",
             "x.rank, x.entity, x.value"),
     Section("sync_events", ("x.occurred_at", "x.source", "x.event_id", "x.customer_ref", "x.operation", "x.outcome",

@@ -55,8 +55,10 @@ def _alert(count: int, threshold: int, sentiment: str, freshness: Freshness) -> 
 
 def _by_cause(engine: Engine, card: Card, where: str) -> tuple[Bucket, ...]:
     rows = engine.fetch(f"SELECT * FROM {card.table('by_cause')} WHERE {where} ORDER BY ord")
+    consequence = {c.id: c.consequence for c in card.causes}
     return tuple(Bucket(r["cause"], r["customers"], r["active_orders"],
-                        Decimal(r["blocked_value_reporting"]).quantize(Decimal("0.01")), r["label"]) for r in rows)
+                        Decimal(r["blocked_value_reporting"]).quantize(Decimal("0.01")), r["label"],
+                        consequence=consequence[r["cause"]] or None) for r in rows)
 
 
 def _group(engine: Engine, gap: str, where: str, expr: str, always: Sequence[str] = ()) -> tuple[Bucket, ...]:

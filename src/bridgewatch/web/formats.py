@@ -18,15 +18,7 @@ from bridgewatch.cards import CARDS
 from bridgewatch.report.result import parse_iso
 from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, cause_label, money, segment_words, vat_words
 
-CONSEQUENCES = {
-    "never_synced": "No customer record: the next invoice cannot be given a VAT treatment or post.",
-    "create_failed": "Record creation rejected: orders stranded, and it will fail again until the reason is fixed.",
-    "lagging": "Will clear on the next sync; not a true failure yet.",
-    "merged_retired": "Orders reference a merged or retired account: invoices would post to a dead record.",
-    "synced_not_found": "The sync thinks the record exists: invoices will not find it, so VAT cannot be coded.",
-    "dataverse_not_promoted": "Stalled in Dataverse: promote it (a new record would be a duplicate); until then "
-                              "orders cannot post.",
-}
+CONSEQUENCES = {c.id: c.consequence for card in CARDS.values() for c in card.causes}
 """The consequence on the next invoice batch of a customer absent for each cause (the seed drill's last column)."""
 DEFAULT_CONSEQUENCE = "No customer record in the expected entity: the next invoice cannot be coded or posted."
 ALERT_SHORT = {"firing": "Firing", "quiet": "Quiet", "unknown": "Unknown", "pending": "Pending"}
@@ -35,6 +27,7 @@ FIELD_WORDS = {
     "key_type": "Key", "key_value": "Normalised value", "key_source": "Came from", "n_sources": "Sources",
     "customer_account": "ERP account", "legal_entity": "Entity", "erp_name": "Name in ERP", "source_file": "File",
     "source_row": "Row", "ship_to_country": "Ship-to", "occurred_at": "When", "rejection_reason": "Rejection reason",
+    "fx_rate": "FX rate", "fx_rate_date": "Rate dated", "value_reporting": "In reporting currency",
 }
 
 
@@ -82,6 +75,8 @@ def evidence_value(name: str, value: Any, row: Mapping[str, Any], locale: str = 
         return when(value, locale)
     if name == "total" and row.get("currency"):
         return money(value, str(row["currency"]), locale)
+    if name == "value_reporting" and row.get("reporting_currency"):
+        return money(value, str(row["reporting_currency"]), locale)
     if isinstance(value, Mapping):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list | tuple):

@@ -55,9 +55,10 @@ def test_a_missing_last_page_is_said_in_the_accounting_report_store_and_dashboar
     ingest = runner.invoke(cli, ["ingest", "-w", str(folder), "--format", "json"])
     assert ingest.exit_code == 0, ingest.output
     assert json.loads(ingest.stdout)["warnings"] == [expected]
-    ingest = runner.invoke(cli, ["ingest", "-w", str(folder)])
+    wide = {"COLUMNS": "1000"}  # the line whole (a terminal wraps it to its width)
+    ingest = runner.invoke(cli, ["ingest", "-w", str(folder)], env=wide)
     assert f"  incomplete: sources.d365: {TEXT} (files: {files[0]}, {files[1]})" in ingest.stdout
-    staged = runner.invoke(cli, ["stage", "-w", str(folder)])
+    staged = runner.invoke(cli, ["stage", "-w", str(folder)], env=wide)
     assert staged.exit_code == 0, staged.output
     assert f"  incomplete: sources.d365: {TEXT} (files: {files[0]}, {files[1]})" in staged.stdout
     assert json.loads((folder / "canonical" / "ingest.json").read_text())["warnings"] == [expected]

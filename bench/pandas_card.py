@@ -151,8 +151,8 @@ def _causes(staged: Path, gap: pd.DataFrame, cust: pd.DataFrame, as_of: pd.Times
     grace = as_of - pd.Timedelta(minutes=cfg["grace_minutes"])
     runs = events[(events.outcome == "succeeded")].occurred_at.max()
     conditions = [gap.merged.notna() | gap.retired, gap.outcome == "failed",
-                  (gap.outcome == "succeeded") & (gap.occurred_at < grace),
-                  gap.outcome.isin(["pending", "succeeded"]) | (gap.created_at >= grace) | (gap.created_at > runs)]
+                  (gap.outcome == "succeeded") & (gap.occurred_at <= grace),  # inside the grace: less than its
+                  gap.outcome.isin(["pending", "succeeded"]) | (gap.created_at > grace) | (gap.created_at > runs)]
     gap["cause"] = np.select(conditions, ["merged_retired", "create_failed", "synced_not_found", "lagging"],
                              "never_synced")
     return gap

@@ -132,17 +132,7 @@ def test_data_pulled_longer_than_max_age_before_the_as_of_is_stale(tmp_path: Pat
     (48) before the as-of time makes the result stale, naming it, even though that pull itself succeeded."""
     from datetime import UTC, datetime, timedelta
 
-    from bridgewatch.demo import write_demo
-
-    demo = write_demo(tmp_path / "demo")[0]
-    monkeypatch.setenv("BC_TOKEN", TOKEN)
-    with serve(fake) as url:
-        extra = (f'\n[sources.bc_api]\nreader = "bigcommerce_api"\npath = "pulled/bc"\n[sources.bc_api.api]\n'
-                 f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\n'
-                 f'secrets = {{ token = "BC_TOKEN" }}\n')
-        (demo / "workspace.toml").write_text((demo / "workspace.toml").read_text() + extra)
-        pulled = CliRunner().invoke(app, ["pull", "-w", str(demo)])
-    assert pulled.exit_code == 0, pulled.output
+    demo = _pulled_demo(tmp_path, fake, monkeypatch)
     as_of = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
     manifest = demo / "pulled" / "bc" / ".pull.json"
     record = json.loads(manifest.read_text())
@@ -168,16 +158,8 @@ def test_a_pull_running_now_is_named_as_running_not_as_interrupted(tmp_path: Pat
     is (a pull running since ...), not as a pull that was interrupted; after it, the same history reads
     interrupted. Times are UTC, written with Z."""
     from bridgewatch.connectors.state import pull_lock, record_attempt
-    from bridgewatch.demo import write_demo
 
-    demo = write_demo(tmp_path / "demo")[0]
-    monkeypatch.setenv("BC_TOKEN", TOKEN)
-    with serve(fake) as url:
-        extra = (f'\n[sources.bc_api]\nreader = "bigcommerce_api"\npath = "pulled/bc"\n[sources.bc_api.api]\n'
-                 f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\n'
-                 f'secrets = {{ token = "BC_TOKEN" }}\n')
-        (demo / "workspace.toml").write_text((demo / "workspace.toml").read_text() + extra)
-        assert CliRunner().invoke(app, ["pull", "-w", str(demo)]).exit_code == 0
+    demo = _pulled_demo(tmp_path, fake, monkeypatch)
     manifest = demo / "pulled" / "bc" / ".pull.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "pulled_at": "2026-04-15T09:00:00+00:00"}))
     record_attempt(demo, "bc_api", started="2026-04-15T11:30:00+02:00", finished=None, error=None)
@@ -192,3 +174,19 @@ def test_a_pull_running_now_is_named_as_running_not_as_interrupted(tmp_path: Pat
     assert json.loads(after.stdout)[0]["freshness"]["reasons"] == [
         "source bc_api: the last pull interrupted (no error recorded); its data is from the pull of "
         "2026-04-15T09:00:00Z"]
+
+
+def _pulled_demo(tmp_path: Path, fake: FakeBigCommerce, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The Sage demo workspace with a BigCommerce API source ``bc_api``, pulled once from ``fake``."""
+    from bridgewatch.demo import write_demo
+
+    demo = write_demo(tmp_path / "demo")[0]
+    monkeypatch.setenv("BC_TOKEN", TOKEN)
+    with serve(fake) as url:
+        extra = (f'\n[sources.bc_api]\nreader = "bigcommerce_api"\npath = "pulled/bc"\n[sources.bc_api.api]\n'
+                 f'store = "{STORE}"\nbase_url = "{url}"\nresources = ["customers"]\n'
+                 f'secrets = {{ token = "BC_TOKEN" }}\n')
+        (demo / "workspace.toml").write_text((demo / "workspace.toml").read_text() + extra)
+        pulled = CliRunner().invoke(app, ["pull", "-w", str(demo)])
+    assert pulled.exit_code == 0, pulled.output
+    return demo

@@ -306,37 +306,37 @@ def _b2b_orders(options: Mapping[str, Any]) -> TableMap:
 def _shipping_addresses() -> TableMap:
     """Saved ``/v2/orders/{id}/shipping_addresses`` responses: each address is applied to its order's ship-to
     country (the first address of an order), never read as a customer though it carries an email and a name."""
-    known = "(SELECT DISTINCT j ->> '$.id' AS oid FROM {order})"
-    return TableMap("orders", f"{{shipping_address}} AS r LEFT JOIN {known} AS k ON k.oid = r.j ->> '$.order_id'", {
-        "platform": PLATFORM,
-        "order_id": js("$.order_id"),
-    }, exclude=[("k.oid IS NOT NULL", literal("shipping address: applied to its order's ship-to country")),
-                ("TRUE", literal("shipping address of an order not in the source (nothing to apply it to)"))])
+    return _applied("orders", "shipping_address", "order", "order_id",
+                    "shipping address: applied to its order's ship-to country",
+                    "shipping address of an order not in the source (nothing to apply it to)")
 
 
 def _customer_addresses() -> TableMap:
     """Saved customer addresses pages: each address gives its customer's country (the first address of a customer, as
     ``include=addresses`` does), never read as a customer itself."""
-    known = "(SELECT DISTINCT j ->> '$.id' AS cid FROM {customer})"
-    return TableMap("commerce_customers", f"{{customer_address}} AS r LEFT JOIN {known} AS k "
-                                          f"ON k.cid = r.j ->> '$.customer_id'", {
-        "platform": PLATFORM,
-        "customer_id": js("$.customer_id"),
-    }, exclude=[("k.cid IS NOT NULL", literal("customer address: applied to its customer's country")),
-                ("TRUE", literal("address of a customer not in the source (nothing to apply it to)"))])
+    return _applied("commerce_customers", "customer_address", "customer", "customer_id",
+                    "customer address: applied to its customer's country",
+                    "address of a customer not in the source (nothing to apply it to)")
 
 
 def _form_fields() -> TableMap:
     """Saved form field values pages: a customer's values give its ``vat_field`` / ``account_ref_field``; an address's
     (``address_id``) are not read."""
-    known = "(SELECT DISTINCT j ->> '$.id' AS cid FROM {customer})"
-    return TableMap("commerce_customers", f"{{form_field}} AS r LEFT JOIN {known} AS k "
-                                          f"ON k.cid = r.j ->> '$.customer_id'", {
+    return _applied("commerce_customers", "form_field", "customer", "customer_id",
+                    "form field value: applied to its customer",
+                    "form field value of a customer not in the source (nothing to apply it to)",
+                    ("r.j ->> '$.customer_id' IS NULL", literal("form field value of an address (not read)")))
+
+
+def _applied(table: str, kind: str, parent: str, link: str, applied: str, orphan: str,
+             *other: tuple[str, str]) -> TableMap:
+    """Records of ``kind`` that only add to their ``parent`` record (named by their ``link`` key, whose rows the
+    parent's map joins them to): excluded as ``applied`` when the parent is in the source, else as ``orphan``."""
+    known = f"(SELECT DISTINCT j ->> '$.id' AS pid FROM {{{parent}}})"
+    return TableMap(table, f"{{{kind}}} AS r LEFT JOIN {known} AS k ON k.pid = r.j ->> '$.{link}'", {
         "platform": PLATFORM,
-        "customer_id": js("$.customer_id"),
-    }, exclude=[("k.cid IS NOT NULL", literal("form field value: applied to its customer")),
-                ("r.j ->> '$.customer_id' IS NULL", literal("form field value of an address (not read)")),
-                ("TRUE", literal("form field value of a customer not in the source (nothing to apply it to)"))])
+        link: js(f"$.{link}"),
+    }, exclude=[("k.pid IS NOT NULL", literal(applied)), *other, ("TRUE", literal(orphan))])
 
 
 def _quotes() -> TableMap:

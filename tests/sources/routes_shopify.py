@@ -129,16 +129,7 @@ def bulk(exports: Path, s: Scenario) -> Sources:
     """One bulk-operation JSONL: Customer, Order, Company lines; CompanyLocation / CompanyContact children."""
     lines: Rows = [_gql_customer(c) for c in rows(s, "commerce_customers")]
     lines += [_gql_order(o) for o in rows(s, "orders")]
-    for c in rows(s, "companies"):
-        parent = _gid("Company", c["company_id"])
-        lines.append({k: val for k, val in _gql_company(s, c, "nodes").items() if k not in ("locations", "contacts")})
-        lines += [loc | {"__parentId": parent} for loc in _locations(s, c["company_id"])]
-        lines += [{"id": _gid("CompanyContact", f"9{p['customer_id'][-4:]}"), "customer": {"id": _gid(
-            "Customer", p["customer_id"])}, "__parentId": parent} for p in _contacts(s, c["company_id"])]
-    path = exports / "shopify_bulk" / "bulk.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
-    return {"shop": {"reader": "shopify_api", "path": "exports/shopify_bulk/bulk.jsonl"}}
+    return _bulk_file(exports, "bulk.jsonl", lines + _bulk_companies(s))
 
 
 def bulk_customer_orders(exports: Path, s: Scenario) -> Sources:
@@ -151,16 +142,26 @@ def bulk_customer_orders(exports: Path, s: Scenario) -> Sources:
                   | {"__parentId": _gid("Customer", c["customer_id"])}
                   for o in rows(s, "orders", customer_id=c["customer_id"])]
     lines += [_gql_order(o) for o in rows(s, "orders") if not v(o, "customer_id")]
+    return _bulk_file(exports, "customer_orders.jsonl", lines + _bulk_companies(s))
+
+
+def _bulk_companies(s: Scenario) -> Rows:
+    """Company lines, each followed by its CompanyLocation and CompanyContact children (named by __parentId)."""
+    lines: Rows = []
     for c in rows(s, "companies"):
         parent = _gid("Company", c["company_id"])
         lines.append({k: val for k, val in _gql_company(s, c, "nodes").items() if k not in ("locations", "contacts")})
         lines += [loc | {"__parentId": parent} for loc in _locations(s, c["company_id"])]
         lines += [{"id": _gid("CompanyContact", f"9{p['customer_id'][-4:]}"), "customer": {"id": _gid(
             "Customer", p["customer_id"])}, "__parentId": parent} for p in _contacts(s, c["company_id"])]
-    path = exports / "shopify_bulk" / "customer_orders.jsonl"
+    return lines
+
+
+def _bulk_file(exports: Path, name: str, lines: Rows) -> Sources:
+    path = exports / "shopify_bulk" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
-    return {"shop": {"reader": "shopify_api", "path": "exports/shopify_bulk/customer_orders.jsonl"}}
+    return {"shop": {"reader": "shopify_api", "path": f"exports/shopify_bulk/{name}"}}
 
 
 # -- REST ----------------------------------------------------------------------------------------

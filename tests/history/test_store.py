@@ -344,3 +344,23 @@ def test_run_on_stale_data_still_prints_its_worklist(tmp_path: Path, store_url: 
     [card] = json.loads(result.stdout)
     assert (card["freshness"]["status"], card["count"], card["new"], card["cleared"]) == ("stale", 3, 0, 0)
     assert [r["company_id"] for r in card["customers"]] == ["BIG", "MID", "LOW"]
+
+
+def test_explain_on_a_stale_stored_run_says_it_keeps_no_customers(tmp_path: Path, store_url: str) -> None:
+    """A stale run keeps its count but no customers: `explain` of one of the customers it counted says it cannot
+    tell, instead of calling the customer one the run did not count."""
+    root = scenario().write(tmp_path / "ws")
+    stale = runner.invoke(app, ["run", "-w", str(root), "--history-url", store_url, "--as-of", "2026-04-20",
+                                "--format", "json", "--allow-stale"])
+    assert stale.exit_code == 0, stale.output
+    [card] = json.loads(stale.stdout)
+    assert (card["freshness"]["status"], card["count"]) == ("stale", 3)
+    explained = runner.invoke(app, ["explain", "-w", str(root), "BIG", "--history-url", store_url, "--format",
+                                    "json"])
+    assert explained.exit_code == 0, explained.output
+    [found] = json.loads(explained.stdout)
+    assert (found["verdict"], found["reason"]) == (
+        "not kept by this run",
+        f"run {card['run_id']} was stale (3 customers counted): such a run keeps its count but no customers, so it "
+        "cannot tell whether 'BIG' was among them. `bridgewatch explain --recompute` shows why from the current "
+        "inputs; --run names another run.")

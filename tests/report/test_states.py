@@ -27,7 +27,7 @@ def test_each_verdict_is_accepted_and_another_refused() -> None:
 
     assert [explained(v).verdict for v in VERDICTS] == list(VERDICTS)
     with pytest.raises(ValueError, match="^verdict 'absent' is not one of counted, present, out of scope, not "
-                                         "counted in this run$"):
+                                         "counted in this run, not kept by this run$"):
         explained("absent")
 
 

@@ -512,7 +512,17 @@ def _last_seen(conn: Connection, stored: StoredCardRun, episode_id: int, cleared
 
 
 def not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
-    """What the store says of a customer its run did not count."""
+    """What the store says of a customer its run holds no evidence for: not counted by a fresh run; for a stale,
+    no-data or backfill run (which keeps no customers), that it cannot tell."""
+    if not stored.moves_episodes:
+        kind = "a backfill" if stored.backfill else f"{stored.freshness.replace('_', '-')}"
+        return Explanation(
+            card=stored.card, workspace=stored.workspace_id, platform="", account_kind="", account_id=customer_id,
+            name=None, verdict="not kept by this run",
+            reason=(f"run {stored.run_id} was {kind} ({stored.count} customers counted): such a run keeps its count "
+                    f"but no customers, so it cannot tell whether '{customer_id}' was among them. "
+                    f"`bridgewatch explain --recompute` shows why from the current inputs; --run names another run."),
+            run_id=stored.run_id, as_of=stored.as_of)
     return Explanation(
         card=stored.card, workspace=stored.workspace_id, platform="", account_kind="", account_id=customer_id,
         name=None, verdict="not counted in this run",

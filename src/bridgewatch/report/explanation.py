@@ -13,7 +13,7 @@ from typing import Any
 
 from bridgewatch.report.result import check_state, iso
 
-VERDICTS = ("counted", "present", "out of scope", "not counted in this run")
+VERDICTS = ("counted", "present", "out of scope", "not counted in this run", "not kept by this run")
 """What an :class:`Explanation` concludes of an account on a card."""
 
 

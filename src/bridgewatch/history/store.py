@@ -515,7 +515,7 @@ def not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
     """What the store says of a customer its run holds no evidence for: not counted by a fresh run; for a stale,
     no-data or backfill run (which keeps no customers), that it cannot tell."""
     if not stored.moves_episodes:
-        kind = "a backfill" if stored.backfill else f"{stored.freshness.replace('_', '-')}"
+        kind = "a backfill" if stored.backfill else stored.freshness.replace("_", "-")
         return Explanation(
             card=stored.card, workspace=stored.workspace_id, platform="", account_kind="", account_id=customer_id,
             name=None, verdict="not kept by this run",

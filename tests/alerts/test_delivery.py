@@ -202,6 +202,31 @@ def test_two_processes_claiming_at_once_never_take_the_same_notification(store_u
     assert first == ids and other == [[]]
 
 
+def test_a_receiver_being_served_by_another_process_gets_no_later_message_before_its_earlier_ones(
+        store_url: str) -> None:
+    from datetime import timedelta
+
+    from bridgewatch.alerts import journal
+    from bridgewatch.history.database import writing
+
+    now, lease = datetime(2026, 4, 14, 19, 0), timedelta(minutes=5)
+    with Store(store_url) as store:
+        first = _queue_two(store, "ws", now)
+        with writing(store.engine) as conn:  # process A claims both and is still sending (a slow receiver)
+            assert [p.id for p in journal.claim(conn, "ws", now, lease)] == first
+        with writing(store.engine) as conn:  # meanwhile process B queues the next message, and one for another
+            later = [journal.add(conn, workspace_id="ws", dedup_key="ws/c/*/threshold", receiver=name, role="owner",
+                                 event="resolved", status="resolved", count=0, causes="[]", templates="[]",
+                                 message={"n": 3}, idempotency_key=f"key-3-{name}", run_id="r2", state="pending",
+                                 created_at=now, not_before=now) for name in ("hook", "other")]
+        with writing(store.engine) as conn:
+            claimed = [p.id for p in journal.claim(conn, "ws", now + timedelta(minutes=1), lease)]
+        assert claimed == [later[1]]  # 'hook' waits for A: its resolved must not overtake A's firing
+        with writing(store.engine) as conn:
+            journal.release(conn, first)
+            assert [p.id for p in journal.claim(conn, "ws", now + timedelta(minutes=2), lease)] == [*first, later[0]]
+
+
 def test_a_message_refused_for_good_is_marked_failed_and_the_receivers_later_messages_still_go_out(
         tmp_path: Path, hook: WebhookServer) -> None:
     from datetime import timedelta

@@ -84,6 +84,25 @@ def test_a_receiver_that_is_down_is_recorded_the_run_succeeds_and_it_gets_the_me
     assert states(root) == [("hook", "delivered", 3)] and attempts(root)[-1][2:4] == (3, "delivered")
 
 
+def test_a_message_not_delivered_before_quiet_hours_waits_for_their_end(tmp_path: Path,
+                                                                         hook: WebhookServer) -> None:
+    from datetime import timedelta
+
+    from .helpers import NOW
+
+    hook.script = [Reply(503)]
+    alerts = hook_alerts(hook.url, attempts=1) | {"receivers": [
+        {"name": "hook", "kind": "webhook", "settings": {"url": hook.url},
+         "quiet_hours": {"start": "19:30", "end": "20:00"}}]}
+    root = scenario(3, alerts=alerts).write(tmp_path / "ws")
+    monitor(root, now=NOW)  # 19:00 UTC, before the quiet hours: the receiver is down
+    assert len(hook.requests) == 1 and states(root) == [("hook", "pending", 1)]
+    _, report = monitor(root, now=NOW + timedelta(minutes=40))  # 19:40: quiet, it waits
+    assert len(hook.requests) == 1 and report.delivery.delivered == []
+    monitor(root, now=NOW + timedelta(minutes=61))
+    assert len(hook.requests) == 2 and states(root) == [("hook", "delivered", 2)]
+
+
 def test_a_slow_receiver_is_bounded_and_does_not_hold_up_the_others(tmp_path: Path, hook: WebhookServer) -> None:
     with WebhookServer() as slow:
         # Timeouts wide enough for a loaded machine (the suite runs beside the Spark pass); the budget still cuts

@@ -103,6 +103,13 @@ def release(conn: Connection, ids: list[int]) -> None:
                      .values(claimed_until=None))
 
 
+def defer(conn: Connection, ids: list[int], until: datetime) -> None:
+    """Give back the claim on notifications and hold them until ``until`` (a receiver's quiet hours end)."""
+    if ids:
+        conn.execute(update(notifications).where(notifications.c.id.in_(ids), notifications.c.state == "pending")
+                     .values(claimed_until=None, not_before=until))
+
+
 def cancel(conn: Connection, ids: list[int], reason: str) -> None:
     if ids:
         conn.execute(update(notifications).where(notifications.c.id.in_(ids))

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, false
 
 from bridgewatch.alerts.facts import AMBIGUOUS
 from bridgewatch.config import AlertRoute, WorkspaceConfig
@@ -147,10 +147,11 @@ def _recent(conn: Connection, workspace_id: str, card: str, limit: int, *, fresh
             ) -> list[tuple[int, StoredCardRun]]:
     """The newest stored card runs of ``card`` (newest as-of first, ties by the order they were stored; only those
     on fresh data when ``fresh``), each with its run's primary key. A backfill (``run --as-of`` a past date) is
-    stored later but is not newer, so it never changes the live alert."""
+    stored later but is not newer, so it never changes the live alert: it is never the latest, and never counts
+    towards the ``for_runs`` streak (a backfill of the day before the latest live run would otherwise complete it)."""
     c = card_runs.c
     where = [c.workspace_id == workspace_id, c.card == card]
     if fresh:
-        where += [c.freshness == "fresh", c.alert_state != "unknown"]
+        where += [c.freshness == "fresh", c.alert_state != "unknown", c.backfill == false()]
     query = _card_runs_query().where(*where).order_by(*LATEST_FIRST).limit(limit)
     return [(r.run_pk, _stored(r)) for r in conn.execute(query).all()]

@@ -20,7 +20,7 @@ summaries'.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import Connection, false
 
@@ -71,13 +71,31 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     out: list[AlertInstance] = []
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
         failed = latest_failed(conn, config.id)
+        still_open = open_entities(conn, config.id)
         for card in config.cards:
             recent = _recent(conn, config.id, card, 1) + _recent(conn, config.id, card, depth, fresh=True)
             if not recent and failed is None:
                 continue  # never run: nothing to say yet
             out.append(_instance(config, card, None, recent, failed))
-            out += [_instance(config, card, e, recent, failed) for e in entities]
+            more = [e for e in still_open.get(card, ()) if e not in entities]
+            out += [_instance(config, card, e, recent, failed) for e in [*entities, *more]]
     return out
+
+
+def open_entities(conn: Connection, workspace_id: str) -> dict[str, list[str]]:
+    """Card → entities whose alert some receiver was last told is firing or unknown. They are evaluated even when no
+    route asks for them any more, so those receivers hear the alert end (docs/alerts.md, "Roles and routing")."""
+    from bridgewatch.alerts import journal
+
+    found: dict[str, list[str]] = {}
+    for (key, _), told in sorted(journal.told(conn, workspace_id).items()):
+        parts = key.split("/")
+        if told.status == "resolved" or len(parts) != 4 or parts[2] == "*" or unquote(parts[3]) != RULE:
+            continue
+        card, entity = unquote(parts[1]), unquote(parts[2])
+        if entity not in found.setdefault(card, []):
+            found[card].append(entity)
+    return found
 
 
 def requested_entities(config: WorkspaceConfig) -> list[str]:

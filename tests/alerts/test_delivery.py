@@ -103,6 +103,23 @@ def test_a_message_not_delivered_before_quiet_hours_waits_for_their_end(tmp_path
     assert len(hook.requests) == 2 and states(root) == [("hook", "delivered", 2)]
 
 
+def test_messages_held_for_a_digest_go_out_when_the_receiver_stops_taking_digests(tmp_path: Path,
+                                                                                   hook: WebhookServer) -> None:
+    from datetime import timedelta
+
+    from .helpers import NOW
+
+    receiver = {"name": "hook", "kind": "webhook", "settings": {"url": hook.url}}
+    root = scenario(3, alerts=hook_alerts(hook.url) | {"receivers": [receiver | {"digest": "daily"}]}).write(
+        tmp_path / "ws")
+    monitor(root, now=NOW)
+    assert hook.requests == [] and states(root) == [("hook", "held", 0)]
+    scenario(3, alerts=hook_alerts(hook.url)).write(root)  # digest = "daily" taken out: nothing new to say
+    _, report = monitor(root, now=NOW + timedelta(hours=1))
+    assert report.queued == [] and [(b["event"], b["count"]) for b in hook.bodies()] == [("firing", 3)]
+    assert states(root) == [("hook", "delivered", 1)]
+
+
 def test_a_slow_receiver_is_bounded_and_does_not_hold_up_the_others(tmp_path: Path, hook: WebhookServer) -> None:
     with WebhookServer() as slow:
         # Timeouts wide enough for a loaded machine (the suite runs beside the Spark pass); the budget still cuts

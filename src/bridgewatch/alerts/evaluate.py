@@ -71,7 +71,7 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     out: list[AlertInstance] = []
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
         failed = latest_failed(conn, config.id)
-        still_open = open_entities(conn, config.id)
+        still_open = open_entities(conn, config.id, {r.name for r in config.alerts.receivers})
         for card in config.cards:
             recent = _recent(conn, config.id, card, 1) + _recent(conn, config.id, card, depth, fresh=True)
             if not recent and failed is None:
@@ -82,15 +82,17 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     return out
 
 
-def open_entities(conn: Connection, workspace_id: str) -> dict[str, list[str]]:
-    """Card → entities whose alert some receiver was last told is firing or unknown. They are evaluated even when no
-    route asks for them any more, so those receivers hear the alert end (docs/alerts.md, "Roles and routing")."""
+def open_entities(conn: Connection, workspace_id: str, receivers: set[str]) -> dict[str, list[str]]:
+    """Card → entities whose alert one of ``receivers`` was last told is firing or unknown. They are evaluated even
+    when no route asks for them any more, so those receivers hear the alert end (docs/alerts.md, "Roles and
+    routing")."""
     from bridgewatch.alerts import journal
 
     found: dict[str, list[str]] = {}
-    for (key, _), told in sorted(journal.told(conn, workspace_id).items()):
+    for (key, receiver), told in sorted(journal.told(conn, workspace_id).items()):
         parts = key.split("/")
-        if told.status == "resolved" or len(parts) != 4 or parts[2] == "*" or unquote(parts[3]) != RULE:
+        if (told.status == "resolved" or receiver not in receivers or len(parts) != 4 or parts[2] == "*"
+                or unquote(parts[3]) != RULE):
             continue
         card, entity = unquote(parts[1]), unquote(parts[2])
         if entity not in found.setdefault(card, []):

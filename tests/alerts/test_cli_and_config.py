@@ -189,6 +189,21 @@ def test_a_backfilled_older_run_never_changes_the_live_alert(tmp_path: Path, hoo
     assert [b["event"] for b in hook.bodies()] == ["firing", "resolved"]
 
 
+def test_a_backfilled_older_run_never_completes_a_for_runs_streak(tmp_path: Path, hook: WebhookServer) -> None:
+    def run(absent: int, day: int, hour: int) -> list[str]:
+        scenario(absent, alerts=hook_alerts(hook.url, for_runs=2), as_of=f"2026-04-{day:02d}T18:00:00Z",
+                 orders=(f"2026-04-{day:02d}T10:00:00Z",)).write(tmp_path / "ws")
+        _, report = monitor(tmp_path / "ws", now=NOW + timedelta(hours=hour))
+        return [i.state for i in report.instances]
+
+    assert run(1, 12, 0) == ["quiet"]
+    assert run(3, 14, 1) == ["pending"]  # above once: not yet for two fresh runs
+    assert run(3, 13, 2) == ["pending"]  # a backfill of 13 April above the line is history, not a second live run
+    assert hook.requests == []
+    assert run(3, 15, 3) == ["firing"]  # the next live run completes the streak
+    assert [b["event"] for b in hook.bodies()] == ["firing"]
+
+
 @pytest.mark.parametrize(("given", "reason"), [
     ("https://", "'https://' is not a web address (it has no host); write base_url = \"https://<host>\""),
     ("dash.example.test", "'dash.example.test' is not a web address (no http:// or https:// in front); write "

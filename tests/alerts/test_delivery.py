@@ -84,6 +84,42 @@ def test_a_receiver_that_is_down_is_recorded_the_run_succeeds_and_it_gets_the_me
     assert states(root) == [("hook", "delivered", 3)] and attempts(root)[-1][2:4] == (3, "delivered")
 
 
+def test_a_message_not_delivered_before_quiet_hours_waits_for_their_end(tmp_path: Path,
+                                                                         hook: WebhookServer) -> None:
+    from datetime import timedelta
+
+    from .helpers import NOW
+
+    hook.script = [Reply(503)]
+    alerts = hook_alerts(hook.url, attempts=1) | {"receivers": [
+        {"name": "hook", "kind": "webhook", "settings": {"url": hook.url},
+         "quiet_hours": {"start": "19:30", "end": "20:00"}}]}
+    root = scenario(3, alerts=alerts).write(tmp_path / "ws")
+    monitor(root, now=NOW)  # 19:00 UTC, before the quiet hours: the receiver is down
+    assert len(hook.requests) == 1 and states(root) == [("hook", "pending", 1)]
+    _, report = monitor(root, now=NOW + timedelta(minutes=40))  # 19:40: quiet, it waits
+    assert len(hook.requests) == 1 and report.delivery.delivered == []
+    monitor(root, now=NOW + timedelta(minutes=61))
+    assert len(hook.requests) == 2 and states(root) == [("hook", "delivered", 2)]
+
+
+def test_messages_held_for_a_digest_go_out_when_the_receiver_stops_taking_digests(tmp_path: Path,
+                                                                                   hook: WebhookServer) -> None:
+    from datetime import timedelta
+
+    from .helpers import NOW
+
+    receiver = {"name": "hook", "kind": "webhook", "settings": {"url": hook.url}}
+    root = scenario(3, alerts=hook_alerts(hook.url) | {"receivers": [receiver | {"digest": "daily"}]}).write(
+        tmp_path / "ws")
+    monitor(root, now=NOW)
+    assert hook.requests == [] and states(root) == [("hook", "held", 0)]
+    scenario(3, alerts=hook_alerts(hook.url)).write(root)  # digest = "daily" taken out: nothing new to say
+    _, report = monitor(root, now=NOW + timedelta(hours=1))
+    assert report.queued == [] and [(b["event"], b["count"]) for b in hook.bodies()] == [("firing", 3)]
+    assert states(root) == [("hook", "delivered", 1)]
+
+
 def test_a_slow_receiver_is_bounded_and_does_not_hold_up_the_others(tmp_path: Path, hook: WebhookServer) -> None:
     with WebhookServer() as slow:
         # Timeouts wide enough for a loaded machine (the suite runs beside the Spark pass); the budget still cuts
@@ -200,6 +236,31 @@ def test_two_processes_claiming_at_once_never_take_the_same_notification(store_u
             thread.join(0.5)  # the second claimer is inside its claim while the first has not committed yet
         thread.join()
     assert first == ids and other == [[]]
+
+
+def test_a_receiver_being_served_by_another_process_gets_no_later_message_before_its_earlier_ones(
+        store_url: str) -> None:
+    from datetime import timedelta
+
+    from bridgewatch.alerts import journal
+    from bridgewatch.history.database import writing
+
+    now, lease = datetime(2026, 4, 14, 19, 0), timedelta(minutes=5)
+    with Store(store_url) as store:
+        first = _queue_two(store, "ws", now)
+        with writing(store.engine) as conn:  # process A claims both and is still sending (a slow receiver)
+            assert [p.id for p in journal.claim(conn, "ws", now, lease)] == first
+        with writing(store.engine) as conn:  # meanwhile process B queues the next message, and one for another
+            later = [journal.add(conn, workspace_id="ws", dedup_key="ws/c/*/threshold", receiver=name, role="owner",
+                                 event="resolved", status="resolved", count=0, causes="[]", templates="[]",
+                                 message={"n": 3}, idempotency_key=f"key-3-{name}", run_id="r2", state="pending",
+                                 created_at=now, not_before=now) for name in ("hook", "other")]
+        with writing(store.engine) as conn:
+            claimed = [p.id for p in journal.claim(conn, "ws", now + timedelta(minutes=1), lease)]
+        assert claimed == [later[1]]  # 'hook' waits for A: its resolved must not overtake A's firing
+        with writing(store.engine) as conn:
+            journal.release(conn, first)
+            assert [p.id for p in journal.claim(conn, "ws", now + timedelta(minutes=2), lease)] == [*first, later[0]]
 
 
 def test_a_message_refused_for_good_is_marked_failed_and_the_receivers_later_messages_still_go_out(

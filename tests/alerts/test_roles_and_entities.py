@@ -62,8 +62,8 @@ ENTITIES = {"entity_threshold": 1, "base_url": "https://bw.example.test",
             "routes": [{"match": {"entity": "IE01"}, "receivers": ["ie"]}, {"receivers": ["all"]}]}
 
 
-def two_entities(root: Path, url: str, ie_absent: int) -> None:
-    s = scenario(3, alerts=configured(ENTITIES, url))
+def two_entities(root: Path, url: str, ie_absent: int, template: dict[str, Any] = ENTITIES) -> None:
+    s = scenario(3, alerts=configured(template, url))
     s.config["legal_entities"].append({"id": "IE01", "name": "IE Trade", "currency": "GBP", "countries": ["IE"]})
     for n, vat in enumerate(("IE6388047V", "IE9825613N"), start=1):
         company(s, f"I{n:02d}", vat=vat, country="IE", total="500.00", orders=("2026-04-14T10:00:00Z",))
@@ -91,3 +91,18 @@ def test_entity_routes_get_their_entitys_alert(tmp_path: Path, hook: WebhookServ
     [(path, body)] = by_path(hook, before).items()
     assert (path, body["status"], body["count"], body["previous_count"], body["entity"]) == ("ie", "resolved", 1, 2,
                                                                                             "IE01")
+
+
+def test_an_entity_alert_whose_route_is_removed_still_tells_its_receiver_when_it_resolves(
+        tmp_path: Path, hook: WebhookServer) -> None:
+    root = tmp_path / "ws"
+    two_entities(root, hook.url, ie_absent=2)
+    monitor(root)
+    assert (by_path(hook)["ie"]["status"], by_path(hook)["ie"]["entity"]) == ("firing", "IE01")
+
+    before = len(hook.accepted())
+    unrouted = {**ENTITIES, "routes": [{"receivers": ["all"]}]}
+    two_entities(root, hook.url, ie_absent=1, template=unrouted)  # IE01 falls to its line; no route asks for it
+    monitor(root)
+    got = by_path(hook, before)
+    assert (got["ie"]["event"], got["ie"]["entity"], got["ie"]["count"]) == ("resolved", "IE01", 1)

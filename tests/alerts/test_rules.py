@@ -135,6 +135,18 @@ def test_quiet_hours_run_overnight_in_the_receivers_zone(now: datetime, until: d
     assert quiet_until(r, now) == until
 
 
+@pytest.mark.parametrize(("now", "until"), [
+    (datetime(2026, 10, 25, 0, 10), datetime(2026, 10, 25, 0, 30)),  # 01:10 BST: ends at 01:30 BST
+    (datetime(2026, 10, 25, 0, 40), None),                           # 01:40 BST
+    (datetime(2026, 10, 25, 1, 10), datetime(2026, 10, 25, 1, 30)),  # clocks went back: 01:10 GMT, ends 01:30 GMT
+    (datetime(2026, 3, 29, 0, 40), datetime(2026, 3, 29, 1, 30)),    # 00:40 GMT; 01:30 is skipped: ends 02:30 BST
+])
+def test_quiet_hours_in_an_hour_that_happens_twice_hold_messages_both_times(now: datetime,
+                                                                           until: datetime | None) -> None:
+    r = receiver(timezone="Europe/London", quiet_hours={"start": "00:30", "end": "01:30"})
+    assert quiet_until(r, now) == until
+
+
 def test_daytime_quiet_hours_and_none() -> None:
     r = receiver(quiet_hours={"start": "12:00", "end": "13:30"})
     assert quiet_until(r, datetime(2026, 1, 10, 12, 15)) == datetime(2026, 1, 10, 13, 30)

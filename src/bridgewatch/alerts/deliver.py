@@ -33,6 +33,7 @@ from bridgewatch.alerts.digest import make_digests
 from bridgewatch.alerts.journal import Pending
 from bridgewatch.alerts.receivers import DeliveryFailed, Receiver, build
 from bridgewatch.alerts.redact import Redactor, redacting_logs, redactor
+from bridgewatch.alerts.schedule import quiet_until
 from bridgewatch.config import DeliverySettings, WorkspaceConfig
 from bridgewatch.history import Store
 from bridgewatch.history.database import guarded, writing
@@ -78,7 +79,7 @@ def deliver(store: Store, config: WorkspaceConfig, *, environ: Mapping[str, str]
     make_digests(store, config, now)
     with guarded(store.url, "claim notifications"), writing(store.engine) as conn:
         claimed = journal.claim(conn, config.id, now, policy.budget + LEASE_EXTRA)
-    groups = _by_receiver(store, config, claimed)
+    groups = _by_receiver(store, config, claimed, now)
     specs = {r.name: r for r in config.alerts.receivers}
     with httpx.Client() if client is None else _borrowed(client) as http:
         receivers = {name: build(specs[name], environ, http) for name in groups}
@@ -103,16 +104,22 @@ class _borrowed:
         return None
 
 
-def _by_receiver(store: Store, config: WorkspaceConfig, claimed: list[Pending]) -> dict[str, list[Pending]]:
-    known = {r.name for r in config.alerts.receivers}
+def _by_receiver(store: Store, config: WorkspaceConfig, claimed: list[Pending], now: datetime
+                 ) -> dict[str, list[Pending]]:
+    """The claimed notifications per receiver; those of removed receivers are cancelled, and those of a receiver
+    in its quiet hours (a message made before they began that could not be delivered then) wait for their end."""
+    specs = {r.name: r for r in config.alerts.receivers}
     groups: dict[str, list[Pending]] = {}
     for item in claimed:
         groups.setdefault(item.receiver, []).append(item)
-    gone = [i.id for name, items in groups.items() if name not in known for i in items]
-    if gone:
-        with guarded(store.url, "cancel notifications"), writing(store.engine) as conn:
+    gone = [i.id for name, items in groups.items() if name not in specs for i in items]
+    quiet = {name: until for name in groups if name in specs and (until := quiet_until(specs[name], now))}
+    if gone or quiet:
+        with guarded(store.url, "cancel or defer notifications"), writing(store.engine) as conn:
             journal.cancel(conn, gone, "its receiver is no longer in [alerts] receivers")
-    return {name: items for name, items in groups.items() if name in known}
+            for name, until in quiet.items():
+                journal.defer(conn, [i.id for i in groups[name]], until)
+    return {name: items for name, items in groups.items() if name in specs and name not in quiet}
 
 
 def _run(store: Store, workspace_id: str, receivers: dict[str, Receiver], groups: dict[str, list[Pending]],

@@ -28,6 +28,7 @@ def make_digests(store: Store, config: WorkspaceConfig, now: datetime) -> list[i
     made = []
     for receiver in config.alerts.receivers:
         if receiver.digest is None:
+            _release_held(store, config, receiver, now)
             continue
         with guarded(store.url, "make a digest"), writing(store.engine) as conn:
             lock_workspace(conn, config.id)
@@ -63,3 +64,17 @@ def _digest(conn: Connection, config: WorkspaceConfig, receiver: AlertReceiver, 
     conn.execute(update(notifications).where(n.id.in_([r.id for r in held])).values(state="digested",
                                                                                     digest_id=digest_id))
     return digest_id
+
+
+def _release_held(store: Store, config: WorkspaceConfig, receiver: AlertReceiver, now: datetime) -> None:
+    """A receiver that no longer takes a digest gets the messages still held for one, each on its own (in order,
+    quiet hours included): they were told to it, so nothing else would ever send them."""
+    n = notifications.c
+    mine = (n.workspace_id == config.id, n.receiver == receiver.name, n.state == "held")
+    with guarded(store.url, "release held notifications"), store.engine.connect() as conn:
+        if conn.execute(select(func.count()).where(*mine)).scalar() == 0:
+            return
+    state, not_before = placement(receiver, None, now)
+    with guarded(store.url, "release held notifications"), writing(store.engine) as conn:
+        lock_workspace(conn, config.id)
+        conn.execute(update(notifications).where(*mine).values(state=state, not_before=not_before))

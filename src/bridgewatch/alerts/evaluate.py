@@ -20,9 +20,9 @@ summaries'.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, false
 
 from bridgewatch.alerts.facts import AMBIGUOUS
 from bridgewatch.config import AlertRoute, WorkspaceConfig
@@ -71,13 +71,33 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     out: list[AlertInstance] = []
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
         failed = latest_failed(conn, config.id)
+        still_open = open_entities(conn, config.id, {r.name for r in config.alerts.receivers})
         for card in config.cards:
             recent = _recent(conn, config.id, card, 1) + _recent(conn, config.id, card, depth, fresh=True)
             if not recent and failed is None:
                 continue  # never run: nothing to say yet
             out.append(_instance(config, card, None, recent, failed))
-            out += [_instance(config, card, e, recent, failed) for e in entities]
+            more = [e for e in still_open.get(card, ()) if e not in entities]
+            out += [_instance(config, card, e, recent, failed) for e in [*entities, *more]]
     return out
+
+
+def open_entities(conn: Connection, workspace_id: str, receivers: set[str]) -> dict[str, list[str]]:
+    """Card → entities whose alert one of ``receivers`` was last told is firing or unknown. They are evaluated even
+    when no route asks for them any more, so those receivers hear the alert end (docs/alerts.md, "Roles and
+    routing")."""
+    from bridgewatch.alerts import journal
+
+    found: dict[str, list[str]] = {}
+    for (key, receiver), told in sorted(journal.told(conn, workspace_id).items()):
+        parts = key.split("/")
+        if (told.status == "resolved" or receiver not in receivers or len(parts) != 4 or parts[2] == "*"
+                or unquote(parts[3]) != RULE):
+            continue
+        card, entity = unquote(parts[1]), unquote(parts[2])
+        if entity not in found.setdefault(card, []):
+            found[card].append(entity)
+    return found
 
 
 def requested_entities(config: WorkspaceConfig) -> list[str]:
@@ -147,10 +167,11 @@ def _recent(conn: Connection, workspace_id: str, card: str, limit: int, *, fresh
             ) -> list[tuple[int, StoredCardRun]]:
     """The newest stored card runs of ``card`` (newest as-of first, ties by the order they were stored; only those
     on fresh data when ``fresh``), each with its run's primary key. A backfill (``run --as-of`` a past date) is
-    stored later but is not newer, so it never changes the live alert."""
+    stored later but is not newer, so it never changes the live alert: it is never the latest, and never counts
+    towards the ``for_runs`` streak (a backfill of the day before the latest live run would otherwise complete it)."""
     c = card_runs.c
     where = [c.workspace_id == workspace_id, c.card == card]
     if fresh:
-        where += [c.freshness == "fresh", c.alert_state != "unknown"]
+        where += [c.freshness == "fresh", c.alert_state != "unknown", c.backfill == false()]
     query = _card_runs_query().where(*where).order_by(*LATEST_FIRST).limit(limit)
     return [(r.run_pk, _stored(r)) for r in conn.execute(query).all()]

@@ -55,11 +55,14 @@ def claim(conn: Connection, workspace_id: str, now: datetime, lease: timedelta) 
     """Pending notifications due at ``now`` and not claimed by another process, claimed for ``lease``.
 
     Under the workspace's write lock (PostgreSQL: an advisory lock; SQLite: the write transaction), so a second
-    process claiming at the same time waits, then sees these claims: two processes never send the same one."""
+    process claiming at the same time waits, then sees these claims: two processes never send the same one. A
+    receiver with a message claimed by another process is left to that process: its later messages wait for the
+    next cycle, so they never overtake an earlier one (a ``resolved`` arriving before the ``firing`` it follows)."""
     lock_workspace(conn, workspace_id)
     n = notifications.c
+    busy = select(n.receiver).where(n.workspace_id == workspace_id, n.state == "pending", n.claimed_until >= now)
     due = and_(n.workspace_id == workspace_id, n.state == "pending", n.not_before <= now,
-               or_(n.claimed_until.is_(None), n.claimed_until < now))
+               or_(n.claimed_until.is_(None), n.claimed_until < now), n.receiver.not_in(busy))
     rows = conn.execute(select(notifications).where(due).order_by(n.id)).all()
     if rows:
         conn.execute(update(notifications).where(n.id.in_([r.id for r in rows])).values(claimed_until=now + lease))
@@ -98,6 +101,13 @@ def release(conn: Connection, ids: list[int]) -> None:
     if ids:
         conn.execute(update(notifications).where(notifications.c.id.in_(ids), notifications.c.state == "pending")
                      .values(claimed_until=None))
+
+
+def defer(conn: Connection, ids: list[int], until: datetime) -> None:
+    """Give back the claim on notifications and hold them until ``until`` (a receiver's quiet hours end)."""
+    if ids:
+        conn.execute(update(notifications).where(notifications.c.id.in_(ids), notifications.c.state == "pending")
+                     .values(claimed_until=None, not_before=until))
 
 
 def cancel(conn: Connection, ids: list[int], reason: str) -> None:

@@ -17,9 +17,15 @@ def _local(now: datetime, zone: str) -> datetime:
     return now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
 
 
-def _utc(day: datetime, at: time, zone: str) -> datetime:
-    local = datetime.combine(day.date(), at, tzinfo=ZoneInfo(zone))
-    return local.astimezone(UTC).replace(tzinfo=None)
+def _utc(day: datetime, at: time, zone: str, *, after: datetime | None = None) -> datetime:
+    """``at`` on ``day`` in ``zone``, as naive UTC. A wall-clock time that happens twice (clocks going back) is
+    its first occurrence, or its second when the first is not after ``after``."""
+    for fold in (0, 1):
+        local = datetime.combine(day.date(), at, tzinfo=ZoneInfo(zone)).replace(fold=fold)
+        found = local.astimezone(UTC).replace(tzinfo=None)
+        if after is None or found > after:
+            break
+    return found
 
 
 def quiet_until(receiver: AlertReceiver, now: datetime) -> datetime | None:
@@ -34,7 +40,7 @@ def quiet_until(receiver: AlertReceiver, now: datetime) -> datetime | None:
     else:
         inside = t >= quiet.start or t < quiet.end
         day = local + timedelta(days=1) if t >= quiet.start else local
-    return _utc(day, quiet.end, receiver.timezone) if inside else None
+    return _utc(day, quiet.end, receiver.timezone, after=now) if inside else None
 
 
 def next_digest(receiver: AlertReceiver, after: datetime) -> datetime:

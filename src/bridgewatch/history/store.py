@@ -514,20 +514,18 @@ def _last_seen(conn: Connection, stored: StoredCardRun, episode_id: int, cleared
 def not_counted(stored: StoredCardRun, customer_id: str) -> Explanation:
     """What the store says of a customer its run holds no evidence for: not counted by a fresh run; for a stale,
     no-data or backfill run (which keeps no customers), that it cannot tell."""
-    if not stored.moves_episodes:
+    if stored.moves_episodes:
+        verdict = "not counted in this run"
+        reason = (f"'{customer_id}' is not among the {stored.count} customers counted in run {stored.run_id}: it was "
+                  f"present, out of scope, or unknown then. The store keeps evidence for counted customers only; "
+                  f"`bridgewatch explain --recompute` shows why from the current inputs.")
+    else:
         kind = "a backfill" if stored.backfill else stored.freshness.replace("_", "-")
-        return Explanation(
-            card=stored.card, workspace=stored.workspace_id, platform="", account_kind="", account_id=customer_id,
-            name=None, verdict="not kept by this run",
-            reason=(f"run {stored.run_id} was {kind} ({stored.count} customers counted): such a run keeps its count "
-                    f"but no customers, so it cannot tell whether '{customer_id}' was among them. "
-                    f"`bridgewatch explain --recompute` shows why from the current inputs; --run names another run."),
-            run_id=stored.run_id, as_of=stored.as_of)
-    return Explanation(
-        card=stored.card, workspace=stored.workspace_id, platform="", account_kind="", account_id=customer_id,
-        name=None, verdict="not counted in this run",
-        reason=(f"'{customer_id}' is not among the {stored.count} customers counted in run {stored.run_id}: it was "
-                f"present, out of scope, or unknown then. The store keeps evidence for counted customers only; "
-                f"`bridgewatch explain --recompute` shows why from the current inputs."),
-        run_id=stored.run_id, as_of=stored.as_of)
+        verdict = "not kept by this run"
+        reason = (f"run {stored.run_id} was {kind} ({stored.count} customers counted): such a run keeps its count but "
+                  f"no customers, so it cannot tell whether '{customer_id}' was among them. "
+                  f"`bridgewatch explain --recompute` shows why from the current inputs; --run names another run.")
+    return Explanation(card=stored.card, workspace=stored.workspace_id, platform="", account_kind="",
+                       account_id=customer_id, name=None, verdict=verdict, reason=reason, run_id=stored.run_id,
+                       as_of=stored.as_of)
 

@@ -13,7 +13,7 @@ import tomllib
 import typing
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -422,10 +422,15 @@ class WorkspaceConfig(_Frozen):
         return self.workspace.alert_threshold
 
     def as_of_utc(self) -> datetime | None:
-        return _to_naive_utc(self.workspace.as_of)
+        return naive_utc(self.workspace.as_of)
 
 
-def _to_naive_utc(ts: datetime | None) -> datetime | None:
+@overload
+def naive_utc(ts: datetime) -> datetime: ...
+@overload
+def naive_utc(ts: None) -> None: ...
+def naive_utc(ts: datetime | None) -> datetime | None:
+    """``ts`` as a naive UTC time, the form every stored and compared time takes (a naive ``ts`` is UTC already)."""
     if ts is None or ts.tzinfo is None:
         return ts
     return ts.astimezone(UTC).replace(tzinfo=None)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bridgewatch.config import naive_utc
 from bridgewatch.engine import Engine
 from bridgewatch.report.output import ResultView
 from bridgewatch.report.result import iso
@@ -76,15 +77,11 @@ def source_problems(ws: Workspace, as_of: datetime) -> list[str]:
 
 
 def _pulled_before(status: Any, as_of: datetime, max_age: int) -> bool:
-    return status.last_success is not None and _naive_utc(status.last_success) < as_of - timedelta(hours=max_age)
-
-
-def _naive_utc(ts: datetime) -> datetime:
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts.tzinfo is not None else ts
+    return status.last_success is not None and naive_utc(status.last_success) < as_of - timedelta(hours=max_age)
 
 
 def _pull_age(status: Any, as_of: datetime, max_age: int) -> str:
-    pulled = _naive_utc(status.last_success)
+    pulled = naive_utc(status.last_success)
     hours = int((as_of - pulled).total_seconds() // 3600)
     return (f"source {status.source}: last pulled {iso(pulled)}, {hours} hours before the as-of time ({iso(as_of)}), "
             f"more than max_age_hours = {max_age}: its data may be out of date (run bridgewatch pull, or check the "
@@ -105,7 +102,7 @@ def _pull_problem(status: Any) -> str:
 
 
 def _when(ts: datetime | None) -> str | None:
-    return iso(_naive_utc(ts)) if ts is not None else None
+    return iso(naive_utc(ts)) if ts is not None else None
 
 
 def workspace_locale(ws: Workspace) -> str:

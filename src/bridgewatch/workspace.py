@@ -117,9 +117,9 @@ def _fill_missing(config: WorkspaceConfig, tables: dict[str, pa.Table]) -> None:
 
 def resolve_as_of(config: WorkspaceConfig, override: datetime | None = None) -> datetime:
     """The aligned as-of time: the explicit override, else workspace.as_of, else now (UTC)."""
-    from bridgewatch.config import _to_naive_utc
+    from bridgewatch.config import naive_utc
 
-    chosen = _to_naive_utc(override) or config.as_of_utc()
+    chosen = naive_utc(override) or config.as_of_utc()
     return chosen or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 

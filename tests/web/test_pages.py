@@ -209,3 +209,12 @@ def test_a_workspace_never_run_says_how_to_store_a_run(tmp_path: Path) -> None:
         assert "No stored run of this card yet" in text(client.get(f"{SAGE_URL}/history").text)
         assert "No stored run yet." in text(client.get(f"/w/{SAGE}/alerts").text)
         assert client.get(f"{SAGE_URL}/worklist.csv").status_code == 404
+
+
+def test_the_customer_page_words_the_consequence_as_its_card_does(owner: TestClient) -> None:
+    sage = text(owner.get(f"{SAGE_URL}/customers/B2B-3101").text)
+    assert ("Consequence on the next invoice batch: No customer record: the next invoice cannot be given a VAT "
+            "treatment or post.") in sage
+    d365 = text(owner.get(f"{D365_URL}/customers/B-1003").text)
+    assert ("Consequence on the next invoice batch: No customer record: its orders cannot become sales orders, "
+            "invoices or GL revenue.") in d365

@@ -107,7 +107,19 @@ def _not_promoted() -> Cause:
                     "cannot post.")
 
 
-def _sync_ladder(order_triggered: bool, b2b_manual: bool) -> list[Cause]:
+_NO_RECORD = {
+    True: ("The sync thinks the record exists: invoices will not find it, so VAT cannot be coded.",
+           "No customer record: the next invoice cannot be given a VAT treatment or post."),
+    False: ("The sync thinks the record exists: orders will not find it, so they cannot become sales orders "
+            "or invoices.",
+            "No customer record: its orders cannot become sales orders, invoices or GL revenue."),
+}
+"""The consequence of 'synced, not found' and 'never synced', by whether the card has a VAT treatment at stake
+(the Sage seed's drill speaks of VAT; the D365 seed of sales orders, free-text invoices and GL revenue)."""
+
+
+def _sync_ladder(order_triggered: bool, b2b_manual: bool, vat_at_stake: bool) -> list[Cause]:
+    not_found, never = _NO_RECORD[vat_at_stake]
     return [
         Cause(CREATE_FAILED, "Sync failed (create rejected)", "sy.last_outcome = 'failed'",
               "Fix the rejection reason, then re-run the sync.",
@@ -124,7 +136,7 @@ def _sync_ladder(order_triggered: bool, b2b_manual: bool) -> list[Cause]:
               "expected entity carries any of the customer's keys.",
               (Why(None, "the sync reported success at {last_attempt_at} but no record is in the expected "
                          "entity"),),
-              consequence="The sync thinks the record exists: invoices will not find it, so VAT cannot be coded."),
+              consequence=not_found),
         Cause(LAGGING, "Sync lagging (will clear on next run)", _lagging_condition(order_triggered, b2b_manual),
               "Wait for the next sync run; chase only if it does not clear.",
               "The customer is too new for the sync to have caught up: its latest attempt is pending or just "
@@ -143,14 +155,16 @@ def _sync_ladder(order_triggered: bool, b2b_manual: bool) -> list[Cause]:
               "mapping that skips it).",
               (Why(None, "no create attempt in the sync log (created {created_at}; last successful sync run "
                          "{last_success_run})"),),
-              consequence="No customer record: the next invoice cannot be given a VAT treatment or post."),
+              consequence=never),
     ]
 
 
-def sync_causes(*, order_triggered: bool, staging: bool = False, b2b_manual: bool = False) -> tuple[Cause, ...]:
+def sync_causes(*, order_triggered: bool, staging: bool = False, b2b_manual: bool = False,
+                vat_at_stake: bool = True) -> tuple[Cause, ...]:
     """The sync-cause ladder shared by both cards (staging inserts 'not promoted' after 'merged';
-    ``b2b_manual``: the sync does not create B2B accounts, so a new one is not lagging)."""
+    ``b2b_manual``: the sync does not create B2B accounts, so a new one is not lagging; ``vat_at_stake``:
+    the consequences speak of the VAT treatment, else of the orders that cannot post)."""
     ladder = [_merged(staging)]
     if staging:
         ladder.append(_not_promoted())
-    return tuple(ladder + _sync_ladder(order_triggered, b2b_manual))
+    return tuple(ladder + _sync_ladder(order_triggered, b2b_manual, vat_at_stake))

@@ -19,6 +19,6 @@ D365_CARD = Card(
     field_map=("email", "external_id", "vat"),
     population="TRUE",
     population_reason="",
-    causes=sync_causes(order_triggered=True, staging=True, b2b_manual=True),
+    causes=sync_causes(order_triggered=True, staging=True, b2b_manual=True, vat_at_stake=False),
     uses_staging=True,
 )

@@ -18,8 +18,9 @@ from bridgewatch.cards import CARDS
 from bridgewatch.report.result import parse_iso
 from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, cause_label, money, segment_words, vat_words
 
-CONSEQUENCES = {c.id: c.consequence for card in CARDS.values() for c in card.causes}
-"""The consequence on the next invoice batch of a customer absent for each cause (the seed drill's last column)."""
+CONSEQUENCES = {(card.id, c.id): c.consequence for card in CARDS.values() for c in card.causes}
+"""Per (card, cause): the consequence on the next invoice batch of a customer absent for it (the seed drill's
+last column; the cards word some causes differently)."""
 DEFAULT_CONSEQUENCE = "No customer record in the expected entity: the next invoice cannot be coded or posted."
 ALERT_SHORT = {"firing": "Firing", "quiet": "Quiet", "unknown": "Unknown", "pending": "Pending"}
 FRESHNESS_WORDS = {"fresh": "Fresh", "stale": "Stale", "no_data": "No data"}
@@ -31,8 +32,8 @@ FIELD_WORDS = {
 }
 
 
-def consequence(cause: str) -> str:
-    return CONSEQUENCES.get(cause, DEFAULT_CONSEQUENCE)
+def consequence(cause: str, card: str) -> str:
+    return CONSEQUENCES.get((card, cause)) or DEFAULT_CONSEQUENCE
 
 
 def cause_words(card: str, cause: str | None) -> str:

@@ -210,7 +210,7 @@ def card_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: Car
     """``recent``: the card's latest ``PICKER_RUNS`` stored runs (the run picker), latest first."""
     drills = index.drills(store, stored, filters)
     options = filter_options(index.drills(store, stored) if filters else drills, card)
-    causes = tuple(CauseRow(c.id, c.label, c.action, consequence(c.id), _group(drills.by_cause, c.id))
+    causes = tuple(CauseRow(c.id, c.label, c.action, consequence(c.id, card.id), _group(drills.by_cause, c.id))
                    for c in card.causes)
     entries, _ = index.page(store, stored, filters=filters, limit=top)
     runs = tuple(recent)

@@ -119,3 +119,16 @@ def test_a_redirect_is_not_followed_and_the_token_stays_home(tmp_path: Path, fak
         f"are not followed, so credentials never go to another address: check api.store (the store hash) and, for "
         f"B2B objects, that B2B Edition is enabled (nothing pulled yet for this source)")
     assert elsewhere == [] and len(fake.requests) == 1  # not followed, not retried
+
+
+def test_a_spent_window_longer_than_the_budget_fails_instead_of_sleeping(tmp_path: Path,
+                                                                          fake: FakeBigCommerce) -> None:
+    """The pacer's wait (a spent window whose reset is an hour away) is held to max_wait_seconds like a 429's."""
+    fake.fail(lambda r: json_response({"data": [{"id": 1, "email": "c1@shop.test"}, {"id": 2, "email": "c2@shop.test"}],
+                                       "meta": {"pagination": {"total_pages": 3}}}, 200,
+                                      {"X-Rate-Limit-Requests-Left": "0", "X-Rate-Limit-Time-Reset-Ms": "3600000"}))
+    report = pull(_ws(tmp_path), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].error == (
+        "source 'bc': BigCommerce asked to wait 3600 s before customers page 2, more than max_wait_seconds (300); "
+        "pull again later (nothing pulled yet for this source)")
+    assert fake.clock.sleeps == []  # was [3600.0]: the pull slept an hour, holding the workspace's pull lock

@@ -199,6 +199,9 @@ class ApiClient:
 
     def _once(self, call: Call) -> httpx.Response:
         pause = self.pacer.before(self.clock())
+        if pause > self.retry.max_wait:  # a spent window reset hours away: held to the budget, as a 429's wait is
+            raise RateLimited(f"{self.policy.platform} asked to wait {pause:.0f} s before {call.what}, more than "
+                              f"max_wait_seconds ({self.retry.max_wait:.0f}); pull again later")
         if pause > 0:
             self._wait(pause)
             self.events.waited(pause, "rate limit")

@@ -288,3 +288,36 @@ def test_a_session_ended_mid_pull_says_pull_again_not_check_the_password(tmp_pat
         "source 'intacct': Sage Intacct refused the API session for customers page 2 (XL03000006 Sign-in "
         "information is incorrect): the session ended while pulling (it expired or was signed out); pull again "
         "(nothing pulled yet for this source)")
+
+
+def _more_page(count: int, left: int, records: str) -> str:
+    return (f'<data listtype="customer" count="{count}" totalcount="5" numremaining="{left}" resultId="">{records}'
+            f'</data>')
+
+
+_THIRD = _ONE.replace("<RECORDNO>1<", "<RECORDNO>3<").replace("C-001", "C-003")
+
+
+def test_a_read_more_that_leaves_records_out_fails_instead_of_ending(tmp_path: Path, fake: FakeIntacct) -> None:
+    """Page 1 holds 2 of 5 (numremaining 3); the readMore holds 1 and says none remain: 2 were never sent.
+
+    The same responses saved by hand make the reader warn (3 of totalcount=5); pulled, the source was fresh
+    with 3 customers, as the saved pages keep neither totalcount nor numremaining."""
+    root = _ws(tmp_path)
+    assert pull(root, fake, ENV).sources[0].ok
+    fake.fail(lambda r: _answer(_more_page(1, 0, _THIRD)), after=2)  # the first readMore
+    [source] = pull(root, fake, ENV, full=True).sources
+    assert source.error is not None and source.error.startswith(
+        "source 'intacct': Sage Intacct answered customers page 2 with 1 record(s) and numremaining=\"0\", but 3 "
+        "remained before it, so 2 record(s) were left out; the list was not taken as complete: pull again (previous "
+        "data from ")
+    assert source.totals == {"customers": 5}
+
+
+def test_a_first_page_short_of_its_totalcount_fails(tmp_path: Path, fake: FakeIntacct) -> None:
+    fake.fail(lambda r: _answer(_more_page(1, 0, _ONE)), after=1)  # the readByQuery: 1 record of totalcount 5
+    [source] = pull(_ws(tmp_path), fake, ENV).sources
+    assert source.error == (
+        "source 'intacct': Sage Intacct answered customers page 1 with 1 record(s) and numremaining=\"0\", but its "
+        "totalcount is 5, so 4 record(s) were left out; the list was not taken as complete: pull again (nothing "
+        "pulled yet for this source)")

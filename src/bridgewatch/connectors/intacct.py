@@ -61,11 +61,13 @@ def _errors(elem: ET.Element) -> str:
 
 
 def _remaining(data: ET.Element, what: str, before: int | None) -> int:
-    """Records left after this page (``numremaining``), when ``readMore`` can fetch them and they shrink.
+    """Records left after this page (``numremaining``), when ``readMore`` can fetch them and they shrink by exactly
+    the records this page holds (from the previous page's ``numremaining``, or the first page's ``totalcount``).
 
     Raises:
         ConnectorError: ``numremaining`` is not a number, is above 0 without a ``resultId`` to read on with,
-            or is no lower than the previous page's (readMore would never end): never taken as the end.
+            is no lower than the previous page's (readMore would never end), or fell by more than the page
+            holds (records were left out): never taken as the end.
     """
     said = (data.get("numremaining") or "0").strip()
     end = NOT_COMPLETE
@@ -79,6 +81,14 @@ def _remaining(data: ET.Element, what: str, before: int | None) -> int:
     if left > 0 and before is not None and left >= before:
         raise ConnectorError(f"Sage Intacct answered {what} with numremaining=\"{left}\", no fewer than before "
                              f"({before}), so readMore would never end; {end}")
+    total = (data.get("totalcount") or "").strip()
+    expected, said_so = (before, f"{before} remained before it") if before is not None else \
+        (int(total), f"its totalcount is {total}") if total.isdigit() else (None, "")
+    missing = expected - len(data) - left if expected is not None else 0
+    if missing:
+        why = f"{missing} record(s) were left out" if missing > 0 else "the counts do not add up"
+        raise ConnectorError(f"Sage Intacct answered {what} with {len(data)} record(s) and numremaining=\"{left}\", "
+                             f"but {said_so}, so {why}; {end}")
     return left
 
 

@@ -150,3 +150,29 @@ def test_business_central_company_new_since_the_last_pull_is_read_in_full(tmp_pa
                        f"companies({US})": "lastModifiedDateTime ge 2025-12-30T23:00:00Z", f"companies({de})": None}
     rows = read_back(root, "bc", "business_central_api").tables["erp_customers"]
     assert sorted(rows.column("legal_entity").to_pylist()) == ["DE01", "UK01", "US01"]
+
+
+def test_credentials_written_into_base_url_stay_out_of_the_pull_state_and_errors(tmp_path: Path) -> None:
+    """A log server behind basic auth or a key parameter (``https://user:password@host/path?key=...``)."""
+    import json
+
+    import httpx
+
+    from bridgewatch.connectors.fakes.base import json_response
+
+    events = [{"event_id": "e1", "occurred_at": "2026-04-05T10:00:00Z", "customer_ref": "1", "outcome": "failed"}]
+    fake = FakeSyncLog(clock=FakeClock(), events=Table("event_id", events))
+    url = "https://bw:log-pass-5521@log.test/events?key=k-77af31&view=all"
+    root = workspace(tmp_path, {"log": {"reader": "sync_log", "path": "pulled/log", "api": {"base_url": url}}})
+    assert pull(root, fake, {}).sources[0].ok
+    state = (root / "pulled" / "log" / ".pull.json").read_text()
+    assert json.loads(state)["selection"]["api.base_url"] == "https://bw:***@log.test/events?key=***&view=all"
+
+    def elsewhere(request: httpx.Request) -> httpx.Response:
+        return json_response({"events": [], "next": "https://bw:log-pass-5521@grab.test/x?key=k-77af31"})
+    [failed] = pull(root, elsewhere, {}).sources
+    assert failed.error is not None and failed.error.startswith(
+        "source 'log': the sync log server answered sync log page 1 with a next page at https://grab.test/x, another "
+        "address than the one asked (https://log.test); it was not followed")
+    assert "log-pass-5521" not in failed.error and "k-77af31" not in failed.error
+    assert "log-pass-5521" not in (root / ".bridgewatch" / "pulls.json").read_text()

@@ -21,7 +21,7 @@ import httpx
 from bridgewatch.config import SourceSpec, WorkspaceConfig, load_config
 from bridgewatch.connectors.base import Connector, Context, Resource, get_connector
 from bridgewatch.connectors.http.client import Events
-from bridgewatch.connectors.http.redact import Redactor, redacting_logs
+from bridgewatch.connectors.http.redact import Redactor, masked_url, redacting_logs
 from bridgewatch.connectors.secrets import Secret, resolve_secrets
 from bridgewatch.connectors.state import pull_lock, record_attempt
 from bridgewatch.connectors.store import Draft, Manifest, PageStore
@@ -31,6 +31,9 @@ from bridgewatch.sources.base import get_reader, resolve_options
 SELECTION_SETTINGS = ("base_url", "store", "tenant", "environment", "company_id", "b2b", "b2b_url", "bulk",
                       "entities", "companies", "flows", "metafields", "resources")
 """``[sources.<name>.api]`` settings that choose what is pulled: a change makes the next pull full."""
+URL_SETTINGS = ("base_url", "b2b_url")
+"""Selection settings that are addresses: kept with their password and key-like query values masked (a log
+server's ``https://user:password@host/log?key=...``), never as written."""
 SELECTION_OPTIONS = ("vat_field", "external_id_field")
 """Reader options that add fields to what a connector requests (Sage Intacct)."""
 
@@ -253,6 +256,7 @@ def selection(spec: SourceSpec, options: Mapping[str, Any]) -> dict[str, Any]:
     """
     assert spec.api is not None
     picked: dict[str, Any] = {f"api.{name}": getattr(spec.api, name) for name in SELECTION_SETTINGS}
+    picked |= {f"api.{name}": masked_url(picked[f"api.{name}"]) for name in URL_SETTINGS if picked[f"api.{name}"]}
     picked |= {f"options.{name}": options.get(name) for name in SELECTION_OPTIONS}
     return dict(json.loads(json.dumps(picked, sort_keys=True, default=str)))
 

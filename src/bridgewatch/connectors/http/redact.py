@@ -51,6 +51,16 @@ class Redactor:
         return self.text(urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="$:,'@()*/"), "")))
 
 
+def masked_url(url: str) -> str:
+    """``url`` with its password and credential-like query values masked, its user kept (it may choose what is
+    read): ``https://user:***@host/path?key=***``, for what is kept about a pull (its settings in ``.pull.json``)."""
+    parts = urlsplit(url)
+    user, at, host = parts.netloc.rpartition("@")
+    login = f"{user.split(':', 1)[0]}{':' + MASK if ':' in user else ''}{at}" if at else ""
+    query = [(k, MASK if SENSITIVE_PARAM.search(k) else v) for k, v in parse_qsl(parts.query, True)]
+    return urlunsplit((parts.scheme, login + host, parts.path, urlencode(query, safe="$:,'@()*/"), parts.fragment))
+
+
 class _Filter(logging.Filter):
     def __init__(self, redactor: Redactor) -> None:
         super().__init__()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bridgewatch.connectors.fakes.base import Table
 from bridgewatch.connectors.fakes.bigcommerce import STORE, TOKEN, FakeBigCommerce
@@ -74,3 +75,50 @@ def test_killed_pull_keeps_previous_pages_and_cursor(tmp_path: Path) -> None:
     assert sorted(emails) == sorted([f"c{i}@shop.test" for i in (1, 2, 4, 5, 6, 7)] + ["changed@shop.test"])
     assert pull_status(root)["bc"].state == "fresh"
     assert MANIFEST in _snapshot(root)
+
+
+def test_pages_and_cursors_are_on_disk_before_any_name_points_at_them(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """fsync of every page, the manifest and the folders, in order, around the renames that publish them.
+
+    Without it a machine that stops just after the renames (power, kernel) can come back with the new link and
+    cursors but empty pages: the refresh after never fetches those records again, and the source reads fresh.
+    """
+    from tests.connectors.helpers import pull
+
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def name(path: str) -> str:
+        return os.path.relpath(path, tmp_path)
+
+    def fsync(fd: int) -> None:
+        events.append("sync " + name(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append(f"rename {name(src)} -> {name(dst)}")
+        real_replace(src, dst)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    fake = FakeBigCommerce(customers=Table("id", [_customer(i) for i in range(1, 4)]))
+    api = {"store": STORE, "secrets": {"token": "BC_TOKEN"}, "page_size": 2, "resources": ["customers"]}
+    root = workspace(tmp_path, {"bc": {"reader": "bigcommerce_api", "path": "pulled/bc", "api": api}})
+    assert pull(root, fake, {"BC_TOKEN": TOKEN}).sources[0].ok
+    pid = os.getpid()
+    home = ".bridgewatch/pulls/bc"
+    assert events == [
+        "sync .bridgewatch/.pulls.json." + str(pid),  # the attempt starts
+        "rename .bridgewatch/.pulls.json." + str(pid) + " -> .bridgewatch/pulls.json",
+        "sync .bridgewatch",
+        f"sync {home}/g000001.tmp/customers-000001-000001.json",
+        f"sync {home}/g000001.tmp/customers-000001-000002.json",
+        f"sync {home}/g000001.tmp/.pull.json",
+        f"sync {home}/g000001.tmp",
+        f"rename {home}/g000001.tmp -> {home}/g000001",
+        f"sync {home}",
+        f"rename pulled/.bc.link-{pid} -> pulled/bc",
+        "sync pulled",
+        "sync .bridgewatch/.pulls.json." + str(pid),  # the attempt ends
+        "rename .bridgewatch/.pulls.json." + str(pid) + " -> .bridgewatch/pulls.json",
+        "sync .bridgewatch"]

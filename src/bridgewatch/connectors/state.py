@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bridgewatch.config import WorkspaceConfig, load_config
-from bridgewatch.connectors.store import STATE_DIR, PageStore
+from bridgewatch.connectors.store import STATE_DIR, PageStore, sync_dir, write_synced
 from bridgewatch.errors import ConnectorError
 
 STATE_FILE = "pulls.json"
@@ -98,8 +98,9 @@ def record_attempt(root: Path, source: str, **fields: str | None) -> None:
     folder = root / STATE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f".{STATE_FILE}.{os.getpid()}"
-    temp.write_text(json.dumps({"sources": history}, indent=1, sort_keys=True), encoding="utf-8")
+    write_synced(temp, json.dumps({"sources": history}, indent=1, sort_keys=True).encode())
     os.replace(temp, folder / STATE_FILE)
+    sync_dir(folder)
 
 
 @contextmanager

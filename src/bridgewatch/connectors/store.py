@@ -83,6 +83,29 @@ def record_key(resource: Resource, record: Any) -> str:
     return "sha1:" + hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def write_synced(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` and wait until it is on disk (``fsync``).
+
+    A generation's pages and cursors become visible through renames; without this, a machine that stops
+    (power, kernel) after a rename may come back with the new link and cursors but pages empty or cut short
+    (the renames reach the disk before the data written just before them), and a refresh would never fetch
+    the missing records again.
+    """
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def sync_dir(path: Path) -> None:
+    """Wait until the names in folder ``path`` (files added, renamed, linked) are on disk."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class PageStore:
     """The pulled pages of one source."""
 
@@ -145,6 +168,7 @@ class PageStore:
             temp.unlink()
         os.symlink(target, temp, target_is_directory=True)
         os.replace(temp, self.link)
+        sync_dir(self.link.parent)
 
 
 class Index:
@@ -232,7 +256,7 @@ class Draft:
     def _write(self, res: Resource, records: Sequence[Any], scope: str, resource: str) -> str:
         self._seq += 1
         name = f"{resource}-{self.generation:06d}-{self._seq:06d}{res.format.suffix}"
-        (self.folder / name).write_bytes(res.format.render(records, scope))
+        write_synced(self.folder / name, res.format.render(records, scope))
         self.files[name] = FileEntry(resource, scope, len(records))
         return name
 
@@ -249,9 +273,11 @@ class Draft:
         rows += [(r, k, f) for r, keys in self.keys.items() for k, f in keys.items()]
         manifest = Manifest(self.generation, pulled_at, dict(cursors), dict(self.modes), self.files,
                             dict(selection) if selection is not None else None)
-        (self.folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+        write_synced(self.folder / MANIFEST, manifest.to_json().encode())
+        sync_dir(self.folder)  # pages, links and manifest on disk before any name points at them
         final = self.store.home / f"g{self.generation:06d}"
         os.replace(self.folder, final)
+        sync_dir(self.store.home)
         self.store.flip(self.generation)
         replaced = [r for r, m in self.modes.items() if m == "full"]
         self.index.apply(self.generation, replaced, rows)
@@ -271,7 +297,7 @@ class Draft:
             newest = self.keys[entry.resource]
             kept = [r for r in res.format.parse((self.folder / name).read_bytes())
                     if not (record_key(res, r) in keys and newest.get(record_key(res, r)) != name)]
-            (self.folder / name).write_bytes(res.format.render(kept, entry.scope))
+            write_synced(self.folder / name, res.format.render(kept, entry.scope))
             entry.records = len(kept)
 
     def _carry(self, rows: list[tuple[str, str, str]]) -> None:

@@ -77,3 +77,26 @@ def test_oauth1_signs_each_request_with_hmac_sha256(tmp_path: Path) -> None:
     assert seen[0].startswith("OAuth ") and 'oauth_signature_method="HMAC-SHA256"' in seen[0]
     assert 'oauth_consumer_key="consumer-key-1"' in seen[0] and 'oauth_token="access-token-1"' in seen[0]
     assert "consumer-secret-1" not in seen[0]
+
+
+def test_a_customer_deleted_mid_pull_fails_the_pull_instead_of_skipping_the_next_one(tmp_path: Path) -> None:
+    """Sorted by id, deleting customer 1 after page 1 moves customer 3 onto page 1: page 2 would be 4 and 5."""
+    import httpx
+
+    from bridgewatch.connectors.fakes.base import json_response
+
+    ids = [1, 2, 3, 4, 5]
+
+    def store(request: httpx.Request) -> httpx.Response:
+        p = request.url.params
+        size, page = int(p["searchCriteria[pageSize]"]), int(p["searchCriteria[currentPage]"])
+        rows, total = ids[(page - 1) * size:page * size], len(ids)
+        if page == 1:
+            ids.remove(1)
+        return json_response({"items": [{**_customer(i), "updated_at": "2026-05-18 16:47:44"} for i in rows],
+                              "search_criteria": {"filter_groups": [], "current_page": page}, "total_count": total})
+    [source] = pull(_ws(tmp_path), store, ENV).sources
+    assert source.error == (
+        "source 'adobe': Adobe Commerce answered customers page 2 with a total of 4 records, fewer than the 5 of page "
+        "1: records were deleted while the list was read, which moves later ones onto pages already read; the list "
+        "was not taken as complete: pull again (nothing pulled yet for this source)")  # was: ok without customer 3

@@ -170,3 +170,36 @@ def test_a_customer_changed_mid_pull_moves_no_other_customer_out_of_the_pull(tmp
                  .to_pylist())
     assert ids == ["1", "2", "3", "4", "5", "6"]  # was: 3 missing, the pull marked fresh
     assert {r.url.params["sort"] for r in sent} == {"date_created:asc"}
+
+
+def _shrinking_store(customers: list[int]) -> object:
+    """v3 customers by creation; customer 1 is deleted right after page 1 is served (the rest move up a place)."""
+    def store(request: httpx.Request) -> httpx.Response:
+        p = request.url.params
+        limit, page = int(p["limit"]), int(p["page"])
+        rows = customers[(page - 1) * limit:page * limit]
+        total = len(customers)
+        if page == 1:
+            customers.remove(1)
+        data = [{**_customer(i), "date_modified": "2026-06-01T09:00:00Z"} for i in rows]
+        return httpx.Response(200, json={"data": data, "meta": {"pagination": {
+            "total": total, "count": len(data), "per_page": limit, "current_page": page,
+            "total_pages": (total + limit - 1) // limit}}})
+    return store
+
+
+def test_a_customer_deleted_mid_pull_fails_the_pull_instead_of_skipping_the_next_one(tmp_path: Path) -> None:
+    """Deleting customer 1 after page 1 moves customer 3 onto page 1, already read: page 2 is 4 and 5."""
+    root = _ws(tmp_path, resources=["customers"])
+    [source] = pull(root, _shrinking_store([1, 2, 3, 4, 5]), ENV).sources
+    assert source.error == (
+        "source 'bc': BigCommerce answered customers page 2 with a total of 4 records, fewer than the 5 of page 1: "
+        "records were deleted while the list was read, which moves later ones onto pages already read; the list "
+        "was not taken as complete: pull again (nothing pulled yet for this source)")  # was: ok, customer 3 missing
+    assert pull_status_state(root) == "never"
+
+
+def pull_status_state(root: Path) -> str:
+    from bridgewatch.connectors.state import pull_status
+
+    return pull_status(root)["bc"].state

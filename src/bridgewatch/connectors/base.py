@@ -209,9 +209,16 @@ def paginate(client: ApiClient, call: Call, paginator: Paginator, records_of: Re
     current: Call | None = call
     asked = {_identity(call): 1}
     previous: list[Any] = []
+    first_total: int | None = None
     while current is not None:
         reply = client.send(current, read)
         body, records = reply.body
+        total = paginator.list_total(body)
+        if first_total is not None and total is not None and total < first_total:
+            raise ConnectorError(f"{client.policy.platform} answered {current.what} with a total of {total} records, "
+                                 f"fewer than the {first_total} of page 1: records were deleted while the list was "
+                                 f"read, which moves later ones onto pages already read; {NOT_COMPLETE}")
+        first_total = total if page == 1 else first_total
         if isinstance(paginator, SearchCriteria) and page > 1 and paginator.is_repeat(records):
             return
         if records and records == previous:  # the page parameter ignored (a proxy stripping the query...)

@@ -144,7 +144,8 @@ class BigCommerceConnector(Connector):
             if since:
                 params["date_modified:min"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
             return (Call("GET", f"{store}/v3/customers", params, what="customers page 1"),
-                    PageNumber(n, total_pages=("meta", "pagination", "total_pages")))
+                    PageNumber(n, total_pages=("meta", "pagination", "total_pages"),
+                               total=("meta", "pagination", "total")))
         if resource == "orders":
             # by id, which no change moves: under date_modified an order changed mid-pull moves to the end and
             # shifts the next one onto a page already read, so page numbers would skip it
@@ -160,4 +161,4 @@ class BigCommerceConnector(Connector):
         if since and RESOURCES[resource].updated is not None:
             params["minModified"] = int(since.timestamp())
         return (Call("GET", f"{b2b}/api/v3/io/{B2B_PATHS[resource]}", params, what=f"B2B {resource[4:]} page 1"),
-                Offset(n, ("meta", "pagination", "totalCount")))
+                Offset(n, ("meta", "pagination", "totalCount"), ("meta", "totalCount")))

@@ -30,12 +30,21 @@ def dig(body: Any, path: Sequence[str]) -> Any:
     return body
 
 
+def _count(value: Any) -> int | None:
+    """A number of records as a body gives it (an int, never true/false)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class Paginator(ABC):
     """Decides the call after each page."""
 
     @abstractmethod
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
         """The call for the next page, or None when this was the last."""
+
+    def list_total(self, body: Any) -> int | None:
+        """How many records the whole list holds, as this page says (None: the vendor does not say)."""
+        return None
 
 
 class GraphQLCursor(Paginator):
@@ -59,8 +68,12 @@ class GraphQLCursor(Paginator):
 class PageNumber(Paginator):
     """``page=1, 2, ...``: until ``total_pages`` when the body says it, else until a short or empty page."""
 
-    def __init__(self, limit: int, param: str = "page", total_pages: Sequence[str] = ()) -> None:
-        self.limit, self.param, self.total_pages = limit, param, tuple(total_pages)
+    def __init__(self, limit: int, param: str = "page", total_pages: Sequence[str] = (),
+                 total: Sequence[str] = ()) -> None:
+        self.limit, self.param, self.total_pages, self.total = limit, param, tuple(total_pages), tuple(total)
+
+    def list_total(self, body: Any) -> int | None:
+        return _count(dig(body, self.total)) if self.total else None
 
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
         page = int((call.params or {}).get(self.param, 1))
@@ -75,12 +88,16 @@ class PageNumber(Paginator):
 class Offset(Paginator):
     """``offset += records received`` until ``totalCount`` (a server serving fewer than ``limit`` skips nothing)."""
 
-    def __init__(self, limit: int, total: Sequence[str]) -> None:
-        self.limit, self.total = limit, tuple(total)
+    def __init__(self, limit: int, *totals: Sequence[str]) -> None:
+        self.limit, self.totals = limit, [tuple(t) for t in totals]
+        """Where the body may say the total (the first present is taken)."""
+
+    def list_total(self, body: Any) -> int | None:
+        return next((t for t in (_count(dig(body, path)) for path in self.totals) if t is not None), None)
 
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
         offset = int((call.params or {}).get("offset", 0)) + len(records)
-        total = dig(body, self.total)
+        total = self.list_total(body)
         if not records or (isinstance(total, int) and offset >= total):
             return None
         return call.with_params(offset=offset)
@@ -99,6 +116,9 @@ class SearchCriteria(Paginator):
     def __init__(self, page_size: int, key: Callable[[Any], str | None]) -> None:
         self.page_size, self.key = page_size, key
         self._previous: list[str | None] | None = None
+
+    def list_total(self, body: Any) -> int | None:
+        return _count(body.get("total_count")) if isinstance(body, dict) else None
 
     def next_call(self, call: Call, response: httpx.Response, body: Any, records: list[Any]) -> Call | None:
         page = int((call.params or {}).get(self.PAGE, 1))

@@ -121,3 +121,39 @@ def test_settings_problems_never_pulled_say_never(tmp_path: Path) -> None:
     status = pull_status(root)["bc"]
     assert (status.state, status.last_error) == ("never", "source 'bc': sources.bc.api.store: required for "
                                                           "BigCommerce")
+
+
+def test_a_secret_is_masked_in_its_escaped_forms_too() -> None:
+    """An Intacct password with XML/JSON/URL-special characters, as an echo, a repr or a log would show it."""
+    secret = 'pa"ss\\w&rd<1>+é'
+    redactor = Redactor([Secret(secret, "IA_USER")])
+    echoed = {
+        "xml": "<password>pa&quot;ss\\w&amp;rd&lt;1&gt;+é</password>",
+        "json": '{"password": "pa\\"ss\\\\w&rd<1>+\\u00e9"}',
+        "repr": "Illegal header value b'pa\"ss\\\\w&rd<1>+\\xc3\\xa9'",
+        "url": "https://x.test/?p=pa%22ss%5Cw%26rd%3C1%3E%2B%C3%A9",
+        "form": "password=pa%22ss%5Cw%26rd%3C1%3E%2B%C3%A9&user=u",
+    }
+    assert {k: redactor.text(v) for k, v in echoed.items()} == {
+        "xml": "<password>***</password>", "json": '{"password": "***"}', "repr": "Illegal header value b'***'",
+        "url": "https://x.test/?p=***", "form": "password=***&user=u"}
+
+
+def test_a_secret_ending_in_a_line_break_is_sent_without_it(tmp_path: Path) -> None:
+    """A token saved in a file (``echo > file``, a mounted secret) ends in a line break: the header would be
+    refused before it is sent, retried as if the vendor were down (was: 401 here, behind a real connection
+    'could not connect (LocalProtocolError)' after 5 attempts, the vendor called down)."""
+    fake = _fake()
+    report = pull(_ws(tmp_path), fake, {"BC_TOKEN": TOKEN + "\r\n"}, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].ok and fake.requests[0].headers["x-auth-token"] == TOKEN
+
+
+def test_a_secret_holding_a_control_character_is_a_configuration_error(tmp_path: Path) -> None:
+    fake = _fake()
+    with pytest.raises(ConfigError) as caught:
+        pull(_ws(tmp_path), fake, {"BC_TOKEN": "bc-fake\n-token"}, fake.clock)  # type: ignore[arg-type]
+    assert str(caught.value).endswith(
+        "cannot pull:\nsource 'bc': cannot pull, secrets missing:\n  - sources.bc.api.secrets.token: environment "
+        "variable BC_TOKEN holds a control character (a line break, tab or the like) inside its value; set it to "
+        "the store API account access token (X-Auth-Token) alone")
+    assert fake.requests == [] and "bc-fake" not in str(caught.value)

@@ -8,12 +8,17 @@ then from the optional ``secrets_file``. A :class:`Secret` shows its origin, nev
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
 from bridgewatch.config import ApiSettings
 from bridgewatch.errors import ConfigError
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""Characters no credential holds: in a header they stop the request before it is sent (httpx refuses it, which
+read as the vendor being down), in Intacct's XML body they are a different password."""
 
 
 class Secret:
@@ -57,10 +62,15 @@ def resolve_secrets(api: ApiSettings, *, source: str, root: Path, environ: Mappi
         if not name:
             problems.append(f"{where}: name the environment variable holding the {what} "
                             f"(e.g. secrets = {{ {role} = \"{source.upper()}_{role.upper()}\" }})")
-        elif environ.get(name):
-            found[role] = Secret(environ[name], name)
-        elif file_values.get(name):
-            found[role] = Secret(file_values[name], f"{api.secrets_file}:{name}")
+        elif environ.get(name) or file_values.get(name):
+            origin = name if environ.get(name) else f"{api.secrets_file}:{name}"
+            value = (environ.get(name) or file_values[name]).rstrip("\r\n")  # a file's last line break
+            if CONTROL.search(value):
+                held = f"environment variable {name}" if origin == name else f"{name} in {api.secrets_file}"
+                problems.append(f"{where}: {held} holds a control character (a line break, tab or the like) inside "
+                                f"its value; set it to the {what} alone")
+            else:
+                found[role] = Secret(value, origin)
         else:
             also = f" nor in {api.secrets_file}" if api.secrets_file else ""
             problems.append(f"{where}: environment variable {name} is not set{also}; set it to the {what}")

@@ -8,11 +8,13 @@ carries a signature). :func:`redacting_logs` masks log records of every library 
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from bridgewatch.connectors.secrets import Secret
 
@@ -20,6 +22,14 @@ MASK = "***"
 SENSITIVE_PARAM = re.compile(r"token|secret|password|passwd|signature|^sig$|key|session|code|credential", re.I)
 MIN_SECRET = 4
 """Shorter values are not masked (masking every 'a' would make logs unreadable and protects nothing)."""
+
+
+def escaped_forms(value: str) -> set[str]:
+    """``value`` as text, and as it appears escaped: in XML (Intacct's request body), JSON (a saved or echoed body),
+    a ``repr`` (an exception or a debug log: ``Illegal header value b'...'``) and a URL or form (percent-encoded)."""
+    return {value, xml_escape(value), xml_escape(value, {'"': "&quot;", "'": "&apos;"}),
+            json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1], repr(value)[1:-1],
+            repr(value.encode("utf-8", "surrogatepass"))[2:-1], quote(value, safe=""), quote_plus(value, safe="")}
 
 
 class Redactor:
@@ -31,10 +41,10 @@ class Redactor:
             self.add(s)
 
     def add(self, secret: Secret | str) -> None:
-        """Learn one more value to mask (e.g. an access token just obtained)."""
+        """Learn one more value to mask (e.g. an access token just obtained), in every form it may be shown in."""
         value = secret.reveal() if isinstance(secret, Secret) else secret
         if len(value) >= MIN_SECRET:
-            self._values.add(value)
+            self._values |= {v for v in escaped_forms(value) if len(v) >= MIN_SECRET}
 
     def text(self, text: str) -> str:
         """``text`` with every known secret value replaced by ``***`` (longest first)."""

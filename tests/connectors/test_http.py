@@ -132,3 +132,9 @@ def test_a_spent_window_longer_than_the_budget_fails_instead_of_sleeping(tmp_pat
         "source 'bc': BigCommerce asked to wait 3600 s before customers page 2, more than max_wait_seconds (300); "
         "pull again later (nothing pulled yet for this source)")
     assert fake.clock.sleeps == []  # was [3600.0]: the pull slept an hour, holding the workspace's pull lock
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "1e999"])
+def test_a_retry_after_that_is_no_number_of_seconds_is_no_hint(value: str) -> None:
+    """Was nan (time.sleep(nan) raised ValueError: an internal error 'bridgewatch bug') or inf."""
+    assert retry_after({"retry-after": value}) is None

@@ -8,6 +8,7 @@ exponential backoff when there is none. Non-idempotent calls never raise :class:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,9 +38,11 @@ def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> floa
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # nan or inf is no wait anyone can sleep: the backoff applies
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -144,6 +144,8 @@ class ApiSettings(_Frozen):
     page_size: int | None = Field(default=None, ge=1, le=20000)
     lookback_minutes: int = Field(default=60, ge=0)
     """Overlap re-read before the cursor on each refresh, for late writes."""
+    full_every_hours: float = Field(default=168.0, ge=0)
+    """A resource last read in full longer ago than this is read in full again: refreshes see no deletions."""
     timeout_seconds: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=5, ge=1, le=20)
     max_wait_seconds: float = Field(default=300.0, ge=0)

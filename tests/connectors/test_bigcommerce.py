@@ -203,3 +203,23 @@ def pull_status_state(root: Path) -> str:
     from bridgewatch.connectors.state import pull_status
 
     return pull_status(root)["bc"].state
+
+
+def test_a_record_deleted_at_the_vendor_goes_at_the_next_full_read_due(tmp_path: Path) -> None:
+    """Refreshes ask for changes only, and no vendor lists deletions there: customer 2, deleted after the first
+    pull, stayed on disk for good (a scheduled refresh never reads in full), the source fresh. A resource last
+    read in full more than full_every_hours (168) ago is read in full again."""
+    def store(*ids: int) -> FakeBigCommerce:
+        return FakeBigCommerce(clock=FakeClock(), customers=Table("id", [_customer(i) for i in ids]))
+    root = _ws(tmp_path, resources=["customers"])
+    day = datetime(2026, 4, 1, 6, tzinfo=UTC)
+    assert pull(root, store(1, 2, 3), ENV, now=lambda: day).sources[0].modes == {"customers": "full"}
+    later = pull(root, store(1, 3), ENV, now=lambda: day.replace(day=7)).sources[0]
+    assert later.modes == {"customers": "incremental"} and later.notes == []
+    assert later.totals == {"customers": 3}  # customer 2 is still there: nothing said it was deleted
+    due = pull(root, store(1, 3), ENV, now=lambda: day.replace(day=8, hour=7)).sources[0]
+    assert due.modes == {"customers": "full"} and due.totals == {"customers": 2}
+    assert due.notes == ["customers last read in full 2026-04-01T06:00:00+00:00, more than full_every_hours (168) "
+                         "before this pull: read in full, so records deleted or merged away at the vendor go"]
+    ids = read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"].column("customer_id").to_pylist()
+    assert sorted(ids) == ["1", "3"]

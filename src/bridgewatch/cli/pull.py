@@ -61,6 +61,7 @@ def summary_lines(report: Any) -> list[str]:
         lines.append(f"{s.source:<20} ok      fetched {fetched}; {total:,} records on disk; {s.pages} pages, "
                      f"{s.waits} waits ({s.waited_seconds:.1f} s), {s.seconds:.1f} s")
         lines += [f"{'':<20} note    {s.reset}"] if s.reset else []
+        lines += [f"{'':<20} note    {n}" for n in s.notes]
         lines += [f"{'':<20} warning {w}" for w in s.warnings]
     return lines
 

@@ -76,6 +76,8 @@ class SourcePull:
     warnings: list[str] = field(default_factory=list)
     reset: str | None = None
     """Why every resource was pulled in full although ``--full`` was not given (the selection changed)."""
+    notes: list[str] = field(default_factory=list)
+    """Resources read in full because their last full read is older than ``full_every_hours``."""
     pulled_at: str | None = None
     """When the data on disk was pulled (this pull, or the previous one when this failed)."""
 
@@ -239,7 +241,9 @@ def _fetch(plan: _Plan, ctx: Context, store: PageStore, *, full: bool, outcome: 
         started = now()
         cursors = {name: _pull_resource(connector, draft, name, base, full=full or outcome.reset is not None,
                                         outcome=outcome, progress=progress, started=started) for name in resources}
-        return draft.commit(cursors, now().isoformat(), chosen)
+        full_at = {name: started.isoformat() if draft.modes.get(name) == "full" else base.last_full(name)
+                   for name in resources} if base is not None else {name: started.isoformat() for name in resources}
+        return draft.commit(cursors, now().isoformat(), chosen, {k: v for k, v in full_at.items() if v})
     except BaseException:
         draft.abort()
         raise
@@ -277,6 +281,9 @@ def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest
                    outcome: SourcePull, progress: Progress, started: datetime) -> str | None:
     resource = connector.resources[name]
     cursor = None if full or base is None or resource.updated is None else base.cursors.get(name)
+    if cursor and base is not None and (due := _full_due(base, name, started, connector.settings.full_every_hours)):
+        outcome.notes.append(due)
+        cursor = None
     lookback = timedelta(minutes=connector.settings.lookback_minutes)
     since = _utc(datetime.fromisoformat(cursor)) - lookback if cursor else None
     draft.start(name, full=since is None)
@@ -292,6 +299,20 @@ def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest
         progress.page(connector.ctx.source, name, len(page.records))
         newest = _newest(resource, page.records, newest)
     return _cursor(connector, name, newest, started)
+
+
+def _full_due(base: Manifest, resource: str, started: datetime, hours: float) -> str | None:
+    """Why ``resource`` is read in full now although it has a cursor (its last full read is too old), or None.
+
+    No vendor lists deletions among the changes a refresh reads, so a record deleted (or merged into another)
+    at the vendor stays on disk until a full read: an ERP customer deleted since would still count as there.
+    """
+    last = base.last_full(resource)
+    if last is not None and started - _utc(datetime.fromisoformat(last)) <= timedelta(hours=hours):
+        return None
+    when = f"last read in full {last}" if last else "not read in full since bridgewatch began keeping when"
+    return (f"{resource} {when}, more than full_every_hours ({hours:g}) before this pull: read in full, so records "
+            f"deleted or merged away at the vendor go")
 
 
 def _cursor(connector: Connector, resource: str, newest: datetime | None, started: datetime) -> str | None:

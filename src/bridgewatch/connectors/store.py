@@ -57,6 +57,14 @@ class Manifest:
     files: dict[str, FileEntry] = field(default_factory=dict)
     selection: dict[str, Any] | None = None
     """The settings that chose what was pulled (filters, fields, the store); None before they were kept."""
+    full_at: dict[str, str] = field(default_factory=dict)
+    """Per resource, when it was last read in full (the records deleted at the vendor went then)."""
+
+    def last_full(self, resource: str) -> str | None:
+        """When ``resource`` was last read in full (a generation kept before this was recorded: when it was)."""
+        if resource in self.full_at:
+            return self.full_at[resource]
+        return self.pulled_at if self.modes.get(resource) == "full" else None
 
     def totals(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -72,7 +80,7 @@ class Manifest:
         raw = json.loads(path.read_text(encoding="utf-8"))
         files = {n: FileEntry(**e) for n, e in raw.get("files", {}).items()}
         return cls(raw["generation"], raw["pulled_at"], raw.get("cursors", {}), raw.get("modes", {}), files,
-                   raw.get("selection"))
+                   raw.get("selection"), raw.get("full_at", {}))
 
 
 def record_key(resource: Resource, record: Any) -> str:
@@ -261,7 +269,7 @@ class Draft:
         return name
 
     def commit(self, cursors: Mapping[str, str | None], pulled_at: str,
-               selection: Mapping[str, Any] | None = None) -> Manifest:
+               selection: Mapping[str, Any] | None = None, full_at: Mapping[str, str] | None = None) -> Manifest:
         """Carry unchanged pages, drop replaced copies, then swap generations in one rename."""
         rows: list[tuple[str, str, str]] = []
         self._drop_stale(rows)
@@ -272,7 +280,7 @@ class Draft:
             self._carry(rows)
         rows += [(r, k, f) for r, keys in self.keys.items() for k, f in keys.items()]
         manifest = Manifest(self.generation, pulled_at, dict(cursors), dict(self.modes), self.files,
-                            dict(selection) if selection is not None else None)
+                            dict(selection) if selection is not None else None, dict(full_at or {}))
         write_synced(self.folder / MANIFEST, manifest.to_json().encode())
         sync_dir(self.folder)  # pages, links and manifest on disk before any name points at them
         final = self.store.home / f"g{self.generation:06d}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -176,3 +177,22 @@ def test_credentials_written_into_base_url_stay_out_of_the_pull_state_and_errors
         "address than the one asked (https://log.test); it was not followed")
     assert "log-pass-5521" not in failed.error and "k-77af31" not in failed.error
     assert "log-pass-5521" not in (root / ".bridgewatch" / "pulls.json").read_text()
+
+
+def test_a_secret_inside_a_pulled_record_is_masked_in_the_saved_page(tmp_path: Path) -> None:
+    """A log whose event quotes the request that failed, token and all: the page on disk holds *** instead."""
+    events = [{"event_id": "e1", "occurred_at": "2026-04-05T10:00:00Z", "customer_ref": "1", "outcome": "failed",
+               "error": "401 for Authorization: Bearer log-token-1234 (expired?)"},
+              {"event_id": "e2", "occurred_at": "2026-04-05T11:00:00Z", "customer_ref": "2", "outcome": "failed",
+               "error": 'sent {"token": "log-token-1234"}'}]
+    fake = FakeSyncLog(clock=FakeClock(), events=Table("event_id", events), token="log-token-1234")
+    api = {"base_url": "https://log.test/events", "secrets": {"token": "LOG_TOKEN"}}
+    root = workspace(tmp_path, {"log": {"reader": "sync_log", "path": "pulled/log", "api": api}})
+    assert pull(root, fake, {"LOG_TOKEN": "log-token-1234"}).sources[0].ok
+    saved = b"".join(p.read_bytes() for p in (root / "pulled" / "log").iterdir())
+    assert b"log-token-1234" not in saved  # was: both events' text as sent
+    rows = read_back(root, "log", "sync_log").tables["sync_events"]
+    assert sorted(rows.column("event_id").to_pylist()) == ["e1", "e2"]
+    pages = [p for p in (root / "pulled" / "log").iterdir() if p.name.startswith("events-")]
+    [records] = [json.loads(p.read_text())["events"] for p in pages]
+    assert [r["error"] for r in records] == ["401 for Authorization: Bearer *** (expired?)", 'sent {"token": "***"}']

@@ -233,7 +233,7 @@ def _fetch(plan: _Plan, ctx: Context, store: PageStore, *, full: bool, outcome: 
     chosen = selection(plan.spec, plan.options)
     outcome.reset = None if full else _reset(base, chosen)
     connector = plan.connector(ctx)
-    draft = store.begin(base, connector.resources)
+    draft = store.begin(base, connector.resources, ctx.redactor)
     try:
         resources = connector.selected()
         progress.start(plan.name, resources)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgewatch.connectors.base import Page, Resource
+from bridgewatch.connectors.http.redact import Redactor
 from bridgewatch.errors import ConfigError
 
 STATE_DIR = ".bridgewatch"
@@ -157,12 +158,13 @@ class PageStore:
                     shutil.rmtree(child, ignore_errors=True)
         return current
 
-    def begin(self, base: Manifest | None, resources: Mapping[str, Resource]) -> Draft:
+    def begin(self, base: Manifest | None, resources: Mapping[str, Resource],
+              redactor: Redactor | None = None) -> Draft:
         self.home.mkdir(parents=True, exist_ok=True)
         index = Index(self.home / INDEX)
         if base is not None and index.generation() != base.generation:
             index.rebuild(self._dir(base.generation), base, resources)
-        return Draft(self, base, resources, index)
+        return Draft(self, base, resources, index, redactor)
 
     def _dir(self, generation: int) -> Path:
         return self.home / f"g{generation:06d}"
@@ -231,8 +233,10 @@ class Draft:
     """Generation N+1 being written; nothing is visible until :meth:`commit`."""
 
     def __init__(self, store: PageStore, base: Manifest | None, resources: Mapping[str, Resource],
-                 index: Index) -> None:
+                 index: Index, redactor: Redactor | None = None) -> None:
         self.store, self.base, self.resources, self.index = store, base, resources, index
+        self.redactor = redactor
+        """Masks the pull's secrets in any record that holds one (a log quoting the request that failed)."""
         self.generation = (base.generation if base else 0) + 1
         self.folder = store.home / f"g{self.generation:06d}.tmp"
         if self.folder.exists():
@@ -264,7 +268,10 @@ class Draft:
     def _write(self, res: Resource, records: Sequence[Any], scope: str, resource: str) -> str:
         self._seq += 1
         name = f"{resource}-{self.generation:06d}-{self._seq:06d}{res.format.suffix}"
-        write_synced(self.folder / name, res.format.render(records, scope))
+        data = res.format.render(records, scope)
+        if self.redactor is not None and self.redactor.found(data.decode("utf-8", "replace")):
+            data = res.format.render([self.redactor.scrub(r) for r in records], scope)
+        write_synced(self.folder / name, data)
         self.files[name] = FileEntry(resource, scope, len(records))
         return name
 

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape
 
@@ -52,6 +53,21 @@ class Redactor:
             if value in text:
                 text = text.replace(value, MASK)
         return text
+
+    def found(self, text: str) -> bool:
+        """True when ``text`` holds a known secret value (in any of its forms)."""
+        return any(value in text for value in self._values)
+
+    def scrub(self, value: Any) -> Any:
+        """``value`` (a record: dicts, lists, strings...) with every known secret masked in its strings and keys;
+        numbers and the structure are left as they are, so the record stays one its reader reads."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(k) if isinstance(k, str) else k: self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]
+        return value
 
     def url(self, url: str) -> str:
         """A URL safe to log: user info dropped, credential-like query values masked."""

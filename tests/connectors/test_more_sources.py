@@ -18,12 +18,12 @@ BC = f"/v2.0/{TENANT}/production/api/v2.0"
 UK, US = "5b1f2c8e-0001", "5b1f2c8e-0002"
 
 
-def _bc_fake(clock: FakeClock) -> tuple[FakeEntra, FakeOData]:
+def _bc_fake(clock: FakeClock, us_id: str = "c-2") -> tuple[FakeEntra, FakeOData]:
     entra = FakeEntra(clock=clock)
     companies = Table("id", [{"id": UK, "name": "UK01", "systemVersion": "24.0"},
                              {"id": US, "name": "US01", "systemVersion": "24.0"}])
     customers = {UK: [{"id": "c-1", "number": "C00010", "displayName": "Harbour Tools", "blocked": " "}],
-                 US: [{"id": "c-2", "number": "C00010", "displayName": "Bay Supply", "blocked": "All"}]}
+                 US: [{"id": us_id, "number": "C00010", "displayName": "Bay Supply", "blocked": "All"}]}
     collections = {f"{BC}/companies": (companies, None)}
     context = {}
     for company, rows in customers.items():
@@ -196,3 +196,45 @@ def test_a_secret_inside_a_pulled_record_is_masked_in_the_saved_page(tmp_path: P
     pages = [p for p in (root / "pulled" / "log").iterdir() if p.name.startswith("events-")]
     [records] = [json.loads(p.read_text())["events"] for p in pages]
     assert [r["error"] for r in records] == ["401 for Authorization: Bearer *** (expired?)", 'sent {"token": "***"}']
+
+
+def test_business_central_customers_sharing_an_id_across_companies_are_both_kept(tmp_path: Path) -> None:
+    """A company made by copying another keeps its customers' ids (SystemId): the same id in UK01 and US01 is
+    two customers. Keyed by id alone, the later company's copy replaced the earlier's: UK01's customer was
+    dropped from its page and its entity read it as absent, the pull fresh."""
+    clock = FakeClock()
+    entra, odata = _bc_fake(clock, us_id="c-1")
+    api = {**ENTRA, "base_url": "https://api.test", "environment": "production"}
+    root = workspace(tmp_path, {"bc": {"reader": "business_central_api", "path": "pulled/bc", "api": api}},
+                     erp="business_central")
+    handler = route({"login.test": entra, "api.test": odata})
+    assert pull(root, handler, ENV, clock).sources[0].totals == {"companies": 2, "customers": 2}
+    odata.collections[f"{BC}/companies({UK})/customers"][0].put(
+        {"id": "c-1", "number": "C00010", "displayName": "Harbour Tools Ltd", "blocked": " "},
+        datetime(2026, 4, 1, tzinfo=UTC))
+    refreshed = pull(root, handler, ENV, clock).sources[0]
+    assert refreshed.modes == {"companies": "full", "customers": "incremental"}
+    rows = read_back(root, "bc", "business_central_api").tables["erp_customers"]
+    assert sorted(zip(rows.column("legal_entity").to_pylist(), rows.column("name").to_pylist(), strict=True)) == \
+        [("UK01", "Harbour Tools Ltd"), ("US01", "Bay Supply")]
+
+
+def test_an_index_kept_before_scoped_keys_is_rebuilt_so_a_refresh_leaves_no_second_copy(tmp_path: Path) -> None:
+    import sqlite3
+
+    clock = FakeClock()
+    entra, odata = _bc_fake(clock)
+    api = {**ENTRA, "base_url": "https://api.test", "environment": "production"}
+    root = workspace(tmp_path, {"bc": {"reader": "business_central_api", "path": "pulled/bc", "api": api}},
+                     erp="business_central")
+    handler = route({"login.test": entra, "api.test": odata})
+    assert pull(root, handler, ENV, clock).sources[0].ok
+    with sqlite3.connect(root / ".bridgewatch" / "pulls" / "bc" / "index.sqlite") as con:  # as bridgewatch kept it
+        con.execute("UPDATE rec SET key = substr(key, instr(key, '|') + 1) WHERE resource = 'customers'")
+        con.execute("DELETE FROM meta WHERE name = 'version'")
+    odata.collections[f"{BC}/companies({UK})/customers"][0].put(
+        {"id": "c-1", "number": "C00010", "displayName": "Harbour Tools Ltd", "blocked": " "},
+        datetime(2026, 4, 1, tzinfo=UTC))
+    assert pull(root, handler, ENV, clock).sources[0].totals == {"companies": 2, "customers": 2}
+    rows = read_back(root, "bc", "business_central_api").tables["erp_customers"]
+    assert sorted(rows.column("name").to_pylist()) == ["Bay Supply", "Harbour Tools Ltd"]

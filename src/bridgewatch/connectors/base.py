@@ -45,6 +45,9 @@ class Resource:
     """The vendor's change time of a record; None: the vendor has none, so every pull reads it all."""
     b2b: bool = False
     """Pulled only when ``api.b2b`` is set."""
+    scoped: bool = False
+    """The key is unique only within a page's scope: records of two scopes never replace each other (a Business
+    Central company made by copying another keeps its customers' ids)."""
 
 
 @dataclass(frozen=True)

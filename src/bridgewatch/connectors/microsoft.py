@@ -142,7 +142,7 @@ class BusinessCentralConnector(ODataConnector):
                               field_key("id"), None),
         "customers": Resource("customers", JsonPage("value", extra=lambda s: {
             "@odata.context": f"$metadata#companies({s})/customers"}), field_key("id"),
-            iso_time("lastModifiedDateTime")),
+            iso_time("lastModifiedDateTime"), scoped=True),
     }
 
     def scope(self) -> str:

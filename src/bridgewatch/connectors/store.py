@@ -34,6 +34,8 @@ STATE_DIR = ".bridgewatch"
 PULLS_DIR = "pulls"
 MANIFEST = ".pull.json"
 INDEX = "index.sqlite"
+INDEX_VERSION = "2"
+"""2: keys of scoped resources carry their scope (an index of version 1, or none, is rebuilt from the pages)."""
 CHUNK = 500
 GLOB_CHARS = set("*?[")
 
@@ -84,12 +86,13 @@ class Manifest:
                    raw.get("selection"), raw.get("full_at", {}))
 
 
-def record_key(resource: Resource, record: Any) -> str:
-    """The record's key, or a digest of the whole record when it has none."""
+def record_key(resource: Resource, record: Any, scope: str = "") -> str:
+    """The record's key (within its page's scope when the resource's keys are unique only there), or a digest of
+    the whole record when it has none."""
     key = resource.key(record)
-    if key is not None:
-        return key
-    return "sha1:" + hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    if key is None:
+        key = "sha1:" + hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{scope}|{key}" if resource.scoped else key
 
 
 def write_synced(path: Path, data: bytes) -> None:
@@ -162,7 +165,7 @@ class PageStore:
               redactor: Redactor | None = None) -> Draft:
         self.home.mkdir(parents=True, exist_ok=True)
         index = Index(self.home / INDEX)
-        if base is not None and index.generation() != base.generation:
+        if base is not None and (index.generation() != base.generation or index.version() != INDEX_VERSION):
             index.rebuild(self._dir(base.generation), base, resources)
         return Draft(self, base, resources, index, redactor)
 
@@ -194,6 +197,11 @@ class Index:
         row = self.con.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
         return int(row[0]) if row else None
 
+    def version(self) -> str | None:
+        """How its keys are made (:data:`INDEX_VERSION`); an index of another version is rebuilt."""
+        row = self.con.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+        return str(row[0]) if row else None
+
     def files_of(self, resource: str, keys: Sequence[str]) -> dict[str, set[str]]:
         """Page files holding any of ``keys`` → the keys they hold."""
         found: dict[str, set[str]] = {}
@@ -212,6 +220,7 @@ class Index:
                 self.con.execute("DELETE FROM rec WHERE resource = ?", (resource,))
             self.con.executemany("INSERT OR REPLACE INTO rec VALUES (?, ?, ?)", rows)
             self.con.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),))
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (INDEX_VERSION,))
 
     def rebuild(self, folder: Path, manifest: Manifest, resources: Mapping[str, Resource]) -> None:
         """Re-derive the index from the pages of the current generation."""
@@ -220,7 +229,7 @@ class Index:
                 res = resources.get(entry.resource)
                 if res is not None:
                     for record in res.format.parse((folder / name).read_bytes()):
-                        yield entry.resource, record_key(res, record), name
+                        yield entry.resource, record_key(res, record, entry.scope), name
         with self.con:
             self.con.execute("DELETE FROM rec")
         self.apply(manifest.generation, (), rows())
@@ -259,7 +268,7 @@ class Draft:
         name = self._write(res, page.records, page.scope, page.resource)
         keys = self.keys[page.resource]
         for record in page.records:
-            key = record_key(res, record)
+            key = record_key(res, record, page.scope)
             earlier = keys.get(key)
             if earlier is not None:
                 self._stale.setdefault(earlier, set()).add(key)
@@ -311,7 +320,8 @@ class Draft:
             res = self.resources[entry.resource]
             newest = self.keys[entry.resource]
             kept = [r for r in res.format.parse((self.folder / name).read_bytes())
-                    if not (record_key(res, r) in keys and newest.get(record_key(res, r)) != name)]
+                    if not (record_key(res, r, entry.scope) in keys
+                            and newest.get(record_key(res, r, entry.scope)) != name)]
             write_synced(self.folder / name, res.format.render(kept, entry.scope))
             entry.records = len(kept)
 
@@ -334,7 +344,7 @@ class Draft:
 
     def _rewrite(self, path: Path, entry: FileEntry, changed: set[str], rows: list[tuple[str, str, str]]) -> None:
         res = self.resources[entry.resource]
-        kept = [r for r in res.format.parse(path.read_bytes()) if record_key(res, r) not in changed]
+        kept = [r for r in res.format.parse(path.read_bytes()) if record_key(res, r, entry.scope) not in changed]
         if kept:
             name = self._write(res, kept, entry.scope, entry.resource)
-            rows += [(entry.resource, record_key(res, r), name) for r in kept]
+            rows += [(entry.resource, record_key(res, r, entry.scope), name) for r in kept]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -138,3 +139,36 @@ def test_a_spent_window_longer_than_the_budget_fails_instead_of_sleeping(tmp_pat
 def test_a_retry_after_that_is_no_number_of_seconds_is_no_hint(value: str) -> None:
     """Was nan (time.sleep(nan) raised ValueError: an internal error 'bridgewatch bug') or inf."""
     assert retry_after({"retry-after": value}) is None
+
+
+class _Trickle(httpx.SyncByteStream):
+    """A body sent a few bytes at a time, 30 s apart (each wait under the read timeout): never a read timeout."""
+
+    def __init__(self, clock: FakeClock, body: bytes, size: int = 8) -> None:
+        self.clock, self.body, self.size = clock, body, size
+
+    def __iter__(self) -> Iterator[bytes]:
+        for i in range(0, len(self.body), self.size):
+            self.clock.now += 30
+            yield self.body[i:i + self.size]
+
+
+def test_an_answer_that_trickles_in_past_timeout_seconds_times_out(tmp_path: Path, fake: FakeBigCommerce) -> None:
+    """Every read came within timeout_seconds, so the page took 30 s x 8 = 240 s and the pull waited (a server
+    trickling for hours held the pull and its lock that long); the whole answer now has timeout_seconds."""
+    body = b'{"data": [], "meta": {}}'
+    fake.fail(lambda r: httpx.Response(200, headers={"content-type": "application/json"},
+                                       stream=_Trickle(fake.clock, body)), times=99)
+    report = pull(_ws(tmp_path), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].error == (
+        "source 'bc': BigCommerce did not answer for customers page 1 (timed out) after 5 attempts; raise "
+        "timeout_seconds or pull again later (nothing pulled yet for this source)")
+    assert fake.clock.sleeps == [1.0, 2.0, 4.0, 8.0]
+
+
+def test_an_answer_that_arrives_within_timeout_seconds_is_read(tmp_path: Path, fake: FakeBigCommerce) -> None:
+    body = b'{"data": [{"id": 1, "email": "c1@shop.test"}], "meta": {"pagination": {"total_pages": 1}}}'
+    fake.fail(lambda r: httpx.Response(200, headers={"content-type": "application/json"},
+                                       stream=_Trickle(fake.clock, body, len(body) // 2 + 1)))  # 2 reads: 60 s
+    report = pull(_ws(tmp_path), fake, ENV, fake.clock)  # type: ignore[arg-type]
+    assert report.sources[0].fetched == {"customers": 1} and fake.clock.sleeps == []

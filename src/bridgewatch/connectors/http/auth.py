@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 import ssl
+import time
 from collections.abc import Generator, Mapping
 from typing import Any
 
 import httpx
 
+from bridgewatch.connectors.http.client import body_deadline
 from bridgewatch.connectors.http.redact import Redactor
 from bridgewatch.connectors.http.retry import SERVER, THROTTLED, Retry
 from bridgewatch.connectors.secrets import Secret
@@ -136,7 +138,8 @@ class EntraAuth(httpx.Auth):
         if self._app is None:
             import msal
 
-            http = _MsalHttp(httpx.Client(transport=self._transport, timeout=self._timeout, verify=self._verify))
+            http = _MsalHttp(httpx.Client(transport=self._transport, timeout=self._timeout, verify=self._verify,
+                                          event_hooks={"response": [body_deadline(self._timeout, time.monotonic)]}))
             try:
                 self._app = msal.ConfidentialClientApplication(
                     self.client_id, client_credential=self._secret.reveal(), http_client=http,

@@ -12,7 +12,7 @@ import json
 import logging
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -171,7 +171,8 @@ class ApiClient:
         self.clock = clock
         self.events = events or Events()
         self._http = httpx.Client(auth=auth, transport=transport, timeout=httpx.Timeout(timeout),
-                                  headers=headers, follow_redirects=False, verify=verify)
+                                  headers=headers, follow_redirects=False, verify=verify,
+                                  event_hooks={"response": [body_deadline(timeout, clock)]})
 
     def close(self) -> None:
         self._http.close()
@@ -289,6 +290,32 @@ class ApiClient:
         url = str(response.request.url) if response is not None else call.url
         log.info("%s %s %s -> %s (%.0f ms)", self.source, call.method, self.redactor.url(url), outcome,
                  (self.clock() - started) * 1000)
+
+
+class _Deadline(httpx.SyncByteStream):
+    """A response body that must have arrived whole by ``ends`` (each read may still wait the read timeout)."""
+
+    def __init__(self, inner: Any, ends: float, clock: Callable[[], float], request: httpx.Request) -> None:
+        self.inner, self.ends, self.clock, self.request = inner, ends, clock, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            if self.clock() > self.ends:
+                raise httpx.ReadTimeout("the answer did not arrive whole within timeout_seconds", request=self.request)
+            yield chunk
+
+    def close(self) -> None:
+        closing = getattr(self.inner, "close", None)
+        if closing is not None:
+            closing()
+
+
+def body_deadline(seconds: float, clock: Callable[[], float]) -> Callable[[httpx.Response], None]:
+    """An httpx response hook giving the whole body ``seconds`` to arrive: the read timeout alone bounds each read,
+    so a server sending a few bytes every minute held a pull (and the workspace's pull lock) for hours."""
+    def hook(response: httpx.Response) -> None:
+        response.stream = _Deadline(response.stream, clock() + seconds, clock, response.request)
+    return hook
 
 
 def request_id(response: httpx.Response) -> str | None:

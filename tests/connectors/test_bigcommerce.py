@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -223,3 +223,33 @@ def test_a_record_deleted_at_the_vendor_goes_at_the_next_full_read_due(tmp_path:
                          "before this pull: read in full, so records deleted or merged away at the vendor go"]
     ids = read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"].column("customer_id").to_pylist()
     assert sorted(ids) == ["1", "3"]
+
+
+def test_a_change_made_during_a_long_pull_is_read_by_the_next_refresh_when_our_clock_runs_ahead(
+        tmp_path: Path) -> None:
+    """Our clock is 2 hours ahead of the store's (its Date header says so). During a 90-minute pull, customer 1
+    (page 1, already read) changes, then customer 3 (page 2, still to come). The cursor was customer 3's change
+    time, before our (wrong) start time, so the next refresh asked from 30 minutes after customer 1's change:
+    never read again. The cursor is now held to the store's own time at the start."""
+    from email.utils import format_datetime
+
+    start = datetime(2026, 4, 1, 9, tzinfo=UTC)
+    vendor = {"now": start}
+    fake = FakeBigCommerce(clock=FakeClock(), customers=Table("id", [_customer(i) for i in range(1, 5)]))
+
+    def store(request: httpx.Request) -> httpx.Response:
+        response = fake(request)
+        if request.url.params.get("page") == "1" and not request.url.params.get("date_modified:min"):
+            fake.customers.put({**_customer(1), "email": "changed1@shop.test"}, start.replace(minute=1))
+            fake.customers.put({**_customer(3), "email": "changed3@shop.test"}, start.replace(minute=30, hour=10))
+        response.headers["Date"] = format_datetime(vendor["now"], usegmt=True)
+        return response
+    root = _ws(tmp_path, resources=["customers"])
+    ours = timedelta(hours=2)
+    assert pull(root, store, ENV, fake.clock, now=lambda: start + ours).sources[0].ok
+    vendor["now"] = start + timedelta(hours=3)
+    assert pull(root, store, ENV, fake.clock, now=lambda: vendor["now"] + ours).sources[0].ok
+    rows = read_back(root, "bc", "bigcommerce_api").tables["commerce_customers"]
+    emails = dict(zip(rows.column("customer_id").to_pylist(), rows.column("email").to_pylist(), strict=True))
+    assert emails["1"] == "changed1@shop.test"  # was c1@shop.test for good
+    assert emails["3"] == "changed3@shop.test"

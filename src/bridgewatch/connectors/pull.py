@@ -193,12 +193,13 @@ def _pull_source(config: WorkspaceConfig, plan: _Plan, *, full: bool, transport:
 
     assert plan.spec.api is not None
     zone = str(plan.options.get("timezone") or config.workspace.timezone)
+    skew = VendorClock(now)
     ctx = Context(plan.name, plan.spec.api, plan.secrets, plan.options, redactor, zone, transport=transport,
-                  sleep=sleep, clock=clock, events=Events(waited=waited))
+                  sleep=sleep, clock=clock, events=Events(waited=waited, answered=skew.seen))
     store = PageStore(config.root, plan.name, plan.spec.path)
     try:
         with redacting_logs(redactor):
-            manifest = _fetch(plan, ctx, store, full=full, outcome=outcome, progress=progress, now=now)
+            manifest = _fetch(plan, ctx, store, full=full, outcome=outcome, progress=progress, now=now, skew=skew)
         outcome.ok, outcome.totals, outcome.pulled_at = True, manifest.totals(), manifest.pulled_at
         record_attempt(config.root, plan.name, finished=now().isoformat(), error=None)
     except Exception as exc:  # one source's failure, whatever it is, never stops the others
@@ -228,7 +229,7 @@ def _kept(store: PageStore) -> str:
 
 
 def _fetch(plan: _Plan, ctx: Context, store: PageStore, *, full: bool, outcome: SourcePull, progress: Progress,
-           now: Callable[[], datetime]) -> Manifest:
+           now: Callable[[], datetime], skew: VendorClock) -> Manifest:
     base = store.recover()
     chosen = selection(plan.spec, plan.options)
     outcome.reset = None if full else _reset(base, chosen)
@@ -240,7 +241,8 @@ def _fetch(plan: _Plan, ctx: Context, store: PageStore, *, full: bool, outcome: 
         connector.check()
         started = now()
         cursors = {name: _pull_resource(connector, draft, name, base, full=full or outcome.reset is not None,
-                                        outcome=outcome, progress=progress, started=started) for name in resources}
+                                        outcome=outcome, progress=progress, started=started, skew=skew)
+                   for name in resources}
         full_at = {name: started.isoformat() if draft.modes.get(name) == "full" else base.last_full(name)
                    for name in resources} if base is not None else {name: started.isoformat() for name in resources}
         return draft.commit(cursors, now().isoformat(), chosen, {k: v for k, v in full_at.items() if v})
@@ -278,7 +280,7 @@ def _reset(base: Manifest | None, chosen: Mapping[str, Any]) -> str | None:
 
 
 def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest | None, *, full: bool,
-                   outcome: SourcePull, progress: Progress, started: datetime) -> str | None:
+                   outcome: SourcePull, progress: Progress, started: datetime, skew: VendorClock) -> str | None:
     resource = connector.resources[name]
     cursor = None if full or base is None or resource.updated is None else base.cursors.get(name)
     if cursor and base is not None and (due := _full_due(base, name, started, connector.settings.full_every_hours)):
@@ -298,7 +300,7 @@ def _pull_resource(connector: Connector, draft: Draft, name: str, base: Manifest
         outcome.fetched[name] += len(page.records)
         progress.page(connector.ctx.source, name, len(page.records))
         newest = _newest(resource, page.records, newest)
-    return _cursor(connector, name, newest, started)
+    return _cursor(connector, name, newest, skew.at(started))
 
 
 def _full_due(base: Manifest, resource: str, started: datetime, hours: float) -> str | None:
@@ -313,6 +315,35 @@ def _full_due(base: Manifest, resource: str, started: datetime, hours: float) ->
     when = f"last read in full {last}" if last else "not read in full since bridgewatch began keeping when"
     return (f"{resource} {when}, more than full_every_hours ({hours:g}) before this pull: read in full, so records "
             f"deleted or merged away at the vendor go")
+
+
+class VendorClock:
+    """How far behind ours the vendor's clock runs (the ``Date`` of its answers), so that a cursor is never later
+    than the vendor's own time at the pull's start.
+
+    Change times are the vendor's; the pull's start is ours. With our clock ahead, a record changed during a long
+    pull (on a page already read) could be older than the cursor taken from one changed later (read on a later
+    page), yet still before our start: the next refresh asked from after it, and it was never read again.
+    """
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self.now = now
+        self.behind = timedelta(0)
+        """The most the vendor's clock was seen behind ours (never negative: a vendor ahead changes nothing)."""
+
+    def seen(self, response: httpx.Response) -> None:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            said = parsedate_to_datetime(response.headers.get("date", ""))
+        except (TypeError, ValueError):
+            return
+        said = said if said.tzinfo else said.replace(tzinfo=UTC)
+        self.behind = max(self.behind, self.now() - said)
+
+    def at(self, started: datetime) -> datetime:
+        """The vendor's time when the pull started (``started`` is ours)."""
+        return started - self.behind
 
 
 def _cursor(connector: Connector, resource: str, newest: datetime | None, started: datetime) -> str | None:

@@ -63,6 +63,8 @@ class Events:
     """Callbacks a pull's progress display listens to."""
 
     waited: Callable[[float, str], None] = lambda seconds, reason: None
+    answered: Callable[[httpx.Response], None] = lambda response: None
+    """Every response the vendor sent (its ``Date`` tells the vendor's clock)."""
 
 
 class Pacer:
@@ -217,6 +219,7 @@ class ApiClient:
             self._log(call, type(exc).__name__, started)
             raise self._transport_failure(call, NETWORK, f"could not connect ({type(exc).__name__})", exc) from exc
         self._log(call, str(response.status_code), started, response)
+        self.events.answered(response)
         self.pacer.after(response, self.clock())
         self._judge(call, response)
         return response

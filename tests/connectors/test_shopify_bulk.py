@@ -152,3 +152,15 @@ def test_the_result_download_trusts_the_ca_bundle(tmp_path: Path, fake: FakeShop
         [source] = pull_workspace(root, environ=ENV).sources
     assert source.ok, source.error
     assert source.fetched == {"customers": 7}
+
+
+def test_protected_customer_data_returned_as_null_in_a_bulk_result_stops_the_pull(tmp_path: Path) -> None:
+    """The paged route stopped on it; the bulk route saved every customer without name or email, fresh."""
+    fake = FakeShopify(clock=FakeClock())
+    fake.tables["customers"] = Table("id", [{"id": f"gid://shopify/Customer/{i}", "displayName": None,
+                                             "defaultEmailAddress": None} for i in range(1, 4)])
+    [source] = pull(_ws(tmp_path), fake, ENV, fake.clock).sources
+    assert source.error == (
+        "source 'shop': Shopify returned protected customer data as null (every customer came back without name or "
+        "email); in the Partner Dashboard / Dev Dashboard request protected customer data access (level 2: name, "
+        "email, address) for the app, or customers cannot be matched (nothing pulled yet for this source)")

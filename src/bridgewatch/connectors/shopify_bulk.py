@@ -126,6 +126,7 @@ def _download(conn: ShopifyConnector, url: str, resource: str, count: int | None
         conn.ctx.redactor.add(url.split("?", 1)[-1])  # the signature of a signed download
     received = 0
     for page in _lines(conn, url, resource):
+        conn._check_protected(resource, page.records)  # as on the paged route: names and emails came back null
         received += len(page.records)
         yield page
     if count is not None and received < count:

@@ -157,3 +157,10 @@ def test_a_secret_holding_a_control_character_is_a_configuration_error(tmp_path:
         "variable BC_TOKEN holds a control character (a line break, tab or the like) inside its value; set it to "
         "the store API account access token (X-Auth-Token) alone")
     assert fake.requests == [] and "bc-fake" not in str(caught.value)
+
+
+def test_a_short_secret_is_masked_in_messages_but_never_cuts_pulled_records() -> None:
+    redactor = Redactor([Secret("Harbou", "IA_USER"), Secret("log-token-1234", "LOG_TOKEN")])
+    record = {"name": "Harbour Tools", "note": "sent log-token-1234", "id": 7}
+    assert redactor.scrub(record) == {"name": "Harbour Tools", "note": "sent ***", "id": 7}
+    assert redactor.text("sign-in as Harbou refused") == "sign-in as *** refused"

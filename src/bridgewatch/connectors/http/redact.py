@@ -23,6 +23,9 @@ MASK = "***"
 SENSITIVE_PARAM = re.compile(r"token|secret|password|passwd|signature|^sig$|key|session|code|credential", re.I)
 MIN_SECRET = 4
 """Shorter values are not masked (masking every 'a' would make logs unreadable and protects nothing)."""
+MIN_IN_RECORDS = 8
+"""Shorter values are not masked inside pulled records: a 6-letter password would also cut customer names that
+hold it (``Harbou`` in ``Harbour Tools``), changing what the cards match."""
 
 
 def escaped_forms(value: str) -> set[str]:
@@ -49,22 +52,27 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """``text`` with every known secret value replaced by ``***`` (longest first)."""
+        return self._text(text, MIN_SECRET)
+
+    def _text(self, text: str, shortest: int) -> str:
         for value in sorted(self._values, key=len, reverse=True):
-            if value in text:
+            if len(value) >= shortest and value in text:
                 text = text.replace(value, MASK)
         return text
 
     def found(self, text: str) -> bool:
-        """True when ``text`` holds a known secret value (in any of its forms)."""
-        return any(value in text for value in self._values)
+        """True when ``text`` holds a known secret value (in any of its forms) long enough to mask in records."""
+        return any(value in text for value in self._values if len(value) >= MIN_IN_RECORDS)
 
     def scrub(self, value: Any) -> Any:
-        """``value`` (a record: dicts, lists, strings...) with every known secret masked in its strings and keys;
-        numbers and the structure are left as they are, so the record stays one its reader reads."""
+        """``value`` (a record: dicts, lists, strings...) with every known secret of :data:`MIN_IN_RECORDS` or more
+        characters masked in its strings and keys; numbers and the structure are left as they are, so the record
+        stays one its reader reads."""
         if isinstance(value, str):
-            return self.text(value)
+            return self._text(value, MIN_IN_RECORDS)
         if isinstance(value, dict):
-            return {self.text(k) if isinstance(k, str) else k: self.scrub(v) for k, v in value.items()}
+            return {self._text(k, MIN_IN_RECORDS) if isinstance(k, str) else k: self.scrub(v)
+                    for k, v in value.items()}
         if isinstance(value, list):
             return [self.scrub(v) for v in value]
         return value

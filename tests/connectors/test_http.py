@@ -172,3 +172,19 @@ def test_an_answer_that_arrives_within_timeout_seconds_is_read(tmp_path: Path, f
                                        stream=_Trickle(fake.clock, body, len(body) // 2 + 1)))  # 2 reads: 60 s
     report = pull(_ws(tmp_path), fake, ENV, fake.clock)  # type: ignore[arg-type]
     assert report.sources[0].fetched == {"customers": 1} and fake.clock.sleeps == []
+
+
+def test_an_answer_that_cannot_be_decompressed_is_retried_then_fails_as_torn(tmp_path: Path,
+                                                                            fake: FakeBigCommerce) -> None:
+    """A proxy that labels a plain (or cut) body gzip: was an internal error calling itself a bridgewatch bug."""
+    def garbled(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-encoding": "gzip", "content-type": "application/json"},
+                              stream=httpx.ByteStream(b'{"data": []}'))
+    fake.fail(garbled, times=1)
+    assert pull(_ws(tmp_path), fake, ENV, fake.clock).sources[0].fetched == {"customers": 5}  # type: ignore[arg-type]
+    fake.fail(garbled, times=99)
+    report = pull(_ws(tmp_path), fake, ENV, fake.clock, full=True)  # type: ignore[arg-type]
+    assert report.sources[0].error is not None and report.sources[0].error.startswith(
+        "source 'bc': BigCommerce kept failing for customers page 1 (could not be decompressed: the body does not "
+        "match its Content-Encoding; the response may be torn) after 5 attempts; the vendor may be down; pull again "
+        "later (previous data from ")

@@ -150,7 +150,7 @@ def _lines(conn: ShopifyConnector, url: str, resource: str) -> Iterator[Page]:
                 if len(batch) >= BULK_PAGE:
                     yield Page(resource, batch)
                     batch = []
-    except (httpx.TransportError, json.JSONDecodeError) as exc:
+    except (httpx.RequestError, json.JSONDecodeError) as exc:  # the network, or a body that is not its encoding
         raise ConnectorError(f"Shopify's bulk {resource} result broke off while downloading ({type(exc).__name__}); "
                              f"pull again") from None
     if batch:

@@ -148,7 +148,7 @@ class EntraAuth(httpx.Auth):
             except ValueError as exc:  # msal: tenant discovery failed (unknown tenant, wrong authority)
                 raise AuthError(f"Microsoft Entra sign-in failed: tenant {self.tenant} was not found at "
                                 f"{self._authority}; check api.tenant and api.auth_url") from exc
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # the network, or a body that is not its encoding
                 raise ConnectorError(f"could not reach Microsoft Entra at {self._authority} "
                                      f"({type(exc).__name__}); check api.auth_url and the network") from None
             except msal.exceptions.MsalServiceError as exc:  # tenant discovery answered an HTTP error (a 503)
@@ -161,7 +161,7 @@ class EntraAuth(httpx.Auth):
 
         try:
             result = self._application().acquire_token_for_client(scopes=[self.scope])
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise ConnectorError(f"could not reach Microsoft Entra at {self._authority} ({type(exc).__name__}); "
                                  f"check api.auth_url and the network") from None
         except MsalServiceError as exc:  # an HTTP error msal does not read as an OAuth answer (a 503 page)

@@ -218,6 +218,10 @@ class ApiClient:
         except httpx.TransportError as exc:
             self._log(call, type(exc).__name__, started)
             raise self._transport_failure(call, NETWORK, f"could not connect ({type(exc).__name__})", exc) from exc
+        except httpx.DecodingError as exc:  # a body labelled gzip (or br, deflate) that is not, or was cut
+            self._log(call, type(exc).__name__, started)
+            raise self._transport_failure(call, SERVER, "could not be decompressed: the body does not match its "
+                                                        "Content-Encoding; the response may be torn", exc) from exc
         self._log(call, str(response.status_code), started, response)
         self.events.answered(response)
         self.pacer.after(response, self.clock())

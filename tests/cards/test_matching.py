@@ -21,6 +21,25 @@ from .builders import causes, company, erp, ids, sage
     ("DE 123 456 789", "FR", "DE123456789"),
     ("  ", "GB", None),
     (None, "GB", None),
+    # Swiss UID-VAT: the MWST / TVA / IVA suffix names the language, not the number; CHE is the prefix
+    ("CHE-123.456.789 MWST", "CH", "CHE123456789"),
+    ("CHE-123.456.789 TVA", None, "CHE123456789"),
+    ("CHE123456789 IVA", "DE", "CHE123456789"),
+    ("CHE123456789", "CH", "CHE123456789"),
+    ("123.456.789", "CH", "CHE123456789"),
+    ("123.456.789 MWST", "CH", "CHE123456789"),
+    ("CH 123 456 789", None, "CHE123456789"),
+    # Norway: the organisation number with its MVA (VAT-registered) suffix
+    ("NO 123 456 789 MVA", "NO", "NO123456789"),
+    ("123456789MVA", "NO", "NO123456789"),
+    ("NO123456789", None, "NO123456789"),
+    # placeholders a signup form or a master holds instead of a number: no VAT number (every one has digits)
+    ("N/A", "GB", None),
+    ("none", "GB", None),
+    ("TBC", None, None),
+    ("0", "GB", None),
+    ("000 000 000", "GB", None),
+    ("GB000000000", None, None),
 ])
 def test_vat_normalisation(raw: str | None, country: str | None, expected: str | None) -> None:
     got = duckdb.connect().execute(f"SELECT {vat_sql('v', 'c')} FROM (SELECT ?::VARCHAR AS v, ?::VARCHAR AS c)",
@@ -51,6 +70,21 @@ def test_vat_written_differently_is_present(run_card) -> None:  # type: ignore[n
     company(s, "B", vat="GB 987 6543 21")
     result = run_card(s)
     assert ids(result) == ["B"]
+    assert result.scope["present in master (matched on vat)"] == 1
+
+
+def test_placeholder_vat_numbers_do_not_match_each_other(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A trade signup's "N/A" in the VAT field and another customer's "n/a" in the master are no VAT number:
+    read as one (``GBNA``), the absent company looked present, matched to a stranger's record."""
+    s = sage()
+    company(s, "A", vat="N/A")
+    erp(s, "C1", vat_number="n/a", country="GB")
+    company(s, "B", vat="000000000")
+    erp(s, "C2", vat_number="GB 000 000 000", country="GB")
+    company(s, "C", vat="CHE-116.281.710 MWST", country="CH", ship_to="GB")
+    erp(s, "C3", vat_number="116.281.710", country="CH")
+    result = run_card(s)
+    assert ids(result) == ["A", "B"]
     assert result.scope["present in master (matched on vat)"] == 1
 
 

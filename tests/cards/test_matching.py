@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from bridgewatch.matching.normalise import account_ref_sql, email_sql, vat_sql
+from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql, email_sql, vat_sql
 
-from .builders import causes, company, erp, ids, sage
+from .builders import causes, company, d365, erp, ids, sage, shopper
 
 
 @pytest.mark.parametrize(("raw", "country", "expected"), [
@@ -45,6 +45,37 @@ def test_vat_normalisation(raw: str | None, country: str | None, expected: str |
     got = duckdb.connect().execute(f"SELECT {vat_sql('v', 'c')} FROM (SELECT ?::VARCHAR AS v, ?::VARCHAR AS c)",
                                    [raw, country]).fetchone()
     assert got == (expected,)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("7210448301122", "7210448301122"),
+    (" gid://shopify/Customer/7210448301122 ", "7210448301122"),
+    ("gid://shopify/Company/42", "42"),
+    ("7210448301122.0", "7210448301122"),
+    ("12.5", "12.5"),
+    ("C-0001", "C-0001"),
+    ("  ", None),
+])
+def test_external_id_normalisation(raw: str, expected: str | None) -> None:
+    """The commerce id an ERP extension field holds, as the commerce readers key it: a Shopify GID (as
+    GraphQL-based connectors write it) is its number, a whole number written as a float its digits."""
+    got = duckdb.connect().execute(f"SELECT {KEY_SQL['external_id']('v', 'NULL')} FROM (SELECT ?::VARCHAR AS v)",
+                                   [raw]).fetchone()
+    assert got == (expected,)
+
+
+def test_external_id_held_as_a_shopify_gid_is_present(run_card) -> None:  # type: ignore[no-untyped-def]
+    """D365 keeps the Shopify customer id in an extension field as the connector wrote it: a GID, or a float
+    from a pandas export. Read as the id, the customers are present; read as written, all counted absent."""
+    s = d365()
+    s.config["field_map"] = {"d365_customer_master_gap": ["external_id"]}
+    shopper(s, "7210448301122")
+    erp(s, "US-1", system="d365_fo", entity="USTI", external_id="gid://shopify/Customer/7210448301122")
+    shopper(s, "7210448301123")
+    erp(s, "US-2", system="d365_fo", entity="USTI", external_id="7210448301123.0")
+    shopper(s, "7210448301124")
+    result = run_card(s)
+    assert ids(result) == ["7210448301124"]
 
 
 def test_email_and_account_ref_normalisation() -> None:

@@ -5,7 +5,8 @@
   (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
 * account reference and external id: trimmed and cleaned the same way; the reference upper-cased;
   leading zeros and inner punctuation are kept, because ``C-0001`` and ``C0001`` can be different
-  ERP accounts.
+  ERP accounts. An external id written as a Shopify GID (``gid://shopify/Customer/42``) is its number,
+  one written as a float (``42.0``) its digits: the ids the commerce readers key customers by.
 * VAT number: upper-cased, every character that is not a letter or digit removed, then given a
   country prefix when it has none: ``GB 123 4567 89`` and ``123.456.789`` (for a GB customer) are
   both ``GB123456789``. Greece's VAT prefix is ``EL`` (``GR`` is rewritten). Switzerland's is
@@ -61,6 +62,17 @@ def account_ref_sql(col: str) -> str:
     return f"NULLIF(upper({strip_sql(col)}), '')"
 
 
+def external_id_sql(col: str) -> str:
+    """The commerce id in ``col`` as the commerce readers key it: trimmed and cleaned (:func:`strip_sql`); a Shopify
+    GID (``gid://shopify/Customer/7210448301122``, as connectors built on Shopify's GraphQL API store it in an ERP
+    field) is its number, and a whole number written as a float (``7210448301122.0``: a pandas float column) its
+    digits, as the sync-log readers read the same ids."""
+    gid = f"regexp_replace({strip_sql(col)}, '^gid://shopify/[A-Za-z]+/', '')"
+    whole = (f"(CASE WHEN regexp_matches({gid}, '^[0-9]+[.]0+$') THEN regexp_replace({gid}, '[.]0+$', '') "
+             f"ELSE {gid} END)")
+    return f"NULLIF({whole}, '')"
+
+
 def vat_sql(col: str, country: str) -> str:
     """Canonical ``CC+number`` form of the VAT number in ``col`` for a party in ``country``.
 
@@ -89,7 +101,7 @@ def vat_country_sql(vat: str) -> str:
 KEY_SQL = {
     "email": lambda col, country: email_sql(col),
     "account_ref": lambda col, country: account_ref_sql(col),
-    "external_id": lambda col, country: f"NULLIF({strip_sql(col)}, '')",
+    "external_id": lambda col, country: external_id_sql(col),
     "vat": vat_sql,
 }
 """How each key type is normalised: ``KEY_SQL[key](column, country_column)``."""

@@ -33,6 +33,10 @@ from .builders import causes, company, d365, erp, ids, sage, shopper
     ("NO 123 456 789 MVA", "NO", "NO123456789"),
     ("123456789MVA", "NO", "NO123456789"),
     ("NO123456789", None, "NO123456789"),
+    # a label typed with the number into a signup form's field
+    ("VAT No: GB 123 4567 89", None, "GB123456789"),
+    ("VAT Reg. 123456789", "GB", "GB123456789"),
+    ("GB123456789 VAT", None, "GB123456789"),
     # placeholders a signup form or a master holds instead of a number: no VAT number (every one has digits)
     ("N/A", "GB", None),
     ("none", "GB", None),

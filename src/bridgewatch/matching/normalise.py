@@ -12,11 +12,12 @@
   both ``GB123456789``. Greece's VAT prefix is ``EL`` (``GR`` is rewritten). Switzerland's is
   ``CHE`` and Norway's ``NO``, without the suffix that says the number is VAT-registered:
   ``CHE-123.456.789 MWST`` (``TVA``, ``IVA``), ``123.456.789`` for a Swiss customer and
-  ``CH 123 456 789`` are all ``CHE123456789``; ``NO 123 456 789 MVA`` is ``NO123456789``. A value
+  ``CH 123 456 789`` are all ``CHE123456789``; ``NO 123 456 789 MVA`` is ``NO123456789``; a ``VAT``
+  label typed with the number is dropped (``VAT No: GB 123 4567 89``, ``GB123456789 VAT``). A value
   with no digit other than 0 (``N/A``, ``none``, ``TBC``, ``000000000``) is a placeholder, not a
   VAT number: it matches nothing. A number with no prefix and no known country stays bare and only
-  matches another bare number. The number is not checked against its country's check digits: a
-  number written with a typo in one system is a different key, never guessed to be the same.
+  matches another bare number. The number is not validated (its country's check digits): a number
+  that fails them is still a key, matching the same number written on the other side.
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ NO_VAT_COUNTRIES = ("US", "HK", "MO", "KW", "QA", "KY", "BM", "BN")
 """Home countries with no VAT or GST on sales: a seller there has no VAT treatment at stake (``not_applicable``)."""
 
 _PREFIX_RE = "^(" + "|".join(VAT_PREFIXES) + ")"
-_SUFFIX_RE = "(MWST|TVA|IVA|TPV|MVA)$"
+_LABEL_RE = "^VAT(REG(ISTRATION)?)?(NO|NUMBER|ID)?"
+"""A label typed before the number (``VAT No: GB 123 4567 89``, ``VAT Reg. 123456789``): no VAT number starts ``VA``."""
+_SUFFIX_RE = "(MWST|TVA|IVA|TPV|MVA|VAT)$"
 """The Swiss (``CHE-123.456.789 MWST``) or Norwegian (``NO 123 456 789 MVA``) suffix saying the number is
-VAT-registered; no VAT number of any country ends in three or four letters, so it is never a number's own."""
+VAT-registered, or a ``VAT`` label after it; no VAT number of any country ends in three or four letters, so it is
+never a number's own."""
 
 
 INVISIBLE = "\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}"
@@ -76,16 +80,16 @@ def external_id_sql(col: str) -> str:
 def vat_sql(col: str, country: str) -> str:
     """Canonical ``CC+number`` form of the VAT number in ``col`` for a party in ``country``.
 
-    Steps: upper case, letters and digits only; a Swiss (``MWST``, ``TVA``, ``IVA``, ``TPV``) or Norwegian
-    (``MVA``) suffix after the digits dropped (it says the number is VAT-registered, in a language: not part of
-    the number); a Swiss ``CH`` prefix written ``CHE`` (the UID's own); a value without a digit other than 0 is
-    no number (``N/A``, ``none``, ``TBC``, ``000000000``: placeholders, which would match each other) and gives
-    NULL; a number without a prefix takes its party's country's (``EL`` for Greece, ``CHE`` for Switzerland);
-    ``GR`` is rewritten ``EL``. Each step is written once (the suffix and prefixes have no digits, so the digit test
-reads the value as given; the prefix test, the cleaned number's first letters), so a key costs a few regular
-expressions on every engine.
+    Steps: upper case, letters and digits only; a ``VAT`` label before the number (``VAT No:``, ``VAT Reg.``)
+    dropped, and after it a ``VAT`` label or the Swiss (``MWST``, ``TVA``, ``IVA``, ``TPV``) or Norwegian (``MVA``)
+    suffix saying the number is VAT-registered (not part of the number); a Swiss ``CH`` prefix written ``CHE`` (the
+    UID's own); a value without a digit other than 0 is no number (``N/A``, ``none``, ``TBC``, ``000000000``:
+    placeholders, which would match each other) and gives NULL; a number without a prefix takes its party's
+    country's (``EL`` for Greece, ``CHE`` for Switzerland); ``GR`` is rewritten ``EL``. Each step is written once
+    (labels, suffixes and prefixes have no digits, so the digit test reads the value as given), so a key costs a
+    few regular expressions on every engine.
     """
-    bare = f"regexp_replace(upper({col}), '[^A-Z0-9]', '', 'g')"
+    bare = f"regexp_replace(regexp_replace(upper({col}), '[^A-Z0-9]', '', 'g'), '{_LABEL_RE}', '')"
     cleaned = f"regexp_replace(regexp_replace(regexp_replace({bare}, '{_SUFFIX_RE}', ''), '^CHE?', 'CHE'), '^GR', 'EL')"
     prefix = f"(CASE upper({country}) WHEN 'GR' THEN 'EL' WHEN 'CH' THEN 'CHE' ELSE upper({country}) END)"
     own = f"(CASE WHEN {country} IS NULL OR regexp_matches({bare}, '{_PREFIX_RE}') THEN '' ELSE {prefix} END)"

@@ -36,6 +36,7 @@ from bridgewatch.sources.shapes import (
     first,
     jpath,
     js,
+    lookup_sql,
     setting,
     timestamp,
     translate,
@@ -58,6 +59,17 @@ finished, as TimedOut) is a failure, one not yet finished (Suspended) pending.""
 OPERATIONS = {"create": "create", "insert": "create", "add": "create", "update": "update", "upsert": "update",
               "modify": "update", "promote": "promote", "delete": "delete", "remove": "delete", "other": "other"}
 JSON_EXTENSIONS = (".json", ".jsonl", ".ndjson")
+PLATFORMS = {"shopify": "shopify", "shopifyplus": "shopify", "bigcommerce": "bigcommerce",
+             "adobecommerce": "adobe_commerce", "adobe": "adobe_commerce", "magento": "adobe_commerce",
+             "magentocommerce": "adobe_commerce", "magentoopensource": "adobe_commerce"}
+"""A log's platform as people write it, by its letters in lower case (``Adobe Commerce``, ``adobe_commerce``,
+``Magento 2``, ``Big Commerce``, ``Shopify Plus``) → the platform; another value is passed on (and quarantined)."""
+
+
+def platform(field: Field) -> Field:
+    """The platform an event names (:data:`PLATFORMS`), else the value as written, for the canonical check."""
+    letters = f"regexp_replace(lower({field.sql}), '[^a-z]', '', 'g')"
+    return Field(f"COALESCE({lookup_sql(letters, PLATFORMS)}, {field.sql})", field.source, field.hint)
 
 
 def load_mixed(session: Session, paths: Sequence[Path], layout: JsonLayout,
@@ -225,7 +237,7 @@ class SyncLogReader(VendorReader):
         return TableMap("sync_events", source, {
             "source": setting(options["source"]),
             "event_id": whole_number(f["event_id"]),
-            "platform": first(f["platform"], setting(options["platform"])),
+            "platform": platform(first(f["platform"], setting(options["platform"]))),
             "customer_ref": customer_ref(f["customer_ref"]),
             "occurred_at": timestamp(f["occurred_at"]),
             "operation": operation,
@@ -334,7 +346,7 @@ class PowerAutomateFlowRunsReader(VendorReader):
         return TableMap("sync_events", source, {
             "source": const("power_automate"),
             "event_id": first(f["name"], f["flowrunid"]),
-            "platform": setting(options["platform"]),
+            "platform": platform(setting(options["platform"])),
             "customer_ref": customer_ref(ref),
             "occurred_at": timestamp(f["starttime"]),
             "operation": setting(options["operation"]),

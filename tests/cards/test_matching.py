@@ -33,6 +33,10 @@ from .builders import causes, company, d365, erp, ids, sage, shopper
     ("NO 123 456 789 MVA", "NO", "NO123456789"),
     ("123456789MVA", "NO", "NO123456789"),
     ("NO123456789", None, "NO123456789"),
+    # Northern Ireland: XI is the same VAT registration as GB (HMRC keeps one number, the prefix says NI goods)
+    ("XI 123 4567 89", "GB", "GB123456789"),
+    ("xi123456789", None, "GB123456789"),
+    ("123456789", "XI", "GB123456789"),
     # a label typed with the number into a signup form's field
     ("VAT No: GB 123 4567 89", None, "GB123456789"),
     ("VAT Reg. 123456789", "GB", "GB123456789"),
@@ -120,6 +124,18 @@ def test_placeholder_vat_numbers_do_not_match_each_other(run_card) -> None:  # t
     erp(s, "C3", vat_number="116.281.710", country="CH")
     result = run_card(s)
     assert ids(result) == ["A", "B"]
+    assert result.scope["present in master (matched on vat)"] == 1
+
+
+def test_northern_irish_xi_number_matches_the_same_gb_registration(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A Northern Irish buyer gives the storefront its XI number (goods under the NI protocol); the master holds the
+    same registration as GB: one legal entity, present."""
+    s = sage()
+    company(s, "NI", vat="XI 980 7806 84")
+    erp(s, "C1", vat_number="GB980780684", country="GB")
+    company(s, "B", vat="XI 123 4567 89")
+    result = run_card(s)
+    assert ids(result) == ["B"]
     assert result.scope["present in master (matched on vat)"] == 1
 
 

@@ -13,7 +13,9 @@
   ``CHE`` and Norway's ``NO``, without the suffix that says the number is VAT-registered:
   ``CHE-123.456.789 MWST`` (``TVA``, ``IVA``), ``123.456.789`` for a Swiss customer and
   ``CH 123 456 789`` are all ``CHE123456789``; ``NO 123 456 789 MVA`` is ``NO123456789``; a ``VAT``
-  label typed with the number is dropped (``VAT No: GB 123 4567 89``, ``GB123456789 VAT``). A value
+  label typed with the number is dropped (``VAT No: GB 123 4567 89``, ``GB123456789 VAT``).
+  Northern Ireland's ``XI123456789`` is ``GB123456789``: the same registration with the prefix for
+  goods under the NI protocol, one legal entity. A value
   with no digit other than 0 (``N/A``, ``none``, ``TBC``, ``000000000``) is a placeholder, not a
   VAT number: it matches nothing. A number with no prefix and no known country stays bare and only
   matches another bare number. The number is not validated (its country's check digits): a number
@@ -85,13 +87,17 @@ def vat_sql(col: str, country: str) -> str:
     suffix saying the number is VAT-registered (not part of the number); a Swiss ``CH`` prefix written ``CHE`` (the
     UID's own); a value without a digit other than 0 is no number (``N/A``, ``none``, ``TBC``, ``000000000``:
     placeholders, which would match each other) and gives NULL; a number without a prefix takes its party's
-    country's (``EL`` for Greece, ``CHE`` for Switzerland); ``GR`` is rewritten ``EL``. Each step is written once
+    country's (``EL`` for Greece, ``CHE`` for Switzerland); ``GR`` is rewritten ``EL`` and Northern Ireland's
+    ``XI`` ``GB`` (HMRC's one registration: the prefix only says the trader deals in goods under the NI protocol,
+    so ``XI123456789`` and ``GB123456789`` are one legal entity). Each step is written once
     (labels, suffixes and prefixes have no digits, so the digit test reads the value as given), so a key costs a
     few regular expressions on every engine.
     """
     bare = f"regexp_replace(regexp_replace(upper({col}), '[^A-Z0-9]', '', 'g'), '{_LABEL_RE}', '')"
-    cleaned = f"regexp_replace(regexp_replace(regexp_replace({bare}, '{_SUFFIX_RE}', ''), '^CHE?', 'CHE'), '^GR', 'EL')"
-    prefix = f"(CASE upper({country}) WHEN 'GR' THEN 'EL' WHEN 'CH' THEN 'CHE' ELSE upper({country}) END)"
+    unsuffixed = f"regexp_replace({bare}, '{_SUFFIX_RE}', '')"
+    cleaned = f"regexp_replace(regexp_replace(regexp_replace({unsuffixed}, '^CHE?', 'CHE'), '^GR', 'EL'), '^XI', 'GB')"
+    prefix = (f"(CASE upper({country}) WHEN 'GR' THEN 'EL' WHEN 'CH' THEN 'CHE' WHEN 'XI' THEN 'GB' "
+              f"ELSE upper({country}) END)")
     own = f"(CASE WHEN {country} IS NULL OR regexp_matches({bare}, '{_PREFIX_RE}') THEN '' ELSE {prefix} END)"
     return f"(CASE WHEN regexp_matches({col}, '[1-9]') THEN {own} || {cleaned} END)"
 

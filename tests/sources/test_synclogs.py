@@ -462,3 +462,20 @@ def test_a_platform_written_as_its_name_reads_as_the_platform_on_every_log_route
         result = read("sync_log", [tmp_path / log])
         assert [r[0] for r in rows(result, "sync_events", "platform")] == expected
         assert problems(result) == []
+
+
+def test_bc_skipped_records_without_a_table_column_are_read_not_excluded_as_other_tables(tmp_path: Path) -> None:
+    """An export of Shopify Skipped Records whose view hides Table Name cannot say which rows are customers: its
+    rows were all excluded as 'not a customer or company', so the customer the connector skipped showed as never
+    synced. They are read (an order's Shopify Id names no customer), and the file says the column is missing."""
+    (tmp_path / "skipped.csv").write_text(
+        "Entry No.,Shopify Id,Description,Skipped Reason,Created At\n"
+        "1,7210448301122,Ana Pérez,Customer already exists with the same e-mail address.,2026-06-18T11:05:00Z\n")
+    result = read("business_central_connector_log", [tmp_path / "skipped.csv"], company="CRONUS UK")
+    assert rows(result, "sync_events", "customer_ref", "outcome", "rejection_reason") == [
+        ("7210448301122", "skipped", "Customer already exists with the same e-mail address.")]
+    assert accounts(result)[("sync_events", "skipped.csv")] == {
+        "read": 1, "used": 1, "excluded": {}, "quarantined": 0,
+        "notes": ["no Table Name column: every skipped record was read as a customer's or company's (one of an "
+                  "order or product names no customer, so it links to none); add the Table Name column to the "
+                  "page and export it again"]}

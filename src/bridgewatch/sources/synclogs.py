@@ -24,7 +24,7 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json_files, unfinished_queries
-from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, read_head, resolve_columns
 from bridgewatch.sources.shapes import (
     Field,
     Rule,
@@ -398,6 +398,12 @@ SKIPPED = TabularKind("skipped", ("Shopify Id", "Skipped Reason"), {
    dates=True)
 
 
+NO_TABLE = ("no Table Name column: every skipped record was read as a customer's or company's (one of an order or "
+            "product names no customer, so it links to none); add the Table Name column to the page and export it "
+            "again")
+"""The note on a Skipped Records export that does not say which table each record is of."""
+
+
 class BusinessCentralConnectorLogReader(VendorReader):
     """Business Central Shopify connector: the Skipped Records page exported to CSV."""
 
@@ -417,12 +423,16 @@ class BusinessCentralConnectorLogReader(VendorReader):
         head = read_head(session, path, "sync_events", kinds=[SKIPPED])
         if head is not None:
             load_csv(session, path, SKIPPED, head, overrides=options["columns"], date_order=options["date_order"])
+            label = head.label(path)
+            table = resolve_columns(label, SKIPPED, head.header, options["columns"])["table"]
+            if table is None and str(label) not in session.empty:
+                session.note(label, NO_TABLE)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("skipped", list(SKIPPED.columns))
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        table = "lower(COALESCE(r.\"table\", ''))"
+        table = "lower(r.\"table\")"
         return [TableMap("sync_events", "{skipped} AS r", {
             "source": const("bc_shopify_connector"),
             "event_id": whole_number(col("entry", "Entry No.")),
@@ -433,5 +443,6 @@ class BusinessCentralConnectorLogReader(VendorReader):
             "outcome": const("skipped"),
             "rejection_reason": first(col("reason", "Skipped Reason"), col("description")),
             "legal_entity": setting(options["company"]),
-        }, exclude=[(f"NOT (contains({table}, 'customer') OR contains({table}, 'company'))",
+        }, exclude=[(f"regexp_matches({table}, '[a-z]') AND NOT (contains({table}, 'customer') "
+                     f"OR contains({table}, 'company'))",
                      literal("skipped record that is not a customer or company"))])]

@@ -37,6 +37,6 @@ def test_the_card_wide_facts_are_the_stored_summarys(tmp_path: Path, store_url: 
                 for b in summary["by_rejection_reason"]]
     assert [(p.key, p.customers, p.active_orders, p.examples) for p in whole.reasons] == expected == [
         (TEMPLATE, 2, 2, REASONS[:2]),
-        ("Required field <value> is missing.", 1, 1, REASONS[2:])]
+        ("Required field 'DISPLAYCONTACT.COMPANYNAME' is missing.", 1, 1, REASONS[2:])]
     assert marketing.reasons == whole.reasons and marketing.count == 3
     assert [r["company_id"] for r in marketing.top] == ["A01", "A02", "A04"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from bridgewatch.matching.normalise import account_ref_sql, email_sql, vat_sql
+from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql, email_sql, vat_sql
 
-from .builders import causes, company, erp, ids, sage
+from .builders import causes, company, d365, erp, ids, sage, shopper
 
 
 @pytest.mark.parametrize(("raw", "country", "expected"), [
@@ -21,11 +21,69 @@ from .builders import causes, company, erp, ids, sage
     ("DE 123 456 789", "FR", "DE123456789"),
     ("  ", "GB", None),
     (None, "GB", None),
+    # Swiss UID-VAT: the MWST / TVA / IVA suffix names the language, not the number; CHE is the prefix
+    ("CHE-123.456.789 MWST", "CH", "CHE123456789"),
+    ("CHE-123.456.789 TVA", None, "CHE123456789"),
+    ("CHE123456789 IVA", "DE", "CHE123456789"),
+    ("CHE123456789", "CH", "CHE123456789"),
+    ("123.456.789", "CH", "CHE123456789"),
+    ("123.456.789 MWST", "CH", "CHE123456789"),
+    ("CH 123 456 789", None, "CHE123456789"),
+    # Norway: the organisation number with its MVA (VAT-registered) suffix
+    ("NO 123 456 789 MVA", "NO", "NO123456789"),
+    ("123456789MVA", "NO", "NO123456789"),
+    ("NO123456789", None, "NO123456789"),
+    # Northern Ireland: XI is the same VAT registration as GB (HMRC keeps one number, the prefix says NI goods)
+    ("XI 123 4567 89", "GB", "GB123456789"),
+    ("xi123456789", None, "GB123456789"),
+    ("123456789", "XI", "GB123456789"),
+    # a label typed with the number into a signup form's field
+    ("VAT No: GB 123 4567 89", None, "GB123456789"),
+    ("VAT Reg. 123456789", "GB", "GB123456789"),
+    ("GB123456789 VAT", None, "GB123456789"),
+    # placeholders a signup form or a master holds instead of a number: no VAT number (every one has digits)
+    ("N/A", "GB", None),
+    ("none", "GB", None),
+    ("TBC", None, None),
+    ("0", "GB", None),
+    ("000 000 000", "GB", None),
+    ("GB000000000", None, None),
 ])
 def test_vat_normalisation(raw: str | None, country: str | None, expected: str | None) -> None:
     got = duckdb.connect().execute(f"SELECT {vat_sql('v', 'c')} FROM (SELECT ?::VARCHAR AS v, ?::VARCHAR AS c)",
                                    [raw, country]).fetchone()
     assert got == (expected,)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("7210448301122", "7210448301122"),
+    (" gid://shopify/Customer/7210448301122 ", "7210448301122"),
+    ("gid://shopify/Company/42", "42"),
+    ("7210448301122.0", "7210448301122"),
+    ("12.5", "12.5"),
+    ("C-0001", "C-0001"),
+    ("  ", None),
+])
+def test_external_id_normalisation(raw: str, expected: str | None) -> None:
+    """The commerce id an ERP extension field holds, as the commerce readers key it: a Shopify GID (as
+    GraphQL-based connectors write it) is its number, a whole number written as a float its digits."""
+    got = duckdb.connect().execute(f"SELECT {KEY_SQL['external_id']('v', 'NULL')} FROM (SELECT ?::VARCHAR AS v)",
+                                   [raw]).fetchone()
+    assert got == (expected,)
+
+
+def test_external_id_held_as_a_shopify_gid_is_present(run_card) -> None:  # type: ignore[no-untyped-def]
+    """D365 keeps the Shopify customer id in an extension field as the connector wrote it: a GID, or a float
+    from a pandas export. Read as the id, the customers are present; read as written, all counted absent."""
+    s = d365()
+    s.config["field_map"] = {"d365_customer_master_gap": ["external_id"]}
+    shopper(s, "7210448301122")
+    erp(s, "US-1", system="d365_fo", entity="USTI", external_id="gid://shopify/Customer/7210448301122")
+    shopper(s, "7210448301123")
+    erp(s, "US-2", system="d365_fo", entity="USTI", external_id="7210448301123.0")
+    shopper(s, "7210448301124")
+    result = run_card(s)
+    assert ids(result) == ["7210448301124"]
 
 
 def test_email_and_account_ref_normalisation() -> None:
@@ -49,6 +107,33 @@ def test_vat_written_differently_is_present(run_card) -> None:  # type: ignore[n
     company(s, "A", vat="GB 123 4567 89")
     erp(s, "C1", vat_number="123456789", country="GB")
     company(s, "B", vat="GB 987 6543 21")
+    result = run_card(s)
+    assert ids(result) == ["B"]
+    assert result.scope["present in master (matched on vat)"] == 1
+
+
+def test_placeholder_vat_numbers_do_not_match_each_other(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A trade signup's "N/A" in the VAT field and another customer's "n/a" in the master are no VAT number:
+    read as one (``GBNA``), the absent company looked present, matched to a stranger's record."""
+    s = sage()
+    company(s, "A", vat="N/A")
+    erp(s, "C1", vat_number="n/a", country="GB")
+    company(s, "B", vat="000000000")
+    erp(s, "C2", vat_number="GB 000 000 000", country="GB")
+    company(s, "C", vat="CHE-116.281.710 MWST", country="CH", ship_to="GB")
+    erp(s, "C3", vat_number="116.281.710", country="CH")
+    result = run_card(s)
+    assert ids(result) == ["A", "B"]
+    assert result.scope["present in master (matched on vat)"] == 1
+
+
+def test_northern_irish_xi_number_matches_the_same_gb_registration(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A Northern Irish buyer gives the storefront its XI number (goods under the NI protocol); the master holds the
+    same registration as GB: one legal entity, present."""
+    s = sage()
+    company(s, "NI", vat="XI 980 7806 84")
+    erp(s, "C1", vat_number="GB980780684", country="GB")
+    company(s, "B", vat="XI 123 4567 89")
     result = run_card(s)
     assert ids(result) == ["B"]
     assert result.scope["present in master (matched on vat)"] == 1

@@ -82,7 +82,7 @@ def test_rejection_reasons_group_by_template_with_examples(run_card) -> None:  #
         ("BL01001973 Another customer with the ID <id> already exists. [Support ID: <id>]", 2, 2,
          ("BL01001973 Another customer with the ID C-10422 already exists. [Support ID: xF1]",
           "BL01001973 Another customer with the ID C-10500 already exists. [Support ID: xF2]")),
-        ("Required field <value> is missing", 1, 1, ("Required field 'TAXID' is missing",)),
+        ("Required field 'TAXID' is missing", 1, 1, ("Required field 'TAXID' is missing",)),
     ]
     reason = result.to_dict()["by_rejection_reason"][0]
     assert (reason["reason"], reason["template"], len(reason["examples"])) == (

@@ -47,6 +47,8 @@ def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> Non
 TRICKY = [
     (" GB 123 4567 89 ", "GB"), ("gb123456789", None), ("123.456.789", "GB"), ("GR-094259216", "GR"),
     ("094259216", "gr"), ("..--", "DE"), ("", "FR"), (None, "GB"), ("XI 123", None), ("ÄÖ 12", "AT"),
+    ("CHE-116.281.710 MWST", None), ("116.281.710", "CH"), ("NO 123 456 789 MVA", None), ("VAT No: GB 123", None),
+    ("N/A", "GB"), ("000 000", "GB"), ("123", "XI"), ("gid://shopify/Customer/42", None), ("42.0", None),
     ("  Mixed.Case@Example.COM ", None), ("c-0001 ", None),
     ("\u00a0\ufeffBuy\u200ber@Acme.COM\u2003\t", None), ("\u200b c-0001\u00a0", None), ("\u200b\u00a0", None),
 ]

@@ -47,6 +47,11 @@ MESSAGES: list[tuple[str | None, str | None]] = [
      "Customer <value> over credit limit <number> on <date> (<id>)"),
     ("GW-0010 Rate limit exceeded; see https://developer.intacct.com/errors?id=GW-0010",
      "GW-0010 Rate limit exceeded; see <value>"),
+    # F&O names the missing field in single quotes: which field is missing is the reason, never masked
+    ("Field 'Customer group' must be filled in.", "Field 'Customer group' must be filled in."),
+    ("Field 'Sales tax group' must be filled in.", "Field 'Sales tax group' must be filled in."),
+    ("The value 'GBPX' in field 'Currency' is not found in the related table 'Currency'.",
+     "The value <value> in field 'Currency' is not found in the related table <value>."),
     ("   ", None),
     (None, None),
 ]

@@ -445,3 +445,37 @@ def test_a_whole_number_float_from_2_53_on_is_quarantined_not_read_as_an_id(tmp_
               "export the log again")
     assert problems(result) == [("log.json", 1, "customer_ref", "9007199254740992.0", reason),
                                 ("log.json", 3, "customer_ref", "72104483011221230000.0", reason)]
+
+
+def test_a_platform_written_as_its_name_reads_as_the_platform_on_every_log_route(tmp_path: Path) -> None:
+    """A connector writes the platform as people name it (``Adobe Commerce``, ``Magento``, ``Big Commerce``,
+    ``Shopify Plus``): each is the platform, not an unknown value quarantined with the failed create it logs
+    (the customer then showed as never synced)."""
+    names = ["Shopify Plus", "Big Commerce", "Adobe Commerce", "Magento", "adobe-commerce", "Magento 2"]
+    (tmp_path / "log.csv").write_text("event_id,occurred_at,platform,customer_ref,outcome\n" + "".join(
+        f"E{n},2026-06-18T11:0{n}:00Z,{name},10{n},failed\n" for n, name in enumerate(names)))
+    (tmp_path / "log.jsonl").write_text("".join(
+        json.dumps({"event_id": f"J{n}", "occurred_at": f"2026-06-18T11:0{n}:00Z", "platform": name,
+                    "customer_ref": f"10{n}", "outcome": "failed"}) + "\n" for n, name in enumerate(names)))
+    expected = ["shopify", "bigcommerce", "adobe_commerce", "adobe_commerce", "adobe_commerce", "adobe_commerce"]
+    for log in ("log.csv", "log.jsonl"):
+        result = read("sync_log", [tmp_path / log])
+        assert [r[0] for r in rows(result, "sync_events", "platform")] == expected
+        assert problems(result) == []
+
+
+def test_bc_skipped_records_without_a_table_column_are_read_not_excluded_as_other_tables(tmp_path: Path) -> None:
+    """An export of Shopify Skipped Records whose view hides Table Name cannot say which rows are customers: its
+    rows were all excluded as 'not a customer or company', so the customer the connector skipped showed as never
+    synced. They are read (an order's Shopify Id names no customer), and the file says the column is missing."""
+    (tmp_path / "skipped.csv").write_text(
+        "Entry No.,Shopify Id,Description,Skipped Reason,Created At\n"
+        "1,7210448301122,Ana Pérez,Customer already exists with the same e-mail address.,2026-06-18T11:05:00Z\n")
+    result = read("business_central_connector_log", [tmp_path / "skipped.csv"], company="CRONUS UK")
+    assert rows(result, "sync_events", "customer_ref", "outcome", "rejection_reason") == [
+        ("7210448301122", "skipped", "Customer already exists with the same e-mail address.")]
+    assert accounts(result)[("sync_events", "skipped.csv")] == {
+        "read": 1, "used": 1, "excluded": {}, "quarantined": 0,
+        "notes": ["no Table Name column: every skipped record was read as a customer's or company's (one of an "
+                  "order or product names no customer, so it links to none); add the Table Name column to the "
+                  "page and export it again"]}

@@ -5,11 +5,21 @@
   (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
 * account reference and external id: trimmed and cleaned the same way; the reference upper-cased;
   leading zeros and inner punctuation are kept, because ``C-0001`` and ``C0001`` can be different
-  ERP accounts.
+  ERP accounts. An external id written as a Shopify GID (``gid://shopify/Customer/42``) is its number,
+  one written as a float (``42.0``) its digits: the ids the commerce readers key customers by.
 * VAT number: upper-cased, every character that is not a letter or digit removed, then given a
   country prefix when it has none: ``GB 123 4567 89`` and ``123.456.789`` (for a GB customer) are
-  both ``GB123456789``. Greece's VAT prefix is ``EL`` (``GR`` is rewritten). A number with no
-  prefix and no known country stays bare and only matches another bare number.
+  both ``GB123456789``. Greece's VAT prefix is ``EL`` (``GR`` is rewritten). Switzerland's is
+  ``CHE`` and Norway's ``NO``, without the suffix that says the number is VAT-registered:
+  ``CHE-123.456.789 MWST`` (``TVA``, ``IVA``), ``123.456.789`` for a Swiss customer and
+  ``CH 123 456 789`` are all ``CHE123456789``; ``NO 123 456 789 MVA`` is ``NO123456789``; a ``VAT``
+  label typed with the number is dropped (``VAT No: GB 123 4567 89``, ``GB123456789 VAT``).
+  Northern Ireland's ``XI123456789`` is ``GB123456789``: the same registration with the prefix for
+  goods under the NI protocol, one legal entity. A value
+  with no digit other than 0 (``N/A``, ``none``, ``TBC``, ``000000000``) is a placeholder, not a
+  VAT number: it matches nothing. A number with no prefix and no known country stays bare and only
+  matches another bare number. The number is not validated (its country's check digits): a number
+  that fails them is still a key, matching the same number written on the other side.
 """
 
 from __future__ import annotations
@@ -30,6 +40,12 @@ NO_VAT_COUNTRIES = ("US", "HK", "MO", "KW", "QA", "KY", "BM", "BN")
 """Home countries with no VAT or GST on sales: a seller there has no VAT treatment at stake (``not_applicable``)."""
 
 _PREFIX_RE = "^(" + "|".join(VAT_PREFIXES) + ")"
+_LABEL_RE = "^VAT(REG(ISTRATION)?)?(NO|NUMBER|ID)?"
+"""A label typed before the number (``VAT No: GB 123 4567 89``, ``VAT Reg. 123456789``): no VAT number starts ``VA``."""
+_SUFFIX_RE = "(MWST|TVA|IVA|TPV|MVA|VAT)$"
+"""The Swiss (``CHE-123.456.789 MWST``) or Norwegian (``NO 123 456 789 MVA``) suffix saying the number is
+VAT-registered, or a ``VAT`` label after it; no VAT number of any country ends in three or four letters, so it is
+never a number's own."""
 
 
 INVISIBLE = "\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}"
@@ -52,17 +68,38 @@ def account_ref_sql(col: str) -> str:
     return f"NULLIF(upper({strip_sql(col)}), '')"
 
 
+def external_id_sql(col: str) -> str:
+    """The commerce id in ``col`` as the commerce readers key it: trimmed and cleaned (:func:`strip_sql`); a Shopify
+    GID (``gid://shopify/Customer/7210448301122``, as connectors built on Shopify's GraphQL API store it in an ERP
+    field) is its number, and a whole number written as a float (``7210448301122.0``: a pandas float column) its
+    digits, as the sync-log readers read the same ids."""
+    gid = f"regexp_replace({strip_sql(col)}, '^gid://shopify/[A-Za-z]+/', '')"
+    whole = (f"(CASE WHEN regexp_matches({gid}, '^[0-9]+[.]0+$') THEN regexp_replace({gid}, '[.]0+$', '') "
+             f"ELSE {gid} END)")
+    return f"NULLIF({whole}, '')"
+
+
 def vat_sql(col: str, country: str) -> str:
-    """Canonical ``CC+number`` form of the VAT number in ``col`` for a party in ``country``."""
-    bare = f"NULLIF(regexp_replace(upper({col}), '[^A-Z0-9]', '', 'g'), '')"
-    prefix = f"(CASE WHEN upper({country}) = 'GR' THEN 'EL' ELSE upper({country}) END)"
-    return (
-        f"(CASE WHEN {bare} IS NULL THEN NULL "
-        f"WHEN regexp_matches({bare}, '{_PREFIX_RE}') THEN "
-        f"(CASE WHEN substr({bare}, 1, 2) = 'GR' THEN concat('EL', substr({bare}, 3)) ELSE {bare} END) "
-        f"WHEN {country} IS NULL THEN {bare} "
-        f"ELSE concat({prefix}, {bare}) END)"
-    )
+    """Canonical ``CC+number`` form of the VAT number in ``col`` for a party in ``country``.
+
+    Steps: upper case, letters and digits only; a ``VAT`` label before the number (``VAT No:``, ``VAT Reg.``)
+    dropped, and after it a ``VAT`` label or the Swiss (``MWST``, ``TVA``, ``IVA``, ``TPV``) or Norwegian (``MVA``)
+    suffix saying the number is VAT-registered (not part of the number); a Swiss ``CH`` prefix written ``CHE`` (the
+    UID's own); a value without a digit other than 0 is no number (``N/A``, ``none``, ``TBC``, ``000000000``:
+    placeholders, which would match each other) and gives NULL; a number without a prefix takes its party's
+    country's (``EL`` for Greece, ``CHE`` for Switzerland); ``GR`` is rewritten ``EL`` and Northern Ireland's
+    ``XI`` ``GB`` (HMRC's one registration: the prefix only says the trader deals in goods under the NI protocol,
+    so ``XI123456789`` and ``GB123456789`` are one legal entity). Each step is written once
+    (labels, suffixes and prefixes have no digits, so the digit test reads the value as given), so a key costs a
+    few regular expressions on every engine.
+    """
+    bare = f"regexp_replace(regexp_replace(upper({col}), '[^A-Z0-9]', '', 'g'), '{_LABEL_RE}', '')"
+    unsuffixed = f"regexp_replace({bare}, '{_SUFFIX_RE}', '')"
+    cleaned = f"regexp_replace(regexp_replace(regexp_replace({unsuffixed}, '^CHE?', 'CHE'), '^GR', 'EL'), '^XI', 'GB')"
+    prefix = (f"(CASE upper({country}) WHEN 'GR' THEN 'EL' WHEN 'CH' THEN 'CHE' WHEN 'XI' THEN 'GB' "
+              f"ELSE upper({country}) END)")
+    own = f"(CASE WHEN {country} IS NULL OR regexp_matches({bare}, '{_PREFIX_RE}') THEN '' ELSE {prefix} END)"
+    return f"(CASE WHEN regexp_matches({col}, '[1-9]') THEN {own} || {cleaned} END)"
 
 
 def vat_country_sql(vat: str) -> str:
@@ -74,7 +111,7 @@ def vat_country_sql(vat: str) -> str:
 KEY_SQL = {
     "email": lambda col, country: email_sql(col),
     "account_ref": lambda col, country: account_ref_sql(col),
-    "external_id": lambda col, country: f"NULLIF({strip_sql(col)}, '')",
+    "external_id": lambda col, country: external_id_sql(col),
     "vat": vat_sql,
 }
 """How each key type is normalised: ``KEY_SQL[key](column, country_column)``."""

@@ -16,7 +16,9 @@ output):
 6. URLs → ``<value>``;
 7. quoted values: anything in single quotes, typographic quotes, or double quotes unless it is one
    word of letters (``"displayName"`` names a field, and which field is missing is the reason) →
-   ``<value>``;
+   ``<value>``; the first name quoted after the word *field* is kept as written, whatever its quotes
+   (F&O's ``Field 'Customer group' must be filled in.`` and ``Field 'Sales tax group' …`` are two
+   causes, not one ``Field <value> …``);
 8. dates and times (``2026-06-18``, ``2026-06-18T11:05:00Z``, ``06/18/2026 11:05``, ``11:05:00``) →
    ``<date>``;
 9. ids: a token of letters and digits with at least one digit and one letter, joined by ``-`` ``_``
@@ -55,14 +57,24 @@ STEPS: tuple[tuple[str, str], ...] = (
 (Spark) read alike."""
 
 
+FIELD = r"(?i)\bfield\s+('[^']*'|‘[^’]*’|“[^”]*”|\"[^\"]*\")"
+"""A field named in quotes after the word *field* (F&O: ``Field 'Customer group' must be filled in.``): which field
+is missing is the reason, so the first such name is kept as written, whatever its quotes and words."""
+KEPT = "\ue000"
+"""Stands in for the kept field name while the steps run (a private-use character no step matches)."""
+
+
 def reason_template_sql(column: str) -> str:
     """SQL turning the rejection message in ``column`` into its template (NULL stays NULL).
 
     DuckDB dialect; run it on Spark through ``bridgewatch.engine.dialect.SPARK.translate``.
     """
     text = f"trim(regexp_replace(CAST({column} AS VARCHAR), '\\s+', ' ', 'g'))"
+    field = f"regexp_extract({text}, {literal(FIELD)}, 0)"
+    kept = f"(CASE WHEN {field} = '' THEN {text} ELSE replace({text}, {field}, {literal(KEPT)}) END)"
     code = f"regexp_extract({text}, {literal(CODE)}, 1)"
-    masked = f"regexp_replace({text}, {literal(CODE)}, '')"
+    masked = f"regexp_replace({kept}, {literal(CODE)}, '')"
     for pattern, replacement in STEPS:
         masked = f"regexp_replace({masked}, {literal(pattern)}, {literal(replacement)}, 'g')"
-    return f"NULLIF(trim(concat({code}, {masked})), '')"
+    restored = f"(CASE WHEN {field} = '' THEN {masked} ELSE replace({masked}, {literal(KEPT)}, {field}) END)"
+    return f"NULLIF(trim(concat({code}, {restored})), '')"

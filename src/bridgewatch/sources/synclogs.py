@@ -24,7 +24,7 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.dates import local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, TabularKind, load_json_files, unfinished_queries
-from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, read_head
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, read_head, resolve_columns
 from bridgewatch.sources.shapes import (
     Field,
     Rule,
@@ -36,6 +36,7 @@ from bridgewatch.sources.shapes import (
     first,
     jpath,
     js,
+    lookup_sql,
     setting,
     timestamp,
     translate,
@@ -58,6 +59,17 @@ finished, as TimedOut) is a failure, one not yet finished (Suspended) pending.""
 OPERATIONS = {"create": "create", "insert": "create", "add": "create", "update": "update", "upsert": "update",
               "modify": "update", "promote": "promote", "delete": "delete", "remove": "delete", "other": "other"}
 JSON_EXTENSIONS = (".json", ".jsonl", ".ndjson")
+PLATFORMS = {"shopify": "shopify", "shopifyplus": "shopify", "bigcommerce": "bigcommerce",
+             "adobecommerce": "adobe_commerce", "adobe": "adobe_commerce", "magento": "adobe_commerce",
+             "magentocommerce": "adobe_commerce", "magentoopensource": "adobe_commerce"}
+"""A log's platform as people write it, by its letters in lower case (``Adobe Commerce``, ``adobe_commerce``,
+``Magento 2``, ``Big Commerce``, ``Shopify Plus``) → the platform; another value is passed on (and quarantined)."""
+
+
+def platform(field: Field) -> Field:
+    """The platform an event names (:data:`PLATFORMS`), else the value as written, for the canonical check."""
+    letters = f"regexp_replace(lower({field.sql}), '[^a-z]', '', 'g')"
+    return Field(f"COALESCE({lookup_sql(letters, PLATFORMS)}, {field.sql})", field.source, field.hint)
 
 
 def load_mixed(session: Session, paths: Sequence[Path], layout: JsonLayout,
@@ -225,7 +237,7 @@ class SyncLogReader(VendorReader):
         return TableMap("sync_events", source, {
             "source": setting(options["source"]),
             "event_id": whole_number(f["event_id"]),
-            "platform": first(f["platform"], setting(options["platform"])),
+            "platform": platform(first(f["platform"], setting(options["platform"]))),
             "customer_ref": customer_ref(f["customer_ref"]),
             "occurred_at": timestamp(f["occurred_at"]),
             "operation": operation,
@@ -334,7 +346,7 @@ class PowerAutomateFlowRunsReader(VendorReader):
         return TableMap("sync_events", source, {
             "source": const("power_automate"),
             "event_id": first(f["name"], f["flowrunid"]),
-            "platform": setting(options["platform"]),
+            "platform": platform(setting(options["platform"])),
             "customer_ref": customer_ref(ref),
             "occurred_at": timestamp(f["starttime"]),
             "operation": setting(options["operation"]),
@@ -386,6 +398,12 @@ SKIPPED = TabularKind("skipped", ("Shopify Id", "Skipped Reason"), {
    dates=True)
 
 
+NO_TABLE = ("no Table Name column: every skipped record was read as a customer's or company's (one of an order or "
+            "product names no customer, so it links to none); add the Table Name column to the page and export it "
+            "again")
+"""The note on a Skipped Records export that does not say which table each record is of."""
+
+
 class BusinessCentralConnectorLogReader(VendorReader):
     """Business Central Shopify connector: the Skipped Records page exported to CSV."""
 
@@ -405,12 +423,16 @@ class BusinessCentralConnectorLogReader(VendorReader):
         head = read_head(session, path, "sync_events", kinds=[SKIPPED])
         if head is not None:
             load_csv(session, path, SKIPPED, head, overrides=options["columns"], date_order=options["date_order"])
+            label = head.label(path)
+            table = resolve_columns(label, SKIPPED, head.header, options["columns"])["table"]
+            if table is None and str(label) not in session.empty:
+                session.note(label, NO_TABLE)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("skipped", list(SKIPPED.columns))
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
-        table = "lower(COALESCE(r.\"table\", ''))"
+        table = "lower(r.\"table\")"
         return [TableMap("sync_events", "{skipped} AS r", {
             "source": const("bc_shopify_connector"),
             "event_id": whole_number(col("entry", "Entry No.")),
@@ -421,5 +443,6 @@ class BusinessCentralConnectorLogReader(VendorReader):
             "outcome": const("skipped"),
             "rejection_reason": first(col("reason", "Skipped Reason"), col("description")),
             "legal_entity": setting(options["company"]),
-        }, exclude=[(f"NOT (contains({table}, 'customer') OR contains({table}, 'company'))",
+        }, exclude=[(f"regexp_matches({table}, '[a-z]') AND NOT (contains({table}, 'customer') "
+                     f"OR contains({table}, 'company'))",
                      literal("skipped record that is not a customer or company"))])]

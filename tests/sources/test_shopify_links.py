@@ -47,3 +47,24 @@ def test_a_companies_export_without_customer_ids_links_by_email(tmp_path: Path) 
     _, accounts = _load(tmp_path, "admin_csv_contacts_by_email")
     assert accounts[("commerce_customers", "companies_export.csv")]["excluded"] == {
         "company contact: company link applied to the customer from the customers export": 2}
+
+
+def test_orders_export_read_beside_api_customers_links_orders_by_email(tmp_path: Path) -> None:
+    """The orders export names its customer by email only; read in a source of its own beside customers from the
+    API, its orders were all guests (the Sage card counted 0). An email in another case links too; an email no
+    customer has stays a guest; an API order without a customer stays a guest though its email is a customer's."""
+    tables, _ = _load(tmp_path, "graphql_customers_and_csv_orders")
+    orders = {r["order_id"]: r["customer_id"] for r in tables["orders"].to_pylist()}
+    assert orders == {"5551000001": shopify.ANA, "5551000002": shopify.TOM, "5551000003": shopify.TOM,
+                      "5551000004": shopify.LENA, "5551000005": None}
+    export = tmp_path / "exports" / "shopify_csv" / "orders_export.csv"
+    export.write_text(export.read_text(encoding="utf-8").replace("lena@vogel.example", "Lena@Vogel.EXAMPLE"),
+                      encoding="utf-8")
+    api = tmp_path / "exports" / "shopify_gql" / "orders.json"
+    api.write_text('{"data": {"orders": {"nodes": [{"id": "gid://shopify/Order/5551000099", "createdAt": '
+                   '"2026-06-19T10:00:00Z", "displayFinancialStatus": "PAID", "email": "tom@widgets.example", '
+                   '"customer": null, "totalPriceSet": {"shopMoney": {"amount": "9.00", "currencyCode": "GBP"}}}], '
+                   '"pageInfo": {"hasNextPage": false}}}}', encoding="utf-8")
+    tables, _ = load_sources(load_config(tmp_path), on_bad_row=OnBadRow.QUARANTINE)
+    orders = {r["order_id"]: r["customer_id"] for r in tables["orders"].to_pylist()}
+    assert (orders["5551000004"], orders["5551000005"], orders["5551000099"]) == (shopify.LENA, None, None)

@@ -50,7 +50,33 @@ def combine(results: Sequence[ReadResult]) -> ReadResult:
     for name, chunks in parts.items():
         table = pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0]
         tables[name] = _merge(TABLES_BY_NAME[name], table, accounts)
-    return ReadResult(tables, accounts, [w for r in results for w in r.warnings])
+    linked = frozenset().union(*(r.email_linked for r in results))
+    _link_by_email(tables, linked)
+    return ReadResult(tables, accounts, [w for r in results for w in r.warnings], linked)
+
+
+def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str]) -> None:
+    """Orders of ``files`` (which name their customer by email only) that their reader linked to no customer take
+    the customer of the same platform with that email (any case; of several, the least id, as the reader's own
+    link does), from whichever source read it: the Shopify orders export read beside customers from the API."""
+    orders, customers = tables.get("orders"), tables.get("commerce_customers")
+    if not files or orders is None or customers is None or not orders.num_rows or not customers.num_rows:
+        return
+    con = local_connection()
+    try:
+        con.register("o", orders.append_column("__i", positions(orders.num_rows)))
+        con.register("c", customers)
+        con.register("f", pa.table({"file": pa.array(sorted(files), pa.string())}))
+        linked = arrow_of(con, """
+            SELECT o.* EXCLUDE (__i) REPLACE (COALESCE(o.customer_id, CASE WHEN o.source_file IN (SELECT file FROM f)
+                                                                      THEN e.cid END) AS customer_id)
+            FROM o LEFT JOIN (SELECT platform, lower(trim(email)) AS e, min(customer_id) AS cid FROM c
+                              WHERE trim(email) <> '' GROUP BY 1, 2) AS e
+              ON e.platform = o.platform AND e.e = lower(trim(o.email))
+            ORDER BY o.__i""", orders.num_rows)
+    finally:
+        con.close()
+    tables["orders"] = linked.cast(orders.schema)
 
 
 def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:

@@ -14,12 +14,14 @@ so an orders-only workspace still matches by email.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridgewatch.sources.base import Option
+import pyarrow.compute as pc
+
+from bridgewatch.sources.base import Option, ReadContext, ReadResult
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
@@ -105,6 +107,16 @@ class ShopifyCsvReader(VendorReader):
         "columns": Option({}, "Header overrides: internal column name → header in your file; also maps any "
                               "customers-export column to vat, account_ref or external_id."),
     }
+
+    def read(self, paths: Sequence[Path], context: ReadContext) -> ReadResult:
+        """The exports read; the orders files marked as naming their customer by email only, so an order whose
+        email no customer of this source has is linked to a customer another source reads (the API's)."""
+        result = super().read(paths, context)
+        orders = result.tables.get("orders")
+        if orders is not None and orders.num_rows:
+            files = pc.unique(orders.column("source_file").drop_null()).to_pylist()
+            result.email_linked = result.email_linked | frozenset(files)
+        return result
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         kinds = [self._kind(k, options) for k in KINDS]

@@ -51,28 +51,51 @@ def combine(results: Sequence[ReadResult]) -> ReadResult:
         table = pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0]
         tables[name] = _merge(TABLES_BY_NAME[name], table, accounts)
     linked = frozenset().union(*(r.email_linked for r in results))
-    _link_by_email(tables, linked)
-    return ReadResult(tables, accounts, [w for r in results for w in r.warnings], linked)
+    shipped = frozenset().union(*(r.ship_to_from_customer for r in results))
+    _link_by_email(tables, linked, shipped)
+    return ReadResult(tables, accounts, [w for r in results for w in r.warnings], linked, shipped)
 
 
-def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str]) -> None:
-    """Orders of ``files`` (which name their customer by email only) that their reader linked to no customer take
-    the customer of the same platform with that email (any case; of several, the least id, as the reader's own
-    link does), from whichever source read it: the Shopify orders export read beside customers from the API."""
+def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: frozenset[str] = frozenset()) -> None:
+    """Orders linked to their customer by email across sources, where a route keys one side by email only.
+
+    * An order of ``files`` (whose export names its customer by email only: the Shopify orders export, an Adobe
+      Commerce orders grid read without a customers export) that its reader linked to no customer takes the
+      customer of the same platform with that email (any case; of several, the least id, as the readers' own
+      links do), from whichever source read it: such an export read beside customers from the API. An order of
+      ``shipped`` (an export without ship-to countries) linked so takes the customer's country as its ship-to.
+    * An order whose customer id names no customer of its platform takes the customer keyed by the order's email
+      (a route without customer ids, as the Adobe Commerce Data Transfer export, keys customers by email): API
+      orders read beside such customers. A customer with an id of its own is never matched so.
+    """
     orders, customers = tables.get("orders"), tables.get("commerce_customers")
-    if not files or orders is None or customers is None or not orders.num_rows or not customers.num_rows:
+    if orders is None or customers is None or not orders.num_rows or not customers.num_rows:
+        return
+    ids, emails = customers.column("customer_id"), customers.column("email")
+    keyed = pc.any(pc.equal(ids, pc.utf8_lower(pc.utf8_trim_whitespace(emails)))).as_py()
+    if not files and not keyed:
         return
     con = local_connection()
     try:
         con.register("o", orders.append_column("__i", positions(orders.num_rows)))
         con.register("c", customers)
         con.register("f", pa.table({"file": pa.array(sorted(files), pa.string())}))
+        con.register("s", pa.table({"file": pa.array(sorted(shipped), pa.string())}))
         linked = arrow_of(con, """
-            SELECT o.* EXCLUDE (__i) REPLACE (COALESCE(o.customer_id, CASE WHEN o.source_file IN (SELECT file FROM f)
-                                                                      THEN e.cid END) AS customer_id)
-            FROM o LEFT JOIN (SELECT platform, lower(trim(email)) AS e, min(customer_id) AS cid FROM c
-                              WHERE trim(email) <> '' GROUP BY 1, 2) AS e
-              ON e.platform = o.platform AND e.e = lower(trim(o.email))
+            WITH e AS (SELECT platform, lower(trim(email)) AS e, min(customer_id) AS cid,
+                              arg_min(country, customer_id) AS country,
+                              min(customer_id) FILTER (WHERE customer_id = lower(trim(email))) AS keyed
+                       FROM c WHERE trim(email) <> '' GROUP BY 1, 2),
+                 k AS (SELECT DISTINCT platform, customer_id FROM c)
+            SELECT o.* EXCLUDE (__i) REPLACE (CASE
+                       WHEN o.customer_id IS NULL AND o.source_file IN (SELECT file FROM f) THEN e.cid
+                       WHEN o.customer_id IS NOT NULL AND k.customer_id IS NULL THEN COALESCE(e.keyed, o.customer_id)
+                       ELSE o.customer_id END AS customer_id,
+                   CASE WHEN o.customer_id IS NULL AND o.ship_to_country IS NULL AND e.cid IS NOT NULL
+                             AND o.source_file IN (SELECT file FROM s) THEN e.country
+                        ELSE o.ship_to_country END AS ship_to_country)
+            FROM o LEFT JOIN e ON e.platform = o.platform AND e.e = lower(trim(o.email))
+            LEFT JOIN k ON k.platform = o.platform AND k.customer_id = o.customer_id
             ORDER BY o.__i""", orders.num_rows)
     finally:
         con.close()

@@ -71,10 +71,13 @@ def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: 
     orders, customers = tables.get("orders"), tables.get("commerce_customers")
     if orders is None or customers is None or not orders.num_rows or not customers.num_rows:
         return
-    ids, emails = customers.column("customer_id"), customers.column("email")
-    keyed = pc.any(pc.equal(ids, pc.utf8_lower(pc.utf8_trim_whitespace(emails)))).as_py()
-    if not files and not keyed:
-        return
+    ids, emails, named = customers.column("customer_id"), customers.column("email"), orders.column("customer_id")
+    unlinked = bool(files) and pc.any(pc.and_(pc.is_null(named), pc.is_in(
+        orders.column("source_file"), value_set=pa.array(sorted(files), pa.string())))).as_py()
+    stranger = pc.any(pc.equal(ids, pc.utf8_lower(pc.utf8_trim_whitespace(emails)))).as_py() and pc.any(
+        pc.and_(pc.is_valid(named), pc.invert(pc.is_in(named, value_set=pc.unique(ids))))).as_py()
+    if not unlinked and not stranger:
+        return  # the usual case: every order linked as its reader linked it, nothing to look up
     con = local_connection()
     try:
         con.register("o", orders.append_column("__i", positions(orders.num_rows)))

@@ -240,10 +240,18 @@ def data_transfer_customers_and_api_orders(exports: Path, s: Scenario) -> Source
     return {**sources, "api": _api_source()["shop"]}
 
 
+def data_transfer_api_orders_id_log(exports: Path, s: Scenario) -> Sources:
+    """``data_transfer_customers_and_api_orders`` with the connector's log naming customers by entity id, as a
+    connector reading the REST API logs them: the REST orders say which email an entity id has."""
+    sources = data_transfer_customers_and_api_orders(exports, s)
+    return {**sources, **vf._connector_log(exports, "connector", rows(s, "sync_events"))}
+
+
 ROUTES = {"api_search": api_search, "api_single_records": api_single_records,
           "api_customers_and_grid_orders": api_customers_and_grid_orders}
 """Routes whose customer ids are Adobe's entity ids."""
 EMAIL_ROUTES = {"data_transfer_csv": data_transfer_csv, "grid_excel_xml": grid_excel_xml,
                 "admin_grids_csv": admin_grids_csv, "admin_grids_excel_xml": admin_grids_excel_xml,
-                "data_transfer_customers_and_api_orders": data_transfer_customers_and_api_orders}
+                "data_transfer_customers_and_api_orders": data_transfer_customers_and_api_orders,
+                "data_transfer_api_orders_id_log": data_transfer_api_orders_id_log}
 """Admin export routes, which key customers by email: compared to the canonical cards through :func:`by_email`."""

@@ -126,3 +126,16 @@ def test_rest_orders_read_beside_the_data_transfer_customers_link_by_email(tmp_p
     assert _orders_of(tmp_path, "data_transfer_customers_and_api_orders") == [
         ("000008812", "mshaw@widgets.example", "DE"), ("000008813", None, None),
         ("000008814", "k.ode@mail.example", "AT"), ("000008815", "lena@mail.example", "DE")]
+
+
+def test_a_log_naming_entity_ids_beside_data_transfer_customers_follows_the_rest_orders(tmp_path: Path) -> None:
+    """The connector logs the REST entity id (13); the Data Transfer customers are keyed by email: the REST orders
+    say entity 13 is k.ode@mail.example, so the failed create is that customer's (it was read as never synced). An
+    id no order re-keyed (99) is left as logged."""
+    root = write_route(routes_adobe.scenario(), tmp_path, routes_adobe.data_transfer_api_orders_id_log)
+    log = root / "exports" / "synclogs" / "connector_log.csv"
+    log.write_text(log.read_text(encoding="utf-8") + "E99,2026-06-18T10:00:00Z,adobe_commerce,99,create,failed,x,,\n",
+                   encoding="utf-8")
+    tables, _ = load_sources(load_config(root), on_bad_row=OnBadRow.QUARANTINE)
+    assert [(r["customer_ref"], r["outcome"]) for r in tables["sync_events"].to_pylist()] == [
+        ("k.ode@mail.example", "failed"), ("99", "failed")]

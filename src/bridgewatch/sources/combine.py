@@ -66,7 +66,9 @@ def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: 
       ``shipped`` (an export without ship-to countries) linked so takes the customer's country as its ship-to.
     * An order whose customer id names no customer of its platform takes the customer keyed by the order's email
       (a route without customer ids, as the Adobe Commerce Data Transfer export, keys customers by email): API
-      orders read beside such customers. A customer with an id of its own is never matched so.
+      orders read beside such customers. A customer with an id of its own is never matched so. A sync-log event
+      naming no customer or company by the id such orders gave (the entity id a connector reading the API logs)
+      is about the customer they were linked to (when that id went to one customer only).
     """
     orders, customers = tables.get("orders"), tables.get("commerce_customers")
     if orders is None or customers is None or not orders.num_rows or not customers.num_rows:
@@ -100,9 +102,38 @@ def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: 
             FROM o LEFT JOIN e ON e.platform = o.platform AND e.e = lower(trim(o.email))
             LEFT JOIN k ON k.platform = o.platform AND k.customer_id = o.customer_id
             ORDER BY o.__i""", orders.num_rows)
+        events = tables.get("sync_events")
+        if stranger and events is not None and events.num_rows:
+            tables["sync_events"] = _rekey_events(con, tables, linked, events)
     finally:
         con.close()
     tables["orders"] = linked.cast(orders.schema)
+
+
+def _rekey_events(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], linked: pa.Table,
+                  events: pa.Table) -> pa.Table:
+    """Sync events naming, by an id no customer or company has, a customer the orders re-keyed to another id
+    (the orders ``o`` as read, ``linked`` after :func:`_link_by_email`)."""
+    companies = tables.get("companies")
+    con.register("l", linked)
+    con.register("ev", events.append_column("__i", positions(events.num_rows)))
+    con.register("co", companies if companies is not None else pa.table({"platform": pa.array([], pa.string()),
+                                                                          "company_id": pa.array([], pa.string())}))
+    moved = arrow_of(con, """
+        WITH moved AS (
+            SELECT o.platform, o.customer_id AS old, min(l.customer_id) AS new
+            FROM o JOIN l ON l.platform = o.platform AND l.order_id = o.order_id
+            WHERE o.customer_id IS NOT NULL AND l.customer_id <> o.customer_id
+            GROUP BY 1, 2 HAVING count(DISTINCT l.customer_id) = 1),
+        known AS (SELECT customer_id AS ref FROM c UNION SELECT company_id FROM co),
+        target AS (
+            SELECT ev.__i, CASE WHEN count(DISTINCT m.new) = 1 THEN min(m.new) END AS new
+            FROM ev JOIN moved AS m ON m.old = ev.customer_ref AND (ev.platform IS NULL OR m.platform = ev.platform)
+            WHERE ev.customer_ref NOT IN (SELECT ref FROM known WHERE ref IS NOT NULL)
+            GROUP BY ev.__i)
+        SELECT ev.* EXCLUDE (__i) REPLACE (COALESCE(t.new, ev.customer_ref) AS customer_ref)
+        FROM ev LEFT JOIN target AS t ON t.__i = ev.__i ORDER BY ev.__i""", events.num_rows)
+    return moved.cast(events.schema)
 
 
 def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:

@@ -46,14 +46,58 @@ def combine(results: Sequence[ReadResult]) -> ReadResult:
     for r in results:
         for name, table in r.tables.items():
             parts.setdefault(name, []).append(table)
-    tables = {}
-    for name, chunks in parts.items():
-        table = pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0]
-        tables[name] = _merge(TABLES_BY_NAME[name], table, accounts)
+    tables = {name: pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0] for name, chunks in parts.items()}
+    _adopt_ids(tables)
+    tables = {name: _merge(TABLES_BY_NAME[name], table, accounts) for name, table in tables.items()}
     linked = frozenset().union(*(r.email_linked for r in results))
     shipped = frozenset().union(*(r.ship_to_from_customer for r in results))
     _link_by_email(tables, linked, shipped)
     return ReadResult(tables, accounts, [w for r in results for w in r.warnings], linked, shipped)
+
+
+def _adopt_ids(tables: dict[str, pa.Table]) -> None:
+    """A customer keyed by its email (a route without customer ids: the Adobe Commerce Data Transfer export, an
+    old Shopify customers export, ``email_as_customer_id``) is the customer of the same platform with that email
+    and an id of its own (of several, the least), when another source reads one: its rows, the orders and the
+    sync-log events naming it take that id, so it is merged into that customer (its file counting it as a
+    ``duplicate``) instead of standing beside it as a second customer holding the orders without the id's
+    company link, B2B flag or keys."""
+    customers = tables.get("commerce_customers")
+    if customers is None or not customers.num_rows:
+        return
+    ids, emails = customers.column("customer_id"), pc.utf8_lower(pc.utf8_trim_whitespace(customers.column("email")))
+    keyed = pc.fill_null(pc.equal(ids, emails), False)
+    if not pc.any(keyed).as_py() or not pc.any(pc.and_(pc.invert(keyed), pc.is_valid(emails))).as_py():
+        return  # the usual case: no customer keyed by email, or none with an id to take
+    con = local_connection()
+    try:
+        con.register("c", customers)
+        moved = arrow_of(con, """
+            WITH owned AS (SELECT platform, lower(trim(email)) AS e, min(customer_id) AS id FROM c
+                           WHERE trim(email) <> '' AND customer_id <> lower(trim(email)) GROUP BY 1, 2)
+            SELECT DISTINCT c.platform, c.customer_id AS old, owned.id AS new
+            FROM c JOIN owned ON owned.platform = c.platform AND owned.e = c.customer_id
+            WHERE c.customer_id = lower(trim(c.email))""")
+        if not moved.num_rows:
+            return
+        con.register("m", moved)
+        for name, column in (("commerce_customers", "customer_id"), ("orders", "customer_id"),
+                             ("sync_events", "customer_ref")):
+            table = tables.get(name)
+            if table is None or not table.num_rows:
+                continue
+            con.register("t", table.append_column("__i", positions(table.num_rows)))
+            platform = "(t.platform IS NULL OR m.platform = t.platform)" if name == "sync_events" \
+                else "m.platform = t.platform"
+            tables[name] = arrow_of(con, f"""
+                SELECT t.* EXCLUDE (__i) REPLACE (COALESCE(n.new, t."{column}") AS "{column}")
+                FROM t LEFT JOIN (SELECT t.__i, CASE WHEN count(DISTINCT m.new) = 1 THEN min(m.new) END AS new
+                                  FROM t JOIN m ON m.old = t."{column}" AND {platform} GROUP BY t.__i) AS n
+                  ON n.__i = t.__i
+                ORDER BY t.__i""", table.num_rows).cast(table.schema)
+            con.unregister("t")
+    finally:
+        con.close()
 
 
 def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: frozenset[str] = frozenset()) -> None:

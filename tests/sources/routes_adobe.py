@@ -217,8 +217,41 @@ def by_email(s: Scenario, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for card in cards]
 
 
-ROUTES = {"api_search": api_search, "api_single_records": api_single_records}
+def api_customers_and_grid_orders(exports: Path, s: Scenario) -> Sources:
+    """Customers from the REST search (one source) + the Sales → Orders grid CSV (another source, without a
+    customers export): the grid names its customer by email only, matched to the REST customers, whose address
+    country stands in for the grid's missing ship-to country."""
+    sources = api_search(exports, s)
+    (exports / "adobe" / "orders_search.json").unlink()
+    admin_grids_csv(exports, s)
+    (exports / "adobe_grids" / "customer_listing.csv").unlink()
+    return {**sources, "grid": {"reader": "adobe_commerce_csv", "path": "exports/adobe_grids/sales_order_grid.csv",
+                                "options": {"timezone": "Europe/Berlin"}}}
+
+
+def data_transfer_customers_and_api_orders(exports: Path, s: Scenario) -> Sources:
+    """The Data Transfer customers and addresses (one source, customers keyed by email) + the REST orders search
+    (another source), whose customer ids name no customer of that export: matched by the orders' email."""
+    sources = data_transfer_csv(exports, s)
+    (exports / "adobe_csv" / "orders_grid.csv").unlink()
+    orders = [_order(o) for o in rows(s, "orders")]
+    write_json(exports / "adobe" / "orders_search.json", {"items": orders, "search_criteria": {"page_size": 300},
+                                                          "total_count": len(orders)})
+    return {**sources, "api": _api_source()["shop"]}
+
+
+def data_transfer_api_orders_id_log(exports: Path, s: Scenario) -> Sources:
+    """``data_transfer_customers_and_api_orders`` with the connector's log naming customers by entity id, as a
+    connector reading the REST API logs them: the REST orders say which email an entity id has."""
+    sources = data_transfer_customers_and_api_orders(exports, s)
+    return {**sources, **vf._connector_log(exports, "connector", rows(s, "sync_events"))}
+
+
+ROUTES = {"api_search": api_search, "api_single_records": api_single_records,
+          "api_customers_and_grid_orders": api_customers_and_grid_orders}
 """Routes whose customer ids are Adobe's entity ids."""
 EMAIL_ROUTES = {"data_transfer_csv": data_transfer_csv, "grid_excel_xml": grid_excel_xml,
-                "admin_grids_csv": admin_grids_csv, "admin_grids_excel_xml": admin_grids_excel_xml}
+                "admin_grids_csv": admin_grids_csv, "admin_grids_excel_xml": admin_grids_excel_xml,
+                "data_transfer_customers_and_api_orders": data_transfer_customers_and_api_orders,
+                "data_transfer_api_orders_id_log": data_transfer_api_orders_id_log}
 """Admin export routes, which key customers by email: compared to the canonical cards through :func:`by_email`."""

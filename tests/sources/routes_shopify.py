@@ -279,7 +279,17 @@ def csv_and_graphql_companies(exports: Path, s: Scenario) -> Sources:
             "companies": {"reader": "shopify_api", "path": companies}}
 
 
-ROUTES = {"graphql": graphql, "bulk_jsonl": bulk, "bulk_customer_orders": bulk_customer_orders,
+def graphql_customers_and_csv_orders(exports: Path, s: Scenario) -> Sources:
+    """GraphQL customers and companies pages (one source) + the admin orders CSV export (another source, without
+    a customers export): the orders export names its customer by email only, matched to the pages' customers."""
+    sources = graphql(exports, s)
+    (exports / "shopify_gql" / "orders.json").unlink()
+    _csv_orders(exports, s)
+    return {**sources, "orders": {"reader": "shopify_csv", "path": "exports/shopify_csv/orders_export.csv"}}
+
+
+ROUTES = {"graphql": graphql, "graphql_customers_and_csv_orders": graphql_customers_and_csv_orders,
+          "bulk_jsonl": bulk, "bulk_customer_orders": bulk_customer_orders,
           "rest_and_graphql_companies": rest_and_graphql_companies,
           "admin_csv": admin_csv, "admin_csv_contacts_by_email": admin_csv_contacts_by_email,
           "csv_and_graphql_companies": csv_and_graphql_companies}

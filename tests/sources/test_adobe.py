@@ -6,7 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from bridgewatch.config import load_config
+from bridgewatch.ingest.accounting import OnBadRow
+from bridgewatch.sources import load_sources
+
+from . import routes_adobe
 from .helpers import accounts, problems, read, rows
+from .routes import write_route
 
 
 def test_orders_states_guests_and_b2b_company() -> None:
@@ -92,3 +98,44 @@ def test_orders_grid_guest_checkout_with_a_registered_email_stays_a_guest(tmp_pa
     with_emails = read("adobe_commerce_csv", [tmp_path / "customer.csv", tmp_path / "orders.csv"],
                        email_as_customer_id=True)
     assert rows(with_emails, "orders", "customer_id") == [("mshaw@widgets.example",), (None,), (None,)]
+
+
+def _orders_of(tmp_path: Path, route: str, **grid: str) -> list[tuple[object, ...]]:
+    root = write_route(routes_adobe.scenario(), tmp_path, getattr(routes_adobe, route))
+    if grid:
+        path = root / "exports" / "adobe_grids" / "sales_order_grid.csv"
+        text = path.read_text(encoding="utf-8")
+        for old, new in grid.items():
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    tables, _ = load_sources(load_config(root), on_bad_row=OnBadRow.QUARANTINE)
+    return [(r["order_id"], r["customer_id"], r["ship_to_country"]) for r in tables["orders"].to_pylist()]
+
+
+def test_an_orders_grid_read_beside_rest_customers_links_its_orders_by_email(tmp_path: Path) -> None:
+    """The grid names its customer by email only and has no ship-to country; read in a source of its own beside
+    the REST customers, every order was a guest's (the Sage card showed 0). Now the customer with the email (any
+    case) is the order's, and the customer's country its ship-to; an email no customer has stays a guest."""
+    assert _orders_of(tmp_path / "a", "api_customers_and_grid_orders", **{"k.ode@mail.example": "K.Ode@Mail.Example"}) \
+        == [("000008812", "12", "DE"), ("000008813", None, None), ("000008814", "13", "AT"), ("000008815", "14", "DE")]
+
+
+def test_rest_orders_read_beside_the_data_transfer_customers_link_by_email(tmp_path: Path) -> None:
+    """The Data Transfer export keys customers by email (it has no entity id); REST orders name them by entity id,
+    which named no customer, so each order made a nameless DTC account of its own (the Sage card showed 0)."""
+    assert _orders_of(tmp_path, "data_transfer_customers_and_api_orders") == [
+        ("000008812", "mshaw@widgets.example", "DE"), ("000008813", None, None),
+        ("000008814", "k.ode@mail.example", "AT"), ("000008815", "lena@mail.example", "DE")]
+
+
+def test_a_log_naming_entity_ids_beside_data_transfer_customers_follows_the_rest_orders(tmp_path: Path) -> None:
+    """The connector logs the REST entity id (13); the Data Transfer customers are keyed by email: the REST orders
+    say entity 13 is k.ode@mail.example, so the failed create is that customer's (it was read as never synced). An
+    id no order re-keyed (99) is left as logged."""
+    root = write_route(routes_adobe.scenario(), tmp_path, routes_adobe.data_transfer_api_orders_id_log)
+    log = root / "exports" / "synclogs" / "connector_log.csv"
+    log.write_text(log.read_text(encoding="utf-8") + "E99,2026-06-18T10:00:00Z,adobe_commerce,99,create,failed,x,,\n",
+                   encoding="utf-8")
+    tables, _ = load_sources(load_config(root), on_bad_row=OnBadRow.QUARANTINE)
+    assert [(r["customer_ref"], r["outcome"]) for r in tables["sync_events"].to_pylist()] == [
+        ("k.ode@mail.example", "failed"), ("99", "failed")]

@@ -307,3 +307,27 @@ def test_saved_form_field_values_pages_give_customers_their_vat_and_account(tmp_
     assert accounts(result)[("commerce_customers", "form_field_values.json")]["excluded"] == {
         "form field value: applied to its customer": 3, "form field value of an address (not read)": 1,
         "form field value of a customer not in the source (nothing to apply it to)": 1}
+
+
+def test_pages_saved_with_a_utf8_bom_read_as_without(tmp_path: Path) -> None:
+    """Windows PowerShell 5 (``Out-File -Encoding utf8``, ``Set-Content -Encoding UTF8``) and Notepad save UTF-8
+    with a byte-order mark: a v2 orders page (a bare array) so saved stopped the source, its array read as one
+    value with no keys ("no record in this file has a shape this reader knows")."""
+    order = {"id": 31007, "customer_id": 1042, "status": "Awaiting Fulfillment", "status_id": 11,
+             "date_created": "Tue, 16 Jun 2026 09:12:44 +0000", "total_inc_tax": "1600.5000",
+             "default_currency_code": "USD", "is_deleted": False,
+             "billing_address": {"email": "Zoë@ACME.example", "country_iso2": "US"}}
+    page = tmp_path / "orders_page1.json"
+    page.write_bytes(b"\xef\xbb\xbf" + json.dumps([order, order | {"id": 31008, "customer_id": 0}], indent=1,
+                                                  ensure_ascii=False).replace("\n", "\r\n").encode("utf-8"))
+    customers = tmp_path / "customers_page1.json"
+    customers.write_bytes(b"\xef\xbb\xbf" + json.dumps({"data": [{"id": 1042, "email": "Zoë@ACME.example",
+                                                                 "first_name": "Zoë", "last_name": "Ø"}],
+                                                       "meta": {}}, ensure_ascii=False).encode("utf-8"))
+    result = read("bigcommerce_api", [customers, page])
+    assert rows(result, "orders", "order_id", "customer_id", "email", "total", "source_row") == [
+        ("31007", "1042", "Zoë@ACME.example", Decimal("1600.5000"), 1),
+        ("31008", None, "Zoë@ACME.example", Decimal("1600.5000"), 2)]
+    assert rows(result, "commerce_customers", "customer_id", "name") == [("1042", "Zoë Ø")]
+    assert accounts(result)[("orders", "orders_page1.json")] == {"read": 2, "used": 2, "excluded": {},
+                                                                 "quarantined": 0}

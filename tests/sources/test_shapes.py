@@ -164,3 +164,32 @@ def test_a_line_that_does_not_fit_after_a_quoted_cell_with_line_breaks_is_named_
          "line 6: missing columns: Expected Number of Columns: 5 Found: 2"),
         ("log.csv", 4, None, "E4,2026-06-18T11:08:00Z,C4,ok,x,y",
          "line 8: too many columns: Expected Number of Columns: 5 Found: 6")]
+
+
+def test_a_csv_with_classic_mac_line_endings_reads_as_with_crlf(tmp_path: Path) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines with CR alone: reading the header raised Python's csv.Error
+    (a traceback, "new-line character seen in unquoted field") instead of reading the file."""
+    header = "Order ID,Customer ID,Order Date,Order Status,Order Total (inc tax),Order Currency Code"
+    body = ["1,7,06/16/2026 09:12:44,Shipped,\"$1,600.00\",USD", "2,0,06/17/2026 09:12:44,Cancelled,£12.00,GBP"]
+    crlf, cr = tmp_path / "crlf" / "orders.csv", tmp_path / "cr" / "orders.csv"
+    for path, end in ((crlf, "\r\n"), (cr, "\r")):
+        path.parent.mkdir()
+        path.write_bytes(end.join([header, *body, ""]).encode("cp1252"))
+    expected = [("1", "7", "USD", Decimal("1600.0000"), False, 1), ("2", None, "GBP", Decimal("12.0000"), True, 2)]
+    for path in (crlf, cr):
+        result = read("bigcommerce_csv", [path])
+        assert rows(result, "orders", "order_id", "customer_id", "currency", "total", "cancelled",
+                    "source_row") == expected
+        assert problems(result) == []
+
+
+def test_a_binary_file_named_csv_is_refused_with_a_message(tmp_path: Path) -> None:
+    """A file of other bytes with a .csv name (a PDF, a Numbers file): Python's csv.Error escaped as a traceback."""
+    pdf = tmp_path / "orders.csv"
+    pdf.write_bytes(b"%PDF-1.7\r%\xe2\xe3\xcf\xd3\r\n1 0 obj\r<</Type/Catalog\x00\x9f\"\r\x01\x02>>\nendobj\n")
+    with pytest.raises(InputError, match="orders.csv: not a file this reader knows"):
+        read("shopify_csv", [pdf])
+    blob = tmp_path / "customers.csv"  # a quote opened and never closed: a 'cell' past the csv module's field limit
+    blob.write_bytes(b'"' + b"\x8f\x01" * 100_000)
+    with pytest.raises(InputError, match="customers.csv: not a CSV file this reader can read"):
+        read("shopify_csv", [blob])

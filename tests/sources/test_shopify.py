@@ -32,6 +32,31 @@ def test_csv_orders_link_to_customers_by_email_and_skip_line_item_rows() -> None
         "read": 4, "used": 3, "excluded": {"additional line item of an order": 1}, "quarantined": 0}
 
 
+def test_csv_orders_sorted_in_a_spreadsheet_keep_every_order_and_exclude_every_line_item(tmp_path: Path) -> None:
+    """An orders export sorted by another column (Excel's Sort by Lineitem name) no longer has each order's own row
+    first: the line item row just above an order's row made that row look like a second line item, so the order
+    (#1002, 480.00) was dropped, and the line items away from their order were quarantined for an empty Total."""
+    export = tmp_path / "orders_export.csv"
+    export.write_text(
+        "Name,Email,Financial Status,Currency,Total,Created at,Lineitem quantity,Lineitem name,Id\n"
+        "#1002,b@x.example,,,,2026-06-18 10:00:00 +0100,1,Anchor,\n"
+        "#1002,b@x.example,paid,GBP,480.00,2026-06-18 10:00:00 +0100,2,Bolt,5002\n"
+        "#1001,a@x.example,paid,GBP,1210.00,2026-06-17 09:00:00 +0100,1,Cable,5001\n"
+        "#1001,a@x.example,,,,2026-06-17 09:00:00 +0100,3,Drill,\n"
+        "#1003,c@x.example,,,,2026-06-19 11:00:00 +0100,1,Epoxy,\n"
+        "#1002,b@x.example,,,,2026-06-18 10:00:00 +0100,1,Fuse,\n"
+        "#1003,c@x.example,partially_refunded,GBP,99.00,2026-06-19 11:00:00 +0100,2,Glue,5003\n", encoding="utf-8")
+    result = read("shopify_csv", [export], email_as_customer_id=True)
+    assert rows(result, "orders", "order_id", "customer_id", "status", "total", "source_row") == [
+        ("5002", "b@x.example", "paid", Decimal("480.0000"), 2),
+        ("5001", "a@x.example", "paid", Decimal("1210.0000"), 3),
+        ("5003", "c@x.example", "partially_refunded", Decimal("99.0000"), 7)]
+    assert rows(result, "commerce_customers", "customer_id") == [("b@x.example",), ("a@x.example",), ("c@x.example",)]
+    assert problems(result) == []
+    assert accounts(result)[("orders", "orders_export.csv")] == {
+        "read": 7, "used": 3, "excluded": {"additional line item of an order": 4}, "quarantined": 0}
+
+
 def test_csv_customers_strip_spreadsheet_quotes_and_keep_leading_zeros() -> None:
     result = read("shopify_csv", "shopify/customers_export.csv", vat_column=VAT_COLUMN, b2b_tag="wholesale")
     assert rows(result, "commerce_customers", "customer_id", "email", "name", "is_b2b", "company_name",

@@ -61,7 +61,12 @@ def sniff_csv(path: Path, encoding: str | None = None) -> CsvHead:
     text = head.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max(DELIMITERS, key=lambda d: (first.count(d), d == ","))
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    try:  # newline=None: lines may end in CR alone (Excel for Mac's "CSV (Macintosh)"), as DuckDB reads them
+        header = next(csv.reader(io.StringIO(text, newline=None), delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a CSV file this reader can read ({exc}). Check the file is the CSV export "
+                         f"itself (not a PDF, a Numbers or other binary file renamed .csv), or export it again as CSV.",
+                         [Problem(str(path), None, None, None, "not a CSV file")]) from exc
     return CsvHead(encoding, delimiter, tuple(h.strip() for h in header))
 
 

@@ -24,12 +24,14 @@ Excel XML (``spreadsheetml``) is recognised by content and read through the same
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pyarrow.compute as pc
+
 from bridgewatch.ingest.csvfile import CsvHead, is_blank
-from bridgewatch.sources.base import Option
+from bridgewatch.sources.base import Option, ReadContext, ReadResult
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import created, local_time, meridiem
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
@@ -105,6 +107,17 @@ class AdobeCommerceCsvReader(VendorReader):
                               "attribute column to account_ref, vat or external_id (e.g. {account_ref = "
                               "'erp_customer_no'})."),
     }
+
+    def read(self, paths: Sequence[Path], context: ReadContext) -> ReadResult:
+        """The exports read; an orders grid read without a customers export in its source is marked as naming its
+        customers by email only, so its orders are linked to the customers another source reads (the API's)."""
+        result = super().read(paths, context)
+        orders, customers = result.tables.get("orders"), result.tables.get("commerce_customers")
+        if orders is not None and orders.num_rows and (customers is None or not customers.num_rows):
+            files = pc.unique(orders.column("source_file").drop_null()).to_pylist()
+            result.email_linked = result.email_linked | frozenset(files)
+            result.ship_to_from_customer = result.ship_to_from_customer | frozenset(files)
+        return result
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         if not is_blank(path) and is_xml(path):

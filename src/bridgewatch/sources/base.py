@@ -47,6 +47,13 @@ class ReadResult:
     accounts: list[FileAccount] = field(default_factory=list)
     warnings: list[ReadWarning] = field(default_factory=list)
     """What the reader found incomplete in the source as a whole (``Session.warn``)."""
+    email_linked: frozenset[str] = frozenset()
+    """Order files (``source_file``) that name their customer by email only (the Shopify orders export): an order
+    of theirs the reader linked to no customer is linked by :func:`~bridgewatch.sources.combine.combine` to the
+    customer of the same platform with that email in any source read with it."""
+    ship_to_from_customer: frozenset[str] = frozenset()
+    """Of ``email_linked``, the files whose orders carry no ship-to country (the Adobe Commerce orders grid): an
+    order linked so takes its customer's country, as the reader gives it the address of a customer it reads."""
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,138 @@ def combine(results: Sequence[ReadResult]) -> ReadResult:
     for r in results:
         for name, table in r.tables.items():
             parts.setdefault(name, []).append(table)
-    tables = {}
-    for name, chunks in parts.items():
-        table = pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0]
-        tables[name] = _merge(TABLES_BY_NAME[name], table, accounts)
-    return ReadResult(tables, accounts, [w for r in results for w in r.warnings])
+    tables = {name: pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0] for name, chunks in parts.items()}
+    _adopt_ids(tables)
+    tables = {name: _merge(TABLES_BY_NAME[name], table, accounts) for name, table in tables.items()}
+    linked = frozenset().union(*(r.email_linked for r in results))
+    shipped = frozenset().union(*(r.ship_to_from_customer for r in results))
+    _link_by_email(tables, linked, shipped)
+    return ReadResult(tables, accounts, [w for r in results for w in r.warnings], linked, shipped)
+
+
+def _adopt_ids(tables: dict[str, pa.Table]) -> None:
+    """A customer keyed by its email (a route without customer ids: the Adobe Commerce Data Transfer export, an
+    old Shopify customers export, ``email_as_customer_id``) is the customer of the same platform with that email
+    and an id of its own (of several, the least), when another source reads one: its rows, the orders and the
+    sync-log events naming it take that id, so it is merged into that customer (its file counting it as a
+    ``duplicate``) instead of standing beside it as a second customer holding the orders without the id's
+    company link, B2B flag or keys."""
+    customers = tables.get("commerce_customers")
+    if customers is None or not customers.num_rows:
+        return
+    ids, emails = customers.column("customer_id"), pc.utf8_lower(pc.utf8_trim_whitespace(customers.column("email")))
+    keyed = pc.fill_null(pc.equal(ids, emails), False)
+    if not pc.any(keyed).as_py() or not pc.any(pc.and_(pc.invert(keyed), pc.is_valid(emails))).as_py():
+        return  # the usual case: no customer keyed by email, or none with an id to take
+    con = local_connection()
+    try:
+        con.register("c", customers)
+        moved = arrow_of(con, """
+            WITH owned AS (SELECT platform, lower(trim(email)) AS e, min(customer_id) AS id FROM c
+                           WHERE trim(email) <> '' AND customer_id <> lower(trim(email)) GROUP BY 1, 2)
+            SELECT DISTINCT c.platform, c.customer_id AS old, owned.id AS new
+            FROM c JOIN owned ON owned.platform = c.platform AND owned.e = c.customer_id
+            WHERE c.customer_id = lower(trim(c.email))""")
+        if not moved.num_rows:
+            return
+        con.register("m", moved)
+        for name, column in (("commerce_customers", "customer_id"), ("orders", "customer_id"),
+                             ("sync_events", "customer_ref")):
+            table = tables.get(name)
+            if table is None or not table.num_rows:
+                continue
+            con.register("t", table.append_column("__i", positions(table.num_rows)))
+            platform = "(t.platform IS NULL OR m.platform = t.platform)" if name == "sync_events" \
+                else "m.platform = t.platform"
+            tables[name] = arrow_of(con, f"""
+                SELECT t.* EXCLUDE (__i) REPLACE (COALESCE(n.new, t."{column}") AS "{column}")
+                FROM t LEFT JOIN (SELECT t.__i, CASE WHEN count(DISTINCT m.new) = 1 THEN min(m.new) END AS new
+                                  FROM t JOIN m ON m.old = t."{column}" AND {platform} GROUP BY t.__i) AS n
+                  ON n.__i = t.__i
+                ORDER BY t.__i""", table.num_rows).cast(table.schema)
+            con.unregister("t")
+    finally:
+        con.close()
+
+
+def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: frozenset[str] = frozenset()) -> None:
+    """Orders linked to their customer by email across sources, where a route keys one side by email only.
+
+    * An order of ``files`` (whose export names its customer by email only: the Shopify orders export, an Adobe
+      Commerce orders grid read without a customers export) that its reader linked to no customer takes the
+      customer of the same platform with that email (any case; of several, the least id, as the readers' own
+      links do), from whichever source read it: such an export read beside customers from the API. An order of
+      ``shipped`` (an export without ship-to countries) linked so takes the customer's country as its ship-to.
+    * An order whose customer id names no customer of its platform takes the customer keyed by the order's email
+      (a route without customer ids, as the Adobe Commerce Data Transfer export, keys customers by email): API
+      orders read beside such customers. A customer with an id of its own is never matched so. A sync-log event
+      naming no customer or company by the id such orders gave (the entity id a connector reading the API logs)
+      is about the customer they were linked to (when that id went to one customer only).
+    """
+    orders, customers = tables.get("orders"), tables.get("commerce_customers")
+    if orders is None or customers is None or not orders.num_rows or not customers.num_rows:
+        return
+    ids, emails, named = customers.column("customer_id"), customers.column("email"), orders.column("customer_id")
+    unlinked = bool(files) and pc.any(pc.and_(pc.is_null(named), pc.is_in(
+        orders.column("source_file"), value_set=pa.array(sorted(files), pa.string())))).as_py()
+    stranger = pc.any(pc.equal(ids, pc.utf8_lower(pc.utf8_trim_whitespace(emails)))).as_py() and pc.any(
+        pc.and_(pc.is_valid(named), pc.invert(pc.is_in(named, value_set=pc.unique(ids))))).as_py()
+    if not unlinked and not stranger:
+        return  # the usual case: every order linked as its reader linked it, nothing to look up
+    con = local_connection()
+    try:
+        con.register("o", orders.append_column("__i", positions(orders.num_rows)))
+        con.register("c", customers)
+        con.register("f", pa.table({"file": pa.array(sorted(files), pa.string())}))
+        con.register("s", pa.table({"file": pa.array(sorted(shipped), pa.string())}))
+        linked = arrow_of(con, """
+            WITH e AS (SELECT platform, lower(trim(email)) AS e, min(customer_id) AS cid,
+                              arg_min(country, customer_id) AS country,
+                              min(customer_id) FILTER (WHERE customer_id = lower(trim(email))) AS keyed
+                       FROM c WHERE trim(email) <> '' GROUP BY 1, 2),
+                 k AS (SELECT DISTINCT platform, customer_id FROM c)
+            SELECT o.* EXCLUDE (__i) REPLACE (CASE
+                       WHEN o.customer_id IS NULL AND o.source_file IN (SELECT file FROM f) THEN e.cid
+                       WHEN o.customer_id IS NOT NULL AND k.customer_id IS NULL THEN COALESCE(e.keyed, o.customer_id)
+                       ELSE o.customer_id END AS customer_id,
+                   CASE WHEN o.customer_id IS NULL AND o.ship_to_country IS NULL AND e.cid IS NOT NULL
+                             AND o.source_file IN (SELECT file FROM s) THEN e.country
+                        ELSE o.ship_to_country END AS ship_to_country)
+            FROM o LEFT JOIN e ON e.platform = o.platform AND e.e = lower(trim(o.email))
+            LEFT JOIN k ON k.platform = o.platform AND k.customer_id = o.customer_id
+            ORDER BY o.__i""", orders.num_rows)
+        events = tables.get("sync_events")
+        if stranger and events is not None and events.num_rows:
+            tables["sync_events"] = _rekey_events(con, tables, linked, events)
+    finally:
+        con.close()
+    tables["orders"] = linked.cast(orders.schema)
+
+
+def _rekey_events(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], linked: pa.Table,
+                  events: pa.Table) -> pa.Table:
+    """Sync events naming, by an id no customer or company has, a customer the orders re-keyed to another id
+    (the orders ``o`` as read, ``linked`` after :func:`_link_by_email`)."""
+    companies = tables.get("companies")
+    con.register("l", linked)
+    con.register("ev", events.append_column("__i", positions(events.num_rows)))
+    con.register("co", companies if companies is not None else pa.table({"platform": pa.array([], pa.string()),
+                                                                          "company_id": pa.array([], pa.string())}))
+    moved = arrow_of(con, """
+        WITH moved AS (
+            SELECT o.platform, o.customer_id AS old, min(l.customer_id) AS new
+            FROM o JOIN l ON l.platform = o.platform AND l.order_id = o.order_id
+            WHERE o.customer_id IS NOT NULL AND l.customer_id <> o.customer_id
+            GROUP BY 1, 2 HAVING count(DISTINCT l.customer_id) = 1),
+        known AS (SELECT customer_id AS ref FROM c UNION SELECT company_id FROM co),
+        target AS (
+            SELECT ev.__i, CASE WHEN count(DISTINCT m.new) = 1 THEN min(m.new) END AS new
+            FROM ev JOIN moved AS m ON m.old = ev.customer_ref AND (ev.platform IS NULL OR m.platform = ev.platform)
+            WHERE ev.customer_ref NOT IN (SELECT ref FROM known WHERE ref IS NOT NULL)
+            GROUP BY ev.__i)
+        SELECT ev.* EXCLUDE (__i) REPLACE (COALESCE(t.new, ev.customer_ref) AS customer_ref)
+        FROM ev LEFT JOIN target AS t ON t.__i = ev.__i ORDER BY ev.__i""", events.num_rows)
+    return moved.cast(events.schema)
 
 
 def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:

@@ -13,6 +13,7 @@ record of a JSON file (pages in file order), the line of a JSON-lines file.
 
 from __future__ import annotations
 
+import codecs
 import logging
 import shutil
 import tempfile
@@ -225,6 +226,8 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
             session.add_empty(path, BLANK)
             continue
         encoding = detect_encoding(path)
+        if encoding == "utf-8" and _has_bom(path):
+            encoding = "utf-8-sig"  # DuckDB takes a BOM'd top-level array for one value: read a copy without it
         sources[str(path if encoding == "utf-8" else session.utf8(path, encoding, path.suffix))] = path
     if not sources:
         return
@@ -252,6 +255,12 @@ def load_json_files(session: Session, paths: Sequence[Path], layout: JsonLayout)
     session.con.execute("DROP TABLE __pages")
     session.files.extend(str(p) for p in sources.values())
     _refuse(session.con, layout)
+
+
+def _has_bom(path: Path) -> bool:
+    """The file starts with a UTF-8 byte-order mark (as Windows PowerShell 5 and Notepad save UTF-8)."""
+    with path.open("rb") as fh:
+        return fh.read(3) == codecs.BOM_UTF8
 
 
 def _read_objects(session: Session, sources: Mapping[str, Path], layout: JsonLayout) -> None:

@@ -14,12 +14,14 @@ so an orders-only workspace still matches by email.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bridgewatch.sources.base import Option
+import pyarrow.compute as pc
+
+from bridgewatch.sources.base import Option, ReadContext, ReadResult
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
@@ -77,9 +79,16 @@ def repeat_of(key: str) -> str:
     return f"row_number() OVER (PARTITION BY r.__file, {key} ORDER BY r.__row) > 1"
 
 
-PREVIOUS_ROW = "LEFT JOIN {orders} AS prev ON prev.__file = r.__file AND prev.__row = r.__row - 1"
-"""The row just above, joined by position: the orders export writes an order's lines together, and a
-hash join on the row number is parallel where a window over a million wide rows is not."""
+ORDER_ROW = ("LEFT JOIN (SELECT __file, trim(name) AS name, "
+             "COALESCE(min(__row) FILTER (WHERE COALESCE(trim(total), '') <> ''), min(__row)) AS own "
+             "FROM {orders} WHERE COALESCE(trim(name), '') <> '' GROUP BY 1, 2) AS o "
+             "ON o.__file = r.__file AND o.name = trim(r.name)")
+"""Per file and order ``Name``, the row holding the order's own columns: the first with a ``Total`` (else the first
+row). The export writes it first, above the order's line items, but a file sorted in a spreadsheet (by line item
+name, say) can put a line item above it, next to it or anywhere: the order's row is found by its content, not by
+its place. A hash aggregate on four narrow columns, parallel where a window over a million wide rows is not."""
+LINE_ITEM_ROW = "COALESCE(r.__row <> o.own, FALSE)"
+"""The row is another row of an order whose own row is elsewhere in the file (see :data:`ORDER_ROW`)."""
 
 
 class ShopifyCsvReader(VendorReader):
@@ -105,6 +114,16 @@ class ShopifyCsvReader(VendorReader):
         "columns": Option({}, "Header overrides: internal column name → header in your file; also maps any "
                               "customers-export column to vat, account_ref or external_id."),
     }
+
+    def read(self, paths: Sequence[Path], context: ReadContext) -> ReadResult:
+        """The exports read; the orders files marked as naming their customer by email only, so an order whose
+        email no customer of this source has is linked to a customer another source reads (the API's)."""
+        result = super().read(paths, context)
+        orders = result.tables.get("orders")
+        if orders is not None and orders.num_rows:
+            files = pc.unique(orders.column("source_file").drop_null()).to_pylist()
+            result.email_linked = result.email_linked | frozenset(files)
+        return result
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         kinds = [self._kind(k, options) for k in KINDS]
@@ -224,7 +243,7 @@ NO_EMAIL = "COALESCE(trim(r.email), '') = ''"
 def _orders(options: Mapping[str, Any]) -> TableMap:
     fallback = ", lower(trim(r.email))" if options["email_as_customer_id"] else ""
     inactive = in_list("trim(r.financial_status)", options["inactive_financial_statuses"])
-    source = (f"{{orders}} AS r {PREVIOUS_ROW} LEFT JOIN {EMAILS} AS c ON c.e = lower(trim(r.email)) "
+    source = (f"{{orders}} AS r {ORDER_ROW} LEFT JOIN {EMAILS} AS c ON c.e = lower(trim(r.email)) "
               f"LEFT JOIN {PHONES} AS p ON p.ph = CASE WHEN {NO_EMAIL} THEN {phone_key('r.phone')} END")
     return TableMap("orders", source, {
         "platform": PLATFORM,
@@ -241,23 +260,23 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "ship_to_country": country(first(col("shipping_country", "Shipping Country"),
                                          col("billing_country", "Billing Country"))),
         "tags": col("tags", "Tags"),
-    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", literal(LINE_ITEM))])
+    }, exclude=[(LINE_ITEM_ROW, literal(LINE_ITEM))])
 
 
 def _order_customers() -> TableMap:
     """With ``email_as_customer_id``: an order email no exported customer has becomes a customer keyed by it."""
     email = "lower(trim(r.email))"
-    source = f"{{orders}} AS r {PREVIOUS_ROW} LEFT JOIN {EMAILS} AS c ON c.e = {email}"
+    source = f"{{orders}} AS r {ORDER_ROW} LEFT JOIN {EMAILS} AS c ON c.e = {email}"
     return TableMap("commerce_customers", source, {
         "platform": PLATFORM,
         "customer_id": Field(email, "Email"),
         "email": col("email", "Email"),
         "name": col("billing_name", "Billing Name"),
         "country": country(col("billing_country", "Billing Country")),
-    }, exclude=[("COALESCE(trim(prev.name) = trim(r.name), FALSE)", literal(LINE_ITEM)),
+    }, exclude=[(LINE_ITEM_ROW, literal(LINE_ITEM)),
                 (f"COALESCE({email}, '') = ''", literal("guest order without an email")),
                 ("c.e IS NOT NULL", literal("order of a customer in the customers export")),
-                (f"row_number() OVER (PARTITION BY {email} ORDER BY r.__file, r.__row) > 1",
+                (f"row_number() OVER (PARTITION BY {email}, {LINE_ITEM_ROW} ORDER BY r.__file, r.__row) > 1",
                  literal("customer already named by an earlier order"))])
 
 

@@ -8,8 +8,8 @@ the line). Its state, from the newest stored runs:
   them says nothing about the count, so it neither counts nor breaks the streak);
 * ``pending``: above the threshold, but not yet for ``for_runs`` fresh runs (flapping is damped);
 * ``quiet``: at or below the threshold, on fresh data;
-* ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest run of
-  the workspace failed after it.
+* ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest live run of
+  the workspace failed after it (a failed backfill, ``run --as-of`` a time older than the newest live run, does not).
 
 "Latest" means the newest as-of (ties by the order stored), not the last one stored: a backfilled older
 run is history, never the live state (the run store's one definition, ``history.store.LATEST_FIRST``,
@@ -70,7 +70,7 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     depth = config.alerts.for_runs
     out: list[AlertInstance] = []
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
-        failed = latest_failed(conn, config.id)
+        failed = latest_failed(conn, config.id, live_only=True)
         still_open = open_entities(conn, config.id, {r.name for r in config.alerts.receivers})
         for card in config.cards:
             recent = _recent(conn, config.id, card, 1) + _recent(conn, config.id, card, depth, fresh=True)

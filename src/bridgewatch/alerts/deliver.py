@@ -7,8 +7,9 @@
   retried (tenacity) with exponential backoff, or after the receiver's ``Retry-After``, up to
   ``attempts`` times, but never past the delivery ``budget``: a receiver that is down never slows a
   run by more than the budget. Other refusals (HTTP 4xx, SMTP 5xx, a missing secret) are not retried
-  now and do not hold up the receiver's later messages; the refused message is tried again next cycle
-  and, refused ``refusals`` times, marked ``failed`` with the reason.
+  now and do not hold up the receiver's messages about other alerts (those about the same alert wait behind
+  it, so they never arrive before it); the refused message is tried again next cycle and, refused
+  ``refusals`` times, marked ``failed`` with the reason (then the later ones go out).
 * Every attempt is a row of ``delivery_attempts`` (outcome, status, error text with secrets removed).
 * Notifications are claimed before sending, under the workspace's lock in the store, so two processes
   never send the same one at once; a receiver may still see one twice (at-least-once), with the same
@@ -148,12 +149,18 @@ def _run(store: Store, workspace_id: str, receivers: dict[str, Receiver], groups
 def _serve(store: Store, workspace_id: str, receiver: Receiver, items: list[Pending], policy: DeliverySettings,
            redact: Redactor, deadline: float) -> _Served:
     """Deliver ``items`` in order. A failure for now (down, out of time) stops it: the rest wait, in order. A
-    refusal does not: the refused message waits for the next cycle, or is marked failed once refused enough."""
+    refusal does not: the refused message waits for the next cycle, or is marked failed once refused enough; while
+    it waits, the later messages about the same alert wait behind it (a ``resolved`` never arrives before the
+    ``firing`` it ends), those about other alerts go on."""
     served = _Served()
+    refused: set[str] = set()
+    """Alerts with a message refused this cycle: their later messages wait behind it (never overtake it)."""
     for item in items:
         if time.monotonic() >= deadline:
             served.error = "the delivery budget was spent"
             return served
+        if item.dedup_key in refused:
+            continue
         failure = _send(store, workspace_id, receiver, item, policy, redact, deadline)
         if failure is None:
             served.done.append(item.id)
@@ -167,6 +174,8 @@ def _serve(store: Store, workspace_id: str, receiver: Receiver, items: list[Pend
         if reason is not None:
             served.failed[item.id] = reason
             log.warning("alerts: receiver '%s' refused %s for good (%s)", receiver.name, item.dedup_key, reason)
+        else:
+            refused.add(item.dedup_key)
     return served
 
 

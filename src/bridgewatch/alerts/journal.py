@@ -57,12 +57,17 @@ def claim(conn: Connection, workspace_id: str, now: datetime, lease: timedelta) 
     Under the workspace's write lock (PostgreSQL: an advisory lock; SQLite: the write transaction), so a second
     process claiming at the same time waits, then sees these claims: two processes never send the same one. A
     receiver with a message claimed by another process is left to that process: its later messages wait for the
-    next cycle, so they never overtake an earlier one (a ``resolved`` arriving before the ``firing`` it follows)."""
+    next cycle, so they never overtake an earlier one (a ``resolved`` arriving before the ``firing`` it follows); so
+    does a message whose alert has an older message for the same receiver held until later (``not_before``)."""
     lock_workspace(conn, workspace_id)
     n = notifications.c
     busy = select(n.receiver).where(n.workspace_id == workspace_id, n.state == "pending", n.claimed_until >= now)
+    older = notifications.alias()
+    held = select(older.c.id).where(  # an older message about the same alert, held until later: this one waits too
+        older.c.workspace_id == workspace_id, older.c.receiver == n.receiver, older.c.dedup_key == n.dedup_key,
+        older.c.state == "pending", older.c.id < n.id, older.c.not_before > now)
     due = and_(n.workspace_id == workspace_id, n.state == "pending", n.not_before <= now,
-               or_(n.claimed_until.is_(None), n.claimed_until < now), n.receiver.not_in(busy))
+               or_(n.claimed_until.is_(None), n.claimed_until < now), n.receiver.not_in(busy), ~held.exists())
     rows = conn.execute(select(notifications).where(due).order_by(n.id)).all()
     if rows:
         conn.execute(update(notifications).where(n.id.in_([r.id for r in rows])).values(claimed_until=now + lease))

@@ -120,3 +120,14 @@ def probe_message(config: WorkspaceConfig, receiver: str) -> dict[str, Any]:
 
 def unknown_card(config: WorkspaceConfig, card: str) -> LookupFailed:
     return LookupFailed(f"Workspace '{config.id}' has no card '{card}'; its cards: {', '.join(config.cards)}.")
+
+
+def unknown_entity(config: WorkspaceConfig, entity: str) -> LookupFailed | None:
+    """None when ``entity`` is one of the workspace's legal entities or ``ambiguous``, else the error naming them."""
+    from bridgewatch.alerts.facts import AMBIGUOUS
+
+    known = [e.id for e in config.legal_entities]
+    if entity in (*known, AMBIGUOUS):
+        return None
+    return LookupFailed(f"Workspace '{config.id}' has no entity '{entity}'; its entities: "
+                        f"{', '.join([*known, AMBIGUOUS])} (customers with no single expected entity).")

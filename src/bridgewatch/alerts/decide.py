@@ -10,6 +10,9 @@ last message it was sent or has waiting (:class:`Told`). A message goes out when
 * the monitor goes blind (``blind``: stale data, no data or a failed run) and when it sees again
   (``sees_again``, with the state it then finds).
 
+When the workspace stops running a card, each receiver still told its alert is firing or unknown gets one
+``closed`` message (status ``resolved``; its words say it is not an all-clear), decided in ``queue``.
+
 A count that falls while still firing, or a cause that disappears, is not news until the alert resolves.
 A ``pending`` alert (above the line, not yet for ``for_runs`` fresh runs) is never news: it is neither
 firing nor resolved, so nothing is said until it settles.
@@ -29,6 +32,7 @@ EVENTS = {
     "resolved": "resolved",
     "blind": "the monitor is blind",
     "sees_again": "the data is fresh again",
+    "closed": "the card is no longer run: alert closed",
     "test": "test message",
 }
 """Every event a message can report, with its words."""

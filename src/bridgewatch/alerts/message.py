@@ -110,6 +110,8 @@ def summary(msg: dict[str, Any]) -> str:
         whole += f" ({msg['count']} of them rejected by the ERP when created)"
     line = f"the alert line of {msg['threshold']}"
     event = msg["event"]
+    if event == "closed":
+        return f"Closed: {msg['reason']}. This is not an all-clear (last stored: {whole}, {_side(msg)} {line})."
     if event == "blind":
         return f"The monitor is blind: {msg['reason']}. This is not an all-clear (last stored: {whole})."
     if event == "sees_again":

@@ -99,6 +99,8 @@ def send_test(config: WorkspaceConfig, receiver: str, *, environ: Mapping[str, s
             target.send(probe_message(config, receiver), config.alerts.delivery.timeout.total_seconds())
     except DeliveryFailed as exc:
         return redact.text(exc.error)
+    except Exception as exc:  # noqa: BLE001 - any other failure is reported as delivery does: masked, no traceback
+        return redact.text(f"{type(exc).__name__}: {exc}")
     return None
 
 

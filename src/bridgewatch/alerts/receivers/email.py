@@ -76,7 +76,7 @@ class EmailReceiver(Receiver):
                 if settings.security == "starttls":
                     smtp.starttls(context=self._tls())
                 if password is not None:
-                    smtp.login(settings.username, password)
+                    _login(smtp, settings, password)
                 smtp.send_message(self.email(message))
         except smtplib.SMTPResponseException as exc:
             raise _refused(exc.smtp_code, exc.smtp_error) from None
@@ -98,6 +98,15 @@ class EmailReceiver(Receiver):
 
     def _tls(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.settings.ca_file)
+
+
+def _login(smtp: smtplib.SMTP, settings: EmailSettings, password: str) -> None:
+    try:
+        smtp.login(settings.username or "", password)
+    except UnicodeError:  # SMTP AUTH sends ASCII only; the exception would quote the password
+        raise DeliveryFailed(f"SMTP {settings.host}:{settings.smtp_port}: the username or password (environment "
+                             f"variable {settings.password_env}) has characters other than ASCII, which SMTP AUTH "
+                             f"cannot send; use an ASCII password", retryable=False) from None
 
 
 def _refused(code: int, error: bytes | str) -> DeliveryFailed:

@@ -42,7 +42,7 @@ def told(conn: Connection, workspace_id: str, states: Iterable[str] = TOLD_STATE
 
 def _told(r: Any) -> Told:
     return Told(r.id, r.status, r.count, frozenset(json.loads(r.causes)), frozenset(json.loads(r.templates)),
-                r.created_at, r.role)
+                r.delivered_at or r.created_at, r.role, r.state in ("pending", "held"))
 
 
 def add(conn: Connection, **values: Any) -> int:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from bridgewatch.alerts import render
+from bridgewatch.alerts.receivers import teams
 from bridgewatch.cli import app
 
 from .helpers import NOW, monitor, scenario
@@ -40,6 +42,9 @@ def test_a_removed_card_closes_its_alert_saying_why(tmp_path: Path, hook: Webhoo
         "Closed: card d365_customer_master_gap is no longer run by workspace 'sage-test' (it was taken out of "
         "[workspace] cards); this alert is not evaluated any more. This is not an all-clear (last stored: 3 "
         "customer(s) with active orders have no ERP customer record, above the alert line of 2).")
+    assert teams.card(closed)["body"][0]["color"] == "Default"  # not the green of an all-clear
+    assert render.title(closed) == (
+        "[CLOSED] UK Trade · Ecom Customers Absent from D365 Customer Master: 3 (alert line 2)")
     monitor(root, now=NOW + timedelta(days=2))  # nothing more about it, not even the repeat reminder
     assert [(b["card"], b["event"]) for b in hook.bodies()] == [
         ("sage_customer_master_gap", "firing"), ("d365_customer_master_gap", "firing"),

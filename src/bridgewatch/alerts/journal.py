@@ -29,6 +29,9 @@ class Pending:
     idempotency_key: str
     message: dict[str, Any]
     attempts: int
+    claimed_at: datetime | None = None
+    """The time of the delivery pass that claimed it (its ``delivered_at`` when delivered: the clock the next
+    evaluation measures ``repeat_interval`` on, so a reminder is due a whole number of cycles later)."""
 
 
 def told(conn: Connection, workspace_id: str, states: Iterable[str] = TOLD_STATES) -> dict[tuple[str, str], Told]:
@@ -71,7 +74,7 @@ def claim(conn: Connection, workspace_id: str, now: datetime, lease: timedelta) 
     rows = conn.execute(select(notifications).where(due).order_by(n.id)).all()
     if rows:
         conn.execute(update(notifications).where(n.id.in_([r.id for r in rows])).values(claimed_until=now + lease))
-    return [Pending(r.id, r.receiver, r.dedup_key, r.idempotency_key, json.loads(r.message), r.attempts)
+    return [Pending(r.id, r.receiver, r.dedup_key, r.idempotency_key, json.loads(r.message), r.attempts, now)
             for r in rows]
 
 
@@ -84,7 +87,7 @@ def record_attempt(conn: Connection, pending: Pending, workspace_id: str, *, att
         outcome=outcome, status_code=status_code, error=error))
     values: dict[str, Any] = {"attempts": attempt, "last_error": error}
     if outcome == "delivered":
-        values |= {"state": "delivered", "delivered_at": started_at, "claimed_until": None}
+        values |= {"state": "delivered", "delivered_at": pending.claimed_at or started_at, "claimed_until": None}
     conn.execute(update(notifications).where(notifications.c.id == pending.id).values(**values))
 
 

@@ -56,6 +56,8 @@ class DeliveryReport:
     """Receiver → the last error (secrets removed)."""
     failed: dict[int, str] = field(default_factory=dict)
     """Notification → why it was given up (refused ``refusals`` times; never tried again)."""
+    partly: dict[str, str] = field(default_factory=dict)
+    """Receiver → what it did not accept of messages it took (an email refused for one of its recipients)."""
     seconds: float = 0.0
 
 
@@ -66,6 +68,7 @@ class _Served:
     done: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     error: str | None = None
+    partly: str | None = None
 
 
 def utcnow() -> datetime:
@@ -135,6 +138,8 @@ def _run(store: Store, workspace_id: str, receivers: dict[str, Receiver], groups
     for name, served in results.items():
         report.delivered += served.done
         report.failed |= served.failed
+        if served.partly:
+            report.partly[name] = served.partly
         left = [i.id for i in groups[name] if i.id not in served.done and i.id not in served.failed]
         error = served.error
         if left:
@@ -165,6 +170,9 @@ def _serve(store: Store, workspace_id: str, receiver: Receiver, items: list[Pend
         if failure is None:
             served.done.append(item.id)
             log.info("alerts: delivered %s to '%s'", item.dedup_key, receiver.name)
+            if receiver.partly:
+                served.partly = redact.text(receiver.partly)
+                log.warning("alerts: receiver '%s' took %s but %s", receiver.name, item.dedup_key, served.partly)
             continue
         served.error = failure.error
         if failure.retryable:
@@ -197,7 +205,7 @@ def _send(store: Store, workspace_id: str, receiver: Receiver, item: Pending, po
         except Exception as exc:  # noqa: BLE001 - a receiver bug must not stop the run; recorded as a refusal
             record(started, clock, "failed", None, redact.text(f"{type(exc).__name__}: {exc}"))
             raise DeliveryFailed(f"{type(exc).__name__}", retryable=False) from None
-        record(started, clock, "delivered", status, None)
+        record(started, clock, "delivered", status, redact.text(receiver.partly) if receiver.partly else None)
 
     try:
         _retrying(policy, deadline)(once)

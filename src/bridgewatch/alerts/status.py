@@ -83,7 +83,8 @@ def alert_log(store: Store, config: WorkspaceConfig, *, limit: int = 50) -> list
 
 def send_test(config: WorkspaceConfig, receiver: str, *, environ: Mapping[str, str],
               client: httpx.Client | None = None) -> str | None:
-    """Send a test message to one receiver now (not recorded); returns None when it arrived, else the error.
+    """Send a test message to one receiver now (not recorded); returns None when it arrived, else the error (or,
+    for an email accepted for only some of its recipients, which were refused).
 
     Raises:
         LookupFailed: no receiver of that name.
@@ -101,7 +102,7 @@ def send_test(config: WorkspaceConfig, receiver: str, *, environ: Mapping[str, s
         return redact.text(exc.error)
     except Exception as exc:  # noqa: BLE001 - any other failure is reported as delivery does: masked, no traceback
         return redact.text(f"{type(exc).__name__}: {exc}")
-    return None
+    return redact.text(target.partly) if target.partly else None
 
 
 def probe_message(config: WorkspaceConfig, receiver: str) -> dict[str, Any]:

@@ -74,6 +74,9 @@ class Receiver(ABC):
         self.settings: Any = self.settings_model.model_validate(spec.settings)
         self.environ = environ
         self.client = client
+        self.partly: str | None = None
+        """Set by ``send`` when the message was accepted but not for everyone (an email refused for one of its
+        recipients): what was refused. Sending it again would repeat it to the others, so it counts as delivered."""
 
     @property
     def name(self) -> str:

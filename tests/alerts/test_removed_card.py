@@ -40,8 +40,8 @@ def test_a_removed_card_closes_its_alert_saying_why(tmp_path: Path, hook: Webhoo
         "d365_customer_master_gap", "resolved", "closed", 3, 3)
     assert closed["summary"] == (
         "Closed: card d365_customer_master_gap is no longer run by workspace 'sage-test' (it was taken out of "
-        "[workspace] cards); this alert is not evaluated any more. This is not an all-clear (last stored: 3 "
-        "customer(s) with active orders have no ERP customer record, above the alert line of 2).")
+        "[workspace] cards); this alert is not evaluated any more. This is not an all-clear (the last message "
+        "counted 3 customer(s) with active orders without an ERP customer record).")
     assert teams.card(closed)["body"][0]["color"] == "Default"  # not the green of an all-clear
     assert render.title(closed) == (
         "[CLOSED] UK Trade · Ecom Customers Absent from D365 Customer Master: 3 (alert line 2)")
@@ -61,3 +61,24 @@ def test_a_removed_card_never_fired_says_nothing(tmp_path: Path, hook: WebhookSe
     _, report = monitor(root, now=NOW + timedelta(hours=1))
     assert [(i.card, i.state) for i in report.instances] == [("sage_customer_master_gap", "firing")]
     assert [(b["card"], b["event"]) for b in hook.bodies()] == [("sage_customer_master_gap", "firing")]
+
+
+def test_an_entity_taken_out_of_the_workspace_closes_its_alert_instead_of_resolving_it(
+        tmp_path: Path, hook: WebhookServer) -> None:
+    def write(entity: str) -> Path:
+        s = scenario(3, alerts=hook_alerts(hook.url, routes=[{"match": {"entity": [entity]}, "receivers": ["hook"]}]))
+        s.config["legal_entities"][0]["id"] = entity
+        return s.write(tmp_path / "ws")
+
+    root = write("UK01")
+    monitor(root)
+    root = write("GB01")  # the entity is renamed: its customers are now counted under GB01
+    _, report = monitor(root, now=NOW + timedelta(hours=1))
+    assert [(i.entity, i.state, i.count) for i in report.instances] == [
+        (None, "firing", 3), ("GB01", "firing", 3), ("UK01", "removed", 0)]
+    assert [(b["entity"], b["status"], b["event"]) for b in hook.bodies()] == [
+        ("UK01", "firing", "firing"), ("GB01", "firing", "firing"), ("UK01", "resolved", "closed")]
+    assert hook.bodies()[-1]["summary"].startswith(
+        "Closed: entity UK01 is no longer a legal entity of workspace 'sage-test' (it was taken out of "
+        "[[legal_entities]]); this alert is not evaluated any more. This is not an all-clear (the last message "
+        "counted 3 customer(s)")

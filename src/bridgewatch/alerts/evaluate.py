@@ -8,8 +8,9 @@ the line). Its state, from the newest stored runs:
   them says nothing about the count, so it neither counts nor breaks the streak);
 * ``pending``: above the threshold, but not yet for ``for_runs`` fresh runs (flapping is damped);
 * ``quiet``: at or below the threshold, on fresh data;
-* ``removed``: the workspace no longer runs the card; evaluated only while a receiver still believes the alert is
-  firing or unknown, so it is told once that the alert is closed (not an all-clear);
+* ``removed``: the workspace no longer runs the card, or no longer has the entity; evaluated only while a
+  receiver still believes the alert is firing or unknown, so it is told once that the alert is closed (not an
+  all-clear);
 * ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest live run of
   the workspace failed after it (a failed backfill, ``run --as-of`` a time older than the newest live run, does not).
 
@@ -69,6 +70,7 @@ class AlertInstance:
 def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     """Every alert of ``config``'s workspace: card-wide per card, plus per entity where routes ask for it."""
     entities = requested_entities(config)
+    known = {*(e.id for e in config.legal_entities), AMBIGUOUS}
     depth = config.alerts.for_runs
     out: list[AlertInstance] = []
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
@@ -80,10 +82,12 @@ def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
                 continue  # never run: nothing to say yet
             out.append(_instance(config, card, None, recent, failed))
             more = [e for e in still_open.get(card, ()) if e is not None and e not in entities]
-            out += [_instance(config, card, e, recent, failed) for e in [*entities, *more]]
+            out += [_instance(config, card, e, recent, failed) for e in [*entities, *more] if e in known]
+            out += [_removed(config, card, e, recent, _entity_gone(config, e)) for e in more if e not in known]
         for card, open_ones in still_open.items():
             if card not in config.cards:
-                out += [_removed(config, card, e, _recent(conn, config.id, card, 1)) for e in open_ones]
+                out += [_removed(config, card, e, _recent(conn, config.id, card, 1), _card_gone(config, card))
+                        for e in open_ones]
     return out
 
 
@@ -109,16 +113,24 @@ def open_alerts(conn: Connection, workspace_id: str, receivers: set[str]) -> dic
     return found
 
 
-def _removed(config: WorkspaceConfig, card: str, entity: str | None, recent: list[tuple[int, StoredCardRun]]
-             ) -> AlertInstance:
-    """The alert of a card no longer run: its facts are the last stored ones, its state :data:`REMOVED`."""
+def _removed(config: WorkspaceConfig, card: str, entity: str | None, recent: list[tuple[int, StoredCardRun]],
+             reason: str) -> AlertInstance:
+    """The alert of a card no longer run, or of an entity no longer in the workspace: its facts are the last stored
+    ones, its state :data:`REMOVED` (never ``quiet``: a count of 0 for an entity that is gone is no all-clear)."""
     latest = recent[0][1] if recent else None
     threshold = _threshold(config, card, entity, latest)
     count = None if latest is None else _count(latest, entity)
-    reason = (f"card {card} is no longer run by workspace '{config.id}' (it was taken out of [workspace] cards); "
-              f"this alert is not evaluated any more")
     return AlertInstance(config.id, card, entity, REMOVED, threshold, count, latest,
-                         latest.run_id if latest else None, reason)
+                         latest.run_id if latest else None, f"{reason}; this alert is not evaluated any more")
+
+
+def _card_gone(config: WorkspaceConfig, card: str) -> str:
+    return f"card {card} is no longer run by workspace '{config.id}' (it was taken out of [workspace] cards)"
+
+
+def _entity_gone(config: WorkspaceConfig, entity: str | None) -> str:
+    return (f"entity {entity} is no longer a legal entity of workspace '{config.id}' (it was taken out of "
+            f"[[legal_entities]])")
 
 
 def requested_entities(config: WorkspaceConfig) -> list[str]:

@@ -111,7 +111,9 @@ def summary(msg: dict[str, Any]) -> str:
     line = f"the alert line of {msg['threshold']}"
     event = msg["event"]
     if event == "closed":
-        return f"Closed: {msg['reason']}. This is not an all-clear (last stored: {whole}, {_side(msg)} {line})."
+        last = (f"the last message counted {msg['previous_count']} customer(s) with active orders without an ERP "
+                f"customer record" if msg["previous_count"] is not None else "the last message had no count")
+        return f"Closed: {msg['reason']}. This is not an all-clear ({last})."
     if event == "blind":
         return f"The monitor is blind: {msg['reason']}. This is not an all-clear (last stored: {whole})."
     if event == "sees_again":

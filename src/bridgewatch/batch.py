@@ -74,6 +74,8 @@ class WorkspaceRun:
     """The summaries as written (with their place in the history when stored)."""
     warnings: tuple[str, ...] = ()
     """E.g. a card run on a workspace whose ERP it is not made for."""
+    as_of: datetime | None = None
+    """The as-of the batch asked for (``--as-of``), if any: a failure of a backfill is stored as one."""
 
     @property
     def ok(self) -> bool:
@@ -230,11 +232,11 @@ def compute_batch(workspaces: Sequence[Workspace], *, engine: Engine, cards: Seq
     except Exception as exc:  # noqa: BLE001 - isolate the workspace(s) to blame, below
         failure = exc
     else:
-        return [handle(_run_of(ws, run, cards)) for ws in workspaces]
+        return [handle(replace(_run_of(ws, run, cards), as_of=as_of)) for ws in workspaces]
     if len(workspaces) == 1:
         error = translate(failure, f"computing workspace '{workspaces[0].id}'")
         return [handle(WorkspaceRun(workspaces[0].id, workspaces[0].config.root, error=error,
-                                    engine=engine.dialect.name))]
+                                    engine=engine.dialect.name, as_of=as_of))]
     log.warning("batch pass failed (%s); computing workspaces one by one", failure)
     return [r for ws in workspaces for r in compute_batch([ws], engine=engine, cards=cards, as_of=as_of,
                                                           handle=handle)]
@@ -252,7 +254,8 @@ def run_batch(source: Path | str | Sequence[Path], *, engine: Engine, cards: Seq
     done = {r.name: r for r in compute_batch(workspaces, engine=engine, cards=cards, as_of=as_of,
                                              handle=handle)} if workspaces else {}
     handle = handle or (lambda r: r)
-    runs = tuple(handle(w) if isinstance(w, WorkspaceRun) else done[w.id] for w in loaded)  # failures are stored too
+    runs = tuple(handle(replace(w, as_of=as_of)) if isinstance(w, WorkspaceRun) else done[w.id]
+                 for w in loaded)  # failures are stored too
     timings = {"load_s": load_s, "compute_s": time.perf_counter() - started - load_s}
     return Batch(runs, engine.dialect.name, timings)
 
@@ -319,7 +322,7 @@ def _record_failure(store: Store, run: WorkspaceRun) -> None:
         config = load_config(run.folder)
     except BridgewatchError:
         return  # no readable configuration: nothing to attach the failure to
-    store.record_failure(config, str(run.error), started_at=run.started_at, engine_name=run.engine)
+    store.record_failure(config, str(run.error), started_at=run.started_at, engine_name=run.engine, as_of=run.as_of)
 
 
 def _now() -> datetime:

@@ -6,9 +6,13 @@ last message it was sent or has waiting (:class:`Told`). A message goes out when
 * the alert starts firing (``firing``), or stops (``resolved``, only to receivers told it was firing);
 * while firing, the count rose by at least ``notify_on_increase`` since the last message
   (``increase``), a cause appeared (``new_cause``) or a rejection-reason template appeared
-  (``new_reason``); otherwise, once ``repeat_interval`` has passed (``repeat``);
+  (``new_reason``); otherwise, once ``repeat_interval`` has passed since the receiver got the last message
+  (``repeat``; never while that message still waits, so a receiver that was down gets no backlog of reminders);
 * the monitor goes blind (``blind``: stale data, no data or a failed run) and when it sees again
   (``sees_again``, with the state it then finds).
+
+When the workspace stops running a card, each receiver still told its alert is firing or unknown gets one
+``closed`` message (status ``resolved``; its words say it is not an all-clear), decided in ``queue``.
 
 A count that falls while still firing, or a cause that disappears, is not news until the alert resolves.
 A ``pending`` alert (above the line, not yet for ``for_runs`` fresh runs) is never news: it is neither
@@ -29,6 +33,7 @@ EVENTS = {
     "resolved": "resolved",
     "blind": "the monitor is blind",
     "sees_again": "the data is fresh again",
+    "closed": "the card is no longer run: alert closed",
     "test": "test message",
 }
 """Every event a message can report, with its words."""
@@ -55,7 +60,10 @@ class Told:
     causes: frozenset[str]
     templates: frozenset[str]
     at: datetime
+    """When the receiver got it (when it was made, while it waits or if it was never delivered)."""
     role: str
+    waiting: bool = False
+    """Not delivered yet (pending, or held for a digest): no reminder is made behind it."""
 
 
 def want_status(state: str, part_count: int, restricted: bool) -> str:
@@ -93,4 +101,4 @@ def _while_firing(want: Want, told: Told, rise: int, repeat: timedelta, now: dat
         return "new_cause"
     if want.templates - told.templates:
         return "new_reason"
-    return "repeat" if now - told.at >= repeat else None
+    return "repeat" if not told.waiting and now - told.at >= repeat else None

@@ -7,8 +7,9 @@
   retried (tenacity) with exponential backoff, or after the receiver's ``Retry-After``, up to
   ``attempts`` times, but never past the delivery ``budget``: a receiver that is down never slows a
   run by more than the budget. Other refusals (HTTP 4xx, SMTP 5xx, a missing secret) are not retried
-  now and do not hold up the receiver's later messages; the refused message is tried again next cycle
-  and, refused ``refusals`` times, marked ``failed`` with the reason.
+  now and do not hold up the receiver's messages about other alerts (those about the same alert wait behind
+  it, so they never arrive before it); the refused message is tried again next cycle and, refused
+  ``refusals`` times, marked ``failed`` with the reason (then the later ones go out).
 * Every attempt is a row of ``delivery_attempts`` (outcome, status, error text with secrets removed).
 * Notifications are claimed before sending, under the workspace's lock in the store, so two processes
   never send the same one at once; a receiver may still see one twice (at-least-once), with the same
@@ -55,6 +56,8 @@ class DeliveryReport:
     """Receiver → the last error (secrets removed)."""
     failed: dict[int, str] = field(default_factory=dict)
     """Notification → why it was given up (refused ``refusals`` times; never tried again)."""
+    partly: dict[str, str] = field(default_factory=dict)
+    """Receiver → what it did not accept of messages it took (an email refused for one of its recipients)."""
     seconds: float = 0.0
 
 
@@ -65,6 +68,7 @@ class _Served:
     done: list[int] = field(default_factory=list)
     failed: dict[int, str] = field(default_factory=dict)
     error: str | None = None
+    partly: str | None = None
 
 
 def utcnow() -> datetime:
@@ -134,6 +138,8 @@ def _run(store: Store, workspace_id: str, receivers: dict[str, Receiver], groups
     for name, served in results.items():
         report.delivered += served.done
         report.failed |= served.failed
+        if served.partly:
+            report.partly[name] = served.partly
         left = [i.id for i in groups[name] if i.id not in served.done and i.id not in served.failed]
         error = served.error
         if left:
@@ -148,16 +154,25 @@ def _run(store: Store, workspace_id: str, receivers: dict[str, Receiver], groups
 def _serve(store: Store, workspace_id: str, receiver: Receiver, items: list[Pending], policy: DeliverySettings,
            redact: Redactor, deadline: float) -> _Served:
     """Deliver ``items`` in order. A failure for now (down, out of time) stops it: the rest wait, in order. A
-    refusal does not: the refused message waits for the next cycle, or is marked failed once refused enough."""
+    refusal does not: the refused message waits for the next cycle, or is marked failed once refused enough; while
+    it waits, the later messages about the same alert wait behind it (a ``resolved`` never arrives before the
+    ``firing`` it ends), those about other alerts go on."""
     served = _Served()
+    refused: set[str] = set()
+    """Alerts with a message refused this cycle: their later messages wait behind it (never overtake it)."""
     for item in items:
         if time.monotonic() >= deadline:
             served.error = "the delivery budget was spent"
             return served
+        if item.dedup_key in refused:
+            continue
         failure = _send(store, workspace_id, receiver, item, policy, redact, deadline)
         if failure is None:
             served.done.append(item.id)
             log.info("alerts: delivered %s to '%s'", item.dedup_key, receiver.name)
+            if receiver.partly:
+                served.partly = redact.text(receiver.partly)
+                log.warning("alerts: receiver '%s' took %s but %s", receiver.name, item.dedup_key, served.partly)
             continue
         served.error = failure.error
         if failure.retryable:
@@ -167,6 +182,8 @@ def _serve(store: Store, workspace_id: str, receiver: Receiver, items: list[Pend
         if reason is not None:
             served.failed[item.id] = reason
             log.warning("alerts: receiver '%s' refused %s for good (%s)", receiver.name, item.dedup_key, reason)
+        else:
+            refused.add(item.dedup_key)
     return served
 
 
@@ -188,7 +205,7 @@ def _send(store: Store, workspace_id: str, receiver: Receiver, item: Pending, po
         except Exception as exc:  # noqa: BLE001 - a receiver bug must not stop the run; recorded as a refusal
             record(started, clock, "failed", None, redact.text(f"{type(exc).__name__}: {exc}"))
             raise DeliveryFailed(f"{type(exc).__name__}", retryable=False) from None
-        record(started, clock, "delivered", status, None)
+        record(started, clock, "delivered", status, redact.text(receiver.partly) if receiver.partly else None)
 
     try:
         _retrying(policy, deadline)(once)

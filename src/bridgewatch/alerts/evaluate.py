@@ -8,8 +8,11 @@ the line). Its state, from the newest stored runs:
   them says nothing about the count, so it neither counts nor breaks the streak);
 * ``pending``: above the threshold, but not yet for ``for_runs`` fresh runs (flapping is damped);
 * ``quiet``: at or below the threshold, on fresh data;
-* ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest run of
-  the workspace failed after it.
+* ``removed``: the workspace no longer runs the card, or no longer has the entity; evaluated only while a
+  receiver still believes the alert is firing or unknown, so it is told once that the alert is closed (not an
+  all-clear);
+* ``unknown``: the monitor is blind: the latest result is stale or has no data, or the latest live run of
+  the workspace failed after it (a failed backfill, ``run --as-of`` a time older than the newest live run, does not).
 
 "Latest" means the newest as-of (ties by the order stored), not the last one stored: a backfilled older
 run is history, never the live state (the run store's one definition, ``history.store.LATEST_FIRST``,
@@ -67,37 +70,67 @@ class AlertInstance:
 def evaluate(store: Store, config: WorkspaceConfig) -> list[AlertInstance]:
     """Every alert of ``config``'s workspace: card-wide per card, plus per entity where routes ask for it."""
     entities = requested_entities(config)
+    known = {*(e.id for e in config.legal_entities), AMBIGUOUS}
     depth = config.alerts.for_runs
     out: list[AlertInstance] = []
     with guarded(store.url, "evaluate the alerts"), store.engine.connect() as conn:
-        failed = latest_failed(conn, config.id)
-        still_open = open_entities(conn, config.id, {r.name for r in config.alerts.receivers})
+        failed = latest_failed(conn, config.id, live_only=True)
+        still_open = open_alerts(conn, config.id, {r.name for r in config.alerts.receivers})
         for card in config.cards:
             recent = _recent(conn, config.id, card, 1) + _recent(conn, config.id, card, depth, fresh=True)
             if not recent and failed is None:
                 continue  # never run: nothing to say yet
             out.append(_instance(config, card, None, recent, failed))
-            more = [e for e in still_open.get(card, ()) if e not in entities]
-            out += [_instance(config, card, e, recent, failed) for e in [*entities, *more]]
+            more = [e for e in still_open.get(card, ()) if e is not None and e not in entities]
+            out += [_instance(config, card, e, recent, failed) for e in [*entities, *more] if e in known]
+            out += [_removed(config, card, e, recent, _entity_gone(config, e)) for e in more if e not in known]
+        for card, open_ones in still_open.items():
+            if card not in config.cards:
+                out += [_removed(config, card, e, _recent(conn, config.id, card, 1), _card_gone(config, card))
+                        for e in open_ones]
     return out
 
 
-def open_entities(conn: Connection, workspace_id: str, receivers: set[str]) -> dict[str, list[str]]:
-    """Card → entities whose alert one of ``receivers`` was last told is firing or unknown. They are evaluated even
-    when no route asks for them any more, so those receivers hear the alert end (docs/alerts.md, "Roles and
-    routing")."""
+REMOVED = "removed"
+"""The state of an alert whose card the workspace no longer runs (taken out of ``[workspace] cards``)."""
+
+
+def open_alerts(conn: Connection, workspace_id: str, receivers: set[str]) -> dict[str, list[str | None]]:
+    """Card → alerts (None: the card-wide one, else the entity) that one of ``receivers`` was last told are firing or
+    unknown. They are evaluated even when no route asks for them any more, so those receivers hear the alert end
+    (docs/alerts.md, "Roles and routing"), and closed when their card is no longer run."""
     from bridgewatch.alerts import journal
 
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[str | None]] = {}
     for (key, receiver), told in sorted(journal.told(conn, workspace_id).items()):
         parts = key.split("/")
-        if (told.status == "resolved" or receiver not in receivers or len(parts) != 4 or parts[2] == "*"
+        if (told.status == "resolved" or receiver not in receivers or len(parts) != 4
                 or unquote(parts[3]) != RULE):
             continue
-        card, entity = unquote(parts[1]), unquote(parts[2])
+        card, entity = unquote(parts[1]), None if parts[2] == "*" else unquote(parts[2])
         if entity not in found.setdefault(card, []):
             found[card].append(entity)
     return found
+
+
+def _removed(config: WorkspaceConfig, card: str, entity: str | None, recent: list[tuple[int, StoredCardRun]],
+             reason: str) -> AlertInstance:
+    """The alert of a card no longer run, or of an entity no longer in the workspace: its facts are the last stored
+    ones, its state :data:`REMOVED` (never ``quiet``: a count of 0 for an entity that is gone is no all-clear)."""
+    latest = recent[0][1] if recent else None
+    threshold = _threshold(config, card, entity, latest)
+    count = None if latest is None else _count(latest, entity)
+    return AlertInstance(config.id, card, entity, REMOVED, threshold, count, latest,
+                         latest.run_id if latest else None, f"{reason}; this alert is not evaluated any more")
+
+
+def _card_gone(config: WorkspaceConfig, card: str) -> str:
+    return f"card {card} is no longer run by workspace '{config.id}' (it was taken out of [workspace] cards)"
+
+
+def _entity_gone(config: WorkspaceConfig, entity: str | None) -> str:
+    return (f"entity {entity} is no longer a legal entity of workspace '{config.id}' (it was taken out of "
+            f"[[legal_entities]])")
 
 
 def requested_entities(config: WorkspaceConfig) -> list[str]:

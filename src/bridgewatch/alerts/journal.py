@@ -29,6 +29,9 @@ class Pending:
     idempotency_key: str
     message: dict[str, Any]
     attempts: int
+    claimed_at: datetime | None = None
+    """The time of the delivery pass that claimed it (its ``delivered_at`` when delivered: the clock the next
+    evaluation measures ``repeat_interval`` on, so a reminder is due a whole number of cycles later)."""
 
 
 def told(conn: Connection, workspace_id: str, states: Iterable[str] = TOLD_STATES) -> dict[tuple[str, str], Told]:
@@ -42,7 +45,7 @@ def told(conn: Connection, workspace_id: str, states: Iterable[str] = TOLD_STATE
 
 def _told(r: Any) -> Told:
     return Told(r.id, r.status, r.count, frozenset(json.loads(r.causes)), frozenset(json.loads(r.templates)),
-                r.created_at, r.role)
+                r.delivered_at or r.created_at, r.role, r.state in ("pending", "held"))
 
 
 def add(conn: Connection, **values: Any) -> int:
@@ -57,16 +60,21 @@ def claim(conn: Connection, workspace_id: str, now: datetime, lease: timedelta) 
     Under the workspace's write lock (PostgreSQL: an advisory lock; SQLite: the write transaction), so a second
     process claiming at the same time waits, then sees these claims: two processes never send the same one. A
     receiver with a message claimed by another process is left to that process: its later messages wait for the
-    next cycle, so they never overtake an earlier one (a ``resolved`` arriving before the ``firing`` it follows)."""
+    next cycle, so they never overtake an earlier one (a ``resolved`` arriving before the ``firing`` it follows); so
+    does a message whose alert has an older message for the same receiver held until later (``not_before``)."""
     lock_workspace(conn, workspace_id)
     n = notifications.c
     busy = select(n.receiver).where(n.workspace_id == workspace_id, n.state == "pending", n.claimed_until >= now)
+    older = notifications.alias()
+    held = select(older.c.id).where(  # an older message about the same alert, held until later: this one waits too
+        older.c.workspace_id == workspace_id, older.c.receiver == n.receiver, older.c.dedup_key == n.dedup_key,
+        older.c.state == "pending", older.c.id < n.id, older.c.not_before > now)
     due = and_(n.workspace_id == workspace_id, n.state == "pending", n.not_before <= now,
-               or_(n.claimed_until.is_(None), n.claimed_until < now), n.receiver.not_in(busy))
+               or_(n.claimed_until.is_(None), n.claimed_until < now), n.receiver.not_in(busy), ~held.exists())
     rows = conn.execute(select(notifications).where(due).order_by(n.id)).all()
     if rows:
         conn.execute(update(notifications).where(n.id.in_([r.id for r in rows])).values(claimed_until=now + lease))
-    return [Pending(r.id, r.receiver, r.dedup_key, r.idempotency_key, json.loads(r.message), r.attempts)
+    return [Pending(r.id, r.receiver, r.dedup_key, r.idempotency_key, json.loads(r.message), r.attempts, now)
             for r in rows]
 
 
@@ -79,7 +87,7 @@ def record_attempt(conn: Connection, pending: Pending, workspace_id: str, *, att
         outcome=outcome, status_code=status_code, error=error))
     values: dict[str, Any] = {"attempts": attempt, "last_error": error}
     if outcome == "delivered":
-        values |= {"state": "delivered", "delivered_at": started_at, "claimed_until": None}
+        values |= {"state": "delivered", "delivered_at": pending.claimed_at or started_at, "claimed_until": None}
     conn.execute(update(notifications).where(notifications.c.id == pending.id).values(**values))
 
 

@@ -110,6 +110,10 @@ def summary(msg: dict[str, Any]) -> str:
         whole += f" ({msg['count']} of them rejected by the ERP when created)"
     line = f"the alert line of {msg['threshold']}"
     event = msg["event"]
+    if event == "closed":
+        last = (f"the last message counted {msg['previous_count']} customer(s) with active orders without an ERP "
+                f"customer record" if msg["previous_count"] is not None else "the last message had no count")
+        return f"Closed: {msg['reason']}. This is not an all-clear ({last})."
     if event == "blind":
         return f"The monitor is blind: {msg['reason']}. This is not an all-clear (last stored: {whole})."
     if event == "sees_again":

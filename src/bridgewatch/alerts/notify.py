@@ -43,6 +43,8 @@ class AlertReport:
         """One line for logs: what was queued, delivered and left waiting."""
         waiting = sum(self.delivery.waiting.values())
         text = f"alerts: {len(self.queued)} queued, {self.sent} delivered"
+        if self.delivery.partly:
+            text += " (" + "; ".join(f"{name}: {what}" for name, what in self.delivery.partly.items()) + ")"
         if self.suppressed:
             text += f", {self.suppressed} suppressed by silences"
         if self.delivery.failed:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from bridgewatch.alerts import journal
 from bridgewatch.alerts.decide import Told, Want, decide, want_status
-from bridgewatch.alerts.evaluate import AlertInstance, evaluate
+from bridgewatch.alerts.evaluate import REMOVED, AlertInstance, evaluate
 from bridgewatch.alerts.facts import Facts, read_facts
 from bridgewatch.alerts.message import Notice, alert_message, idempotency_key
 from bridgewatch.alerts.roles import ROLE_PARTS, part
@@ -109,8 +109,11 @@ class _Context:
         told = self.told.get((inst.dedup_key, receiver))
         base = self.muted.get((inst.dedup_key, receiver)) if silence else told
         alerts = self.config.alerts
-        event = decide(want, base, notify_on_increase=alerts.notify_on_increase,
-                       repeat_interval=alerts.repeat_interval, now=self.now)
+        if inst.state == REMOVED:  # its card is no longer run: told once, if it was told the alert is open
+            event = "closed" if base is not None and base.status != "resolved" else None
+        else:
+            event = decide(want, base, notify_on_increase=alerts.notify_on_increase,
+                           repeat_interval=alerts.repeat_interval, now=self.now)
         if event is None:
             return None
         return self.add(Notice(inst, facts, role, status, event, told, receiver, self.now), want, base, silence)

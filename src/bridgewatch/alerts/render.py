@@ -20,7 +20,8 @@ LINE_MAX = 300
 
 def title(msg: dict[str, Any]) -> str:
     """``[FIRING] UK B2B merchant · Sage customer master gap: 14 (alert line 10)``."""
-    status = "TEST" if msg["event"] == "test" else STATUS_WORDS.get(msg["status"], msg["status"].upper())
+    special = {"test": "TEST", "closed": "CLOSED"}
+    status = special.get(msg["event"]) or STATUS_WORDS.get(msg["status"], msg["status"].upper())
     if msg["kind"] == "digest":
         return plain(f"[DIGEST] {msg['workspace_name']}: {len(msg['entries'])} alert(s) changed", LINE_MAX)
     where = f"{msg['workspace_name']} · {msg['card_title']}" + (f" · {msg['entity']}" if msg["entity"] else "")

@@ -83,7 +83,8 @@ def alert_log(store: Store, config: WorkspaceConfig, *, limit: int = 50) -> list
 
 def send_test(config: WorkspaceConfig, receiver: str, *, environ: Mapping[str, str],
               client: httpx.Client | None = None) -> str | None:
-    """Send a test message to one receiver now (not recorded); returns None when it arrived, else the error.
+    """Send a test message to one receiver now (not recorded); returns None when it arrived, else the error (or,
+    for an email accepted for only some of its recipients, which were refused).
 
     Raises:
         LookupFailed: no receiver of that name.
@@ -99,7 +100,9 @@ def send_test(config: WorkspaceConfig, receiver: str, *, environ: Mapping[str, s
             target.send(probe_message(config, receiver), config.alerts.delivery.timeout.total_seconds())
     except DeliveryFailed as exc:
         return redact.text(exc.error)
-    return None
+    except Exception as exc:  # noqa: BLE001 - any other failure is reported as delivery does: masked, no traceback
+        return redact.text(f"{type(exc).__name__}: {exc}")
+    return redact.text(target.partly) if target.partly else None
 
 
 def probe_message(config: WorkspaceConfig, receiver: str) -> dict[str, Any]:
@@ -120,3 +123,14 @@ def probe_message(config: WorkspaceConfig, receiver: str) -> dict[str, Any]:
 
 def unknown_card(config: WorkspaceConfig, card: str) -> LookupFailed:
     return LookupFailed(f"Workspace '{config.id}' has no card '{card}'; its cards: {', '.join(config.cards)}.")
+
+
+def unknown_entity(config: WorkspaceConfig, entity: str) -> LookupFailed | None:
+    """None when ``entity`` is one of the workspace's legal entities or ``ambiguous``, else the error naming them."""
+    from bridgewatch.alerts.facts import AMBIGUOUS
+
+    known = [e.id for e in config.legal_entities]
+    if entity in (*known, AMBIGUOUS):
+        return None
+    return LookupFailed(f"Workspace '{config.id}' has no entity '{entity}'; its entities: "
+                        f"{', '.join([*known, AMBIGUOUS])} (customers with no single expected entity).")

@@ -106,11 +106,15 @@ def silence(workspace: WorkspaceOpt,
 
     def go() -> None:
         from bridgewatch.alerts.silences import add_silence
-        from bridgewatch.alerts.status import unknown_card
+        from bridgewatch.alerts.status import unknown_card, unknown_entity
 
         config, store = _open(workspace, history_url)
         if card not in config.cards:
+            store.close()
             raise unknown_card(config, card)
+        if entity is not None and (wrong := unknown_entity(config, entity)) is not None:
+            store.close()
+            raise wrong
         with store:
             made = add_silence(store, config.id, card, entity=entity, duration=length, reason=reason,
                                created_by=by or _login(), now=_now())

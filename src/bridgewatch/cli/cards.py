@@ -95,7 +95,7 @@ def _run(workspace: Path, card: str | None, as_of: datetime | None, fmt: str, st
     except BridgewatchError as exc:
         store = opening.result() if opening else None  # a store that cannot open: its error is the one shown
         if store is not None and not isinstance(exc, StoreError):
-            store.record_failure(config, str(exc), started_at=started, engine_name=engine.name)
+            store.record_failure(config, str(exc), started_at=started, engine_name=engine.name, as_of=as_of)
             after_run(store, config, no_alerts)
         raise
     finally:

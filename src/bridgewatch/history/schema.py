@@ -3,7 +3,8 @@
 Storage grows with changes, not with runs × customers:
 
 * ``runs``: one row per ``bridgewatch run`` / batch workspace (fingerprints, ingest accounting and
-  the readers' warnings, status).
+  the readers' warnings, status; a failed run also whether it was a backfill, asked for an as-of older than
+  the newest live run stored).
 * ``card_runs``: one row per card of a run (as-of, count, alert state, the summary as JSON).
 * ``episodes``: one row per absence of one account on one card: the card run that first counted it and
   the one that found it cleared (NULL while it is still absent).
@@ -49,6 +50,7 @@ runs = Table(
     Column("ingest", Text),
     Column("ingest_warnings", Text),
     Column("error", Text),
+    Column("backfill", Boolean, nullable=False, server_default=false()),
     Index("ix_runs_workspace", "workspace_id", "id"),
 )
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, false, func, insert, or_, select, update
 
-from bridgewatch.config import WorkspaceConfig, load_config
+from bridgewatch.config import WorkspaceConfig, load_config, naive_utc
 from bridgewatch.errors import LookupFailed
 from bridgewatch.fingerprint import combined, config_fingerprint, input_fingerprint
 from bridgewatch.history.database import connect, guarded, lock_workspace, shown, writing
@@ -110,15 +110,19 @@ class Store:
         return stored
 
     def record_failure(self, config: WorkspaceConfig, error: str, *, started_at: datetime,
-                       engine_name: str) -> str:
-        """Remember a run that failed (the alerts read it as 'the monitor is blind'); returns its run id."""
+                       engine_name: str, as_of: datetime | None = None) -> str:
+        """Remember a run that failed (the alerts read it as 'the monitor is blind'); returns its run id.
+
+        ``as_of``: the as-of the run was asked for (``--as-of``; else the workspace's ``as_of``, else now). A run
+        asked for an as-of older than the newest live card run stored is a failed *backfill*: it is kept (``history``
+        lists it) but says nothing about the live state, so the alerts do not go blind for it."""
         run_id = _run_id(started_at)
         with guarded(self.url, "record a failed run"), writing(self.engine) as conn:
             lock_workspace(conn, config.id)
             conn.execute(insert(runs).values(run_id=run_id, workspace_id=config.id, started_at=started_at,
                                              finished_at=started_at, status="failed", engine=engine_name,
                                              version=_version(), config_fingerprint=config_fingerprint(config),
-                                             error=error))
+                                             error=error, backfill=_backfill(conn, config, as_of)))
         return run_id
 
     def save_workspace(self, ws: Workspace, results: Sequence[CardRun], *, started_at: datetime,
@@ -377,12 +381,25 @@ class FailedRun:
         return stored is None or self.pk > stored.run_pk
 
 
-def latest_failed(conn: Connection, workspace_id: str) -> FailedRun | None:
-    """The newest failed run of a workspace, if any."""
+def latest_failed(conn: Connection, workspace_id: str, *, live_only: bool = False) -> FailedRun | None:
+    """The newest failed run of a workspace, if any (with ``live_only``, of those that were not a backfill)."""
+    live = (runs.c.backfill == false(),) if live_only else ()
     row = conn.execute(select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error)
-                       .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed")
+                       .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed", *live)
                        .order_by(runs.c.id.desc()).limit(1)).first()
     return FailedRun(row.id, row.run_id, row.started_at, row.error or "no error recorded") if row else None
+
+
+def _backfill(conn: Connection, config: WorkspaceConfig, as_of: datetime | None) -> bool:
+    """Whether a run asked for ``as_of`` (else the workspace's configured as-of; neither: now, live) is a backfill:
+    older than the newest card run stored that moved episodes (as ``_save_card`` decides for a card)."""
+    asked = naive_utc(as_of) or config.as_of_utc()
+    if asked is None:
+        return False
+    c = card_runs.c
+    newest = conn.execute(select(func.max(c.as_of)).where(
+        c.workspace_id == config.id, c.freshness == "fresh", c.backfill == false())).scalar()
+    return newest is not None and asked < newest
 
 
 LATEST_FIRST = (card_runs.c.as_of.desc(), card_runs.c.id.desc())

@@ -74,6 +74,9 @@ class Receiver(ABC):
         self.settings: Any = self.settings_model.model_validate(spec.settings)
         self.environ = environ
         self.client = client
+        self.partly: str | None = None
+        """Set by ``send`` when the message was accepted but not for everyone (an email refused for one of its
+        recipients): what was refused. Sending it again would repeat it to the others, so it counts as delivered."""
 
     @property
     def name(self) -> str:
@@ -115,6 +118,11 @@ class HttpReceiver(Receiver):
     @abstractmethod
     def payload(self, message: dict[str, Any]) -> dict[str, Any]: ...
 
+    def url_source(self) -> str:
+        """Where the URL is configured, for error messages (never the URL itself: it may carry a token)."""
+        name = getattr(self.settings, "url_env", None)
+        return f"environment variable {name}" if name else f"settings.url of receiver '{self.name}'"
+
     def headers(self, message: dict[str, Any], body: bytes) -> dict[str, str]:
         return {"Content-Type": "application/json; charset=utf-8", "User-Agent": user_agent(),
                 "Idempotency-Key": message["idempotency_key"]}
@@ -126,6 +134,10 @@ class HttpReceiver(Receiver):
             response = client.post(self.url(), content=body, headers=self.headers(message, body), timeout=timeout)
         except httpx.TimeoutException:
             raise DeliveryFailed(f"no answer within {timeout:.1f} s (timed out)") from None
+        except (httpx.InvalidURL, UnicodeError) as exc:  # e.g. a bad port, a host name IDNA cannot encode
+            raise DeliveryFailed(f"the receiver's URL ({self.url_source()}) is not a valid URL: {exc}; correct "
+                                 f"{'the variable' if self.url_source().startswith('environment') else 'it'}",
+                                 retryable=False) from None
         except httpx.TransportError as exc:
             raise DeliveryFailed(f"could not connect: {type(exc).__name__}: {exc}") from None
         finally:

@@ -70,14 +70,15 @@ class EmailReceiver(Receiver):
 
     def send(self, message: dict[str, Any], timeout: float) -> int | None:
         settings = self.settings
+        self.partly = None
         password = self.secret("password_env") if settings.password_env else None
         try:
             with self._connect(timeout) as smtp:
                 if settings.security == "starttls":
                     smtp.starttls(context=self._tls())
                 if password is not None:
-                    smtp.login(settings.username, password)
-                smtp.send_message(self.email(message))
+                    _login(smtp, settings, password)
+                refused = smtp.send_message(self.email(message))
         except smtplib.SMTPResponseException as exc:
             raise _refused(exc.smtp_code, exc.smtp_error) from None
         except smtplib.SMTPRecipientsRefused as exc:
@@ -88,6 +89,9 @@ class EmailReceiver(Receiver):
             raise DeliveryFailed(f"TLS failed: {exc.reason or exc}", retryable=False) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(f"SMTP {settings.host}:{settings.smtp_port}: {type(exc).__name__}: {exc}") from None
+        if refused:  # accepted for the other recipients: recorded, not sent again (they would get it twice)
+            self.partly = "; ".join(f"not accepted for {address} ({code} {_words(text)})"
+                                    for address, (code, text) in sorted(refused.items()))
         return None
 
     def _connect(self, timeout: float) -> smtplib.SMTP:
@@ -100,6 +104,19 @@ class EmailReceiver(Receiver):
         return ssl.create_default_context(cafile=self.settings.ca_file)
 
 
-def _refused(code: int, error: bytes | str) -> DeliveryFailed:
+def _login(smtp: smtplib.SMTP, settings: EmailSettings, password: str) -> None:
+    try:
+        smtp.login(settings.username or "", password)
+    except UnicodeError:  # SMTP AUTH sends ASCII only; the exception would quote the password
+        raise DeliveryFailed(f"SMTP {settings.host}:{settings.smtp_port}: the username or password (environment "
+                             f"variable {settings.password_env}) has characters other than ASCII, which SMTP AUTH "
+                             f"cannot send; use an ASCII password", retryable=False) from None
+
+
+def _words(error: bytes | str) -> str:
     text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
-    return DeliveryFailed(f"SMTP {code}: {' '.join(text.split())}", retryable=400 <= code < 500)
+    return " ".join(text.split())
+
+
+def _refused(code: int, error: bytes | str) -> DeliveryFailed:
+    return DeliveryFailed(f"SMTP {code}: {_words(error)}", retryable=400 <= code < 500)

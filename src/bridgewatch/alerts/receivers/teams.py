@@ -44,6 +44,11 @@ def md(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", plain(text))
 
 
+def _colour(msg: dict[str, Any]) -> str:
+    """The title's colour by status; a ``closed`` alert (its card no longer run) is no all-clear: not green."""
+    return "Default" if msg.get("event") == "closed" else COLOURS.get(msg["status"], "Default")
+
+
 def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": md(text), "wrap": True, **style}
 
@@ -51,7 +56,7 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
 def card(msg: dict[str, Any]) -> dict[str, Any]:
     """The Adaptive Card of a message (alert or digest), at most ``MAX_BYTES`` as sent."""
     body: list[dict[str, Any]] = [
-        _text(render.title(msg), size="Medium", weight="Bolder", color=COLOURS.get(msg["status"], "Default")),
+        _text(render.title(msg), size="Medium", weight="Bolder", color=_colour(msg)),
         _text(_cut(msg["summary"], SUMMARY_MAX))]
     content: dict[str, Any] = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard", "version": CARD_VERSION,
                                "body": body, "msteams": {"width": "Full"}}

@@ -68,7 +68,8 @@ def test_session_and_csrf_cookies_are_httponly_samesite_and_secure_over_tls(web:
     token = token_of(plain.get("/signin").text)
     cookie = plain.post("/signin", data={"name": "finance@example.com", "password": PASSWORD, "csrf_token": token},
                         follow_redirects=False).headers["set-cookie"]
-    assert re.match(r"bw_session=[\w.-]+; HttpOnly; Max-Age=43200; Path=/; SameSite=lax$", cookie)
+    session = next(c for c in cookie.split(", ") if c.startswith("bw_session="))  # a new CSRF cookie comes too
+    assert re.match(r"bw_session=[\w.-]+; HttpOnly; Max-Age=43200; Path=/; SameSite=lax$", session)
     tls = TestClient(web, base_url="https://testserver")
     token = token_of(tls.get("/signin").text)
     cookie = tls.post("/signin", data={"name": "finance@example.com", "password": PASSWORD, "csrf_token": token},
@@ -218,3 +219,51 @@ def test_printed_values_lose_bidirectional_controls_but_keep_right_to_left_lette
     page = environment().from_string("<h2>{{ name }} <span>{{ id }}</span></h2>{{ mark }}")
     html = page.render(name="\u202eAcme <b>\u2067شركة\u2069", id="B-1003\u202a", mark=Markup("<i>ours</i>"))
     assert html == "<h2>Acme &lt;b&gt;شركة <span>B-1003</span></h2><i>ours</i>"
+
+
+def test_printed_values_lose_control_characters_so_a_copied_name_cannot_drive_a_terminal() -> None:
+    """A name holding an OSC title sequence, a bell or a C1 CSI (U+009B) would be copied from the page with those
+    characters and sent to a terminal when pasted: every value a template prints loses the C0 controls (tab and
+    line breaks stay) and the C1 controls; the printable rest of the escape sequence stays, as text."""
+    from bridgewatch.web.templating import environment
+
+    page = environment().from_string("<td>{{ name }}</td><td>{{ id }}</td>")
+    html = page.render(name="Acme\x1b]0;owned\x07 \x1b[31mRed\u009b2J\x00\x7f\u0085 Ltd\tx\ny", id="B-1003\x08")
+    assert html == "<td>Acme]0;owned [31mRed2J Ltd\tx\ny</td><td>B-1003</td>"
+
+
+def test_a_customer_id_from_the_address_with_control_characters_is_printed_without_them(owner: TestClient) -> None:
+    html = owner.get(f"{D365_URL}/customers/B-10%1B%5B2J03%00").text
+    assert "\x1b" not in html and "\x00" not in html
+    assert "Customer B-10[2J03" in html
+
+
+def test_signing_in_gives_the_browser_a_new_csrf_nonce_so_a_planted_one_is_worthless(web: FastAPI) -> None:
+    """An attacker who plants their own (validly signed) CSRF cookie in a victim's browser knows its form token; after
+    the victim signs in, that token must no longer be accepted for them."""
+    attacker = TestClient(web)
+    planted_token = token_of(attacker.get("/signin").text)
+    planted_cookie = attacker.cookies["bw_csrf"]
+    victim = TestClient(web)
+    victim.get("/signin")
+    victim.cookies.set("bw_csrf", planted_cookie, domain="testserver.local")  # what cookie tossing does
+    response = victim.post("/signin", data={"name": "owner@example.com", "password": PASSWORD,
+                                            "csrf_token": planted_token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert victim.cookies["bw_csrf"] != planted_cookie
+    forged = victim.post(f"/w/{D365}/users/grant", data={"name": "marketing@example.com", "role": "owner",
+                                                         "csrf_token": planted_token}, follow_redirects=False)
+    assert forged.status_code == 403
+    fresh = token_of(victim.get("/").text)
+    assert fresh != planted_token
+
+
+def test_signing_in_again_in_the_same_browser_ends_the_session_it_held(web: FastAPI) -> None:
+    client = signed_in(web, "finance@example.com")
+    first = client.cookies["bw_session"]
+    token = token_of(client.get("/signin", follow_redirects=True).text)
+    response = client.post("/signin", data={"name": "operations@example.com", "password": PASSWORD,
+                                            "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and client.cookies["bw_session"] != first
+    replay = TestClient(web, cookies={"bw_session": first})
+    assert replay.get("/", follow_redirects=False).headers["location"] == "/signin?next=%2F"

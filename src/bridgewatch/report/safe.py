@@ -23,8 +23,9 @@ beyond ordinary escaping:
   included); right-to-left letters stay. Rich markup is escaped so ``[/]`` or ``[link=...]`` prints
   literally, and very long values are cut for tables (the full value stays in JSON and CSV).
 * **Web pages**: besides HTML escaping (Jinja's autoescape), every value a template prints loses the
-  same bidirectional controls (:func:`without_bidi_controls`, the environment's ``finalize``): an
-  override in a name would reverse the rest of the sentence or heading it stands in.
+  same bidirectional controls and the control characters but tab and line breaks (:func:`page_text`,
+  the environment's ``finalize``): an override in a name would reverse the rest of the sentence or
+  heading it stands in, and an escape sequence copied from the page would reach a terminal.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 """The bidirectional embeddings, overrides and isolates (regex class members)."""
 _BIDI_CONTROLS = re.compile(f"[{_BIDI}]")
+_PAGE_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
+"""Characters a web page's text loses: C0 controls but tab and line breaks, DEL, C1 controls, bidirectional controls."""
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 """Characters terminal text loses: C0/C1 controls and the bidirectional embeddings, overrides and isolates."""
 _CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -130,10 +133,12 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]], *, size: in
     yield buffer.getvalue()
 
 
-def without_bidi_controls(text: str) -> str:
-    """``text`` without bidirectional embedding, override and isolate characters (a web page's text: an override
-    in a name would reverse the rest of the sentence it stands in); right-to-left letters stay."""
-    return _BIDI_CONTROLS.sub("", text)
+def page_text(text: str) -> str:
+    """``text`` as a web page prints it: without control characters (tab and line breaks stay) and without
+    bidirectional embeddings, overrides and isolates; right-to-left letters stay. A name holding an escape
+    sequence, a bell or a C1 CSI (U+009B) would otherwise be copied from the page with them and drive the
+    terminal it is pasted into; the printable rest of a sequence stays, as text."""
+    return _PAGE_CONTROL.sub("", text)
 
 
 def plain(value: object, limit: int | None = None) -> str:

@@ -138,7 +138,7 @@ def _guard(site: Site) -> Callable[[Request, Handler], Awaitable[Response]]:
         static = request.url.path.startswith("/static/")
         response.headers.setdefault("Cache-Control", "public, max-age=3600" if static else "no-store")
         response.headers["Vary"] = "HX-Request, Cookie"
-        if fresh:
+        if fresh and not any(c.startswith(f"{CSRF_COOKIE}=") for c in response.headers.getlist("set-cookie")):
             response.set_cookie(CSRF_COOKIE, site.signer.sign(request.state.csrf_nonce), max_age=CSRF_MAX_AGE_S,
                                 httponly=True, samesite="strict", path="/",
                                 secure=access.over_tls(request, site.settings.trusted_proxies))

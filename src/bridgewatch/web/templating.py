@@ -1,8 +1,8 @@
 """The Jinja2 environment: autoescaping on for every template, undefined names an error, locale-aware filters.
 
 Every value from the data reaches a page through ``{{ ... }}`` and is escaped there, having lost its
-bidirectional controls (``finalize``); no template marks data ``|safe``. Filters that format numbers,
-money and dates read the page's ``locale``.
+control characters and bidirectional controls (``finalize``); no template marks data ``|safe``.
+Filters that format numbers, money and dates read the page's ``locale``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
-from bridgewatch.report.safe import without_bidi_controls
+from bridgewatch.report.safe import page_text
 from bridgewatch.report.words import DEFAULT_LOCALE
 from bridgewatch.web import formats
 
@@ -45,9 +45,10 @@ def query(base: dict[str, Any] | None = None, **changes: Any) -> str:
 
 
 def _finalize(value: Any) -> Any:
-    """Every printed value: text from the data loses bidirectional controls (our own markup is left alone)."""
+    """Every printed value: text from the data loses control characters and bidirectional controls (our own markup
+    is left alone)."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return without_bidi_controls(value)
+        return page_text(value)
     return value
 
 

@@ -131,3 +131,37 @@ def test_the_sql_cell_is_the_python_cell(values: list[str]) -> None:
     skipping = f"CASE WHEN {csv_changed_sql(['v'])} THEN {csv_clean_sql('v')} ELSE v END"  # as the worklist does
     rows = con.execute(f"SELECT {csv_guard_sql('c')} FROM (SELECT i, {skipping} AS c FROM t) ORDER BY i")
     assert [r[0] or "" for r in rows.fetchall()] == [csv_cell(v) for v in values]
+
+
+def test_json_output_writes_c1_and_bidirectional_controls_as_escapes_and_keeps_the_values() -> None:
+    """`run --format json` printed to a terminal: a C1 CSI (U+009B) in a name drives terminals that honour 8-bit
+    controls, and a right-to-left override reverses the rest of the line. The JSON keeps every value (a parser reads
+    the same name) but writes those characters as \\u escapes; ESC and the other C0 controls json escapes already."""
+    import json
+
+    from bridgewatch.report.json_out import write_results_json
+
+    name = "Acme\u009b2J\u202eLtd\x1b[31m\u2066x\u2069\x7f\u2028شركة"
+    out = io.StringIO()
+    write_results_json(out, [({"card": "c", "title": f"t{name}"}, iter([{"name": name, "rank": 1}]))])
+    text = out.getvalue()
+    assert '"name": "Acme\\u009b2J\\u202eLtd\\u001b[31m\\u2066x\\u2069\\u007f\\u2028شركة"' in text
+    assert '"title": "tAcme\\u009b2J' in text
+    assert json.loads(text)[0]["customers"][0]["name"] == name
+    assert json.loads(text)[0]["title"] == f"t{name}"
+
+
+
+def test_explain_json_writes_c1_and_bidirectional_controls_as_escapes() -> None:
+    import json
+
+    from bridgewatch.report.explain_view import explanations_json
+    from bridgewatch.report.explanation import Explanation
+
+    name = "Acme\u009b2J\u202eLtd"
+    found = [Explanation("d365_customer_master_gap", "ws", "bigcommerce", "company", "B-1003", name, "counted",
+                         "never synced", keys=[{"key": "email", "values": ["a\u2067@x.com"]}])]
+    text = explanations_json(found)
+    assert "\u009b" not in text and "\u202e" not in text and "\u2067" not in text
+    assert '"name": "Acme\\u009b2J\\u202eLtd"' in text and '"a\\u2067@x.com"' in text
+    assert json.loads(text)[0]["name"] == name

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -139,6 +140,18 @@ def page_text(text: str) -> str:
     sequence, a bell or a C1 CSI (U+009B) would otherwise be copied from the page with them and drive the
     terminal it is pasted into; the printable rest of a sequence stays, as text."""
     return _PAGE_CONTROL.sub("", text)
+
+
+_JSON_INERT = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
+"""Characters :func:`json_text` writes as ``\\u`` escapes (json escapes the C0 controls itself)."""
+
+
+def json_text(value: Any, *, indent: int | None = 2) -> str:
+    """``value`` as JSON with non-ASCII letters kept, but DEL, the C1 controls (U+009B is a CSI to terminals that
+    honour 8-bit controls), the bidirectional controls and the line/paragraph separators written as ``\\uXXXX``
+    escapes: printed to a terminal they do nothing, and a JSON parser reads the very same text."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _JSON_INERT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def plain(value: object, limit: int | None = None) -> str:

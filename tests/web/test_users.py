@@ -134,3 +134,14 @@ def test_users_live_in_the_store_every_workspace_shares(tmp_path: Path) -> None:
     apart = [served("a", shared), served("b", "sqlite:///elsewhere.sqlite")]
     assert users_url(apart, group=tmp_path, override=None, environ={}) == (
         f"sqlite:///{(tmp_path / '.bridgewatch' / 'users.sqlite').resolve()}")
+
+
+@pytest.mark.parametrize("invisible", ["\u202e", "\u2066", "\u200b", "\u200e", "\ufeff", "\u2060", "\u009b",
+                                       "\u00ad"])
+def test_a_user_name_cannot_hold_invisible_or_direction_characters(store: Users, invisible: str) -> None:
+    """Pages print a name without its bidi and control characters, so 'eve\\u202e@example.com' would show (and its
+    revoke form post) as 'eve@example.com', another user: such names are refused."""
+    store.add("eve@example.com", "a long enough secret")
+    with pytest.raises(WebError, match="not a usable user name"):
+        store.add(f"eve{invisible}@example.com", "a long enough secret")
+    assert [u.name for u in store.list()] == ["eve@example.com"]

@@ -26,7 +26,10 @@ from bridgewatch.web.schema import grants, sessions, users
 
 MIN_PASSWORD = 10
 """Shortest password accepted (argon2 makes guessing slow; length makes it hopeless)."""
-_NAME = re.compile(r"^[^\s\x00-\x1f\x7f]{1,320}$")
+_NAME = re.compile(r"^[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]{1,320}$")
+"""No spaces, no control characters, no invisible or direction characters (soft hyphen, zero-width, bidi marks,
+embeddings, overrides, isolates): pages print names without the latter, so two names differing only by one would
+look (and post from the revoke form) the same."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def normalise_name(name: str) -> str:
     clean = name.strip().lower()
     if not _NAME.match(clean):
         raise WebError(f"'{name.strip()[:40]}' is not a usable user name: use an email address or a name without "
-                       f"spaces or control characters (at most 320 characters).")
+                       f"spaces, control, invisible or direction characters (at most 320 characters).")
     return clean
 
 

@@ -148,7 +148,7 @@ def card_page(request: Request, ws_id: str, card_id: str, run: Text = None, lens
     chosen = lens if lens in LENSES else visitor.lens(ws.id)
     if stored is None:
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
-    filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
+    filters = _filters(card, {"cause": cause, "segment": segment, "entity": entity, "platform": platform})
     site = site_of(request)
     view = pages.card_view(site.store(ws), site.index, ws, card, stored, filters, recent=recent)
     return render(request, "card.html", visitor, ws, view=view, lens=chosen, failed=_failed(request, ws, stored))
@@ -164,7 +164,7 @@ def worklist(request: Request, ws_id: str, card_id: str, run: Text = None, cause
     card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
-    filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
+    filters = _filters(card, {"cause": cause, "segment": segment, "entity": entity, "platform": platform})
     _sort(sort)
     site = site_of(request)
     view = pages.worklist_view(site.store(ws), site.index, ws, card, stored, filters, sort=sort,
@@ -172,6 +172,20 @@ def worklist(request: Request, ws_id: str, card_id: str, run: Text = None, cause
     partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "worklist-results"
     return render(request, "_worklist_table.html" if partial else "worklist.html", visitor, ws, view=view,
                   run_param=run, failed=_failed(request, ws, stored))
+
+
+def _filters(card: Any, values: dict[str, str | None]) -> dict[str, str]:
+    """The filters of the address, cleaned.
+
+    Raises:
+        HTTPException: 400, a cause the card does not have (a typo would otherwise show every drill at zero, which
+            reads as an all-clear, and download an empty worklist).
+    """
+    filters = pages.clean_filters(values)
+    cause = filters.get("cause")
+    if cause is not None and cause not in card.cause_ids:
+        raise HTTPException(400, f"Unknown cause '{cause[:50]}' on this card; causes: {', '.join(card.cause_ids)}.")
+    return filters
 
 
 def _sort(sort: str) -> None:
@@ -184,13 +198,14 @@ def _download(request: Request, ws_id: str, card_id: str, run: str | None, filte
               sort: str, reverse: bool) -> tuple[ServedWorkspace, StoredCardRun, Any]:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
-    _card, stored = _card_run(request, ws, card_id, run)
+    card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
         raise HTTPException(404, "This card has no stored run yet.")
+    clean = _filters(card, filters)
     _sort(sort)
     site = site_of(request)
     store = site.store(ws)
-    batches = site.index.ordered(store, stored, filters=pages.clean_filters(filters), sort=sort, reverse=reverse)
+    batches = site.index.ordered(store, stored, filters=clean, sort=sort, reverse=reverse)
     rows = (row for batch in batches for row in reads.rows(store, stored, batch))
     return ws, stored, rows
 
@@ -253,7 +268,7 @@ def customer(request: Request, ws_id: str, card_id: str, customer_id: str, run: 
 
 @router.get("/w/{ws_id}/cards/{card_id}/history")
 def history(request: Request, ws_id: str, card_id: str,
-            before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+            before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> Response:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
     card = pages.card_of(ws, card_id)

@@ -165,3 +165,19 @@ def test_explain_json_writes_c1_and_bidirectional_controls_as_escapes() -> None:
     assert "\u009b" not in text and "\u202e" not in text and "\u2067" not in text
     assert '"name": "Acme\\u009b2J\\u202eLtd"' in text and '"a\\u2067@x.com"' in text
     assert json.loads(text)[0]["name"] == name
+
+
+def test_the_accounting_table_prints_exclusion_reasons_literally() -> None:
+    """Some exclusion reasons quote the export (Intacct's ``<data listtype="...">``, an OData entity set, an href):
+    the table printed them as rich markup and with their escape sequences."""
+    from bridgewatch.ingest.accounting import Accounting
+    from bridgewatch.report.accounting_view import accounting_table
+
+    reason = 'not a customer: a record of another object (<data listtype="[bold]x[/]\x1b]0;pwn\x07\u202e">)'
+    accounting = Accounting.from_record([{"table": "erp_customers", "file": "/w/erp/a.xml", "read": 3, "used": 1,
+                                          "excluded": {reason: 2}, "problems": []}], [])
+    console = Console(record=True, width=400, force_terminal=True, color_system=None)
+    console.print(accounting_table(accounting))
+    text = console.export_text()
+    assert '2 not a customer: a record of another object (<data listtype="[bold]x[/]">)' in text
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text

@@ -25,6 +25,8 @@ PAGES = ["/", D365_URL, f"{D365_URL}?lens=marketing", f"{D365_URL}?lens=operatio
          f"{D365_URL}/worklist", f"{D365_URL}/worklist?sort=name", f"{D365_URL}/customers/B-1003",
          f"{D365_URL}/history", f"/w/{D365}/alerts", f"/w/{D365}/users", f"/w/{SAGE}/cards/{SAGE_CARD}"]
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+LOCAL_URL = "http://127.0.0.1:8000"
+"""The address a browser on this machine opens (`serve` listens on 127.0.0.1:8000 by default)."""
 
 
 @pytest.fixture(scope="module")
@@ -161,10 +163,22 @@ def test_anonymous_read_only_is_refused_on_anything_but_loopback() -> None:
 def test_anonymous_reading_is_for_loopback_peers_that_are_not_a_proxy(demo: Demo) -> None:
     app = create_app(demo.settings(allow_anonymous=True, trusted_proxies=networks(["127.0.0.2"])),
                      hasher=FAST_HASHER, warm=False)
-    assert TestClient(app, client=("127.0.0.1", 1)).get(D365_URL).status_code == 200
+    assert TestClient(app, client=("127.0.0.1", 1), base_url=LOCAL_URL).get(D365_URL).status_code == 200
     for peer in ("10.0.0.2", "192.168.1.5", "127.0.0.2", "testclient"):
-        response = TestClient(app, client=(peer, 1)).get(D365_URL, follow_redirects=False)
+        response = TestClient(app, client=(peer, 1), base_url=LOCAL_URL).get(D365_URL, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/signin?"), peer
+
+
+def test_anonymous_reading_is_only_for_addresses_that_name_this_machine(demo: Demo) -> None:
+    """DNS rebinding: a page on http://evil.example:8000 makes its name resolve to 127.0.0.1, so the browser's
+    requests reach the dashboard from a loopback peer, and the attacker's script, on the same origin, reads the
+    answers. Only a request whose Host names this machine is read without signing in."""
+    app = create_app(demo.settings(allow_anonymous=True), hasher=FAST_HASHER, warm=False)
+    for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "http://127.0.0.1"):
+        assert TestClient(app, client=("127.0.0.1", 1), base_url=url).get(D365_URL).status_code == 200, url
+    for url in ("http://evil.example:8000", "http://127.0.0.1.evil.example:8000", "http://testserver"):
+        response = TestClient(app, client=("127.0.0.1", 1), base_url=url).get(D365_URL, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/signin?"), url
 
 
 def test_anonymous_reading_cannot_be_combined_with_a_trusted_proxy() -> None:

@@ -58,12 +58,15 @@ def visitor_of(request: Request) -> Visitor:
 
 
 def _local_peer(request: Request, site: Site) -> bool:
-    """True when the request comes straight from this machine (a loopback peer that is not a configured proxy):
-    the only visitors ``--allow-anonymous`` lets read without signing in."""
+    """True when the request comes straight from this machine (a loopback peer that is not a configured proxy) and
+    asks for this machine by name (its Host is ``localhost`` or a loopback address): the only visitors
+    ``--allow-anonymous`` lets read without signing in. The Host check stops DNS rebinding, where a page on another
+    site makes its own name resolve to 127.0.0.1 and reads the answers as its own."""
     from bridgewatch.web.access import peer
     from bridgewatch.web.settings import is_loopback
 
-    return is_loopback(peer(request)) and not _from_proxy(request, site)
+    return (is_loopback(peer(request)) and not _from_proxy(request, site)
+            and is_loopback(request.url.hostname or ""))
 
 
 def _from_proxy(request: Request, site: Site) -> bool:

@@ -281,3 +281,38 @@ def test_signing_in_again_in_the_same_browser_ends_the_session_it_held(web: Fast
     assert response.status_code == 303 and client.cookies["bw_session"] != first
     replay = TestClient(web, cookies={"bw_session": first})
     assert replay.get("/", follow_redirects=False).headers["location"] == "/signin?next=%2F"
+
+
+def test_sign_ins_made_at_the_same_time_cannot_outrun_the_limit(demo: Demo) -> None:
+    """The limit was checked before the password and the failure counted after it, so guesses sent together (one per
+    server thread; argon2 takes a while) all passed the check: 8 at once got 8 tries where 5 are allowed."""
+    import threading
+    import time
+
+    from argon2 import PasswordHasher
+
+    class Slow(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's own name
+            time.sleep(0.4)
+            return super().verify(hash, password)
+
+    slow = Slow(time_cost=1, memory_cost=1024, parallelism=1)
+    app = create_app(demo.settings(), hasher=slow, warm=False)
+    clients = [TestClient(app) for _ in range(8)]
+    tokens = [token_of(c.get("/signin").text) for c in clients]
+    statuses: list[int] = []
+
+    def guess(client: TestClient, token: str) -> None:
+        response = client.post("/signin", data={"name": "finance@example.com", "password": "a wrong guess",
+                                                "csrf_token": token}, follow_redirects=False)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 3
+    right = clients[0].post("/signin", data={"name": "finance@example.com", "password": PASSWORD,
+                                             "csrf_token": tokens[0]}, follow_redirects=False)
+    assert right.status_code == 429

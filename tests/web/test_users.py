@@ -145,3 +145,15 @@ def test_a_user_name_cannot_hold_invisible_or_direction_characters(store: Users,
     with pytest.raises(WebError, match="not a usable user name"):
         store.add(f"eve{invisible}@example.com", "a long enough secret")
     assert [u.name for u in store.list()] == ["eve@example.com"]
+
+
+def test_an_attempt_counts_from_the_moment_it_is_let_in_and_a_success_takes_it_back() -> None:
+    now = [1000.0]
+    limiter = SignInLimiter(limit=2, window_s=60, clock=lambda: now[0])
+    assert limiter.begin("ana", "10.0.0.1") is None
+    assert limiter.begin("ana", "10.0.0.1") is None  # both still hashing
+    assert limiter.begin("ana", "10.0.0.2") == 61  # a third is refused before either has an answer
+    for _ in range(20):  # an office behind one address: successes do not use up the address's 4 × 2 allowance
+        assert limiter.begin("bob", "10.0.0.9") is None
+        limiter.succeeded("bob", "10.0.0.9")
+    assert limiter.begin("carol", "10.0.0.9") is None

@@ -58,7 +58,7 @@ def sign_in(request: Request, name: Field, password: Field, csrf_token: Annotate
     check_csrf(request, csrf_token)
     site = site_of(request)
     address = access.client_address(request, site.settings.trusted_proxies)
-    wait = site.limiter.retry_after(name, address)
+    wait = site.limiter.begin(name, address)  # counted as a failure until it succeeds
     if wait is not None:
         refused = render(request, "signin.html", Visitor(), status=429, next=access.safe_next(next), name=name,
                          error=f"Too many failed sign-ins. Try again in {wait} seconds.")
@@ -66,10 +66,9 @@ def sign_in(request: Request, name: Field, password: Field, csrf_token: Annotate
         return refused
     user = site.users.verify(name, password)
     if user is None:
-        site.limiter.failed(name, address)
         return render(request, "signin.html", Visitor(), status=401, next=access.safe_next(next), name=name,
                       error="That user name and password do not match.")
-    site.limiter.succeeded(name)
+    site.limiter.succeeded(name, address)
     held = visitor_of(request).session_token
     if held:  # signing in again in the same browser: the session it held ends, not only its cookie
         site.users.end_session(held)

@@ -316,3 +316,24 @@ def test_sign_ins_made_at_the_same_time_cannot_outrun_the_limit(demo: Demo) -> N
     right = clients[0].post("/signin", data={"name": "finance@example.com", "password": PASSWORD,
                                              "csrf_token": tokens[0]}, follow_redirects=False)
     assert right.status_code == 429
+
+
+def test_an_error_page_never_shows_a_password_from_a_store_url(demo: Demo) -> None:
+    """A PostgreSQL URL may carry its password in the query (`?password=`, as libpq reads it), which the URL shown
+    in store errors (password hidden from user:password@ only) kept: the 503 page showed it to every reader."""
+    from bridgewatch.errors import StoreError
+    from bridgewatch.history.database import shown
+
+    url = "postgresql+psycopg://bw@db.internal/bw?sslmode=require&password=s3cr3t-pw&sslpassword=k3y-pw"
+    app = create_app(demo.settings(), hasher=FAST_HASHER, warm=False)
+
+    def broken() -> None:
+        raise StoreError(f"run store {shown(url)}: could not read a stored run: connection refused. Check that the "
+                         f"database is reachable and writable, or run with --no-store.")
+
+    app.add_api_route("/broken", broken)
+    page = TestClient(app).get("/broken")
+    assert page.status_code == 503
+    assert "s3cr3t-pw" not in page.text and "k3y-pw" not in page.text
+    assert "run store postgresql+psycopg://bw@db.internal/bw?password=***&amp;sslmode=require&amp;sslpassword=***" \
+        in page.text

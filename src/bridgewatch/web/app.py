@@ -30,7 +30,7 @@ from bridgewatch.web import access
 from bridgewatch.web.access import Visitor
 from bridgewatch.web.index import WorklistIndex
 from bridgewatch.web.ratelimit import SignInLimiter
-from bridgewatch.web.security import CSRF_COOKIE, HEADERS, Signer, new_nonce
+from bridgewatch.web.security import CSRF_COOKIE, HEADERS, Signer, new_nonce, redact
 from bridgewatch.web.settings import ServedWorkspace, WebSettings
 from bridgewatch.web.templating import templates
 from bridgewatch.web.users import Users
@@ -151,6 +151,7 @@ def _guard(site: Site) -> Callable[[Request, Handler], Awaitable[Response]]:
 
 def _errors(app: FastAPI, site: Site) -> None:
     def page(request: Request, status: int, title: str, message: str) -> Response:
+        message = redact(message)  # an error may quote a store URL, whose query can hold a password
         if request.url.path.startswith("/static/"):
             response: Response = PlainTextResponse(title, status_code=status)
         else:

@@ -337,3 +337,20 @@ def test_an_error_page_never_shows_a_password_from_a_store_url(demo: Demo) -> No
     assert "s3cr3t-pw" not in page.text and "k3y-pw" not in page.text
     assert "run store postgresql+psycopg://bw@db.internal/bw?password=***&amp;sslmode=require&amp;sslpassword=***" \
         in page.text
+
+
+def test_a_failed_run_or_a_delivery_error_shown_on_a_page_hides_url_secrets() -> None:
+    """A failed run's stored error and an alert delivery's last error are printed on pages as they were stored;
+    one that quotes a URL must not show its password or token there."""
+    from types import SimpleNamespace
+
+    from bridgewatch.web.templating import environment
+
+    error = ("run store postgresql://bw@db/bw?password=s3cr3t: could not read; webhook "
+             "https://hooks.example/x?token=t0k3n failed")
+    page = environment().from_string('{% import "_macros.html" as m %}{{ m.failed_warning(f) }}').render(
+        f=SimpleNamespace(run_id="r1", at=None, error=error))
+    assert "s3cr3t" not in page and "t0k3n" not in page
+    assert "postgresql://bw@db/bw?password=*** could not read" not in page  # the colon after the value stays
+    assert ("postgresql://bw@db/bw?password=***: could not read; webhook https://hooks.example/x?token=*** failed"
+            in page)

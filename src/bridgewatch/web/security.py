@@ -68,7 +68,10 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(24)
 
 
-_SECRET_PARAM = re.compile(r"(?i)([?&;]\s*[\w.-]*(?:pass|secret|token|api_?key)[\w.-]*=)[^&;\s'\"<>]+")
+_SECRET_PARAM = re.compile(r"(?i)([?&;]\s*[\w.-]*(?:pass|secret|token|api_?key)[\w.-]*=)"
+                           r"[^&;\s'\"<>]+?(?=[:.,)]*(?:[&;\s'\"<>]|$))")
+"""A query parameter named like a secret, its value up to the next parameter or space (punctuation that ends a
+sentence, e.g. the colon after a URL in a message, stays)."""
 _USERINFO = re.compile(r"(://[^:/@\s'\"<>]*:)[^@/\s'\"<>]+@")
 
 

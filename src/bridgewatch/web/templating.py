@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from bridgewatch.report.safe import page_text
 from bridgewatch.report.words import DEFAULT_LOCALE
 from bridgewatch.web import formats
+from bridgewatch.web.security import redact
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALE_AWARE = ("money", "number", "when", "cents")
@@ -57,6 +58,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
     for name, fn in formats.FILTERS.items():
         env.filters[name] = _localised(fn) if name in LOCALE_AWARE else fn
+    env.filters["redact"] = redact
     env.globals.update(formats.WORDS, evidence=_evidence, query=query, page_kind=None,
                        cause_words=formats.cause_words, card_name=formats.card_name,
                        quote=lambda value: quote(str(value), safe=""))

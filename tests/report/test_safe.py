@@ -89,6 +89,10 @@ def test_markup_prints_literally(name: str) -> None:
     ("\tTabbed", "'\tTabbed"),
     ("two\nlines\r", "two\nlines\n"),
     ("a\r\nb\rc", "a\nb\nc"),
+    ("\u202eevil \u2066Co\u2069 1,250.00", "evil Co 1,250.00"),  # an override would reverse the rest of the line
+    ("\u202a\u202b\u202c\u202d\u2067\u2068 Ltd", " Ltd"),
+    ("\u202e=1+1", "'=1+1"),  # what is left is guarded
+    ("شركة Acme", "شركة Acme"),  # right-to-left letters stay
 ])
 def test_terminal_escapes_and_control_characters_leave_csv_cells(value: str, written: str) -> None:
     assert csv_cell(value) == written
@@ -111,7 +115,7 @@ def test_a_carriage_return_inside_a_name_keeps_the_row_whole() -> None:
 
 
 _TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\x1b\x07\x00\x9b\x7f[]0;m,\"' aZé#"
-                                             "\u00a0\u3000\u200b\uff1d\uff20")), max_size=12)
+                                             "\u00a0\u3000\u200b\uff1d\uff20\u202e\u2066\u2069ش")), max_size=12)
 
 
 @functools.cache

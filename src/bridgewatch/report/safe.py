@@ -10,7 +10,8 @@ beyond ordinary escaping:
   sign) follows leading spaces of any kind or invisible characters (an import that trims cells
   would otherwise start the formula). Numbers (int, Decimal, float) are written as numbers:
   a negative amount stays ``-40.00``. ANSI escape sequences and other C0/C1 control characters
-  (ESC, BEL, OSC titles) are removed, so ``cat`` of the file cannot drive the terminal; tab and
+  (ESC, BEL, OSC titles) and the bidirectional controls (U+202A-U+202E, U+2066-U+2069) are removed, so
+  ``cat`` of the file can neither drive the terminal nor reverse the rest of a row; tab and
   line breaks stay, a carriage return (alone or before a newline) becoming a newline so the cell
   is quoted and stays one cell (Python's csv module quotes ``\n`` but not a bare ``\r``, which
   spreadsheets and readers take as the end of the row); a leading tab or line break is
@@ -57,8 +58,9 @@ _PAGE_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
 """Characters a web page's text loses: C0 controls but tab and line breaks, DEL, C1 controls, bidirectional controls."""
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 """Characters terminal text loses: C0/C1 controls and the bidirectional embeddings, overrides and isolates."""
-_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""Control characters a CSV cell loses (tab, newline and carriage return stay: the csv module quotes them)."""
+_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _BIDI + "]")
+"""Control characters a CSV cell loses (tab, newline and carriage return stay: the csv module quotes them), and the
+bidirectional controls (an override would reverse the rest of the row where the file is shown)."""
 TABLE_CELL_MAX = 60
 """Longest value shown in a terminal table cell; longer values end in an ellipsis."""
 
@@ -84,8 +86,9 @@ def csv_clean_sql(expr: str) -> str:
     return f"replace(replace({cleaned}, chr(13) || chr(10), chr(10)), chr(13), chr(10))"
 
 
-_CSV_CHANGED = "[\x00-\x08\x0b-\x1f\x7f-\x9f]"
-"""Text holding none of these characters (controls other than tab and newline) is left as it is by the cleaning."""
+_CSV_CHANGED = "[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]"
+"""Text holding none of these characters (controls other than tab and newline, bidirectional controls) is left as it
+is by the cleaning."""
 
 
 def csv_changed_sql(columns: Sequence[str]) -> str:

@@ -73,8 +73,15 @@ def csv_cell(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
         return value
-    text = _CSV_CONTROL.sub("", _ANSI.sub("", str(value))).replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(str(value))
     return "'" + text if _FORMULA.match(text) else text
+
+
+def clean_text(text: str) -> str:
+    """The cleaning half of :func:`csv_cell`: escape sequences, control characters (tab and line breaks kept) and
+    bidirectional controls removed, carriage returns made newlines; no formula guard (an XLSX string cell is text
+    whatever it starts with)."""
+    return _CSV_CONTROL.sub("", _ANSI.sub("", text)).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def csv_clean_sql(expr: str) -> str:

@@ -354,3 +354,12 @@ def test_a_failed_run_or_a_delivery_error_shown_on_a_page_hides_url_secrets() ->
     assert "postgresql://bw@db/bw?password=*** could not read" not in page  # the colon after the value stays
     assert ("postgresql://bw@db/bw?password=***: could not read; webhook https://hooks.example/x?token=*** failed"
             in page)
+
+
+def test_a_browser_that_reached_the_dashboard_over_tls_is_told_to_keep_to_it(web: FastAPI) -> None:
+    """Served with --tls-cert (or behind a proxy that says https), nothing told the browser to refuse a later
+    plain-HTTP visit, which someone on the network can intercept (SSL stripping) before the Secure cookie matters."""
+    tls = TestClient(web, base_url="https://testserver")
+    for url in ("/signin", "/static/app.css", "/nope"):
+        assert tls.get(url).headers["strict-transport-security"] == "max-age=31536000", url
+    assert "strict-transport-security" not in TestClient(web).get("/signin").headers  # plain HTTP: never

@@ -30,7 +30,7 @@ from bridgewatch.web import access
 from bridgewatch.web.access import Visitor
 from bridgewatch.web.index import WorklistIndex
 from bridgewatch.web.ratelimit import SignInLimiter
-from bridgewatch.web.security import CSRF_COOKIE, HEADERS, Signer, new_nonce, redact
+from bridgewatch.web.security import CSRF_COOKIE, HEADERS, HSTS, Signer, new_nonce, redact
 from bridgewatch.web.settings import ServedWorkspace, WebSettings
 from bridgewatch.web.templating import templates
 from bridgewatch.web.users import Users
@@ -135,6 +135,8 @@ def _guard(site: Site) -> Callable[[Request, Handler], Awaitable[Response]]:
         request.state.csrf_nonce = nonce or new_nonce()
         response = await call_next(request)
         response.headers.update(HEADERS)
+        if access.over_tls(request, site.settings.trusted_proxies):  # never over plain HTTP (RFC 6797)
+            response.headers["Strict-Transport-Security"] = HSTS
         static = request.url.path.startswith("/static/")
         response.headers.setdefault("Cache-Control", "public, max-age=3600" if static else "no-store")
         response.headers["Vary"] = "HX-Request, Cookie"

@@ -34,6 +34,9 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 """Sent with every response."""
+HSTS = "max-age=31536000"
+"""``Strict-Transport-Security``, sent with every response to a browser that came over TLS (a year; no subdomains,
+which may be other people's servers)."""
 
 
 class Signer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -157,3 +157,15 @@ def test_an_attempt_counts_from_the_moment_it_is_let_in_and_a_success_takes_it_b
         assert limiter.begin("bob", "10.0.0.9") is None
         limiter.succeeded("bob", "10.0.0.9")
     assert limiter.begin("carol", "10.0.0.9") is None
+
+
+def test_users_list_prints_a_name_stored_before_names_were_checked_inertly(tmp_path: Path) -> None:
+    """Names with C1 or bidi controls were accepted before: `users list` printed them raw to the terminal."""
+    url = f"sqlite:///{tmp_path / 'users.sqlite'}"
+    with Users(url, hasher=FAST_HASHER) as store, store.engine.begin() as conn:
+        conn.execute(users.insert().values(name="eve\u202e@example.com\u009b2J", password_hash=None,
+                                           created_at=datetime(2026, 1, 1)))
+    result = runner.invoke(cli, ["users", "list", "--users-url", url])
+    assert result.exit_code == 0, result.output
+    assert "eve@example.com2J" in result.output
+    assert "\u202e" not in result.output and "\u009b" not in result.output

@@ -182,7 +182,9 @@ def _errors(app: FastAPI, site: Site) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: Exception) -> Response:
-        return page(request, 400, "Bad request", "A value in the address is not valid here; go back and try again.")
+        from bridgewatch.web.routes import BAD_VALUE
+
+        return page(request, 400, "Bad request", BAD_VALUE)
 
     @app.exception_handler(LookupFailed)
     async def not_found(request: Request, exc: Exception) -> Response:

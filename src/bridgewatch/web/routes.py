@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException
 
@@ -27,10 +27,20 @@ from bridgewatch.web.index import SORTS
 from bridgewatch.web.security import SESSION_COOKIE
 from bridgewatch.web.settings import ServedWorkspace
 
-router = APIRouter()
+BAD_VALUE = "A value in the address is not valid here; go back and try again."
 NOT_FOUND = "There is no such page."
 Text = Annotated[str | None, Query(max_length=500)]
 Direction = Annotated[str, Query(alias="dir", pattern="^(natural|reverse)?$")]
+
+
+def no_nul(request: Request) -> None:
+    """Raises: HTTPException: 400, a NUL in the address (no id, filter or user name holds one, and PostgreSQL text
+    cannot: bound as a value it came back as a store error)."""
+    if "\x00" in request.scope["path"] or any("\x00" in v for v in request.query_params.values()):
+        raise HTTPException(400, BAD_VALUE)
+
+
+router = APIRouter(dependencies=[Depends(no_nul)])
 
 
 def site_of(request: Request) -> Site:

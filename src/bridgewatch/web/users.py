@@ -26,6 +26,8 @@ from bridgewatch.web.schema import grants, sessions, users
 
 MIN_PASSWORD = 10
 """Shortest password accepted (argon2 makes guessing slow; length makes it hopeless)."""
+_NEVER_IN_A_NAME = re.compile(r"[\x00-\x1f\x7f]")
+"""Characters no user name has ever been allowed to hold."""
 _NAME = re.compile(r"^[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]{1,320}$")
 """No spaces, no control characters, no invisible or direction characters (soft hyphen, zero-width, bidi marks,
 embeddings, overrides, isolates): pages print names without the latter, so two names differing only by one would
@@ -123,6 +125,8 @@ class Users:
         return found
 
     def find(self, name: str) -> User | None:
+        if _NEVER_IN_A_NAME.search(name):  # (PostgreSQL text cannot even hold a NUL)
+            return None
         with guarded(self.url, "read the users"), self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.name == name.strip().lower())).first()
             return None if row is None else self._user(conn, row)
@@ -173,6 +177,8 @@ class Users:
 
     def verify(self, name: str, password: str) -> User | None:
         """The user when ``password`` is theirs, else None (an unknown name costs the same hashing time)."""
+        if _NEVER_IN_A_NAME.search(name):  # no such user can exist (and PostgreSQL text cannot hold a NUL)
+            name = ""
         with guarded(self.url, "read the users"), self.engine.connect() as conn:
             row = conn.execute(select(users.c.id, users.c.password_hash)
                                .where(users.c.name == name.strip().lower())).first()

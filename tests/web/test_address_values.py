@@ -35,3 +35,11 @@ def test_a_history_page_number_too_large_for_the_database_is_a_bad_request(finan
     assert response.status_code == 400
     assert "A value in the address is not valid here" in response.text
     assert finance.get(f"{D365_URL}/history", params={"before": str(2**63 - 1)}).status_code == 200
+
+
+def test_an_unknown_page_size_is_named_as_such(finance: TestClient) -> None:
+    """`?size=1000` answered 404 "Unknown sort 'rank' or page size 1000", blaming a sort that was fine."""
+    response = finance.get(f"{D365_URL}/worklist", params={"size": "1000"})
+    assert response.status_code == 400
+    assert "Unknown page size 1000; sizes: 25, 50, 100, 200." in response.text
+    assert "Unknown sort" not in response.text

@@ -179,6 +179,8 @@ def worklist(request: Request, ws_id: str, card_id: str, run: Text = None, cause
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
     filters = _filters(card, {"cause": cause, "segment": segment, "entity": entity, "platform": platform})
     _sort(sort)
+    if size not in pages.PAGE_SIZES:
+        raise HTTPException(400, f"Unknown page size {size}; sizes: {', '.join(map(str, pages.PAGE_SIZES))}.")
     site = site_of(request)
     view = pages.worklist_view(site.store(ws), site.index, ws, card, stored, filters, sort=sort,
                                reverse=direction == "reverse", page=page, size=size)

@@ -169,3 +169,37 @@ def test_users_list_prints_a_name_stored_before_names_were_checked_inertly(tmp_p
     assert result.exit_code == 0, result.output
     assert "eve@example.com2J" in result.output
     assert "\u202e" not in result.output and "\u009b" not in result.output
+
+
+def test_at_most_a_few_passwords_are_hashed_at_once(tmp_path: Path) -> None:
+    """argon2id takes 64 MiB per hash with argon2-cffi's defaults; a burst of sign-ins from many addresses (each under
+    the limit) ran one per server thread (40): 2.5 GiB. Hashes now wait their turn, a few at a time."""
+    import threading
+    import time
+
+    from argon2 import PasswordHasher
+
+    from bridgewatch.web.users import HASHING_AT_ONCE
+
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's own name
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.2)
+            with lock:
+                running[0] -= 1
+            return super().verify(hash, password)
+
+    store = Users(f"sqlite:///{tmp_path / 'users.sqlite'}",
+                  hasher=Counting(time_cost=1, memory_cost=1024, parallelism=1))
+    store.add("ana@example.com", "a long enough secret")
+    threads = [threading.Thread(target=store.verify, args=(f"user{i}@example.com", "a guess at it"))
+               for i in range(3 * HASHING_AT_ONCE)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert HASHING_AT_ONCE == 4 and peak[0] == HASHING_AT_ONCE

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,9 @@ from bridgewatch.history.database import connect, guarded, writing
 from bridgewatch.report.result import ROLES
 from bridgewatch.web.schema import grants, sessions, users
 
+HASHING_AT_ONCE = 4
+"""Passwords hashed or checked at the same time; more wait their turn. argon2id takes 64 MiB per hash (argon2-cffi's
+defaults), so a burst of sign-ins, one per server thread, would otherwise take gigabytes."""
 MIN_PASSWORD = 10
 """Shortest password accepted (argon2 makes guessing slow; length makes it hopeless)."""
 _NEVER_IN_A_NAME = re.compile(r"[\x00-\x1f\x7f]")
@@ -74,6 +78,7 @@ class Users:
         self.url = url
         self.engine: Engine = connect(url)
         self.hasher = hasher or PasswordHasher()
+        self._hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)
         self._dummy = self.hasher.hash(secrets.token_hex(16))
 
     def close(self) -> None:
@@ -184,7 +189,8 @@ class Users:
                                .where(users.c.name == name.strip().lower())).first()
         stored = row.password_hash if row is not None and row.password_hash else None
         try:
-            self.hasher.verify(stored or self._dummy, password)
+            with self._hashing:
+                self.hasher.verify(stored or self._dummy, password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or stored is None:
@@ -194,8 +200,10 @@ class Users:
         return self.by_id(row.id)
 
     def _rehash(self, user_id: int, password: str) -> None:
+        with self._hashing:
+            hashed = self.hasher.hash(password)
         with guarded(self.url, "update a password hash"), writing(self.engine) as conn:
-            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=self.hasher.hash(password)))
+            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=hashed))
 
     def open_session(self, user: User, lifetime: timedelta) -> str:
         """A new session for ``user``; returns its token (kept by the browser, never stored)."""

@@ -89,6 +89,10 @@ def test_markup_prints_literally(name: str) -> None:
     ("\tTabbed", "'\tTabbed"),
     ("two\nlines\r", "two\nlines\n"),
     ("a\r\nb\rc", "a\nb\nc"),
+    ("\u202eevil \u2066Co\u2069 1,250.00", "evil Co 1,250.00"),  # an override would reverse the rest of the line
+    ("\u202a\u202b\u202c\u202d\u2067\u2068 Ltd", " Ltd"),
+    ("\u202e=1+1", "'=1+1"),  # what is left is guarded
+    ("شركة Acme", "شركة Acme"),  # right-to-left letters stay
 ])
 def test_terminal_escapes_and_control_characters_leave_csv_cells(value: str, written: str) -> None:
     assert csv_cell(value) == written
@@ -111,7 +115,7 @@ def test_a_carriage_return_inside_a_name_keeps_the_row_whole() -> None:
 
 
 _TEXT = st.text(alphabet=st.sampled_from(list("=+-@\t\r\n\x1b\x07\x00\x9b\x7f[]0;m,\"' aZé#"
-                                             "\u00a0\u3000\u200b\uff1d\uff20")), max_size=12)
+                                             "\u00a0\u3000\u200b\uff1d\uff20\u202e\u2066\u2069ش")), max_size=12)
 
 
 @functools.cache
@@ -131,3 +135,53 @@ def test_the_sql_cell_is_the_python_cell(values: list[str]) -> None:
     skipping = f"CASE WHEN {csv_changed_sql(['v'])} THEN {csv_clean_sql('v')} ELSE v END"  # as the worklist does
     rows = con.execute(f"SELECT {csv_guard_sql('c')} FROM (SELECT i, {skipping} AS c FROM t) ORDER BY i")
     assert [r[0] or "" for r in rows.fetchall()] == [csv_cell(v) for v in values]
+
+
+def test_json_output_writes_c1_and_bidirectional_controls_as_escapes_and_keeps_the_values() -> None:
+    """`run --format json` printed to a terminal: a C1 CSI (U+009B) in a name drives terminals that honour 8-bit
+    controls, and a right-to-left override reverses the rest of the line. The JSON keeps every value (a parser reads
+    the same name) but writes those characters as \\u escapes; ESC and the other C0 controls json escapes already."""
+    import json
+
+    from bridgewatch.report.json_out import write_results_json
+
+    name = "Acme\u009b2J\u202eLtd\x1b[31m\u2066x\u2069\x7f\u2028شركة"
+    out = io.StringIO()
+    write_results_json(out, [({"card": "c", "title": f"t{name}"}, iter([{"name": name, "rank": 1}]))])
+    text = out.getvalue()
+    assert '"name": "Acme\\u009b2J\\u202eLtd\\u001b[31m\\u2066x\\u2069\\u007f\\u2028شركة"' in text
+    assert '"title": "tAcme\\u009b2J' in text
+    assert json.loads(text)[0]["customers"][0]["name"] == name
+    assert json.loads(text)[0]["title"] == f"t{name}"
+
+
+
+def test_explain_json_writes_c1_and_bidirectional_controls_as_escapes() -> None:
+    import json
+
+    from bridgewatch.report.explain_view import explanations_json
+    from bridgewatch.report.explanation import Explanation
+
+    name = "Acme\u009b2J\u202eLtd"
+    found = [Explanation("d365_customer_master_gap", "ws", "bigcommerce", "company", "B-1003", name, "counted",
+                         "never synced", keys=[{"key": "email", "values": ["a\u2067@x.com"]}])]
+    text = explanations_json(found)
+    assert "\u009b" not in text and "\u202e" not in text and "\u2067" not in text
+    assert '"name": "Acme\\u009b2J\\u202eLtd"' in text and '"a\\u2067@x.com"' in text
+    assert json.loads(text)[0]["name"] == name
+
+
+def test_the_accounting_table_prints_exclusion_reasons_literally() -> None:
+    """Some exclusion reasons quote the export (Intacct's ``<data listtype="...">``, an OData entity set, an href):
+    the table printed them as rich markup and with their escape sequences."""
+    from bridgewatch.ingest.accounting import Accounting
+    from bridgewatch.report.accounting_view import accounting_table
+
+    reason = 'not a customer: a record of another object (<data listtype="[bold]x[/]\x1b]0;pwn\x07\u202e">)'
+    accounting = Accounting.from_record([{"table": "erp_customers", "file": "/w/erp/a.xml", "read": 3, "used": 1,
+                                          "excluded": {reason: 2}, "problems": []}], [])
+    console = Console(record=True, width=400, force_terminal=True, color_system=None)
+    console.print(accounting_table(accounting))
+    text = console.export_text()
+    assert '2 not a customer: a record of another object (<data listtype="[bold]x[/]">)' in text
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text

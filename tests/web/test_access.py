@@ -71,7 +71,7 @@ LOCAL = ("127.0.0.1", 50000)
 
 def anonymous(demo: Demo) -> TestClient:
     return TestClient(create_app(demo.settings(allow_anonymous=True), hasher=FAST_HASHER, warm=False),
-                      client=LOCAL)
+                      client=LOCAL, base_url="http://127.0.0.1:8000")
 
 
 def client_for(app: FastAPI, demo: Demo, visitor: str) -> TestClient:

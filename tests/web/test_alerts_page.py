@@ -46,7 +46,8 @@ def test_the_alerts_page_lists_states_messages_and_silences(demo: Demo, tmp_path
                     created_by="ana@example.com", now=utcnow())
     settings = WebSettings(served_workspaces([folder], environ={}), f"sqlite:///{tmp_path / 'u.sqlite'}",
                            allow_anonymous=True)
-    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000)) as client:
+    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000),
+                    base_url="http://127.0.0.1:8000") as client:
         html = client.get(f"/w/{D365}/alerts").text
     states = table(html, "Each alert, card-wide and per entity, as alert routing last evaluated it")
     assert [r[:3] + r[4:6] for r in states[1:]] == [["Absent from Dynamics 365", "card-wide", "Firing", "17", "10"]]

@@ -87,3 +87,19 @@ def test_a_bad_sort_is_refused_before_the_download_starts(owner: TestClient, fmt
     assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
     assert ("Unknown worklist sort 'nonsense'; sorts: rank, name, active_orders, blocked_value, days_absent, cause, "
             "entity, segment, platform." in text(response.text))
+
+
+def test_xlsx_text_loses_escapes_controls_and_bidi_controls_as_the_csv_does() -> None:
+    """The XLSX wrote a name's ESC, BEL and U+009B as `_x001B_`-style escapes (Excel shows them as boxes or drops
+    them, a copy of the cell carries them) and kept a right-to-left override that reverses the cell: its text cells
+    now hold what the CSV's cells hold (without the CSV's formula quote, XLSX text is never a formula)."""
+    from bridgewatch.report.csv_out import WORKLIST_COLUMNS
+    from bridgewatch.web.exports import xlsx_stream
+
+    row = dict.fromkeys(WORKLIST_COLUMNS)
+    row.update(rank=1, name="\u202eevil\x1b]0;pwn\x07 \x1b[31mRed\u009b2J Co", customer_id="=1+1", active_orders=2,
+               blocked_value="12.50", blocked_value_reporting="12.50", currency="GBP")
+    sheet, _ = _sheet(b"".join(xlsx_stream({"card": "c", "workspace": "w"}, [row], title="c")))
+    assert '<c r="G2" t="inlineStr"><is><t>evil Red2J Co</t></is></c>' in sheet
+    assert '<c r="E2" t="inlineStr"><is><t>=1+1</t></is></c>' in sheet
+    assert "_x00" not in sheet and "\u202e" not in sheet

@@ -40,7 +40,8 @@ def _workspace(root: Path, *, complete: bool) -> tuple[Path, tuple[str, ...]]:
 def _card_page(folder: Path, tmp_path: Path, path: str = "") -> str:
     settings = WebSettings(tuple(served_workspaces([folder], environ={})), f"sqlite:///{tmp_path / 'users.sqlite'}",
                            allow_anonymous=True)
-    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000)) as client:
+    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000),
+                    base_url="http://127.0.0.1:8000") as client:
         response = client.get(f"/w/{D365}/cards/{D365_CARD}{path}")
     assert response.status_code == 200, response.text
     return response.text

@@ -95,7 +95,7 @@ def _settings(folder: Path, users: Path) -> WebSettings:
 def client(stored: Stored, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     users = tmp_path_factory.mktemp("inputs-users") / "users.sqlite"
     with TestClient(create_app(_settings(stored.folder, users), hasher=FAST_HASHER, warm=False),
-                    client=LOCAL) as client:
+                    client=LOCAL, base_url="http://127.0.0.1:8000") as client:
         yield client
 
 
@@ -205,7 +205,7 @@ def test_a_file_that_does_not_balance_says_no(tmp_path: Path) -> None:
         record[0]["read"] += 3  # data/fx_rates.csv: 5 read, 2 used
         conn.execute(update(runs).values(ingest=json.dumps(record)))
     with TestClient(create_app(_settings(folder, tmp_path / "users.sqlite"), hasher=FAST_HASHER, warm=False),
-                    client=LOCAL) as client:
+                    client=LOCAL, base_url="http://127.0.0.1:8000") as client:
         html = _page(client)
     rows = table(html, FILES)
     assert rows[1] == ["fx_rates", "data/fx_rates.csv", "5", "2", "0", "", "0", "NO"]
@@ -217,7 +217,7 @@ def test_an_incomplete_export_is_warned_at_the_top(tmp_path: Path) -> None:
     folder, _ = incomplete_workspace(tmp_path / "ws", complete=False)
     assert CliRunner().invoke(cli, ["run", "-w", str(folder)]).exit_code == 6
     with TestClient(create_app(_settings(folder, tmp_path / "users.sqlite"), hasher=FAST_HASHER, warm=False),
-                    client=LOCAL) as client:
+                    client=LOCAL, base_url="http://127.0.0.1:8000") as client:
         html = client.get(f"/w/{D365}/cards/{D365_CARD}/inputs").text
     warning, files = html.index("Incomplete export: customers or orders may be missing"), html.index(FILES)
     assert warning < files

@@ -99,7 +99,8 @@ def test_every_dashboard_page_shows_the_live_run(stored: Stored, tmp_path: Path)
         assert [t.latest.run_id for t in pages.states(store, ws)] == [stored.live]  # type: ignore[union-attr]
         assert pages.stored_run(store, ws, pages.card_of(ws, CARD), None).run_id == stored.live  # type: ignore[union-attr]
     settings = WebSettings((ws,), f"sqlite:///{tmp_path / 'users.sqlite'}", allow_anonymous=True)
-    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000)) as client:
+    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000),
+                    base_url="http://127.0.0.1:8000") as client:
         overview = table(client.get("/").text, "Every card of every workspace you can see, from its latest stored run")
         card_page = text(client.get(f"/w/sage-test/cards/{CARD}").text)
         history_page = client.get(f"/w/sage-test/cards/{CARD}/history").text

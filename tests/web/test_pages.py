@@ -190,7 +190,8 @@ def test_numbers_and_dates_follow_the_workspace_locale(demo: Demo) -> None:
     settings = demo.settings(allow_anonymous=True)
     settings = replace(settings, workspaces=tuple(replace(w, locale="de_DE") if w.id == SAGE else w
                                                   for w in settings.workspaces))
-    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000)) as client:
+    with TestClient(create_app(settings, hasher=FAST_HASHER, warm=False), client=("127.0.0.1", 50000),
+                    base_url="http://127.0.0.1:8000") as client:
         html = client.get(SAGE_URL).text
     assert table(html, "By sync cause")[-1][:4] == ["Absent with active orders (this card)", "14", "39", "24.680,57 £"]
     assert "14.04.2026, 18:00:00 UTC" in text(html)
@@ -203,7 +204,8 @@ def test_a_workspace_never_run_says_how_to_store_a_run(tmp_path: Path) -> None:
     folders = write_demo(tmp_path, canonical=True)
     settings = WebSettings(served_workspaces(folders, environ={}), f"sqlite:///{tmp_path / 'users.sqlite'}",
                            allow_anonymous=True)
-    with TestClient(create_app(settings, hasher=FAST_HASHER), client=("127.0.0.1", 50000)) as client:
+    with TestClient(create_app(settings, hasher=FAST_HASHER), client=("127.0.0.1", 50000),
+                    base_url="http://127.0.0.1:8000") as client:
         assert "No stored run yet: run bridgewatch run -w" in text(client.get("/").text)
         assert "This card has no stored run yet." in text(client.get(SAGE_URL).text)
         assert "No stored run of this card yet" in text(client.get(f"{SAGE_URL}/history").text)

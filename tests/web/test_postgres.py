@@ -48,3 +48,36 @@ def test_the_dashboard_reads_runs_and_users_from_postgresql(postgres_server: str
             expected, total = store.page(stored, filters=filters, sort=sort, reverse=reverse, limit=7, offset=3)
             entries, count = index.page(store, stored, filters=filters, sort=sort, reverse=reverse, limit=7, offset=3)
             assert (count, [e.rank for e in entries]) == (total, [r["rank"] for r in expected]), (sort, reverse)
+
+
+def test_a_nul_in_the_address_or_the_sign_in_form_is_not_an_internal_error(postgres_server: str,  # noqa: F811
+                                                                             demo: Demo) -> None:
+    """PostgreSQL text cannot hold NUL: psycopg refuses such a bound value, so `?run=%00` or a NUL in a customer id,
+    a filter or a user name reached the database and came back as a store error (the SQLite store
+    simply finds nothing): it was a 503 saying the database cannot be read. No id, filter or user name holds one: an
+    address with a NUL is a 400, as any value in the address that is not valid, and a user name with one signs no
+    one in."""
+    url = new_database(postgres_server, "bw_web_nul")
+    printed = CliRunner().invoke(cli, ["run", "-w", str(demo.folders[D365]), "--history-url", url, "-f", "csv"])
+    assert printed.exit_code == 0, printed.output
+    with Users(url, hasher=FAST_HASHER) as users:
+        users.add("pg@example.com", PASSWORD)
+        users.grant("pg@example.com", D365, "finance")
+    settings = WebSettings(served_workspaces([demo.folders[D365]], environ={}, history_url=url), url)
+    app = create_app(settings, hasher=FAST_HASHER, warm=False)
+    with TestClient(app, raise_server_exceptions=False):
+        client = signed_in(app, "pg@example.com")
+        card = f"/w/{D365}/cards/{D365_CARD}"
+        for address in (f"{card}?run=r%00", f"{card}/worklist.csv?run=%00", f"{card}/customers/B-10%0003",
+                        f"{card}/worklist?entity=CA%00", f"{card}/inputs?run=%00x", f"/w/{D365}%00/alerts"):
+            response = client.get(address)
+            assert response.status_code == 400, (address, response.text[-400:])
+            assert "A value in the address is not valid here" in response.text
+        assert client.get(f"{card}/customers/B-1003").status_code == 200
+        stranger = TestClient(app, raise_server_exceptions=False)
+        from .conftest import token_of
+
+        token = token_of(stranger.get("/signin").text)
+        response = stranger.post("/signin", data={"name": "pg@example.com\x00", "password": PASSWORD,
+                                                  "csrf_token": token}, follow_redirects=False)
+        assert response.status_code == 401

@@ -25,6 +25,8 @@ PAGES = ["/", D365_URL, f"{D365_URL}?lens=marketing", f"{D365_URL}?lens=operatio
          f"{D365_URL}/worklist", f"{D365_URL}/worklist?sort=name", f"{D365_URL}/customers/B-1003",
          f"{D365_URL}/history", f"/w/{D365}/alerts", f"/w/{D365}/users", f"/w/{SAGE}/cards/{SAGE_CARD}"]
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+LOCAL_URL = "http://127.0.0.1:8000"
+"""The address a browser on this machine opens (`serve` listens on 127.0.0.1:8000 by default)."""
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,8 @@ def test_session_and_csrf_cookies_are_httponly_samesite_and_secure_over_tls(web:
     token = token_of(plain.get("/signin").text)
     cookie = plain.post("/signin", data={"name": "finance@example.com", "password": PASSWORD, "csrf_token": token},
                         follow_redirects=False).headers["set-cookie"]
-    assert re.match(r"bw_session=[\w.-]+; HttpOnly; Max-Age=43200; Path=/; SameSite=lax$", cookie)
+    session = next(c for c in cookie.split(", ") if c.startswith("bw_session="))  # a new CSRF cookie comes too
+    assert re.match(r"bw_session=[\w.-]+; HttpOnly; Max-Age=43200; Path=/; SameSite=lax$", session)
     tls = TestClient(web, base_url="https://testserver")
     token = token_of(tls.get("/signin").text)
     cookie = tls.post("/signin", data={"name": "finance@example.com", "password": PASSWORD, "csrf_token": token},
@@ -160,10 +163,22 @@ def test_anonymous_read_only_is_refused_on_anything_but_loopback() -> None:
 def test_anonymous_reading_is_for_loopback_peers_that_are_not_a_proxy(demo: Demo) -> None:
     app = create_app(demo.settings(allow_anonymous=True, trusted_proxies=networks(["127.0.0.2"])),
                      hasher=FAST_HASHER, warm=False)
-    assert TestClient(app, client=("127.0.0.1", 1)).get(D365_URL).status_code == 200
+    assert TestClient(app, client=("127.0.0.1", 1), base_url=LOCAL_URL).get(D365_URL).status_code == 200
     for peer in ("10.0.0.2", "192.168.1.5", "127.0.0.2", "testclient"):
-        response = TestClient(app, client=(peer, 1)).get(D365_URL, follow_redirects=False)
+        response = TestClient(app, client=(peer, 1), base_url=LOCAL_URL).get(D365_URL, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/signin?"), peer
+
+
+def test_anonymous_reading_is_only_for_addresses_that_name_this_machine(demo: Demo) -> None:
+    """DNS rebinding: a page on http://evil.example:8000 makes its name resolve to 127.0.0.1, so the browser's
+    requests reach the dashboard from a loopback peer, and the attacker's script, on the same origin, reads the
+    answers. Only a request whose Host names this machine is read without signing in."""
+    app = create_app(demo.settings(allow_anonymous=True), hasher=FAST_HASHER, warm=False)
+    for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000", "http://127.0.0.1"):
+        assert TestClient(app, client=("127.0.0.1", 1), base_url=url).get(D365_URL).status_code == 200, url
+    for url in ("http://evil.example:8000", "http://127.0.0.1.evil.example:8000", "http://testserver"):
+        response = TestClient(app, client=("127.0.0.1", 1), base_url=url).get(D365_URL, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/signin?"), url
 
 
 def test_anonymous_reading_cannot_be_combined_with_a_trusted_proxy() -> None:
@@ -218,3 +233,134 @@ def test_printed_values_lose_bidirectional_controls_but_keep_right_to_left_lette
     page = environment().from_string("<h2>{{ name }} <span>{{ id }}</span></h2>{{ mark }}")
     html = page.render(name="\u202eAcme <b>\u2067شركة\u2069", id="B-1003\u202a", mark=Markup("<i>ours</i>"))
     assert html == "<h2>Acme &lt;b&gt;شركة <span>B-1003</span></h2><i>ours</i>"
+
+
+def test_printed_values_lose_control_characters_so_a_copied_name_cannot_drive_a_terminal() -> None:
+    """A name holding an OSC title sequence, a bell or a C1 CSI (U+009B) would be copied from the page with those
+    characters and sent to a terminal when pasted: every value a template prints loses the C0 controls (tab and
+    line breaks stay) and the C1 controls; the printable rest of the escape sequence stays, as text."""
+    from bridgewatch.web.templating import environment
+
+    page = environment().from_string("<td>{{ name }}</td><td>{{ id }}</td>")
+    html = page.render(name="Acme\x1b]0;owned\x07 \x1b[31mRed\u009b2J\x00\x7f\u0085 Ltd\tx\ny", id="B-1003\x08")
+    assert html == "<td>Acme]0;owned [31mRed2J Ltd\tx\ny</td><td>B-1003</td>"
+
+
+def test_a_customer_id_from_the_address_with_control_characters_is_printed_without_them(owner: TestClient) -> None:
+    html = owner.get(f"{D365_URL}/customers/B-10%1B%5B2J%0703").text
+    assert "\x1b" not in html and "\x07" not in html
+    assert "Customer B-10[2J03" in html
+    assert owner.get(f"{D365_URL}/customers/B-10%0003").status_code == 400  # a NUL: no id holds one
+
+
+def test_signing_in_gives_the_browser_a_new_csrf_nonce_so_a_planted_one_is_worthless(web: FastAPI) -> None:
+    """An attacker who plants their own (validly signed) CSRF cookie in a victim's browser knows its form token; after
+    the victim signs in, that token must no longer be accepted for them."""
+    attacker = TestClient(web)
+    planted_token = token_of(attacker.get("/signin").text)
+    planted_cookie = attacker.cookies["bw_csrf"]
+    victim = TestClient(web)
+    victim.get("/signin")
+    victim.cookies.set("bw_csrf", planted_cookie, domain="testserver.local")  # what cookie tossing does
+    response = victim.post("/signin", data={"name": "owner@example.com", "password": PASSWORD,
+                                            "csrf_token": planted_token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert victim.cookies["bw_csrf"] != planted_cookie
+    forged = victim.post(f"/w/{D365}/users/grant", data={"name": "marketing@example.com", "role": "owner",
+                                                         "csrf_token": planted_token}, follow_redirects=False)
+    assert forged.status_code == 403
+    fresh = token_of(victim.get("/").text)
+    assert fresh != planted_token
+
+
+def test_signing_in_again_in_the_same_browser_ends_the_session_it_held(web: FastAPI) -> None:
+    client = signed_in(web, "finance@example.com")
+    first = client.cookies["bw_session"]
+    token = token_of(client.get("/signin", follow_redirects=True).text)
+    response = client.post("/signin", data={"name": "operations@example.com", "password": PASSWORD,
+                                            "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and client.cookies["bw_session"] != first
+    replay = TestClient(web, cookies={"bw_session": first})
+    assert replay.get("/", follow_redirects=False).headers["location"] == "/signin?next=%2F"
+
+
+def test_sign_ins_made_at_the_same_time_cannot_outrun_the_limit(demo: Demo) -> None:
+    """The limit was checked before the password and the failure counted after it, so guesses sent together (one per
+    server thread; argon2 takes a while) all passed the check: 8 at once got 8 tries where 5 are allowed."""
+    import threading
+    import time
+
+    from argon2 import PasswordHasher
+
+    class Slow(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's own name
+            time.sleep(0.4)
+            return super().verify(hash, password)
+
+    slow = Slow(time_cost=1, memory_cost=1024, parallelism=1)
+    app = create_app(demo.settings(), hasher=slow, warm=False)
+    clients = [TestClient(app) for _ in range(8)]
+    tokens = [token_of(c.get("/signin").text) for c in clients]
+    statuses: list[int] = []
+
+    def guess(client: TestClient, token: str) -> None:
+        response = client.post("/signin", data={"name": "finance@example.com", "password": "a wrong guess",
+                                                "csrf_token": token}, follow_redirects=False)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 3
+    right = clients[0].post("/signin", data={"name": "finance@example.com", "password": PASSWORD,
+                                             "csrf_token": tokens[0]}, follow_redirects=False)
+    assert right.status_code == 429
+
+
+def test_an_error_page_never_shows_a_password_from_a_store_url(demo: Demo) -> None:
+    """A PostgreSQL URL may carry its password in the query (`?password=`, as libpq reads it), which the URL shown
+    in store errors (password hidden from user:password@ only) kept: the 503 page showed it to every reader."""
+    from bridgewatch.errors import StoreError
+    from bridgewatch.history.database import shown
+
+    url = "postgresql+psycopg://bw@db.internal/bw?sslmode=require&password=s3cr3t-pw&sslpassword=k3y-pw"
+    app = create_app(demo.settings(), hasher=FAST_HASHER, warm=False)
+
+    def broken() -> None:
+        raise StoreError(f"run store {shown(url)}: could not read a stored run: connection refused. Check that the "
+                         f"database is reachable and writable, or run with --no-store.")
+
+    app.add_api_route("/broken", broken)
+    page = TestClient(app).get("/broken")
+    assert page.status_code == 503
+    assert "s3cr3t-pw" not in page.text and "k3y-pw" not in page.text
+    assert "run store postgresql+psycopg://bw@db.internal/bw?password=***&amp;sslmode=require&amp;sslpassword=***" \
+        in page.text
+
+
+def test_a_failed_run_or_a_delivery_error_shown_on_a_page_hides_url_secrets() -> None:
+    """A failed run's stored error and an alert delivery's last error are printed on pages as they were stored;
+    one that quotes a URL must not show its password or token there."""
+    from types import SimpleNamespace
+
+    from bridgewatch.web.templating import environment
+
+    error = ("run store postgresql://bw@db/bw?password=s3cr3t: could not read; webhook "
+             "https://hooks.example/x?token=t0k3n failed")
+    page = environment().from_string('{% import "_macros.html" as m %}{{ m.failed_warning(f) }}').render(
+        f=SimpleNamespace(run_id="r1", at=None, error=error))
+    assert "s3cr3t" not in page and "t0k3n" not in page
+    assert "postgresql://bw@db/bw?password=*** could not read" not in page  # the colon after the value stays
+    assert ("postgresql://bw@db/bw?password=***: could not read; webhook https://hooks.example/x?token=*** failed"
+            in page)
+
+
+def test_a_browser_that_reached_the_dashboard_over_tls_is_told_to_keep_to_it(web: FastAPI) -> None:
+    """Served with --tls-cert (or behind a proxy that says https), nothing told the browser to refuse a later
+    plain-HTTP visit, which someone on the network can intercept (SSL stripping) before the Secure cookie matters."""
+    tls = TestClient(web, base_url="https://testserver")
+    for url in ("/signin", "/static/app.css", "/nope"):
+        assert tls.get(url).headers["strict-transport-security"] == "max-age=31536000", url
+    assert "strict-transport-security" not in TestClient(web).get("/signin").headers  # plain HTTP: never

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,3 +134,72 @@ def test_users_live_in_the_store_every_workspace_shares(tmp_path: Path) -> None:
     apart = [served("a", shared), served("b", "sqlite:///elsewhere.sqlite")]
     assert users_url(apart, group=tmp_path, override=None, environ={}) == (
         f"sqlite:///{(tmp_path / '.bridgewatch' / 'users.sqlite').resolve()}")
+
+
+@pytest.mark.parametrize("invisible", ["\u202e", "\u2066", "\u200b", "\u200e", "\ufeff", "\u2060", "\u009b",
+                                       "\u00ad"])
+def test_a_user_name_cannot_hold_invisible_or_direction_characters(store: Users, invisible: str) -> None:
+    """Pages print a name without its bidi and control characters, so 'eve\\u202e@example.com' would show (and its
+    revoke form post) as 'eve@example.com', another user: such names are refused."""
+    store.add("eve@example.com", "a long enough secret")
+    with pytest.raises(WebError, match="not a usable user name"):
+        store.add(f"eve{invisible}@example.com", "a long enough secret")
+    assert [u.name for u in store.list()] == ["eve@example.com"]
+
+
+def test_an_attempt_counts_from_the_moment_it_is_let_in_and_a_success_takes_it_back() -> None:
+    now = [1000.0]
+    limiter = SignInLimiter(limit=2, window_s=60, clock=lambda: now[0])
+    assert limiter.begin("ana", "10.0.0.1") is None
+    assert limiter.begin("ana", "10.0.0.1") is None  # both still hashing
+    assert limiter.begin("ana", "10.0.0.2") == 61  # a third is refused before either has an answer
+    for _ in range(20):  # an office behind one address: successes do not use up the address's 4 × 2 allowance
+        assert limiter.begin("bob", "10.0.0.9") is None
+        limiter.succeeded("bob", "10.0.0.9")
+    assert limiter.begin("carol", "10.0.0.9") is None
+
+
+def test_users_list_prints_a_name_stored_before_names_were_checked_inertly(tmp_path: Path) -> None:
+    """Names with C1 or bidi controls were accepted before: `users list` printed them raw to the terminal."""
+    url = f"sqlite:///{tmp_path / 'users.sqlite'}"
+    with Users(url, hasher=FAST_HASHER) as store, store.engine.begin() as conn:
+        conn.execute(users.insert().values(name="eve\u202e@example.com\u009b2J", password_hash=None,
+                                           created_at=datetime(2026, 1, 1)))
+    result = runner.invoke(cli, ["users", "list", "--users-url", url])
+    assert result.exit_code == 0, result.output
+    assert "eve@example.com2J" in result.output
+    assert "\u202e" not in result.output and "\u009b" not in result.output
+
+
+def test_at_most_a_few_passwords_are_hashed_at_once(tmp_path: Path) -> None:
+    """argon2id takes 64 MiB per hash with argon2-cffi's defaults; a burst of sign-ins from many addresses (each under
+    the limit) ran one per server thread (40): 2.5 GiB. Hashes now wait their turn, a few at a time."""
+    import threading
+    import time
+
+    from argon2 import PasswordHasher
+
+    from bridgewatch.web.users import HASHING_AT_ONCE
+
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 - argon2's own name
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.2)
+            with lock:
+                running[0] -= 1
+            return super().verify(hash, password)
+
+    store = Users(f"sqlite:///{tmp_path / 'users.sqlite'}",
+                  hasher=Counting(time_cost=1, memory_cost=1024, parallelism=1))
+    store.add("ana@example.com", "a long enough secret")
+    threads = [threading.Thread(target=store.verify, args=(f"user{i}@example.com", "a guess at it"))
+               for i in range(3 * HASHING_AT_ONCE)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert HASHING_AT_ONCE == 4 and peak[0] == HASHING_AT_ONCE

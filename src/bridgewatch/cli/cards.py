@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,7 +124,7 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
 
     def go() -> bool:
         from bridgewatch.config import load_config
-        from bridgewatch.report.explain_view import render_explanations
+        from bridgewatch.report.explain_view import explanations_json, render_explanations
         from bridgewatch.report.words import locale_for
 
         config = load_config(workspace)
@@ -133,7 +132,7 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
         found, failed = ((_recompute(workspace, customer_id, card, as_of, choice), False) if recompute
                          else _stored(config, customer_id, card, run_id, history_url))
         if fmt == "json":
-            sys.stdout.write(json.dumps([e.to_dict() for e in found], indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(explanations_json(found))
         else:
             render_explanations(found, out, locale=locale_for(config.workspace.home_country,
                                                               config.workspace.locale))

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from bridgewatch.cli.app import HistoryUrlOpt, app, check_format, guard, out
 from bridgewatch.cli.serve import GroupOpt, OneWorkspaceOpt, UsersUrlOpt
+from bridgewatch.report.safe import cell, plain
 
 if TYPE_CHECKING:
     from bridgewatch.web.users import Users
@@ -102,7 +103,7 @@ def passwd(name: NameArg, workspace: OneWorkspaceOpt = None, workspaces: GroupOp
         password = read_password()
         with where.open() as users:
             users.set_password(name, password)
-        out.print(Text(f"Password of {name.strip().lower()} changed; their sessions were ended."))
+        out.print(Text(f"Password of {plain(name.strip().lower())} changed; their sessions were ended."))
 
     guard(go)
 
@@ -114,7 +115,7 @@ def remove(name: NameArg, workspace: OneWorkspaceOpt = None, workspaces: GroupOp
     def go() -> None:
         with _Where(workspace, workspaces, users_url, history_url).open() as users:
             users.remove(name)
-        out.print(Text(f"Removed {name.strip().lower()}."))
+        out.print(Text(f"Removed {plain(name.strip().lower())}."))
 
     guard(go)
 
@@ -129,7 +130,7 @@ def grant(name: NameArg, role: Annotated[str, typer.Argument(help="owner, financ
         ws_id = where.workspace_id(in_)
         with where.open() as users:
             users.grant(name, ws_id, role)
-        out.print(Text(f"Granted {role} in {ws_id} to {name.strip().lower()}."))
+        out.print(Text(f"Granted {role} in {plain(ws_id)} to {plain(name.strip().lower())}."))
 
     guard(go)
 
@@ -144,7 +145,7 @@ def revoke(name: NameArg, role: Annotated[str | None, typer.Argument(help="The r
         ws_id = where.workspace_id(in_)
         with where.open() as users:
             n = users.revoke(name, ws_id, role)
-        out.print(Text(f"Revoked {n} grant(s) in {ws_id} from {name.strip().lower()}."))
+        out.print(Text(f"Revoked {n} grant(s) in {plain(ws_id)} from {plain(name.strip().lower())}."))
 
     guard(go)
 
@@ -170,7 +171,7 @@ def list_users(in_: InOpt = None, workspace: OneWorkspaceOpt = None, workspaces:
             table.add_column(column)
         for u in listed:
             roles = "; ".join(f"{ws}: {', '.join(sorted(r))}" for ws, r in u.roles.items()) or "none"
-            table.add_row(Text(u.name), "password" if u.has_password else "single sign-on", Text(roles))
+            table.add_row(cell(u.name, None), "password" if u.has_password else "single sign-on", cell(roles, None))
         out.print(table)
 
     guard(go)

@@ -56,9 +56,10 @@ def accounting_table(accounting: Accounting) -> Table:
         table.add_column(name, justify="right" if numeric else "left", overflow="fold",
                          min_width=12 if name == "File" else None)
     for f, shown in zip(accounting.files, names, strict=True):
+        # some reasons quote the export (a listtype, an entity set, an href): printed literally, made inert
         excluded = ", ".join(f"{n} {reason}" for reason, n in sorted(f.excluded.items())) or "0"
-        table.add_row(f.table, cell(shown, None), str(f.read), str(f.used), excluded, str(f.quarantined_rows),
-                      "yes" if f.balanced else "NO")
+        table.add_row(cell(f.table, None), cell(shown, None), str(f.read), str(f.used), cell(excluded, None),
+                      str(f.quarantined_rows), "yes" if f.balanced else "NO")
     return table
 
 

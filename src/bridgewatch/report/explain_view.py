@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bridgewatch.report.explanation import Explanation
-from bridgewatch.report.safe import cell, markup, plain
+from bridgewatch.report.safe import cell, json_text, markup, plain
 from bridgewatch.report.words import DEFAULT_LOCALE, money, segment_words, vat_words
 
 SECTIONS = (
@@ -21,6 +21,12 @@ SECTIONS = (
     ("sync_events", "Sync events read"),
     ("staging", "Staging (Dataverse) matches"),
 )
+
+
+def explanations_json(explanations: Sequence[Explanation]) -> str:
+    """``explain --format json``: every explanation, the terminal-acting characters of names written as escapes
+    (``report.safe.json_text``)."""
+    return json_text([e.to_dict() for e in explanations], indent=2) + "\n"
 
 
 def render_explanations(explanations: Sequence[Explanation], console: Console, *,

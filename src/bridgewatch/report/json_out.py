@@ -7,9 +7,10 @@ store's ``show`` writes stored runs with the same function, so a stored run repr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
+
+from bridgewatch.report.safe import json_text
 
 INDENT = "  "
 
@@ -35,7 +36,7 @@ def _write_card(fh: IO[str], summary: Mapping[str, Any], rows: Iterator[dict[str
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return json_text(value, indent=2)
 
 
 def _shift(text: str, depth: int) -> str:

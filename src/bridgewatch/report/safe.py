@@ -10,7 +10,8 @@ beyond ordinary escaping:
   sign) follows leading spaces of any kind or invisible characters (an import that trims cells
   would otherwise start the formula). Numbers (int, Decimal, float) are written as numbers:
   a negative amount stays ``-40.00``. ANSI escape sequences and other C0/C1 control characters
-  (ESC, BEL, OSC titles) are removed, so ``cat`` of the file cannot drive the terminal; tab and
+  (ESC, BEL, OSC titles) and the bidirectional controls (U+202A-U+202E, U+2066-U+2069) are removed, so
+  ``cat`` of the file can neither drive the terminal nor reverse the rest of a row; tab and
   line breaks stay, a carriage return (alone or before a newline) becoming a newline so the cell
   is quoted and stays one cell (Python's csv module quotes ``\n`` but not a bare ``\r``, which
   spreadsheets and readers take as the end of the row); a leading tab or line break is
@@ -23,14 +24,16 @@ beyond ordinary escaping:
   included); right-to-left letters stay. Rich markup is escaped so ``[/]`` or ``[link=...]`` prints
   literally, and very long values are cut for tables (the full value stays in JSON and CSV).
 * **Web pages**: besides HTML escaping (Jinja's autoescape), every value a template prints loses the
-  same bidirectional controls (:func:`without_bidi_controls`, the environment's ``finalize``): an
-  override in a name would reverse the rest of the sentence or heading it stands in.
+  same bidirectional controls and the control characters but tab and line breaks (:func:`page_text`,
+  the environment's ``finalize``): an override in a name would reverse the rest of the sentence or
+  heading it stands in, and an escape sequence copied from the page would reach a terminal.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -51,10 +54,13 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 """The bidirectional embeddings, overrides and isolates (regex class members)."""
 _BIDI_CONTROLS = re.compile(f"[{_BIDI}]")
+_PAGE_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
+"""Characters a web page's text loses: C0 controls but tab and line breaks, DEL, C1 controls, bidirectional controls."""
 _CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
 """Characters terminal text loses: C0/C1 controls and the bidirectional embeddings, overrides and isolates."""
-_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""Control characters a CSV cell loses (tab, newline and carriage return stay: the csv module quotes them)."""
+_CSV_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + _BIDI + "]")
+"""Control characters a CSV cell loses (tab, newline and carriage return stay: the csv module quotes them), and the
+bidirectional controls (an override would reverse the rest of the row where the file is shown)."""
 TABLE_CELL_MAX = 60
 """Longest value shown in a terminal table cell; longer values end in an ellipsis."""
 
@@ -67,8 +73,15 @@ def csv_cell(value: object) -> object:
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
         return value
-    text = _CSV_CONTROL.sub("", _ANSI.sub("", str(value))).replace("\r\n", "\n").replace("\r", "\n")
+    text = clean_text(str(value))
     return "'" + text if _FORMULA.match(text) else text
+
+
+def clean_text(text: str) -> str:
+    """The cleaning half of :func:`csv_cell`: escape sequences, control characters (tab and line breaks kept) and
+    bidirectional controls removed, carriage returns made newlines; no formula guard (an XLSX string cell is text
+    whatever it starts with)."""
+    return _CSV_CONTROL.sub("", _ANSI.sub("", text)).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def csv_clean_sql(expr: str) -> str:
@@ -80,8 +93,9 @@ def csv_clean_sql(expr: str) -> str:
     return f"replace(replace({cleaned}, chr(13) || chr(10), chr(10)), chr(13), chr(10))"
 
 
-_CSV_CHANGED = "[\x00-\x08\x0b-\x1f\x7f-\x9f]"
-"""Text holding none of these characters (controls other than tab and newline) is left as it is by the cleaning."""
+_CSV_CHANGED = "[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]"
+"""Text holding none of these characters (controls other than tab and newline, bidirectional controls) is left as it
+is by the cleaning."""
 
 
 def csv_changed_sql(columns: Sequence[str]) -> str:
@@ -130,10 +144,24 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[Any]], *, size: in
     yield buffer.getvalue()
 
 
-def without_bidi_controls(text: str) -> str:
-    """``text`` without bidirectional embedding, override and isolate characters (a web page's text: an override
-    in a name would reverse the rest of the sentence it stands in); right-to-left letters stay."""
-    return _BIDI_CONTROLS.sub("", text)
+def page_text(text: str) -> str:
+    """``text`` as a web page prints it: without control characters (tab and line breaks stay) and without
+    bidirectional embeddings, overrides and isolates; right-to-left letters stay. A name holding an escape
+    sequence, a bell or a C1 CSI (U+009B) would otherwise be copied from the page with them and drive the
+    terminal it is pasted into; the printable rest of a sequence stays, as text."""
+    return _PAGE_CONTROL.sub("", text)
+
+
+_JSON_INERT = re.compile(f"[\x7f-\x9f{_BIDI}\u2028\u2029]")
+"""Characters :func:`json_text` writes as ``\\u`` escapes (json escapes the C0 controls itself)."""
+
+
+def json_text(value: Any, *, indent: int | None = 2) -> str:
+    """``value`` as JSON with non-ASCII letters kept, but DEL, the C1 controls (U+009B is a CSI to terminals that
+    honour 8-bit controls), the bidirectional controls and the line/paragraph separators written as ``\\uXXXX``
+    escapes: printed to a terminal they do nothing, and a JSON parser reads the very same text."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _JSON_INERT.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def plain(value: object, limit: int | None = None) -> str:

@@ -30,7 +30,7 @@ from bridgewatch.web import access
 from bridgewatch.web.access import Visitor
 from bridgewatch.web.index import WorklistIndex
 from bridgewatch.web.ratelimit import SignInLimiter
-from bridgewatch.web.security import CSRF_COOKIE, HEADERS, Signer, new_nonce
+from bridgewatch.web.security import CSRF_COOKIE, HEADERS, HSTS, Signer, new_nonce, redact
 from bridgewatch.web.settings import ServedWorkspace, WebSettings
 from bridgewatch.web.templating import templates
 from bridgewatch.web.users import Users
@@ -135,10 +135,12 @@ def _guard(site: Site) -> Callable[[Request, Handler], Awaitable[Response]]:
         request.state.csrf_nonce = nonce or new_nonce()
         response = await call_next(request)
         response.headers.update(HEADERS)
+        if access.over_tls(request, site.settings.trusted_proxies):  # never over plain HTTP (RFC 6797)
+            response.headers["Strict-Transport-Security"] = HSTS
         static = request.url.path.startswith("/static/")
         response.headers.setdefault("Cache-Control", "public, max-age=3600" if static else "no-store")
         response.headers["Vary"] = "HX-Request, Cookie"
-        if fresh:
+        if fresh and not any(c.startswith(f"{CSRF_COOKIE}=") for c in response.headers.getlist("set-cookie")):
             response.set_cookie(CSRF_COOKIE, site.signer.sign(request.state.csrf_nonce), max_age=CSRF_MAX_AGE_S,
                                 httponly=True, samesite="strict", path="/",
                                 secure=access.over_tls(request, site.settings.trusted_proxies))
@@ -151,6 +153,7 @@ def _guard(site: Site) -> Callable[[Request, Handler], Awaitable[Response]]:
 
 def _errors(app: FastAPI, site: Site) -> None:
     def page(request: Request, status: int, title: str, message: str) -> Response:
+        message = redact(message)  # an error may quote a store URL, whose query can hold a password
         if request.url.path.startswith("/static/"):
             response: Response = PlainTextResponse(title, status_code=status)
         else:
@@ -179,7 +182,9 @@ def _errors(app: FastAPI, site: Site) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: Exception) -> Response:
-        return page(request, 400, "Bad request", "A value in the address is not valid here; go back and try again.")
+        from bridgewatch.web.routes import BAD_VALUE
+
+        return page(request, 400, "Bad request", BAD_VALUE)
 
     @app.exception_handler(LookupFailed)
     async def not_found(request: Request, exc: Exception) -> Response:

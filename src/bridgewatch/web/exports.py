@@ -3,8 +3,9 @@
 * CSV: the columns and cells of ``bridgewatch run --format csv`` (``report.csv_out``), each text cell
   made formula-safe by ``report.safe.csv_cell``; written to the response as the rows are read.
 * XLSX: the same columns, written by xlsxwriter in constant-memory mode to a temporary file that is
-  then streamed and deleted. Text is always written as a string cell (never a formula, never a link),
-  amounts and counts as numbers.
+  then streamed and deleted. Text is always written as a string cell (never a formula, never a link), cleaned as
+  the CSV's cells are (escape sequences, control and bidirectional characters removed), amounts and counts as
+  numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from bridgewatch.report.csv_out import WORKLIST_COLUMNS, cells
-from bridgewatch.report.safe import csv_chunks
+from bridgewatch.report.safe import clean_text, csv_chunks
 
 NUMBER_COLUMNS = ("rank", "active_orders", "days_absent")
 MONEY_COLUMNS = ("blocked_value", "blocked_value_reporting")
@@ -76,7 +77,7 @@ def _cell(sheet: Any, row: int, col: int, name: str, value: Any, amount: Any) ->
     elif isinstance(value, bool):
         sheet.write_boolean(row, col, value)
     else:
-        sheet.write_string(row, col, str(value))
+        sheet.write_string(row, col, clean_text(str(value)))
 
 
 def _sheet_name(title: str) -> str:

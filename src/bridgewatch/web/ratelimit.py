@@ -2,7 +2,9 @@
 
 After ``limit`` failures for one user name (or ``4 × limit`` from one address) inside ``window_s``
 seconds, further attempts are refused with the seconds to wait, whether or not the password is
-right, until the oldest failure leaves the window. A successful sign-in clears the name's failures.
+right, until the oldest failure leaves the window. An attempt counts as a failure from the moment it
+is let in (:meth:`SignInLimiter.begin`), so attempts made together cannot outrun the limit; a
+successful sign-in clears the name's failures and takes its own count back from the address.
 Kept in memory: a restart forgets, which only ever errs on the side of the person signing in.
 """
 
@@ -30,15 +32,34 @@ class SignInLimiter:
         blocked = [w for w in waits if w is not None]
         return max(blocked) if blocked else None
 
+    def begin(self, name: str, address: str) -> int | None:
+        """Start an attempt: the seconds to wait when one may not be made now, else None, the attempt then counted
+        as a failure at once (checking and counting in one step, so attempts made at the same time, each checked
+        while the others are still hashing, cannot outrun the limit). :meth:`succeeded` takes it back."""
+        now = self.clock()
+        with self._lock:
+            keys = self._keys(name, address)
+            blocked = [w for key, limit in keys if (w := self._wait(key, limit, now)) is not None]
+            if blocked:
+                return max(blocked)
+            for key, _ in keys:
+                self._failures.setdefault(key, deque()).append(now)
+        return None
+
     def failed(self, name: str, address: str) -> None:
         now = self.clock()
         with self._lock:
             for key, _ in self._keys(name, address):
                 self._failures.setdefault(key, deque()).append(now)
 
-    def succeeded(self, name: str) -> None:
+    def succeeded(self, name: str, address: str | None = None) -> None:
+        """A sign-in succeeded: the name's failures are cleared, and the address's count of the attempt
+        (:meth:`begin`) taken back."""
         with self._lock:
             self._failures.pop(f"user:{name.strip().lower()}", None)
+            times = self._failures.get(f"addr:{address}") if address is not None else None
+            if times:
+                times.pop()
 
     def _keys(self, name: str, address: str) -> list[tuple[str, int]]:
         return [(f"user:{name.strip().lower()}", self.limit), (f"addr:{address}", self.limit * 4)]

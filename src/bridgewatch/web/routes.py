@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException
 
@@ -27,10 +27,20 @@ from bridgewatch.web.index import SORTS
 from bridgewatch.web.security import SESSION_COOKIE
 from bridgewatch.web.settings import ServedWorkspace
 
-router = APIRouter()
+BAD_VALUE = "A value in the address is not valid here; go back and try again."
 NOT_FOUND = "There is no such page."
 Text = Annotated[str | None, Query(max_length=500)]
 Direction = Annotated[str, Query(alias="dir", pattern="^(natural|reverse)?$")]
+
+
+def no_nul(request: Request) -> None:
+    """Raises: HTTPException: 400, a NUL in the address (no id, filter or user name holds one, and PostgreSQL text
+    cannot: bound as a value it came back as a store error)."""
+    if "\x00" in request.scope["path"] or any("\x00" in v for v in request.query_params.values()):
+        raise HTTPException(400, BAD_VALUE)
+
+
+router = APIRouter(dependencies=[Depends(no_nul)])
 
 
 def site_of(request: Request) -> Site:
@@ -58,12 +68,15 @@ def visitor_of(request: Request) -> Visitor:
 
 
 def _local_peer(request: Request, site: Site) -> bool:
-    """True when the request comes straight from this machine (a loopback peer that is not a configured proxy):
-    the only visitors ``--allow-anonymous`` lets read without signing in."""
+    """True when the request comes straight from this machine (a loopback peer that is not a configured proxy) and
+    asks for this machine by name (its Host is ``localhost`` or a loopback address): the only visitors
+    ``--allow-anonymous`` lets read without signing in. The Host check stops DNS rebinding, where a page on another
+    site makes its own name resolve to 127.0.0.1 and reads the answers as its own."""
     from bridgewatch.web.access import peer
     from bridgewatch.web.settings import is_loopback
 
-    return is_loopback(peer(request)) and not _from_proxy(request, site)
+    return (is_loopback(peer(request)) and not _from_proxy(request, site)
+            and is_loopback(request.url.hostname or ""))
 
 
 def _from_proxy(request: Request, site: Site) -> bool:
@@ -148,7 +161,7 @@ def card_page(request: Request, ws_id: str, card_id: str, run: Text = None, lens
     chosen = lens if lens in LENSES else visitor.lens(ws.id)
     if stored is None:
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
-    filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
+    filters = _filters(card, {"cause": cause, "segment": segment, "entity": entity, "platform": platform})
     site = site_of(request)
     view = pages.card_view(site.store(ws), site.index, ws, card, stored, filters, recent=recent)
     return render(request, "card.html", visitor, ws, view=view, lens=chosen, failed=_failed(request, ws, stored))
@@ -164,14 +177,30 @@ def worklist(request: Request, ws_id: str, card_id: str, run: Text = None, cause
     card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
         return render(request, "no_run.html", visitor, ws, card=card, failed=_failed(request, ws, None))
-    filters = pages.clean_filters({"cause": cause, "segment": segment, "entity": entity, "platform": platform})
+    filters = _filters(card, {"cause": cause, "segment": segment, "entity": entity, "platform": platform})
     _sort(sort)
+    if size not in pages.PAGE_SIZES:
+        raise HTTPException(400, f"Unknown page size {size}; sizes: {', '.join(map(str, pages.PAGE_SIZES))}.")
     site = site_of(request)
     view = pages.worklist_view(site.store(ws), site.index, ws, card, stored, filters, sort=sort,
                                reverse=direction == "reverse", page=page, size=size)
     partial = bool(request.headers.get("hx-request")) and request.headers.get("hx-target") == "worklist-results"
     return render(request, "_worklist_table.html" if partial else "worklist.html", visitor, ws, view=view,
                   run_param=run, failed=_failed(request, ws, stored))
+
+
+def _filters(card: Any, values: dict[str, str | None]) -> dict[str, str]:
+    """The filters of the address, cleaned.
+
+    Raises:
+        HTTPException: 400, a cause the card does not have (a typo would otherwise show every drill at zero, which
+            reads as an all-clear, and download an empty worklist).
+    """
+    filters = pages.clean_filters(values)
+    cause = filters.get("cause")
+    if cause is not None and cause not in card.cause_ids:
+        raise HTTPException(400, f"Unknown cause '{cause[:50]}' on this card; causes: {', '.join(card.cause_ids)}.")
+    return filters
 
 
 def _sort(sort: str) -> None:
@@ -184,13 +213,14 @@ def _download(request: Request, ws_id: str, card_id: str, run: str | None, filte
               sort: str, reverse: bool) -> tuple[ServedWorkspace, StoredCardRun, Any]:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
-    _card, stored = _card_run(request, ws, card_id, run)
+    card, stored = _card_run(request, ws, card_id, run)
     if stored is None:
         raise HTTPException(404, "This card has no stored run yet.")
+    clean = _filters(card, filters)
     _sort(sort)
     site = site_of(request)
     store = site.store(ws)
-    batches = site.index.ordered(store, stored, filters=pages.clean_filters(filters), sort=sort, reverse=reverse)
+    batches = site.index.ordered(store, stored, filters=clean, sort=sort, reverse=reverse)
     rows = (row for batch in batches for row in reads.rows(store, stored, batch))
     return ws, stored, rows
 
@@ -253,7 +283,7 @@ def customer(request: Request, ws_id: str, card_id: str, customer_id: str, run: 
 
 @router.get("/w/{ws_id}/cards/{card_id}/history")
 def history(request: Request, ws_id: str, card_id: str,
-            before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+            before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> Response:
     visitor = reader(request)
     ws = workspace(request, visitor, ws_id)
     card = pages.card_of(ws, card_id)

@@ -21,7 +21,7 @@ from bridgewatch.report.result import ROLES
 from bridgewatch.web import access
 from bridgewatch.web.access import Visitor
 from bridgewatch.web.routes import render, site_of, visitor_of, workspace
-from bridgewatch.web.security import CSRF_FIELD, SESSION_COOKIE
+from bridgewatch.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, new_nonce
 from bridgewatch.web.users import Users
 
 router = APIRouter()
@@ -58,7 +58,7 @@ def sign_in(request: Request, name: Field, password: Field, csrf_token: Annotate
     check_csrf(request, csrf_token)
     site = site_of(request)
     address = access.client_address(request, site.settings.trusted_proxies)
-    wait = site.limiter.retry_after(name, address)
+    wait = site.limiter.begin(name, address)  # counted as a failure until it succeeds
     if wait is not None:
         refused = render(request, "signin.html", Visitor(), status=429, next=access.safe_next(next), name=name,
                          error=f"Too many failed sign-ins. Try again in {wait} seconds.")
@@ -66,17 +66,30 @@ def sign_in(request: Request, name: Field, password: Field, csrf_token: Annotate
         return refused
     user = site.users.verify(name, password)
     if user is None:
-        site.limiter.failed(name, address)
         return render(request, "signin.html", Visitor(), status=401, next=access.safe_next(next), name=name,
                       error="That user name and password do not match.")
-    site.limiter.succeeded(name)
+    site.limiter.succeeded(name, address)
+    held = visitor_of(request).session_token
+    if held:  # signing in again in the same browser: the session it held ends, not only its cookie
+        site.users.end_session(held)
     token = site.users.open_session(user, timedelta(hours=site.settings.session_hours))
     target = access.safe_next(next) if next and next != "/" else landing(request, Visitor(user=user))
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, site.signer.sign(token), max_age=site.settings.session_hours * 3600,
                         httponly=True, samesite="lax", path="/",
                         secure=access.over_tls(request, site.settings.trusted_proxies))
+    _new_csrf_nonce(request, response)
     return response
+
+
+def _new_csrf_nonce(request: Request, response: Response) -> None:
+    """Give the browser a new CSRF nonce: the form tokens of the one it held (which someone may have planted, or
+    read before signing in) stop working."""
+    from bridgewatch.web.app import CSRF_MAX_AGE_S
+
+    site = site_of(request)
+    response.set_cookie(CSRF_COOKIE, site.signer.sign(new_nonce()), max_age=CSRF_MAX_AGE_S, httponly=True,
+                        samesite="strict", path="/", secure=access.over_tls(request, site.settings.trusted_proxies))
 
 
 @router.post("/signout")
@@ -87,6 +100,7 @@ def sign_out(request: Request, csrf_token: Annotated[str, Form(alias=CSRF_FIELD)
         site_of(request).users.end_session(visitor.session_token)
     response = RedirectResponse("/signin", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    _new_csrf_nonce(request, response)
     return response
 
 

@@ -5,6 +5,7 @@
 * Every form that changes state carries a CSRF token: an HMAC of a random nonce the browser holds in
   its own signed ``HttpOnly``/``SameSite=Strict`` cookie. A request is accepted only when the token in
   the form matches the nonce in the cookie, so another site can neither read nor forge it.
+* An error message shown on a page loses the secrets a URL in it can carry (:func:`redact`).
 * Every response says what the page may load: the Content-Security-Policy allows scripts, styles and
   images from this server only (no inline script, no ``eval``), no framing, forms posting here only.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -32,6 +34,9 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 """Sent with every response."""
+HSTS = "max-age=31536000"
+"""``Strict-Transport-Security``, sent with every response to a browser that came over TLS (a year; no subdomains,
+which may be other people's servers)."""
 
 
 class Signer:
@@ -64,3 +69,17 @@ class Signer:
 
 def new_nonce() -> str:
     return secrets.token_urlsafe(24)
+
+
+_SECRET_PARAM = re.compile(r"(?i)([?&;]\s*[\w.-]*(?:pass|secret|token|api_?key)[\w.-]*=)"
+                           r"[^&;\s'\"<>]+?(?=[:.,)]*(?:[&;\s'\"<>]|$))")
+"""A query parameter named like a secret, its value up to the next parameter or space (punctuation that ends a
+sentence, e.g. the colon after a URL in a message, stays)."""
+_USERINFO = re.compile(r"(://[^:/@\s'\"<>]*:)[^@/\s'\"<>]+@")
+
+
+def redact(text: str) -> str:
+    """``text`` (an error message shown on a page) with the secrets a URL can carry hidden: a password in
+    ``user:password@`` and the value of every query parameter named like a password, secret, token or API key
+    (``?password=`` is how libpq takes a PostgreSQL password)."""
+    return _USERINFO.sub(r"\1***@", _SECRET_PARAM.sub(r"\1***", text))

@@ -1,8 +1,8 @@
 """The Jinja2 environment: autoescaping on for every template, undefined names an error, locale-aware filters.
 
 Every value from the data reaches a page through ``{{ ... }}`` and is escaped there, having lost its
-bidirectional controls (``finalize``); no template marks data ``|safe``. Filters that format numbers,
-money and dates read the page's ``locale``.
+control characters and bidirectional controls (``finalize``); no template marks data ``|safe``.
+Filters that format numbers, money and dates read the page's ``locale``.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
-from bridgewatch.report.safe import without_bidi_controls
+from bridgewatch.report.safe import page_text
 from bridgewatch.report.words import DEFAULT_LOCALE
 from bridgewatch.web import formats
+from bridgewatch.web.security import redact
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALE_AWARE = ("money", "number", "when", "cents")
@@ -45,9 +46,10 @@ def query(base: dict[str, Any] | None = None, **changes: Any) -> str:
 
 
 def _finalize(value: Any) -> Any:
-    """Every printed value: text from the data loses bidirectional controls (our own markup is left alone)."""
+    """Every printed value: text from the data loses control characters and bidirectional controls (our own markup
+    is left alone)."""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return without_bidi_controls(value)
+        return page_text(value)
     return value
 
 
@@ -56,6 +58,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
     for name, fn in formats.FILTERS.items():
         env.filters[name] = _localised(fn) if name in LOCALE_AWARE else fn
+    env.filters["redact"] = redact
     env.globals.update(formats.WORDS, evidence=_evidence, query=query, page_kind=None,
                        cause_words=formats.cause_words, card_name=formats.card_name,
                        quote=lambda value: quote(str(value), safe=""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -24,9 +25,17 @@ from bridgewatch.history.database import connect, guarded, writing
 from bridgewatch.report.result import ROLES
 from bridgewatch.web.schema import grants, sessions, users
 
+HASHING_AT_ONCE = 4
+"""Passwords hashed or checked at the same time; more wait their turn. argon2id takes 64 MiB per hash (argon2-cffi's
+defaults), so a burst of sign-ins, one per server thread, would otherwise take gigabytes."""
 MIN_PASSWORD = 10
 """Shortest password accepted (argon2 makes guessing slow; length makes it hopeless)."""
-_NAME = re.compile(r"^[^\s\x00-\x1f\x7f]{1,320}$")
+_NEVER_IN_A_NAME = re.compile(r"[\x00-\x1f\x7f]")
+"""Characters no user name has ever been allowed to hold."""
+_NAME = re.compile(r"^[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]{1,320}$")
+"""No spaces, no control characters, no invisible or direction characters (soft hyphen, zero-width, bidi marks,
+embeddings, overrides, isolates): pages print names without the latter, so two names differing only by one would
+look (and post from the revoke form) the same."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,7 @@ def normalise_name(name: str) -> str:
     clean = name.strip().lower()
     if not _NAME.match(clean):
         raise WebError(f"'{name.strip()[:40]}' is not a usable user name: use an email address or a name without "
-                       f"spaces or control characters (at most 320 characters).")
+                       f"spaces, control, invisible or direction characters (at most 320 characters).")
     return clean
 
 
@@ -69,6 +78,7 @@ class Users:
         self.url = url
         self.engine: Engine = connect(url)
         self.hasher = hasher or PasswordHasher()
+        self._hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)
         self._dummy = self.hasher.hash(secrets.token_hex(16))
 
     def close(self) -> None:
@@ -120,6 +130,8 @@ class Users:
         return found
 
     def find(self, name: str) -> User | None:
+        if _NEVER_IN_A_NAME.search(name):  # (PostgreSQL text cannot even hold a NUL)
+            return None
         with guarded(self.url, "read the users"), self.engine.connect() as conn:
             row = conn.execute(select(users).where(users.c.name == name.strip().lower())).first()
             return None if row is None else self._user(conn, row)
@@ -170,12 +182,15 @@ class Users:
 
     def verify(self, name: str, password: str) -> User | None:
         """The user when ``password`` is theirs, else None (an unknown name costs the same hashing time)."""
+        if _NEVER_IN_A_NAME.search(name):  # no such user can exist (and PostgreSQL text cannot hold a NUL)
+            name = ""
         with guarded(self.url, "read the users"), self.engine.connect() as conn:
             row = conn.execute(select(users.c.id, users.c.password_hash)
                                .where(users.c.name == name.strip().lower())).first()
         stored = row.password_hash if row is not None and row.password_hash else None
         try:
-            self.hasher.verify(stored or self._dummy, password)
+            with self._hashing:
+                self.hasher.verify(stored or self._dummy, password)
         except (VerificationError, InvalidHashError):
             return None
         if row is None or stored is None:
@@ -185,8 +200,10 @@ class Users:
         return self.by_id(row.id)
 
     def _rehash(self, user_id: int, password: str) -> None:
+        with self._hashing:
+            hashed = self.hasher.hash(password)
         with guarded(self.url, "update a password hash"), writing(self.engine) as conn:
-            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=self.hasher.hash(password)))
+            conn.execute(update(users).where(users.c.id == user_id).values(password_hash=hashed))
 
     def open_session(self, user: User, lifetime: timedelta) -> str:
         """A new session for ``user``; returns its token (kept by the browser, never stored)."""

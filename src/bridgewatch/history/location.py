@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy.engine import make_url
-
 from bridgewatch.config import WorkspaceConfig
 from bridgewatch.errors import ConfigError
 
@@ -30,6 +28,7 @@ def store_url(config: WorkspaceConfig, *, override: str | None = None,
 
     Raises:
         ConfigError: ``password_env`` names a variable that is not set.
+        StoreError: the URL the password goes into is not a database URL.
     """
     env = environ or {}
     url = override or env.get(ENV_URL) or config.history.url or default_url(config)
@@ -39,4 +38,6 @@ def store_url(config: WorkspaceConfig, *, override: str | None = None,
     if name not in env:
         raise ConfigError(f"[history] password_env names {name}, which is not set; export it (the database "
                           f"password) or remove password_env.")
-    return make_url(url).set(password=env[name]).render_as_string(hide_password=False)
+    from bridgewatch.history.database import parse_url
+
+    return parse_url(url).set(password=env[name]).render_as_string(hide_password=False)

@@ -1,0 +1,53 @@
+"""A store URL's secrets never reach a message: the password in the user part, in the query string
+(libpq's ``?password=``), or in a string that is no URL at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bridgewatch.cli import app
+from bridgewatch.errors import StoreError
+from bridgewatch.history import Store, store_url
+from bridgewatch.history.database import shown
+
+from .test_store import scenario
+
+runner = CliRunner()
+
+
+def test_a_password_in_the_query_string_is_hidden() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("postgresql+psycopg://bw@127.0.0.1:1/nowhere?password=s3cret-pw&sslmode=disable")
+    message = str(caught.value)
+    assert "s3cret-pw" not in message
+    assert "run store postgresql+psycopg://bw@127.0.0.1:1/nowhere?password=***&sslmode=disable: could not open" \
+        in message
+    assert shown("postgresql+psycopg:///bw?host=db&SSLPassword=k3y-pw") == \
+        "postgresql+psycopg:///bw?SSLPassword=***&host=db"
+
+
+def test_a_string_that_is_no_url_is_not_echoed() -> None:
+    with pytest.raises(StoreError) as caught:
+        Store("bw:s3cret-pw@db.internal/bw")
+    assert str(caught.value) == ("history URL '<not a URL>' is not a database URL (ArgumentError); use e.g. "
+                                 "sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.")
+    assert shown("postgresql+psycopg://bw:s3cret-pw@db:port/bw") == "postgresql+psycopg://…"
+
+
+def test_password_env_with_a_url_that_is_no_url_is_a_store_error_not_a_crash(tmp_path: Path) -> None:
+    root = scenario().write(tmp_path / "ws")
+    toml = root / "workspace.toml"
+    toml.write_text(toml.read_text() + '\n[history]\nurl = "bw@db s3cret"\npassword_env = "BW_DB_PW"\n')
+    from bridgewatch.config import load_config
+
+    with pytest.raises(StoreError, match="is not a database URL"):
+        store_url(load_config(root), environ={"BW_DB_PW": "pw-from-env"})
+    result = runner.invoke(app, ["show", "-w", str(root)], env={"BW_DB_PW": "pw-from-env"})
+    assert result.exit_code == 7, result.output
+    assert " ".join(result.stderr.split()) == (
+        "error: history URL '<not a URL>' is not a database URL (ArgumentError); use e.g. "
+        "sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.")
+    assert "s3cret" not in result.output and "pw-from-env" not in result.output

@@ -565,6 +565,7 @@ def _cross_checks(config: WorkspaceConfig) -> list[str]:
 
     problems += _timezone_problem(config.workspace.timezone)
     problems += _locale_problem(config.workspace.locale)
+    problems += _code_problems(config)
     problems += _alerts_problems(config)
     return problems
 
@@ -585,6 +586,35 @@ def _locale_problem(name: str | None) -> list[str]:
     except (UnknownLocaleError, ValueError):
         return [f"workspace.locale: unknown locale {name!r} (use a name such as 'en_GB', 'en_US' or 'de_DE')"]
     return []
+
+
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
+"""Two-letter CLDR territories that are regions or placeholders, not countries."""
+COUNTRY_MIXUPS = {"UK": "GB", "EL": "GR"}
+"""Codes people write for a country (the VAT prefixes of the UK and Greece) and its ISO 3166 code."""
+
+
+def _code_problems(config: WorkspaceConfig) -> list[str]:
+    """Currency and country codes that fit the pattern but name nothing (``XXQ``, ``UK``): caught here, by name
+    and key, instead of as an FX or VAT problem on every order."""
+    from babel import Locale
+    from babel.numbers import list_currencies
+
+    currencies = list_currencies()
+    countries = {t for t in map(str, Locale("en").territories) if len(t) == 2 and t.isalpha()} - NOT_COUNTRIES
+    found = [("workspace.reporting_currency", config.workspace.reporting_currency, "currency")]
+    found.append(("workspace.home_country", config.workspace.home_country, "country"))
+    for i, e in enumerate(config.legal_entities):
+        found.append((f"legal_entities[{i}].currency", e.currency, "currency"))
+        found += [(f"legal_entities[{i}].countries[{j}]", c, "country") for j, c in enumerate(e.countries)]
+    problems = []
+    for where, code, kind in found:
+        if kind == "currency" and code not in currencies:
+            problems.append(f"{where}: {code!r} is not an ISO 4217 currency code (e.g. 'GBP', 'EUR', 'USD')")
+        elif kind == "country" and code not in countries:
+            hint = f"; write {COUNTRY_MIXUPS[code]!r}" if code in COUNTRY_MIXUPS else " (e.g. 'GB', 'DE', 'US')"
+            problems.append(f"{where}: {code!r} is not an ISO 3166 country code{hint}")
+    return problems
 
 
 def _field_maps(config: WorkspaceConfig) -> list[tuple[str, tuple[str, ...]]]:

@@ -1,0 +1,46 @@
+"""Currency and country codes in workspace.toml that fit the pattern but name nothing are config errors,
+named by file and key (before: accepted, then every order failed its FX conversion)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bridgewatch.cli import app
+
+from ..cards.builders import sage
+
+runner = CliRunner()
+
+
+def test_unknown_currency_and_country_codes_are_named_by_key(tmp_path: Path) -> None:
+    root = sage().write(tmp_path / "ws")
+    toml = root / "workspace.toml"
+    text = toml.read_text()
+    assert 'reporting_currency = "GBP"' in text and 'home_country = "GB"' in text
+    toml.write_text(text.replace('reporting_currency = "GBP"', 'reporting_currency = "XXQ"')
+                    .replace('home_country = "GB"', 'home_country = "UK"'))
+    result = runner.invoke(app, ["run", "-w", str(root), "--no-store"])
+    assert result.exit_code == 5, result.output
+    assert result.stderr == (
+        f"error: {toml}: 2 problem(s) in the workspace configuration:\n"
+        "  - workspace.reporting_currency: 'XXQ' is not an ISO 4217 currency code (e.g. 'GBP', 'EUR', 'USD')\n"
+        "  - workspace.home_country: 'UK' is not an ISO 3166 country code; write 'GB'\n")
+
+
+def test_entity_codes_are_checked_too(tmp_path: Path) -> None:
+    from bridgewatch.config import parse_config
+    from bridgewatch.errors import ConfigError
+
+    raw = {"workspace": {"id": "w", "erp": "d365_fo", "home_country": "US", "reporting_currency": "USD"},
+           "legal_entities": [{"id": "USTI", "currency": "USD", "countries": ["us", "xk"]},
+                              {"id": "EU01", "currency": "EUD", "countries": ["EU"]}]}
+    try:
+        parse_config(raw)
+    except ConfigError as exc:
+        assert str(exc).splitlines()[1:] == [
+            "  - legal_entities[1].currency: 'EUD' is not an ISO 4217 currency code (e.g. 'GBP', 'EUR', 'USD')",
+            "  - legal_entities[1].countries[0]: 'EU' is not an ISO 3166 country code (e.g. 'GB', 'DE', 'US')"]
+    else:
+        raise AssertionError("EUD and EU were accepted")

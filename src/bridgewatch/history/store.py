@@ -49,10 +49,12 @@ class StoredCardRun:
     count: int
     alert_state: str
     freshness: str
-    new: int
-    cleared: int
-    returned: int
-    still_absent: int
+    new: int | None
+    """Customers counted now and not in the previous run; None (as ``cleared``, ``returned`` and ``still_absent``)
+    for a card run that moved no episode (stale, no data or a backfill): it was not compared, which is no zero."""
+    cleared: int | None
+    returned: int | None
+    still_absent: int | None
     previous_id: int | None
     summary: dict[str, Any]
     run_pk: int
@@ -152,12 +154,15 @@ class Store:
         # (with its freshness) but the absence episodes are neither opened nor closed by it.
         diff = save_card(conn, result, cr_id) if fresh else Diff(0, 0, 0, 0)
         returned = mark_returned(conn, ws, card, cr_id) if fresh else 0
-        info = RunInfo(run_id, previous.run_id if previous else None, diff.new, diff.cleared, returned,
-                       count_open(conn, ws, card) - diff.new if fresh else 0)
+        still = count_open(conn, ws, card) - diff.new if fresh else 0
+        # A card run that moved no episode was not compared with the previous one: its new / cleared / came back
+        # / still absent are unknown (null in its JSON), never zeros beside a count that says otherwise.
+        info = (RunInfo(run_id, previous.run_id if previous else None, diff.new, diff.cleared, returned, still)
+                if fresh else RunInfo(run_id, previous.run_id if previous else None))
         result.with_info(info)
         summary = result.summary.to_dict()
         conn.execute(update(card_runs).where(card_runs.c.id == cr_id).values(
-            new=diff.new, cleared=diff.cleared, returned=returned, still_absent=info.still_absent,
+            new=diff.new, cleared=diff.cleared, returned=returned, still_absent=still,
             summary=json.dumps(summary, ensure_ascii=False)))
         return _stored(conn.execute(_card_runs_query().where(card_runs.c.id == cr_id)).one())
 
@@ -353,8 +358,11 @@ def _card_runs_query() -> Any:
 
 def _stored(r: Any) -> StoredCardRun:
     m = r._mapping
+    moved = m["freshness"] == "fresh" and not m["backfill"]  # the columns hold 0 for a run that moved nothing
+    new, cleared, returned, still = ((m["new"], m["cleared"], m["returned"], m["still_absent"]) if moved
+                                     else (None, None, None, None))
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"], m["alert_state"],
-                         m["freshness"], m["new"], m["cleared"], m["returned"], m["still_absent"], m["previous_id"],
+                         m["freshness"], new, cleared, returned, still, m["previous_id"],
                          json.loads(m["summary"]), m["run_pk"], bool(m["backfill"]))
 
 

@@ -69,3 +69,20 @@ def test_a_no_data_run_after_a_count_of_three_is_no_change_of_zero(tmp_path: Pat
         latest = store.latest("sage-test", CARD)
         assert latest is not None and latest.run_id == blind["run_id"] and latest.freshness == "no_data"
         assert changes(store, latest) == []  # was: prior run, 0 then, 0 new, 0 cleared: "+0" on the overview
+
+
+def test_the_causes_over_time_leave_a_blind_run_out(tmp_path: Path, store_url: str) -> None:
+    """Trend.by_cause listed a no-data run as every cause at 0, a drop to nothing beside the live run's counts."""
+    from bridgewatch.history.trends import trend
+
+    root = scenario().write(tmp_path / "ws")
+    live = _run(root, store_url)
+    blind = _run(root, store_url, "--as-of", "2026-05-14T18:00:00Z")
+    with Store(store_url) as store:
+        found = trend(store, "sage-test", CARD)
+    assert found is not None and found.latest.run_id == live["run_id"]
+    assert found.by_cause == [
+        {"run_id": blind["run_id"], "as_of": "2026-05-14T18:00:00Z", "freshness": "no_data", "causes": None},
+        {"run_id": live["run_id"], "as_of": "2026-04-14T18:00:00Z", "freshness": "fresh",
+         "causes": {"merged_retired": 0, "create_failed": 1, "synced_not_found": 0, "lagging": 0,
+                    "never_synced": 2}}]

@@ -47,7 +47,8 @@ class Trend:
     """Cleared absences by how long they lasted."""
     median_days_to_fix: float | None
     by_cause: list[dict[str, Any]] = field(default_factory=list)
-    """Per stored run (last stored first): run id, as-of and customers per cause."""
+    """Per stored run (last stored first): run id, as-of, freshness and customers per cause (``causes`` None for a
+    stale or no-data run: its counts cannot be believed, and a no-data run's zeros are no all-clear)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"card": self.card, "run_id": self.latest.run_id, "count": self.latest.count,
@@ -151,7 +152,8 @@ def _buckets(days: list[float]) -> dict[str, int]:
 
 
 def _causes(run: StoredCardRun) -> dict[str, Any]:
-    return {"run_id": run.run_id, "as_of": run.summary["as_of"], "causes": cause_counts(run)}
+    return {"run_id": run.run_id, "as_of": run.summary["as_of"], "freshness": run.freshness,
+            "causes": cause_counts(run) if run.freshness == "fresh" else None}
 
 
 def cause_counts(run: StoredCardRun) -> dict[str, int]:

@@ -102,13 +102,21 @@ class Store:
     # -- writing ----------------------------------------------------------------------------------
 
     def save(self, run: Run, *, engine_name: str | None = None) -> list[StoredCardRun]:
-        """Store every workspace of ``run`` (one transaction each); the results gain their ``RunInfo``."""
+        """Store every workspace of ``run`` (one transaction each); the results gain their ``RunInfo``.
+
+        A workspace the run could not compute (``run.errors``, ``compute(..., on_error="collect")``) is stored
+        as a failed run, as ``bridgewatch run`` and ``batch`` store theirs: the store then says the monitor is
+        blind for it from this run on, instead of still showing its last good run as the present."""
         stored = []
+        name = engine_name or run.engine.dialect.name
         for ws in run.workspaces:
+            if ws.id in run.errors:
+                self.record_failure(ws.config, str(run.errors[ws.id]), started_at=run.started_at, engine_name=name)
+                continue
             results = run.for_workspace(ws.id)
             if results:
                 stored += self.save_workspace(ws, results, started_at=run.started_at, finished_at=run.finished_at,
-                                              engine_name=engine_name or run.engine.dialect.name)
+                                              engine_name=name)
         return stored
 
     def record_failure(self, config: WorkspaceConfig, error: str, *, started_at: datetime,

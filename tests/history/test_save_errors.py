@@ -37,7 +37,9 @@ def test_a_workspace_the_run_could_not_compute_is_stored_as_failed(tmp_path: Pat
     bad = two.write(tmp_path / "two")
     with Store(store_url) as store:
         with compute([load_workspace(good), load_workspace(bad)], on_error="collect") as run:
-            assert [(s.workspace_id, s.count) for s in store.save(run)] == [("sage-test", 3), ("sage-two", 1)]
+            stored = store.save(run)
+            assert [(s.workspace_id, s.count) for s in stored] == [("sage-test", 3), ("sage-two", 1)]
+            kept = stored[1]
         two = _two("EUR")
         two.write(bad)
         with compute([load_workspace(good), load_workspace(bad)], on_error="collect") as run:
@@ -50,4 +52,7 @@ def test_a_workspace_the_run_could_not_compute_is_stored_as_failed(tmp_path: Pat
         assert store.failed_runs("sage-test") == []
     shown = runner.invoke(app, ["show", "-w", str(bad), "--history-url", store_url, "--format", "json"])
     assert shown.exit_code == 6, shown.output
-    assert f"the latest run of workspace 'sage-two' failed: run {failed.run_id}" in " ".join(shown.stderr.split())
+    assert " ".join(shown.stderr.split()) == (
+        f"warning: the latest run of workspace 'sage-two' failed: run {failed.run_id} ({started:%Y-%m-%d %H:%M:%S} "
+        f"UTC): Workspace 'sage-two': cannot value blocked orders in reporting currency. Shown is the last successful "
+        f"run, {kept.run_id}, which may be out of date; fix the failure and run again.")

@@ -37,8 +37,8 @@ def newer_failure(store: Any, workspace_id: str, shown: list[Any]) -> bool:
     if failed:
         f = failed[0]
         warn(f"the latest run of workspace '{workspace_id}' failed: run {f.run_id} ({f.at:%Y-%m-%d %H:%M:%S} "
-             f"UTC): {f.first_line}. Shown is the last successful run, {shown[0].run_id}, which may be out of date; "
-             f"fix the failure and run again.")
+             f"UTC): {f.first_line.rstrip('.:')}. Shown is the last successful run, {shown[0].run_id}, which may be "
+             f"out of date; fix the failure and run again.")
     return bool(failed)
 
 

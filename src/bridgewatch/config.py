@@ -459,10 +459,10 @@ def parse_config(raw: dict[str, object], *, source: str = CONFIG_FILE, root: Pat
     try:
         config = WorkspaceConfig.model_validate({**raw, "root": root or Path(".")})
     except ValidationError as exc:
-        raise ConfigError(_format_problems(source, [_pydantic_problem(e) for e in _meaningful(exc.errors())])) from exc
+        raise ConfigError(format_problems(source, [_pydantic_problem(e) for e in _meaningful(exc.errors())])) from exc
     problems = _cross_checks(config)
     if problems:
-        raise ConfigError(_format_problems(source, problems))
+        raise ConfigError(format_problems(source, problems))
     return config
 
 
@@ -645,6 +645,7 @@ def card_fit_warning(config: WorkspaceConfig, card: str) -> str | None:
             f"The card for {erp} is {', '.join(fitting) or 'not written yet'}.")
 
 
-def _format_problems(source: str, problems: list[str]) -> str:
+def format_problems(source: str, problems: list[str]) -> str:
+    """``source: N problem(s) in the workspace configuration:`` and the problems, one a line."""
     lines = "\n".join(f"  - {p}" for p in problems)
     return f"{source}: {len(problems)} problem(s) in the workspace configuration:\n{lines}"

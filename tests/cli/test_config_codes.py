@@ -44,3 +44,22 @@ def test_entity_codes_are_checked_too(tmp_path: Path) -> None:
             "  - legal_entities[1].countries[0]: 'EU' is not an ISO 3166 country code (e.g. 'GB', 'DE', 'US')"]
     else:
         raise AssertionError("EUD and EU were accepted")
+
+
+def test_a_reader_option_problem_names_the_file_that_holds_it(tmp_path: Path) -> None:
+    """A reader's option problems were printed without the file (``error: sources.intacct.options.timezone: ...``);
+    they are now listed under workspace.toml, as every other configuration problem is."""
+    from bridgewatch.demo import write_demo
+
+    root = write_demo(tmp_path)[0]
+    toml = root / "workspace.toml"
+    text = toml.read_text()
+    assert '[sources.intacct.options]\ntimezone = "UTC"\n' in text
+    toml.write_text(text.replace('[sources.intacct.options]\ntimezone = "UTC"\n',
+                                 '[sources.intacct.options]\ntimezone = "Mars/Base"\n'))
+    result = runner.invoke(app, ["run", "-w", str(root), "--no-store"])
+    assert result.exit_code == 5, result.output
+    assert result.stderr == (
+        f"error: {toml}: 1 problem(s) in the workspace configuration:\n"
+        "  - sources.intacct.options.timezone: unknown time zone 'Mars/Base' (use an IANA name such as "
+        "'Europe/London')\n")

@@ -86,3 +86,14 @@ def test_the_causes_over_time_leave_a_blind_run_out(tmp_path: Path, store_url: s
         {"run_id": live["run_id"], "as_of": "2026-04-14T18:00:00Z", "freshness": "fresh",
          "causes": {"merged_retired": 0, "create_failed": 1, "synced_not_found": 0, "lagging": 0,
                     "never_synced": 2}}]
+
+
+def test_history_of_a_misspelt_card_is_an_error_not_an_empty_history(tmp_path: Path, store_url: str) -> None:
+    """`history --card` of a card that does not exist printed an empty table (exit 0), as if it had never run."""
+    root = scenario().write(tmp_path / "ws")
+    _run(root, store_url)
+    result = runner.invoke(app, ["history", "-w", str(root), "--history-url", store_url, "--card",
+                                 "sage_customer_master_ga", "--format", "json"])
+    assert result.exit_code == 5, result.output
+    assert result.stderr == ("error: Unknown card 'sage_customer_master_ga'. Did you mean sage_customer_master_gap? "
+                             "Known: d365_customer_master_gap, sage_customer_master_gap.\n")

@@ -50,9 +50,12 @@ def history(workspace: WorkspaceOpt, card: CardOpt = None,
     check_format(fmt, ("table", "json"))
 
     def go() -> None:
+        from bridgewatch.cards import get_card
         from bridgewatch.config import load_config
 
         config = load_config(workspace)
+        if card is not None:
+            get_card(card)  # a misspelt card would list nothing, as if it had never run
         with open_cli_store(config, history_url) as store:
             listed = store.history(config.id, card=card, limit=limit)
             failed = store.failed_runs(config.id, limit=limit)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,20 @@ def test_password_env_with_a_url_that_is_no_url_is_a_store_error_not_a_crash(tmp
         "error: history URL '<not a URL>' is not a database URL (ArgumentError); use e.g. "
         "sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.")
     assert "s3cret" not in result.output and "pw-from-env" not in result.output
+
+
+def test_an_in_memory_sqlite_store_is_refused(tmp_path: Path) -> None:
+    """`run --history-url sqlite://` opened the store on one thread and saved on another: each saw a database of
+    its own, so the save failed on a missing table and SQLAlchemy logged a traceback; and a store in memory keeps
+    nothing anyway."""
+    root = scenario().write(tmp_path / "ws")
+    result = runner.invoke(app, ["run", "-w", str(root), "--history-url", "sqlite://"])
+    assert result.exit_code == 7, result.output
+    assert " ".join(result.stderr.split()) == (
+        "error: history URL 'sqlite://' is an in-memory SQLite database: a run stored there is gone when the "
+        "process ends (and each connection sees a database of its own). Name a file, e.g. "
+        "sqlite:///path/history.sqlite, or run with --no-store.")
+    assert "Traceback" not in result.output
+    for url in ("sqlite:///:memory:", "sqlite:///file:bw?mode=memory&uri=true"):
+        with pytest.raises(StoreError, match=f"history URL '{re.escape(url)}' is an in-memory SQLite database"):
+            Store(url)

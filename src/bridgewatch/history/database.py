@@ -48,6 +48,8 @@ def shown(url: str) -> str:
         scheme, sep, _ = url.partition("://")
         return f"{scheme}://…" if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else "<not a URL>"
     secret = {k: "***" for k in parsed.query if k.lower() in SECRET_PARAMETERS}
+    if parsed.get_backend_name() == "sqlite" and parsed.password is None and not secret:
+        return url  # a file path, shown as written (the URL writer would escape its colons)
     text = (parsed.update_query_dict(secret) if secret else parsed).render_as_string(hide_password=True)
     return text.replace("=%2A%2A%2A", "=***")  # the URL writer escapes the stars
 
@@ -77,8 +79,13 @@ def connect(url: str) -> Engine:
         raise StoreError(f"history URL {shown(url)!r}: the run store supports {' and '.join(SCHEMES)} databases, "
                          f"not {parsed.get_backend_name()}; use e.g. sqlite:///path/history.sqlite or "
                          f"postgresql+psycopg://user@host/db.")
-    if sqlite and parsed.database not in (None, "", ":memory:"):
-        _make_folder(Path(parsed.database), url)
+    if sqlite and (parsed.database in (None, "", ":memory:") or ":memory:" in (parsed.database or "")
+                   or parsed.query.get("mode") == "memory"):
+        raise StoreError(f"history URL {shown(url)!r} is an in-memory SQLite database: a run stored there is gone "
+                         f"when the process ends (and each connection sees a database of its own). Name a file, "
+                         f"e.g. sqlite:///path/history.sqlite, or run with --no-store.")
+    if sqlite:
+        _make_folder(Path(parsed.database or ""), url)
     try:
         engine = create_engine(parsed, **({"connect_args": {"timeout": BUSY_TIMEOUT_S}} if sqlite else {}))
     except (ImportError, SQLAlchemyError) as exc:  # a driver that is not installed, an unknown dialect option

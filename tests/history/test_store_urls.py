@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bridgewatch.cli import app
-from bridgewatch.errors import StoreError
+from bridgewatch.errors import ConfigError, StoreError
 from bridgewatch.history import Store, store_url
 from bridgewatch.history.database import shown
 
@@ -69,3 +69,23 @@ def test_an_in_memory_sqlite_store_is_refused(tmp_path: Path) -> None:
     for url in ("sqlite:///:memory:", "sqlite:///file:bw?mode=memory&uri=true"):
         with pytest.raises(StoreError, match=f"history URL '{re.escape(url)}' is an in-memory SQLite database"):
             Store(url)
+
+
+def test_password_env_is_not_demanded_for_a_sqlite_store(tmp_path: Path) -> None:
+    """A workspace whose [history] names a PostgreSQL store and its password variable, read from a SQLite copy with
+    --history-url: the unset variable stopped it (exit 5), though a SQLite file takes no password."""
+    root = scenario().write(tmp_path / "ws")
+    copy = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+    assert runner.invoke(app, ["run", "-w", str(root), "--history-url", copy]).exit_code == 0
+    toml = root / "workspace.toml"
+    toml.write_text(toml.read_text() + '\n[history]\nurl = "postgresql+psycopg://bw@db.internal/bw"\n'
+                                       'password_env = "BW_DB_PW"\n')
+    from bridgewatch.config import load_config
+
+    assert store_url(load_config(root), override=copy, environ={}) == copy
+    assert store_url(load_config(root), override=copy, environ={"BW_DB_PW": "pw"}) == copy
+    assert store_url(load_config(root), environ={"BW_DB_PW": "pw"}) == "postgresql+psycopg://bw:pw@db.internal/bw"
+    shown = runner.invoke(app, ["show", "-w", str(root), "--history-url", copy, "--format", "json"], env={})
+    assert shown.exit_code == 0, shown.output
+    with pytest.raises(ConfigError, match="password_env names BW_DB_PW, which is not set"):
+        store_url(load_config(root), environ={})

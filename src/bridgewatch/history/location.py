@@ -24,7 +24,9 @@ def default_url(config: WorkspaceConfig) -> str:
 
 def store_url(config: WorkspaceConfig, *, override: str | None = None,
               environ: Mapping[str, str] | None = None) -> str:
-    """The store URL for a workspace, with the password filled in from ``[history] password_env``.
+    """The store URL for a workspace, with the password filled in from ``[history] password_env`` (a SQLite file
+    takes no password: for one, say a local copy given by ``--history-url``, the variable is neither read nor
+    required).
 
     Raises:
         ConfigError: ``password_env`` names a variable that is not set.
@@ -35,9 +37,12 @@ def store_url(config: WorkspaceConfig, *, override: str | None = None,
     name = config.history.password_env
     if name is None or environ is None:
         return url
+    from bridgewatch.history.database import parse_url
+
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return url
     if name not in env:
         raise ConfigError(f"[history] password_env names {name}, which is not set; export it (the database "
                           f"password) or remove password_env.")
-    from bridgewatch.history.database import parse_url
-
-    return parse_url(url).set(password=env[name]).render_as_string(hide_password=False)
+    return parsed.set(password=env[name]).render_as_string(hide_password=False)

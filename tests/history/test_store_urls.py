@@ -89,3 +89,28 @@ def test_password_env_is_not_demanded_for_a_sqlite_store(tmp_path: Path) -> None
     assert shown.exit_code == 0, shown.output
     with pytest.raises(ConfigError, match="password_env names BW_DB_PW, which is not set"):
         store_url(load_config(root), environ={})
+
+
+def test_a_store_locked_past_the_busy_timeout_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holding SQLite's write lock longer than the busy timeout (a big save) made `run` say
+    'database is locked. Check that the database is reachable and writable'; it now says what held it."""
+    import sqlite3
+
+    from bridgewatch.history import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_S", 1)
+    root = scenario().write(tmp_path / "ws")
+    url = f"sqlite:///{tmp_path / 'h.sqlite'}"
+    Store(url).close()
+    holder = sqlite3.connect(tmp_path / "h.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = runner.invoke(app, ["run", "-w", str(root), "--history-url", url])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.exit_code == 7, result.output
+    assert " ".join(result.stderr.split()) == (
+        f"error: run store {url}: could not save the run of workspace 'sage-test': another process held the store's "
+        f"write lock for more than 1 s (a run, batch or watch saving to the same store takes it for the length of "
+        f"its save). Run again when it has finished, or use a store per process (--history-url).")

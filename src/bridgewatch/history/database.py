@@ -176,6 +176,11 @@ def guarded(url: str, doing: str) -> Iterator[None]:
         raise
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if make_url(url).get_backend_name() == "sqlite" and detail == "database is locked":
+            raise StoreError(f"run store {shown(url)}: could not {doing}: another process held the store's write "
+                             f"lock for more than {BUSY_TIMEOUT_S} s (a run, batch or watch saving to the same store "
+                             f"takes it for the length of its save). Run again when it has finished, or use a "
+                             f"store per process (--history-url).") from None
         raise StoreError(f"run store {shown(url)}: could not {doing}: {detail}. Check that the database is "
                          f"reachable and writable, or run with --no-store.") from None
     except OSError as exc:

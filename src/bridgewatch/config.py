@@ -47,8 +47,19 @@ CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
+_NUMBERS = (int, float, int | None, float | None)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_for_a_number(cls, v: object, info: ValidationInfo) -> object:
+        """``alert_threshold = true`` is no threshold of 1 (pydantic would read a boolean as 0 or 1)."""
+        if isinstance(v, bool) and info.field_name and cls.model_fields[info.field_name].annotation in _NUMBERS:
+            raise ValueError(f"expected a number, got {str(v).lower()}")
+        return v
 
 
 class LegalEntity(_Frozen):

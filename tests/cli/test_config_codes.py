@@ -63,3 +63,17 @@ def test_a_reader_option_problem_names_the_file_that_holds_it(tmp_path: Path) ->
         f"error: {toml}: 1 problem(s) in the workspace configuration:\n"
         "  - sources.intacct.options.timezone: unknown time zone 'Mars/Base' (use an IANA name such as "
         "'Europe/London')\n")
+
+
+def test_a_boolean_where_a_number_belongs_is_a_config_error(tmp_path: Path) -> None:
+    """`alert_threshold = true` was read as a threshold of 1 (and `max_age_hours = false` as 0, then refused as
+    'greater than or equal to 1'): a boolean is now named as what it is."""
+    root = sage().write(tmp_path / "ws")
+    toml = root / "workspace.toml"
+    text = toml.read_text()
+    assert "[workspace]\n" in text
+    toml.write_text(text.replace("[workspace]\n", "[workspace]\nalert_threshold = true\n", 1))
+    result = runner.invoke(app, ["run", "-w", str(root), "--no-store"])
+    assert result.exit_code == 5, result.output
+    assert result.stderr == (f"error: {toml}: 1 problem(s) in the workspace configuration:\n"
+                             "  - workspace.alert_threshold: expected a number, got true\n")

@@ -56,3 +56,9 @@ def test_a_workspace_the_run_could_not_compute_is_stored_as_failed(tmp_path: Pat
         f"warning: the latest run of workspace 'sage-two' failed: run {failed.run_id} ({started:%Y-%m-%d %H:%M:%S} "
         f"UTC): Workspace 'sage-two': cannot value blocked orders in reporting currency. Shown is the last successful "
         f"run, {kept.run_id}, which may be out of date; fix the failure and run again.")
+    by_id = runner.invoke(app, ["show", "-w", str(bad), "--history-url", store_url, "--run", failed.run_id])
+    assert by_id.exit_code == 5, by_id.output
+    assert " ".join(by_id.stderr.split()) == (  # was: "No stored run '<id>'", though `history` lists it
+        f"error: Run '{failed.run_id}' of workspace 'sage-two' failed ({started:%Y-%m-%d %H:%M:%S} UTC): Workspace "
+        f"'sage-two': cannot value blocked orders in reporting currency. It stored no cards to show; `bridgewatch "
+        f"history -w <workspace>` lists the runs that did.")

@@ -225,6 +225,8 @@ class Store:
                 run_id = latest.run_id
             found = [_stored(r) for r in conn.execute(query.where(runs.c.run_id == run_id)
                                                         .order_by(card_runs.c.id)).all()]
+            if not found:
+                _no_cards_because_failed(conn, workspace_id, run_id)
         return _pick(found, workspace_id, run_id, card)
 
     def failed_runs(self, workspace_id: str, *, limit: int = 20, after: StoredCardRun | None = None) -> list[FailedRun]:
@@ -426,6 +428,18 @@ def _first(conn: Connection, workspace_id: str, card: str | None, order: tuple[A
         query = query.where(card_runs.c.card == card)
     row = conn.execute(query.order_by(*order).limit(1)).first()
     return _stored(row) if row else None
+
+
+def _no_cards_because_failed(conn: Connection, workspace_id: str, run_id: str) -> None:
+    """Raise LookupFailed naming the failure when ``run_id`` is a failed run of the workspace (history lists those,
+    so "no stored run" would contradict it)."""
+    row = conn.execute(select(runs.c.started_at, runs.c.error).where(
+        runs.c.workspace_id == workspace_id, runs.c.run_id == run_id, runs.c.status == "failed")).first()
+    if row is not None:
+        error = next(iter((row.error or "no error recorded").splitlines()), "").rstrip(".:")
+        raise LookupFailed(f"Run '{run_id}' of workspace '{workspace_id}' failed ({row.started_at:%Y-%m-%d %H:%M:%S} "
+                           f"UTC): {error}. It stored no cards to show; `bridgewatch history -w <workspace>` lists the "
+                           f"runs that did.")
 
 
 def _pick(found: list[StoredCardRun], workspace_id: str, run_id: str, card: str | None) -> list[StoredCardRun]:

@@ -14,7 +14,7 @@ import typing
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, overload
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -263,6 +263,23 @@ class HistorySection(_Frozen):
     """SQLAlchemy URL, e.g. ``postgresql+psycopg://bw@db.example/bridgewatch``; keep the password out of it."""
     password_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     """Environment variable holding the database password (never written in workspace.toml)."""
+
+    @field_validator("url")
+    @classmethod
+    def _no_password(cls, v: str | None) -> str | None:
+        """A password in the file would travel wherever the file goes (a repository, a support ticket)."""
+        if v is None:
+            return v
+        try:
+            parts = urlsplit(v)
+            written = parts.password is not None or any(
+                k.lower() in ("password", "sslpassword") for k, _ in parse_qsl(parts.query))
+        except ValueError:
+            written = False  # not a URL: the store says so when it is opened, without echoing it
+        if written:
+            raise ValueError("holds a password; remove it and name the environment variable that holds it in "
+                             "[history] password_env (the value is not shown here)")
+        return v
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")

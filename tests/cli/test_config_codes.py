@@ -77,3 +77,20 @@ def test_a_boolean_where_a_number_belongs_is_a_config_error(tmp_path: Path) -> N
     assert result.exit_code == 5, result.output
     assert result.stderr == (f"error: {toml}: 1 problem(s) in the workspace configuration:\n"
                              "  - workspace.alert_threshold: expected a number, got true\n")
+
+
+def test_a_password_written_in_the_history_url_is_refused_and_not_shown(tmp_path: Path) -> None:
+    """docs/history.md: the password comes from password_env, never from the TOML. A URL holding one was accepted
+    (and the file, with the password, goes wherever workspace folders go)."""
+    root = sage().write(tmp_path / "ws")
+    toml = root / "workspace.toml"
+    base = toml.read_text()
+    for url in ("postgresql+psycopg://bw:s3cret-pw@db.internal/bw", "postgresql+psycopg://bw@db/bw?password=s3cret-pw"):
+        toml.write_text(base + f'\n[history]\nurl = "{url}"\n')
+        result = runner.invoke(app, ["history", "-w", str(root)])
+        assert result.exit_code == 5, result.output
+        assert result.stderr == (
+            f"error: {toml}: 1 problem(s) in the workspace configuration:\n"
+            "  - history.url: holds a password; remove it and name the environment variable that holds it in "
+            "[history] password_env (the value is not shown here)\n")
+        assert "s3cret" not in result.output

@@ -75,7 +75,7 @@ def test_one_workspace_store_problem_fails_only_that_workspace(tmp_path: Path) -
         s = scenario()
         s.config["workspace"]["id"] = name
         if name == "brand-b":
-            s.config["history"] = {"url": f"sqlite:///{tmp_path / 'b.sqlite'}", "password_env": "BW_TEST_UNSET_PW"}
+            s.config["history"] = {"url": "postgresql+psycopg://bw@127.0.0.1:1/bw", "password_env": "BW_TEST_UNSET_PW"}
         s.write(group / name)
     done = runner.invoke(app, ["batch", "--workspaces", str(group), "--out", str(tmp_path / "o")],
                          env={"BW_TEST_UNSET_PW": None})

@@ -27,7 +27,17 @@ def explain(source: Store | Run, customer_id: str, *, workspace: str | None = No
     if not results:
         raise LookupFailed(f"The run has no result for workspace {workspace!r} and card {card!r}.")
     out: list[Explanation] = []
+    missing: list[LookupFailed] = []
     for r in results:
-        accounts = find_accounts(source.engine, r.workspace.id, customer_id)
+        try:
+            accounts = find_accounts(source.engine, r.workspace.id, customer_id)
+        except LookupFailed as exc:  # not in this workspace: maybe in another of the run
+            missing.append(exc)
+            continue
         out += explain_accounts(source.engine, r.card, accounts, worklist=r.worklist)
+    if not out and missing:
+        if len({r.workspace.id for r in results}) == 1:
+            raise missing[0]
+        raise LookupFailed(f"No customer, company or account '{customer_id}' in any workspace of the run "
+                           f"({', '.join(sorted({r.workspace.id for r in results}))}).")
     return out

@@ -14,7 +14,7 @@ import typing
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, overload
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -47,8 +47,19 @@ CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
+_NUMBERS = (int, float, int | None, float | None)
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_for_a_number(cls, v: object, info: ValidationInfo) -> object:
+        """``alert_threshold = true`` is no threshold of 1 (pydantic would read a boolean as 0 or 1)."""
+        if isinstance(v, bool) and info.field_name and cls.model_fields[info.field_name].annotation in _NUMBERS:
+            raise ValueError(f"expected a number, got {str(v).lower()}")
+        return v
 
 
 class LegalEntity(_Frozen):
@@ -254,6 +265,23 @@ class HistorySection(_Frozen):
     """SQLAlchemy URL, e.g. ``postgresql+psycopg://bw@db.example/bridgewatch``; keep the password out of it."""
     password_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     """Environment variable holding the database password (never written in workspace.toml)."""
+
+    @field_validator("url")
+    @classmethod
+    def _no_password(cls, v: str | None) -> str | None:
+        """A password in the file would travel wherever the file goes (a repository, a support ticket)."""
+        if v is None:
+            return v
+        try:
+            parts = urlsplit(v)
+            written = parts.password is not None or any(
+                k.lower() in ("password", "sslpassword") for k, _ in parse_qsl(parts.query))
+        except ValueError:
+            written = False  # not a URL: the store says so when it is opened, without echoing it
+        if written:
+            raise ValueError("holds a password; remove it and name the environment variable that holds it in "
+                             "[history] password_env (the value is not shown here)")
+        return v
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
@@ -461,10 +489,10 @@ def parse_config(raw: dict[str, object], *, source: str = CONFIG_FILE, root: Pat
     try:
         config = WorkspaceConfig.model_validate({**raw, "root": root or Path(".")})
     except ValidationError as exc:
-        raise ConfigError(_format_problems(source, [_pydantic_problem(e) for e in _meaningful(exc.errors())])) from exc
+        raise ConfigError(format_problems(source, [_pydantic_problem(e) for e in _meaningful(exc.errors())])) from exc
     problems = _cross_checks(config)
     if problems:
-        raise ConfigError(_format_problems(source, problems))
+        raise ConfigError(format_problems(source, problems))
     return config
 
 
@@ -567,6 +595,7 @@ def _cross_checks(config: WorkspaceConfig) -> list[str]:
 
     problems += _timezone_problem(config.workspace.timezone)
     problems += _locale_problem(config.workspace.locale)
+    problems += _code_problems(config)
     problems += _alerts_problems(config)
     return problems
 
@@ -587,6 +616,35 @@ def _locale_problem(name: str | None) -> list[str]:
     except (UnknownLocaleError, ValueError):
         return [f"workspace.locale: unknown locale {name!r} (use a name such as 'en_GB', 'en_US' or 'de_DE')"]
     return []
+
+
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
+"""Two-letter CLDR territories that are regions or placeholders, not countries."""
+COUNTRY_MIXUPS = {"UK": "GB", "EL": "GR"}
+"""Codes people write for a country (the VAT prefixes of the UK and Greece) and its ISO 3166 code."""
+
+
+def _code_problems(config: WorkspaceConfig) -> list[str]:
+    """Currency and country codes that fit the pattern but name nothing (``XXQ``, ``UK``): caught here, by name
+    and key, instead of as an FX or VAT problem on every order."""
+    from babel import Locale
+    from babel.numbers import list_currencies
+
+    currencies = list_currencies()
+    countries = {t for t in map(str, Locale("en").territories) if len(t) == 2 and t.isalpha()} - NOT_COUNTRIES
+    found = [("workspace.reporting_currency", config.workspace.reporting_currency, "currency")]
+    found.append(("workspace.home_country", config.workspace.home_country, "country"))
+    for i, e in enumerate(config.legal_entities):
+        found.append((f"legal_entities[{i}].currency", e.currency, "currency"))
+        found += [(f"legal_entities[{i}].countries[{j}]", c, "country") for j, c in enumerate(e.countries)]
+    problems = []
+    for where, code, kind in found:
+        if kind == "currency" and code not in currencies:
+            problems.append(f"{where}: {code!r} is not an ISO 4217 currency code (e.g. 'GBP', 'EUR', 'USD')")
+        elif kind == "country" and code not in countries:
+            hint = f"; write {COUNTRY_MIXUPS[code]!r}" if code in COUNTRY_MIXUPS else " (e.g. 'GB', 'DE', 'US')"
+            problems.append(f"{where}: {code!r} is not an ISO 3166 country code{hint}")
+    return problems
 
 
 def _field_maps(config: WorkspaceConfig) -> list[tuple[str, tuple[str, ...]]]:
@@ -617,6 +675,7 @@ def card_fit_warning(config: WorkspaceConfig, card: str) -> str | None:
             f"The card for {erp} is {', '.join(fitting) or 'not written yet'}.")
 
 
-def _format_problems(source: str, problems: list[str]) -> str:
+def format_problems(source: str, problems: list[str]) -> str:
+    """``source: N problem(s) in the workspace configuration:`` and the problems, one a line."""
     lines = "\n".join(f"  - {p}" for p in problems)
     return f"{source}: {len(problems)} problem(s) in the workspace configuration:\n{lines}"

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bridgewatch.config import RULE_KINDS, WorkspaceConfig, load_config
-from bridgewatch.errors import InputError, Problem
+from bridgewatch.errors import ConfigError, InputError, Problem
 from bridgewatch.ingest.accounting import Accounting, OnBadRow
 from bridgewatch.ingest.canonical import load_folder, load_table, local_connection
 from bridgewatch.ingest.pyvalues import rows_table, table_of
@@ -68,7 +68,10 @@ def _merge_sources(config: WorkspaceConfig, policy: OnBadRow, tables: dict[str, 
                    accounting: Accounting) -> None:
     from bridgewatch.sources import read_sources
 
-    read = read_sources(config, on_bad_row=policy)
+    try:
+        read = read_sources(config, on_bad_row=policy)
+    except ConfigError as exc:
+        raise _in_config_file(config, exc) from None
     source_tables = read.tables
     for account in read.accounts:
         accounting.add(account)
@@ -78,6 +81,17 @@ def _merge_sources(config: WorkspaceConfig, policy: OnBadRow, tables: dict[str, 
         raise InputError(f"Workspace '{config.id}': table(s) {', '.join(clash)} come both from {config.data_dir}/ "
                          f"and from [sources]; keep one so no row is counted twice.")
     tables.update(source_tables)
+
+
+def _in_config_file(config: WorkspaceConfig, exc: ConfigError) -> ConfigError:
+    """A reader's option problems (``sources.<name>.options.<key>: ...``, one a line) named by the file that holds
+    them, as ``load_config`` names its own; any other configuration error unchanged."""
+    from bridgewatch.config import CONFIG_FILE, format_problems
+
+    lines = str(exc).splitlines()
+    if not lines or not all(line.startswith("sources.") for line in lines):
+        return exc
+    return ConfigError(format_problems(str(config.root / CONFIG_FILE), lines))
 
 
 ENTITY_COLUMNS = ("erp_customers", "sync_events")

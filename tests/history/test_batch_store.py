@@ -75,7 +75,7 @@ def test_one_workspace_store_problem_fails_only_that_workspace(tmp_path: Path) -
         s = scenario()
         s.config["workspace"]["id"] = name
         if name == "brand-b":
-            s.config["history"] = {"url": f"sqlite:///{tmp_path / 'b.sqlite'}", "password_env": "BW_TEST_UNSET_PW"}
+            s.config["history"] = {"url": "postgresql+psycopg://bw@127.0.0.1:1/bw", "password_env": "BW_TEST_UNSET_PW"}
         s.write(group / name)
     done = runner.invoke(app, ["batch", "--workspaces", str(group), "--out", str(tmp_path / "o")],
                          env={"BW_TEST_UNSET_PW": None})
@@ -104,8 +104,8 @@ def test_a_load_failure_is_stored_and_named_by_show_explain_and_history(tmp_path
     assert failed["error"] == (f"Cannot load workspace 'sage-test' from {root / 'data'}: 3 problem(s). Fix these "
                                f"and run again:")
     warning = (f"warning: the latest run of workspace 'sage-test' failed: run {failed['run_id']} "
-               f"({failed['started_at'][:10]} {failed['started_at'][11:19]} UTC): {failed['error']}. Shown is the "
-               f"last successful run, {good}, which may be out of date; fix the failure and run again.")
+               f"({failed['started_at'][:10]} {failed['started_at'][11:19]} UTC): {failed['error'].rstrip(':')}. "
+               f"Shown is the last successful run, {good}, which may be out of date; fix the failure and run again.")
     for command in (["show", "-w", str(root)], ["explain", "-w", str(root), "BIG"]):
         shown = runner.invoke(app, [*command, *url, "--format", "json"], env={"COLUMNS": "1000"})
         assert shown.exit_code == 6, shown.output

@@ -201,7 +201,7 @@ def test_a_run_without_fresh_data_fixes_nobody(tmp_path: Path, store_url: str) -
     [first] = save(root, store_url)
     [blind] = save(root, store_url, as_of=datetime(2026, 5, 14))
     assert (blind.freshness, blind.count, blind.new, blind.cleared, blind.returned, blind.still_absent) == (
-        "no_data", 0, 0, 0, 0, 0)
+        "no_data", 0, None, None, None, None)
     assert worklist(store_url, blind) == []
     [again] = save(root, store_url)
     assert (again.count, again.new, again.cleared, again.returned, again.still_absent) == (3, 0, 0, 0, 3)
@@ -342,7 +342,7 @@ def test_run_on_stale_data_still_prints_its_worklist(tmp_path: Path, store_url: 
                                  "--as-of", "2026-04-17", "--allow-stale"])
     assert result.exit_code == 0, result.output
     [card] = json.loads(result.stdout)
-    assert (card["freshness"]["status"], card["count"], card["new"], card["cleared"]) == ("stale", 3, 0, 0)
+    assert (card["freshness"]["status"], card["count"], card["new"], card["cleared"]) == ("stale", 3, None, None)
     assert [r["company_id"] for r in card["customers"]] == ["BIG", "MID", "LOW"]
 
 

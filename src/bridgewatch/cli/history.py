@@ -37,8 +37,8 @@ def newer_failure(store: Any, workspace_id: str, shown: list[Any]) -> bool:
     if failed:
         f = failed[0]
         warn(f"the latest run of workspace '{workspace_id}' failed: run {f.run_id} ({f.at:%Y-%m-%d %H:%M:%S} "
-             f"UTC): {f.first_line}. Shown is the last successful run, {shown[0].run_id}, which may be out of date; "
-             f"fix the failure and run again.")
+             f"UTC): {f.first_line.rstrip('.:')}. Shown is the last successful run, {shown[0].run_id}, which may be "
+             f"out of date; fix the failure and run again.")
     return bool(failed)
 
 
@@ -50,9 +50,12 @@ def history(workspace: WorkspaceOpt, card: CardOpt = None,
     check_format(fmt, ("table", "json"))
 
     def go() -> None:
+        from bridgewatch.cards import get_card
         from bridgewatch.config import load_config
 
         config = load_config(workspace)
+        if card is not None:
+            get_card(card)  # a misspelt card would list nothing, as if it had never run
         with open_cli_store(config, history_url) as store:
             listed = store.history(config.id, card=card, limit=limit)
             failed = store.failed_runs(config.id, limit=limit)

@@ -14,13 +14,14 @@ Driver and network failures become :class:`~bridgewatch.errors.StoreError` with 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bridgewatch.errors import StoreError
@@ -35,12 +36,35 @@ WRITE = "bridgewatch_write"
 """Execution option marking a connection that writes (see :func:`writing`)."""
 
 
+SECRET_PARAMETERS = ("password", "sslpassword")
+"""URL query parameters that carry a secret (libpq takes ``?password=``): hidden like the URL's password."""
+
+
 def shown(url: str) -> str:
-    """The URL as it may appear in messages: password hidden."""
+    """The URL as it may appear in messages: password hidden, in the user part and in the query string."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is shown by its scheme only
-        return url.split("://", 1)[0] + "://…"
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown by its scheme only, or not at all
+        scheme, sep, _ = url.partition("://")
+        return f"{scheme}://…" if sep and re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) else "<not a URL>"
+    secret = {k: "***" for k in parsed.query if k.lower() in SECRET_PARAMETERS}
+    if parsed.get_backend_name() == "sqlite" and parsed.password is None and not secret:
+        return url  # a file path, shown as written (the URL writer would escape its colons)
+    text = (parsed.update_query_dict(secret) if secret else parsed).render_as_string(hide_password=True)
+    return text.replace("=%2A%2A%2A", "=***")  # the URL writer escapes the stars
+
+
+def parse_url(url: str) -> URL:
+    """``url`` parsed.
+
+    Raises:
+        StoreError: it is not a database URL (named without its password).
+    """
+    try:
+        return make_url(url)
+    except Exception as exc:  # noqa: BLE001
+        raise StoreError(f"history URL {shown(url)!r} is not a database URL ({type(exc).__name__}); use e.g. "
+                         f"sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.") from None
 
 
 def connect(url: str) -> Engine:
@@ -49,18 +73,19 @@ def connect(url: str) -> Engine:
     Raises:
         StoreError: the URL is invalid, the database cannot be reached or migrated.
     """
-    try:
-        parsed = make_url(url)
-    except Exception as exc:  # noqa: BLE001
-        raise StoreError(f"history URL {shown(url)!r} is not a database URL ({type(exc).__name__}); use e.g. "
-                         f"sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.") from None
+    parsed = parse_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
     if parsed.get_backend_name() not in SCHEMES:
         raise StoreError(f"history URL {shown(url)!r}: the run store supports {' and '.join(SCHEMES)} databases, "
                          f"not {parsed.get_backend_name()}; use e.g. sqlite:///path/history.sqlite or "
                          f"postgresql+psycopg://user@host/db.")
-    if sqlite and parsed.database not in (None, "", ":memory:"):
-        _make_folder(Path(parsed.database), url)
+    if sqlite and (parsed.database in (None, "", ":memory:") or ":memory:" in (parsed.database or "")
+                   or parsed.query.get("mode") == "memory"):
+        raise StoreError(f"history URL {shown(url)!r} is an in-memory SQLite database: a run stored there is gone "
+                         f"when the process ends (and each connection sees a database of its own). Name a file, "
+                         f"e.g. sqlite:///path/history.sqlite, or run with --no-store.")
+    if sqlite:
+        _make_folder(Path(parsed.database or ""), url)
     try:
         engine = create_engine(parsed, **({"connect_args": {"timeout": BUSY_TIMEOUT_S}} if sqlite else {}))
     except (ImportError, SQLAlchemyError) as exc:  # a driver that is not installed, an unknown dialect option
@@ -151,6 +176,11 @@ def guarded(url: str, doing: str) -> Iterator[None]:
         raise
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if make_url(url).get_backend_name() == "sqlite" and detail == "database is locked":
+            raise StoreError(f"run store {shown(url)}: could not {doing}: another process held the store's write "
+                             f"lock for more than {BUSY_TIMEOUT_S} s (a run, batch or watch saving to the same store "
+                             f"takes it for the length of its save). Run again when it has finished, or use a "
+                             f"store per process (--history-url).") from None
         raise StoreError(f"run store {shown(url)}: could not {doing}: {detail}. Check that the database is "
                          f"reachable and writable, or run with --no-store.") from None
     except OSError as exc:

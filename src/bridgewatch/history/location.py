@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy.engine import make_url
-
 from bridgewatch.config import WorkspaceConfig
 from bridgewatch.errors import ConfigError
 
@@ -26,17 +24,25 @@ def default_url(config: WorkspaceConfig) -> str:
 
 def store_url(config: WorkspaceConfig, *, override: str | None = None,
               environ: Mapping[str, str] | None = None) -> str:
-    """The store URL for a workspace, with the password filled in from ``[history] password_env``.
+    """The store URL for a workspace, with the password filled in from ``[history] password_env`` (a SQLite file
+    takes no password: for one, say a local copy given by ``--history-url``, the variable is neither read nor
+    required).
 
     Raises:
         ConfigError: ``password_env`` names a variable that is not set.
+        StoreError: the URL the password goes into is not a database URL.
     """
     env = environ or {}
     url = override or env.get(ENV_URL) or config.history.url or default_url(config)
     name = config.history.password_env
     if name is None or environ is None:
         return url
+    from bridgewatch.history.database import parse_url
+
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return url
     if name not in env:
         raise ConfigError(f"[history] password_env names {name}, which is not set; export it (the database "
                           f"password) or remove password_env.")
-    return make_url(url).set(password=env[name]).render_as_string(hide_password=False)
+    return parsed.set(password=env[name]).render_as_string(hide_password=False)

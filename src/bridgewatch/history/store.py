@@ -49,10 +49,12 @@ class StoredCardRun:
     count: int
     alert_state: str
     freshness: str
-    new: int
-    cleared: int
-    returned: int
-    still_absent: int
+    new: int | None
+    """Customers counted now and not in the previous run; None (as ``cleared``, ``returned`` and ``still_absent``)
+    for a card run that moved no episode (stale, no data or a backfill): it was not compared, which is no zero."""
+    cleared: int | None
+    returned: int | None
+    still_absent: int | None
     previous_id: int | None
     summary: dict[str, Any]
     run_pk: int
@@ -100,13 +102,21 @@ class Store:
     # -- writing ----------------------------------------------------------------------------------
 
     def save(self, run: Run, *, engine_name: str | None = None) -> list[StoredCardRun]:
-        """Store every workspace of ``run`` (one transaction each); the results gain their ``RunInfo``."""
+        """Store every workspace of ``run`` (one transaction each); the results gain their ``RunInfo``.
+
+        A workspace the run could not compute (``run.errors``, ``compute(..., on_error="collect")``) is stored
+        as a failed run, as ``bridgewatch run`` and ``batch`` store theirs: the store then says the monitor is
+        blind for it from this run on, instead of still showing its last good run as the present."""
         stored = []
+        name = engine_name or run.engine.dialect.name
         for ws in run.workspaces:
+            if ws.id in run.errors:
+                self.record_failure(ws.config, str(run.errors[ws.id]), started_at=run.started_at, engine_name=name)
+                continue
             results = run.for_workspace(ws.id)
             if results:
                 stored += self.save_workspace(ws, results, started_at=run.started_at, finished_at=run.finished_at,
-                                              engine_name=engine_name or run.engine.dialect.name)
+                                              engine_name=name)
         return stored
 
     def record_failure(self, config: WorkspaceConfig, error: str, *, started_at: datetime,
@@ -156,12 +166,15 @@ class Store:
         # (with its freshness) but the absence episodes are neither opened nor closed by it.
         diff = save_card(conn, result, cr_id) if fresh else Diff(0, 0, 0, 0)
         returned = mark_returned(conn, ws, card, cr_id) if fresh else 0
-        info = RunInfo(run_id, previous.run_id if previous else None, diff.new, diff.cleared, returned,
-                       count_open(conn, ws, card) - diff.new if fresh else 0)
+        still = count_open(conn, ws, card) - diff.new if fresh else 0
+        # A card run that moved no episode was not compared with the previous one: its new / cleared / came back
+        # / still absent are unknown (null in its JSON), never zeros beside a count that says otherwise.
+        info = (RunInfo(run_id, previous.run_id if previous else None, diff.new, diff.cleared, returned, still)
+                if fresh else RunInfo(run_id, previous.run_id if previous else None))
         result.with_info(info)
         summary = result.summary.to_dict()
         conn.execute(update(card_runs).where(card_runs.c.id == cr_id).values(
-            new=diff.new, cleared=diff.cleared, returned=returned, still_absent=info.still_absent,
+            new=diff.new, cleared=diff.cleared, returned=returned, still_absent=still,
             summary=json.dumps(summary, ensure_ascii=False)))
         return _stored(conn.execute(_card_runs_query().where(card_runs.c.id == cr_id)).one())
 
@@ -216,6 +229,8 @@ class Store:
                 run_id = latest.run_id
             found = [_stored(r) for r in conn.execute(query.where(runs.c.run_id == run_id)
                                                         .order_by(card_runs.c.id)).all()]
+            if not found:
+                _no_cards_because_failed(conn, workspace_id, run_id)
         return _pick(found, workspace_id, run_id, card)
 
     def failed_runs(self, workspace_id: str, *, limit: int = 20, after: StoredCardRun | None = None) -> list[FailedRun]:
@@ -357,8 +372,11 @@ def _card_runs_query() -> Any:
 
 def _stored(r: Any) -> StoredCardRun:
     m = r._mapping
+    moved = m["freshness"] == "fresh" and not m["backfill"]  # the columns hold 0 for a run that moved nothing
+    new, cleared, returned, still = ((m["new"], m["cleared"], m["returned"], m["still_absent"]) if moved
+                                     else (None, None, None, None))
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"], m["alert_state"],
-                         m["freshness"], m["new"], m["cleared"], m["returned"], m["still_absent"], m["previous_id"],
+                         m["freshness"], new, cleared, returned, still, m["previous_id"],
                          json.loads(m["summary"]), m["run_pk"], bool(m["backfill"]))
 
 
@@ -427,6 +445,18 @@ def _first(conn: Connection, workspace_id: str, card: str | None, order: tuple[A
         query = query.where(card_runs.c.card == card)
     row = conn.execute(query.order_by(*order).limit(1)).first()
     return _stored(row) if row else None
+
+
+def _no_cards_because_failed(conn: Connection, workspace_id: str, run_id: str) -> None:
+    """Raise LookupFailed naming the failure when ``run_id`` is a failed run of the workspace (history lists those,
+    so "no stored run" would contradict it)."""
+    row = conn.execute(select(runs.c.started_at, runs.c.error).where(
+        runs.c.workspace_id == workspace_id, runs.c.run_id == run_id, runs.c.status == "failed")).first()
+    if row is not None:
+        error = next(iter((row.error or "no error recorded").splitlines()), "").rstrip(".:")
+        raise LookupFailed(f"Run '{run_id}' of workspace '{workspace_id}' failed ({row.started_at:%Y-%m-%d %H:%M:%S} "
+                           f"UTC): {error}. It stored no cards to show; `bridgewatch history -w <workspace>` lists the "
+                           f"runs that did.")
 
 
 def _pick(found: list[StoredCardRun], workspace_id: str, run_id: str, card: str | None) -> list[StoredCardRun]:

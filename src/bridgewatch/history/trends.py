@@ -47,7 +47,8 @@ class Trend:
     """Cleared absences by how long they lasted."""
     median_days_to_fix: float | None
     by_cause: list[dict[str, Any]] = field(default_factory=list)
-    """Per stored run (last stored first): run id, as-of and customers per cause."""
+    """Per stored run (last stored first): run id, as-of, freshness and customers per cause (``causes`` None for a
+    stale or no-data run: its counts cannot be believed, and a no-data run's zeros are no all-clear)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"card": self.card, "run_id": self.latest.run_id, "count": self.latest.count,
@@ -79,7 +80,12 @@ def trend(store: Store, workspace_id: str, card: str, *, limit: int = 20,
 
 def changes(store: Store, latest: StoredCardRun) -> list[Change]:
     """How ``latest`` moved against the prior run and (when there is one) the run 7 days earlier: the part of
-    :func:`trend` an overview needs, without reading every cleared absence for the time to fix."""
+    :func:`trend` an overview needs, without reading every cleared absence for the time to fix.
+
+    None of either for a card run that moved no episode (stale, no data or a backfill): it was compared with
+    nothing, so there is no change to show (not a change of zero)."""
+    if not latest.moves_episodes:
+        return []
     if latest.previous_id is None:
         return [_prior(latest)]  # no earlier run: nothing 7 days back either
     with guarded(store.url, "read the change"), store.engine.connect() as conn:
@@ -93,8 +99,10 @@ def _changes(conn: Connection, latest: StoredCardRun) -> list[Change]:
 
 def _prior(latest: StoredCardRun) -> Change:
     previous = latest.summary.get("previous_run_id")
-    return Change("prior run", previous, latest.count - latest.new + latest.cleared if previous else None,
-                  latest.new, latest.cleared, latest.still_absent, latest.returned)
+    new, cleared, still, returned = (latest.new or 0, latest.cleared or 0, latest.still_absent or 0,
+                                     latest.returned or 0)  # set: only a run that moved episodes gets here
+    return Change("prior run", previous, latest.count - new + cleared if previous else None, new, cleared, still,
+                  returned)
 
 
 def _at_or_before(conn: Connection, latest: StoredCardRun, back: timedelta) -> StoredCardRun | None:
@@ -144,7 +152,8 @@ def _buckets(days: list[float]) -> dict[str, int]:
 
 
 def _causes(run: StoredCardRun) -> dict[str, Any]:
-    return {"run_id": run.run_id, "as_of": run.summary["as_of"], "causes": cause_counts(run)}
+    return {"run_id": run.run_id, "as_of": run.summary["as_of"], "freshness": run.freshness,
+            "causes": cause_counts(run) if run.freshness == "fresh" else None}
 
 
 def cause_counts(run: StoredCardRun) -> dict[str, int]:

@@ -98,7 +98,10 @@ def _extras(s: CardSummary, top: Sequence[Mapping[str, Any]], locale: str) -> li
         extras.append(f"{s.dataverse_not_promoted} already in Dataverse, not promoted")
     if s.awaiting_sync:
         extras.append(f"{s.awaiting_sync} awaiting sync (first order inside the grace)")
-    if s.run.run_id:
+    if s.run.run_id and s.run.new is None:  # stored, but a stale, no-data or backfill run is compared with nothing
+        extras.append("vs previous run: not compared (" + ("the data is not fresh" if s.freshness.status != "fresh"
+                                                           else "a backfill: older than a run already stored") + ")")
+    elif s.run.run_id:
         extras.append(f"vs previous run: {s.run.new} new, {s.run.cleared} cleared"
                       + (f" ({s.run.returned} came back)" if s.run.returned else ""))
     return extras

@@ -137,7 +137,8 @@ def find_accounts(engine: Engine, workspace_id: str, customer_id: str) -> str:
     known = [r["account_id"] for r in engine.fetch(
         f"SELECT DISTINCT account_id FROM __bw__accounts WHERE {equals('workspace_id', workspace_id)} LIMIT 100000")]
     hint = str(did_you_mean("customer", customer_id, known)).split(" Known:")[0]
-    raise LookupFailed(f"{hint} (no customer, company or account with this id in workspace '{workspace_id}').")
+    raise LookupFailed(f"{hint.removesuffix('.')} (no customer, company or account with this id in workspace "
+                       f"'{workspace_id}').")
 
 
 def _sections(card: Card) -> tuple[Section, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -84,10 +84,10 @@ def test_intacct_csv_export_with_labels_semicolons_and_multiline_names() -> None
     result = read("sage_intacct_csv", "intacct/*.csv")
     assert rows(result, "erp_customers", "legal_entity", "customer_account", "name", "vat_number", "status",
                 "created_at") == [
-        (None, "00417", "Brighton & Hove Supplies", "GB123456789", "active", datetime(2025, 5, 1)),
+        (None, "00417", "Brighton & Hove Supplies", "GB123456789", "active", END_OF(datetime(2025, 5, 1))),
         ("UK01", "C-10422", "Harbour Tools Ltd\n(Southampton)", "GB980780684", "active",
          datetime(2026, 3, 12, 9, 14, 2)),
-        ("UK01", "C-10399", "Old Dock Co", None, "inactive", datetime(2024, 11, 30)),
+        ("UK01", "C-10399", "Old Dock Co", None, "inactive", END_OF(datetime(2024, 11, 30))),
     ]
 
 
@@ -274,4 +274,23 @@ def test_an_intacct_customer_list_saved_from_excel_reads_its_short_and_12_hour_t
     assert rows(result, "erp_customers", "customer_account", "created_at", "modified_at") == [
         ("C-1", datetime(2025, 12, 13, 14, 14, 2), datetime(2026, 1, 3, 9, 5)),
         ("C-2", datetime(2025, 12, 3, 9, 14), datetime(2025, 12, 3))]
+    assert problems(result) == []
+
+
+def END_OF(day: datetime) -> datetime:  # noqa: N802 (reads as a constant in the expected rows)
+    """The last moment of ``day``: how a creation date without a time of day is read."""
+    return day + timedelta(days=1) - timedelta(microseconds=1)
+
+
+def test_a_creation_date_without_a_time_counts_from_the_next_day(tmp_path: Path) -> None:
+    """A list export writes only the date a record was created: on the as-of day it may have been created after the
+    as-of time, so it is read as that day's last moment (its modification date stays the day's start)."""
+    export = tmp_path / "customers.csv"
+    export.write_text("Customer ID,Name,Status,Date created,Date modified\n"
+                      "C-1,One,Active,04/14/2026,04/14/2026\n"
+                      "C-2,Two,Active,04/13/2026 17:59:00,04/14/2026 08:00:00\n", encoding="utf-8")
+    result = read("sage_intacct_csv", [export])
+    assert rows(result, "erp_customers", "customer_account", "created_at", "modified_at") == [
+        ("C-1", datetime(2026, 4, 14, 23, 59, 59, 999999), datetime(2026, 4, 14)),
+        ("C-2", datetime(2026, 4, 13, 17, 59), datetime(2026, 4, 14, 8))]
     assert problems(result) == []

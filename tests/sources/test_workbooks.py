@@ -212,10 +212,11 @@ def test_sage_intacct_list_export_as_excel_with_typed_dates(tmp_path: Path) -> N
                "03/12/2026 09:14:02"]]
     typed = [header, [*as_csv[1][:6], datetime(2025, 5, 1)], [*as_csv[2][:6], datetime(2026, 3, 12, 9, 14, 2)]]
     by_csv = read("sage_intacct_csv", [_csv_of(tmp_path / "customers.csv", as_csv, ";")], date_order="month_first")
-    by_excel = read("sage_intacct_csv", [book(tmp_path / "customers.xlsx", {"Customers": typed})])
+    by_excel = read("sage_intacct_csv", [book(tmp_path / "customers.xlsx", {"Customers": typed},  # a date cell shown
+                                              formats={("Customers", "G2"): "mm/dd/yyyy"})])  # as a date, as Excel does
     same_rows(by_csv, by_excel, "erp_customers")
     assert rows(by_excel, "erp_customers", "customer_account", "created_at") == [
-        ("00417", datetime(2025, 5, 1)), ("C-10422", datetime(2026, 3, 12, 9, 14, 2))]
+        ("00417", datetime(2025, 5, 1, 23, 59, 59, 999999)), ("C-10422", datetime(2026, 3, 12, 9, 14, 2))]
     assert not problems(by_excel)
 
 

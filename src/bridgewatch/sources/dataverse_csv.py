@@ -28,7 +28,7 @@ from bridgewatch.errors import ConfigError, InputError, Problem
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import CASES, entity_case
 from bridgewatch.sources.dataverse import company_names
-from bridgewatch.sources.dates import local_time
+from bridgewatch.sources.dates import record_created
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, carries, load_csv, read_head
@@ -209,5 +209,5 @@ def _records(export: Export, headers: Mapping[str, str], options: Mapping[str, A
                            advice="; add it to the status_map option" if export.naming == "view" else ""),
         "merged": merged,
         "master_id": get("master"),
-        "created_at": local_time(get("created"), options["date_formats"], example="'6/10/2026 8:00 AM'"),
+        "created_at": record_created(get("created"), options["date_formats"], example="'6/10/2026 8:00 AM'"),
     })

@@ -9,7 +9,11 @@ with the reason, never read month-first by default.
 
 A creation time given as a date only (BigCommerce *Date Joined*) is not a time: :func:`created`
 keeps it in ``created_on`` and leaves ``created_at`` empty, so no cause is decided on a guessed
-midnight.
+midnight. An ERP record's creation date without a time (an Intacct list export's ``03/12/2026``)
+is read as the last moment of that day by :func:`record_created`: a record the export shows created on
+the as-of day may have been created after the as-of time, and read as that day's start it would
+make the customer it matches present (an all-clear the as-of does not support); read as the day's
+end it counts from the next day, so the customer is counted until a run whose as-of is past that day.
 
 Older Adobe Commerce admin grids write a 24-hour hour followed by a redundant AM/PM marker
 (``Jun 16, 2026 14:12:44 PM``): :func:`meridiem` writes such a time the 12-hour way (``2:12:44 PM``)
@@ -94,3 +98,18 @@ def created(field: Field, formats: Sequence[str]) -> dict[str, Field]:
         "created_on": Field(f"CASE WHEN {date_only} THEN left({when.sql}, 10) END", field.source,
                             "expected a date such as 06/16/2026 (see date_formats)"),
     }
+
+
+def record_created(field: Field, formats: Sequence[str], *, example: str | None = None) -> Field:
+    """An ERP record's creation time (:func:`local_time`); a date without a time of day is that day's last moment.
+
+    The cards count a record as existing when it was created before the as-of time: a date alone cannot say
+    that for a record created on the as-of day, so it counts from the day after (a customer may be counted a
+    day longer than the exact time would say, never cleared before the record existed). Every other value,
+    and a date that does not read, is :func:`local_time`'s (so its quarantine reason is unchanged).
+    """
+    when = local_time(field, formats, example=example)
+    date_only = f"regexp_matches({field.sql}, {DATE_ONLY})"
+    end = f"CAST(TRY_CAST({when.sql} AS TIMESTAMP) + INTERVAL 1 DAY - INTERVAL 1 MICROSECOND AS VARCHAR)"
+    return Field(f"(CASE WHEN {date_only} THEN COALESCE({end}, {when.sql}) ELSE {when.sql} END)", field.source,
+                 when.hint, rules=when.rules)

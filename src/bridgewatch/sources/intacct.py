@@ -31,7 +31,7 @@ from bridgewatch.ingest.pyvalues import table_of
 from bridgewatch.model.whitespace import strip
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
-from bridgewatch.sources.dates import local_time
+from bridgewatch.sources.dates import local_time, record_created
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export, resolve_columns
@@ -89,7 +89,7 @@ def customer_map(options: Mapping[str, Any], no_entity: str = "r.\"MEGAENTITYID\
         "country": country(Field(first(col("DISPLAYCONTACT.MAILADDRESS.COUNTRYCODE"),
                                        col("DISPLAYCONTACT.MAILADDRESS.COUNTRY")).sql,
                                  "DISPLAYCONTACT.MAILADDRESS.COUNTRY")),
-        "created_at": local_time(col("WHENCREATED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
+        "created_at": record_created(col("WHENCREATED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
         "modified_at": local_time(col("WHENMODIFIED"), INTACCT_DATES, example="'03/12/2026 09:14:02'"),
     })
 

@@ -2,7 +2,8 @@
 
 * email: whitespace-trimmed (tabs, newlines and Unicode spaces such as no-break spaces too), without
   invisible characters (zero-width spaces, byte-order marks) anywhere, lower-cased
-  (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
+  (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``). The e-mail field of an ERP or staging record may hold
+  several addresses separated by ``;`` or ``,`` (:func:`email_list_sql`): each is a key of the record.
 * account reference and external id: trimmed and cleaned the same way; the reference upper-cased;
   leading zeros and inner punctuation are kept, because ``C-0001`` and ``C0001`` can be different
   ERP accounts. An external id written as a Shopify GID (``gid://shopify/Customer/42``) is its number,
@@ -65,6 +66,18 @@ def strip_sql(col: str) -> str:
 
 def email_sql(col: str) -> str:
     return f"NULLIF(lower({strip_sql(col)}), '')"
+
+
+EMAIL_SEPARATORS = "[;,]"
+"""What separates the addresses of a record's e-mail field holding several (``ap@acme.test; buyer@acme.test``):
+Business Central's Customer ``E-Mail`` field is checked as a ``;``-separated list (its Mail Management's
+``CheckValidEmailAddresses``), other masters take ``,`` too. Neither is ever part of an address."""
+
+
+def email_list_sql(col: str) -> str:
+    """SQL: the addresses in an e-mail field (a list, each as written: normalise each with :func:`email_sql`); a
+    field with one address is a list of one."""
+    return f"string_split_regex({col}, '{EMAIL_SEPARATORS}')"
 
 
 def account_ref_sql(col: str) -> str:

@@ -291,9 +291,14 @@ STAGING_COLS = ("workspace_id", "system", "record_id", "record_type", "legal_ent
 
 
 def staging_keys_sql() -> tuple[str, str]:
-    """Keys of staging (Dataverse) records that existed at the as-of time, for 'present but not promoted'."""
-    base = ("(SELECT s.*, p.home_country AS vat_country FROM bw_staging_records s "
+    """Keys of staging (Dataverse) records that existed at the as-of time, for 'present but not promoted'.
+
+    A staging record has no country of its own: a bare VAT number on it is read in the country of the
+    legal entity (company) it is mapped to, else the home country, as an ERP record without one is.
+    """
+    base = ("(SELECT s.*, COALESCE(en.country, p.home_country) AS vat_country FROM bw_staging_records s "
             "JOIN bw_params p ON p.workspace_id = s.workspace_id "
+            "LEFT JOIN bw_entities en ON en.workspace_id = s.workspace_id AND en.entity = s.legal_entity "
             "WHERE s.created_at IS NULL OR s.created_at < p.as_of)")
     return _records("staged", base, STAGING_COLS, {
         "vat": KEY_SQL["vat"]("c.vat_number", "c.vat_country"),

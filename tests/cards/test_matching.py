@@ -54,6 +54,7 @@ from .builders import causes, company, d365, erp, ids, sage, shopper
     ("XI980780684000", None, "GB980780684"),
     ("GB98078068", None, "GB98078068"),
     ("GB9807806840", None, "GB9807806840"),
+    ("GB 000 0000 00 001", None, None),
     ("BE 403.019.261", None, "BE0403019261"),
     ("403019261", "BE", "BE0403019261"),
     ("BE0403019261", None, "BE0403019261"),

@@ -55,7 +55,8 @@ TRICKY = [
     ("N/A", "GB"), ("000 000", "GB"), ("123", "XI"), ("gid://shopify/Customer/42", None), ("42.0", None),
     ("  Mixed.Case@Example.COM ", None), ("c-0001 ", None),
     ("\u00a0\ufeffBuy\u200ber@Acme.COM\u2003\t", None), ("\u200b c-0001\u00a0", None), ("\u200b\u00a0", None),
-    ("GB 980 7806 84 000", None), ("403.019.261", "BE"), ("8Z49289F", "IE"), ("IE6433435FA", None),
+    ("GB 980 7806 84 000", None), ("GB 000 0000 00 001", None), ("403.019.261", "BE"), ("8Z49289F", "IE"),
+    ("IE6433435FA", None),
 ]
 """Key values written the ways real exports write them, with the party's country."""
 

@@ -120,6 +120,7 @@ def vat_sql(col: str, country: str) -> str:
 
 SAME_REGISTRATION = (
     ("^GB([0-9]{9})[0-9]{3}$", "GB\\1"),
+    ("^GB0{9}$", ""),
     ("^BE([0-9]{9})$", "BE0\\1"),
     ("^IE([0-9])[A-Z]([0-9]{5})([A-W])$", "IE0\\2\\1\\3"),
 )
@@ -127,7 +128,8 @@ SAME_REGISTRATION = (
 as python-stdnum reads them (``stdnum.gb.vat``, ``stdnum.be.vat``, ``stdnum.ie.vat``):
 
 * GB: a 12-digit number is the 9-digit registration with a 3-digit branch (a branch trader's or division's number):
-  ``GB123456789000`` is ``GB123456789``;
+  ``GB123456789000`` is ``GB123456789``; one whose first 9 digits are zeros (``GB000000000001``) has no
+  registration, and is no key (as ``GB000000000`` is not);
 * BE: the old 9-digit enterprise number is the 10-digit one with its leading 0 (``BE123456789`` is
   ``BE0123456789``); 10-digit numbers starting 1 are new registrations, never shortened;
 * IE: an old-style number (a digit, a letter, five digits, the check letter: ``IE8Z49289F``) is the new-style
@@ -142,7 +144,7 @@ def same_registration_sql(vat: str) -> str:
     """``vat`` (canonical ``CC+number``) with the forms in :data:`SAME_REGISTRATION` rewritten to one."""
     for pattern, replacement in SAME_REGISTRATION:
         vat = f"regexp_replace({vat}, '{pattern}', '{replacement}')"
-    return vat
+    return f"NULLIF({vat}, '')"
 
 
 def vat_country_sql(vat: str) -> str:

@@ -131,6 +131,53 @@ def test_dataverse_not_promoted_is_cross_referenced(run_card) -> None:  # type: 
     assert result.dataverse_not_promoted == 1
 
 
+def test_every_address_of_a_record_email_field_is_a_key(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A master record's e-mail field holding several addresses (Business Central checks the field as a
+    ``;``-separated list; other masters take ``,``) matches a customer on any of them; an address that only
+    contains the customer's is another address. The same for a Dataverse record (not promoted)."""
+    s = d365()
+    shopper(s, "S1", email="second@mail.test")
+    erp(s, "US-1", system=FO, entity="USTI", email="first@mail.test; Second@Mail.test")
+    shopper(s, "S2", email="third@mail.test")
+    erp(s, "US-2", system=FO, entity="USTI", email="other@mail.test,third@mail.test ;")
+    shopper(s, "S3", email="fourth@mail.test")
+    erp(s, "US-3", system=FO, entity="USTI", email="xfourth@mail.test;fourth@mail.test.uk")
+    shopper(s, "S4", email="fifth@mail.test")
+    s.add("staging_records", record_id="acc-5", email="ap@mail.test; fifth@mail.test")
+    result = run_card(s)
+    got = {c.customer_id: (c.cause, c.in_dataverse) for c in result.customers}
+    assert set(got) == {"S3", "S4"}
+    assert got["S4"] == ("dataverse_not_promoted", True)
+    assert got["S3"][1] is False
+    assert result.scope["present in master (matched on email)"] == 2
+    assert result.dataverse_not_promoted == 1
+
+
+def test_staged_bare_vat_is_read_in_its_company_country(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A Dataverse account has no country column: its bare VAT number is read in the country of the company
+    (legal entity) it is mapped to, as a master record's is, and in the home country when it has none. Read
+    in the home country, the Irish number staged in the IE company became ``GB…`` and the customer's 'in
+    Dataverse, not promoted' was missed."""
+    s = d365(home_country="GB", reporting_currency="GBP")
+    s.config["legal_entities"] = [{"id": "GBTR", "name": "GB Trade", "currency": "GBP", "countries": ["GB"]},
+                                  {"id": "IETR", "name": "IE Trade", "currency": "EUR", "countries": ["IE"]}]
+    shopper(s, "IE1", country="IE", currency="EUR")
+    s.rows["commerce_customers"][-1]["vat_number"] = "IE 6433435F"
+    s.add("fx_rates", currency="EUR", rate_date="2026-01-01", rate="0.85")
+    s.add("staging_records", record_id="acc-1", legal_entity="IETR", vat_number="6433435F")
+    shopper(s, "GB1", country="GB", currency="GBP")
+    s.rows["commerce_customers"][-1]["vat_number"] = "GB980780684"
+    s.add("staging_records", record_id="acc-2", vat_number="980 7806 84")
+    shopper(s, "IE2", country="IE", currency="EUR")
+    s.rows["commerce_customers"][-1]["vat_number"] = "IE1234567T"
+    s.add("staging_records", record_id="acc-3", legal_entity="GBTR", vat_number="1234567T")
+    result = run_card(s)
+    got = {c.customer_id: (c.cause, c.in_dataverse) for c in result.customers}
+    assert {k: v[1] for k, v in got.items()} == {"IE1": True, "GB1": True, "IE2": False}
+    assert got["IE1"][0] == "dataverse_not_promoted"
+    assert result.dataverse_not_promoted == 2
+
+
 def test_awaiting_sync_is_counted_but_shown_apart(run_card) -> None:  # type: ignore[no-untyped-def]
     s = d365()
     shopper(s, "NEW", created="2026-04-12T23:40:00Z", orders=("2026-04-12T23:50:00Z",))

@@ -48,6 +48,24 @@ from .builders import causes, company, d365, erp, ids, sage, shopper
     ("0", "GB", None),
     ("000 000 000", "GB", None),
     ("GB000000000", None, None),
+    # one registration written in two forms (python-stdnum: stdnum.gb.vat, stdnum.be.vat, stdnum.ie.vat)
+    ("GB 980 7806 84 000", None, "GB980780684"),
+    ("980780684001", "GB", "GB980780684"),
+    ("XI980780684000", None, "GB980780684"),
+    ("GB98078068", None, "GB98078068"),
+    ("GB9807806840", None, "GB9807806840"),
+    ("GB 000 0000 00 001", None, None),
+    ("BE 403.019.261", None, "BE0403019261"),
+    ("403019261", "BE", "BE0403019261"),
+    ("BE0403019261", None, "BE0403019261"),
+    ("BE1403019261", None, "BE1403019261"),
+    ("BE40301926", None, "BE40301926"),
+    ("IE 8Z49289F", None, "IE0492898F"),
+    ("8Z49289F", "IE", "IE0492898F"),
+    ("IE0492898F", None, "IE0492898F"),
+    ("IE6433435FA", None, "IE6433435FA"),
+    ("IE6433435F", None, "IE6433435F"),
+    ("DE8Z49289F", None, "DE8Z49289F"),
 ])
 def test_vat_normalisation(raw: str | None, country: str | None, expected: str | None) -> None:
     got = duckdb.connect().execute(f"SELECT {vat_sql('v', 'c')} FROM (SELECT ?::VARCHAR AS v, ?::VARCHAR AS c)",
@@ -137,6 +155,24 @@ def test_northern_irish_xi_number_matches_the_same_gb_registration(run_card) -> 
     result = run_card(s)
     assert ids(result) == ["B"]
     assert result.scope["present in master (matched on vat)"] == 1
+
+
+def test_one_registration_written_in_another_form_is_present(run_card) -> None:  # type: ignore[no-untyped-def]
+    """The master holds a GB branch trader's 12-digit number, an old 9-digit Belgian number and an old-style Irish
+    number; the storefront has the 9-digit, 10-digit and new-style forms of the same registrations: present. A
+    number that only shares the first 9 digits' shape (another registration) is not."""
+    s = sage()
+    company(s, "GBBR", vat="GB 980 7806 84")
+    erp(s, "C1", vat_number="GB980780684000", country="GB")
+    company(s, "BEOLD", vat="BE0403019261", country="BE")
+    erp(s, "C2", vat_number="403.019.261", country="BE")
+    company(s, "IEOLD", vat="IE0492898F", country="IE")
+    erp(s, "C3", vat_number="IE 8Z49289F")
+    company(s, "BENEW", vat="BE1403019261", country="BE")
+    erp(s, "C4", vat_number="BE0403019261")
+    result = run_card(s)
+    assert ids(result) == ["BENEW"]
+    assert result.scope["present in master (matched on vat)"] == 3
 
 
 def test_bare_vat_of_another_country_does_not_match(run_card) -> None:  # type: ignore[no-untyped-def]

@@ -27,7 +27,8 @@ def test_vat_formatting_never_changes_the_normalised_number(number: str, seps: l
     typed = "".join(d + s for d, s in zip(number, seps, strict=False))
     if prefixed:
         typed = ("gb" if lower else "GB") + seps[0] + typed
-    assert _normal(vat_sql("v", "c"), typed, "GB") == "GB" + number
+    registration = number[:9] if len(number) == 12 else number  # 12 digits: a branch of the first 9's registration
+    assert _normal(vat_sql("v", "c"), typed, "GB") == ("GB" + registration if registration.strip("0") else None)
 
 
 @given(local=st.from_regex(r"[A-Za-z0-9._]{1,12}", fullmatch=True), pad=st.text(alphabet=" \t", max_size=3))

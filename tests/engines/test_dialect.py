@@ -24,6 +24,10 @@ def _flat(sql: str) -> str:
      "SELECT t.tag FROM o LATERAL VIEW EXPLODE(SPLIT(o.tags, CONCAT('\\\\Q', ',', '\\\\E'))) t AS tag"),
     ("SELECT regexp_replace(v, '[^A-Z0-9]', '', 'g')", "SELECT REGEXP_REPLACE(v, '[^A-Z0-9]', '')"),
     ("SELECT regexp_matches(v, '^(GB|XI)')", "SELECT v RLIKE '^(GB|XI)'"),
+    # group references: RE2's \\1 is Java's $1 (where \\1 is a literal 1); a literal $ is \\$ there
+    ("SELECT regexp_replace(v, '^IE([0-9])[A-Z]([0-9]{5})', 'IE0\\2\\1')",
+     "SELECT REGEXP_REPLACE(v, '^IE([0-9])[A-Z]([0-9]{5})', 'IE0$2$1')"),
+    ("SELECT regexp_replace(v, 'USD', 'US$')", "SELECT REGEXP_REPLACE(v, 'USD', 'US\\\\$')"),
     ("SELECT concat(a, '/', b)", "SELECT CONCAT(COALESCE(a, ''), '/', COALESCE(b, ''))"),
     ("SELECT a FROM t ORDER BY a", "SELECT a FROM t ORDER BY a NULLS LAST"),
     ("SELECT count(*) FILTER (WHERE c) FROM t", "SELECT COUNT(*) FILTER(WHERE c) FROM t"),
@@ -51,6 +55,8 @@ TRICKY = [
     ("N/A", "GB"), ("000 000", "GB"), ("123", "XI"), ("gid://shopify/Customer/42", None), ("42.0", None),
     ("  Mixed.Case@Example.COM ", None), ("c-0001 ", None),
     ("\u00a0\ufeffBuy\u200ber@Acme.COM\u2003\t", None), ("\u200b c-0001\u00a0", None), ("\u200b\u00a0", None),
+    ("GB 980 7806 84 000", None), ("GB 000 0000 00 001", None), ("403.019.261", "BE"), ("8Z49289F", "IE"),
+    ("IE6433435FA", None),
 ]
 """Key values written the ways real exports write them, with the party's country."""
 

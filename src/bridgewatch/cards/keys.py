@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from bridgewatch.cards.account_key import ACTIVE_ACCTS, MEMBERS_SQL, REMAP, with_acct
 from bridgewatch.engine.base import Step
-from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql
+from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql, email_list_sql, email_sql
 from bridgewatch.sql import literal
 
 EMAIL = "'email'"
@@ -241,16 +241,23 @@ def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, st
     """A record relation keyed for matching: (its CTE, normalising each key once; the long form over it).
 
     ``relation`` (aliased ``c``) holds the records; ``cols`` are kept; ``keys`` maps each key
-    type to its normalised value (SQL over ``c``). The long form has one row per (record, key
-    type, value); values that normalise to nothing are left out. It reads the CTE once (a cross
-    join with the key types), so nothing is materialised.
+    type to its normalised value (SQL over ``c``), except ``email``: the record's e-mail column
+    ``c.email``, which may hold several addresses (:func:`~bridgewatch.matching.normalise.email_list_sql`),
+    each a key of the record, normalised after it is split off. The long form has one row per
+    (record, key type, value); values that normalise to nothing are left out. It reads the CTE
+    once (a cross join with the key types), so nothing is materialised.
     """
-    wide = ", ".join([*(f"c.{col}" for col in cols), *(f"{value} AS k_{k}" for k, value in keys.items())])
+    values = {k: email_list_sql("c.email") if k == "email" else value for k, value in keys.items()}
+    wide = ", ".join([*(f"c.{col}" for col in cols), *(f"{value} AS k_{k}" for k, value in values.items())])
     cte = f"{name} AS (SELECT {wide} FROM {relation} AS c)"
     kept = ", ".join(cols)
     types = tuple(keys)
-    long = (f"SELECT * FROM (SELECT {kept}, t.key_type, {_pick(types, 'k_')} AS key_value "
-            f"FROM {name} CROSS JOIN {_key_types(types)}) AS k WHERE key_value IS NOT NULL")
+    scalar = tuple(k for k in types if k != "email")
+    listed = f"CASE WHEN t.key_type = 'email' THEN k_email ELSE [{_pick(scalar, 'k_')}] END"
+    one = f"CASE WHEN key_type = 'email' THEN {email_sql('v')} ELSE v END"
+    long = (f"SELECT * FROM (SELECT {kept}, key_type, {one} AS key_value FROM "
+            f"(SELECT {kept}, t.key_type, unnest({listed}) AS v FROM {name} CROSS JOIN {_key_types(types)}) AS u) "
+            "AS k WHERE key_value IS NOT NULL")
     return cte, long
 
 
@@ -277,18 +284,23 @@ def erp_keys_sql(settings: str) -> tuple[str, str]:
             f"LEFT JOIN {holding} AS h ON h.workspace_id = r.workspace_id AND h.account = r.ref_key)")
     return _records("erp", base, ERP_COLS, {
         "vat": KEY_SQL["vat"]("c.vat_number", "c.vat_country"), "account_ref": "c.ref_key",
-        "email": KEY_SQL["email"]("c.email", "NULL"), "external_id": KEY_SQL["external_id"]("c.external_id", "NULL")})
+        "email": "c.email", "external_id": KEY_SQL["external_id"]("c.external_id", "NULL")})
 
 
 STAGING_COLS = ("workspace_id", "system", "record_id", "record_type", "legal_entity", "state", "merged", "master_id")
 
 
 def staging_keys_sql() -> tuple[str, str]:
-    """Keys of staging (Dataverse) records that existed at the as-of time, for 'present but not promoted'."""
-    base = ("(SELECT s.*, p.home_country FROM bw_staging_records s "
+    """Keys of staging (Dataverse) records that existed at the as-of time, for 'present but not promoted'.
+
+    A staging record has no country of its own: a bare VAT number on it is read in the country of the
+    legal entity (company) it is mapped to, else the home country, as an ERP record without one is.
+    """
+    base = ("(SELECT s.*, COALESCE(en.country, p.home_country) AS vat_country FROM bw_staging_records s "
             "JOIN bw_params p ON p.workspace_id = s.workspace_id "
+            "LEFT JOIN bw_entities en ON en.workspace_id = s.workspace_id AND en.entity = s.legal_entity "
             "WHERE s.created_at IS NULL OR s.created_at < p.as_of)")
     return _records("staged", base, STAGING_COLS, {
-        key: KEY_SQL[key](column, country) for key, (column, country) in {
-            "vat": ("c.vat_number", "c.home_country"), "account_ref": ("c.account_ref", "NULL"),
-            "email": ("c.email", "NULL"), "external_id": ("c.external_id", "NULL")}.items()})
+        "vat": KEY_SQL["vat"]("c.vat_number", "c.vat_country"),
+        "account_ref": KEY_SQL["account_ref"]("c.account_ref", "NULL"),
+        "email": "c.email", "external_id": KEY_SQL["external_id"]("c.external_id", "NULL")})

@@ -67,13 +67,30 @@ def _spark_cte(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _spark_regexp_replace(node: exp.Expression) -> exp.Expression:
+    """A replacement's group references: DuckDB (RE2) writes ``\\1``, Spark (Java) ``$1``, where ``\\1`` is a
+    literal ``1``; a ``$`` meant as itself is ``\\$`` there. sqlglot copies the text as written."""
+    import re
+
+    from sqlglot import exp
+
+    replacement = node.args.get("replacement")
+    if not isinstance(replacement, exp.Literal) or not replacement.is_string:
+        return node
+    java = {"$": "\\$", "\\\\": "\\\\"}
+    text = re.sub(r"\\(\d)|\\\\|\$", lambda m: f"${m[1]}" if m[1] else java[m[0]], replacement.this)
+    node.set("replacement", exp.Literal.string(text))
+    return node
+
+
 class SparkDialect(Dialect):
     """Spark SQL via sqlglot's ``spark`` dialect; 4.0+ (ordered string aggregation becomes ``LISTAGG``)."""
 
     name = "spark"
     sqlglot_name = "spark"
 
-    TRANSFORMS: ClassVar[Mapping[str, Transform]] = {"Anonymous": _spark_function, "CTE": _spark_cte}
+    TRANSFORMS: ClassVar[Mapping[str, Transform]] = {"Anonymous": _spark_function, "CTE": _spark_cte,
+                                                     "RegexpReplace": _spark_regexp_replace}
 
 
 DUCKDB = DuckDBDialect()

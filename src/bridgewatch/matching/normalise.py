@@ -2,7 +2,8 @@
 
 * email: whitespace-trimmed (tabs, newlines and Unicode spaces such as no-break spaces too), without
   invisible characters (zero-width spaces, byte-order marks) anywhere, lower-cased
-  (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``).
+  (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``). The e-mail field of an ERP or staging record may hold
+  several addresses separated by ``;`` or ``,`` (:func:`email_list_sql`): each is a key of the record.
 * account reference and external id: trimmed and cleaned the same way; the reference upper-cased;
   leading zeros and inner punctuation are kept, because ``C-0001`` and ``C0001`` can be different
   ERP accounts. An external id written as a Shopify GID (``gid://shopify/Customer/42``) is its number,
@@ -15,7 +16,10 @@
   ``CH 123 456 789`` are all ``CHE123456789``; ``NO 123 456 789 MVA`` is ``NO123456789``; a ``VAT``
   label typed with the number is dropped (``VAT No: GB 123 4567 89``, ``GB123456789 VAT``).
   Northern Ireland's ``XI123456789`` is ``GB123456789``: the same registration with the prefix for
-  goods under the NI protocol, one legal entity. A value
+  goods under the NI protocol, one legal entity. Forms of one registration written differently are one
+  (:data:`SAME_REGISTRATION`): a GB 12-digit branch number is its first 9 digits (``GB123456789000`` =
+  ``GB123456789``), an old 9-digit Belgian number takes its leading 0 (``BE123456789`` = ``BE0123456789``), an
+  old-style Irish number is its new-style form (``IE8Z49289F`` = ``IE0492898F``). A value
   with no digit other than 0 (``N/A``, ``none``, ``TBC``, ``000000000``) is a placeholder, not a
   VAT number: it matches nothing. A number with no prefix and no known country stays bare and only
   matches another bare number. The number is not validated (its country's check digits): a number
@@ -64,6 +68,18 @@ def email_sql(col: str) -> str:
     return f"NULLIF(lower({strip_sql(col)}), '')"
 
 
+EMAIL_SEPARATORS = "[;,]"
+"""What separates the addresses of a record's e-mail field holding several (``ap@acme.test; buyer@acme.test``):
+Business Central's Customer ``E-Mail`` field is checked as a ``;``-separated list (its Mail Management's
+``CheckValidEmailAddresses``), other masters take ``,`` too. Neither is ever part of an address."""
+
+
+def email_list_sql(col: str) -> str:
+    """SQL: the addresses in an e-mail field (a list, each as written: normalise each with :func:`email_sql`); a
+    field with one address is a list of one."""
+    return f"string_split_regex({col}, '{EMAIL_SEPARATORS}')"
+
+
 def account_ref_sql(col: str) -> str:
     return f"NULLIF(upper({strip_sql(col)}), '')"
 
@@ -99,7 +115,36 @@ def vat_sql(col: str, country: str) -> str:
     prefix = (f"(CASE upper({country}) WHEN 'GR' THEN 'EL' WHEN 'CH' THEN 'CHE' WHEN 'XI' THEN 'GB' "
               f"ELSE upper({country}) END)")
     own = f"(CASE WHEN {country} IS NULL OR regexp_matches({bare}, '{_PREFIX_RE}') THEN '' ELSE {prefix} END)"
-    return f"(CASE WHEN regexp_matches({col}, '[1-9]') THEN {own} || {cleaned} END)"
+    return f"(CASE WHEN regexp_matches({col}, '[1-9]') THEN {same_registration_sql(f'{own} || {cleaned}')} END)"
+
+
+SAME_REGISTRATION = (
+    ("^GB([0-9]{9})[0-9]{3}$", "GB\\1"),
+    ("^GB0{9}$", ""),
+    ("^BE([0-9]{9})$", "BE0\\1"),
+    ("^IE([0-9])[A-Z]([0-9]{5})([A-W])$", "IE0\\2\\1\\3"),
+)
+"""Forms of one registration that differ as written, rewritten to one (``regexp_replace`` pattern, replacement),
+as python-stdnum reads them (``stdnum.gb.vat``, ``stdnum.be.vat``, ``stdnum.ie.vat``):
+
+* GB: a 12-digit number is the 9-digit registration with a 3-digit branch (a branch trader's or division's number):
+  ``GB123456789000`` is ``GB123456789``; one whose first 9 digits are zeros (``GB000000000001``) has no
+  registration, and is no key (as ``GB000000000`` is not);
+* BE: the old 9-digit enterprise number is the 10-digit one with its leading 0 (``BE123456789`` is
+  ``BE0123456789``); 10-digit numbers starting 1 are new registrations, never shortened;
+* IE: an old-style number (a digit, a letter, five digits, the check letter: ``IE8Z49289F``) is the new-style
+  ``IE0492898F`` (``0``, the five digits, the first digit, the same check letter: ``stdnum.ie.vat.convert``).
+  Old numbers written with ``+`` or ``*`` as their second character lose it with the other punctuation and
+  are left as they are.
+
+Only the exact shapes are rewritten, so two different registrations never become one."""
+
+
+def same_registration_sql(vat: str) -> str:
+    """``vat`` (canonical ``CC+number``) with the forms in :data:`SAME_REGISTRATION` rewritten to one."""
+    for pattern, replacement in SAME_REGISTRATION:
+        vat = f"regexp_replace({vat}, '{pattern}', '{replacement}')"
+    return f"NULLIF({vat}, '')"
 
 
 def vat_country_sql(vat: str) -> str:

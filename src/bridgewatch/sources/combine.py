@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from bridgewatch.ingest.accounting import FileAccount
 from bridgewatch.ingest.canonical import arrow_of, local_connection
-from bridgewatch.ingest.pyvalues import positions, text_scalar
+from bridgewatch.ingest.pyvalues import positions, table_of, text_scalar
 from bridgewatch.model.tables import TABLES_BY_NAME, Table
 from bridgewatch.sources.base import ReadResult
 
@@ -66,7 +66,7 @@ def _adopt_ids(tables: dict[str, pa.Table]) -> None:
     if customers is None or not customers.num_rows:
         return
     ids, emails = customers.column("customer_id"), pc.utf8_lower(pc.utf8_trim_whitespace(customers.column("email")))
-    keyed = pc.fill_null(pc.equal(ids, emails), False)
+    keyed = pc.equal(ids, emails)  # null where either is: ``any`` skips it (no Python constant: see pyvalues)
     if not pc.any(keyed).as_py() or not pc.any(pc.and_(pc.invert(keyed), pc.is_valid(emails))).as_py():
         return  # the usual case: no customer keyed by email, or none with an id to take
     con = local_connection()
@@ -100,6 +100,12 @@ def _adopt_ids(tables: dict[str, pa.Table]) -> None:
         con.close()
 
 
+def _files(files: frozenset[str]) -> pa.Table:
+    """``files`` as a one-column table ``file`` (built without pyarrow's Python-value conversion, which imports
+    pandas where it is installed: :mod:`bridgewatch.ingest.pyvalues`)."""
+    return table_of({"file": sorted(files)}, {"file": pa.string()})
+
+
 def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: frozenset[str] = frozenset()) -> None:
     """Orders linked to their customer by email across sources, where a route keys one side by email only.
 
@@ -118,8 +124,9 @@ def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: 
     if orders is None or customers is None or not orders.num_rows or not customers.num_rows:
         return
     ids, emails, named = customers.column("customer_id"), customers.column("email"), orders.column("customer_id")
+    listed = _files(files)
     unlinked = bool(files) and pc.any(pc.and_(pc.is_null(named), pc.is_in(
-        orders.column("source_file"), value_set=pa.array(sorted(files), pa.string())))).as_py()
+        orders.column("source_file"), value_set=listed.column("file")))).as_py()
     stranger = pc.any(pc.equal(ids, pc.utf8_lower(pc.utf8_trim_whitespace(emails)))).as_py() and pc.any(
         pc.and_(pc.is_valid(named), pc.invert(pc.is_in(named, value_set=pc.unique(ids))))).as_py()
     if not unlinked and not stranger:
@@ -128,8 +135,8 @@ def _link_by_email(tables: dict[str, pa.Table], files: frozenset[str], shipped: 
     try:
         con.register("o", orders.append_column("__i", positions(orders.num_rows)))
         con.register("c", customers)
-        con.register("f", pa.table({"file": pa.array(sorted(files), pa.string())}))
-        con.register("s", pa.table({"file": pa.array(sorted(shipped), pa.string())}))
+        con.register("f", listed)
+        con.register("s", _files(shipped))
         linked = arrow_of(con, """
             WITH e AS (SELECT platform, lower(trim(email)) AS e, min(customer_id) AS cid,
                               arg_min(country, customer_id) AS country,
@@ -161,8 +168,8 @@ def _rekey_events(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], l
     companies = tables.get("companies")
     con.register("l", linked)
     con.register("ev", events.append_column("__i", positions(events.num_rows)))
-    con.register("co", companies if companies is not None else pa.table({"platform": pa.array([], pa.string()),
-                                                                          "company_id": pa.array([], pa.string())}))
+    con.register("co", companies if companies is not None else table_of(
+        {"platform": [], "company_id": []}, {"platform": pa.string(), "company_id": pa.string()}))
     moved = arrow_of(con, """
         WITH moved AS (
             SELECT o.platform, o.customer_id AS old, min(l.customer_id) AS new

@@ -174,7 +174,7 @@ def failure_after(failed: FailedRun | None, stored: StoredCardRun | None) -> Fai
 def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
     """The overview tiles of one workspace: latest run, change vs prior run and 7 days, sparkline."""
     out = []
-    failed = store.latest_failure(ws.id)
+    failed = store.latest_failure(ws.id, live_only=True)  # a failed backfill leaves the live state as it was
     for card_id in ws.cards:
         recent = store.recent(ws.id, card_id, limit=SPARK_RUNS)
         spark = charts.sparkline([r.count for r in reversed(recent)])
@@ -186,7 +186,7 @@ def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
 
 def states(store: Store, ws: ServedWorkspace) -> list[Tile]:
     """Each card's latest stored run and alert state (the alerts page): one short read per card, no trend."""
-    failed = store.latest_failure(ws.id)
+    failed = store.latest_failure(ws.id, live_only=True)  # a failed backfill leaves the live state as it was
     out = []
     for card_id in ws.cards:
         latest = store.latest(ws.id, card_id)

@@ -76,3 +76,14 @@ def test_stale_and_no_data_runs_are_gaps_and_a_backfill_is_marked(tmp_path: Path
         "no data; lowest 0, highest 0", "not counted: no data"]
     [row] = table(_get(ws, tmp_path, "/"), OVERVIEW)[1:]
     assert row[4:6] == ["not compared: no data in the window"] * 2
+
+
+def test_a_tile_with_a_prior_run_but_none_a_week_back_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    scenario(3).write(root)  # as of 14 April
+    _run(root, 0)
+    scenario(4, as_of="2026-04-15T18:00:00Z", orders=("2026-04-15T10:00:00Z",)).write(root)
+    _run(root, 0)
+    [ws] = served_workspaces([root], environ={})
+    [row] = table(_get(ws, tmp_path, "/"), OVERVIEW)[1:]
+    assert row[4:6] == ["+1 (1 new, 0 cleared)", "no run 7 days earlier"]  # was: "no earlier run", beside a prior run

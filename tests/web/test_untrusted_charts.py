@@ -67,6 +67,8 @@ def test_stale_and_no_data_runs_are_gaps_and_a_backfill_is_marked(tmp_path: Path
     assert (f"Customers absent per stored run, oldest first {backfill}: 5 (backfill) {live}: 3 {stale}: not counted: "
             f"stale data {no_data}: not counted: no data") in text(history)  # was: ... {stale}: 3 {no_data}: 0
     assert history.count('<rect class="gap"') == 2 and history.count('<rect class="marked"') == 1
+    assert [(r[0], r[2], r[4]) for r in table(history, "Stored runs, last stored first")[1:]] == [
+        (no_data, "0", "No data"), (stale, "3", "Stale"), (backfill, "5", "Fresh (backfill)"), (live, "3", "Fresh")]
     causes = {r[0]: r[1:] for r in table(history, CAUSES)[1:]}
     assert causes["Never synced (no create attempt)"] == [
         "Never synced (no create attempt): 4 runs, oldest first: 5 (backfill), 3, not counted: stale data, not "

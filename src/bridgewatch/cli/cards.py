@@ -116,7 +116,8 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
     """Show the evidence for one customer: keys tried, ERP records hit, orders, sync events, cause.
 
     Read from the stored run (the latest, or --run) without recomputing; --recompute recomputes. Without
-    --run, a newer run that failed is named in a warning and the exit code is 6 (unless --allow-stale).
+    --run, a newer live run that failed (not a backfill) is named in a warning and the exit code is 6 (unless
+    --allow-stale).
     """
     check_format(fmt, ("table", "json"))
     if (as_of is not None) and not recompute:

@@ -27,8 +27,8 @@ from bridgewatch.cli.app import (
 from bridgewatch.report.safe import json_text
 
 RunOpt = Annotated[str | None, typer.Option("--run", help="A stored run id (default: the latest).")]
-AllowFailedOpt = Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when a newer run of the workspace "
-                                                                   "failed (the warning is still printed).")]
+AllowFailedOpt = Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when a newer live run of the "
+                                                                   "workspace failed (the warning is still printed).")]
 
 
 def newer_failure(store: Any, workspace_id: str, shown: list[Any]) -> bool:
@@ -78,7 +78,8 @@ def show(workspace: WorkspaceOpt, run_id: RunOpt = None, card: CardOpt = None, f
          history_url: HistoryUrlOpt = None, allow_stale: AllowFailedOpt = False) -> None:
     """Reprint a stored run (the latest by default) exactly as it was, without recomputing anything.
 
-    Without --run, a newer run that failed is named in a warning and the exit code is 6 (unless --allow-stale).
+    Without --run, a newer live run that failed (not a backfill) is named in a warning and the exit code is 6
+    (unless --allow-stale).
     """
     check_format(fmt)
 

@@ -107,13 +107,14 @@ def test_every_dashboard_page_shows_the_live_run(stored: Stored, tmp_path: Path)
         alerts_page = table(client.get("/w/sage-test/alerts").text, "Alert state per card, from the latest stored run")
     live = "14 Apr 2026, 18:00:00 UTC"
     assert [(r[2], r[6], r[-1]) for r in overview[1:]] == [
-        ("3", "Customers absent per run: 2 runs, oldest first: 5, 3; lowest 3, highest 5", live)]
+        ("3", "Customers absent per run: 2 runs, oldest first: 5 (backfill), 3; lowest 3, highest 5", live)]
     assert (f"Stored run {live} · 3 absent · {stored.live} 10 Apr 2026, 18:00:00 UTC · 5 absent · {stored.backfill} "
             f"Show run") in card_page
     assert "3 customers with active orders absent from the master 3 active orders behind them" in card_page
     assert [r[:3] for r in table(history_page, "Customers per cause over the runs shown")[1:]][-1] == [
-        "Never synced (no create attempt)", "Never synced (no create attempt): 2 runs, oldest first: 5, 3; lowest 3, "
-                                            "highest 5", "3"]
-    assert f"Customers absent per stored run, oldest first {stored.backfill}: 5 {stored.live}: 3" in text(history_page)
+        "Never synced (no create attempt)", "Never synced (no create attempt): 2 runs, oldest first: 5 (backfill), 3; "
+                                            "lowest 3, highest 5", "3"]
+    assert (f"Customers absent per stored run, oldest first {stored.backfill}: 5 (backfill) {stored.live}: 3"
+            in text(history_page))
     assert [r[1:3] + r[-1:] for r in alerts_page[1:]] == [["Firing ALERT: above the alert line", "3", live]]
 

@@ -31,7 +31,7 @@ def test_the_overview_has_every_card_with_its_count_alert_change_and_value(owner
     by_ws = {r[0]: r for r in rows[1:]}
     sage, d365 = by_ws["UK B2B merchant on Sage Intacct"], by_ws["US wholesale distributor on D365 F&O"]
     assert sage[1:6] == ["Ecom Customers Absent from Sage Customer Master", "14", "Firing line 10",
-                         "+0 (0 new, 0 cleared)", "no earlier run"]
+                         "+0 (0 new, 0 cleared)", "no run 7 days earlier"]  # the prior run is an earlier run
     assert sage[7:] == ["£24,680.57", "Fresh", "14 Apr 2026, 18:00:00 UTC"]
     assert d365[2] == "17" and d365[7] == "$61,200.00" and d365[9] == "Apr 13, 2026, 12:00:00 AM UTC"
 

@@ -4,7 +4,6 @@ workspace; and the alerting step `run` takes after storing a run."""
 from __future__ import annotations
 
 import getpass
-import json
 import os
 import sys
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ from rich.table import Table
 
 from bridgewatch.cli.app import FormatOpt, HistoryUrlOpt, WorkspaceOpt, app, check_format, err, guard, out
 from bridgewatch.errors import BridgewatchError
-from bridgewatch.report.safe import cell, plain
+from bridgewatch.report.safe import cell, json_text, plain
 
 alerts_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                          help="Alert states, silences, the notification log; send pending alerts or a test message.")
@@ -63,7 +62,7 @@ def list_alerts(workspace: WorkspaceOpt, fmt: FormatOpt = "table", history_url: 
         with store:
             found = alert_list(store, config, now=_now())
         if fmt == "json":
-            sys.stdout.write(json.dumps(found.to_dict(), indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(found.to_dict()) + "\n")
             return
         _table("Alerts", ("dedup_key", "state", "since", "count", "threshold", "reason"), found.states)
         _table("Last notification per alert and receiver",
@@ -193,7 +192,7 @@ def log(workspace: WorkspaceOpt, limit: Annotated[int, typer.Option("--limit", m
         with store:
             found = alert_log(store, config, limit=limit)
         if fmt == "json":
-            sys.stdout.write(json.dumps(found, indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_text(found) + "\n")
             return
         rows = [n | {"attempt_log": "; ".join(f"{a['attempt']}: {a['outcome']}"
                                               + (f" {a['status_code']}" if a["status_code"] else "")

@@ -116,7 +116,8 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
     """Show the evidence for one customer: keys tried, ERP records hit, orders, sync events, cause.
 
     Read from the stored run (the latest, or --run) without recomputing; --recompute recomputes. Without
-    --run, a newer run that failed is named in a warning and the exit code is 6 (unless --allow-stale).
+    --run, a newer live run that failed (not a backfill) is named in a warning and the exit code is 6 (unless
+    --allow-stale).
     """
     check_format(fmt, ("table", "json"))
     if (as_of is not None) and not recompute:
@@ -127,6 +128,8 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
         from bridgewatch.report.explain_view import explanations_json, render_explanations
         from bridgewatch.report.words import locale_for
 
+        if not recompute:
+            _check_stored_id(customer_id)
         config = load_config(workspace)
         choice = EngineChoice(engine, memory_limit=memory_limit, threads=threads)
         found, failed = ((_recompute(workspace, customer_id, card, as_of, choice), False) if recompute
@@ -140,6 +143,20 @@ def explain(workspace: WorkspaceOpt, customer_id: Annotated[str, typer.Argument(
 
     if guard(go) and not allow_stale:
         raise typer.Exit(EXIT_STALE)
+
+
+def _check_stored_id(customer_id: str) -> None:
+    """Refuse an id no run store can hold, before any database call (PostgreSQL text cannot hold a NUL: the read
+    failed as a store error, exit 7, as if the store were broken).
+
+    Raises:
+        LookupFailed: the id holds a NUL character.
+    """
+    from bridgewatch.errors import LookupFailed
+
+    if "\x00" in customer_id:
+        raise LookupFailed(f"The customer id {customer_id!r} holds a NUL character (\\x00), which no "
+                           f"stored customer, company or account id can hold; check how the id was typed or pasted.")
 
 
 def _stored(config: Any, customer_id: str, card: str | None, run_id: str | None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any
 
@@ -25,15 +24,17 @@ from bridgewatch.cli.app import (
     out,
     warn,
 )
+from bridgewatch.report.safe import json_text
 
 RunOpt = Annotated[str | None, typer.Option("--run", help="A stored run id (default: the latest).")]
-AllowFailedOpt = Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when a newer run of the workspace "
-                                                                   "failed (the warning is still printed).")]
+AllowFailedOpt = Annotated[bool, typer.Option("--allow-stale", help="Exit 0 even when a newer live run of the "
+                                                                   "workspace failed (the warning is still printed).")]
 
 
 def newer_failure(store: Any, workspace_id: str, shown: list[Any]) -> bool:
-    """Warn when a run newer than the one shown failed (what is shown is then not the workspace's state)."""
-    failed = store.failed_runs(workspace_id, limit=1, after=shown[0]) if shown else []
+    """Warn when a live run newer than the one shown failed (what is shown is then not the workspace's state); a
+    failed backfill (``run --as-of`` a past date) leaves the live state as it was, so it does not count."""
+    failed = store.failed_runs(workspace_id, limit=1, after=shown[0], live_only=True) if shown else []
     if failed:
         f = failed[0]
         warn(f"the latest run of workspace '{workspace_id}' failed: run {f.run_id} ({f.at:%Y-%m-%d %H:%M:%S} "
@@ -59,11 +60,13 @@ def history(workspace: WorkspaceOpt, card: CardOpt = None,
         with open_cli_store(config, history_url) as store:
             listed = store.history(config.id, card=card, limit=limit)
             failed = store.failed_runs(config.id, limit=limit)
+            live = {f.pk for f in store.failed_runs(config.id, limit=limit, live_only=True)}
             both = sorted([*listed, *failed], key=lambda r: -(r.pk if _failed(r) else r.run_pk))[:limit]
+            backfills = {r.pk for r in both if _failed(r) and r.pk not in live}
             if fmt == "json":
-                sys.stdout.write(json.dumps([_entry(r) for r in both], indent=2, ensure_ascii=False) + "\n")
+                sys.stdout.write(json_text([_entry(r, backfills) for r in both]) + "\n")
                 return
-            _print_history(both)
+            _print_history(both, backfills)
             for card_id in sorted({r.card for r in listed}):
                 _print_trend(store, config.id, card_id, limit)
 
@@ -75,7 +78,8 @@ def show(workspace: WorkspaceOpt, run_id: RunOpt = None, card: CardOpt = None, f
          history_url: HistoryUrlOpt = None, allow_stale: AllowFailedOpt = False) -> None:
     """Reprint a stored run (the latest by default) exactly as it was, without recomputing anything.
 
-    Without --run, a newer run that failed is named in a warning and the exit code is 6 (unless --allow-stale).
+    Without --run, a newer live run that failed (not a backfill) is named in a warning and the exit code is 6
+    (unless --allow-stale).
     """
     check_format(fmt)
 
@@ -102,11 +106,12 @@ def _failed(r: Any) -> bool:
     return isinstance(r, FailedRun)
 
 
-def _entry(r: Any) -> dict[str, Any]:
+def _entry(r: Any, backfills: set[int]) -> dict[str, Any]:
     from bridgewatch.report.result import iso
 
     if _failed(r):
-        return {"run_id": r.run_id, "status": "failed", "started_at": iso(r.at), "error": r.first_line}
+        return {"run_id": r.run_id, "status": "failed", "started_at": iso(r.at), "error": r.first_line,
+                "backfill": r.pk in backfills}
     full = {"status": "ok", **r.to_dict()}
     entry = {k: full[k] for k in ("run_id", "status", "card", "as_of", "count", "alert_state", "freshness", "new",
                                   "cleared", "returned")}
@@ -114,7 +119,7 @@ def _entry(r: Any) -> dict[str, Any]:
     return entry if r.moves_episodes else entry | {"new": None, "cleared": None, "returned": None}
 
 
-def _print_history(listed: list[Any]) -> None:
+def _print_history(listed: list[Any], backfills: set[int]) -> None:
     table = Table(title="Stored runs, last stored first", title_justify="left")
     for name in ("Run", "Card", "As of", "Count", "Alert", "Data", "New", "Cleared", "Came back", "Still absent"):
         table.add_column(name, justify="right" if name in ("Count", "New", "Cleared", "Came back",
@@ -124,7 +129,8 @@ def _print_history(listed: list[Any]) -> None:
     failed = [r for r in listed if _failed(r)]
     for r in listed:
         if _failed(r):
-            table.add_row(r.run_id, "-", iso(r.at), "-", "-", "FAILED", *["-"] * 4)
+            table.add_row(r.run_id, "-", iso(r.at), "-", "-", "FAILED (backfill)" if r.pk in backfills else "FAILED",
+                          *["-"] * 4)
             continue
         d = r.to_dict()
         moves = [str(n) for n in (r.new, r.cleared, r.returned, r.still_absent)] if r.moves_episodes else \
@@ -133,7 +139,8 @@ def _print_history(listed: list[Any]) -> None:
         table.add_row(r.run_id, r.card, d["as_of"], str(r.count), r.alert_state, data, *moves)
     out.print(table)
     for f in failed:
-        out.print(Text(f"run {f.run_id} failed: {clean(f.first_line)}"))
+        kind = "backfill run" if f.pk in backfills else "run"
+        out.print(Text(f"{kind} {f.run_id} failed: {clean(f.first_line)}"))
 
 
 def _print_trend(store: Any, workspace_id: str, card: str, limit: int) -> None:

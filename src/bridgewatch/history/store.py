@@ -207,10 +207,11 @@ class Store:
         with guarded(self.url, "read the latest run"), self.engine.connect() as conn:
             return latest_card_run(conn, workspace_id, card, fresh_only=fresh_only)
 
-    def latest_failure(self, workspace_id: str) -> FailedRun | None:
-        """The newest failed run of a workspace (compare it with a card run by ``FailedRun.newer_than``)."""
+    def latest_failure(self, workspace_id: str, *, live_only: bool = False) -> FailedRun | None:
+        """The newest failed run of a workspace (compare it with a card run by ``FailedRun.newer_than``; with
+        ``live_only``, of those that were not a backfill)."""
         with guarded(self.url, "read the failed runs"), self.engine.connect() as conn:
-            return latest_failed(conn, workspace_id)
+            return latest_failed(conn, workspace_id, live_only=live_only)
 
     def run(self, workspace_id: str, run_id: str | None = None, *, card: str | None = None) -> list[StoredCardRun]:
         """The card runs of one stored run (the latest, with ``card`` the latest that has it, when ``run_id`` is
@@ -233,10 +234,13 @@ class Store:
                 _no_cards_because_failed(conn, workspace_id, run_id)
         return _pick(found, workspace_id, run_id, card)
 
-    def failed_runs(self, workspace_id: str, *, limit: int = 20, after: StoredCardRun | None = None) -> list[FailedRun]:
-        """The workspace's failed runs, newest first (only those newer than ``after``'s run when given)."""
+    def failed_runs(self, workspace_id: str, *, limit: int = 20, after: StoredCardRun | None = None,
+                    live_only: bool = False) -> list[FailedRun]:
+        """The workspace's failed runs, newest first (only those newer than ``after``'s run when given; with
+        ``live_only``, only those that were not a backfill)."""
+        live = (runs.c.backfill == false(),) if live_only else ()
         query = select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error).where(
-            runs.c.workspace_id == workspace_id, runs.c.status == "failed")
+            runs.c.workspace_id == workspace_id, runs.c.status == "failed", *live)
         if after is not None:
             query = query.where(runs.c.id > after.run_pk)
         with guarded(self.url, "read the failed runs"), self.engine.connect() as conn:

@@ -23,6 +23,8 @@ from bridgewatch.web.index import FILTERS, SORTS, Drills, Group, WorklistIndex
 from bridgewatch.web.settings import ServedWorkspace
 
 PAGE_SIZES = (25, 50, 100, 200)
+_NOT_COMPARED = {"stale": "the data is stale", "no_data": "no data in the window"}
+"""Why a run that moved no episode was not compared, by its freshness (else: it is a backfill)."""
 SPARK_RUNS = 30
 PICKER_RUNS = 50
 
@@ -42,6 +44,15 @@ class Tile:
     @property
     def summary(self) -> Mapping[str, Any]:
         return self.latest.summary if self.latest else {}
+
+    @property
+    def not_compared(self) -> str | None:
+        """Why the latest run was compared with nothing (a stale or no-data run moves no episode, so it has no
+        change against an earlier run: that is not 'no earlier run'); None when it was compared."""
+        if self.latest is None or self.latest.moves_episodes:
+            return None
+        return _NOT_COMPARED.get(self.latest.freshness, "a backfill" if self.latest.backfill else
+                                 self.latest.freshness.replace("_", " "))
 
     @property
     def state(self) -> str:
@@ -174,10 +185,10 @@ def failure_after(failed: FailedRun | None, stored: StoredCardRun | None) -> Fai
 def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
     """The overview tiles of one workspace: latest run, change vs prior run and 7 days, sparkline."""
     out = []
-    failed = store.latest_failure(ws.id)
+    failed = store.latest_failure(ws.id, live_only=True)  # a failed backfill leaves the live state as it was
     for card_id in ws.cards:
         recent = store.recent(ws.id, card_id, limit=SPARK_RUNS)
-        spark = charts.sparkline([r.count for r in reversed(recent)])
+        spark = _spark([(r, r.count) for r in reversed(recent)])
         latest = recent[0] if recent else None
         moved = tuple(changes(store, latest)) if latest else ()
         out.append(Tile(ws, CARDS[card_id], latest, spark, moved, failure_after(failed, latest)))
@@ -186,7 +197,7 @@ def tiles(store: Store, ws: ServedWorkspace) -> list[Tile]:
 
 def states(store: Store, ws: ServedWorkspace) -> list[Tile]:
     """Each card's latest stored run and alert state (the alerts page): one short read per card, no trend."""
-    failed = store.latest_failure(ws.id)
+    failed = store.latest_failure(ws.id, live_only=True)  # a failed backfill leaves the live state as it was
     out = []
     for card_id in ws.cards:
         latest = store.latest(ws.id, card_id)
@@ -255,13 +266,32 @@ def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: 
     newest = runs[:SPARK_RUNS] if before is None and limit >= SPARK_RUNS else None  # already read: no second read
     found = trend(store, ws.id, card.id, limit=SPARK_RUNS, recent=newest)
     oldest_first = sorted(runs, key=lambda r: (r.as_of, r.id))  # in time: a backfill stored last is not the newest
-    counts = charts.columns([(r.run_id, r.count) for r in oldest_first])
-    per_cause = tuple((c.id, c.label, charts.sparkline([cause_counts(r).get(c.id, 0) for r in oldest_first]))
+    counts = charts.columns([(r.run_id, _counted(r, r.count), _note(r)) for r in oldest_first])
+    per_cause = tuple((c.id, c.label, _spark([(r, cause_counts(r).get(c.id, 0)) for r in oldest_first]))
                       for c in card.causes)
     latest = found.latest if found else None
     ageing = charts.rows(index.ageing(store, latest) if latest else [])
     fixes = charts.rows(list(found.time_to_fix.items()) if found else [])
     return HistoryView(ws, card, tuple(runs), older, found, counts, per_cause, ageing, fixes)
+
+
+def _note(run: StoredCardRun) -> str:
+    """What a chart says beside a run's value: why it was not counted (stale or no data), or that it is a backfill
+    (counted as of its own past time); empty for a live fresh run."""
+    if run.freshness != "fresh":
+        return "not counted: " + ("no data" if run.freshness == "no_data" else "stale data")
+    return "backfill" if run.backfill else ""
+
+
+def _counted(run: StoredCardRun, value: int) -> int | None:
+    """``value`` for a fresh run; None (a gap) for a stale or no-data run, whose counts cannot be believed and
+    whose 0 would read as an all-clear (as ``trends.Trend.by_cause`` says)."""
+    return value if run.freshness == "fresh" else None
+
+
+def _spark(points: list[tuple[StoredCardRun, int]]) -> charts.Spark:
+    """A sparkline of (run, value) oldest first: gaps for the runs not counted, backfills marked."""
+    return charts.sparkline([_counted(r, v) for r, v in points], notes=[_note(r) for r, _ in points])
 
 
 def _group(groups: tuple[Group, ...], key: str) -> Group:

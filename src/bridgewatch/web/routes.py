@@ -129,8 +129,8 @@ def _picked_run(request: Request, ws: ServedWorkspace, card_id: str, run_id: str
 
 
 def _failed(request: Request, ws: ServedWorkspace, stored: StoredCardRun | None) -> FailedRun | None:
-    """The workspace's latest run when it failed after ``stored``'s run (one read per request)."""
-    return pages.failure_after(site_of(request).store(ws).latest_failure(ws.id), stored)
+    """The workspace's latest live run (not a backfill) when it failed after ``stored``'s run (one read per request)."""
+    return pages.failure_after(site_of(request).store(ws).latest_failure(ws.id, live_only=True), stored)
 
 
 @router.get("/healthz", include_in_schema=False)

@@ -22,7 +22,7 @@ from bridgewatch.web import access
 from bridgewatch.web.access import Visitor
 from bridgewatch.web.routes import render, site_of, visitor_of, workspace
 from bridgewatch.web.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, new_nonce
-from bridgewatch.web.users import Users
+from bridgewatch.web.users import Users, shown_name
 
 router = APIRouter()
 Field = Annotated[str, Form(max_length=1000)]
@@ -125,8 +125,8 @@ def users_page(request: Request, ws_id: str, done: str | None = None) -> Respons
     visitor, ws_id = owner(request, ws_id)
     ws = workspace(request, visitor, ws_id)
     people = site_of(request).users.list(ws_id)
-    return render(request, "users.html", visitor, ws, people=people, roles=ROLES, message=DONE.get(done or ""),
-                  error=None)
+    return render(request, "users.html", visitor, ws, people=people, roles=ROLES, shown_name=shown_name,
+                  message=DONE.get(done or ""), error=None)
 
 
 @router.post("/w/{ws_id}/users/grant")
@@ -138,16 +138,25 @@ def grant(request: Request, ws_id: str, name: Field, role: Field,
 
 
 @router.post("/w/{ws_id}/users/revoke")
-def revoke(request: Request, ws_id: str, name: Field, role: Field,
+def revoke(request: Request, ws_id: str, role: Field, user_id: Annotated[int | None, Form(ge=1)] = None,
+           name: Annotated[str | None, Form(max_length=1000)] = None,
            csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "") -> Response:
+    """The page's forms post the user's id (a name stored before names were checked may look like another's once
+    the page drops its invisible characters); a script may post the exact ``name`` instead."""
     check_csrf(request, csrf_token)
     visitor, ws_id = owner(request, ws_id)
+    if (user_id is None) == (name is None):
+        return _users_error(request, visitor, ws_id, "Say whose role to revoke: the user's id (user_id) or their "
+                                                     "exact name (name), one of them.")
     users = site_of(request).users
-    owners = [u for u in users.list(ws_id) if "owner" in u.roles_in(ws_id)]
-    if role == "owner" and [u.name for u in owners] == [name.strip().lower()]:
+    target = users.by_id(user_id) if user_id is not None else users.find(name or "")
+    owners = [u.id for u in users.list(ws_id) if "owner" in u.roles_in(ws_id)]
+    if role == "owner" and target is not None and owners == [target.id]:
         return _users_error(request, visitor, ws_id, "A workspace keeps at least one owner: grant owner to someone "
                                                      "else first.")
-    return _change(request, visitor, ws_id, lambda u: u.revoke(name, ws_id, role), "revoked")
+    if user_id is not None:
+        return _change(request, visitor, ws_id, lambda u: u.revoke_id(user_id, ws_id, role), "revoked")
+    return _change(request, visitor, ws_id, lambda u: u.revoke(name or "", ws_id, role), "revoked")
 
 
 def _change(request: Request, visitor: Visitor, ws_id: str, change: Callable[[Users], object],
@@ -162,5 +171,5 @@ def _change(request: Request, visitor: Visitor, ws_id: str, change: Callable[[Us
 def _users_error(request: Request, visitor: Visitor, ws_id: str, error: str) -> Response:
     ws = workspace(request, visitor, ws_id)
     people = site_of(request).users.list(ws_id)
-    return render(request, "users.html", visitor, ws, status=400, people=people, roles=ROLES, message=None,
-                  error=error)
+    return render(request, "users.html", visitor, ws, status=400, people=people, roles=ROLES, shown_name=shown_name,
+                  message=None, error=error)

@@ -36,6 +36,8 @@ _NAME = re.compile(r"^[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202
 """No spaces, no control characters, no invisible or direction characters (soft hyphen, zero-width, bidi marks,
 embeddings, overrides, isolates): pages print names without the latter, so two names differing only by one would
 look (and post from the revoke form) the same."""
+_UNSEEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")
+"""What :data:`_NAME` refuses in a name, one character at a time (for :func:`shown_name`)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,13 @@ def normalise_name(name: str) -> str:
         raise WebError(f"'{name.strip()[:40]}' is not a usable user name: use an email address or a name without "
                        f"spaces, control, invisible or direction characters (at most 320 characters).")
     return clean
+
+
+def shown_name(name: str) -> str:
+    """A stored user name as a page shows it: a name stored before names were checked may hold spaces, control,
+    invisible or direction characters, which pages would drop (two users would then look the same); each is written
+    as ``<U+XXXX>`` instead."""
+    return _UNSEEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", name)
 
 
 def check_role(role: str) -> str:
@@ -171,7 +180,21 @@ class Users:
 
     def revoke(self, name: str, workspace_id: str, role: str | None = None) -> int:
         """Take back ``role`` (every role when None) in ``workspace_id``; returns how many grants went."""
-        user = self.get(name)
+        return self._revoke(self.get(name), workspace_id, role)
+
+    def revoke_id(self, user_id: int, workspace_id: str, role: str | None = None) -> int:
+        """:meth:`revoke` of the user with id ``user_id`` (what the users page posts: a name stored before names
+        were checked may differ from another only by a character the page cannot show).
+
+        Raises:
+            LookupFailed: no user with that id (removed meanwhile).
+        """
+        user = self.by_id(user_id)
+        if user is None:
+            raise LookupFailed(f"No user with id {user_id} (removed meanwhile?); reload the users page.")
+        return self._revoke(user, workspace_id, role)
+
+    def _revoke(self, user: User, workspace_id: str, role: str | None) -> int:
         where = [grants.c.user_id == user.id, grants.c.workspace_id == workspace_id]
         if role is not None:
             where.append(grants.c.role == check_role(role))

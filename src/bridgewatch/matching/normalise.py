@@ -105,9 +105,12 @@ def vat_sql(col: str, country: str) -> str:
     placeholders, which would match each other) and gives NULL; a number without a prefix takes its party's
     country's (``EL`` for Greece, ``CHE`` for Switzerland); ``GR`` is rewritten ``EL`` and Northern Ireland's
     ``XI`` ``GB`` (HMRC's one registration: the prefix only says the trader deals in goods under the NI protocol,
-    so ``XI123456789`` and ``GB123456789`` are one legal entity). Each step is written once
-    (labels, suffixes and prefixes have no digits, so the digit test reads the value as given), so a key costs a
-    few regular expressions on every engine.
+    so ``XI123456789`` and ``GB123456789`` are one legal entity); then the forms of one registration
+    (:data:`SAME_REGISTRATION`). Each step is written once, and the placeholder test is the last replacement (a key
+    with no digit other than 0 becomes empty, then NULL) rather than a ``CASE`` around the whole: labels, suffixes
+    and prefixes have no digits and the rewrites keep a number's digits, so the key holds such a digit exactly
+    when the value as given does, and DuckDB evaluates a ``CASE`` branch of this size at twice the cost (a VAT key
+    in 1.5 s of CPU per 2M values instead of 3.0 s; 0.4 s before labels, suffixes and registrations were read).
     """
     bare = f"regexp_replace(regexp_replace(upper({col}), '[^A-Z0-9]', '', 'g'), '{_LABEL_RE}', '')"
     unsuffixed = f"regexp_replace({bare}, '{_SUFFIX_RE}', '')"
@@ -115,7 +118,7 @@ def vat_sql(col: str, country: str) -> str:
     prefix = (f"(CASE upper({country}) WHEN 'GR' THEN 'EL' WHEN 'CH' THEN 'CHE' WHEN 'XI' THEN 'GB' "
               f"ELSE upper({country}) END)")
     own = f"(CASE WHEN {country} IS NULL OR regexp_matches({bare}, '{_PREFIX_RE}') THEN '' ELSE {prefix} END)"
-    return f"(CASE WHEN regexp_matches({col}, '[1-9]') THEN {same_registration_sql(f'{own} || {cleaned}')} END)"
+    return f"NULLIF(regexp_replace({same_registration_sql(f'{own} || {cleaned}')}, '^[^1-9]*$', ''), '')"
 
 
 SAME_REGISTRATION = (
@@ -141,10 +144,11 @@ Only the exact shapes are rewritten, so two different registrations never become
 
 
 def same_registration_sql(vat: str) -> str:
-    """``vat`` (canonical ``CC+number``) with the forms in :data:`SAME_REGISTRATION` rewritten to one."""
+    """``vat`` (canonical ``CC+number``) with the forms in :data:`SAME_REGISTRATION` rewritten to one (the empty
+    string where that leaves nothing: :func:`vat_sql` makes it NULL)."""
     for pattern, replacement in SAME_REGISTRATION:
         vat = f"regexp_replace({vat}, '{pattern}', '{replacement}')"
-    return f"NULLIF({vat}, '')"
+    return vat
 
 
 def vat_country_sql(vat: str) -> str:

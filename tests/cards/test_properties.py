@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgewatch.matching.normalise import email_sql, vat_sql
+from bridgewatch.matching.normalise import email_list_sql, email_sql, vat_sql
 
 _CON = duckdb.connect()
 
@@ -38,3 +40,16 @@ def test_email_normalisation_is_idempotent_and_case_blind(local: str, pad: str) 
     once = _normal(email_sql("v"), raw)
     assert once == f"{local.lower()}@example.com"
     assert _normal(email_sql("v"), once) == once
+
+
+@given(parts=st.lists(st.text(alphabet="aB@x.é \t\u00a0\u200b\ufeff\u2003", max_size=8), max_size=5),
+       seps=st.lists(st.sampled_from([";", ",", " ; ", ",\u00a0", "\t;"]), min_size=5, max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_an_email_list_gives_each_address_as_normalising_it_alone_does(parts: list[str], seps: list[str]) -> None:
+    """The field is normalised whole and then split (one regular expression per field): each address must come out
+    exactly as normalising it alone would, empty items dropped."""
+    field = "".join(p + s for p, s in zip(parts, seps, strict=False))[:-1] if parts else ""
+    got = _CON.execute(f"SELECT list_filter({email_list_sql('v')}, lambda x: x <> '') FROM (SELECT ?::VARCHAR AS v)",
+                       [field]).fetchone()[0]  # type: ignore[index]
+    alone = [_normal(email_sql("v"), p) for p in re.split("[;,]", field)]
+    assert (got or []) == [a for a in alone if a is not None]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from bridgewatch.cards.account_key import ACTIVE_ACCTS, MEMBERS_SQL, REMAP, with_acct
 from bridgewatch.engine.base import Step
-from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql, email_list_sql, email_sql
+from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql, email_list_sql
 from bridgewatch.sql import literal
 
 EMAIL = "'email'"
@@ -242,8 +242,8 @@ def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, st
 
     ``relation`` (aliased ``c``) holds the records; ``cols`` are kept; ``keys`` maps each key
     type to its normalised value (SQL over ``c``), except ``email``: the record's e-mail column
-    ``c.email``, which may hold several addresses (:func:`~bridgewatch.matching.normalise.email_list_sql`),
-    each a key of the record, normalised after it is split off. The long form has one row per
+    ``c.email``, which may hold several addresses (:func:`~bridgewatch.matching.normalise.email_list_sql`:
+    the field normalised whole, then split), each a key of the record. The long form has one row per
     (record, key type, value); values that normalise to nothing are left out. It reads the CTE
     once (a cross join with the key types), so nothing is materialised.
     """
@@ -254,10 +254,8 @@ def _records(name: str, relation: str, cols: tuple[str, ...], keys: dict[str, st
     types = tuple(keys)
     scalar = tuple(k for k in types if k != "email")
     listed = f"CASE WHEN t.key_type = 'email' THEN k_email ELSE [{_pick(scalar, 'k_')}] END"
-    one = f"CASE WHEN key_type = 'email' THEN {email_sql('v')} ELSE v END"
-    long = (f"SELECT * FROM (SELECT {kept}, key_type, {one} AS key_value FROM "
-            f"(SELECT {kept}, t.key_type, unnest({listed}) AS v FROM {name} CROSS JOIN {_key_types(types)}) AS u) "
-            "AS k WHERE key_value IS NOT NULL")
+    long = (f"SELECT * FROM (SELECT {kept}, t.key_type, unnest({listed}) AS key_value "
+            f"FROM {name} CROSS JOIN {_key_types(types)}) AS k WHERE key_value IS NOT NULL AND key_value <> ''")
     return cte, long
 
 

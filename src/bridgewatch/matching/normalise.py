@@ -75,9 +75,12 @@ Business Central's Customer ``E-Mail`` field is checked as a ``;``-separated lis
 
 
 def email_list_sql(col: str) -> str:
-    """SQL: the addresses in an e-mail field (a list, each as written: normalise each with :func:`email_sql`); a
-    field with one address is a list of one."""
-    return f"string_split_regex({col}, '{EMAIL_SEPARATORS}')"
+    """SQL: the addresses in an e-mail field, each normalised as :func:`email_sql` normalises one (a list; a field
+    with one address is a list of one; an empty item, as between ``;;``, is ``''``: callers drop it). The field is
+    normalised whole, then split on a separator and the white space around it, which gives each address exactly
+    what normalising it alone gives, with one regular expression per field instead of one per address."""
+    space = f"[\\s\\p{{Z}}{INVISIBLE}]*"
+    return f"string_split_regex({email_sql(col)}, '{space}{EMAIL_SEPARATORS}{space}')"
 
 
 def account_ref_sql(col: str) -> str:

@@ -106,12 +106,14 @@ class Store:
 
         A workspace the run could not compute (``run.errors``, ``compute(..., on_error="collect")``) is stored
         as a failed run, as ``bridgewatch run`` and ``batch`` store theirs: the store then says the monitor is
-        blind for it from this run on, instead of still showing its last good run as the present."""
+        blind for it from this run on, instead of still showing its last good run as the present; as of the time the
+        run resolved for it (``Run.as_of``), so a failed workspace of a backfill is a failed backfill."""
         stored = []
         name = engine_name or run.engine.dialect.name
         for ws in run.workspaces:
             if ws.id in run.errors:
-                self.record_failure(ws.config, str(run.errors[ws.id]), started_at=run.started_at, engine_name=name)
+                self.record_failure(ws.config, str(run.errors[ws.id]), started_at=run.started_at, engine_name=name,
+                                    as_of=run.as_of.get(ws.id))
                 continue
             results = run.for_workspace(ws.id)
             if results:

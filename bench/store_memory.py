@@ -14,7 +14,8 @@ Measured (2 shared cores, SQLite store), Python's peak per save, first / unchang
 * with 20,000-row streams (before): 2,280 rows 34.2 / 9.7 MB; 23,402 rows 144.2 / 70.4 MB; 117,581 rows 165.7 /
   82.9 MB: bounded, but by the stream batches (several streams of 20,000 worklist and evidence dicts side by side),
   which a 1.5k- or 15k-row worklist had not yet filled;
-* with 2,000-row streams (now): 2,280 rows 25.0 / 7.2 MB; 23,402 rows 32.2 / 10.4 MB; same save times.
+* with 2,000-row streams (now): 2,280 rows 25.0 / 7.2 MB; 23,402 rows 32.2 / 10.4 MB; 117,581 rows 44.7 / 10.5 MB
+  (the first save still gains about 130 bytes per new row, not yet traced); save times the same or shorter.
 
 The Arrow pool's peak (open versions and current hashes) was 2.7 MB at 23k rows and 12.3 MB at 118k.
 

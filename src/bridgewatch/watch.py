@@ -12,6 +12,9 @@
 * **One workspace cannot stop the rest.** Whatever one workspace's cycle raises (bad input, an OS error
   such as permission denied, even a bridgewatch bug) is recorded as a failed run when the store can
   take it, shown as ``FAILED (…)`` in the cycle line, and the other workspaces and the next cycle run.
+  A ``workspace.toml`` that this watch read before and can no longer read (removed, unreadable, invalid)
+  is a failed run too, in the store and for the receivers of its last good read; one never read has no
+  workspace id or store to record it in, so only the cycle line says it.
 * **Pull.** Before each workspace's run, :func:`connector_pull` fetches its ``[sources.<name>.api]``
   sources (``bridgewatch pull``); a workspace without API sources is read as it is. A source that could
   not be refreshed (or a pull that could not start) makes the result stale, with the reason, so its
@@ -80,6 +83,9 @@ class Watcher:
     say: Callable[[str], None] = log.info
     missed: int = 0
     """Cycles skipped while the last one overran (reported on the next cycle's line, then reset)."""
+    known: dict[Path, Any] = field(default_factory=dict)
+    """The last ``workspace.toml`` read per folder (a ``WorkspaceConfig``): when it can no longer be read, its
+    workspace id, store and receivers are those of the last good read."""
 
     def run(self, *, cycles: int | None = None, on_cycle: Callable[[int, list[WorkspaceCycle]], None] | None = None
             ) -> int:
@@ -132,10 +138,31 @@ class Watcher:
         from bridgewatch.config import load_config
         from bridgewatch.history import Store, store_url
 
-        config = load_config(folder)
+        try:
+            config = load_config(folder)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless the folder was read before
+            if folder not in self.known:
+                raise  # never read: no workspace id nor store to record the failure in (the cycle line says it)
+            self._unreadable(folder, self.known[folder], exc, result)
+            return
+        self.known[folder] = config
         result.workspace = config.id
         with Store(store_url(config, override=self.history_url, environ=self.environ)) as store:
             self._compute(folder, config, store, result)
+            if self.alerts:
+                self._alert(store, config, result)
+
+    def _unreadable(self, folder: Path, config: Any, exc: Exception, result: WorkspaceCycle) -> None:
+        """A ``workspace.toml`` that was read before and no longer can be (gone, unreadable, invalid): the monitor is
+        blind for that workspace, so a failed run is recorded in its store (as the last good read names it) and its
+        receivers, as configured then, are told."""
+        from bridgewatch.history import Store, store_url
+
+        started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        error = _failure(exc, f"reading workspace '{config.id}' ({folder / 'workspace.toml'})")
+        result.workspace, result.error = config.id, _first_line(error)
+        with Store(store_url(config, override=self.history_url, environ=self.environ)) as store:
+            store.record_failure(config, str(error), started_at=started, engine_name=self._engine_name)
             if self.alerts:
                 self._alert(store, config, result)
 

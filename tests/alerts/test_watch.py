@@ -221,3 +221,44 @@ def test_a_signal_arriving_while_the_main_thread_holds_the_events_lock_still_sto
     done = subprocess.run([sys.executable, "-c", SIGNAL_WHILE_THE_EVENT_IS_LOCKED], capture_output=True, text=True,
                           timeout=60)
     assert (done.returncode, done.stdout.strip()) == (0, "set")
+
+
+def test_a_workspace_toml_that_breaks_or_sources_that_vanish_are_failed_runs_and_the_rest_still_runs(
+        tmp_path: Path, hook: WebhookServer) -> None:
+    """Before: a ``workspace.toml`` that became invalid was only a FAILED in the cycle line, no failed run: the store
+    and the alerts went on showing the last good run, and no receiver heard that the monitor was blind for it."""
+    import shutil
+
+    from bridgewatch.batch import find_workspaces
+    from bridgewatch.config import load_config
+    from bridgewatch.history import Store, store_url
+
+    from .helpers import scenario
+
+    alerts = {"receivers": [{"name": "hook", "kind": "webhook", "settings": {"url": hook.url}}]}
+    for name in ("a-toml", "b-sources", "c-good"):
+        scenario(3, alerts=alerts).write(tmp_path / "group" / name)
+    group = tmp_path / "group"
+    configs = {name: load_config(group / name) for name in ("a-toml", "b-sources", "c-good")}
+
+    def between(n: int, _results: list[WorkspaceCycle]) -> None:
+        if n == 1:
+            (group / "a-toml" / "workspace.toml").write_text("[workspace\n", encoding="utf-8")
+            shutil.rmtree(group / "b-sources" / "data")
+
+    lines: list[str] = []
+    done = Watcher(find_workspaces(group), timedelta(seconds=0.05), {}, say=lines.append).run(cycles=2,
+                                                                                             on_cycle=between)
+    assert done == 2
+    parts = lines[1].split(" | ")
+    assert parts[1] == (f"sage-test: FAILED ({group / 'a-toml' / 'workspace.toml'}: not valid TOML: Expected ']' at "
+                        f"the end of a table declaration (at line 1, column 11). Fix the syntax and run again.)")
+    assert parts[2].startswith("sage-test: FAILED (") and parts[3] == (
+        "sage-test: sage_customer_master_gap 3 firing (fresh); alerts: 0 queued, 0 delivered")
+    failed = {}
+    for name, config in configs.items():
+        with Store(store_url(config)) as store:
+            failed[name] = [f.first_line for f in store.failed_runs("sage-test")]
+    assert failed["a-toml"] == [parts[1].removeprefix("sage-test: FAILED (").removesuffix(")")]
+    assert len(failed["b-sources"]) == 1 and failed["c-good"] == []
+    assert sorted(b["event"] for b in hook.bodies()) == ["blind", "blind", "firing", "firing", "firing"]

@@ -49,7 +49,8 @@ def test_a_store_from_before_the_flag_upgrades_its_failed_runs_as_live(tmp_path:
     assert runner.invoke(app, ["run", "-w", str(root), *url, "--as-of", "2026-04-10"]).exit_code == 5
     with Store(store_url) as store, store.engine.begin() as conn:
         conn.execute(text("ALTER TABLE runs DROP COLUMN backfill"))  # what revision 0006 added, undone by hand
+        conn.execute(text("ALTER TABLE card_runs DROP COLUMN ahead"))  # and what 0007 added
         conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
     assert _runs(store_url) == [("ok", False), ("failed", False)]  # unknown before 0006: counted live, as before
     with Store(store_url) as store, store.engine.connect() as conn:
-        assert list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [HEAD] == ["0006"]
+        assert list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [HEAD] == ["0007"]

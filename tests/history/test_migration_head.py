@@ -48,6 +48,7 @@ def test_an_older_store_is_upgraded(store_url: str) -> None:
         conn.execute(text("ALTER TABLE card_runs DROP COLUMN backfill"))
         conn.execute(text("ALTER TABLE runs DROP COLUMN ingest_warnings"))  # and what 0005 added
         conn.execute(text("ALTER TABLE runs DROP COLUMN backfill"))  # and what 0006 added
+        conn.execute(text("ALTER TABLE card_runs DROP COLUMN ahead"))  # and what 0007 added
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     assert _version(store_url) == [HEAD]
     with Store(store_url) as store, store.engine.connect() as conn:
@@ -55,6 +56,7 @@ def test_an_older_store_is_upgraded(store_url: str) -> None:
         assert conn.execute(text("SELECT count(*) FROM card_runs WHERE NOT backfill")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM runs WHERE ingest_warnings IS NULL")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM runs WHERE backfill")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM card_runs WHERE ahead")).scalar() == 0
 
 
 def test_a_store_from_a_newer_bridgewatch_is_refused(store_url: str) -> None:

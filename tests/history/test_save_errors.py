@@ -9,6 +9,7 @@ workspace's error, and the run is stored again.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -62,3 +63,33 @@ def test_a_workspace_the_run_could_not_compute_is_stored_as_failed(tmp_path: Pat
         f"error: Run '{failed.run_id}' of workspace 'sage-two' failed ({started:%Y-%m-%d %H:%M:%S} UTC): Workspace "
         f"'sage-two': cannot value blocked orders in reporting currency. It stored no cards to show; `bridgewatch "
         f"history -w <workspace>` lists the runs that did.")
+
+
+def test_a_failed_workspace_of_a_collected_backfill_is_a_failed_backfill(tmp_path: Path, store_url: str) -> None:
+    """Before: ``Store.save`` recorded the failure without the as-of asked, so a failed workspace of a backfill (here
+    as of 2026-04-14 12:00, older than its live run as of 2026-04-14 18:00) was a live failure: the live alert went
+    blind."""
+    from sqlalchemy import select
+
+    from bridgewatch.history.schema import runs
+    from bridgewatch.history.store import latest_failed
+
+    good = scenario().write(tmp_path / "good")
+    bad = _two("GBP").write(tmp_path / "two")
+    with Store(store_url) as store:
+        with compute([load_workspace(good), load_workspace(bad)], on_error="collect") as run:
+            store.save(run)
+        _two("EUR").write(bad)
+        with compute([load_workspace(good), load_workspace(bad)], on_error="collect",
+                     as_of=datetime(2026, 4, 14, 12)) as run:
+            assert run.as_of == {"sage-test": datetime(2026, 4, 14, 12), "sage-two": datetime(2026, 4, 14, 12)}
+            assert [(s.workspace_id, s.backfill) for s in store.save(run)] == [("sage-test", True)]
+        with compute([load_workspace(bad)], on_error="collect") as run:  # its configured as-of: live
+            assert run.as_of == {"sage-two": datetime(2026, 4, 14, 18)}
+            assert store.save(run) == []
+        with store.engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(select(runs.c.status, runs.c.backfill).where(
+                runs.c.workspace_id == "sage-two").order_by(runs.c.id))] == [
+                ("ok", False), ("failed", True), ("failed", False)]
+            live = latest_failed(conn, "sage-two", live_only=True)
+            assert live is not None and [f.pk for f in store.failed_runs("sage-two")][0] == live.pk

@@ -28,7 +28,7 @@ from bridgewatch.cards.steps import ACCOUNT
 from bridgewatch.engine import Engine, Step
 from bridgewatch.history.schema import episode_versions, episodes
 from bridgewatch.ingest.pyvalues import table_of
-from bridgewatch.results.evidence import KEY, _Peek, evidence_digests, explain_accounts
+from bridgewatch.results.evidence import KEY, STREAM_BATCH, _Peek, evidence_digests, explain_accounts
 from bridgewatch.results.run import CardRun
 from bridgewatch.results.worklist import worklist_row
 from bridgewatch.sql import literal
@@ -106,7 +106,7 @@ def _open_versions(conn: Connection, workspace_id: str, card: str) -> pa.Table:
                                           episode_versions.c.valid_to.is_(None)))
              .where(episodes.c.workspace_id == workspace_id, episodes.c.card == card,
                     episodes.c.cleared_card_run.is_(None)))
-    rows = conn.execute(query.execution_options(yield_per=20_000))
+    rows = conn.execute(query.execution_options(yield_per=STREAM_BATCH))
     return _arrow(PREV_SCHEMA, (tuple(r) for r in rows))
 
 
@@ -121,7 +121,7 @@ def _current_hashes(result: CardRun) -> pa.Table:
 
 def _account_ordered_rows(result: CardRun) -> Iterator[tuple[tuple[str, str, str], dict[str, Any]]]:
     wl = result.worklist
-    stream = wl.engine.stream(wl.rows_sql(order="g.platform, g.account_kind, g.account_id"))
+    stream = wl.engine.stream(wl.rows_sql(order="g.platform, g.account_kind, g.account_id"), STREAM_BATCH)
     for key, group in groupby(stream, key=lambda r: (r["platform"], r["account_kind"], r["account_id"])):
         yield key, worklist_row(list(group))
 
@@ -131,7 +131,7 @@ def _digest(digests: _Peek, key: tuple[str, str, str]) -> str:
     return str(found[0]["digest"]) if found else ""
 
 
-def _arrow(schema: pa.Schema, rows: Iterator[tuple[Any, ...]], batch: int = 50_000) -> pa.Table:
+def _arrow(schema: pa.Schema, rows: Iterator[tuple[Any, ...]], batch: int = 10_000) -> pa.Table:
     """An Arrow table built a batch at a time (no list of every row in Python)."""
     types = dict(zip(schema.names, schema.types, strict=True))
     parts, columns = [], [[] for _ in schema]  # type: ignore[var-annotated]
@@ -163,7 +163,8 @@ def _write_versions(conn: Connection, result: CardRun, names: dict[str, str], ca
     todo = f"__bw__{names['todo']}"
     accounts = (f"(SELECT {literal(ws)} AS workspace_id, platform, account_kind, account_id FROM {todo} "
                 f"WHERE kind <> 'same')")
-    plan = engine.stream(f"SELECT * FROM {todo} WHERE kind <> 'same' ORDER BY platform, account_kind, account_id")
+    plan = engine.stream(f"SELECT * FROM {todo} WHERE kind <> 'same' ORDER BY platform, account_kind, account_id",
+                         STREAM_BATCH)
     explained = explain_accounts(engine, result.card, accounts, worklist=result.worklist)
     pending: list[tuple[dict[str, Any], Any]] = []
     for step, explanation in zip(plan, explained, strict=True):

@@ -5,7 +5,8 @@ Storage grows with changes, not with runs × customers:
 * ``runs``: one row per ``bridgewatch run`` / batch workspace (fingerprints, ingest accounting and
   the readers' warnings, status; a failed run also whether it was a backfill, asked for an as-of older than
   the newest live run stored).
-* ``card_runs``: one row per card of a run (as-of, count, alert state, the summary as JSON).
+* ``card_runs``: one row per card of a run (as-of, count, alert state, the summary as JSON; whether it was a
+  backfill, and whether its as-of was ahead of the clock).
 * ``episodes``: one row per absence of one account on one card: the card run that first counted it and
   the one that found it cleared (NULL while it is still absent).
 * ``episode_versions``: the facts shown for an absent account (its worklist row and evidence, as
@@ -72,6 +73,7 @@ card_runs = Table(
     Column("previous_id", Integer),
     Column("summary", Text, nullable=False),
     Column("backfill", Boolean, nullable=False, server_default=false()),
+    Column("ahead", Boolean, nullable=False, server_default=false()),
     Index("ix_card_runs_card", "workspace_id", "card", "id"),
     Index("ix_card_runs_run", "run_pk"),
     Index("ix_card_runs_as_of", "workspace_id", "card", "as_of"),

@@ -10,6 +10,12 @@ the stored card run with the newest as-of, ties by the order stored (:data:`LATE
 :func:`latest_card_run`). A backfill (``run --as-of`` a past date) is stored after the live run but
 is not newer, so it never stands for the workspace's present. The history itself (new, cleared,
 previous run) follows the order runs are stored.
+
+A card run whose as-of is later than the clock (more than :data:`CLOCK_TOLERANCE`) when it, or any run after
+it, is stored is *ahead*: made while the host clock ran ahead, or asked for a future as-of. It is flagged when
+that is seen, and from then on it is never the latest (while another run is), and a run after it is not a
+backfill for being older than it: one run from a wrong clock cannot freeze the live state until real time
+catches up. It stays in the history, and the episodes it moved stay moved (they follow the order stored).
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ import json
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, false, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, false, func, insert, or_, select, true, update
 
 from bridgewatch.config import WorkspaceConfig, load_config, naive_utc
 from bridgewatch.errors import LookupFailed
@@ -61,6 +67,9 @@ class StoredCardRun:
     """The primary key of its run (runs are numbered in the order they were stored, failed ones too)."""
     backfill: bool = False
     """Its as-of time is older than a fresh run already stored for the card: it moved no episode."""
+    ahead: bool = False
+    """Its as-of was later than the clock when it or a later run was stored (a clock that ran ahead, a future
+    as-of): never the latest while another card run is (:data:`LATEST_FIRST`)."""
 
     @property
     def moves_episodes(self) -> bool:
@@ -106,12 +115,14 @@ class Store:
 
         A workspace the run could not compute (``run.errors``, ``compute(..., on_error="collect")``) is stored
         as a failed run, as ``bridgewatch run`` and ``batch`` store theirs: the store then says the monitor is
-        blind for it from this run on, instead of still showing its last good run as the present."""
+        blind for it from this run on, instead of still showing its last good run as the present; as of the time the
+        run resolved for it (``Run.as_of``), so a failed workspace of a backfill is a failed backfill."""
         stored = []
         name = engine_name or run.engine.dialect.name
         for ws in run.workspaces:
             if ws.id in run.errors:
-                self.record_failure(ws.config, str(run.errors[ws.id]), started_at=run.started_at, engine_name=name)
+                self.record_failure(ws.config, str(run.errors[ws.id]), started_at=run.started_at, engine_name=name,
+                                    as_of=run.as_of.get(ws.id))
                 continue
             results = run.for_workspace(ws.id)
             if results:
@@ -129,6 +140,7 @@ class Store:
         run_id = _run_id(started_at)
         with guarded(self.url, "record a failed run"), writing(self.engine) as conn:
             lock_workspace(conn, config.id)
+            flag_ahead(conn, config.id, _clock())
             conn.execute(insert(runs).values(run_id=run_id, workspace_id=config.id, started_at=started_at,
                                              finished_at=started_at, status="failed", engine=engine_name,
                                              version=_version(), config_fingerprint=config_fingerprint(config),
@@ -142,25 +154,29 @@ class Store:
         run_id = _run_id(started_at)
         with guarded(self.url, f"save the run of workspace '{ws.id}'"), writing(self.engine) as conn:
             lock_workspace(conn, ws.id)
+            clock = _clock()
+            flag_ahead(conn, ws.id, clock)
             run_pk = conn.execute(insert(runs).values(
                 run_id=run_id, workspace_id=ws.id, started_at=started_at, finished_at=finished_at,
                 status="ok", engine=engine_name, version=_version(), config_fingerprint=config_fingerprint(ws.config),
                 input_fingerprint=combined(inputs), inputs=json.dumps(inputs),
                 ingest=json.dumps(ws.accounting.to_record(), default=str),
                 ingest_warnings=json.dumps(ws.accounting.warnings_record())).returning(runs.c.id)).scalar_one()
-            return [self._save_card(conn, result, run_pk, run_id) for result in results]
+            return [self._save_card(conn, result, run_pk, run_id, clock) for result in results]
 
-    def _save_card(self, conn: Connection, result: CardRun, run_pk: int, run_id: str) -> StoredCardRun:
+    def _save_card(self, conn: Connection, result: CardRun, run_pk: int, run_id: str,
+                   clock: datetime) -> StoredCardRun:
         ws, card, s = result.workspace.id, result.card.id, result.summary
         last = _last_stored(conn, ws, card, moved_only=True)
-        backfill = s.freshness.status == "fresh" and last is not None and s.as_of < last.as_of
+        newest = _newest_live(conn, ws, card)  # not an ahead one: a wrong clock's as-of makes no later run a backfill
+        backfill = s.freshness.status == "fresh" and newest is not None and s.as_of < newest
         fresh = s.freshness.status == "fresh" and not backfill
         previous = last if fresh else _last_stored(conn, ws, card, moved_only=False)
         cr_id = conn.execute(insert(card_runs).values(
             run_pk=run_pk, workspace_id=ws, card=card, as_of=s.as_of, count=s.count, alert_state=s.alert.state,
             freshness=s.freshness.status, blocked_cents=cents(str(s.blocked_value_reporting)), new=0, cleared=0,
             returned=0, still_absent=0, previous_id=previous.id if previous else None, summary="{}",
-            backfill=backfill).returning(card_runs.c.id)).scalar_one()
+            backfill=backfill, ahead=s.as_of > clock + CLOCK_TOLERANCE).returning(card_runs.c.id)).scalar_one()
         # A stale or no-data run says nothing about who was fixed, and a backfill (an as-of older than
         # a run already stored) comes after the history it would rewrite: either card run is kept
         # (with its freshness) but the absence episodes are neither opened nor closed by it.
@@ -381,7 +397,7 @@ def _stored(r: Any) -> StoredCardRun:
                                      else (None, None, None, None))
     return StoredCardRun(m["id"], m["run_id"], m["workspace_id"], m["card"], m["as_of"], m["count"], m["alert_state"],
                          m["freshness"], new, cleared, returned, still, m["previous_id"],
-                         json.loads(m["summary"]), m["run_pk"], bool(m["backfill"]))
+                         json.loads(m["summary"]), m["run_pk"], bool(m["backfill"]), bool(m["ahead"]))
 
 
 @dataclass(frozen=True)
@@ -418,14 +434,42 @@ def _backfill(conn: Connection, config: WorkspaceConfig, as_of: datetime | None)
     asked = naive_utc(as_of) or config.as_of_utc()
     if asked is None:
         return False
-    c = card_runs.c
-    newest = conn.execute(select(func.max(c.as_of)).where(
-        c.workspace_id == config.id, c.freshness == "fresh", c.backfill == false())).scalar()
+    newest = _newest_live(conn, config.id)
     return newest is not None and asked < newest
 
 
-LATEST_FIRST = (card_runs.c.as_of.desc(), card_runs.c.id.desc())
-"""The order that says which card run is the latest: the newest as-of first, ties by the order stored."""
+def _newest_live(conn: Connection, workspace_id: str, card: str | None = None) -> datetime | None:
+    """The newest as-of of the card runs that moved episodes (fresh, not a backfill) and are not ahead."""
+    c = card_runs.c
+    where = [c.workspace_id == workspace_id, c.freshness == "fresh", c.backfill == false(), c.ahead == false()]
+    if card is not None:
+        where.append(c.card == card)
+    found: datetime | None = conn.execute(select(func.max(c.as_of)).where(*where)).scalar()
+    return found
+
+
+CLOCK_TOLERANCE = timedelta(minutes=5)
+"""How far a card run's as-of may be later than the clock of a save before it counts as ahead of the clock (a run
+resolves its as-of from the clock a moment after it starts; hosts sharing a store disagree by seconds)."""
+
+
+def _clock() -> datetime:
+    """Now, naive UTC: the clock a save compares as-of times with."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def flag_ahead(conn: Connection, workspace_id: str, clock: datetime) -> int:
+    """Flag the workspace's card runs whose as-of is later than ``clock`` by more than :data:`CLOCK_TOLERANCE` (they
+    were stored while the clock ran ahead); returns how many were newly flagged."""
+    c = card_runs.c
+    done = conn.execute(update(card_runs).where(c.workspace_id == workspace_id, c.ahead == false(),
+                                                c.as_of > clock + CLOCK_TOLERANCE).values(ahead=true()))
+    return int(done.rowcount or 0)
+
+
+LATEST_FIRST = (card_runs.c.ahead.asc(), card_runs.c.as_of.desc(), card_runs.c.id.desc())
+"""The order that says which card run is the latest: the newest as-of first, ties by the order stored; a card run
+ahead of the clock after every other."""
 
 
 def latest_card_run(conn: Connection, workspace_id: str, card: str | None = None, *,

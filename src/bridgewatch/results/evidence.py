@@ -23,6 +23,10 @@ from bridgewatch.report.explanation import Explanation, jsonable
 from bridgewatch.results.worklist import Worklist, worklist_row
 from bridgewatch.sql import equals, literal
 
+STREAM_BATCH = 2_000
+"""Rows fetched at a time by each of the evidence streams. Building evidence for many accounts (the run store's
+save) reads the facts, every section and the worklist rows side by side, each holding one batch of dicts in Python:
+their sum is the save's memory, whatever the worklist's size, so the batch is kept small."""
 ORDER = ", ".join(f"x.{c}" for c in ACCOUNT)
 KEY = tuple(ACCOUNT[1:])
 """An account within one workspace: (platform, account_kind, account_id)."""
@@ -88,7 +92,7 @@ def evidence_digests(engine: Engine, card: Card, accounts: str) -> Iterator[dict
     union = " UNION ALL ".join(s.digest_sql(card, accounts) for s in _sections(card))
     cols = ", ".join(f"p.{c}" for c in KEY)
     return engine.stream(f"SELECT {cols}, md5(string_agg(concat(p.section, ':', p.digest), ',' ORDER BY "
-                         f"p.section)) AS digest FROM ({union}) p GROUP BY {cols} ORDER BY {cols}")
+                         f"p.section)) AS digest FROM ({union}) p GROUP BY {cols} ORDER BY {cols}", STREAM_BATCH)
 
 
 FACTS = """
@@ -111,8 +115,8 @@ def explain_accounts(engine: Engine, card: Card, accounts: str, *,
 
     ``worklist`` supplies the counted customers' worklist rows (``customer`` in each explanation).
     """
-    facts = engine.stream(_facts_sql(card, accounts))
-    sections = {s.name: _Peek(engine.stream(s.sql(card, accounts))) for s in _sections(card)}
+    facts = engine.stream(_facts_sql(card, accounts), STREAM_BATCH)
+    sections = {s.name: _Peek(engine.stream(s.sql(card, accounts), STREAM_BATCH)) for s in _sections(card)}
     rows = _Peek(_worklist_rows(worklist, accounts)) if worklist else None
     for fact in facts:
         key = tuple(fact[c] for c in KEY)
@@ -160,7 +164,7 @@ def _worklist_rows(worklist: Worklist, accounts: str) -> Iterator[dict[str, Any]
     inside = " AND ".join(f"acc.{c} = g.{c}" for c in ACCOUNT)
     sql = worklist.rows_sql(f"EXISTS (SELECT 1 FROM {accounts} acc WHERE {inside})",
                             order="g.platform, g.account_kind, g.account_id")
-    stream = worklist.engine.stream(sql)
+    stream = worklist.engine.stream(sql, STREAM_BATCH)
     for _, group in groupby(stream, key=lambda r: (r["platform"], r["account_kind"], r["account_id"])):
         parts = list(group)
         yield {"__key__": (parts[0]["platform"], parts[0]["account_kind"], parts[0]["account_id"]),

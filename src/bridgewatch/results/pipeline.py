@@ -25,8 +25,11 @@ from bridgewatch.workspace import Workspace, config_tables, resolve_as_of
 
 
 def run_pipeline(engine: Engine, workspaces: Sequence[Workspace], *, cards: Sequence[str] | None = None,
-                 as_of: datetime | None = None) -> tuple[dict[str, tuple[Card, ...]], dict[str, BridgewatchError]]:
+                 as_of: datetime | None = None, resolved: Mapping[str, datetime] | None = None
+                 ) -> tuple[dict[str, tuple[Card, ...]], dict[str, BridgewatchError]]:
     """Compute the requested (or configured) cards of every workspace on ``engine``.
+
+    ``resolved``: each workspace's as-of time already resolved (``resolve_as_of``); missing ones are resolved here.
 
     Returns:
         The cards computed per workspace id, and the workspaces whose data could not support them.
@@ -36,7 +39,7 @@ def run_pipeline(engine: Engine, workspaces: Sequence[Workspace], *, cards: Sequ
         EngineError: a SQL step failed (for everyone: the pass is shared).
     """
     chosen = {ws.id: tuple(get_card(c) for c in (cards or ws.config.cards)) for ws in workspaces}
-    as_of_by_ws = {ws.id: resolve_as_of(ws.config, as_of) for ws in workspaces}
+    as_of_by_ws = {ws.id: (resolved or {}).get(ws.id) or resolve_as_of(ws.config, as_of) for ws in workspaces}
     engine.repeatable = repeatable(workspaces, as_of)
     register_workspaces(engine, workspaces, as_of_by_ws, {k: [c.id for c in v] for k, v in chosen.items()})
     engine.run(shared_steps(scoping_cards(chosen)))

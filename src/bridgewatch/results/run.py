@@ -19,7 +19,7 @@ from bridgewatch.report.result import CardResult, CardSummary, CustomerRow, Fres
 from bridgewatch.results.pipeline import run_pipeline
 from bridgewatch.results.summary import read_freshness, read_summary
 from bridgewatch.results.worklist import Worklist
-from bridgewatch.workspace import Workspace
+from bridgewatch.workspace import Workspace, resolve_as_of
 
 PullProblems = Callable[[Workspace, datetime], Sequence[str]]
 """Given a workspace and its aligned as-of time, in words, each source whose data cannot be trusted as current."""
@@ -57,6 +57,9 @@ class Run:
     started_at: datetime = field(default_factory=lambda: _now())
     finished_at: datetime | None = None
     owns_engine: bool = False
+    as_of: dict[str, datetime] = field(default_factory=dict)
+    """Each workspace's as-of time (naive UTC) as the run resolved it: asked (``as_of``), configured, else the clock;
+    known for a workspace that failed too (``Store.save`` records its failure as of it)."""
 
     def for_workspace(self, workspace_id: str) -> list[CardRun]:
         return [r for r in self.results if r.workspace.id == workspace_id]
@@ -94,9 +97,10 @@ def compute(workspaces: Sequence[Workspace] | Workspace, *, engine: Engine | Non
         BridgewatchError: with ``on_error="raise"``, the first workspace that could not be computed.
     """
     listed = [workspaces] if isinstance(workspaces, Workspace) else list(workspaces)
-    run = Run(engine or get_engine("duckdb"), workspaces=listed, owns_engine=engine is None)
+    run = Run(engine or get_engine("duckdb"), workspaces=listed, owns_engine=engine is None,
+              as_of={ws.id: resolve_as_of(ws.config, as_of) for ws in listed})
     try:
-        chosen, run.errors = run_pipeline(run.engine, listed, cards=cards, as_of=as_of)
+        chosen, run.errors = run_pipeline(run.engine, listed, cards=cards, as_of=as_of, resolved=run.as_of)
         if run.errors and on_error == "raise":
             raise next(iter(run.errors.values()))
     except BaseException:

@@ -1,0 +1,81 @@
+"""A run stored while the host clock ran ahead (or asked for a future as-of) cannot freeze the live state, on SQLite
+and PostgreSQL.
+
+The clock the store reads (``store._clock``) is set by hand. Live run at 14 April 18:00: 3 absent. Then the host
+clock jumps a day ahead and a run is stored as of 16 April 09:00, fresh and live (nothing can tell yet). The clock is
+put right; one company is fixed and the run as of 15 April 09:00 (2 absent) is stored. Before the fix that run was a
+backfill (older than the newest live run) that moved nothing, and "latest" stayed the run of the 16th (3 absent)
+until real time caught up with it: ``show``, the alerts and the dashboard were frozen.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import bridgewatch.history.store as store_module
+from bridgewatch.cli import app as cli
+from bridgewatch.history import Store
+
+from ..alerts.helpers import scenario
+
+runner = CliRunner()
+
+
+def _run(root: Path, url: str, clock: datetime, monkeypatch: pytest.MonkeyPatch, *args: str) -> dict[str, Any]:
+    monkeypatch.setattr(store_module, "_clock", lambda: clock)
+    result = runner.invoke(cli, ["run", "-w", str(root), "--format", "json", "--history-url", url, *args])
+    assert result.exit_code == 0, result.output
+    [card] = json.loads(result.stdout)
+    return dict(card)
+
+
+def _flags(url: str) -> list[tuple[str, int, bool, bool]]:
+    with Store(url) as store:
+        return [(s.as_of.isoformat(), s.count, s.backfill, s.ahead)
+                for s in reversed(store.history("sage-test", limit=10))]
+
+
+def test_a_run_stored_while_the_clock_ran_ahead_is_never_the_latest(tmp_path: Path, store_url: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "ws"
+    scenario(3).write(root)
+    first = _run(root, store_url, datetime(2026, 4, 14, 18, 0), monkeypatch)
+    jumped = _run(root, store_url, datetime(2026, 4, 16, 9, 0), monkeypatch, "--as-of", "2026-04-16T09:00:00")
+    assert (jumped["count"], jumped["new"], jumped["cleared"]) == (3, 0, 0)  # seen as live: the clock said so
+    scenario(2).write(root)
+    right = _run(root, store_url, datetime(2026, 4, 15, 9, 0, 30), monkeypatch, "--as-of", "2026-04-15T09:00:00")
+    assert (right["count"], right["new"], right["cleared"], right["still_absent"]) == (2, 0, 1, 2)
+    assert right["previous_run_id"] == jumped["run_id"]  # the episodes follow the order stored
+    assert _flags(store_url) == [("2026-04-14T18:00:00", 3, False, False), ("2026-04-16T09:00:00", 3, False, True),
+                                 ("2026-04-15T09:00:00", 2, False, False)]
+    with Store(store_url) as store:
+        latest = store.latest("sage-test")
+        assert latest is not None and latest.run_id == right["run_id"]
+        assert [s.run_id for s in store.recent("sage-test", "sage_customer_master_gap")] == [
+            right["run_id"], first["run_id"], jumped["run_id"]]
+    shown = runner.invoke(cli, ["show", "-w", str(root), "--format", "json", "--history-url", store_url])
+    assert [(c["run_id"], c["count"]) for c in json.loads(shown.stdout)] == [(right["run_id"], 2)]
+    scenario(1).write(root)  # and the next run is compared with it, not with the run of the 16th
+    later = _run(root, store_url, datetime(2026, 4, 15, 9, 15, 30), monkeypatch, "--as-of", "2026-04-15T09:15:00")
+    assert (later["count"], later["new"], later["cleared"]) == (1, 0, 1)
+
+
+def test_a_future_as_of_is_ahead_from_its_own_save(tmp_path: Path, store_url: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five minutes of tolerance: a run as of 09:04 saved at 09:00 is live; one as of a day later is ahead."""
+    root = tmp_path / "ws"
+    scenario(3).write(root)
+    now = datetime(2026, 4, 15, 9, 0)
+    _run(root, store_url, now, monkeypatch, "--as-of", "2026-04-15T09:04:00")
+    _run(root, store_url, now, monkeypatch, "--as-of", "2026-04-16T09:00:00")
+    scenario(2).write(root)
+    right = _run(root, store_url, datetime(2026, 4, 15, 9, 10), monkeypatch, "--as-of", "2026-04-15T09:10:00")
+    assert (right["count"], right["cleared"]) == (2, 1)
+    assert _flags(store_url) == [("2026-04-15T09:04:00", 3, False, False), ("2026-04-16T09:00:00", 3, False, True),
+                                 ("2026-04-15T09:10:00", 2, False, False)]

@@ -309,6 +309,10 @@ def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="
                  ) -> None:
     _GIVEN.clear()
     _STDOUT["closed"] = out.quiet = False  # a new command (tests run several in one process)
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    from bridgewatch.report.safe import InertFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(InertFormatter("%(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 

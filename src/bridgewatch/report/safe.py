@@ -34,6 +34,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
@@ -171,6 +172,15 @@ def plain(value: object, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         return text[: max(limit - 1, 0)] + "…"
     return text
+
+
+class InertFormatter(logging.Formatter):
+    """Log lines as the terminal may print them: every line of a formatted record :func:`plain` (a receiver's
+    answer, a vendor's error text or a file name quoted in a warning cannot move the cursor, retitle the window
+    or reverse the line), its line breaks kept."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return "\n".join(plain(line) for line in super().format(record).split("\n"))
 
 
 def markup(value: object, limit: int | None = None) -> str:

@@ -60,13 +60,11 @@ def history(workspace: WorkspaceOpt, card: CardOpt = None,
         with open_cli_store(config, history_url) as store:
             listed = store.history(config.id, card=card, limit=limit)
             failed = store.failed_runs(config.id, limit=limit)
-            live = {f.pk for f in store.failed_runs(config.id, limit=limit, live_only=True)}
             both = sorted([*listed, *failed], key=lambda r: -(r.pk if _failed(r) else r.run_pk))[:limit]
-            backfills = {r.pk for r in both if _failed(r) and r.pk not in live}
             if fmt == "json":
-                sys.stdout.write(json_text([_entry(r, backfills) for r in both]) + "\n")
+                sys.stdout.write(json_text([_entry(r) for r in both]) + "\n")
                 return
-            _print_history(both, backfills)
+            _print_history(both)
             for card_id in sorted({r.card for r in listed}):
                 _print_trend(store, config.id, card_id, limit)
 
@@ -106,12 +104,12 @@ def _failed(r: Any) -> bool:
     return isinstance(r, FailedRun)
 
 
-def _entry(r: Any, backfills: set[int]) -> dict[str, Any]:
+def _entry(r: Any) -> dict[str, Any]:
     from bridgewatch.report.result import iso
 
     if _failed(r):
         return {"run_id": r.run_id, "status": "failed", "started_at": iso(r.at), "error": r.first_line,
-                "backfill": r.pk in backfills}
+                "backfill": r.backfill}
     full = {"status": "ok", **r.to_dict()}
     entry = {k: full[k] for k in ("run_id", "status", "card", "as_of", "count", "alert_state", "freshness", "new",
                                   "cleared", "returned")}
@@ -119,7 +117,7 @@ def _entry(r: Any, backfills: set[int]) -> dict[str, Any]:
     return entry if r.moves_episodes else entry | {"new": None, "cleared": None, "returned": None}
 
 
-def _print_history(listed: list[Any], backfills: set[int]) -> None:
+def _print_history(listed: list[Any]) -> None:
     table = Table(title="Stored runs, last stored first", title_justify="left")
     for name in ("Run", "Card", "As of", "Count", "Alert", "Data", "New", "Cleared", "Came back", "Still absent"):
         table.add_column(name, justify="right" if name in ("Count", "New", "Cleared", "Came back",
@@ -129,7 +127,7 @@ def _print_history(listed: list[Any], backfills: set[int]) -> None:
     failed = [r for r in listed if _failed(r)]
     for r in listed:
         if _failed(r):
-            table.add_row(r.run_id, "-", iso(r.at), "-", "-", "FAILED (backfill)" if r.pk in backfills else "FAILED",
+            table.add_row(r.run_id, "-", iso(r.at), "-", "-", "FAILED (backfill)" if r.backfill else "FAILED",
                           *["-"] * 4)
             continue
         d = r.to_dict()
@@ -139,7 +137,7 @@ def _print_history(listed: list[Any], backfills: set[int]) -> None:
         table.add_row(r.run_id, r.card, d["as_of"], str(r.count), r.alert_state, data, *moves)
     out.print(table)
     for f in failed:
-        kind = "backfill run" if f.pk in backfills else "run"
+        kind = "backfill run" if f.backfill else "run"
         out.print(Text(f"{kind} {f.run_id} failed: {clean(f.first_line)}"))
 
 

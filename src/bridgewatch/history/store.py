@@ -254,14 +254,11 @@ class Store:
                     live_only: bool = False) -> list[FailedRun]:
         """The workspace's failed runs, newest first (only those newer than ``after``'s run when given; with
         ``live_only``, only those that were not a backfill)."""
-        live = (runs.c.backfill == false(),) if live_only else ()
-        query = select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error).where(
-            runs.c.workspace_id == workspace_id, runs.c.status == "failed", *live)
+        query = _failed_query(workspace_id, live_only=live_only)
         if after is not None:
             query = query.where(runs.c.id > after.run_pk)
         with guarded(self.url, "read the failed runs"), self.engine.connect() as conn:
-            found = conn.execute(query.order_by(runs.c.id.desc()).limit(limit)).all()
-        return [FailedRun(r.id, r.run_id, r.started_at, r.error or "no error recorded") for r in found]
+            return [_failed_run(r) for r in conn.execute(query.limit(limit)).all()]
 
     def rows(self, stored: StoredCardRun, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The worklist of a stored card run as it was: ranked, with ``first_seen`` and ``days_absent``."""
@@ -408,6 +405,8 @@ class FailedRun:
     run_id: str
     at: datetime
     error: str
+    backfill: bool = False
+    """It was asked for an as-of older than the newest live run: it says nothing about the live state."""
 
     @property
     def first_line(self) -> str:
@@ -421,11 +420,19 @@ class FailedRun:
 
 def latest_failed(conn: Connection, workspace_id: str, *, live_only: bool = False) -> FailedRun | None:
     """The newest failed run of a workspace, if any (with ``live_only``, of those that were not a backfill)."""
+    row = conn.execute(_failed_query(workspace_id, live_only=live_only).limit(1)).first()
+    return _failed_run(row) if row else None
+
+
+def _failed_query(workspace_id: str, *, live_only: bool) -> Any:
+    """The workspace's failed runs, newest first (with ``live_only``, those that were not a backfill)."""
     live = (runs.c.backfill == false(),) if live_only else ()
-    row = conn.execute(select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error)
-                       .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed", *live)
-                       .order_by(runs.c.id.desc()).limit(1)).first()
-    return FailedRun(row.id, row.run_id, row.started_at, row.error or "no error recorded") if row else None
+    return (select(runs.c.id, runs.c.run_id, runs.c.started_at, runs.c.error, runs.c.backfill)
+            .where(runs.c.workspace_id == workspace_id, runs.c.status == "failed", *live).order_by(runs.c.id.desc()))
+
+
+def _failed_run(r: Any) -> FailedRun:
+    return FailedRun(r.id, r.run_id, r.started_at, r.error or "no error recorded", bool(r.backfill))
 
 
 def _backfill(conn: Connection, config: WorkspaceConfig, as_of: datetime | None) -> bool:

@@ -79,3 +79,24 @@ def test_a_future_as_of_is_ahead_from_its_own_save(tmp_path: Path, store_url: st
     assert (right["count"], right["cleared"]) == (2, 1)
     assert _flags(store_url) == [("2026-04-15T09:04:00", 3, False, False), ("2026-04-16T09:00:00", 3, False, True),
                                  ("2026-04-15T09:10:00", 2, False, False)]
+
+
+def test_history_says_which_run_was_ahead_of_the_clock(tmp_path: Path, store_url: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``history`` (JSON and table) names the run ahead of the clock: without it a reader sees a run of the 16th
+    stored before one of the 15th and nothing saying why the older one is the latest."""
+    root = tmp_path / "ws"
+    scenario(3).write(root)
+    jumped = _run(root, store_url, datetime(2026, 4, 16, 9, 0), monkeypatch, "--as-of", "2026-04-16T09:00:00")
+    right = _run(root, store_url, datetime(2026, 4, 15, 9, 0, 30), monkeypatch, "--as-of", "2026-04-15T09:00:00")
+    listed = runner.invoke(cli, ["history", "-w", str(root), "--format", "json", "--history-url", store_url])
+    assert listed.exit_code == 0, listed.output
+    assert [(e["run_id"], e["as_of"], e["backfill"], e["ahead"]) for e in json.loads(listed.stdout)] == [
+        (right["run_id"], "2026-04-15T09:00:00Z", False, False),
+        (jumped["run_id"], "2026-04-16T09:00:00Z", False, True)]
+    table = runner.invoke(cli, ["history", "-w", str(root), "--history-url", store_url], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    [line] = [ln for ln in table.stdout.splitlines() if jumped["run_id"] in ln and "2026-04-16" in ln]
+    assert "fresh (ahead of the clock)" in line
+    [line] = [ln for ln in table.stdout.splitlines() if right["run_id"] in ln and "2026-04-15" in ln]
+    assert "ahead" not in line

@@ -187,10 +187,10 @@ def test_history_lists_runs_newest_first(tmp_path: Path, store_url: str) -> None
     assert json.loads(result.stdout) == [
         {"run_id": second.run_id, "status": "ok", "card": "sage_customer_master_gap", "as_of": "2026-04-14T18:00:00Z",
          "count": 2, "alert_state": "quiet", "freshness": "fresh", "new": 0, "cleared": 1, "returned": 0,
-         "backfill": False},
+         "backfill": False, "ahead": False},
         {"run_id": first.run_id, "status": "ok", "card": "sage_customer_master_gap", "as_of": "2026-04-14T18:00:00Z",
          "count": 3, "alert_state": "quiet", "freshness": "fresh", "new": 3, "cleared": 0, "returned": 0,
-         "backfill": False},
+         "backfill": False, "ahead": False},
     ]
 
 

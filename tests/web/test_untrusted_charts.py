@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -89,3 +90,21 @@ def test_a_tile_with_a_prior_run_but_none_a_week_back_says_so(tmp_path: Path) ->
     [ws] = served_workspaces([root], environ={})
     [row] = table(_get(ws, tmp_path, "/"), OVERVIEW)[1:]
     assert row[4:6] == ["+1 (1 new, 0 cleared)", "no run 7 days earlier"]  # was: "no earlier run", beside a prior run
+
+
+def test_a_run_ahead_of_the_clock_is_marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run stored while the host clock said 13 April, as of 14 April 18:00: the history table and the chart say it
+    was ahead of the clock (it is never the latest once a run on the right clock is stored: docs/history.md)."""
+    from datetime import datetime
+
+    import bridgewatch.history.store as store_module
+
+    monkeypatch.setattr(store_module, "_clock", lambda: datetime(2026, 4, 13, 9, 0))
+    root = tmp_path / "ws"
+    scenario(3).write(root)
+    ahead = _run(root, 0)
+    [ws] = served_workspaces([root], environ={})
+    history = _get(ws, tmp_path, f"/w/sage-test/cards/{CARD}/history")
+    assert [(r[0], r[2], r[4]) for r in table(history, "Stored runs, last stored first")[1:]] == [
+        (ahead, "3", "Fresh (ahead of the clock)")]
+    assert f"Customers absent per stored run, oldest first {ahead}: 3 (ahead of the clock)" in text(history)

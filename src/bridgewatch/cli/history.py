@@ -113,7 +113,7 @@ def _entry(r: Any) -> dict[str, Any]:
     full = {"status": "ok", **r.to_dict()}
     entry = {k: full[k] for k in ("run_id", "status", "card", "as_of", "count", "alert_state", "freshness", "new",
                                   "cleared", "returned")}
-    entry["backfill"] = full["backfill"]
+    entry["backfill"], entry["ahead"] = full["backfill"], full["ahead"]
     return entry if r.moves_episodes else entry | {"new": None, "cleared": None, "returned": None}
 
 
@@ -133,7 +133,8 @@ def _print_history(listed: list[Any]) -> None:
         d = r.to_dict()
         moves = [str(n) for n in (r.new, r.cleared, r.returned, r.still_absent)] if r.moves_episodes else \
             ["-"] * 4  # a stale, no-data or backfill run opens and closes nothing
-        data = f"{r.freshness} (backfill)" if r.backfill else r.freshness
+        data = r.freshness + "".join(f" ({said})" for flag, said in ((r.backfill, "backfill"),
+                                                                     (r.ahead, "ahead of the clock")) if flag)
         table.add_row(r.run_id, r.card, d["as_of"], str(r.count), r.alert_state, data, *moves)
     out.print(table)
     for f in failed:

@@ -86,7 +86,7 @@ class StoredCardRun:
         return {"run_id": self.run_id, "card": self.card, "as_of": iso(self.as_of), "count": self.count,
                 "alert_state": self.alert_state, "freshness": self.freshness, "new": self.new,
                 "cleared": self.cleared, "returned": self.returned, "still_absent": self.still_absent,
-                "backfill": self.backfill}
+                "backfill": self.backfill, "ahead": self.ahead}
 
 
 class Store:

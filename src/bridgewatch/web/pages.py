@@ -277,10 +277,11 @@ def history_view(store: Store, index: WorklistIndex, ws: ServedWorkspace, card: 
 
 def _note(run: StoredCardRun) -> str:
     """What a chart says beside a run's value: why it was not counted (stale or no data), or that it is a backfill
-    (counted as of its own past time); empty for a live fresh run."""
+    (counted as of its own past time) or ahead of the clock (its as-of later than the clock that stored it); empty
+    for a live fresh run."""
     if run.freshness != "fresh":
         return "not counted: " + ("no data" if run.freshness == "no_data" else "stale data")
-    return "backfill" if run.backfill else ""
+    return ", ".join(said for flag, said in ((run.backfill, "backfill"), (run.ahead, "ahead of the clock")) if flag)
 
 
 def _counted(run: StoredCardRun, value: int) -> int | None:

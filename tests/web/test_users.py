@@ -122,6 +122,25 @@ def test_the_limiter_counts_failures_in_a_sliding_window() -> None:
     assert limiter.retry_after("ana", "10.0.0.9") is None
 
 
+def test_the_limiter_forgets_names_and_addresses_whose_failures_left_the_window() -> None:
+    """A stream of sign-ins with new names from new addresses (a credential-stuffing run) kept a key per name and per
+    address for the life of the process: its memory grew without end."""
+    now = [1000.0]
+    limiter = SignInLimiter(limit=3, window_s=60, clock=lambda: now[0])
+    for i in range(500):
+        limiter.failed(f"user{i}", f"10.0.{i // 250}.{i % 250}")
+    assert len(limiter) == 1000
+    now[0] += 30
+    limiter.failed("ana", "10.9.9.9")  # at 1030: still in the window with the rest
+    assert len(limiter) == 1002
+    now[0] += 40  # 1070: the 500 failures of 1000 have left the window, ana's (1030) has not
+    limiter.failed("bob", "10.9.9.8")
+    assert len(limiter) == 4
+    for _ in range(2):
+        limiter.failed("ana", "10.9.9.7")
+    assert limiter.retry_after("ana", "10.1.1.1") == 21  # ana's three failures kept: the first leaves at 1090
+
+
 def test_users_live_in_the_store_every_workspace_shares(tmp_path: Path) -> None:
     from bridgewatch.web.settings import ServedWorkspace, users_url
 

@@ -5,7 +5,9 @@ seconds, further attempts are refused with the seconds to wait, whether or not t
 right, until the oldest failure leaves the window. An attempt counts as a failure from the moment it
 is let in (:meth:`SignInLimiter.begin`), so attempts made together cannot outrun the limit; a
 successful sign-in clears the name's failures and takes its own count back from the address.
-Kept in memory: a restart forgets, which only ever errs on the side of the person signing in.
+Kept in memory: a restart forgets, which only ever errs on the side of the person signing in. Keys whose
+failures have all left the window are dropped (swept at most every ``PRUNE_EVERY_S`` seconds), so names and
+addresses tried once and never again do not hold memory for the life of the process.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+PRUNE_EVERY_S = 60.0
+"""How often (at most) the keys whose failures have all left the window are swept out."""
+
 
 class SignInLimiter:
     """Counts failed sign-ins per key (``user:<name>``, ``addr:<ip>``) in a sliding window."""
@@ -23,6 +28,7 @@ class SignInLimiter:
         self.limit, self.window_s, self.clock = limit, window_s, clock
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self._pruned = clock()
 
     def retry_after(self, name: str, address: str) -> int | None:
         """Seconds to wait before another attempt may be made, or None when one may be made now."""
@@ -42,15 +48,28 @@ class SignInLimiter:
             blocked = [w for key, limit in keys if (w := self._wait(key, limit, now)) is not None]
             if blocked:
                 return max(blocked)
-            for key, _ in keys:
-                self._failures.setdefault(key, deque()).append(now)
+            self._count(keys, now)
         return None
 
     def failed(self, name: str, address: str) -> None:
         now = self.clock()
         with self._lock:
-            for key, _ in self._keys(name, address):
-                self._failures.setdefault(key, deque()).append(now)
+            self._count(self._keys(name, address), now)
+
+    def __len__(self) -> int:
+        """How many names and addresses are held."""
+        with self._lock:
+            return len(self._failures)
+
+    def _count(self, keys: list[tuple[str, int]], now: float) -> None:
+        """A failure counted for each of ``keys`` at ``now``, after sweeping out expired keys when it is time to."""
+        if now - self._pruned >= PRUNE_EVERY_S:
+            expired = [k for k, times in self._failures.items() if not times or times[-1] <= now - self.window_s]
+            for key in expired:
+                del self._failures[key]
+            self._pruned = now
+        for key, _ in keys:
+            self._failures.setdefault(key, deque()).append(now)
 
     def succeeded(self, name: str, address: str | None = None) -> None:
         """A sign-in succeeded: the name's failures are cleared, and the address's count of the attempt

@@ -107,6 +107,26 @@ def test_every_route_as_each_visitor_on_a_granted_workspace(app: FastAPI, demo: 
     assert got == want and len(got) >= 11, got
 
 
+@pytest.mark.parametrize("visitor", ["signed-out", "finance", "owner"])
+def test_head_is_answered_as_get_without_a_body_on_every_page(app: FastAPI, demo: Demo, visitor: str) -> None:
+    """HEAD on a page answered 405 (FastAPI's routes take GET only): now the GET's status and headers, no body, with
+    the GET's access rules (a signed-out HEAD is sent to sign in, a workspace not granted is a 404)."""
+    client = client_for(app, demo, visitor)
+    checked = 0
+    for method, path in routes(app):
+        if method != "GET":
+            continue
+        url = concrete(path, D365)
+        got, head = client.get(url, follow_redirects=False), client.head(url, follow_redirects=False)
+        assert (head.status_code, head.content) == (got.status_code, b""), path
+        assert {k: head.headers.get(k) for k in ("content-type", "location", "content-security-policy")} == {
+            k: got.headers.get(k) for k in ("content-type", "location", "content-security-policy")}, path
+        checked += 1
+    assert checked >= 10
+    hidden = client.head("/w/no-such-workspace/alerts", follow_redirects=False)
+    assert hidden.status_code == (303 if visitor == "signed-out" else 404)
+
+
 @pytest.mark.parametrize("visitor", ["finance", "marketing", "operations"])
 def test_a_workspace_not_granted_is_a_404_on_every_route(app: FastAPI, demo: Demo, visitor: str) -> None:
     client = client_for(app, demo, visitor)

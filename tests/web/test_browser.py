@@ -236,3 +236,17 @@ def test_the_keyboard_reaches_the_content_first(browser_page: tuple[Any, Watch])
     assert page.evaluate("document.activeElement.id") == "main"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.tagName") in ("A", "SELECT", "BUTTON")
+
+
+def test_head_is_answered_as_get_without_a_body_by_the_real_server(server: str) -> None:
+    """Uptime checks and ``curl -I`` send HEAD: every page answered 405. Through uvicorn, as deployed."""
+    import httpx
+
+    with httpx.Client(base_url=server, follow_redirects=False) as client:
+        for path in ("/healthz", "/signin", "/static/app.css", "/"):
+            got, head = client.get(path), client.head(path)
+            assert (head.status_code, head.content) == (got.status_code, b""), path
+            assert (head.headers.get("content-type"), head.headers.get("location")) == (
+                got.headers.get("content-type"), got.headers.get("location")), path
+        assert client.head("/healthz").headers["content-length"] == "2"
+        assert client.head("/").status_code == 303  # signed out: sent to sign in, as GET is

@@ -23,6 +23,7 @@ from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridgewatch.errors import BridgewatchError, LookupFailed, StoreError
 from bridgewatch.history import Store
@@ -107,6 +108,7 @@ def create_app(settings: WebSettings, *, hasher: PasswordHasher | None = None, w
     app.include_router(routes_auth.router)
     app.include_router(routes.router)
     app.middleware("http")(_guard(site))
+    app.add_middleware(HeadAsGet)
     _errors(app, site)
     if warm:
         site.warm()
@@ -122,6 +124,30 @@ def _lifespan(site: Site) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
             site.close()
 
     return span
+
+
+class HeadAsGet:
+    """A ``HEAD`` request answered as its ``GET`` is, headers only (RFC 9110 §9.3.2: a server that answers ``GET``
+    answers ``HEAD``). FastAPI's routes take ``GET`` only, so an uptime check or ``curl -I`` met 405 on every page.
+    The request runs as ``GET`` (so its guard, access rules and headers are the ``GET``'s), and the body is
+    dropped: ``Content-Length`` stays the length a ``GET`` would receive."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -250,3 +250,31 @@ def test_head_is_answered_as_get_without_a_body_by_the_real_server(server: str) 
                 got.headers.get("content-type"), got.headers.get("location")), path
         assert client.head("/healthz").headers["content-length"] == "2"
         assert client.head("/").status_code == 303  # signed out: sent to sign in, as GET is
+
+
+def test_a_link_from_another_site_leaves_the_forms_of_open_tabs_working(browser_page: tuple[Any, Watch],
+                                                                          server: str) -> None:
+    """The CSRF nonce cookie was ``SameSite=Strict``: a link followed from another site (an alert e-mail in webmail, a
+    chat) arrived without it, so the server gave the browser a new nonce, and every form already open in another tab
+    answered "This form has expired". Lax, it comes with a top-level link (never with a cross-site POST)."""
+    page, _ = browser_page
+    context = page.context.browser.new_context(base_url=server)
+    try:
+        context.route("http://elsewhere.test/**", lambda route: route.fulfill(
+            content_type="text/html", body=f'<a id="go" href="{server}{D365_URL}">open the card</a>'))
+        first = context.new_page()
+        first.goto("/")
+        first.fill("input[name=name]", "owner@example.com")
+        first.fill("input[name=password]", PASSWORD)
+        first.click("button[type=submit]")
+        first.wait_for_url(f"{server}/")
+        other = context.new_page()
+        other.goto("http://elsewhere.test/")
+        other.click("#go")
+        other.wait_for_url(f"{server}{D365_URL}")
+        assert other.locator("h1").count() == 1
+        with first.expect_navigation():
+            first.click("form[action='/signout'] button")
+        assert first.url.startswith(f"{server}/signin"), first.url  # was: 403, the form has expired
+    finally:
+        context.close()

@@ -168,7 +168,7 @@ def _guard(site: Site) -> Callable[[Request, Handler], Awaitable[Response]]:
         response.headers["Vary"] = "HX-Request, Cookie"
         if fresh and not any(c.startswith(f"{CSRF_COOKIE}=") for c in response.headers.getlist("set-cookie")):
             response.set_cookie(CSRF_COOKIE, site.signer.sign(request.state.csrf_nonce), max_age=CSRF_MAX_AGE_S,
-                                httponly=True, samesite="strict", path="/",
+                                httponly=True, samesite="lax", path="/",
                                 secure=access.over_tls(request, site.settings.trusted_proxies))
         log.info("%s %s %s %.0f ms", request.method, request.url.path, response.status_code,
                  (time.perf_counter() - started) * 1000)

@@ -89,7 +89,7 @@ def _new_csrf_nonce(request: Request, response: Response) -> None:
 
     site = site_of(request)
     response.set_cookie(CSRF_COOKIE, site.signer.sign(new_nonce()), max_age=CSRF_MAX_AGE_S, httponly=True,
-                        samesite="strict", path="/", secure=access.over_tls(request, site.settings.trusted_proxies))
+                        samesite="lax", path="/", secure=access.over_tls(request, site.settings.trusted_proxies))
 
 
 @router.post("/signout")

@@ -100,3 +100,32 @@ def test_history_says_which_run_was_ahead_of_the_clock(tmp_path: Path, store_url
     assert "fresh (ahead of the clock)" in line
     [line] = [ln for ln in table.stdout.splitlines() if right["run_id"] in ln and "2026-04-15" in ln]
     assert "ahead" not in line
+
+
+def test_an_absence_a_run_ahead_of_the_clock_opened_is_first_seen_at_the_next_live_run(
+        tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live as of 14 April: 2 absent. The clock jumps: a run as of 16 April 09:00 finds a third. The clock is put right
+    and the run as of 15 April 09:00 still finds all three: the third's absence was first seen, as the store kept it,
+    on the 16th, so it showed ``first_seen`` a day in the future and ``days_absent`` -1 until real time caught up."""
+    root = tmp_path / "ws"
+    scenario(2).write(root)
+    _run(root, store_url, datetime(2026, 4, 14, 18, 0), monkeypatch)
+    scenario(3).write(root)
+    jumped = _run(root, store_url, datetime(2026, 4, 16, 9, 0), monkeypatch, "--as-of", "2026-04-16T09:00:00")
+    right = _run(root, store_url, datetime(2026, 4, 15, 9, 0, 30), monkeypatch, "--as-of", "2026-04-15T09:00:00")
+    assert (right["count"], right["new"], right["returned"], right["still_absent"]) == (3, 0, 0, 3)
+
+    def rows(run_id: str) -> list[tuple[str, str, int]]:
+        shown = runner.invoke(cli, ["show", "-w", str(root), "--run", run_id, "--format", "json",
+                                    "--history-url", store_url, "--allow-stale"])
+        assert shown.exit_code == 0, shown.output
+        [card] = json.loads(shown.stdout)
+        return sorted((r["company_id"] or r["customer_id"], r["first_seen"], r["days_absent"])
+                      for r in card["customers"])
+
+    assert rows(right["run_id"]) == [
+        ("A01", "2026-04-14T18:00:00Z", 0), ("A02", "2026-04-14T18:00:00Z", 0),
+        ("A03", "2026-04-15T09:00:00Z", 0)]  # was: C-003 first seen 2026-04-16T09:00:00Z, -1 days
+    assert rows(jumped["run_id"]) == [
+        ("A01", "2026-04-14T18:00:00Z", 1), ("A02", "2026-04-14T18:00:00Z", 1),
+        ("A03", "2026-04-15T09:00:00Z", 1)]

@@ -182,6 +182,8 @@ class Store:
         # (with its freshness) but the absence episodes are neither opened nor closed by it.
         diff = save_card(conn, result, cr_id) if fresh else Diff(0, 0, 0, 0)
         returned = mark_returned(conn, ws, card, cr_id) if fresh else 0
+        if fresh:
+            first_seen_here(conn, ws, card, cr_id, s.as_of)
         still = count_open(conn, ws, card) - diff.new if fresh else 0
         # A card run that moved no episode was not compared with the previous one: its new / cleared / came back
         # / still absent are unknown (null in its JSON), never zeros beside a count that says otherwise.
@@ -471,6 +473,23 @@ def flag_ahead(conn: Connection, workspace_id: str, clock: datetime) -> int:
     c = card_runs.c
     done = conn.execute(update(card_runs).where(c.workspace_id == workspace_id, c.ahead == false(),
                                                 c.as_of > clock + CLOCK_TOLERANCE).values(ahead=true()))
+    return int(done.rowcount or 0)
+
+
+def first_seen_here(conn: Connection, workspace_id: str, card: str, card_run_id: int, as_of: datetime) -> int:
+    """The open episodes a run ahead of the clock opened, first seen at live card run ``card_run_id`` instead
+    (``as_of`` is its as-of); returns how many.
+
+    A live fresh run is never older than a live one stored before it, so an open episode whose first card run
+    has a later as-of was opened by a run ahead of the clock. Kept as first seen there, every live run after it
+    showed ``first_seen`` in the future and a negative ``days_absent`` until real time caught up; this run is
+    the earliest as-of the absence was seen at. Run after :func:`~bridgewatch.history.save.mark_returned`, so the
+    episodes it moves are not counted as came back here."""
+    later = select(card_runs.c.id).where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card,
+                                         card_runs.c.as_of > as_of)
+    done = conn.execute(update(episodes).where(
+        episodes.c.workspace_id == workspace_id, episodes.c.card == card, episodes.c.cleared_card_run.is_(None),
+        episodes.c.first_card_run.in_(later)).values(first_card_run=card_run_id))
     return int(done.rowcount or 0)
 
 

@@ -125,7 +125,24 @@ def test_an_absence_a_run_ahead_of_the_clock_opened_is_first_seen_at_the_next_li
 
     assert rows(right["run_id"]) == [
         ("A01", "2026-04-14T18:00:00Z", 0), ("A02", "2026-04-14T18:00:00Z", 0),
-        ("A03", "2026-04-15T09:00:00Z", 0)]  # was: C-003 first seen 2026-04-16T09:00:00Z, -1 days
-    assert rows(jumped["run_id"]) == [
+        ("A03", "2026-04-15T09:00:00Z", 0)]  # was: A03 first seen 2026-04-16T09:00:00Z, -1 days
+    assert rows(jumped["run_id"]) == [  # as it was: the run ahead saw A03 first
         ("A01", "2026-04-14T18:00:00Z", 1), ("A02", "2026-04-14T18:00:00Z", 1),
-        ("A03", "2026-04-15T09:00:00Z", 1)]
+        ("A03", "2026-04-16T09:00:00Z", 0)]
+    later = _run(root, store_url, datetime(2026, 4, 15, 18, 0, 30), monkeypatch, "--as-of", "2026-04-15T18:00:00")
+    assert rows(later["run_id"]) == [
+        ("A01", "2026-04-14T18:00:00Z", 1), ("A02", "2026-04-14T18:00:00Z", 1),
+        ("A03", "2026-04-15T09:00:00Z", 0)]  # was: first seen the 16th, -1 days
+    explained = runner.invoke(cli, ["explain", "-w", str(root), "A03", "--format", "json", "--history-url", store_url])
+    assert explained.exit_code == 0, explained.output
+    [card] = json.loads(explained.stdout)
+    assert (card["customer"]["first_seen"], card["customer"]["days_absent"]) == ("2026-04-15T09:00:00Z", 0)
+    assert [(e["first_seen"], e["first_run"]) for e in card["episodes"]] == [("2026-04-15T09:00:00Z", jumped["run_id"])]
+    from bridgewatch.web.index import load_rows  # the dashboard's worklist (sorting by days absent) reads the same
+
+    with Store(store_url) as store:
+        [stored] = store.run("sage-test", right["run_id"])
+        indexed = load_rows(store, stored)
+    assert sorted(zip(indexed.column("account_id").to_pylist(),
+                      [t.isoformat() for t in indexed.column("first_seen").to_pylist()], strict=True)) == [
+        ("A01", "2026-04-14T18:00:00"), ("A02", "2026-04-14T18:00:00"), ("A03", "2026-04-15T09:00:00")]

@@ -182,8 +182,6 @@ class Store:
         # (with its freshness) but the absence episodes are neither opened nor closed by it.
         diff = save_card(conn, result, cr_id) if fresh else Diff(0, 0, 0, 0)
         returned = mark_returned(conn, ws, card, cr_id) if fresh else 0
-        if fresh:
-            first_seen_here(conn, ws, card, cr_id, s.as_of)
         still = count_open(conn, ws, card) - diff.new if fresh else 0
         # A card run that moved no episode was not compared with the previous one: its new / cleared / came back
         # / still absent are unknown (null in its JSON), never zeros beside a count that says otherwise.
@@ -264,7 +262,7 @@ class Store:
 
     def rows(self, stored: StoredCardRun, *, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """The worklist of a stored card run as it was: ranked, with ``first_seen`` and ``days_absent``."""
-        first = card_runs.alias("first")
+        first = first_seen_runs(stored.workspace_id, stored.card, stored.id)
         query = (select(episode_versions.c.row, first.c.as_of.label("first_seen"))
                  .join(episodes, episodes.c.id == episode_versions.c.episode_id)
                  .join(first, first.c.id == episodes.c.first_card_run)
@@ -304,7 +302,7 @@ class Store:
 
     def _ranked(self, stored: StoredCardRun) -> Any:
         v, e = episode_versions.c, episodes.c
-        first = card_runs.alias("first")
+        first = first_seen_runs(stored.workspace_id, stored.card, stored.id)
         keys = _binary(self.engine.dialect.name, e.platform, e.account_kind, e.account_id)
         rank = func.row_number().over(order_by=[v.blocked_cents.desc(), *keys]).label("rank")
         return (select(v.row, v.cause, v.segment, v.expected_entity, v.active_orders, v.blocked_cents, v.name,
@@ -323,7 +321,7 @@ class Store:
     def _explain_card(self, stored: StoredCardRun, customer_id: str) -> list[Explanation]:
         match = or_(episodes.c.account_id == customer_id, episode_versions.c.customer_id == customer_id,
                     episode_versions.c.company_id == customer_id)
-        first = card_runs.alias("first")
+        first = first_seen_runs(stored.workspace_id, stored.card, stored.id)
         query = (select(episode_versions.c.evidence, episode_versions.c.row, episode_versions.c.blocked_cents,
                         episodes.c.platform, episodes.c.account_kind, episodes.c.account_id,
                         first.c.as_of.label("first_seen"))
@@ -476,21 +474,21 @@ def flag_ahead(conn: Connection, workspace_id: str, clock: datetime) -> int:
     return int(done.rowcount or 0)
 
 
-def first_seen_here(conn: Connection, workspace_id: str, card: str, card_run_id: int, as_of: datetime) -> int:
-    """The open episodes a run ahead of the clock opened, first seen at live card run ``card_run_id`` instead
-    (``as_of`` is its as-of); returns how many.
+def first_seen_runs(workspace_id: str, card: str, up_to: int) -> Any:
+    """A subquery ``(id, first_seen)``: for each card run of ``card`` up to card run ``up_to`` that moved the
+    episodes (fresh, not a backfill), the earliest as-of of it and of every such run after it, up to ``up_to``.
 
-    A live fresh run is never older than a live one stored before it, so an open episode whose first card run
-    has a later as-of was opened by a run ahead of the clock. Kept as first seen there, every live run after it
-    showed ``first_seen`` in the future and a negative ``days_absent`` until real time caught up; this run is
-    the earliest as-of the absence was seen at. Run after :func:`~bridgewatch.history.save.mark_returned`, so the
-    episodes it moves are not counted as came back here."""
-    later = select(card_runs.c.id).where(card_runs.c.workspace_id == workspace_id, card_runs.c.card == card,
-                                         card_runs.c.as_of > as_of)
-    done = conn.execute(update(episodes).where(
-        episodes.c.workspace_id == workspace_id, episodes.c.card == card, episodes.c.cleared_card_run.is_(None),
-        episodes.c.first_card_run.in_(later)).values(first_card_run=card_run_id))
-    return int(done.rowcount or 0)
+    Joined on an episode's first card run, it gives when an absence open at ``up_to`` was first seen: an episode
+    is open over consecutive card runs, so every run that moved the episodes from its first to ``up_to`` counted
+    it. That is the first run's as-of, except when the first run was ahead of the clock (a later live run has
+    an earlier as-of): then the earliest as-of the absence was counted at, never a ``first_seen`` in the future
+    of the run shown or a negative ``days_absent``."""
+    c = card_runs.c
+    earliest = func.min(c.as_of).over(order_by=c.id.desc(), rows=(None, 0))
+    return (select(c.id, earliest.label("as_of"))
+            .where(c.workspace_id == workspace_id, c.card == card, c.id <= up_to, c.freshness == "fresh",
+                   c.backfill == false())
+            .subquery("seen"))
 
 
 LATEST_FIRST = (card_runs.c.ahead.asc(), card_runs.c.as_of.desc(), card_runs.c.id.desc())
@@ -602,9 +600,11 @@ def with_history(rank: int, row: dict[str, Any], first_seen: datetime, as_of: da
 
 def _episodes(conn: Connection, stored: StoredCardRun, evidence: dict[str, Any]) -> list[dict[str, Any]]:
     first, cleared = card_runs.alias("first"), card_runs.alias("cleared")
-    query = (select(episodes.c.id, first.c.as_of.label("first_seen"), cleared.c.as_of.label("cleared"),
+    seen = first_seen_runs(stored.workspace_id, stored.card, stored.id)
+    query = (select(episodes.c.id, seen.c.as_of.label("first_seen"), cleared.c.as_of.label("cleared"),
                     first.c.run_pk)
              .join(first, first.c.id == episodes.c.first_card_run)
+             .join(seen, seen.c.id == episodes.c.first_card_run)
              .outerjoin(cleared, cleared.c.id == episodes.c.cleared_card_run)
              .where(episodes.c.workspace_id == stored.workspace_id, episodes.c.card == stored.card,
                     and_(*(getattr(episodes.c, k) == evidence[k] for k in ("platform", "account_kind",

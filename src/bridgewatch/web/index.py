@@ -30,7 +30,8 @@ from bridgewatch.cards.causes import CREATE_FAILED
 from bridgewatch.errors import LookupFailed
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
-from bridgewatch.history.schema import card_runs, episode_versions, episodes
+from bridgewatch.history.schema import episode_versions, episodes
+from bridgewatch.history.store import first_seen_runs
 from bridgewatch.history.trends import FIX_BUCKETS
 from bridgewatch.matching.reasons import reason_template_sql
 
@@ -272,7 +273,7 @@ def load_rows(store: Store, stored: StoredCardRun, *, batch: int = 10_000) -> pa
     """The indexed columns of every worklist row of ``stored`` (one query on the store, bound parameters),
     turned into Arrow ``batch`` rows at a time: Python holds one batch, never the whole worklist."""
     started = time.perf_counter()
-    v, e, first = episode_versions.c, episodes.c, card_runs.alias("first")
+    v, e, first = episode_versions.c, episodes.c, first_seen_runs(stored.workspace_id, stored.card, stored.id)
     dialect = store.engine.dialect.name
     extra = [json_field(v.row, name, dialect) for name in JSON_FIELDS]
     query = (select(v.id, v.blocked_cents, v.cause, v.segment, v.expected_entity, v.active_orders, v.name,

@@ -17,15 +17,15 @@ from sqlalchemy import bindparam, select
 
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.database import guarded
-from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
-from bridgewatch.history.store import _episodes, with_history
+from bridgewatch.history.schema import episode_versions, episodes, runs
+from bridgewatch.history.store import _episodes, first_seen_runs, with_history
 from bridgewatch.ingest.accounting import Accounting
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.web.index import Ranked
 
 
-def _by_ids(columns: Sequence[Any]) -> Any:
-    first = card_runs.alias("first")
+def _by_ids(stored: StoredCardRun, columns: Sequence[Any]) -> Any:
+    first = first_seen_runs(stored.workspace_id, stored.card, stored.id)
     return (select(episode_versions.c.id, *columns, first.c.as_of.label("first_seen"))
             .join(episodes, episodes.c.id == episode_versions.c.episode_id)
             .join(first, first.c.id == episodes.c.first_card_run)
@@ -37,7 +37,8 @@ def rows(store: Store, stored: StoredCardRun, entries: Sequence[Ranked]) -> list
     if not entries:
         return []
     with guarded(store.url, "read stored worklist rows"), store.engine.connect() as conn:
-        found = {r.id: r for r in conn.execute(_by_ids([episode_versions.c.row]), {"ids": [e.vid for e in entries]})}
+        query = _by_ids(stored, [episode_versions.c.row])
+        found = {r.id: r for r in conn.execute(query, {"ids": [e.vid for e in entries]})}
     return [with_history(e.rank, json.loads(found[e.vid].row), found[e.vid].first_seen, stored.as_of)
             for e in entries]
 
@@ -45,7 +46,8 @@ def rows(store: Store, stored: StoredCardRun, entries: Sequence[Ranked]) -> list
 def explanation(store: Store, stored: StoredCardRun, entry: Ranked) -> Explanation:
     """The stored evidence of one worklist entry, with its absence episodes (as ``Store.explain`` gives it)."""
     with guarded(store.url, "read stored evidence"), store.engine.connect() as conn:
-        r = conn.execute(_by_ids([episode_versions.c.row, episode_versions.c.evidence]), {"ids": [entry.vid]}).one()
+        query = _by_ids(stored, [episode_versions.c.row, episode_versions.c.evidence])
+        r = conn.execute(query, {"ids": [entry.vid]}).one()
         evidence = json.loads(r.evidence)
         customer = with_history(entry.rank, json.loads(r.row), r.first_seen, stored.as_of)
         return Explanation(**{**evidence, "customer": customer, "run_id": stored.run_id, "as_of": stored.as_of,

@@ -336,3 +336,22 @@ def test_contacts_expanded_inside_accounts_are_contact_records(tmp_path: Path) -
         ("contact", "85716234-9628-ed11-9db1-000d3a320482", "susanna@contoso.example", "inactive")]
     assert accounts(result)[("staging_records", "accounts.json")] == {
         "read": 3, "used": 3, "excluded": {}, "quarantined": 0}
+
+
+@pytest.mark.parametrize("route", ["api", *sorted(dv.FILE_ROUTES)])
+def test_a_merged_duplicate_beside_its_live_survivor_is_not_promoted_on_every_route(route: str, tmp_path: Path) -> None:
+    """Merging two Dataverse accounts leaves the loser inactive and merged, the survivor active: a customer whose
+    e-mail is on both is in Dataverse, not promoted (promote the survivor), exactly as if the loser were not
+    there. The merged loser alone made it 'merged or retired' (re-point the orders), while the headline still
+    counted it under 'already in Dataverse, not promoted': headline and cause table disagreed (2 against 1)."""
+    s = dv.scenario()
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000009", "account", email="dvm@mail.example", entity="USTI",
+               created_at="2026-02-01T10:05:00Z")
+    route_of = dv.api_pages if route == "api" else dv.FILE_ROUTES[route]
+    [card] = _cards(write_route(s, tmp_path, route_of, dv.canonical_rest))
+    assert [(c["customer_id"], c["cause"], c["in_dataverse"]) for c in card["customers"]] == [
+        ("DV1", "dataverse_not_promoted", True), ("DV2", "dataverse_not_promoted", True),
+        ("DVI", "never_synced", False), ("DVM", "dataverse_not_promoted", True), ("NONE", "never_synced", False)]
+    assert card["dataverse_not_promoted"] == 3
+    assert {b["cause"]: b["customers"] for b in card["by_cause"] if b["customers"]} == {
+        "dataverse_not_promoted": 3, "never_synced": 2}

@@ -85,7 +85,8 @@ def _lagging_condition(order_triggered: bool, b2b_manual: bool) -> str:
 def _merged(staging: bool) -> Cause:
     return Cause(
         MERGED_RETIRED, "Merged or retired reference",
-        "a.merged_into IS NOT NULL OR pr.retired_match" + (" OR st.staging_merged" if staging else ""),
+        "a.merged_into IS NOT NULL OR pr.retired_match"
+        + (" OR (st.staging_merged AND NOT st.in_staging)" if staging else ""),
         "Re-point the orders to the surviving account (or reactivate the retired record).",
         "The storefront merged this account into another, or the only master records its keys find are "
         "inactive, merged or retired: its orders reference an account the master no longer uses.",

@@ -178,6 +178,23 @@ def test_staged_bare_vat_is_read_in_its_company_country(run_card) -> None:  # ty
     assert result.dataverse_not_promoted == 2
 
 
+def test_a_staged_company_is_the_entity_whatever_its_case(run_card) -> None:  # type: ignore[no-untyped-def]
+    """The Web API's formatted company name is written as Dataverse holds it (``ietr``; legal_entity_case =
+    "as_is" keeps it so) while workspace.toml says ``IETR``: it names the same entity, as a master record's
+    entity does. Read as an unknown company, the Irish record's bare VAT number was read in the home country
+    (``GB6433435F``) and the customer's 'in Dataverse, not promoted' was missed."""
+    s = d365(home_country="GB", reporting_currency="GBP")
+    s.config["legal_entities"] = [{"id": "GBTR", "name": "GB Trade", "currency": "GBP", "countries": ["GB"]},
+                                  {"id": "IETR", "name": "IE Trade", "currency": "EUR", "countries": ["IE"]}]
+    shopper(s, "IE1", country="IE", currency="EUR", total="100.00")
+    s.rows["commerce_customers"][-1]["vat_number"] = "IE 6433435F"
+    s.add("fx_rates", currency="EUR", rate_date="2026-01-01", rate="0.85")
+    s.add("staging_records", record_id="acc-1", legal_entity="ietr", vat_number="6433435F")
+    [row] = run_card(s).customers
+    assert (row.customer_id, row.cause, row.in_dataverse, row.expected_entity) == (
+        "IE1", "dataverse_not_promoted", True, "IETR")
+
+
 def test_awaiting_sync_is_counted_but_shown_apart(run_card) -> None:  # type: ignore[no-untyped-def]
     s = d365()
     shopper(s, "NEW", created="2026-04-12T23:40:00Z", orders=("2026-04-12T23:50:00Z",))

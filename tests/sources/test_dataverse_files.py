@@ -18,6 +18,7 @@ from bridgewatch.results import collect
 from bridgewatch.sources.dates import AMBIGUOUS
 from bridgewatch.workspace import load_workspace
 
+from ..cards.builders import d365, erp, shopper
 from . import routes_dataverse as dv
 from .helpers import accounts, problems, read, rows
 from .routes import write_route
@@ -355,3 +356,35 @@ def test_a_merged_duplicate_beside_its_live_survivor_is_not_promoted_on_every_ro
     assert card["dataverse_not_promoted"] == 3
     assert {b["cause"]: b["customers"] for b in card["by_cause"] if b["customers"]} == {
         "dataverse_not_promoted": 3, "never_synced": 2}
+
+
+@pytest.mark.parametrize("route", ["api", *sorted(dv.FILE_ROUTES)])
+def test_a_dataverse_record_of_another_entity_is_not_a_record_to_promote(route: str, tmp_path: Path) -> None:
+    """Dual-write keeps one Dataverse account per company. TWIN ships to the US (expected USTI) and exists in the
+    CATU master, whose Dataverse twin (company 'catu', as the Web API's formatted value may write it) carries
+    its e-mail: promoting that record creates nothing in USTI, so TWIN is absent from USTI for the seed's
+    *multi-entity expectation*, not 'in Dataverse, not promoted' (which told onboarding not to create it).
+    A record in the expected company (any case: DVUS's account, DVCA's contact) or in none (a D365 Sales account)
+    is still the cross-reference."""
+    s = d365(id="dataverse-entities", as_of="2026-06-20T12:00:00Z")
+    for sid in ("TWIN", "DVUS", "DVSALES"):
+        shopper(s, sid, email=f"{sid.lower()}@mail.example", orders=("2026-06-18T10:00:00Z",))
+    erp(s, "CA-000042", system="d365_fo", entity="CATU", name="Twin Corp", email="twin@mail.example")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000042", "account", email="twin@mail.example", entity="catu",
+               account_ref="CA-000042", created_at="2026-01-05T15:30:00Z")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000043", "account", email="dvus@mail.example", entity="usti",
+               created_at="2026-03-12T09:10:00Z")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000044", "account", email="dvsales@mail.example",
+               created_at="2026-03-12T09:10:00Z")
+    shopper(s, "DVCA", email="dvca@mail.example", country="CA", orders=("2026-06-18T10:00:00Z",))
+    dv.staging(s, "9d2f1b5f-0000-0000-0000-000000000045", "contact", email="dvca@mail.example", entity="catu",
+               created_at="2026-03-12T09:10:00Z")
+    route_of = dv.api_pages if route == "api" else dv.FILE_ROUTES[route]
+    [card] = _cards(write_route(s, tmp_path, route_of, dv.canonical_rest))
+    assert [(c["customer_id"], c["cause"], c["in_dataverse"], c["exists_in_other_entity"], c["expected_entity"])
+            for c in card["customers"]] == [
+        ("DVCA", "dataverse_not_promoted", True, False, "CATU"),
+        ("DVSALES", "dataverse_not_promoted", True, False, "USTI"),
+        ("DVUS", "dataverse_not_promoted", True, False, "USTI"),
+        ("TWIN", "never_synced", False, True, "USTI")]
+    assert card["dataverse_not_promoted"] == 3

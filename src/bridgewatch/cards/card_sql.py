@@ -149,6 +149,12 @@ def _presence(card: Card) -> Step:
 
 
 def _staging(card: Card) -> Step:
+    """Per account: the staging (Dataverse) records that match it on a field-map key, in a company its orders
+    should post to (or no company, or a company that is not one of the workspace's entities).
+
+    A Dataverse record mapped to another of the workspace's entities is that entity's (dual-write keeps one per
+    company): promoting it creates no record in the expected entity, so it is not 'not promoted' here.
+    """
     cte, staged_keys = staging_keys_sql()
     return Step(f"{card.id}_staging", f"""
         WITH {cte}, hits AS (
@@ -162,6 +168,9 @@ def _staging(card: Card) -> Step:
                                AND f.key_type = k.key_type
             JOIN ({staged_keys}) AS s
               ON s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value
+            JOIN __bw__account_entity ae ON ae.acct = k.acct
+            LEFT JOIN bw_entities en ON en.workspace_id = s.workspace_id AND en.entity = s.legal_entity
+            WHERE en.entity IS NULL OR {entity_fits('s.legal_entity')}
             GROUP BY k.acct
         )
         SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, h.in_staging, h.staging_merged,

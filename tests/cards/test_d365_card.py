@@ -240,6 +240,25 @@ def test_awaiting_sync_means_less_than_the_grace_old(run_card) -> None:  # type:
     assert result.awaiting_sync == 1
 
 
+def test_awaiting_sync_means_a_first_order_not_a_first_order_in_the_window(run_card) -> None:  # type: ignore[no-untyped-def]
+    """Seed FAQ: a DTC customer who "just ordered for the first time" clears on the next connector run. REPEAT
+    first ordered on 03 Apr (before the 06 Apr window) and again at 23:50 (inside the grace): the sync has had
+    ten days, so it is never synced, not awaiting sync; only its in-window order counts ($50). Its earlier
+    order being cancelled (CXL_BEFORE) makes 23:50 its first sale: awaiting sync, lagging, as NEW is."""
+    s = d365()
+    shopper(s, "REPEAT", orders=("2026-04-03T10:00:00Z", "2026-04-12T23:50:00Z"))
+    shopper(s, "CXL_BEFORE", orders=("2026-04-12T23:50:00Z",))
+    s.add("orders", platform="shopify", order_id="CXL_BEFORE-x", customer_id="CXL_BEFORE", cancelled=True,
+          created_at="2026-04-03T10:00:00Z", currency="USD", total="70.00", ship_to_country="US")
+    shopper(s, "NEW", orders=("2026-04-12T23:50:00Z",))
+    result = run_card(s)
+    got = {c.customer_id: (c.cause, c.awaiting_sync, c.active_orders, c.blocked_value) for c in result.customers}
+    assert got == {"REPEAT": ("never_synced", False, 1, Decimal("50.00")),
+                   "CXL_BEFORE": ("lagging", True, 1, Decimal("50.00")),
+                   "NEW": ("lagging", True, 1, Decimal("50.00"))}
+    assert (result.count, result.awaiting_sync) == (3, 2)
+
+
 def test_a_new_b2b_customer_is_not_told_to_wait_for_the_sync(run_card) -> None:  # type: ignore[no-untyped-def]
     """Seed FAQ: "B2B customers stay absent until a human onboards them"; only DTC clears on the next run.
 

@@ -27,7 +27,7 @@ from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_co
 from bridgewatch.sql import literal, literal_list
 
 POPULATION_COLS = ("workspace_id, platform, account_kind, account_id, name, country, created_at, merged_into, "
-                   "is_b2b, active_orders, first_order_at, last_order_at")
+                   "is_b2b, active_orders, first_order_at, last_order_at, first_sale_at")
 
 
 def card_steps(card: Card) -> list[Step]:
@@ -261,7 +261,7 @@ def _absent(card: Card) -> Step:
                    COALESCE(st.in_staging, FALSE) AS in_staging, COALESCE(st.staging_merged, FALSE) AS staging_merged,
                    st.staging_records,
                    CASE WHEN a.is_b2b THEN 'b2b' ELSE 'dtc' END AS segment,
-                   a.first_order_at > p.grace_start AS awaiting_sync,
+                   a.first_sale_at > p.grace_start AS awaiting_sync,
                    v.blocked_value, v.n_currencies, v.blocked_value_reporting, v.orders_missing_fx,
                    CASE WHEN v.n_currencies = 1 THEN v.currency ELSE 'MIXED' END AS currency,
                    p.reporting_currency, vat.vat_number,

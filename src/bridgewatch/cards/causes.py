@@ -78,7 +78,7 @@ def _lagging_condition(order_triggered: bool, b2b_manual: bool) -> str:
     never makes them lag (only the log's own word does): they do not clear on the next run.
     """
     new = "a.created_at > p.grace_start OR a.created_at > sy.last_success_run"
-    new += " OR a.first_order_at > p.grace_start" if order_triggered else ""
+    new += " OR a.first_sale_at > p.grace_start" if order_triggered else ""
     return f"sy.last_outcome IN ('pending', 'succeeded') OR {f'(NOT a.is_b2b AND ({new}))' if b2b_manual else new}"
 
 

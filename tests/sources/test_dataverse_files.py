@@ -14,14 +14,16 @@ import openpyxl
 import pytest
 
 from bridgewatch.errors import ConfigError, InputError
+from bridgewatch.model.tables import TABLES_BY_NAME
 from bridgewatch.results import collect
+from bridgewatch.scenario import Scenario, write_csv
 from bridgewatch.sources.dates import AMBIGUOUS
 from bridgewatch.workspace import load_workspace
 
 from ..cards.builders import d365, erp, shopper
 from . import routes_dataverse as dv
 from .helpers import accounts, problems, read, rows
-from .routes import write_route
+from .routes import d365_dmf_csv, d365_pages, write_route
 
 COLUMNS = ("record_type", "record_id", "legal_entity", "account_ref", "email", "vat_number", "external_id", "state",
            "merged", "master_id", "created_at")
@@ -388,3 +390,43 @@ def test_a_dataverse_record_of_another_entity_is_not_a_record_to_promote(route: 
         ("DVUS", "dataverse_not_promoted", True, False, "USTI"),
         ("TWIN", "never_synced", False, True, "USTI")]
     assert card["dataverse_not_promoted"] == 3
+
+
+def _commerce_rest(exports: Path, s: Scenario) -> dict[str, Any]:
+    """Every table but the ERP master and the staging records as canonical files (both come from their routes)."""
+    data = exports.parent / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for name, records in s.rows.items():
+        if name not in ("staging_records", "erp_customers") and records:
+            write_csv(data / f"{name}.csv", TABLES_BY_NAME[name].column_names, records)
+    return {}
+
+
+@pytest.mark.parametrize(("master", "staged"), [(d365_pages, dv.api_pages),
+                                               (d365_dmf_csv, dv.FILE_ROUTES["csv_table"])])
+def test_the_dataverse_twin_of_a_blocked_master_record_was_promoted(master: Any, staged: Any, tmp_path: Path) -> None:
+    """Dual-write writes the F&O customer account into the Dataverse account's account number. BLK's master record
+    US-000901 is on hold for all transactions (OnHoldStatus All: not live, so BLK counts as merged / retired), and
+    its Dataverse twin carries account number US-000901: BLK was promoted, so it is not one of the 'already in
+    Dataverse, not promoted' (the headline said 2 beside a cause table of 1). DIFF's twin (US-000902) is a live
+    record its keys do not reach (another e-mail in the master): the Dataverse record stays the cross-reference, so
+    onboarding is not told to create a duplicate. DVC's contact has no master twin."""
+    s = d365(id="dataverse-twins", as_of="2026-06-20T12:00:00Z")
+    for sid in ("BLK", "DIFF", "DVC"):
+        shopper(s, sid, email=f"{sid.lower()}@mail.example", orders=("2026-06-18T10:00:00Z",), total="40.00")
+    erp(s, "US-000901", system="d365_fo", entity="USTI", name="Blocked Co", email="blk@mail.example",
+        status="blocked")
+    erp(s, "US-000902", system="d365_fo", entity="USTI", name="Diff Co", email="ap@diff.example")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000901", "account", email="blk@mail.example", entity="USTI",
+               account_ref="us-000901", created_at="2026-01-05T15:30:00Z")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000902", "account", email="diff@mail.example", entity="USTI",
+               account_ref="US-000902", created_at="2026-01-05T15:30:00Z")
+    dv.staging(s, "9d2f1b5f-0000-0000-0000-000000000903", "contact", email="dvc@mail.example", entity="USTI",
+               created_at="2026-03-12T09:10:00Z")
+    [card] = _cards(write_route(s, tmp_path, staged, master, _commerce_rest))
+    assert [(c["customer_id"], c["cause"], c["in_dataverse"]) for c in card["customers"]] == [
+        ("BLK", "merged_retired", False), ("DIFF", "dataverse_not_promoted", True),
+        ("DVC", "dataverse_not_promoted", True)]
+    assert card["dataverse_not_promoted"] == 2
+    assert {b["cause"]: b["customers"] for b in card["by_cause"] if b["customers"]} == {
+        "merged_retired": 1, "dataverse_not_promoted": 2}

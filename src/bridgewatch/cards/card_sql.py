@@ -153,11 +153,19 @@ def _staging(card: Card) -> Step:
     should post to (or no company, or a company that is not one of the workspace's entities).
 
     A Dataverse record mapped to another of the workspace's entities is that entity's (dual-write keeps one per
-    company): promoting it creates no record in the expected entity, so it is not 'not promoted' here.
+    company): promoting it creates no record in the expected entity, so it is not 'not promoted' here. Nor is
+    a record whose master twin the customer already matches (its account number is that record's account, in
+    its company: dual-write writes the F&O customer account there), whatever the twin's status: a customer
+    whose master record is blocked was promoted; its cause is the blocked record's.
     """
     cte, staged_keys = staging_keys_sql()
+    staged_accts = f"(SELECT DISTINCT k.acct FROM __bw__key_values k JOIN ({staged_keys}) AS s ON " \
+                   "s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value)"
     return Step(f"{card.id}_staging", f"""
-        WITH {cte}, hits AS (
+        WITH {cte}, twins AS (
+            SELECT DISTINCT m.acct, m.legal_entity, upper(trim(m.customer_account)) AS ref
+            FROM ({matches_of(staged_accts)}) AS m
+        ), hits AS (
             SELECT k.acct,
                    bool_or(s.state = 'active' AND NOT s.merged) AS in_staging,
                    bool_or(s.merged) AS staging_merged,
@@ -170,7 +178,9 @@ def _staging(card: Card) -> Step:
               ON s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value
             JOIN __bw__account_entity ae ON ae.acct = k.acct
             LEFT JOIN bw_entities en ON en.workspace_id = s.workspace_id AND en.entity = s.legal_entity
-            WHERE en.entity IS NULL OR {entity_fits('s.legal_entity')}
+            LEFT JOIN twins tw ON tw.acct = k.acct AND tw.legal_entity = s.legal_entity
+                              AND tw.ref = upper(trim(s.account_ref))
+            WHERE (en.entity IS NULL OR {entity_fits('s.legal_entity')}) AND tw.acct IS NULL
             GROUP BY k.acct
         )
         SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, h.in_staging, h.staging_merged,

@@ -278,3 +278,22 @@ def test_a_new_b2b_customer_is_not_told_to_wait_for_the_sync(run_card) -> None: 
         "PENDING_B2B": ("lagging", "Wait for the next sync run; chase only if it does not clear.", True),
         "NEW_DTC": ("lagging", "Wait for the next sync run; chase only if it does not clear.", True),
     }
+
+
+def test_a_merged_dataverse_record_is_explained_as_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """DVM matches no master record, only a Dataverse account merged into another: `explain` said "the only master
+    records it matches are inactive, merged or retired" (it matches none). RET's master record is blocked."""
+    import bridgewatch as bw
+
+    s = d365()
+    shopper(s, "DVM", email="dvm@mail.test")
+    s.add("staging_records", record_id="acc-2", email="dvm@mail.test", merged=True, master_id="acc-9",
+          state="inactive")
+    shopper(s, "RET", email="ret@mail.test")
+    erp(s, "US-7", system=FO, entity="USTI", email="ret@mail.test", status="blocked")
+    with bw.compute([bw.load_workspace(s.write(tmp_path / "ws"))]) as run:
+        got = {c: [(e.cause, e.reason) for e in bw.explain(run, c)] for c in ("DVM", "RET")}
+    assert got == {
+        "DVM": [("merged_retired", "no master record matches, and its Dataverse record (dataverse account acc-2) was "
+                                   "merged into another that none of its keys reach")],
+        "RET": [("merged_retired", "the only master records it matches are inactive, merged or retired")]}

@@ -92,6 +92,9 @@ def _merged(staging: bool) -> Cause:
         "inactive, merged or retired: its orders reference an account the master no longer uses.",
         (Why("merged_into", "merged on the storefront into {merged_into}; its orders still reference the old "
                             "account"),
+         Why("retired_match", "the only master records it matches are inactive, merged or retired"),
+         Why("staging_merged", "no master record matches, and its Dataverse record ({staging_records}) was merged "
+                               "into another that none of its keys reach"),
          Why(None, "the only master records it matches are inactive, merged or retired")),
         consequence="Orders reference a merged or retired account: invoices would post to a dead record.")
 

@@ -61,6 +61,8 @@ def load_workspace(root: Path | str, *, on_bad_row: OnBadRow | None = None) -> W
     _fill_missing(config, tables)
     for name in ENTITY_COLUMNS:
         tables[name] = _canonical_entities(config, name, tables[name])
+    tables["staging_records"] = _canonical_entities(config, "staging_records", tables["staging_records"],
+                                                    keep_unknown=True)
     return Workspace(config, tables, accounting)
 
 
@@ -98,12 +100,19 @@ ENTITY_COLUMNS = ("erp_customers", "sync_events")
 """Tables whose ``legal_entity`` must name a configured entity."""
 
 
-def _canonical_entities(config: WorkspaceConfig, name: str, table: pa.Table) -> pa.Table:
-    """Spell ``legal_entity`` as configured (entity ids match case-insensitively); unknown ones are errors."""
+def _canonical_entities(config: WorkspaceConfig, name: str, table: pa.Table, keep_unknown: bool = False) -> pa.Table:
+    """Spell ``legal_entity`` as configured (entity ids match case-insensitively); unknown ones are errors.
+
+    ``keep_unknown``: an unknown value is kept as written (a Dataverse company need not be an entity of the
+    workspace: a D365 Sales record's company, or a company GUID the ``companies`` option does not map).
+    """
     ids = [e.id for e in config.legal_entities]
     column = table.column("legal_entity")
     known = table_of({"id": ids}, {"id": pa.string()}).column("id").combine_chunks()
     position = pc.index_in(pc.utf8_lower(column), value_set=pc.utf8_lower(known))
+    if keep_unknown:
+        spelled = pc.if_else(pc.is_null(position), column, pc.take(known, position))
+        return table.set_column(table.schema.get_field_index("legal_entity"), "legal_entity", spelled)
     unknown = table.filter(pc.and_(pc.is_valid(column), pc.is_null(position)))
     if unknown.num_rows:
         hint = (f"unknown legal entity; configured: {', '.join(ids)}. Add it to [[legal_entities]] in "

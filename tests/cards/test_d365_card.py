@@ -178,6 +178,23 @@ def test_staged_bare_vat_is_read_in_its_company_country(run_card) -> None:  # ty
     assert result.dataverse_not_promoted == 2
 
 
+def test_a_staged_company_is_the_entity_whatever_its_case(run_card) -> None:  # type: ignore[no-untyped-def]
+    """The Web API's formatted company name is written as Dataverse holds it (``ietr``; legal_entity_case =
+    "as_is" keeps it so) while workspace.toml says ``IETR``: it names the same entity, as a master record's
+    entity does. Read as an unknown company, the Irish record's bare VAT number was read in the home country
+    (``GB6433435F``) and the customer's 'in Dataverse, not promoted' was missed."""
+    s = d365(home_country="GB", reporting_currency="GBP")
+    s.config["legal_entities"] = [{"id": "GBTR", "name": "GB Trade", "currency": "GBP", "countries": ["GB"]},
+                                  {"id": "IETR", "name": "IE Trade", "currency": "EUR", "countries": ["IE"]}]
+    shopper(s, "IE1", country="IE", currency="EUR", total="100.00")
+    s.rows["commerce_customers"][-1]["vat_number"] = "IE 6433435F"
+    s.add("fx_rates", currency="EUR", rate_date="2026-01-01", rate="0.85")
+    s.add("staging_records", record_id="acc-1", legal_entity="ietr", vat_number="6433435F")
+    [row] = run_card(s).customers
+    assert (row.customer_id, row.cause, row.in_dataverse, row.expected_entity) == (
+        "IE1", "dataverse_not_promoted", True, "IETR")
+
+
 def test_awaiting_sync_is_counted_but_shown_apart(run_card) -> None:  # type: ignore[no-untyped-def]
     s = d365()
     shopper(s, "NEW", created="2026-04-12T23:40:00Z", orders=("2026-04-12T23:50:00Z",))
@@ -223,6 +240,25 @@ def test_awaiting_sync_means_less_than_the_grace_old(run_card) -> None:  # type:
     assert result.awaiting_sync == 1
 
 
+def test_awaiting_sync_means_a_first_order_not_a_first_order_in_the_window(run_card) -> None:  # type: ignore[no-untyped-def]
+    """Seed FAQ: a DTC customer who "just ordered for the first time" clears on the next connector run. REPEAT
+    first ordered on 03 Apr (before the 06 Apr window) and again at 23:50 (inside the grace): the sync has had
+    ten days, so it is never synced, not awaiting sync; only its in-window order counts ($50). Its earlier
+    order being cancelled (CXL_BEFORE) makes 23:50 its first sale: awaiting sync, lagging, as NEW is."""
+    s = d365()
+    shopper(s, "REPEAT", orders=("2026-04-03T10:00:00Z", "2026-04-12T23:50:00Z"))
+    shopper(s, "CXL_BEFORE", orders=("2026-04-12T23:50:00Z",))
+    s.add("orders", platform="shopify", order_id="CXL_BEFORE-x", customer_id="CXL_BEFORE", cancelled=True,
+          created_at="2026-04-03T10:00:00Z", currency="USD", total="70.00", ship_to_country="US")
+    shopper(s, "NEW", orders=("2026-04-12T23:50:00Z",))
+    result = run_card(s)
+    got = {c.customer_id: (c.cause, c.awaiting_sync, c.active_orders, c.blocked_value) for c in result.customers}
+    assert got == {"REPEAT": ("never_synced", False, 1, Decimal("50.00")),
+                   "CXL_BEFORE": ("lagging", True, 1, Decimal("50.00")),
+                   "NEW": ("lagging", True, 1, Decimal("50.00"))}
+    assert (result.count, result.awaiting_sync) == (3, 2)
+
+
 def test_a_new_b2b_customer_is_not_told_to_wait_for_the_sync(run_card) -> None:  # type: ignore[no-untyped-def]
     """Seed FAQ: "B2B customers stay absent until a human onboards them"; only DTC clears on the next run.
 
@@ -242,3 +278,22 @@ def test_a_new_b2b_customer_is_not_told_to_wait_for_the_sync(run_card) -> None: 
         "PENDING_B2B": ("lagging", "Wait for the next sync run; chase only if it does not clear.", True),
         "NEW_DTC": ("lagging", "Wait for the next sync run; chase only if it does not clear.", True),
     }
+
+
+def test_a_merged_dataverse_record_is_explained_as_one(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """DVM matches no master record, only a Dataverse account merged into another: `explain` said "the only master
+    records it matches are inactive, merged or retired" (it matches none). RET's master record is blocked."""
+    import bridgewatch as bw
+
+    s = d365()
+    shopper(s, "DVM", email="dvm@mail.test")
+    s.add("staging_records", record_id="acc-2", email="dvm@mail.test", merged=True, master_id="acc-9",
+          state="inactive")
+    shopper(s, "RET", email="ret@mail.test")
+    erp(s, "US-7", system=FO, entity="USTI", email="ret@mail.test", status="blocked")
+    with bw.compute([bw.load_workspace(s.write(tmp_path / "ws"))]) as run:
+        got = {c: [(e.cause, e.reason) for e in bw.explain(run, c)] for c in ("DVM", "RET")}
+    assert got == {
+        "DVM": [("merged_retired", "no master record matches, and its Dataverse record (dataverse account acc-2) was "
+                                   "merged into another that none of its keys reach")],
+        "RET": [("merged_retired", "the only master records it matches are inactive, merged or retired")]}

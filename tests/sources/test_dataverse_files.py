@@ -14,13 +14,16 @@ import openpyxl
 import pytest
 
 from bridgewatch.errors import ConfigError, InputError
+from bridgewatch.model.tables import TABLES_BY_NAME
 from bridgewatch.results import collect
+from bridgewatch.scenario import Scenario, write_csv
 from bridgewatch.sources.dates import AMBIGUOUS
 from bridgewatch.workspace import load_workspace
 
+from ..cards.builders import d365, erp, shopper
 from . import routes_dataverse as dv
 from .helpers import accounts, problems, read, rows
-from .routes import write_route
+from .routes import d365_dmf_csv, d365_pages, write_route
 
 COLUMNS = ("record_type", "record_id", "legal_entity", "account_ref", "email", "vat_number", "external_id", "state",
            "merged", "master_id", "created_at")
@@ -336,3 +339,94 @@ def test_contacts_expanded_inside_accounts_are_contact_records(tmp_path: Path) -
         ("contact", "85716234-9628-ed11-9db1-000d3a320482", "susanna@contoso.example", "inactive")]
     assert accounts(result)[("staging_records", "accounts.json")] == {
         "read": 3, "used": 3, "excluded": {}, "quarantined": 0}
+
+
+@pytest.mark.parametrize("route", ["api", *sorted(dv.FILE_ROUTES)])
+def test_a_merged_duplicate_beside_its_live_survivor_is_not_promoted_on_every_route(route: str, tmp_path: Path) -> None:
+    """Merging two Dataverse accounts leaves the loser inactive and merged, the survivor active: a customer whose
+    e-mail is on both is in Dataverse, not promoted (promote the survivor), exactly as if the loser were not
+    there. The merged loser alone made it 'merged or retired' (re-point the orders), while the headline still
+    counted it under 'already in Dataverse, not promoted': headline and cause table disagreed (2 against 1)."""
+    s = dv.scenario()
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000009", "account", email="dvm@mail.example", entity="USTI",
+               created_at="2026-02-01T10:05:00Z")
+    route_of = dv.api_pages if route == "api" else dv.FILE_ROUTES[route]
+    [card] = _cards(write_route(s, tmp_path, route_of, dv.canonical_rest))
+    assert [(c["customer_id"], c["cause"], c["in_dataverse"]) for c in card["customers"]] == [
+        ("DV1", "dataverse_not_promoted", True), ("DV2", "dataverse_not_promoted", True),
+        ("DVI", "never_synced", False), ("DVM", "dataverse_not_promoted", True), ("NONE", "never_synced", False)]
+    assert card["dataverse_not_promoted"] == 3
+    assert {b["cause"]: b["customers"] for b in card["by_cause"] if b["customers"]} == {
+        "dataverse_not_promoted": 3, "never_synced": 2}
+
+
+@pytest.mark.parametrize("route", ["api", *sorted(dv.FILE_ROUTES)])
+def test_a_dataverse_record_of_another_entity_is_not_a_record_to_promote(route: str, tmp_path: Path) -> None:
+    """Dual-write keeps one Dataverse account per company. TWIN ships to the US (expected USTI) and exists in the
+    CATU master, whose Dataverse twin (company 'catu', as the Web API's formatted value may write it) carries
+    its e-mail: promoting that record creates nothing in USTI, so TWIN is absent from USTI for the seed's
+    *multi-entity expectation*, not 'in Dataverse, not promoted' (which told onboarding not to create it).
+    A record in the expected company (any case: DVUS's account, DVCA's contact) or in none (a D365 Sales account)
+    is still the cross-reference."""
+    s = d365(id="dataverse-entities", as_of="2026-06-20T12:00:00Z")
+    for sid in ("TWIN", "DVUS", "DVSALES"):
+        shopper(s, sid, email=f"{sid.lower()}@mail.example", orders=("2026-06-18T10:00:00Z",))
+    erp(s, "CA-000042", system="d365_fo", entity="CATU", name="Twin Corp", email="twin@mail.example")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000042", "account", email="twin@mail.example", entity="catu",
+               account_ref="CA-000042", created_at="2026-01-05T15:30:00Z")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000043", "account", email="dvus@mail.example", entity="usti",
+               created_at="2026-03-12T09:10:00Z")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000044", "account", email="dvsales@mail.example",
+               created_at="2026-03-12T09:10:00Z")
+    shopper(s, "DVCA", email="dvca@mail.example", country="CA", orders=("2026-06-18T10:00:00Z",))
+    dv.staging(s, "9d2f1b5f-0000-0000-0000-000000000045", "contact", email="dvca@mail.example", entity="catu",
+               created_at="2026-03-12T09:10:00Z")
+    route_of = dv.api_pages if route == "api" else dv.FILE_ROUTES[route]
+    [card] = _cards(write_route(s, tmp_path, route_of, dv.canonical_rest))
+    assert [(c["customer_id"], c["cause"], c["in_dataverse"], c["exists_in_other_entity"], c["expected_entity"])
+            for c in card["customers"]] == [
+        ("DVCA", "dataverse_not_promoted", True, False, "CATU"),
+        ("DVSALES", "dataverse_not_promoted", True, False, "USTI"),
+        ("DVUS", "dataverse_not_promoted", True, False, "USTI"),
+        ("TWIN", "never_synced", False, True, "USTI")]
+    assert card["dataverse_not_promoted"] == 3
+
+
+def _commerce_rest(exports: Path, s: Scenario) -> dict[str, Any]:
+    """Every table but the ERP master and the staging records as canonical files (both come from their routes)."""
+    data = exports.parent / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for name, records in s.rows.items():
+        if name not in ("staging_records", "erp_customers") and records:
+            write_csv(data / f"{name}.csv", TABLES_BY_NAME[name].column_names, records)
+    return {}
+
+
+@pytest.mark.parametrize(("master", "staged"), [(d365_pages, dv.api_pages),
+                                               (d365_dmf_csv, dv.FILE_ROUTES["csv_table"])])
+def test_the_dataverse_twin_of_a_blocked_master_record_was_promoted(master: Any, staged: Any, tmp_path: Path) -> None:
+    """Dual-write writes the F&O customer account into the Dataverse account's account number. BLK's master record
+    US-000901 is on hold for all transactions (OnHoldStatus All: not live, so BLK counts as merged / retired), and
+    its Dataverse twin carries account number US-000901: BLK was promoted, so it is not one of the 'already in
+    Dataverse, not promoted' (the headline said 2 beside a cause table of 1). DIFF's twin (US-000902) is a live
+    record its keys do not reach (another e-mail in the master): the Dataverse record stays the cross-reference, so
+    onboarding is not told to create a duplicate. DVC's contact has no master twin."""
+    s = d365(id="dataverse-twins", as_of="2026-06-20T12:00:00Z")
+    for sid in ("BLK", "DIFF", "DVC"):
+        shopper(s, sid, email=f"{sid.lower()}@mail.example", orders=("2026-06-18T10:00:00Z",), total="40.00")
+    erp(s, "US-000901", system="d365_fo", entity="USTI", name="Blocked Co", email="blk@mail.example",
+        status="blocked")
+    erp(s, "US-000902", system="d365_fo", entity="USTI", name="Diff Co", email="ap@diff.example")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000901", "account", email="blk@mail.example", entity="USTI",
+               account_ref="us-000901", created_at="2026-01-05T15:30:00Z")
+    dv.staging(s, "7c1e0a4e-0000-0000-0000-000000000902", "account", email="diff@mail.example", entity="USTI",
+               account_ref="US-000902", created_at="2026-01-05T15:30:00Z")
+    dv.staging(s, "9d2f1b5f-0000-0000-0000-000000000903", "contact", email="dvc@mail.example", entity="USTI",
+               created_at="2026-03-12T09:10:00Z")
+    [card] = _cards(write_route(s, tmp_path, staged, master, _commerce_rest))
+    assert [(c["customer_id"], c["cause"], c["in_dataverse"]) for c in card["customers"]] == [
+        ("BLK", "merged_retired", False), ("DIFF", "dataverse_not_promoted", True),
+        ("DVC", "dataverse_not_promoted", True)]
+    assert card["dataverse_not_promoted"] == 2
+    assert {b["cause"]: b["customers"] for b in card["by_cause"] if b["customers"]} == {
+        "merged_retired": 1, "dataverse_not_promoted": 2}

@@ -27,7 +27,7 @@ from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_co
 from bridgewatch.sql import literal, literal_list
 
 POPULATION_COLS = ("workspace_id, platform, account_kind, account_id, name, country, created_at, merged_into, "
-                   "is_b2b, active_orders, first_order_at, last_order_at")
+                   "is_b2b, active_orders, first_order_at, last_order_at, first_sale_at")
 
 
 def card_steps(card: Card) -> list[Step]:
@@ -149,9 +149,23 @@ def _presence(card: Card) -> Step:
 
 
 def _staging(card: Card) -> Step:
+    """Per account: the staging (Dataverse) records that match it on a field-map key, in a company its orders
+    should post to (or no company, or a company that is not one of the workspace's entities).
+
+    A Dataverse record mapped to another of the workspace's entities is that entity's (dual-write keeps one per
+    company): promoting it creates no record in the expected entity, so it is not 'not promoted' here. Nor is
+    a record whose master twin the customer already matches (its account number is that record's account, in
+    its company: dual-write writes the F&O customer account there), whatever the twin's status: a customer
+    whose master record is blocked was promoted; its cause is the blocked record's.
+    """
     cte, staged_keys = staging_keys_sql()
+    staged_accts = f"(SELECT DISTINCT k.acct FROM __bw__key_values k JOIN ({staged_keys}) AS s ON " \
+                   "s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value)"
     return Step(f"{card.id}_staging", f"""
-        WITH {cte}, hits AS (
+        WITH {cte}, twins AS (
+            SELECT DISTINCT m.acct, m.legal_entity, upper(trim(m.customer_account)) AS ref
+            FROM ({matches_of(staged_accts)}) AS m
+        ), hits AS (
             SELECT k.acct,
                    bool_or(s.state = 'active' AND NOT s.merged) AS in_staging,
                    bool_or(s.merged) AS staging_merged,
@@ -162,6 +176,11 @@ def _staging(card: Card) -> Step:
                                AND f.key_type = k.key_type
             JOIN ({staged_keys}) AS s
               ON s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value
+            JOIN __bw__account_entity ae ON ae.acct = k.acct
+            LEFT JOIN bw_entities en ON en.workspace_id = s.workspace_id AND en.entity = s.legal_entity
+            LEFT JOIN twins tw ON tw.acct = k.acct AND tw.legal_entity = s.legal_entity
+                              AND tw.ref = upper(trim(s.account_ref))
+            WHERE (en.entity IS NULL OR {entity_fits('s.legal_entity')}) AND tw.acct IS NULL
             GROUP BY k.acct
         )
         SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, h.in_staging, h.staging_merged,
@@ -252,7 +271,7 @@ def _absent(card: Card) -> Step:
                    COALESCE(st.in_staging, FALSE) AS in_staging, COALESCE(st.staging_merged, FALSE) AS staging_merged,
                    st.staging_records,
                    CASE WHEN a.is_b2b THEN 'b2b' ELSE 'dtc' END AS segment,
-                   a.first_order_at > p.grace_start AS awaiting_sync,
+                   a.first_sale_at > p.grace_start AS awaiting_sync,
                    v.blocked_value, v.n_currencies, v.blocked_value_reporting, v.orders_missing_fx,
                    CASE WHEN v.n_currencies = 1 THEN v.currency ELSE 'MIXED' END AS currency,
                    p.reporting_currency, vat.vat_number,

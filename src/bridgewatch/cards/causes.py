@@ -78,19 +78,23 @@ def _lagging_condition(order_triggered: bool, b2b_manual: bool) -> str:
     never makes them lag (only the log's own word does): they do not clear on the next run.
     """
     new = "a.created_at > p.grace_start OR a.created_at > sy.last_success_run"
-    new += " OR a.first_order_at > p.grace_start" if order_triggered else ""
+    new += " OR a.first_sale_at > p.grace_start" if order_triggered else ""
     return f"sy.last_outcome IN ('pending', 'succeeded') OR {f'(NOT a.is_b2b AND ({new}))' if b2b_manual else new}"
 
 
 def _merged(staging: bool) -> Cause:
     return Cause(
         MERGED_RETIRED, "Merged or retired reference",
-        "a.merged_into IS NOT NULL OR pr.retired_match" + (" OR st.staging_merged" if staging else ""),
+        "a.merged_into IS NOT NULL OR pr.retired_match"
+        + (" OR (st.staging_merged AND NOT st.in_staging)" if staging else ""),
         "Re-point the orders to the surviving account (or reactivate the retired record).",
         "The storefront merged this account into another, or the only master records its keys find are "
         "inactive, merged or retired: its orders reference an account the master no longer uses.",
         (Why("merged_into", "merged on the storefront into {merged_into}; its orders still reference the old "
                             "account"),
+         Why("retired_match", "the only master records it matches are inactive, merged or retired"),
+         Why("staging_merged", "no master record matches, and its Dataverse record ({staging_records}) was merged "
+                               "into another that none of its keys reach"),
          Why(None, "the only master records it matches are inactive, merged or retired")),
         consequence="Orders reference a merged or retired account: invoices would post to a dead record.")
 

@@ -285,7 +285,8 @@ def erp_keys_sql(settings: str) -> tuple[str, str]:
         "email": "c.email", "external_id": KEY_SQL["external_id"]("c.external_id", "NULL")})
 
 
-STAGING_COLS = ("workspace_id", "system", "record_id", "record_type", "legal_entity", "state", "merged", "master_id")
+STAGING_COLS = ("workspace_id", "system", "record_id", "record_type", "legal_entity", "account_ref", "state", "merged",
+                "master_id")
 
 
 def staging_keys_sql() -> tuple[str, str]:

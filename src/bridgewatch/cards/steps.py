@@ -84,7 +84,8 @@ def orders_sql() -> str:
            CASE WHEN o.company_id IS NOT NULL OR m.company_id IS NOT NULL THEN 'company'
                 WHEN o.customer_id IS NOT NULL THEN 'customer' END AS account_kind,
            COALESCE(o.company_id, m.company_id, o.customer_id) AS account_id,
-           {excluded_reason_sql()} AS excluded_reason
+           {excluded_reason_sql()} AS excluded_reason,
+           NOT COALESCE(o.quote OR o.cancelled OR o.inactive, FALSE) AND o.total >= 0 AS live_sale
     FROM bw_orders o
     JOIN bw_params p ON p.workspace_id = o.workspace_id
     LEFT JOIN (SELECT workspace_id, platform, customer_id, company_id FROM bw_commerce_customers
@@ -105,6 +106,7 @@ def orders() -> Step:
 # -- accounts: one row per account, with its activity in the window ------------------------------------------
 
 _COUNTED = "excluded_reason IS NULL"
+_BEFORE = literal(BEFORE_WINDOW)
 LATEST = "struct_pack(at := created_at, id := order_id, ship_to := ship_to_country, buyer := customer_id)"
 """Orders an account's orders latest first: by creation time, then by order id (the greater is the later).
 
@@ -115,6 +117,10 @@ struct aggregate was a third of the accounts step."""
 
 def accounts(scoped: Sequence[Card] = ()) -> Step:
     """One row per account: name, country, creation time, storefront merge, B2B flag and its orders in the window.
+
+    ``first_sale_at``: the account's first live sale before the as-of time, in the window or before it (what
+    says whether it "just ordered for the first time": an order before the window is one the sync had its
+    chance to act on).
 
     The accounts customers and companies name come prepared (``party_accounts``); an account
     named only by an order is added here. Its activity: ``active_orders`` (counted orders in the
@@ -138,14 +144,16 @@ def accounts(scoped: Sequence[Card] = ()) -> Step:
                    count(*) FILTER (WHERE excluded_reason NOT IN ({literal(BEFORE_WINDOW)}, {literal(AFTER_AS_OF)}))
                        AS orders_in_window,
                    min(created_at) FILTER (WHERE {_COUNTED}) AS first_order_at,
-                   max(created_at) FILTER (WHERE {_COUNTED}) AS last_order_at
+                   max(created_at) FILTER (WHERE {_COUNTED}) AS last_order_at,
+                   min(created_at) FILTER (WHERE live_sale AND ({_COUNTED} OR excluded_reason = {_BEFORE}))
+                       AS first_sale_at
             FROM ({orders_sql()}) AS o WHERE account_id IS NOT NULL GROUP BY {ACCOUNT_COLS}
         ), g AS MATERIALIZED (
             SELECT {keys}, pa.name, pa.country, pa.created_at, pa.merged_into,
                    COALESCE(pa.is_b2b, o.account_kind = 'company') AS is_b2b,
                    COALESCE(o.active_orders, 0) AS active_orders, COALESCE(o.quotes_in_window, 0) AS quotes_in_window,
                    COALESCE(o.orders_in_window, 0) AS orders_in_window, o.first_order_at, o.last_order_at,
-                   pa.acct AS party_acct
+                   o.first_sale_at, pa.acct AS party_acct
             FROM __bw__party_accounts pa FULL JOIN o ON {on('o', 'pa')}
         ), order_only AS (
             SELECT g.*, {account_key('g')} AS h FROM g WHERE party_acct IS NULL
@@ -154,7 +162,7 @@ def accounts(scoped: Sequence[Card] = ()) -> Step:
         SELECT a.*, a.active_orders > 0 AND {examined} AS examined FROM (
             SELECT g.workspace_id, g.platform, g.account_kind, g.account_id, g.name, g.country, g.created_at,
                    g.merged_into, g.is_b2b, g.active_orders, g.quotes_in_window, g.orders_in_window, g.first_order_at,
-                   g.last_order_at,
+                   g.last_order_at, g.first_sale_at,
                    COALESCE(g.party_acct, fix.acct, {account_key('g')}) AS acct
             FROM g LEFT JOIN fix ON {on('fix', 'g')}
         ) AS a {join}""")

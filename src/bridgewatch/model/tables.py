@@ -241,8 +241,10 @@ STAGING_RECORDS = Table(
         Column("system", S, "Staging system.", default="dataverse"),
         Column("record_id", S, "The staging record's id (Dataverse `accountid` / `contactid`).", True),
         Column("record_type", S, "`account` or `contact`.", default="account"),
-        Column("legal_entity", S, "Company the record is mapped to (`_msdyn_company_value`)."),
-        Column("account_ref", S, "Account number on the record."),
+        Column("legal_entity", S, "Company the record is mapped to (`_msdyn_company_value`); names a configured "
+                                  "entity without regard to case, else is kept as written (a company that is not one "
+                                  "of the workspace's entities)."),
+        Column("account_ref", S, "Account number on the record (under dual-write, its F&O customer account)."),
         Column("email", S, "Email on the record."),
         Column("vat_number", S, "Tax id on the record."),
         Column("external_id", S, "Commerce-side id stored on the record."),

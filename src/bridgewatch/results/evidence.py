@@ -97,7 +97,7 @@ def evidence_digests(engine: Engine, card: Card, accounts: str) -> Iterator[dict
 
 FACTS = """
     SELECT {order}, x.name, x.scope_reason, x.merged_into, x.created_at,
-           pr.present, pr.matched_key, pr.matched_record, pr.match_ambiguous,
+           pr.present, pr.matched_key, pr.matched_record, pr.match_ambiguous, pr.retired_match,
            sy.last_outcome, sy.last_attempt_at, sy.last_source, sy.failed_attempts, sy.last_success_run,
            g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason, {staging}
     FROM __bw__{card}_population x
@@ -153,7 +153,8 @@ def _facts_sql(card: Card, accounts: str) -> str:
     def join(alias: str) -> str:
         return " AND ".join(f"{alias}.{c} = x.{c}" for c in ACCOUNT)
 
-    staging = ("st.staging_records" if card.uses_staging else "CAST(NULL AS VARCHAR) AS staging_records")
+    staging = ("st.staging_records, st.staging_merged" if card.uses_staging
+               else "CAST(NULL AS VARCHAR) AS staging_records, CAST(NULL AS BOOLEAN) AS staging_merged")
     staging_join = f"LEFT JOIN __bw__{card.id}_staging st ON {join('st')}" if card.uses_staging else ""
     return FACTS.format(order=ORDER, card=card.id, accounts=accounts, join=join("acc"), pr=join("pr"),
                         sy=join("sy"), g=join("g"), staging=staging, staging_join=staging_join)

@@ -130,11 +130,19 @@ def _fill_missing(config: WorkspaceConfig, tables: dict[str, pa.Table]) -> None:
 # -- configuration as tables ---------------------------------------------------------------------
 
 def resolve_as_of(config: WorkspaceConfig, override: datetime | None = None) -> datetime:
-    """The aligned as-of time: the explicit override, else workspace.as_of, else now (UTC)."""
-    from bridgewatch.config import naive_utc
+    """The aligned as-of time: the explicit override, else workspace.as_of, else now (UTC).
 
-    chosen = naive_utc(override) or config.as_of_utc()
-    return chosen or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    Raises:
+        ConfigError: the override or workspace.as_of is later than now (``future_as_of_problem``).
+    """
+    from bridgewatch.config import future_as_of_problem, naive_utc
+
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    where = "as-of" if override is not None else "workspace.as_of"
+    problem = future_as_of_problem(override if override is not None else config.as_of_utc(), where, now)
+    if problem:
+        raise ConfigError(f"Workspace '{config.id}': {problem}.")
+    return naive_utc(override) or config.as_of_utc() or now
 
 
 def config_tables(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, datetime],

@@ -140,10 +140,18 @@ def rfc2822(field: Field) -> Field:
     return timestamp(field, RFC2822, example="'Tue, 16 Jun 2026 09:12:44 +0000'")
 
 
+EPOCH_MAX = 253402300799
+"""Unix seconds of 9999-12-31T23:59:59Z, the last second a timestamp holds: a value beyond it (milliseconds,
+``1e20``, ``NaN``) is no date, and converted it failed the whole read instead of its cell."""
+
+
 def epoch(field: Field) -> Field:
-    """Unix seconds (BigCommerce B2B Edition ``createdAt``), as number or string."""
-    return derive(field, "COALESCE(strftime(to_timestamp(TRY_CAST({0} AS DOUBLE)) AT TIME ZONE 'UTC', "
-                         f"'{ISO_OUT}') || 'Z', {{0}})", "expected Unix seconds such as 1739268151")
+    """Unix seconds (BigCommerce B2B Edition ``createdAt``), as number or string; a value outside 0 ..
+    :data:`EPOCH_MAX` (milliseconds, say) is passed on unread, so it is quarantined."""
+    seconds = "TRY_CAST({0} AS DOUBLE)"
+    return derive(field, f"COALESCE(strftime(to_timestamp(CASE WHEN {seconds} BETWEEN 0 AND {EPOCH_MAX} "
+                         f"THEN {seconds} END) AT TIME ZONE 'UTC', '{ISO_OUT}') || 'Z', {{0}})",
+                  "expected Unix seconds such as 1739268151")
 
 
 def money(field: Field, decimal_comma: str = "FALSE") -> Field:

@@ -333,6 +333,18 @@ def input_freshness() -> Step:
                ON s.workspace_id = p.workspace_id""")
 
 
+def platform_freshness() -> Step:
+    """Per workspace and commerce platform: its newest order before the as-of time (NULL when it has none).
+
+    The workspace's newest order says nothing of a second storefront whose export is days older: its recent
+    customers are missing from the count, which reads low and fresh. The results read this to call such a
+    platform's data stale on its own."""
+    return Step("platform_freshness", """
+        SELECT o.workspace_id, o.platform, max(o.created_at) FILTER (WHERE o.created_at < p.as_of) AS newest_order_at
+        FROM bw_orders o JOIN bw_params p ON p.workspace_id = o.workspace_id
+        GROUP BY o.workspace_id, o.platform""", view=True)
+
+
 def order_accounting() -> Step:
     """Per workspace: every order by why it does not count (``active in window`` when it does).
 
@@ -360,4 +372,4 @@ def shared_steps(scoped: Sequence[Card] = ()) -> list[Step]:
             counted_orders(bool(scoped)),
             entity_hits(), account_entity(), order_values(), account_keys(), order_email_keys(),
             order_email_matches(), key_values(), match_summary(), account_events(), account_sync(), input_freshness(),
-            order_accounting()]
+            platform_freshness(), order_accounting()]

@@ -122,9 +122,23 @@ def read_freshness(engine: Engine, ws: Workspace,
     erp = max((t for t in (row["erp_created"], row["erp_modified"]) if t is not None), default=None)
     incomplete = [w.as_reason() for w in ws.accounting.warnings]
     pulled = list(pull_problems(ws, row["as_of"])) if pull_problems else []
-    reasons = _staleness(row, max_age) + pulled + incomplete
+    reasons = (_staleness(row, max_age) or _stale_platforms(engine, ws, row["as_of"], max_age)) + pulled + incomplete
     status = "no_data" if not row["in_window"] else ("stale" if reasons else "fresh")
     return Freshness(status, row["newest_order_at"], erp, row["newest_sync_event_at"], max_age, tuple(reasons))
+
+
+def _stale_platforms(engine: Engine, ws: Workspace, as_of: datetime, max_age: int) -> list[str]:
+    """A platform whose newest order is more than ``max_age`` hours before the as-of time while the workspace's
+    newest is not: that storefront's export is older than the others, so its recent customers are missing."""
+    limit = as_of - timedelta(hours=max_age)
+    rows = engine.fetch(f"SELECT platform, newest_order_at FROM __bw__platform_freshness "
+                        f"WHERE {equals('workspace_id', ws.id)} AND newest_order_at < {literal(limit)} "
+                        f"ORDER BY platform")
+    return [f"the newest {r['platform']} order ({iso(r['newest_order_at'])}) is "
+            f"{int((as_of - r['newest_order_at']).total_seconds() // 3600)} hours before the as-of time "
+            f"({iso(as_of)}), more than max_age_hours = {max_age}, while other platforms have newer orders: its "
+            f"export looks out of date and its recent customers would be missing (refresh it, or remove it if "
+            f"that store no longer trades)" for r in rows]
 
 
 def _staleness(row: dict[str, Any], max_age: int) -> list[str]:

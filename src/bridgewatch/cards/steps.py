@@ -319,12 +319,15 @@ def _newest(table: str, columns: dict[str, str], extra: str = "") -> str:
 
 def input_freshness() -> Step:
     """Per workspace: its newest order, ERP record (created or modified) and sync event before the as-of time,
-    and how many orders fall in the window (what the results' freshness is judged on)."""
-    in_window = ", count(*) FILTER (WHERE x.created_at >= p.window_start AND x.created_at < p.as_of) AS in_window"
+    how many orders fall in the window, and its latest order stamp of all (what the results' freshness is judged
+    on)."""
+    in_window = (", count(*) FILTER (WHERE x.created_at >= p.window_start AND x.created_at < p.as_of) AS in_window, "
+                 "max(x.created_at) AS latest_order_at")
     orders = _newest("bw_orders", {"newest_order_at": "created_at"}, in_window)
     erp = _newest("bw_erp_customers", {"erp_created": "created_at", "erp_modified": "modified_at"})
     return Step("input_freshness", f"""
         SELECT p.workspace_id, p.as_of, p.window_start, o.newest_order_at, COALESCE(o.in_window, 0) AS in_window,
+               o.latest_order_at,
                e.erp_created, e.erp_modified, s.newest_sync_event_at
         FROM bw_params p
         LEFT JOIN ({orders}) o ON o.workspace_id = p.workspace_id

@@ -22,8 +22,8 @@ def test_a_platform_whose_newest_order_is_too_old_makes_the_result_stale(run_car
     assert result.freshness.reasons == (
         "the newest bigcommerce order (2026-04-08T09:00:00Z) is 111 hours before the as-of time "
         "(2026-04-13T00:00:00Z), more than max_age_hours = 48, while other platforms have newer orders: its export "
-        "looks out of date and its recent customers would be missing (refresh it, or remove it if that store no "
-        "longer trades)",)
+        "looks out of date and its recent customers would be missing (refresh it; remove it if that store no longer "
+        "trades, or raise max_age_hours if it is this quiet)",)
 
 
 def test_every_platform_recent_is_fresh_and_the_boundary_is_exactly_max_age(run_card) -> None:  # type: ignore[no-untyped-def]

@@ -139,8 +139,8 @@ def _stale_platforms(engine: Engine, ws: Workspace, as_of: datetime, max_age: in
     return [f"the newest {r['platform']} order ({iso(r['newest_order_at'])}) is "
             f"{int((as_of - r['newest_order_at']).total_seconds() // 3600)} hours before the as-of time "
             f"({iso(as_of)}), more than max_age_hours = {max_age}, while other platforms have newer orders: its "
-            f"export looks out of date and its recent customers would be missing (refresh it, or remove it if "
-            f"that store no longer trades)" for r in rows]
+            f"export looks out of date and its recent customers would be missing (refresh it; remove it if that "
+            f"store no longer trades, or raise max_age_hours if it is this quiet)" for r in rows]
 
 
 def _from_the_future(row: dict[str, Any]) -> list[str]:

@@ -466,6 +466,27 @@ def naive_utc(ts: datetime | None) -> datetime | None:
     return ts.astimezone(UTC).replace(tzinfo=None)
 
 
+AS_OF_TOLERANCE = timedelta(minutes=5)
+"""How far an as-of may be later than the clock (hosts sharing exports and a store disagree by seconds)."""
+
+
+def future_as_of_problem(as_of: datetime | None, where: str, now: datetime | None = None) -> str | None:
+    """Why ``as_of`` cannot be a run's as-of (it is later than the clock by more than :data:`AS_OF_TOLERANCE`),
+    else None. ``now`` is the clock (naive UTC; default the host's).
+
+    The cards count orders in ``[as-of - window_days, as-of)``: an as-of in the future reaches into time no export
+    describes, while the orders at the start of the real window drop out, so the count reads low and the newest
+    order still looks recent (fresh): an all-clear the data does not support, which would then be stored.
+    """
+    at = naive_utc(as_of)
+    clock = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    if at is None or at <= clock + AS_OF_TOLERANCE:
+        return None
+    return (f"{where}: {at.isoformat()}Z is later than now ({clock.isoformat()}Z): the window would reach "
+            f"into time no export describes and the count could read low; give the moment the exports were "
+            f"taken (at or before now, UTC unless the time has a zone)")
+
+
 def load_config(root: Path | str) -> WorkspaceConfig:
     """Read and validate ``<root>/workspace.toml``.
 
@@ -594,6 +615,7 @@ def _cross_checks(config: WorkspaceConfig) -> list[str]:
             problems.append(f"{where}: list each key once, at least one key (got {list(keys)})")
 
     problems += _timezone_problem(config.workspace.timezone)
+    problems += [p for p in [future_as_of_problem(config.workspace.as_of, "workspace.as_of")] if p]
     problems += _locale_problem(config.workspace.locale)
     problems += _code_problems(config)
     problems += _alerts_problems(config)

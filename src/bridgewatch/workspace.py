@@ -139,11 +139,19 @@ def _fill_missing(config: WorkspaceConfig, tables: dict[str, pa.Table]) -> None:
 # -- configuration as tables ---------------------------------------------------------------------
 
 def resolve_as_of(config: WorkspaceConfig, override: datetime | None = None) -> datetime:
-    """The aligned as-of time: the explicit override, else workspace.as_of, else now (UTC)."""
-    from bridgewatch.config import naive_utc
+    """The aligned as-of time: the explicit override, else workspace.as_of, else now (UTC).
 
-    chosen = naive_utc(override) or config.as_of_utc()
-    return chosen or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    Raises:
+        ConfigError: the override or workspace.as_of is later than now (``future_as_of_problem``).
+    """
+    from bridgewatch.config import future_as_of_problem, naive_utc
+
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    where = "as-of" if override is not None else "workspace.as_of"
+    problem = future_as_of_problem(override if override is not None else config.as_of_utc(), where, now)
+    if problem:
+        raise ConfigError(f"Workspace '{config.id}': {problem}.")
+    return naive_utc(override) or config.as_of_utc() or now
 
 
 def config_tables(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, datetime],
@@ -184,12 +192,14 @@ def _params(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, datetime]) -
         rows.append({
             "workspace_id": c.id, "as_of": t, "window_start": t - timedelta(days=w.window_days),
             "grace_start": t - timedelta(minutes=w.grace_minutes), "home_country": w.home_country,
+            "sync_recent_from": t - timedelta(hours=w.max_age_hours),
             "reporting_currency": w.reporting_currency, "vat_supply": w.vat_supply, "default_entity": default,
             "window_days": w.window_days, "grace_minutes": w.grace_minutes,
         })
     return rows_table(rows, {
         "workspace_id": pa.string(), "as_of": pa.timestamp("us"), "window_start": pa.timestamp("us"),
-        "grace_start": pa.timestamp("us"), "home_country": pa.string(), "reporting_currency": pa.string(),
+        "grace_start": pa.timestamp("us"), "sync_recent_from": pa.timestamp("us"),
+        "home_country": pa.string(), "reporting_currency": pa.string(),
         "vat_supply": pa.string(), "default_entity": pa.string(), "window_days": pa.int32(),
         "grace_minutes": pa.int32()})
 

@@ -187,3 +187,15 @@ def test_a_sync_event_repeated_with_its_id_is_one_event_and_events_without_an_id
     assert (account.read, account.used, dict(account.excluded)) == (4, 3, {"duplicate key": 1})
     assert [(e["event_id"], e["rejection_reason"]) for e in ws.tables["sync_events"].to_pylist()] == [
         ("EV-1", "Required field Name is missing"), (None, "Timeout"), (None, "Timeout")]
+
+
+@pytest.mark.parametrize("word", ["infinity", "-infinity", "epoch", "Infinity"])
+def test_a_timestamp_word_is_not_a_time(tmp_path: Path, word: str) -> None:
+    """DuckDB reads ``infinity`` / ``-infinity`` / ``epoch`` as timestamps (9999-12-31, 0001-01-01, 1970-01-01): an
+    order so stamped was loaded and silently left out (after the as-of, before the window) instead of reported."""
+    root = _ws(tmp_path)
+    _replace(root / "data" / "orders.csv", "2026-04-10T10:00:00Z", word)
+    with pytest.raises(InputError) as err:
+        load_workspace(root)
+    assert [(Path(p.file).name, p.row, p.field, p.value) for p in err.value.problems] == [
+        ("orders.csv", 1, "created_at", word)]

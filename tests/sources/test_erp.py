@@ -294,3 +294,25 @@ def test_a_creation_date_without_a_time_counts_from_the_next_day(tmp_path: Path)
         ("C-1", datetime(2026, 4, 14, 23, 59, 59, 999999), datetime(2026, 4, 14)),
         ("C-2", datetime(2026, 4, 13, 17, 59), datetime(2026, 4, 14, 8))]
     assert problems(result) == []
+
+
+def test_a_d365_creation_date_without_a_time_counts_from_the_next_day(tmp_path: Path) -> None:
+    """F&O's ``created_field`` (an extension field) may be an ``Edm.Date``: ``2026-04-14`` read as that day's start made
+    a record created on the as-of day, after the as-of time, count as existing from midnight (the customer it
+    matches present: an all-clear the as-of does not support). As on the Intacct and Dataverse routes, a date alone
+    is the day's last moment, on the OData pages and the Data management export alike; a time stays as given."""
+    page = tmp_path / "customersv3.json"
+    context = "https://x.operations.dynamics.com/data/$metadata#CustomersV3"
+    page.write_text(json.dumps({"@odata.context": context, "value": [
+        {"dataAreaId": "usmf", "CustomerAccount": "C-1", "OrganizationName": "One", "OnHoldStatus": "No",
+         "BWCreatedOn": "2026-04-14"},
+        {"dataAreaId": "usmf", "CustomerAccount": "C-2", "OrganizationName": "Two", "OnHoldStatus": "No",
+         "BWCreatedOn": "2026-04-13T17:59:00Z"}]}), encoding="utf-8")
+    export = tmp_path / "Customers V3.csv"
+    export.write_text("CUSTOMERACCOUNT,DATAAREAID,ORGANIZATIONNAME,ONHOLDSTATUS,BWCREATEDON\n"
+                      "C-1,usmf,One,No,2026-04-14\nC-2,usmf,Two,No,2026-04-13T17:59:00Z\n", encoding="utf-8")
+    expected = [("C-1", datetime(2026, 4, 14, 23, 59, 59, 999999)), ("C-2", datetime(2026, 4, 13, 17, 59))]
+    for reader, path in (("d365_fo_odata", page), ("d365_fo_csv", export)):
+        result = read(reader, [path], created_field="BWCreatedOn")
+        assert rows(result, "erp_customers", "customer_account", "created_at") == expected, reader
+        assert problems(result) == [], reader

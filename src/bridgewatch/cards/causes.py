@@ -74,10 +74,12 @@ def _lagging_condition(order_triggered: bool, b2b_manual: bool) -> str:
     """The sync log says an attempt is in flight, or the account is too new for the sync to have caught up.
 
     Inside the grace means less than ``grace_minutes`` old (``> grace_start``: an order exactly 15 minutes
-    old is not "< 15 minutes old"). ``b2b_manual``: B2B accounts are onboarded by hand, so being new
-    never makes them lag (only the log's own word does): they do not clear on the next run.
+    old is not "< 15 minutes old"). Created after the last successful sync run counts only while the sync runs
+    (``sync_running``: its last success is within ``max_age_hours`` of the as-of time); after a sync silent for
+    longer, the customer is not lagging but never synced. ``b2b_manual``: B2B accounts are onboarded by hand, so
+    being new never makes them lag (only the log's own word does): they do not clear on the next run.
     """
-    new = "a.created_at > p.grace_start OR a.created_at > sy.last_success_run"
+    new = "a.created_at > p.grace_start OR (a.created_at > sy.last_success_run AND sy.sync_running)"
     new += " OR a.first_sale_at > p.grace_start" if order_triggered else ""
     return f"sy.last_outcome IN ('pending', 'succeeded') OR {f'(NOT a.is_b2b AND ({new}))' if b2b_manual else new}"
 

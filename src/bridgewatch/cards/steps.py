@@ -327,18 +327,33 @@ def _newest(table: str, columns: dict[str, str], extra: str = "") -> str:
 
 def input_freshness() -> Step:
     """Per workspace: its newest order, ERP record (created or modified) and sync event before the as-of time,
-    and how many orders fall in the window (what the results' freshness is judged on)."""
-    in_window = ", count(*) FILTER (WHERE x.created_at >= p.window_start AND x.created_at < p.as_of) AS in_window"
+    how many orders fall in the window, and its latest order stamp of all (what the results' freshness is judged
+    on)."""
+    in_window = (", count(*) FILTER (WHERE x.created_at >= p.window_start AND x.created_at < p.as_of) AS in_window, "
+                 "max(x.created_at) AS latest_order_at")
     orders = _newest("bw_orders", {"newest_order_at": "created_at"}, in_window)
     erp = _newest("bw_erp_customers", {"erp_created": "created_at", "erp_modified": "modified_at"})
     return Step("input_freshness", f"""
         SELECT p.workspace_id, p.as_of, p.window_start, o.newest_order_at, COALESCE(o.in_window, 0) AS in_window,
+               o.latest_order_at,
                e.erp_created, e.erp_modified, s.newest_sync_event_at
         FROM bw_params p
         LEFT JOIN ({orders}) o ON o.workspace_id = p.workspace_id
         LEFT JOIN ({erp}) e ON e.workspace_id = p.workspace_id
         LEFT JOIN ({_newest('bw_sync_events', {'newest_sync_event_at': 'occurred_at'})}) s
                ON s.workspace_id = p.workspace_id""")
+
+
+def platform_freshness() -> Step:
+    """Per workspace and commerce platform: its newest order before the as-of time (NULL when it has none).
+
+    The workspace's newest order says nothing of a second storefront whose export is days older: its recent
+    customers are missing from the count, which reads low and fresh. The results read this to call such a
+    platform's data stale on its own."""
+    return Step("platform_freshness", """
+        SELECT o.workspace_id, o.platform, max(o.created_at) FILTER (WHERE o.created_at < p.as_of) AS newest_order_at
+        FROM bw_orders o JOIN bw_params p ON p.workspace_id = o.workspace_id
+        GROUP BY o.workspace_id, o.platform""", view=True)
 
 
 def order_accounting() -> Step:
@@ -368,4 +383,4 @@ def shared_steps(scoped: Sequence[Card] = ()) -> list[Step]:
             counted_orders(bool(scoped)),
             entity_hits(), account_entity(), order_values(), account_keys(), order_email_keys(),
             order_email_matches(), key_values(), match_summary(), account_events(), account_sync(), input_freshness(),
-            order_accounting()]
+            platform_freshness(), order_accounting()]

@@ -39,7 +39,11 @@ def events_sql(accounts: str) -> str:
 
 
 def sync_sql(accounts: str) -> str:
-    """Per account of ``accounts``: its create attempts, the latest one, and the last successful sync run."""
+    """Per account of ``accounts``: its create attempts, the latest one, and the last successful sync run.
+
+    ``sync_running``: the last successful sync run is at most ``max_age_hours`` before the as-of time. A sync
+    log whose last success is older (the sync stopped, or its export is as old) says nothing of a lag: a
+    customer created since is not one the next run will clear."""
     return f"""
         WITH ranked AS (
             SELECT e.*, row_number() OVER (PARTITION BY acct ORDER BY {_ORDER}) AS rn,
@@ -47,7 +51,8 @@ def sync_sql(accounts: str) -> str:
                    sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) OVER (PARTITION BY acct) AS failed_attempts
             FROM ({events_sql(accounts)}) AS e WHERE is_attempt
         ), runs AS (
-            SELECT s.workspace_id, max(s.occurred_at) AS last_success_run
+            SELECT s.workspace_id, max(s.occurred_at) AS last_success_run,
+                   max(CASE WHEN s.occurred_at >= p.sync_recent_from THEN 1 ELSE 0 END) = 1 AS sync_running
             FROM bw_sync_events s JOIN bw_params p ON p.workspace_id = s.workspace_id
             WHERE s.outcome = 'succeeded' AND s.occurred_at < p.as_of
             GROUP BY s.workspace_id
@@ -56,7 +61,7 @@ def sync_sql(accounts: str) -> str:
                COALESCE(l.attempts, 0) AS attempts, COALESCE(l.failed_attempts, 0) AS failed_attempts,
                l.occurred_at AS last_attempt_at, l.outcome AS last_outcome,
                NULLIF(trim(l.rejection_reason), '') AS last_reason, l.source AS last_source,
-               r.last_success_run, a.acct
+               r.last_success_run, COALESCE(r.sync_running, FALSE) AS sync_running, a.acct
         FROM {accounts} AS a
         LEFT JOIN ranked l ON l.acct = a.acct AND l.rn = 1
         LEFT JOIN runs r ON r.workspace_id = a.workspace_id"""

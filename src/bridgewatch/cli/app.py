@@ -103,9 +103,20 @@ def _remember_card(value: str | None) -> str | None:
 
 CardOpt = Annotated[str | None, typer.Option("--card", help="Only this card (default: the workspace's cards).",
                                              callback=_remember_card)]
-AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Aligned as-of time (UTC unless it has a zone).",
+def _past_as_of(value: datetime | None) -> datetime | None:
+    """Refuse an ``--as-of`` later than now before anything runs (nothing is computed, stored or recorded)."""
+    from bridgewatch.config import future_as_of_problem
+
+    problem = future_as_of_problem(value, "--as-of")
+    if problem:
+        raise typer.BadParameter(problem.removeprefix("--as-of: "), param_hint="--as-of")
+    return value
+
+
+AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Aligned as-of time (UTC unless it has a zone), "
+                                                                  "at or before now.",
                                                   formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
-                                                           "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"])]
+                                                           "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"], callback=_past_as_of)]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
 QuarantineOpt = Annotated[Path | None, typer.Option(
     "--quarantine-file", help="Where to write quarantined cells as CSV (default: <workspace>/quarantine.csv "

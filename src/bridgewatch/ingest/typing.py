@@ -31,6 +31,13 @@ def _text(col: Column) -> str:
     return expr
 
 
+def _dated(raw: str) -> str:
+    """``raw`` when it starts with a digit (as every written date does), else NULL: DuckDB casts the words
+    ``infinity``, ``-infinity`` and ``epoch`` to 9999-12-31, 0001-01-01 and 1970-01-01, which would put such a
+    cell silently after the as-of time or before the window instead of reporting it."""
+    return f"CASE WHEN left({raw}, 1) BETWEEN '0' AND '9' THEN {raw} END"
+
+
 def typed_sql(col: Column) -> str:
     """SQL that yields the typed value of a raw text column (NULL when it cannot be read)."""
     raw = _text(col)
@@ -39,9 +46,9 @@ def typed_sql(col: Column) -> str:
             return (f"CASE WHEN lower({raw}) IN {_TRUE} THEN TRUE "
                     f"WHEN lower({raw}) IN {_FALSE} THEN FALSE END")
         case ColumnType.TIMESTAMP:
-            return f"CAST(timezone('UTC', TRY_CAST({raw} AS TIMESTAMPTZ)) AS TIMESTAMP)"
+            return f"CAST(timezone('UTC', TRY_CAST({_dated(raw)} AS TIMESTAMPTZ)) AS TIMESTAMP)"
         case ColumnType.DATE:
-            return f"TRY_CAST({raw} AS DATE)"
+            return f"TRY_CAST({_dated(raw)} AS DATE)"
         case ColumnType.MONEY | ColumnType.RATE:
             return f"TRY_CAST({raw} AS {col.type.sql})"
         case _:
@@ -55,7 +62,7 @@ def typed_sql(col: Column) -> str:
 def _valid_sql(col: Column) -> str:
     """SQL that is NULL exactly when :func:`typed_sql` is, without its (costly) time-zone conversion."""
     if col.type is ColumnType.TIMESTAMP:
-        return f"TRY_CAST({_text(col)} AS TIMESTAMPTZ)"
+        return f"TRY_CAST({_dated(_text(col))} AS TIMESTAMPTZ)"
     return typed_sql(col)
 
 

@@ -99,7 +99,7 @@ FACTS = """
     SELECT {order}, x.name, x.scope_reason, x.merged_into, x.created_at,
            pr.present, pr.matched_key, pr.matched_record, pr.match_ambiguous, pr.retired_match,
            sy.last_outcome, sy.last_attempt_at, sy.last_source, sy.failed_attempts, sy.last_success_run,
-           g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason, {staging}
+           sy.sync_running, g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason, {staging}
     FROM __bw__{card}_population x
     JOIN {accounts} acc ON {join}
     LEFT JOIN __bw__{card}_presence pr ON {pr}
@@ -204,7 +204,7 @@ def _derived(f: dict[str, Any]) -> dict[str, Any]:
     """The facts a cause's sentence may use, with the two it derives (see ``cards.causes``)."""
     created, last_run = f["created_at"], f["last_success_run"]
     return {**f, "sync_in_flight": f["last_outcome"] in ("pending", "succeeded"),
-            "created_after_last_run": bool(created and last_run and created > last_run)}
+            "created_after_last_run": bool(created and last_run and created > last_run and f["sync_running"])}
 
 
 class _Peek:

@@ -8,12 +8,13 @@ stale or empty input can never read as an all-clear.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from bridgewatch.cards import Card
 from bridgewatch.cards.causes import CREATE_FAILED
+from bridgewatch.config import AS_OF_TOLERANCE
 from bridgewatch.engine import Engine
 from bridgewatch.matching.reasons import reason_template_sql
 from bridgewatch.report.result import Alert, Bucket, CardSummary, Freshness, iso
@@ -122,9 +123,36 @@ def read_freshness(engine: Engine, ws: Workspace,
     erp = max((t for t in (row["erp_created"], row["erp_modified"]) if t is not None), default=None)
     incomplete = [w.as_reason() for w in ws.accounting.warnings]
     pulled = list(pull_problems(ws, row["as_of"])) if pull_problems else []
-    reasons = _staleness(row, max_age) + pulled + incomplete
+    reasons = ((_staleness(row, max_age) or _stale_platforms(engine, ws, row["as_of"], max_age)) + _from_the_future(row)
+               + pulled + incomplete)
     status = "no_data" if not row["in_window"] else ("stale" if reasons else "fresh")
     return Freshness(status, row["newest_order_at"], erp, row["newest_sync_event_at"], max_age, tuple(reasons))
+
+
+def _stale_platforms(engine: Engine, ws: Workspace, as_of: datetime, max_age: int) -> list[str]:
+    """A platform whose newest order is more than ``max_age`` hours before the as-of time while the workspace's
+    newest is not: that storefront's export is older than the others, so its recent customers are missing."""
+    limit = as_of - timedelta(hours=max_age)
+    rows = engine.fetch(f"SELECT platform, newest_order_at FROM __bw__platform_freshness "
+                        f"WHERE {equals('workspace_id', ws.id)} AND newest_order_at < {literal(limit)} "
+                        f"ORDER BY platform")
+    return [f"the newest {r['platform']} order ({iso(r['newest_order_at'])}) is "
+            f"{int((as_of - r['newest_order_at']).total_seconds() // 3600)} hours before the as-of time "
+            f"({iso(as_of)}), more than max_age_hours = {max_age}, while other platforms have newer orders: its "
+            f"export looks out of date and its recent customers would be missing (refresh it; remove it if that "
+            f"store no longer trades, or raise max_age_hours if it is this quiet)" for r in rows]
+
+
+def _from_the_future(row: dict[str, Any]) -> list[str]:
+    """An order stamped later than now: no export can hold one, so the inputs' times are misread (naive times read
+    in the wrong zone, usually): the window's edges are off by as much, and the count with them."""
+    latest = row["latest_order_at"]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if latest is None or latest <= now + AS_OF_TOLERANCE:
+        return []
+    return [f"an order is stamped {iso(latest)}, later than now ({iso(now.replace(microsecond=0))}): the orders' "
+            f"times are misread (a timestamp without an offset read in the wrong zone: set the source's timezone "
+            f"option, or workspace.timezone), so the window's edges are off as well"]
 
 
 def _staleness(row: dict[str, Any], max_age: int) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
+from bridgewatch.sources.dates import iso_record_created
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, note_files_without
 from bridgewatch.sources.shapes import Field, const, first, full_name, js, setting, translate
@@ -57,7 +58,7 @@ OPTIONS: dict[str, Option] = {
     "external_id_field": Option(None, "Field holding the commerce-side id (an extension field)."),
     "status_map": Option({}, "OnHoldStatus value → status (active, on_hold, blocked, inactive) overrides."),
     "created_field": Option(None, "Field holding the record's creation time (the standard entity has none; "
-                                  "an extension field, ISO-8601)."),
+                                  "an extension field, ISO-8601; a date alone counts from the next day)."),
 }
 
 
@@ -125,7 +126,7 @@ def customer_map(options: Mapping[str, Any], get: Callable[[str], Field], missin
                             advice="; add it to the status_map option"),
         "external_id": get(ext) if ext else const(None),
         "country": country(first(get("AddressCountryRegionISOCode"), get("AddressCountryRegionId"))),
-        "created_at": get(created) if created else const(None),
+        "created_at": iso_record_created(get(created)) if created else const(None),
     }, checks=[
         RowCheck(area.source or "dataAreaId", "NULL",
                  f"{area.sql} IS NULL AND {literal(options['legal_entity'])} IS NULL", missing_area),

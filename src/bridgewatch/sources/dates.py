@@ -100,6 +100,18 @@ def created(field: Field, formats: Sequence[str]) -> dict[str, Field]:
     }
 
 
+ISO_DATE_ONLY = "'^\\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\\s*$'"
+"""An ISO-8601 date without a time of day (an OData ``Edm.Date``: ``2026-04-14``)."""
+
+
+def iso_record_created(field: Field) -> Field:
+    """An ERP record's creation time written ISO-8601 (D365 F&O's ``created_field``); a date alone (an ``Edm.Date``)
+    is that day's last moment, as :func:`record_created` reads one, so a record the field dates on the as-of day
+    never makes its customer present before the as-of time. Every other value is passed on as it is."""
+    return Field(f"(CASE WHEN regexp_matches({field.sql}, {ISO_DATE_ONLY}) THEN trim({field.sql}) || "
+                 f"' 23:59:59.999999' ELSE {field.sql} END)", field.source, field.hint, rules=field.rules)
+
+
 def record_created(field: Field, formats: Sequence[str], *, example: str | None = None) -> Field:
     """An ERP record's creation time (:func:`local_time`); a date without a time of day is that day's last moment.
 

@@ -119,13 +119,15 @@ def timestamp(field: Field, formats: Sequence[str] = (), *, zone: str | None = N
     """
     raw = field.sql
     parts = []
-    # One try_strptime per kind of format, with the list of formats tried in order. A parsed
-    # TIMESTAMPTZ (%z) prints with the session's offset, a naive TIMESTAMP without one: both are
-    # read back exactly by the canonical cast.
-    for group in ([f for f in formats if "%z" in f], [f for f in formats if "%z" not in f]):
-        if group:
-            listed = "[" + ", ".join(literal(f) for f in group) + "]"
-            parts.append(f"CAST(try_strptime({raw}, {listed}) AS VARCHAR)")
+    # A parsed TIMESTAMPTZ (%z) prints with the session's offset, a naive TIMESTAMP without one: both
+    # are read back exactly by the canonical cast. Formats with %z are tried one try_strptime each:
+    # given a list, DuckDB rolls a day that does not exist over into the next month (2026-02-30 ... -0400
+    # read as 2 March) instead of failing; the naive formats, which it checks, are tried as one list.
+    parts += [f"CAST(try_strptime({raw}, {literal(f)}) AS VARCHAR)" for f in formats if "%z" in f]
+    naive_formats = [f for f in formats if "%z" not in f]
+    if naive_formats:
+        listed = "[" + ", ".join(literal(f) for f in naive_formats) + "]"
+        parts.append(f"CAST(try_strptime({raw}, {listed}) AS VARCHAR)")
     if zone:
         naive = f"CASE WHEN regexp_matches({raw}, '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}[ T][0-9:.]+$') THEN {raw} END"
         parts.append(f"({naive}) || ' ' || {literal(zone)}")
@@ -138,10 +140,18 @@ def rfc2822(field: Field) -> Field:
     return timestamp(field, RFC2822, example="'Tue, 16 Jun 2026 09:12:44 +0000'")
 
 
+EPOCH_MAX = 253402300799
+"""Unix seconds of 9999-12-31T23:59:59Z, the last second a timestamp holds: a value beyond it (milliseconds,
+``1e20``, ``NaN``) is no date, and converted it failed the whole read instead of its cell."""
+
+
 def epoch(field: Field) -> Field:
-    """Unix seconds (BigCommerce B2B Edition ``createdAt``), as number or string."""
-    return derive(field, "COALESCE(strftime(to_timestamp(TRY_CAST({0} AS DOUBLE)) AT TIME ZONE 'UTC', "
-                         f"'{ISO_OUT}') || 'Z', {{0}})", "expected Unix seconds such as 1739268151")
+    """Unix seconds (BigCommerce B2B Edition ``createdAt``), as number or string; a value outside 0 ..
+    :data:`EPOCH_MAX` (milliseconds, say) is passed on unread, so it is quarantined."""
+    seconds = "TRY_CAST({0} AS DOUBLE)"
+    return derive(field, f"COALESCE(strftime(to_timestamp(CASE WHEN {seconds} BETWEEN 0 AND {EPOCH_MAX} "
+                         f"THEN {seconds} END) AT TIME ZONE 'UTC', '{ISO_OUT}') || 'Z', {{0}})",
+                  "expected Unix seconds such as 1739268151")
 
 
 def money(field: Field, decimal_comma: str = "FALSE") -> Field:

@@ -1,0 +1,69 @@
+"""Money in a currency's own minor units: zero-decimal (JPY) and three-decimal (KWD) currencies, as order
+currency and as reporting currency, in the card's values and in every form they leave it (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+
+from bridgewatch.report.table import render_card
+from bridgewatch.results import compute
+from bridgewatch.workspace import load_workspace
+
+from .builders import d365, shopper
+
+
+def test_a_zero_decimal_reporting_currency_rounds_each_order_to_the_yen(run_card) -> None:  # type: ignore[no-untyped-def]
+    # Reporting in JPY: 10.00 USD at 149.75 is 1,497.50 yen, which is 1,498 yen (there is no half yen). Each
+    # customer's row and the headline are whole yen, so the rows a user adds up by hand make the headline.
+    s = d365(reporting_currency="JPY")
+    shopper(s, "A", total="10.00")
+    shopper(s, "B", total="10.00")
+    shopper(s, "C", total="1.01")  # 151.2475 yen → 151
+    s.add("fx_rates", currency="USD", rate_date="2026-04-01", rate="149.75")
+    result = run_card(s)
+    got = {c.customer_id: c.blocked_value_reporting for c in result.customers}
+    assert got == {"A": Decimal("1498"), "B": Decimal("1498"), "C": Decimal("151")}
+    assert result.blocked_value_reporting == Decimal("3147") == sum(got.values())
+    assert [b.blocked_value_reporting for b in result.by_cause if b.customers] == [Decimal("3147")]
+
+
+def test_a_three_decimal_currency_keeps_its_third_decimal(run_card) -> None:  # type: ignore[no-untyped-def]
+    # Reporting in KWD (three decimals, fils): a KWD order of 12.345 is worth 12.345, not 12.35; 100.00 USD at
+    # 0.30715 is 30.715 KWD.
+    s = d365(reporting_currency="KWD")
+    shopper(s, "KW", country="KW", currency="KWD", total="12.345")
+    shopper(s, "US", total="100.00")
+    s.add("fx_rates", currency="USD", rate_date="2026-04-01", rate="0.30715")
+    result = run_card(s)
+    got = {c.customer_id: (c.blocked_value, c.currency, c.blocked_value_reporting) for c in result.customers}
+    assert got == {"KW": (Decimal("12.345"), "KWD", Decimal("12.345")),
+                   "US": (Decimal("100.00"), "USD", Decimal("30.715"))}
+    assert result.blocked_value_reporting == Decimal("43.060")
+    summary = result.summary.to_dict()
+    assert summary["blocked_value_reporting"] == "43.060"
+    assert {b["segment"]: b["blocked_value_reporting"] for b in summary["by_segment"]} == {"b2b": "0.000",
+                                                                                          "dtc": "43.060"}
+    rows = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"]) for r in result.rows}
+    assert rows == {"KW": ("12.345", "12.345"), "US": ("100.00", "30.715")}
+    console = Console(record=True, width=200)
+    render_card(result.summary, list(result.rows), console)
+    assert "KWD43.060" in console.export_text()
+
+
+def test_csv_values_carry_their_currencys_decimals(tmp_path: Path) -> None:
+    # An order-currency value in KWD keeps three decimals in the CSV, a JPY one none needed; reporting in USD.
+    s = d365()
+    shopper(s, "KW", country="KW", currency="KWD", total="12.345")
+    shopper(s, "JP", country="JP", currency="JPY", total="15000")
+    s.add("fx_rates", currency="KWD", rate_date="2026-04-01", rate="3.2555")
+    s.add("fx_rates", currency="JPY", rate_date="2026-04-01", rate="0.0066778")
+    with compute([load_workspace(s.write(tmp_path / "ws"))]) as run:
+        run.results[0].worklist.to_csv(tmp_path / "w.csv")
+    rows = {r["customer_id"]: (r["blocked_value"], r["currency"], r["blocked_value_reporting"])
+            for r in csv.DictReader((tmp_path / "w.csv").open(encoding="utf-8"))}
+    # 12.345 × 3.2555 = 40.1891475 → 40.19; 15000 × 0.0066778 = 100.167 → 100.17
+    assert rows == {"KW": ("12.345", "KWD", "40.19"), "JP": ("15000.00", "JPY", "100.17")}

@@ -7,8 +7,10 @@ import csv
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
+from bridgewatch.errors import InputError
 from bridgewatch.report.table import render_card
 from bridgewatch.results import compute
 from bridgewatch.workspace import load_workspace
@@ -67,3 +69,28 @@ def test_csv_values_carry_their_currencys_decimals(tmp_path: Path) -> None:
             for r in csv.DictReader((tmp_path / "w.csv").open(encoding="utf-8"))}
     # 12.345 × 3.2555 = 40.1891475 → 40.19; 15000 × 0.0066778 = 100.167 → 100.17
     assert rows == {"KW": ("12.345", "KWD", "40.19"), "JP": ("15000.00", "JPY", "100.17")}
+
+
+def test_a_small_rate_keeps_its_significant_digits(run_card) -> None:  # type: ignore[no-untyped-def]
+    # IDR into USD is about 0.00006: a rate held to eight decimals kept four significant digits, so
+    # 100,000,000 IDR at 0.0000612345 was valued 6,123.00 instead of 6,123.45.
+    s = d365()
+    shopper(s, "ID", country="ID", currency="IDR", total="100000000")
+    s.add("fx_rates", currency="IDR", rate_date="2026-04-01", rate="0.0000612345")
+    result = run_card(s)
+    assert [(c.customer_id, c.blocked_value_reporting) for c in result.customers] == [("ID", Decimal("6123.45"))]
+
+
+def test_a_zero_or_negative_rate_is_refused_not_used(run_card) -> None:  # type: ignore[no-untyped-def]
+    # A rate of 0 valued the order at nothing (and a negative one made it negative): the row is refused, naming
+    # it, and the order it would have valued has no rate, which stops the workspace.
+    s = d365()
+    shopper(s, "EU", country="DE", currency="EUR", total="100.00")
+    shopper(s, "GB", country="GB", currency="GBP", total="100.00")
+    s.add("fx_rates", currency="EUR", rate_date="2026-04-01", rate="0")
+    s.add("fx_rates", currency="GBP", rate_date="2026-04-01", rate="-1.25")
+    with pytest.raises(InputError) as err:
+        run_card(s)
+    message = str(err.value)
+    assert "fx_rates.csv, row 1, field 'rate'" in message and "fx_rates.csv, row 2, field 'rate'" in message
+    assert "a rate must be greater than 0" in message

@@ -45,6 +45,7 @@ from bridgewatch.cards.scope import examined_sql
 from bridgewatch.cards.sync import account_events, account_sync
 from bridgewatch.engine.base import Step
 from bridgewatch.model.money import round_sql
+from bridgewatch.model.tables import ColumnType
 from bridgewatch.sql import literal
 
 GUEST = "guest order (no customer record)"
@@ -291,7 +292,7 @@ def valued(orders: str) -> str:
     same = "o.currency = p.reporting_currency"
     return f"""
         SELECT o.*, p.reporting_currency,
-               CASE WHEN {same} THEN CAST(1 AS DECIMAL(18,8)) ELSE r.rate END AS fx_rate,
+               CASE WHEN {same} THEN CAST(1 AS {ColumnType.RATE.sql}) ELSE r.rate END AS fx_rate,
                CASE WHEN {same} THEN CAST(o.created_at AS DATE) ELSE r.rate_date END AS fx_rate_date,
                {round_sql(f"o.total * CASE WHEN {same} THEN 1 ELSE r.rate END", "p.reporting_currency")}
                    AS value_reporting

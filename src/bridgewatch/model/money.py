@@ -17,6 +17,8 @@ from babel.numbers import get_currency_precision, list_currencies
 from bridgewatch.sql import literal
 
 DEFAULT_DIGITS = 2
+AMOUNT_SQL = "DECIMAL(38,4)"
+"""The type of a rounded amount (no currency has more than four decimals)."""
 
 
 @cache
@@ -39,9 +41,14 @@ def digits(currency: str | None) -> int:
 def round_sql(amount: str, currency: str) -> str:
     """SQL: ``amount`` rounded (half away from zero, on every engine) to the minor unit of the currency
     the SQL ``currency`` names."""
-    branches = " ".join(f"WHEN upper({currency}) IN ({', '.join(literal(c) for c in codes)}) "
-                        f"THEN ROUND({amount}, {n})" for n, codes in _other_digits().items())
-    return f"CASE {branches} ELSE ROUND({amount}, {DEFAULT_DIGITS}) END"
+    def rounded(n: int) -> str:
+        # One explicit type for every branch: an engine left to unify DECIMAL(38,0) with DECIMAL(38,3) may
+        # settle on the scale of one branch (DuckDB cut 12.345 to 12) instead of widening.
+        return f"CAST(ROUND({amount}, {n}) AS {AMOUNT_SQL})"
+
+    branches = " ".join(f"WHEN upper({currency}) IN ({', '.join(literal(c) for c in codes)}) THEN {rounded(n)}"
+                        for n, codes in _other_digits().items())
+    return f"CASE {branches} ELSE {rounded(DEFAULT_DIGITS)} END"
 
 
 def places(currency: str | None) -> int:

@@ -94,3 +94,24 @@ def test_a_zero_or_negative_rate_is_refused_not_used(run_card) -> None:  # type:
     message = str(err.value)
     assert "fx_rates.csv, row 1, field 'rate'" in message and "fx_rates.csv, row 2, field 'rate'" in message
     assert "a rate must be greater than 0" in message
+
+
+def test_an_amount_is_rounded_the_same_way_in_order_and_reporting_currency(run_card, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A USD order of 10.005 in a USD workspace: its reporting value was rounded half away from zero (10.01) but the
+    # same amount in order currency half to even (10.00) in JSON, CSV and the terminal, so one order showed two
+    # values. Every amount now rounds half away from zero, as the card SQL does on both engines.
+    s = d365()
+    shopper(s, "H", total="10.005")
+    shopper(s, "E", total="10.015")
+    result = run_card(s)
+    rows = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"]) for r in result.rows}
+    assert rows == {"H": ("10.01", "10.01"), "E": ("10.02", "10.02")}
+    console = Console(record=True, width=250)
+    render_card(result.summary, list(result.rows), console)
+    shown = console.export_text()
+    assert shown.count("US$10.01") == 2 and "US$10.00" not in shown  # H: its value in both currencies
+    with compute([load_workspace(s.write(tmp_path / "ws"))]) as run:
+        run.results[0].worklist.to_csv(tmp_path / "w.csv")
+    written = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"])
+               for r in csv.DictReader((tmp_path / "w.csv").open(encoding="utf-8"))}
+    assert written == rows

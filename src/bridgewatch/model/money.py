@@ -9,7 +9,7 @@ terminal and the web pages format amounts with.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -58,13 +58,14 @@ def places(currency: str | None) -> int:
 
 
 def text(value: Decimal | str | int, currency: str | None) -> str:
-    """``value`` as exact decimal text with :func:`places` decimals (half to even when it has more)."""
-    return str(Decimal(value).quantize(Decimal(1).scaleb(-places(currency)), ROUND_HALF_EVEN))
+    """``value`` as exact decimal text with :func:`places` decimals (half away from zero when it has more, as the
+    card SQL rounds on every engine: one order never shows two values)."""
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-places(currency)), ROUND_HALF_UP))
 
 
 def text_sql(amount: str, currency: str) -> str:
     """SQL: what :func:`text` writes, for an ``amount`` in the currency the SQL ``currency`` names."""
     branches = " ".join(f"WHEN upper({currency}) IN ({', '.join(literal(c) for c in codes)}) "
-                        f"THEN CAST(round_even({amount}, {n}) AS VARCHAR)"
+                        f"THEN CAST(ROUND({amount}, {n}) AS VARCHAR)"
                         for n, codes in _other_digits().items() if n > DEFAULT_DIGITS)
-    return f"CASE {branches} ELSE CAST(round_even({amount}, {DEFAULT_DIGITS}) AS VARCHAR) END"
+    return f"CASE {branches} ELSE CAST(ROUND({amount}, {DEFAULT_DIGITS}) AS VARCHAR) END"

@@ -35,25 +35,26 @@ def test_a_zero_decimal_reporting_currency_rounds_each_order_to_the_yen(run_card
 
 def test_a_three_decimal_currency_keeps_its_third_decimal(run_card) -> None:  # type: ignore[no-untyped-def]
     # Reporting in KWD (three decimals, fils): a KWD order of 12.345 is worth 12.345, not 12.35; 100.00 USD at
-    # 0.30715 is 30.715 KWD.
+    # 0.30716 is 30.716 KWD; the headline and its drills 43.061, not 43.06.
     s = d365(reporting_currency="KWD")
     shopper(s, "KW", country="KW", currency="KWD", total="12.345")
     shopper(s, "US", total="100.00")
-    s.add("fx_rates", currency="USD", rate_date="2026-04-01", rate="0.30715")
+    s.add("fx_rates", currency="USD", rate_date="2026-04-01", rate="0.30716")
     result = run_card(s)
     got = {c.customer_id: (c.blocked_value, c.currency, c.blocked_value_reporting) for c in result.customers}
     assert got == {"KW": (Decimal("12.345"), "KWD", Decimal("12.345")),
-                   "US": (Decimal("100.00"), "USD", Decimal("30.715"))}
-    assert result.blocked_value_reporting == Decimal("43.060")
+                   "US": (Decimal("100.00"), "USD", Decimal("30.716"))}
+    assert result.blocked_value_reporting == Decimal("43.061")
     summary = result.summary.to_dict()
-    assert summary["blocked_value_reporting"] == "43.060"
+    assert summary["blocked_value_reporting"] == "43.061"
     assert {b["segment"]: b["blocked_value_reporting"] for b in summary["by_segment"]} == {"b2b": "0.000",
-                                                                                          "dtc": "43.060"}
+                                                                                          "dtc": "43.061"}
     rows = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"]) for r in result.rows}
-    assert rows == {"KW": ("12.345", "12.345"), "US": ("100.00", "30.715")}
+    assert rows == {"KW": ("12.345", "12.345"), "US": ("100.00", "30.716")}
+    assert [b["blocked_value_reporting"] for b in summary["by_cause"] if b["customers"]] == ["43.061"]
     console = Console(record=True, width=200)
     render_card(result.summary, list(result.rows), console)
-    assert "KWD43.060" in console.export_text()
+    assert "KWD43.061" in console.export_text()
 
 
 def test_csv_values_carry_their_currencys_decimals(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from bridgewatch.errors import (
     translate,
 )
 from bridgewatch.inputs import check_readable
+from bridgewatch.model.money import places, text
 from bridgewatch.monitor import live_view, shown_view, source_problems
 from bridgewatch.report.output import ResultView, write_results
 from bridgewatch.report.result import CardSummary
@@ -401,7 +402,7 @@ def _run_summary(run: WorkspaceRun) -> dict[str, object]:
         return base | {"error_type": type(run.error).__name__, "error": str(run.error)}
     cards = [{"card": s.card, "count": s.count, "alert": s.alert.fired, "alert_state": s.alert.state,
               "freshness": s.freshness.status, "reporting_currency": s.reporting_currency,
-              "blocked_value_reporting": f"{s.blocked_value_reporting:.2f}", "run_id": s.run.run_id}
+              "blocked_value_reporting": text(s.blocked_value_reporting, s.reporting_currency), "run_id": s.run.run_id}
              for s in run.summaries]
     return base | {"output": str(run.output) if run.output else None, "cards": cards}
 
@@ -411,7 +412,8 @@ def summary_lines(batch: Batch) -> list[str]:
     lines = []
     for run in batch.runs:
         if run.ok:
-            cards = "; ".join(f"{s.card}: {s.count} absent, {s.reporting_currency} {s.blocked_value_reporting:,.2f} "
+            cards = "; ".join(f"{s.card}: {s.count} absent, {s.reporting_currency} "
+                              f"{s.blocked_value_reporting:,.{places(s.reporting_currency)}f} "
                               f"blocked{_state_note(s.alert.state)}" for s in run.summaries)
             lines.append(f"{'STALE' if run.stale else 'ok':8}{run.name}: {cards or 'no cards'}"
                          + (f" -> {run.output}" if run.output else ""))

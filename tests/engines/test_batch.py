@@ -169,3 +169,15 @@ def test_run_within_a_memory_limit_and_one_thread_gives_the_same_answer(group: P
     cards = [{k: v for k, v in card.items() if k != "run_id"} for card in json.loads(limited.stdout)]
     assert [(c["card"], c["count"]) for c in cards] == [("sage_customer_master_gap", 1)]
     assert cards == [{k: v for k, v in card.items() if k != "run_id"} for card in json.loads(default.stdout)]
+
+
+def test_batch_amounts_keep_their_reporting_currencys_decimals(tmp_path: Path) -> None:
+    """batch.json and the summary line wrote the blocked value with two decimals whatever the reporting currency:
+    a KWD workspace's 12.345 became 12.35 (12.34 in batch.json, rounded half to even)."""
+    s = d365(id="kwd", reporting_currency="KWD", as_of="2026-04-14T18:00:00Z")
+    shopper(s, "KW", country="KW", currency="KWD", total="12.345", orders=FRESH)
+    s.write(tmp_path / "group" / "kwd")
+    done = run_and_write(tmp_path / "group", tmp_path / "out")
+    [run] = json.loads((tmp_path / "out" / "batch.json").read_text())["runs"]
+    assert [c["blocked_value_reporting"] for c in run["cards"]] == ["12.345"]
+    assert "1 absent, KWD 12.345 blocked" in batch_module.summary_lines(done)[0]

@@ -103,3 +103,34 @@ def test_xlsx_text_loses_escapes_controls_and_bidi_controls_as_the_csv_does() ->
     assert '<c r="G2" t="inlineStr"><is><t>evil Red2J Co</t></is></c>' in sheet
     assert '<c r="E2" t="inlineStr"><is><t>=1+1</t></is></c>' in sheet
     assert "_x00" not in sheet and "\u202e" not in sheet
+
+
+def test_xlsx_amounts_are_shown_with_their_currencys_decimals() -> None:
+    """Every amount cell had the number format `#,##0.00`: a KWD order of 12.345 showed as 12.35 (and a JPY
+    reporting value as 1,498.00). Each amount now shows its own currency's decimals: the order currency's for
+    `blocked_value`, the reporting currency's for `blocked_value_reporting`."""
+    from bridgewatch.report.csv_out import WORKLIST_COLUMNS
+    from bridgewatch.web.exports import xlsx_stream
+
+    base = dict.fromkeys(WORKLIST_COLUMNS)
+    rows = [base | {"rank": 1, "name": "A", "blocked_value": "12.345", "currency": "KWD",
+                    "blocked_value_reporting": "6053.00"},
+            base | {"rank": 2, "name": "B", "blocked_value": "10.00", "currency": "USD",
+                    "blocked_value_reporting": "1498.00"}]
+    meta = {"card": "c", "workspace": "w", "reporting_currency": "JPY"}
+    book = zipfile.ZipFile(io.BytesIO(b"".join(xlsx_stream(meta, rows, title="c"))))
+    sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    styles = book.read("xl/styles.xml").decode()
+    codes = {"3": "#,##0", "4": "#,##0.00"} | dict(re.findall(r'<numFmt numFmtId="(\d+)" formatCode="([^"]+)"',
+                                                             styles))
+    xfs = re.findall(r'<xf numFmtId="(\d+)"', styles.split("<cellXfs")[1])
+    columns = {name: chr(ord("A") + i) for i, name in enumerate(WORKLIST_COLUMNS)}
+
+    def shown(name: str, row: int) -> tuple[str, str]:
+        style, value = re.search(rf'<c r="{columns[name]}{row}" s="(\d+)"><v>([^<]+)</v>', sheet).groups()  # type: ignore[union-attr]
+        return value, codes.get(xfs[int(style)], xfs[int(style)])
+
+    assert shown("blocked_value", 2) == ("12.345", "#,##0.000")
+    assert shown("blocked_value", 3) == ("10", "#,##0.00")
+    assert shown("blocked_value_reporting", 2) == ("6053", "#,##0")
+    assert shown("blocked_value_reporting", 3) == ("1498", "#,##0")

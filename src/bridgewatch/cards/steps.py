@@ -44,6 +44,8 @@ from bridgewatch.cards.prepare import collision_free, prepared_steps
 from bridgewatch.cards.scope import examined_sql
 from bridgewatch.cards.sync import account_events, account_sync
 from bridgewatch.engine.base import Step
+from bridgewatch.model.money import round_sql
+from bridgewatch.model.tables import ColumnType
 from bridgewatch.sql import literal
 
 GUEST = "guest order (no customer record)"
@@ -298,9 +300,10 @@ def valued(orders: str) -> str:
     same = "o.currency = p.reporting_currency"
     return f"""
         SELECT o.*, p.reporting_currency,
-               CASE WHEN {same} THEN CAST(1 AS DECIMAL(18,8)) ELSE r.rate END AS fx_rate,
+               CASE WHEN {same} THEN CAST(1 AS {ColumnType.RATE.sql}) ELSE r.rate END AS fx_rate,
                CASE WHEN {same} THEN CAST(o.created_at AS DATE) ELSE r.rate_date END AS fx_rate_date,
-               ROUND(o.total * CASE WHEN {same} THEN 1 ELSE r.rate END, 2) AS value_reporting
+               {round_sql(f"o.total * CASE WHEN {same} THEN 1 ELSE r.rate END", "p.reporting_currency")}
+                   AS value_reporting
         FROM {orders} AS o
         JOIN bw_params p ON p.workspace_id = o.workspace_id
         LEFT JOIN ({RATES}) AS r ON r.workspace_id = o.workspace_id AND r.currency = o.currency

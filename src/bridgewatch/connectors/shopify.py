@@ -50,8 +50,10 @@ PURCHASER = ("purchasingEntity { __typename ... on PurchasingCompany { company {
              "location { id name externalId taxSettings { taxRegistrationId } billingAddress { countryCode } } "
              "contact { id customer { id } } } }")
 ORDER = ("id legacyResourceId name createdAt updatedAt cancelledAt closed test displayFinancialStatus currencyCode "
-         "totalPriceSet { shopMoney { amount currencyCode } } email tags customer { id legacyResourceId } "
-         "billingAddress { countryCodeV2 } shippingAddress { countryCodeV2 } " + PURCHASER)
+         "totalPriceSet { shopMoney { amount currencyCode } } "
+         "currentTotalPriceSet { shopMoney { amount currencyCode } } "
+         "email tags customer { id legacyResourceId } billingAddress { countryCodeV2 } "
+         "shippingAddress { countryCodeV2 } " + PURCHASER)
 DRAFT = ("id name createdAt updatedAt status email tags currencyCode "
          "totalPriceSet { shopMoney { amount currencyCode } } customer { id legacyResourceId } " + PURCHASER)
 COMPANY = ("id name externalId createdAt updatedAt customerSince mainContact { customer { id defaultEmailAddress "

@@ -93,6 +93,10 @@ def checks(col: Column, hint: str | None = None, empty: str | None = None) -> li
         values = ", ".join(f"'{v}'" for v in col.allowed)
         out.append((f"{raw} IS NOT NULL AND lower({raw}) NOT IN ({values})",
                     (col.type not in _HINTS and hint) or f"expected one of {', '.join(col.allowed)}"))
+    if col.type is ColumnType.RATE:
+        out.append((f"{raw} IS NOT NULL AND ({_valid_sql(col)}) <= 0",
+                    "a rate must be greater than 0 (units of reporting currency per one unit of the currency): "
+                    "0 would value the orders at nothing"))
     if col.name == "currency":
         out.append((f"{raw} IS NOT NULL AND NOT regexp_matches(upper({raw}), '^[A-Z]{{3}}$')",
                     "expected a 3-letter ISO 4217 currency code"))

@@ -36,7 +36,7 @@ _SQL_TYPES = {
     ColumnType.TIMESTAMP: "TIMESTAMP",
     ColumnType.DATE: "DATE",
     ColumnType.MONEY: "DECIMAL(18,4)",
-    ColumnType.RATE: "DECIMAL(18,8)",
+    ColumnType.RATE: "DECIMAL(19,12)",
 }
 
 
@@ -267,7 +267,8 @@ FX_RATES = Table(
     (
         Column("currency", S, "ISO 4217 currency converted from.", True),
         Column("rate_date", D, "Date the rate applies from.", True),
-        Column("rate", R, "Units of reporting currency per one unit of `currency`.", True),
+        Column("rate", R, "Units of reporting currency per one unit of `currency` (greater than 0; read to 12 "
+               "decimals, so a rate such as IDR's 0.0000612345 keeps its digits; at most 9,999,999).", True),
     ),
     key=("currency", "rate_date"),
     optional=True,

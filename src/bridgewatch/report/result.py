@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from bridgewatch.model.money import text
+
 ROLES = ("owner", "finance", "marketing", "operations")
 ALERT_STATES = ("firing", "quiet", "unknown")
 """A card result's alert states (:attr:`Alert.state`)."""
@@ -117,9 +119,10 @@ class Bucket:
     """For causes: what an absence for this cause does to the next invoice batch (the Sage seed drill's last
     column)."""
 
-    def to_dict(self, name: str) -> dict[str, Any]:
+    def to_dict(self, name: str, currency: str | None = None) -> dict[str, Any]:
+        """The JSON form; ``currency``: the reporting currency, whose decimals the value is written with."""
         out: dict[str, Any] = {name: self.key, "customers": self.customers, "active_orders": self.active_orders,
-                               "blocked_value_reporting": money(self.blocked_value_reporting)}
+                               "blocked_value_reporting": money(self.blocked_value_reporting, currency)}
         if self.label:
             out["label"] = self.label
         if self.consequence:
@@ -255,11 +258,11 @@ class CardSummary:
             "still_absent": self.run.still_absent,
             "alert": asdict(self.alert), "freshness": self.freshness.to_dict(), "roles": list(self.roles),
             "reporting_currency": self.reporting_currency,
-            "blocked_value_reporting": money(self.blocked_value_reporting),
-            "by_cause": [b.to_dict("cause") for b in self.by_cause],
-            "by_segment": [b.to_dict("segment") for b in self.by_segment],
-            "by_entity": [b.to_dict("entity") for b in self.by_entity],
-            "by_rejection_reason": [b.to_dict("reason") for b in self.by_rejection_reason],
+            "blocked_value_reporting": money(self.blocked_value_reporting, self.reporting_currency),
+            "by_cause": [b.to_dict("cause", self.reporting_currency) for b in self.by_cause],
+            "by_segment": [b.to_dict("segment", self.reporting_currency) for b in self.by_segment],
+            "by_entity": [b.to_dict("entity", self.reporting_currency) for b in self.by_entity],
+            "by_rejection_reason": [b.to_dict("reason", self.reporting_currency) for b in self.by_rejection_reason],
             "dataverse_not_promoted": self.dataverse_not_promoted,
             "awaiting_sync": self.awaiting_sync, "ambiguous_matches": self.ambiguous_matches,
             "scope": dict(self.scope), "orders": dict(self.orders), "ingest": list(self.ingest),
@@ -298,9 +301,10 @@ def parse_iso(text: str | None) -> datetime | None:
     return None if not text else datetime.fromisoformat(text.removesuffix("Z"))
 
 
-def money(value: Decimal | None) -> str | None:
-    """Money in JSON: a string with two decimals (exact, never a float)."""
-    return None if value is None else f"{value:.2f}"
+def money(value: Decimal | None, currency: str | None = None) -> str | None:
+    """Money in JSON: exact decimal text (never a float) with the decimals of ``currency`` (two, or three for a
+    three-decimal currency such as KWD; see :func:`bridgewatch.model.money.text`)."""
+    return None if value is None else text(value, currency)
 
 
 def _ts(text: str) -> datetime:

@@ -5,7 +5,7 @@ Ids stay in JSON and CSV (they are the contract); people reading the terminal or
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency, get_currency_precision
 
@@ -57,7 +57,8 @@ def segment_words(segment: str) -> str:
 
 
 def money(value: Decimal | str | None, currency: str | None, locale: str = DEFAULT_LOCALE) -> str:
-    """``value`` in ``currency`` with that currency's own decimals (JPY none, BHD three), e.g. ``US$18,400.00``.
+    """``value`` in ``currency`` with that currency's own decimals (JPY none, BHD three; half away from zero, as
+    every amount is rounded), e.g. ``US$18,400.00``.
 
     ``None`` reads as an em dash; an unknown or mixed currency is shown as a plain number with its code.
     """
@@ -67,4 +68,4 @@ def money(value: Decimal | str | None, currency: str | None, locale: str = DEFAU
     if not currency or len(currency) != 3 or not currency.isalpha():
         return f"{amount:,.2f} {currency or ''}".strip()
     places = Decimal(1).scaleb(-get_currency_precision(currency))
-    return format_currency(amount.quantize(places, ROUND_HALF_EVEN), currency, locale=locale)
+    return format_currency(amount.quantize(places, ROUND_HALF_UP), currency, locale=locale)

@@ -17,6 +17,7 @@ from bridgewatch.cards.causes import CREATE_FAILED
 from bridgewatch.config import AS_OF_TOLERANCE
 from bridgewatch.engine import Engine
 from bridgewatch.matching.reasons import reason_template_sql
+from bridgewatch.model.money import text
 from bridgewatch.report.result import Alert, Bucket, CardSummary, Freshness, iso
 from bridgewatch.sql import equals, literal
 from bridgewatch.workspace import Workspace
@@ -34,14 +35,16 @@ def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness
         FROM {gap} WHERE {where}""")[0]
     threshold = ws.config.threshold_for(card.id)
     count = int(totals["n"])
+    cur = params["reporting_currency"]
     return CardSummary(
         card=card.id, title=card.title, workspace=ws.id, as_of=params["as_of"], window_start=params["window_start"],
         window_days=params["window_days"], count=count, active_orders=int(totals["active_orders"]),
         alert=_alert(count, threshold, card.sentiment, freshness), reporting_currency=params["reporting_currency"],
-        blocked_value_reporting=Decimal(totals["value"]).quantize(Decimal("0.01")),
-        by_cause=_by_cause(engine, card, where), by_segment=_group(engine, gap, where, "segment", ("b2b", "dtc")),
-        by_entity=_group(engine, gap, where, "COALESCE(expected_entity, 'ambiguous')"),
-        by_rejection_reason=_reasons(engine, gap, where),
+        blocked_value_reporting=_amount(totals["value"], cur),
+        by_cause=_by_cause(engine, card, where, cur),
+        by_segment=_group(engine, gap, where, cur, "segment", ("b2b", "dtc")),
+        by_entity=_group(engine, gap, where, cur, "COALESCE(expected_entity, 'ambiguous')"),
+        by_rejection_reason=_reasons(engine, gap, where, cur),
         dataverse_not_promoted=int(totals["in_staging"]), awaiting_sync=int(totals["awaiting"]),
         freshness=freshness, ambiguous_matches=_ambiguous(engine, card, where), scope=_scope(engine, card, where),
         orders=_orders(engine, where), ingest=tuple(ws.accounting.as_dicts()),
@@ -54,25 +57,26 @@ def _alert(count: int, threshold: int, sentiment: str, freshness: Freshness) -> 
     return Alert(threshold, fired, sentiment, state)
 
 
-def _by_cause(engine: Engine, card: Card, where: str) -> tuple[Bucket, ...]:
+def _by_cause(engine: Engine, card: Card, where: str, currency: str) -> tuple[Bucket, ...]:
     rows = engine.fetch(f"SELECT * FROM {card.table('by_cause')} WHERE {where} ORDER BY ord")
     consequence = {c.id: c.consequence for c in card.causes}
     return tuple(Bucket(r["cause"], r["customers"], r["active_orders"],
-                        Decimal(r["blocked_value_reporting"]).quantize(Decimal("0.01")), r["label"],
+                        _amount(r["blocked_value_reporting"], currency), r["label"],
                         consequence=consequence[r["cause"]] or None) for r in rows)
 
 
-def _group(engine: Engine, gap: str, where: str, expr: str, always: Sequence[str] = ()) -> tuple[Bucket, ...]:
+def _group(engine: Engine, gap: str, where: str, currency: str, expr: str,
+           always: Sequence[str] = ()) -> tuple[Bucket, ...]:
     rows = engine.fetch(f"""
         SELECT {expr} AS k, count(*) AS customers, sum(active_orders) AS active_orders,
                sum(blocked_value_reporting) AS value
         FROM {gap} WHERE {where} GROUP BY {expr} ORDER BY customers DESC, k""")
-    found = {r["k"]: Bucket(r["k"], r["customers"], r["active_orders"], _cents(r["value"])) for r in rows}
-    zero = {k: Bucket(k, 0, 0, Decimal("0.00")) for k in always if k not in found}
+    found = {r["k"]: Bucket(r["k"], r["customers"], r["active_orders"], _amount(r["value"], currency)) for r in rows}
+    zero = {k: Bucket(k, 0, 0, _amount(0, currency)) for k in always if k not in found}
     return tuple([found.get(k) or zero[k] for k in always] + [b for k, b in found.items() if k not in always])
 
 
-def _reasons(engine: Engine, gap: str, where: str) -> tuple[Bucket, ...]:
+def _reasons(engine: Engine, gap: str, where: str, currency: str) -> tuple[Bucket, ...]:
     template = reason_template_sql("rejection_reason")
     rows = engine.fetch(f"""
         SELECT {template} AS k, count(*) AS customers, sum(active_orders) AS active_orders,
@@ -80,7 +84,7 @@ def _reasons(engine: Engine, gap: str, where: str) -> tuple[Bucket, ...]:
                max(rejection_reason) AS last_example
         FROM {gap} WHERE {where} AND cause = {literal(CREATE_FAILED)}
         GROUP BY {template} ORDER BY customers DESC, k""")
-    return tuple(Bucket(r["k"], r["customers"], r["active_orders"], _cents(r["value"]),
+    return tuple(Bucket(r["k"], r["customers"], r["active_orders"], _amount(r["value"], currency),
                         examples=tuple(dict.fromkeys(e for e in (r["first_example"], r["last_example"]) if e)))
                  for r in rows)
 
@@ -102,8 +106,10 @@ def _orders(engine: Engine, where: str) -> dict[str, int]:
     return {r["reason"]: int(r["orders"]) for r in rows}
 
 
-def _cents(value: Any) -> Decimal:
-    return Decimal(value or 0).quantize(Decimal("0.01"))
+def _amount(value: Any, currency: str) -> Decimal:
+    """A sum of amounts in reporting currency with that currency's decimals (each amount is already rounded to its
+    minor unit; a three-decimal currency keeps its third decimal)."""
+    return Decimal(text(value or 0, currency))
 
 
 # -- freshness ----------------------------------------------------------------------------------------

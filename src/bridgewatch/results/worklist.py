@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from decimal import Decimal
 from itertools import groupby
 from pathlib import Path
 from typing import IO, Any
@@ -20,15 +19,16 @@ from bridgewatch.cards import Card
 from bridgewatch.cards.steps import ACCOUNT, on
 from bridgewatch.engine import Engine
 from bridgewatch.engine.base import Step
-from bridgewatch.report.result import CustomerRow, iso, money
+from bridgewatch.model.money import places, text, text_sql
+from bridgewatch.report.result import CustomerRow, iso
 from bridgewatch.sql import equals, literal
 
 GAP_COLUMNS = (
     "rank", "account_kind", "account_id", "last_buyer", "name", "platform", "segment", "cause", "rejection_reason",
     "matched_key", "expected_entity", "entity_ambiguous", "entity_candidates", "entity_basis",
     "exists_in_other_entity", "other_entity_records", "awaiting_sync", "in_staging", "active_orders",
-    "blocked_value", "n_currencies", "currency", "blocked_value_reporting", "vat_number", "vat_treatment",
-    "next_action", "created_at", "first_order_at", "last_attempt_at", "attempts",
+    "blocked_value", "n_currencies", "currency", "blocked_value_reporting", "reporting_currency", "vat_number",
+    "vat_treatment", "next_action", "created_at", "first_order_at", "last_attempt_at", "attempts",
 )
 """Columns of the card's gap table that make a worklist row."""
 
@@ -70,8 +70,13 @@ class Worklist:
         return f"(SELECT {', '.join(ACCOUNT)} FROM {self.table} WHERE {self.where()})"
 
     def to_parquet(self, path: str | Path) -> None:
-        """Write the flat worklist columns as Parquet with the engine's own writer (no row passes through Python)."""
-        cols = ", ".join(f"g.{c}" for c in GAP_COLUMNS)
+        """Write the flat worklist columns as Parquet with the engine's own writer (no row passes through Python);
+        the value in reporting currency typed with that currency's decimals (:func:`bridgewatch.model.money.places`)."""
+        found = self.engine.fetch(f"SELECT reporting_currency FROM bw_params WHERE {self.where()}")
+        scale = places(found[0]["reporting_currency"] if found else None)
+        typed = {"blocked_value_reporting": f"CAST(g.blocked_value_reporting AS DECIMAL(38, {scale})) "
+                                            "AS blocked_value_reporting"}
+        cols = ", ".join(typed.get(c, f"g.{c}") for c in GAP_COLUMNS)
         self.engine.write_parquet(f"SELECT {literal(self.card.id)} AS card, g.workspace_id, {cols} FROM "
                                   f"{self.table} g WHERE {self.where('g')} ORDER BY g.rank", str(path))
 
@@ -160,8 +165,8 @@ def _csv_cells(g: str, k: str) -> dict[str, str]:
     def flag(column: str) -> str:
         return f"CASE WHEN COALESCE({g}.{column}, FALSE) THEN 'true' ELSE 'false' END"
 
-    def cents(column: str) -> str:
-        return f"CAST(round_even({column}, 2) AS VARCHAR)"
+    def cents(column: str, currency: str) -> str:
+        return text_sql(column, f"{g}.{currency}")
 
     plain = ("rank", "name", "platform", "segment", "cause", "rejection_reason", "expected_entity",
              "entity_candidates", "other_entity_records", "active_orders", "currency", "vat_number",
@@ -171,8 +176,8 @@ def _csv_cells(g: str, k: str) -> dict[str, str]:
             "company_id": f"CASE WHEN {company} THEN {g}.account_id END",
             "entity_ambiguous": flag("entity_ambiguous"), "exists_in_other_entity": flag("exists_in_other_entity"),
             "in_dataverse": flag("in_staging"), "awaiting_sync": flag("awaiting_sync"),
-            "blocked_value": f"CASE WHEN {g}.n_currencies = 1 THEN {cents(f'{g}.blocked_value')} END",
-            "blocked_value_reporting": cents(f"{g}.blocked_value_reporting"),
+            "blocked_value": f"CASE WHEN {g}.n_currencies = 1 THEN {cents(f'{g}.blocked_value', 'currency')} END",
+            "blocked_value_reporting": cents(f"{g}.blocked_value_reporting", "reporting_currency"),
             "join_status": f"COALESCE({k}.join_status, 'no keys configured')",
             "first_seen": "NULL", "days_absent": "NULL"}
 
@@ -192,8 +197,9 @@ def worklist_row(parts: list[dict[str, Any]]) -> dict[str, Any]:
         "exists_in_other_entity": bool(r["exists_in_other_entity"]),
         "other_entity_records": r["other_entity_records"], "awaiting_sync": bool(r["awaiting_sync"]),
         "in_dataverse": bool(r["in_staging"]), "active_orders": r["active_orders"],
-        "blocked_value": _cents(r["blocked_value"]) if r["n_currencies"] == 1 else None,
-        "currency": r["currency"], "blocked_value_reporting": _cents(r["blocked_value_reporting"]),
+        "blocked_value": _cents(r["blocked_value"], r["currency"]) if r["n_currencies"] == 1 else None,
+        "currency": r["currency"],
+        "blocked_value_reporting": _cents(r["blocked_value_reporting"], r["reporting_currency"]),
         "vat_number": r["vat_number"], "vat_treatment": r["vat_treatment"], "next_action": r["next_action"],
         "join_status": join_status(keys), "created_at": iso(r["created_at"]),
         "first_order_at": iso(r["first_order_at"]), "last_attempt_at": iso(r["last_attempt_at"]),
@@ -207,8 +213,9 @@ def _key(p: Mapping[str, Any]) -> dict[str, Any]:
             "erp_records": p["erp_records"]}
 
 
-def _cents(value: Any) -> str | None:
-    return None if value is None else money(Decimal(value).quantize(Decimal("0.01")))
+def _cents(value: Any, currency: str | None) -> str | None:
+    """An amount as JSON text with its currency's decimals (what :func:`_csv_cells` writes in SQL)."""
+    return None if value is None else text(value, currency)
 
 
 def join_status(keys: list[dict[str, Any]]) -> str:

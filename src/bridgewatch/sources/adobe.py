@@ -39,6 +39,7 @@ from bridgewatch.sources.shapes import (
     in_list,
     js,
     json_pick,
+    less,
     number,
     timestamp,
 )
@@ -179,7 +180,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "inactive": flag(in_list(state, options["inactive_states"])),
         "created_at": utc(js("$.created_at")),
         "currency": js("$.order_currency_code", "$.base_currency_code"),
-        "total": number(js("$.grand_total")),
+        "total": less(number(js("$.grand_total")), number(js("$.total_refunded")), number(js("$.total_canceled"))),
         "ship_to_country": country(js("$.extension_attributes.shipping_assignments[0].shipping.address.country_id",
                                       "$.billing_address.country_id")),
     }, checks=[

@@ -42,6 +42,7 @@ from bridgewatch.sources.shapes import (
     in_list,
     js,
     json_pick,
+    less,
     money,
     number,
     rfc2822,
@@ -261,7 +262,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "inactive": flag(f"{inactive} OR {archived}"),
         "created_at": rfc2822(js("$.date_created")),
         "currency": js("$.default_currency_code", "$.currency_code"),
-        "total": money(js("$.total_inc_tax")),
+        "total": less(money(js("$.total_inc_tax")), money(js("$.refunded_amount"))),
         "ship_to_country": country(_ship_to()),
         "tags": js(options["order_tags_path"]) if options["order_tags_path"] else const(None),
     }, checks=[

@@ -172,6 +172,22 @@ def money(field: Field, decimal_comma: str = "FALSE") -> Field:
     return Field(sql, field.source, hint)
 
 
+def less(total: Field, *given_back: Field) -> Field:
+    """``total`` less the amounts the vendor records as given back (refunded, cancelled; empty = none), so a partly
+    refunded order blocks what is left of it. A total that cannot be read is passed on as written (the canonical
+    check reports it); an amount given back that cannot be read quarantines the row (its value is unknown)."""
+    def num(f: Field) -> str:
+        return f"TRY_CAST({f.sql} AS DECIMAL(38,4))"
+
+    back = " + ".join(f"COALESCE({num(f)}, 0)" for f in given_back)
+    rules = tuple(Rule(f.sql, f"{f.sql} IS NOT NULL AND {num(f)} IS NULL",
+                       f"{f.source or 'the refunded amount'} cannot be read as an amount, so what is left of the "
+                       "order is unknown") for f in given_back)
+    return Field(f"CASE WHEN {num(total)} IS NULL THEN {total.sql} "
+                 f"ELSE CAST({num(total)} - ({back}) AS VARCHAR) END", total.source, total.hint,
+                 rules=(*total.rules, *rules))
+
+
 def number(field: Field) -> Field:
     """A JSON number or numeric string, as a plain decimal."""
     return Field(field.sql, field.source, "expected a number such as 1190.50")

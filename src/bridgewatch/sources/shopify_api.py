@@ -251,10 +251,17 @@ def _contacts() -> TableMap:
                  literal("company contact of a customer already linked to a company"))])
 
 
-SHOP_TOTAL = js("$.totalPriceSet.shopMoney.amount", "$.totalPrice", "$.total_price_set.shop_money.amount",
-                "$.total_price")
-PRESENTMENT = {"amount": js("$.totalPriceSet.presentmentMoney.amount", "$.total_price_set.presentment_money.amount"),
-               "currencyCode": js("$.totalPriceSet.presentmentMoney.currencyCode",
+SHOP_TOTAL = js("$.currentTotalPriceSet.shopMoney.amount", "$.current_total_price_set.shop_money.amount",
+                "$.current_total_price", "$.totalPriceSet.shopMoney.amount", "$.totalPrice",
+                "$.total_price_set.shop_money.amount", "$.total_price")
+"""The order's total in the shop currency: what it stands at now (``currentTotalPriceSet``, after refunds, returns
+and edits), else the total before them (``totalPriceSet``, draft orders, queries that did not ask for the current)."""
+PRESENTMENT = {"amount": js("$.currentTotalPriceSet.presentmentMoney.amount",
+                            "$.current_total_price_set.presentment_money.amount",
+                            "$.totalPriceSet.presentmentMoney.amount", "$.total_price_set.presentment_money.amount"),
+               "currencyCode": js("$.currentTotalPriceSet.presentmentMoney.currencyCode",
+                                  "$.current_total_price_set.presentment_money.currency_code",
+                                  "$.totalPriceSet.presentmentMoney.currencyCode",
                                   "$.total_price_set.presentment_money.currency_code")}
 
 
@@ -305,7 +312,9 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "inactive": flag(f"COALESCE(TRY_CAST(r.j ->> '$.test' AS BOOLEAN), FALSE) OR {inactive}"),
         "created_at": js("$.createdAt", "$.created_at"),
         "currency": _in_shop_money(js("$.totalPriceSet.shopMoney.currencyCode", "$.currencyCode",
-                                      "$.total_price_set.shop_money.currency_code", "$.currency"), "currencyCode"),
+                                      "$.total_price_set.shop_money.currency_code", "$.currency",
+                                      "$.currentTotalPriceSet.shopMoney.currencyCode",
+                                      "$.current_total_price_set.shop_money.currency_code"), "currencyCode"),
         "total": number(_in_shop_money(SHOP_TOTAL, "amount")),
         "ship_to_country": country(js(*_address_country("shippingAddress", "shipping_address"),
                                       *_address_country("billingAddress", "billing_address"))),

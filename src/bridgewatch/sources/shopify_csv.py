@@ -36,6 +36,7 @@ from bridgewatch.sources.shapes import (
     full_name,
     has_tag,
     in_list,
+    less,
     money,
     timestamp,
 )
@@ -55,7 +56,8 @@ CUSTOMERS = TabularKind("customers", ("First Name", "Last Name", "Email"), {
 ORDERS = TabularKind("orders", ("Name", "Lineitem quantity"), {
     "name": ("Name",), "id": ("Id",), "email": ("Email",), "financial_status": ("Financial Status",),
     "created_at": ("Created at",), "cancelled_at": ("Cancelled at",), "currency": ("Currency",),
-    "total": ("Total",), "shipping_country": ("Shipping Country",), "billing_country": ("Billing Country",),
+    "total": ("Total",), "refunded": ("Refunded Amount",), "shipping_country": ("Shipping Country",),
+    "billing_country": ("Billing Country",),
     "tags": ("Tags",), "billing_name": ("Billing Name",), "phone": ("Phone",),
 }, required=("name", "created_at", "currency", "total"), label="Shopify orders export", table="orders")
 
@@ -256,7 +258,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "created_at": timestamp(col("created_at", "Created at"), SHOPIFY_CSV_DATE,
                                 example="'2026-06-18 11:02:03 +0100'"),
         "currency": col("currency", "Currency"),
-        "total": money(col("total", "Total"), "r.__dc"),
+        "total": less(money(col("total", "Total"), "r.__dc"), money(col("refunded", "Refunded Amount"), "r.__dc")),
         "ship_to_country": country(first(col("shipping_country", "Shipping Country"),
                                          col("billing_country", "Billing Country"))),
         "tags": col("tags", "Tags"),

@@ -5,7 +5,7 @@
 * XLSX: the same columns, written by xlsxwriter in constant-memory mode to a temporary file that is
   then streamed and deleted. Text is always written as a string cell (never a formula, never a link), cleaned as
   the CSV's cells are (escape sequences, control and bidirectional characters removed), amounts and counts as
-  numbers.
+  numbers, each amount shown with its currency's decimals.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from bridgewatch.model.money import digits
 from bridgewatch.report.csv_out import WORKLIST_COLUMNS, cells
 from bridgewatch.report.safe import clean_text, csv_chunks
 
 NUMBER_COLUMNS = ("rank", "active_orders", "days_absent")
-MONEY_COLUMNS = ("blocked_value", "blocked_value_reporting")
+MONEY_COLUMNS = {"blocked_value": "currency", "blocked_value_reporting": "reporting_currency"}
+"""Amount columns, with the column naming each one's currency."""
 CHUNK = 64 * 1024
 
 
@@ -57,12 +59,22 @@ def _write_xlsx(path: str, meta: Mapping[str, Any], rows: Iterable[Mapping[str, 
     book = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False,
                                       "strings_to_urls": False, "strings_to_numbers": False})
     sheet = book.add_worksheet(_sheet_name(title))
-    bold, amount = book.add_format({"bold": True}), book.add_format({"num_format": "#,##0.00"})
+    bold = book.add_format({"bold": True})
+    formats: dict[int, Any] = {}
+
+    def amount(currency: Any) -> Any:
+        """The number format of an amount in ``currency``: its own decimals (JPY none, KWD three)."""
+        n = digits(str(currency) if currency else None)
+        if n not in formats:
+            formats[n] = book.add_format({"num_format": "#,##0" + ("." + "0" * n if n else "")})
+        return formats[n]
+
     for col, name in enumerate(WORKLIST_COLUMNS):
         sheet.write_string(0, col, name, bold)
+    currency_at = {name: WORKLIST_COLUMNS.index(of) for name, of in MONEY_COLUMNS.items()}
     for r, line in enumerate(cells(meta, rows), start=1):
         for col, (name, value) in enumerate(zip(WORKLIST_COLUMNS, line, strict=True)):
-            _cell(sheet, r, col, name, value, amount)
+            _cell(sheet, r, col, name, value, amount(line[currency_at[name]]) if name in currency_at else None)
     sheet.freeze_panes(1, 0)
     book.close()
 

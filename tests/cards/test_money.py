@@ -1,0 +1,119 @@
+"""Money in a currency's own minor units: zero-decimal (JPY) and three-decimal (KWD) currencies, as order
+currency and as reporting currency, in the card's values and in every form they leave it (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from bridgewatch.errors import InputError
+from bridgewatch.report.table import render_card
+from bridgewatch.results import compute
+from bridgewatch.workspace import load_workspace
+
+from .builders import d365, shopper
+
+
+def test_a_zero_decimal_reporting_currency_rounds_each_order_to_the_yen(run_card) -> None:  # type: ignore[no-untyped-def]
+    # Reporting in JPY: 10.00 USD at 149.75 is 1,497.50 yen, which is 1,498 yen (there is no half yen). Each
+    # customer's row and the headline are whole yen, so the rows a user adds up by hand make the headline.
+    s = d365(reporting_currency="JPY")
+    shopper(s, "A", total="10.00")
+    shopper(s, "B", total="10.00")
+    shopper(s, "C", total="1.01")  # 151.2475 yen → 151
+    s.add("fx_rates", currency="USD", rate_date="2026-04-01", rate="149.75")
+    result = run_card(s)
+    got = {c.customer_id: c.blocked_value_reporting for c in result.customers}
+    assert got == {"A": Decimal("1498"), "B": Decimal("1498"), "C": Decimal("151")}
+    assert result.blocked_value_reporting == Decimal("3147") == sum(got.values())
+    assert [b.blocked_value_reporting for b in result.by_cause if b.customers] == [Decimal("3147")]
+
+
+def test_a_three_decimal_currency_keeps_its_third_decimal(run_card) -> None:  # type: ignore[no-untyped-def]
+    # Reporting in KWD (three decimals, fils): a KWD order of 12.345 is worth 12.345, not 12.35; 100.00 USD at
+    # 0.30716 is 30.716 KWD; the headline and its drills 43.061, not 43.06.
+    s = d365(reporting_currency="KWD")
+    shopper(s, "KW", country="KW", currency="KWD", total="12.345")
+    shopper(s, "US", total="100.00")
+    s.add("fx_rates", currency="USD", rate_date="2026-04-01", rate="0.30716")
+    result = run_card(s)
+    got = {c.customer_id: (c.blocked_value, c.currency, c.blocked_value_reporting) for c in result.customers}
+    assert got == {"KW": (Decimal("12.345"), "KWD", Decimal("12.345")),
+                   "US": (Decimal("100.00"), "USD", Decimal("30.716"))}
+    assert result.blocked_value_reporting == Decimal("43.061")
+    summary = result.summary.to_dict()
+    assert summary["blocked_value_reporting"] == "43.061"
+    assert {b["segment"]: b["blocked_value_reporting"] for b in summary["by_segment"]} == {"b2b": "0.000",
+                                                                                          "dtc": "43.061"}
+    rows = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"]) for r in result.rows}
+    assert rows == {"KW": ("12.345", "12.345"), "US": ("100.00", "30.716")}
+    assert [b["blocked_value_reporting"] for b in summary["by_cause"] if b["customers"]] == ["43.061"]
+    console = Console(record=True, width=200)
+    render_card(result.summary, list(result.rows), console)
+    assert "KWD43.061" in console.export_text()
+
+
+def test_csv_values_carry_their_currencys_decimals(tmp_path: Path) -> None:
+    # An order-currency value in KWD keeps three decimals in the CSV, a JPY one none needed; reporting in USD.
+    s = d365()
+    shopper(s, "KW", country="KW", currency="KWD", total="12.345")
+    shopper(s, "JP", country="JP", currency="JPY", total="15000")
+    s.add("fx_rates", currency="KWD", rate_date="2026-04-01", rate="3.2555")
+    s.add("fx_rates", currency="JPY", rate_date="2026-04-01", rate="0.0066778")
+    with compute([load_workspace(s.write(tmp_path / "ws"))]) as run:
+        run.results[0].worklist.to_csv(tmp_path / "w.csv")
+    rows = {r["customer_id"]: (r["blocked_value"], r["currency"], r["blocked_value_reporting"])
+            for r in csv.DictReader((tmp_path / "w.csv").open(encoding="utf-8"))}
+    # 12.345 × 3.2555 = 40.1891475 → 40.19; 15000 × 0.0066778 = 100.167 → 100.17
+    assert rows == {"KW": ("12.345", "KWD", "40.19"), "JP": ("15000.00", "JPY", "100.17")}
+
+
+def test_a_small_rate_keeps_its_significant_digits(run_card) -> None:  # type: ignore[no-untyped-def]
+    # IDR into USD is about 0.00006: a rate held to eight decimals kept four significant digits, so
+    # 100,000,000 IDR at 0.0000612345 was valued 6,123.00 instead of 6,123.45.
+    s = d365()
+    shopper(s, "ID", country="ID", currency="IDR", total="100000000")
+    s.add("fx_rates", currency="IDR", rate_date="2026-04-01", rate="0.0000612345")
+    result = run_card(s)
+    assert [(c.customer_id, c.blocked_value_reporting) for c in result.customers] == [("ID", Decimal("6123.45"))]
+
+
+def test_a_zero_or_negative_rate_is_refused_not_used(tmp_path: Path) -> None:
+    # A rate of 0 valued the order at nothing (and a negative one made it negative): loading the workspace now
+    # refuses the rows, naming them. (Loaded here, not through run_card: the engine parity run loads every card
+    # test's scenario and needs them loadable.)
+    s = d365()
+    shopper(s, "EU", country="DE", currency="EUR", total="100.00")
+    shopper(s, "GB", country="GB", currency="GBP", total="100.00")
+    s.add("fx_rates", currency="EUR", rate_date="2026-04-01", rate="0")
+    s.add("fx_rates", currency="GBP", rate_date="2026-04-01", rate="-1.25")
+    with pytest.raises(InputError) as err:
+        load_workspace(s.write(tmp_path / "ws"))
+    message = str(err.value)
+    assert "fx_rates.csv, row 1, field 'rate'" in message and "fx_rates.csv, row 2, field 'rate'" in message
+    assert "a rate must be greater than 0" in message
+
+
+def test_an_amount_is_rounded_the_same_way_in_order_and_reporting_currency(run_card, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A USD order of 10.005 in a USD workspace: its reporting value was rounded half away from zero (10.01) but the
+    # same amount in order currency half to even (10.00) in JSON, CSV and the terminal, so one order showed two
+    # values. Every amount now rounds half away from zero, as the card SQL does on both engines.
+    s = d365()
+    shopper(s, "H", total="10.005")
+    shopper(s, "E", total="10.015")
+    result = run_card(s)
+    rows = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"]) for r in result.rows}
+    assert rows == {"H": ("10.01", "10.01"), "E": ("10.02", "10.02")}
+    console = Console(record=True, width=250)
+    render_card(result.summary, list(result.rows), console)
+    shown = console.export_text()
+    assert shown.count("US$10.01") == 2 and "US$10.00" not in shown  # H: its value in both currencies
+    with compute([load_workspace(s.write(tmp_path / "ws"))]) as run:
+        run.results[0].worklist.to_csv(tmp_path / "w.csv")
+    written = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"])
+               for r in csv.DictReader((tmp_path / "w.csv").open(encoding="utf-8"))}
+    assert written == rows

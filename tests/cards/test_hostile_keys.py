@@ -1,0 +1,25 @@
+"""Keys written the awkward ways real exports write them, on a whole card: each scenario also runs on Spark
+(tests/engines/test_parity.py harvests these tests), so both engines must find the same customers present."""
+
+from __future__ import annotations
+
+from .builders import company, erp, ids, sage
+
+
+def test_a_key_edged_with_a_vertical_tab_or_next_line_still_matches(run_card) -> None:  # type: ignore[no-untyped-def]
+    """Canonical CSVs are trimmed of spaces only, so a vertical tab or a next-line character (both Unicode white
+    space, which Java's ``\\s`` and RE2's ``\\s`` read differently) reaches the keys: it is trimmed like any white
+    space, on DuckDB and on Spark alike."""
+    s = sage()
+    company(s, "VT", email="AP@VT.test\x0b")
+    erp(s, "C-VT", entity="UK01", email="ap@vt.test", status="active")
+    company(s, "NEL", ref="\x85c-0042")
+    erp(s, "C-0042", entity="UK01", status="active")
+    company(s, "LIST")
+    erp(s, "C-LIST", entity="UK01", email="someone@else.test\x0b;\x0bap@list.test", status="active")
+    company(s, "ABSENT", email="ap@absent.test\x0b")
+    result = run_card(s)
+    assert ids(result) == ["ABSENT"]
+    assert result.scope == {"present in master (matched on email)": 2, "present in master (matched on account_ref)": 1,
+                            "counted: absent from master": 1}
+    assert result.customers[0].keys_tried[2].values == ("ap@absent.test", "buyer@absent.test")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .builders import company, erp, ids, sage
+from .builders import company, d365, erp, ids, sage, shopper
 
 
 def test_a_key_edged_with_a_vertical_tab_or_next_line_still_matches(run_card) -> None:  # type: ignore[no-untyped-def]
@@ -23,3 +23,22 @@ def test_a_key_edged_with_a_vertical_tab_or_next_line_still_matches(run_card) ->
     assert result.scope == {"present in master (matched on email)": 2, "present in master (matched on account_ref)": 1,
                             "counted: absent from master": 1}
     assert result.customers[0].keys_tried[2].values == ("ap@absent.test", "buyer@absent.test")
+
+
+def test_greek_and_turkish_capitals_fold_the_same_on_every_engine(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A word-final capital sigma lower-cases to ``ς`` on Spark (and in Python, which reads the configured tags) but
+    ``σ`` on DuckDB, a dotted capital I (``İ``) to ``i`` on DuckDB but ``i`` and a combining dot on Spark: email keys
+    and tags are folded to one form, so the same customers match and route on both engines."""
+    s = d365()
+    s.config["entity_rules"] = [{"kind": "tag", "value": "ΚΑΝΑΔΑΣ", "entity": "CATU"}]
+    shopper(s, "GREEK", email="ΓΙΑΝΝΗΣ@Mail.GR")
+    erp(s, "C-GR", system="d365_fo", entity="USTI", email="γιαννης@mail.gr", status="active")
+    shopper(s, "TURKISH", email="İlknur@mail.test")
+    erp(s, "C-TR", system="d365_fo", entity="USTI", email="ilknur@mail.test", status="active")
+    shopper(s, "TAGGED", tags="ΚΑΝΑΔΑΣ")
+    erp(s, "C-TAG", system="d365_fo", entity="CATU", email="tagged@mail.test", status="active")
+    shopper(s, "ABSENT", email="ΑΘΗΝΑΣ@Mail.GR")
+    result = run_card(s)
+    assert ids(result) == ["ABSENT"]
+    assert result.scope == {"present in master (matched on email)": 3, "counted: absent from master": 1}
+    assert result.customers[0].keys_tried[0].values == ("αθηνασ@mail.gr",)

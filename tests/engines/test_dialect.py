@@ -10,7 +10,16 @@ import pytest
 from bridgewatch.engine import get_engine
 from bridgewatch.engine.dialect import DUCKDB, SPARK
 from bridgewatch.errors import EngineUnavailable
-from bridgewatch.matching.normalise import INVISIBLE, KEY_SQL, email_list_sql, strip_sql, vat_country_sql
+from bridgewatch.matching.normalise import (
+    INVISIBLE,
+    KEY_SQL,
+    email_list_sql,
+    email_sql,
+    fold,
+    fold_sql,
+    strip_sql,
+    vat_country_sql,
+)
 from bridgewatch.model.whitespace import WHITESPACE
 
 
@@ -60,6 +69,8 @@ TRICKY = [
     ("IE6433435FA", None),
     # white space the two regex engines' \\s reads differently (a vertical tab) or not at all (next line, U+0085)
     ("\u200b\x0bBuyer@Acme.COM\x0b", None), ("c-0001\x85", None), ("\x0b\x0c42.0\x85", None),
+    # capitals the two engines lower-case differently: a word-final sigma, a dotted capital I
+    ("ΓΙΑΝΝΗΣ@Mail.GR", None), ("γιαννης@mail.gr", None), ("İlknur@Örnek.COM", None),
 ]
 """Key values written the ways real exports write them, with the party's country."""
 
@@ -99,3 +110,15 @@ def test_an_erp_email_list_splits_on_any_white_space_around_a_separator() -> Non
     got = duck.fetch(f"SELECT {email_list_sql('v')} AS k FROM (VALUES ('AP@Acme.test\x0b;\x85Buyer@Acme.test\x0b')) "
                      "AS t(v)")
     assert got == [{"k": ["ap@acme.test", "buyer@acme.test"]}]
+
+
+def test_email_keys_and_tags_fold_capitals_one_way() -> None:
+    """DuckDB's ``lower`` maps a word-final capital sigma to ``σ`` where Spark's and Python's give ``ς``, and a dotted
+    capital I to ``i`` where theirs give ``i`` and a combining dot: the fold is one form on all three."""
+    duck = get_engine("duckdb")
+    words = ["ΓΙΑΝΝΗΣ@Mail.GR", "γιαννης@mail.gr", "İlknur@Örnek.COM", "ΚΑΝΑΔΑΣ", "Σ"]
+    values = ", ".join(f"({_lit(w)}, {i})" for i, w in enumerate(words))
+    rows = duck.fetch(f"SELECT {email_sql('v')} AS email, {fold_sql('v')} AS folded FROM (VALUES {values}) AS t(v, i) "
+                      "ORDER BY i")
+    assert [r["email"] for r in rows] == ["γιαννησ@mail.gr", "γιαννησ@mail.gr", "ilknur@örnek.com", "καναδασ", "σ"]
+    assert [r["folded"] for r in rows] == [fold(w) for w in words]

@@ -44,6 +44,7 @@ from bridgewatch.cards.prepare import collision_free, prepared_steps
 from bridgewatch.cards.scope import examined_sql
 from bridgewatch.cards.sync import account_events, account_sync
 from bridgewatch.engine.base import Step
+from bridgewatch.matching.normalise import fold_sql
 from bridgewatch.sql import literal
 
 GUEST = "guest order (no customer record)"
@@ -189,7 +190,7 @@ def _hits_sql(distinct: bool) -> str:
     unique = "DISTINCT " if distinct else ""
     cols = "t.acct, t.workspace_id, r.entity, r.rank, r.kind, r.value"
     rule = "r.workspace_id = t.workspace_id AND (r.platform IS NULL OR r.platform = t.platform)"
-    tag = "lower(trim(tg.tag))"
+    tag = fold_sql("trim(tg.tag)")
     return f"""
         SELECT {cols} FROM {ACTIVE} AS t
         JOIN bw_entity_rules r ON {rule} AND r.kind = 'override' AND r.value = t.account_id

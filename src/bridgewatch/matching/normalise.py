@@ -72,8 +72,25 @@ def strip_sql(col: str) -> str:
     return f"regexp_replace({col}, '^{edge}|{edge}$|[{INVISIBLE}]', '', 'g')"
 
 
+def fold(text: str) -> str:
+    """``text`` case-folded as :func:`fold_sql` folds it in SQL (the Python side: configured entity-rule tags)."""
+    return text.replace("\u0130", "I").lower().replace("\u03c2", "\u03c3")
+
+
+def fold_sql(expr: str) -> str:
+    """SQL: ``expr`` lower-cased the same on every engine (and as :func:`fold` does in Python).
+
+    ``lower`` alone is not: DuckDB maps each character on its own, Java (Spark) and Python apply Unicode's special
+    casing, so a capital I with a dot (``İ``, a Turkish keyboard's capital i) is ``i`` on DuckDB but ``i`` and a
+    combining dot on Spark, and a capital sigma ending a word (``ΕΛΛΑΣ``) is ``σ`` on DuckDB but the final ``ς`` on
+    Spark. Both are folded to one form first: ``İ`` is ``i``, and every sigma is ``σ`` (as Unicode case folding
+    has it); no other character lower-cases differently on the two engines.
+    """
+    return f"replace(lower(replace({expr}, '\u0130', 'I')), '\u03c2', '\u03c3')"
+
+
 def email_sql(col: str) -> str:
-    return f"NULLIF(lower({strip_sql(col)}), '')"
+    return f"NULLIF({fold_sql(strip_sql(col))}, '')"
 
 
 EMAIL_SEPARATORS = "[;,]"

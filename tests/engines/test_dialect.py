@@ -22,6 +22,9 @@ from bridgewatch.matching.normalise import (
 )
 from bridgewatch.model.whitespace import WHITESPACE
 
+ASCII_BOUNDARY = "(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|(?<![0-9A-Za-z_])(?=[0-9A-Za-z_]))"
+"""RE2's word boundary, spelt out in Java's syntax."""
+
 
 def _flat(sql: str) -> str:
     return " ".join(SPARK.translate(sql).split())
@@ -34,6 +37,9 @@ def _flat(sql: str) -> str:
      "SELECT t.tag FROM o LATERAL VIEW EXPLODE(SPLIT(o.tags, CONCAT('\\\\Q', ',', '\\\\E'))) t AS tag"),
     ("SELECT regexp_replace(v, '[^A-Z0-9]', '', 'g')", "SELECT REGEXP_REPLACE(v, '[^A-Z0-9]', '')"),
     ("SELECT regexp_matches(v, '^(GB|XI)')", "SELECT v RLIKE '^(GB|XI)'"),
+    # RE2's word boundary is ASCII-only, Java 17's is not: spelt out for Java (a \\b inside a class is a backspace)
+    ("SELECT regexp_extract(v, '\\b[0-9]+[\\b]', 0)",
+     f"SELECT REGEXP_EXTRACT( v, '{ASCII_BOUNDARY}[0-9]+[\\\\b]', 0 )"),
     # group references: RE2's \\1 is Java's $1 (where \\1 is a literal 1); a literal $ is \\$ there
     ("SELECT regexp_replace(v, '^IE([0-9])[A-Z]([0-9]{5})', 'IE0\\2\\1')",
      "SELECT REGEXP_REPLACE(v, '^IE([0-9])[A-Z]([0-9]{5})', 'IE0$2$1')"),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .builders import company, d365, erp, ids, sage, shopper
 
 
@@ -42,3 +44,20 @@ def test_greek_and_turkish_capitals_fold_the_same_on_every_engine(run_card) -> N
     assert ids(result) == ["ABSENT"]
     assert result.scope == {"present in master (matched on email)": 3, "counted: absent from master": 1}
     assert result.customers[0].keys_tried[0].values == ("αθηνασ@mail.gr",)
+
+
+def test_an_order_worth_millions_is_valued_to_the_cent(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A total times its rate above about 9.2 million overflowed DuckDB's 64-bit decimal product and failed the whole
+    pass (Spark valued it): in the reporting currency itself (rate 1) and converted."""
+    s = sage()
+    company(s, "BIG", total="12345678.9999")
+    company(s, "EURO", currency="EUR", total="20000000.00", country="DE")
+    s.add("fx_rates", currency="EUR", rate_date="2026-04-01", rate="0.85714286")
+    company(s, "SMALL", total="0.0049")
+    result = run_card(s)
+    values = {c.company_id: (c.blocked_value, c.currency, c.blocked_value_reporting) for c in result.customers}
+    assert values == {"EURO": (Decimal("20000000.00"), "EUR", Decimal("17142857.20")),
+                      "BIG": (Decimal("12345679.00"), "GBP", Decimal("12345679.00")),
+                      "SMALL": (Decimal("0.00"), "GBP", Decimal("0.00"))}
+    assert ids(result) == ["EURO", "BIG", "SMALL"]
+    assert result.blocked_value_reporting == Decimal("29488536.20")

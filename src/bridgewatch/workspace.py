@@ -22,6 +22,7 @@ from bridgewatch.errors import ConfigError, InputError, Problem
 from bridgewatch.ingest.accounting import Accounting, OnBadRow
 from bridgewatch.ingest.canonical import load_folder, load_table, local_connection
 from bridgewatch.ingest.pyvalues import rows_table, table_of
+from bridgewatch.matching.normalise import fold
 from bridgewatch.model.tables import TABLES
 
 
@@ -209,7 +210,7 @@ def _entity_rules(configs: Sequence[WorkspaceConfig]) -> list[dict[str, Any]]:
     rows = []
     for c in configs:
         for r in c.entity_rules:
-            value = r.value.strip().lower() if r.kind == "tag" else r.value.strip()
+            value = fold(r.value.strip()) if r.kind == "tag" else r.value.strip()
             value = value.upper() if r.kind == "country" else value
             rows.append({"workspace_id": c.id, "kind": r.kind, "value": value, "platform": r.platform,
                          "entity": r.entity, "rank": rank[r.kind]})

@@ -52,6 +52,11 @@ MESSAGES: list[tuple[str | None, str | None]] = [
     ("Field 'Sales tax group' must be filled in.", "Field 'Sales tax group' must be filled in."),
     ("The value 'GBPX' in field 'Currency' is not found in the related table 'Currency'.",
      "The value <value> in field 'Currency' is not found in the related table <value>."),
+    # ids and numbers next to a letter outside ASCII: a word boundary is RE2's (ASCII) on every engine, not Java's
+    ("Pedido Nº12345 rechazado", "Pedido Nº<number> rechazado"),
+    ("顧客123が存在します", "顧客<number>が存在します"),
+    # any white space, a vertical tab or a no-break space too, is one space on every engine
+    ("Kunde\x0b42\x0bfehlt\u00a0 heute", "Kunde <number> fehlt heute"),
     ("   ", None),
     (None, None),
 ]

@@ -44,6 +44,7 @@ from bridgewatch.cards.prepare import collision_free, prepared_steps
 from bridgewatch.cards.scope import examined_sql
 from bridgewatch.cards.sync import account_events, account_sync
 from bridgewatch.engine.base import Step
+from bridgewatch.matching.normalise import fold_sql
 from bridgewatch.model.money import round_sql
 from bridgewatch.model.tables import ColumnType
 from bridgewatch.sql import literal
@@ -199,7 +200,7 @@ def _hits_sql(distinct: bool) -> str:
     unique = "DISTINCT " if distinct else ""
     cols = "t.acct, t.workspace_id, r.entity, r.rank, r.kind, r.value"
     rule = "r.workspace_id = t.workspace_id AND (r.platform IS NULL OR r.platform = t.platform)"
-    tag = "lower(trim(tg.tag))"
+    tag = fold_sql("trim(tg.tag)")
     return f"""
         SELECT {cols} FROM {ACTIVE} AS t
         JOIN bw_entity_rules r ON {rule} AND r.kind = 'override' AND r.value = t.account_id
@@ -296,14 +297,21 @@ A few dozen rows, so counted orders find their rate by an equality join on (curr
 
 
 def valued(orders: str) -> str:
-    """``orders`` (counted orders, aliased ``o``) with their FX rate, its date and the value in reporting currency."""
+    """``orders`` (counted orders, aliased ``o``) with their FX rate, its date and the value in reporting currency.
+
+    The total (``DECIMAL(18,4)``) is widened by one digit before it is multiplied by the rate (``DECIMAL(18,8)``):
+    DuckDB multiplies two decimals of 18 digits or fewer in 64 bits and fails the whole pass when the product
+    overflows, which a total times its rate above about 9.2 million does (an order of ¥10,000,000 in a workspace
+    reporting in yen). Widened, the product is exact on both engines (DuckDB ``DECIMAL(37,12)``, Spark
+    ``DECIMAL(38,12)``: no scale lost, so the rounding to cents is the same).
+    """
     same = "o.currency = p.reporting_currency"
     return f"""
         SELECT o.*, p.reporting_currency,
                CASE WHEN {same} THEN CAST(1 AS {ColumnType.RATE.sql}) ELSE r.rate END AS fx_rate,
                CASE WHEN {same} THEN CAST(o.created_at AS DATE) ELSE r.rate_date END AS fx_rate_date,
-               {round_sql(f"o.total * CASE WHEN {same} THEN 1 ELSE r.rate END", "p.reporting_currency")}
-                   AS value_reporting
+               {round_sql(f"CAST(o.total AS DECIMAL(19,4)) * CASE WHEN {same} THEN 1 ELSE r.rate END",
+                          "p.reporting_currency")} AS value_reporting
         FROM {orders} AS o
         JOIN bw_params p ON p.workspace_id = o.workspace_id
         LEFT JOIN ({RATES}) AS r ON r.workspace_id = o.workspace_id AND r.currency = o.currency

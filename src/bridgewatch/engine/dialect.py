@@ -67,13 +67,58 @@ def _spark_cte(node: exp.Expression) -> exp.Expression:
     return node
 
 
+ASCII_BOUNDARY = "(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|(?<![0-9A-Za-z_])(?=[0-9A-Za-z_]))"
+"""RE2's ``\\b`` (a boundary between an ASCII word character, ``[0-9A-Za-z_]``, and anything else) in Java's syntax."""
+
+
+def ascii_boundaries(pattern: str) -> str:
+    """``pattern`` (RE2) with each word boundary ``\\b`` outside a character class spelt as RE2 reads it, for Java.
+
+    Java 17 (Spark 4's oldest) counts every Unicode letter and digit as a word character for ``\\b``, RE2 only
+    ASCII ones: ``Nº12345`` has a boundary before ``1`` on DuckDB and none on Spark, so a number next to an accented
+    or CJK letter was masked on one engine only. Other escapes are copied as they are.
+    """
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            pair = pattern[i:i + 2]
+            out.append(ASCII_BOUNDARY if pair == "\\b" and not in_class else pair)
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            for literal in ("^", "]"):  # ``[^]...]`` / ``[]...]``: a leading ] is a member, not the end
+                if pattern.startswith(literal, i):
+                    out.append(literal)
+                    i += 1
+    return "".join(out)
+
+
+def _spark_pattern(node: exp.Expression) -> exp.Expression:
+    """A regular expression's literal pattern with RE2's ASCII word boundaries (:func:`ascii_boundaries`)."""
+    from sqlglot import exp
+
+    pattern = node.args.get("expression")
+    if isinstance(pattern, exp.Literal) and pattern.is_string and "\\b" in pattern.this:
+        node.set("expression", exp.Literal.string(ascii_boundaries(pattern.this)))
+    return node
+
+
 def _spark_regexp_replace(node: exp.Expression) -> exp.Expression:
     """A replacement's group references: DuckDB (RE2) writes ``\\1``, Spark (Java) ``$1``, where ``\\1`` is a
-    literal ``1``; a ``$`` meant as itself is ``\\$`` there. sqlglot copies the text as written."""
+    literal ``1``; a ``$`` meant as itself is ``\\$`` there. sqlglot copies the text as written. The pattern's word
+    boundaries are RE2's (:func:`ascii_boundaries`)."""
     import re
 
     from sqlglot import exp
 
+    node = _spark_pattern(node)
     replacement = node.args.get("replacement")
     if not isinstance(replacement, exp.Literal) or not replacement.is_string:
         return node
@@ -90,7 +135,9 @@ class SparkDialect(Dialect):
     sqlglot_name = "spark"
 
     TRANSFORMS: ClassVar[Mapping[str, Transform]] = {"Anonymous": _spark_function, "CTE": _spark_cte,
-                                                     "RegexpReplace": _spark_regexp_replace}
+                                                     "RegexpReplace": _spark_regexp_replace,
+                                                     "RegexpExtract": _spark_pattern, "RegexpLike": _spark_pattern,
+                                                     "RegexpSplit": _spark_pattern}
 
 
 DUCKDB = DuckDBDialect()

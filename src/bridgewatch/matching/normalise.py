@@ -57,15 +57,40 @@ INVISIBLE = "\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}"
 never part of an identifier, and left inside values by copy-paste and by spreadsheets."""
 
 
+SPACE = "\\x{9}-\\x{D}\\x{85}\\p{Z}"
+"""White space (regex class members): Unicode's ``White_Space`` characters, the set trimmed around every value read
+(:data:`bridgewatch.model.whitespace.WHITESPACE`): tab to carriage return (vertical tab included), next line
+(U+0085) and the separators (``\\p{Z}``: the spaces, no-break spaces, line and paragraph separators). Spelt out,
+not ``\\s``: RE2 (DuckDB) reads ``\\s`` as tab, line feed, form feed, carriage return and space, Java (Spark) adds
+the vertical tab, so a key edged with one would normalise differently on the two engines."""
+
+
 def strip_sql(col: str) -> str:
     """``col`` without leading/trailing whitespace of any kind (tabs, newlines, no-break and other Unicode
-    spaces, not just spaces) and without invisible characters anywhere (:data:`INVISIBLE`)."""
-    edge = f"[\\s\\p{{Z}}{INVISIBLE}]+"
+    spaces, not just spaces: :data:`SPACE`) and without invisible characters anywhere (:data:`INVISIBLE`)."""
+    edge = f"[{SPACE}{INVISIBLE}]+"
     return f"regexp_replace({col}, '^{edge}|{edge}$|[{INVISIBLE}]', '', 'g')"
 
 
+def fold(text: str) -> str:
+    """``text`` case-folded as :func:`fold_sql` folds it in SQL (the Python side: configured entity-rule tags)."""
+    return text.replace("\u0130", "I").lower().replace("\u03c2", "\u03c3")
+
+
+def fold_sql(expr: str) -> str:
+    """SQL: ``expr`` lower-cased the same on every engine (and as :func:`fold` does in Python).
+
+    ``lower`` alone is not: DuckDB maps each character on its own, Java (Spark) and Python apply Unicode's special
+    casing, so a capital I with a dot (``İ``, a Turkish keyboard's capital i) is ``i`` on DuckDB but ``i`` and a
+    combining dot on Spark, and a capital sigma ending a word (``ΕΛΛΑΣ``) is ``σ`` on DuckDB but the final ``ς`` on
+    Spark. Both are folded to one form first: ``İ`` is ``i``, and every sigma is ``σ`` (as Unicode case folding
+    has it); no other character lower-cases differently on the two engines.
+    """
+    return f"replace(lower(replace({expr}, '\u0130', 'I')), '\u03c2', '\u03c3')"
+
+
 def email_sql(col: str) -> str:
-    return f"NULLIF(lower({strip_sql(col)}), '')"
+    return f"NULLIF({fold_sql(strip_sql(col))}, '')"
 
 
 EMAIL_SEPARATORS = "[;,]"
@@ -79,7 +104,7 @@ def email_list_sql(col: str) -> str:
     with one address is a list of one; an empty item, as between ``;;``, is ``''``: callers drop it). The field is
     normalised whole, then split on a separator and the white space around it, which gives each address exactly
     what normalising it alone gives, with one regular expression per field instead of one per address."""
-    space = f"[\\s\\p{{Z}}{INVISIBLE}]*"
+    space = f"[{SPACE}{INVISIBLE}]*"
     return f"string_split_regex({email_sql(col)}, '{space}{EMAIL_SEPARATORS}{space}')"
 
 

@@ -7,7 +7,8 @@ A documented masking pipeline, in SQL written once (DuckDB's dialect, translated
 the same template, on every engine and every run. The steps, in order (each sees the previous one's
 output):
 
-1. whitespace (new lines, tabs, runs of spaces) becomes one space; ends trimmed;
+1. white space (new lines, tabs, runs of spaces; any of Unicode's ``White_Space``: the same on every engine)
+   becomes one space; ends trimmed;
 2. a leading error code is set aside and kept: Intacct ``BL01001973``, gateway ``GW-0010``,
    Dataverse ``0x80040237`` — it names the kind of failure, not a record;
 3. Intacct's per-call ``[Support ID: …]`` → ``[Support ID: <id>]``;
@@ -34,6 +35,7 @@ exists. [Support ID: <id>]``.
 
 from __future__ import annotations
 
+from bridgewatch.matching.normalise import SPACE
 from bridgewatch.sql import literal
 
 CODE = r"^([A-Z]{2}[0-9]{6,10}|[A-Z]{2,4}-[0-9]{3,6}|0x[0-9A-Fa-f]{6,8})\b"
@@ -69,7 +71,7 @@ def reason_template_sql(column: str) -> str:
 
     DuckDB dialect; run it on Spark through ``bridgewatch.engine.dialect.SPARK.translate``.
     """
-    text = f"trim(regexp_replace(CAST({column} AS VARCHAR), '\\s+', ' ', 'g'))"
+    text = f"trim(regexp_replace(CAST({column} AS VARCHAR), '[{SPACE}]+', ' ', 'g'))"
     field = f"regexp_extract({text}, {literal(FIELD)}, 0)"
     kept = f"(CASE WHEN {field} = '' THEN {text} ELSE replace({text}, {field}, {literal(KEPT)}) END)"
     code = f"regexp_extract({text}, {literal(CODE)}, 1)"

@@ -249,6 +249,10 @@ class WorkspaceSection(_Frozen):
     alert_threshold: int = Field(default=10, ge=0)
     max_age_hours: int = Field(default=48, ge=1)
     """A result is stale when the newest order is older than this before the as-of time."""
+    platform_max_age_hours: int | None = Field(default=None, ge=1)
+    """Optional: a result is also stale when one platform's newest order is older than this before the as-of time
+    while another platform's is not (that storefront's export looks out of date). Off by default: a storefront
+    that is merely quiet for a few days would make every result stale."""
     vat_supply: Literal["goods", "services"] = "goods"
     default_entity: str | None = None
     timezone: str = "UTC"

@@ -129,24 +129,26 @@ def read_freshness(engine: Engine, ws: Workspace,
     erp = max((t for t in (row["erp_created"], row["erp_modified"]) if t is not None), default=None)
     incomplete = [w.as_reason() for w in ws.accounting.warnings]
     pulled = list(pull_problems(ws, row["as_of"])) if pull_problems else []
-    reasons = ((_staleness(row, max_age) or _stale_platforms(engine, ws, row["as_of"], max_age)) + _from_the_future(row)
-               + pulled + incomplete)
+    per_platform = ws.config.workspace.platform_max_age_hours
+    lagging = _stale_platforms(engine, ws, row["as_of"], per_platform) if per_platform else []
+    reasons = (_staleness(row, max_age) or lagging) + _from_the_future(row) + pulled + incomplete
     status = "no_data" if not row["in_window"] else ("stale" if reasons else "fresh")
     return Freshness(status, row["newest_order_at"], erp, row["newest_sync_event_at"], max_age, tuple(reasons))
 
 
 def _stale_platforms(engine: Engine, ws: Workspace, as_of: datetime, max_age: int) -> list[str]:
-    """A platform whose newest order is more than ``max_age`` hours before the as-of time while the workspace's
-    newest is not: that storefront's export is older than the others, so its recent customers are missing."""
+    """A platform whose newest order is more than ``max_age`` hours (``platform_max_age_hours``) before the as-of time
+    while the workspace's newest is not: that storefront's export is older than the others, so its recent customers
+    are missing."""
     limit = as_of - timedelta(hours=max_age)
     rows = engine.fetch(f"SELECT platform, newest_order_at FROM __bw__platform_freshness "
                         f"WHERE {equals('workspace_id', ws.id)} AND newest_order_at < {literal(limit)} "
                         f"ORDER BY platform")
     return [f"the newest {r['platform']} order ({iso(r['newest_order_at'])}) is "
             f"{int((as_of - r['newest_order_at']).total_seconds() // 3600)} hours before the as-of time "
-            f"({iso(as_of)}), more than max_age_hours = {max_age}, while other platforms have newer orders: its "
-            f"export looks out of date and its recent customers would be missing (refresh it; remove it if that "
-            f"store no longer trades, or raise max_age_hours if it is this quiet)" for r in rows]
+            f"({iso(as_of)}), more than platform_max_age_hours = {max_age}, while other platforms have newer "
+            f"orders: its export looks out of date and its recent customers would be missing (refresh it; remove it "
+            f"if that store no longer trades, or raise platform_max_age_hours if it is this quiet)" for r in rows]
 
 
 def _from_the_future(row: dict[str, Any]) -> list[str]:

@@ -131,8 +131,10 @@ def _fill_missing(config: WorkspaceConfig, tables: dict[str, pa.Table]) -> None:
 
 def resolve_as_of(config: WorkspaceConfig, override: datetime | None = None) -> datetime:
     """The aligned as-of time: the explicit override, else workspace.as_of, else now (UTC)."""
-    from bridgewatch.config import naive_utc
+    from bridgewatch.config import as_of_problem, naive_utc
 
+    if override is not None and (problem := as_of_problem(override)):
+        raise ConfigError(f"as_of: {problem}.")
     chosen = naive_utc(override) or config.as_of_utc()
     return chosen or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 

@@ -103,7 +103,16 @@ def _remember_card(value: str | None) -> str | None:
 
 CardOpt = Annotated[str | None, typer.Option("--card", help="Only this card (default: the workspace's cards).",
                                              callback=_remember_card)]
+def _usable_as_of(value: datetime | None) -> datetime | None:
+    from bridgewatch.config import as_of_problem
+
+    if value is not None and (problem := as_of_problem(value)):
+        raise typer.BadParameter(problem)
+    return value
+
+
 AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Aligned as-of time (UTC unless it has a zone).",
+                                                  callback=_usable_as_of,
                                                   formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
                                                            "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"])]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]

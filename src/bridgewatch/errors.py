@@ -172,6 +172,22 @@ def describe_os_error(exc: OSError) -> tuple[str, str]:
     return (f"{what} [{name}]" if name else what), fix
 
 
+class OutputFailed(OSError):
+    """Writing standard output failed, other than by its reader going away (a closed pipe is no failure): the disk
+    or quota it is redirected to is full, an I/O error. The OS error carries no file name, so without this the
+    message could not say where."""
+
+
+def output_problem(exc: OSError) -> EnvironmentProblem:
+    """A failure writing standard output as one message: where, why, and the fix (the output is cut there: it is
+    a stream, not a file bridgewatch replaces whole)."""
+    what, fix = describe_os_error(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on the disk standard output is redirected to (or raise the quota), or redirect it elsewhere"
+    return EnvironmentProblem(f"writing standard output: {what}; the output written there is incomplete. "
+                              f"To fix: {fix}.")
+
+
 class InternalError(BridgewatchError):
     """An unexpected exception (a bridgewatch bug), caught so one workspace of a batch cannot stop the rest."""
 

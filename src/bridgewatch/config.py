@@ -7,6 +7,7 @@ lists each with its path in the file, e.g. ``legal_entities[1].currency``.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import tomllib
@@ -511,12 +512,22 @@ def load_config(root: Path | str) -> WorkspaceConfig:
     """
     root = Path(root)
     path = root / CONFIG_FILE if root.is_dir() else root
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a file: a workspace's settings are the file {CONFIG_FILE}. Move "
+                          f"the folder aside and write the file (see docs/configuration.md), or point --workspace at "
+                          f"a workspace folder.")
     if not path.is_file():
         raise ConfigError(f"No {CONFIG_FILE} at {path}. Create one (see docs/configuration.md) or point "
                           f"--workspace at a workspace folder.")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 only; Notepad's "Unicode" and "ANSI" are not
+        saved_as = "UTF-16" if exc.object[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else \
+            "Windows-1252 or another encoding"
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at position {exc.start}: saved "
+                          f"as {saved_as}?). A TOML file must be UTF-8: save it again choosing the UTF-8 encoding, "
+                          f"then run again.") from exc
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}. Fix the syntax and run again.") from exc
     return parse_config(raw, source=str(path), root=path.parent)
 

@@ -53,7 +53,7 @@ def load_workspace(root: Path | str, *, on_bad_row: OnBadRow | None = None) -> W
     tables: dict[str, pa.Table] = {}
     accounting = Accounting()
     data_dir = config.root / config.data_dir
-    if data_dir.is_dir() or not config.sources:
+    if data_dir.exists() or not config.sources:  # a file where the folder belongs is said, not passed over
         tables, accounting = load_folder(data_dir, workspace_id=config.id, timezone=config.workspace.timezone,
                                          on_bad_row=policy, require=not config.sources)
     if config.sources:

@@ -66,3 +66,9 @@ def test_a_file_where_the_data_folder_belongs(demo: Path) -> None:
     finally:
         data.unlink()
         aside.rename(data)
+
+
+def test_alerts_send_without_receivers_names_the_table_to_add(demo: Path) -> None:
+    """The message's ``[alerts]`` was read as rich markup and dropped: "no receivers configured ( receivers)"."""
+    result = runner.invoke(app, ["alerts", "send", "-w", str(demo)])
+    assert (result.exit_code, result.stdout) == (0, "no receivers configured ([alerts] receivers): nothing to send\n")

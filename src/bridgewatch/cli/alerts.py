@@ -156,7 +156,7 @@ def send(workspace: WorkspaceOpt, history_url: HistoryUrlOpt = None) -> None:
 
         config, store = _open(workspace, history_url)
         if not configured(config):
-            out.print("no receivers configured ([alerts] receivers): nothing to send", highlight=False)
+            out.print("no receivers configured ([alerts] receivers): nothing to send", highlight=False, markup=False)
             return
         with store:
             report = notify(store, config, environ=os.environ)

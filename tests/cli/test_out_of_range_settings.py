@@ -92,7 +92,7 @@ def test_an_infinite_api_timeout_is_a_config_error(tmp_path: Path) -> None:
                                     'full_every_hours = 1e300\nsecrets = { token = "SHOP_TOKEN" }\n')
     result = runner.invoke(app, ["pull", "-w", str(root)], env={"SHOP_TOKEN": "x"})
     assert result.exit_code == 5, result.output
-    assert result.stderr.lstrip("\n") == (  # the progress display's line before it
+    assert result.stderr == (
         f"error: {root / 'workspace.toml'}: 2 problem(s) in the workspace configuration:\n"
         "  - sources.shop.api.full_every_hours: Input should be less than or equal to 87840 (got 1e+300)\n"
         "  - sources.shop.api.timeout_seconds: Input should be a finite number (got inf)\n")

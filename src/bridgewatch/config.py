@@ -7,6 +7,7 @@ lists each with its path in the file, e.g. ``legal_entities[1].currency``.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import tomllib
@@ -48,6 +49,30 @@ CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
 _NUMBERS = (int, float, int | None, float | None)
+
+MAX_COUNT = 2**31 - 1
+"""The largest threshold or count a setting may hold: the run store keeps them as 32-bit integers (PostgreSQL's
+``integer``), and a larger one would stop the run at the store (or, past 64 bits, in the driver)."""
+MAX_HOURS = 10 * 366 * 24
+"""The longest look-back a setting may hold (ten years, in hours): a time that far before any as-of is a real date."""
+MAX_DURATION = timedelta(days=100 * 366)
+"""The longest duration (``repeat_interval``, ``--for``, ``--every``...) read: a century, far below the point where
+adding it to now leaves the calendar."""
+AS_OF_YEARS = (1900, 2999)
+"""The years an as-of time may fall in: the window, the staleness limit and the week-earlier trend are counted back
+from it, and a year such as 0001 or 9999 (a typo, or a placeholder) would leave the calendar there."""
+
+
+def as_of_problem(ts: datetime) -> str | None:
+    """Why ``ts`` cannot be an as-of time (outside :data:`AS_OF_YEARS`, in UTC), or None."""
+    try:
+        year = naive_utc(ts).year
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is in year 10000 in UTC
+        year = AS_OF_YEARS[1] + 1
+    if AS_OF_YEARS[0] <= year <= AS_OF_YEARS[1]:
+        return None
+    return (f"{ts.isoformat()} is not a usable as-of time: the year must be {AS_OF_YEARS[0]} to {AS_OF_YEARS[1]} "
+            f"(a typo in the year?)")
 
 
 class _Frozen(BaseModel):
@@ -100,7 +125,7 @@ class CardSettings(_Frozen):
 
     field_map: tuple[MatchKey, ...] | None = None
     """Match keys in precedence order."""
-    alert_threshold: int | None = Field(default=None, ge=0)
+    alert_threshold: int | None = Field(default=None, ge=0, le=MAX_COUNT)
 
 
 class ApiSettings(_Frozen):
@@ -153,13 +178,13 @@ class ApiSettings(_Frozen):
     ca_bundle: str | None = None
     """PEM file of extra certificate authorities to trust (a TLS-inspecting proxy; the demo's local fakes)."""
     page_size: int | None = Field(default=None, ge=1, le=20000)
-    lookback_minutes: int = Field(default=60, ge=0)
+    lookback_minutes: int = Field(default=60, ge=0, le=MAX_HOURS * 60)
     """Overlap re-read before the cursor on each refresh, for late writes."""
-    full_every_hours: float = Field(default=168.0, ge=0)
+    full_every_hours: float = Field(default=168.0, ge=0, le=MAX_HOURS, allow_inf_nan=False)
     """A resource last read in full longer ago than this is read in full again: refreshes see no deletions."""
-    timeout_seconds: float = Field(default=60.0, gt=0)
+    timeout_seconds: float = Field(default=60.0, gt=0, le=24 * 3600, allow_inf_nan=False)
     max_attempts: int = Field(default=5, ge=1, le=20)
-    max_wait_seconds: float = Field(default=300.0, ge=0)
+    max_wait_seconds: float = Field(default=300.0, ge=0, le=24 * 3600, allow_inf_nan=False)
     """Longest single rate-limit wait honoured before the pull gives up."""
 
     @field_validator("entities", "companies", "flows", mode="before")
@@ -241,13 +266,21 @@ class WorkspaceSection(_Frozen):
         if v not in ERP_SYSTEMS:
             raise ValueError(str(did_you_mean("ERP", v, ERP_SYSTEMS)))
         return v
+
+    @field_validator("as_of")
+    @classmethod
+    def _usable_as_of(cls, v: datetime | None) -> datetime | None:
+        if v is not None and (problem := as_of_problem(v)):
+            raise ValueError(problem)
+        return v
+
     home_country: CountryCode
     reporting_currency: CurrencyCode
     as_of: datetime | None = None
     window_days: int = Field(default=7, ge=1, le=366)
     grace_minutes: int = Field(default=15, ge=0, le=7 * 24 * 60)
-    alert_threshold: int = Field(default=10, ge=0)
-    max_age_hours: int = Field(default=48, ge=1)
+    alert_threshold: int = Field(default=10, ge=0, le=MAX_COUNT)
+    max_age_hours: int = Field(default=48, ge=1, le=MAX_HOURS)
     """A result is stale when the newest order is older than this before the as-of time."""
     platform_max_age_hours: int | None = Field(default=None, ge=1)
     """Optional: a result is also stale when one platform's newest order is older than this before the as-of time
@@ -295,14 +328,19 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 def parse_duration(text: object) -> timedelta:
     """``"15m"``, ``"4h"``, ``"1h30m"``, ``"24h"``, ``"1d"``, ``"0.5s"``, ``"250ms"`` (or seconds as a number)."""
     if isinstance(text, timedelta):
-        return text
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return timedelta(seconds=text)
-    raw = str(text).strip().lower()
-    parts = _DURATION.findall(raw)
-    if not raw or _DURATION.sub("", raw).strip() or not parts:
-        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 15m, 4h, 1d, 1h30m)")
-    return timedelta(seconds=sum(float(n) * _UNITS[unit] for n, unit in parts))
+        seconds = text.total_seconds()
+    elif isinstance(text, int | float) and not isinstance(text, bool):
+        seconds = float(text)
+    else:
+        raw = str(text).strip().lower()
+        parts = _DURATION.findall(raw)
+        if not raw or _DURATION.sub("", raw).strip() or not parts:
+            raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 15m, 4h, 1d, 1h30m)")
+        seconds = sum(float(n) * _UNITS[unit] for n, unit in parts)
+    if not 0 <= seconds <= MAX_DURATION.total_seconds():  # NaN fails both
+        raise ValueError(f"not a usable duration: {text!r} (from 0 to {MAX_DURATION.days}d; use e.g. 30s, 15m, 4h, "
+                         f"1d, 1h30m)")
+    return timedelta(seconds=seconds)
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -387,11 +425,11 @@ class AlertsSection(_Frozen):
     receivers: tuple[AlertReceiver, ...] = ()
     routes: tuple[AlertRoute, ...] = ()
     repeat_interval: Duration = timedelta(hours=24)
-    notify_on_increase: int = Field(default=3, ge=1)
+    notify_on_increase: int = Field(default=3, ge=1, le=MAX_COUNT)
     """Re-notify while firing when the count has risen by at least this much since the last message."""
-    for_runs: int = Field(default=1, ge=1)
+    for_runs: int = Field(default=1, ge=1, le=MAX_COUNT)
     """Fire only after this many consecutive breaching runs (damps flapping)."""
-    entity_threshold: int | None = Field(default=None, ge=0)
+    entity_threshold: int | None = Field(default=None, ge=0, le=MAX_COUNT)
     """Threshold of per-entity alerts (default: the card's threshold)."""
     top: int = Field(default=5, ge=0, le=50)
     """Worklist rows in each message."""
@@ -499,12 +537,22 @@ def load_config(root: Path | str) -> WorkspaceConfig:
     """
     root = Path(root)
     path = root / CONFIG_FILE if root.is_dir() else root
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a file: a workspace's settings are the file {CONFIG_FILE}. Move "
+                          f"the folder aside and write the file (see docs/configuration.md), or point --workspace at "
+                          f"a workspace folder.")
     if not path.is_file():
         raise ConfigError(f"No {CONFIG_FILE} at {path}. Create one (see docs/configuration.md) or point "
                           f"--workspace at a workspace folder.")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # TOML is UTF-8 only; Notepad's "Unicode" and "ANSI" are not
+        saved_as = "UTF-16" if exc.object[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else \
+            "Windows-1252 or another encoding"
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at position {exc.start}: saved "
+                          f"as {saved_as}?). A TOML file must be UTF-8: save it again choosing the UTF-8 encoding, "
+                          f"then run again.") from exc
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}. Fix the syntax and run again.") from exc
     return parse_config(raw, source=str(path), root=path.parent)
 

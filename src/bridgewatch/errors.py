@@ -31,6 +31,7 @@ import errno
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class BridgewatchError(Exception):
@@ -157,10 +158,37 @@ def environment_problem(exc: OSError, doing: str = "") -> EnvironmentProblem:
     """Translate an OSError into one message: what was being done, on which path, why, and the fix."""
     what, fix = describe_os_error(exc)
     where = os.fsdecode(exc.filename) if exc.filename is not None else ""
+    if where and (shape := _wrong_kind(exc, where)):
+        what, fix = shape
+    where = str(_visible(Path(where))) if where else where
     head = f"{doing}: " if doing else (f"{where}: " if where else "")
     if doing and where and where not in doing:
         head = f"{doing} ({where}): "
     return EnvironmentProblem(f"{head}{what}. To fix: {fix}.")
+
+
+def _wrong_kind(exc: OSError, where: str) -> tuple[str, str] | None:
+    """A file where a folder belongs, or a folder where a file does: the OS says only "File exists", "Not a
+    directory" or "Is a directory", about a path that may be a hidden temporary sibling; this names the path in the
+    way."""
+    target = Path(where)
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        in_the_way = next((p for p in (*reversed(target.parents), target) if p.exists() and not p.is_dir()), None)
+        if in_the_way is not None:  # EEXIST on a file: its mkdir (exclusive creates use fresh random names)
+            return (f"{in_the_way} is a file, not a folder [{errno.errorcode[exc.errno]}]",
+                    "move that file aside, or give a path in a folder")
+    if exc.errno == errno.EISDIR:
+        return (f"{_visible(target)} is a folder, not a file [EISDIR]",
+                "give a file's name (a path inside that folder, e.g. .../quarantine.csv), or move the folder aside")
+    return None
+
+
+def _visible(path: Path) -> Path:
+    """``path``, or the target a hidden temporary sibling (``.<name>.bw-tmp-...``, ``atomic.py``) is written for."""
+    name = path.name
+    if name.startswith(".") and ".bw-" in name:
+        return path.with_name(name[1:name.index(".bw-")])
+    return path
 
 
 def describe_os_error(exc: OSError) -> tuple[str, str]:
@@ -170,6 +198,22 @@ def describe_os_error(exc: OSError) -> tuple[str, str]:
                                                                         "permissions, then run again"))
     name = errno.errorcode.get(code)
     return (f"{what} [{name}]" if name else what), fix
+
+
+class OutputFailed(OSError):
+    """Writing standard output failed, other than by its reader going away (a closed pipe is no failure): the disk
+    or quota it is redirected to is full, an I/O error. The OS error carries no file name, so without this the
+    message could not say where."""
+
+
+def output_problem(exc: OSError) -> EnvironmentProblem:
+    """A failure writing standard output as one message: where, why, and the fix (the output is cut there: it is
+    a stream, not a file bridgewatch replaces whole)."""
+    what, fix = describe_os_error(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        fix = "free space on the disk standard output is redirected to (or raise the quota), or redirect it elsewhere"
+    return EnvironmentProblem(f"writing standard output: {what}; the output written there is incomplete. "
+                              f"To fix: {fix}.")
 
 
 class InternalError(BridgewatchError):

@@ -55,7 +55,12 @@ class WorkspaceCycle:
     """(card, count, alert state, freshness) per card."""
     alerts: str | None = None
     error: str | None = None
+    failure: BridgewatchError | None = None
+    """The error ``error`` is the first line of (its ``exit_code`` gives ``watch --cycles``'s)."""
     skipped: str | None = None
+
+    def failed(self, error: BridgewatchError) -> None:
+        self.failure, self.error = error, _first_line(error)
 
     def describe(self) -> str:
         name = self.workspace or self.folder.name
@@ -131,7 +136,7 @@ class Watcher:
                     return result
                 self._run(folder, result)
         except Exception as exc:  # noqa: BLE001 - one workspace must never stop the others (docs/operations.md)
-            result.error = _first_line(_failure(exc, f"watching {folder}"))
+            result.failed(_failure(exc, f"watching {folder}"))
         return result
 
     def _run(self, folder: Path, result: WorkspaceCycle) -> None:
@@ -160,7 +165,8 @@ class Watcher:
 
         started = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         error = _failure(exc, f"reading workspace '{config.id}' ({folder / 'workspace.toml'})")
-        result.workspace, result.error = config.id, _first_line(error)
+        result.workspace = config.id
+        result.failed(error)
         with Store(store_url(config, override=self.history_url, environ=self.environ)) as store:
             store.record_failure(config, str(error), started_at=started, engine_name=self._engine_name)
             if self.alerts:
@@ -182,7 +188,7 @@ class Watcher:
             raise
         except Exception as exc:  # noqa: BLE001 - recorded as a failed run; the watch goes on
             error = _failure(exc, f"running workspace '{config.id}'")
-            result.error = _first_line(error)
+            result.failed(error)
             store.record_failure(config, str(error), started_at=started, engine_name=self._engine_name)
 
     @property

@@ -54,7 +54,7 @@ def load_workspace(root: Path | str, *, on_bad_row: OnBadRow | None = None) -> W
     tables: dict[str, pa.Table] = {}
     accounting = Accounting()
     data_dir = config.root / config.data_dir
-    if data_dir.is_dir() or not config.sources:
+    if data_dir.exists() or not config.sources:  # a file where the folder belongs is said, not passed over
         tables, accounting = load_folder(data_dir, workspace_id=config.id, timezone=config.workspace.timezone,
                                          on_bad_row=policy, require=not config.sources)
     if config.sources:
@@ -143,10 +143,13 @@ def resolve_as_of(config: WorkspaceConfig, override: datetime | None = None) -> 
     """The aligned as-of time: the explicit override, else workspace.as_of, else now (UTC).
 
     Raises:
-        ConfigError: the override or workspace.as_of is later than now (``future_as_of_problem``).
+        ConfigError: the override is no usable time (``as_of_problem``), or it or workspace.as_of is later than
+            now (``future_as_of_problem``).
     """
-    from bridgewatch.config import future_as_of_problem, naive_utc
+    from bridgewatch.config import as_of_problem, future_as_of_problem, naive_utc
 
+    if override is not None and (problem := as_of_problem(override)):
+        raise ConfigError(f"as_of: {problem}.")
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     where = "as-of" if override is not None else "workspace.as_of"
     problem = future_as_of_problem(override if override is not None else config.as_of_utc(), where, now)

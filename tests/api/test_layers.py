@@ -22,7 +22,7 @@ LAYERS = [
     {"results"},
     {"history"},
     {"monitor", "api", "batch", "alerts", "watch"},
-    {"demo", "web", "cli", "__init__"},
+    {"demo", "web", "cli", "__init__", "entry"},
 ]
 
 

@@ -50,8 +50,24 @@ def test_password_env_with_a_url_that_is_no_url_is_a_store_error_not_a_crash(tmp
     assert result.exit_code == 7, result.output
     assert " ".join(result.stderr.split()) == (
         "error: history URL '<not a URL>' is not a database URL (ArgumentError); use e.g. "
-        "sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db.")
+        f"sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db. It was given by [history] url in "
+        f"{toml}.")
     assert "s3cret" not in result.output and "pw-from-env" not in result.output
+
+
+def test_an_unparsable_url_says_where_it_was_given(tmp_path: Path) -> None:
+    """The URL is not shown (it may hold a password), so a user who forgot ``$BRIDGEWATCH_HISTORY_URL`` was set
+    read "history URL '<not a URL>'" about a URL they never gave on the command line."""
+    root = scenario().write(tmp_path / "ws")
+    result = runner.invoke(app, ["history", "-w", str(root)], env={"BRIDGEWATCH_HISTORY_URL": "bw:s3cret@db bw"})
+    assert result.exit_code == 7, result.output
+    assert " ".join(result.stderr.split()) == (
+        "error: history URL '<not a URL>' is not a database URL (ArgumentError); use e.g. "
+        "sqlite:///path/history.sqlite or postgresql+psycopg://user@host/db. It was given by $BRIDGEWATCH_HISTORY_URL "
+        "(set in the environment).")
+    result = runner.invoke(app, ["history", "-w", str(root), "--history-url", "bw:s3cret@db bw"])
+    assert result.exit_code == 7 and "s3cret" not in result.output
+    assert result.stderr.split()[-3:] == ["given", "by", "--history-url."]
 
 
 def test_an_in_memory_sqlite_store_is_refused(tmp_path: Path) -> None:

@@ -121,3 +121,35 @@ def test_all_blank_vendor_rows_are_excluded_as_blank_rows_in_every_csv_reader(tm
     only_blank.write_text("Customer ID,First Name,Last Name,Email\n,,,\n")
     assert accounts(read("shopify_csv", [only_blank])) == {("commerce_customers", "customers_export.csv"): {
         "read": 1, "used": 0, "excluded": {"blank row": 1}, "quarantined": 0}}
+
+
+def test_utf16_without_a_byte_order_mark_is_read_in_either_byte_order(tmp_path: Path) -> None:
+    """A UTF-16 file saved without its BOM (a .NET or Java writer told "UTF-16LE", a tool that strips the
+    mark) was taken for UTF-8: its header read as one name strewn with NULs, and the message said every
+    required column was missing. The NULs' positions give the byte order: the file is read, same rows."""
+    export = tmp_path / "customers_export.csv"
+    export.write_bytes("Customer ID,First Name,Last Name,Email\n'7001,Añil,Öz,anil@x.example\n"
+                       "'7002,Tom,Baker,tom@x.example\n".encode("utf-16-le"))
+    assert rows(read("shopify_csv", [export]), "commerce_customers", "customer_id", "email", "source_row") == [
+        ("7001", "anil@x.example", 1), ("7002", "tom@x.example", 2)]
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    (folder / "orders.csv").write_bytes(
+        (ORDERS_HEADER + "shopify,Pedido-Año-€1,C1,2026-06-18T10:00:00Z,EUR,10.00\n").encode("utf-16-be"))
+    tables, _ = load_folder(folder, workspace_id="ws", require=False)
+    assert tables["orders"].column("order_id").to_pylist() == ["Pedido-Año-€1"]
+    page = tmp_path / "customers.json"
+    page.write_bytes(json.dumps({"value": [{"number": "10000", "displayName": "Añil Ltd", "blocked": " "}]},
+                                ensure_ascii=False).encode("utf-16-le"))
+    assert rows(read("business_central_api", [page], company="CRONUS"), "erp_customers", "customer_account",
+                "name") == [("10000", "Añil Ltd")]
+
+
+def test_a_utf8_file_with_a_stray_nul_is_not_taken_for_utf16(tmp_path: Path) -> None:
+    from bridgewatch.ingest.csvfile import detect_encoding
+
+    export = tmp_path / "customers_export.csv"
+    export.write_bytes("Customer ID,First Name,Last Name,Email\n'7001,Ana\x00,Öz,anil@x.example\n".encode())
+    assert detect_encoding(export) == "utf-8"
+    export.write_bytes(b"\x00\x00\x00\x00")  # too short and no text either way: not UTF-16 text
+    assert detect_encoding(export) == "utf-8"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -100,6 +100,8 @@ def silence(workspace: WorkspaceOpt,
         length = parse_duration(duration)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--for") from None
+    if length <= timedelta(0):
+        raise typer.BadParameter("a silence must last longer than zero (e.g. 30m, 4h, 2d)", param_hint="--for")
     if not reason.strip():
         raise typer.BadParameter("say why (it is shown to everyone who lists the alerts)", param_hint="--reason")
 
@@ -154,7 +156,7 @@ def send(workspace: WorkspaceOpt, history_url: HistoryUrlOpt = None) -> None:
 
         config, store = _open(workspace, history_url)
         if not configured(config):
-            out.print("no receivers configured ([alerts] receivers): nothing to send", highlight=False)
+            out.print("no receivers configured ([alerts] receivers): nothing to send", highlight=False, markup=False)
             return
         with store:
             report = notify(store, config, environ=os.environ)

@@ -25,7 +25,14 @@ import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
-from bridgewatch.errors import BridgewatchError, EnvironmentProblem, QuarantineError, environment_problem
+from bridgewatch.errors import (
+    BridgewatchError,
+    EnvironmentProblem,
+    OutputFailed,
+    QuarantineError,
+    environment_problem,
+    output_problem,
+)
 from bridgewatch.ingest.accounting import Accounting
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_ALERT, EXIT_QUARANTINE, EXIT_INPUT = 0, 1, 2, 3, 4, 5
@@ -35,7 +42,7 @@ EXIT_BROKEN_PIPE = 141
 """Standard output's reader went away early (``| head``): 128 + SIGPIPE, what a shell reports for a standard
 tool the closed pipe stopped, so ``set -o pipefail`` scripts treat both alike and never take a cut output for
 a whole one."""
-_STDOUT = {"closed": False}
+_STDOUT: dict[str, Any] = {"closed": False, "failed": None}
 NO_TERMINAL_WIDTH = 120
 """Columns for the readout when no terminal tells its width (output to a file, cron, CI) and COLUMNS is unset."""
 
@@ -103,12 +110,16 @@ def _remember_card(value: str | None) -> str | None:
 
 CardOpt = Annotated[str | None, typer.Option("--card", help="Only this card (default: the workspace's cards).",
                                              callback=_remember_card)]
-def _past_as_of(value: datetime | None) -> datetime | None:
-    """Refuse an ``--as-of`` later than now before anything runs (nothing is computed, stored or recorded)."""
-    from bridgewatch.config import future_as_of_problem
+def _usable_as_of(value: datetime | None) -> datetime | None:
+    """Refuse an ``--as-of`` that is no usable time, or later than now, before anything runs (nothing is computed,
+    stored or recorded)."""
+    from bridgewatch.config import as_of_problem, future_as_of_problem
 
-    problem = future_as_of_problem(value, "--as-of")
-    if problem:
+    if value is None:
+        return value
+    if problem := as_of_problem(value):
+        raise typer.BadParameter(problem)
+    if problem := future_as_of_problem(value, "--as-of"):
         raise typer.BadParameter(problem.removeprefix("--as-of: "), param_hint="--as-of")
     return value
 
@@ -116,7 +127,7 @@ def _past_as_of(value: datetime | None) -> datetime | None:
 AsOfOpt = Annotated[datetime | None, typer.Option("--as-of", help="Aligned as-of time (UTC unless it has a zone), "
                                                                   "at or before now.",
                                                   formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
-                                                           "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"], callback=_past_as_of)]
+                                                           "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"], callback=_usable_as_of)]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
 QuarantineOpt = Annotated[Path | None, typer.Option(
     "--quarantine-file", help="Where to write quarantined cells as CSV (default: <workspace>/quarantine.csv "
@@ -143,7 +154,9 @@ def guard(fn: Callable[[], T]) -> T:
     A closed output pipe (``bridgewatch history | head``) ends the command there, quietly, with
     :data:`EXIT_BROKEN_PIPE` (a command's result, written under :func:`result_output`, lets it finish instead).
     A bare ``BrokenPipeError`` here is the output's: the network clients bridgewatch uses (httpx, SQLAlchemy,
-    smtplib) report a broken connection as their own errors.
+    smtplib) report a broken connection as their own errors. Standard output failing otherwise (a full disk it is
+    redirected to: :class:`~bridgewatch.errors.OutputFailed`) stops the command with a message saying so, exit 8
+    (a result written under :func:`result_output` lets the command finish its work first).
     """
     try:
         return fn()
@@ -152,8 +165,50 @@ def guard(fn: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except BridgewatchError as exc:
         fail(exc)
+    except OutputFailed as exc:
+        _to_devnull()
+        fail(output_problem(exc))
     except OSError as exc:
         fail(environment_problem(exc))
+
+
+class GuardedStdout:
+    """``sys.stdout`` whose failures, other than a closed pipe, are raised as :class:`OutputFailed`: the OS error
+    of a full disk names no file, so a message could not tell standard output from any file being written."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._inner.write(text))
+        except OSError as exc:
+            raise _failed(exc) from exc
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._inner.flush()
+        except OSError as exc:
+            raise _failed(exc) from exc
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _failed(exc: OSError) -> OSError:
+    if isinstance(exc, BrokenPipeError | OutputFailed):
+        return exc
+    return OutputFailed(exc.errno, exc.strerror or str(exc))
+
+
+def guard_stdout() -> None:
+    """Put :class:`GuardedStdout` around ``sys.stdout`` (once)."""
+    if not isinstance(sys.stdout, GuardedStdout):
+        sys.stdout = GuardedStdout(sys.stdout)
 
 
 def stdout_closed() -> None:
@@ -161,6 +216,17 @@ def stdout_closed() -> None:
     (https://docs.python.org/3/library/signal.html#note-on-sigpipe), so nothing more is written and the
     interpreter's last flush cannot fail ("Exception ignored ..."); remembered for :func:`final_exit_code`."""
     _STDOUT["closed"] = True
+    _to_devnull()
+
+
+def stdout_failed(exc: OSError) -> None:
+    """Writing standard output failed (a full disk): nothing more is written there, the command goes on with its
+    work (as with a closed pipe), and :func:`final_exit_code` says what failed and exits 8."""
+    _STDOUT["failed"] = exc
+    _to_devnull()
+
+
+def _to_devnull() -> None:
     out.quiet = True
     try:
         fd = sys.stdout.fileno()
@@ -182,6 +248,11 @@ def final_exit_code(code: int | str | None) -> int | str | None:
         sys.stdout.flush()
     except BrokenPipeError:
         stdout_closed()
+    except OSError as exc:
+        stdout_failed(exc)
+    if (failed := _STDOUT["failed"]) is not None:
+        err.print(f"[red]error:[/] {escape(str(output_problem(failed)))}", highlight=False)
+        return EXIT_ENVIRONMENT if code in (0, None) else code
     return EXIT_BROKEN_PIPE if _STDOUT["closed"] and code in (0, None) else code
 
 
@@ -210,6 +281,8 @@ def result_output() -> Iterator[None]:
         yield
     except BrokenPipeError:
         stdout_closed()
+    except OutputFailed as exc:
+        stdout_failed(exc)
 
 
 def clean(text: str) -> str:
@@ -309,6 +382,7 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version
 
+        guard_stdout()  # an eager option: called before main_options
         say(f"bridgewatch {version('bridgewatch')}")
         raise typer.Exit(EXIT_OK)
 
@@ -320,6 +394,8 @@ def main_options(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="
                  ) -> None:
     _GIVEN.clear()
     _STDOUT["closed"] = out.quiet = False  # a new command (tests run several in one process)
+    _STDOUT["failed"] = None
+    guard_stdout()
     from bridgewatch.report.safe import InertFormatter
 
     handler = logging.StreamHandler()

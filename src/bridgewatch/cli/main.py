@@ -8,7 +8,7 @@ import sys
 from rich.markup import escape
 
 from bridgewatch.cli.app import EXIT_INTERNAL, app, err, final_exit_code
-from bridgewatch.errors import environment_problem
+from bridgewatch.errors import OutputFailed, environment_problem, output_problem
 
 EXIT_INTERRUPTED = 130
 """Ctrl-C (128 + SIGINT), as shells report it."""
@@ -31,7 +31,7 @@ def _command() -> None:
     except SystemExit as done:  # how every command ends (Typer's standalone mode)
         sys.exit(final_exit_code(done.code))
     except OSError as exc:  # a command's own guard normally turns these into messages already
-        problem = environment_problem(exc)
+        problem = output_problem(exc) if isinstance(exc, OutputFailed) else environment_problem(exc)
         err.print(f"[red]error:[/] {escape(str(problem))}", highlight=False)
         sys.exit(problem.exit_code)
     except KeyboardInterrupt:

@@ -68,8 +68,10 @@ def summary_lines(report: Any) -> list[str]:
 
 def run_pull(workspace: Any, source: str | None, full: bool, quiet: bool = False, summary: Any = None) -> Any:
     """Pull with a progress display on stderr; print the summary (stdout by default); return the report."""
+    from bridgewatch.config import load_config
     from bridgewatch.connectors import pull_workspace
 
+    load_config(workspace)  # a configuration error is said alone, before the progress display starts (its blank line)
     columns = (TextColumn("{task.description:<20}"), BarColumn(), TextColumn("{task.fields[status]}"),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=False, disable=quiet) as bar:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,8 +42,8 @@ def watch(workspace: Annotated[Path | None, typer.Option("--workspace", "-w", he
     if (workspace is None) == (workspaces is None):
         raise typer.BadParameter("give --workspace DIR or --workspaces DIR|MANIFEST (one of them)")
 
-    def go() -> int:
-        from bridgewatch.batch import find_workspaces
+    def go() -> tuple[int, int]:
+        from bridgewatch.batch import exit_code, find_workspaces
         from bridgewatch.config import parse_duration
         from bridgewatch.engine import EngineChoice
         from bridgewatch.watch import Watcher, connector_pull, stop_on_signals
@@ -53,11 +53,16 @@ def watch(workspace: Annotated[Path | None, typer.Option("--workspace", "-w", he
         choice.options()  # a bad option stops the watch before its first cycle, not in every cycle
         watcher = Watcher(folders, parse_duration(every), os.environ, engine=choice, history_url=history_url,
                           alerts=not no_alerts, pull=None if no_pull else connector_pull(os.environ), say=_say)
+        last: list[Any] = []
         with stop_on_signals(watcher.stop, _note):
-            return watcher.run(cycles=cycles)
+            ran = watcher.run(cycles=cycles, on_cycle=lambda _n, results: last.__setitem__(slice(None), results))
+        failures = [r.failure for r in last if r.failure is not None]
+        return ran, exit_code(failures) if failures and cycles is not None else 0
 
-    done = guard(go)
+    done, code = guard(go)
     _note(f"watch: stopped after {done} cycle(s)")
+    if code:  # --cycles N (cron, a systemd timer): the last cycle's failure is the process's, as batch's is
+        raise typer.Exit(code)
 
 
 def _say(line: str) -> None:

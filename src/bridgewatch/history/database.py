@@ -100,6 +100,10 @@ def connect(url: str) -> Engine:
 
 
 def _make_folder(path: Path, url: str) -> None:
+    in_the_way = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+    if in_the_way is not None:  # mkdir says only "File exists" (or "Not a directory"), naming nothing
+        raise StoreError(f"cannot create the folder for the run store {shown(url)}: {in_the_way} is a file, not a "
+                         f"folder. Move that file aside, or pass --history-url / --no-store.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -160,6 +164,29 @@ def _at_head(engine: Engine) -> bool:
     return versions == [HEAD]
 
 
+def _sqlite_file_problem(path: Path, detail: str) -> str | None:
+    """What SQLite's terse answer means for the store's file, and what to do; None when it is no file problem."""
+    if detail == "unable to open database file" and path.is_dir():
+        return (f"{path} is a folder, not a database file. Move it aside, or pass another --history-url (or "
+                f"--no-store).")
+    if detail in ("file is not a database", "database disk image is malformed"):
+        return (f"{path} is not a bridgewatch run store (not an SQLite database, or a damaged one: {detail}). "
+                f"Restore it from a backup, or move it aside to start a new, empty history there, or pass another "
+                f"--history-url (or --no-store).")
+    if detail == "database or disk is full":
+        return (f"the disk holding {path} is full (SQLite: {detail}). Free space on it, then run again (a run "
+                f"that could not be saved is not stored), or pass another --history-url (or --no-store).")
+    if detail == "disk I/O error":  # what SQLite says when its -wal or -shm file cannot be written beside it
+        return (f"SQLite met a disk I/O error writing {path} or the -wal and -shm files beside it: the disk is full "
+                f"or failing. Free space on it (df) or check it (dmesg), then run again, or pass another "
+                f"--history-url (or --no-store).")
+    if detail == "attempt to write a readonly database":
+        return (f"{path} (or its folder, where SQLite keeps its -wal and -shm files) cannot be written by this user. "
+                f"Give the user running bridgewatch write access (check with ls -l; chmod or chown), or pass another "
+                f"--history-url (or --no-store).")
+    return None
+
+
 def lock_workspace(conn: Connection, workspace_id: str) -> None:
     """Hold the workspace's write lock until the transaction ends (SQLite: already held by BEGIN IMMEDIATE)."""
     if conn.dialect.name == "postgresql":
@@ -176,7 +203,10 @@ def guarded(url: str, doing: str) -> Iterator[None]:
         raise
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        if make_url(url).get_backend_name() == "sqlite" and detail == "database is locked":
+        sqlite = make_url(url).get_backend_name() == "sqlite"
+        if sqlite and (problem := _sqlite_file_problem(Path(make_url(url).database or ""), detail)):
+            raise StoreError(f"run store {shown(url)}: could not {doing}: {problem}") from None
+        if sqlite and detail == "database is locked":
             raise StoreError(f"run store {shown(url)}: could not {doing}: another process held the store's write "
                              f"lock for more than {BUSY_TIMEOUT_S} s (a run, batch or watch saving to the same store "
                              f"takes it for the length of its save). Run again when it has finished, or use a "

@@ -32,14 +32,20 @@ def store_url(config: WorkspaceConfig, *, override: str | None = None,
         ConfigError: ``password_env`` names a variable that is not set.
         StoreError: the URL the password goes into is not a database URL.
     """
+    from bridgewatch.errors import StoreError
+    from bridgewatch.history.database import parse_url
+
     env = environ or {}
     url = override or env.get(ENV_URL) or config.history.url or default_url(config)
+    try:
+        parsed = parse_url(url)
+    except StoreError as exc:  # an unparsable URL is not shown (it may hold a password): say where it was given
+        origin = ("--history-url" if override else f"${ENV_URL} (set in the environment)" if env.get(ENV_URL)
+                  else f"[history] url in {config.root / 'workspace.toml'}")
+        raise StoreError(f"{exc} It was given by {origin}.") from None
     name = config.history.password_env
     if name is None or environ is None:
         return url
-    from bridgewatch.history.database import parse_url
-
-    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         return url
     if name not in env:

@@ -150,6 +150,10 @@ def load_folder(folder: Path, *, workspace_id: str, timezone: str = "UTC",
         InputError: a required file or column is missing, a file cannot be parsed, or (with
             ``OnBadRow.RAISE``) any cell is unusable. All problems are listed at once.
     """
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"Data folder {folder} is a file, not a folder, so the canonical tables in it (fx_rates, "
+                         f"...) cannot be read. Move the file aside and put the table files in a folder of that "
+                         f"name, or set data_dir in workspace.toml.")
     if not folder.is_dir():
         raise InputError(f"Data folder {folder} does not exist. Put the canonical table files there "
                          f"(see docs/model.md) or set data_dir in workspace.toml.")

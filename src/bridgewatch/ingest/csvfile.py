@@ -73,6 +73,8 @@ def sniff_csv(path: Path, encoding: str | None = None) -> CsvHead:
 def _encoding(head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    if bomless := _utf16_without_bom(head):
+        return bomless
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -81,8 +83,34 @@ def _encoding(head: bytes) -> str:
     return "utf-8"
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for UTF-16 text saved without a byte-order mark (PowerShell's
+    ``Out-File -Encoding unicode`` piped through some tools, a .NET or Java writer told "UTF-16LE"), else None.
+
+    Such a file is no UTF-8 text: every ASCII character (delimiters, digits, a header's letters) is a NUL byte
+    beside its own, so read as UTF-8 its header is one name strewn with NULs and every column looks missing.
+    Told apart by where the NULs are: in one of the two byte positions of most characters, hardly ever in the
+    other; a UTF-8 or Windows-1252 file holds no NUL at all, or a stray one."""
+    sample = head[:4096]
+    sample = sample[:len(sample) - len(sample) % 2]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    for encoding, zeros, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros >= pairs * 0.3 and others <= pairs * 0.05:
+            try:
+                sample.decode(encoding)
+            except UnicodeDecodeError as exc:
+                if exc.start < len(sample) - 4:  # a surrogate pair cut at the end of the sample is no evidence
+                    continue
+            return encoding
+    return None
+
+
 def detect_encoding(path: Path) -> str:
-    """The encoding of a text file (CSV or JSON) from its first bytes: utf-8, utf-16 or cp1252."""
+    """The encoding of a text file (CSV or JSON) from its first bytes: utf-8, utf-16 (with a byte-order mark, or
+    utf-16-le / utf-16-be without one) or cp1252."""
     try:
         with path.open("rb") as fh:
             return _encoding(fh.read(1 << 16))

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bridgewatch import compute, explain
+from bridgewatch.workspace import load_workspace
+
 from .builders import company, d365, erp, event, ids, sage, shopper
 
 FO = "d365_fo"
@@ -140,6 +143,35 @@ def test_sage_multi_entity_by_order_tags_counts_the_untagged_entity(run_card) ->
     [row] = run_card(s).customers
     assert (row.company_id, row.expected_entity, row.entity_basis, row.active_orders, row.blocked_value,
             row.other_entity_records) == ("TAGGED", "UK01", "tag", 1, Decimal("120.00"), "IE01/IE-T")
+
+
+def test_sage_multi_entity_cause_reads_the_attempts_at_the_missing_entity(run_card, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The sync log's create that made a customer's UK01 record says nothing of IE01, where it is counted absent: it
+    was read as the latest attempt, so every such customer was "sync reported success, record not in master" (and a
+    rejected IE01 create followed by a UK01 success was no failure). Attempts at another entity are left out."""
+    s = _two_entities(sage())
+    _uk_and_ie_orders(s, "DUAL", "GB123456782")
+    erp(s, "UK-DUAL", entity="UK01", vat_number="GB123456782")
+    event(s, "DUAL", "succeeded", "2026-01-20T10:00:00Z", legal_entity="UK01", erp_account="UK-DUAL")
+    _uk_and_ie_orders(s, "FAILIE", "GB980780684")
+    erp(s, "UK-F", entity="UK01", vat_number="GB980780684")
+    event(s, "FAILIE", "failed", "2026-04-10T11:00:00Z", reason="BL01001973 TAXSOLUTIONID is required",
+          legal_entity="IE01")
+    event(s, "FAILIE", "succeeded", "2026-04-11T11:00:00Z", legal_entity="UK01", erp_account="UK-F")
+    company(s, "IEONLY", vat="IE6388047V", country="IE", currency="EUR", total="50.00")
+    erp(s, "UK-IE", entity="UK01", vat_number="IE6388047V")
+    event(s, "IEONLY", "succeeded", "2026-02-01T10:00:00Z", legal_entity="UK01", erp_account="UK-IE")
+    event(s, "IEONLY", "pending", "2026-04-14T17:00:00Z")  # names no entity: read
+    result = run_card(s)
+    got = {c.company_id: (c.cause, c.rejection_reason, c.expected_entity, c.sync_attempts) for c in result.customers}
+    assert got == {"DUAL": ("never_synced", None, "IE01", 0),
+                   "FAILIE": ("create_failed", "BL01001973 TAXSOLUTIONID is required", "IE01", 1),
+                   "IEONLY": ("lagging", None, "IE01", 1)}
+    ws = load_workspace(tmp_path / "sage-test")
+    with compute([ws]) as run:
+        [why] = explain(run, "FAILIE")
+    assert why.reason == ("last create attempt (2026-04-10T11:00:00Z, connector) was rejected: BL01001973 "
+                          "TAXSOLUTIONID is required; 1 failed attempt(s) in all")
 
 # -- D365 card ----------------------------------------------------------------------------------
 

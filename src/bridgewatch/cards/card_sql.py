@@ -299,8 +299,17 @@ def _absent_values(card: Card) -> Step:
 
 
 def _absent_sync(card: Card) -> Step:
-    """Per absent account: its create attempts, the latest one, and the last successful sync run."""
-    return Step(f"{card.id}_absent_sync", sync_sql(card.table('absent_accounts')))
+    """Per absent account: its create attempts, the latest one, and the last successful sync run.
+
+    Only the attempts at the entities it is counted against (or naming none): those lacking it when it is held in
+    some of its orders' entities, else its expected entity, else its candidates (none: every entity).
+    """
+    absent = card.table("absent_accounts")
+    entities = (f"(SELECT ae.acct, CASE WHEN pr.missing_entities IS NOT NULL THEN pr.missing_entities "
+                f"WHEN ae.expected_entity IS NOT NULL THEN [ae.expected_entity] ELSE ae.fit_entities END AS entities "
+                f"FROM __bw__account_entity ae JOIN {card.table('presence')} pr ON pr.acct = ae.acct "
+                f"WHERE ae.acct IN (SELECT acct FROM {absent}))")
+    return Step(f"{card.id}_absent_sync", sync_sql(absent, entities))
 
 
 def _absent(card: Card) -> Step:

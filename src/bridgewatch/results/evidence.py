@@ -109,7 +109,7 @@ FACTS = """
     FROM __bw__{card}_population x
     JOIN {accounts} acc ON {join}
     LEFT JOIN __bw__{card}_presence pr ON {pr}
-    LEFT JOIN __bw__account_sync sy ON {sy}
+    LEFT JOIN __bw__{card}_absent_sync sy ON {sy}
     LEFT JOIN __bw__{card}_gap g ON {g}
     {staging_join}
     ORDER BY {order}"""

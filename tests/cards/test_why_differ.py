@@ -173,6 +173,22 @@ def test_sage_multi_entity_cause_reads_the_attempts_at_the_missing_entity(run_ca
     assert why.reason == ("last create attempt (2026-04-10T11:00:00Z, connector) was rejected: BL01001973 "
                           "TAXSOLUTIONID is required; 1 failed attempt(s) in all")
 
+
+def test_sage_multi_entity_retired_cause_reads_the_missing_entity(run_card) -> None:  # type: ignore[no-untyped-def]
+    """Held live in UK01, with an old inactive UK01 duplicate, and absent from IE01: nothing is retired in IE01, so
+    the cause is not "merged or retired" (re-point the orders) but never synced. An inactive IE01 record is."""
+    s = _two_entities(sage())
+    _uk_and_ie_orders(s, "DUP", "GB123456782")
+    erp(s, "UK-DUP", entity="UK01", vat_number="GB123456782")
+    erp(s, "UK-DUP-OLD", entity="UK01", vat_number="GB123456782", status="inactive")
+    _uk_and_ie_orders(s, "OLDIE", "GB980780684")
+    erp(s, "UK-O", entity="UK01", vat_number="GB980780684")
+    erp(s, "IE-O", entity="IE01", vat_number="GB980780684", status="inactive")
+    got = {c.company_id: (c.cause, c.expected_entity, [k.erp_records for k in c.keys_tried][0])
+           for c in run_card(s).customers}
+    assert got == {"DUP": ("never_synced", "IE01", "UK01/UK-DUP (other entity); UK01/UK-DUP-OLD (inactive)"),
+                   "OLDIE": ("merged_retired", "IE01", "IE01/IE-O (inactive); UK01/UK-O (other entity)")}
+
 # -- D365 card ----------------------------------------------------------------------------------
 
 def test_d365_field_map_key_choice(run_card, run_cards) -> None:  # type: ignore[no-untyped-def]

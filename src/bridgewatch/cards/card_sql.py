@@ -154,6 +154,11 @@ def _presence(card: Card) -> Step:
             WHERE c.acct NOT IN (SELECT acct FROM held WHERE legal_entity IS NULL)
               AND NOT EXISTS (SELECT 1 FROM held h WHERE h.acct = c.acct AND h.legal_entity = c.entity)
             GROUP BY c.acct
+        ), gone AS (  -- of those, the ones whose only records in a lacking entity are not live (merged, retired)
+            SELECT DISTINCT m.acct FROM ({_matched(card, '(SELECT acct FROM missing)')}) AS m
+            JOIN missing mi ON mi.acct = m.acct
+            WHERE m.entity_fits AND NOT m.is_live AND NOT m.is_holding
+              AND list_contains(mi.missing_entities, m.legal_entity)
         ), other AS (
             SELECT m.acct, array_to_string(list_sort(list_distinct(list(m.record))), ', ') AS other_entity_records
             FROM ({_matched(card, '(SELECT acct FROM flags WHERE other_entity_match UNION SELECT acct FROM missing)')})
@@ -165,9 +170,11 @@ def _presence(card: Card) -> Step:
         ), best AS (
             SELECT pop.*, CASE WHEN mi.acct IS NULL THEN f.best_priority END AS best_priority,
                    CASE WHEN mi.acct IS NULL THEN f.matched_record END AS matched_record,
-                   f.last_record, f.other_entity_match OR mi.acct IS NOT NULL AS other_entity_match, f.retired_match,
+                   f.last_record, f.other_entity_match OR mi.acct IS NOT NULL AS other_entity_match,
+                   CASE WHEN mi.acct IS NULL THEN f.retired_match ELSE g.acct IS NOT NULL END AS retired_match,
                    f.holding_match, mi.missing_entities, mi.missing_list, mi.missing_count
             FROM pop LEFT JOIN flags f ON f.acct = pop.acct LEFT JOIN missing mi ON mi.acct = pop.acct
+            LEFT JOIN gone g ON g.acct = pop.acct
         ), shared AS (
             SELECT workspace_id, matched_record FROM best WHERE matched_record IS NOT NULL
             GROUP BY workspace_id, matched_record HAVING count(*) > 1

@@ -26,17 +26,19 @@ from bridgewatch.engine.base import Step
 from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_country_sql
 from bridgewatch.sql import literal, literal_list
 
+NOT_BLOCKED = "counted, not blocked: it posts only to entities that hold the customer"
+"""What the evidence says of a counted order left out of its customer's active orders and blocked value."""
 POPULATION_COLS = ("workspace_id, platform, account_kind, account_id, name, country, created_at, merged_into, "
                    "is_b2b, active_orders, first_order_at, last_order_at, first_sale_at")
 
 
 def card_steps(card: Card) -> list[Step]:
     """The card's own steps, run after the shared steps."""
-    steps = [_population(card), _matches(card), _presence(card)]
+    steps = [_population(card), _presence(card), _matches(card)]
     if card.uses_staging:
         steps.append(_staging(card))
-    steps += [_absent_accounts(card), _absent_values(card), _absent_sync(card), _absent(card), _gap(card),
-              _keys_tried(card), _by_cause(card), _scope(card)]
+    steps += [_absent_accounts(card), _settled_orders(card), _absent_values(card), _absent_sync(card), _absent(card),
+              _gap(card), _keys_tried(card), _by_cause(card), _scope(card)]
     return steps
 
 
@@ -59,14 +61,26 @@ def _in_scope(card: Card) -> str:
     return f"(SELECT acct FROM {card.table('population')} WHERE scope_reason IS NULL)"
 
 
-def _matched(card: Card, accounts: str) -> str:
-    """Key matches on the card's field-map keys for the accounts in ``accounts`` (a set of ``acct``)."""
+def _matched(card: Card, accounts: str, *, narrowed: bool = False) -> str:
+    """Key matches on the card's field-map keys for the accounts in ``accounts`` (a set of ``acct``).
+
+    ``narrowed`` (after ``presence``): an account absent from some of the entities its orders post to is counted
+    against those (``missing_entities``), so only a record there fits it; its records in the others are other-entity
+    records.
+    """
+    fits = entity_fits("km.legal_entity")
+    join = ""
+    if narrowed:
+        fits = (f"({fits} AND (pr.missing_entities IS NULL OR km.legal_entity IS NULL "
+                f"OR list_contains(pr.missing_entities, km.legal_entity)))")
+        join = f"LEFT JOIN {card.table('presence')} pr ON pr.acct = km.acct"
     return f"""
-        SELECT km.*, f.priority, {entity_fits('km.legal_entity')} AS entity_fits
+        SELECT km.*, f.priority, {fits} AS entity_fits
         FROM ({matches_of(accounts)}) AS km
         JOIN bw_field_map f ON f.workspace_id = km.workspace_id AND f.card = {literal(card.id)}
                            AND f.key_type = km.key_type
-        JOIN __bw__account_entity ae ON ae.acct = km.acct"""
+        JOIN __bw__account_entity ae ON ae.acct = km.acct
+        {join}"""
 
 
 def _matches(card: Card) -> Step:
@@ -83,7 +97,7 @@ def _matches(card: Card) -> Step:
             SELECT DISTINCT m.acct, m.key_type, m.key_value, k.key_source, m.priority, m.system, m.legal_entity,
                    m.customer_account, e.name AS erp_name, m.status, e.merged_into AS erp_merged_into, m.is_live,
                    m.is_holding, m.entity_fits
-            FROM ({_matched(card, _in_scope(card))}) AS m
+            FROM ({_matched(card, _in_scope(card), narrowed=True)}) AS m
             JOIN ({key_sources_sql()}) AS k ON k.acct = m.acct AND k.key_type = m.key_type AND k.key_value = m.key_value
             JOIN bw_erp_customers e ON e.workspace_id = m.workspace_id AND e.system = m.system
                  AND e.customer_account = m.customer_account
@@ -104,7 +118,15 @@ def _presence(card: Card) -> Step:
     smallest and largest labels ``arg_min`` picks out; the match is ambiguous when the largest label
     at that priority differs; a record is shared when another account's matched record is the same.
     The other entities' records are listed for the few accounts that have any.
+
+    An account whose orders post to several entities (``fit_entities``: orders shipped to two entities'
+    countries, tags naming two entities) is present only when each of those entities holds a live record (or a
+    top-level one does): an order for IE01 cannot post against the customer's UK01 record (seed row
+    *Multi-entity master*). An account found in some of them only is absent, counted against the entities that
+    lack it (``missing_entities``, ``missing_count``); its records in the others are listed as other-entity records.
     """
+    several = ("(SELECT acct FROM flags WHERE matched_record IS NOT NULL AND acct IN "
+               "(SELECT acct FROM __bw__account_entity WHERE fit_entities IS NOT NULL))")
     return Step(f"{card.id}_presence", f"""
         WITH pop AS MATERIALIZED (
             SELECT workspace_id, platform, account_kind, account_id, acct FROM {card.table('population')}
@@ -121,15 +143,38 @@ def _presence(card: Card) -> Step:
                                AND f.key_type = s.key_type
             WHERE s.acct IN (SELECT acct FROM pop)
             GROUP BY s.acct
+        ), held AS MATERIALIZED (
+            SELECT acct, legal_entity FROM ({_matched(card, several)}) AS m
+            WHERE entity_fits AND is_live AND NOT is_holding
+        ), missing AS MATERIALIZED (
+            SELECT c.acct, list_sort(list(c.entity)) AS missing_entities,
+                   string_agg(c.entity, ', ' ORDER BY c.entity) AS missing_list, count(*) AS missing_count
+            FROM (SELECT ae.acct, e.entity FROM __bw__account_entity ae, unnest(ae.fit_entities) AS e(entity)
+                  WHERE ae.acct IN {several}) AS c
+            WHERE c.acct NOT IN (SELECT acct FROM held WHERE legal_entity IS NULL)
+              AND NOT EXISTS (SELECT 1 FROM held h WHERE h.acct = c.acct AND h.legal_entity = c.entity)
+            GROUP BY c.acct
+        ), gone AS (  -- of those, the ones whose only records in a lacking entity are not live (merged, retired)
+            SELECT DISTINCT m.acct FROM ({_matched(card, '(SELECT acct FROM missing)')}) AS m
+            JOIN missing mi ON mi.acct = m.acct
+            WHERE m.entity_fits AND NOT m.is_live AND NOT m.is_holding
+              AND list_contains(mi.missing_entities, m.legal_entity)
         ), other AS (
-            SELECT acct, array_to_string(list_sort(list_distinct(list(record))), ', ') AS other_entity_records
-            FROM ({_matched(card, '(SELECT acct FROM flags WHERE other_entity_match)')}) AS m
-            WHERE NOT entity_fits AND is_live AND NOT is_holding
-            GROUP BY acct
+            SELECT m.acct, array_to_string(list_sort(list_distinct(list(m.record))), ', ') AS other_entity_records
+            FROM ({_matched(card, '(SELECT acct FROM flags WHERE other_entity_match UNION SELECT acct FROM missing)')})
+                 AS m
+            LEFT JOIN missing mi ON mi.acct = m.acct
+            WHERE is_live AND NOT is_holding
+              AND (NOT entity_fits OR (mi.acct IS NOT NULL AND NOT list_contains(mi.missing_entities, m.legal_entity)))
+            GROUP BY m.acct
         ), best AS (
-            SELECT pop.*, f.best_priority, f.matched_record, f.last_record, f.other_entity_match, f.retired_match,
-                   f.holding_match
-            FROM pop LEFT JOIN flags f ON f.acct = pop.acct
+            SELECT pop.*, CASE WHEN mi.acct IS NULL THEN f.best_priority END AS best_priority,
+                   CASE WHEN mi.acct IS NULL THEN f.matched_record END AS matched_record,
+                   f.last_record, f.other_entity_match OR mi.acct IS NOT NULL AS other_entity_match,
+                   CASE WHEN mi.acct IS NULL THEN f.retired_match ELSE g.acct IS NOT NULL END AS retired_match,
+                   f.holding_match, mi.missing_entities, mi.missing_list, mi.missing_count
+            FROM pop LEFT JOIN flags f ON f.acct = pop.acct LEFT JOIN missing mi ON mi.acct = pop.acct
+            LEFT JOIN gone g ON g.acct = pop.acct
         ), shared AS (
             SELECT workspace_id, matched_record FROM best WHERE matched_record IS NOT NULL
             GROUP BY workspace_id, matched_record HAVING count(*) > 1
@@ -140,7 +185,7 @@ def _presence(card: Card) -> Step:
                sh.matched_record IS NOT NULL AS record_shared,
                COALESCE(b.other_entity_match, FALSE) AS exists_in_other_entity, o.other_entity_records,
                COALESCE(b.retired_match, FALSE) AS retired_match, COALESCE(b.holding_match, FALSE) AS holding_match,
-               b.acct
+               b.missing_entities, b.missing_list, b.missing_count, b.acct
         FROM best b
         LEFT JOIN other o ON o.acct = b.acct
         LEFT JOIN bw_field_map fm ON fm.workspace_id = b.workspace_id AND fm.card = {literal(card.id)}
@@ -218,26 +263,79 @@ def _absent_accounts(card: Card) -> Step:
         WHERE a.scope_reason IS NULL AND NOT pr.present""")
 
 
+def _settled_orders(card: Card) -> Step:
+    """The counted orders of an absent account that are not blocked: an account present in some of the entities its
+    orders post to (``presence.missing_entities``) is counted against the others, and an order posting only to
+    entities that hold the customer can be invoiced (seed row *Multi-entity master*).
+
+    An order posts where the rule kind that decided the account's entities (``entity_basis``) sends it: its ship-to
+    country, or its own tags and its customers' tags. An order no rule of that kind names is kept (blocked).
+    """
+    absent = card.table("absent_accounts")
+    part = (f"(SELECT pr.acct, pr.missing_entities, ae.entity_basis FROM {card.table('presence')} pr "
+            f"JOIN __bw__account_entity ae ON ae.acct = pr.acct "
+            f"WHERE pr.missing_entities IS NOT NULL AND pr.acct IN (SELECT acct FROM {absent}))")
+    rule = "r.workspace_id = t.workspace_id AND (r.platform IS NULL OR r.platform = t.platform)"
+    tag = "lower(trim(tg.tag))"
+    return Step(f"{card.id}_settled_orders", f"""
+        WITH part AS MATERIALIZED {part},
+        o AS MATERIALIZED (
+            SELECT o.acct, o.workspace_id, o.platform, o.order_id, o.ship_to_country, o.tags, part.entity_basis,
+                   part.missing_entities
+            FROM __bw__counted_orders o JOIN part ON part.acct = o.acct
+        ), tags AS (
+            SELECT t.acct, t.order_id, {tag} AS tag FROM o AS t, unnest(string_split(t.tags, ',')) AS tg(tag)
+            WHERE t.entity_basis = 'tag' AND t.tags IS NOT NULL
+            UNION ALL
+            SELECT t.acct, t.order_id, {tag} AS tag
+            FROM (SELECT o.acct, o.order_id, c.tags FROM o JOIN __bw__account_members c ON c.acct = o.acct
+                  WHERE o.entity_basis = 'tag' AND c.tags IS NOT NULL) AS t,
+                 unnest(string_split(t.tags, ',')) AS tg(tag)
+        ), posts AS (
+            SELECT t.acct, t.order_id, t.missing_entities, r.entity FROM o AS t
+            JOIN bw_entity_rules r ON {rule} AND r.kind = 'country' AND r.value = t.ship_to_country
+            WHERE t.entity_basis = 'country'
+            UNION ALL
+            SELECT t.acct, t.order_id, t.missing_entities, r.entity
+            FROM (SELECT DISTINCT o.*, g.tag FROM o JOIN tags g ON g.acct = o.acct AND g.order_id = o.order_id) AS t
+            JOIN bw_entity_rules r ON {rule} AND r.kind = 'tag' AND r.value = t.tag
+        )
+        SELECT acct, order_id FROM posts GROUP BY acct, order_id
+        HAVING NOT bool_or(list_contains(missing_entities, entity))""")
+
+
 def _absent_values(card: Card) -> Step:
     """Per absent account: the value its counted orders block, in order and reporting currency, and the ship-to
     country and buyer of its latest counted order (orders placed at the same time: the greatest order id; both
     from that one order, so a tie never mixes two orders)."""
     absent = card.table('absent_accounts')
+    blocked = (f"(SELECT c.* FROM __bw__counted_orders c WHERE c.acct IN (SELECT acct FROM {absent}) AND NOT EXISTS "
+               f"(SELECT 1 FROM {card.table('settled_orders')} s WHERE s.acct = c.acct AND s.order_id = c.order_id))")
     return Step(f"{card.id}_absent_values", f"""
         SELECT acct, blocked_value, currency, n_currencies, blocked_value_reporting, orders_missing_fx,
-               latest.ship_to AS last_ship_to, latest.buyer AS last_buyer
+               latest.ship_to AS last_ship_to, latest.buyer AS last_buyer, active_orders
         FROM (
             SELECT o.acct, sum(o.total) AS blocked_value, min(o.currency) AS currency,
                    count(DISTINCT o.currency) AS n_currencies, sum(o.value_reporting) AS blocked_value_reporting,
-                   count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx, max({LATEST}) AS latest
-            FROM ({valued(f'(SELECT * FROM __bw__counted_orders WHERE acct IN (SELECT acct FROM {absent}))')}) AS o
+                   count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx, max({LATEST}) AS latest,
+                   count(*) AS active_orders
+            FROM ({valued(blocked)}) AS o
             GROUP BY o.acct
         ) AS v""")
 
 
 def _absent_sync(card: Card) -> Step:
-    """Per absent account: its create attempts, the latest one, and the last successful sync run."""
-    return Step(f"{card.id}_absent_sync", sync_sql(card.table('absent_accounts')))
+    """Per absent account: its create attempts, the latest one, and the last successful sync run.
+
+    Only the attempts at the entities it is counted against (or naming none): those lacking it when it is held in
+    some of its orders' entities, else its expected entity, else its candidates (none: every entity).
+    """
+    absent = card.table("absent_accounts")
+    entities = (f"(SELECT ae.acct, CASE WHEN pr.missing_entities IS NOT NULL THEN pr.missing_entities "
+                f"WHEN ae.expected_entity IS NOT NULL THEN [ae.expected_entity] ELSE ae.fit_entities END AS entities "
+                f"FROM __bw__account_entity ae JOIN {card.table('presence')} pr ON pr.acct = ae.acct "
+                f"WHERE ae.acct IN (SELECT acct FROM {absent}))")
+    return Step(f"{card.id}_absent_sync", sync_sql(absent, entities))
 
 
 def _absent(card: Card) -> Step:
@@ -252,7 +350,8 @@ def _absent(card: Card) -> Step:
         staging_join = ("LEFT JOIN (SELECT CAST(NULL AS BOOLEAN) AS in_staging, CAST(NULL AS BOOLEAN) AS "
                         "staging_merged, CAST(NULL AS VARCHAR) AS staging_records) AS st ON TRUE")
     cause_case = " ".join(f"WHEN {c.condition} THEN {literal(c.id)}" for c in card.causes)
-    cols = ", ".join(f"a.{c.strip()}" for c in POPULATION_COLS.split(","))
+    blocked = {"active_orders": "COALESCE(v.active_orders, a.active_orders) AS active_orders"}  # settled ones left out
+    cols = ", ".join(blocked.get(c.strip(), f"a.{c.strip()}") for c in POPULATION_COLS.split(","))
     return Step(f"{card.id}_absent", f"""
         WITH absent AS (SELECT * FROM {card.table('absent_accounts')}
         ), vals AS (SELECT * FROM {card.table('absent_values')}
@@ -265,7 +364,11 @@ def _absent(card: Card) -> Step:
             SELECT {cols}, v.last_ship_to, v.last_buyer, a.scope_reason,
                    pr.matched_key, pr.match_ambiguous, pr.exists_in_other_entity, pr.other_entity_records,
                    pr.retired_match, pr.holding_match,
-                   ae.expected_entity, ae.entity_ambiguous, ae.entity_candidates, ae.entity_basis,
+                   CASE WHEN pr.missing_count IS NULL THEN ae.expected_entity
+                        WHEN pr.missing_count = 1 THEN pr.missing_list END AS expected_entity,
+                   CASE WHEN pr.missing_count IS NULL THEN ae.entity_ambiguous ELSE pr.missing_count > 1 END
+                       AS entity_ambiguous,
+                   COALESCE(pr.missing_list, ae.entity_candidates) AS entity_candidates, ae.entity_basis,
                    sy.attempts, sy.failed_attempts, sy.last_attempt_at, sy.last_outcome, sy.last_reason,
                    sy.last_source, sy.last_success_run,
                    COALESCE(st.in_staging, FALSE) AS in_staging, COALESCE(st.staging_merged, FALSE) AS staging_merged,
@@ -327,7 +430,7 @@ def _keys_tried(card: Card) -> Step:
                          CASE WHEN m.is_holding THEN ' (holding customer, looked through)'
                               WHEN NOT m.is_live THEN concat(' (', m.status, ')')
                               WHEN NOT m.entity_fits THEN ' (other entity)' ELSE '' END) AS label
-                  FROM ({_matched(card, gap)}) AS m) AS m
+                  FROM ({_matched(card, gap, narrowed=True)}) AS m) AS m
             GROUP BY acct, key_type
         )
         SELECT g.workspace_id, g.platform, g.account_kind, g.account_id, f.key_type, f.priority,

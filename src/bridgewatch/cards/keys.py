@@ -267,11 +267,13 @@ def erp_keys_sql(settings: str) -> tuple[str, str]:
     """Every normalised key of every ERP record: (CTE, long form). ``settings`` gives the home country.
 
     A record is a holding customer when its account reference (normalised) is configured as
-    one, for its entity or for every entity.
+    one, for its entity or for every entity. A top-level record (no entity) is configured for an entity when its
+    account is: it is that one record, seen in every entity, so a holding customer kept at top level and named for
+    UK01 is looked through, never read as the customer's own record.
     """
     holding = ("(SELECT workspace_id, account, bool_or(entity IS NULL) AS everywhere, list(entity) AS entities "
                "FROM bw_holding GROUP BY workspace_id, account)")
-    base = ("(SELECT r.*, h.account IS NOT NULL AND (h.everywhere OR "
+    base = ("(SELECT r.*, h.account IS NOT NULL AND (h.everywhere OR r.legal_entity IS NULL OR "
             "COALESCE(list_contains(h.entities, r.legal_entity), FALSE)) AS is_holding FROM "
             "(SELECT e.*, COALESCE(e.country, en.country, p.home_country) AS vat_country, "
             f"{account_ref_sql('e.customer_account')} AS ref_key, "

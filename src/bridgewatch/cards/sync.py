@@ -38,18 +38,28 @@ def events_sql(accounts: str) -> str:
         WHERE s.occurred_at < p.as_of"""
 
 
-def sync_sql(accounts: str) -> str:
+def sync_sql(accounts: str, entities: str | None = None) -> str:
     """Per account of ``accounts``: its create attempts, the latest one, and the last successful sync run.
 
     ``sync_running``: the last successful sync run is at most ``max_age_hours`` before the as-of time. A sync
     log whose last success is older (the sync stopped, or its export is as old) says nothing of a lag: a
-    customer created since is not one the next run will clear."""
+    customer created since is not one the next run will clear.
+
+    ``entities`` (a relation of ``acct`` and ``entities``, a list): the entities each account is counted against; an
+    attempt that targeted another entity is not about its absence (the create that made its record in UK01 says
+    nothing of IE01, where it is missing), so only attempts naming no entity or one of these are read. NULL
+    ``entities``: every attempt.
+    """
+    scoped = ""
+    if entities:
+        scoped = (f" AND (e.legal_entity IS NULL OR NOT EXISTS (SELECT 1 FROM {entities} ce WHERE ce.acct = e.acct "
+                  f"AND ce.entities IS NOT NULL AND NOT list_contains(ce.entities, e.legal_entity)))")
     return f"""
         WITH ranked AS (
             SELECT e.*, row_number() OVER (PARTITION BY acct ORDER BY {_ORDER}) AS rn,
                    count(*) OVER (PARTITION BY acct) AS attempts,
                    sum(CASE WHEN outcome = 'failed' THEN 1 ELSE 0 END) OVER (PARTITION BY acct) AS failed_attempts
-            FROM ({events_sql(accounts)}) AS e WHERE is_attempt
+            FROM ({events_sql(accounts)}) AS e WHERE is_attempt{scoped}
         ), runs AS (
             SELECT s.workspace_id, max(s.occurred_at) AS last_success_run,
                    max(CASE WHEN s.occurred_at >= p.sync_recent_from THEN 1 ELSE 0 END) = 1 AS sync_running

@@ -16,6 +16,7 @@ from itertools import groupby
 from typing import Any
 
 from bridgewatch.cards import Card
+from bridgewatch.cards.card_sql import NOT_BLOCKED
 from bridgewatch.cards.steps import ACCOUNT
 from bridgewatch.engine import Engine
 from bridgewatch.errors import LookupFailed, did_you_mean
@@ -56,11 +57,15 @@ class Section:
                 f"{self._from(card, accounts)} GROUP BY {ORDER}")
 
 
-ORDERS_VALUED = ("(SELECT o.*, v.fx_rate, v.fx_rate_date, v.value_reporting, v.reporting_currency FROM __bw__orders o "
+ORDERS_VALUED = ("(SELECT o.*, v.fx_rate, v.fx_rate_date, v.value_reporting, v.reporting_currency, "
+                 "s.acct IS NOT NULL AS not_blocked FROM __bw__orders o "
                  "LEFT JOIN __bw__order_values v ON v.acct = o.acct AND v.platform = o.platform "
-                 "AND v.order_id = o.order_id)")
+                 "AND v.order_id = o.order_id "
+                 "LEFT JOIN __bw__{card}_settled_orders s ON s.acct = o.acct AND s.order_id = o.order_id)")
 """Every order of an account; a counted one with the FX rate into reporting currency, the date of that rate and
-its value in reporting currency (so the blocked value in reporting currency can be checked by hand)."""
+its value in reporting currency (so the blocked value in reporting currency can be checked by hand). A counted order
+of a customer absent from some of the entities its orders post to, that posts only where the customer is present,
+says so: it is left out of the customer's active orders and blocked value."""
 
 SECTIONS = (
     Section("keys", ("x.key_type", "x.key_value", "x.key_source", "x.n_sources"), "__bw__account_keys",
@@ -71,7 +76,8 @@ SECTIONS = (
             "__bw__{card}_matches", "x.priority, x.legal_entity, x.customer_account, x.key_value"),
     Section("orders", ("x.order_id", "x.created_at", "x.status", "x.currency", "x.total", "x.fx_rate",
                        "x.fx_rate_date", "x.value_reporting", "x.reporting_currency", "x.ship_to_country",
-                       "COALESCE(x.excluded_reason, 'counted') AS counted", "x.source_file", "x.source_row"),
+                       f"CASE WHEN x.not_blocked THEN {literal(NOT_BLOCKED)} "
+                       f"ELSE COALESCE(x.excluded_reason, 'counted') END AS counted", "x.source_file", "x.source_row"),
             ORDERS_VALUED, "x.created_at, x.order_id"),
     Section("entity_rules", ("x.kind", "x.value", "x.entity", "x.rank"), "__bw__entity_hits",
             "x.rank, x.entity, x.value"),
@@ -103,7 +109,7 @@ FACTS = """
     FROM __bw__{card}_population x
     JOIN {accounts} acc ON {join}
     LEFT JOIN __bw__{card}_presence pr ON {pr}
-    LEFT JOIN __bw__account_sync sy ON {sy}
+    LEFT JOIN __bw__{card}_absent_sync sy ON {sy}
     LEFT JOIN __bw__{card}_gap g ON {g}
     {staging_join}
     ORDER BY {order}"""

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 import tomli_w
 
 from bridgewatch.batch import STAGED_DIR
+from bridgewatch.model.tables import ColumnType
 
 AS_OF = "2026-04-14 18:00:00"
 WORKSPACE_CONFIG: dict[str, object] = {
@@ -201,7 +202,7 @@ FROM range({{n}} // 200) t(i)
 
 FX = f"""
 SELECT {LINEAGE}, 'EUR' AS currency, CAST(DATE '2026-04-14' - CAST(i AS INTEGER) AS DATE) AS rate_date,
-       CAST(0.85 + (i % 7) * 0.001 AS DECIMAL(18,8)) AS rate
+       CAST(0.85 + (i % 7) * 0.001 AS {ColumnType.RATE.sql}) AS rate
 FROM range(60) t(i)
 """
 

@@ -177,7 +177,7 @@ def _card_tests(package: str) -> Iterator[tuple[str, Callable[..., Any]]]:
         if not info.name.startswith("test_"):
             continue
         module = importlib.import_module(f"{package}.{info.name}")
-        for attr, fn in vars(module).items():
+        for attr, fn in list(vars(module).items()):  # a harvested test may add to its module (a lazy import)
             if attr.startswith("test_") and callable(fn) and _harvestable(fn):
                 yield f"{info.name.removeprefix('test_')}.{attr.removeprefix('test_')}", fn
 

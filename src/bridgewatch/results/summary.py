@@ -152,13 +152,15 @@ def _stale_platforms(engine: Engine, ws: Workspace, as_of: datetime, max_age: in
 
 
 def _from_the_future(row: dict[str, Any]) -> list[str]:
-    """An order stamped later than now: no export can hold one, so the inputs' times are misread (naive times read
-    in the wrong zone, usually): the window's edges are off by as much, and the count with them."""
+    """An order stamped later than now (by more than 5 minutes): no export can hold one, so the inputs' times are
+    misread (naive times read in the wrong zone, usually): the window's edges are off by as much, and the count with
+    them."""
     latest = row["latest_order_at"]
     now = datetime.now(UTC).replace(tzinfo=None)
     if latest is None or latest <= now + AS_OF_TOLERANCE:
         return []
-    return [f"an order is stamped {iso(latest)}, later than now ({iso(now.replace(microsecond=0))}): the orders' "
+    # the clock's reading is left out: the reason is part of the stored summary, the same on every engine
+    return [f"an order is stamped {iso(latest)}, later than the clock when the run was made: the orders' "
             f"times are misread (a timestamp without an offset read in the wrong zone: set the source's timezone "
             f"option, or workspace.timezone), so the window's edges are off as well"]
 

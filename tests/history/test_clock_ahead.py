@@ -146,3 +146,24 @@ def test_an_absence_a_run_ahead_of_the_clock_opened_is_first_seen_at_the_next_li
     assert sorted(zip(indexed.column("account_id").to_pylist(),
                       [t.isoformat() for t in indexed.column("first_seen").to_pylist()], strict=True)) == [
         ("A01", "2026-04-14T18:00:00"), ("A02", "2026-04-14T18:00:00"), ("A03", "2026-04-15T09:00:00")]
+
+
+def test_an_absence_a_run_ahead_opened_and_the_next_live_run_cleared_took_no_time_to_fix(
+        tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live as of 14 April 18:00: 2 absent. The clock jumps: the run as of 16 April 09:00 finds a third (A03). The
+    clock is put right and A03 is fixed: the run as of 15 April 09:00 clears it. Its time to fix was read from the
+    run ahead: 15 April minus 16 April, -1 day, a median below zero."""
+    from bridgewatch.history.trends import trend
+
+    root = tmp_path / "ws"
+    scenario(2).write(root)
+    _run(root, store_url, datetime(2026, 4, 14, 18, 0), monkeypatch)
+    scenario(3).write(root)
+    _run(root, store_url, datetime(2026, 4, 16, 9, 0), monkeypatch, "--as-of", "2026-04-16T09:00:00")
+    scenario(2).write(root)
+    right = _run(root, store_url, datetime(2026, 4, 15, 9, 0, 30), monkeypatch, "--as-of", "2026-04-15T09:00:00")
+    assert (right["count"], right["cleared"]) == (2, 1)
+    with Store(store_url) as store:
+        found = trend(store, "sage-test", "sage_customer_master_gap")
+    assert found is not None
+    assert (found.median_days_to_fix, found.time_to_fix["under 1 day"], sum(found.time_to_fix.values())) == (0.0, 1, 1)

@@ -15,7 +15,15 @@ from sqlalchemy import Connection, and_, false, func, or_, select
 
 from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import card_runs, episodes
-from bridgewatch.history.store import LATEST_FIRST, Store, StoredCardRun, _card_runs_query, _stored, latest_card_run
+from bridgewatch.history.store import (
+    LATEST_FIRST,
+    Store,
+    StoredCardRun,
+    _card_runs_query,
+    _stored,
+    first_seen_runs,
+    latest_card_run,
+)
 
 FIX_BUCKETS = ((1, "under 1 day"), (3, "1–3 days"), (7, "3–7 days"), (14, "1–2 weeks"), (30, "2–4 weeks"),
                (None, "over 4 weeks"))
@@ -134,7 +142,10 @@ def _between(conn: Connection, then: StoredCardRun, now: StoredCardRun, since: s
 
 
 def _fix_days(conn: Connection, latest: StoredCardRun) -> list[float]:
-    first, cleared = card_runs.alias("first"), card_runs.alias("cleared")
+    """Days from first seen to cleared of each absence cleared up to ``latest``. First seen as the rows say it
+    (:func:`~bridgewatch.history.store.first_seen_runs`): an absence a run ahead of the clock opened and the next
+    live run cleared was fixed in no time, not in a negative one."""
+    first, cleared = first_seen_runs(latest.workspace_id, latest.card, latest.id), card_runs.alias("cleared")
     rows = conn.execute(select(first.c.as_of, cleared.c.as_of)
                         .join(first, first.c.id == episodes.c.first_card_run)
                         .join(cleared, cleared.c.id == episodes.c.cleared_card_run)

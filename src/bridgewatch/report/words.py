@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency
 
 from bridgewatch.cards import CARDS
+from bridgewatch.model.money import digits
 
 VAT_WORDS = {
     "standard": "standard-rated",
@@ -67,5 +68,5 @@ def money(value: Decimal | str | None, currency: str | None, locale: str = DEFAU
     amount = Decimal(value)
     if not currency or len(currency) != 3 or not currency.isalpha():
         return f"{amount:,.2f} {currency or ''}".strip()
-    places = Decimal(1).scaleb(-get_currency_precision(currency))
+    places = Decimal(1).scaleb(-digits(currency))
     return format_currency(amount.quantize(places, ROUND_HALF_UP), currency, locale=locale)

@@ -25,6 +25,9 @@ from ..cards.builders import erp, event
 from .routes import Sources, drop_none, rows, split, v, when, write_json, write_table
 
 ADMIN = ZoneInfo("Europe/Berlin")
+REFUNDED = {"000008814": 300.0}
+"""Orders partly refunded: the scenario's total is what is left; the routes write the original grand total and the
+refund (the API's ``total_refunded``, the orders grid's Total Refunded column)."""
 
 
 def scenario() -> Scenario:
@@ -70,8 +73,14 @@ def _order(o: dict[str, Any]) -> dict[str, Any]:
     return drop_none({"increment_id": o["order_id"], "state": o["status"], "status": o["status"],
                       "created_at": when(o["created_at"], "%Y-%m-%d %H:%M:%S"), "customer_is_guest": int(guest),
                       "customer_id": None if guest else int(o["customer_id"]), "customer_email": o["email"],
-                      "grand_total": float(o["total"]), "order_currency_code": o["currency"],
+                      "grand_total": _gross(o), "total_refunded": REFUNDED.get(o["order_id"]),
+                      "order_currency_code": o["currency"],
                       "extension_attributes": shipping, "items": [{"item_id": 1, "sku": "DRL", "qty_ordered": 1}]})
+
+
+def _gross(o: dict[str, Any]) -> float:
+    """The order's original grand total: what is left of it (the scenario's) and what was refunded."""
+    return float(o["total"]) + REFUNDED.get(o["order_id"], 0)
 
 
 def api_search(exports: Path, s: Scenario) -> Sources:
@@ -105,7 +114,7 @@ CUSTOMER_HEADER = ["email", "_website", "_store", "created_at", "firstname", "gr
 ADDRESS_HEADER = ["_website", "_email", "_entity_id", "city", "company", "country_id", "vat_id",
                   "_address_default_billing_", "_address_default_shipping_"]
 ORDER_HEADER = ["ID", "Purchase Point", "Purchase Date", "Bill-to Name", "Ship-to Name", "Grand Total (Base)",
-                "Grand Total (Purchased)", "Status", "Customer Email"]
+                "Grand Total (Purchased)", "Status", "Customer Email", "Total Refunded"]
 LABELS = {"processing": "Processing", "canceled": "Canceled", "complete": "Complete"}
 
 
@@ -126,8 +135,9 @@ def data_transfer_csv(exports: Path, s: Scenario) -> Sources:
     write_table(folder / "customer_address.csv", ADDRESS_HEADER, addresses, delimiter=";")
     orders = [{"ID": o["order_id"], "Purchase Point": "Main Website", "Purchase Date": when(
         o["created_at"], "%b %d, %Y %I:%M:%S %p", ADMIN).replace(" 0", " ", 1), "Bill-to Name": "x",
-        "Grand Total (Base)": _euro(o["total"]), "Grand Total (Purchased)": _euro(o["total"]),
-        "Status": LABELS[o["status"]], "Customer Email": o["email"]} for o in rows(s, "orders")]
+        "Grand Total (Base)": _euro(_gross(o)), "Grand Total (Purchased)": _euro(_gross(o)),
+        "Status": LABELS[o["status"]], "Customer Email": o["email"],
+        "Total Refunded": _euro(REFUNDED.get(o["order_id"], 0))} for o in rows(s, "orders")]
     write_table(folder / "orders_grid.csv", ORDER_HEADER, orders, delimiter=";")
     return {"shop": {"reader": "adobe_commerce_csv", "path": "exports/adobe_csv/*.csv",
                      "options": {"columns": {"account_ref": "erp_customer_no"}, "b2b_group_ids": [2],
@@ -164,9 +174,10 @@ def admin_grids_csv(exports: Path, s: Scenario) -> Sources:
                   "ERP Customer No": v(c, "account_ref")} for c in rows(s, "commerce_customers")]
     write_table(folder / "customer_listing.csv", GRID_CUSTOMER_HEADER, customers)
     orders = [{"ID": o["order_id"], "Purchase Point": "Main Website", "Purchase Date": _admin_time(o["created_at"]),
-               "Bill-to Name": "x", "Grand Total (Base)": f"€{float(o['total']):,.2f}",
-               "Grand Total (Purchased)": f"€{float(o['total']):,.2f}", "Status": LABELS[o["status"]],
-               "Customer Email": o["email"]} for o in rows(s, "orders")]
+               "Bill-to Name": "x", "Grand Total (Base)": f"€{_gross(o):,.2f}",
+               "Grand Total (Purchased)": f"€{_gross(o):,.2f}", "Status": LABELS[o["status"]],
+               "Customer Email": o["email"], "Total Refunded": f"€{REFUNDED.get(o['order_id'], 0):,.2f}"}
+              for o in rows(s, "orders")]
     write_table(folder / "sales_order_grid.csv", ORDER_HEADER, orders)
     return {"shop": {"reader": "adobe_commerce_csv", "path": "exports/adobe_grids",
                      "options": {"columns": {"account_ref": "ERP Customer No"}, "b2b_groups": ["Wholesale"],

@@ -20,7 +20,10 @@ from .routes import Sources, drop_none, rows, split, v, when, write_json, write_
 
 NAMES = {"US": "United States", "CA": "Canada"}
 SYMBOLS = {"USD": "$", "CAD": "CA$"}
-STATUS = {"Awaiting Fulfillment": 11, "Cancelled": 5, "Awaiting Payment": 7}
+STATUS = {"Awaiting Fulfillment": 11, "Cancelled": 5, "Awaiting Payment": 7, "Partially Refunded": 14}
+REFUNDED = {"31010": 400.0}
+"""Orders partly refunded: the scenario's total is what is left; the routes write the original total and the refund
+(the API's ``refunded_amount``, the control-panel export's ``Refund Amount``)."""
 STORE = ZoneInfo("America/New_York")
 
 
@@ -37,7 +40,7 @@ def scenario() -> Scenario:
              "US"),
             ("31008", "1043", "sam@retail.example", "2026-06-17T23:44:10Z", "Awaiting Payment", "99.00", "CAD", "CA"),
             ("31009", "1043", "sam@retail.example", "2026-06-18T14:05:00Z", "Cancelled", "35.00", "CAD", "CA"),
-            ("31010", "1044", "kim@ode.example", "2026-06-19T02:30:00Z", "Awaiting Fulfillment", "2400.50", "USD",
+            ("31010", "1044", "kim@ode.example", "2026-06-19T02:30:00Z", "Partially Refunded", "2400.50", "USD",
              "US"),
             ("31011", None, "guest@mail.example", "2026-06-19T15:00:00Z", "Awaiting Fulfillment", "12.00", "USD",
              "US")):
@@ -63,8 +66,14 @@ def _order(o: dict[str, Any], *, names: bool) -> dict[str, Any]:
                                        else {"country_iso2": o["ship_to_country"]})}
     return {"id": int(o["order_id"]), "customer_id": int(o["customer_id"] or 0), "status": o["status"],
             "status_id": STATUS[o["status"]], "date_created": when(o["created_at"], "%a, %d %b %Y %H:%M:%S +0000"),
-            "total_inc_tax": f"{float(o['total']):.4f}", "default_currency_code": o["currency"],
+            "total_inc_tax": f"{_gross(o):.4f}", "refunded_amount": f"{REFUNDED.get(o['order_id'], 0):.4f}",
+            "default_currency_code": o["currency"],
             "billing_address": billing, "is_deleted": False}
+
+
+def _gross(o: dict[str, Any]) -> float:
+    """The order's original total: what is left of it (the scenario's) and what was refunded."""
+    return float(o["total"]) + REFUNDED.get(o["order_id"], 0)
 
 
 def _api(exports: Path, s: Scenario, *, names: bool, single: bool) -> Sources:
@@ -99,7 +108,7 @@ def api_single_orders(exports: Path, s: Scenario) -> Sources:
 
 
 ORDER_HEADER = ["Order ID", "Customer ID", "Customer Name", "Customer Email", "Order Date", "Order Status",
-                "Order Total (inc tax)", "Order Currency Code", "Billing Country", "Shipping Country"]
+                "Order Total (inc tax)", "Order Currency Code", "Billing Country", "Shipping Country", "Refund Amount"]
 CUSTOMER_HEADER = ["Customer ID", "First Name", "Last Name", "Email Address", "Company", "Customer Group",
                    "Date Joined", "Country", "VAT Number"]
 
@@ -109,7 +118,8 @@ def control_panel_csv(exports: Path, s: Scenario) -> Sources:
     folder = exports / "bigcommerce_csv"
     orders = [{"Order ID": o["order_id"], "Customer ID": o["customer_id"] or "0", "Customer Email": o["email"],
                "Order Date": when(o["created_at"], "%m/%d/%Y %H:%M:%S", STORE), "Order Status": o["status"],
-               "Order Total (inc tax)": SYMBOLS[o["currency"]] + f"{float(o['total']):,.2f}",
+               "Order Total (inc tax)": SYMBOLS[o["currency"]] + f"{_gross(o):,.2f}",
+               "Refund Amount": SYMBOLS[o["currency"]] + f"{REFUNDED.get(o['order_id'], 0):,.2f}",
                "Order Currency Code": o["currency"], "Billing Country": NAMES[o["ship_to_country"]],
                "Shipping Country": NAMES[o["ship_to_country"]]} for o in rows(s, "orders")]
     write_table(folder / "orders.csv", ORDER_HEADER, orders)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from bridgewatch.sources.adobe_csv import NO_REFUNDS as NO_ADOBE_REFUNDS
+from bridgewatch.sources.bigcommerce_csv import NO_REFUNDS as NO_BC_REFUNDS
 
 from .helpers import problems, read, rows
 
@@ -88,3 +92,61 @@ def test_adobe_rest_orders_less_what_was_refunded_or_cancelled(tmp_path: Path) -
     assert rows(result, "orders", "order_id", "total") == [
         ("000000101", Decimal("150")), ("000000102", Decimal("99.5")), ("000000103", Decimal("165"))]
     assert not problems(result)
+
+
+def _notes(result: Any) -> dict[str, list[str]]:
+    return {Path(a.file).name: a.notes for a in result.accounts if a.table == "orders"}
+
+
+def test_bigcommerce_control_panel_orders_less_their_refund_amount(tmp_path: Path) -> None:
+    """The control-panel orders export (its default template ends in ``Refund Amount``) counts what is left of a
+    partly refunded order, as the v2 API does from ``refunded_amount``; the same export saved as XML too. A refund
+    whose symbol names another currency is quarantined; a template without the column is noted."""
+    header = "Order ID,Customer ID,Customer Email,Order Date,Order Status,Order Total (inc tax),Order Currency Code,"
+    export = tmp_path / "orders.csv"
+    export.write_text(
+        header + "Refund Amount\n"
+        "1,1042,jane@acme.example,06/16/2026 09:12:44,Partially Refunded,£120.00,GBP,£20.00\n"
+        "2,1042,jane@acme.example,06/16/2026 09:12:44,Awaiting Fulfillment,\"£1,008.74\",GBP,£0.00\n"
+        "3,1042,jane@acme.example,06/16/2026 09:12:44,Awaiting Fulfillment,£69.84,GBP,\n"
+        "4,1042,jane@acme.example,06/16/2026 09:12:44,Partially Refunded,£50.00,GBP,€5.00\n", encoding="utf-8")
+    (tmp_path / "old.csv").write_text(
+        header.rstrip(",") + "\n5,1042,jane@acme.example,06/16/2026 09:12:44,Shipped,£30.00,GBP\n", encoding="utf-8")
+    result = read("bigcommerce_csv", [export, tmp_path / "old.csv"])
+    assert rows(result, "orders", "order_id", "currency", "total") == [
+        ("1", "GBP", Decimal("100.00")), ("2", "GBP", Decimal("1008.74")), ("3", "GBP", Decimal("69.84")),
+        ("5", "GBP", Decimal("30.00"))]
+    assert problems(result) == [("orders.csv", 4, "Order Total (inc tax)", "€5.00",
+                                 "Refund Amount's currency symbol names another currency than the order's total, so "
+                                 "what is left of the order is unknown")]
+    notes = _notes(result)
+    assert notes["orders.csv"] == []
+    assert notes["old.csv"] == [NO_BC_REFUNDS]
+    xml = tmp_path / "orders.xml"
+    xml.write_text("<?xml version='1.0'?><orders><order><Order_ID>1</Order_ID><Customer_ID>1042</Customer_ID>"
+                   "<Order_Date>06/16/2026 09:12:44</Order_Date><Order_Status>Partially Refunded</Order_Status>"
+                   "<Order_Total_inc_tax>£120.00</Order_Total_inc_tax><Order_Currency_Code>GBP</Order_Currency_Code>"
+                   "<Refund_Amount>£20.00</Refund_Amount></order></orders>", encoding="utf-8")
+    assert rows(read("bigcommerce_csv", [xml]), "orders", "order_id", "total") == [("1", Decimal("100.00"))]
+
+
+def test_adobe_orders_grid_less_its_total_refunded(tmp_path: Path) -> None:
+    """The Sales → Orders grid's ``Total Refunded`` column (hidden by default; order currency, as Grand Total
+    (Purchased)) gives what is left of a partly refunded order, as REST's ``total_refunded`` does; a grid exported
+    without it is noted (its orders count at their grand total)."""
+    grid = tmp_path / "sales_order_grid.csv"
+    grid.write_text(
+        "ID,Purchase Date,Grand Total (Base),Grand Total (Purchased),Status,Customer Email,Total Refunded\n"
+        "000000101,\"Jun 16, 2026 9:12:44 AM\",€165.00,€165.00,Processing,jane@acme.example,€15.00\n"
+        "000000102,\"Jun 16, 2026 9:12:44 AM\",\"€3,401.00\",\"€3,401.00\",Complete,jane@acme.example,€300.50\n"
+        "000000103,\"Jun 16, 2026 9:12:44 AM\",€165.00,€165.00,Processing,jane@acme.example,\n", encoding="utf-8")
+    hidden = tmp_path / "hidden.csv"
+    hidden.write_text("ID,Purchase Date,Grand Total (Base),Grand Total (Purchased),Status,Customer Email\n"
+                      "000000104,\"Jun 16, 2026 9:12:44 AM\",€165.00,€165.00,Processing,jane@acme.example\n",
+                      encoding="utf-8")
+    result = read("adobe_commerce_csv", [grid, hidden], email_as_customer_id=True)
+    assert rows(result, "orders", "order_id", "total") == [
+        ("000000101", Decimal("150.00")), ("000000102", Decimal("3100.50")), ("000000103", Decimal("165.00")),
+        ("000000104", Decimal("165.00"))]
+    assert not problems(result)
+    assert _notes(result) == {"sales_order_grid.csv": [], "hidden.csv": [NO_ADOBE_REFUNDS]}

@@ -15,7 +15,7 @@ and maps below, so one source may hold both; their quarantine rows name fields a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,10 +25,10 @@ from bridgewatch.sources.bigcommerce_xml import read_export, xml_kind
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import created, local_time
 from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader
-from bridgewatch.sources.money import priced
+from bridgewatch.sources.money import given_back, priced
 from bridgewatch.sources.raw import Session, TabularKind
-from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, match_kind, read_head
-from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, setting
+from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_csv, match_kind, read_head, resolve_columns
+from bridgewatch.sources.shapes import Field, case_map, col, const, first, flag, full_name, in_list, less, setting
 from bridgewatch.sources.xmlfile import element_name, is_xml, load_sheet
 
 PLATFORM = const("bigcommerce")
@@ -42,8 +42,9 @@ DATE_FORMATS = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M", "
 ORDERS = TabularKind("orders", ("Order ID", "Order Status"), {
     "order_id": ("Order ID",), "customer_id": ("Customer ID",), "email": ("Customer Email", "Billing Email"),
     "date": ("Order Date",), "time": ("Order Time",), "status": ("Order Status",),
-    "total": ("Order Total (inc tax)", "Order Total"), "currency": ("Order Currency Code", "Currency Code"),
-    "ship_country": ("Shipping Country",), "bill_country": ("Billing Country",),
+    "total": ("Order Total (inc tax)", "Order Total"), "refunded": ("Refund Amount",),
+    "currency": ("Order Currency Code", "Currency Code"), "ship_country": ("Shipping Country",),
+    "bill_country": ("Billing Country",),
 }, required=("order_id", "date", "status", "total"), label="BigCommerce orders export", table="orders", dates=True)
 CUSTOMERS = TabularKind("customers", ("First Name", "Last Name"), {
     "customer_id": ("Customer ID",), "email": ("Email Address", "Email"), "first": ("First Name",),
@@ -85,6 +86,8 @@ class BigCommerceCsvReader(VendorReader):
             kind = match_kind(path, head, [ORDERS, CUSTOMERS])
             load_csv(session, path, kind, head, overrides=options["columns"],
                      decimal_comma=options["decimal_comma"], date_order=options["date_order"])
+            if kind is ORDERS:
+                _note_no_refunds(session, head.label(path), head.header, options["columns"])
 
     def _load_xml(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:
         """The same export saved as XML: each ``<order>`` / ``<customer>`` a row under the headers above."""
@@ -97,6 +100,8 @@ class BigCommerceCsvReader(VendorReader):
         load_sheet(session, path, kind, sheet, overrides=overrides, decimal_comma=bool(options["decimal_comma"]),
                    date_order=options["date_order"])
         session.field_names[str(path)] = element_name
+        if name == "orders":
+            _note_no_refunds(session, path, sheet.header, overrides, kind)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         for kind in (ORDERS, CUSTOMERS):
@@ -104,6 +109,19 @@ class BigCommerceCsvReader(VendorReader):
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [_orders(options), _customers(options)]
+
+
+NO_REFUNDS = ("no Refund Amount column: every order of this export counts at its Order Total, a partly refunded one "
+              "with the money given back (the API counts what is left of it); add Refund Amount to the export "
+              "template and export again")
+"""The note on an orders export whose template leaves out the refund column (README, *a file read with a
+default*)."""
+
+
+def _note_no_refunds(session: Session, label: Path, header: Sequence[str], overrides: Mapping[str, str],
+                     kind: TabularKind = ORDERS) -> None:
+    if str(label) not in session.empty and resolve_columns(label, kind, header, overrides)["refunded"] is None:
+        session.note(label, NO_REFUNDS)
 
 
 def _orders(options: Mapping[str, Any]) -> TableMap:
@@ -114,6 +132,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
     total, currency = priced(col("total", "Order Total (inc tax)"),
                              col("currency", "Order Currency Code"), "r.__dc",
                              setting(options["currency"]))
+    refunded = given_back(col("refunded", "Refund Amount"), currency, "r.__dc")
     return TableMap("orders", "{orders} AS r", {
         "platform": PLATFORM,
         "order_id": col("order_id", "Order ID"),
@@ -124,7 +143,7 @@ def _orders(options: Mapping[str, Any]) -> TableMap:
         "inactive": flag(inactive),
         "created_at": local_time(when, options["date_formats"], example="'06/16/2026 09:12:44' (see date_formats)"),
         "currency": currency,
-        "total": total,
+        "total": less(total, refunded),
         "ship_to_country": country(first(col("ship_country", "Shipping Country"),
                                          col("bill_country", "Billing Country"))),
     }, checks=[RowCheck("Order Status", "r.status", f"trim(r.status) <> '' AND {status.sql} IS NULL",

@@ -57,3 +57,18 @@ def priced(total: Field, column: Field, decimal_comma: str = "FALSE",
     currency_field = Field(f"COALESCE({named}, {currency.sql})", currency.source or total.source, currency.hint,
                            empty=NO_CURRENCY)
     return amount, currency_field
+
+
+def given_back(amount: Field, currency: Field, decimal_comma: str = "FALSE") -> Field:
+    """An amount given back on an order (an admin export's refund column), written as its total is (``€15.00``):
+    the symbol stripped, for :func:`~bridgewatch.sources.shapes.less`; a symbol naming another currency than the
+    row's (``currency``: the field :func:`priced` gives) quarantines the row, as what is left of it is unknown."""
+    symbol = symbol_sql(amount.sql)
+    named = lookup_sql(symbol, SYMBOLS)
+    other = f"{named} IS NOT NULL AND {currency.sql} IS NOT NULL AND {named} <> upper(trim({currency.sql}))"
+    rule = Rule(amount.sql, other,
+                f"{amount.source or 'the refunded amount'}'s currency symbol names another currency than the order's "
+                "total, so what is left of the order is unknown")
+    stripped = money(Field(f"regexp_replace({amount.sql}, {literal(PATTERN)}, '', 'g')", amount.source, amount.hint),
+                     decimal_comma)
+    return Field(stripped.sql, stripped.source, stripped.hint, rules=(rule,))

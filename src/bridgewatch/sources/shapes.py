@@ -185,7 +185,7 @@ def less(total: Field, *given_back: Field) -> Field:
                        "order is unknown") for f in given_back)
     return Field(f"CASE WHEN {num(total)} IS NULL THEN {total.sql} "
                  f"ELSE CAST({num(total)} - ({back}) AS VARCHAR) END", total.source, total.hint,
-                 rules=(*total.rules, *rules))
+                 rules=(*total.rules, *rules, *(r for f in given_back for r in f.rules)))
 
 
 def number(field: Field) -> Field:

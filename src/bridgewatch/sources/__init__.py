@@ -71,7 +71,7 @@ def read_sources(config: WorkspaceConfig, *, on_bad_row: OnBadRow) -> ReadResult
     paths = {name: expand_path(config.root, spec.path, source=name) for name, _, spec in plan}
     reads = [_read_task(reader, paths[name], skipped_paths(config.root, spec.path), ReadContext(
         workspace_id=config.id, timezone=config.workspace.timezone, on_bad_row=on_bad_row, options=spec.options,
-        source=name)) for name, reader, spec in plan]
+        source=name, entities=tuple(e.id for e in config.legal_entities))) for name, reader, spec in plan]
     return combine(in_order(reads))
 
 

@@ -37,6 +37,9 @@ class ReadContext:
     """Per-source mapping overrides from workspace.toml (e.g. which custom field holds the VAT number)."""
     source: str = ""
     """Name of the ``[sources.<name>]`` entry being read (for messages)."""
+    entities: tuple[str, ...] = ()
+    """The workspace's configured legal entities (``[[legal_entities]]`` ids): several make it a multi-entity
+    company, where an ERP record's owning entity decides where it is present."""
 
 
 @dataclass

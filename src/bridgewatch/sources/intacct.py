@@ -29,7 +29,7 @@ import pyarrow as pa
 from bridgewatch.errors import InputError, Problem
 from bridgewatch.ingest.pyvalues import table_of
 from bridgewatch.model.whitespace import strip
-from bridgewatch.sources.base import Option
+from bridgewatch.sources.base import Option, ReadContext
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time, record_created
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
@@ -54,9 +54,33 @@ OPTIONS: dict[str, Option] = {
                                  "tenant keeps it elsewhere)."),
     "external_id_field": Option(None, "Custom field holding the commerce-side id (e.g. 'SHOPIFY_ID')."),
     "legal_entity": Option(None, "Entity to assign to records that do not carry MEGAENTITYID (an export run "
-                                 "inside one entity without the field). An empty MEGAENTITYID is a top-level "
-                                 "record whatever this says."),
+                                 "inside one entity without the field; \"\" for an export of top-level records "
+                                 "only). An empty MEGAENTITYID is a top-level record whatever this says. In a "
+                                 "workspace of several entities, an export without the field needs this."),
 }
+
+ENTITYLESS = "entityless"
+"""Session note key: the files (labels) whose customer records do not carry their entity field at all."""
+
+
+def refuse_entityless(session: Session, options: Mapping[str, Any], context: ReadContext, field: str,
+                      fix: str) -> None:
+    """In a workspace of several entities, a customer export without its entity field (``field``) and without the
+    ``legal_entity`` option would read every record as top level (present in every entity): a customer whose
+    entity's record is missing would count as present. Refuse it, naming the file and both fixes.
+
+    Raises:
+        InputError: such a file, in a workspace configuring more than one entity.
+    """
+    files = sorted(set(session.notes.get(ENTITYLESS, [])))
+    if len(context.entities) < 2 or options["legal_entity"] is not None or not files:
+        return
+    where = f"sources.{context.source}.options.legal_entity" if context.source else "the legal_entity option"
+    reason = (f"the customers carry no {field}, and the workspace has several entities "
+              f"({', '.join(context.entities)}): read as top-level records (present in every entity), a customer "
+              f"whose entity's record is missing would count as present. {fix}, or set {where} to the entity the "
+              f"file was exported in (\"\" if it holds top-level customers only)")
+    raise InputError(f"{files[0]}: {reason}", [Problem(f, None, field, None, reason) for f in files])
 
 
 def _fields(options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -136,12 +160,19 @@ class SageIntacctXmlReader(VendorReader):
         if any(_of_customers(t) for t in records[LISTTYPE]) and all(
                 v is None for v, t in zip(records["STATUS"], records[LISTTYPE], strict=True) if _of_customers(t)):
             session.note(path, NO_STATUS.format(what="STATUS field", fix="add STATUS to the query's fields"))
+        if any(v is None for v, t in zip(records["MEGAENTITYID"], records[LISTTYPE], strict=True)
+               if _of_customers(t)):
+            session.notes.setdefault(ENTITYLESS, []).append(str(path))
         data = table_of(records, dict.fromkeys(fields, pa.string()))
         session.add_table("customer", path, data)
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         session.declare("customer", (*_fields(options), LISTTYPE))
         _warn_incomplete(session, [p for p in session.notes.get("pages", []) if _of_customers(p.get("listtype"))])
+
+    def check(self, session: Session, options: Mapping[str, Any], context: ReadContext) -> None:
+        refuse_entityless(session, options, context, "MEGAENTITYID field",
+                          "Add MEGAENTITYID to the query's fields and export again")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [replace(customer_map(options), exclude=[OTHER_OBJECT])]
@@ -323,6 +354,8 @@ class SageIntacctCsvReader(VendorReader):
         chosen = resolve_columns(path, kind, head.header, options["columns"])
         if chosen["MEGAENTITYID"] is not None:
             session.notes.setdefault("entity_files", []).append(str(head.label(path)))
+        elif str(head.label(path)) not in session.empty:
+            session.notes.setdefault(ENTITYLESS, []).append(str(head.label(path)))
         if chosen["STATUS"] is None and str(head.label(path)) not in session.empty:
             session.note(head.label(path), NO_STATUS.format(what="Status column",
                                                             fix="add the Status column to the list view"))
@@ -331,6 +364,10 @@ class SageIntacctCsvReader(VendorReader):
         session.declare("customer", list(self._kind(options).columns))
         files = session.notes.get("entity_files", [])
         session.con.execute("CREATE TEMP TABLE __intacct_entity_files AS SELECT unnest(?::VARCHAR[]) AS file", [files])
+
+    def check(self, session: Session, options: Mapping[str, Any], context: ReadContext) -> None:
+        refuse_entityless(session, options, context, "Entity column (MEGAENTITYID)",
+                          "Add the Entity column to the list view and export again")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [customer_map(options, "r.__file NOT IN (SELECT file FROM __intacct_entity_files)")]

@@ -24,9 +24,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from bridgewatch.errors import InputError, Problem
-from bridgewatch.sources.base import Option
+from bridgewatch.sources.base import Option, ReadContext
 from bridgewatch.sources.countries import country
-from bridgewatch.sources.intacct import NO_STATUS, STATUS, entity_or_option, on_hold_status
+from bridgewatch.sources.intacct import (
+    ENTITYLESS,
+    NO_STATUS,
+    STATUS,
+    entity_or_option,
+    on_hold_status,
+    refuse_entityless,
+)
 from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files, note_files_without, pages_read
 from bridgewatch.sources.shapes import Field, const, js, timestamp, translate
@@ -107,6 +114,13 @@ class SageIntacctRestReader(VendorReader):
         warn_incomplete(session)
         note_files_without(session, ["customer"], "$.status", NO_STATUS.format(
             what="status field", fix="add status to the query's fields"), among="json_exists(j, '$.name')")
+        files = session.con.execute(f"SELECT DISTINCT __file FROM __rec AS r WHERE kind = 'customer' "
+                                    f"AND NOT ({REFERENCE[0]}) AND {NO_ENTITY} ORDER BY 1").fetchall()
+        session.notes.setdefault(ENTITYLESS, []).extend(str(f) for (f,) in files)
+
+    def check(self, session: Session, options: Mapping[str, Any], context: ReadContext) -> None:
+        refuse_entityless(session, options, context, "entity.id field",
+                          "Add entity.id to the query's fields and export again")
 
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         return [customer_map(options), unrecognised("erp_customers", "Sage Intacct REST customer")]

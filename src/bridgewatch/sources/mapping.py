@@ -208,6 +208,7 @@ class VendorReader(Reader):
             with light_trims(plan_lightly(session.con, paths)):
                 self.load_all(session, [Path(p) for p in paths], options)
                 self.prepare(session, options)
+                self.check(session, options, context)
                 result = apply_maps(session, self.maps(options), context, (*self.kinds, "unknown"),
                                     options.get("timezones"))
         finally:
@@ -226,6 +227,10 @@ class VendorReader(Reader):
 
     def prepare(self, session: Session, options: Mapping[str, Any]) -> None:
         """Hook run after every file is loaded (e.g. helper views joining kinds)."""
+
+    def check(self, session: Session, options: Mapping[str, Any], context: ReadContext) -> None:
+        """Hook run once every file is loaded and prepared, before any record is mapped: refuse a source that
+        cannot be read right in this workspace (raises :class:`~bridgewatch.errors.InputError`)."""
 
     @abstractmethod
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:

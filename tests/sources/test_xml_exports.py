@@ -18,6 +18,7 @@ import pytest
 
 from bridgewatch.errors import InputError
 from bridgewatch.sources import ReadResult
+from bridgewatch.sources.adobe_csv import NO_REFUNDS
 
 from .helpers import accounts, problems, read, rows
 
@@ -213,7 +214,7 @@ def test_an_adobe_orders_grid_as_excel_xml_gives_the_rows_and_accounting_of_its_
         ("grid.xml", 5, "Status", "Awaiting ERP", "unknown status label (add it to the status_labels option with "
                                                   "its order state)")]
     assert accounts(from_xml)[("orders", "grid.xml")] == {"read": 4, "used": 1, "excluded": {"blank row": 1},
-                                                          "quarantined": 2}
+                                                          "quarantined": 2, "notes": [NO_REFUNDS]}
     assert [p[1] for p in problems(from_csv)] == [5]
     assert accounts(from_csv)[("orders", "orders.csv")]["read"] == 4
 
@@ -280,7 +281,7 @@ def test_a_data_row_with_a_damaged_cell_index_is_quarantined_never_a_traceback(t
         ("grid.xml", 5, "Status", "Awaiting ERP", "unknown status label (add it to the status_labels option with "
                                                   "its order state)")]
     assert accounts(result)[("orders", "grid.xml")] == {"read": 4, "used": 1, "excluded": {"blank row": 1},
-                                                        "quarantined": 2}
+                                                        "quarantined": 2, "notes": [NO_REFUNDS]}
 
 
 @pytest.mark.parametrize(("xml", "message"), [
@@ -392,7 +393,8 @@ def test_old_adobe_grid_dates_with_a_24_hour_hour_and_a_marker_are_read_on_both_
         (n, when) for n, (_, when) in enumerate(OLD_GRID_DATES, 1) if when is not None]
     assert problems(result) == [(name, 9, "Purchase Date", "Jun 16, 2026 14:12:44 AM", AM_AFTERNOON),
                                 (name, 10, "Purchase Date", "Jun 16, 2026 0:12:44 PM", PM_MIDNIGHT)]
-    assert accounts(result)[("orders", name)] == {"read": 10, "used": 8, "excluded": {}, "quarantined": 2}
+    assert accounts(result)[("orders", name)] == {"read": 10, "used": 8, "excluded": {}, "quarantined": 2,
+                                                  "notes": [NO_REFUNDS]}
 
 
 def test_the_customers_grid_since_with_a_24_hour_hour_and_a_marker_reads_alike_as_csv_and_excel_xml(

@@ -14,7 +14,9 @@ from bridgewatch.ingest.accounting import FileAccount, OnBadRow
 from bridgewatch.model.tables import COMMERCE_CUSTOMERS, LINEAGE_COLUMNS
 from bridgewatch.sources import load_sources
 from bridgewatch.sources.base import ReadResult
-from bridgewatch.sources.combine import combine
+from bridgewatch.sources.combine import CONFLICTING, SUPERSEDED, combine
+
+from .helpers import read
 
 CUSTOMERS_CSV = """Customer ID,First Name,Last Name,Email,Default Address Company,Default Address Country Code,Tags
 '7210448301122,Ana,Pérez,ana@ferreteria.example,,ES,wholesale
@@ -98,3 +100,71 @@ def test_identical_repeats_are_plain_duplicates_and_vat_numbers_compare_as_keys(
     assert result.tables["commerce_customers"].column("vat_number").to_pylist() == ["GB 123 4567 89"]
     assert [(a.file, a.used, dict(a.excluded)) for a in result.accounts] == [
         ("a.json", 1, {}), ("b.json", 0, {"duplicate": 1, "duplicate, conflicting: vat_number": 1})]
+
+
+# -- two exports of one source from different weeks: the newer one's values win where the files say which is newer --
+
+def _accounts(result: ReadResult, table: str) -> dict[str, dict[str, int]]:
+    return {Path(a.file).name: dict(a.excluded) for a in result.accounts if a.table == table}
+
+
+def test_an_intacct_record_changed_since_an_older_export_takes_the_newer_values(tmp_path: Path) -> None:
+    """Two customer list exports from different weeks in one source; the older sorts first by path. C-10423 was made
+    inactive and given a new tax id in between (its Date modified says so): the newer copy wins, not the first by
+    path, and the older copy is counted as superseded in its own file. An unchanged record stays a plain duplicate."""
+    header = "Customer ID,Name,Status,Tax ID,Entity,Date created,Date modified\n"
+    (tmp_path / "customers_2026-06-07.csv").write_text(
+        header + "C-10423,Celtic Fixings,Active,IE6388047V,UK01,01/20/2026 15:45:00,05/20/2026 08:30:00\n"
+                 "C-10422,Harbour Tools,Active,GB980780684,UK01,03/12/2026 09:14:02,03/12/2026 09:14:02\n",
+        encoding="utf-8")
+    (tmp_path / "customers_2026-06-14.csv").write_text(
+        header + "C-10422,Harbour Tools,Active,GB980780684,UK01,03/12/2026 09:14:02,03/12/2026 09:14:02\n"
+                 "C-10423,Celtic Fixings,Inactive,IE9825613N,UK01,01/20/2026 15:45:00,06/13/2026 16:20:00\n",
+        encoding="utf-8")
+    result = read("sage_intacct_csv", sorted(tmp_path.glob("*.csv")))
+    got = [(r["customer_account"], r["status"], r["vat_number"], str(r["modified_at"]), Path(r["source_file"]).name)
+           for r in result.tables["erp_customers"].to_pylist()]
+    assert got == [("C-10423", "inactive", "IE9825613N", "2026-06-13 16:20:00", "customers_2026-06-14.csv"),
+                   ("C-10422", "active", "GB980780684", "2026-03-12 09:14:02", "customers_2026-06-07.csv")]
+    assert _accounts(result, "erp_customers") == {
+        "customers_2026-06-07.csv": {SUPERSEDED + "vat_number, status, modified_at": 1},
+        "customers_2026-06-14.csv": {"duplicate": 1}}
+
+
+ORDERS_HEADER = ("Order ID,Customer ID,Customer Email,Order Date,Order Status,Order Total (inc tax),"
+                 "Order Currency Code\n")
+
+
+def test_an_order_cancelled_since_an_older_export_is_read_cancelled(tmp_path: Path) -> None:
+    """Orders carry no change time: the newer export is the one whose newest order is later (as the freshness check
+    dates an export). Order 1 was cancelled between the two weekly exports; the older export sorts first by path."""
+    (tmp_path / "orders_week25.csv").write_text(
+        ORDERS_HEADER + "1,1042,jane@acme.example,06/16/2026 09:12:44,Awaiting Fulfillment,£120.00,GBP\n"
+                        "2,1042,jane@acme.example,06/19/2026 10:00:00,Awaiting Fulfillment,£30.00,GBP\n",
+        encoding="utf-8")
+    (tmp_path / "orders_week26.csv").write_text(
+        ORDERS_HEADER + "1,1042,jane@acme.example,06/16/2026 09:12:44,Cancelled,£120.00,GBP\n"
+                        "3,1042,jane@acme.example,06/26/2026 11:00:00,Awaiting Fulfillment,£45.00,GBP\n",
+        encoding="utf-8")
+    result = read("bigcommerce_csv", sorted(tmp_path.glob("*.csv")))
+    got = [(r["order_id"], r["status"], r["cancelled"], Path(r["source_file"]).name)
+           for r in result.tables["orders"].to_pylist()]
+    assert got == [("1", "Cancelled", True, "orders_week26.csv"), ("2", "Awaiting Fulfillment", False,
+                                                                     "orders_week25.csv"),
+                   ("3", "Awaiting Fulfillment", False, "orders_week26.csv")]
+    assert _accounts(result, "orders") == {"orders_week25.csv": {SUPERSEDED + "status, cancelled": 1},
+                                           "orders_week26.csv": {}}
+
+
+def test_copies_that_cannot_be_ordered_keep_the_first_file_and_are_flagged(tmp_path: Path) -> None:
+    """Two exports whose newest orders are equally old say nothing of which is newer: the first by path keeps its
+    values and the other copy is flagged as conflicting, as before; so are two sources (workspace.toml order)."""
+    (tmp_path / "orders_a.csv").write_text(
+        ORDERS_HEADER + "5,1042,jane@acme.example,06/16/2026 09:12:44,Awaiting Fulfillment,£120.00,GBP\n",
+        encoding="utf-8")
+    (tmp_path / "orders_b.csv").write_text(
+        ORDERS_HEADER + "5,1042,jane@acme.example,06/16/2026 09:12:44,Cancelled,£120.00,GBP\n", encoding="utf-8")
+    result = read("bigcommerce_csv", sorted(tmp_path.glob("*.csv")))
+    assert [(r["order_id"], r["status"], r["cancelled"]) for r in result.tables["orders"].to_pylist()] == [
+        ("5", "Awaiting Fulfillment", False)]
+    assert _accounts(result, "orders") == {"orders_a.csv": {}, "orders_b.csv": {CONFLICTING + "status, cancelled": 1}}

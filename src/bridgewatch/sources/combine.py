@@ -10,6 +10,11 @@ rows in file order — so a later source fills what an earlier one leaves empty 
 overwrites what it says. Flags that only ever add evidence (:data:`ANY_OF`, e.g. ``is_b2b``) are
 set when any record sets them. The merged row keeps the first record's file and row.
 
+Within one source (its reader's own merge, ``newest_first``), copies that disagree are ordered newest first where
+the files say which is newer (the record's change time, else its file's newest time: :func:`_ordered`), so a week's
+export sorting before the next week's no longer keeps its since-changed values; the older copy is counted
+``duplicate, older (a newer export of the source wins): status``. Copies that cannot be ordered keep path order.
+
 Every later record is counted as excluded in its own file's accounting, so every file still
 balances (read = used + excluded + quarantined): ``duplicate`` when it agrees with the merged row,
 ``duplicate, conflicting: email, name`` when it holds another value for those fields (emails
@@ -28,19 +33,24 @@ import pyarrow.compute as pc
 from bridgewatch.ingest.accounting import FileAccount
 from bridgewatch.ingest.canonical import arrow_of, local_connection
 from bridgewatch.ingest.pyvalues import positions, table_of, text_scalar
-from bridgewatch.model.tables import TABLES_BY_NAME, Table
+from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType, Table
 from bridgewatch.sources.base import ReadResult
 
 DUPLICATE = "duplicate"
 CONFLICTING = "duplicate, conflicting: "
+SUPERSEDED = "duplicate, older (a newer export of the source wins): "
 ANY_OF = {"commerce_customers": ("is_b2b",)}
 """Flags merged with OR: their false only means 'this source does not say so' (a customers export
 knows nothing of companies), so another source saying true is evidence, not a conflict."""
 LINEAGE = ("workspace_id", "source_file", "source_row")
 
 
-def combine(results: Sequence[ReadResult]) -> ReadResult:
-    """Concatenate tables of the same name and merge records repeating a table key."""
+def combine(results: Sequence[ReadResult], *, newest_first: bool = False) -> ReadResult:
+    """Concatenate tables of the same name and merge records repeating a table key.
+
+    ``newest_first``: the results are one source's files (exports of the same thing, perhaps from different weeks),
+    so copies that disagree are merged newest first where their files say which is newer (:func:`_ordered`);
+    between sources, precedence stays workspace.toml order."""
     accounts = merge_accounts([a for r in results for a in r.accounts])
     parts: dict[str, list[pa.Table]] = {}
     for r in results:
@@ -48,7 +58,7 @@ def combine(results: Sequence[ReadResult]) -> ReadResult:
             parts.setdefault(name, []).append(table)
     tables = {name: pa.concat_tables(chunks) if len(chunks) > 1 else chunks[0] for name, chunks in parts.items()}
     _adopt_ids(tables)
-    tables = {name: _merge(TABLES_BY_NAME[name], table, accounts) for name, table in tables.items()}
+    tables = {name: _merge(TABLES_BY_NAME[name], table, accounts, newest_first) for name, table in tables.items()}
     linked = frozenset().union(*(r.email_linked for r in results))
     shipped = frozenset().union(*(r.ship_to_from_customer for r in results))
     _link_by_email(tables, linked, shipped)
@@ -204,7 +214,7 @@ def merge_accounts(accounts: Sequence[FileAccount]) -> list[FileAccount]:
     return list(merged.values())
 
 
-def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Table:
+def _merge(table: Table, data: pa.Table, accounts: list[FileAccount], newest_first: bool = False) -> pa.Table:
     if not table.key or data.num_rows == 0:
         return data
     if _keys_unique(data, table.key, table.keyless_when_empty):
@@ -213,8 +223,9 @@ def _merge(table: Table, data: pa.Table, accounts: list[FileAccount]) -> pa.Tabl
     con = local_connection()
     try:
         con.register("t", data.append_column("__i", positions(data.num_rows)))
-        con.execute(f"CREATE TEMP TABLE g AS SELECT *, min(__i) OVER (PARTITION BY {_group_sql(table, keyless)}) "
+        con.execute(f"CREATE TEMP TABLE g0 AS SELECT *, min(__i) OVER (PARTITION BY {_group_sql(table, keyless)}) "
                     f"AS __g FROM {_occurrences(table, data.column_names, keyless)}")
+        con.execute(f"CREATE TEMP TABLE g AS {_ordered(table, newest_first)}")
         merged = arrow_of(con, _merged_sql(table, data.column_names), data.num_rows)
         _count_later(con, table, accounts)
     finally:
@@ -279,12 +290,57 @@ def _fields(table: Table) -> list[str]:
     return [c for c in table.column_names if c not in table.key]
 
 
+RECORD_STAMP = {"erp_customers": "modified_at"}
+"""The column saying when a record last changed, per table: of two copies, the one changed later is the newer."""
+
+
+def _file_stamp(table: Table) -> str | None:
+    """SQL (on a row): its newest time (created, modified, occurred), whose maximum over a file's rows is when the
+    file was made at the earliest, as the freshness check reads an export's date (None: the table has no time)."""
+    stamps = [f'"{c.name}"' for c in table.columns if c.type is ColumnType.TIMESTAMP]
+    if not stamps:
+        return None
+    return stamps[0] if len(stamps) == 1 else f"greatest({', '.join(stamps)})"
+
+
+def _ordered(table: Table, newest_first: bool) -> str:
+    """The rows (``g0``) with ``__o``, each record's rank among the copies of its key (1 is the one whose values
+    come first), and ``__dated``, whether the copies were ranked by time.
+
+    In path order unless ``newest_first`` and the copies disagree on a field: then newest first where every copy
+    says when it is from and they differ — the record's own change time (:data:`RECORD_STAMP`: an ERP record's
+    modified time), else its file's newest time (the latest created / modified / occurred time of the file's rows
+    of this table: a later week's export holds later ones). Copies that cannot be ordered so stay in path order."""
+    first = "row_number() OVER (PARTITION BY __g ORDER BY __i)"
+    file_stamp = _file_stamp(table)
+    if not newest_first or file_stamp is None:
+        return f"SELECT *, {first} AS __o, FALSE AS __dated FROM g0"
+    fields = [c for c in _fields(table) if c not in ANY_OF.get(table.name, ())]
+    norm = {c: SAME.get(c, "{}").format(f'"{c}"') for c in fields}
+    disagree = " OR ".join(f"min({n}) OVER w IS DISTINCT FROM max({n}) OVER w" for n in norm.values()) or "FALSE"
+    record = RECORD_STAMP.get(table.name)
+    rec = f'"{record}"' if record else "CAST(NULL AS TIMESTAMP)"
+
+    def known(stamp: str) -> str:
+        return f"(count({stamp}) OVER w = count(*) OVER w AND min({stamp}) OVER w < max({stamp}) OVER w)"
+    return f"""
+        WITH f AS (SELECT source_file AS __f, max({file_stamp}) AS __fs FROM g0 GROUP BY 1),
+             s AS (SELECT g0.*, {rec} AS __rs, f.__fs FROM g0 LEFT JOIN f ON f.__f IS NOT DISTINCT FROM g0.source_file),
+             d AS (SELECT *, ({disagree}) AND {known('__rs')} AS __by_rec, ({disagree}) AND {known('__fs')} AS __by_file
+                   FROM s WINDOW w AS (PARTITION BY __g))
+        SELECT * EXCLUDE (__rs, __fs, __by_rec, __by_file),
+               row_number() OVER (PARTITION BY __g ORDER BY CASE WHEN __by_rec THEN __rs END DESC NULLS LAST,
+                                  CASE WHEN __by_file THEN __fs END DESC NULLS LAST, __i) AS __o,
+               __by_rec OR __by_file AS __dated
+        FROM d"""
+
+
 def _merged_sql(table: Table, order: Sequence[str], *, group: bool = False) -> str:
-    """One row per key: each field from the first record that has it (flags in ANY_OF: any record)."""
+    """One row per key: each field from the first record (by ``__o``) that has it (flags in ANY_OF: any record)."""
     flags = ANY_OF.get(table.name, ())
-    picks = {c: f'arg_min("{c}", __i) FILTER (WHERE "{c}" IS NOT NULL)' for c in _fields(table)}
+    picks = {c: f'arg_min("{c}", __o) FILTER (WHERE "{c}" IS NOT NULL)' for c in _fields(table)}
     picks |= {c: f'bool_or("{c}")' for c in flags}
-    picks |= {c: f'arg_min("{c}", __i)' for c in (*table.key, *LINEAGE)}
+    picks |= {c: f'arg_min("{c}", __o)' for c in (*table.key, *LINEAGE)}
     select = ", ".join([*(["__g"] if group else []), *(f'{picks[c]} AS "{c}"' for c in order)])
     return f"SELECT {select} FROM g GROUP BY __g ORDER BY __g"
 
@@ -309,10 +365,11 @@ def _count_later(con: duckdb.DuckDBPyConnection, table: Table, accounts: list[Fi
     differs = ", ".join(f"CASE WHEN d.\"{c}\" IS NOT NULL AND NOT ({_same(table, c)}) THEN '{c}' END"
                         for c in fields) or "NULL"
     rows = con.execute(f"""
-        SELECT d.source_file, concat_ws(', ', {differs}) AS conflicts, count(*)
-        FROM g AS d JOIN m ON m.__g = d.__g WHERE d.__i > d.__g GROUP BY 1, 2""").fetchall()
+        SELECT d.source_file, concat_ws(', ', {differs}) AS conflicts, d.__dated, count(*)
+        FROM g AS d JOIN m ON m.__g = d.__g WHERE d.__o > 1 GROUP BY 1, 2, 3""").fetchall()
     by_file = {a.file: a for a in accounts if a.table == table.name}
-    for file, conflicts, n in rows:
+    for file, conflicts, dated, n in rows:
         account = by_file[file]
         account.used -= n
-        account.excluded[CONFLICTING + conflicts if conflicts else DUPLICATE] += n
+        label = (SUPERSEDED if dated else CONFLICTING) + conflicts if conflicts else DUPLICATE
+        account.excluded[label] += n

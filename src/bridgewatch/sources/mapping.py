@@ -214,7 +214,7 @@ class VendorReader(Reader):
         finally:
             session.close()
         result.warnings += session.warnings
-        return combine([_complete(result, session, self.produces[0])])
+        return combine([_complete(result, session, self.produces[0])], newest_first=True)
 
     @abstractmethod
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from bridgewatch.ingest import load_folder
 from bridgewatch.ingest.accounting import OnBadRow
 from bridgewatch.results import collect
+from bridgewatch.sources.bigcommerce_csv import NO_REFUNDS
 from bridgewatch.workspace import load_workspace
 
 from ..cards.builders import company, sage
@@ -110,7 +111,7 @@ def test_all_blank_vendor_rows_are_excluded_as_blank_rows_in_every_csv_reader(tm
     assert rows(result, "orders", "order_id", "source_row") == [("1", 1), ("2", 3)]
     assert problems(result) == []
     assert accounts(result) == {("orders", "orders.csv"): {"read": 5, "used": 2, "excluded": {"blank row": 3},
-                                                           "quarantined": 0}}
+                                                           "quarantined": 0, "notes": [NO_REFUNDS]}}
     intacct = tmp_path / "customer_list.csv"
     intacct.write_text("Customer ID;Name;Status\n;;\nC-1;Ana Ltd;Active\n;;\n")
     result = read("sage_intacct_csv", [intacct])

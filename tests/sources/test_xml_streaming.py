@@ -10,6 +10,7 @@ import pytest
 
 from bridgewatch.errors import InputError
 from bridgewatch.sources import xmlfile
+from bridgewatch.sources.bigcommerce_csv import NO_REFUNDS
 from bridgewatch.sources.raw import Session
 from bridgewatch.sources.xmlfile import SheetWriter, elements
 
@@ -67,7 +68,7 @@ def test_the_xml_routes_read_the_same_whatever_the_chunks(tmp_path: Path, monkey
     bc = read("bigcommerce_csv", [orders])
     assert rows(bc, "orders", "source_row", "order_id") == [(1, "31007"), (4, "31009")]
     assert accounts(bc)[("orders", "orders.xml")] == {"read": 4, "used": 2, "excluded": {"blank row": 1},
-                                                      "quarantined": 1}
+                                                      "quarantined": 1, "notes": [NO_REFUNDS]}
     adobe = read("adobe_commerce_csv", [grid], timezone="UTC")
     assert rows(adobe, "orders", "source_row", "order_id") == [(1, "000008812")]
     assert [p[1] for p in problems(adobe)] == [2, 5]

@@ -163,6 +163,7 @@ def test_account_references_upper_case_one_way() -> None:
     values = ", ".join(f"({_lit(w)}, {i})" for i, w in enumerate(words))
     rows = duck.fetch(f"SELECT {KEY_SQL['account_ref']('v', 'NULL')} AS ref, {fold_sql('v')} AS folded "
                       f"FROM (VALUES {values}) AS t(v, i) ORDER BY i")
-    assert [r["ref"] for r in rows] == ["C-STRASSE", "C-STRASSE", "FIN-7", "ΑΙ-1", "\ua7dc-2", "\ua7dc-2", "\u0130\u03a3"]
+    assert [r["ref"] for r in rows] == ["C-STRASSE", "C-STRASSE", "FIN-7", "ΑΙ-1", "\ua7dc-2", "\ua7dc-2",
+                                        "\u0130\u03a3"]
     assert [r["ref"] for r in rows] == [upper_key(w) for w in words]
     assert [r["folded"] for r in rows][4:6] == ["\u019b-2", "\u019b-2"]

@@ -116,7 +116,8 @@ def _expansions() -> tuple[tuple[str, str], ...]:
 
 
 _EXPANSIONS = _expansions()
-_SPECIAL_CLASS = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in sorted({s for s, _ in EXPANDING_CAPITALS} | set(_NEWER_SMALL))) + "]"
+_SPECIAL = sorted({s for s, _ in EXPANDING_CAPITALS} | set(_NEWER_SMALL))
+_SPECIAL_CLASS = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in _SPECIAL) + "]"
 """A regex class of the characters :func:`upper_sql` writes out or translates before upper-casing."""
 
 
@@ -203,7 +204,8 @@ def vat_sql(col: str, country: str) -> str:
     """Canonical ``CC+number`` form of the VAT number in ``col`` for a party in ``country``.
 
     Steps: the letters ``A``–``Z`` and digits only (any other character dropped before upper-casing, so a ``ß`` or
-    a ligature, which DuckDB and Spark upper-case differently, is dropped on both), upper case; a ``VAT`` label before the number (``VAT No:``, ``VAT Reg.``)
+    a ligature, which DuckDB and Spark upper-case differently, is dropped on both), upper case; a ``VAT`` label
+    before the number (``VAT No:``, ``VAT Reg.``)
     dropped, and after it a ``VAT`` label or the Swiss (``MWST``, ``TVA``, ``IVA``, ``TPV``) or Norwegian (``MVA``)
     suffix saying the number is VAT-registered (not part of the number); a Swiss ``CH`` prefix written ``CHE`` (the
     UID's own); a value without a digit other than 0 is no number (``N/A``, ``none``, ``TBC``, ``000000000``:

@@ -20,9 +20,9 @@ from bridgewatch.cards.card_sql import NOT_BLOCKED
 from bridgewatch.cards.steps import ACCOUNT
 from bridgewatch.engine import Engine
 from bridgewatch.errors import LookupFailed, did_you_mean
+from bridgewatch.model.tables import RATE_SCALE
 from bridgewatch.report.explanation import Explanation, jsonable
 from bridgewatch.results.worklist import Worklist, worklist_row
-from bridgewatch.model.tables import RATE_SCALE
 from bridgewatch.sql import equals, literal
 
 STREAM_BATCH = 2_000
@@ -127,7 +127,8 @@ FACTS = """
     SELECT {order}, x.name, x.scope_reason, x.merged_into, x.created_at,
            pr.present, pr.matched_key, pr.matched_record, pr.match_ambiguous, pr.retired_match,
            sy.last_outcome, sy.last_attempt_at, sy.last_source, sy.failed_attempts, sy.last_success_run,
-           sy.sync_running, sy.master_export_at, g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason, {staging}
+           sy.sync_running, sy.master_export_at, g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason,
+           {staging}
     FROM __bw__{card}_population x
     JOIN {accounts} acc ON {join}
     LEFT JOIN __bw__{card}_presence pr ON {pr}

@@ -18,8 +18,11 @@ from bridgewatch.errors import EnvironmentProblem, InputError, describe_os_error
 from bridgewatch.model.tables import TABLES
 
 
-def input_paths(config: WorkspaceConfig, skip: Path | None = None) -> list[Path]:
-    """Every file a load of the workspace reads, sorted; files under ``skip`` (a staging folder) are left out."""
+def input_paths(config: WorkspaceConfig, skip: Path | None = None, errors: list[OSError] | None = None) -> list[Path]:
+    """Every file a load of the workspace reads, sorted; files under ``skip`` (a staging folder) are left out.
+
+    ``errors``: where a source whose files cannot be listed (a folder this user may not read) puts its OSError, so
+    the other sources are still listed; without it, the error is raised."""
     from bridgewatch.ingest.canonical import find_table_file
     from bridgewatch.sources import expand_path
 
@@ -32,6 +35,10 @@ def input_paths(config: WorkspaceConfig, skip: Path | None = None) -> list[Path]
             found += expand_path(config.root, spec.path, source=name)
         except InputError:
             continue  # nothing matches (now): the reader says so, a fingerprint shows the files as removed
+        except OSError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
     skipped = skip.resolve() if skip is not None else None
     return sorted({p for p in found if TEMP_INFIX not in p.name and not _inside(p.resolve(), skipped)})
 
@@ -41,22 +48,41 @@ def _inside(path: Path, folder: Path | None) -> bool:
 
 
 def check_readable(config: WorkspaceConfig) -> None:
-    """Open every input file and folder once; report all that this user cannot read.
+    """Open every input folder and file once; report all that this user cannot read.
+
+    Folders and files are both checked, so a folder that cannot be read does not hide a file elsewhere (or one
+    named inside it) that cannot be read either; a folder that cannot be listed says that the files in it were not
+    checked (its listing is how they are found).
 
     Raises:
         EnvironmentProblem: permission denied (or another OS error) on one or more inputs.
     """
+    folders = _open_errors(input_folders(config))
+    files: list[OSError] = []
     try:
-        failures = _open_errors(input_folders(config)) or _open_errors(input_paths(config))
+        files += _open_errors(input_paths(config, errors=files))
     except OSError as exc:  # a folder on the way cannot even be looked into
-        failures = [exc]
+        files.append(exc)
+    unlisted = [Path(os.fsdecode(f.filename)) for f in folders]
+    failures = folders + [f for f in files if not any(_inside(Path(os.fsdecode(f.filename)), d) for d in unlisted)]
     if not failures:
         return
     if len(failures) == 1:
-        raise environment_problem(failures[0], f"reading workspace '{config.id}'")
-    listed = "".join(f"\n  - {os.fsdecode(f.filename)}: {describe_os_error(f)[0]}" for f in failures)
+        problem = environment_problem(failures[0], f"reading workspace '{config.id}'")
+        raise EnvironmentProblem(f"{problem}{_unchecked(failures[0], folders, UNLISTED)}") from None
+    listed = "".join(f"\n  - {os.fsdecode(f.filename)}: {describe_os_error(f)[0]}"
+                     f"{_unchecked(f, folders, UNLISTED_ITEM)}" for f in failures)
     raise EnvironmentProblem(f"reading workspace '{config.id}': {len(failures)} inputs cannot be read:{listed}\n"
                              f"To fix: {describe_os_error(failures[0])[1]}.")
+
+
+UNLISTED = " It is a folder: the files in it cannot be listed, so none of them was checked."
+UNLISTED_ITEM = " (a folder: the files in it cannot be listed, so none of them was checked)"
+
+
+def _unchecked(failure: OSError, folders: list[OSError], words: str) -> str:
+    """For a folder that cannot be read: the files in it were not checked (they are found by listing it)."""
+    return words if failure in folders else ""
 
 
 def input_folders(config: WorkspaceConfig) -> list[Path]:

@@ -22,7 +22,7 @@ from bridgewatch.errors import ConfigError, InputError, Problem
 from bridgewatch.ingest.accounting import Accounting, OnBadRow
 from bridgewatch.ingest.canonical import load_folder, load_table, local_connection
 from bridgewatch.ingest.pyvalues import rows_table, table_of
-from bridgewatch.matching.normalise import fold
+from bridgewatch.matching.normalise import fold, upper_key
 from bridgewatch.model.tables import TABLES
 
 
@@ -177,7 +177,7 @@ def config_tables(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, dateti
             "workspace_id": pa.string(), "kind": pa.string(), "value": pa.string(), "platform": pa.string(),
             "entity": pa.string(), "rank": pa.int32()}),
         "bw_holding": rows_table([
-            {"workspace_id": c.id, "account": h.account.strip().upper(), "entity": h.entity or None}
+            {"workspace_id": c.id, "account": upper_key(h.account.strip()), "entity": h.entity or None}
             for c in configs for h in c.holding_customers
         ], {"workspace_id": pa.string(), "account": pa.string(), "entity": pa.string()}),
         "bw_card_params": rows_table([

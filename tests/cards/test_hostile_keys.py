@@ -61,3 +61,22 @@ def test_an_order_worth_millions_is_valued_to_the_cent(run_card) -> None:  # typ
                       "SMALL": (Decimal("0.00"), "GBP", Decimal("0.00"))}
     assert ids(result) == ["EURO", "BIG", "SMALL"]
     assert result.blocked_value_reporting == Decimal("29488536.20")
+
+
+def test_a_sharp_s_or_a_ligature_in_an_account_reference_matches_its_capitals(run_card) -> None:  # type: ignore[no-untyped-def]
+    """DuckDB upper-cased ``ß`` to ``ẞ`` (and kept the ligature ``ﬁ``), Spark to ``SS`` (``FI``): an account
+    reference typed ``c-straße`` matched the master's ``C-STRASSE`` on Spark only, and a holding customer configured
+    ``GROßHANDEL`` (read in Python, ``GROSSHANDEL``) was looked through on Spark only. Both are one key now."""
+    s = sage()
+    s.config["holding_customers"] = [{"account": "großhandel"}]
+    company(s, "SHARP", ref="c-straße")
+    erp(s, "C-STRASSE", entity="UK01", status="active")
+    company(s, "CAPITAL", ref="C-STRAẞE-2")
+    erp(s, "c-strasse-2", entity="UK01", status="active")
+    company(s, "LIGATURE", ref="\ufb01n-7")
+    erp(s, "FIN-7", entity="UK01", status="active")
+    company(s, "HOLDING", ref="GROẞHANDEL")
+    erp(s, "GROßHANDEL", entity="UK01", status="active")
+    result = run_card(s)
+    assert ids(result) == ["HOLDING"]
+    assert result.scope == {"present in master (matched on account_ref)": 3, "counted: absent from master": 1}

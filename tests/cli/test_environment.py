@@ -107,7 +107,29 @@ def test_an_unreadable_export_folder_is_named(shared_dir: Path) -> None:
     assert done.returncode == EXIT_ENVIRONMENT
     assert done.stderr.replace("\n", " ").strip() == (
         f"error: reading workspace 'uk-trade-sage' (demo/uk-trade-sage/exports/intacct): permission denied "
-        f"[EACCES]. To fix: {ACCESS_FIX}")
+        f"[EACCES]. To fix: {ACCESS_FIX} It is a folder: the files in it cannot be listed, so none of them was "
+        f"checked.")
+
+
+def test_an_unreadable_folder_does_not_hide_an_unreadable_file(shared_dir: Path) -> None:
+    """The folders were checked first and, when one failed, the files never were: the sync log that could not be read
+    either surfaced only on the next attempt. Both are listed, and the folder says its files were not checked."""
+    from bridgewatch.demo import write_demo
+
+    [sage_ws, _] = write_demo(shared_dir / "demo")
+    for path in (shared_dir / "demo").rglob("*"):
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    (sage_ws / "exports" / "intacct").chmod(0o000)
+    (sage_ws / "exports" / "synclogs" / "sage_network_log.csv").chmod(0o000)
+    done = _as_unprivileged(["ingest", "-w", "demo/uk-trade-sage"], shared_dir)
+    (sage_ws / "exports" / "intacct").chmod(0o777)
+    assert done.returncode == EXIT_ENVIRONMENT
+    assert done.stderr.strip().splitlines() == [
+        "error: reading workspace 'uk-trade-sage': 2 inputs cannot be read:",
+        "  - demo/uk-trade-sage/exports/intacct: permission denied [EACCES] (a folder: the files in it cannot be "
+        "listed, so none of them was checked)",
+        "  - demo/uk-trade-sage/exports/synclogs/sage_network_log.csv: permission denied [EACCES]",
+        f"To fix: {ACCESS_FIX}"]
 
 
 # -- a bug in one workspace never stops the others -----------------------------------------------------

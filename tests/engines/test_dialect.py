@@ -18,6 +18,8 @@ from bridgewatch.matching.normalise import (
     fold,
     fold_sql,
     strip_sql,
+    upper_key,
+    upper_sql,
     vat_country_sql,
 )
 from bridgewatch.model.whitespace import WHITESPACE
@@ -77,6 +79,8 @@ TRICKY = [
     ("\u200b\x0bBuyer@Acme.COM\x0b", None), ("c-0001\x85", None), ("\x0b\x0c42.0\x85", None),
     # capitals the two engines lower-case differently: a word-final sigma, a dotted capital I
     ("ΓΙΑΝΝΗΣ@Mail.GR", None), ("γιαννης@mail.gr", None), ("İlknur@Örnek.COM", None),
+    # capitals the two engines upper-case differently: a sharp s, a ligature, a Greek iota subscript, a newer letter
+    ("c-straße", None), ("C-STRAẞE", None), ("\ufb01n-7", None), ("ᾳ-1", None), ("\u019b-2", None),
 ]
 """Key values written the ways real exports write them, with the party's country."""
 
@@ -128,3 +132,38 @@ def test_email_keys_and_tags_fold_capitals_one_way() -> None:
                       "ORDER BY i")
     assert [r["email"] for r in rows] == ["γιαννησ@mail.gr", "γιαννησ@mail.gr", "ilknur@örnek.com", "καναδασ", "σ"]
     assert [r["folded"] for r in rows] == [fold(w) for w in words]
+
+
+def _cased(engine: Any) -> list[dict[str, Any]]:
+    """Every code point (one row each) whose account-reference capital or fold is not itself, with both."""
+    import pyarrow as pa
+
+    points = [c for c in range(1, 0x110000) if not 0xD800 <= c <= 0xDFFF]
+    engine.register("__t_chars", pa.table({"c": points, "ch": [chr(c) for c in points]}))
+    return engine.fetch(f"SELECT c, {upper_sql('ch')} AS up, {fold_sql('ch')} AS folded FROM __t_chars "
+                        f"WHERE {upper_sql('ch')} <> ch OR {fold_sql('ch')} <> ch ORDER BY c")
+
+
+@pytest.mark.spark
+def test_every_character_upper_cases_and_folds_the_same_on_spark(spark_engine: Any) -> None:
+    """Spark upper-cases with Unicode's special casing (``ß`` → ``SS``) and knows Unicode 16's letters, DuckDB maps
+    each character to one it knows (``ß`` → ``ẞ``): every code point's capital and fold are one on both, and
+    Python's (configured holding accounts and tags)."""
+    duck = _cased(get_engine("duckdb"))
+    assert _cased(spark_engine) == duck
+    assert all(r["up"] == upper_key(chr(r["c"])) and r["folded"] == fold(chr(r["c"])) for r in duck)
+
+
+def test_account_references_upper_case_one_way() -> None:
+    """``ß`` and ``ẞ`` are ``SS``, the ligature ``ﬁ`` is ``FI``, ``ᾳ`` is ``ΑΙ`` (Unicode's special casing, Spark's and
+    Python's; DuckDB's ``upper`` gave ``ẞ``, ``ﬁ`` and ``ᾼ``), a Unicode 16 letter its capital, on DuckDB as in
+    Python."""
+    duck = get_engine("duckdb")
+    words = ["c-straße", "C-STRAẞE", "\ufb01n-7", "ᾳ-1", "\u019b-2", "\ua7dc-2", "\u0130\u03a3"]
+    values = ", ".join(f"({_lit(w)}, {i})" for i, w in enumerate(words))
+    rows = duck.fetch(f"SELECT {KEY_SQL['account_ref']('v', 'NULL')} AS ref, {fold_sql('v')} AS folded "
+                      f"FROM (VALUES {values}) AS t(v, i) ORDER BY i")
+    assert [r["ref"] for r in rows] == ["C-STRASSE", "C-STRASSE", "FIN-7", "ΑΙ-1", "\ua7dc-2", "\ua7dc-2",
+                                        "\u0130\u03a3"]
+    assert [r["ref"] for r in rows] == [upper_key(w) for w in words]
+    assert [r["folded"] for r in rows][4:6] == ["\u019b-2", "\u019b-2"]

@@ -32,16 +32,20 @@ def _history(root: Path) -> tuple[int, str]:
 def test_a_file_where_the_store_folder_belongs(root: Path) -> None:
     (root / ".bridgewatch").write_text("not a folder")
     url = f"sqlite:///{(root / '.bridgewatch' / 'history.sqlite').resolve()}"
-    assert _history(root) == (7, f"error: cannot create the folder for the run store {url}: "
-                                 f"{(root / '.bridgewatch').resolve()} is a file, not a folder. Move that file aside, "
-                                 f"or pass --history-url / --no-store.")
+    store = (root / ".bridgewatch" / "history.sqlite").resolve()
+    assert _history(root) == (7, f"error: run store {url}: could not open: {store} is no store there: nothing has "
+                                 f"been stored (reading never creates one). Check the path (--history-url / "
+                                 f"--users-url, $BRIDGEWATCH_HISTORY_URL, [history] url), or store something there "
+                                 f"first.")
 
 
 def test_a_folder_where_the_store_file_belongs(root: Path) -> None:
     store = (root / ".bridgewatch" / "history.sqlite").resolve()
     store.mkdir(parents=True)
     assert _history(root) == (7, f"error: run store sqlite:///{store}: could not open: {store} is a folder, not a "
-                                 f"database file. Move it aside, or pass another --history-url (or --no-store).")
+                                 f"database file (reading never creates one). Check the path (--history-url / "
+                                 f"--users-url, $BRIDGEWATCH_HISTORY_URL, [history] url), or store something there "
+                                 f"first.")
 
 
 @pytest.mark.parametrize("content", [b"customer_id,name\nC1,Ana\n" * 200, b"SQLite format 3\x00" + b"\xff" * 4080])
@@ -54,5 +58,5 @@ def test_a_file_that_is_no_sqlite_database_or_a_damaged_one(root: Path, content:
     assert message.startswith(f"error: run store sqlite:///{store}: could not open: {store} is not a bridgewatch run "
                               f"store (not an SQLite database, or a damaged one: ")
     assert message.endswith("). Restore it from a backup, or move it aside to start a new, empty history there, or "
-                            "pass another --history-url (or --no-store).")
+                            "pass another --history-url.")
     assert store.read_bytes() == content  # never overwritten

@@ -23,7 +23,7 @@ from bridgewatch.cards.keys import key_sources_sql, keys_of, matches_of, staging
 from bridgewatch.cards.steps import LATEST, entity_fits, valued
 from bridgewatch.cards.sync import sync_sql
 from bridgewatch.engine.base import Step
-from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, vat_country_sql
+from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, account_ref_sql, fold_sql, vat_country_sql
 from bridgewatch.sql import literal, literal_list
 
 NOT_BLOCKED = "counted, not blocked: it posts only to entities that hold the customer"
@@ -208,7 +208,7 @@ def _staging(card: Card) -> Step:
                    "s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value)"
     return Step(f"{card.id}_staging", f"""
         WITH {cte}, twins AS (
-            SELECT DISTINCT m.acct, m.legal_entity, upper(trim(m.customer_account)) AS ref
+            SELECT DISTINCT m.acct, m.legal_entity, {account_ref_sql('m.customer_account')} AS ref
             FROM ({matches_of(staged_accts)}) AS m
         ), hits AS (
             SELECT k.acct,
@@ -224,7 +224,7 @@ def _staging(card: Card) -> Step:
             JOIN __bw__account_entity ae ON ae.acct = k.acct
             LEFT JOIN bw_entities en ON en.workspace_id = s.workspace_id AND en.entity = s.legal_entity
             LEFT JOIN twins tw ON tw.acct = k.acct AND tw.legal_entity = s.legal_entity
-                              AND tw.ref = upper(trim(s.account_ref))
+                              AND tw.ref = {account_ref_sql('s.account_ref')}
             WHERE (en.entity IS NULL OR {entity_fits('s.legal_entity')}) AND tw.acct IS NULL
             GROUP BY k.acct
         )
@@ -276,7 +276,7 @@ def _settled_orders(card: Card) -> Step:
             f"JOIN __bw__account_entity ae ON ae.acct = pr.acct "
             f"WHERE pr.missing_entities IS NOT NULL AND pr.acct IN (SELECT acct FROM {absent}))")
     rule = "r.workspace_id = t.workspace_id AND (r.platform IS NULL OR r.platform = t.platform)"
-    tag = "lower(trim(tg.tag))"
+    tag = fold_sql("trim(tg.tag)")
     return Step(f"{card.id}_settled_orders", f"""
         WITH part AS MATERIALIZED {part},
         o AS MATERIALIZED (

@@ -343,11 +343,12 @@ def close_when_open(opening: Future[Any]) -> None:
         opening.result().close()
 
 
-def open_cli_store(config: Any, history_url: str | None) -> Any:
-    """The workspace's run store: --history-url > $BRIDGEWATCH_HISTORY_URL > [history] url > the default file."""
+def open_cli_store(config: Any, history_url: str | None, *, read_only: bool = False) -> Any:
+    """The workspace's run store: --history-url > $BRIDGEWATCH_HISTORY_URL > [history] url > the default file
+    (``read_only``: a command that only reads it, which neither creates nor migrates it)."""
     from bridgewatch.history import Store, store_url
 
-    return Store(store_url(config, override=history_url, environ=os.environ))
+    return Store(store_url(config, override=history_url, environ=os.environ), read_only=read_only)
 
 
 def emit(views: list[Any], fmt: str, accounting: Accounting | None = None) -> None:

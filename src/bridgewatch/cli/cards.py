@@ -164,7 +164,7 @@ def _stored(config: Any, customer_id: str, card: str | None, run_id: str | None,
     """The stored evidence, and whether a run newer than the one read failed (warned about)."""
     from bridgewatch.cli.history import newer_failure
 
-    with open_cli_store(config, history_url) as store:
+    with open_cli_store(config, history_url, read_only=True) as store:
         shown = store.run(config.id, run_id, card=card)
         failed = run_id is None and newer_failure(store, config.id, shown)
         return store.explain(config.id, customer_id, card=card, run_id=shown[0].run_id), failed

@@ -57,7 +57,7 @@ def history(workspace: WorkspaceOpt, card: CardOpt = None,
         config = load_config(workspace)
         if card is not None:
             get_card(card)  # a misspelt card would list nothing, as if it had never run
-        with open_cli_store(config, history_url) as store:
+        with open_cli_store(config, history_url, read_only=True) as store:
             listed = store.history(config.id, card=card, limit=limit)
             failed = store.failed_runs(config.id, limit=limit)
             both = sorted([*listed, *failed], key=lambda r: -(r.pk if _failed(r) else r.run_pk))[:limit]
@@ -88,7 +88,7 @@ def show(workspace: WorkspaceOpt, run_id: RunOpt = None, card: CardOpt = None, f
 
         config = load_config(workspace)
         locale = locale_for(config.workspace.home_country, config.workspace.locale)
-        with open_cli_store(config, history_url) as store:
+        with open_cli_store(config, history_url, read_only=True) as store:
             shown = store.run(config.id, run_id, card=card)
             failed = run_id is None and newer_failure(store, config.id, shown)
             emit([stored_view(store, s, locale) for s in shown], fmt)

@@ -65,10 +65,10 @@ class _Where:
             raise did_you_mean("workspace", given, self.ids)
         return given
 
-    def open(self) -> Users:
+    def open(self, *, read_only: bool = False) -> Users:
         from bridgewatch.web.users import Users
 
-        return Users(self.url)
+        return Users(self.url, read_only=read_only)
 
 
 def read_password(confirm: bool = True) -> str:
@@ -159,7 +159,7 @@ def list_users(in_: InOpt = None, workspace: OneWorkspaceOpt = None, workspaces:
 
     def go() -> None:
         where = _Where(workspace, workspaces, users_url, history_url)
-        with where.open() as users:
+        with where.open(read_only=True) as users:
             listed = users.list(where.workspace_id(in_) if in_ else None)
         if fmt == "json":
             rows = [{"name": u.name, "password": u.has_password,

@@ -90,11 +90,13 @@ class StoredCardRun:
 
 
 class Store:
-    """A connection to the run store at ``url`` (SQLite or PostgreSQL), migrated on open."""
+    """A connection to the run store at ``url`` (SQLite or PostgreSQL), migrated on open (``read_only``: opened
+    to read only, never created or migrated: ``history``, ``show``, ``explain`` from the store, the dashboard)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False, no_store: bool | None = None) -> None:
         self.url = url
-        self.engine: Engine = connect(url)
+        offered = not read_only if no_store is None else no_store  # whether the command has --no-store
+        self.engine: Engine = connect(url, read_only=read_only, no_store=offered)
 
     def __repr__(self) -> str:
         return f"Store({shown(self.url)!r})"
@@ -138,7 +140,7 @@ class Store:
         asked for an as-of older than the newest live card run stored is a failed *backfill*: it is kept (``history``
         lists it) but says nothing about the live state, so the alerts do not go blind for it."""
         run_id = _run_id(started_at)
-        with guarded(self.url, "record a failed run"), writing(self.engine) as conn:
+        with guarded(self.url, "record a failed run", no_store=True), writing(self.engine) as conn:
             lock_workspace(conn, config.id)
             flag_ahead(conn, config.id, _clock())
             conn.execute(insert(runs).values(run_id=run_id, workspace_id=config.id, started_at=started_at,
@@ -152,7 +154,7 @@ class Store:
         """Store one workspace's card results (still readable on their engine) as one run, in one transaction."""
         inputs = input_fingerprint(ws.config.root, [f.file for f in ws.accounting.files] + _staged_files(ws))
         run_id = _run_id(started_at)
-        with guarded(self.url, f"save the run of workspace '{ws.id}'"), writing(self.engine) as conn:
+        with guarded(self.url, f"save the run of workspace '{ws.id}'", no_store=True), writing(self.engine) as conn:
             lock_workspace(conn, ws.id)
             clock = _clock()
             flag_ahead(conn, ws.id, clock)

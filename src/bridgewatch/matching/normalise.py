@@ -4,11 +4,12 @@
   invisible characters (zero-width spaces, byte-order marks) anywhere, lower-cased
   (``' Buyer@Acme.COM '`` = ``'buyer@acme.com'``). The e-mail field of an ERP or staging record may hold
   several addresses separated by ``;`` or ``,`` (:func:`email_list_sql`): each is a key of the record.
-* account reference and external id: trimmed and cleaned the same way; the reference upper-cased;
+* account reference and external id: trimmed and cleaned the same way; the reference upper-cased the same on every
+  engine (:func:`upper_sql`: ``ß`` and ``ẞ`` are ``SS``, the ligature ``ﬁ`` is ``FI``, as Spark and Python have them);
   leading zeros and inner punctuation are kept, because ``C-0001`` and ``C0001`` can be different
   ERP accounts. An external id written as a Shopify GID (``gid://shopify/Customer/42``) is its number,
   one written as a float (``42.0``) its digits: the ids the commerce readers key customers by.
-* VAT number: upper-cased, every character that is not a letter or digit removed, then given a
+* VAT number: every character that is not an ASCII letter or digit removed, upper-cased, then given a
   country prefix when it has none: ``GB 123 4567 89`` and ``123.456.789`` (for a GB customer) are
   both ``GB123456789``. Greece's VAT prefix is ``EL`` (``GR`` is rewritten). Switzerland's is
   ``CHE`` and Norway's ``NO``, without the suffix that says the number is VAT-registered:
@@ -72,9 +73,57 @@ def strip_sql(col: str) -> str:
     return f"regexp_replace({col}, '^{edge}|{edge}$|[{INVISIBLE}]', '', 'g')"
 
 
+NEWER_CASE_PAIRS: tuple[tuple[str, str], ...] = (
+    ("\u019b", "\ua7dc"), ("\u0264", "\ua7cb"), ("\u1c8a", "\u1c89"), ("\ua7cd", "\ua7cc"), ("\ua7cf", "\ua7ce"),
+    ("\ua7d3", "\ua7d2"), ("\ua7d5", "\ua7d4"), ("\ua7db", "\ua7da"),
+    *((chr(0x10D70 + i), chr(0x10D50 + i)) for i in range(22)),
+    *((chr(0x16EBB + i), chr(0x16EA0 + i)) for i in range(25)),
+)
+"""(small, capital) letter pairs of Unicode 16 and later that Spark cases (through its ICU) and DuckDB (and Python
+3.11) do not: both sides are mapped explicitly (a translation), so every engine gives them one case."""
+_NEWER_SMALL = "".join(small for small, _ in NEWER_CASE_PAIRS)
+_NEWER_CAPITAL = "".join(capital for _, capital in NEWER_CASE_PAIRS)
+_TO_SMALL = str.maketrans(_NEWER_CAPITAL, _NEWER_SMALL)
+_TO_CAPITAL = str.maketrans(_NEWER_SMALL, _NEWER_CAPITAL)
+
+
+def _expanding_capitals() -> tuple[tuple[str, str], ...]:
+    """Characters whose capital is several characters (Unicode's special casing: ``ß`` → ``SS``, ``ﬁ`` → ``FI``,
+    ``ᾳ`` → ``ΑΙ``), with it; and the capital sharp s ``ẞ``, which case-folds as ``ß`` does (``SS``)."""
+    pairs = [(chr(c), chr(c).upper()) for c in range(0x80, 0xFB20) if len(chr(c).upper()) > 1]
+    return (*pairs, ("\u1e9e", "SS"))
+
+
+EXPANDING_CAPITALS = _expanding_capitals()
+"""What :func:`upper_sql` writes for the characters whose capital is several: DuckDB's ``upper`` maps each
+character to one (``ß`` to ``ẞ``, the ligature ``ﬁ`` and ``ᾳ`` kept or given a one-character title form), Spark's
+applies Unicode's special casing (``SS``, ``FI``, ``ΑΙ``), as Python's does; these are written out before either
+engine upper-cases, so ``STRAßE``, ``STRASSE`` and ``STRAẞE`` are one key everywhere."""
+
+
+_EXPANDING = "".join(small for small, _ in EXPANDING_CAPITALS)
+
+
+def _expansions() -> tuple[tuple[str, str], ...]:
+    """The expanding characters grouped by what their capital adds after its first character (``ß``, ``ẞ``: ``S``;
+    ``ᾳ`` and 55 others: ``Ι``): :func:`upper_sql` writes each group's addition with one replacement (28 in all, not
+    one per character: a hundred nested calls are more than sqlglot parses), then translates each character to its
+    capital's first."""
+    groups: dict[str, str] = {}
+    for small, capital in EXPANDING_CAPITALS:
+        groups[capital[1:]] = groups.get(capital[1:], "") + small
+    return tuple((smalls, rest) for rest, smalls in sorted(groups.items()))
+
+
+_EXPANSIONS = _expansions()
+_SPECIAL = sorted({s for s, _ in EXPANDING_CAPITALS} | set(_NEWER_SMALL))
+_SPECIAL_CLASS = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in _SPECIAL) + "]"
+"""A regex class of the characters :func:`upper_sql` writes out or translates before upper-casing."""
+
+
 def fold(text: str) -> str:
     """``text`` case-folded as :func:`fold_sql` folds it in SQL (the Python side: configured entity-rule tags)."""
-    return text.replace("\u0130", "I").lower().replace("\u03c2", "\u03c3")
+    return text.translate(_TO_SMALL).replace("\u0130", "I").lower().replace("\u03c2", "\u03c3")
 
 
 def fold_sql(expr: str) -> str:
@@ -84,9 +133,37 @@ def fold_sql(expr: str) -> str:
     casing, so a capital I with a dot (``İ``, a Turkish keyboard's capital i) is ``i`` on DuckDB but ``i`` and a
     combining dot on Spark, and a capital sigma ending a word (``ΕΛΛΑΣ``) is ``σ`` on DuckDB but the final ``ς`` on
     Spark. Both are folded to one form first: ``İ`` is ``i``, and every sigma is ``σ`` (as Unicode case folding
-    has it); no other character lower-cases differently on the two engines.
+    has it); the letters of Unicode 16 that Spark knows and DuckDB does not (:data:`NEWER_CASE_PAIRS`) are
+    translated explicitly. No other character lower-cases differently on the two engines (every code point is
+    compared on both by a test).
     """
-    return f"replace(lower(replace({expr}, '\u0130', 'I')), '\u03c2', '\u03c3')"
+    newer = f"translate({expr}, '{_NEWER_CAPITAL}', '{_NEWER_SMALL}')"
+    return f"replace(lower(replace({newer}, '\u0130', 'I')), '\u03c2', '\u03c3')"
+
+
+def upper_key(text: str) -> str:
+    """``text`` upper-cased as :func:`upper_sql` upper-cases it in SQL (the Python side: configured holding
+    accounts)."""
+    for small, capital in EXPANDING_CAPITALS:
+        text = text.replace(small, capital)
+    return text.translate(_TO_CAPITAL).upper()
+
+
+def upper_sql(expr: str) -> str:
+    """SQL: ``expr`` upper-cased the same on every engine (and as :func:`upper_key` does in Python).
+
+    ``upper`` alone is not: DuckDB maps each character to one (``ß`` → ``ẞ``), Spark applies Unicode's special
+    casing (``ß`` → ``SS``) and knows letters of Unicode 16. The characters whose capital is several are written
+    out first (:data:`EXPANDING_CAPITALS`: ``ß`` and ``ẞ`` are ``SS``, the ligature ``ﬁ`` is ``FI``, as Unicode's
+    case folding has them equal), the newer letters translated, then either engine's ``upper`` agrees (every code
+    point is compared on both by a test). Values with no such character (nearly all) skip the replacements.
+    """
+    written = expr
+    for smalls, rest in _EXPANSIONS:
+        written = f"regexp_replace({written}, '([{smalls}])', '\\1{rest}', 'g')"
+    firsts = "".join(capital[0] for _, capital in EXPANDING_CAPITALS)
+    singles = f"translate({written}, '{_EXPANDING}{_NEWER_SMALL}', '{firsts}{_NEWER_CAPITAL}')"
+    return f"upper(CASE WHEN regexp_matches({expr}, '{_SPECIAL_CLASS}') THEN {singles} ELSE {expr} END)"
 
 
 def email_sql(col: str) -> str:
@@ -109,7 +186,7 @@ def email_list_sql(col: str) -> str:
 
 
 def account_ref_sql(col: str) -> str:
-    return f"NULLIF(upper({strip_sql(col)}), '')"
+    return f"NULLIF({strip_sql(upper_sql(col))}, '')"
 
 
 def external_id_sql(col: str) -> str:
@@ -126,7 +203,9 @@ def external_id_sql(col: str) -> str:
 def vat_sql(col: str, country: str) -> str:
     """Canonical ``CC+number`` form of the VAT number in ``col`` for a party in ``country``.
 
-    Steps: upper case, letters and digits only; a ``VAT`` label before the number (``VAT No:``, ``VAT Reg.``)
+    Steps: the letters ``A``–``Z`` and digits only (any other character dropped before upper-casing, so a ``ß`` or
+    a ligature, which DuckDB and Spark upper-case differently, is dropped on both), upper case; a ``VAT`` label
+    before the number (``VAT No:``, ``VAT Reg.``)
     dropped, and after it a ``VAT`` label or the Swiss (``MWST``, ``TVA``, ``IVA``, ``TPV``) or Norwegian (``MVA``)
     suffix saying the number is VAT-registered (not part of the number); a Swiss ``CH`` prefix written ``CHE`` (the
     UID's own); a value without a digit other than 0 is no number (``N/A``, ``none``, ``TBC``, ``000000000``:
@@ -140,7 +219,7 @@ def vat_sql(col: str, country: str) -> str:
     when the value as given does, and DuckDB evaluates a ``CASE`` branch of this size at twice the cost (a VAT key
     in 1.5 s of CPU per 2M values instead of 3.0 s; 0.4 s before labels, suffixes and registrations were read).
     """
-    bare = f"regexp_replace(regexp_replace(upper({col}), '[^A-Z0-9]', '', 'g'), '{_LABEL_RE}', '')"
+    bare = f"regexp_replace(upper(regexp_replace({col}, '[^A-Za-z0-9]', '', 'g')), '{_LABEL_RE}', '')"
     unsuffixed = f"regexp_replace({bare}, '{_SUFFIX_RE}', '')"
     cleaned = f"regexp_replace(regexp_replace(regexp_replace({unsuffixed}, '^CHE?', 'CHE'), '^GR', 'EL'), '^XI', 'GB')"
     prefix = (f"(CASE upper({country}) WHEN 'GR' THEN 'EL' WHEN 'CH' THEN 'CHE' WHEN 'XI' THEN 'GB' "

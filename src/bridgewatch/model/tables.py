@@ -30,13 +30,16 @@ class ColumnType(StrEnum):
         return _SQL_TYPES[self]
 
 
+RATE_SCALE = 12
+"""Decimal places an FX rate is read to (``DECIMAL(19,12)``)."""
+
 _SQL_TYPES = {
     ColumnType.STRING: "VARCHAR",
     ColumnType.BOOLEAN: "BOOLEAN",
     ColumnType.TIMESTAMP: "TIMESTAMP",
     ColumnType.DATE: "DATE",
     ColumnType.MONEY: "DECIMAL(18,4)",
-    ColumnType.RATE: "DECIMAL(19,12)",
+    ColumnType.RATE: f"DECIMAL(19,{RATE_SCALE})",
 }
 
 

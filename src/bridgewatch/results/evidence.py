@@ -20,6 +20,7 @@ from bridgewatch.cards.card_sql import NOT_BLOCKED
 from bridgewatch.cards.steps import ACCOUNT
 from bridgewatch.engine import Engine
 from bridgewatch.errors import LookupFailed, did_you_mean
+from bridgewatch.model.tables import RATE_SCALE
 from bridgewatch.report.explanation import Explanation, jsonable
 from bridgewatch.results.worklist import Worklist, worklist_row
 from bridgewatch.sql import equals, literal
@@ -50,11 +51,32 @@ class Section:
         return f"SELECT {ORDER}, {', '.join(self.columns)} {self._from(card, accounts)} ORDER BY {ORDER}, {self.order}"
 
     def digest_sql(self, card: Card, accounts: str) -> str:
-        """Per account, one hash of every row of this section (equal evidence gives an equal hash)."""
-        text = ", ".join(f"COALESCE(CAST({c.split(' AS ')[0]} AS VARCHAR), '~')" for c in self.columns)
+        """Per account, one hash of every row of this section (equal evidence gives an equal hash): the same hash on
+        every engine, so a workspace that moves to another engine gets no new evidence versions (:func:`text_sql`)."""
+        text = ", ".join(f"COALESCE({text_sql(c.split(' AS ')[0])}, '~')" for c in self.columns)
         return (f"SELECT {ORDER}, {literal(self.name)} AS section, "
                 f"md5(string_agg(concat_ws('|', {text}), ';' ORDER BY concat_ws('|', {text}))) AS digest "
                 f"{self._from(card, accounts)} GROUP BY {ORDER}")
+
+
+FINE_DECIMALS = {"x.fx_rate": RATE_SCALE}
+"""The evidence columns that are decimals of more than 6 places, with their scale: an FX rate (``DECIMAL(19,12)``)."""
+
+
+def text_sql(column: str) -> str:
+    """``column`` as text the same on every engine (what an evidence digest hashes).
+
+    ``CAST(... AS VARCHAR)`` is, except for a decimal of more than 6 places below 0.000001: DuckDB writes every
+    place (``0.000000010000``), Spark (not in ANSI mode) Java's scientific form (``1.0000E-8``). Such a value is
+    written as DuckDB writes it, on both: its places as a whole number, zero-padded, after ``0.``. DuckDB's text is
+    kept as it was, so digests already in a run store do not change.
+    """
+    scale = FINE_DECIMALS.get(column)
+    if scale is None:
+        return f"CAST({column} AS VARCHAR)"
+    places = f"CAST(CAST(abs({column}) * {10 ** scale} AS DECIMAL(38,0)) AS VARCHAR)"
+    small = f"concat(CASE WHEN {column} < 0 THEN '-' ELSE '' END, '0.', lpad({places}, {scale}, '0'))"
+    return f"(CASE WHEN abs({column}) < 0.000001 THEN {small} ELSE CAST({column} AS VARCHAR) END)"
 
 
 ORDERS_VALUED = ("(SELECT o.*, v.fx_rate, v.fx_rate_date, v.value_reporting, v.reporting_currency, "
@@ -83,7 +105,7 @@ SECTIONS = (
             "x.rank, x.entity, x.value"),
     Section("sync_events", ("x.occurred_at", "x.source", "x.event_id", "x.customer_ref", "x.operation", "x.outcome",
                             "x.rejection_reason", "x.source_file", "x.source_row"),
-            "__bw__account_events", "x.occurred_at, x.event_id, x.source_row"),
+            "__bw__account_events", "x.occurred_at, x.event_id NULLS LAST, x.source_file, x.source_row"),
 )
 STAGING = Section("staging", ("x.in_staging", "x.staging_merged", "x.staging_records"), "__bw__{card}_staging",
                   "x.staging_records")
@@ -105,7 +127,8 @@ FACTS = """
     SELECT {order}, x.name, x.scope_reason, x.merged_into, x.created_at,
            pr.present, pr.matched_key, pr.matched_record, pr.match_ambiguous, pr.retired_match,
            sy.last_outcome, sy.last_attempt_at, sy.last_source, sy.failed_attempts, sy.last_success_run,
-           sy.sync_running, g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason, {staging}
+           sy.sync_running, sy.master_export_at, g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason,
+           {staging}
     FROM __bw__{card}_population x
     JOIN {accounts} acc ON {join}
     LEFT JOIN __bw__{card}_presence pr ON {pr}
@@ -207,9 +230,11 @@ def _verdict(card: Card, f: dict[str, Any]) -> tuple[str, str, Any]:
 
 
 def _derived(f: dict[str, Any]) -> dict[str, Any]:
-    """The facts a cause's sentence may use, with the two it derives (see ``cards.causes``)."""
+    """The facts a cause's sentence may use, with the three it derives (see ``cards.causes``)."""
     created, last_run = f["created_at"], f["last_success_run"]
+    attempt, export = f["last_attempt_at"], f.get("master_export_at")
     return {**f, "sync_in_flight": f["last_outcome"] in ("pending", "succeeded"),
+            "after_master_export": bool(f["last_outcome"] == "succeeded" and attempt and export and attempt > export),
             "created_after_last_run": bool(created and last_run and created > last_run and f["sync_running"])}
 
 

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bridgewatch.errors import BridgewatchError, LookupFailed, StoreError
 from bridgewatch.history import Store
+from bridgewatch.history.database import stored_before
 from bridgewatch.web import access
 from bridgewatch.web.access import Visitor
 from bridgewatch.web.index import WorklistIndex
@@ -90,7 +91,8 @@ def open_site(settings: WebSettings, *, hasher: PasswordHasher | None = None) ->
     Raises:
         StoreError: a store cannot be opened.
     """
-    stores = {url: Store(url) for url in dict.fromkeys(w.store_url for w in settings.workspaces)}
+    urls = dict.fromkeys(w.store_url for w in settings.workspaces)
+    stores = {url: Store(url, read_only=stored_before(url), no_store=False) for url in urls}
     return Site(settings, Users(settings.users_url, hasher=hasher), stores, WorklistIndex(max_rows=settings.index_rows),
                 Signer(settings.secret), SignInLimiter(limit=settings.sign_in_failures,
                                                        window_s=settings.sign_in_window_s), templates())

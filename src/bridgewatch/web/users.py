@@ -83,9 +83,9 @@ def check_role(role: str) -> str:
 class Users:
     """The users, grants and sessions in the store at ``url`` (created by migration 0003 when missing)."""
 
-    def __init__(self, url: str, *, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, url: str, *, hasher: PasswordHasher | None = None, read_only: bool = False) -> None:
         self.url = url
-        self.engine: Engine = connect(url)
+        self.engine: Engine = connect(url, read_only=read_only)
         self.hasher = hasher or PasswordHasher()
         self._hashing = threading.BoundedSemaphore(HASHING_AT_ONCE)
         self._dummy = self.hasher.hash(secrets.token_hex(16))

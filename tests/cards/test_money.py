@@ -117,3 +117,40 @@ def test_an_amount_is_rounded_the_same_way_in_order_and_reporting_currency(run_c
     written = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"])
                for r in csv.DictReader((tmp_path / "w.csv").open(encoding="utf-8"))}
     assert written == rows
+
+
+def test_an_order_converts_at_the_rate_of_its_date_in_the_workspaces_time_zone(run_card) -> None:  # type: ignore[no-untyped-def]
+    # A New York business: an order placed at 23:30 on 11 April (03:30 UTC on the 12th) is the 11th's order, booked
+    # at the 11th's rate (0.7234: 723.40 USD), not the 12th's (0.7301: 730.10), as the order's UTC date had it. One
+    # placed at 00:30 on the 12th (04:30 UTC) takes the 12th's rate. The first order of the window (02:00 UTC on
+    # 6 April, the window's first UTC day) is still the 5th in New York: the 5th's rate values it.
+    s = d365(timezone="America/New_York")
+    shopper(s, "LATE", country="CA", currency="CAD", total="1000.00", orders=("2026-04-12T03:30:00Z",))
+    shopper(s, "NEXT", country="CA", currency="CAD", total="1000.00", orders=("2026-04-12T04:30:00Z",))
+    shopper(s, "FIRST", country="CA", currency="CAD", total="1000.00", orders=("2026-04-06T02:00:00Z",))
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-05", rate="0.7100")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-06", rate="0.7200")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-11", rate="0.7234")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-12", rate="0.7301")
+    got = {c.customer_id: c.blocked_value_reporting for c in run_card(s).customers}
+    assert got == {"LATE": Decimal("723.40"), "NEXT": Decimal("730.10"), "FIRST": Decimal("710.00")}
+
+
+def test_a_time_zone_east_of_utc_books_an_evening_utc_order_on_the_next_day(run_card) -> None:  # type: ignore[no-untyped-def]
+    # Tokyo (UTC+9): 16:00 UTC on 11 April is 01:00 on the 12th there, so the 12th's rate.
+    s = d365(timezone="Asia/Tokyo")
+    shopper(s, "TOKYO", country="CA", currency="CAD", total="1000.00", orders=("2026-04-11T16:00:00Z",))
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-11", rate="0.7234")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-12", rate="0.7301")
+    assert [(c.customer_id, c.blocked_value_reporting) for c in run_card(s).customers] == [
+        ("TOKYO", Decimal("730.10"))]
+
+
+def test_a_missing_rate_names_the_order_date_in_the_workspaces_time_zone(run_card) -> None:  # type: ignore[no-untyped-def]
+    # 23:30 on 11 April in New York: the only rate (the 12th's) is later than the order's date, so there is none.
+    s = d365(timezone="America/New_York")
+    shopper(s, "LATE", country="CA", currency="CAD", total="1000.00", orders=("2026-04-12T03:30:00Z",))
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-12", rate="0.7301")
+    with pytest.raises(InputError) as err:
+        run_card(s)
+    assert "no FX rate from CAD into USD dated on or before 2026-04-11" in str(err.value)

@@ -33,6 +33,8 @@ from sqlalchemy import func, insert, select, update
 from bridgewatch.demo import write_demo
 from bridgewatch.history import Store, StoredCardRun, open_store
 from bridgewatch.history.schema import card_runs, episode_versions, episodes
+from bridgewatch.model.money import from_stored
+from bridgewatch.model.money import text as money_text
 from bridgewatch.results import compute
 from bridgewatch.workspace import load_workspace
 
@@ -84,7 +86,7 @@ def _copy(t: Any, stored: StoredCardRun, episode_id: int, i: int, rng: random.Ra
           "account_kind": "customer", "account_id": account, "first_card_run": stored.id, "cleared_card_run": None,
           "returned": False}
     version = {"episode_id": episode_id, "workspace_id": stored.workspace_id, "card": stored.card,
-               "valid_from": stored.id, "valid_to": None, "facts_hash": f"bench-{i}", "blocked_cents": cents,
+               "valid_from": stored.id, "valid_to": None, "facts_hash": f"bench-{i}", "blocked_e4": cents * 100,
                "cause": t["cause"], "segment": t["segment"], "expected_entity": t["expected_entity"],
                "active_orders": t["active_orders"], "name": name, "customer_id": account, "company_id": None,
                "row": json.dumps(row), "evidence": json.dumps(evidence)}
@@ -104,21 +106,22 @@ def _rewrite_summary(conn: Any, stored: StoredCardRun) -> None:
     v = episode_versions.c
     where = (v.workspace_id == stored.workspace_id, v.card == stored.card, v.valid_from <= stored.id,
              v.valid_to.is_(None))
-    count, orders, cents = conn.execute(select(func.count(), func.sum(v.active_orders), func.sum(v.blocked_cents))
+    count, orders, e4 = conn.execute(select(func.count(), func.sum(v.active_orders), func.sum(v.blocked_e4))
                                         .where(*where)).one()
     summary = dict(stored.summary)
-    summary.update(count=count, active_orders=int(orders), blocked_value_reporting=f"{cents / 100:.2f}",
+    summary.update(count=count, active_orders=int(orders), blocked_value_reporting=money_text(from_stored(e4), "USD"),
                    still_absent=0, new=count)
     for key, column in (("by_cause", v.cause), ("by_segment", v.segment), ("by_entity", v.expected_entity)):
-        rows = conn.execute(select(column, func.count(), func.sum(v.active_orders), func.sum(v.blocked_cents))
+        rows = conn.execute(select(column, func.count(), func.sum(v.active_orders), func.sum(v.blocked_e4))
                             .where(*where).group_by(column)).all()
         name = key.removeprefix("by_")
         labels = {b[name]: b.get("label") for b in summary[key]}
         summary[key] = [{name: k or "ambiguous", "customers": n, "active_orders": int(o),
-                         "blocked_value_reporting": f"{c / 100:.2f}", **({"label": labels[k]} if labels.get(k) else {})}
+                         "blocked_value_reporting": money_text(from_stored(c), "USD"),
+                         **({"label": labels[k]} if labels.get(k) else {})}
                         for k, n, o, c in rows]
     conn.execute(update(card_runs).where(card_runs.c.id == stored.id).values(
-        count=count, blocked_cents=int(cents), new=count, summary=json.dumps(summary)))
+        count=count, blocked_e4=int(e4), new=count, summary=json.dumps(summary)))
 
 
 # -- the load loop ------------------------------------------------------------------------------------

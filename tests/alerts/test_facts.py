@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bridgewatch.alerts.facts import read_facts
 from bridgewatch.history import Store
+from bridgewatch.model.money import from_stored
 
 from ..cards.builders import event
 from .helpers import monitor, scenario
@@ -30,7 +31,7 @@ def test_the_card_wide_facts_are_the_stored_summarys(tmp_path: Path, store_url: 
         marketing = read_facts(store, stored, causes=("create_failed",), top=10)
     summary = stored.summary
     assert (whole.count, whole.active_orders) == (summary["count"], summary["active_orders"]) == (5, 5)
-    assert Decimal(whole.blocked_cents) / 100 == Decimal(summary["blocked_value_reporting"]) == Decimal("4850.00")
+    assert from_stored(whole.blocked_e4) == Decimal(summary["blocked_value_reporting"]) == Decimal("4850.00")
     assert sorted((p.key, p.customers, p.active_orders) for p in whole.causes) == sorted(
         (b["cause"], b["customers"], b["active_orders"]) for b in summary["by_cause"] if b["customers"])
     expected = [(b["template"], b["customers"], b["active_orders"], tuple(b["examples"]))

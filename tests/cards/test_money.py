@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bridgewatch.errors import InputError
+from bridgewatch.errors import ConfigError, InputError
 from bridgewatch.report.table import render_card
 from bridgewatch.results import compute
 from bridgewatch.workspace import load_workspace
@@ -117,3 +117,83 @@ def test_an_amount_is_rounded_the_same_way_in_order_and_reporting_currency(run_c
     written = {r["customer_id"]: (r["blocked_value"], r["blocked_value_reporting"])
                for r in csv.DictReader((tmp_path / "w.csv").open(encoding="utf-8"))}
     assert written == rows
+
+
+def test_an_order_converts_at_the_rate_of_its_date_in_the_workspaces_time_zone(run_card) -> None:  # type: ignore[no-untyped-def]
+    # A New York business: an order placed at 23:30 on 11 April (03:30 UTC on the 12th) is the 11th's order, booked
+    # at the 11th's rate (0.7234: 723.40 USD), not the 12th's (0.7301: 730.10), as the order's UTC date had it. One
+    # placed at 00:30 on the 12th (04:30 UTC) takes the 12th's rate. The first order of the window (02:00 UTC on
+    # 6 April, the window's first UTC day) is still the 5th in New York: the 5th's rate values it.
+    s = d365(timezone="America/New_York")
+    shopper(s, "LATE", country="CA", currency="CAD", total="1000.00", orders=("2026-04-12T03:30:00Z",))
+    shopper(s, "NEXT", country="CA", currency="CAD", total="1000.00", orders=("2026-04-12T04:30:00Z",))
+    shopper(s, "FIRST", country="CA", currency="CAD", total="1000.00", orders=("2026-04-06T02:00:00Z",))
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-05", rate="0.7100")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-06", rate="0.7200")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-11", rate="0.7234")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-12", rate="0.7301")
+    got = {c.customer_id: c.blocked_value_reporting for c in run_card(s).customers}
+    assert got == {"LATE": Decimal("723.40"), "NEXT": Decimal("730.10"), "FIRST": Decimal("710.00")}
+
+
+def test_a_time_zone_east_of_utc_books_an_evening_utc_order_on_the_next_day(run_card) -> None:  # type: ignore[no-untyped-def]
+    # Tokyo (UTC+9): 16:00 UTC on 11 April is 01:00 on the 12th there, so the 12th's rate.
+    s = d365(timezone="Asia/Tokyo")
+    shopper(s, "TOKYO", country="CA", currency="CAD", total="1000.00", orders=("2026-04-11T16:00:00Z",))
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-11", rate="0.7234")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-12", rate="0.7301")
+    assert [(c.customer_id, c.blocked_value_reporting) for c in run_card(s).customers] == [
+        ("TOKYO", Decimal("730.10"))]
+
+
+def test_a_missing_rate_names_the_order_date_in_the_workspaces_time_zone(run_card) -> None:  # type: ignore[no-untyped-def]
+    # 23:30 on 11 April in New York: the only rate (the 12th's) is later than the order's date, so there is none.
+    s = d365(timezone="America/New_York")
+    shopper(s, "LATE", country="CA", currency="CAD", total="1000.00", orders=("2026-04-12T03:30:00Z",))
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-12", rate="0.7301")
+    with pytest.raises(InputError) as err:
+        run_card(s)
+    assert "no FX rate from CAD into USD dated on or before 2026-04-11" in str(err.value)
+
+
+def test_an_old_rate_still_values_the_order_and_the_card_says_so(run_card) -> None:  # type: ignore[no-untyped-def]
+    # The newest CAD rate on or before 10 April is the 1 March one (40 days old, more than fx_max_age_days = 7):
+    # the orders are still valued at it (723.40), and the summary, its JSON and the terminal name the pair and
+    # the rate's date. EUR's rate (9 April) is fresh; the USD order needs none.
+    s = d365()
+    shopper(s, "CA1", country="CA", currency="CAD", total="1000.00", orders=("2026-04-10T10:00:00Z",))
+    shopper(s, "CA2", country="CA", currency="CAD", total="10.00", orders=("2026-04-09T10:00:00Z",))
+    shopper(s, "EU1", country="DE", currency="EUR", total="10.00")
+    shopper(s, "US1", total="10.00")
+    s.add("fx_rates", currency="CAD", rate_date="2026-03-01", rate="0.7234")
+    s.add("fx_rates", currency="EUR", rate_date="2026-04-09", rate="1.0800")
+    result = run_card(s)
+    assert result.customer("CA1").blocked_value_reporting == Decimal("723.40")
+    expected = {"currency": "CAD", "reporting_currency": "USD", "rate_date": "2026-03-01", "orders": 2,
+                "customers": 2, "first_order_date": "2026-04-09", "last_order_date": "2026-04-10", "age_days": 40,
+                "max_age_days": 7}
+    assert [w for w in result.summary.to_dict()["fx_warnings"]] == [expected]
+    console = Console(record=True, width=250)
+    render_card(result.summary, list(result.rows), console)
+    shown = " ".join(console.export_text().replace("│", " ").split())
+    assert ("OLD FX RATE: 2 order(s) of 2 customer(s) placed 2026-04-09 to 2026-04-10 are converted from CAD into "
+            "USD at the rate dated 2026-03-01, 40 days before the latest of them (more than fx_max_age_days = 7)"
+            ) in shown
+
+
+def test_a_rate_within_the_age_limit_warns_of_nothing(run_card) -> None:  # type: ignore[no-untyped-def]
+    s = d365(fx_max_age_days=40)
+    shopper(s, "CA1", country="CA", currency="CAD", total="1000.00", orders=("2026-04-10T10:00:00Z",))
+    s.add("fx_rates", currency="CAD", rate_date="2026-03-01", rate="0.7234")
+    assert run_card(s).summary.to_dict()["fx_warnings"] == []
+
+
+@pytest.mark.parametrize(("days", "problem"), [
+    (0, "workspace.fx_max_age_days: Input should be greater than or equal to 1 (got 0)"),
+    (367, "workspace.fx_max_age_days: Input should be less than or equal to 366 (got 367)")])
+def test_an_fx_age_limit_out_of_range_is_a_configuration_problem(tmp_path: Path, days: int, problem: str) -> None:
+    s = d365(fx_max_age_days=days)
+    shopper(s, "US1")
+    with pytest.raises(ConfigError) as err:
+        load_workspace(s.write(tmp_path / "ws"))
+    assert problem in str(err.value)

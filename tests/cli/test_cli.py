@@ -109,6 +109,21 @@ def test_explain_shows_the_reporting_value_and_the_fx_rate_of_each_order(tmp_pat
     assert "2 active order(s), blocked CA$1,333.33 = $966.76 in USD;" in shown
 
 
+def test_explain_dates_each_orders_rate_in_the_workspaces_time_zone(tmp_path: Path) -> None:
+    """An order placed at 23:30 on 11 April in New York (03:30 UTC on the 12th) is booked on the 11th: its rate is
+    the 11th's, and an order in reporting currency shows the 11th as its rate date (both said the 12th)."""
+    s = d365(timezone="America/New_York")
+    shopper(s, "CA1", country="CA", currency="CAD", total="1000.00", orders=("2026-04-12T03:30:00Z",))
+    shopper(s, "US1", total="10.00", orders=("2026-04-12T03:30:00Z",))
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-11", rate="0.7234")
+    s.add("fx_rates", currency="CAD", rate_date="2026-04-12", rate="0.7301")
+    root = s.write(tmp_path / "ws")
+    assert runner.invoke(app, ["run", "-w", str(root)]).exit_code == 0
+    got = {o["order_id"]: (o["fx_rate"], o["fx_rate_date"], o["value_reporting"])
+           for cid in ("CA1", "US1") for o in _explain(root, cid)[0]["orders"]}  # type: ignore[attr-defined]
+    assert got == {"CA1-0": ("0.7234", "2026-04-11", "723.40"), "US1-0": ("1.00", "2026-04-11", "10.00")}
+
+
 def test_explain_a_present_customer(workspace: Path) -> None:
     assert runner.invoke(app, ["run", "-w", str(workspace)]).exit_code == 0
     [stored] = _explain(workspace, "HERE")

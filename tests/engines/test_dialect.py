@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bridgewatch.cards.steps import local_date
 from bridgewatch.engine import get_engine
 from bridgewatch.engine.dialect import DUCKDB, SPARK
 from bridgewatch.errors import EngineUnavailable
@@ -49,6 +50,9 @@ def _flat(sql: str) -> str:
     ("SELECT concat(a, '/', b)", "SELECT CONCAT(COALESCE(a, ''), '/', COALESCE(b, ''))"),
     ("SELECT a FROM t ORDER BY a", "SELECT a FROM t ORDER BY a NULLS LAST"),
     ("SELECT count(*) FILTER (WHERE c) FROM t", "SELECT COUNT(*) FILTER(WHERE c) FROM t"),
+    # an order's date in the workspace's zone (cards.steps.local_date): a UTC timestamp read as UTC, then shown there
+    (f"SELECT {local_date('o.created_at')} FROM o",
+     "SELECT CAST(FROM_UTC_TIMESTAMP(FROM_UTC_TIMESTAMP(o.created_at, 'UTC'), p.timezone) AS DATE) FROM o"),
 ])
 def test_spark_spelling(duckdb: str, spark: str) -> None:
     assert _flat(duckdb) == spark

@@ -50,7 +50,9 @@ def test_a_store_from_before_the_flag_upgrades_its_failed_runs_as_live(tmp_path:
     with Store(store_url) as store, store.engine.begin() as conn:
         conn.execute(text("ALTER TABLE runs DROP COLUMN backfill"))  # what revision 0006 added, undone by hand
         conn.execute(text("ALTER TABLE card_runs DROP COLUMN ahead"))  # and what 0007 added
+        conn.execute(text("ALTER TABLE card_runs RENAME COLUMN blocked_e4 TO blocked_cents"))  # and what 0008 renamed
+        conn.execute(text("ALTER TABLE episode_versions RENAME COLUMN blocked_e4 TO blocked_cents"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
     assert _runs(store_url) == [("ok", False), ("failed", False)]  # unknown before 0006: counted live, as before
     with Store(store_url) as store, store.engine.connect() as conn:
-        assert list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [HEAD] == ["0007"]
+        assert list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [HEAD] == ["0008"]

@@ -49,6 +49,8 @@ def test_an_older_store_is_upgraded(store_url: str) -> None:
         conn.execute(text("ALTER TABLE runs DROP COLUMN ingest_warnings"))  # and what 0005 added
         conn.execute(text("ALTER TABLE runs DROP COLUMN backfill"))  # and what 0006 added
         conn.execute(text("ALTER TABLE card_runs DROP COLUMN ahead"))  # and what 0007 added
+        conn.execute(text("ALTER TABLE card_runs RENAME COLUMN blocked_e4 TO blocked_cents"))  # and what 0008 renamed
+        conn.execute(text("ALTER TABLE episode_versions RENAME COLUMN blocked_e4 TO blocked_cents"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
     assert _version(store_url) == [HEAD]
     with Store(store_url) as store, store.engine.connect() as conn:

@@ -13,6 +13,7 @@ from bench.web_bench import CARD, fabricate
 from bridgewatch.config import load_config
 from bridgewatch.history import Store, StoredCardRun
 from bridgewatch.history.location import default_url
+from bridgewatch.model.money import from_stored
 from bridgewatch.web import reads
 from bridgewatch.web.index import SORTS, WorklistIndex, load_rows
 
@@ -56,13 +57,13 @@ def test_drills_of_the_stored_rows_equal_the_stored_summary(demo: Demo) -> None:
             drills = WorklistIndex().drills(store, stored)
         s = stored.summary
         assert (drills.total.customers, drills.total.active_orders) == (s["count"], s["active_orders"])
-        assert f"{drills.total.blocked_cents / 100:.2f}" == s["blocked_value_reporting"]
+        assert f"{from_stored(drills.total.blocked_e4):.2f}" == s["blocked_value_reporting"]
         for key, groups in (("by_cause", drills.by_cause), ("by_segment", drills.by_segment),
                             ("by_entity", drills.by_entity)):
             name = key.removeprefix("by_")
             want = {b[name]: (b["customers"], b["active_orders"], b["blocked_value_reporting"])
                     for b in s[key] if b["customers"]}
-            assert {g.key: (g.customers, g.active_orders, f"{g.blocked_cents / 100:.2f}") for g in groups} == want
+            assert {g.key: (g.customers, g.active_orders, f"{from_stored(g.blocked_e4):.2f}") for g in groups} == want
         assert [(g.key, g.customers, g.examples) for g in drills.by_reason] == [
             (b["template"], b["customers"], tuple(b["examples"])) for b in s["by_rejection_reason"]]
         assert (drills.awaiting_sync, drills.in_dataverse) == (s["awaiting_sync"], s["dataverse_not_promoted"])
@@ -116,5 +117,5 @@ def test_the_fabricated_run_is_a_real_stored_run(widened: tuple[Store, StoredCar
 def test_drills_of_a_filter_that_matches_nothing_are_zero(widened: tuple[Store, StoredCardRun]) -> None:
     store, stored = widened
     drills = WorklistIndex().drills(store, stored, {"cause": "no-such-cause"})
-    assert (drills.total.customers, drills.total.blocked_cents, drills.awaiting_sync) == (0, 0, 0)
+    assert (drills.total.customers, drills.total.blocked_e4, drills.awaiting_sync) == (0, 0, 0)
     assert drills.by_cause == drills.by_entity == drills.by_reason == ()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -23,6 +22,7 @@ from bridgewatch.history.database import guarded
 from bridgewatch.history.schema import episode_versions
 from bridgewatch.ingest.pyvalues import table_of
 from bridgewatch.matching.reasons import reason_template_sql
+from bridgewatch.model.money import from_stored, text
 from bridgewatch.report.words import cause_label
 
 AMBIGUOUS = "ambiguous"
@@ -36,7 +36,7 @@ class Part:
     key: str
     customers: int
     active_orders: int
-    blocked_cents: int
+    blocked_e4: int
     label: str | None = None
     examples: tuple[str, ...] = ()
 
@@ -47,7 +47,7 @@ class Facts:
 
     count: int
     active_orders: int
-    blocked_cents: int
+    blocked_e4: int
     causes: tuple[Part, ...] = ()
     reasons: tuple[Part, ...] = ()
     entities: tuple[Part, ...] = ()
@@ -69,7 +69,7 @@ def read_facts(store: Store, stored: StoredCardRun, *, entity: str | None = None
         where = _where(stored, entity, causes)
         by_cause = _by_cause(conn, stored, where)
         out = Facts(sum(p.customers for p in by_cause), sum(p.active_orders for p in by_cause),
-                    sum(p.blocked_cents for p in by_cause), by_cause, _reasons(conn, where),
+                    sum(p.blocked_e4 for p in by_cause), by_cause, _reasons(conn, where),
                     _entities(conn, where))
     return Facts(**{**vars(out), "top": _top(store, stored, entity, causes, top)})
 
@@ -88,16 +88,16 @@ def _where(stored: StoredCardRun, entity: str | None, causes: Sequence[str] | No
 def _sums() -> list[Any]:
     v = episode_versions.c
     return [func.count().label("n"), func.coalesce(func.sum(v.active_orders), 0).label("orders"),
-            func.coalesce(func.sum(v.blocked_cents), 0).label("cents")]
+            func.coalesce(func.sum(v.blocked_e4), 0).label("e4")]
 
 
 def _by_cause(conn: Connection, stored: StoredCardRun, where: list[Any]) -> tuple[Part, ...]:
     v = episode_versions.c
     labels = {b["cause"]: b.get("label") for b in stored.summary.get("by_cause", ())}
     rows = conn.execute(select(v.cause, *_sums()).where(*where).group_by(v.cause)).all()
-    parts = [Part(r.cause, int(r.n), int(r.orders), int(r.cents), labels.get(r.cause) or cause_label(
+    parts = [Part(r.cause, int(r.n), int(r.orders), int(r.e4), labels.get(r.cause) or cause_label(
         stored.card, r.cause)) for r in rows]
-    return tuple(sorted(parts, key=lambda p: (-p.blocked_cents, -p.customers, p.key)))
+    return tuple(sorted(parts, key=lambda p: (-p.blocked_e4, -p.customers, p.key)))
 
 
 def _reasons(conn: Connection, where: list[Any]) -> tuple[Part, ...]:
@@ -110,15 +110,15 @@ def _reasons(conn: Connection, where: list[Any]) -> tuple[Part, ...]:
     if not rows:
         return ()
     messages = table_of({"reason": [r.reason for r in rows], "n": [int(r.n) for r in rows],
-                         "orders": [int(r.orders) for r in rows], "cents": [int(r.cents) for r in rows]},
-                        {"reason": pa.string(), "n": pa.int64(), "orders": pa.int64(), "cents": pa.int64()})
+                         "orders": [int(r.orders) for r in rows], "e4": [int(r.e4) for r in rows]},
+                        {"reason": pa.string(), "n": pa.int64(), "orders": pa.int64(), "e4": pa.int64()})
     with open_engine("duckdb") as engine:
         engine.register(MESSAGES, messages)
         found = engine.fetch(f"""
             SELECT {reason_template_sql('reason')} AS template, sum(n) AS n, sum(orders) AS orders,
-                   sum(cents) AS cents, min(reason) AS first, max(reason) AS last
+                   sum(e4) AS e4, min(reason) AS first, max(reason) AS last
             FROM {MESSAGES} GROUP BY 1 HAVING template IS NOT NULL ORDER BY n DESC, template""")
-    return tuple(Part(r["template"], int(r["n"]), int(r["orders"]), int(r["cents"]),
+    return tuple(Part(r["template"], int(r["n"]), int(r["orders"]), int(r["e4"]),
                       examples=tuple(dict.fromkeys(e for e in (r["first"], r["last"]) if e))) for r in found)
 
 
@@ -129,7 +129,7 @@ def _entities(conn: Connection, where: list[Any]) -> tuple[Part, ...]:
     v = episode_versions.c
     entity = func.coalesce(v.expected_entity, AMBIGUOUS)
     rows = conn.execute(select(entity.label("entity"), *_sums()).where(*where).group_by(entity)).all()
-    parts = [Part(r.entity, int(r.n), int(r.orders), int(r.cents)) for r in rows]
+    parts = [Part(r.entity, int(r.n), int(r.orders), int(r.e4)) for r in rows]
     return tuple(sorted(parts, key=lambda p: (-p.customers, p.key)))
 
 
@@ -157,7 +157,8 @@ def _top(store: Store, stored: StoredCardRun, entity: str | None, causes: Sequen
     return tuple({k: r.get(k) for k in TOP_FIELDS} for r in rows)
 
 
-def money(cents: int) -> str:
-    """Cents as the JSON money form: a string with two decimals."""
-    return f"{Decimal(cents) / 100:.2f}"
+def money(units: int, currency: str | None) -> str:
+    """A stored amount (ten-thousandths, ``blocked_e4``) as the JSON money form: exact decimal text with the
+    currency's decimals (at least two, as the run's JSON writes them: KWD ``30.716``, JPY ``1498.00``)."""
+    return text(from_stored(units), currency)
 

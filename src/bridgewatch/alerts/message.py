@@ -48,6 +48,7 @@ def alert_message(notice: Notice, config: WorkspaceConfig, key: str) -> dict[str
     inst, facts, told = notice.instance, notice.facts, notice.told
     sections = part(notice.role).sections
     stored = inst.stored
+    currency = stored.summary.get("reporting_currency") if stored else config.workspace.reporting_currency
     count = facts.count if stored is not None else None
     previous = told.count if told is not None else None
     msg: dict[str, Any] = {
@@ -59,15 +60,13 @@ def alert_message(notice: Notice, config: WorkspaceConfig, key: str) -> dict[str
         "count": count, "card_count": inst.count, "previous_count": previous,
         "delta": count - previous if count is not None and previous is not None else None,
         "threshold": inst.threshold, "active_orders": facts.active_orders,
-        "blocked_value_reporting": money(facts.blocked_cents),
-        "reporting_currency": stored.summary.get("reporting_currency") if stored else
-        config.workspace.reporting_currency,
+        "blocked_value_reporting": money(facts.blocked_e4, currency), "reporting_currency": currency,
         "as_of": iso(stored.as_of) if stored else None, "run_id": inst.run_id,
-        "causes": _parts(facts.causes, "cause") if "causes" in sections else [],
+        "causes": _parts(facts.causes, "cause", currency) if "causes" in sections else [],
         "new_causes": _new(facts.cause_ids, told, "causes", notice.status),
-        "rejection_reasons": _parts(facts.reasons, "template") if "reasons" in sections else [],
+        "rejection_reasons": _parts(facts.reasons, "template", currency) if "reasons" in sections else [],
         "new_rejection_reasons": _new(facts.templates, told, "templates", notice.status),
-        "entities": _parts(facts.entities, "entity") if "entities" in sections else [],
+        "entities": _parts(facts.entities, "entity", currency) if "entities" in sections else [],
         "top": [dict(r) for r in facts.top] if "top" in sections else [],
         "freshness": _freshness(stored.summary if stored else None), "reason": inst.reason,
         "url": dashboard_url(config, inst.card, inst.entity),
@@ -154,13 +153,13 @@ def _title(inst: AlertInstance) -> str:
     return card.title if card else inst.card
 
 
-def _parts(parts: Sequence[Part], name: str) -> list[dict[str, Any]]:
+def _parts(parts: Sequence[Part], name: str, currency: str | None) -> list[dict[str, Any]]:
     out = []
     for p in parts:
         if not p.customers:
             continue
         item: dict[str, Any] = {name: p.key, "customers": p.customers, "active_orders": p.active_orders,
-                                "blocked_value_reporting": money(p.blocked_cents)}
+                                "blocked_value_reporting": money(p.blocked_e4, currency)}
         if p.label is not None:
             item["label"] = p.label
         if name == "template":

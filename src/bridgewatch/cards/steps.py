@@ -280,24 +280,33 @@ def entity_fits(record_entity: str, ae: str = "ae") -> str:
 
 # -- order values -----------------------------------------------------------------------------------------
 
-RATES = """
+def local_date(timestamp: str, params: str = "p") -> str:
+    """SQL: the date of UTC ``timestamp`` in the workspace's time zone (``workspace.timezone``, from the
+    ``bw_params`` row ``params``): the business day an order is booked on. DuckDB's ``AT TIME ZONE`` pair is Spark's
+    ``from_utc_timestamp`` (sqlglot's translation)."""
+    return f"CAST({timestamp} AT TIME ZONE 'UTC' AT TIME ZONE {params}.timezone AS DATE)"
+
+
+RATES = f"""
     SELECT d.workspace_id, d.currency, d.order_date, max_by(f.rate, f.rate_date) AS rate, max(f.rate_date) AS rate_date
     FROM (
         SELECT c.workspace_id, c.currency, CAST(d.day AS DATE) AS order_date
         FROM (SELECT DISTINCT workspace_id, currency FROM bw_fx_rates) c
         JOIN bw_params p ON p.workspace_id = c.workspace_id AND c.currency <> p.reporting_currency,
-        unnest(generate_series(CAST(p.window_start AS DATE), CAST(p.as_of AS DATE), INTERVAL 1 DAY)) AS d(day)
+        unnest(generate_series({local_date('p.window_start')}, {local_date('p.as_of')}, INTERVAL 1 DAY)) AS d(day)
     ) d
     JOIN bw_fx_rates f ON f.workspace_id = d.workspace_id AND f.currency = d.currency AND f.rate_date <= d.order_date
     GROUP BY d.workspace_id, d.currency, d.order_date"""
-"""The rate into reporting currency for each currency and each day of the window: the latest dated on or before it.
+"""The rate into reporting currency for each currency and each day of the window (days in the workspace's time zone):
+the latest dated on or before it.
 
 A few dozen rows, so counted orders find their rate by an equality join on (currency, day).
 """
 
 
 def valued(orders: str) -> str:
-    """``orders`` (counted orders, aliased ``o``) with their FX rate, its date and the value in reporting currency.
+    """``orders`` (counted orders, aliased ``o``) with their date in the workspace's time zone (``order_date``: the day
+    the ERP books them, whose rate converts them), their FX rate, its date and the value in reporting currency.
 
     The total (``DECIMAL(18,4)``) is widened by one digit before it is multiplied by the rate (``DECIMAL(18,8)``):
     DuckDB multiplies two decimals of 18 digits or fewer in 64 bits and fails the whole pass when the product
@@ -306,20 +315,22 @@ def valued(orders: str) -> str:
     ``DECIMAL(38,12)``: no scale lost, so the rounding to cents is the same).
     """
     same = "o.currency = p.reporting_currency"
+    day = local_date("o.created_at")
     return f"""
-        SELECT o.*, p.reporting_currency,
+        SELECT o.*, p.reporting_currency, {day} AS order_date,
                CASE WHEN {same} THEN CAST(1 AS {ColumnType.RATE.sql}) ELSE r.rate END AS fx_rate,
-               CASE WHEN {same} THEN CAST(o.created_at AS DATE) ELSE r.rate_date END AS fx_rate_date,
+               CASE WHEN {same} THEN {day} ELSE r.rate_date END AS fx_rate_date,
                {round_sql(f"CAST(o.total AS DECIMAL(19,4)) * CASE WHEN {same} THEN 1 ELSE r.rate END",
                           "p.reporting_currency")} AS value_reporting
         FROM {orders} AS o
         JOIN bw_params p ON p.workspace_id = o.workspace_id
         LEFT JOIN ({RATES}) AS r ON r.workspace_id = o.workspace_id AND r.currency = o.currency
-                                AND r.order_date = CAST(o.created_at AS DATE)"""
+                                AND r.order_date = {day}"""
 
 
 def order_values() -> Step:
-    """Counted orders with the FX rate into reporting currency (latest rate on or before the order date).
+    """Counted orders with the FX rate into reporting currency (latest rate on or before the order's date in the
+    workspace's time zone).
 
     A view (the evidence of an account's blocked value); the cards value the orders of the
     accounts they count from ``counted_orders`` with the same rates.

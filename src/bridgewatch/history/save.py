@@ -17,7 +17,6 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
@@ -28,6 +27,7 @@ from bridgewatch.cards.steps import ACCOUNT
 from bridgewatch.engine import Engine, Step
 from bridgewatch.history.schema import episode_versions, episodes
 from bridgewatch.ingest.pyvalues import table_of
+from bridgewatch.model.money import to_stored
 from bridgewatch.results.evidence import KEY, STREAM_BATCH, _Peek, evidence_digests, explain_accounts
 from bridgewatch.results.run import CardRun
 from bridgewatch.results.worklist import worklist_row
@@ -53,10 +53,6 @@ def facts_hash(row: dict[str, Any], evidence_digest: str) -> str:
     facts = {k: v for k, v in row.items() if k not in VOLATILE}
     text = json.dumps(facts, sort_keys=True, ensure_ascii=False) + "\0" + (evidence_digest or "")
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def cents(value: str | None) -> int:
-    return int(Decimal(value or 0) * 100)
 
 
 def save_card(conn: Connection, result: CardRun, card_run_id: int) -> Diff:
@@ -207,7 +203,7 @@ def _version(ws: str, card: str, episode_id: int, step: dict[str, Any], explanat
     evidence = explanation.evidence()
     evidence.pop("customer", None)
     return {"episode_id": episode_id, "workspace_id": ws, "card": card, "valid_from": card_run_id, "valid_to": None,
-            "facts_hash": step["facts_hash"], "blocked_cents": cents(row.get("blocked_value_reporting")),
+            "facts_hash": step["facts_hash"], "blocked_e4": to_stored(row.get("blocked_value_reporting")),
             "cause": row["cause"], "segment": row["segment"], "expected_entity": row.get("expected_entity"),
             "active_orders": row["active_orders"], "name": row.get("name"),
             "customer_id": row.get("customer_id"), "company_id": row.get("company_id"),

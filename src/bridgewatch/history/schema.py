@@ -13,6 +13,10 @@ Storage grows with changes, not with runs × customers:
   JSON), valid from one card run until a later one; a new version is written only when a fact
   changes. A past run's worklist is the versions valid at that run.
 
+Blocked values (``blocked_e4``, on card runs and versions) are whole ten-thousandths of the reporting currency
+(:data:`bridgewatch.model.money.STORED_PLACES`): exact for every currency, so sums, rankings and what is shown
+agree with the run's own JSON.
+
 An unchanged rerun therefore writes one ``runs`` row and its ``card_runs`` rows, nothing per customer.
 """
 
@@ -65,7 +69,7 @@ card_runs = Table(
     Column("count", Integer, nullable=False),
     Column("alert_state", String(16), nullable=False),
     Column("freshness", String(16), nullable=False),
-    Column("blocked_cents", BigInteger, nullable=False),
+    Column("blocked_e4", BigInteger, nullable=False),
     Column("new", Integer, nullable=False),
     Column("cleared", Integer, nullable=False),
     Column("returned", Integer, nullable=False),
@@ -103,7 +107,7 @@ episode_versions = Table(
     Column("valid_from", Integer, nullable=False),
     Column("valid_to", Integer),
     Column("facts_hash", String(64), nullable=False),
-    Column("blocked_cents", BigInteger, nullable=False),
+    Column("blocked_e4", BigInteger, nullable=False),
     Column("cause", String(64), nullable=False),
     Column("segment", String(16), nullable=False),
     Column("expected_entity", Text),

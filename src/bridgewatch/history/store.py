@@ -35,8 +35,9 @@ from bridgewatch.errors import LookupFailed
 from bridgewatch.fingerprint import combined, config_fingerprint, input_fingerprint
 from bridgewatch.history.database import connect, guarded, lock_workspace, shown, writing
 from bridgewatch.history.location import store_url
-from bridgewatch.history.save import Diff, cents, count_open, mark_returned, save_card
+from bridgewatch.history.save import Diff, count_open, mark_returned, save_card
 from bridgewatch.history.schema import card_runs, episode_versions, episodes, runs
+from bridgewatch.model.money import to_stored
 from bridgewatch.report.explanation import Explanation
 from bridgewatch.report.result import CardSummary, RunInfo, iso
 from bridgewatch.results.run import CardRun, Run
@@ -176,7 +177,7 @@ class Store:
         previous = last if fresh else _last_stored(conn, ws, card, moved_only=False)
         cr_id = conn.execute(insert(card_runs).values(
             run_pk=run_pk, workspace_id=ws, card=card, as_of=s.as_of, count=s.count, alert_state=s.alert.state,
-            freshness=s.freshness.status, blocked_cents=cents(str(s.blocked_value_reporting)), new=0, cleared=0,
+            freshness=s.freshness.status, blocked_e4=to_stored(s.blocked_value_reporting), new=0, cleared=0,
             returned=0, still_absent=0, previous_id=previous.id if previous else None, summary="{}",
             backfill=backfill, ahead=s.as_of > clock + CLOCK_TOLERANCE).returning(card_runs.c.id)).scalar_one()
         # A stale or no-data run says nothing about who was fixed, and a backfill (an as-of older than
@@ -269,7 +270,7 @@ class Store:
                  .join(episodes, episodes.c.id == episode_versions.c.episode_id)
                  .join(first, first.c.id == episodes.c.first_card_run)
                  .where(*_valid_at(stored))
-                 .order_by(episode_versions.c.blocked_cents.desc(),
+                 .order_by(episode_versions.c.blocked_e4.desc(),
                            *_binary(self.engine.dialect.name, episodes.c.platform, episodes.c.account_kind,
                                     episodes.c.account_id)))
         if limit is not None:
@@ -306,8 +307,8 @@ class Store:
         v, e = episode_versions.c, episodes.c
         first = first_seen_runs(stored.workspace_id, stored.card, stored.id)
         keys = _binary(self.engine.dialect.name, e.platform, e.account_kind, e.account_id)
-        rank = func.row_number().over(order_by=[v.blocked_cents.desc(), *keys]).label("rank")
-        return (select(v.row, v.cause, v.segment, v.expected_entity, v.active_orders, v.blocked_cents, v.name,
+        rank = func.row_number().over(order_by=[v.blocked_e4.desc(), *keys]).label("rank")
+        return (select(v.row, v.cause, v.segment, v.expected_entity, v.active_orders, v.blocked_e4, v.name,
                        e.platform, first.c.as_of.label("first_seen"), rank)
                 .join(episodes, e.id == v.episode_id).join(first, first.c.id == e.first_card_run)
                 .where(*_valid_at(stored)))
@@ -324,7 +325,7 @@ class Store:
         match = or_(episodes.c.account_id == customer_id, episode_versions.c.customer_id == customer_id,
                     episode_versions.c.company_id == customer_id)
         first = first_seen_runs(stored.workspace_id, stored.card, stored.id)
-        query = (select(episode_versions.c.evidence, episode_versions.c.row, episode_versions.c.blocked_cents,
+        query = (select(episode_versions.c.evidence, episode_versions.c.row, episode_versions.c.blocked_e4,
                         episodes.c.platform, episodes.c.account_kind, episodes.c.account_id,
                         first.c.as_of.label("first_seen"))
                  .join(episodes, episodes.c.id == episode_versions.c.episode_id)
@@ -347,7 +348,7 @@ class Store:
         mine = (r.platform, r.account_kind, r.account_id)
         before_key = or_(cols[0] < mine[0], and_(cols[0] == mine[0], or_(
             cols[1] < mine[1], and_(cols[1] == mine[1], cols[2] < mine[2]))))
-        ahead = or_(v.blocked_cents > r.blocked_cents, and_(v.blocked_cents == r.blocked_cents, before_key))
+        ahead = or_(v.blocked_e4 > r.blocked_e4, and_(v.blocked_e4 == r.blocked_e4, before_key))
         query = (select(func.count()).select_from(episode_versions)
                  .join(episodes, episodes.c.id == v.episode_id).where(*_valid_at(stored), ahead))
         return int(conn.execute(query).scalar_one()) + 1
@@ -585,7 +586,7 @@ def _page_order(ranked: Any, sort: str, reverse: bool) -> list[Any]:
     ``reverse`` turns it round."""
     c = ranked.c
     natural = {"rank": (c.rank, False), "name": (c.name, False), "active_orders": (c.active_orders, True),
-               "blocked_value": (c.blocked_cents, True), "days_absent": (c.first_seen, False),
+               "blocked_value": (c.blocked_e4, True), "days_absent": (c.first_seen, False),
                "cause": (c.cause, False), "entity": (c.expected_entity, False), "segment": (c.segment, False),
                "platform": (c.platform, False)}
     if sort not in natural:

@@ -19,6 +19,10 @@ from bridgewatch.sql import literal
 DEFAULT_DIGITS = 2
 AMOUNT_SQL = "DECIMAL(38,4)"
 """The type of a rounded amount (no currency has more than four decimals)."""
+STORED_PLACES = 4
+"""The run store keeps amounts as whole ten-thousandths of their currency (``blocked_e4``): exact for every currency
+(none has more than four decimals), whatever the workspace reports in, so sums and orderings on the database are
+exact too. A KWD 30.716 is stored 307160, a JPY 1,498 is 14980000."""
 
 
 @cache
@@ -61,6 +65,20 @@ def text(value: Decimal | str | int, currency: str | None) -> str:
     """``value`` as exact decimal text with :func:`places` decimals (half away from zero when it has more, as the
     card SQL rounds on every engine: one order never shows two values)."""
     return str(Decimal(value).quantize(Decimal(1).scaleb(-places(currency)), ROUND_HALF_UP))
+
+
+def to_stored(value: Decimal | str | int | None) -> int:
+    """``value`` as the run store keeps it: whole ten-thousandths (:data:`STORED_PLACES`), exactly.
+
+    A rounded amount never has more than four decimals; one that had would be rounded half away from zero, as
+    every amount is."""
+    scaled = Decimal(value or 0).scaleb(STORED_PLACES)
+    return int(scaled.quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def from_stored(units: int) -> Decimal:
+    """An amount the run store kept (:func:`to_stored`) back as the exact decimal."""
+    return Decimal(int(units)).scaleb(-STORED_PLACES)
 
 
 def text_sql(amount: str, currency: str) -> str:

@@ -266,7 +266,8 @@ STAGING_RECORDS = Table(
 FX_RATES = Table(
     "fx_rates",
     "Exchange rates into the workspace's reporting currency. An order converts at the latest rate dated on "
-    "or before the order's date; the reporting currency itself converts at 1.",
+    "or before the order's date in `workspace.timezone` (the day the ERP books it: 23:30 in New York is that day, "
+    "though 04:30 UTC the next); the reporting currency itself converts at 1.",
     (
         Column("currency", S, "ISO 4217 currency converted from.", True),
         Column("rate_date", D, "Date the rate applies from.", True),

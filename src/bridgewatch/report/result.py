@@ -227,6 +227,9 @@ class CardSummary:
     ingest_warnings: tuple[dict[str, Any], ...] = ()
     """What the readers found incomplete in an export (source, files, text): the count may miss customers or
     orders for it."""
+    fx_warnings: tuple[dict[str, Any], ...] = ()
+    """Counted orders converted at an old rate (dated more than ``fx_max_age_days`` before the order's date), per
+    currency pair and rate date: still valued, but the blocked value in reporting currency uses that rate."""
     run: RunInfo = field(default_factory=RunInfo)
 
     @classmethod
@@ -243,7 +246,7 @@ class CardSummary:
             dataverse_not_promoted=d["dataverse_not_promoted"], awaiting_sync=d["awaiting_sync"],
             freshness=Freshness.from_dict(d["freshness"]), ambiguous_matches=d["ambiguous_matches"],
             scope=dict(d["scope"]), orders=dict(d["orders"]), roles=tuple(d["roles"]), ingest=tuple(d["ingest"]),
-            ingest_warnings=tuple(d.get("ingest_warnings", ())),
+            ingest_warnings=tuple(d.get("ingest_warnings", ())), fx_warnings=tuple(d.get("fx_warnings", ())),
             run=RunInfo(d.get("run_id"), d.get("previous_run_id"), d.get("new"), d.get("cleared"), d.get("returned"),
                         d.get("still_absent")))
 
@@ -266,7 +269,7 @@ class CardSummary:
             "dataverse_not_promoted": self.dataverse_not_promoted,
             "awaiting_sync": self.awaiting_sync, "ambiguous_matches": self.ambiguous_matches,
             "scope": dict(self.scope), "orders": dict(self.orders), "ingest": list(self.ingest),
-            "ingest_warnings": list(self.ingest_warnings),
+            "ingest_warnings": list(self.ingest_warnings), "fx_warnings": list(self.fx_warnings),
         }
 
 

@@ -21,7 +21,15 @@ from bridgewatch.ingest.accounting import ReadWarning
 from bridgewatch.report.accounting_view import warning_lines
 from bridgewatch.report.result import Bucket, CardSummary, iso
 from bridgewatch.report.safe import cell, markup, plain
-from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, cause_label, money, segment_words, vat_words
+from bridgewatch.report.words import (
+    ALERT_WORDS,
+    DEFAULT_LOCALE,
+    cause_label,
+    money,
+    old_rate_words,
+    segment_words,
+    vat_words,
+)
 
 DEFAULT_LIMIT = 25
 """Worklist rows shown in the terminal (all rows are in --format csv / json)."""
@@ -35,7 +43,7 @@ def render_card(summary: CardSummary, top: Sequence[Mapping[str, Any]], console:
     the data is stale, nor on a later card of the same output (``listed_above``: the :func:`incomplete_lines`
     an earlier card printed).
     """
-    parts: list[RenderableType] = [*_warning(summary), *_incomplete(summary, listed_above),
+    parts: list[RenderableType] = [*_warning(summary), *_incomplete(summary, listed_above), *_old_rates(summary),
                                    _headline(summary, top, locale),
                                    _breakdown("By sync cause", "Cause", summary.by_cause, summary, locale),
                                    _splits(summary, locale), *_reasons(summary), _worklist(summary, top, locale)]
@@ -70,6 +78,17 @@ def _incomplete(s: CardSummary, listed_above: Collection[str]) -> list[Renderabl
                 style="bold black on yellow")
     for line in new:
         text.append(f"- {line}\n", style="bold yellow")
+    return [text]
+
+
+def _old_rates(s: CardSummary) -> list[RenderableType]:
+    """Orders valued at an old FX rate: still counted and valued, said in its own block."""
+    if not s.fx_warnings:
+        return []
+    text = Text("OLD FX RATE: the blocked value below converts some orders at an old rate.\n",
+                style="bold black on yellow")
+    for w in s.fx_warnings:
+        text.append(f"- OLD FX RATE: {plain(old_rate_words(w))}\n", style="bold yellow")
     return [text]
 
 

@@ -5,7 +5,9 @@ Ids stay in JSON and CSV (they are the contract); people reading the terminal or
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from babel.numbers import format_currency
 
@@ -70,3 +72,14 @@ def money(value: Decimal | str | None, currency: str | None, locale: str = DEFAU
         return f"{amount:,.2f} {currency or ''}".strip()
     places = Decimal(1).scaleb(-digits(currency))
     return format_currency(amount.quantize(places, ROUND_HALF_UP), currency, locale=locale)
+
+
+def old_rate_words(w: Mapping[str, Any]) -> str:
+    """One ``fx_warnings`` entry of a card summary in plain words (terminal, docs/output.md)."""
+    when = (w["first_order_date"] if w["first_order_date"] == w["last_order_date"]
+            else f"{w['first_order_date']} to {w['last_order_date']}")
+    return (f"{w['orders']} order(s) of {w['customers']} customer(s) placed {when} are converted from "
+            f"{w['currency']} into {w['reporting_currency']} at the rate dated {w['rate_date']}, {w['age_days']} days "
+            f"before the latest of them (more than fx_max_age_days = {w['max_age_days']}): the blocked value in "
+            f"{w['reporting_currency']} uses that rate (add newer {w['currency']} rates to fx_rates, or raise "
+            f"fx_max_age_days)")

@@ -78,7 +78,7 @@ def fx_errors(engine: Engine, cards: Sequence[Card]) -> dict[str, BridgewatchErr
     for card in cards:
         rows = engine.fetch(f"""
             SELECT DISTINCT o.workspace_id, o.source_file, o.source_row, o.order_id, o.currency,
-                   o.reporting_currency, CAST(o.created_at AS DATE) AS order_date
+                   o.reporting_currency, o.order_date
             FROM __bw__order_values o JOIN {card.table('gap')} g ON g.acct = o.acct
             WHERE g.orders_missing_fx > 0 AND o.fx_rate IS NULL ORDER BY 1, 2, 3""")
         for r in rows:

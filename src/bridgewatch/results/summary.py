@@ -48,7 +48,26 @@ def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness
         dataverse_not_promoted=int(totals["in_staging"]), awaiting_sync=int(totals["awaiting"]),
         freshness=freshness, ambiguous_matches=_ambiguous(engine, card, where), scope=_scope(engine, card, where),
         orders=_orders(engine, where), ingest=tuple(ws.accounting.as_dicts()),
-        ingest_warnings=tuple(ws.accounting.warnings_record()))
+        ingest_warnings=tuple(ws.accounting.warnings_record()), fx_warnings=old_rates(engine, card, ws))
+
+
+def old_rates(engine: Engine, card: Card, ws: Workspace) -> tuple[dict[str, Any], ...]:
+    """The counted orders of the card's customers converted at a rate dated more than ``fx_max_age_days`` before
+    the order's date (in the workspace's time zone), per currency pair and rate date: still valued at it (a missing
+    rate stops the workspace; an old one is used, and said)."""
+    days = ws.config.workspace.fx_max_age_days
+    rows = engine.fetch(f"""
+        SELECT o.currency, o.reporting_currency, o.fx_rate_date AS rate_date, count(*) AS orders,
+               count(DISTINCT o.acct) AS customers, min(o.order_date) AS first_day, max(o.order_date) AS last_day
+        FROM __bw__order_values o JOIN {card.table('gap')} g ON g.acct = o.acct
+        WHERE {equals('o.workspace_id', ws.id)} AND o.currency <> o.reporting_currency AND o.fx_rate IS NOT NULL
+          AND o.fx_rate_date < o.order_date - INTERVAL {int(days)} DAY
+        GROUP BY o.currency, o.reporting_currency, o.fx_rate_date ORDER BY o.currency, o.fx_rate_date""")
+    return tuple({"currency": r["currency"], "reporting_currency": r["reporting_currency"],
+                  "rate_date": r["rate_date"].isoformat(), "orders": int(r["orders"]),
+                  "customers": int(r["customers"]), "first_order_date": r["first_day"].isoformat(),
+                  "last_order_date": r["last_day"].isoformat(), "age_days": (r["last_day"] - r["rate_date"]).days,
+                  "max_age_days": days} for r in rows)
 
 
 def _alert(count: int, threshold: int, sentiment: str, freshness: Freshness) -> Alert:

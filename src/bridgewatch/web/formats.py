@@ -15,6 +15,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal
 
 from bridgewatch.cards import CARDS
+from bridgewatch.model.money import from_stored
 from bridgewatch.report.result import parse_iso
 from bridgewatch.report.words import ALERT_WORDS, DEFAULT_LOCALE, cause_label, money, segment_words, vat_words
 
@@ -53,9 +54,10 @@ def number(value: Any, locale: str = DEFAULT_LOCALE) -> str:
     return str(format_decimal(Decimal(str(value)), locale=locale))
 
 
-def cents(value: int | None, currency: str, locale: str = DEFAULT_LOCALE) -> str:
-    """Reporting-currency cents as money."""
-    return money(None if value is None else Decimal(value) / 100, currency, locale)
+def stored_money(value: int | None, currency: str, locale: str = DEFAULT_LOCALE) -> str:
+    """An amount as the run store keeps it (ten-thousandths, ``blocked_e4``) as money, with the currency's own
+    decimals (KWD 30.716, JPY 1,498)."""
+    return money(None if value is None else from_stored(value), currency, locale)
 
 
 def when(value: datetime | str | None, locale: str = DEFAULT_LOCALE) -> str:
@@ -90,7 +92,7 @@ def field_words(name: str) -> str:
 
 
 FILTERS: dict[str, Callable[..., str]] = {
-    "money": money, "number": number, "when": when, "cents": cents, "vat": vat_words,
+    "money": money, "number": number, "when": when, "stored_money": stored_money, "vat": vat_words,
     "segment": segment_words, "field": field_words, "consequence": consequence,
 }
 WORDS = {"ALERT_WORDS": ALERT_WORDS, "ALERT_SHORT": ALERT_SHORT, "FRESHNESS_WORDS": FRESHNESS_WORDS}

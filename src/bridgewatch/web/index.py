@@ -41,14 +41,14 @@ FILTERS = ("cause", "segment", "entity", "platform")
 """Worklist filters (``entity=ambiguous`` selects customers with no single expected entity)."""
 SORTS: dict[str, tuple[str, bool]] = {
     "rank": ("rank", False), "name": ("name", False), "active_orders": ("active_orders", True),
-    "blocked_value": ("blocked_cents", True), "days_absent": ("first_seen", False), "cause": ("cause", False),
+    "blocked_value": ("blocked_e4", True), "days_absent": ("first_seen", False), "cause": ("cause", False),
     "entity": ("entity", False), "segment": ("segment", False), "platform": ("platform", False),
 }
 """Sort key → (column, descending): the natural order puts what matters first (most blocked, most orders,
 longest absent; names A→Z); ``reverse`` turns it round. Ties keep the worklist's rank order."""
 JSON_FIELDS = ("rejection_reason", "awaiting_sync", "in_dataverse")
 SCHEMA = pa.schema([
-    ("vid", pa.int64()), ("blocked_cents", pa.int64()), ("cause", pa.string()), ("segment", pa.string()),
+    ("vid", pa.int64()), ("blocked_e4", pa.int64()), ("cause", pa.string()), ("segment", pa.string()),
     ("entity", pa.string()), ("active_orders", pa.int64()), ("name", pa.string()), ("customer_id", pa.string()),
     ("company_id", pa.string()), ("platform", pa.string()), ("account_kind", pa.string()),
     ("account_id", pa.string()), ("first_seen", pa.timestamp("us")), ("rejection_reason", pa.string()),
@@ -67,12 +67,13 @@ class Ranked:
 
 @dataclass(frozen=True)
 class Group:
-    """One row of a drill: a key with its customers, active orders and blocked value (reporting currency, cents)."""
+    """One row of a drill: a key with its customers, active orders and blocked value (reporting currency, as the
+    store keeps it: ten-thousandths, ``blocked_e4``)."""
 
     key: str | None
     customers: int
     active_orders: int
-    blocked_cents: int
+    blocked_e4: int
     examples: tuple[str, ...] = ()
 
 
@@ -80,7 +81,7 @@ class Group:
 class _Counts:
     customers: int
     active_orders: int
-    blocked_cents: int
+    blocked_e4: int
     awaiting_sync: int
     in_dataverse: int
 
@@ -102,7 +103,7 @@ def _split(rows: list[tuple[Any, ...]]) -> dict[str | None, tuple[Any, ...]]:
             continue
         column = grouped[0]
         out.setdefault(column, []).append(Group(keys[DRILLS.index(column)], counts.customers, counts.active_orders,
-                                                counts.blocked_cents))
+                                                counts.blocked_e4))
     return {k: tuple(v if k is None else sorted(v, key=lambda g: (-g.customers, str(g.key)))) for k, v in out.items()}
 
 
@@ -191,14 +192,14 @@ class WorklistIndex:
             if key in self._drills:
                 return self._drills[key]
         rows = self._fetch(f"SELECT {', '.join(f'GROUPING({k})' for k in DRILLS)}, {', '.join(DRILLS)}, count(*), "
-                           f"COALESCE(sum(active_orders), 0), COALESCE(sum(blocked_cents), 0), "
+                           f"COALESCE(sum(active_orders), 0), COALESCE(sum(blocked_e4), 0), "
                            f"count(*) FILTER (WHERE awaiting_sync), count(*) FILTER (WHERE in_dataverse) "
                            f"FROM (SELECT *, COALESCE(entity, 'ambiguous') AS entity_or FROM {table} WHERE {where}) "
                            f"GROUP BY GROUPING SETS ({', '.join(f'({k})' for k in DRILLS)}, ())", params)
         found = _split(rows)
         total = found.pop(None)[0]
         cause, segment, entity, platform = (found.get(k, ()) for k in DRILLS)
-        drills = Drills(Group(None, total.customers, total.active_orders, total.blocked_cents), cause, segment, entity,
+        drills = Drills(Group(None, total.customers, total.active_orders, total.blocked_e4), cause, segment, entity,
                         platform, self._reasons(table, where, params), total.awaiting_sync, total.in_dataverse)
         with self._lock:
             self._drills[key] = drills
@@ -222,7 +223,7 @@ class WorklistIndex:
     def _reasons(self, table: str, where: str, params: list[Any]) -> tuple[Group, ...]:
         """Create failures by rejection-reason template: the cards' own template SQL (``matching.reasons``)."""
         template = reason_template_sql("rejection_reason")
-        rows = self._fetch(f"SELECT {template} AS k, count(*) AS n, sum(active_orders), sum(blocked_cents), "
+        rows = self._fetch(f"SELECT {template} AS k, count(*) AS n, sum(active_orders), sum(blocked_e4), "
                            f"min(rejection_reason), max(rejection_reason) FROM {table} "
                            f"WHERE {where} AND cause = ? AND rejection_reason IS NOT NULL "
                            f"GROUP BY k ORDER BY n DESC, k", [*params, CREATE_FAILED])
@@ -251,7 +252,7 @@ class WorklistIndex:
                 self._serial += 1
                 name = f"wl_{self._serial}"
                 self._db.register("incoming", data)
-                self._db.execute(f"CREATE TABLE {name} AS SELECT *, row_number() OVER (ORDER BY blocked_cents DESC, "
+                self._db.execute(f"CREATE TABLE {name} AS SELECT *, row_number() OVER (ORDER BY blocked_e4 DESC, "
                                  f"platform, account_kind, account_id) AS rank FROM incoming")
                 self._db.unregister("incoming")
                 self._tables[key] = (name, data.num_rows)
@@ -276,7 +277,7 @@ def load_rows(store: Store, stored: StoredCardRun, *, batch: int = 10_000) -> pa
     v, e, first = episode_versions.c, episodes.c, first_seen_runs(stored.workspace_id, stored.card, stored.id)
     dialect = store.engine.dialect.name
     extra = [json_field(v.row, name, dialect) for name in JSON_FIELDS]
-    query = (select(v.id, v.blocked_cents, v.cause, v.segment, v.expected_entity, v.active_orders, v.name,
+    query = (select(v.id, v.blocked_e4, v.cause, v.segment, v.expected_entity, v.active_orders, v.name,
                     v.customer_id, v.company_id, e.platform, e.account_kind, e.account_id, first.c.as_of, *extra)
              .join(episodes, e.id == v.episode_id).join(first, first.c.id == e.first_card_run)
              .where(v.workspace_id == stored.workspace_id, v.card == stored.card, v.valid_from <= stored.id,

@@ -23,7 +23,7 @@ from bridgewatch.web import formats
 from bridgewatch.web.security import redact
 
 TEMPLATES = Path(__file__).parent / "templates"
-LOCALE_AWARE = ("money", "number", "when", "cents")
+LOCALE_AWARE = ("money", "number", "when", "stored_money")
 
 
 def _localised(fn: Callable[..., str]) -> Callable[..., str]:

@@ -157,7 +157,7 @@ SELECT {LINEAGE}, 'sage_intacct' AS system,
        CASE WHEN v > 0.99 THEN 'inactive' WHEN v > 0.98 THEN 'on_hold' ELSE 'active' END AS status,
        CAST(NULL AS VARCHAR) AS merged_into,
        CASE WHEN u >= 0.7 THEN id END AS external_id,
-       country,
+       CAST(NULL AS VARCHAR) AS external_id_platform, CAST(NULL AS VARCHAR) AS external_id_kind, country,
        TIMESTAMP '{AS_OF}' - INTERVAL (CAST(CASE WHEN u < 0.005 THEN -48 ELSE 24 + u * 300 * 24 END AS BIGINT)) HOUR
            AS created_at,
        TIMESTAMP '{AS_OF}' - INTERVAL 1 DAY AS modified_at
@@ -166,11 +166,11 @@ UNION ALL
 SELECT '{{ws}}', '{{file}}', CAST(2 * {{n}} + i + 1 AS BIGINT), 'sage_intacct', 'UK01', 'X' || i,
        'Unrelated ' || i, CAST(400000000 + i AS VARCHAR), 'x' || i || '@elsewhere.test',
        CASE WHEN i % 10 = 0 THEN 'merged' ELSE 'active' END, CASE WHEN i % 10 = 0 THEN 'X' || (i + 1) END,
-       NULL, 'GB', TIMESTAMP '2025-01-01 00:00:00', TIMESTAMP '2025-06-01 00:00:00'
+       NULL, NULL, NULL, 'GB', TIMESTAMP '2025-01-01 00:00:00', TIMESTAMP '2025-06-01 00:00:00'
 FROM range({{n}} // 10) t(i)
 UNION ALL
 SELECT '{{ws}}', '{{file}}', CAST(3 * {{n}} AS BIGINT), 'sage_intacct', NULL, 'WEBTRADE', 'Web trade sales',
-       NULL, 'orders@shop.test', 'active', NULL, NULL, 'GB', TIMESTAMP '2024-01-01 00:00:00', NULL
+       NULL, 'orders@shop.test', 'active', NULL, NULL, NULL, NULL, 'GB', TIMESTAMP '2024-01-01 00:00:00', NULL
 """
 
 SYNC = f"""
@@ -194,7 +194,8 @@ STAGING = f"""
 SELECT {LINEAGE}, 'dataverse' AS system, 'DV' || i AS record_id, 'account' AS record_type,
        'UK01' AS legal_entity, CAST(NULL AS VARCHAR) AS account_ref,
        'c' || (i * 37) || '@shop' || ((i * 37) % 1000) || '.test' AS email, CAST(NULL AS VARCHAR) AS vat_number,
-       CAST(NULL AS VARCHAR) AS external_id, CASE WHEN i % 7 = 0 THEN 'inactive' ELSE 'active' END AS state,
+       CAST(NULL AS VARCHAR) AS external_id, CAST(NULL AS VARCHAR) AS external_id_platform,
+       CAST(NULL AS VARCHAR) AS external_id_kind, CASE WHEN i % 7 = 0 THEN 'inactive' ELSE 'active' END AS state,
        i % 11 = 0 AS merged, CAST(NULL AS VARCHAR) AS master_id, FALSE AS promoted,
        TIMESTAMP '2026-01-01 00:00:00' AS created_at
 FROM range({{n}} // 200) t(i)

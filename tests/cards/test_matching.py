@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql, email_sql, vat_sql
+from bridgewatch.matching.normalise import KEY_SQL, account_ref_sql, email_sql, held_id_sql, vat_sql
 
 from .builders import causes, company, d365, erp, ids, sage, shopper
 
@@ -73,21 +73,35 @@ def test_vat_normalisation(raw: str | None, country: str | None, expected: str |
     assert got == (expected,)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("7210448301122", "7210448301122"),
-    (" gid://shopify/Customer/7210448301122 ", "7210448301122"),
-    ("gid://shopify/Company/42", "42"),
-    ("7210448301122.0", "7210448301122"),
-    ("12.5", "12.5"),
-    ("C-0001", "C-0001"),
-    ("  ", None),
+@pytest.mark.parametrize(("raw", "platform", "kind", "expected"), [
+    ("7210448301122", None, None, "*:*:7210448301122"),
+    (" gid://shopify/Customer/7210448301122 ", None, None, "shopify:customer:7210448301122"),
+    ("gid://shopify/Company/42", None, None, "shopify:company:42"),
+    # the value names its platform and kind: it beats what the source's options say
+    ("gid://shopify/Company/42", "bigcommerce", "customer", "shopify:company:42"),
+    ("gid://shopify/CompanyContact/42", None, None, "shopify:companycontact:42"),
+    ("7210448301122.0", "shopify", None, "shopify:*:7210448301122"),
+    ("42", None, "company", "*:company:42"),
+    ("42", "BigCommerce", "customer", "bigcommerce:customer:42"),
+    ("12.5", None, None, "*:*:12.5"),
+    ("C-0001", None, None, "*:*:C-0001"),
+    ("  ", "shopify", "customer", None),
 ])
-def test_external_id_normalisation(raw: str, expected: str | None) -> None:
-    """The commerce id an ERP extension field holds, as the commerce readers key it: a Shopify GID (as
-    GraphQL-based connectors write it) is its number, a whole number written as a float its digits."""
-    got = duckdb.connect().execute(f"SELECT {KEY_SQL['external_id']('v', 'NULL')} FROM (SELECT ?::VARCHAR AS v)",
-                                   [raw]).fetchone()
+def test_external_id_normalisation(raw: str, platform: str | None, kind: str | None, expected: str | None) -> None:
+    """The commerce id an ERP extension field holds, as the commerce readers key it, with the platform and kind it
+    names: a Shopify GID (as GraphQL-based connectors write it) names them itself, a bare id takes its source's
+    options (``*`` for what they do not say); a whole number written as a float is its digits."""
+    got = duckdb.connect().execute(f"SELECT {held_id_sql('v', 'p', 'k')} FROM "
+                                   "(SELECT ?::VARCHAR AS v, ?::VARCHAR AS p, ?::VARCHAR AS k)",
+                                   [raw, platform, kind]).fetchone()
     assert got == (expected,)
+
+
+def test_commerce_ids_are_keyed_with_their_platform_and_kind() -> None:
+    got = duckdb.connect().execute(f"SELECT {KEY_SQL['external_id']('v', 'p')} FROM "
+                                   "(VALUES (' 42 ', 'shopify:company'), ('7.0', 'adobe_commerce:customer'), "
+                                   "(NULL, 'shopify:customer')) AS t(v, p)").fetchall()
+    assert got == [("shopify:company:42",), ("adobe_commerce:customer:7",), (None,)]
 
 
 def test_external_id_held_as_a_shopify_gid_is_present(run_card) -> None:  # type: ignore[no-untyped-def]

@@ -44,7 +44,7 @@ def _tables_read(sql: str) -> set[str]:
 def test_prepared_steps_declare_every_relation_they_read(scoped: tuple[Card, ...]) -> None:
     """A prepared step's fingerprint covers its inputs only: reading anything else could reuse a stale result."""
     prepared = [s for s in shared_steps(scoped) if s.prepared]
-    assert [s.name for s in prepared] == ["party_accounts", "party_keys", "erp_keys", "party_matches"]
+    assert [s.name for s in prepared] == ["party_accounts", "party_keys", "erp_keys", "id_claims", "party_matches"]
     allowed_views = {"__bw__party_remap": "__bw__party_accounts"}
     for step in prepared:
         read = {allowed_views.get(t, t) for t in _tables_read(step.sql)}
@@ -74,7 +74,7 @@ def _kept(folder: Path) -> dict[str, str]:
         con.close()
 
 
-PREPARED = {"party_accounts", "party_keys", "erp_keys", "party_matches"}
+PREPARED = {"party_accounts", "party_keys", "erp_keys", "id_claims", "party_matches"}
 WINDOW = {"accounts", "counted_orders", "account_entity", "match_summary", "sage_customer_master_gap_presence",
           "sage_customer_master_gap_gap", "sage_customer_master_gap_keys_tried", "sage_customer_master_gap_by_cause"}
 """Some of the window-dependent steps a repeatable pass keeps too."""

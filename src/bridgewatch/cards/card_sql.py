@@ -19,11 +19,26 @@ from __future__ import annotations
 
 from bridgewatch.cards.base import Card
 from bridgewatch.cards.causes import CREATE_FAILED, NEVER_SYNCED
-from bridgewatch.cards.keys import key_sources_sql, keys_of, matches_of, staging_keys_sql
+from bridgewatch.cards.keys import (
+    STAGING_COLS,
+    ambiguous_ids,
+    key_sources_sql,
+    keys_of,
+    matches_of,
+    resolved_ids,
+    staging_keys_sql,
+)
 from bridgewatch.cards.steps import LATEST, entity_fits, valued
 from bridgewatch.cards.sync import sync_sql
 from bridgewatch.engine.base import Step
-from bridgewatch.matching.normalise import EU_VAT_AREA, NO_VAT_COUNTRIES, account_ref_sql, fold_sql, vat_country_sql
+from bridgewatch.matching.normalise import (
+    EU_VAT_AREA,
+    NO_VAT_COUNTRIES,
+    account_ref_sql,
+    fold_sql,
+    shown_key_sql,
+    vat_country_sql,
+)
 from bridgewatch.sql import literal, literal_list
 
 NOT_BLOCKED = "counted, not blocked: it posts only to entities that hold the customer"
@@ -90,7 +105,8 @@ def _matches(card: Card) -> Step:
     accounts (``explain``, the run store) makes the engine read only their matches.
     """
     return Step(f"{card.id}_matches", f"""
-        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, x.key_type, x.key_value, x.key_source,
+        SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, x.key_type,
+               {shown_key_sql('x.key_type', 'x.key_value')} AS key_value, x.key_source,
                x.priority, x.system, x.legal_entity, x.customer_account, x.erp_name, x.status, x.erp_merged_into,
                x.is_live, x.is_holding, x.entity_fits, x.acct
         FROM (
@@ -203,7 +219,8 @@ def _staging(card: Card) -> Step:
     its company: dual-write writes the F&O customer account there), whatever the twin's status: a customer
     whose master record is blocked was promoted; its cause is the blocked record's.
     """
-    cte, staged_keys = staging_keys_sql()
+    cte, staged = staging_keys_sql()
+    staged_keys = resolved_ids(f"({staged})", STAGING_COLS)
     staged_accts = f"(SELECT DISTINCT k.acct FROM __bw__key_values k JOIN ({staged_keys}) AS s ON " \
                    "s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value)"
     return Step(f"{card.id}_staging", f"""
@@ -419,18 +436,20 @@ def _keys_tried(card: Card) -> Step:
     gap = f"(SELECT acct FROM {card.table('gap')})"
     return Step(f"{card.id}_keys_tried", f"""
         WITH vals AS (
-            SELECT k.acct, k.key_type, string_agg(DISTINCT k.key_value, ', ' ORDER BY k.key_value) AS key_values
-            FROM ({keys_of(gap)}) AS k
+            SELECT k.acct, k.key_type, string_agg(DISTINCT k.shown, ', ' ORDER BY k.shown) AS key_values
+            FROM (SELECT k.*, {shown_key_sql('k.key_type', 'k.key_value')} AS shown FROM ({keys_of(gap)}) AS k) AS k
             GROUP BY k.acct, k.key_type
         ), hits AS (
             SELECT acct, key_type,
-                   bool_or({_LIVE}) AS matched,
+                   bool_or(matched) AS matched,
                    string_agg(DISTINCT label, '; ' ORDER BY label) AS erp_records
-            FROM (SELECT m.*, concat(m.record,
+            FROM (SELECT m.acct, m.key_type, {_LIVE} AS matched, concat(m.record,
                          CASE WHEN m.is_holding THEN ' (holding customer, looked through)'
                               WHEN NOT m.is_live THEN concat(' (', m.status, ')')
                               WHEN NOT m.entity_fits THEN ' (other entity)' ELSE '' END) AS label
-                  FROM ({_matched(card, gap, narrowed=True)}) AS m) AS m
+                  FROM ({_matched(card, gap, narrowed=True)}) AS m
+                  UNION ALL
+                  SELECT acct, key_type, FALSE, label FROM ({ambiguous_ids(gap)}) AS a) AS m
             GROUP BY acct, key_type
         )
         SELECT g.workspace_id, g.platform, g.account_kind, g.account_id, f.key_type, f.priority,

@@ -12,6 +12,8 @@ the field maps:
   of the pass could count: :mod:`bridgewatch.cards.scope`);
 * ``erp_keys``: every normalised key of every ERP record, with the record's facts and creation
   time (each run keeps the records that existed at its as-of time);
+* ``id_claims``: for each id an ERP or staging record holds without saying its platform or kind
+  (``42``), the account ids of the workspace it could name;
 * ``party_matches``: where the two meet.
 
 These are the bulk of a run's work. A DuckDB engine given a prepared store keeps them there and
@@ -25,7 +27,7 @@ from collections.abc import Sequence
 
 from bridgewatch.cards.account_key import ACCOUNT, ACCOUNT_COLS, MEMBERS_SQL, account_key, on
 from bridgewatch.cards.base import Card
-from bridgewatch.cards.keys import PARTY_REMAP, erp_keys_sql, sources
+from bridgewatch.cards.keys import ERP_COLS, PARTY_REMAP, erp_keys_sql, id_claims_sql, resolved_ids, sources
 from bridgewatch.cards.scope import CARD_SCOPE, examined_sql
 from bridgewatch.engine.base import Step
 
@@ -136,20 +138,30 @@ def erp_keys() -> Step:
                 inputs=("bw_erp_customers", SETTINGS, "bw_entities", "bw_holding"))
 
 
+def id_claims() -> Step:
+    """The accounts each ERP or staging id that does not say its platform or kind could name
+    (:func:`~bridgewatch.cards.keys.id_claims_sql`): usually few rows, none when every source says what it holds."""
+    return Step("id_claims", id_claims_sql("__bw__erp_keys"), prepared=True,
+                inputs=("__bw__erp_keys", "bw_staging_records", "bw_commerce_customers", "bw_companies"))
+
+
 def party_matches() -> Step:
-    """Every key of a customer, company or location that equals a key of an ERP record."""
-    return Step("party_matches", """
+    """Every key of a customer, company or location that equals a key of an ERP record (an id the record holds
+    without its platform or kind is the one account id the workspace's accounts give it, if one:
+    :func:`~bridgewatch.cards.keys.resolved_ids`)."""
+    return Step("party_matches", f"""
         SELECT k.acct, k.workspace_id, k.key_type, k.key_value, e.system, e.legal_entity, e.customer_account,
                e.record, e.status, e.is_live, e.is_holding, e.created_at
         FROM __bw__party_keys k
-        JOIN __bw__erp_keys e ON e.workspace_id = k.workspace_id AND e.key_type = k.key_type
-                             AND e.key_value = k.key_value""",
-                prepared=True, inputs=("__bw__party_keys", "__bw__erp_keys"))
+        JOIN ({resolved_ids('__bw__erp_keys', ERP_COLS)}) AS e ON e.workspace_id = k.workspace_id
+             AND e.key_type = k.key_type AND e.key_value = k.key_value""",
+                prepared=True, inputs=("__bw__party_keys", "__bw__erp_keys", "__bw__id_claims"))
 
 
 def prepared_steps(scoped: Sequence[Card] = ()) -> list[Step]:
     """The window-independent steps, in dependency order (``scoped``: see :func:`party_keys`)."""
     scope = [card_scope()] if scoped else []
-    return [settings(), *scope, party_accounts(), party_remap(), party_keys(scoped), erp_keys(), party_matches()]
+    return [settings(), *scope, party_accounts(), party_remap(), party_keys(scoped), erp_keys(), id_claims(),
+            party_matches()]
 
 

@@ -99,6 +99,8 @@ ERP_STATUSES = ("active", "on_hold", "inactive", "merged", "retired", "blocked")
 PRESENT_ERP_STATUSES = ("active", "on_hold")
 SYNC_OUTCOMES = ("succeeded", "failed", "skipped", "pending")
 SYNC_OPERATIONS = ("create", "update", "promote", "delete", "other")
+ID_KINDS = ("customer", "company")
+"""What a commerce id names: a customer (person or login) or a B2B company."""
 
 COMMERCE_CUSTOMERS = Table(
     "commerce_customers",
@@ -205,7 +207,13 @@ ERP_CUSTOMERS = Table(
         Column("status", S, "Record status; only `active` and `on_hold` records make a customer present.",
                default="active", allowed=ERP_STATUSES),
         Column("merged_into", S, "For merged records: the surviving account."),
-        Column("external_id", S, "The commerce-side id stored on the ERP record (integration key)."),
+        Column("external_id", S, "The commerce-side id stored on the ERP record (integration key): a bare id "
+               "(`42`) or a Shopify GID (`gid://shopify/Customer/42`, `gid://shopify/Company/42`), which names its "
+               "platform and kind."),
+        Column("external_id_platform", S, "The commerce platform whose id `external_id` holds (a reader sets it "
+               "from its source's `external_id_platform` option); empty = not said.", allowed=PLATFORMS),
+        Column("external_id_kind", S, "Whether `external_id` holds a customer id or a company id (the source's "
+               "`external_id_kind` option); empty = not said.", allowed=ID_KINDS),
         Column("country", S, "ISO 3166-1 alpha-2 country of the record (used to read bare VAT numbers)."),
         Column("created_at", T, "When the record was created. Records created after the as-of time are "
                "ignored, so a re-run describes the same moment."),
@@ -250,7 +258,11 @@ STAGING_RECORDS = Table(
         Column("account_ref", S, "Account number on the record (under dual-write, its F&O customer account)."),
         Column("email", S, "Email on the record."),
         Column("vat_number", S, "Tax id on the record."),
-        Column("external_id", S, "Commerce-side id stored on the record."),
+        Column("external_id", S, "Commerce-side id stored on the record (read as `erp_customers.external_id`)."),
+        Column("external_id_platform", S, "The commerce platform whose id `external_id` holds (the source's "
+               "`external_id_platform` option); empty = not said.", allowed=PLATFORMS),
+        Column("external_id_kind", S, "Customer or company id (the source's `external_id_kind` option); "
+               "empty = not said.", allowed=ID_KINDS),
         Column("state", S, "`active` or `inactive` (`statecode`).", default="active",
                allowed=("active", "inactive")),
         Column("merged", B, "The record was merged into another (`merged`).", default="false"),

@@ -38,7 +38,8 @@ class KeyTried:
     priority: int
     values: tuple[str, ...]
     result: str
-    """``matched``, ``no match``, ``no value`` or ``not usable`` (hit only retired, holding or other-entity records)."""
+    """``matched``, ``no match``, ``no value`` or ``not usable`` (hit only retired, holding or other-entity records, or
+    records holding an id that names several accounts)."""
     erp_records: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -132,7 +132,9 @@ def resolve_options(reader: type[Reader] | Reader, given: Mapping[str, Any], sou
         elif default is None and kind is not None and not _same_kind(kind(), value):
             problems.append(f"{where}.{key}: expected {_kind(kind())}, got {value!r}")
         elif choices and value not in choices:
-            problems.append(f"{where}.{key}: expected one of {', '.join(choices)}, got {value!r}")
+            close = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.5)
+            hint = f". Did you mean {close[0]}?" if close else ""
+            problems.append(f"{where}.{key}: expected one of {', '.join(choices)}, got {value!r}{hint}")
         elif known[key].syntax and value is not None:
             problems += [f"{where}.{key}: {bad}" for bad in _bad_syntax(str(known[key].syntax), value)]
     if problems:

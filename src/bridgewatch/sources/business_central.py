@@ -26,7 +26,14 @@ from typing import Any, ClassVar
 from bridgewatch.model.whitespace import trim_sql
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
-from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
+from bridgewatch.sources.mapping import (
+    COMMON_OPTIONS,
+    EXTERNAL_ID_OPTIONS,
+    RowCheck,
+    TableMap,
+    VendorReader,
+    unrecognised,
+)
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, note_files_without
 from bridgewatch.sources.shapes import Field, const, jpath, js, translate
 from bridgewatch.sql import literal
@@ -88,6 +95,7 @@ class BusinessCentralApiReader(VendorReader):
                                 "web-service page saved from a ?company= URL)."),
         "external_id_field": Option(None, "Field holding the commerce-side id (an API extension field, or the "
                                           "web-service page's field name)."),
+        **EXTERNAL_ID_OPTIONS,
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:

@@ -20,7 +20,7 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.business_central import BLOCKED, NO_STATUS
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time
-from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
+from bridgewatch.sources.mapping import COMMON_OPTIONS, EXTERNAL_ID_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export, resolve_columns
 from bridgewatch.sources.shapes import Field, col, const, setting, translate
@@ -47,6 +47,7 @@ class BusinessCentralCsvReader(VendorReader):
         "company": Option(None, "The Business Central company (entity id as written in workspace.toml) the list was "
                                 "exported from: required, the file does not name it."),
         "external_id_field": Option(None, "Column holding the commerce-side id (a field added to the list)."),
+        **EXTERNAL_ID_OPTIONS,
         "date_formats": Option(list(DATES), "strptime formats of Last Date Modified when it is not ISO-8601 (the "
                                             "exporting user's locale, e.g. '%d.%m.%Y').", syntax="strptime"),
         "date_order": DATE_ORDER_OPTION,

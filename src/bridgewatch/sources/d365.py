@@ -19,7 +19,14 @@ from typing import Any, ClassVar
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import iso_record_created
-from bridgewatch.sources.mapping import COMMON_OPTIONS, RowCheck, TableMap, VendorReader, unrecognised
+from bridgewatch.sources.mapping import (
+    COMMON_OPTIONS,
+    EXTERNAL_ID_OPTIONS,
+    RowCheck,
+    TableMap,
+    VendorReader,
+    unrecognised,
+)
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json, load_json_files, note_files_without
 from bridgewatch.sources.shapes import Field, const, first, full_name, js, setting, translate
 from bridgewatch.sql import literal
@@ -56,6 +63,7 @@ OPTIONS: dict[str, Option] = {
                                 choices=tuple(CASES)),
     "vat_field": Option("TaxExemptNumber", "Field holding the VAT registration number."),
     "external_id_field": Option(None, "Field holding the commerce-side id (an extension field)."),
+    **EXTERNAL_ID_OPTIONS,
     "status_map": Option({}, "OnHoldStatus value → status (active, on_hold, blocked, inactive) overrides."),
     "created_field": Option(None, "Field holding the record's creation time (the standard entity has none; "
                                   "an extension field, ISO-8601; a date alone counts from the next day)."),

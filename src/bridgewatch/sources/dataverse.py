@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import CASES, entity_case
-from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
+from bridgewatch.sources.mapping import COMMON_OPTIONS, EXTERNAL_ID_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import (
     Envelope,
     JsonLayout,
@@ -65,6 +65,7 @@ class DataverseApiReader(VendorReader):
         "legal_entity_case": Option("upper", "upper, lower or as_is: how the company is written as the entity.",
                                     choices=tuple(CASES)),
         "external_id_field": Option(None, "Column holding the commerce-side id (e.g. a custom 'new_shopifyid')."),
+        **EXTERNAL_ID_OPTIONS,
     }
 
     def load(self, session: Session, path: Path, options: Mapping[str, Any]) -> None:

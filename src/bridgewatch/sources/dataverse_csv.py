@@ -29,7 +29,7 @@ from bridgewatch.sources.base import Option
 from bridgewatch.sources.d365 import CASES, entity_case
 from bridgewatch.sources.dataverse import company_names
 from bridgewatch.sources.dates import record_created
-from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
+from bridgewatch.sources.mapping import COMMON_OPTIONS, EXTERNAL_ID_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, carries, load_csv, read_head
 from bridgewatch.sources.shapes import Field, col, const, translate
@@ -99,6 +99,7 @@ class DataverseCsvReader(VendorReader):
                                     choices=tuple(CASES)),
         "external_id_field": Option(None, "Header of the column holding the commerce-side id (e.g. a custom "
                                           "'Shopify ID' in a view, 'new_shopifyid' in a table export)."),
+        **EXTERNAL_ID_OPTIONS,
         "date_formats": Option(list(DATES), "strptime formats of Created On when it is not ISO-8601 (the exporting "
                                             "user's locale, e.g. '%d/%m/%Y %H:%M').", syntax="strptime"),
         "date_order": DATE_ORDER_OPTION,

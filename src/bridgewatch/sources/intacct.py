@@ -32,7 +32,7 @@ from bridgewatch.model.whitespace import strip
 from bridgewatch.sources.base import Option, ReadContext
 from bridgewatch.sources.countries import country
 from bridgewatch.sources.dates import local_time, record_created
-from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader
+from bridgewatch.sources.mapping import COMMON_OPTIONS, EXTERNAL_ID_OPTIONS, TableMap, VendorReader
 from bridgewatch.sources.raw import Session, TabularKind
 from bridgewatch.sources.rawcsv import DATE_ORDER_OPTION, load_export, resolve_columns
 from bridgewatch.sources.shapes import Field, col, const, first, setting, translate
@@ -53,6 +53,7 @@ OPTIONS: dict[str, Option] = {
     "vat_field": Option("TAXID", "Field holding the VAT number (TAXID by default; a custom field if your "
                                  "tenant keeps it elsewhere)."),
     "external_id_field": Option(None, "Custom field holding the commerce-side id (e.g. 'SHOPIFY_ID')."),
+    **EXTERNAL_ID_OPTIONS,
     "legal_entity": Option(None, "Entity to assign to records that do not carry MEGAENTITYID (an export run "
                                  "inside one entity without the field; \"\" for an export of top-level records "
                                  "only). An empty MEGAENTITYID is a top-level record whatever this says. In a "

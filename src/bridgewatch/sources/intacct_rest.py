@@ -34,7 +34,7 @@ from bridgewatch.sources.intacct import (
     on_hold_status,
     refuse_entityless,
 )
-from bridgewatch.sources.mapping import COMMON_OPTIONS, TableMap, VendorReader, unrecognised
+from bridgewatch.sources.mapping import COMMON_OPTIONS, EXTERNAL_ID_OPTIONS, TableMap, VendorReader, unrecognised
 from bridgewatch.sources.raw import Envelope, JsonLayout, Session, load_json_files, note_files_without, pages_read
 from bridgewatch.sources.shapes import Field, const, js, timestamp, translate
 
@@ -64,6 +64,7 @@ OPTIONS: dict[str, Option] = {
                                  "'contacts.default.internationalTaxId' or a custom field if your tenant keeps "
                                  "it elsewhere)."),
     "external_id_field": Option(None, "Custom field holding the commerce-side id (e.g. 'SHOPIFY_ID').", kind=str),
+    **EXTERNAL_ID_OPTIONS,
     "legal_entity": Option(None, "Entity to assign to records that do not carry entity.id (a query run inside "
                                  "one entity that did not select it). An empty or null entity.id is a top-level "
                                  "record whatever this says.", kind=str),

@@ -28,13 +28,13 @@ from bridgewatch.ingest.canonical import CastOptions, cast_files, empty_note, pl
 from bridgewatch.ingest.csvfile import BLANK_ROW
 from bridgewatch.ingest.typing import Check
 from bridgewatch.ingest.workbook import without_sheet
-from bridgewatch.model.tables import TABLES_BY_NAME, ColumnType
+from bridgewatch.model.tables import ID_KINDS, PLATFORMS, TABLES_BY_NAME, ColumnType
 from bridgewatch.model.whitespace import light_trims
 from bridgewatch.sources import countries
 from bridgewatch.sources.base import Option, ReadContext, Reader, ReadResult, resolve_options
 from bridgewatch.sources.combine import combine
 from bridgewatch.sources.raw import Session
-from bridgewatch.sources.shapes import Field, q
+from bridgewatch.sources.shapes import Field, const, q
 from bridgewatch.sql import literal
 
 COMMON_OPTIONS: dict[str, Option] = {
@@ -44,6 +44,20 @@ COMMON_OPTIONS: dict[str, Option] = {
                             "timezone: e.g. {orders = 'Europe/Berlin'} or {'orders_*.csv' = 'America/New_York'} "
                             "(a file pattern beats a table)."),
 }
+EXTERNAL_ID_OPTIONS: dict[str, Option] = {
+    "external_id_platform": Option(None, "The commerce platform whose ids the external id field holds (shopify, "
+                                         "bigcommerce, adobe_commerce): a bare id (42) then names that platform's "
+                                         "account only. Unset, a bare id names the one platform (and kind) whose "
+                                         "accounts hold it, and none when several do (docs/cards.md).",
+                                   choices=PLATFORMS, kind=str),
+    "external_id_kind": Option(None, "Whether the external id field holds customer ids or company ids (customer, "
+                                     "company); unset, either, as external_id_platform explains.",
+                               choices=ID_KINDS, kind=str),
+}
+"""What an ERP or staging source's external id field holds, for the readers of tables with an external id: the
+values become the rows' ``external_id_platform`` and ``external_id_kind``."""
+ID_SCOPED = ("erp_customers", "staging_records")
+"""The tables whose ``external_id`` is a commerce id held by an ERP or staging record."""
 NAIVE = "'^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?$'"
 """An ISO timestamp without offset or zone: the form naive values have after the reader's parsing."""
 
@@ -209,8 +223,8 @@ class VendorReader(Reader):
                 self.load_all(session, [Path(p) for p in paths], options)
                 self.prepare(session, options)
                 self.check(session, options, context)
-                result = apply_maps(session, self.maps(options), context, (*self.kinds, "unknown"),
-                                    options.get("timezones"))
+                maps = with_id_scope(self.maps(options), options)
+                result = apply_maps(session, maps, context, (*self.kinds, "unknown"), options.get("timezones"))
         finally:
             session.close()
         result.warnings += session.warnings
@@ -235,6 +249,14 @@ class VendorReader(Reader):
     @abstractmethod
     def maps(self, options: Mapping[str, Any]) -> list[TableMap]:
         """The table maps of this reader, given its resolved options."""
+
+
+def with_id_scope(maps: Sequence[TableMap], options: Mapping[str, Any]) -> list[TableMap]:
+    """``maps`` with the ``external_id_platform`` and ``external_id_kind`` options (when the reader has them) as the
+    columns of its ERP and staging rows that say what their external id holds."""
+    scope = {k: const(options[k]) for k in EXTERNAL_ID_OPTIONS if k in options}
+    return [replace(m, columns={**m.columns, **scope}) if scope and m.table in ID_SCOPED and m.columns else m
+            for m in maps]
 
 
 def _zone(option: object, context: ReadContext, key: str) -> str:

@@ -266,6 +266,23 @@ def test_one_customer_two_records_is_flagged_ambiguous(run_card) -> None:  # typ
     assert result.ambiguous_matches == 1
 
 
+def test_ambiguity_is_read_at_the_matched_key_only(run_card) -> None:  # type: ignore[no-untyped-def]
+    # A: its VAT number (the first key) hits one record, its email two: matched on VAT, not ambiguous.
+    # B: its VAT number hits two records, its email one: matched on VAT, ambiguous.
+    s = sage()
+    company(s, "A", vat="GB123456789", email="ap@a.test")
+    erp(s, "A1", vat_number="GB123456789")
+    erp(s, "A2", email="ap@a.test")
+    erp(s, "A3", email="AP@a.test")
+    company(s, "B", vat="GB987654321", email="ap@b.test")
+    erp(s, "B1", vat_number="GB987654321")
+    erp(s, "B2", vat_number="GB 987 654 321")
+    erp(s, "B3", email="ap@b.test")
+    result = run_card(s)
+    assert result.count == 0
+    assert result.ambiguous_matches == 1
+
+
 def test_one_record_claimed_by_two_customers_is_flagged(run_card) -> None:  # type: ignore[no-untyped-def]
     s = sage()
     company(s, "A", email="ap@shared.test")

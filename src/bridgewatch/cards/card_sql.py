@@ -131,8 +131,9 @@ def _presence(card: Card) -> Step:
     Read from ``match_summary`` (per account and key type, shared by the cards). The matched
     record is the smallest record label at the best priority: a card's priorities number its
     field-map keys (each once), so an account's summary row at its best priority is one row, whose
-    smallest and largest labels ``arg_min`` picks out; the match is ambiguous when the largest label
-    at that priority differs; a record is shared when another account's matched record is the same.
+    smallest label and whether another record matches there (``fit_several``) ``arg_min`` picks out; the match is
+    ambiguous when another record matches at that priority; a record is shared when another account's matched
+    record is the same.
     The other entities' records are listed for the few accounts that have any.
 
     An account whose orders post to several entities (``fit_entities``: orders shipped to two entities'
@@ -151,7 +152,7 @@ def _presence(card: Card) -> Step:
             SELECT s.acct,
                    min(f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS best_priority,
                    arg_min(s.fit_first, f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS matched_record,
-                   arg_min(s.fit_last, f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS last_record,
+                   arg_min(s.fit_several, f.priority) FILTER (WHERE s.fit_first IS NOT NULL) AS several_records,
                    bool_or(s.other_entity) AS other_entity_match, bool_or(s.retired) AS retired_match,
                    bool_or(s.holding) AS holding_match
             FROM __bw__match_summary s
@@ -186,7 +187,8 @@ def _presence(card: Card) -> Step:
         ), best AS (
             SELECT pop.*, CASE WHEN mi.acct IS NULL THEN f.best_priority END AS best_priority,
                    CASE WHEN mi.acct IS NULL THEN f.matched_record END AS matched_record,
-                   f.last_record, f.other_entity_match OR mi.acct IS NOT NULL AS other_entity_match,
+                   CASE WHEN mi.acct IS NULL THEN f.several_records END AS several_records,
+                   f.other_entity_match OR mi.acct IS NOT NULL AS other_entity_match,
                    CASE WHEN mi.acct IS NULL THEN f.retired_match ELSE g.acct IS NOT NULL END AS retired_match,
                    f.holding_match, mi.missing_entities, mi.missing_list, mi.missing_count
             FROM pop LEFT JOIN flags f ON f.acct = pop.acct LEFT JOIN missing mi ON mi.acct = pop.acct
@@ -197,7 +199,7 @@ def _presence(card: Card) -> Step:
         )
         SELECT b.workspace_id, b.platform, b.account_kind, b.account_id,
                b.matched_record IS NOT NULL AS present, fm.key_type AS matched_key, b.matched_record,
-               COALESCE(b.matched_record <> b.last_record, FALSE) AS match_ambiguous,
+               COALESCE(b.several_records, FALSE) AS match_ambiguous,
                sh.matched_record IS NOT NULL AS record_shared,
                COALESCE(b.other_entity_match, FALSE) AS exists_in_other_entity, o.other_entity_records,
                COALESCE(b.retired_match, FALSE) AS retired_match, COALESCE(b.holding_match, FALSE) AS holding_match,

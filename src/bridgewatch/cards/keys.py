@@ -186,19 +186,22 @@ def matches_of(accounts: str | None) -> str:
 
 
 def match_summary() -> Step:
-    """Per active account and key type: the smallest and largest live record in a fitting entity, and flags.
+    """Per active account and key type: the smallest live record in a fitting entity, whether there are more, flags.
 
-    ``fit_first``/``fit_last`` are NULL when no live record in an entity the account's orders
-    fit matches on that key; ``other_entity`` (a live record in another entity), ``retired`` (a
-    fitting record that is not live) and ``holding`` (a holding customer, looked through) are
-    what the causes read. Shared by the cards: each picks its field-map keys from it.
+    ``fit_first`` (the smallest label) is NULL when no live record in an entity the account's orders
+    fit matches on that key; ``fit_several``: another such record matches too (an ambiguous match; the
+    largest label itself is not kept: at 1M, presence picking it per account cost a string ``arg_min``);
+    ``other_entity`` (a live record in another entity), ``retired`` (a fitting record that is not live)
+    and ``holding`` (a holding customer, looked through) are what the causes read. Shared by the
+    cards: each picks its field-map keys from it.
     """
     from bridgewatch.cards.steps import entity_fits
 
     live = "fits AND is_live AND NOT is_holding"
     return Step("match_summary", f"""
         SELECT acct, workspace_id, key_type,
-               min(record) FILTER (WHERE {live}) AS fit_first, max(record) FILTER (WHERE {live}) AS fit_last,
+               min(record) FILTER (WHERE {live}) AS fit_first,
+               min(record) FILTER (WHERE {live}) <> max(record) FILTER (WHERE {live}) AS fit_several,
                bool_or(NOT fits AND is_live AND NOT is_holding) AS other_entity,
                bool_or(fits AND NOT is_live AND NOT is_holding) AS retired, bool_or(is_holding) AS holding
         FROM (SELECT m.*, {entity_fits('m.legal_entity')} AS fits

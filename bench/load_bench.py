@@ -5,8 +5,8 @@ vendor files and a canonical FX file each, a few hundred rows. Issue 15 asks tha
 one such workspace takes at most 0.2 s, its cost growing with rows, not with the number of files.
 Also reported: the same workspaces read from canonical CSV files, the process's import time,
 ``bridgewatch run`` on one demo workspace end to end in a fresh process (imports included; target
-1 s; wall and CPU of the child), and ``bridgewatch batch`` then ``stage`` + ``batch --staged`` over
-every copy, per workspace.
+1 s; wall and CPU of the child) with where its time goes (imports, reading, computing, storing), and
+``bridgewatch batch`` then ``stage`` + ``batch --staged`` over every copy, per workspace.
 Part of ``make bench``; alone::
 
     .venv/bin/python bench/load_bench.py --copies 10
@@ -94,6 +94,37 @@ def end_to_end(folder: Path, repeats: int) -> tuple[Timing, Timing]:
     return bare, stored
 
 
+PARTS = """
+import sys, time
+clock = lambda: (time.perf_counter(), time.process_time())
+marks = [clock()]
+import bridgewatch.cli.main, bridgewatch.cli.cards, bridgewatch.config, bridgewatch.engine, bridgewatch.monitor
+from bridgewatch.cli.app import load_checked
+marks.append(clock())
+ws = load_checked(__import__("pathlib").Path(sys.argv[1]), False)
+marks.append(clock())
+with bridgewatch.engine.open_engine("duckdb") as engine:
+    bridgewatch.monitor.run_workspace(ws, engine=engine)
+marks.append(clock())
+print(" ".join(f"{b[0] - a[0]:.4f} {b[1] - a[1]:.4f}" for a, b in zip(marks, marks[1:])))
+"""
+"""Times the parts of ``run --no-store`` in a fresh interpreter: what ``run`` imports, reading the workspace
+(``load_checked``: the readability check and every source), and computing every card (no output)."""
+
+
+def run_parts(folder: Path, repeats: int) -> list[Timing]:
+    """Best wall and CPU seconds of each part of a ``run --no-store`` (imports, reading, computing), each
+    in a fresh interpreter with the bytecode cache in place."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", PARTS, str(folder)], capture_output=True, text=True,
+                             check=True, env=env).stdout.split()
+        values = [float(v) for v in out]
+        runs.append([(values[i], values[i + 1]) for i in range(0, len(values), 2)])
+    return [_best([r[i] for r in runs]) for i in range(len(runs[0]))]
+
+
 def batch_per_workspace(group: Path, out: Path, count: int) -> tuple[float, float]:
     """Seconds per workspace of ``batch`` over ``group``, and of ``stage`` followed by ``batch --staged``."""
     quiet = ("--no-store", "--allow-stale")  # timings only: a generated group's data may be old
@@ -124,6 +155,7 @@ def main() -> None:
         stages = _per_workspace(vendor, lambda f: stage_workspace(load_workspace(f)), args.repeats)
         plain = _per_workspace(canonical, load_workspace, args.repeats)
         run_bare, run_stored = end_to_end(vendor[0], args.repeats)
+        parts = run_parts(vendor[0], args.repeats)
         group = Path(tmp) / "group"
         group.mkdir()
         for i, folder in enumerate(vendor):  # one group, so every copy gets its own workspace id
@@ -146,6 +178,11 @@ def main() -> None:
                                ("run, storing it, fresh process", run_stored)):
         print(f"{label:31}: {wall:6.3f}s  {cpu:6.3f}s  ratio {wall / END_TO_END:5.2f}x of {END_TO_END}s "
               f"(one demo workspace, imports included)")
+    for label, (wall, cpu) in zip(("  of which: imports", "  reading the workspace", "  computing the cards"),
+                                  parts, strict=True):
+        print(f"{label:31}: {wall:6.3f}s  {cpu:6.3f}s")
+    print(f"  {'storing the run (difference)':29}: {run_stored[0] - run_bare[0]:6.3f}s  "
+          f"{run_stored[1] - run_bare[1]:6.3f}s")
 
 
 if __name__ == "__main__":

@@ -286,9 +286,11 @@ class WorkspaceSection(_Frozen):
     """Optional: a result is also stale when one platform's newest order is older than this before the as-of time
     while another platform's is not (that storefront's export looks out of date). Off by default: a storefront
     that is merely quiet for a few days would make every result stale."""
-    fx_max_age_days: int = Field(default=7, ge=1, le=366)
+    fx_max_age_days: int = Field(default=35, ge=1, le=366)
     """An order converted at a rate dated more than this many days before the order's date is still valued, and the
-    card warns of it (``fx_warnings``): the blocked value uses an old rate."""
+    card warns of it (``fx_warnings``): the blocked value uses an old rate. The default suits a monthly rate table
+    (a rate on each month's first day, entered a few days late at worst); a daily feed that stops is caught sooner
+    with a lower value."""
     vat_supply: Literal["goods", "services"] = "goods"
     default_entity: str | None = None
     timezone: str = "UTC"

@@ -157,7 +157,7 @@ def test_a_missing_rate_names_the_order_date_in_the_workspaces_time_zone(run_car
 
 
 def test_an_old_rate_still_values_the_order_and_the_card_says_so(run_card) -> None:  # type: ignore[no-untyped-def]
-    # The newest CAD rate on or before 10 April is the 1 March one (40 days old, more than fx_max_age_days = 7):
+    # The newest CAD rate on or before 10 April is the 1 March one (40 days old, more than fx_max_age_days = 35):
     # the orders are still valued at it (723.40), and the summary, its JSON and the terminal name the pair and
     # the rate's date. EUR's rate (9 April) is fresh; the USD order needs none.
     s = d365()
@@ -171,13 +171,13 @@ def test_an_old_rate_still_values_the_order_and_the_card_says_so(run_card) -> No
     assert result.customer("CA1").blocked_value_reporting == Decimal("723.40")
     expected = {"currency": "CAD", "reporting_currency": "USD", "rate_date": "2026-03-01", "orders": 2,
                 "customers": 2, "first_order_date": "2026-04-09", "last_order_date": "2026-04-10", "age_days": 40,
-                "max_age_days": 7}
+                "max_age_days": 35}
     assert [w for w in result.summary.to_dict()["fx_warnings"]] == [expected]
     console = Console(record=True, width=250)
     render_card(result.summary, list(result.rows), console)
     shown = " ".join(console.export_text().replace("│", " ").split())
     assert ("OLD FX RATE: 2 order(s) of 2 customer(s) placed 2026-04-09 to 2026-04-10 are converted from CAD into "
-            "USD at the rate dated 2026-03-01, 40 days before the latest of them (more than fx_max_age_days = 7)"
+            "USD at the rate dated 2026-03-01, 40 days before the latest of them (more than fx_max_age_days = 35)"
             ) in shown
 
 

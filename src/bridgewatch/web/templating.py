@@ -18,7 +18,7 @@ from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from bridgewatch.report.safe import page_text
-from bridgewatch.report.words import DEFAULT_LOCALE
+from bridgewatch.report.words import DEFAULT_LOCALE, old_rate_words
 from bridgewatch.web import formats
 from bridgewatch.web.security import redact
 
@@ -60,7 +60,7 @@ def environment() -> Environment:
         env.filters[name] = _localised(fn) if name in LOCALE_AWARE else fn
     env.filters["redact"] = redact
     env.globals.update(formats.WORDS, evidence=_evidence, query=query, page_kind=None,
-                       cause_words=formats.cause_words, card_name=formats.card_name,
+                       cause_words=formats.cause_words, card_name=formats.card_name, old_rate_words=old_rate_words,
                        quote=lambda value: quote(str(value), safe=""))
     return env
 

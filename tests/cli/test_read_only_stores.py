@@ -88,3 +88,17 @@ def test_a_store_on_a_read_only_mount_is_read(root: Path, frozen: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert '"card": "sage_customer_master_gap"' in shown.stdout
     assert sorted(p.name for p in frozen.iterdir()) == ["history.sqlite"]
+
+
+def test_a_workspace_no_run_has_stored_reads_as_empty_and_is_not_written(root: Path) -> None:
+    # Its own store (no other named) does not exist yet: `history` lists nothing, `show` and `explain` say to run
+    # first (exit 5), naming the workspace's store, and the workspace gains no .bridgewatch folder.
+    listed = runner.invoke(app, ["history", "-w", str(root), "--format", "json"])
+    assert (listed.exit_code, listed.stdout) == (0, "[]\n"), listed.output
+    store = (root / ".bridgewatch" / "history.sqlite").resolve()
+    for command in (["show"], ["explain", "C1"]):
+        result = runner.invoke(app, [*command, "-w", str(root)])
+        assert result.exit_code == 5, result.output
+        assert _said(result).startswith(f"error: No stored run for workspace '") and f"in sqlite:///{store}. Run" in \
+            _said(result), result.stderr
+    assert not (root / ".bridgewatch").exists()

@@ -14,6 +14,7 @@ import errno
 import logging
 import os
 import sys
+import tempfile
 import typing
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -345,10 +346,32 @@ def close_when_open(opening: Future[Any]) -> None:
 
 def open_cli_store(config: Any, history_url: str | None, *, read_only: bool = False) -> Any:
     """The workspace's run store: --history-url > $BRIDGEWATCH_HISTORY_URL > [history] url > the default file
-    (``read_only``: a command that only reads it, which neither creates nor migrates it)."""
-    from bridgewatch.history import Store, store_url
+    (``read_only``: a command that only reads it, which neither creates nor migrates it).
 
-    return Store(store_url(config, override=history_url, environ=os.environ), read_only=read_only)
+    A command that only reads, on a workspace whose own store file no run has written yet (no other store named),
+    reads an empty store: ``history`` lists nothing, ``show`` and ``explain`` say to run first — as before reads
+    stopped creating the file. A store named by URL that is not there stays an error (a mistyped path)."""
+    from bridgewatch.history import Store, store_url
+    from bridgewatch.history.location import STORE_DIR, STORE_FILE, default_url
+
+    url = store_url(config, override=history_url, environ=os.environ)
+    folder = config.root / STORE_DIR
+    unwritten = not (folder / STORE_FILE).exists() and (folder.is_dir() or not folder.exists())
+    if read_only and unwritten and url == default_url(config):
+        return _nothing_stored_yet(url)
+    return Store(url, read_only=read_only)
+
+
+@contextlib.contextmanager
+def _nothing_stored_yet(url: str) -> Iterator[Any]:
+    """An empty store standing in for the workspace's own, which no run has written: made in a temporary folder
+    (the workspace is not written to), named by the workspace's URL in every message."""
+    from bridgewatch.history import Store
+
+    with tempfile.TemporaryDirectory(prefix="bw-empty-store-") as folder, \
+            Store(f"sqlite:///{Path(folder) / 'history.sqlite'}") as store:
+        store.url = url
+        yield store
 
 
 def emit(views: list[Any], fmt: str, accounting: Accounting | None = None) -> None:

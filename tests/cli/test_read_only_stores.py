@@ -99,6 +99,6 @@ def test_a_workspace_no_run_has_stored_reads_as_empty_and_is_not_written(root: P
     for command in (["show"], ["explain", "C1"]):
         result = runner.invoke(app, [*command, "-w", str(root)])
         assert result.exit_code == 5, result.output
-        assert _said(result).startswith(f"error: No stored run for workspace '") and f"in sqlite:///{store}. Run" in \
+        assert _said(result).startswith("error: No stored run for workspace '") and f"in sqlite:///{store}. Run" in \
             _said(result), result.stderr
     assert not (root / ".bridgewatch").exists()

@@ -70,12 +70,6 @@ NEVER_SYNCED = "never_synced"
 DATAVERSE_NOT_PROMOTED = "dataverse_not_promoted"
 
 
-AFTER_MASTER_EXPORT = "COALESCE(sy.last_attempt_at > sy.master_export_at, FALSE)"
-"""The latest attempt (a success, where it is read) is later than the newest record of the master export: the
-export was taken before the sync created the record, so its absence there says nothing (seed row *Sync timing*:
-a customer created by a sync that ran between two pulls is present in one and absent in the other)."""
-
-
 def _lagging_condition(order_triggered: bool, b2b_manual: bool) -> str:
     """The sync log says an attempt is in flight, or the account is too new for the sync to have caught up.
 
@@ -142,25 +136,21 @@ def _sync_ladder(order_triggered: bool, b2b_manual: bool, vat_at_stake: bool) ->
               consequence="Record creation rejected: orders stranded, and it will fail again until the reason "
                           "is fixed."),
         Cause(SYNCED_NOT_FOUND, "Sync reported success, record not in master",
-              f"sy.last_outcome = 'succeeded' AND sy.last_attempt_at <= p.grace_start AND NOT {AFTER_MASTER_EXPORT}",
+              "sy.last_outcome = 'succeeded' AND sy.last_attempt_at <= p.grace_start",
               "Check the entity and key the sync wrote the record under.",
-              "The sync log says the create succeeded (before the awaiting-sync grace, and before the master export "
-              "was taken), yet no live record in the expected entity carries any of the customer's keys.",
+              "The sync log says the create succeeded (before the awaiting-sync grace), yet no live record in the "
+              "expected entity carries any of the customer's keys.",
               (Why(None, "the sync reported success at {last_attempt_at} but no record is in the expected "
                          "entity"),),
               consequence=not_found),
         Cause(LAGGING, "Sync lagging (will clear on next run)", _lagging_condition(order_triggered, b2b_manual),
               "Wait for the next sync run; chase only if it does not clear.",
               "The customer is too new for the sync to have caught up: its latest attempt is pending or just "
-              "succeeded (or succeeded after the master export was taken, so the export cannot hold the record: "
-              "refresh it), or it was created (or first ordered) after the last successful sync run or inside the "
+              "succeeded, or it was created (or first ordered) after the last successful sync run or inside the "
               "awaiting-sync grace. It should clear on the next run."
               + (" A B2B account is onboarded by hand, not by the sync: only a pending or just-succeeded attempt "
                  "makes it lag." if b2b_manual else ""),
-              (Why("after_master_export", "the sync reported success at {last_attempt_at}, after the master "
-                                          "export was taken: created after the master export of {master_export_at} "
-                                          "(its newest record); refresh the export"),
-               Why("sync_in_flight", "latest sync attempt ({last_attempt_at}) is {last_outcome}"),
+              (Why("sync_in_flight", "latest sync attempt ({last_attempt_at}) is {last_outcome}"),
                Why("created_after_last_run", "created {created_at} after the last successful sync run "
                                              "({last_success_run}); will clear next run"),
                Why(None, "created or first ordered inside the awaiting-sync grace; will clear on the next run")),

@@ -44,9 +44,6 @@ def events_sql(accounts: str) -> str:
 def sync_sql(accounts: str, entities: str | None = None) -> str:
     """Per account of ``accounts``: its create attempts, the latest one, and the last successful sync run.
 
-    ``master_export_at``: the newest ERP record (created or modified) before the as-of time: the master export was
-    taken then or later, and a record the sync created after it cannot be in it.
-
     ``sync_running``: the last successful sync run is at most ``max_age_hours`` before the as-of time. A sync
     log whose last success is older (the sync stopped, or its export is as old) says nothing of a lag: a
     customer created since is not one the next run will clear.
@@ -72,22 +69,15 @@ def sync_sql(accounts: str, entities: str | None = None) -> str:
             FROM bw_sync_events s JOIN bw_params p ON p.workspace_id = s.workspace_id
             WHERE s.outcome = 'succeeded' AND s.occurred_at < p.as_of
             GROUP BY s.workspace_id
-        ), master AS (
-            SELECT e.workspace_id, greatest(max(CASE WHEN e.created_at < p.as_of THEN e.created_at END),
-                                            max(CASE WHEN e.modified_at < p.as_of THEN e.modified_at END))
-                       AS master_export_at
-            FROM bw_erp_customers e JOIN bw_params p ON p.workspace_id = e.workspace_id
-            GROUP BY e.workspace_id
         )
         SELECT a.workspace_id, a.platform, a.account_kind, a.account_id,
                COALESCE(l.attempts, 0) AS attempts, COALESCE(l.failed_attempts, 0) AS failed_attempts,
                l.occurred_at AS last_attempt_at, l.outcome AS last_outcome,
                NULLIF(trim(l.rejection_reason), '') AS last_reason, l.source AS last_source,
-               r.last_success_run, COALESCE(r.sync_running, FALSE) AS sync_running, m.master_export_at, a.acct
+               r.last_success_run, COALESCE(r.sync_running, FALSE) AS sync_running, a.acct
         FROM {accounts} AS a
         LEFT JOIN ranked l ON l.acct = a.acct AND l.rn = 1
-        LEFT JOIN runs r ON r.workspace_id = a.workspace_id
-        LEFT JOIN master m ON m.workspace_id = a.workspace_id"""
+        LEFT JOIN runs r ON r.workspace_id = a.workspace_id"""
 
 
 def account_events() -> Step:

@@ -127,8 +127,7 @@ FACTS = """
     SELECT {order}, x.name, x.scope_reason, x.merged_into, x.created_at,
            pr.present, pr.matched_key, pr.matched_record, pr.match_ambiguous, pr.retired_match,
            sy.last_outcome, sy.last_attempt_at, sy.last_source, sy.failed_attempts, sy.last_success_run,
-           sy.sync_running, sy.master_export_at, g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason,
-           {staging}
+           sy.sync_running, g.workspace_id IS NOT NULL AS counted, g.cause, g.rejection_reason, {staging}
     FROM __bw__{card}_population x
     JOIN {accounts} acc ON {join}
     LEFT JOIN __bw__{card}_presence pr ON {pr}
@@ -230,11 +229,9 @@ def _verdict(card: Card, f: dict[str, Any]) -> tuple[str, str, Any]:
 
 
 def _derived(f: dict[str, Any]) -> dict[str, Any]:
-    """The facts a cause's sentence may use, with the three it derives (see ``cards.causes``)."""
+    """The facts a cause's sentence may use, with the two it derives (see ``cards.causes``)."""
     created, last_run = f["created_at"], f["last_success_run"]
-    attempt, export = f["last_attempt_at"], f.get("master_export_at")
     return {**f, "sync_in_flight": f["last_outcome"] in ("pending", "succeeded"),
-            "after_master_export": bool(f["last_outcome"] == "succeeded" and attempt and export and attempt > export),
             "created_after_last_run": bool(created and last_run and created > last_run and f["sync_running"])}
 
 

@@ -199,13 +199,14 @@ def _params(configs: Sequence[WorkspaceConfig], as_of: Mapping[str, datetime]) -
             "sync_recent_from": t - timedelta(hours=w.max_age_hours),
             "reporting_currency": w.reporting_currency, "vat_supply": w.vat_supply, "default_entity": default,
             "window_days": w.window_days, "grace_minutes": w.grace_minutes, "timezone": w.timezone,
+            "fx_max_age_days": w.fx_max_age_days,
         })
     return rows_table(rows, {
         "workspace_id": pa.string(), "as_of": pa.timestamp("us"), "window_start": pa.timestamp("us"),
         "grace_start": pa.timestamp("us"), "sync_recent_from": pa.timestamp("us"),
         "home_country": pa.string(), "reporting_currency": pa.string(),
         "vat_supply": pa.string(), "default_entity": pa.string(), "window_days": pa.int32(),
-        "grace_minutes": pa.int32(), "timezone": pa.string()})
+        "grace_minutes": pa.int32(), "timezone": pa.string(), "fx_max_age_days": pa.int32()})
 
 
 def _entity_rules(configs: Sequence[WorkspaceConfig]) -> list[dict[str, Any]]:

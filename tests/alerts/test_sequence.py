@@ -70,7 +70,8 @@ def message(**changes: Any) -> dict[str, Any]:
                                "blocked_value_reporting": "990.00", "examples": ["Missing NAME"]}],
         "new_rejection_reasons": [],
         "entities": [{"entity": "UK01", "customers": 3, "active_orders": 3, "blocked_value_reporting": "2940.00"}],
-        "top": [row(1, 1, failed=True), row(2, 2), row(3, 3)], "freshness": FRESH, "reason": None, "url": None,
+        "top": [row(1, 1, failed=True), row(2, 2), row(3, 3)], "fx_warnings": [], "freshness": FRESH,
+        "reason": None, "url": None,
         "locale": "en_GB", "created_at": "2026-04-14T19:00:00Z",
         "summary": "3 customer(s) with active orders have no ERP customer record, above the alert line of 2."}
     return base | changes

@@ -15,7 +15,7 @@ from bridgewatch.report.table import render_card
 from bridgewatch.results import compute
 from bridgewatch.workspace import load_workspace
 
-from .builders import d365, shopper
+from .builders import company, d365, erp, sage, shopper
 
 
 def test_a_zero_decimal_reporting_currency_rounds_each_order_to_the_yen(run_card) -> None:  # type: ignore[no-untyped-def]
@@ -179,6 +179,24 @@ def test_an_old_rate_still_values_the_order_and_the_card_says_so(run_card) -> No
     assert ("OLD FX RATE: 2 order(s) of 2 customer(s) placed 2026-04-09 to 2026-04-10 are converted from CAD into "
             "USD at the rate dated 2026-03-01, 40 days before the latest of them (more than fx_max_age_days = 35)"
             ) in shown
+
+
+def test_an_old_rate_counts_only_the_orders_it_values(run_card) -> None:  # type: ignore[no-untyped-def]
+    # A company held in UK01 orders in EUR for GB (posts to UK01, which holds it: counted, not blocked) and for IE
+    # (IE01 lacks it: blocked). The only EUR rate is 20 February's, old for both orders; the warning names the one
+    # order the blocked value converts (10 April, 49 days), not the settled 9 April one the value leaves out.
+    s = sage()
+    s.config["legal_entities"].append({"id": "IE01", "name": "IE Trade", "currency": "EUR", "countries": ["IE"]})
+    s.add("fx_rates", currency="EUR", rate_date="2026-02-20", rate="0.86")
+    company(s, "DUAL", vat="GB123456782", currency="EUR", total="100.00", orders=("2026-04-09T10:00:00Z",))
+    s.add("orders", platform="bigcommerce", order_id="DUAL-IE", customer_id="DUAL-U", company_id="DUAL",
+          created_at="2026-04-10T10:00:00Z", currency="EUR", total="200.00", ship_to_country="IE")
+    erp(s, "UK-DUAL", entity="UK01", vat_number="GB123456782")
+    result = run_card(s)
+    assert (result.count, result.blocked_value_reporting) == (1, Decimal("172.00"))
+    assert result.summary.to_dict()["fx_warnings"] == [
+        {"currency": "EUR", "reporting_currency": "GBP", "rate_date": "2026-02-20", "orders": 1, "customers": 1,
+         "first_order_date": "2026-04-10", "last_order_date": "2026-04-10", "age_days": 49, "max_age_days": 35}]
 
 
 def test_a_rate_within_the_age_limit_warns_of_nothing(run_card) -> None:  # type: ignore[no-untyped-def]

@@ -68,6 +68,7 @@ def alert_message(notice: Notice, config: WorkspaceConfig, key: str) -> dict[str
         "new_rejection_reasons": _new(facts.templates, told, "templates", notice.status),
         "entities": _parts(facts.entities, "entity", currency) if "entities" in sections else [],
         "top": [dict(r) for r in facts.top] if "top" in sections else [],
+        "fx_warnings": list(stored.summary.get("fx_warnings") or []) if stored else [],
         "freshness": _freshness(stored.summary if stored else None), "reason": inst.reason,
         "url": dashboard_url(config, inst.card, inst.entity),
         "locale": locale_for(config.workspace.home_country, config.workspace.locale),

@@ -12,7 +12,7 @@ from typing import Any
 
 from bridgewatch.alerts.message import STATUS_WORDS
 from bridgewatch.report.safe import plain
-from bridgewatch.report.words import cause_label, money, vat_words
+from bridgewatch.report.words import cause_label, money, old_rate_words, vat_words
 
 LINE_MAX = 300
 """Longest value shown in one line of a message (names, reasons); the full value is in the JSON."""
@@ -55,6 +55,11 @@ def _freshness(msg: dict[str, Any]) -> str:
             f"{f['newest_sync_event_at'] or '—'})")
 
 
+def old_rate_lines(msg: dict[str, Any]) -> list[str]:
+    """The card's counted orders converted at an old FX rate (every role: each is told the blocked value)."""
+    return [plain(f"OLD FX RATE: {old_rate_words(w)}") for w in msg.get("fx_warnings") or ()]
+
+
 def cause_lines(msg: dict[str, Any]) -> list[str]:
     return [plain(f"{c.get('label') or c['cause']}: {c['customers']} customer(s), {c['active_orders']} active "
                   f"order(s), {value(msg, c['blocked_value_reporting'])}", LINE_MAX) for c in msg["causes"]]
@@ -81,7 +86,8 @@ def top_lines(msg: dict[str, Any]) -> list[str]:
     return out
 
 
-SECTIONS = (("Top causes", cause_lines), ("Rejection reasons", reason_lines), ("Per entity", entity_lines),
+SECTIONS = (("Old FX rates", old_rate_lines), ("Top causes", cause_lines),
+            ("Rejection reasons", reason_lines), ("Per entity", entity_lines),
             ("Top customers", top_lines))
 
 

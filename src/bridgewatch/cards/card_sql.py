@@ -53,7 +53,7 @@ def card_steps(card: Card) -> list[Step]:
     if card.uses_staging:
         steps.append(_staging(card))
     steps += [_absent_accounts(card), _settled_orders(card), _absent_values(card), _absent_sync(card), _absent(card),
-              _gap(card), _keys_tried(card), _by_cause(card), _scope(card)]
+              _gap(card), _keys_tried(card), _by_cause(card), _scope(card), _old_rates(card)]
     return steps
 
 
@@ -323,13 +323,19 @@ def _settled_orders(card: Card) -> Step:
         HAVING NOT bool_or(list_contains(missing_entities, entity))""")
 
 
+def _blocked_orders(card: Card) -> str:
+    """The counted orders of the card's absent accounts that are blocked (the settled ones left out): the orders
+    its active orders and blocked value are made of."""
+    absent = card.table("absent_accounts")
+    return (f"(SELECT c.* FROM __bw__counted_orders c WHERE c.acct IN (SELECT acct FROM {absent}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {card.table('settled_orders')} s "
+            f"WHERE s.acct = c.acct AND s.order_id = c.order_id))")
+
+
 def _absent_values(card: Card) -> Step:
     """Per absent account: the value its counted orders block, in order and reporting currency, and the ship-to
     country and buyer of its latest counted order (orders placed at the same time: the greatest order id; both
     from that one order, so a tie never mixes two orders)."""
-    absent = card.table('absent_accounts')
-    blocked = (f"(SELECT c.* FROM __bw__counted_orders c WHERE c.acct IN (SELECT acct FROM {absent}) AND NOT EXISTS "
-               f"(SELECT 1 FROM {card.table('settled_orders')} s WHERE s.acct = c.acct AND s.order_id = c.order_id))")
     return Step(f"{card.id}_absent_values", f"""
         SELECT acct, blocked_value, currency, n_currencies, blocked_value_reporting, orders_missing_fx,
                latest.ship_to AS last_ship_to, latest.buyer AS last_buyer, active_orders
@@ -338,7 +344,7 @@ def _absent_values(card: Card) -> Step:
                    count(DISTINCT o.currency) AS n_currencies, sum(o.value_reporting) AS blocked_value_reporting,
                    count(*) FILTER (WHERE o.fx_rate IS NULL) AS orders_missing_fx, max({LATEST}) AS latest,
                    count(*) AS active_orders
-            FROM ({valued(blocked)}) AS o
+            FROM ({valued(_blocked_orders(card))}) AS o
             GROUP BY o.acct
         ) AS v""")
 
@@ -489,3 +495,18 @@ def _scope(card: Card) -> Step:
         FROM {card.table('population')} pop
         LEFT JOIN {card.table('presence')} pr ON pr.acct = pop.acct
         GROUP BY pop.workspace_id, {scope}""")
+
+
+def _old_rates(card: Card) -> Step:
+    """Per workspace: the blocked orders converted at a rate dated more than ``fx_max_age_days`` before the order's
+    date (in the workspace's time zone), per currency pair and rate date (the summary's ``fx_warnings``). They are
+    still valued at it (a missing rate stops the workspace; an old one is used, and said); a step of the pass, so a
+    repeatable pass run again reads it back."""
+    return Step(f"{card.id}_old_rates", f"""
+        SELECT o.workspace_id, o.currency, o.reporting_currency, o.fx_rate_date AS rate_date, count(*) AS orders,
+               count(DISTINCT o.acct) AS customers, min(o.order_date) AS first_day, max(o.order_date) AS last_day
+        FROM ({valued(_blocked_orders(card))}) AS o
+        JOIN bw_params wp ON wp.workspace_id = o.workspace_id
+        WHERE o.currency <> o.reporting_currency AND o.fx_rate IS NOT NULL
+          AND date_diff('day', o.fx_rate_date, o.order_date) > wp.fx_max_age_days
+        GROUP BY o.workspace_id, o.currency, o.reporting_currency, o.fx_rate_date""")

@@ -52,17 +52,11 @@ def read_summary(engine: Engine, card: Card, ws: Workspace, freshness: Freshness
 
 
 def old_rates(engine: Engine, card: Card, ws: Workspace) -> tuple[dict[str, Any], ...]:
-    """The counted orders of the card's customers converted at a rate dated more than ``fx_max_age_days`` before
-    the order's date (in the workspace's time zone), per currency pair and rate date: still valued at it (a missing
-    rate stops the workspace; an old one is used, and said)."""
+    """The blocked orders of the card's customers converted at an old rate (the card's ``old_rates`` step), per
+    currency pair and rate date."""
     days = ws.config.workspace.fx_max_age_days
-    rows = engine.fetch(f"""
-        SELECT o.currency, o.reporting_currency, o.fx_rate_date AS rate_date, count(*) AS orders,
-               count(DISTINCT o.acct) AS customers, min(o.order_date) AS first_day, max(o.order_date) AS last_day
-        FROM __bw__order_values o JOIN {card.table('gap')} g ON g.acct = o.acct
-        WHERE {equals('o.workspace_id', ws.id)} AND o.currency <> o.reporting_currency AND o.fx_rate IS NOT NULL
-          AND o.fx_rate_date < o.order_date - INTERVAL {int(days)} DAY
-        GROUP BY o.currency, o.reporting_currency, o.fx_rate_date ORDER BY o.currency, o.fx_rate_date""")
+    rows = engine.fetch(f"SELECT * FROM {card.table('old_rates')} WHERE {equals('workspace_id', ws.id)} "
+                        f"ORDER BY currency, rate_date")
     return tuple({"currency": r["currency"], "reporting_currency": r["reporting_currency"],
                   "rate_date": r["rate_date"].isoformat(), "orders": int(r["orders"]),
                   "customers": int(r["customers"]), "first_order_date": r["first_day"].isoformat(),

@@ -26,7 +26,8 @@ MAX_BYTES = 28 * 1024
 """The largest message a Teams webhook accepts (the whole JSON body)."""
 SUMMARY_MAX = 1000
 """Characters of a message's one-sentence summary shown (a digest's names every alert)."""
-LEFT_OUT = {"Top causes": "cause(s)", "Rejection reasons": "rejection reason(s)", "Per entity": "entity line(s)",
+LEFT_OUT = {"Old FX rates": "old-rate line(s)", "Top causes": "cause(s)",
+            "Rejection reasons": "rejection reason(s)", "Per entity": "entity line(s)",
             "Top customers": "customer(s)"}
 """What the lines of each section of ``render.SECTIONS`` are, for the note saying how many did not fit."""
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#|>~<])")

@@ -168,3 +168,67 @@ def test_copies_that_cannot_be_ordered_keep_the_first_file_and_are_flagged(tmp_p
     assert [(r["order_id"], r["status"], r["cancelled"]) for r in result.tables["orders"].to_pylist()] == [
         ("5", "Awaiting Fulfillment", False)]
     assert _accounts(result, "orders") == {"orders_a.csv": {}, "orders_b.csv": {CONFLICTING + "status, cancelled": 1}}
+
+
+def test_a_field_the_newer_export_leaves_empty_is_empty(tmp_path: Path) -> None:
+    """A tax id removed from C-10423 since the older export (its Date modified says so): the newer export's empty
+    cell wins, not the older value — filled from the older copy, the record would still match a storefront customer
+    on a VAT number the master no longer holds (a false all-clear). The newer export carries the column (C-10422's
+    tax id is there), so its empty cell says 'none'."""
+    header = "Customer ID,Name,Status,Tax ID,Entity,Date created,Date modified\n"
+    (tmp_path / "customers_2026-06-07.csv").write_text(
+        header + "C-10423,Celtic Fixings,Active,IE6388047V,UK01,01/20/2026 15:45:00,05/20/2026 08:30:00\n"
+                 "C-10422,Harbour Tools,Active,GB980780684,UK01,03/12/2026 09:14:02,03/12/2026 09:14:02\n",
+        encoding="utf-8")
+    (tmp_path / "customers_2026-06-14.csv").write_text(
+        header + "C-10422,Harbour Tools,Active,GB980780684,UK01,03/12/2026 09:14:02,03/12/2026 09:14:02\n"
+                 "C-10423,Celtic Fixings,Active,,UK01,01/20/2026 15:45:00,06/13/2026 16:20:00\n",
+        encoding="utf-8")
+    result = read("sage_intacct_csv", sorted(tmp_path.glob("*.csv")))
+    got = [(r["customer_account"], r["vat_number"], str(r["modified_at"]), Path(r["source_file"]).name)
+           for r in result.tables["erp_customers"].to_pylist()]
+    assert got == [("C-10423", None, "2026-06-13 16:20:00", "customers_2026-06-14.csv"),
+                   ("C-10422", "GB980780684", "2026-03-12 09:14:02", "customers_2026-06-07.csv")]
+    assert _accounts(result, "erp_customers") == {
+        "customers_2026-06-07.csv": {SUPERSEDED + "vat_number, modified_at": 1},
+        "customers_2026-06-14.csv": {"duplicate": 1}}
+
+
+def test_a_newer_export_without_a_column_leaves_the_older_value(tmp_path: Path) -> None:
+    """The newer export of the same list has no e-mail column (another saved view of the list): C-10423, changed
+    since (its Date modified), takes the newer export's values for the columns it has — its tax id removed — and
+    keeps the older export's e-mail, which the newer one says nothing of."""
+    (tmp_path / "customers_2026-06-07.csv").write_text(
+        "Customer ID,Name,Status,Tax ID,Email,Entity,Date created,Date modified\n"
+        "C-10423,Celtic Fixings,Active,IE6388047V,buy@celtic.example,UK01,01/20/2026 15:45:00,05/20/2026 08:30:00\n",
+        encoding="utf-8")
+    (tmp_path / "customers_2026-06-14.csv").write_text(
+        "Customer ID,Name,Status,Tax ID,Entity,Date created,Date modified\n"
+        "C-10422,Harbour Tools,Active,GB980780684,UK01,03/12/2026 09:14:02,03/12/2026 09:14:02\n"
+        "C-10423,Celtic Fixings,Active,,UK01,01/20/2026 15:45:00,06/13/2026 16:20:00\n", encoding="utf-8")
+    result = read("sage_intacct_csv", sorted(tmp_path.glob("*.csv")))
+    got = {r["customer_account"]: (r["vat_number"], r["email"], Path(r["source_file"]).name)
+           for r in result.tables["erp_customers"].to_pylist()}
+    assert got == {"C-10423": (None, "buy@celtic.example", "customers_2026-06-14.csv"),
+                   "C-10422": ("GB980780684", None, "customers_2026-06-14.csv")}
+    assert _accounts(result, "erp_customers") == {
+        "customers_2026-06-07.csv": {SUPERSEDED + "vat_number, modified_at": 1}, "customers_2026-06-14.csv": {}}
+
+
+def test_copies_dated_by_their_files_only_still_fill_an_empty_field(tmp_path: Path) -> None:
+    """Orders and commerce customers carry no change time of their own: copies are dated by their file's newest
+    time, and a page repeating a record may hold fewer of its fields, so an empty field is still filled from the
+    other copy (docs/sources/README.md). Order 1's newer copy has no ship-to country: the older one's stays."""
+    header = ORDERS_HEADER.rstrip("\n") + ",Shipping Country\n"
+    (tmp_path / "orders_week25.csv").write_text(
+        header + "1,1042,jane@acme.example,06/16/2026 09:12:44,Awaiting Fulfillment,£120.00,GBP,United Kingdom\n",
+        encoding="utf-8")
+    (tmp_path / "orders_week26.csv").write_text(
+        header + "1,1042,jane@acme.example,06/16/2026 09:12:44,Cancelled,£120.00,GBP,\n"
+                 "3,1042,jane@acme.example,06/26/2026 11:00:00,Awaiting Fulfillment,£45.00,GBP,Ireland\n",
+        encoding="utf-8")
+    result = read("bigcommerce_csv", sorted(tmp_path.glob("*.csv")))
+    got = [(r["order_id"], r["status"], r["ship_to_country"], Path(r["source_file"]).name)
+           for r in result.tables["orders"].to_pylist()]
+    assert got == [("1", "Cancelled", "GB", "orders_week26.csv"), ("3", "Awaiting Fulfillment", "IE",
+                                                                  "orders_week26.csv")]

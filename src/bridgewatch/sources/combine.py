@@ -13,7 +13,10 @@ set when any record sets them. The merged row keeps the first record's file and 
 Within one source (its reader's own merge, ``newest_first``), copies that disagree are ordered newest first where
 the files say which is newer (the record's change time, else its file's newest time: :func:`_ordered`), so a week's
 export sorting before the next week's no longer keeps its since-changed values; the older copy is counted
-``duplicate, older (a newer export of the source wins): status``. Copies that cannot be ordered keep path order.
+``duplicate, older (a newer export of the source wins): status``. Of versions dated by the record's own change time,
+the newest one's empty field stays empty where its file carries the field (:func:`_carried`): a value removed from
+the record since is not filled back from the older copy.
+Copies that cannot be ordered keep path order.
 
 Every later record is counted as excluded in its own file's accounting, so every file still
 balances (read = used + excluded + quarantined): ``duplicate`` when it agrees with the merged row,
@@ -305,19 +308,25 @@ def _file_stamp(table: Table) -> str | None:
 
 def _ordered(table: Table, newest_first: bool) -> str:
     """The rows (``g0``) with ``__o``, each record's rank among the copies of its key (1 is the one whose values
-    come first), and ``__dated``, whether the copies were ranked by time.
+    come first), ``__dated``, whether the copies were ranked by time, ``__by_rec``, whether by the record's own
+    change time, and per field ``__h<i>``, whether the row's file carries that field (:func:`_carried`).
 
     In path order unless ``newest_first`` and the copies disagree on a field: then newest first where every copy
     says when it is from and they differ — the record's own change time (:data:`RECORD_STAMP`: an ERP record's
     modified time), else its file's newest time (the latest created / modified / occurred time of the file's rows
-    of this table: a later week's export holds later ones). Copies that cannot be ordered so stay in path order."""
+    of this table: a later week's export holds later ones). Copies that cannot be ordered so stay in path order.
+    Between versions of a record dated by its change time, a copy leaving empty a field its file carries while
+    another fills it disagrees too (a VAT number removed from the record since the older export)."""
     first = "row_number() OVER (PARTITION BY __g ORDER BY __i)"
     file_stamp = _file_stamp(table)
-    if not newest_first or file_stamp is None:
-        return f"SELECT *, {first} AS __o, FALSE AS __dated FROM g0"
     fields = [c for c in _fields(table) if c not in ANY_OF.get(table.name, ())]
+    if not newest_first or file_stamp is None:
+        every = "".join(f", TRUE AS __h{i}" for i in range(len(fields)))
+        return f"SELECT *, {first} AS __o, FALSE AS __dated, FALSE AS __by_rec{every} FROM g0"
     norm = {c: SAME.get(c, "{}").format(f'"{c}"') for c in fields}
     disagree = " OR ".join(f"min({n}) OVER w IS DISTINCT FROM max({n}) OVER w" for n in norm.values()) or "FALSE"
+    emptied = " OR ".join(f"(count({n}) OVER w > 0 AND sum(CASE WHEN __h{i} AND {n} IS NULL THEN 1 ELSE 0 END) "
+                          f"OVER w > 0)" for i, n in enumerate(norm.values())) or "FALSE"
     record = RECORD_STAMP.get(table.name)
     rec = f'"{record}"' if record else "CAST(NULL AS TIMESTAMP)"
 
@@ -325,20 +334,39 @@ def _ordered(table: Table, newest_first: bool) -> str:
         return f"(count({stamp}) OVER w = count(*) OVER w AND min({stamp}) OVER w < max({stamp}) OVER w)"
     return f"""
         WITH f AS (SELECT source_file AS __f, max({file_stamp}) AS __fs FROM g0 GROUP BY 1),
-             s AS (SELECT g0.*, {rec} AS __rs, f.__fs FROM g0 LEFT JOIN f ON f.__f IS NOT DISTINCT FROM g0.source_file),
-             d AS (SELECT *, ({disagree}) AND {known('__rs')} AS __by_rec, ({disagree}) AND {known('__fs')} AS __by_file
+             s AS (SELECT g0.*, {rec} AS __rs, f.__fs{_carried(fields)}
+                   FROM g0 LEFT JOIN f ON f.__f IS NOT DISTINCT FROM g0.source_file),
+             d AS (SELECT *, ({disagree} OR {emptied}) AND {known('__rs')} AS __by_rec,
+                          ({disagree}) AND {known('__fs')} AS __by_file
                    FROM s WINDOW w AS (PARTITION BY __g))
-        SELECT * EXCLUDE (__rs, __fs, __by_rec, __by_file),
+        SELECT * EXCLUDE (__rs, __fs, __by_file),
                row_number() OVER (PARTITION BY __g ORDER BY CASE WHEN __by_rec THEN __rs END DESC NULLS LAST,
                                   CASE WHEN __by_file THEN __fs END DESC NULLS LAST, __i) AS __o,
                __by_rec OR __by_file AS __dated
         FROM d"""
 
 
+def _carried(fields: Sequence[str]) -> str:
+    """SQL columns ``__h<i>``: the row's file fills field ``i`` on at least one of its rows of the table. A file
+    filling a field on none of them is taken not to carry it (an export route without that column, a page whose
+    query did not select it): its empty cells say nothing, so an older copy's value stays. A one-record export
+    clearing the field cannot be told from such a file (the older value stays then too)."""
+    return "".join(f', bool_or("{c}" IS NOT NULL) OVER (PARTITION BY g0.source_file) AS __h{i}'
+                   for i, c in enumerate(fields))
+
+
 def _merged_sql(table: Table, order: Sequence[str], *, group: bool = False) -> str:
-    """One row per key: each field from the first record (by ``__o``) that has it (flags in ANY_OF: any record)."""
+    """One row per key: each field from the first record (by ``__o``) that has it (flags in ANY_OF: any record).
+
+    Versions of a record ranked by its own change time (``__by_rec``: an ERP record's modified time, across one
+    source's exports of different weeks) take each field from the newest version whose file carries it, empty or
+    not: a value removed from the record since stays removed. Copies ranked by their file's date only keep filling
+    an empty field from the next copy (a page repeating a record may hold fewer of its fields)."""
     flags = ANY_OF.get(table.name, ())
-    picks = {c: f'arg_min("{c}", __o) FILTER (WHERE "{c}" IS NOT NULL)' for c in _fields(table)}
+    fields = [c for c in _fields(table) if c not in flags]
+    picks = {c: (f'CASE WHEN bool_or(__by_rec) THEN struct_extract(arg_min(struct_pack(v := "{c}"), __o) '
+                 f'FILTER (WHERE __h{i}), \'v\') ELSE arg_min("{c}", __o) FILTER (WHERE "{c}" IS NOT NULL) END')
+             for i, c in enumerate(fields)}
     picks |= {c: f'bool_or("{c}")' for c in flags}
     picks |= {c: f'arg_min("{c}", __o)' for c in (*table.key, *LINEAGE)}
     select = ", ".join([*(["__g"] if group else []), *(f'{picks[c]} AS "{c}"' for c in order)])
@@ -362,7 +390,8 @@ def _count_later(con: duckdb.DuckDBPyConnection, table: Table, accounts: list[Fi
     """Count each later record as excluded in its file's account, naming the fields it conflicts on."""
     fields = [c for c in _fields(table) if c not in ANY_OF.get(table.name, ())]
     con.execute(f"CREATE TEMP TABLE m AS {_merged_sql(table, table.column_names, group=True)}")
-    differs = ", ".join(f"CASE WHEN d.\"{c}\" IS NOT NULL AND NOT ({_same(table, c)}) THEN '{c}' END"
+    differs = ", ".join(f"CASE WHEN d.\"{c}\" IS NOT NULL AND (m.\"{c}\" IS NULL OR NOT ({_same(table, c)})) "
+                        f"THEN '{c}' END"
                         for c in fields) or "NULL"
     rows = con.execute(f"""
         SELECT d.source_file, concat_ws(', ', {differs}) AS conflicts, d.__dated, count(*)

@@ -223,29 +223,30 @@ def _staging(card: Card) -> Step:
     """
     cte, staged = staging_keys_sql()
     staged_keys = resolved_ids(f"({staged})", STAGING_COLS)
-    staged_accts = f"(SELECT DISTINCT k.acct FROM __bw__key_values k JOIN ({staged_keys}) AS s ON " \
-                   "s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value)"
     return Step(f"{card.id}_staging", f"""
-        WITH {cte}, twins AS (
-            SELECT DISTINCT m.acct, m.legal_entity, {account_ref_sql('m.customer_account')} AS ref
-            FROM ({matches_of(staged_accts)}) AS m
-        ), hits AS (
-            SELECT k.acct,
-                   bool_or(s.state = 'active' AND NOT s.merged) AS in_staging,
-                   bool_or(s.merged) AS staging_merged,
-                   string_agg(DISTINCT concat(s.system, ' ', s.record_type, ' ', s.record_id), ', '
-                              ORDER BY concat(s.system, ' ', s.record_type, ' ', s.record_id)) AS staging_records
+        WITH {cte}, keyed AS MATERIALIZED (  -- the accounts' keys a staging record holds: one pass over the keys
+            SELECT k.acct, s.*
             FROM __bw__key_values k
             JOIN bw_field_map f ON f.workspace_id = k.workspace_id AND f.card = {literal(card.id)}
                                AND f.key_type = k.key_type
             JOIN ({staged_keys}) AS s
               ON s.workspace_id = k.workspace_id AND s.key_type = k.key_type AND s.key_value = k.key_value
-            JOIN __bw__account_entity ae ON ae.acct = k.acct
+        ), twins AS (
+            SELECT DISTINCT m.acct, m.legal_entity, {account_ref_sql('m.customer_account')} AS ref
+            FROM ({matches_of('(SELECT acct FROM keyed)')}) AS m
+        ), hits AS (
+            SELECT s.acct,
+                   bool_or(s.state = 'active' AND NOT s.merged) AS in_staging,
+                   bool_or(s.merged) AS staging_merged,
+                   string_agg(DISTINCT concat(s.system, ' ', s.record_type, ' ', s.record_id), ', '
+                              ORDER BY concat(s.system, ' ', s.record_type, ' ', s.record_id)) AS staging_records
+            FROM keyed s
+            JOIN __bw__account_entity ae ON ae.acct = s.acct
             LEFT JOIN bw_entities en ON en.workspace_id = s.workspace_id AND en.entity = s.legal_entity
-            LEFT JOIN twins tw ON tw.acct = k.acct AND tw.legal_entity = s.legal_entity
+            LEFT JOIN twins tw ON tw.acct = s.acct AND tw.legal_entity = s.legal_entity
                               AND tw.ref = {account_ref_sql('s.account_ref')}
             WHERE (en.entity IS NULL OR {entity_fits('s.legal_entity')}) AND tw.acct IS NULL
-            GROUP BY k.acct
+            GROUP BY s.acct
         )
         SELECT a.workspace_id, a.platform, a.account_kind, a.account_id, h.in_staging, h.staging_merged,
                h.staging_records, a.acct

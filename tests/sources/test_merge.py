@@ -108,10 +108,9 @@ def _accounts(result: ReadResult, table: str) -> dict[str, dict[str, int]]:
     return {Path(a.file).name: dict(a.excluded) for a in result.accounts if a.table == table}
 
 
-def test_an_intacct_record_changed_since_an_older_export_takes_the_newer_values(tmp_path: Path) -> None:
-    """Two customer list exports from different weeks in one source; the older sorts first by path. C-10423 was made
-    inactive and given a new tax id in between (its Date modified says so): the newer copy wins, not the first by
-    path, and the older copy is counted as superseded in its own file. An unchanged record stays a plain duplicate."""
+def _two_intacct_exports(tmp_path: Path, status_and_tax_id: str) -> ReadResult:
+    """Customer list exports of 7 and 14 June in one source (the older sorts first by path): C-10422 unchanged,
+    C-10423 changed on 13 June to ``status_and_tax_id`` (``Inactive,IE9825613N``)."""
     header = "Customer ID,Name,Status,Tax ID,Entity,Date created,Date modified\n"
     (tmp_path / "customers_2026-06-07.csv").write_text(
         header + "C-10423,Celtic Fixings,Active,IE6388047V,UK01,01/20/2026 15:45:00,05/20/2026 08:30:00\n"
@@ -119,9 +118,16 @@ def test_an_intacct_record_changed_since_an_older_export_takes_the_newer_values(
         encoding="utf-8")
     (tmp_path / "customers_2026-06-14.csv").write_text(
         header + "C-10422,Harbour Tools,Active,GB980780684,UK01,03/12/2026 09:14:02,03/12/2026 09:14:02\n"
-                 "C-10423,Celtic Fixings,Inactive,IE9825613N,UK01,01/20/2026 15:45:00,06/13/2026 16:20:00\n",
+                 f"C-10423,Celtic Fixings,{status_and_tax_id},UK01,01/20/2026 15:45:00,06/13/2026 16:20:00\n",
         encoding="utf-8")
-    result = read("sage_intacct_csv", sorted(tmp_path.glob("*.csv")))
+    return read("sage_intacct_csv", sorted(tmp_path.glob("*.csv")))
+
+
+def test_an_intacct_record_changed_since_an_older_export_takes_the_newer_values(tmp_path: Path) -> None:
+    """Two customer list exports from different weeks in one source; the older sorts first by path. C-10423 was made
+    inactive and given a new tax id in between (its Date modified says so): the newer copy wins, not the first by
+    path, and the older copy is counted as superseded in its own file. An unchanged record stays a plain duplicate."""
+    result = _two_intacct_exports(tmp_path, "Inactive,IE9825613N")
     got = [(r["customer_account"], r["status"], r["vat_number"], str(r["modified_at"]), Path(r["source_file"]).name)
            for r in result.tables["erp_customers"].to_pylist()]
     assert got == [("C-10423", "inactive", "IE9825613N", "2026-06-13 16:20:00", "customers_2026-06-14.csv"),
@@ -175,16 +181,7 @@ def test_a_field_the_newer_export_leaves_empty_is_empty(tmp_path: Path) -> None:
     cell wins, not the older value — filled from the older copy, the record would still match a storefront customer
     on a VAT number the master no longer holds (a false all-clear). The newer export carries the column (C-10422's
     tax id is there), so its empty cell says 'none'."""
-    header = "Customer ID,Name,Status,Tax ID,Entity,Date created,Date modified\n"
-    (tmp_path / "customers_2026-06-07.csv").write_text(
-        header + "C-10423,Celtic Fixings,Active,IE6388047V,UK01,01/20/2026 15:45:00,05/20/2026 08:30:00\n"
-                 "C-10422,Harbour Tools,Active,GB980780684,UK01,03/12/2026 09:14:02,03/12/2026 09:14:02\n",
-        encoding="utf-8")
-    (tmp_path / "customers_2026-06-14.csv").write_text(
-        header + "C-10422,Harbour Tools,Active,GB980780684,UK01,03/12/2026 09:14:02,03/12/2026 09:14:02\n"
-                 "C-10423,Celtic Fixings,Active,,UK01,01/20/2026 15:45:00,06/13/2026 16:20:00\n",
-        encoding="utf-8")
-    result = read("sage_intacct_csv", sorted(tmp_path.glob("*.csv")))
+    result = _two_intacct_exports(tmp_path, "Active,")
     got = [(r["customer_account"], r["vat_number"], str(r["modified_at"]), Path(r["source_file"]).name)
            for r in result.tables["erp_customers"].to_pylist()]
     assert got == [("C-10423", None, "2026-06-13 16:20:00", "customers_2026-06-14.csv"),

@@ -30,20 +30,22 @@ chromium:
 	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 || { echo "make test needs Debian's chromium: apt-get install -y --no-install-recommends chromium (as root)"; exit 1; }; \
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
-# Lint first (a second), then strict typing and the whole suite side by side: everything but Spark on two workers
-# (browser tests included), the Spark tests in one process of their own, so one Spark session serves them all
-# (xdist's loadgroup cannot keep them on one worker under pytest 9), and mypy (half a minute on one core). The
-# Spark pass and mypy spend most of their time on one core each, so beside the non-Spark pass they cost less wall
-# time than after it (the suite is CPU-bound on two cores: about a minute less, measured); their output is shown
-# when all have ended, and the target fails if any of them failed.
+# Lint first (a second), then strict typing and the whole suite side by side: everything but Spark and the card
+# tests on two workers (browser tests included), the Spark tests in one process of their own, so one Spark session
+# serves them all (xdist's loadgroup cannot keep them on one worker under pytest 9), and mypy (half a minute on one
+# core). The card tests (marker `cards`) run first in the Spark process: its parity test compares every scenario
+# they record there, and where they had not run it would run each of them again only to record it (three minutes
+# of CPU on a slow host). The Spark pass and mypy spend most of their time on one core each, so beside the
+# non-Spark pass they cost less wall time than after it (the suite is CPU-bound on two cores); their output is
+# shown when all have ended, and the target fails if any of them failed.
 test: $(STAMP) chromium
 	$(BIN)/ruff check src tests bench
 	@spark_log=$$(mktemp); mypy_log=$$(mktemp); \
 	$(BIN)/mypy > $$mypy_log 2>&1 & typing=$$!; \
-	$(BIN)/python -m pytest -q -m spark -p no:cacheprovider > $$spark_log 2>&1 & spark=$$!; \
-	$(BIN)/python -m pytest -q -n 2 -m "not spark"; rest=$$?; \
+	$(BIN)/python -m pytest -q -m "spark or cards" -p no:cacheprovider > $$spark_log 2>&1 & spark=$$!; \
+	$(BIN)/python -m pytest -q -n 2 -m "not spark and not cards"; rest=$$?; \
 	wait $$spark; spark_rc=$$?; wait $$typing; mypy_rc=$$?; \
-	echo "--- the Spark pass (run beside the other) ---"; cat $$spark_log; \
+	echo "--- the card tests and the Spark pass (run beside the other) ---"; cat $$spark_log; \
 	echo "--- mypy (run beside the tests) ---"; cat $$mypy_log; rm -f $$spark_log $$mypy_log; \
 	test $$rest -eq 0 && test $$spark_rc -eq 0 && test $$mypy_rc -eq 0
 

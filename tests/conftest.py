@@ -121,12 +121,18 @@ def spark_engine(spark_session: Any) -> Iterator[Any]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Spark tests need pyspark and a Java runtime; without either they are skipped, saying which.
+    """Spark tests need pyspark and a Java runtime; without either they are skipped, saying which. The card
+    scenario tests (``tests/cards``) are marked ``cards``.
 
-    ``make test`` runs them in a pass of their own, after the rest (one process, one Spark session).
+    ``make test`` runs the Spark tests in a pass of their own beside the rest (one process, one Spark session),
+    and the card tests in that process too: the engine parity test compares every scenario they recorded there,
+    and would run each card test again to record it in a process where they had not run (tests/cards/registry.py).
     """
     reason = _no_spark_reason()
+    cards = Path(__file__).resolve().parent / "cards"
     for item in items:
+        if item.path.is_relative_to(cards):
+            item.add_marker(pytest.mark.cards)
         if not item.get_closest_marker("spark"):
             continue
         if reason is not None:

@@ -17,7 +17,7 @@ from bridgewatch.engine import Engine, get_engine
 from bridgewatch.errors import BridgewatchError
 from bridgewatch.report.result import CardResult, CardSummary, CustomerRow, Freshness, RunInfo
 from bridgewatch.results.pipeline import run_pipeline
-from bridgewatch.results.summary import read_freshness, read_summary
+from bridgewatch.results.summary import PassReader, read_freshness, read_summary
 from bridgewatch.results.worklist import Worklist
 from bridgewatch.workspace import Workspace, resolve_as_of
 
@@ -106,9 +106,10 @@ def compute(workspaces: Sequence[Workspace] | Workspace, *, engine: Engine | Non
     except BaseException:
         run.close()
         raise
+    read = PassReader(run.engine)  # each summary query once for the pass's workspaces
     for ws in listed:
         if ws.id not in run.errors:
-            run.results += _card_runs(run.engine, ws, chosen[ws.id], read_freshness(run.engine, ws, pull_problems))
+            run.results += _card_runs(read, ws, chosen[ws.id], read_freshness(read, ws, pull_problems))
     run.finished_at = _now()
     return run
 
@@ -119,8 +120,8 @@ def collect(workspaces: Sequence[Workspace] | Workspace, **options: Any) -> list
         return [r.collect() for r in run.results]
 
 
-def _card_runs(engine: Engine, ws: Workspace, cards: Sequence[Card], freshness: Freshness) -> list[CardRun]:
-    return [CardRun(card, ws, read_summary(engine, card, ws, freshness), Worklist(engine, card, ws.id))
+def _card_runs(read: PassReader, ws: Workspace, cards: Sequence[Card], freshness: Freshness) -> list[CardRun]:
+    return [CardRun(card, ws, read_summary(read, card, ws, freshness), Worklist(read.engine, card, ws.id))
             for card in cards]
 
 

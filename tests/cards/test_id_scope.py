@@ -148,3 +148,57 @@ def test_a_customer_not_counted_still_makes_a_bare_id_ambiguous(run_card) -> Non
     erp(s, "US-1", system="d365_fo", entity="USTI", external_id="42")
     result = run_card(s)
     assert _counted(result) == [("bigcommerce", "customer", "42")]
+
+
+def _company_with_locations(s: Scenario) -> None:
+    """Shopify company 42 with locations 4201 and 4202 (a B2B connector syncs each location to an ERP customer), and
+    Shopify company 77 with location 7701; both order in the US."""
+    company(s, "42", platform="shopify", country="US", currency="USD")
+    company(s, "77", platform="shopify", country="US", currency="USD")
+    for cid, lid in (("42", "4201"), ("42", "4202"), ("77", "7701")):
+        s.add("company_locations", platform="shopify", company_id=cid, location_id=lid, name=f"{lid} site",
+              country="US")
+
+
+def test_a_company_location_gid_names_the_locations_company(run_card) -> None:  # type: ignore[no-untyped-def]
+    """gid://shopify/CompanyLocation/4202 in the ERP is company 42's (a location's key is its company's, as its VAT
+    number and external id are); before, it matched no account and company 42 was counted though synced."""
+    s = _workspace()
+    _company_with_locations(s)
+    erp(s, "US-1", system="d365_fo", entity="USTI", external_id="gid://shopify/CompanyLocation/4202")
+    result = run_card(s)
+    assert _counted(result) == [("shopify", "company", "77")]
+    assert result.scope["present in master (matched on external_id)"] == 1
+    assert _tried(result, "shopify") == ("no match", ("77", "77-U", "7701"), None)
+
+
+def test_a_bare_location_id_is_the_companys_when_the_kind_says_location_or_nothing_else_holds_it(run_card) -> None:  # type: ignore[no-untyped-def]
+    """A bare 7701 only a location holds names that location (its company is present); 42 names the company 42
+    and no location, so it is company 42's. With external_id_kind = location, 42 names no location: company 42
+    is counted."""
+    s = _workspace()
+    _company_with_locations(s)
+    erp(s, "US-1", system="d365_fo", entity="USTI", external_id="7701")
+    erp(s, "US-2", system="d365_fo", entity="USTI", external_id="42")
+    assert _counted(run_card(s)) == []
+
+    s = _workspace()
+    _company_with_locations(s)
+    erp(s, "US-1", system="d365_fo", entity="USTI", external_id="7701", external_id_kind="location")
+    erp(s, "US-2", system="d365_fo", entity="USTI", external_id="42", external_id_kind="location")
+    assert _counted(run_card(s)) == [("shopify", "company", "42")]
+
+
+def test_a_bare_id_a_location_and_a_customer_both_hold_makes_neither_present(run_card) -> None:  # type: ignore[no-untyped-def]
+    """Customer 4201 (DTC) and company 42's location 4201: a bare 4201 names both, so neither is present, and the
+    reason says which option to set."""
+    s = _workspace()
+    _company_with_locations(s)
+    shopper(s, "4201")
+    erp(s, "US-1", system="d365_fo", entity="USTI", external_id="4201")
+    erp(s, "US-2", system="d365_fo", entity="USTI", external_id="gid://shopify/Company/77")
+    result = run_card(s)
+    assert _counted(result) == [("shopify", "company", "42"), ("shopify", "customer", "4201")]
+    why = ("USTI/US-1 (holds external id 4201, which names shopify customer 4201, shopify location 4201: used for "
+           "none of them; set external_id_kind on the source reading erp_customers.csv)")
+    assert {c.keys_tried[0].erp_records for c in result.customers} == {why}

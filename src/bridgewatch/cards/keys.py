@@ -130,7 +130,8 @@ def sources(*, remap: str = REMAP, settings: str = "bw_params", only: str | None
             "external_id": ("c.company_id", "c.platform || ':company'", "'id'")}),
         KeySource("location_keys", locations, "concat('location ', c.location_id)", {
             "vat": ("c.vat_number", "c.vat_country", "'vat_number'"),
-            "account_ref": ("c.account_ref", "NULL", "'account_ref'")}),
+            "account_ref": ("c.account_ref", "NULL", "'account_ref'"),
+            "external_id": ("c.location_id", "c.platform || ':location'", "'id'")}),
     ]
 
 
@@ -339,14 +340,17 @@ def id_claims_sql(erp_keys: str) -> str:
     several platforms or kinds (``min <> max``: Spark fails planning a ``count(DISTINCT ...)`` beside an ordered
     ``string_agg``). An id naming no account has no row.
 
-    Read from every customer and company of the workspace (not only the accounts a card counts): a bare ``42`` in
-    the master is the Shopify company's only when no customer of any platform, counted or not, is ``42`` too.
+    Read from every customer, company and company location of the workspace (not only the accounts a card counts):
+    a bare ``42`` in the master is the Shopify company's only when no customer or location of any platform, counted
+    or not, is ``42`` too.
     """
     staged = (f"SELECT DISTINCT workspace_id, key_value FROM (SELECT c.workspace_id, 'external_id' AS key_type, "
               f"{HELD_ID} AS key_value FROM bw_staging_records c) AS s WHERE {_partial('s')}")
     owned = (f"SELECT workspace_id, platform, 'customer' AS kind, "
              f"{external_id_sql('COALESCE(external_id, customer_id)')} AS v FROM bw_commerce_customers "
-             f"UNION ALL SELECT workspace_id, platform, 'company', {external_id_sql('company_id')} FROM bw_companies")
+             f"UNION ALL SELECT workspace_id, platform, 'company', {external_id_sql('company_id')} FROM bw_companies "
+             f"UNION ALL SELECT workspace_id, platform, 'location', {external_id_sql('location_id')} "
+             "FROM bw_company_locations")
     scope = "'^([^:]*):([^:]*):'"
     return f"""
         WITH held AS (

@@ -142,7 +142,8 @@ def id_claims() -> Step:
     """The accounts each ERP or staging id that does not say its platform or kind could name
     (:func:`~bridgewatch.cards.keys.id_claims_sql`): usually few rows, none when every source says what it holds."""
     return Step("id_claims", id_claims_sql("__bw__erp_keys"), prepared=True,
-                inputs=("__bw__erp_keys", "bw_staging_records", "bw_commerce_customers", "bw_companies"))
+                inputs=("__bw__erp_keys", "bw_staging_records", "bw_commerce_customers", "bw_companies",
+                        "bw_company_locations"))
 
 
 def party_matches() -> Step:

@@ -231,11 +231,14 @@ def held_id_sql(col: str, platform: str, kind: str) -> str:
     accounts', ``platform`` and ``kind`` being the columns saying what the record's source holds (its options).
 
     A Shopify GID names its platform and kind (``gid://shopify/Company/42`` is ``shopify:company:42``, whatever the
-    options say: the value is the better witness); a bare id takes the columns, ``*`` (:data:`ANY`) for each one
+    options say: the value is the better witness; ``gid://shopify/CompanyLocation/42`` is ``shopify:location:42``, a
+    location of a company, whose key is its company's, as B2B connectors that sync each location to an ERP customer
+    store it); a bare id takes the columns, ``*`` (:data:`ANY`) for each one
     that is empty: ``*:*:42`` matches no account as it is, and is resolved to the one account of the workspace
     that holds the id, when only one platform and kind do (:func:`bridgewatch.cards.keys.resolved_ids`)."""
     head = f"regexp_extract({strip_sql(col)}, '{GID}', 1)"
-    scope = (f"(CASE WHEN {head} <> '' THEN concat('shopify:', lower({head})) "
+    kind_named = f"replace(lower({head}), 'companylocation', 'location')"
+    scope = (f"(CASE WHEN {head} <> '' THEN concat('shopify:', {kind_named}) "
              f"ELSE concat(COALESCE(lower({platform}), '{ANY}'), ':', COALESCE(lower({kind}), '{ANY}')) END)")
     return f"({scope} || ':' || {external_id_sql(col)})"
 

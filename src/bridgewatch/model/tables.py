@@ -99,8 +99,9 @@ ERP_STATUSES = ("active", "on_hold", "inactive", "merged", "retired", "blocked")
 PRESENT_ERP_STATUSES = ("active", "on_hold")
 SYNC_OUTCOMES = ("succeeded", "failed", "skipped", "pending")
 SYNC_OPERATIONS = ("create", "update", "promote", "delete", "other")
-ID_KINDS = ("customer", "company")
-"""What a commerce id names: a customer (person or login) or a B2B company."""
+ID_KINDS = ("customer", "company", "location")
+"""What a commerce id names: a customer (person or login), a B2B company or one of a company's locations (Shopify's
+``CompanyLocation``: its id identifies the company, as any location's key does)."""
 
 COMMERCE_CUSTOMERS = Table(
     "commerce_customers",
@@ -208,12 +209,12 @@ ERP_CUSTOMERS = Table(
                default="active", allowed=ERP_STATUSES),
         Column("merged_into", S, "For merged records: the surviving account."),
         Column("external_id", S, "The commerce-side id stored on the ERP record (integration key): a bare id "
-               "(`42`) or a Shopify GID (`gid://shopify/Customer/42`, `gid://shopify/Company/42`), which names its "
-               "platform and kind."),
+               "(`42`) or a Shopify GID (`gid://shopify/Customer/42`, `gid://shopify/Company/42`, "
+               "`gid://shopify/CompanyLocation/42`), which names its platform and kind."),
         Column("external_id_platform", S, "The commerce platform whose id `external_id` holds (a reader sets it "
                "from its source's `external_id_platform` option); empty = not said.", allowed=PLATFORMS),
-        Column("external_id_kind", S, "Whether `external_id` holds a customer id or a company id (the source's "
-               "`external_id_kind` option); empty = not said.", allowed=ID_KINDS),
+        Column("external_id_kind", S, "Whether `external_id` holds a customer, company or company "
+               "location id (the source's `external_id_kind` option); empty = not said.", allowed=ID_KINDS),
         Column("country", S, "ISO 3166-1 alpha-2 country of the record (used to read bare VAT numbers)."),
         Column("created_at", T, "When the record was created. Records created after the as-of time are "
                "ignored, so a re-run describes the same moment."),
@@ -261,7 +262,8 @@ STAGING_RECORDS = Table(
         Column("external_id", S, "Commerce-side id stored on the record (read as `erp_customers.external_id`)."),
         Column("external_id_platform", S, "The commerce platform whose id `external_id` holds (the source's "
                "`external_id_platform` option); empty = not said.", allowed=PLATFORMS),
-        Column("external_id_kind", S, "Customer or company id (the source's `external_id_kind` option); "
+        Column("external_id_kind", S, "Customer, company or company location id (the source's `external_id_kind` "
+               "option); "
                "empty = not said.", allowed=ID_KINDS),
         Column("state", S, "`active` or `inactive` (`statecode`).", default="active",
                allowed=("active", "inactive")),

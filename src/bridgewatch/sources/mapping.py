@@ -50,8 +50,8 @@ EXTERNAL_ID_OPTIONS: dict[str, Option] = {
                                          "account only. Unset, a bare id names the one platform (and kind) whose "
                                          "accounts hold it, and none when several do (docs/cards.md).",
                                    choices=PLATFORMS, kind=str),
-    "external_id_kind": Option(None, "Whether the external id field holds customer ids or company ids (customer, "
-                                     "company); unset, either, as external_id_platform explains.",
+    "external_id_kind": Option(None, "Whether the external id field holds customer, company or company location "
+                                     "ids (customer, company, location); unset, either, as external_id_platform explains.",
                                choices=ID_KINDS, kind=str),
 }
 """What an ERP or staging source's external id field holds, for the readers of tables with an external id: the

@@ -51,7 +51,8 @@ EXTERNAL_ID_OPTIONS: dict[str, Option] = {
                                          "accounts hold it, and none when several do (docs/cards.md).",
                                    choices=PLATFORMS, kind=str),
     "external_id_kind": Option(None, "Whether the external id field holds customer, company or company location "
-                                     "ids (customer, company, location); unset, either, as external_id_platform explains.",
+                                     "ids (customer, company, location); unset, either, as external_id_platform "
+                                     "explains.",
                                choices=ID_KINDS, kind=str),
 }
 """What an ERP or staging source's external id field holds, for the readers of tables with an external id: the

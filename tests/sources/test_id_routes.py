@@ -177,5 +177,5 @@ def test_a_mistyped_platform_or_kind_is_a_configuration_error_with_the_closest_v
     assert str(caught.value).splitlines() == [
         "sources.test.options.external_id_platform: expected one of shopify, bigcommerce, adobe_commerce, got "
         "'shopfy'. Did you mean shopify?",
-        "sources.test.options.external_id_kind: expected one of customer, company, got 'companies'. "
+        "sources.test.options.external_id_kind: expected one of customer, company, location, got 'companies'. "
         "Did you mean company?"]

@@ -43,7 +43,7 @@ test: $(STAMP) chromium
 	@spark_log=$$(mktemp); mypy_log=$$(mktemp); \
 	$(BIN)/mypy > $$mypy_log 2>&1 & typing=$$!; \
 	$(BIN)/python -m pytest -q -m "spark or cards" -p no:cacheprovider > $$spark_log 2>&1 & spark=$$!; \
-	$(BIN)/python -m pytest -q -n 2 -m "not spark and not cards"; rest=$$?; \
+	$(BIN)/python -m pytest -q -n 3 -m "not spark and not cards"; rest=$$?; \
 	wait $$spark; spark_rc=$$?; wait $$typing; mypy_rc=$$?; \
 	echo "--- the card tests and the Spark pass (run beside the other) ---"; cat $$spark_log; \
 	echo "--- mypy (run beside the tests) ---"; cat $$mypy_log; rm -f $$spark_log $$mypy_log; \

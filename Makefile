@@ -31,13 +31,14 @@ chromium:
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
 # Lint first (a second), then strict typing and the whole suite side by side: everything but Spark and the card
-# tests on two workers (browser tests included), the Spark tests in one process of their own, so one Spark session
+# tests on three workers (browser tests included; on two, a fifth of the two cores idled while tests waited on
+# subprocesses and servers), the Spark tests in one process of their own, so one Spark session
 # serves them all (xdist's loadgroup cannot keep them on one worker under pytest 9), and mypy (half a minute on one
 # core). The card tests (marker `cards`) run first in the Spark process: its parity test compares every scenario
 # they record there, and where they had not run it would run each of them again only to record it (three minutes
 # of CPU on a slow host). The Spark pass and mypy spend most of their time on one core each, so beside the
-# non-Spark pass they cost less wall time than after it (the suite is CPU-bound on two cores); their output is
-# shown when all have ended, and the target fails if any of them failed.
+# non-Spark pass they cost less wall time than after it (on this 2-core host the two passes end together); their
+# output is shown when all have ended, and the target fails if any of them failed.
 test: $(STAMP) chromium
 	$(BIN)/ruff check src tests bench
 	@spark_log=$$(mktemp); mypy_log=$$(mktemp); \
@@ -49,11 +50,11 @@ test: $(STAMP) chromium
 	echo "--- mypy (run beside the tests) ---"; cat $$mypy_log; rm -f $$spark_log $$mypy_log; \
 	test $$rest -eq 0 && test $$spark_rc -eq 0 && test $$mypy_rc -eq 0
 
-# The daily loop: lint and typing, then every test except the Spark ones (no JVM), on two workers.
+# The daily loop: lint and typing, then every test except the Spark ones (no JVM), on three workers.
 check: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n 2 -m "not spark"
+	$(BIN)/python -m pytest -q -n 3 -m "not spark"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

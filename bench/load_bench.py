@@ -6,7 +6,8 @@ one such workspace takes at most 0.2 s, its cost growing with rows, not with the
 Also reported: the same workspaces read from canonical CSV files, the process's import time,
 ``bridgewatch run`` on one demo workspace end to end in a fresh process (imports included; target
 1 s; wall and CPU of the child) with where its time goes (imports, reading, computing, storing), and
-``bridgewatch batch`` then ``stage`` + ``batch --staged`` over every copy, per workspace.
+``bridgewatch batch`` then ``stage`` + ``batch --staged`` over every copy, per workspace, and the copies computed
+in one pass (loaded first), per workspace.
 Part of ``make bench``; alone::
 
     .venv/bin/python bench/load_bench.py --copies 10
@@ -134,6 +135,26 @@ def batch_per_workspace(group: Path, out: Path, count: int) -> tuple[float, floa
     return direct, staged / count
 
 
+def one_pass_per_workspace(group: Path, repeats: int) -> Timing:
+    """Wall and CPU seconds per workspace of computing every workspace of ``group`` in one DuckDB pass (loaded
+    first, not timed): the cards and every summary, which are read once for the pass (``PassReader``), so the
+    cost per workspace falls as the group grows instead of paying a dozen queries per workspace and card."""
+    from bridgewatch.batch import compute_batch
+    from bridgewatch.engine import get_engine
+    from bridgewatch.workspace import load_workspace
+
+    loaded = [load_workspace(folder) for folder in sorted(group.iterdir())]
+
+    def once(_: object) -> None:
+        engine = get_engine("duckdb")
+        try:
+            compute_batch(loaded, engine=engine)
+        finally:
+            engine.close()
+    wall, cpu = _per_workspace([group], once, repeats)
+    return wall / len(loaded), cpu / len(loaded)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=5, help="copies of the demo (two workspaces each)")
@@ -163,6 +184,7 @@ def main() -> None:
             config.write_text(re.sub(r'(?m)^id = "([^"]+)"', rf'id = "\1-{i:04d}"', config.read_text(), count=1))
             folder.rename(group / f"{i:04d}-{folder.name}")
         batch, staged_batch = batch_per_workspace(group, Path(tmp) / "out", len(vendor))
+        one_pass = one_pass_per_workspace(group, args.repeats)
     print(f"{len(vendor)} workspaces ({files} vendor files, {rows} rows in the first); best of {args.repeats}; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (a shared machine: read the minima)")
     print(f"imports (fresh interpreter) : {import_time():6.3f}s")
@@ -174,6 +196,7 @@ def main() -> None:
     print(f"load canonical CSV         : {plain[0]:6.3f}s  {plain[1]:6.3f}s")
     print(f"batch (load + compute)     : {batch:6.3f}s")
     print(f"stage, then batch --staged : {staged_batch:6.3f}s")
+    print(f"one pass over the group    : {one_pass[0]:6.3f}s  {one_pass[1]:6.3f}s  (loaded; cards and summaries)")
     for label, (wall, cpu) in (("run --no-store, fresh process", run_bare),
                                ("run, storing it, fresh process", run_stored)):
         print(f"{label:31}: {wall:6.3f}s  {cpu:6.3f}s  ratio {wall / END_TO_END:5.2f}x of {END_TO_END}s "
